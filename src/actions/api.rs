@@ -1,0 +1,2 @@
+//! The Role and Agent API actions.
+pub(super) fn register(_builder: &mut crate::EngineBuilder) {}

@@ -1,0 +1,13 @@
+//! `Begin`: where execution starts. Takes Default.
+
+use std::sync::Arc;
+
+use crate::{ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder};
+
+fn execute(_call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
+    Ok(BranchId::DEFAULT)
+}
+
+pub(super) fn register(builder: &mut EngineBuilder) {
+    builder.add_action(ActionSchema::new("Begin").entry(), Arc::new(execute));
+}

@@ -1,0 +1,38 @@
+//! `If`: True or False by a boolean expression (a bool, or the string
+//! "true"/"false"); anything else fails the action.
+
+use std::sync::Arc;
+
+use crate::{
+    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
+};
+
+const EXPRESSION: usize = 0;
+const TRUE: BranchId = BranchId::own(0);
+const FALSE: BranchId = BranchId::own(1);
+
+fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
+    let value = call.property(EXPRESSION).cloned().unwrap_or_default();
+    match value.as_bool() {
+        Some(true) => Ok(TRUE),
+        Some(false) => Ok(FALSE),
+        None => Err(ActionError::failed(format!(
+            "Expression: expected true or false, got {} {}",
+            value.type_name(),
+            crate::runtime::error::shown(&value)
+        ))),
+    }
+}
+
+pub(super) fn register(builder: &mut EngineBuilder) {
+    builder.add_action(
+        ActionSchema::new("If")
+            .property(PropertySchema::required(
+                "Expression",
+                PropertyKind::Expression,
+            ))
+            .branch("True")
+            .branch("False"),
+        Arc::new(execute),
+    );
+}

@@ -1,0 +1,40 @@
+//! `SetSecurityUser`: picks the employee profile later API actions run as.
+//! The agent (id or userName) must exist and be active; a failure leaves the
+//! result variable as it was.
+
+use std::sync::Arc;
+
+use crate::{
+    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
+    ScriptTypes, Value,
+};
+
+const AGENT: usize = 0;
+const TIME_ZONE: usize = 1;
+const SCRIPT_VARIABLE: usize = 2;
+
+fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
+    let agent = call.text(AGENT).unwrap_or_default();
+    let time_zone = call.text(TIME_ZONE);
+    let user = call.set_security_user(agent.trim(), time_zone.as_deref())?;
+    call.set_output(SCRIPT_VARIABLE, Value::SecurityUser(user))?;
+    Ok(BranchId::DEFAULT)
+}
+
+pub(super) fn register(builder: &mut EngineBuilder) {
+    builder.add_action(
+        ActionSchema::new("SetSecurityUser")
+            .property(PropertySchema::required("Agent", PropertyKind::Template))
+            .property(
+                PropertySchema::optional("TimeZone", PropertyKind::Template)
+                    .with_default(Value::from("Default")),
+            )
+            .property(
+                PropertySchema::optional("ScriptVariable", PropertyKind::OutputVariable)
+                    .with_default(Value::from("SecurityUser")),
+            )
+            .script_types(ScriptTypes::API)
+            .external_failures(),
+        Arc::new(execute),
+    );
+}

@@ -1,0 +1,37 @@
+//! `studioflow check FILE...`
+
+use studioflow::{CompileOptions, Engine};
+
+use super::{read_script, CheckArgs, EXIT_INPUT, EXIT_OK};
+
+pub(super) fn check(args: CheckArgs) -> i32 {
+    let engine = Engine::new();
+    let options = CompileOptions { inputs: args.vars };
+    let mut failed = false;
+    for path in &args.files {
+        let name = path.display().to_string();
+        let source = match read_script(path) {
+            Ok(s) => s,
+            Err(message) => {
+                eprintln!("{message}");
+                failed = true;
+                continue;
+            }
+        };
+        let diagnostics = match engine.compile_with(&source, &name, &options) {
+            Ok(script) => script.warnings().clone(),
+            Err(diagnostics) => {
+                failed = true;
+                diagnostics
+            }
+        };
+        for d in diagnostics.items() {
+            println!("{}", diagnostics.render(d));
+        }
+    }
+    if failed {
+        EXIT_INPUT
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,155 @@
+//! `studioflow run FILE ...`
+
+use std::sync::Arc;
+
+use studioflow::permissions::Directory;
+use studioflow::{
+    CompileOptions, Engine, FixedClock, Outcome, Run, RunOptions, StepObserver, TraceStep, Value,
+};
+
+use super::{read_script, RunArgs, EXIT_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_STOPPED};
+
+/// Parses `NAME=VALUE`; VALUE is JSON when it parses as JSON, else a string.
+fn parse_var(text: &str) -> Result<(String, Value), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("--var {text:?}: expected NAME=VALUE"))?;
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if !valid {
+        return Err(format!("--var {text:?}: {name:?} is not a variable name"));
+    }
+    let value = match serde_json::from_str::<serde_json::Value>(value) {
+        Ok(json) => Value::from_json(&json),
+        Err(_) => Value::from(value),
+    };
+    Ok((name.to_string(), value))
+}
+
+pub(super) fn run(args: RunArgs) -> i32 {
+    let mut options = RunOptions {
+        max_steps: args.max_steps,
+        trace: args.json || args.trace,
+        ..Default::default()
+    };
+    for v in &args.vars {
+        match parse_var(v) {
+            Ok((name, value)) => {
+                options.variables.insert(name, value);
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_INPUT;
+            }
+        }
+    }
+    if args.trace {
+        let observer: StepObserver = Arc::new(|step: &TraceStep| eprintln!("{}", trace_line(step)));
+        options.observer = Some(observer);
+    }
+
+    let source = match read_script(&args.file) {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_INPUT;
+        }
+    };
+    let mut builder = Engine::builder();
+    if let Some(now) = &args.now {
+        match FixedClock::parse(now) {
+            Ok(clock) => builder = builder.clock(clock),
+            Err(e) => {
+                eprintln!(
+                    "error: --now {now:?}: not an RFC 3339 time ({e}); e.g. 2026-03-08T06:30:00Z"
+                );
+                return EXIT_INPUT;
+            }
+        }
+    }
+    if let Some(path) = &args.directory {
+        match Directory::load_file(path) {
+            Ok(directory) => builder = builder.directory(directory),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_INPUT;
+            }
+        }
+    }
+    let engine = builder.build();
+    let name = args.file.display().to_string();
+    let inputs = options.variables.keys().cloned().collect();
+    let script = match engine.compile_with(&source, &name, &CompileOptions { inputs }) {
+        Ok(script) => script,
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            return EXIT_INPUT;
+        }
+    };
+
+    let run = engine.run(&script, options);
+
+    if args.json {
+        let doc = run.to_json();
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print_text(&run);
+    }
+
+    // Changes made before a stop are real, so the model is saved after
+    // completed and stopped runs alike.
+    if let Some(path) = &args.save {
+        if let Err(e) = engine.directory().save_file(path) {
+            eprintln!("error: {e}");
+            return EXIT_INPUT;
+        }
+    }
+
+    match run.outcome {
+        Outcome::Completed => EXIT_OK,
+        Outcome::Stopped | Outcome::Cancelled => EXIT_STOPPED,
+        Outcome::Limit => EXIT_LIMIT,
+    }
+}
+
+fn trace_line(step: &TraceStep) -> String {
+    format!(
+        "{} {} {} {:?} -> {}",
+        step.step,
+        step.action,
+        step.action_type,
+        &*step.caption,
+        step.branch.as_deref().unwrap_or("(end)")
+    )
+}
+
+fn print_text(run: &Run) {
+    let outcome = match run.outcome {
+        Outcome::Completed => "completed",
+        Outcome::Stopped => "stopped",
+        Outcome::Limit => "stopped (limit)",
+        Outcome::Cancelled => "cancelled",
+    };
+    println!(
+        "outcome: {outcome} at {} after {} step{}",
+        run.end.as_deref().unwrap_or("(none)"),
+        run.steps,
+        if run.steps == 1 { "" } else { "s" }
+    );
+    if let Some(e) = &run.error {
+        println!(
+            "error: {} in action `{}`: {}",
+            e.kind.name(),
+            e.action,
+            e.message
+        );
+    }
+    for (name, value) in &run.variables {
+        println!("{name} = {}", value.to_json());
+    }
+}

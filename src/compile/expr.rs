@@ -1,0 +1,109 @@
+//! Expression AST → `Code`: variables and functions resolved, templates split.
+
+use std::sync::Arc;
+
+use super::Ctx;
+use crate::diagnostics::Diagnostic;
+use crate::runtime::eval::{Code, Piece};
+use crate::runtime::Value;
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Literal, TemplatePart, UnaryOp};
+
+/// Compiles an expression; problems are pushed to `ctx.errors` and `None` returned.
+pub(super) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
+    Some(match &e.kind {
+        ExprKind::Literal(l) => Code::Const(literal(l)),
+        ExprKind::Template(parts) => {
+            let mut pieces = Vec::with_capacity(parts.len());
+            let mut ok = true;
+            for p in parts {
+                match p {
+                    TemplatePart::Text(t) => pieces.push(Piece::Text(Arc::from(t.as_str()))),
+                    TemplatePart::Expr(e) => match compile(e, ctx) {
+                        Some(c) => pieces.push(Piece::Expr(c)),
+                        None => ok = false,
+                    },
+                }
+            }
+            if !ok {
+                return None;
+            }
+            Code::Template(pieces.into_boxed_slice())
+        }
+        ExprKind::List(items) => {
+            let items: Vec<Option<Code>> = items.iter().map(|i| compile(i, ctx)).collect();
+            Code::List(
+                items
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()?
+                    .into_boxed_slice(),
+            )
+        }
+        ExprKind::Variable(name) => {
+            ctx.reads.push((name.clone(), e.span));
+            Code::Var(ctx.var(name))
+        }
+        ExprKind::Member(base, name) => {
+            Code::Member(Box::new(compile(base, ctx)?), Arc::from(name.as_str()))
+        }
+        ExprKind::Index(base, index) => {
+            let b = compile(base, ctx);
+            let i = compile(index, ctx);
+            Code::Index(Box::new(b?), Box::new(i?))
+        }
+        ExprKind::Unary(op, inner) => {
+            let inner = Box::new(compile(inner, ctx)?);
+            match op {
+                UnaryOp::Neg => Code::Neg(inner),
+                UnaryOp::Not => Code::Not(inner),
+            }
+        }
+        ExprKind::Binary(op, a, b) => {
+            let a = compile(a, ctx);
+            let b = compile(b, ctx);
+            let (a, b) = (Box::new(a?), Box::new(b?));
+            match op {
+                BinaryOp::And => Code::And(a, b),
+                BinaryOp::Or => Code::Or(a, b),
+                _ => Code::Binary(*op, a, b),
+            }
+        }
+        ExprKind::Call(name, name_span, args) => {
+            let compiled: Vec<Option<Code>> = args.iter().map(|a| compile(a, ctx)).collect();
+            let Some((id, def)) = ctx.functions.lookup(name) else {
+                ctx.errors.push(Diagnostic::error(
+                    *name_span,
+                    format!("unknown function `{name}`"),
+                ));
+                return None;
+            };
+            if args.len() < def.min_args || args.len() > def.max_args {
+                let expected = if def.min_args == def.max_args {
+                    format!("{}", def.min_args)
+                } else {
+                    format!("{} to {}", def.min_args, def.max_args)
+                };
+                ctx.errors.push(Diagnostic::error(
+                    *name_span,
+                    format!(
+                        "{}() takes {expected} argument{}, got {}",
+                        def.name,
+                        if def.max_args == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                ));
+                return None;
+            }
+            let args = compiled.into_iter().collect::<Option<Vec<_>>>()?;
+            Code::Call(id, args.into_boxed_slice())
+        }
+    })
+}
+
+fn literal(l: &Literal) -> Value {
+    match l {
+        Literal::Null => Value::Null,
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::Number(n) => Value::Number(*n),
+        Literal::String(s) => Value::from(s.as_str()),
+    }
+}

@@ -1,0 +1,590 @@
+//! Stage 2: AST → an immutable, fully resolved [`Script`].
+//!
+//! Every static error is found here: unknown action types, properties and
+//! branches, missing targets, broken expressions in reachable and unreachable
+//! actions alike. Names are resolved once: action ids to indices, branch
+//! names to slots, variables to slots, functions to registry entries.
+
+mod expr;
+pub(crate) mod registry;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::action::{ActionHandler, PropertyKind, ScriptType, LABEL_BASE};
+use crate::diagnostics::{Diagnostic, Diagnostics, SourceFile, Span};
+use crate::runtime::eval::{Code, VarId};
+use crate::runtime::functions::FunctionRegistry;
+use crate::runtime::Value;
+use crate::syntax::ast::{ActionAst, Expr, ExprKind, Literal, ScriptAst};
+use registry::ActionRegistry;
+
+/// The name of the system variable holding the last error.
+pub const ERR_VARIABLE: &str = "_ERR";
+
+/// A compiled script: immutable, `Send + Sync`, cheap to clone (shared).
+///
+/// ```
+/// let engine = studioflow::Engine::new();
+/// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "a.script").unwrap();
+/// assert_eq!(script.name(), "a.script");
+/// assert_eq!(script.action_count(), 2);
+/// let copy = script.clone(); // shares the compiled form
+/// std::thread::spawn(move || copy.action_count()).join().unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Script {
+    pub(crate) inner: Arc<ScriptInner>,
+}
+
+pub(crate) struct ScriptInner {
+    pub engine_id: u64,
+    pub name: String,
+    pub title: Option<String>,
+    pub script_type: ScriptType,
+    pub actions: Box<[CompiledAction]>,
+    pub entry: u32,
+    pub var_names: Box<[Arc<str>]>,
+    pub var_index: HashMap<String, VarId>,
+    pub err_var: VarId,
+    pub warnings: Diagnostics,
+}
+
+impl Script {
+    /// The name given to `compile` (usually the file path).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+    /// The title from the `script "..."` header, if any.
+    pub fn title(&self) -> Option<&str> {
+        self.inner.title.as_deref()
+    }
+    /// The script type from the header (Generic by default).
+    pub fn script_type(&self) -> ScriptType {
+        self.inner.script_type
+    }
+    /// How many actions it has.
+    pub fn action_count(&self) -> usize {
+        self.inner.actions.len()
+    }
+    /// The warnings of the successful compile.
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.inner.warnings
+    }
+    /// The ids of its actions, in source order.
+    pub fn action_ids(&self) -> impl Iterator<Item = &str> {
+        self.inner.actions.iter().map(|a| &*a.id)
+    }
+}
+
+impl std::fmt::Debug for Script {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Script")
+            .field("name", &self.inner.name)
+            .field("actions", &self.inner.actions.len())
+            .finish()
+    }
+}
+
+/// A property after compile.
+#[derive(Debug, Clone)]
+pub(crate) enum PropSlot {
+    /// Not written and no default.
+    Absent,
+    /// A literal or a Name.
+    Const(Value),
+    /// An expression evaluated on every execution.
+    Code(Code),
+    /// A variable name resolved to its slot; the value is its name.
+    Var(VarId, Value),
+}
+
+pub(crate) struct CompiledAction {
+    pub id: Arc<str>,
+    pub type_name: Arc<str>,
+    pub caption: Arc<str>,
+    pub handler: Arc<dyn ActionHandler>,
+    pub terminal: bool,
+    pub properties: Box<[PropSlot]>,
+    pub property_names: Arc<[String]>,
+    /// Indexed by branch id number: 0 Default, 1 Error, 2.. own branches.
+    pub targets: Box<[Option<u32>]>,
+    pub branch_names: Arc<[Arc<str>]>,
+    /// Labeled branches (`Case "x" -> y`) in source order.
+    pub labels: Box<[Arc<str>]>,
+    pub label_targets: Box<[Option<u32>]>,
+    pub label_names: Box<[Arc<str>]>,
+}
+
+impl CompiledAction {
+    /// The target of a branch id and the branch name actually taken after
+    /// the fallback to Default.
+    pub fn follow(&self, branch: crate::action::BranchId) -> Option<(Option<u32>, &Arc<str>)> {
+        let n = branch.0;
+        if n & LABEL_BASE != 0 {
+            let i = (n & !LABEL_BASE) as usize;
+            let target = *self.label_targets.get(i)?;
+            return Some(match target {
+                Some(t) => (Some(t), &self.label_names[i]),
+                None => (self.targets[0], &self.branch_names[0]),
+            });
+        }
+        let target = *self.targets.get(n as usize)?;
+        Some(match target {
+            Some(t) => (Some(t), &self.branch_names[n as usize]),
+            None => (self.targets[0], &self.branch_names[0]),
+        })
+    }
+}
+
+/// What the host declares about a compile.
+#[derive(Debug, Clone, Default)]
+pub struct CompileOptions {
+    /// Variables the host will supply (no "never assigned" warning for them).
+    pub inputs: Vec<String>,
+}
+
+pub(crate) struct Compiler<'a> {
+    pub actions: &'a ActionRegistry,
+    pub functions: &'a FunctionRegistry,
+    pub engine_id: u64,
+}
+
+struct Ctx<'a> {
+    functions: &'a FunctionRegistry,
+    vars: IndexMap<String, VarId>,
+    reads: Vec<(String, Span)>,
+    writes: HashSet<String>,
+    errors: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn var(&mut self, name: &str) -> VarId {
+        if let Some(id) = self.vars.get(name) {
+            return *id;
+        }
+        let id = VarId(self.vars.len() as u32);
+        self.vars.insert(name.to_string(), id);
+        id
+    }
+}
+
+fn is_variable_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+/// The literal text of a Name property: a bare identifier or a plain string.
+fn name_text(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Variable(n) if !e.parenthesized => Some(n.clone()),
+        ExprKind::Literal(Literal::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn literal_text(l: &Literal) -> String {
+    match l {
+        Literal::Null => String::new(),
+        Literal::Bool(b) => b.to_string(),
+        Literal::Number(n) => Value::Number(*n).to_text(),
+        Literal::String(s) => s.clone(),
+    }
+}
+
+impl Compiler<'_> {
+    pub fn compile(
+        &self,
+        ast: &ScriptAst,
+        source: SourceFile,
+        options: &CompileOptions,
+    ) -> Result<Script, Diagnostics> {
+        let mut ctx = Ctx {
+            functions: self.functions,
+            vars: IndexMap::new(),
+            reads: Vec::new(),
+            writes: HashSet::new(),
+            errors: Vec::new(),
+        };
+        let err_var = ctx.var(ERR_VARIABLE);
+        let mut warnings: Vec<Diagnostic> = Vec::new();
+
+        let mut script_type = ScriptType::Generic;
+        let mut title = None;
+        if let Some(h) = &ast.header {
+            title = Some(h.name.clone());
+            if let Some((t, span)) = &h.script_type {
+                match t.parse::<ScriptType>() {
+                    Ok(t) => script_type = t,
+                    Err(msg) => ctx.errors.push(Diagnostic::error(*span, msg)),
+                }
+            }
+        }
+
+        // Action ids → indices.
+        let mut index: HashMap<&str, u32> = HashMap::new();
+        for (i, a) in ast.actions.iter().enumerate() {
+            if let Some(&first) = index.get(a.id.as_str()) {
+                let (line, _) = source.line_col(ast.actions[first as usize].id_span.start);
+                ctx.errors.push(Diagnostic::error(
+                    a.id_span,
+                    format!(
+                        "duplicate action id `{}` (first defined on line {line})",
+                        a.id
+                    ),
+                ));
+            } else {
+                index.insert(&a.id, i as u32);
+            }
+        }
+
+        let mut compiled = Vec::with_capacity(ast.actions.len());
+        let mut entries: Vec<(u32, Span)> = Vec::new();
+        let mut external_without_error: Vec<(Span, String)> = Vec::new();
+        for (i, a) in ast.actions.iter().enumerate() {
+            match self.compile_action(a, &index, script_type, &mut ctx) {
+                Some(c) => {
+                    let reg = self
+                        .actions
+                        .lookup(&a.action_type)
+                        .expect("looked up before");
+                    if reg.schema.entry {
+                        entries.push((i as u32, a.type_span));
+                    }
+                    if reg.schema.external_failures && c.targets.get(1).copied().flatten().is_none()
+                    {
+                        external_without_error.push((a.type_span, reg.schema.name.clone()));
+                    }
+                    compiled.push(c);
+                }
+                None => continue,
+            }
+        }
+
+        let entry = match entries.as_slice() {
+            [(i, _)] => *i,
+            [] => {
+                if ctx.errors.is_empty() {
+                    ctx.errors.push(Diagnostic::error(
+                        ast.actions.first().map(|a| a.id_span).unwrap_or_default(),
+                        "the script has no Begin action: exactly one is required",
+                    ));
+                }
+                0
+            }
+            [_, rest @ ..] => {
+                for (_, span) in rest {
+                    ctx.errors.push(Diagnostic::error(
+                        *span,
+                        "a second Begin action: a script has exactly one",
+                    ));
+                }
+                0
+            }
+        };
+
+        if !ctx.errors.is_empty() {
+            return Err(Diagnostics::new(source, ctx.errors));
+        }
+
+        // Reachability from Begin.
+        let mut seen = vec![false; compiled.len()];
+        let mut queue = VecDeque::from([entry]);
+        seen[entry as usize] = true;
+        while let Some(i) = queue.pop_front() {
+            let a: &CompiledAction = &compiled[i as usize];
+            for t in a.targets.iter().chain(a.label_targets.iter()).flatten() {
+                if !seen[*t as usize] {
+                    seen[*t as usize] = true;
+                    queue.push_back(*t);
+                }
+            }
+        }
+        for (i, a) in ast.actions.iter().enumerate() {
+            if !seen[i] {
+                warnings.push(Diagnostic::warning(
+                    a.id_span,
+                    format!("action `{}` is unreachable from Begin", a.id),
+                ));
+            }
+        }
+        for (span, name) in external_without_error {
+            warnings.push(Diagnostic::warning(
+                span,
+                format!("{name} can fail for reasons outside the script, but its Error branch is not connected: a failure will stop the script"),
+            ));
+        }
+        let mut warned = HashSet::new();
+        for (name, span) in &ctx.reads {
+            if name == ERR_VARIABLE
+                || ctx.writes.contains(name)
+                || options.inputs.iter().any(|i| i == name)
+                || !warned.insert(name.clone())
+            {
+                continue;
+            }
+            warnings.push(Diagnostic::warning(
+                *span,
+                format!("variable `{name}` is read but never assigned (declare host inputs with --var {name})"),
+            ));
+        }
+
+        let var_names: Box<[Arc<str>]> = ctx.vars.keys().map(|k| Arc::from(k.as_str())).collect();
+        let var_index = ctx.vars.into_iter().collect();
+        Ok(Script {
+            inner: Arc::new(ScriptInner {
+                engine_id: self.engine_id,
+                name: source.name().to_string(),
+                title,
+                script_type,
+                actions: compiled.into_boxed_slice(),
+                entry,
+                var_names,
+                var_index,
+                err_var,
+                warnings: Diagnostics::new(source, warnings),
+            }),
+        })
+    }
+
+    fn compile_action(
+        &self,
+        a: &ActionAst,
+        index: &HashMap<&str, u32>,
+        script_type: ScriptType,
+        ctx: &mut Ctx<'_>,
+    ) -> Option<CompiledAction> {
+        let Some(reg) = self.actions.lookup(&a.action_type) else {
+            let mut known: Vec<&str> = self.actions.names().collect();
+            known.sort_unstable();
+            ctx.errors.push(Diagnostic::error(
+                a.type_span,
+                format!(
+                    "unknown action type `{}`; known types: {}",
+                    a.action_type,
+                    known.join(", ")
+                ),
+            ));
+            return None;
+        };
+        let schema = &reg.schema;
+        if !schema.script_types.contains(script_type) {
+            ctx.errors.push(Diagnostic::error(
+                a.type_span,
+                format!(
+                    "{} is not supported in {} scripts (supported: {})",
+                    schema.name,
+                    script_type,
+                    schema
+                        .script_types
+                        .iter()
+                        .map(|t| t.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+
+        // Properties.
+        let mut written: Vec<Option<&Expr>> = vec![None; schema.properties.len()];
+        for p in &a.properties {
+            match reg.property_index.get(&p.name.to_ascii_lowercase()) {
+                None => {
+                    let known: Vec<&str> =
+                        schema.properties.iter().map(|p| p.name.as_str()).collect();
+                    ctx.errors.push(Diagnostic::error(
+                        p.name_span,
+                        if known.is_empty() {
+                            format!("{} has no properties, found `{}`", schema.name, p.name)
+                        } else {
+                            format!(
+                                "unknown property `{}` for {}; expected one of {}",
+                                p.name,
+                                schema.name,
+                                known.join(", ")
+                            )
+                        },
+                    ));
+                }
+                Some(&i) if written[i].is_some() => ctx.errors.push(Diagnostic::error(
+                    p.name_span,
+                    format!("property `{}` is set twice", schema.properties[i].name),
+                )),
+                Some(&i) => written[i] = Some(&p.value),
+            }
+        }
+        let mut properties = Vec::with_capacity(schema.properties.len());
+        for (i, ps) in schema.properties.iter().enumerate() {
+            let slot = match written[i] {
+                None if ps.required => {
+                    ctx.errors.push(Diagnostic::error(
+                        a.id_span,
+                        format!(
+                            "{} `{}` is missing its required property `{}`",
+                            schema.name, a.id, ps.name
+                        ),
+                    ));
+                    PropSlot::Absent
+                }
+                None => match (&ps.default, ps.kind) {
+                    (None, _) => PropSlot::Absent,
+                    (Some(v), PropertyKind::OutputVariable | PropertyKind::InputVariable) => {
+                        let name = v.to_text();
+                        if ps.kind == PropertyKind::OutputVariable {
+                            ctx.writes.insert(name.clone());
+                        }
+                        PropSlot::Var(ctx.var(&name), v.clone())
+                    }
+                    (Some(v), _) => PropSlot::Const(v.clone()),
+                },
+                Some(e) => match ps.kind {
+                    PropertyKind::Template | PropertyKind::Expression => {
+                        match expr::compile(e, ctx) {
+                            Some(Code::Const(v)) => PropSlot::Const(v),
+                            Some(code) => PropSlot::Code(code),
+                            None => PropSlot::Absent,
+                        }
+                    }
+                    PropertyKind::Name => match name_text(e) {
+                        Some(s) => PropSlot::Const(Value::from(s)),
+                        None => {
+                            ctx.errors.push(Diagnostic::error(
+                                e.span,
+                                format!("`{}` takes a name: a bare identifier or a plain string, not an expression", ps.name),
+                            ));
+                            PropSlot::Absent
+                        }
+                    },
+                    PropertyKind::OutputVariable | PropertyKind::InputVariable => {
+                        match name_text(e).filter(|n| is_variable_name(n)) {
+                            Some(n) => {
+                                if ps.kind == PropertyKind::OutputVariable {
+                                    ctx.writes.insert(n.clone());
+                                } else {
+                                    ctx.reads.push((n.clone(), e.span));
+                                }
+                                PropSlot::Var(ctx.var(&n), Value::from(n))
+                            }
+                            None => {
+                                ctx.errors.push(Diagnostic::error(
+                                    e.span,
+                                    format!("`{}` takes a variable name (letters, digits, `_`; not starting with a digit)", ps.name),
+                                ));
+                                PropSlot::Absent
+                            }
+                        }
+                    }
+                },
+            };
+            properties.push(slot);
+        }
+
+        // Branches.
+        let mut targets: Vec<Option<u32>> = vec![None; reg.branch_names.len()];
+        let mut set_at: Vec<Option<Span>> = vec![None; reg.branch_names.len()];
+        let mut labels: Vec<Arc<str>> = Vec::new();
+        let mut label_targets = Vec::new();
+        let mut label_names = Vec::new();
+        for b in &a.branches {
+            if schema.terminal {
+                ctx.errors.push(Diagnostic::error(
+                    b.name_span,
+                    format!("{} ends the script and has no branches", schema.name),
+                ));
+                continue;
+            }
+            let target = match index.get(b.target.as_str()) {
+                Some(&t) => Some(t),
+                None => {
+                    ctx.errors.push(Diagnostic::error(
+                        b.target_span,
+                        format!("branch target `{}` does not exist", b.target),
+                    ));
+                    None
+                }
+            };
+            let is_labeled = schema
+                .labeled_branch
+                .as_deref()
+                .is_some_and(|l| l.eq_ignore_ascii_case(&b.name));
+            match (&b.label, is_labeled) {
+                (Some(label), true) => {
+                    let text = literal_text(label);
+                    if labels.iter().any(|l| **l == *text) {
+                        ctx.errors.push(Diagnostic::error(
+                            b.name_span,
+                            format!("duplicate branch `{} {:?}`", b.name, text),
+                        ));
+                        continue;
+                    }
+                    label_names.push(Arc::from(format!(
+                        "{} {:?}",
+                        schema.labeled_branch.as_deref().unwrap_or("Case"),
+                        text
+                    )));
+                    labels.push(Arc::from(text));
+                    label_targets.push(target);
+                }
+                (None, true) => ctx.errors.push(Diagnostic::error(
+                    b.name_span,
+                    format!(
+                        "a `{}` branch needs a literal label, as in `{} \"value\" -> target`",
+                        b.name, b.name
+                    ),
+                )),
+                (Some(_), false) => ctx.errors.push(Diagnostic::error(
+                    b.name_span,
+                    format!(
+                        "only `{}` branches take a label",
+                        schema.labeled_branch.as_deref().unwrap_or("Case")
+                    ),
+                )),
+                (None, false) => match reg.branch_index.get(&b.name.to_ascii_lowercase()) {
+                    None => ctx.errors.push(Diagnostic::error(
+                        b.name_span,
+                        format!(
+                            "unknown branch `{}` for {}; expected one of {}",
+                            b.name,
+                            schema.name,
+                            reg.branch_names
+                                .iter()
+                                .map(|n| &**n)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )),
+                    Some(&slot) => {
+                        let slot = slot as usize;
+                        if set_at[slot].is_some() {
+                            ctx.errors.push(Diagnostic::error(
+                                b.name_span,
+                                format!("duplicate branch `{}`", reg.branch_names[slot]),
+                            ));
+                        } else {
+                            set_at[slot] = Some(b.name_span);
+                            targets[slot] = target;
+                        }
+                    }
+                },
+            }
+        }
+
+        Some(CompiledAction {
+            id: Arc::from(a.id.as_str()),
+            type_name: Arc::from(schema.name.as_str()),
+            caption: Arc::from(a.caption.as_deref().unwrap_or(&schema.name)),
+            handler: reg.handler.clone(),
+            terminal: schema.terminal,
+            properties: properties.into_boxed_slice(),
+            property_names: schema.properties.iter().map(|p| p.name.clone()).collect(),
+            targets: targets.into_boxed_slice(),
+            branch_names: reg.branch_names.clone(),
+            labels: labels.into_boxed_slice(),
+            label_targets: label_targets.into_boxed_slice(),
+            label_names: label_names.into_boxed_slice(),
+        })
+    }
+}

@@ -1,0 +1,57 @@
+//! # studioflow
+//!
+//! An embeddable interpreter for Studio-style contact-center flow scripts.
+//!
+//! A script is a graph of actions. Each action runs, then takes one of its
+//! named branches (Default, Error, True/False, ...) to the next. Data flows
+//! one way through three stages:
+//!
+//! ```text
+//! text ─► syntax (pest → AST with spans) ─► compile (→ immutable Script) ─► runtime (Engine::run → Run)
+//! ```
+//!
+//! API actions run as the identity chosen by `SetSecurityUser`, resolved
+//! against the [`permissions`] model (Cisco PCCE Role API semantics), which
+//! knows nothing of scripts.
+//!
+//! ```
+//! use studioflow::{Engine, Outcome, RunOptions, Value};
+//!
+//! let engine = Engine::new();
+//! let script = engine.compile(r#"
+//!     start: Begin { Default -> check }
+//!     check: If { Expression = count > 3  True -> vip  False -> done }
+//!     vip: Assign { Variable = Tier  Value = "gold"  Default -> done }
+//!     done: End
+//! "#, "example.script").expect("compiles");
+//!
+//! let mut options = RunOptions::default();
+//! options.variables.insert("count".into(), Value::from(5.0));
+//! let run = engine.run(&script, options);
+//! assert_eq!(run.outcome, Outcome::Completed);
+//! assert_eq!(run.variables["Tier"], Value::from("gold"));
+//! ```
+
+#![warn(missing_docs)]
+
+mod action;
+mod actions;
+mod compile;
+mod diagnostics;
+mod engine;
+pub mod permissions;
+pub mod runtime;
+pub mod syntax;
+
+pub use action::{
+    ActionError, ActionHandler, ActionSchema, BranchId, PropertyKind, PropertySchema, ScriptType,
+    ScriptTypes,
+};
+pub use compile::{CompileOptions, Script, ERR_VARIABLE};
+pub use diagnostics::{Diagnostic, Diagnostics, Severity, SourceFile, Span};
+pub use engine::{Engine, EngineBuilder, Limits};
+pub use runtime::{
+    ActionCall, CancelToken, Clock, FixedClock, FunctionContext, NativeFunction, Object, Outcome,
+    Run, RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, StopKind, SystemClock,
+    TraceStep, Value, VarId,
+};

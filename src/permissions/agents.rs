@@ -1,0 +1,180 @@
+//! Employee profiles (agents / administrators) and the business unit.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use chrono_tz::Tz;
+
+use super::roles::RoleId;
+
+/// An agent id (employee profile id).
+pub type AgentId = u64;
+
+/// The tenant: a business unit with a name and an IANA time zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessUnit {
+    /// Display name.
+    pub name: String,
+    /// The business unit's time zone.
+    pub time_zone: Tz,
+}
+
+/// Whether an employee profile may act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AgentStatus {
+    /// May act (subject to role and departments).
+    Active,
+    /// Deactivated: kept for history, may do nothing.
+    Inactive,
+}
+
+impl AgentStatus {
+    /// `active` or `inactive`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentStatus::Active => "active",
+            AgentStatus::Inactive => "inactive",
+        }
+    }
+
+    /// Parses `active` / `inactive` (exact, lowercase).
+    pub fn parse(text: &str) -> Option<AgentStatus> {
+        match text {
+            "active" => Some(AgentStatus::Active),
+            "inactive" => Some(AgentStatus::Inactive),
+            _ => None,
+        }
+    }
+}
+
+/// Which agents `list_agents` returns by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AgentStatusFilter {
+    /// Only active agents.
+    Active,
+    /// Only inactive agents.
+    Inactive,
+    /// Both.
+    #[default]
+    All,
+}
+
+impl AgentStatusFilter {
+    /// Whether an agent with `status` passes the filter.
+    pub fn admits(self, status: AgentStatus) -> bool {
+        match self {
+            AgentStatusFilter::Active => status == AgentStatus::Active,
+            AgentStatusFilter::Inactive => status == AgentStatus::Inactive,
+            AgentStatusFilter::All => true,
+        }
+    }
+}
+
+/// A stored employee profile; `role` is a role id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    /// Agent id.
+    pub id: AgentId,
+    /// Login name, unique case-insensitively.
+    pub user_name: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Active or inactive.
+    pub status: AgentStatus,
+    /// The agent's own time zone.
+    pub time_zone: Tz,
+    /// The role held, if any; no role means no API rights.
+    pub role: Option<RoleId>,
+    /// The department the agent belongs to ("" = none).
+    pub department: String,
+    /// Departments whose agents this person may administer; empty = all.
+    pub administers: Vec<String>,
+    /// Last login time.
+    pub last_login: Option<DateTime<Utc>>,
+}
+
+impl Agent {
+    /// Whether `other_department` is within the departments this agent administers.
+    pub fn administers_department(&self, other_department: &str) -> bool {
+        self.administers.is_empty()
+            || self
+                .administers
+                .iter()
+                .any(|department| eq_caseless(department, other_department))
+    }
+}
+
+/// Unicode case-insensitive equality without allocating.
+pub(crate) fn eq_caseless(left: &str, right: &str) -> bool {
+    left.chars()
+        .flat_map(char::to_lowercase)
+        .eq(right.chars().flat_map(char::to_lowercase))
+}
+
+/// An agent as returned by the API: the role is given by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentRecord {
+    /// Agent id.
+    pub id: AgentId,
+    /// Login name.
+    pub user_name: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Active or inactive.
+    pub status: AgentStatus,
+    /// Name of the role held, if any.
+    pub role: Option<String>,
+    /// Department name.
+    pub department: String,
+    /// The agent's own time zone.
+    pub time_zone: Tz,
+    /// Departments administered; empty = all.
+    pub administers: Vec<String>,
+    /// Last login time.
+    pub last_login: Option<DateTime<Utc>>,
+}
+
+impl AgentRecord {
+    /// `{id, userName, firstName, lastName, status, role, department, timeZone, lastLogin}`
+    /// with lastLogin as RFC 3339 in `tz` (e.g. `2026-03-08T01:30:00-05:00`) or null.
+    pub fn to_json(&self, tz: Tz) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "userName": self.user_name,
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "status": self.status.as_str(),
+            "role": self.role,
+            "department": self.department,
+            "timeZone": self.time_zone.name(),
+            "lastLogin": self.last_login.map(|at| render_time(at, tz)),
+        })
+    }
+}
+
+/// RFC 3339 with the offset `tz` has at that instant, seconds precision unless finer is stored.
+pub fn render_time(at: DateTime<Utc>, tz: Tz) -> String {
+    let format = if at.timestamp_subsec_nanos() == 0 {
+        SecondsFormat::Secs
+    } else {
+        SecondsFormat::AutoSi
+    };
+    at.with_timezone(&tz).to_rfc3339_opts(format, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_with_offset() {
+        let at: DateTime<Utc> = "2026-03-08T06:30:00Z".parse().unwrap();
+        assert_eq!(
+            render_time(at, chrono_tz::America::New_York),
+            "2026-03-08T01:30:00-05:00"
+        );
+        assert_eq!(render_time(at, chrono_tz::UTC), "2026-03-08T06:30:00+00:00");
+    }
+}

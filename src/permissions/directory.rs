@@ -1,0 +1,522 @@
+//! The [`Directory`] service: Role API and Agent API operations with authorization.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::agents::{Agent, AgentId, AgentRecord, AgentStatus, AgentStatusFilter, BusinessUnit};
+use super::error::{types, ApiError, ApiErrorItem};
+use super::features::{Feature, FeatureCatalog, FeatureId};
+use super::query::{RolePage, RoleQuery};
+use super::roles::{
+    administrator_ref_url, check_role_name, description_item, name_problem_item,
+    resolve_access_list, role_ref_url, AdministratorRef, Role, RoleDraft, RolePatch, RoleView,
+};
+use super::store::{AgentAccess, NewRole, RoleChange, RoleHolder, StoreConflict, TenantStore};
+
+/// How many holders a `roleInUse` message names before summarizing.
+const HOLDERS_NAMED: usize = 5;
+
+/// A tenant's permission model: cheap to clone (an `Arc`), safe to share across threads.
+#[derive(Clone)]
+pub struct Directory {
+    store: Arc<dyn TenantStore>,
+    agent_feature: FeatureId,
+    role_feature: FeatureId,
+}
+
+impl fmt::Debug for Directory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Directory")
+            .field("business_unit", self.business_unit())
+            .field("features", &self.catalog().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Directory {
+    /// Wraps a store.
+    pub fn new(store: Arc<dyn TenantStore>) -> Directory {
+        let catalog = store.catalog();
+        let agent_feature = catalog.required("agent");
+        let role_feature = catalog.required("role");
+        Directory {
+            store,
+            agent_feature,
+            role_feature,
+        }
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &Arc<dyn TenantStore> {
+        &self.store
+    }
+
+    /// The business unit.
+    pub fn business_unit(&self) -> &BusinessUnit {
+        self.store.business_unit()
+    }
+
+    /// The feature catalog.
+    pub fn catalog(&self) -> &FeatureCatalog {
+        self.store.catalog()
+    }
+
+    /// A feature's id by name (case-insensitive).
+    pub fn feature_id(&self, name: &str) -> Option<FeatureId> {
+        self.catalog().id(name)
+    }
+
+    /// One agent by id, without authorization (for hosts).
+    pub fn agent(&self, id: AgentId) -> Option<AgentRecord> {
+        self.store.agent(id).map(|agent| self.record_of(agent))
+    }
+
+    /// Every role by id, without authorization (for hosts).
+    pub fn roles(&self) -> Vec<RoleView> {
+        let snapshot = self.store.snapshot();
+        snapshot
+            .roles
+            .iter()
+            .map(|role| view_of(self.catalog(), role, holders_in(&snapshot.agents, role)))
+            .collect()
+    }
+
+    // ----- authorization -------------------------------------------------
+
+    /// Default deny: `Ok` only if `actor` exists, is active, has a role, and the
+    /// role gives `feature`. Does not allocate on success.
+    #[inline]
+    pub fn check_feature(&self, actor: AgentId, feature: FeatureId) -> Result<(), ApiError> {
+        match self.store.access(actor) {
+            Some(access) if allows(access, feature) => Ok(()),
+            access => Err(self.denial(actor, access, feature)),
+        }
+    }
+
+    /// `check_feature` as a bool.
+    #[inline]
+    pub fn may_use(&self, actor: AgentId, feature: FeatureId) -> bool {
+        self.store
+            .access(actor)
+            .is_some_and(|access| allows(access, feature))
+    }
+
+    /// Whether the agent exists and is active (re-validates a security user handle).
+    pub fn agent_is_active(&self, agent: AgentId) -> bool {
+        self.store
+            .access(agent)
+            .is_some_and(|access| access.status == AgentStatus::Active)
+    }
+
+    /// Re-validates a security user at call time: `unauthorized.invalidSecurityUser`
+    /// if the agent no longer exists, `unauthorized.inactiveUser` if deactivated.
+    pub fn validate_security_user(&self, agent: AgentId) -> Result<(), ApiError> {
+        match self.store.access(agent) {
+            Some(access) if access.status == AgentStatus::Active => Ok(()),
+            Some(_) => Err(ApiError::inactive_user(&self.user_name_of(agent))),
+            None => Err(ApiError::invalid_security_user(format_args!(
+                "agent {agent} does not exist"
+            ))),
+        }
+    }
+
+    /// The checked lookup used to mint a security user: id first, then userName;
+    /// `notFound` if absent, `unauthorized.inactiveUser` if inactive. Needs no feature.
+    pub fn resolve_security_user(&self, agent_ref: &str) -> Result<AgentRecord, ApiError> {
+        if agent_ref.trim().is_empty() {
+            return Err(ApiError::new(
+                types::MISSING_FIELD,
+                "agent",
+                "an agent id or userName is required",
+            ));
+        }
+        let agent = self.find_agent(agent_ref)?;
+        if agent.status != AgentStatus::Active {
+            return Err(ApiError::inactive_user(&agent.user_name));
+        }
+        Ok(self.record_of(agent))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn denial(&self, actor: AgentId, access: Option<AgentAccess>, feature: FeatureId) -> ApiError {
+        let feature_name = self
+            .catalog()
+            .get(feature)
+            .map_or_else(|| format!("#{}", feature.index()), |f| f.name.clone());
+        let Some(access) = access else {
+            return ApiError::invalid_security_user(format_args!("agent {actor} does not exist"));
+        };
+        let user_name = self.user_name_of(actor);
+        if access.status != AgentStatus::Active {
+            return ApiError::inactive_user(&user_name);
+        }
+        match access.role.and_then(|role| self.store.role(role)) {
+            None => ApiError::forbidden(
+                feature_name.as_str(),
+                format!(
+                    "user \"{user_name}\" has no role, so no access to feature \"{feature_name}\""
+                ),
+            ),
+            Some(role) => ApiError::forbidden(
+                feature_name.as_str(),
+                format!(
+                    "role \"{}\" of user \"{user_name}\" does not give feature \"{feature_name}\"",
+                    role.name
+                ),
+            ),
+        }
+    }
+
+    fn user_name_of(&self, agent: AgentId) -> String {
+        self.store
+            .agent(agent)
+            .map_or_else(|| agent.to_string(), |agent| agent.user_name)
+    }
+
+    /// Checks the `agent` feature and returns the actor's profile (for department scope).
+    fn agent_api_actor(&self, actor: AgentId) -> Result<Agent, ApiError> {
+        self.check_feature(actor, self.agent_feature)?;
+        self.store.agent(actor).ok_or_else(|| {
+            ApiError::invalid_security_user(format_args!("agent {actor} does not exist"))
+        })
+    }
+
+    // ----- Role API ------------------------------------------------------
+
+    /// Lists roles with PCCE search, sort and paging. Needs `role`.
+    pub fn list_roles(&self, actor: AgentId, query: &RoleQuery) -> Result<RolePage, ApiError> {
+        self.check_feature(actor, self.role_feature)?;
+        let parsed = query.parse()?;
+        let snapshot = self.store.snapshot();
+        let selected = parsed.select(&snapshot.roles);
+        let (range, page_info) = parsed.page(selected.len());
+        let roles = selected[range]
+            .iter()
+            .map(|role| view_of(self.catalog(), role, holders_in(&snapshot.agents, role)))
+            .collect();
+        Ok(RolePage { roles, page_info })
+    }
+
+    /// One role by id or name. Needs `role`.
+    pub fn get_role(&self, actor: AgentId, id_or_name: &str) -> Result<RoleView, ApiError> {
+        self.check_feature(actor, self.role_feature)?;
+        let role = self.find_role(id_or_name)?;
+        Ok(self.view(&role))
+    }
+
+    /// Every feature a role can be given, in catalog order. Needs `role`.
+    pub fn available_features(&self, actor: AgentId) -> Result<Vec<Feature>, ApiError> {
+        self.check_feature(actor, self.role_feature)?;
+        Ok(self.catalog().features().to_vec())
+    }
+
+    /// Creates a custom role (id from 5000, changeStamp 0). Needs `role`.
+    pub fn create_role(&self, actor: AgentId, draft: RoleDraft) -> Result<RoleView, ApiError> {
+        self.check_feature(actor, self.role_feature)?;
+        let mut problems = Vec::new();
+        match check_role_name(&draft.name) {
+            Err(problem) => problems.push(name_problem_item(&draft.name, problem)),
+            Ok(()) => {
+                if let Some(existing) = self.store.role_by_name(&draft.name) {
+                    problems.push(duplicate_name_item(&existing.name));
+                }
+            }
+        }
+        let description = draft.description.unwrap_or_default();
+        problems.extend(description_item(&description));
+        let access = resolve_access_list(self.catalog(), &draft.access_list, &mut problems);
+        if let Some(error) = ApiError::from_items(problems) {
+            return Err(error);
+        }
+        let role = self
+            .store
+            .create_role(NewRole {
+                name: draft.name,
+                description,
+                access,
+            })
+            .map_err(|conflict| conflict_error(conflict, None))?;
+        Ok(self.view(&role))
+    }
+
+    /// Updates a custom role if `change_stamp` is current; changeStamp + 1. Needs `role`.
+    pub fn update_role(
+        &self,
+        actor: AgentId,
+        id_or_name: &str,
+        change_stamp: u64,
+        patch: RolePatch,
+    ) -> Result<RoleView, ApiError> {
+        self.check_feature(actor, self.role_feature)?;
+        let role = self.find_role(id_or_name)?;
+        if role.system_defined {
+            return Err(built_in_error(&role, "changed"));
+        }
+        let mut problems = Vec::new();
+        if role.change_stamp != change_stamp {
+            problems.push(stale_item(&role.name, change_stamp, role.change_stamp));
+        }
+        if let Some(name) = &patch.name {
+            match check_role_name(name) {
+                Err(problem) => problems.push(name_problem_item(name, problem)),
+                Ok(()) => {
+                    if let Some(existing) = self.store.role_by_name(name) {
+                        if existing.id != role.id {
+                            problems.push(duplicate_name_item(&existing.name));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(description) = &patch.description {
+            problems.extend(description_item(description));
+        }
+        let access = patch
+            .access_list
+            .as_ref()
+            .map(|names| resolve_access_list(self.catalog(), names, &mut problems));
+        if let Some(error) = ApiError::from_items(problems) {
+            return Err(error);
+        }
+        let change = RoleChange {
+            name: patch.name,
+            description: patch.description,
+            access,
+        };
+        let updated = self
+            .store
+            .update_role(role.id, change_stamp, change)
+            .map_err(|conflict| conflict_error(conflict, Some((&role, change_stamp))))?;
+        Ok(self.view(&updated))
+    }
+
+    /// Deletes a custom role nobody holds; returns it as it was. Needs `role`.
+    pub fn delete_role(&self, actor: AgentId, id_or_name: &str) -> Result<RoleView, ApiError> {
+        self.check_feature(actor, self.role_feature)?;
+        let role = self.find_role(id_or_name)?;
+        if role.system_defined {
+            return Err(built_in_error(&role, "deleted"));
+        }
+        let deleted = self
+            .store
+            .delete_role(role.id)
+            .map_err(|conflict| conflict_error(conflict, Some((&role, role.change_stamp))))?;
+        Ok(view_of(self.catalog(), &deleted, Vec::new()))
+    }
+
+    // ----- Agent API -----------------------------------------------------
+
+    /// One agent by id or userName. Needs `agent` and the target's department in scope,
+    /// else `forbidden` (errorData `department`).
+    pub fn get_agent(&self, actor: AgentId, id_or_name: &str) -> Result<AgentRecord, ApiError> {
+        let actor = self.agent_api_actor(actor)?;
+        let target = self.find_agent(id_or_name)?;
+        if !actor.administers_department(&target.department) {
+            return Err(ApiError::forbidden(
+                "department",
+                format!(
+                    "agent \"{}\" is outside the departments user \"{}\" administers",
+                    target.user_name, actor.user_name
+                ),
+            ));
+        }
+        Ok(self.record_of(target))
+    }
+
+    /// Agents in the actor's departments matching `q` (case-insensitive substring of
+    /// userName, firstName or lastName; "" matches all) and `status`, by id. Needs `agent`.
+    pub fn list_agents(
+        &self,
+        actor: AgentId,
+        q: &str,
+        status: AgentStatusFilter,
+    ) -> Result<Vec<AgentRecord>, ApiError> {
+        let actor = self.agent_api_actor(actor)?;
+        let needle = q.trim().to_lowercase();
+        let snapshot = self.store.snapshot();
+        let records = snapshot
+            .agents
+            .into_iter()
+            .filter(|agent| actor.administers_department(&agent.department))
+            .filter(|agent| status.admits(agent.status))
+            .filter(|agent| {
+                needle.is_empty()
+                    || [&agent.user_name, &agent.first_name, &agent.last_name]
+                        .iter()
+                        .any(|field| field.to_lowercase().contains(&needle))
+            })
+            .map(|agent| {
+                let role = agent.role.and_then(|id| {
+                    snapshot
+                        .roles
+                        .iter()
+                        .find(|role| role.id == id)
+                        .map(|role| role.name.clone())
+                });
+                record_with_role(agent, role)
+            })
+            .collect();
+        Ok(records)
+    }
+
+    // ----- helpers -------------------------------------------------------
+
+    /// Id first (if it parses and exists), then name case-insensitively.
+    fn find_role(&self, id_or_name: &str) -> Result<Role, ApiError> {
+        id_or_name
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| self.store.role(id))
+            .or_else(|| self.store.role_by_name(id_or_name))
+            .ok_or_else(|| ApiError::not_found("role", id_or_name))
+    }
+
+    /// Id first (if it parses and exists), then userName case-insensitively.
+    fn find_agent(&self, id_or_name: &str) -> Result<Agent, ApiError> {
+        id_or_name
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| self.store.agent(id))
+            .or_else(|| self.store.agent_by_user_name(id_or_name))
+            .ok_or_else(|| ApiError::not_found("agent", id_or_name))
+    }
+
+    fn view(&self, role: &Role) -> RoleView {
+        view_of(self.catalog(), role, self.store.role_holders(role.id))
+    }
+
+    fn record_of(&self, agent: Agent) -> AgentRecord {
+        let role = agent
+            .role
+            .and_then(|id| self.store.role(id))
+            .map(|role| role.name);
+        record_with_role(agent, role)
+    }
+}
+
+#[inline]
+fn allows(access: AgentAccess, feature: FeatureId) -> bool {
+    access.status == AgentStatus::Active && access.features.contains(feature)
+}
+
+fn holders_in(agents: &[Agent], role: &Role) -> Vec<RoleHolder> {
+    agents
+        .iter()
+        .filter(|agent| agent.role == Some(role.id))
+        .map(|agent| RoleHolder {
+            agent_id: agent.id,
+            user_name: agent.user_name.clone(),
+        })
+        .collect()
+}
+
+fn view_of(catalog: &FeatureCatalog, role: &Role, holders: Vec<RoleHolder>) -> RoleView {
+    RoleView {
+        id: role.id,
+        name: role.name.clone(),
+        description: role.description.clone(),
+        system_defined: role.system_defined,
+        change_stamp: role.change_stamp,
+        ref_url: role_ref_url(role.id),
+        access_list: catalog.features_of(role.access),
+        administrators: holders
+            .into_iter()
+            .map(|holder| AdministratorRef {
+                ref_url: administrator_ref_url(holder.agent_id),
+                user_name: holder.user_name,
+            })
+            .collect(),
+    }
+}
+
+fn record_with_role(agent: Agent, role: Option<String>) -> AgentRecord {
+    AgentRecord {
+        id: agent.id,
+        user_name: agent.user_name,
+        first_name: agent.first_name,
+        last_name: agent.last_name,
+        status: agent.status,
+        role,
+        department: agent.department,
+        time_zone: agent.time_zone,
+        administers: agent.administers,
+        last_login: agent.last_login,
+    }
+}
+
+fn duplicate_name_item(existing: &str) -> ApiErrorItem {
+    ApiErrorItem::new(
+        types::DUPLICATE_NAME,
+        "name",
+        format!("a role named \"{existing}\" already exists"),
+    )
+}
+
+fn stale_item(role_name: &str, given: u64, current: u64) -> ApiErrorItem {
+    ApiErrorItem::new(
+        types::STALE_CHANGE_STAMP,
+        "changeStamp",
+        format!(
+            "changeStamp {given} is stale: role \"{role_name}\" is at changeStamp {current}; get the role again and retry"
+        ),
+    )
+}
+
+fn built_in_error(role: &Role, verb: &str) -> ApiError {
+    ApiError::new(
+        types::BUILT_IN_ROLE,
+        role.name.as_str(),
+        format!("role \"{}\" is built in and cannot be {verb}", role.name),
+    )
+}
+
+/// Turns a store refusal into the API error; `role` is the role as last read.
+fn conflict_error(conflict: StoreConflict, role: Option<(&Role, u64)>) -> ApiError {
+    let role_name = role.map_or("", |(role, _)| role.name.as_str());
+    match conflict {
+        StoreConflict::NotFound => ApiError::not_found("role", role_name),
+        StoreConflict::BuiltIn => ApiError::new(
+            types::BUILT_IN_ROLE,
+            role_name,
+            format!("role \"{role_name}\" is built in and cannot be changed"),
+        ),
+        StoreConflict::DuplicateName { existing } => ApiError {
+            errors: vec![duplicate_name_item(&existing)],
+        },
+        StoreConflict::StaleChangeStamp { current } => {
+            let given = role.map_or(0, |(_, given)| given);
+            ApiError {
+                errors: vec![stale_item(role_name, given, current)],
+            }
+        }
+        StoreConflict::InUse { holders } => {
+            let names: Vec<&str> = holders
+                .iter()
+                .take(HOLDERS_NAMED)
+                .map(|holder| holder.user_name.as_str())
+                .collect();
+            let more = holders.len().saturating_sub(HOLDERS_NAMED);
+            let more_text = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            let count = holders.len();
+            let users = if count == 1 { "user" } else { "users" };
+            ApiError::new(
+                types::ROLE_IN_USE,
+                "administrators",
+                format!(
+                    "role \"{role_name}\" is held by {count} {users} ({}{more_text}); reassign them first",
+                    names.join(", ")
+                ),
+            )
+        }
+        StoreConflict::IdsExhausted => ApiError::new(
+            types::OUT_OF_RANGE,
+            "id",
+            "no role ids are left in this tenant",
+        ),
+    }
+}

@@ -1,0 +1,114 @@
+//! Errors raised while evaluating expressions at run time.
+
+use thiserror::Error;
+
+/// Why an expression failed at run time. Its text becomes part of `_ERR`.
+///
+/// ```
+/// use studioflow::RuntimeError;
+/// assert_eq!(RuntimeError::DivisionByZero.to_string(), "division by zero");
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// `x / 0` or `x % 0`.
+    #[error("division by zero")]
+    DivisionByZero,
+    /// An arithmetic operand that is not a number or numeric string.
+    #[error("`{op}` needs numbers, got {got} {shown}")]
+    NotANumber {
+        /// The operator.
+        op: &'static str,
+        /// The operand's type.
+        got: &'static str,
+        /// The operand, abbreviated.
+        shown: String,
+    },
+    /// A result too large for a finite number.
+    #[error("`{op}` overflowed the number range")]
+    Overflow {
+        /// The operator.
+        op: &'static str,
+    },
+    /// A logical operand that is not a boolean.
+    #[error("`{op}` needs true or false, got {got} {shown}")]
+    NotABool {
+        /// The operator.
+        op: &'static str,
+        /// The operand's type.
+        got: &'static str,
+        /// The operand, abbreviated.
+        shown: String,
+    },
+    /// `<` and friends on lists or objects.
+    #[error("cannot compare {left} with {right} using `{op}`")]
+    NotComparable {
+        /// The operator.
+        op: &'static str,
+        /// Left operand type.
+        left: &'static str,
+        /// Right operand type.
+        right: &'static str,
+    },
+    /// `a.b` where `a` is not an object.
+    #[error("cannot read member `{member}` of {got}")]
+    NotAnObject {
+        /// The member name.
+        member: String,
+        /// What was there instead.
+        got: &'static str,
+    },
+    /// `a[i]` out of range.
+    #[error("index {index} is out of range for {what} of length {len}")]
+    IndexOutOfRange {
+        /// The index used.
+        index: String,
+        /// List or string.
+        what: &'static str,
+        /// Its length.
+        len: usize,
+    },
+    /// `a[i]` with a bad index or on a value that has no elements.
+    #[error("cannot index {got} with {index}")]
+    BadIndex {
+        /// What was indexed.
+        got: &'static str,
+        /// The index used.
+        index: String,
+    },
+    /// A function was given an argument it cannot use.
+    #[error("{function}(): {message}")]
+    BadArgument {
+        /// The function.
+        function: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A string or list grew past the engine's limit.
+    #[error("{what} of {size} exceeds the limit of {limit}")]
+    TooLarge {
+        /// "a string" or "a list".
+        what: &'static str,
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An error raised by a host function.
+    #[error("{0}")]
+    Host(String),
+}
+
+/// Abbreviates a value for an error message.
+pub(crate) fn shown(v: &super::Value) -> String {
+    let text = match v {
+        super::Value::String(s) => format!("{:?}", &**s),
+        other => other.to_text(),
+    };
+    if text.chars().count() > 40 {
+        let cut: String = text.chars().take(37).collect();
+        format!("{cut}...")
+    } else {
+        text
+    }
+}

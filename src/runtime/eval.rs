@@ -1,0 +1,363 @@
+//! Compiled expressions and their evaluation.
+//!
+//! Compile turns the AST into `Code`: variables are slot indices, functions
+//! are registry indices, templates are pre-split literal/expression parts.
+//! Evaluation never looks at names or source text.
+
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use super::error::{shown, RuntimeError};
+use super::functions::{FunctionContext, FunctionId, FunctionRegistry};
+use super::value::NumberText;
+use super::Value;
+use crate::syntax::ast::BinaryOp;
+
+/// A hard ceiling functions check before building a result, whatever the
+/// engine's configured limit (which is checked on every result afterwards).
+pub(crate) const MAX_STRING_HARD: usize = 64 * 1024 * 1024;
+
+/// Slot of a variable in a run's variable table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VarId(pub(crate) u32);
+
+/// A compiled expression.
+#[derive(Debug, Clone)]
+pub(crate) enum Code {
+    Const(Value),
+    Var(VarId),
+    Template(Box<[Piece]>),
+    List(Box<[Code]>),
+    Member(Box<Code>, Arc<str>),
+    Index(Box<Code>, Box<Code>),
+    Neg(Box<Code>),
+    Not(Box<Code>),
+    And(Box<Code>, Box<Code>),
+    Or(Box<Code>, Box<Code>),
+    Binary(BinaryOp, Box<Code>, Box<Code>),
+    Call(FunctionId, Box<[Code]>),
+}
+
+/// One part of a compiled template.
+#[derive(Debug, Clone)]
+pub(crate) enum Piece {
+    Text(Arc<str>),
+    Expr(Code),
+}
+
+/// Size limits an expression may build up to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SizeLimits {
+    pub max_string_bytes: usize,
+    pub max_list_len: usize,
+}
+
+/// Everything evaluation reads.
+pub(crate) struct Evaluator<'a> {
+    pub vars: &'a [Option<Value>],
+    pub functions: &'a FunctionRegistry,
+    pub limits: SizeLimits,
+    pub context: FunctionContext<'a>,
+}
+
+impl Evaluator<'_> {
+    pub fn eval(&self, code: &Code) -> Result<Value, RuntimeError> {
+        match code {
+            Code::Const(v) => Ok(v.clone()),
+            Code::Var(id) => Ok(self.read(*id)),
+            Code::Template(pieces) => self.template(pieces),
+            Code::List(items) => {
+                if items.len() > self.limits.max_list_len {
+                    return Err(RuntimeError::TooLarge {
+                        what: "a list",
+                        size: items.len(),
+                        limit: self.limits.max_list_len,
+                    });
+                }
+                let values = items
+                    .iter()
+                    .map(|c| self.eval(c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Value::List(Arc::new(values)))
+            }
+            Code::Member(base, name) => member(&self.eval(base)?, name),
+            Code::Index(base, index) => self.index(&self.eval(base)?, &self.eval(index)?),
+            Code::Neg(inner) => {
+                let v = self.eval(inner)?;
+                Ok(Value::Number(-number("-", &v)?))
+            }
+            Code::Not(inner) => Ok(Value::Bool(!boolean("not", &self.eval(inner)?)?)),
+            Code::And(a, b) => {
+                if !boolean("and", &self.eval(a)?)? {
+                    return Ok(Value::Bool(false));
+                }
+                Ok(Value::Bool(boolean("and", &self.eval(b)?)?))
+            }
+            Code::Or(a, b) => {
+                if boolean("or", &self.eval(a)?)? {
+                    return Ok(Value::Bool(true));
+                }
+                Ok(Value::Bool(boolean("or", &self.eval(b)?)?))
+            }
+            Code::Binary(op, a, b) => binary(*op, &self.eval(a)?, &self.eval(b)?),
+            Code::Call(id, args) => {
+                let def = self.functions.get(*id);
+                let values = args
+                    .iter()
+                    .map(|c| self.eval(c))
+                    .collect::<Result<SmallVec<[Value; 4]>, _>>()?;
+                let result = (def.func)(&values, &self.context)?;
+                self.check_size(&result)?;
+                Ok(result)
+            }
+        }
+    }
+
+    fn read(&self, id: VarId) -> Value {
+        match self.vars.get(id.0 as usize) {
+            Some(Some(v)) => v.clone(),
+            _ => Value::empty(),
+        }
+    }
+
+    fn template(&self, pieces: &[Piece]) -> Result<Value, RuntimeError> {
+        let mut out = String::new();
+        for piece in pieces {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Expr(code) => match code {
+                    // Common case: a plain variable, spliced without a clone.
+                    Code::Var(id) => match self.vars.get(id.0 as usize) {
+                        Some(Some(v)) => v.write_text(&mut out),
+                        _ => {}
+                    },
+                    _ => self.eval(code)?.write_text(&mut out),
+                },
+            }
+            if out.len() > self.limits.max_string_bytes {
+                return Err(RuntimeError::TooLarge {
+                    what: "a string",
+                    size: out.len(),
+                    limit: self.limits.max_string_bytes,
+                });
+            }
+        }
+        Ok(Value::from(out))
+    }
+
+    fn index(&self, base: &Value, index: &Value) -> Result<Value, RuntimeError> {
+        match base {
+            Value::List(items) => {
+                let i = whole_index(base, index)?;
+                items
+                    .get(i)
+                    .cloned()
+                    .ok_or_else(|| RuntimeError::IndexOutOfRange {
+                        index: index.to_text(),
+                        what: "a list",
+                        len: items.len(),
+                    })
+            }
+            Value::Object(_) | Value::SecurityUser(_) => match index {
+                Value::String(key) => member(base, key),
+                other => Err(RuntimeError::BadIndex {
+                    got: base.type_name(),
+                    index: shown(other),
+                }),
+            },
+            Value::String(s) => {
+                let i = whole_index(base, index)?;
+                s.chars()
+                    .nth(i)
+                    .map(|c| Value::from(c.to_string()))
+                    .ok_or_else(|| RuntimeError::IndexOutOfRange {
+                        index: index.to_text(),
+                        what: "a string",
+                        len: s.chars().count(),
+                    })
+            }
+            other => Err(RuntimeError::BadIndex {
+                got: other.type_name(),
+                index: shown(index),
+            }),
+        }
+    }
+
+    fn check_size(&self, v: &Value) -> Result<(), RuntimeError> {
+        match v {
+            Value::String(s) if s.len() > self.limits.max_string_bytes => {
+                Err(RuntimeError::TooLarge {
+                    what: "a string",
+                    size: s.len(),
+                    limit: self.limits.max_string_bytes,
+                })
+            }
+            Value::List(items) if items.len() > self.limits.max_list_len => {
+                Err(RuntimeError::TooLarge {
+                    what: "a list",
+                    size: items.len(),
+                    limit: self.limits.max_list_len,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn whole_index(base: &Value, index: &Value) -> Result<usize, RuntimeError> {
+    match index.as_number() {
+        Some(n) if n.fract() == 0.0 && n >= 0.0 && n < usize::MAX as f64 => Ok(n as usize),
+        Some(n) if n.fract() == 0.0 => Err(RuntimeError::IndexOutOfRange {
+            index: NumberText(n).to_string(),
+            what: if matches!(base, Value::String(_)) {
+                "a string"
+            } else {
+                "a list"
+            },
+            len: match base {
+                Value::List(items) => items.len(),
+                Value::String(s) => s.chars().count(),
+                _ => 0,
+            },
+        }),
+        _ => Err(RuntimeError::BadIndex {
+            got: base.type_name(),
+            index: shown(index),
+        }),
+    }
+}
+
+/// `a.b`: objects and security users have members; a missing member reads as "".
+pub(crate) fn member(base: &Value, name: &str) -> Result<Value, RuntimeError> {
+    match base {
+        Value::Object(map) => Ok(map.get(name).cloned().unwrap_or_else(Value::empty)),
+        Value::SecurityUser(user) => Ok(user.member(name).unwrap_or_else(Value::empty)),
+        other => Err(RuntimeError::NotAnObject {
+            member: name.to_string(),
+            got: other.type_name(),
+        }),
+    }
+}
+
+fn number(op: &'static str, v: &Value) -> Result<f64, RuntimeError> {
+    v.as_number().ok_or_else(|| RuntimeError::NotANumber {
+        op,
+        got: v.type_name(),
+        shown: shown(v),
+    })
+}
+
+fn boolean(op: &'static str, v: &Value) -> Result<bool, RuntimeError> {
+    v.as_bool().ok_or_else(|| RuntimeError::NotABool {
+        op,
+        got: v.type_name(),
+        shown: shown(v),
+    })
+}
+
+fn finite(op: &'static str, n: f64) -> Result<Value, RuntimeError> {
+    if n.is_finite() {
+        Ok(Value::Number(n))
+    } else {
+        Err(RuntimeError::Overflow { op })
+    }
+}
+
+/// Evaluates an infix operator other than `and`/`or`.
+pub(crate) fn binary(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, RuntimeError> {
+    let sym = op.symbol();
+    match op {
+        BinaryOp::Add => finite(sym, number(sym, a)? + number(sym, b)?),
+        BinaryOp::Sub => finite(sym, number(sym, a)? - number(sym, b)?),
+        BinaryOp::Mul => finite(sym, number(sym, a)? * number(sym, b)?),
+        BinaryOp::Div | BinaryOp::Mod => {
+            let (x, y) = (number(sym, a)?, number(sym, b)?);
+            if y == 0.0 {
+                return Err(RuntimeError::DivisionByZero);
+            }
+            finite(sym, if op == BinaryOp::Div { x / y } else { x % y })
+        }
+        BinaryOp::Eq => Ok(Value::Bool(equals(a, b))),
+        BinaryOp::Ne => Ok(Value::Bool(!equals(a, b))),
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            let ordering = compare(sym, a, b)?;
+            Ok(Value::Bool(match op {
+                BinaryOp::Lt => ordering.is_lt(),
+                BinaryOp::Le => ordering.is_le(),
+                BinaryOp::Gt => ordering.is_gt(),
+                _ => ordering.is_ge(),
+            }))
+        }
+        BinaryOp::And | BinaryOp::Or => {
+            let (x, y) = (boolean(sym, a)?, boolean(sym, b)?);
+            Ok(Value::Bool(if op == BinaryOp::And {
+                x && y
+            } else {
+                x || y
+            }))
+        }
+    }
+}
+
+fn is_compound(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::List(_) | Value::Object(_) | Value::SecurityUser(_)
+    )
+}
+
+/// `=`: numerically when both sides are numeric, structurally for lists and
+/// objects, otherwise by text (case-sensitive).
+pub(crate) fn equals(a: &Value, b: &Value) -> bool {
+    if is_compound(a) || is_compound(b) {
+        return a.deep_eq(b);
+    }
+    if let (Some(x), Some(y)) = (a.as_number(), b.as_number()) {
+        return x == y;
+    }
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y,
+        _ => a.to_text() == b.to_text(),
+    }
+}
+
+fn compare(op: &'static str, a: &Value, b: &Value) -> Result<std::cmp::Ordering, RuntimeError> {
+    if is_compound(a) || is_compound(b) {
+        return Err(RuntimeError::NotComparable {
+            op,
+            left: a.type_name(),
+            right: b.type_name(),
+        });
+    }
+    if let (Some(x), Some(y)) = (a.as_number(), b.as_number()) {
+        return Ok(x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal));
+    }
+    Ok(a.to_text().cmp(&b.to_text()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_strings_compare_as_numbers() {
+        let t = |a: Value, op, b: Value| binary(op, &a, &b).unwrap();
+        assert_eq!(t("10".into(), BinaryOp::Gt, "9".into()), Value::Bool(true));
+        assert_eq!(t("1".into(), BinaryOp::Eq, 1.0.into()), Value::Bool(true));
+        assert_eq!(t("b".into(), BinaryOp::Gt, "a".into()), Value::Bool(true));
+        assert_eq!(t("A".into(), BinaryOp::Eq, "a".into()), Value::Bool(false));
+        assert_eq!(t("5".into(), BinaryOp::Add, 1.0.into()), Value::Number(6.0));
+    }
+
+    #[test]
+    fn arithmetic_refuses_non_numbers() {
+        for bad in [Value::from("abc"), Value::from(""), Value::from(vec![])] {
+            assert!(binary(BinaryOp::Add, &bad, &Value::from(1.0)).is_err());
+        }
+        assert_eq!(
+            binary(BinaryOp::Div, &1.0.into(), &0.0.into()),
+            Err(RuntimeError::DivisionByZero)
+        );
+    }
+}

@@ -1,0 +1,525 @@
+//! The run loop: one action at a time along compiled branch slots.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use indexmap::IndexMap;
+
+use super::eval::{Evaluator, SizeLimits, VarId};
+use super::functions::FunctionContext;
+use super::security::{RunId, SecurityUser};
+use super::Value;
+use crate::action::{ActionError, BranchId, ScriptType};
+use crate::compile::{CompiledAction, PropSlot, ScriptInner};
+use crate::engine::EngineInner;
+use crate::permissions::{AgentRecord, ApiError, Directory};
+
+/// Lets another thread stop a run between two actions.
+///
+/// ```
+/// let token = studioflow::CancelToken::new();
+/// let other = token.clone();
+/// other.cancel();
+/// assert!(token.is_cancelled());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A fresh token.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Asks the run to stop before its next action.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+    /// True once cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A callback told about every executed action.
+pub type StepObserver = Arc<dyn Fn(&TraceStep) + Send + Sync>;
+
+/// How to run a script.
+///
+/// ```
+/// use studioflow::{RunOptions, Value};
+/// let mut options = RunOptions { trace: true, max_steps: Some(50), ..Default::default() };
+/// options.variables.insert("Tier".into(), Value::from("gold"));
+/// ```
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    /// Input variables.
+    pub variables: IndexMap<String, Value>,
+    /// Overrides the engine's step budget.
+    pub max_steps: Option<u64>,
+    /// Record a trace in [`Run::trace`].
+    pub trace: bool,
+    /// Called after every executed action.
+    pub observer: Option<StepObserver>,
+    /// Checked before every action.
+    pub cancel: Option<CancelToken>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Reached End or an unconnected branch.
+    Completed,
+    /// An action failed with no Error branch connected.
+    Stopped,
+    /// The step budget ran out.
+    Limit,
+    /// Cancelled through a [`CancelToken`].
+    Cancelled,
+}
+
+impl Outcome {
+    /// The word used in JSON output: `completed`, or `stopped` for the other three.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            _ => "stopped",
+        }
+    }
+}
+
+/// What stopped a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopKind {
+    /// An action failed and its Error branch was not connected.
+    Action,
+    /// A limit (the step budget) was exceeded.
+    Limit,
+    /// The host cancelled the run.
+    Cancelled,
+}
+
+impl StopKind {
+    /// `action`, `limit` or `cancelled`.
+    pub fn name(self) -> &'static str {
+        match self {
+            StopKind::Action => "action",
+            StopKind::Limit => "limit",
+            StopKind::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Why a run stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunError {
+    /// The action that failed, or that was about to run when a limit hit.
+    pub action: String,
+    /// The `_ERR` text, or the limit message.
+    pub message: String,
+    /// What kind of stop.
+    pub kind: StopKind,
+}
+
+/// One executed action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceStep {
+    /// 1-based step number.
+    pub step: u64,
+    /// Action id.
+    pub action: Arc<str>,
+    /// Canonical action type.
+    pub action_type: Arc<str>,
+    /// Caption.
+    pub caption: Arc<str>,
+    /// The branch actually taken (after the fallback to Default); `None` for terminal actions.
+    pub branch: Option<Arc<str>>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The last action executed.
+    pub end: Option<String>,
+    /// Why it stopped, unless completed.
+    pub error: Option<RunError>,
+    /// Executed actions.
+    pub steps: u64,
+    /// The trace, when asked for.
+    pub trace: Option<Vec<TraceStep>>,
+    /// Final variables, sorted by name.
+    pub variables: IndexMap<String, Value>,
+}
+
+impl Run {
+    /// The `--json` document: outcome, end, error, steps, trace, variables.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "outcome": self.outcome.json_name(),
+            "end": self.end,
+            "error": self.error.as_ref().map(|e| serde_json::json!({
+                "action": e.action,
+                "message": e.message,
+                "kind": e.kind.name(),
+            })),
+            "steps": self.steps,
+            "trace": self.trace.as_ref().map(|t| t.iter().map(|s| serde_json::json!({
+                "step": s.step,
+                "action": &*s.action,
+                "type": &*s.action_type,
+                "branch": s.branch.as_deref(),
+            })).collect::<Vec<_>>()).unwrap_or_default(),
+            "variables": self.variables.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>(),
+        })
+    }
+}
+
+/// Mutable per-run state, kept apart from the immutable script.
+pub(crate) struct RunState {
+    pub run_id: RunId,
+    pub vars: Vec<Option<Value>>,
+    pub extra: IndexMap<String, Value>,
+    pub counters: Vec<u64>,
+    /// The time zone `now()` and API timestamps use: the last security user's, else the business unit's.
+    pub time_zone: Tz,
+}
+
+/// What an action handler sees: its evaluated properties and the run.
+///
+/// ```
+/// use studioflow::{ActionCall, ActionError, BranchId, Value};
+/// // A handler that copies property 0 into the variable named by property 1.
+/// fn copy(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
+///     let value = call.property(0).cloned().unwrap_or_default();
+///     call.set_output(1, value)?;
+///     Ok(BranchId::DEFAULT)
+/// }
+/// ```
+pub struct ActionCall<'a> {
+    engine: &'a EngineInner,
+    script: &'a ScriptInner,
+    action: &'a CompiledAction,
+    index: usize,
+    props: &'a [Option<Value>],
+    state: &'a mut RunState,
+}
+
+impl<'a> ActionCall<'a> {
+    /// The evaluated value of property `i` (schema order); `None` when left out without default.
+    pub fn property(&self, i: usize) -> Option<&Value> {
+        self.props.get(i).and_then(Option::as_ref)
+    }
+    /// Property `i` as text (`None` when absent).
+    pub fn text(&self, i: usize) -> Option<String> {
+        self.property(i).map(Value::to_text)
+    }
+    /// The variable named by property `i` (an input or output variable property).
+    pub fn variable(&self, i: usize) -> Option<VarId> {
+        match self.action.properties.get(i)? {
+            PropSlot::Var(id, _) => Some(*id),
+            _ => None,
+        }
+    }
+    /// Reads a variable (unset reads as the empty string).
+    pub fn get(&self, var: VarId) -> Value {
+        self.state
+            .vars
+            .get(var.0 as usize)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(Value::empty)
+    }
+    /// Writes a variable.
+    pub fn set(&mut self, var: VarId, value: Value) {
+        if let Some(slot) = self.state.vars.get_mut(var.0 as usize) {
+            *slot = Some(value);
+        }
+    }
+    /// Writes the variable named by output-variable property `i`.
+    pub fn set_output(&mut self, i: usize, value: Value) -> Result<(), ActionError> {
+        let var = self.variable(i).ok_or_else(|| {
+            ActionError::failed(format!(
+                "property {} of {} is not a variable name",
+                i, self.action.type_name
+            ))
+        })?;
+        self.set(var, value);
+        Ok(())
+    }
+    /// The literal labels of the action's labeled branches (`Case "x"`), in source order.
+    pub fn labels(&self) -> &[Arc<str>] {
+        &self.action.labels
+    }
+    /// A counter private to this action in this run (Loop's count).
+    pub fn counter(&mut self) -> &mut u64 {
+        &mut self.state.counters[self.index]
+    }
+    /// The action's id.
+    pub fn action_id(&self) -> &str {
+        &self.action.id
+    }
+    /// The script's type.
+    pub fn script_type(&self) -> ScriptType {
+        self.script.script_type
+    }
+    /// The permission model.
+    pub fn directory(&self) -> &Directory {
+        &self.engine.directory
+    }
+    /// The engine clock's current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.engine.clock.now()
+    }
+    /// The time zone for displaying times: the current security user's, else the business unit's.
+    pub fn time_zone(&self) -> Tz {
+        self.state.time_zone
+    }
+
+    /// The security user held by the variable that input-variable property `i`
+    /// names. Only a handle issued in this run is accepted; anything else —
+    /// a string, an object, a handle from another run — is refused.
+    pub fn security_user(&self, i: usize) -> Result<SecurityUser, ActionError> {
+        let var = self
+            .variable(i)
+            .ok_or_else(|| ActionError::Api(ApiError::no_security_user()))?;
+        match self.state.vars.get(var.0 as usize).and_then(Option::as_ref) {
+            Some(Value::SecurityUser(user)) if user.issued_by(self.state.run_id) => {
+                Ok(user.clone())
+            }
+            Some(Value::SecurityUser(_)) => Err(ActionError::Api(ApiError::invalid_security_user(
+                "the security user was issued by another run",
+            ))),
+            None => Err(ActionError::Api(ApiError::no_security_user())),
+            Some(v) if v.is_null_or_empty() => Err(ActionError::Api(ApiError::no_security_user())),
+            Some(other) => Err(ActionError::Api(ApiError::invalid_security_user(&format!(
+                "variable `{}` holds {}, not a security user set by SetSecurityUser",
+                self.script.var_names[var.0 as usize],
+                other.type_name()
+            )))),
+        }
+    }
+
+    /// The checked call that mints a security user: the agent (an id, else a
+    /// userName) must exist and be active. `time_zone` is an IANA name, or
+    /// `None`/`"Default"` for the agent's own time zone. Later `now()` calls and
+    /// API timestamps in this run use that time zone.
+    pub fn set_security_user(
+        &mut self,
+        agent: &str,
+        time_zone: Option<&str>,
+    ) -> Result<SecurityUser, ActionError> {
+        let record: AgentRecord = self.engine.directory.resolve_security_user(agent)?;
+        let tz = match time_zone.map(str::trim) {
+            None | Some("") => record.time_zone,
+            Some(t) if t.eq_ignore_ascii_case("default") => record.time_zone,
+            Some(t) => t
+                .parse::<Tz>()
+                .map_err(|_| ActionError::failed(format!("unknown time zone {t:?}")))?,
+        };
+        let user = SecurityUser::mint(
+            self.state.run_id,
+            record.id,
+            record.user_name.clone(),
+            tz,
+            record.role.clone(),
+        );
+        self.state.time_zone = tz;
+        Ok(user)
+    }
+}
+
+impl EngineInner {
+    pub(crate) fn execute(&self, script: &ScriptInner, options: RunOptions) -> Run {
+        let max_steps = options.max_steps.unwrap_or(self.limits.max_steps);
+        let mut state = RunState {
+            run_id: RunId::next(),
+            vars: vec![None; script.var_names.len()],
+            extra: IndexMap::new(),
+            counters: vec![0; script.actions.len()],
+            time_zone: self.directory.business_unit().time_zone,
+        };
+        for (name, value) in options.variables {
+            match script.var_index.get(&name) {
+                Some(id) => state.vars[id.0 as usize] = Some(value),
+                None => {
+                    state.extra.insert(name, value);
+                }
+            }
+        }
+        let limits = SizeLimits {
+            max_string_bytes: self.limits.max_string_bytes,
+            max_list_len: self.limits.max_list_len,
+        };
+        let mut trace = options.trace.then(Vec::new);
+        let mut props: Vec<Option<Value>> = Vec::with_capacity(8);
+        let mut steps: u64 = 0;
+        let mut current = script.entry as usize;
+        let mut last: Option<usize> = None;
+        let mut error: Option<RunError> = None;
+        let outcome;
+
+        loop {
+            let action = &script.actions[current];
+            if options
+                .cancel
+                .as_ref()
+                .is_some_and(CancelToken::is_cancelled)
+            {
+                outcome = Outcome::Cancelled;
+                error = Some(RunError {
+                    action: action.id.to_string(),
+                    message: "the run was cancelled by the host".into(),
+                    kind: StopKind::Cancelled,
+                });
+                break;
+            }
+            if steps >= max_steps {
+                outcome = Outcome::Limit;
+                error = Some(RunError {
+                    action: action.id.to_string(),
+                    message: format!("step budget of {max_steps} executed actions exceeded"),
+                    kind: StopKind::Limit,
+                });
+                break;
+            }
+            steps += 1;
+            last = Some(current);
+
+            // Evaluate the properties, then run the handler.
+            let result = {
+                props.clear();
+                let evaluator = Evaluator {
+                    vars: &state.vars,
+                    functions: &self.functions,
+                    limits,
+                    context: FunctionContext::new(&*self.clock, state.time_zone),
+                };
+                let mut failed = None;
+                for (i, slot) in action.properties.iter().enumerate() {
+                    props.push(match slot {
+                        PropSlot::Absent => None,
+                        PropSlot::Const(v) | PropSlot::Var(_, v) => Some(v.clone()),
+                        PropSlot::Code(code) => match evaluator.eval(code) {
+                            Ok(v) => Some(v),
+                            Err(source) => {
+                                failed = Some(ActionError::Property {
+                                    property: action.property_names[i].clone(),
+                                    source,
+                                });
+                                break;
+                            }
+                        },
+                    });
+                }
+                match failed {
+                    Some(e) => Err(e),
+                    None => action.handler.execute(&mut ActionCall {
+                        engine: self,
+                        script,
+                        action,
+                        index: current,
+                        props: &props,
+                        state: &mut state,
+                    }),
+                }
+            };
+
+            let (next, branch): (Option<u32>, Option<Arc<str>>) = if action.terminal {
+                match result {
+                    Ok(_) => (None, None),
+                    Err(e) => {
+                        let message = e.one_line();
+                        state.vars[script.err_var.0 as usize] = Some(Value::from(message.as_str()));
+                        error = Some(RunError {
+                            action: action.id.to_string(),
+                            message,
+                            kind: StopKind::Action,
+                        });
+                        (None, Some(action.branch_names_error()))
+                    }
+                }
+            } else {
+                let followed = result.and_then(|b| {
+                    action.follow(b).ok_or_else(|| {
+                        ActionError::failed(format!(
+                            "{} returned a branch it does not declare",
+                            action.type_name
+                        ))
+                    })
+                });
+                match followed {
+                    Ok((target, name)) => (target, Some(name.clone())),
+                    Err(e) => {
+                        let message = e.one_line();
+                        state.vars[script.err_var.0 as usize] = Some(Value::from(message.as_str()));
+                        match action.targets[BranchId::ERROR.0 as usize] {
+                            Some(t) => (Some(t), Some(action.branch_names[1].clone())),
+                            None => {
+                                error = Some(RunError {
+                                    action: action.id.to_string(),
+                                    message,
+                                    kind: StopKind::Action,
+                                });
+                                (None, Some(action.branch_names[1].clone()))
+                            }
+                        }
+                    }
+                }
+            };
+
+            if trace.is_some() || options.observer.is_some() {
+                let step = TraceStep {
+                    step: steps,
+                    action: action.id.clone(),
+                    action_type: action.type_name.clone(),
+                    caption: action.caption.clone(),
+                    branch,
+                };
+                if let Some(observer) = &options.observer {
+                    observer(&step);
+                }
+                if let Some(t) = trace.as_mut() {
+                    t.push(step);
+                }
+            }
+
+            if error.is_some() {
+                outcome = Outcome::Stopped;
+                break;
+            }
+            match next {
+                Some(t) => current = t as usize,
+                None => {
+                    outcome = Outcome::Completed;
+                    break;
+                }
+            }
+        }
+
+        let mut variables: IndexMap<String, Value> = script
+            .var_names
+            .iter()
+            .zip(state.vars)
+            .filter_map(|(name, v)| v.map(|v| (name.to_string(), v)))
+            .collect();
+        variables.extend(state.extra);
+        variables.sort_unstable_keys();
+        Run {
+            outcome,
+            end: last.map(|i| script.actions[i].id.to_string()),
+            error,
+            steps,
+            trace,
+            variables,
+        }
+    }
+}
+
+impl CompiledAction {
+    fn branch_names_error(&self) -> Arc<str> {
+        Arc::from("Error")
+    }
+}

@@ -1,0 +1,249 @@
+//! Expression functions: the registry and the built-in set.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use chrono_tz::Tz;
+
+use super::clock::Clock;
+use super::error::{shown, RuntimeError};
+use super::Value;
+
+/// What a function may know about the run calling it.
+///
+/// ```
+/// use studioflow::{FixedClock, FunctionContext};
+/// let clock = FixedClock::parse("2026-03-08T06:30:00Z").unwrap();
+/// let ctx = FunctionContext::new(&clock, chrono_tz::Tz::UTC);
+/// assert_eq!(ctx.now().to_rfc3339(), "2026-03-08T06:30:00+00:00");
+/// ```
+#[derive(Clone, Copy)]
+pub struct FunctionContext<'a> {
+    clock: &'a dyn Clock,
+    time_zone: Tz,
+}
+
+impl<'a> FunctionContext<'a> {
+    /// A context reading `clock`, displaying times in `time_zone`.
+    pub fn new(clock: &'a dyn Clock, time_zone: Tz) -> Self {
+        FunctionContext { clock, time_zone }
+    }
+    /// The clock's current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+    /// The security user's time zone, else the business unit's.
+    pub fn time_zone(&self) -> Tz {
+        self.time_zone
+    }
+}
+
+/// A function callable from expressions.
+pub type NativeFunction =
+    dyn Fn(&[Value], &FunctionContext<'_>) -> Result<Value, RuntimeError> + Send + Sync;
+
+/// Identifies a registered function; resolved at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionId(pub(crate) u32);
+
+/// One registered function.
+#[derive(Clone)]
+pub(crate) struct FunctionDef {
+    pub name: String,
+    pub min_args: usize,
+    pub max_args: usize,
+    pub func: Arc<NativeFunction>,
+}
+
+impl fmt::Debug for FunctionDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({}..={})", self.name, self.min_args, self.max_args)
+    }
+}
+
+/// Functions by case-insensitive name.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FunctionRegistry {
+    defs: Vec<FunctionDef>,
+    by_name: HashMap<String, u32>,
+}
+
+impl FunctionRegistry {
+    /// Adds or replaces a function.
+    pub fn insert(&mut self, def: FunctionDef) {
+        let key = def.name.to_ascii_lowercase();
+        match self.by_name.get(&key) {
+            Some(&i) => self.defs[i as usize] = def,
+            None => {
+                self.by_name.insert(key, self.defs.len() as u32);
+                self.defs.push(def);
+            }
+        }
+    }
+    pub fn lookup(&self, name: &str) -> Option<(FunctionId, &FunctionDef)> {
+        let i = *self.by_name.get(&name.to_ascii_lowercase())?;
+        Some((FunctionId(i), &self.defs[i as usize]))
+    }
+    pub fn get(&self, id: FunctionId) -> &FunctionDef {
+        &self.defs[id.0 as usize]
+    }
+}
+
+/// A string argument, also accepting numbers and booleans by their text
+/// (Studio variables are untyped: `len(12345)` is 5).
+fn arg_text(function: &str, args: &[Value], i: usize) -> Result<String, RuntimeError> {
+    match &args[i] {
+        Value::String(s) => Ok(s.to_string()),
+        v @ (Value::Number(_) | Value::Bool(_) | Value::Null) => Ok(v.to_text()),
+        other => Err(RuntimeError::BadArgument {
+            function: function.to_string(),
+            message: format!(
+                "argument {} must be a string, got {}",
+                i + 1,
+                other.type_name()
+            ),
+        }),
+    }
+}
+
+fn arg_whole(function: &str, args: &[Value], i: usize) -> Result<i64, RuntimeError> {
+    match args[i].as_number() {
+        Some(n) if n.fract() == 0.0 && n.abs() < 9e15 => Ok(n as i64),
+        _ => Err(RuntimeError::BadArgument {
+            function: function.to_string(),
+            message: format!(
+                "argument {} must be a whole number, got {}",
+                i + 1,
+                shown(&args[i])
+            ),
+        }),
+    }
+}
+
+fn def(
+    name: &str,
+    min_args: usize,
+    max_args: usize,
+    func: impl Fn(&[Value], &FunctionContext<'_>) -> Result<Value, RuntimeError> + Send + Sync + 'static,
+) -> FunctionDef {
+    FunctionDef {
+        name: name.to_string(),
+        min_args,
+        max_args,
+        func: Arc::new(func),
+    }
+}
+
+/// The built-in functions.
+pub(crate) fn builtins() -> Vec<FunctionDef> {
+    vec![
+        def("len", 1, 1, |a, _| match &a[0] {
+            Value::List(items) => Ok(Value::Number(items.len() as f64)),
+            Value::Object(map) => Ok(Value::Number(map.len() as f64)),
+            _ => Ok(Value::Number(arg_text("len", a, 0)?.chars().count() as f64)),
+        }),
+        def("upper", 1, 1, |a, _| {
+            Ok(Value::from(arg_text("upper", a, 0)?.to_uppercase()))
+        }),
+        def("lower", 1, 1, |a, _| {
+            Ok(Value::from(arg_text("lower", a, 0)?.to_lowercase()))
+        }),
+        def("trim", 1, 1, |a, _| {
+            Ok(Value::from(arg_text("trim", a, 0)?.trim()))
+        }),
+        def("contains", 2, 2, |a, _| match &a[0] {
+            Value::List(items) => Ok(Value::Bool(items.iter().any(|v| v.deep_eq(&a[1])))),
+            _ => Ok(Value::Bool(
+                arg_text("contains", a, 0)?.contains(arg_text("contains", a, 1)?.as_str()),
+            )),
+        }),
+        def("startswith", 2, 2, |a, _| {
+            Ok(Value::Bool(
+                arg_text("startswith", a, 0)?.starts_with(arg_text("startswith", a, 1)?.as_str()),
+            ))
+        }),
+        def("endswith", 2, 2, |a, _| {
+            Ok(Value::Bool(
+                arg_text("endswith", a, 0)?.ends_with(arg_text("endswith", a, 1)?.as_str()),
+            ))
+        }),
+        def("replace", 3, 3, |a, _| {
+            let s = arg_text("replace", a, 0)?;
+            let from = arg_text("replace", a, 1)?;
+            let to = arg_text("replace", a, 2)?;
+            if from.is_empty() {
+                return Err(RuntimeError::BadArgument {
+                    function: "replace".into(),
+                    message: "the text to replace must not be empty".into(),
+                });
+            }
+            // Bound the result before building it: a hostile replace can grow
+            // a string by the ratio of `to` to `from` per match.
+            let matches = s.matches(from.as_str()).count();
+            let size = s.len() - matches * from.len() + matches * to.len();
+            if size > super::eval::MAX_STRING_HARD {
+                return Err(RuntimeError::TooLarge {
+                    what: "a string",
+                    size,
+                    limit: super::eval::MAX_STRING_HARD,
+                });
+            }
+            Ok(Value::from(s.replace(from.as_str(), &to)))
+        }),
+        def("substr", 2, 3, |a, _| {
+            let s = arg_text("substr", a, 0)?;
+            let start = arg_whole("substr", a, 1)?;
+            let count = s.chars().count() as i64;
+            let length = if a.len() > 2 {
+                arg_whole("substr", a, 2)?
+            } else {
+                count
+            };
+            if start < 0 || length < 0 {
+                return Err(RuntimeError::BadArgument {
+                    function: "substr".into(),
+                    message: format!(
+                        "start and length must not be negative (got {start}, {length})"
+                    ),
+                });
+            }
+            Ok(Value::from(
+                s.chars()
+                    .skip(start as usize)
+                    .take(length as usize)
+                    .collect::<String>(),
+            ))
+        }),
+        def("indexof", 2, 2, |a, _| {
+            let s = arg_text("indexof", a, 0)?;
+            let part = arg_text("indexof", a, 1)?;
+            Ok(Value::Number(match s.find(part.as_str()) {
+                Some(byte) => s[..byte].chars().count() as f64,
+                None => -1.0,
+            }))
+        }),
+        def("tostring", 1, 1, |a, _| Ok(Value::from(a[0].to_text()))),
+        def("tonumber", 1, 1, |a, _| match a[0].as_number() {
+            Some(n) => Ok(Value::Number(n)),
+            None => Err(RuntimeError::BadArgument {
+                function: "tonumber".into(),
+                message: format!("{} is not numeric", shown(&a[0])),
+            }),
+        }),
+        def("isnull", 1, 1, |a, _| {
+            Ok(Value::Bool(a[0].is_null_or_empty()))
+        }),
+        def("isnumeric", 1, 1, |a, _| {
+            Ok(Value::Bool(a[0].as_number().is_some()))
+        }),
+        def("now", 0, 0, |_, ctx| {
+            Ok(Value::from(
+                ctx.now()
+                    .with_timezone(&ctx.time_zone())
+                    .to_rfc3339_opts(SecondsFormat::Secs, false),
+            ))
+        }),
+    ]
+}

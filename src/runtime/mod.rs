@@ -1,0 +1,20 @@
+//! Stage 3: values, expression evaluation, functions and the executor loop.
+//! Works only on compiled scripts; never looks at source text.
+
+pub mod clock;
+pub(crate) mod error;
+pub(crate) mod eval;
+pub(crate) mod executor;
+pub(crate) mod functions;
+pub(crate) mod security;
+pub(crate) mod value;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::RuntimeError;
+pub use eval::VarId;
+pub use executor::{
+    ActionCall, CancelToken, Outcome, Run, RunError, RunOptions, StepObserver, StopKind, TraceStep,
+};
+pub use functions::{FunctionContext, NativeFunction};
+pub use security::SecurityUser;
+pub use value::{Object, Value};

@@ -1,0 +1,116 @@
+//! The security-user handle.
+//!
+//! A security user's authority lives in the run, not in the data: the value
+//! carries the id of the run that issued it, and API actions accept it only in
+//! that run, and only while the agent is still active in the model.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+
+use super::Value;
+
+/// Identifies one run; handles from other runs are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct RunId(u64);
+
+impl RunId {
+    pub(crate) fn next() -> RunId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        RunId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// The value `SetSecurityUser` stores: readable fields plus an opaque handle.
+///
+/// There is no public constructor: only the checked call used by
+/// `SetSecurityUser` ([`crate::ActionCall::set_security_user`]) mints one.
+///
+/// ```
+/// use studioflow::{Engine, RunOptions, Value};
+/// let engine = Engine::new();
+/// let script = engine.compile(r#"
+///   start: Begin { Default -> pick }
+///   pick: SetSecurityUser { Agent = "sysadmin" Default -> done }
+///   done: End
+/// "#, "doc.script").unwrap();
+/// let run = engine.run(&script, RunOptions::default());
+/// let Some(Value::SecurityUser(user)) = run.variables.get("SecurityUser") else { panic!() };
+/// assert_eq!(user.user_name(), "sysadmin");
+/// assert_eq!(user.agent_id(), 1001);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SecurityUser {
+    run: RunId,
+    info: Arc<SecurityUserInfo>,
+}
+
+#[derive(Debug)]
+struct SecurityUserInfo {
+    agent_id: u64,
+    user_name: String,
+    time_zone: Tz,
+    role: Option<String>,
+}
+
+impl SecurityUser {
+    pub(crate) fn mint(
+        run: RunId,
+        agent_id: u64,
+        user_name: String,
+        time_zone: Tz,
+        role: Option<String>,
+    ) -> Self {
+        SecurityUser {
+            run,
+            info: Arc::new(SecurityUserInfo {
+                agent_id,
+                user_name,
+                time_zone,
+                role,
+            }),
+        }
+    }
+    pub(crate) fn issued_by(&self, run: RunId) -> bool {
+        self.run == run
+    }
+    pub(crate) fn same_handle(&self, other: &SecurityUser) -> bool {
+        self.run == other.run && Arc::ptr_eq(&self.info, &other.info)
+    }
+    /// The agent's id.
+    pub fn agent_id(&self) -> u64 {
+        self.info.agent_id
+    }
+    /// The agent's userName when the handle was issued.
+    pub fn user_name(&self) -> &str {
+        &self.info.user_name
+    }
+    /// The time zone chosen in `SetSecurityUser` (the agent's own by default).
+    pub fn time_zone(&self) -> Tz {
+        self.info.time_zone
+    }
+    /// The role name when the handle was issued (rights are checked afresh on every call).
+    pub fn role(&self) -> Option<&str> {
+        self.info.role.as_deref()
+    }
+    /// A readable field, as `{SecurityUser.userName}` sees it.
+    pub fn member(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "userName" => Value::from(self.user_name()),
+            "agentId" => Value::Number(self.agent_id() as f64),
+            "timeZone" => Value::from(self.time_zone().name()),
+            "role" => self.role().map(Value::from).unwrap_or(Value::Null),
+            _ => return None,
+        })
+    }
+    /// The readable fields as JSON; the handle never appears.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "userName": self.user_name(),
+            "agentId": self.agent_id(),
+            "timeZone": self.time_zone().name(),
+            "role": self.role(),
+        })
+    }
+}

@@ -1,0 +1,311 @@
+//! `Value`: the one type for all dynamic data in a run.
+
+use std::fmt;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use super::security::SecurityUser;
+
+/// An insertion-ordered object.
+pub type Object = IndexMap<String, Value>;
+
+/// Dynamic data: null, bool, number, string, list, object, or a security user.
+///
+/// Strings, lists and objects are shared (`Arc`), so copying a value is cheap.
+/// A [`SecurityUser`] can only come from `SetSecurityUser` (or the same checked
+/// host call); no literal, input or expression can make one.
+///
+/// ```
+/// use studioflow::Value;
+/// let v = Value::from(3.0);
+/// assert_eq!(v.to_text(), "3");
+/// assert_eq!(Value::from("5").as_number(), Some(5.0));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub enum Value {
+    /// No value.
+    #[default]
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number (always finite).
+    Number(f64),
+    /// Text.
+    String(Arc<str>),
+    /// A list.
+    List(Arc<Vec<Value>>),
+    /// An object with insertion-ordered members.
+    Object(Arc<Object>),
+    /// The identity chosen by `SetSecurityUser`: readable fields plus an
+    /// opaque handle valid only in the run that issued it.
+    SecurityUser(SecurityUser),
+}
+
+impl Value {
+    /// The empty string, which unknown variables and missing members read as.
+    pub fn empty() -> Value {
+        Value::String(Arc::from(""))
+    }
+
+    /// A short name of the value's type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::List(_) => "a list",
+            Value::Object(_) => "an object",
+            Value::SecurityUser(_) => "a security user",
+        }
+    }
+
+    /// The number this value stands for: a number, or a numeric string
+    /// (trimmed, `-?[0-9]+(\.[0-9]+)?`).
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::String(s) => parse_numeric(s),
+            _ => None,
+        }
+    }
+
+    /// The boolean this value stands for: a bool, or the string `true`/`false`
+    /// (any case, trimmed).
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) => {
+                let t = s.trim();
+                if t.eq_ignore_ascii_case("true") {
+                    Some(true)
+                } else if t.eq_ignore_ascii_case("false") {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The string inside, when this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True for null and the empty string.
+    pub fn is_null_or_empty(&self) -> bool {
+        match self {
+            Value::Null => true,
+            Value::String(s) => s.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The text a template splices in: numbers without `.0` when whole,
+    /// null as the empty string, lists and objects as JSON.
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::String(s) => s.to_string(),
+            _ => {
+                let mut out = String::new();
+                self.write_text(&mut out);
+                out
+            }
+        }
+    }
+
+    /// Appends [`Value::to_text`] to `out` without an intermediate string.
+    pub fn write_text(&self, out: &mut String) {
+        use std::fmt::Write;
+        match self {
+            Value::Null => {}
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => {
+                let _ = write!(out, "{}", NumberText(*n));
+            }
+            Value::String(s) => out.push_str(s),
+            Value::List(_) | Value::Object(_) | Value::SecurityUser(_) => {
+                out.push_str(&self.to_json().to_string())
+            }
+        }
+    }
+
+    /// The JSON form. A security user shows its readable fields, never its handle.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Number(n) => number_to_json(*n),
+            Value::String(s) => J::String(s.to_string()),
+            Value::List(items) => J::Array(items.iter().map(Value::to_json).collect()),
+            Value::Object(map) => {
+                J::Object(map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
+            Value::SecurityUser(user) => user.to_json(),
+        }
+    }
+
+    /// Converts JSON data into a value. Never yields a security user.
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match json {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => Value::Number(n.as_f64().filter(|f| f.is_finite()).unwrap_or(0.0)),
+            J::String(s) => Value::from(s.as_str()),
+            J::Array(items) => Value::List(Arc::new(items.iter().map(Value::from_json).collect())),
+            J::Object(map) => Value::Object(Arc::new(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            )),
+        }
+    }
+
+    /// Structural equality used by `=` on lists and objects.
+    pub fn deep_eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::List(a), Value::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.deep_eq(y))
+            }
+            (Value::Object(a), Value::Object(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(k, v)| b.get(k).is_some_and(|w| v.deep_eq(w)))
+            }
+            (Value::SecurityUser(a), Value::SecurityUser(b)) => a.same_handle(b),
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::String(a), Value::String(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        self.deep_eq(other)
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::new();
+        self.write_text(&mut s);
+        f.write_str(&s)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::String(Arc::from(s))
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::String(Arc::from(s))
+    }
+}
+impl From<f64> for Value {
+    fn from(n: f64) -> Value {
+        Value::Number(n)
+    }
+}
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Number(n as f64)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+impl From<Vec<Value>> for Value {
+    fn from(items: Vec<Value>) -> Value {
+        Value::List(Arc::new(items))
+    }
+}
+impl From<Object> for Value {
+    fn from(map: Object) -> Value {
+        Value::Object(Arc::new(map))
+    }
+}
+impl From<serde_json::Value> for Value {
+    fn from(json: serde_json::Value) -> Value {
+        Value::from_json(&json)
+    }
+}
+
+/// Whole numbers up to 2^53 print without a fraction, like JSON integers.
+const MAX_EXACT_INT: f64 = 9_007_199_254_740_992.0;
+
+fn number_to_json(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() <= MAX_EXACT_INT {
+        serde_json::Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Formats a number the way templates show it: `3`, not `3.0`.
+pub(crate) struct NumberText(pub f64);
+
+impl fmt::Display for NumberText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        if n.fract() == 0.0 && n.abs() <= MAX_EXACT_INT {
+            // `-0` prints as `0`.
+            write!(f, "{}", n as i64)
+        } else {
+            write!(f, "{n}")
+        }
+    }
+}
+
+/// `-?[0-9]+(\.[0-9]+)?` after trimming.
+pub(crate) fn parse_numeric(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_strings() {
+        assert_eq!(parse_numeric(" 10 "), Some(10.0));
+        assert_eq!(parse_numeric("-2.5"), Some(-2.5));
+        for bad in ["", "abc", "1.", ".5", "+1", "1e3", "--1", "1.2.3", "-"] {
+            assert_eq!(parse_numeric(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_print_without_fraction() {
+        assert_eq!(Value::from(3.0).to_text(), "3");
+        assert_eq!(Value::from(-0.0).to_text(), "0");
+        assert_eq!(Value::from(2.5).to_text(), "2.5");
+        assert_eq!(Value::from(3.0).to_json(), serde_json::json!(3));
+    }
+}

@@ -1,0 +1,8 @@
+//! Stage 1: text → AST. Knows the grammar and nothing of action schemas.
+
+pub mod ast;
+mod parser;
+mod prescan;
+
+pub use parser::{parse_expression, parse_script};
+pub use prescan::MAX_NESTING;

@@ -1,0 +1,554 @@
+//! pest grammar → AST, with readable parse errors.
+
+use std::sync::OnceLock;
+
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser;
+use pest_derive::Parser;
+
+use super::ast::*;
+use super::prescan::{prescan, MAX_NESTING};
+use crate::diagnostics::{Diagnostic, Span};
+
+#[derive(Parser)]
+#[grammar = "../grammar/studio.pest"]
+struct StudioParser;
+
+/// The longest run of prefix operators (`- - - x`) accepted; each one is a
+/// level of recursion when the tree is built and evaluated.
+const MAX_PREFIX_RUN: usize = MAX_NESTING;
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::op_or, Assoc::Left))
+            .op(Op::infix(Rule::op_and, Assoc::Left))
+            .op(Op::infix(Rule::op_eq, Assoc::Left) | Op::infix(Rule::op_ne, Assoc::Left))
+            .op(Op::infix(Rule::op_lt, Assoc::Left)
+                | Op::infix(Rule::op_le, Assoc::Left)
+                | Op::infix(Rule::op_gt, Assoc::Left)
+                | Op::infix(Rule::op_ge, Assoc::Left))
+            .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
+            .op(Op::infix(Rule::op_mul, Assoc::Left)
+                | Op::infix(Rule::op_div, Assoc::Left)
+                | Op::infix(Rule::op_mod, Assoc::Left))
+            .op(Op::prefix(Rule::op_neg) | Op::prefix(Rule::op_not))
+            .op(Op::postfix(Rule::member) | Op::postfix(Rule::index))
+    })
+}
+
+/// Parses a whole script. The first problem found is returned.
+pub fn parse_script(text: &str) -> Result<ScriptAst, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(Diagnostic::error(
+            Span::new(0, 0),
+            "the script is empty: expected an action such as `start: Begin { Default -> next }`",
+        ));
+    }
+    if let Some(pos) = text.find('\0') {
+        return Err(Diagnostic::error(
+            Span::new(pos, pos + 1),
+            "the script contains a NUL byte: is this a binary file?",
+        ));
+    }
+    prescan(text)?;
+    let mut pairs = StudioParser::parse(Rule::file, text).map_err(pest_error)?;
+    let file = pairs.next().expect("the file rule always yields one pair");
+    let mut header = None;
+    let mut actions = Vec::new();
+    for pair in file.into_inner() {
+        match pair.as_rule() {
+            Rule::header => header = Some(build_header(pair)),
+            Rule::action => actions.push(build_action(pair)?),
+            _ => {}
+        }
+    }
+    Ok(ScriptAst { header, actions })
+}
+
+/// Parses one expression on its own (used by tests and hosts).
+pub fn parse_expression(text: &str) -> Result<Expr, Diagnostic> {
+    prescan(text)?;
+    let mut pairs = StudioParser::parse(Rule::expr, text).map_err(pest_error)?;
+    let pair = pairs.next().expect("the expr rule yields one pair");
+    let end = pair.as_span().end();
+    if text[end..].trim() != "" {
+        return Err(Diagnostic::error(
+            Span::new(end, text.len()),
+            "unexpected text after the expression",
+        ));
+    }
+    build_expr(pair)
+}
+
+fn span_of(pair: &Pair<'_, Rule>) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn build_header(pair: Pair<'_, Rule>) -> Header {
+    let mut name = String::new();
+    let mut script_type = None;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::raw_string => name = raw_string_value(p),
+            Rule::script_type => script_type = Some((p.as_str().to_string(), span_of(&p))),
+            _ => {}
+        }
+    }
+    Header { name, script_type }
+}
+
+fn build_action(pair: Pair<'_, Rule>) -> Result<ActionAst, Diagnostic> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let id_pair = inner.next().expect("action id");
+    let type_pair = inner.next().expect("action type");
+    let mut action = ActionAst {
+        id: id_pair.as_str().to_string(),
+        id_span: span_of(&id_pair),
+        action_type: type_pair.as_str().to_string(),
+        type_span: span_of(&type_pair),
+        caption: None,
+        properties: Vec::new(),
+        branches: Vec::new(),
+        span,
+    };
+    for p in inner {
+        match p.as_rule() {
+            Rule::caption => {
+                let raw = p.into_inner().next().expect("caption string");
+                action.caption = Some(raw_string_value(raw));
+            }
+            Rule::body => {
+                for item in p.into_inner() {
+                    match item.as_rule() {
+                        Rule::property => action.properties.push(build_property(item)?),
+                        Rule::branch => action.branches.push(build_branch(item)),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(action)
+}
+
+fn build_property(pair: Pair<'_, Rule>) -> Result<PropertyAst, Diagnostic> {
+    let mut inner = pair.into_inner();
+    let name = inner.next().expect("property name");
+    let value = inner.next().expect("property value");
+    Ok(PropertyAst {
+        name: name.as_str().to_string(),
+        name_span: span_of(&name),
+        value: build_expr(value)?,
+    })
+}
+
+fn build_branch(pair: Pair<'_, Rule>) -> BranchAst {
+    let mut name = None;
+    let mut label = None;
+    let mut target = None;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::branch_name => name = Some(p),
+            Rule::case_label => label = Some(build_case_label(p)),
+            Rule::target => target = Some(p),
+            _ => {}
+        }
+    }
+    let name = name.expect("branch name");
+    let target = target.expect("branch target");
+    BranchAst {
+        name: name.as_str().to_string(),
+        name_span: span_of(&name),
+        label,
+        target: target.as_str().to_string(),
+        target_span: span_of(&target),
+    }
+}
+
+fn build_case_label(pair: Pair<'_, Rule>) -> Literal {
+    let p = pair.into_inner().next().expect("label literal");
+    match p.as_rule() {
+        Rule::raw_string => Literal::String(raw_string_value(p)),
+        Rule::number | Rule::neg_number => Literal::Number(p.as_str().parse().unwrap_or(f64::NAN)),
+        Rule::kw_true => Literal::Bool(true),
+        Rule::kw_false => Literal::Bool(false),
+        _ => Literal::Null,
+    }
+}
+
+fn raw_string_value(pair: Pair<'_, Rule>) -> String {
+    let text = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
+    unescape(text)
+}
+
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Builds an expression tree from an `expr` pair with the Pratt parser.
+fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
+    check_prefix_runs(&pair)?;
+    let span = span_of(&pair);
+    let mut expr = pratt_expr(pair.into_inner())?;
+    expr.span = span;
+    Ok(expr)
+}
+
+/// pest matches `prefix*` iteratively, but the Pratt parser recurses once per
+/// prefix operator, so long runs are refused here first.
+fn check_prefix_runs(pair: &Pair<'_, Rule>) -> Result<(), Diagnostic> {
+    let mut run = 0usize;
+    for p in pair.clone().into_inner() {
+        if matches!(p.as_rule(), Rule::op_neg | Rule::op_not) {
+            run += 1;
+            if run > MAX_PREFIX_RUN {
+                return Err(Diagnostic::error(
+                    span_of(&p),
+                    format!("more than {MAX_PREFIX_RUN} prefix operators in a row"),
+                ));
+            }
+        } else {
+            run = 0;
+        }
+    }
+    Ok(())
+}
+
+fn pratt_expr(pairs: Pairs<'_, Rule>) -> Result<Expr, Diagnostic> {
+    pratt()
+        .map_primary(build_primary)
+        .map_prefix(|op, rhs| {
+            let rhs = rhs?;
+            let span = Span::new(op.as_span().start(), rhs.span.end);
+            let op = match op.as_rule() {
+                Rule::op_neg => UnaryOp::Neg,
+                _ => UnaryOp::Not,
+            };
+            bounded(Expr {
+                kind: ExprKind::Unary(op, Box::new(rhs)),
+                span,
+                parenthesized: false,
+            })
+        })
+        .map_postfix(|lhs, op| {
+            let lhs = lhs?;
+            let end = op.as_span().end();
+            let span = Span::new(lhs.span.start, end);
+            let kind = match op.as_rule() {
+                Rule::member => {
+                    let name = op.into_inner().next().expect("member name");
+                    ExprKind::Member(Box::new(lhs), name.as_str().to_string())
+                }
+                _ => {
+                    let idx = op.into_inner().next().expect("index expr");
+                    ExprKind::Index(Box::new(lhs), Box::new(build_expr(idx)?))
+                }
+            };
+            bounded(Expr {
+                kind,
+                span,
+                parenthesized: false,
+            })
+        })
+        .map_infix(|lhs, op, rhs| {
+            let (lhs, rhs) = (lhs?, rhs?);
+            let op_span = span_of(&op);
+            let op = match op.as_rule() {
+                Rule::op_or => BinaryOp::Or,
+                Rule::op_and => BinaryOp::And,
+                Rule::op_eq => BinaryOp::Eq,
+                Rule::op_ne => BinaryOp::Ne,
+                Rule::op_lt => BinaryOp::Lt,
+                Rule::op_le => BinaryOp::Le,
+                Rule::op_gt => BinaryOp::Gt,
+                Rule::op_ge => BinaryOp::Ge,
+                Rule::op_add => BinaryOp::Add,
+                Rule::op_sub => BinaryOp::Sub,
+                Rule::op_mul => BinaryOp::Mul,
+                Rule::op_div => BinaryOp::Div,
+                _ => BinaryOp::Mod,
+            };
+            if op.is_comparison() {
+                for side in [&lhs, &rhs] {
+                    if let ExprKind::Binary(inner, _, _) = &side.kind {
+                        if inner.is_comparison() && !side.parenthesized {
+                            return Err(Diagnostic::error(
+                                op_span,
+                                format!(
+                                    "comparisons do not chain: `{}` after `{}`; use parentheses or `and`",
+                                    op.symbol(),
+                                    inner.symbol()
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            let span = Span::new(lhs.span.start, rhs.span.end);
+            bounded(Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+                parenthesized: false,
+            })
+        })
+        .parse(pairs)
+}
+
+/// Refuses trees deeper than MAX_NESTING (long operator chains such as
+/// `1+1+...+1` nest without any bracket), so evaluation and drop stay shallow.
+fn bounded(e: Expr) -> Result<Expr, Diagnostic> {
+    let depth = match &e.kind {
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+            // Left-deep chains: the left child carries the depth.
+            1 + quick_depth(a).max(quick_depth(b))
+        }
+        ExprKind::Unary(_, a) | ExprKind::Member(a, _) => 1 + quick_depth(a),
+        _ => 1,
+    };
+    if depth > MAX_NESTING {
+        return Err(Diagnostic::error(
+            e.span,
+            format!("the expression nests deeper than {MAX_NESTING} operations"),
+        ));
+    }
+    Ok(e)
+}
+
+/// Depth along the spine only, cheap enough to call at every fold step.
+fn quick_depth(e: &Expr) -> usize {
+    let mut d = 1;
+    let mut cur = e;
+    loop {
+        match &cur.kind {
+            ExprKind::Binary(_, a, b) => {
+                // Follow the deeper-looking side without recursing.
+                cur = if matches!(b.kind, ExprKind::Binary(..))
+                    && !matches!(a.kind, ExprKind::Binary(..))
+                {
+                    b
+                } else {
+                    a
+                };
+            }
+            ExprKind::Index(a, _) | ExprKind::Unary(_, a) | ExprKind::Member(a, _) => cur = a,
+            _ => return d,
+        }
+        d += 1;
+        if d > MAX_NESTING + 1 {
+            return d;
+        }
+    }
+}
+
+fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
+    let span = span_of(&pair);
+    let kind = match pair.as_rule() {
+        Rule::paren => {
+            let inner = pair.into_inner().next().expect("paren expr");
+            let mut e = build_expr(inner)?;
+            e.parenthesized = true;
+            e.span = span;
+            return Ok(e);
+        }
+        Rule::list => ExprKind::List(
+            pair.into_inner()
+                .map(build_expr)
+                .collect::<Result<_, _>>()?,
+        ),
+        Rule::call => {
+            let mut inner = pair.into_inner();
+            let name = inner.next().expect("function name");
+            let args = inner.map(build_expr).collect::<Result<_, _>>()?;
+            ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
+        }
+        Rule::variable => ExprKind::Variable(pair.as_str().to_string()),
+        Rule::number => {
+            ExprKind::Literal(Literal::Number(pair.as_str().parse().map_err(|_| {
+                Diagnostic::error(span, format!("`{}` is not a valid number", pair.as_str()))
+            })?))
+        }
+        Rule::kw_true => ExprKind::Literal(Literal::Bool(true)),
+        Rule::kw_false => ExprKind::Literal(Literal::Bool(false)),
+        Rule::kw_null => ExprKind::Literal(Literal::Null),
+        Rule::string => build_template(pair)?,
+        other => {
+            return Err(Diagnostic::error(
+                span,
+                format!("unexpected {}", describe_rule(other)),
+            ))
+        }
+    };
+    Ok(Expr {
+        kind,
+        span,
+        parenthesized: false,
+    })
+}
+
+/// A string literal: plain text becomes a string literal, anything with
+/// `{expression}` parts a template.
+fn build_template(pair: Pair<'_, Rule>) -> Result<ExprKind, Diagnostic> {
+    let mut parts: Vec<TemplatePart> = Vec::new();
+    let push_text = |parts: &mut Vec<TemplatePart>, s: &str| match parts.last_mut() {
+        Some(TemplatePart::Text(t)) => t.push_str(s),
+        _ => parts.push(TemplatePart::Text(s.to_string())),
+    };
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::text => push_text(&mut parts, &unescape(p.as_str())),
+            Rule::lbrace_escape => push_text(&mut parts, "{"),
+            Rule::rbrace_escape => push_text(&mut parts, "}"),
+            Rule::interpolation => {
+                let e = p.into_inner().next().expect("interpolated expr");
+                parts.push(TemplatePart::Expr(build_expr(e)?));
+            }
+            _ => {}
+        }
+    }
+    Ok(match parts.as_slice() {
+        [] => ExprKind::Literal(Literal::String(String::new())),
+        [TemplatePart::Text(t)] => ExprKind::Literal(Literal::String(t.clone())),
+        _ => ExprKind::Template(parts),
+    })
+}
+
+/// The words a user sees for a grammar rule in "expected ..." messages.
+fn describe_rule(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "end of file",
+        Rule::file => "a script",
+        Rule::header => "a script header",
+        Rule::action => "an action",
+        Rule::action_id => "an action id",
+        Rule::action_type => "an action type",
+        Rule::caption => "a caption string",
+        Rule::body => "`{`",
+        Rule::property => "a property",
+        Rule::property_name => "a property name",
+        Rule::branch => "a branch",
+        Rule::branch_name => "a branch name",
+        Rule::arrow => "`->`",
+        Rule::target => "a target action id",
+        Rule::case_label => "a case label",
+        Rule::expr => "an expression",
+        Rule::op_or | Rule::op_and => "a logical operator",
+        Rule::op_eq | Rule::op_ne | Rule::op_le | Rule::op_ge | Rule::op_lt | Rule::op_gt => {
+            "a comparison"
+        }
+        Rule::op_add | Rule::op_sub | Rule::op_mul | Rule::op_div | Rule::op_mod => "an operator",
+        Rule::op_neg | Rule::op_not => "a prefix operator",
+        Rule::member => "`.member`",
+        Rule::member_name => "a member name",
+        Rule::index => "`[index]`",
+        Rule::paren => "`(`",
+        Rule::list => "a list",
+        Rule::call => "a function call",
+        Rule::function_name => "a function name",
+        Rule::variable => "a variable",
+        Rule::number | Rule::neg_number => "a number",
+        Rule::kw_true | Rule::kw_false => "a boolean",
+        Rule::kw_null => "null",
+        Rule::string | Rule::raw_string => "a string",
+        Rule::text | Rule::raw_text | Rule::escape => "string text",
+        Rule::interpolation => "`{expression}`",
+        Rule::lbrace_escape => "`{{`",
+        Rule::rbrace_escape => "`}}`",
+        Rule::kw_script => "`script`",
+        Rule::kw_type => "`type`",
+        Rule::script_type => "a script type",
+        Rule::keyword | Rule::kw_and | Rule::kw_or | Rule::kw_not => "a keyword",
+        Rule::infix => "an operator",
+        Rule::prefix => "a prefix operator",
+        Rule::postfix => "`.member` or `[index]`",
+        Rule::primary | Rule::literal => "a value",
+        Rule::string_part => "string text",
+        Rule::ident_char | Rule::ident => "a name",
+        Rule::WHITESPACE | Rule::COMMENT => "whitespace",
+    }
+}
+
+fn pest_error(err: pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let (start, end) = match err.location {
+        InputLocation::Pos(p) => (p, p),
+        InputLocation::Span((s, e)) => (s, e),
+    };
+    let message = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut words: Vec<&str> = Vec::new();
+            for r in positives {
+                let w = describe_rule(*r);
+                if !words.contains(&w) {
+                    words.push(w);
+                }
+            }
+            // Operators are noise in "expected" lists after a complete value.
+            if words.len() > 3 {
+                words.retain(|w| {
+                    !matches!(
+                        *w,
+                        "a logical operator"
+                            | "a comparison"
+                            | "an operator"
+                            | "`.member`"
+                            | "`[index]`"
+                    )
+                });
+            }
+            match words.len() {
+                0 => "unexpected input".to_string(),
+                1 => format!("expected {}", words[0]),
+                n => format!("expected {} or {}", words[..n - 1].join(", "), words[n - 1]),
+            }
+        }
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    Diagnostic::error(Span::new(start, end.max(start)), message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_operator_chains_are_bounded() {
+        let text = format!("1{}", "+1".repeat(10_000));
+        let err = parse_expression(&text).unwrap_err();
+        assert!(err.message.contains("deeper than"), "{}", err.message);
+    }
+
+    #[test]
+    fn keywords_are_whole_words() {
+        let e = parse_expression("order and notes").unwrap();
+        assert!(matches!(e.kind, ExprKind::Binary(BinaryOp::And, _, _)));
+    }
+
+    #[test]
+    fn chained_comparison_is_refused() {
+        assert!(parse_expression("1 < 2 < 3")
+            .unwrap_err()
+            .message
+            .contains("do not chain"));
+        assert!(parse_expression("(1 < 2) = true").is_ok());
+    }
+}

@@ -1,0 +1,192 @@
+//! An iterative pass over the raw text that runs before pest sees it.
+//!
+//! pest's generated parser recurses once per nesting level, so deeply nested
+//! input (100,000 parentheses) would overflow the stack before any check on
+//! the tree could run. This scan bounds nesting with an explicit stack, and it
+//! also gives unterminated strings and lone `}` in templates their own clear
+//! messages instead of a generic "expected ...".
+
+use crate::diagnostics::{Diagnostic, Span};
+
+/// The deepest nesting of brackets, strings and template braces accepted.
+pub const MAX_NESTING: usize = 256;
+
+#[derive(Clone, Copy)]
+enum Frame {
+    /// `(`, `[` or `{` in code, with the byte that closes it.
+    Bracket(u8),
+    /// Inside a template string literal that opened at this offset.
+    Template(usize),
+    /// Inside `{ ... }` of a template.
+    Interpolation,
+}
+
+/// Scans `text` and returns the first structural problem, if any.
+pub fn prescan(text: &str) -> Result<(), Diagnostic> {
+    let bytes = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    // Whether the previous significant token was a word that is not an
+    // operator keyword: a string right after such a word is a raw string
+    // (a caption, the header name, a Case label), not a template.
+    let mut after_word = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let in_template = matches!(stack.last(), Some(Frame::Template(_)));
+        let b = bytes[i];
+        if in_template {
+            match b {
+                b'\\' => i += 2,
+                b'"' => {
+                    stack.pop();
+                    after_word = false;
+                    i += 1;
+                }
+                b'{' if bytes.get(i + 1) == Some(&b'{') => i += 2,
+                b'}' if bytes.get(i + 1) == Some(&b'}') => i += 2,
+                b'{' => {
+                    push(&mut stack, Frame::Interpolation, i)?;
+                    after_word = false;
+                    i += 1;
+                }
+                b'}' => {
+                    return Err(Diagnostic::error(
+                        Span::new(i, i + 1),
+                        "a lone `}` in a string must be written `}}`",
+                    ))
+                }
+                _ => i += 1,
+            }
+            continue;
+        }
+        match b {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' if after_word => {
+                // Raw string: runs to the next unescaped quote.
+                let start = i;
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None => return Err(unterminated(start, text)),
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+                after_word = false;
+            }
+            b'"' => {
+                push(&mut stack, Frame::Template(i), i)?;
+                i += 1;
+            }
+            b'(' | b'[' | b'{' => {
+                let closer = match b {
+                    b'(' => b')',
+                    b'[' => b']',
+                    _ => b'}',
+                };
+                push(&mut stack, Frame::Bracket(closer), i)?;
+                after_word = false;
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                match stack.last() {
+                    Some(Frame::Bracket(c)) if *c == b => {
+                        stack.pop();
+                    }
+                    Some(Frame::Interpolation) if b == b'}' => {
+                        stack.pop();
+                    }
+                    // A stray closer is left for the parser to report in context.
+                    _ => {}
+                }
+                after_word = b == b')' || b == b']';
+                i += 1;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' => {
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+                {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                after_word = !["and", "or", "not"]
+                    .iter()
+                    .any(|k| word.eq_ignore_ascii_case(k));
+            }
+            c if c.is_ascii_whitespace() => i += 1,
+            _ => {
+                after_word = false;
+                i += 1;
+            }
+        }
+    }
+    match stack.iter().rev().find_map(|f| match f {
+        Frame::Template(start) => Some(*start),
+        _ => None,
+    }) {
+        Some(start) => Err(unterminated(start, text)),
+        None => Ok(()),
+    }
+}
+
+fn push(stack: &mut Vec<Frame>, frame: Frame, at: usize) -> Result<(), Diagnostic> {
+    if stack.len() >= MAX_NESTING {
+        return Err(Diagnostic::error(
+            Span::new(at, at + 1),
+            format!("nesting is deeper than {MAX_NESTING} levels"),
+        ));
+    }
+    stack.push(frame);
+    Ok(())
+}
+
+fn unterminated(start: usize, text: &str) -> Diagnostic {
+    let _ = text;
+    Diagnostic::error(
+        Span::new(start, start + 1),
+        "unterminated string literal: no closing `\"`",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_parentheses_are_refused_without_recursion() {
+        let text = format!(
+            "x: Assign {{ Value = {}1{} }}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        let err = prescan(&text).unwrap_err();
+        assert!(err.message.contains("deeper than 256"), "{}", err.message);
+    }
+
+    #[test]
+    fn unterminated_string_points_at_its_quote() {
+        let err = prescan("a: Assign { Value = \"abc }").unwrap_err();
+        assert_eq!(err.span.start, 20);
+        assert!(err.message.contains("unterminated"));
+    }
+
+    #[test]
+    fn lone_closing_brace_in_template() {
+        let err = prescan("a: Assign { Value = \"a } b\" }").unwrap_err();
+        assert!(err.message.contains("lone `}`"));
+    }
+
+    #[test]
+    fn captions_may_hold_braces_and_templates_may_nest_strings() {
+        prescan("a: Assign \"cap { x\" { Value = \"{upper(\"ab\")}\" }").unwrap();
+        prescan("a: If { Expression = x and \"{y}\" = \"\" }").unwrap();
+    }
+}
