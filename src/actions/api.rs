@@ -1,2 +1,0 @@
-//! The Role and Agent API actions.
-pub(super) fn register(_builder: &mut crate::EngineBuilder) {}

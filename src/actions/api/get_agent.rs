@@ -1,0 +1,31 @@
+//! `GetAgent`: one agent by id or userName, within the departments the
+//! security user administers. Times render in the security user's time zone.
+//! Needs feature `agent`.
+
+use super::{actor, own_text, register_api, SCRIPT_VARIABLE};
+use crate::{
+    ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema, Value,
+};
+
+const AGENT: usize = 0;
+
+fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
+    let (actor, user) = actor(call)?;
+    let agent = own_text(call, AGENT).unwrap_or_default();
+    let record = call.directory().get_agent(actor, &agent)?;
+    call.set_output(
+        SCRIPT_VARIABLE,
+        Value::from_json(&record.to_json(user.time_zone())),
+    )?;
+    Ok(BranchId::DEFAULT)
+}
+
+pub(super) fn register(builder: &mut EngineBuilder) {
+    register_api(
+        builder,
+        "GetAgent",
+        "Agent",
+        vec![PropertySchema::required("Agent", PropertyKind::Template)],
+        execute,
+    );
+}

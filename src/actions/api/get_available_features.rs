@@ -1,0 +1,15 @@
+//! `GetAvailableFeatures`: the feature catalog. Needs feature `role`.
+
+use super::{actor, register_api, store};
+use crate::{ActionCall, ActionError, BranchId, EngineBuilder};
+
+fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
+    let (actor, _) = actor(call)?;
+    let features = call.directory().available_features(actor)?;
+    store(call, features)?;
+    Ok(BranchId::DEFAULT)
+}
+
+pub(super) fn register(builder: &mut EngineBuilder) {
+    register_api(builder, "GetAvailableFeatures", "Features", vec![], execute);
+}

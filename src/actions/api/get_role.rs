@@ -1,0 +1,24 @@
+//! `GetRole`: one role by id or name. Needs feature `role`.
+
+use super::{actor, own_text, register_api, store};
+use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema};
+
+const ROLE: usize = 0;
+
+fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
+    let (actor, _) = actor(call)?;
+    let role = own_text(call, ROLE).unwrap_or_default();
+    let view = call.directory().get_role(actor, &role)?;
+    store(call, view)?;
+    Ok(BranchId::DEFAULT)
+}
+
+pub(super) fn register(builder: &mut EngineBuilder) {
+    register_api(
+        builder,
+        "GetRole",
+        "Role",
+        vec![PropertySchema::required("Role", PropertyKind::Template)],
+        execute,
+    );
+}

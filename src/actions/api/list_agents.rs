@@ -1,0 +1,54 @@
+//! `ListAgents`: agents in the security user's departments, filtered by a
+//! search word and a status. Times render in the security user's time zone.
+//! Needs feature `agent`.
+
+use std::sync::Arc;
+
+use super::{actor, own_text, register_api, SCRIPT_VARIABLE};
+use crate::permissions::AgentStatusFilter;
+use crate::{
+    ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema, Value,
+};
+
+const QUERY: usize = 0;
+const STATUS: usize = 1;
+
+fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
+    let (actor, user) = actor(call)?;
+    let query = own_text(call, QUERY).unwrap_or_default();
+    let status = match own_text(call, STATUS)
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "" | "all" => AgentStatusFilter::All,
+        "active" => AgentStatusFilter::Active,
+        "inactive" => AgentStatusFilter::Inactive,
+        other => {
+            return Err(ActionError::failed(format!(
+                "Status: expected active, inactive or all, got {other:?}"
+            )))
+        }
+    };
+    let records = call.directory().list_agents(actor, &query, status)?;
+    let tz = user.time_zone();
+    let list: Vec<Value> = records
+        .iter()
+        .map(|r| Value::from_json(&r.to_json(tz)))
+        .collect();
+    call.set_output(SCRIPT_VARIABLE, Value::List(Arc::new(list)))?;
+    Ok(BranchId::DEFAULT)
+}
+
+pub(super) fn register(builder: &mut EngineBuilder) {
+    register_api(
+        builder,
+        "ListAgents",
+        "Agents",
+        vec![
+            PropertySchema::optional("Query", PropertyKind::Template),
+            PropertySchema::optional("Status", PropertyKind::Template),
+        ],
+        execute,
+    );
+}

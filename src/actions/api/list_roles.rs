@@ -1,0 +1,38 @@
+//! `ListRoles`: search, sort and page the roles. Needs feature `role`.
+
+use super::{actor, own_text, own_whole, register_api, store};
+use crate::permissions::RoleQuery;
+use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema};
+
+const QUERY: usize = 0;
+const SORT: usize = 1;
+const START_INDEX: usize = 2;
+const RESULTS_PER_PAGE: usize = 3;
+
+fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
+    let (actor, _) = actor(call)?;
+    let query = RoleQuery {
+        q: own_text(call, QUERY).filter(|s| !s.is_empty()),
+        sort: own_text(call, SORT).filter(|s| !s.is_empty()),
+        start_index: own_whole(call, START_INDEX, "StartIndex")?,
+        results_per_page: own_whole(call, RESULTS_PER_PAGE, "ResultsPerPage")?,
+    };
+    let page = call.directory().list_roles(actor, &query)?;
+    store(call, page)?;
+    Ok(BranchId::DEFAULT)
+}
+
+pub(super) fn register(builder: &mut EngineBuilder) {
+    register_api(
+        builder,
+        "ListRoles",
+        "Roles",
+        vec![
+            PropertySchema::optional("Query", PropertyKind::Template),
+            PropertySchema::optional("Sort", PropertyKind::Template),
+            PropertySchema::optional("StartIndex", PropertyKind::Expression),
+            PropertySchema::optional("ResultsPerPage", PropertyKind::Expression),
+        ],
+        execute,
+    );
+}

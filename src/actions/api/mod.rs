@@ -1,0 +1,135 @@
+//! The Role and Agent API actions, one file each, and what they share: the
+//! `SecurityUser` property, the result variable, the script types, and the
+//! rule that every call runs as the run's own, still-active security user.
+
+mod create_role;
+mod delete_role;
+mod get_agent;
+mod get_available_features;
+mod get_role;
+mod list_agents;
+mod list_roles;
+mod update_role;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::permissions::AgentId;
+use crate::{
+    ActionCall, ActionError, ActionHandler, ActionSchema, EngineBuilder, PropertyKind,
+    PropertySchema, ScriptTypes, SecurityUser, Value,
+};
+
+/// Index of the `SecurityUser` property in every API action's schema.
+const SECURITY_USER: usize = 0;
+/// Index of the `ScriptVariable` (result) property in every API action's schema.
+const SCRIPT_VARIABLE: usize = 1;
+/// Index of the first action-specific property.
+const FIRST_OWN: usize = 2;
+
+pub(super) fn register(builder: &mut EngineBuilder) {
+    list_roles::register(builder);
+    get_role::register(builder);
+    get_available_features::register(builder);
+    create_role::register(builder);
+    update_role::register(builder);
+    delete_role::register(builder);
+    get_agent::register(builder);
+    list_agents::register(builder);
+}
+
+/// The schema every API action starts from: SecurityUser, ScriptVariable
+/// (defaulting to `result`), the security-user script types, and external failures.
+fn api_schema(name: &str, result: &str, own: Vec<PropertySchema>) -> ActionSchema {
+    let mut schema = ActionSchema::new(name)
+        .property(
+            PropertySchema::optional("SecurityUser", PropertyKind::InputVariable)
+                .with_default(Value::from("SecurityUser")),
+        )
+        .property(
+            PropertySchema::optional("ScriptVariable", PropertyKind::OutputVariable)
+                .with_default(Value::from(result)),
+        )
+        .script_types(ScriptTypes::API)
+        .external_failures();
+    for p in own {
+        schema = schema.property(p);
+    }
+    schema
+}
+
+fn register_api(
+    builder: &mut EngineBuilder,
+    name: &str,
+    result: &str,
+    own: Vec<PropertySchema>,
+    handler: impl ActionHandler + 'static,
+) {
+    builder.add_action(api_schema(name, result, own), Arc::new(handler));
+}
+
+/// The acting security user: a handle issued in this run whose agent still
+/// exists and is active right now.
+fn actor(call: &ActionCall<'_>) -> Result<(AgentId, SecurityUser), ActionError> {
+    let user = call.security_user(SECURITY_USER)?;
+    call.directory().validate_security_user(user.agent_id())?;
+    Ok((user.agent_id(), user))
+}
+
+/// Stores an API result in the action's result variable.
+fn store(call: &mut ActionCall<'_>, result: impl Serialize) -> Result<(), ActionError> {
+    let json = serde_json::to_value(result)
+        .map_err(|e| ActionError::failed(format!("cannot convert the result: {e}")))?;
+    call.set_output(SCRIPT_VARIABLE, Value::from_json(&json))
+}
+
+/// Own property `i` as trimmed text; `None` when left out.
+fn own_text(call: &ActionCall<'_>, i: usize) -> Option<String> {
+    call.text(FIRST_OWN + i).map(|s| s.trim().to_string())
+}
+
+/// Own property `i` as a whole number; `None` when left out or empty.
+fn own_whole(call: &ActionCall<'_>, i: usize, name: &str) -> Result<Option<i64>, ActionError> {
+    match call.property(FIRST_OWN + i) {
+        None => Ok(None),
+        Some(v) if v.is_null_or_empty() => Ok(None),
+        Some(v) => match v.as_number() {
+            Some(n) if n.fract() == 0.0 && n.abs() < 9e15 => Ok(Some(n as i64)),
+            _ => Err(ActionError::failed(format!(
+                "{name}: expected a whole number, got {}",
+                crate::runtime::error::shown(v)
+            ))),
+        },
+    }
+}
+
+/// A feature list: a list of names, or a comma-separated string.
+fn own_features(call: &ActionCall<'_>, i: usize) -> Result<Option<Vec<String>>, ActionError> {
+    match call.property(FIRST_OWN + i) {
+        None => Ok(None),
+        Some(Value::List(items)) => items
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.trim().to_string()),
+                other => Err(ActionError::failed(format!(
+                    "Features: expected feature names, got {}",
+                    other.type_name()
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(Value::String(s)) => Ok(Some(
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        )),
+        Some(Value::Null) => Ok(Some(Vec::new())),
+        Some(other) => Err(ActionError::failed(format!(
+            "Features: expected a list of names or a comma-separated string, got {}",
+            other.type_name()
+        ))),
+    }
+}
