@@ -103,7 +103,7 @@ fn build_header(pair: Pair<'_, Rule>) -> Header {
 
 fn build_action(pair: Pair<'_, Rule>) -> Result<ActionAst, Diagnostic> {
     let span = span_of(&pair);
-    let mut inner = pair.into_inner();
+    let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::colon);
     let id_pair = inner.next().expect("action id");
     let type_pair = inner.next().expect("action type");
     let mut action = ActionAst {
@@ -372,13 +372,17 @@ fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
         }
         Rule::list => ExprKind::List(
             pair.into_inner()
+                .filter(|p| p.as_rule() == Rule::expr)
                 .map(build_expr)
                 .collect::<Result<_, _>>()?,
         ),
         Rule::call => {
             let mut inner = pair.into_inner();
             let name = inner.next().expect("function name");
-            let args = inner.map(build_expr).collect::<Result<_, _>>()?;
+            let args = inner
+                .filter(|p| p.as_rule() == Rule::expr)
+                .map(build_expr)
+                .collect::<Result<_, _>>()?;
             ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
         }
         Rule::variable => ExprKind::Variable(pair.as_str().to_string()),
@@ -436,17 +440,19 @@ fn build_template(pair: Pair<'_, Rule>) -> Result<ExprKind, Diagnostic> {
 fn describe_rule(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "end of file",
-        Rule::file => "a script",
+        Rule::file => "an action such as `start: Begin { Default -> next }`",
         Rule::header => "a script header",
+        Rule::colon => "`:`",
+        Rule::close_brace => "`}`",
+        Rule::close_paren => "`)`",
+        Rule::close_bracket => "`]`",
         Rule::action => "an action",
         Rule::action_id => "an action id",
         Rule::action_type => "an action type",
         Rule::caption => "a caption string",
         Rule::body => "`{`",
-        Rule::property => "a property",
-        Rule::property_name => "a property name",
-        Rule::branch => "a branch",
-        Rule::branch_name => "a branch name",
+        Rule::property | Rule::property_name => "a property",
+        Rule::branch | Rule::branch_name => "a branch",
         Rule::arrow => "`->`",
         Rule::target => "a target action id",
         Rule::case_label => "a case label",
@@ -476,7 +482,9 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::kw_script => "`script`",
         Rule::kw_type => "`type`",
         Rule::script_type => "a script type",
-        Rule::keyword | Rule::kw_and | Rule::kw_or | Rule::kw_not => "a keyword",
+        Rule::kw_and | Rule::kw_or => "a logical operator",
+        Rule::kw_not => "a prefix operator",
+        Rule::keyword => "a keyword",
         Rule::infix => "an operator",
         Rule::prefix => "a prefix operator",
         Rule::postfix => "`.member` or `[index]`",
@@ -485,6 +493,27 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::ident_char | Rule::ident => "a name",
         Rule::WHITESPACE | Rule::COMMENT => "whitespace",
     }
+}
+
+/// Rules pest reports where an expression could begin.
+fn starts_expression(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::expr
+            | Rule::op_neg
+            | Rule::op_not
+            | Rule::kw_not
+            | Rule::paren
+            | Rule::list
+            | Rule::call
+            | Rule::function_name
+            | Rule::variable
+            | Rule::kw_true
+            | Rule::kw_false
+            | Rule::kw_null
+            | Rule::number
+            | Rule::string
+    )
 }
 
 fn pest_error(err: pest::error::Error<Rule>) -> Diagnostic {
@@ -496,7 +525,11 @@ fn pest_error(err: pest::error::Error<Rule>) -> Diagnostic {
     let message = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut words: Vec<&str> = Vec::new();
-            for r in positives {
+            // Anything that can start an expression is summed up as one word.
+            if positives.iter().any(|r| starts_expression(*r)) {
+                words.push("an expression");
+            }
+            for r in positives.iter().filter(|r| !starts_expression(**r)) {
                 let w = describe_rule(*r);
                 if !words.contains(&w) {
                     words.push(w);

@@ -35,7 +35,10 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
         let b = bytes[i];
         if in_template {
             match b {
-                b'\\' => i += 2,
+                b'\\' => {
+                    check_escape(text, i)?;
+                    i += 2;
+                }
                 b'"' => {
                     stack.pop();
                     after_word = false;
@@ -49,10 +52,19 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                     i += 1;
                 }
                 b'}' => {
+                    // A string that runs over a line break into a `}`, or
+                    // has no quote after the `}` on its line, most likely
+                    // lacks its closing quote: say so, at the quote.
+                    if let Some(Frame::Template(start)) = stack.last() {
+                        let rest_of_line = text[i..].split('\n').next().unwrap_or("");
+                        if text[*start..i].contains('\n') || !rest_of_line.contains('"') {
+                            return Err(unterminated(*start, text));
+                        }
+                    }
                     return Err(Diagnostic::error(
                         Span::new(i, i + 1),
                         "a lone `}` in a string must be written `}}`",
-                    ))
+                    ));
                 }
                 _ => i += 1,
             }
@@ -71,7 +83,10 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                 loop {
                     match bytes.get(i) {
                         None => return Err(unterminated(start, text)),
-                        Some(b'\\') => i += 2,
+                        Some(b'\\') => {
+                            check_escape(text, i)?;
+                            i += 2;
+                        }
                         Some(b'"') => {
                             i += 1;
                             break;
@@ -146,6 +161,18 @@ fn push(stack: &mut Vec<Frame>, frame: Frame, at: usize) -> Result<(), Diagnosti
     }
     stack.push(frame);
     Ok(())
+}
+
+/// The backslash at `at` must start one of the escapes `\"`, `\\`, `\n`, `\t`.
+fn check_escape(text: &str, at: usize) -> Result<(), Diagnostic> {
+    match text[at + 1..].chars().next() {
+        // End of text: the string is unterminated, reported by the caller.
+        None | Some('"' | '\\' | 'n' | 't') => Ok(()),
+        Some(c) => Err(Diagnostic::error(
+            Span::new(at, at + 1 + c.len_utf8()),
+            format!("unknown escape `\\{c}` in a string: use \\\", \\\\, \\n or \\t"),
+        )),
+    }
 }
 
 fn unterminated(start: usize, text: &str) -> Diagnostic {
