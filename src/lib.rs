@@ -55,3 +55,8 @@ pub use runtime::{
     Run, RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, StopKind, SystemClock,
     TraceStep, Value, VarId,
 };
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
