@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Keys: `vars` (name → JSON value), `directory` (a tenant JSON file, relative
-//! to the case file), `now` (RFC 3339 clock), `max_steps`, `inputs` (names
+//! to the case file), `now` (RFC 3339 clock; default 2026-03-08T06:30:00Z so
+//! snapshots never depend on the wall clock), `max_steps`, `inputs` (names
 //! declared as host inputs for `check`). The case runs through the public API
 //! exactly as `studioflow run --json` does.
 //!
@@ -41,6 +42,9 @@ struct Header {
 }
 
 const HEADER_PREFIX: &str = "// golden:";
+
+/// The clock of a case that does not set `now`.
+const DEFAULT_NOW: &str = "2026-03-08T06:30:00Z";
 
 fn parse_header(source: &str) -> Result<Header, String> {
     let Some(first) = source.lines().next() else {
@@ -76,11 +80,11 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
     };
     let header = parse_header(&source)?;
 
-    let mut builder = Engine::builder();
-    if let Some(now) = &header.now {
-        let clock = FixedClock::parse(now).map_err(|e| format!("bad `now` {now:?}: {e}"))?;
-        builder = builder.clock(clock);
-    }
+    // Snapshots must not depend on the wall clock: without `now` the clock
+    // stands still at DEFAULT_NOW (the CLI would use the system clock).
+    let now = header.now.as_deref().unwrap_or(DEFAULT_NOW);
+    let clock = FixedClock::parse(now).map_err(|e| format!("bad `now` {now:?}: {e}"))?;
+    let mut builder = Engine::builder().clock(clock);
     if let Some(dir) = &header.directory {
         let base = path
             .parent()

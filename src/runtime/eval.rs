@@ -128,10 +128,11 @@ impl Evaluator<'_> {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Expr(code) => match code {
                     // Common case: a plain variable, spliced without a clone.
-                    Code::Var(id) => match self.vars.get(id.0 as usize) {
-                        Some(Some(v)) => v.write_text(&mut out),
-                        _ => {}
-                    },
+                    Code::Var(id) => {
+                        if let Some(Some(v)) = self.vars.get(id.0 as usize) {
+                            v.write_text(&mut out);
+                        }
+                    }
                     _ => self.eval(code)?.write_text(&mut out),
                 },
             }
