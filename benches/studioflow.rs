@@ -411,6 +411,9 @@ mod memory {
         info.uordblks + info.hblkhd
     }
 
+    /// (step number, action id, live heap bytes above the pre-run baseline).
+    type Sample = (u64, Arc<str>, usize);
+
     pub fn report() {
         let tcache_off = std::env::var("GLIBC_TUNABLES")
             .is_ok_and(|t| t.contains("glibc.malloc.tcache_count=0"));
@@ -441,8 +444,7 @@ mod memory {
             super::check_flow(&engine, &script);
         }
 
-        let samples: Arc<Mutex<Vec<(u64, Arc<str>, usize)>>> =
-            Arc::new(Mutex::new(Vec::with_capacity(64)));
+        let samples: Arc<Mutex<Vec<Sample>>> = Arc::new(Mutex::new(Vec::with_capacity(64)));
         let baseline = Arc::new(Mutex::new(0usize));
         let observer = {
             let samples = samples.clone();

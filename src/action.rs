@@ -104,7 +104,7 @@ impl ScriptTypes {
     /// Every type.
     pub const ALL: ScriptTypes = ScriptTypes(0xFF);
     /// The types the Studio reference lists for SetSecurityUser and API actions.
-    pub const API: ScriptTypes = ScriptTypes(0xFF & !(1 << ScriptType::Email as u8));
+    pub const API: ScriptTypes = ScriptTypes(!(1 << ScriptType::Email as u8));
     /// A set of the given types.
     pub fn of(types: &[ScriptType]) -> Self {
         ScriptTypes(types.iter().fold(0, |acc, t| acc | t.bit()))

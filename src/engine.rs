@@ -27,8 +27,11 @@ pub struct Limits {
     pub max_steps: u64,
     /// The longest string (bytes) an expression may build.
     pub max_string_bytes: usize,
-    /// The longest list an expression may build.
+    /// The most elements a list or object an expression builds may hold,
+    /// counting the elements of nested lists and objects.
     pub max_list_len: usize,
+    /// The deepest nesting of lists and objects an expression may build.
+    pub max_value_depth: usize,
 }
 
 impl Default for Limits {
@@ -37,9 +40,15 @@ impl Default for Limits {
             max_steps: 10_000,
             max_string_bytes: 1 << 20,
             max_list_len: 100_000,
+            max_value_depth: crate::syntax::MAX_NESTING,
         }
     }
 }
+
+/// Stack for parsing and compiling: room for MAX_NESTING levels of pest
+/// recursion in a debug build, with a wide margin. Reserved, not committed:
+/// pages are only touched as deep as the input nests.
+const COMPILE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 pub(crate) struct EngineInner {
     pub id: u64,
@@ -110,15 +119,21 @@ impl Engine {
         name: &str,
         options: &CompileOptions,
     ) -> Result<Script, Diagnostics> {
-        let file = SourceFile::new(name, source);
-        let ast = crate::syntax::parse_script(source)
-            .map_err(|d| Diagnostics::new(file.clone(), vec![d]))?;
-        Compiler {
-            actions: &self.inner.actions,
-            functions: &self.inner.functions,
-            engine_id: self.inner.id,
-        }
-        .compile(&ast, file, options)
+        // pest's generated parser recurses once per nesting level with large
+        // frames (especially in debug builds); nesting is bounded by the
+        // pre-scan, and the parse and compile run on a stack segment sized for
+        // that bound, so a host thread's own stack size never matters.
+        stacker::grow(COMPILE_STACK_BYTES, || {
+            let file = SourceFile::new(name, source);
+            let ast = crate::syntax::parse_script(source)
+                .map_err(|d| Diagnostics::new(file.clone(), vec![d]))?;
+            Compiler {
+                actions: &self.inner.actions,
+                functions: &self.inner.functions,
+                engine_id: self.inner.id,
+            }
+            .compile(&ast, file, options)
+        })
     }
 
     /// Runs a compiled script to its end. A script compiled by another

@@ -121,7 +121,7 @@ fn a_role_in_use_cannot_be_deleted() {
     );
     assert_eq!(
         error.to_string(),
-        "invalidInput.roleInUse: role \"Supervisor\" is held by 1 user (supervisor); reassign them first"
+        "invalidInput.roleInUse: role \"Supervisor\" is held by 1 user (supervisor), reassign them first"
     );
     assert!(directory.get_role(SYSADMIN, "5000").is_ok());
 }
@@ -431,7 +431,7 @@ fn two_updates_with_the_same_stamp_one_wins() {
     );
     assert_eq!(
         error.to_string(),
-        "invalidInput.staleChangeStamp: changeStamp 0 is stale: role \"Supervisor\" is at changeStamp 1; get the role again and retry"
+        "invalidInput.staleChangeStamp: changeStamp 0 is stale: role \"Supervisor\" is at changeStamp 1, get the role again and retry"
     );
     let role = directory.get_role(SYSADMIN, "Supervisor").unwrap();
     assert_eq!(role.description, "first");
@@ -498,7 +498,7 @@ fn concurrent_updates_never_lose_one() {
 fn concurrent_creates_with_one_name_yield_one_role() {
     let directory = Directory::demo();
     let barrier = Arc::new(Barrier::new(8));
-    let outcomes: Vec<Result<u64, String>> = (0..8)
+    let handles: Vec<_> = (0..8)
         .map(|_| {
             let directory = directory.clone();
             let barrier = Arc::clone(&barrier);
@@ -510,6 +510,9 @@ fn concurrent_creates_with_one_name_yield_one_role() {
                     .map_err(|error| error.error_type().to_owned())
             })
         })
+        .collect();
+    let outcomes: Vec<Result<u64, String>> = handles
+        .into_iter()
         .map(|handle| handle.join().unwrap())
         .collect();
     let wins = outcomes.iter().filter(|outcome| outcome.is_ok()).count();

@@ -131,13 +131,11 @@ fn a_handle_from_another_run_is_refused() {
 
 #[test]
 fn copying_the_handle_keeps_it_and_serializing_hides_it() {
-    let r = run(&format!(
-        r#"first: SetSecurityUser {{ Agent = "1001" Default -> copy }}
-copy: Assign {{ Variable = Admin Value = SecurityUser Default -> clear }}
-clear: Assign {{ Variable = SecurityUser Value = "" Default -> list }}
-list: ListRoles {{ SecurityUser = Admin Default -> ok Error -> done }}
-ok: Assign {{ Variable = Listed Value = "{{Admin.userName}}/{{Admin.agentId}}/{{Admin.timeZone}}/{{Admin.role}}" Default -> done }}"#
-    ));
+    let r = run(r#"first: SetSecurityUser { Agent = "1001" Default -> copy }
+copy: Assign { Variable = Admin Value = SecurityUser Default -> clear }
+clear: Assign { Variable = SecurityUser Value = "" Default -> list }
+list: ListRoles { SecurityUser = Admin Default -> ok Error -> done }
+ok: Assign { Variable = Listed Value = "{Admin.userName}/{Admin.agentId}/{Admin.timeZone}/{Admin.role}" Default -> done }"#);
     assert_eq!(
         r.variables["Listed"],
         Value::from("sysadmin/1001/America/New_York/SystemAdmin")

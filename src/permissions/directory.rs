@@ -11,7 +11,7 @@ use super::roles::{
     administrator_ref_url, check_role_name, description_item, name_problem_item,
     resolve_access_list, role_ref_url, AdministratorRef, Role, RoleDraft, RolePatch, RoleView,
 };
-use super::store::{AgentAccess, NewRole, RoleChange, RoleHolder, StoreConflict, TenantStore};
+use super::store::{Grant, NewRole, RoleChange, RoleHolder, StoreConflict, TenantStore};
 
 /// How many holders a `roleInUse` message names before summarizing.
 const HOLDERS_NAMED: usize = 5;
@@ -87,18 +87,16 @@ impl Directory {
     /// role gives `feature`. Does not allocate on success.
     #[inline]
     pub fn check_feature(&self, actor: AgentId, feature: FeatureId) -> Result<(), ApiError> {
-        match self.store.access(actor) {
-            Some(access) if allows(access, feature) => Ok(()),
-            access => Err(self.denial(actor, access, feature)),
+        match self.store.grant(actor, feature) {
+            Grant::Allowed => Ok(()),
+            _ => Err(self.denial(actor, feature)),
         }
     }
 
     /// `check_feature` as a bool.
     #[inline]
     pub fn may_use(&self, actor: AgentId, feature: FeatureId) -> bool {
-        self.store
-            .access(actor)
-            .is_some_and(|access| allows(access, feature))
+        self.store.grant(actor, feature) == Grant::Allowed
     }
 
     /// Whether the agent exists and is active (re-validates a security user handle).
@@ -139,7 +137,8 @@ impl Directory {
 
     #[cold]
     #[inline(never)]
-    fn denial(&self, actor: AgentId, access: Option<AgentAccess>, feature: FeatureId) -> ApiError {
+    fn denial(&self, actor: AgentId, feature: FeatureId) -> ApiError {
+        let access = self.store.access(actor);
         let feature_name = self
             .catalog()
             .get(feature)
@@ -150,6 +149,13 @@ impl Directory {
         let user_name = self.user_name_of(actor);
         if access.status != AgentStatus::Active {
             return ApiError::inactive_user(&user_name);
+        }
+        if access.features.contains(feature) {
+            // Changed between the hot check and now: report as the hot check saw it.
+            return ApiError::forbidden(
+                feature_name.as_str(),
+                format!("user \"{user_name}\" may not use feature \"{feature_name}\""),
+            );
         }
         match access.role.and_then(|role| self.store.role(role)) {
             None => ApiError::forbidden(
@@ -325,7 +331,7 @@ impl Directory {
     }
 
     /// Agents in the actor's departments matching `q` (case-insensitive substring of
-    /// userName, firstName or lastName; "" matches all) and `status`, by id. Needs `agent`.
+    /// userName, firstName or lastName, "" matches all) and `status`, by id. Needs `agent`.
     pub fn list_agents(
         &self,
         actor: AgentId,
@@ -395,11 +401,6 @@ impl Directory {
     }
 }
 
-#[inline]
-fn allows(access: AgentAccess, feature: FeatureId) -> bool {
-    access.status == AgentStatus::Active && access.features.contains(feature)
-}
-
 fn holders_in(agents: &[Agent], role: &Role) -> Vec<RoleHolder> {
     agents
         .iter()
@@ -458,7 +459,7 @@ fn stale_item(role_name: &str, given: u64, current: u64) -> ApiErrorItem {
         types::STALE_CHANGE_STAMP,
         "changeStamp",
         format!(
-            "changeStamp {given} is stale: role \"{role_name}\" is at changeStamp {current}; get the role again and retry"
+            "changeStamp {given} is stale: role \"{role_name}\" is at changeStamp {current}, get the role again and retry"
         ),
     )
 }
@@ -508,7 +509,7 @@ fn conflict_error(conflict: StoreConflict, role: Option<(&Role, u64)>) -> ApiErr
                 types::ROLE_IN_USE,
                 "administrators",
                 format!(
-                    "role \"{role_name}\" is held by {count} {users} ({}{more_text}); reassign them first",
+                    "role \"{role_name}\" is held by {count} {users} ({}{more_text}), reassign them first",
                     names.join(", ")
                 ),
             )

@@ -16,7 +16,7 @@ pub struct ApiErrorItem {
     pub error_message: String,
 }
 
-/// A failed API call: one or more problems; serializes as `{"apiErrors": [...]}`.
+/// A failed API call: one or more problems, serializes as `{"apiErrors": [...]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiError {
     /// The problems, in the order they were found (never empty).
@@ -92,7 +92,7 @@ impl ApiError {
         ApiError::new(
             types::NO_SECURITY_USER,
             "securityUser",
-            "no security user is set; run SetSecurityUser first",
+            "no security user is set, run SetSecurityUser first",
         )
     }
 

@@ -77,6 +77,11 @@ impl FeatureId {
     pub fn index(self) -> usize {
         usize::from(self.0)
     }
+
+    /// The id at a position, if below [`MAX_FEATURES`] (it may still be outside a given catalog).
+    pub fn from_index(index: usize) -> Option<FeatureId> {
+        (index < MAX_FEATURES).then_some(FeatureId(index as u8))
+    }
 }
 
 /// A set of features of one catalog, as a 128-bit mask.
@@ -116,6 +121,11 @@ impl FeatureSet {
     /// Number of features in the set.
     pub fn len(self) -> usize {
         self.0.count_ones() as usize
+    }
+
+    /// The low and high 64-bit words of the mask.
+    pub fn halves(self) -> (u64, u64) {
+        (self.0 as u64, (self.0 >> 64) as u64)
     }
 
     /// The members in catalog order.

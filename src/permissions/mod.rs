@@ -48,7 +48,7 @@ pub use roles::{
     MAX_DESCRIPTION_LEN, MAX_ROLE_NAME_LEN,
 };
 pub use store::{
-    AgentAccess, IdHasher, InMemoryStore, NewRole, RoleChange, RoleHolder, SeedProblem,
+    AgentAccess, Grant, IdHasher, InMemoryStore, NewRole, RoleChange, RoleHolder, SeedProblem,
     StoreConflict, TenantSnapshot, TenantStore,
 };
 pub use tenant_file::{LoadError, LoadProblem, SaveError, MAX_PERSON_FIELD_LEN};

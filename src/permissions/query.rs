@@ -99,7 +99,7 @@ impl RoleQuery {
                     types::INVALID_SEARCH_TERM,
                     "q",
                     format!(
-                        "unknown search parameter \"{}\" in \"{}\"; only systemDefined:only|none|both is supported",
+                        "unknown search parameter \"{}\" in \"{}\", only systemDefined:only|none|both is supported",
                         param.escape_debug(),
                         term.escape_debug()
                     ),
@@ -115,7 +115,7 @@ impl RoleQuery {
                         types::INVALID_SEARCH_TERM,
                         "q",
                         format!(
-                            "invalid value \"{}\" for systemDefined; use only, none or both",
+                            "invalid value \"{}\" for systemDefined, use only, none or both",
                             value.escape_debug()
                         ),
                     ));
@@ -144,7 +144,7 @@ impl RoleQuery {
                         types::INVALID_SORT_PARAMETER,
                         "sort",
                         format!(
-                            "cannot sort on \"{}\"; use name or description (case-sensitive)",
+                            "cannot sort on \"{}\", use name or description (case-sensitive)",
                             other.escape_debug()
                         ),
                     )),
@@ -156,7 +156,7 @@ impl RoleQuery {
                         types::INVALID_SORT_PARAMETER,
                         "sort",
                         format!(
-                            "invalid sort order \"{}\"; use asc or desc",
+                            "invalid sort order \"{}\", use asc or desc",
                             other.escape_debug()
                         ),
                     )),
@@ -166,7 +166,7 @@ impl RoleQuery {
                 types::INVALID_SORT_PARAMETER,
                 "sort",
                 format!(
-                    "invalid sort \"{}\"; use \"<parameter> [asc|desc]\"",
+                    "invalid sort \"{}\", use \"<parameter> [asc|desc]\"",
                     sort_term.escape_debug()
                 ),
             )),
@@ -177,7 +177,7 @@ impl RoleQuery {
             problems.push(ApiErrorItem::new(
                 types::OUT_OF_RANGE,
                 "startIndex",
-                format!("startIndex {start_index} is negative; it must be 0 or more"),
+                format!("startIndex {start_index} is negative, it must be 0 or more"),
             ));
         }
         let results_per_page = self.results_per_page.unwrap_or(DEFAULT_RESULTS_PER_PAGE);
@@ -186,7 +186,7 @@ impl RoleQuery {
                 types::OUT_OF_RANGE,
                 "resultsPerPage",
                 format!(
-                    "resultsPerPage {results_per_page} is out of range; it must be 1 to {MAX_RESULTS_PER_PAGE}"
+                    "resultsPerPage {results_per_page} is out of range, it must be 1 to {MAX_RESULTS_PER_PAGE}"
                 ),
             ));
         }

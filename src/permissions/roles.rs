@@ -239,7 +239,7 @@ pub(crate) fn name_problem_item(name: &str, problem: NameProblem) -> ApiErrorIte
             types::FIELD_LENGTH_EXCEEDED,
             "name",
             format!(
-                "name \"{name}\" has {} characters; at most {MAX_ROLE_NAME_LEN} are allowed",
+                "name \"{name}\" has {} characters, at most {MAX_ROLE_NAME_LEN} are allowed",
                 name.chars().count()
             ),
         ),
@@ -262,7 +262,7 @@ pub(crate) fn description_item(description: &str) -> Option<ApiErrorItem> {
             types::FIELD_LENGTH_EXCEEDED,
             "description",
             format!(
-                "description has {length} characters; at most {MAX_DESCRIPTION_LEN} are allowed"
+                "description has {length} characters, at most {MAX_DESCRIPTION_LEN} are allowed"
             ),
         )
     })
@@ -288,7 +288,7 @@ pub(crate) fn resolve_access_list(
                         types::ACCESS_FEATURE,
                         "accessList",
                         format!(
-                            "feature \"{}\" is in the access category; only the SystemAdmin role gives it",
+                            "feature \"{}\" is in the access category, only the SystemAdmin role gives it",
                             feature.name
                         ),
                     ))

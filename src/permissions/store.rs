@@ -5,11 +5,12 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 
 use super::agents::{Agent, AgentId, AgentStatus, BusinessUnit};
-use super::features::{FeatureCatalog, FeatureSet};
+use super::features::{FeatureCatalog, FeatureId, FeatureSet};
 use super::roles::{BuiltInRole, Role, RoleId, FIRST_CUSTOM_ROLE_ID};
 
 /// What the authorization hot path needs about one person; `Copy`, no allocation.
@@ -21,6 +22,21 @@ pub struct AgentAccess {
     pub role: Option<RoleId>,
     /// The role's effective features (empty without a role).
     pub features: FeatureSet,
+}
+
+/// The answer of the hot check [`TenantStore::grant`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// The agent is active and their role gives the feature.
+    Allowed,
+    /// No agent with this id.
+    UnknownAgent,
+    /// The agent is inactive.
+    Inactive,
+    /// The agent holds no role.
+    NoRole,
+    /// The agent's role does not give the feature.
+    NotInRole,
 }
 
 /// A user holding a role.
@@ -100,7 +116,18 @@ pub trait TenantStore: Send + Sync {
     fn business_unit(&self) -> &BusinessUnit;
     /// The feature catalog (fixed for the store's life).
     fn catalog(&self) -> &FeatureCatalog;
-    /// Hot path: status, role and effective features of one person, without allocating.
+    /// Hot path: may `agent` use `feature`? Must not allocate; should not block.
+    /// The default answers from [`TenantStore::access`].
+    fn grant(&self, agent: AgentId, feature: FeatureId) -> Grant {
+        match self.access(agent) {
+            None => Grant::UnknownAgent,
+            Some(access) if access.status != AgentStatus::Active => Grant::Inactive,
+            Some(access) if access.role.is_none() => Grant::NoRole,
+            Some(access) if access.features.contains(feature) => Grant::Allowed,
+            Some(_) => Grant::NotInRole,
+        }
+    }
+    /// Status, role and effective features of one person, without allocating.
     fn access(&self, agent: AgentId) -> Option<AgentAccess>;
     /// One role by id.
     fn role(&self, id: RoleId) -> Option<Role>;
@@ -181,12 +208,56 @@ impl State {
     }
 }
 
-/// The default store: everything in memory behind one `parking_lot::RwLock`.
+/// A role's feature set readable without a lock: one atomic word per 64 features.
+/// A check reads one bit, so it reads one word and can never see a torn set.
+#[derive(Debug)]
+struct AccessCell([AtomicU64; 2]);
+
+impl AccessCell {
+    fn new(set: FeatureSet) -> AccessCell {
+        let (low, high) = set.halves();
+        AccessCell([AtomicU64::new(low), AtomicU64::new(high)])
+    }
+
+    fn store(&self, set: FeatureSet) {
+        let (low, high) = set.halves();
+        self.0[0].store(low, Ordering::Release);
+        self.0[1].store(high, Ordering::Release);
+    }
+
+    #[inline]
+    fn contains(&self, feature: FeatureId) -> bool {
+        let index = feature.index();
+        let word = self.0[index / 64].load(Ordering::Acquire);
+        word & (1u64 << (index % 64)) != 0
+    }
+}
+
+/// What the hot check needs about one agent; fixed at construction.
+#[derive(Debug, Clone, Copy)]
+struct HotAgent {
+    active: bool,
+    /// Index into `InMemoryStore::held_access`, or `None` without a role.
+    slot: Option<u32>,
+}
+
+/// The default store: everything in memory behind one `parking_lot::RwLock`,
+/// plus a lock-free mirror for the hot check.
+///
+/// Agents are fixed at construction (there is no agent-writing operation), so
+/// the roles anyone holds are known then and can never be deleted (deleting a
+/// held role is refused). The hot check therefore needs only an immutable
+/// agent index and one atomic cell per held role, which `update_role` refreshes
+/// while it holds the write lock.
 #[derive(Debug)]
 pub struct InMemoryStore {
     business_unit: BusinessUnit,
     catalog: FeatureCatalog,
     state: RwLock<State>,
+    hot_agents: IdMap<HotAgent>,
+    /// Role id → slot in `held_access`, for roles held by at least one agent.
+    held_slots: IdMap<u32>,
+    held_access: Box<[AccessCell]>,
 }
 
 /// Why tenant data cannot form a store (the tenant file loader reports these with places).
@@ -263,9 +334,27 @@ impl InMemoryStore {
             }
             by_id.insert(agent.id, agent);
         }
+        let mut held_slots: IdMap<u32> = IdMap::default();
+        let mut held_access = Vec::new();
+        let mut hot_agents: IdMap<HotAgent> = IdMap::default();
+        for agent in by_id.values() {
+            let slot = agent.role.map(|role| {
+                *held_slots.entry(role).or_insert_with(|| {
+                    let slot = u32::try_from(held_access.len()).unwrap_or(u32::MAX);
+                    let access = roles.get(&role).map_or(FeatureSet::EMPTY, |r| r.access);
+                    held_access.push(AccessCell::new(access));
+                    slot
+                })
+            });
+            let active = agent.status == AgentStatus::Active;
+            hot_agents.insert(agent.id, HotAgent { active, slot });
+        }
         Ok(InMemoryStore {
             business_unit,
             catalog,
+            hot_agents,
+            held_slots,
+            held_access: held_access.into_boxed_slice(),
             state: RwLock::new(State {
                 roles,
                 agents: by_id,
@@ -286,6 +375,22 @@ impl TenantStore for InMemoryStore {
     }
 
     #[inline]
+    fn grant(&self, agent: AgentId, feature: FeatureId) -> Grant {
+        let Some(hot) = self.hot_agents.get(&agent) else {
+            return Grant::UnknownAgent;
+        };
+        if !hot.active {
+            return Grant::Inactive;
+        }
+        let Some(slot) = hot.slot else {
+            return Grant::NoRole;
+        };
+        match self.held_access.get(slot as usize) {
+            Some(cell) if cell.contains(feature) => Grant::Allowed,
+            _ => Grant::NotInRole,
+        }
+    }
+
     fn access(&self, agent: AgentId) -> Option<AgentAccess> {
         let state = self.state.read();
         let agent = state.agents.get(&agent)?;
@@ -397,6 +502,14 @@ impl TenantStore for InMemoryStore {
         }
         if let Some(access) = change.access {
             role.access = access;
+            // Still under the write lock: mirror the new set for the hot check.
+            if let Some(cell) = self
+                .held_slots
+                .get(&id)
+                .and_then(|slot| self.held_access.get(*slot as usize))
+            {
+                cell.store(access);
+            }
         }
         role.change_stamp = next_stamp;
         Ok(role.clone())
@@ -413,5 +526,148 @@ impl TenantStore for InMemoryStore {
             return Err(StoreConflict::InUse { holders });
         }
         state.roles.remove(&id).ok_or(StoreConflict::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::permissions::Directory;
+
+    /// A host store that keeps the default `grant` (answered from `access`).
+    struct Delegating(InMemoryStore);
+
+    impl TenantStore for Delegating {
+        fn business_unit(&self) -> &BusinessUnit {
+            self.0.business_unit()
+        }
+        fn catalog(&self) -> &FeatureCatalog {
+            self.0.catalog()
+        }
+        fn access(&self, agent: AgentId) -> Option<AgentAccess> {
+            self.0.access(agent)
+        }
+        fn role(&self, id: RoleId) -> Option<Role> {
+            self.0.role(id)
+        }
+        fn role_by_name(&self, name: &str) -> Option<Role> {
+            self.0.role_by_name(name)
+        }
+        fn role_holders(&self, role: RoleId) -> Vec<RoleHolder> {
+            self.0.role_holders(role)
+        }
+        fn agent(&self, id: AgentId) -> Option<Agent> {
+            self.0.agent(id)
+        }
+        fn agent_by_user_name(&self, user_name: &str) -> Option<Agent> {
+            self.0.agent_by_user_name(user_name)
+        }
+        fn snapshot(&self) -> TenantSnapshot {
+            self.0.snapshot()
+        }
+        fn create_role(&self, role: NewRole) -> Result<Role, StoreConflict> {
+            self.0.create_role(role)
+        }
+        fn update_role(
+            &self,
+            id: RoleId,
+            expected_change_stamp: u64,
+            change: RoleChange,
+        ) -> Result<Role, StoreConflict> {
+            self.0.update_role(id, expected_change_stamp, change)
+        }
+        fn delete_role(&self, id: RoleId) -> Result<Role, StoreConflict> {
+            self.0.delete_role(id)
+        }
+    }
+
+    fn demo_store() -> InMemoryStore {
+        let demo = Directory::demo();
+        let snapshot = demo.store().snapshot();
+        let custom = snapshot
+            .roles
+            .into_iter()
+            .filter(|role| !role.system_defined)
+            .collect();
+        InMemoryStore::new(
+            demo.business_unit().clone(),
+            demo.catalog().clone(),
+            custom,
+            snapshot.agents,
+            Some(snapshot.next_role_id),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn default_grant_agrees_with_the_lock_free_one() {
+        let fast = demo_store();
+        let slow = Delegating(demo_store());
+        for agent in [1001, 1002, 1003, 1004, 1005, 1006, 1007, 9999] {
+            for index in 0..fast.catalog().len() {
+                let feature = FeatureId::from_index(index).unwrap();
+                assert_eq!(
+                    fast.grant(agent, feature),
+                    slow.grant(agent, feature),
+                    "agent {agent} feature {index}"
+                );
+            }
+        }
+        let directory = Directory::new(Arc::new(slow));
+        let role = directory.feature_id("role").unwrap();
+        assert!(directory.check_feature(1001, role).is_ok());
+        assert_eq!(
+            directory
+                .check_feature(1002, role)
+                .unwrap_err()
+                .error_type(),
+            "forbidden"
+        );
+    }
+
+    #[test]
+    fn hot_mirror_follows_role_updates() {
+        let store = demo_store();
+        let agent = store.catalog().id("agent").unwrap();
+        assert_eq!(store.grant(1005, agent), Grant::NotInRole);
+        let access = store
+            .role(5000)
+            .unwrap()
+            .access
+            .union([agent].into_iter().collect());
+        store
+            .update_role(
+                5000,
+                0,
+                RoleChange {
+                    access: Some(access),
+                    ..RoleChange::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(store.grant(1005, agent), Grant::Allowed);
+        assert_eq!(store.grant(1006, agent), Grant::Inactive);
+        assert_eq!(store.grant(1007, agent), Grant::NoRole);
+        assert_eq!(store.grant(4242, agent), Grant::UnknownAgent);
+    }
+
+    #[test]
+    fn seed_problems_are_detected() {
+        let demo = Directory::demo();
+        let snapshot = demo.store().snapshot();
+        let mut agents = snapshot.agents.clone();
+        agents[1].user_name = "SYSADMIN".into();
+        let problem = InMemoryStore::new(
+            demo.business_unit().clone(),
+            demo.catalog().clone(),
+            vec![],
+            agents,
+            None,
+        )
+        .unwrap_err();
+        // Agents are checked in order; agents[1] repeats agents[0]'s userName case-insensitively.
+        assert_eq!(problem, SeedProblem::DuplicateUserName(1));
     }
 }

@@ -94,6 +94,12 @@ pub enum RuntimeError {
         /// The limit.
         limit: usize,
     },
+    /// A list or object nested deeper than the engine's limit.
+    #[error("a value nests deeper than the limit of {limit} levels")]
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
     /// An error raised by a host function.
     #[error("{0}")]
     Host(String),

@@ -51,6 +51,7 @@ pub(crate) enum Piece {
 pub(crate) struct SizeLimits {
     pub max_string_bytes: usize,
     pub max_list_len: usize,
+    pub max_value_depth: usize,
 }
 
 /// Everything evaluation reads.
@@ -61,8 +62,24 @@ pub(crate) struct Evaluator<'a> {
     pub context: FunctionContext<'a>,
 }
 
+/// Below this much free stack, evaluation continues on a fresh segment.
+const STACK_RED_ZONE: usize = 64 * 1024;
+/// The size of such a segment: room for the deepest tree compile accepts.
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
 impl Evaluator<'_> {
     pub fn eval(&self, code: &Code) -> Result<Value, RuntimeError> {
+        match code {
+            // Leaves need no stack check: the common case stays a plain match.
+            Code::Const(v) => Ok(v.clone()),
+            Code::Var(id) => Ok(self.read(*id)),
+            // Trees are at most MAX_NESTING deep, but a debug build's frames
+            // are large and a host thread's stack may be small.
+            _ => stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval_node(code)),
+        }
+    }
+
+    fn eval_node(&self, code: &Code) -> Result<Value, RuntimeError> {
         match code {
             Code::Const(v) => Ok(v.clone()),
             Code::Var(id) => Ok(self.read(*id)),
@@ -79,7 +96,9 @@ impl Evaluator<'_> {
                     .iter()
                     .map(|c| self.eval(c))
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(Value::List(Arc::new(values)))
+                let list = Value::List(Arc::new(values));
+                self.check_value(&list)?;
+                Ok(list)
             }
             Code::Member(base, name) => member(&self.eval(base)?, name),
             Code::Index(base, index) => self.index(&self.eval(base)?, &self.eval(index)?),
@@ -108,7 +127,7 @@ impl Evaluator<'_> {
                     .map(|c| self.eval(c))
                     .collect::<Result<SmallVec<[Value; 4]>, _>>()?;
                 let result = (def.func)(&values, &self.context)?;
-                self.check_size(&result)?;
+                self.check_value(&result)?;
                 Ok(result)
             }
         }
@@ -185,7 +204,12 @@ impl Evaluator<'_> {
         }
     }
 
-    fn check_size(&self, v: &Value) -> Result<(), RuntimeError> {
+    /// Bounds what an expression built: a string's length, and a list's or
+    /// object's total element count and nesting depth. Lists share their
+    /// elements, so `[l, l]` doubles the logical size with one allocation;
+    /// the walk counts logical elements against a budget and stops at the
+    /// first excess, so it costs at most the budget, never the logical size.
+    fn check_value(&self, v: &Value) -> Result<(), RuntimeError> {
         match v {
             Value::String(s) if s.len() > self.limits.max_string_bytes => {
                 Err(RuntimeError::TooLarge {
@@ -194,13 +218,40 @@ impl Evaluator<'_> {
                     limit: self.limits.max_string_bytes,
                 })
             }
-            Value::List(items) if items.len() > self.limits.max_list_len => {
-                Err(RuntimeError::TooLarge {
-                    what: "a list",
-                    size: items.len(),
-                    limit: self.limits.max_list_len,
-                })
+            Value::List(_) | Value::Object(_) => {
+                let mut budget = self.limits.max_list_len;
+                self.walk(v, 1, &mut budget)
             }
+            _ => Ok(()),
+        }
+    }
+
+    fn walk(&self, v: &Value, depth: usize, budget: &mut usize) -> Result<(), RuntimeError> {
+        let count = match v {
+            Value::List(items) => items.len(),
+            Value::Object(map) => map.len(),
+            _ => return Ok(()),
+        };
+        if depth > self.limits.max_value_depth {
+            return Err(RuntimeError::TooDeep {
+                limit: self.limits.max_value_depth,
+            });
+        }
+        if count > *budget {
+            return Err(RuntimeError::TooLarge {
+                what: "a list",
+                size: self.limits.max_list_len - *budget + count,
+                limit: self.limits.max_list_len,
+            });
+        }
+        *budget -= count;
+        match v {
+            Value::List(items) => items
+                .iter()
+                .try_for_each(|i| self.walk(i, depth + 1, budget)),
+            Value::Object(map) => map
+                .values()
+                .try_for_each(|i| self.walk(i, depth + 1, budget)),
             _ => Ok(()),
         }
     }

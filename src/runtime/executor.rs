@@ -294,7 +294,7 @@ impl<'a> ActionCall<'a> {
             ))),
             None => Err(ActionError::Api(ApiError::no_security_user())),
             Some(v) if v.is_null_or_empty() => Err(ActionError::Api(ApiError::no_security_user())),
-            Some(other) => Err(ActionError::Api(ApiError::invalid_security_user(&format!(
+            Some(other) => Err(ActionError::Api(ApiError::invalid_security_user(format!(
                 "variable `{}` holds {}, not a security user set by SetSecurityUser",
                 self.script.var_names[var.0 as usize],
                 other.type_name()
@@ -352,6 +352,7 @@ impl EngineInner {
         let limits = SizeLimits {
             max_string_bytes: self.limits.max_string_bytes,
             max_list_len: self.limits.max_list_len,
+            max_value_depth: self.limits.max_value_depth,
         };
         let mut trace = options.trace.then(Vec::new);
         let mut props: Vec<Option<Value>> = Vec::with_capacity(8);

@@ -90,6 +90,31 @@ pub struct Expr {
     pub span: Span,
     /// Written inside parentheses (used to reject chained comparisons).
     pub parenthesized: bool,
+    /// Height of this tree (a leaf is 1); bounded by the parser so that
+    /// compiling, evaluating and dropping it never recurse deeply.
+    pub depth: u32,
+}
+
+impl ExprKind {
+    /// The greatest depth among the direct children (0 for a leaf).
+    pub fn child_depth(&self) -> u32 {
+        match self {
+            ExprKind::Literal(_) | ExprKind::Variable(_) => 0,
+            ExprKind::Template(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    TemplatePart::Text(_) => 0,
+                    TemplatePart::Expr(e) => e.depth,
+                })
+                .max()
+                .unwrap_or(0),
+            ExprKind::List(items) | ExprKind::Call(_, _, items) => {
+                items.iter().map(|e| e.depth).max().unwrap_or(0)
+            }
+            ExprKind::Member(a, _) | ExprKind::Unary(_, a) => a.depth,
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => a.depth.max(b.depth),
+        }
+    }
 }
 
 /// The shapes of expressions.

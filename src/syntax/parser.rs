@@ -244,11 +244,7 @@ fn pratt_expr(pairs: Pairs<'_, Rule>) -> Result<Expr, Diagnostic> {
                 Rule::op_neg => UnaryOp::Neg,
                 _ => UnaryOp::Not,
             };
-            bounded(Expr {
-                kind: ExprKind::Unary(op, Box::new(rhs)),
-                span,
-                parenthesized: false,
-            })
+            node(ExprKind::Unary(op, Box::new(rhs)), span)
         })
         .map_postfix(|lhs, op| {
             let lhs = lhs?;
@@ -264,11 +260,7 @@ fn pratt_expr(pairs: Pairs<'_, Rule>) -> Result<Expr, Diagnostic> {
                     ExprKind::Index(Box::new(lhs), Box::new(build_expr(idx)?))
                 }
             };
-            bounded(Expr {
-                kind,
-                span,
-                parenthesized: false,
-            })
+            node(kind, span)
         })
         .map_infix(|lhs, op, rhs| {
             let (lhs, rhs) = (lhs?, rhs?);
@@ -305,59 +297,28 @@ fn pratt_expr(pairs: Pairs<'_, Rule>) -> Result<Expr, Diagnostic> {
                 }
             }
             let span = Span::new(lhs.span.start, rhs.span.end);
-            bounded(Expr {
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                span,
-                parenthesized: false,
-            })
+            node(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span)
         })
         .parse(pairs)
 }
 
-/// Refuses trees deeper than MAX_NESTING (long operator chains such as
-/// `1+1+...+1` nest without any bracket), so evaluation and drop stay shallow.
-fn bounded(e: Expr) -> Result<Expr, Diagnostic> {
-    let depth = match &e.kind {
-        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
-            // Left-deep chains: the left child carries the depth.
-            1 + quick_depth(a).max(quick_depth(b))
-        }
-        ExprKind::Unary(_, a) | ExprKind::Member(a, _) => 1 + quick_depth(a),
-        _ => 1,
-    };
-    if depth > MAX_NESTING {
+/// Builds a node, refusing trees higher than MAX_NESTING: long operator
+/// chains (`1+1+...+1`) and brackets nested inside chains grow a tree without
+/// growing bracket nesting, and everything downstream walks trees recursively.
+fn node(kind: ExprKind, span: Span) -> Result<Expr, Diagnostic> {
+    let depth = 1 + kind.child_depth();
+    if depth as usize > MAX_NESTING {
         return Err(Diagnostic::error(
-            e.span,
+            span,
             format!("the expression nests deeper than {MAX_NESTING} operations"),
         ));
     }
-    Ok(e)
-}
-
-/// Depth along the spine only, cheap enough to call at every fold step.
-fn quick_depth(e: &Expr) -> usize {
-    let mut d = 1;
-    let mut cur = e;
-    loop {
-        match &cur.kind {
-            ExprKind::Binary(_, a, b) => {
-                // Follow the deeper-looking side without recursing.
-                cur = if matches!(b.kind, ExprKind::Binary(..))
-                    && !matches!(a.kind, ExprKind::Binary(..))
-                {
-                    b
-                } else {
-                    a
-                };
-            }
-            ExprKind::Index(a, _) | ExprKind::Unary(_, a) | ExprKind::Member(a, _) => cur = a,
-            _ => return d,
-        }
-        d += 1;
-        if d > MAX_NESTING + 1 {
-            return d;
-        }
-    }
+    Ok(Expr {
+        kind,
+        span,
+        parenthesized: false,
+        depth,
+    })
 }
 
 fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
@@ -402,11 +363,7 @@ fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
             ))
         }
     };
-    Ok(Expr {
-        kind,
-        span,
-        parenthesized: false,
-    })
+    node(kind, span)
 }
 
 /// A string literal: plain text becomes a string literal, anything with
