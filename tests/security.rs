@@ -312,3 +312,41 @@ fn set_security_user_is_not_available_in_email_scripts() {
         "{diags}"
     );
 }
+
+#[test]
+fn a_user_deactivated_meanwhile_loses_every_right_at_the_next_call() {
+    use studioflow::permissions::AgentStatus;
+    use studioflow::{ActionCall, ActionError, ActionSchema, BranchId};
+    // A host action standing in for an administrator deactivating the
+    // employee profile while the script runs.
+    let engine = Engine::builder()
+        .register_action(
+            ActionSchema::new("DeactivateSysadmin"),
+            |call: &mut ActionCall<'_>| -> Result<BranchId, ActionError> {
+                call.directory()
+                    .set_agent_status(1001, AgentStatus::Inactive)?;
+                Ok(BranchId::DEFAULT)
+            },
+        )
+        .build();
+    let r = run_with(
+        &engine,
+        &format!(
+            r#"first: SetSecurityUser {{ Agent = "sysadmin" Default -> before }}
+before: GetRole {{ Role = 1 Default -> off }}
+off: DeactivateSysadmin {{ Default -> list }}
+{LIST}"#
+        ),
+        RunOptions::default(),
+    );
+    assert_eq!(r.variables["Role"].to_json()["name"], "AgentAdmin");
+    assert!(!r.variables.contains_key("Listed"));
+    assert!(
+        err(&r).starts_with("unauthorized.inactiveUser:"),
+        "{}",
+        err(&r)
+    );
+    // The hot check agrees with the API path.
+    let role = engine.directory().feature_id("role").unwrap();
+    assert!(!engine.directory().may_use(1001, role));
+}

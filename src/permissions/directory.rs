@@ -99,6 +99,28 @@ impl Directory {
         self.store.grant(actor, feature) == Grant::Allowed
     }
 
+    /// Activates or deactivates an employee profile: a host's administrative
+    /// call, not an API action (employees are deactivated, never deleted). A
+    /// deactivated agent's security users stop working at their next call.
+    ///
+    /// ```
+    /// use studioflow::permissions::{AgentStatus, Directory};
+    /// let directory = Directory::demo();
+    /// directory.set_agent_status(1001, AgentStatus::Inactive).unwrap();
+    /// assert!(!directory.agent_is_active(1001));
+    /// assert!(directory.set_agent_status(4242, AgentStatus::Active).is_err());
+    /// ```
+    pub fn set_agent_status(
+        &self,
+        agent: AgentId,
+        status: AgentStatus,
+    ) -> Result<AgentRecord, ApiError> {
+        match self.store.set_agent_status(agent, status) {
+            Ok(updated) => Ok(self.record_of(updated)),
+            Err(_) => Err(ApiError::not_found("agent", &agent.to_string())),
+        }
+    }
+
     /// Whether the agent exists and is active (re-validates a security user handle).
     pub fn agent_is_active(&self, agent: AgentId) -> bool {
         self.store

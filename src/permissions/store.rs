@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 
@@ -152,6 +152,11 @@ pub trait TenantStore: Send + Sync {
     ) -> Result<Role, StoreConflict>;
     /// Atomically: refuse built-ins and roles in use; remove and return the role.
     fn delete_role(&self, id: RoleId) -> Result<Role, StoreConflict>;
+    /// Activates or deactivates an employee profile (employees are deactivated,
+    /// never deleted). Takes effect for every later check, including security
+    /// users already issued. `NotFound` when no agent has this id.
+    fn set_agent_status(&self, agent: AgentId, status: AgentStatus)
+        -> Result<Agent, StoreConflict>;
 }
 
 /// Multiply-xor hasher for integer ids: ids are not attacker-chosen at run time
@@ -233,10 +238,11 @@ impl AccessCell {
     }
 }
 
-/// What the hot check needs about one agent; fixed at construction.
-#[derive(Debug, Clone, Copy)]
+/// What the hot check needs about one agent. The role slot is fixed at
+/// construction; the status can change ([`TenantStore::set_agent_status`]).
+#[derive(Debug)]
 struct HotAgent {
-    active: bool,
+    active: AtomicBool,
     /// Index into `InMemoryStore::held_access`, or `None` without a role.
     slot: Option<u32>,
 }
@@ -244,8 +250,8 @@ struct HotAgent {
 /// The default store: everything in memory behind one `parking_lot::RwLock`,
 /// plus a lock-free mirror for the hot check.
 ///
-/// Agents are fixed at construction (there is no agent-writing operation), so
-/// the roles anyone holds are known then and can never be deleted (deleting a
+/// Agents and their roles are fixed at construction (only their status can
+/// change, through an atomic flag), so the roles anyone holds are known then and can never be deleted (deleting a
 /// held role is refused). The hot check therefore needs only an immutable
 /// agent index and one atomic cell per held role, which `update_role` refreshes
 /// while it holds the write lock.
@@ -346,7 +352,7 @@ impl InMemoryStore {
                     slot
                 })
             });
-            let active = agent.status == AgentStatus::Active;
+            let active = AtomicBool::new(agent.status == AgentStatus::Active);
             hot_agents.insert(agent.id, HotAgent { active, slot });
         }
         Ok(InMemoryStore {
@@ -379,7 +385,7 @@ impl TenantStore for InMemoryStore {
         let Some(hot) = self.hot_agents.get(&agent) else {
             return Grant::UnknownAgent;
         };
-        if !hot.active {
+        if !hot.active.load(Ordering::Acquire) {
             return Grant::Inactive;
         }
         let Some(slot) = hot.slot else {
@@ -515,6 +521,26 @@ impl TenantStore for InMemoryStore {
         Ok(role.clone())
     }
 
+    fn set_agent_status(
+        &self,
+        agent: AgentId,
+        status: AgentStatus,
+    ) -> Result<Agent, StoreConflict> {
+        let mut state = self.state.write();
+        let record = state
+            .agents
+            .get_mut(&agent)
+            .ok_or(StoreConflict::NotFound)?;
+        record.status = status;
+        // Updated under the write lock, so the lock-free mirror and the locked
+        // state never disagree for longer than this call.
+        if let Some(hot) = self.hot_agents.get(&agent) {
+            hot.active
+                .store(status == AgentStatus::Active, Ordering::Release);
+        }
+        Ok(record.clone())
+    }
+
     fn delete_role(&self, id: RoleId) -> Result<Role, StoreConflict> {
         let mut state = self.state.write();
         let current = state.roles.get(&id).ok_or(StoreConflict::NotFound)?;
@@ -580,6 +606,13 @@ mod tests {
         }
         fn delete_role(&self, id: RoleId) -> Result<Role, StoreConflict> {
             self.0.delete_role(id)
+        }
+        fn set_agent_status(
+            &self,
+            agent: AgentId,
+            status: AgentStatus,
+        ) -> Result<Agent, StoreConflict> {
+            self.0.set_agent_status(agent, status)
         }
     }
 
