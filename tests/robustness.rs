@@ -1138,7 +1138,8 @@ done: End
 
 /// A list under the element cap can still stand for far more text than the
 /// string cap: 65,536 shared references to one 512 KiB string are 32 GiB of
-/// text. Every path that renders or copies a value (a template, `tostring`,
+/// text (a nested `[l, l]` tree of 2^15 leaves, or a flat literal of 30,000
+/// `s`). Every path that renders or copies a value (a template, `tostring`,
 /// an error message naming the value, If, Case, an API action's list
 /// property) must stop at a limit instead of building it. Runs in a child
 /// with a 6 GiB address-space limit, so the failure mode of a missing bound
@@ -1149,24 +1150,28 @@ fn list_of_shared_big_strings_is_capped_everywhere() {
         "list_of_shared_big_strings_is_capped_everywhere",
         Duration::from_secs(30),
         || {
-            let script = compile(
-                r#"start: Begin { Default -> init }
-init: Assign { Variable = s  Value = "x"  Default -> dbl }
-dbl: Loop { Repeat = 19  CounterName = i  Repeat -> grow  Finished -> wrap }
-grow: Assign { Variable = s  Value = "{s}{s}"  Default -> dbl }
-wrap: Assign { Variable = l  Value = [s]  Default -> fan }
-fan: Loop { Repeat = 16  CounterName = j  Repeat -> widen  Finished -> tpl }
-widen: Assign { Variable = l  Value = [l, l]  Default -> fan  Error -> tpl }
-tpl: Assign { Variable = a  Value = "{l}"  Default -> str  Error -> str }
-str: Assign { Variable = b  Value = tostring(l)  Default -> arith  Error -> arith }
-arith: Assign { Variable = c  Value = l + 1  Default -> cond  Error -> cond }
-cond: If { Expression = l  True -> sel  False -> sel  Error -> sel }
-sel: Case { Value = l  Case "x" -> su  Default -> su  Error -> su }
-su: SetSecurityUser { Agent = "sysadmin"  Default -> make  Error -> make }
-make: CreateRole { Name = "Big"  Features = l  Default -> done  Error -> done }
+            let flat = vec!["s"; 30_000].join(",");
+            let script = compile(&format!(
+                r#"start: Begin {{ Default -> init }}
+init: Assign {{ Variable = s  Value = "x"  Default -> dbl }}
+dbl: Loop {{ Repeat = 19  CounterName = i  Repeat -> grow  Finished -> wrap }}
+grow: Assign {{ Variable = s  Value = "{{s}}{{s}}"  Default -> dbl }}
+wrap: Assign {{ Variable = l  Value = [s]  Default -> fan }}
+fan: Loop {{ Repeat = 15  CounterName = j  Repeat -> widen  Finished -> tpl }}
+widen: Assign {{ Variable = l  Value = [l, l]  Default -> fan  Error -> tpl }}
+tpl: Assign {{ Variable = a  Value = "{{l}}"  Default -> str  Error -> str }}
+str: Assign {{ Variable = b  Value = tostring(l)  Default -> arith  Error -> arith }}
+arith: Assign {{ Variable = c  Value = l + 1  Default -> cond  Error -> cond }}
+cond: If {{ Expression = l  True -> sel  False -> sel  Error -> sel }}
+sel: Case {{ Value = l  Case "x" -> su  Default -> su  Error -> su }}
+su: SetSecurityUser {{ Agent = "sysadmin"  Default -> get  Error -> get }}
+get: GetRole {{ Role = l  Default -> upd  Error -> upd }}
+upd: UpdateRole {{ Role = "Supervisor"  ChangeStamp = l  Default -> flat  Error -> flat }}
+flat: Assign {{ Variable = f  Value = [{flat}]  Default -> make  Error -> make }}
+make: CreateRole {{ Name = "Big"  Features = f  Default -> done  Error -> done }}
 done: End
-"#,
-            );
+"#
+            ));
             let run = run_with(engine(), &script, 1_000);
             assert_eq!(run.outcome, Outcome::Completed, "{:?}", run.error);
             let cap = Limits::default().max_string_bytes;
@@ -1361,27 +1366,4 @@ b: Assign { Variable = s  Value = "{counter}"  Default -> l }
             .expect("every run finishes");
         assert_eq!(outcome, Outcome::Cancelled);
     }
-}
-
-#[test]
-fn zz_probe() {
-    let Ok(op) = std::env::var("PROBE_OP") else {
-        return;
-    };
-    let src = format!(
-        r#"start: Begin {{ Default -> init }}
-init: Assign {{ Variable = s  Value = "x"  Default -> dbl }}
-dbl: Loop {{ Repeat = 19  CounterName = i  Repeat -> grow  Finished -> wrap }}
-grow: Assign {{ Variable = s  Value = "{{s}}{{s}}"  Default -> dbl }}
-wrap: Assign {{ Variable = l  Value = [s]  Default -> fan }}
-fan: Loop {{ Repeat = 15  CounterName = j  Repeat -> widen  Finished -> su }}
-widen: Assign {{ Variable = l  Value = [l, l]  Default -> fan }}
-su: SetSecurityUser {{ Agent = "sysadmin"  Default -> op }}
-{op}
-done: End
-"#
-    );
-    let script = compile(&src);
-    let run = run_with(engine(), &script, 1_000);
-    eprintln!("RESULT {:?} {:?}", run.outcome, run.error);
 }
