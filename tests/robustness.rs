@@ -567,7 +567,7 @@ fn corpus_scripts_compile() {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(1000))]
 
     #[test]
     fn compile_never_panics_on_arbitrary_strings(src in any::<String>()) {
@@ -726,7 +726,7 @@ done: End
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(1000))]
 
     #[test]
     fn evaluator_never_panics(expr in expression()) {

@@ -19,6 +19,7 @@ fn engine() -> &'static Engine {
                 max_steps: 200,
                 max_string_bytes: 64 * 1024,
                 max_list_len: 1_000,
+                ..Limits::default()
             })
             .build()
     })

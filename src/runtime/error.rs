@@ -105,14 +105,21 @@ pub enum RuntimeError {
     Host(String),
 }
 
-/// Abbreviates a value for an error message.
+/// Abbreviates a value for an error message, without rendering more of it
+/// than the preview shows (a list can stand for a lot of text).
 pub(crate) fn shown(v: &super::Value) -> String {
+    const PREVIEW: usize = 40;
     let text = match v {
-        super::Value::String(s) => format!("{:?}", &**s),
+        super::Value::String(s) => {
+            let head: String = s.chars().take(PREVIEW + 1).collect();
+            format!("{head:?}")
+        }
+        super::Value::List(items) if items.len() > 8 => format!("a list of {} items", items.len()),
+        super::Value::Object(map) if map.len() > 8 => format!("an object of {} members", map.len()),
         other => other.to_text(),
     };
-    if text.chars().count() > 40 {
-        let cut: String = text.chars().take(37).collect();
+    if text.chars().count() > PREVIEW {
+        let cut: String = text.chars().take(PREVIEW - 3).collect();
         format!("{cut}...")
     } else {
         text

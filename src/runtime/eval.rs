@@ -204,11 +204,13 @@ impl Evaluator<'_> {
         }
     }
 
-    /// Bounds what an expression built: a string's length, and a list's or
-    /// object's total element count and nesting depth. Lists share their
-    /// elements, so `[l, l]` doubles the logical size with one allocation;
-    /// the walk counts logical elements against a budget and stops at the
-    /// first excess, so it costs at most the budget, never the logical size.
+    /// Bounds what an expression built: a string's length; a list's or
+    /// object's total element count, nesting depth and text size (the bytes
+    /// of every string and key inside, which bounds what rendering it to text
+    /// or comparing it can cost). Lists share their elements, so `[l, l]`
+    /// doubles the logical size with one allocation; the walk counts logical
+    /// elements against budgets and stops at the first excess, so it costs at
+    /// most the budgets, never the logical size.
     fn check_value(&self, v: &Value) -> Result<(), RuntimeError> {
         match v {
             Value::String(s) if s.len() > self.limits.max_string_bytes => {
@@ -219,17 +221,21 @@ impl Evaluator<'_> {
                 })
             }
             Value::List(_) | Value::Object(_) => {
-                let mut budget = self.limits.max_list_len;
+                let mut budget = Budget {
+                    elements: self.limits.max_list_len,
+                    bytes: self.limits.max_string_bytes,
+                };
                 self.walk(v, 1, &mut budget)
             }
             _ => Ok(()),
         }
     }
 
-    fn walk(&self, v: &Value, depth: usize, budget: &mut usize) -> Result<(), RuntimeError> {
+    fn walk(&self, v: &Value, depth: usize, budget: &mut Budget) -> Result<(), RuntimeError> {
         let count = match v {
             Value::List(items) => items.len(),
             Value::Object(map) => map.len(),
+            Value::String(s) => return budget.take_bytes(s.len(), self.limits.max_string_bytes),
             _ => return Ok(()),
         };
         if depth > self.limits.max_value_depth {
@@ -237,23 +243,44 @@ impl Evaluator<'_> {
                 limit: self.limits.max_value_depth,
             });
         }
-        if count > *budget {
+        if count > budget.elements {
             return Err(RuntimeError::TooLarge {
                 what: "a list",
-                size: self.limits.max_list_len - *budget + count,
+                size: self.limits.max_list_len - budget.elements + count,
                 limit: self.limits.max_list_len,
             });
         }
-        *budget -= count;
+        budget.elements -= count;
         match v {
             Value::List(items) => items
                 .iter()
                 .try_for_each(|i| self.walk(i, depth + 1, budget)),
-            Value::Object(map) => map
-                .values()
-                .try_for_each(|i| self.walk(i, depth + 1, budget)),
+            Value::Object(map) => map.iter().try_for_each(|(k, i)| {
+                budget.take_bytes(k.len(), self.limits.max_string_bytes)?;
+                self.walk(i, depth + 1, budget)
+            }),
             _ => Ok(()),
         }
+    }
+}
+
+/// What a value may still hold while it is being checked.
+struct Budget {
+    elements: usize,
+    bytes: usize,
+}
+
+impl Budget {
+    fn take_bytes(&mut self, n: usize, limit: usize) -> Result<(), RuntimeError> {
+        if n > self.bytes {
+            return Err(RuntimeError::TooLarge {
+                what: "the text inside a list",
+                size: limit - self.bytes + n,
+                limit,
+            });
+        }
+        self.bytes -= n;
+        Ok(())
     }
 }
 
