@@ -371,8 +371,35 @@ fn main() {
         memory::report();
         return;
     }
+    if let Ok(spec) = std::env::var("STUDIOFLOW_BENCH_REPEAT") {
+        repeat(&spec);
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
+}
+
+/// `STUDIOFLOW_BENCH_REPEAT=studioflow:N` (or `rhai:N`): set up, then run one
+/// flow N times and exit; under `heaptrack`, the difference between N = 0
+/// and N = 1000 gives allocations per run without touching the timed benches.
+fn repeat(spec: &str) {
+    let (which, n) = spec.split_once(':').unwrap_or((spec, "1000"));
+    let n: u64 = n
+        .parse()
+        .expect("STUDIOFLOW_BENCH_REPEAT=studioflow:N or rhai:N");
+    let engine = Engine::new();
+    let script = compiled_flow(&engine);
+    let rhai = rhai_engine(engine.directory().clone());
+    let ast = rhai.compile(RHAI_FLOW).expect("Rhai flow compiles");
+    check_flow(&engine, &script);
+    let _warm = run_rhai(&rhai, &ast);
+    for _ in 0..n {
+        match which {
+            "studioflow" => drop(black_box(engine.run(&script, RunOptions::default()))),
+            "rhai" => drop(black_box(run_rhai(&rhai, &ast))),
+            other => panic!("unknown flow {other:?}: studioflow or rhai"),
+        }
+    }
 }
 
 // ---------------------------------------------------------------- memory
