@@ -40,7 +40,7 @@ impl Default for Limits {
             max_steps: 10_000,
             max_string_bytes: 1 << 20,
             max_list_len: 100_000,
-            max_value_depth: crate::syntax::MAX_NESTING,
+            max_value_depth: 64,
         }
     }
 }
@@ -49,6 +49,11 @@ impl Default for Limits {
 /// recursion in a debug build, with a wide margin. Reserved, not committed:
 /// pages are only touched as deep as the input nests.
 const COMPILE_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Stack a run needs besides expression evaluation: handlers, the model, serde.
+const RUN_STACK_BASE: usize = 256 * 1024;
+/// Stack per level of expression nesting, generous enough for debug builds.
+const RUN_STACK_PER_LEVEL: usize = 16 * 1024;
 
 pub(crate) struct EngineInner {
     pub id: u64,
@@ -131,6 +136,7 @@ impl Engine {
                 actions: &self.inner.actions,
                 functions: &self.inner.functions,
                 engine_id: self.inner.id,
+                max_value_depth: self.inner.limits.max_value_depth,
             }
             .compile(&ast, file, options)
         })
@@ -150,10 +156,19 @@ impl Engine {
                 }),
                 steps: 0,
                 trace: options.trace.then(Vec::new),
-                variables: Default::default(),
+                variables: crate::runtime::Variables::empty(),
             };
         }
-        self.inner.execute(&script.inner, options)
+        // Evaluation recurses as deep as the script's deepest expression
+        // (bounded by compile). Make sure that much stack is there before the
+        // run starts — one check per run, not one per node — and otherwise
+        // run on a fresh segment, whatever the host thread's stack size.
+        let need = RUN_STACK_BASE + script.inner.max_expr_depth * RUN_STACK_PER_LEVEL;
+        if stacker::remaining_stack().is_some_and(|free| free >= need) {
+            self.inner.execute(&script.inner, options)
+        } else {
+            stacker::grow(need, || self.inner.execute(&script.inner, options))
+        }
     }
 
     /// The permission model this engine's API actions use.

@@ -53,7 +53,7 @@ pub use engine::{Engine, EngineBuilder, Limits};
 pub use runtime::{
     ActionCall, CancelToken, Clock, FixedClock, FunctionContext, NativeFunction, Object, Outcome,
     Run, RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, StopKind, SystemClock,
-    TraceStep, Value, VarId,
+    TraceStep, Value, VarId, Variables,
 };
 
 /// The README's examples, compiled and run as doc tests.

@@ -14,11 +14,21 @@ const TIME_ZONE: usize = 1;
 const SCRIPT_VARIABLE: usize = 2;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    let agent = call.text(AGENT).unwrap_or_default();
-    let time_zone = call.text(TIME_ZONE);
-    let user = call.set_security_user(agent.trim(), time_zone.as_deref())?;
+    // Shared copies of the values, so the call can be borrowed mutably below.
+    let agent = call.property(AGENT).cloned().unwrap_or_default();
+    let time_zone = call.property(TIME_ZONE).cloned();
+    let agent_text = text_of(&agent);
+    let time_zone_text = time_zone.as_ref().map(text_of);
+    let user = call.set_security_user(agent_text.trim(), time_zone_text.as_deref())?;
     call.set_output(SCRIPT_VARIABLE, Value::SecurityUser(user))?;
     Ok(BranchId::DEFAULT)
+}
+
+fn text_of(v: &Value) -> std::borrow::Cow<'_, str> {
+    match v {
+        Value::String(s) => std::borrow::Cow::Borrowed(s),
+        other => std::borrow::Cow::Owned(other.to_text()),
+    }
 }
 
 pub(super) fn register(builder: &mut EngineBuilder) {

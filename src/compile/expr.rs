@@ -30,7 +30,21 @@ pub(super) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
             Code::Template(pieces.into_boxed_slice())
         }
         ExprKind::List(items) => {
+            // A literal nested deeper than runs may build values would fail on
+            // every run: say so now.
+            if ctx.list_depth >= ctx.max_value_depth {
+                ctx.errors.push(Diagnostic::error(
+                    e.span,
+                    format!(
+                        "list literals nest deeper than the limit of {} levels",
+                        ctx.max_value_depth
+                    ),
+                ));
+                return None;
+            }
+            ctx.list_depth += 1;
             let items: Vec<Option<Code>> = items.iter().map(|i| compile(i, ctx)).collect();
+            ctx.list_depth -= 1;
             Code::List(
                 items
                     .into_iter()

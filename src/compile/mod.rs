@@ -47,8 +47,14 @@ pub(crate) struct ScriptInner {
     pub actions: Box<[CompiledAction]>,
     pub entry: u32,
     pub var_names: Box<[Arc<str>]>,
+    /// Variable ids in name order, for sorted output without a sort per run.
+    pub vars_by_name: Box<[u32]>,
     pub var_index: HashMap<String, VarId>,
     pub err_var: VarId,
+    /// The height of the deepest expression, to size the run's stack.
+    pub max_expr_depth: usize,
+    /// "Error", for the trace of a terminal action that failed (it has no branches).
+    pub error_branch: Arc<str>,
     pub warnings: Diagnostics,
 }
 
@@ -150,6 +156,7 @@ pub(crate) struct Compiler<'a> {
     pub actions: &'a ActionRegistry,
     pub functions: &'a FunctionRegistry,
     pub engine_id: u64,
+    pub max_value_depth: usize,
 }
 
 struct Ctx<'a> {
@@ -158,6 +165,9 @@ struct Ctx<'a> {
     reads: Vec<(String, Span)>,
     writes: HashSet<String>,
     errors: Vec<Diagnostic>,
+    max_depth: usize,
+    list_depth: usize,
+    max_value_depth: usize,
 }
 
 impl Ctx<'_> {
@@ -208,6 +218,9 @@ impl Compiler<'_> {
             reads: Vec::new(),
             writes: HashSet::new(),
             errors: Vec::new(),
+            max_depth: 0,
+            list_depth: 0,
+            max_value_depth: self.max_value_depth,
         };
         let err_var = ctx.var(ERR_VARIABLE);
         let mut warnings: Vec<Diagnostic> = Vec::new();
@@ -332,7 +345,10 @@ impl Compiler<'_> {
             ));
         }
 
+        let max_depth = ctx.max_depth;
         let var_names: Box<[Arc<str>]> = ctx.vars.keys().map(|k| Arc::from(k.as_str())).collect();
+        let mut vars_by_name: Vec<u32> = (0..var_names.len() as u32).collect();
+        vars_by_name.sort_unstable_by(|&a, &b| var_names[a as usize].cmp(&var_names[b as usize]));
         let var_index = ctx.vars.into_iter().collect();
         Ok(Script {
             inner: Arc::new(ScriptInner {
@@ -343,8 +359,11 @@ impl Compiler<'_> {
                 actions: compiled.into_boxed_slice(),
                 entry,
                 var_names,
+                vars_by_name: vars_by_name.into_boxed_slice(),
                 var_index,
                 err_var,
+                error_branch: Arc::from("Error"),
+                max_expr_depth: max_depth,
                 warnings: Diagnostics::new(source, warnings),
             }),
         })
@@ -442,6 +461,7 @@ impl Compiler<'_> {
                 },
                 Some(e) => match ps.kind {
                     PropertyKind::Template | PropertyKind::Expression => {
+                        ctx.max_depth = ctx.max_depth.max(e.depth as usize);
                         match expr::compile(e, ctx) {
                             Some(Code::Const(v)) => PropSlot::Const(v),
                             Some(code) => PropSlot::Code(code),

@@ -62,24 +62,11 @@ pub(crate) struct Evaluator<'a> {
     pub context: FunctionContext<'a>,
 }
 
-/// Below this much free stack, evaluation continues on a fresh segment.
-const STACK_RED_ZONE: usize = 64 * 1024;
-/// The size of such a segment: room for the deepest tree compile accepts.
-const STACK_SEGMENT: usize = 4 * 1024 * 1024;
-
 impl Evaluator<'_> {
+    /// Evaluates a compiled expression. Recursion is bounded by the tree's
+    /// height (at most MAX_NESTING); the executor makes sure a run has the
+    /// stack for its deepest expression before it starts.
     pub fn eval(&self, code: &Code) -> Result<Value, RuntimeError> {
-        match code {
-            // Leaves need no stack check: the common case stays a plain match.
-            Code::Const(v) => Ok(v.clone()),
-            Code::Var(id) => Ok(self.read(*id)),
-            // Trees are at most MAX_NESTING deep, but a debug build's frames
-            // are large and a host thread's stack may be small.
-            _ => stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval_node(code)),
-        }
-    }
-
-    fn eval_node(&self, code: &Code) -> Result<Value, RuntimeError> {
         match code {
             Code::Const(v) => Ok(v.clone()),
             Code::Var(id) => Ok(self.read(*id)),
@@ -141,7 +128,15 @@ impl Evaluator<'_> {
     }
 
     fn template(&self, pieces: &[Piece]) -> Result<Value, RuntimeError> {
-        let mut out = String::new();
+        // Room for the literal text plus a little per spliced value.
+        let literal: usize = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.len(),
+                Piece::Expr(_) => 16,
+            })
+            .sum();
+        let mut out = String::with_capacity(literal);
         for piece in pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),

@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use super::eval::{Evaluator, SizeLimits, VarId};
 use super::functions::FunctionContext;
 use super::security::{RunId, SecurityUser};
-use super::Value;
+use super::{Value, Variables};
 use crate::action::{ActionError, BranchId, ScriptType};
 use crate::compile::{CompiledAction, PropSlot, ScriptInner};
 use crate::engine::EngineInner;
@@ -151,7 +151,7 @@ pub struct Run {
     /// The trace, when asked for.
     pub trace: Option<Vec<TraceStep>>,
     /// Final variables, sorted by name.
-    pub variables: IndexMap<String, Value>,
+    pub variables: Variables,
 }
 
 impl Run {
@@ -172,7 +172,7 @@ impl Run {
                 "type": &*s.action_type,
                 "branch": s.branch.as_deref(),
             })).collect::<Vec<_>>()).unwrap_or_default(),
-            "variables": self.variables.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>(),
+            "variables": self.variables.to_json(),
         })
     }
 }
@@ -181,7 +181,7 @@ impl Run {
 pub(crate) struct RunState {
     pub run_id: RunId,
     pub vars: Vec<Option<Value>>,
-    pub extra: IndexMap<String, Value>,
+    pub extra: Vec<(String, Value)>,
     pub counters: Vec<u64>,
     /// The time zone `now()` and API timestamps use: the last security user's, else the business unit's.
     pub time_zone: Tz,
@@ -215,6 +215,13 @@ impl<'a> ActionCall<'a> {
     /// Property `i` as text (`None` when absent).
     pub fn text(&self, i: usize) -> Option<String> {
         self.property(i).map(Value::to_text)
+    }
+    /// Property `i` as text, borrowed when it already is a string.
+    pub fn text_ref(&self, i: usize) -> Option<std::borrow::Cow<'_, str>> {
+        self.property(i).map(|v| match v {
+            Value::String(s) => std::borrow::Cow::Borrowed(&**s),
+            other => std::borrow::Cow::Owned(other.to_text()),
+        })
     }
     /// The variable named by property `i` (an input or output variable property).
     pub fn variable(&self, i: usize) -> Option<VarId> {
@@ -332,21 +339,20 @@ impl<'a> ActionCall<'a> {
 }
 
 impl EngineInner {
-    pub(crate) fn execute(&self, script: &ScriptInner, options: RunOptions) -> Run {
+    pub(crate) fn execute(&self, shared: &Arc<ScriptInner>, options: RunOptions) -> Run {
+        let script: &ScriptInner = shared;
         let max_steps = options.max_steps.unwrap_or(self.limits.max_steps);
         let mut state = RunState {
             run_id: RunId::next(),
             vars: vec![None; script.var_names.len()],
-            extra: IndexMap::new(),
+            extra: Vec::new(),
             counters: vec![0; script.actions.len()],
             time_zone: self.directory.business_unit().time_zone,
         };
         for (name, value) in options.variables {
             match script.var_index.get(&name) {
                 Some(id) => state.vars[id.0 as usize] = Some(value),
-                None => {
-                    state.extra.insert(name, value);
-                }
+                None => state.extra.push((name, value)),
             }
         }
         let limits = SizeLimits {
@@ -428,7 +434,7 @@ impl EngineInner {
                 }
             };
 
-            let (next, branch): (Option<u32>, Option<Arc<str>>) = if action.terminal {
+            let (next, branch): (Option<u32>, Option<&Arc<str>>) = if action.terminal {
                 match result {
                     Ok(_) => (None, None),
                     Err(e) => {
@@ -439,7 +445,7 @@ impl EngineInner {
                             message,
                             kind: StopKind::Action,
                         });
-                        (None, Some(action.branch_names_error()))
+                        (None, Some(&script.error_branch))
                     }
                 }
             } else {
@@ -452,19 +458,19 @@ impl EngineInner {
                     })
                 });
                 match followed {
-                    Ok((target, name)) => (target, Some(name.clone())),
+                    Ok((target, name)) => (target, Some(name)),
                     Err(e) => {
                         let message = e.one_line();
                         state.vars[script.err_var.0 as usize] = Some(Value::from(message.as_str()));
                         match action.targets[BranchId::ERROR.0 as usize] {
-                            Some(t) => (Some(t), Some(action.branch_names[1].clone())),
+                            Some(t) => (Some(t), Some(&action.branch_names[1])),
                             None => {
                                 error = Some(RunError {
                                     action: action.id.to_string(),
                                     message,
                                     kind: StopKind::Action,
                                 });
-                                (None, Some(action.branch_names[1].clone()))
+                                (None, Some(&action.branch_names[1]))
                             }
                         }
                     }
@@ -477,7 +483,7 @@ impl EngineInner {
                     action: action.id.clone(),
                     action_type: action.type_name.clone(),
                     caption: action.caption.clone(),
-                    branch,
+                    branch: branch.cloned(),
                 };
                 if let Some(observer) = &options.observer {
                     observer(&step);
@@ -500,14 +506,7 @@ impl EngineInner {
             }
         }
 
-        let mut variables: IndexMap<String, Value> = script
-            .var_names
-            .iter()
-            .zip(state.vars)
-            .filter_map(|(name, v)| v.map(|v| (name.to_string(), v)))
-            .collect();
-        variables.extend(state.extra);
-        variables.sort_unstable_keys();
+        let variables = Variables::new(shared.clone(), state.vars, state.extra);
         Run {
             outcome,
             end: last.map(|i| script.actions[i].id.to_string()),
@@ -516,11 +515,5 @@ impl EngineInner {
             trace,
             variables,
         }
-    }
-}
-
-impl CompiledAction {
-    fn branch_names_error(&self) -> Arc<str> {
-        Arc::from("Error")
     }
 }

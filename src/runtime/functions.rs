@@ -93,10 +93,14 @@ impl FunctionRegistry {
 
 /// A string argument, also accepting numbers and booleans by their text
 /// (Studio variables are untyped: `len(12345)` is 5).
-fn arg_text(function: &str, args: &[Value], i: usize) -> Result<String, RuntimeError> {
+fn arg_text<'a>(
+    function: &str,
+    args: &'a [Value],
+    i: usize,
+) -> Result<std::borrow::Cow<'a, str>, RuntimeError> {
     match &args[i] {
-        Value::String(s) => Ok(s.to_string()),
-        v @ (Value::Number(_) | Value::Bool(_) | Value::Null) => Ok(v.to_text()),
+        Value::String(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        v @ (Value::Number(_) | Value::Bool(_) | Value::Null) => Ok(v.to_text().into()),
         other => Err(RuntimeError::BadArgument {
             function: function.to_string(),
             message: format!(
@@ -150,23 +154,24 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
         def("lower", 1, 1, |a, _| {
             Ok(Value::from(arg_text("lower", a, 0)?.to_lowercase()))
         }),
-        def("trim", 1, 1, |a, _| {
-            Ok(Value::from(arg_text("trim", a, 0)?.trim()))
+        def("trim", 1, 1, |a, _| match &a[0] {
+            Value::String(s) if s.trim().len() == s.len() => Ok(a[0].clone()),
+            _ => Ok(Value::from(arg_text("trim", a, 0)?.trim())),
         }),
         def("contains", 2, 2, |a, _| match &a[0] {
             Value::List(items) => Ok(Value::Bool(items.iter().any(|v| v.deep_eq(&a[1])))),
             _ => Ok(Value::Bool(
-                arg_text("contains", a, 0)?.contains(arg_text("contains", a, 1)?.as_str()),
+                arg_text("contains", a, 0)?.contains(&*arg_text("contains", a, 1)?),
             )),
         }),
         def("startswith", 2, 2, |a, _| {
             Ok(Value::Bool(
-                arg_text("startswith", a, 0)?.starts_with(arg_text("startswith", a, 1)?.as_str()),
+                arg_text("startswith", a, 0)?.starts_with(&*arg_text("startswith", a, 1)?),
             ))
         }),
         def("endswith", 2, 2, |a, _| {
             Ok(Value::Bool(
-                arg_text("endswith", a, 0)?.ends_with(arg_text("endswith", a, 1)?.as_str()),
+                arg_text("endswith", a, 0)?.ends_with(&*arg_text("endswith", a, 1)?),
             ))
         }),
         def("replace", 3, 3, |a, _| {
@@ -181,7 +186,7 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
             }
             // Bound the result before building it: a hostile replace can grow
             // a string by the ratio of `to` to `from` per match.
-            let matches = s.matches(from.as_str()).count();
+            let matches = s.matches(&*from).count();
             let size = s.len() - matches * from.len() + matches * to.len();
             if size > super::eval::MAX_STRING_HARD {
                 return Err(RuntimeError::TooLarge {
@@ -190,7 +195,7 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
                     limit: super::eval::MAX_STRING_HARD,
                 });
             }
-            Ok(Value::from(s.replace(from.as_str(), &to)))
+            Ok(Value::from(s.replace(&*from, &to)))
         }),
         def("substr", 2, 3, |a, _| {
             let s = arg_text("substr", a, 0)?;
@@ -219,12 +224,15 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
         def("indexof", 2, 2, |a, _| {
             let s = arg_text("indexof", a, 0)?;
             let part = arg_text("indexof", a, 1)?;
-            Ok(Value::Number(match s.find(part.as_str()) {
+            Ok(Value::Number(match s.find(&*part) {
                 Some(byte) => s[..byte].chars().count() as f64,
                 None => -1.0,
             }))
         }),
-        def("tostring", 1, 1, |a, _| Ok(Value::from(a[0].to_text()))),
+        def("tostring", 1, 1, |a, _| match &a[0] {
+            Value::String(_) => Ok(a[0].clone()),
+            other => Ok(Value::from(other.to_text())),
+        }),
         def("tonumber", 1, 1, |a, _| match a[0].as_number() {
             Some(n) => Ok(Value::Number(n)),
             None => Err(RuntimeError::BadArgument {

@@ -8,6 +8,7 @@ pub(crate) mod executor;
 pub(crate) mod functions;
 pub(crate) mod security;
 pub(crate) mod value;
+pub(crate) mod variables;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::RuntimeError;
@@ -18,3 +19,4 @@ pub use executor::{
 pub use functions::{FunctionContext, NativeFunction};
 pub use security::SecurityUser;
 pub use value::{Object, Value};
+pub use variables::Variables;

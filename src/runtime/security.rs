@@ -46,12 +46,15 @@ pub struct SecurityUser {
     info: Arc<SecurityUserInfo>,
 }
 
+/// The readable fields, kept as values so reading them never allocates.
 #[derive(Debug)]
 struct SecurityUserInfo {
     agent_id: u64,
-    user_name: String,
     time_zone: Tz,
-    role: Option<String>,
+    user_name: Value,
+    agent_id_value: Value,
+    time_zone_name: Value,
+    role: Value,
 }
 
 impl SecurityUser {
@@ -66,9 +69,11 @@ impl SecurityUser {
             run,
             info: Arc::new(SecurityUserInfo {
                 agent_id,
-                user_name,
                 time_zone,
-                role,
+                user_name: Value::from(user_name),
+                agent_id_value: Value::Number(agent_id as f64),
+                time_zone_name: Value::from(time_zone.name()),
+                role: role.map(Value::from).unwrap_or(Value::Null),
             }),
         }
     }
@@ -84,7 +89,7 @@ impl SecurityUser {
     }
     /// The agent's userName when the handle was issued.
     pub fn user_name(&self) -> &str {
-        &self.info.user_name
+        self.info.user_name.as_str().unwrap_or_default()
     }
     /// The time zone chosen in `SetSecurityUser` (the agent's own by default).
     pub fn time_zone(&self) -> Tz {
@@ -92,15 +97,15 @@ impl SecurityUser {
     }
     /// The role name when the handle was issued (rights are checked afresh on every call).
     pub fn role(&self) -> Option<&str> {
-        self.info.role.as_deref()
+        self.info.role.as_str()
     }
     /// A readable field, as `{SecurityUser.userName}` sees it.
     pub fn member(&self, name: &str) -> Option<Value> {
         Some(match name {
-            "userName" => Value::from(self.user_name()),
-            "agentId" => Value::Number(self.agent_id() as f64),
-            "timeZone" => Value::from(self.time_zone().name()),
-            "role" => self.role().map(Value::from).unwrap_or(Value::Null),
+            "userName" => self.info.user_name.clone(),
+            "agentId" => self.info.agent_id_value.clone(),
+            "timeZone" => self.info.time_zone_name.clone(),
+            "role" => self.info.role.clone(),
             _ => return None,
         })
     }

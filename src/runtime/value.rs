@@ -7,8 +7,11 @@ use indexmap::IndexMap;
 
 use super::security::SecurityUser;
 
-/// An insertion-ordered object.
-pub type Object = IndexMap<String, Value>;
+/// An insertion-ordered object. Keys are shared strings, so copying an
+/// object's shape (or building one with well-known keys) does not allocate
+/// per key; the hasher is foldhash's, seeded per process (objects are small
+/// and hashed often; SipHash dominated member access).
+pub type Object = IndexMap<Arc<str>, Value, foldhash::fast::RandomState>;
 
 /// Dynamic data: null, bool, number, string, list, object, or a security user.
 ///
@@ -45,7 +48,9 @@ pub enum Value {
 impl Value {
     /// The empty string, which unknown variables and missing members read as.
     pub fn empty() -> Value {
-        Value::String(Arc::from(""))
+        // Shared: unknown variables and missing members are read often.
+        static EMPTY: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+        Value::String(EMPTY.get_or_init(|| Arc::from("")).clone())
     }
 
     /// A short name of the value's type, for messages.
@@ -145,9 +150,11 @@ impl Value {
             Value::Number(n) => number_to_json(*n),
             Value::String(s) => J::String(s.to_string()),
             Value::List(items) => J::Array(items.iter().map(Value::to_json).collect()),
-            Value::Object(map) => {
-                J::Object(map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
-            }
+            Value::Object(map) => J::Object(
+                map.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .collect(),
+            ),
             Value::SecurityUser(user) => user.to_json(),
         }
     }
@@ -163,7 +170,7 @@ impl Value {
             J::Array(items) => Value::List(Arc::new(items.iter().map(Value::from_json).collect())),
             J::Object(map) => Value::Object(Arc::new(
                 map.iter()
-                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .map(|(k, v)| (Arc::from(k.as_str()), Value::from_json(v)))
                     .collect(),
             )),
         }

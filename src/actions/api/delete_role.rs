@@ -1,14 +1,14 @@
 //! `DeleteRole`: removes a custom role nobody holds. The deleted role is the
 //! result. Needs feature `role`.
 
-use super::{actor, own_text, register_api, store};
+use super::{actor, own_ref, register_api, store};
 use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema};
 
 const ROLE: usize = 0;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let (actor, _) = actor(call)?;
-    let role = own_text(call, ROLE).unwrap_or_default();
+    let role = own_ref(call, ROLE);
     let deleted = call.directory().delete_role(actor, &role)?;
     store(call, deleted)?;
     Ok(BranchId::DEFAULT)

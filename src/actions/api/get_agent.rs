@@ -2,21 +2,16 @@
 //! security user administers. Times render in the security user's time zone.
 //! Needs feature `agent`.
 
-use super::{actor, own_text, register_api, SCRIPT_VARIABLE};
-use crate::{
-    ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema, Value,
-};
+use super::{actor, agent_value, own_ref, register_api, SCRIPT_VARIABLE};
+use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema};
 
 const AGENT: usize = 0;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let (actor, user) = actor(call)?;
-    let agent = own_text(call, AGENT).unwrap_or_default();
+    let agent = own_ref(call, AGENT);
     let record = call.directory().get_agent(actor, &agent)?;
-    call.set_output(
-        SCRIPT_VARIABLE,
-        Value::from_json(&record.to_json(user.time_zone())),
-    )?;
+    call.set_output(SCRIPT_VARIABLE, agent_value(&record, user.time_zone()))?;
     Ok(BranchId::DEFAULT)
 }
 

@@ -1,13 +1,13 @@
 //! `GetRole`: one role by id or name. Needs feature `role`.
 
-use super::{actor, own_text, register_api, store};
+use super::{actor, own_ref, register_api, store};
 use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema};
 
 const ROLE: usize = 0;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let (actor, _) = actor(call)?;
-    let role = own_text(call, ROLE).unwrap_or_default();
+    let role = own_ref(call, ROLE);
     let view = call.directory().get_role(actor, &role)?;
     store(call, view)?;
     Ok(BranchId::DEFAULT)

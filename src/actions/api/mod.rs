@@ -11,13 +11,15 @@ mod list_agents;
 mod list_roles;
 mod update_role;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
-use crate::permissions::AgentId;
+use chrono_tz::Tz;
+
+use crate::permissions::{render_time, AgentId, AgentRecord};
 use crate::{
-    ActionCall, ActionError, ActionHandler, ActionSchema, EngineBuilder, PropertyKind,
+    ActionCall, ActionError, ActionHandler, ActionSchema, EngineBuilder, Object, PropertyKind,
     PropertySchema, ScriptTypes, SecurityUser, Value,
 };
 
@@ -84,9 +86,59 @@ fn store(call: &mut ActionCall<'_>, result: impl Serialize) -> Result<(), Action
     call.set_output(SCRIPT_VARIABLE, Value::from_json(&json))
 }
 
+/// An agent as a script reads it: the fields of [`AgentRecord::to_json`],
+/// built directly (this is on the hot path of every agent lookup), with
+/// lastLogin rendered in `tz`.
+fn agent_value(record: &AgentRecord, tz: Tz) -> Value {
+    const FIELDS: [&str; 9] = [
+        "id",
+        "userName",
+        "firstName",
+        "lastName",
+        "status",
+        "role",
+        "department",
+        "timeZone",
+        "lastLogin",
+    ];
+    // The keys are the same for every agent: share them.
+    static KEYS: OnceLock<[Arc<str>; 9]> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| FIELDS.map(Arc::from));
+    let values = [
+        Value::Number(record.id as f64),
+        Value::from(record.user_name.as_str()),
+        Value::from(record.first_name.as_str()),
+        Value::from(record.last_name.as_str()),
+        Value::from(record.status.as_str()),
+        record
+            .role
+            .as_deref()
+            .map(Value::from)
+            .unwrap_or(Value::Null),
+        Value::from(record.department.as_str()),
+        Value::from(record.time_zone.name()),
+        record
+            .last_login
+            .map(|at| Value::from(render_time(at, tz)))
+            .unwrap_or(Value::Null),
+    ];
+    let mut map = Object::with_capacity_and_hasher(FIELDS.len(), Default::default());
+    map.extend(keys.iter().cloned().zip(values));
+    Value::from(map)
+}
+
 /// Own property `i` as trimmed text; `None` when left out.
 fn own_text(call: &ActionCall<'_>, i: usize) -> Option<String> {
     call.text(FIRST_OWN + i).map(|s| s.trim().to_string())
+}
+
+/// Own property `i` as a trimmed reference (an id or name), borrowed when possible.
+fn own_ref<'c>(call: &'c ActionCall<'_>, i: usize) -> std::borrow::Cow<'c, str> {
+    match call.text_ref(FIRST_OWN + i) {
+        Some(std::borrow::Cow::Borrowed(s)) => std::borrow::Cow::Borrowed(s.trim()),
+        Some(std::borrow::Cow::Owned(s)) => std::borrow::Cow::Owned(s.trim().to_string()),
+        None => std::borrow::Cow::Borrowed(""),
+    }
 }
 
 /// Own property `i` as a whole number; `None` when left out or empty.
@@ -131,5 +183,26 @@ fn own_features(call: &ActionCall<'_>, i: usize) -> Result<Option<Vec<String>>, 
             "Features: expected a list of names or a comma-separated string, got {}",
             other.type_name()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::permissions::Directory;
+
+    #[test]
+    fn agent_values_match_the_records_json_in_every_zone() {
+        let directory = Directory::demo();
+        for id in 1001..=1007 {
+            let record = directory.agent(id).expect("demo agent");
+            for tz in [Tz::UTC, Tz::America__New_York, Tz::Asia__Kolkata] {
+                assert_eq!(
+                    agent_value(&record, tz).to_json(),
+                    record.to_json(tz),
+                    "{id} {tz}"
+                );
+            }
+        }
     }
 }

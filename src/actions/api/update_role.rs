@@ -2,7 +2,7 @@
 //! stale one is rejected: no lost update). Properties left out keep their
 //! value. Needs feature `role`.
 
-use super::{actor, own_features, own_text, own_whole, register_api, store};
+use super::{actor, own_features, own_ref, own_text, own_whole, register_api, store};
 use crate::permissions::RolePatch;
 use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema};
 
@@ -14,7 +14,7 @@ const FEATURES: usize = 4;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let (actor, _) = actor(call)?;
-    let role = own_text(call, ROLE).unwrap_or_default();
+    let role = own_ref(call, ROLE).into_owned();
     let stamp = match own_whole(call, CHANGE_STAMP, "ChangeStamp")? {
         Some(n) if n >= 0 => n as u64,
         _ => {
