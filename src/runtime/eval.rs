@@ -60,6 +60,8 @@ pub(crate) struct Evaluator<'a> {
     pub functions: &'a FunctionRegistry,
     pub limits: SizeLimits,
     pub context: FunctionContext<'a>,
+    /// A reusable buffer for building template strings.
+    pub scratch: &'a std::cell::RefCell<String>,
 }
 
 impl Evaluator<'_> {
@@ -87,7 +89,10 @@ impl Evaluator<'_> {
                 self.check_value(&list)?;
                 Ok(list)
             }
-            Code::Member(base, name) => member(&self.eval(base)?, name),
+            Code::Member(base, name) => match self.borrow(code) {
+                Some(v) => Ok(v.clone()),
+                None => member(&self.eval(base)?, name),
+            },
             Code::Index(base, index) => self.index(&self.eval(base)?, &self.eval(index)?),
             Code::Neg(inner) => {
                 let v = self.eval(inner)?;
@@ -128,26 +133,24 @@ impl Evaluator<'_> {
     }
 
     fn template(&self, pieces: &[Piece]) -> Result<Value, RuntimeError> {
-        // Room for the literal text plus a little per spliced value.
-        let literal: usize = pieces
-            .iter()
-            .map(|p| match p {
-                Piece::Text(t) => t.len(),
-                Piece::Expr(_) => 16,
-            })
-            .sum();
-        let mut out = String::with_capacity(literal);
+        // Built in the run's scratch buffer, then copied once into the shared
+        // string; a template nested inside another uses a buffer of its own.
+        let mut own = String::new();
+        let mut scratch = self.scratch.try_borrow_mut();
+        let out: &mut String = match scratch.as_deref_mut() {
+            Ok(buffer) => {
+                buffer.clear();
+                buffer
+            }
+            Err(_) => &mut own,
+        };
         for piece in pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
-                Piece::Expr(code) => match code {
-                    // Common case: a plain variable, spliced without a clone.
-                    Code::Var(id) => {
-                        if let Some(Some(v)) = self.vars.get(id.0 as usize) {
-                            v.write_text(&mut out);
-                        }
-                    }
-                    _ => self.eval(code)?.write_text(&mut out),
+                Piece::Expr(code) => match self.borrow(code) {
+                    // Variables and their members are spliced without a clone.
+                    Some(v) => v.write_text(out),
+                    None => self.eval(code)?.write_text(out),
                 },
             }
             if out.len() > self.limits.max_string_bytes {
@@ -158,7 +161,22 @@ impl Evaluator<'_> {
                 });
             }
         }
-        Ok(Value::from(out))
+        Ok(Value::from(out.as_str()))
+    }
+
+    /// The value of a variable or of a member path on one (`a.b.c`), borrowed
+    /// from the variable table; `None` when the expression is anything else
+    /// or the path does not resolve to a stored value (evaluation then
+    /// produces the value or the error).
+    fn borrow<'v>(&'v self, code: &Code) -> Option<&'v Value> {
+        match code {
+            Code::Var(id) => self.vars.get(id.0 as usize)?.as_ref(),
+            Code::Member(base, name) => match self.borrow(base)? {
+                Value::Object(map) => map.get(&**name),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     fn index(&self, base: &Value, index: &Value) -> Result<Value, RuntimeError> {

@@ -362,6 +362,7 @@ impl EngineInner {
         };
         let mut trace = options.trace.then(Vec::new);
         let mut props: Vec<Option<Value>> = Vec::with_capacity(8);
+        let scratch = std::cell::RefCell::new(String::new());
         let mut steps: u64 = 0;
         let mut current = script.entry as usize;
         let mut last: Option<usize> = None;
@@ -403,6 +404,7 @@ impl EngineInner {
                     functions: &self.functions,
                     limits,
                     context: FunctionContext::new(&*self.clock, state.time_zone),
+                    scratch: &scratch,
                 };
                 let mut failed = None;
                 for (i, slot) in action.properties.iter().enumerate() {
