@@ -68,7 +68,7 @@ impl Directory {
 
     /// One agent by id, without authorization (for hosts).
     pub fn agent(&self, id: AgentId) -> Option<AgentRecord> {
-        self.store.agent(id).map(|agent| self.record_of(agent))
+        self.store.agent(id).map(|agent| self.record_of(&agent))
     }
 
     /// Every role by id, without authorization (for hosts).
@@ -116,7 +116,7 @@ impl Directory {
         status: AgentStatus,
     ) -> Result<AgentRecord, ApiError> {
         match self.store.set_agent_status(agent, status) {
-            Ok(updated) => Ok(self.record_of(updated)),
+            Ok(updated) => Ok(self.record_of(&updated)),
             Err(_) => Err(ApiError::not_found("agent", &agent.to_string())),
         }
     }
@@ -154,7 +154,7 @@ impl Directory {
         if agent.status != AgentStatus::Active {
             return Err(ApiError::inactive_user(&agent.user_name));
         }
-        Ok(self.record_of(agent))
+        Ok(self.record_of(&agent))
     }
 
     #[cold]
@@ -199,11 +199,11 @@ impl Directory {
     fn user_name_of(&self, agent: AgentId) -> String {
         self.store
             .agent(agent)
-            .map_or_else(|| agent.to_string(), |agent| agent.user_name)
+            .map_or_else(|| agent.to_string(), |agent| agent.user_name.clone())
     }
 
     /// Checks the `agent` feature and returns the actor's profile (for department scope).
-    fn agent_api_actor(&self, actor: AgentId) -> Result<Agent, ApiError> {
+    fn agent_api_actor(&self, actor: AgentId) -> Result<Arc<Agent>, ApiError> {
         self.check_feature(actor, self.agent_feature)?;
         self.store.agent(actor).ok_or_else(|| {
             ApiError::invalid_security_user(format_args!("agent {actor} does not exist"))
@@ -349,7 +349,7 @@ impl Directory {
                 ),
             ));
         }
-        Ok(self.record_of(target))
+        Ok(self.record_of(&target))
     }
 
     /// Agents in the actor's departments matching `q` (case-insensitive substring of
@@ -401,7 +401,7 @@ impl Directory {
     }
 
     /// Id first (if it parses and exists), then userName case-insensitively.
-    fn find_agent(&self, id_or_name: &str) -> Result<Agent, ApiError> {
+    fn find_agent(&self, id_or_name: &str) -> Result<Arc<Agent>, ApiError> {
         id_or_name
             .parse::<u64>()
             .ok()
@@ -414,12 +414,9 @@ impl Directory {
         view_of(self.catalog(), role, self.store.role_holders(role.id))
     }
 
-    fn record_of(&self, agent: Agent) -> AgentRecord {
-        let role = agent
-            .role
-            .and_then(|id| self.store.role(id))
-            .map(|role| role.name);
-        record_with_role(agent, role)
+    fn record_of(&self, agent: &Agent) -> AgentRecord {
+        let role = agent.role.and_then(|id| self.store.role_name(id));
+        record_with_role(agent.clone(), role)
     }
 }
 

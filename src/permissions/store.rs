@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use parking_lot::RwLock;
 
@@ -135,10 +136,14 @@ pub trait TenantStore: Send + Sync {
     fn role_by_name(&self, name: &str) -> Option<Role>;
     /// The users holding a role, by agent id.
     fn role_holders(&self, role: RoleId) -> Vec<RoleHolder>;
-    /// One agent by id.
-    fn agent(&self, id: AgentId) -> Option<Agent>;
+    /// One agent by id (shared: reading an agent copies no strings).
+    fn agent(&self, id: AgentId) -> Option<Arc<Agent>>;
     /// One agent by userName, case-insensitively.
-    fn agent_by_user_name(&self, user_name: &str) -> Option<Agent>;
+    fn agent_by_user_name(&self, user_name: &str) -> Option<Arc<Agent>>;
+    /// The name of a role, without copying the rest of it.
+    fn role_name(&self, id: RoleId) -> Option<String> {
+        self.role(id).map(|role| role.name)
+    }
     /// A consistent copy of roles, agents and the next role id.
     fn snapshot(&self) -> TenantSnapshot;
     /// Atomically: refuse a duplicate name, assign the next id, insert with changeStamp 0.
@@ -185,7 +190,7 @@ type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 #[derive(Debug)]
 struct State {
     roles: IdMap<Role>,
-    agents: IdMap<Agent>,
+    agents: IdMap<Arc<Agent>>,
     /// Lowercased userName → agent id.
     user_names: HashMap<String, AgentId>,
     next_role_id: RoleId,
@@ -363,7 +368,7 @@ impl InMemoryStore {
             held_access: held_access.into_boxed_slice(),
             state: RwLock::new(State {
                 roles,
-                agents: by_id,
+                agents: by_id.into_iter().map(|(id, a)| (id, Arc::new(a))).collect(),
                 user_names,
                 next_role_id,
             }),
@@ -423,21 +428,34 @@ impl TenantStore for InMemoryStore {
         self.state.read().holders(role)
     }
 
-    fn agent(&self, id: AgentId) -> Option<Agent> {
+    fn agent(&self, id: AgentId) -> Option<Arc<Agent>> {
         self.state.read().agents.get(&id).cloned()
     }
 
-    fn agent_by_user_name(&self, user_name: &str) -> Option<Agent> {
+    fn agent_by_user_name(&self, user_name: &str) -> Option<Arc<Agent>> {
         let state = self.state.read();
-        let id = state.user_names.get(&user_name.to_lowercase())?;
+        // Most references are already lower case: look them up as they are.
+        let id = if user_name.chars().any(char::is_uppercase) {
+            state.user_names.get(&user_name.to_lowercase())
+        } else {
+            state.user_names.get(user_name)
+        }?;
         state.agents.get(id).cloned()
+    }
+
+    fn role_name(&self, id: RoleId) -> Option<String> {
+        self.state
+            .read()
+            .roles
+            .get(&id)
+            .map(|role| role.name.clone())
     }
 
     fn snapshot(&self) -> TenantSnapshot {
         let state = self.state.read();
         let mut roles: Vec<Role> = state.roles.values().cloned().collect();
         roles.sort_by_key(|role| role.id);
-        let mut agents: Vec<Agent> = state.agents.values().cloned().collect();
+        let mut agents: Vec<Agent> = state.agents.values().map(|a| Agent::clone(a)).collect();
         agents.sort_by_key(|agent| agent.id);
         TenantSnapshot {
             roles,
@@ -527,10 +545,12 @@ impl TenantStore for InMemoryStore {
         status: AgentStatus,
     ) -> Result<Agent, StoreConflict> {
         let mut state = self.state.write();
-        let record = state
+        let shared = state
             .agents
             .get_mut(&agent)
             .ok_or(StoreConflict::NotFound)?;
+        // Readers holding the old Arc keep their copy; new reads see this one.
+        let record = Arc::make_mut(shared);
         record.status = status;
         // Updated under the write lock, so the lock-free mirror and the locked
         // state never disagree for longer than this call.
@@ -584,10 +604,10 @@ mod tests {
         fn role_holders(&self, role: RoleId) -> Vec<RoleHolder> {
             self.0.role_holders(role)
         }
-        fn agent(&self, id: AgentId) -> Option<Agent> {
+        fn agent(&self, id: AgentId) -> Option<Arc<Agent>> {
             self.0.agent(id)
         }
-        fn agent_by_user_name(&self, user_name: &str) -> Option<Agent> {
+        fn agent_by_user_name(&self, user_name: &str) -> Option<Arc<Agent>> {
             self.0.agent_by_user_name(user_name)
         }
         fn snapshot(&self) -> TenantSnapshot {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use indexmap::IndexMap;
+use smallvec::SmallVec;
 
 use super::eval::{Evaluator, SizeLimits, VarId};
 use super::functions::FunctionContext;
@@ -182,7 +183,9 @@ pub(crate) struct RunState {
     pub run_id: RunId,
     pub vars: Vec<Option<Value>>,
     pub extra: Vec<(String, Value)>,
-    pub counters: Vec<u64>,
+    /// Per-action counters (Loop); inline for small scripts, so a run of a
+    /// typical flow allocates nothing for them.
+    pub counters: SmallVec<[u64; 16]>,
     /// The time zone `now()` and API timestamps use: the last security user's, else the business unit's.
     pub time_zone: Tz,
 }
@@ -346,7 +349,7 @@ impl EngineInner {
             run_id: RunId::next(),
             vars: vec![None; script.var_names.len()],
             extra: Vec::new(),
-            counters: vec![0; script.actions.len()],
+            counters: smallvec::smallvec![0; script.actions.len()],
             time_zone: self.directory.business_unit().time_zone,
         };
         for (name, value) in options.variables {
@@ -361,7 +364,7 @@ impl EngineInner {
             max_value_depth: self.limits.max_value_depth,
         };
         let mut trace = options.trace.then(Vec::new);
-        let mut props: Vec<Option<Value>> = Vec::with_capacity(8);
+        let mut props: SmallVec<[Option<Value>; 8]> = SmallVec::new();
         let scratch = std::cell::RefCell::new(String::new());
         let mut steps: u64 = 0;
         let mut current = script.entry as usize;

@@ -131,6 +131,10 @@ impl Value {
         match self {
             Value::Null => {}
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) if n.fract() == 0.0 && n.abs() <= MAX_EXACT_INT => {
+                // The common case (counters, ids) without the fmt machinery.
+                out.push_str(itoa::Buffer::new().format(*n as i64));
+            }
             Value::Number(n) => {
                 let _ = write!(out, "{}", NumberText(*n));
             }
