@@ -143,6 +143,13 @@ impl Directory {
     /// The checked lookup used to mint a security user: id first, then userName;
     /// `notFound` if absent, `unauthorized.inactiveUser` if inactive. Needs no feature.
     pub fn resolve_security_user(&self, agent_ref: &str) -> Result<AgentRecord, ApiError> {
+        let agent = self.security_user_agent(agent_ref)?;
+        Ok(self.record_of(&agent))
+    }
+
+    /// [`Directory::resolve_security_user`] returning the shared stored agent
+    /// (no copies; for hot paths that read a few fields).
+    pub fn security_user_agent(&self, agent_ref: &str) -> Result<Arc<Agent>, ApiError> {
         if agent_ref.trim().is_empty() {
             return Err(ApiError::new(
                 types::MISSING_FIELD,
@@ -154,7 +161,12 @@ impl Directory {
         if agent.status != AgentStatus::Active {
             return Err(ApiError::inactive_user(&agent.user_name));
         }
-        Ok(self.record_of(&agent))
+        Ok(agent)
+    }
+
+    /// The name of a role, if it exists.
+    pub fn role_name(&self, role: super::roles::RoleId) -> Option<String> {
+        self.store.role_name(role)
     }
 
     #[cold]
@@ -338,6 +350,13 @@ impl Directory {
     /// One agent by id or userName. Needs `agent` and the target's department in scope,
     /// else `forbidden` (errorData `department`).
     pub fn get_agent(&self, actor: AgentId, id_or_name: &str) -> Result<AgentRecord, ApiError> {
+        let target = self.agent_in_scope(actor, id_or_name)?;
+        Ok(self.record_of(&target))
+    }
+
+    /// [`Directory::get_agent`] returning the shared stored agent (no copies;
+    /// the role is an id, see [`Directory::role_name`]). Same checks, same errors.
+    pub fn agent_in_scope(&self, actor: AgentId, id_or_name: &str) -> Result<Arc<Agent>, ApiError> {
         let actor = self.agent_api_actor(actor)?;
         let target = self.find_agent(id_or_name)?;
         if !actor.administers_department(&target.department) {
@@ -349,7 +368,7 @@ impl Directory {
                 ),
             ));
         }
-        Ok(self.record_of(&target))
+        Ok(target)
     }
 
     /// Agents in the actor's departments matching `q` (case-insensitive substring of

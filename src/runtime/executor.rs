@@ -15,7 +15,7 @@ use super::{Value, Variables};
 use crate::action::{ActionError, BranchId, ScriptType};
 use crate::compile::{CompiledAction, PropSlot, ScriptInner};
 use crate::engine::EngineInner;
-use crate::permissions::{AgentRecord, ApiError, Directory};
+use crate::permissions::{ApiError, Directory};
 
 /// Lets another thread stop a run between two actions.
 ///
@@ -321,20 +321,22 @@ impl<'a> ActionCall<'a> {
         agent: &str,
         time_zone: Option<&str>,
     ) -> Result<SecurityUser, ActionError> {
-        let record: AgentRecord = self.engine.directory.resolve_security_user(agent)?;
+        let directory = &self.engine.directory;
+        let agent = directory.security_user_agent(agent)?;
         let tz = match time_zone.map(str::trim) {
-            None | Some("") => record.time_zone,
-            Some(t) if t.eq_ignore_ascii_case("default") => record.time_zone,
+            None | Some("") => agent.time_zone,
+            Some(t) if t.eq_ignore_ascii_case("default") => agent.time_zone,
             Some(t) => t
                 .parse::<Tz>()
                 .map_err(|_| ActionError::failed(format!("unknown time zone {t:?}")))?,
         };
+        let role = agent.role.and_then(|id| directory.role_name(id));
         let user = SecurityUser::mint(
             self.state.run_id,
-            record.id,
-            record.user_name.clone(),
+            agent.id,
+            agent.user_name.as_str(),
             tz,
-            record.role.clone(),
+            role,
         );
         self.state.time_zone = tz;
         Ok(user)

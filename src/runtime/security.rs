@@ -61,7 +61,7 @@ impl SecurityUser {
     pub(crate) fn mint(
         run: RunId,
         agent_id: u64,
-        user_name: String,
+        user_name: &str,
         time_zone: Tz,
         role: Option<String>,
     ) -> Self {

@@ -10,8 +10,11 @@ const AGENT: usize = 0;
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let (actor, user) = actor(call)?;
     let agent = own_ref(call, AGENT);
-    let record = call.directory().get_agent(actor, &agent)?;
-    call.set_output(SCRIPT_VARIABLE, agent_value(&record, user.time_zone()))?;
+    let directory = call.directory();
+    let target = directory.agent_in_scope(actor, &agent)?;
+    let role = target.role.and_then(|id| directory.role_name(id));
+    let value = agent_value(&target, role, user.time_zone());
+    call.set_output(SCRIPT_VARIABLE, value)?;
     Ok(BranchId::DEFAULT)
 }
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{actor, agent_value, own_text, register_api, SCRIPT_VARIABLE};
+use super::{actor, own_text, register_api, SCRIPT_VARIABLE};
 use crate::permissions::AgentStatusFilter;
 use crate::{
     ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema, Value,
@@ -32,7 +32,10 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     };
     let records = call.directory().list_agents(actor, &query, status)?;
     let tz = user.time_zone();
-    let list: Vec<Value> = records.iter().map(|r| agent_value(r, tz)).collect();
+    let list: Vec<Value> = records
+        .iter()
+        .map(|r| Value::from_json(&r.to_json(tz)))
+        .collect();
     call.set_output(SCRIPT_VARIABLE, Value::List(Arc::new(list)))?;
     Ok(BranchId::DEFAULT)
 }

@@ -17,7 +17,9 @@ use serde::Serialize;
 
 use chrono_tz::Tz;
 
-use crate::permissions::{render_time, AgentId, AgentRecord};
+#[cfg(doc)]
+use crate::permissions::AgentRecord;
+use crate::permissions::{render_time, Agent, AgentId};
 use crate::{
     ActionCall, ActionError, ActionHandler, ActionSchema, EngineBuilder, Object, PropertyKind,
     PropertySchema, ScriptTypes, SecurityUser, Value,
@@ -86,10 +88,10 @@ fn store(call: &mut ActionCall<'_>, result: impl Serialize) -> Result<(), Action
     call.set_output(SCRIPT_VARIABLE, Value::from_json(&json))
 }
 
-/// An agent as a script reads it: the fields of [`AgentRecord::to_json`],
-/// built directly (this is on the hot path of every agent lookup), with
-/// lastLogin rendered in `tz`.
-fn agent_value(record: &AgentRecord, tz: Tz) -> Value {
+/// An agent as a script reads it: the fields of [`AgentRecord::to_json`]
+/// (`role` by name), built directly from the stored agent (this is on the hot
+/// path of every agent lookup), with lastLogin rendered in `tz`.
+fn agent_value(record: &Agent, role: Option<String>, tz: Tz) -> Value {
     const FIELDS: [&str; 9] = [
         "id",
         "userName",
@@ -110,11 +112,7 @@ fn agent_value(record: &AgentRecord, tz: Tz) -> Value {
         Value::from(record.first_name.as_str()),
         Value::from(record.last_name.as_str()),
         Value::from(record.status.as_str()),
-        record
-            .role
-            .as_deref()
-            .map(Value::from)
-            .unwrap_or(Value::Null),
+        role.map(Value::from).unwrap_or(Value::Null),
         Value::from(record.department.as_str()),
         Value::from(record.time_zone.name()),
         record
@@ -196,9 +194,11 @@ mod tests {
         let directory = Directory::demo();
         for id in 1001..=1007 {
             let record = directory.agent(id).expect("demo agent");
+            let stored = directory.store().agent(id).expect("stored agent");
+            let role = stored.role.and_then(|r| directory.role_name(r));
             for tz in [Tz::UTC, Tz::America__New_York, Tz::Asia__Kolkata] {
                 assert_eq!(
-                    agent_value(&record, tz).to_json(),
+                    agent_value(&stored, role.clone(), tz).to_json(),
                     record.to_json(tz),
                     "{id} {tz}"
                 );
