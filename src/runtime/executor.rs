@@ -367,7 +367,7 @@ impl EngineInner {
         };
         let mut trace = options.trace.then(Vec::new);
         let mut props: SmallVec<[Option<Value>; 8]> = SmallVec::new();
-        let scratch = std::cell::RefCell::new(String::new());
+        let scratch = std::cell::RefCell::new(String::with_capacity(256));
         let mut steps: u64 = 0;
         let mut current = script.entry as usize;
         let mut last: Option<usize> = None;
