@@ -103,9 +103,16 @@ fn agent_value(record: &Agent, role: Option<String>, tz: Tz) -> Value {
         "timeZone",
         "lastLogin",
     ];
-    // The keys are the same for every agent: share them.
-    static KEYS: OnceLock<[Arc<str>; 9]> = OnceLock::new();
-    let keys = KEYS.get_or_init(|| FIELDS.map(Arc::from));
+    // Every agent object has the same keys in the same order: clone a
+    // prototype (shared keys, a ready hash table) and fill in the values,
+    // instead of hashing and inserting nine keys per lookup.
+    static PROTOTYPE: OnceLock<Object> = OnceLock::new();
+    let prototype = PROTOTYPE.get_or_init(|| {
+        FIELDS
+            .iter()
+            .map(|k| (Arc::from(*k), Value::Null))
+            .collect()
+    });
     let values = [
         Value::Number(record.id as f64),
         Value::from(record.user_name.as_str()),
@@ -120,8 +127,10 @@ fn agent_value(record: &Agent, role: Option<String>, tz: Tz) -> Value {
             .map(|at| Value::from(render_time(at, tz)))
             .unwrap_or(Value::Null),
     ];
-    let mut map = Object::with_capacity_and_hasher(FIELDS.len(), Default::default());
-    map.extend(keys.iter().cloned().zip(values));
+    let mut map = prototype.clone();
+    for (slot, value) in map.values_mut().zip(values) {
+        *slot = value;
+    }
     Value::from(map)
 }
 
