@@ -192,7 +192,8 @@ struct State {
     roles: IdMap<Role>,
     agents: IdMap<Arc<Agent>>,
     /// Lowercased userName → agent id.
-    user_names: HashMap<String, AgentId>,
+    /// (foldhash: looked up on every SetSecurityUser and agent reference.)
+    user_names: HashMap<String, AgentId, foldhash::fast::RandomState>,
     next_role_id: RoleId,
 }
 
@@ -329,7 +330,8 @@ impl InMemoryStore {
             None => minimum_next,
         };
         let mut by_id: IdMap<Agent> = IdMap::default();
-        let mut user_names = HashMap::new();
+        let mut user_names: HashMap<String, AgentId, foldhash::fast::RandomState> =
+            HashMap::default();
         for (index, agent) in agents.into_iter().enumerate() {
             if by_id.contains_key(&agent.id) {
                 return Err(SeedProblem::DuplicateAgentId(index));
