@@ -47,31 +47,62 @@ impl Directory {
     }
 
     /// The underlying store.
+    ///
+    /// ```
+    /// use studioflow::permissions::Directory;
+    /// let d = Directory::demo();
+    /// assert_eq!(d.store().snapshot().agents.len(), 7);
+    /// ```
     pub fn store(&self) -> &Arc<dyn TenantStore> {
         &self.store
     }
 
     /// The business unit.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert_eq!(d.business_unit().name, "Demo Contact Center");
+    /// ```
     pub fn business_unit(&self) -> &BusinessUnit {
         self.store.business_unit()
     }
 
     /// The feature catalog.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert!(d.catalog().len() >= 20);
+    /// ```
     pub fn catalog(&self) -> &FeatureCatalog {
         self.store.catalog()
     }
 
     /// A feature's id by name (case-insensitive).
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert!(d.feature_id("Role").is_some() && d.feature_id("teleport").is_none());
+    /// ```
     pub fn feature_id(&self, name: &str) -> Option<FeatureId> {
         self.catalog().id(name)
     }
 
     /// One agent by id, without authorization (for hosts).
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert_eq!(d.agent(1004).unwrap().user_name, "agentadmin");
+    /// ```
     pub fn agent(&self, id: AgentId) -> Option<AgentRecord> {
         self.store.agent(id).map(|agent| self.record_of(&agent))
     }
 
     /// Every role by id, without authorization (for hosts).
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert_eq!(d.roles().len(), 5); // four built-ins and Supervisor
+    /// ```
     pub fn roles(&self) -> Vec<RoleView> {
         let snapshot = self.store.snapshot();
         snapshot
@@ -85,6 +116,13 @@ impl Directory {
 
     /// Default deny: `Ok` only if `actor` exists, is active, has a role, and the
     /// role gives `feature`. Does not allocate on success.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// let role = d.feature_id("role").unwrap();
+    /// assert!(d.check_feature(1001, role).is_ok()); // SystemAdmin
+    /// assert_eq!(d.check_feature(1002, role).unwrap_err().error_type(), "forbidden"); // ConfigAdmin
+    /// ```
     #[inline]
     pub fn check_feature(&self, actor: AgentId, feature: FeatureId) -> Result<(), ApiError> {
         match self.store.grant(actor, feature) {
@@ -94,6 +132,12 @@ impl Directory {
     }
 
     /// `check_feature` as a bool.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// let agent = d.feature_id("agent").unwrap();
+    /// assert!(d.may_use(1004, agent) && !d.may_use(1007, agent)); // AgentAdmin yes, no role no
+    /// ```
     #[inline]
     pub fn may_use(&self, actor: AgentId, feature: FeatureId) -> bool {
         self.store.grant(actor, feature) == Grant::Allowed
@@ -122,6 +166,11 @@ impl Directory {
     }
 
     /// Whether the agent exists and is active (re-validates a security user handle).
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert!(d.agent_is_active(1001) && !d.agent_is_active(1006) && !d.agent_is_active(9));
+    /// ```
     pub fn agent_is_active(&self, agent: AgentId) -> bool {
         self.store
             .access(agent)
@@ -130,6 +179,12 @@ impl Directory {
 
     /// Re-validates a security user at call time: `unauthorized.invalidSecurityUser`
     /// if the agent no longer exists, `unauthorized.inactiveUser` if deactivated.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert!(d.validate_security_user(1001).is_ok());
+    /// assert_eq!(d.validate_security_user(1006).unwrap_err().error_type(), "unauthorized.inactiveUser");
+    /// ```
     pub fn validate_security_user(&self, agent: AgentId) -> Result<(), ApiError> {
         match self.store.access(agent) {
             Some(access) if access.status == AgentStatus::Active => Ok(()),
@@ -142,6 +197,13 @@ impl Directory {
 
     /// The checked lookup used to mint a security user: id first, then userName;
     /// `notFound` if absent, `unauthorized.inactiveUser` if inactive. Needs no feature.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert_eq!(d.resolve_security_user("SYSADMIN").unwrap().id, 1001);
+    /// assert_eq!(d.resolve_security_user("1004").unwrap().user_name, "agentadmin");
+    /// assert_eq!(d.resolve_security_user("ghost").unwrap_err().error_type(), "notFound");
+    /// ```
     pub fn resolve_security_user(&self, agent_ref: &str) -> Result<AgentRecord, ApiError> {
         let agent = self.security_user_agent(agent_ref)?;
         Ok(self.record_of(&agent))
@@ -149,6 +211,11 @@ impl Directory {
 
     /// [`Directory::resolve_security_user`] returning the shared stored agent
     /// (no copies; for hot paths that read a few fields).
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert_eq!(d.security_user_agent("norole").unwrap().role, None);
+    /// ```
     pub fn security_user_agent(&self, agent_ref: &str) -> Result<Arc<Agent>, ApiError> {
         if agent_ref.trim().is_empty() {
             return Err(ApiError::new(
@@ -165,6 +232,11 @@ impl Directory {
     }
 
     /// The name of a role, if it exists.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert_eq!(d.role_name(5000).as_deref(), Some("Supervisor"));
+    /// ```
     pub fn role_name(&self, role: super::roles::RoleId) -> Option<String> {
         self.store.role_name(role)
     }
@@ -225,6 +297,15 @@ impl Directory {
     // ----- Role API ------------------------------------------------------
 
     /// Lists roles with PCCE search, sort and paging. Needs `role`.
+    ///
+    /// ```
+    /// use studioflow::permissions::{Directory, RoleQuery};
+    /// let d = Directory::demo();
+    /// let query = RoleQuery { q: Some("systemDefined:only".into()), sort: Some("name desc".into()), ..Default::default() };
+    /// let page = d.list_roles(1001, &query).unwrap();
+    /// assert_eq!(page.roles[0].name, "SystemAdmin");
+    /// assert_eq!(page.page_info.total_results, 4);
+    /// ```
     pub fn list_roles(&self, actor: AgentId, query: &RoleQuery) -> Result<RolePage, ApiError> {
         self.check_feature(actor, self.role_feature)?;
         let parsed = query.parse()?;
@@ -239,6 +320,12 @@ impl Directory {
     }
 
     /// One role by id or name. Needs `role`.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert_eq!(d.get_role(1001, "supervisor").unwrap().id, 5000);
+    /// assert_eq!(d.get_role(1001, "4").unwrap().name, "SystemAdmin");
+    /// ```
     pub fn get_role(&self, actor: AgentId, id_or_name: &str) -> Result<RoleView, ApiError> {
         self.check_feature(actor, self.role_feature)?;
         let role = self.find_role(id_or_name)?;
@@ -246,12 +333,26 @@ impl Directory {
     }
 
     /// Every feature a role can be given, in catalog order. Needs `role`.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert!(d.available_features(1001).unwrap().iter().any(|f| f.name == "bulkjob"));
+    /// assert!(d.available_features(1003).is_err()); // ScriptAdmin lacks `role`
+    /// ```
     pub fn available_features(&self, actor: AgentId) -> Result<Vec<Feature>, ApiError> {
         self.check_feature(actor, self.role_feature)?;
         Ok(self.catalog().features().to_vec())
     }
 
     /// Creates a custom role (id from 5000, changeStamp 0). Needs `role`.
+    ///
+    /// ```
+    /// use studioflow::permissions::{Directory, RoleDraft};
+    /// let d = Directory::demo();
+    /// let draft = RoleDraft { name: "QA".into(), description: None, access_list: vec!["attribute".into()] };
+    /// let role = d.create_role(1001, draft).unwrap();
+    /// assert_eq!((role.id, role.change_stamp), (5001, 0));
+    /// ```
     pub fn create_role(&self, actor: AgentId, draft: RoleDraft) -> Result<RoleView, ApiError> {
         self.check_feature(actor, self.role_feature)?;
         let mut problems = Vec::new();
@@ -281,6 +382,15 @@ impl Directory {
     }
 
     /// Updates a custom role if `change_stamp` is current; changeStamp + 1. Needs `role`.
+    ///
+    /// ```
+    /// use studioflow::permissions::{Directory, RolePatch};
+    /// let d = Directory::demo();
+    /// let patch = RolePatch { description: Some("Leads".into()), ..Default::default() };
+    /// assert_eq!(d.update_role(1001, "Supervisor", 0, patch.clone()).unwrap().change_stamp, 1);
+    /// let stale = d.update_role(1001, "Supervisor", 0, patch).unwrap_err();
+    /// assert_eq!(stale.error_type(), "invalidInput.staleChangeStamp");
+    /// ```
     pub fn update_role(
         &self,
         actor: AgentId,
@@ -332,6 +442,12 @@ impl Directory {
     }
 
     /// Deletes a custom role nobody holds; returns it as it was. Needs `role`.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert_eq!(d.delete_role(1001, "Supervisor").unwrap_err().error_type(), "invalidInput.roleInUse");
+    /// assert_eq!(d.delete_role(1001, "AgentAdmin").unwrap_err().error_type(), "invalidInput.builtInRole");
+    /// ```
     pub fn delete_role(&self, actor: AgentId, id_or_name: &str) -> Result<RoleView, ApiError> {
         self.check_feature(actor, self.role_feature)?;
         let role = self.find_role(id_or_name)?;
@@ -349,6 +465,12 @@ impl Directory {
 
     /// One agent by id or userName. Needs `agent` and the target's department in scope,
     /// else `forbidden` (errorData `department`).
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert_eq!(d.get_agent(1001, "agentadmin").unwrap().department, "Austin");
+    /// assert_eq!(d.get_agent(1002, "agentadmin").unwrap_err().error_type(), "forbidden"); // Boston only
+    /// ```
     pub fn get_agent(&self, actor: AgentId, id_or_name: &str) -> Result<AgentRecord, ApiError> {
         let target = self.agent_in_scope(actor, id_or_name)?;
         Ok(self.record_of(&target))
@@ -356,6 +478,11 @@ impl Directory {
 
     /// [`Directory::get_agent`] returning the shared stored agent (no copies;
     /// the role is an id, see [`Directory::role_name`]). Same checks, same errors.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::demo();
+    /// assert_eq!(d.agent_in_scope(1001, "1004").unwrap().user_name, "agentadmin");
+    /// ```
     pub fn agent_in_scope(&self, actor: AgentId, id_or_name: &str) -> Result<Arc<Agent>, ApiError> {
         let actor = self.agent_api_actor(actor)?;
         let target = self.find_agent(id_or_name)?;
@@ -373,6 +500,13 @@ impl Directory {
 
     /// Agents in the actor's departments matching `q` (case-insensitive substring of
     /// userName, firstName or lastName, "" matches all) and `status`, by id. Needs `agent`.
+    ///
+    /// ```
+    /// use studioflow::permissions::{AgentStatusFilter, Directory};
+    /// let d = Directory::demo();
+    /// let inactive = d.list_agents(1001, "", AgentStatusFilter::Inactive).unwrap();
+    /// assert_eq!(inactive.iter().map(|a| a.id).collect::<Vec<_>>(), [1006]);
+    /// ```
     pub fn list_agents(
         &self,
         actor: AgentId,
