@@ -502,3 +502,47 @@ fn greeting_runs_with_and_without_inputs() {
     assert_eq!(json["variables"]["Greeting"], "Hello Ada, you have 2 items");
     assert_eq!(json["variables"]["count"], 4);
 }
+
+/// `studioflow run ... | head` closes stdout early: the CLI must end quietly,
+/// never panic on the broken pipe.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::io::Read;
+    use std::process::{Command as StdCommand, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("big.script");
+    // 1 KiB doubled 9 times: 512 KiB of output, far more than a pipe holds.
+    std::fs::write(
+        &script,
+        r#"start: Begin { Default -> init }
+init: Assign { Variable = s Value = replace(substr("0123456789abcdef", 0, 16), "0", "0") Default -> widen }
+widen: Assign { Variable = s Value = "{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}" Default -> grow }
+grow: Loop { Repeat = 9 Repeat -> double Finished -> done }
+double: Assign { Variable = s Value = "{s}{s}" Default -> grow }
+done: End
+"#,
+    )
+    .unwrap();
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("studioflow"))
+        .arg("run")
+        .arg(&script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, then hang up.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+}

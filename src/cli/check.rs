@@ -13,7 +13,7 @@ pub(super) fn check(args: CheckArgs) -> i32 {
         let source = match read_script(path) {
             Ok(s) => s,
             Err(message) => {
-                eprintln!("{message}");
+                errln!("{message}");
                 failed = true;
                 continue;
             }
@@ -26,7 +26,7 @@ pub(super) fn check(args: CheckArgs) -> i32 {
             }
         };
         for d in diagnostics.items() {
-            println!("{}", diagnostics.render(d));
+            outln!("{}", diagnostics.render(d));
         }
     }
     if failed {

@@ -4,6 +4,23 @@
 //! error, 2 bad input (script does not parse or check, unreadable file, bad
 //! tenant file, bad command line), 3 a limit was exceeded.
 
+/// `println!` that never panics: a closed pipe (`studioflow run ... | head`)
+/// just ends the output.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod check;
 mod run;
 

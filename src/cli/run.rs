@@ -43,20 +43,20 @@ pub(super) fn run(args: RunArgs) -> i32 {
                 options.variables.insert(name, value);
             }
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 return EXIT_INPUT;
             }
         }
     }
     if args.trace {
-        let observer: StepObserver = Arc::new(|step: &TraceStep| eprintln!("{}", trace_line(step)));
+        let observer: StepObserver = Arc::new(|step: &TraceStep| errln!("{}", trace_line(step)));
         options.observer = Some(observer);
     }
 
     let source = match read_script(&args.file) {
         Ok(s) => s,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return EXIT_INPUT;
         }
     };
@@ -65,7 +65,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
         match FixedClock::parse(now) {
             Ok(clock) => builder = builder.clock(clock),
             Err(e) => {
-                eprintln!(
+                errln!(
                     "error: --now {now:?}: not an RFC 3339 time ({e}); e.g. 2026-03-08T06:30:00Z"
                 );
                 return EXIT_INPUT;
@@ -76,7 +76,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
         match Directory::load_file(path) {
             Ok(directory) => builder = builder.directory(directory),
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return EXIT_INPUT;
             }
         }
@@ -87,7 +87,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
     let script = match engine.compile_with(&source, &name, &CompileOptions { inputs }) {
         Ok(script) => script,
         Err(diagnostics) => {
-            eprintln!("{diagnostics}");
+            errln!("{diagnostics}");
             return EXIT_INPUT;
         }
     };
@@ -96,7 +96,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
 
     if args.json {
         let doc = run.to_json();
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         print_text(&run);
     }
@@ -105,7 +105,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
     // completed and stopped runs alike.
     if let Some(path) = &args.save {
         if let Err(e) = engine.directory().save_file(path) {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return EXIT_INPUT;
         }
     }
@@ -135,14 +135,14 @@ fn print_text(run: &Run) {
         Outcome::Limit => "stopped (limit)",
         Outcome::Cancelled => "cancelled",
     };
-    println!(
+    outln!(
         "outcome: {outcome} at {} after {} step{}",
         run.end.as_deref().unwrap_or("(none)"),
         run.steps,
         if run.steps == 1 { "" } else { "s" }
     );
     if let Some(e) = &run.error {
-        println!(
+        outln!(
             "error: {} in action `{}`: {}",
             e.kind.name(),
             e.action,
@@ -150,6 +150,6 @@ fn print_text(run: &Run) {
         );
     }
     for (name, value) in &run.variables {
-        println!("{name} = {}", value.to_json());
+        outln!("{name} = {}", value.to_json());
     }
 }
