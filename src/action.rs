@@ -325,6 +325,28 @@ pub enum ActionError {
         /// What went wrong.
         source: RuntimeError,
     },
+    /// A property's value is not what the action accepts.
+    #[error("{property}: expected {expected}, got {got}")]
+    InvalidProperty {
+        /// The property.
+        property: String,
+        /// What it accepts.
+        expected: String,
+        /// What it was given, abbreviated.
+        got: String,
+    },
+    /// A time zone name that is not in the IANA database.
+    #[error("unknown time zone {name:?}")]
+    UnknownTimeZone {
+        /// The name given.
+        name: String,
+    },
+    /// A handler returned a branch its schema does not declare (a host bug).
+    #[error("{action_type} returned a branch it does not declare")]
+    UndeclaredBranch {
+        /// The action type.
+        action_type: String,
+    },
     /// The permission model refused or failed the call.
     #[error("{0}")]
     Api(#[from] ApiError),
@@ -337,6 +359,20 @@ impl ActionError {
     /// A failure with a message.
     pub fn failed(message: impl Into<String>) -> Self {
         ActionError::Failed(message.into())
+    }
+    /// A property value the action does not accept; `got` is abbreviated.
+    ///
+    /// ```
+    /// use studioflow::{ActionError, Value};
+    /// let e = ActionError::invalid("Repeat", "a whole number >= 0", &Value::from("x"));
+    /// assert_eq!(e.to_string(), r#"Repeat: expected a whole number >= 0, got "x""#);
+    /// ```
+    pub fn invalid(property: &str, expected: &str, got: &Value) -> Self {
+        ActionError::InvalidProperty {
+            property: property.to_string(),
+            expected: expected.to_string(),
+            got: crate::runtime::error::shown(got),
+        }
     }
     /// The condensed one-line text stored in `_ERR`.
     pub fn one_line(&self) -> String {

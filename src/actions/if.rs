@@ -16,11 +16,15 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     match value.as_bool() {
         Some(true) => Ok(TRUE),
         Some(false) => Ok(FALSE),
-        None => Err(ActionError::failed(format!(
-            "Expression: expected true or false, got {} {}",
-            value.type_name(),
-            crate::runtime::error::shown(&value)
-        ))),
+        None => Err(ActionError::InvalidProperty {
+            property: "Expression".into(),
+            expected: "true or false".into(),
+            got: format!(
+                "{} {}",
+                value.type_name(),
+                crate::runtime::error::shown(&value)
+            ),
+        }),
     }
 }
 

@@ -19,10 +19,11 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let times = match repeat.as_number() {
         Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64 => n as u64,
         _ => {
-            return Err(ActionError::failed(format!(
-                "Repeat: expected a whole number >= 0, got {}",
-                crate::runtime::error::shown(&repeat)
-            )))
+            return Err(ActionError::invalid(
+                "Repeat",
+                "a whole number >= 0",
+                &repeat,
+            ))
         }
     };
     let counter = call.counter();

@@ -326,9 +326,9 @@ impl<'a> ActionCall<'a> {
         let tz = match time_zone.map(str::trim) {
             None | Some("") => agent.time_zone,
             Some(t) if t.eq_ignore_ascii_case("default") => agent.time_zone,
-            Some(t) => t
-                .parse::<Tz>()
-                .map_err(|_| ActionError::failed(format!("unknown time zone {t:?}")))?,
+            Some(t) => t.parse::<Tz>().map_err(|_| ActionError::UnknownTimeZone {
+                name: t.to_string(),
+            })?,
         };
         let role = agent.role.and_then(|id| directory.role_name(id));
         let user = SecurityUser::mint(
@@ -457,12 +457,11 @@ impl EngineInner {
                 }
             } else {
                 let followed = result.and_then(|b| {
-                    action.follow(b).ok_or_else(|| {
-                        ActionError::failed(format!(
-                            "{} returned a branch it does not declare",
-                            action.type_name
-                        ))
-                    })
+                    action
+                        .follow(b)
+                        .ok_or_else(|| ActionError::UndeclaredBranch {
+                            action_type: action.type_name.to_string(),
+                        })
                 });
                 match followed {
                     Ok((target, name)) => (target, Some(name)),

@@ -25,9 +25,11 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
         "active" => AgentStatusFilter::Active,
         "inactive" => AgentStatusFilter::Inactive,
         other => {
-            return Err(ActionError::failed(format!(
-                "Status: expected active, inactive or all, got {other:?}"
-            )))
+            return Err(ActionError::InvalidProperty {
+                property: "Status".into(),
+                expected: "active, inactive or all".into(),
+                got: format!("{other:?}"),
+            })
         }
     };
     let records = call.directory().list_agents(actor, &query, status)?;

@@ -155,10 +155,7 @@ fn own_whole(call: &ActionCall<'_>, i: usize, name: &str) -> Result<Option<i64>,
         Some(v) if v.is_null_or_empty() => Ok(None),
         Some(v) => match v.as_number() {
             Some(n) if n.fract() == 0.0 && n.abs() < 9e15 => Ok(Some(n as i64)),
-            _ => Err(ActionError::failed(format!(
-                "{name}: expected a whole number, got {}",
-                crate::runtime::error::shown(v)
-            ))),
+            _ => Err(ActionError::invalid(name, "a whole number", v)),
         },
     }
 }
@@ -171,10 +168,11 @@ fn own_features(call: &ActionCall<'_>, i: usize) -> Result<Option<Vec<String>>, 
             .iter()
             .map(|v| match v {
                 Value::String(s) => Ok(s.trim().to_string()),
-                other => Err(ActionError::failed(format!(
-                    "Features: expected feature names, got {}",
-                    other.type_name()
-                ))),
+                other => Err(ActionError::InvalidProperty {
+                    property: "Features".into(),
+                    expected: "feature names".into(),
+                    got: other.type_name().into(),
+                }),
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
@@ -186,10 +184,11 @@ fn own_features(call: &ActionCall<'_>, i: usize) -> Result<Option<Vec<String>>, 
                 .collect(),
         )),
         Some(Value::Null) => Ok(Some(Vec::new())),
-        Some(other) => Err(ActionError::failed(format!(
-            "Features: expected a list of names or a comma-separated string, got {}",
-            other.type_name()
-        ))),
+        Some(other) => Err(ActionError::InvalidProperty {
+            property: "Features".into(),
+            expected: "a list of names or a comma-separated string".into(),
+            got: other.type_name().into(),
+        }),
     }
 }
 

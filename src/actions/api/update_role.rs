@@ -18,8 +18,11 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let stamp = match own_whole(call, CHANGE_STAMP, "ChangeStamp")? {
         Some(n) if n >= 0 => n as u64,
         _ => {
-            return Err(ActionError::failed(
-                "ChangeStamp: expected the role's current changeStamp, a whole number >= 0",
+            return Err(ActionError::invalid(
+                "ChangeStamp",
+                "the role's current changeStamp, a whole number >= 0",
+                call.property(super::FIRST_OWN + CHANGE_STAMP)
+                    .unwrap_or(&crate::Value::Null),
             ))
         }
     };
