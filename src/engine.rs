@@ -94,16 +94,32 @@ impl Default for Engine {
 
 impl Engine {
     /// The built-in actions and functions, the demo tenant and the system clock.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::new();
+    /// assert_eq!(engine.directory().business_unit().name, "Demo Contact Center");
+    /// ```
     pub fn new() -> Engine {
         Engine::builder().build()
     }
 
     /// A builder starting from the built-ins, the demo tenant and the system clock.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::builder().limits(studioflow::Limits { max_steps: 50, ..Default::default() }).build();
+    /// assert_eq!(engine.limits().max_steps, 50);
+    /// ```
     pub fn builder() -> EngineBuilder {
         EngineBuilder::new()
     }
 
     /// Parses and checks `source`; `name` labels diagnostics (usually a path).
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::new();
+    /// assert!(engine.compile("start: Begin", "ok.script").is_ok());
+    /// assert!(engine.compile("start: Begin\nstart: End", "dup.script").is_err());
+    /// ```
     pub fn compile(&self, source: &str, name: &str) -> Result<Script, Diagnostics> {
         self.compile_with(source, name, &CompileOptions::default())
     }
@@ -144,6 +160,14 @@ impl Engine {
 
     /// Runs a compiled script to its end. A script compiled by another
     /// engine is refused with a stopped run (its registries may differ).
+    ///
+    /// ```
+    /// use studioflow::{Engine, Outcome, RunOptions};
+    /// let engine = Engine::new();
+    /// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "r.script").unwrap();
+    /// let run = engine.run(&script, RunOptions { max_steps: Some(1), ..Default::default() });
+    /// assert_eq!(run.outcome, Outcome::Limit);
+    /// ```
     pub fn run(&self, script: &Script, options: RunOptions) -> Run {
         if script.inner.engine_id != self.inner.id {
             return Run {
@@ -172,11 +196,20 @@ impl Engine {
     }
 
     /// The permission model this engine's API actions use.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::new();
+    /// assert!(engine.directory().agent(1001).is_some());
+    /// ```
     pub fn directory(&self) -> &Directory {
         &self.inner.directory
     }
 
     /// The limits in force.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::Engine::new().limits(), studioflow::Limits::default());
+    /// ```
     pub fn limits(&self) -> Limits {
         self.inner.limits
     }

@@ -60,10 +60,21 @@ pub(crate) struct ScriptInner {
 
 impl Script {
     /// The name given to `compile` (usually the file path).
+    ///
+    /// ```
+    /// let s = studioflow::Engine::new().compile("start: Begin", "n.script").unwrap();
+    /// assert_eq!(s.name(), "n.script");
+    /// ```
     pub fn name(&self) -> &str {
         &self.inner.name
     }
     /// The title from the `script "..."` header, if any.
+    ///
+    /// ```
+    /// let s = studioflow::Engine::new().compile("script \"Lookup\" type Chat\nstart: Begin", "t.script").unwrap();
+    /// assert_eq!(s.title(), Some("Lookup"));
+    /// assert_eq!(s.script_type(), studioflow::ScriptType::Chat);
+    /// ```
     pub fn title(&self) -> Option<&str> {
         self.inner.title.as_deref()
     }
@@ -80,6 +91,11 @@ impl Script {
         &self.inner.warnings
     }
     /// The ids of its actions, in source order.
+    ///
+    /// ```
+    /// let s = studioflow::Engine::new().compile("start: Begin { Default -> done }\ndone: End", "i.script").unwrap();
+    /// assert_eq!(s.action_ids().collect::<Vec<_>>(), ["start", "done"]);
+    /// ```
     pub fn action_ids(&self) -> impl Iterator<Item = &str> {
         self.inner.actions.iter().map(|a| &*a.id)
     }

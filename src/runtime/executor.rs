@@ -30,6 +30,10 @@ pub struct CancelToken(Arc<AtomicBool>);
 
 impl CancelToken {
     /// A fresh token.
+    ///
+    /// ```
+    /// assert!(!studioflow::CancelToken::new().is_cancelled());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -82,6 +86,10 @@ pub enum Outcome {
 
 impl Outcome {
     /// The word used in JSON output: `completed`, or `stopped` for the other three.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::Outcome::Limit.json_name(), "stopped");
+    /// ```
     pub fn json_name(self) -> &'static str {
         match self {
             Outcome::Completed => "completed",
@@ -103,6 +111,10 @@ pub enum StopKind {
 
 impl StopKind {
     /// `action`, `limit` or `cancelled`.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::StopKind::Limit.name(), "limit");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             StopKind::Action => "action",
@@ -157,6 +169,15 @@ pub struct Run {
 
 impl Run {
     /// The `--json` document: outcome, end, error, steps, trace, variables.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::new();
+    /// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "j.script").unwrap();
+    /// let doc = engine.run(&script, Default::default()).to_json();
+    /// assert_eq!(doc["outcome"], "completed");
+    /// assert_eq!(doc["end"], "done");
+    /// assert_eq!(doc["steps"], 2);
+    /// ```
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "outcome": self.outcome.json_name(),

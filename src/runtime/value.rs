@@ -47,6 +47,10 @@ pub enum Value {
 
 impl Value {
     /// The empty string, which unknown variables and missing members read as.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::Value::empty(), studioflow::Value::from(""));
+    /// ```
     pub fn empty() -> Value {
         // Shared: unknown variables and missing members are read often.
         static EMPTY: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
@@ -54,6 +58,10 @@ impl Value {
     }
 
     /// A short name of the value's type, for messages.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::Value::from(vec![]).type_name(), "a list");
+    /// ```
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
@@ -68,6 +76,12 @@ impl Value {
 
     /// The number this value stands for: a number, or a numeric string
     /// (trimmed, `-?[0-9]+(\.[0-9]+)?`).
+    ///
+    /// ```
+    /// use studioflow::Value;
+    /// assert_eq!(Value::from(" -2.5 ").as_number(), Some(-2.5));
+    /// assert_eq!(Value::from("1e3").as_number(), None);
+    /// ```
     pub fn as_number(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
@@ -78,6 +92,12 @@ impl Value {
 
     /// The boolean this value stands for: a bool, or the string `true`/`false`
     /// (any case, trimmed).
+    ///
+    /// ```
+    /// use studioflow::Value;
+    /// assert_eq!(Value::from("TRUE").as_bool(), Some(true));
+    /// assert_eq!(Value::from(1.0).as_bool(), None);
+    /// ```
     pub fn as_bool(&self) -> Option<bool> {
         match self {
             Value::Bool(b) => Some(*b),
@@ -96,6 +116,10 @@ impl Value {
     }
 
     /// The string inside, when this is a string.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::Value::from("a").as_str(), Some("a"));
+    /// ```
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -104,6 +128,10 @@ impl Value {
     }
 
     /// True for null and the empty string.
+    ///
+    /// ```
+    /// assert!(studioflow::Value::Null.is_null_or_empty() && !studioflow::Value::from(0.0).is_null_or_empty());
+    /// ```
     pub fn is_null_or_empty(&self) -> bool {
         match self {
             Value::Null => true,
@@ -114,6 +142,12 @@ impl Value {
 
     /// The text a template splices in: numbers without `.0` when whole,
     /// null as the empty string, lists and objects as JSON.
+    ///
+    /// ```
+    /// use studioflow::Value;
+    /// assert_eq!(Value::from(vec![Value::from(1.0), Value::from("a")]).to_text(), r#"[1,"a"]"#);
+    /// assert_eq!(Value::Null.to_text(), "");
+    /// ```
     pub fn to_text(&self) -> String {
         match self {
             Value::String(s) => s.to_string(),
@@ -126,6 +160,12 @@ impl Value {
     }
 
     /// Appends [`Value::to_text`] to `out` without an intermediate string.
+    ///
+    /// ```
+    /// let mut out = String::from("n=");
+    /// studioflow::Value::from(7.0).write_text(&mut out);
+    /// assert_eq!(out, "n=7");
+    /// ```
     pub fn write_text(&self, out: &mut String) {
         use std::fmt::Write;
         match self {
@@ -146,6 +186,10 @@ impl Value {
     }
 
     /// The JSON form. A security user shows its readable fields, never its handle.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::Value::from(2.5).to_json(), serde_json::json!(2.5));
+    /// ```
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match self {
@@ -164,6 +208,11 @@ impl Value {
     }
 
     /// Converts JSON data into a value. Never yields a security user.
+    ///
+    /// ```
+    /// let v = studioflow::Value::from_json(&serde_json::json!({"a": [1, true]}));
+    /// assert_eq!(v.to_json(), serde_json::json!({"a": [1, true]}));
+    /// ```
     pub fn from_json(json: &serde_json::Value) -> Value {
         use serde_json::Value as J;
         match json {
@@ -181,6 +230,11 @@ impl Value {
     }
 
     /// Structural equality used by `=` on lists and objects.
+    ///
+    /// ```
+    /// use studioflow::Value;
+    /// assert!(Value::from(vec![Value::from(1.0)]).deep_eq(&Value::from(vec![Value::from(1.0)])));
+    /// ```
     pub fn deep_eq(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::List(a), Value::List(b)) => {
