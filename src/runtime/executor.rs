@@ -213,14 +213,66 @@ pub(crate) struct RunState {
 
 /// What an action handler sees: its evaluated properties and the run.
 ///
+/// Properties are addressed by their index in the action's schema. The
+/// example below uses every method of the handler's view of the run.
+///
 /// ```
-/// use studioflow::{ActionCall, ActionError, BranchId, Value};
-/// // A handler that copies property 0 into the variable named by property 1.
-/// fn copy(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-///     let value = call.property(0).cloned().unwrap_or_default();
-///     call.set_output(1, value)?;
+/// use studioflow::{
+///     ActionCall, ActionError, ActionSchema, BranchId, Engine, FixedClock, PropertyKind,
+///     PropertySchema, RunOptions, ScriptType, Value,
+/// };
+///
+/// const WHO: usize = 0; // InputVariable: the security user
+/// const TARGET: usize = 1; // Template
+/// const RESULT: usize = 2; // OutputVariable
+/// const SEEN: BranchId = BranchId::own(0);
+///
+/// fn audit(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
+///     let user = call.security_user(WHO)?; // only a handle issued in this run
+///     let target = call.text(TARGET).unwrap_or_default();
+///     assert_eq!(call.text_ref(TARGET).as_deref(), Some(target.as_str()));
+///     assert_eq!(call.property(TARGET), Some(&Value::from(target.as_str())));
+///     assert_eq!(call.action_id(), "audit");
+///     assert_eq!(call.script_type(), ScriptType::Generic);
+///     assert!(call.labels().is_empty());
+///     assert_eq!(call.time_zone(), user.time_zone());
+///     assert!(call.directory().agent(user.agent_id()).is_some());
+///     *call.counter() += 1; // private to this action in this run
+///     let stamp = call.now().to_rfc3339();
+///     let out = call.variable(RESULT).expect("an output variable");
+///     let before = call.get(out); // "" when unset
+///     call.set(out, Value::from(format!("{before}{} saw {target} at {stamp};", user.user_name())));
+///     if *call.counter() > 1 {
+///         return Ok(SEEN);
+///     }
+///     call.set_output(RESULT, call.get(out))?;
 ///     Ok(BranchId::DEFAULT)
 /// }
+///
+/// let engine = Engine::builder()
+///     .clock(FixedClock::parse("2026-03-08T06:30:00Z").unwrap())
+///     .register_action(
+///         ActionSchema::new("Audit")
+///             .property(PropertySchema::optional("SecurityUser", PropertyKind::InputVariable)
+///                 .with_default(Value::from("SecurityUser")))
+///             .property(PropertySchema::required("Target", PropertyKind::Template))
+///             .property(PropertySchema::optional("ScriptVariable", PropertyKind::OutputVariable)
+///                 .with_default(Value::from("Log")))
+///             .branch("Seen"),
+///         audit,
+///     )
+///     .build();
+/// let script = engine.compile(r#"
+///     start: Begin { Default -> who }
+///     who: SetSecurityUser { Agent = "sysadmin" TimeZone = "UTC" Default -> audit }
+///     audit: Audit { Target = "agent {1000 + 4}" Default -> audit Seen -> done }
+///     done: End
+/// "#, "audit.script").unwrap();
+/// let run = engine.run(&script, RunOptions::default());
+/// assert_eq!(
+///     run.variables["Log"].to_text(),
+///     "sysadmin saw agent 1004 at 2026-03-08T06:30:00+00:00;sysadmin saw agent 1004 at 2026-03-08T06:30:00+00:00;"
+/// );
 /// ```
 pub struct ActionCall<'a> {
     engine: &'a EngineInner,
@@ -233,14 +285,20 @@ pub struct ActionCall<'a> {
 
 impl<'a> ActionCall<'a> {
     /// The evaluated value of property `i` (schema order); `None` when left out without default.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn property(&self, i: usize) -> Option<&Value> {
         self.props.get(i).and_then(Option::as_ref)
     }
     /// Property `i` as text (`None` when absent).
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn text(&self, i: usize) -> Option<String> {
         self.property(i).map(Value::to_text)
     }
     /// Property `i` as text, borrowed when it already is a string.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn text_ref(&self, i: usize) -> Option<std::borrow::Cow<'_, str>> {
         self.property(i).map(|v| match v {
             Value::String(s) => std::borrow::Cow::Borrowed(&**s),
@@ -248,6 +306,8 @@ impl<'a> ActionCall<'a> {
         })
     }
     /// The variable named by property `i` (an input or output variable property).
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn variable(&self, i: usize) -> Option<VarId> {
         match self.action.properties.get(i)? {
             PropSlot::Var(id, _) => Some(*id),
@@ -255,6 +315,8 @@ impl<'a> ActionCall<'a> {
         }
     }
     /// Reads a variable (unset reads as the empty string).
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn get(&self, var: VarId) -> Value {
         self.state
             .vars
@@ -264,12 +326,16 @@ impl<'a> ActionCall<'a> {
             .unwrap_or_else(Value::empty)
     }
     /// Writes a variable.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn set(&mut self, var: VarId, value: Value) {
         if let Some(slot) = self.state.vars.get_mut(var.0 as usize) {
             *slot = Some(value);
         }
     }
     /// Writes the variable named by output-variable property `i`.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn set_output(&mut self, i: usize, value: Value) -> Result<(), ActionError> {
         let var = self.variable(i).ok_or_else(|| {
             ActionError::failed(format!(
@@ -281,30 +347,44 @@ impl<'a> ActionCall<'a> {
         Ok(())
     }
     /// The literal labels of the action's labeled branches (`Case "x"`), in source order.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn labels(&self) -> &[Arc<str>] {
         &self.action.labels
     }
     /// A counter private to this action in this run (Loop's count).
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn counter(&mut self) -> &mut u64 {
         &mut self.state.counters[self.index]
     }
     /// The action's id.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn action_id(&self) -> &str {
         &self.action.id
     }
     /// The script's type.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn script_type(&self) -> ScriptType {
         self.script.script_type
     }
     /// The permission model.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn directory(&self) -> &Directory {
         &self.engine.directory
     }
     /// The engine clock's current time.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn now(&self) -> DateTime<Utc> {
         self.engine.clock.now()
     }
     /// The time zone for displaying times: the current security user's, else the business unit's.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn time_zone(&self) -> Tz {
         self.state.time_zone
     }
@@ -312,6 +392,8 @@ impl<'a> ActionCall<'a> {
     /// The security user held by the variable that input-variable property `i`
     /// names. Only a handle issued in this run is accepted; anything else —
     /// a string, an object, a handle from another run — is refused.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn security_user(&self, i: usize) -> Result<SecurityUser, ActionError> {
         let var = self
             .variable(i)
@@ -337,6 +419,8 @@ impl<'a> ActionCall<'a> {
     /// userName) must exist and be active. `time_zone` is an IANA name, or
     /// `None`/`"Default"` for the agent's own time zone. Later `now()` calls and
     /// API timestamps in this run use that time zone.
+    ///
+    /// See the example on [`ActionCall`], which uses every method.
     pub fn set_security_user(
         &mut self,
         agent: &str,
