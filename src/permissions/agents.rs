@@ -1,5 +1,7 @@
 //! Employee profiles (agents / administrators) and the business unit.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 
@@ -68,17 +70,19 @@ impl AgentStatusFilter {
     }
 }
 
-/// A stored employee profile; `role` is a role id.
+/// A stored employee profile; `role` is a role id. Its text fields are
+/// shared strings, so a reader (an API result, a security user) can keep
+/// them without copying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agent {
     /// Agent id.
     pub id: AgentId,
     /// Login name, unique case-insensitively.
-    pub user_name: String,
+    pub user_name: Arc<str>,
     /// First name.
-    pub first_name: String,
+    pub first_name: Arc<str>,
     /// Last name.
-    pub last_name: String,
+    pub last_name: Arc<str>,
     /// Active or inactive.
     pub status: AgentStatus,
     /// The agent's own time zone.
@@ -86,7 +90,7 @@ pub struct Agent {
     /// The role held, if any; no role means no API rights.
     pub role: Option<RoleId>,
     /// The department the agent belongs to ("" = none).
-    pub department: String,
+    pub department: Arc<str>,
     /// Departments whose agents this person may administer; empty = all.
     pub administers: Vec<String>,
     /// Last login time.

@@ -283,7 +283,7 @@ impl Directory {
     fn user_name_of(&self, agent: AgentId) -> String {
         self.store
             .agent(agent)
-            .map_or_else(|| agent.to_string(), |agent| agent.user_name.clone())
+            .map_or_else(|| agent.to_string(), |agent| agent.user_name.to_string())
     }
 
     /// Checks the `agent` feature and returns the actor's profile (for department scope).
@@ -481,7 +481,7 @@ impl Directory {
     ///
     /// ```
     /// let d = studioflow::permissions::Directory::demo();
-    /// assert_eq!(d.agent_in_scope(1001, "1004").unwrap().user_name, "agentadmin");
+    /// assert_eq!(&*d.agent_in_scope(1001, "1004").unwrap().user_name, "agentadmin");
     /// ```
     pub fn agent_in_scope(&self, actor: AgentId, id_or_name: &str) -> Result<Arc<Agent>, ApiError> {
         let actor = self.agent_api_actor(actor)?;
@@ -579,7 +579,7 @@ fn holders_in(agents: &[Agent], role: &Role) -> Vec<RoleHolder> {
         .filter(|agent| agent.role == Some(role.id))
         .map(|agent| RoleHolder {
             agent_id: agent.id,
-            user_name: agent.user_name.clone(),
+            user_name: agent.user_name.to_string(),
         })
         .collect()
 }
@@ -606,12 +606,12 @@ fn view_of(catalog: &FeatureCatalog, role: &Role, holders: Vec<RoleHolder>) -> R
 fn record_with_role(agent: Agent, role: Option<String>) -> AgentRecord {
     AgentRecord {
         id: agent.id,
-        user_name: agent.user_name,
-        first_name: agent.first_name,
-        last_name: agent.last_name,
+        user_name: agent.user_name.to_string(),
+        first_name: agent.first_name.to_string(),
+        last_name: agent.last_name.to_string(),
         status: agent.status,
         role,
-        department: agent.department,
+        department: agent.department.to_string(),
         time_zone: agent.time_zone,
         administers: agent.administers,
         last_login: agent.last_login,

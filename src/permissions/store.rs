@@ -211,7 +211,7 @@ impl State {
             .filter(|agent| agent.role == Some(role))
             .map(|agent| RoleHolder {
                 agent_id: agent.id,
-                user_name: agent.user_name.clone(),
+                user_name: agent.user_name.to_string(),
             })
             .collect();
         holders.sort_by_key(|holder| holder.agent_id);

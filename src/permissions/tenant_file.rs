@@ -701,13 +701,13 @@ fn load_agents(value: &Value, roles: &[Role]) -> Result<Vec<Agent>, LoadError> {
 
         agents.push(Agent {
             id,
-            user_name: user_name.to_owned(),
-            first_name,
-            last_name,
+            user_name: user_name.into(),
+            first_name: first_name.into(),
+            last_name: last_name.into(),
             status,
             time_zone: tz,
             role,
-            department,
+            department: department.into(),
             administers,
             last_login,
         });

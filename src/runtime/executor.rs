@@ -439,7 +439,7 @@ impl<'a> ActionCall<'a> {
         let user = SecurityUser::mint(
             self.state.run_id,
             agent.id,
-            agent.user_name.as_str(),
+            agent.user_name.clone(),
             tz,
             role,
         );

@@ -61,7 +61,7 @@ impl SecurityUser {
     pub(crate) fn mint(
         run: RunId,
         agent_id: u64,
-        user_name: &str,
+        user_name: Arc<str>,
         time_zone: Tz,
         role: Option<String>,
     ) -> Self {
@@ -70,7 +70,7 @@ impl SecurityUser {
             info: Arc::new(SecurityUserInfo {
                 agent_id,
                 time_zone,
-                user_name: Value::from(user_name),
+                user_name: Value::String(user_name),
                 agent_id_value: Value::Number(agent_id as f64),
                 time_zone_name: Value::from(time_zone.name()),
                 role: role.map(Value::from).unwrap_or(Value::Null),

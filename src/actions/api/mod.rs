@@ -19,7 +19,7 @@ use chrono_tz::Tz;
 
 #[cfg(doc)]
 use crate::permissions::AgentRecord;
-use crate::permissions::{render_time, Agent, AgentId};
+use crate::permissions::{render_time, Agent, AgentId, AgentStatus};
 use crate::{
     ActionCall, ActionError, ActionHandler, ActionSchema, EngineBuilder, Object, PropertyKind,
     PropertySchema, ScriptTypes, SecurityUser, Value,
@@ -115,12 +115,13 @@ fn agent_value(record: &Agent, role: Option<String>, tz: Tz) -> Value {
     });
     let values = [
         Value::Number(record.id as f64),
-        Value::from(record.user_name.as_str()),
-        Value::from(record.first_name.as_str()),
-        Value::from(record.last_name.as_str()),
-        Value::from(record.status.as_str()),
+        // Shared with the store: no copies.
+        Value::String(record.user_name.clone()),
+        Value::String(record.first_name.clone()),
+        Value::String(record.last_name.clone()),
+        status_value(record.status),
         role.map(Value::from).unwrap_or(Value::Null),
-        Value::from(record.department.as_str()),
+        Value::String(record.department.clone()),
         Value::from(record.time_zone.name()),
         record
             .last_login
@@ -132,6 +133,18 @@ fn agent_value(record: &Agent, role: Option<String>, tz: Tz) -> Value {
         *slot = value;
     }
     Value::from(map)
+}
+
+/// `active` / `inactive`, shared.
+fn status_value(status: AgentStatus) -> Value {
+    static WORDS: OnceLock<[Arc<str>; 2]> = OnceLock::new();
+    let [active, inactive] = WORDS.get_or_init(|| {
+        [AgentStatus::Active, AgentStatus::Inactive].map(|s| Arc::from(s.as_str()))
+    });
+    Value::String(match status {
+        AgentStatus::Active => active.clone(),
+        AgentStatus::Inactive => inactive.clone(),
+    })
 }
 
 /// Own property `i` as trimmed text; `None` when left out.
