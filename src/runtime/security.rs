@@ -72,7 +72,7 @@ impl SecurityUser {
                 time_zone,
                 user_name: Value::String(user_name),
                 agent_id_value: Value::Number(agent_id as f64),
-                time_zone_name: Value::from(time_zone.name()),
+                time_zone_name: super::value::time_zone_name(time_zone),
                 role: role.map(Value::from).unwrap_or(Value::Null),
             }),
         }

@@ -374,3 +374,34 @@ mod tests {
         assert_eq!(Value::from(3.0).to_json(), serde_json::json!(3));
     }
 }
+
+/// A time zone's IANA name as a shared string, built once per process for
+/// every zone (names are read on every security user and agent result).
+pub(crate) fn time_zone_name(tz: chrono_tz::Tz) -> Value {
+    static NAMES: std::sync::OnceLock<Vec<Arc<str>>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut names: Vec<Arc<str>> = Vec::new();
+        for zone in chrono_tz::TZ_VARIANTS {
+            let i = zone as usize;
+            if names.len() <= i {
+                names.resize(i + 1, Arc::from(""));
+            }
+            names[i] = Arc::from(zone.name());
+        }
+        names
+    });
+    match names.get(tz as usize) {
+        Some(name) => Value::String(name.clone()),
+        None => Value::from(tz.name()),
+    }
+}
+
+#[cfg(test)]
+mod time_zone_tests {
+    #[test]
+    fn every_zone_name_is_shared_and_right() {
+        for zone in chrono_tz::TZ_VARIANTS {
+            assert_eq!(super::time_zone_name(zone).as_str(), Some(zone.name()));
+        }
+    }
+}

@@ -122,7 +122,7 @@ fn agent_value(record: &Agent, role: Option<String>, tz: Tz) -> Value {
         status_value(record.status),
         role.map(Value::from).unwrap_or(Value::Null),
         Value::String(record.department.clone()),
-        Value::from(record.time_zone.name()),
+        crate::runtime::value::time_zone_name(record.time_zone),
         record
             .last_login
             .map(|at| Value::from(render_time(at, tz)))
