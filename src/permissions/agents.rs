@@ -8,9 +8,19 @@ use chrono_tz::Tz;
 use super::roles::RoleId;
 
 /// An agent id (employee profile id).
+///
+/// ```
+/// let id: studioflow::permissions::AgentId = 1001;
+/// assert!(studioflow::permissions::Directory::demo().agent(id).is_some());
+/// ```
 pub type AgentId = u64;
 
 /// The tenant: a business unit with a name and an IANA time zone.
+///
+/// ```
+/// let bu = studioflow::permissions::Directory::demo().business_unit().clone();
+/// assert_eq!(bu.time_zone, chrono_tz::Tz::America__Denver);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BusinessUnit {
     /// Display name.
@@ -20,6 +30,12 @@ pub struct BusinessUnit {
 }
 
 /// Whether an employee profile may act.
+///
+/// ```
+/// use studioflow::permissions::AgentStatus;
+/// assert_eq!(AgentStatus::parse("inactive"), Some(AgentStatus::Inactive));
+/// assert_eq!(AgentStatus::Active.as_str(), "active");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AgentStatus {
     /// May act (subject to role and departments).
@@ -48,6 +64,12 @@ impl AgentStatus {
 }
 
 /// Which agents `list_agents` returns by status.
+///
+/// ```
+/// use studioflow::permissions::{AgentStatus, AgentStatusFilter};
+/// assert!(AgentStatusFilter::All.admits(AgentStatus::Inactive));
+/// assert!(!AgentStatusFilter::Active.admits(AgentStatus::Inactive));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum AgentStatusFilter {
     /// Only active agents.
@@ -73,6 +95,11 @@ impl AgentStatusFilter {
 /// A stored employee profile; `role` is a role id. Its text fields are
 /// shared strings, so a reader (an API result, a security user) can keep
 /// them without copying.
+///
+/// ```
+/// let agent = studioflow::permissions::Directory::demo().store().agent(1002).unwrap();
+/// assert!(agent.administers_department("Boston") && !agent.administers_department("Austin"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agent {
     /// Agent id.
@@ -116,6 +143,12 @@ pub(crate) fn eq_caseless(left: &str, right: &str) -> bool {
 }
 
 /// An agent as returned by the API: the role is given by name.
+///
+/// ```
+/// let record = studioflow::permissions::Directory::demo().agent(1001).unwrap();
+/// let json = record.to_json(chrono_tz::Tz::America__New_York);
+/// assert_eq!(json["lastLogin"], "2026-03-08T01:30:00-05:00");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentRecord {
     /// Agent id.
@@ -159,6 +192,12 @@ impl AgentRecord {
 }
 
 /// RFC 3339 with the offset `tz` has at that instant, seconds precision unless finer is stored.
+///
+/// ```
+/// use chrono::TimeZone;
+/// let at = chrono::Utc.with_ymd_and_hms(2026, 3, 8, 7, 30, 0).unwrap();
+/// assert_eq!(studioflow::permissions::render_time(at, chrono_tz::Tz::America__New_York), "2026-03-08T03:30:00-04:00");
+/// ```
 pub fn render_time(at: DateTime<Utc>, tz: Tz) -> String {
     let format = if at.timestamp_subsec_nanos() == 0 {
         SecondsFormat::Secs

@@ -3,6 +3,11 @@
 use super::directory::Directory;
 
 /// The demo tenant document (see docs/permissions.md for its people and roles).
+///
+/// ```
+/// let d = studioflow::permissions::Directory::from_json_str(studioflow::permissions::DEMO_TENANT_JSON).unwrap();
+/// assert_eq!(d.to_tenant_json(), studioflow::permissions::Directory::demo().to_tenant_json());
+/// ```
 pub const DEMO_TENANT_JSON: &str = include_str!("demo_tenant.json");
 
 impl Directory {

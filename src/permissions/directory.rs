@@ -17,6 +17,16 @@ use super::store::{Grant, NewRole, RoleChange, RoleHolder, StoreConflict, Tenant
 const HOLDERS_NAMED: usize = 5;
 
 /// A tenant's permission model: cheap to clone (an `Arc`), safe to share across threads.
+///
+/// ```
+/// use studioflow::permissions::Directory;
+/// let directory = Directory::demo();
+/// let role = directory.feature_id("role").unwrap();
+/// assert!(directory.may_use(1001, role)); // sysadmin: SystemAdmin
+/// assert!(!directory.may_use(1006, role)); // former: inactive
+/// let copy = directory.clone(); // shares the same store
+/// assert_eq!(copy.roles().len(), directory.roles().len());
+/// ```
 #[derive(Clone)]
 pub struct Directory {
     store: Arc<dyn TenantStore>,

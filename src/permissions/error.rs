@@ -5,6 +5,12 @@ use std::fmt;
 use serde::Serialize;
 
 /// One problem in an [`ApiError`]: serializes as `{"errorType", "errorData", "errorMessage"}`.
+///
+/// ```
+/// use studioflow::permissions::ApiErrorItem;
+/// let item = ApiErrorItem::new("invalidInput.missingField", "name", "name is required");
+/// assert_eq!(item.error_data, "name");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiErrorItem {
@@ -17,6 +23,14 @@ pub struct ApiErrorItem {
 }
 
 /// A failed API call: one or more problems, serializes as `{"apiErrors": [...]}`.
+///
+/// ```
+/// use studioflow::permissions::ApiError;
+/// let e = ApiError::not_found("role", "Nope");
+/// assert_eq!(e.error_type(), "notFound");
+/// assert_eq!(e.http_status(), 404);
+/// assert_eq!(e.to_json()["apiErrors"][0]["errorType"], "notFound");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiError {
     /// The problems, in the order they were found (never empty).

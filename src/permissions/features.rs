@@ -13,6 +13,12 @@ pub const MAX_FEATURES: usize = 128;
 pub const MAX_FEATURE_NAME_LEN: usize = 32;
 
 /// The PCCE feature category: decides which built-in roles include a feature.
+///
+/// ```
+/// use studioflow::permissions::FeatureCategory;
+/// assert_eq!(FeatureCategory::parse("access"), Some(FeatureCategory::Access));
+/// assert_eq!(FeatureCategory::Call.as_str(), "call");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FeatureCategory {
@@ -60,6 +66,12 @@ impl fmt::Display for FeatureCategory {
 }
 
 /// One grantable API or tool: serializes as `{"name", "category"}`.
+///
+/// ```
+/// let d = studioflow::permissions::Directory::demo();
+/// let feature = d.catalog().get(d.feature_id("bulkjob").unwrap()).unwrap();
+/// assert_eq!(feature.category.as_str(), "system");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Feature {
     /// Lowercase feature name, e.g. `reasoncode`.
@@ -69,6 +81,12 @@ pub struct Feature {
 }
 
 /// A feature's position in its catalog; valid only for the catalog that issued it.
+///
+/// ```
+/// let d = studioflow::permissions::Directory::demo();
+/// let id = d.feature_id("agent").unwrap();
+/// assert_eq!(d.catalog().get(id).unwrap().name, "agent");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FeatureId(u8);
 
@@ -85,6 +103,14 @@ impl FeatureId {
 }
 
 /// A set of features of one catalog, as a 128-bit mask.
+///
+/// ```
+/// use studioflow::permissions::{FeatureCatalog, FeatureCategory};
+/// let catalog = FeatureCatalog::default_catalog();
+/// let agent = catalog.category_set(FeatureCategory::Agent);
+/// assert!(agent.is_subset_of(catalog.all()));
+/// assert!(agent.contains(catalog.id("reasoncode").unwrap()));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FeatureSet(u128);
 
@@ -238,6 +264,12 @@ pub enum CatalogError {
 }
 
 /// The ordered set of features a tenant knows (`available_features`).
+///
+/// ```
+/// use studioflow::permissions::FeatureCatalog;
+/// let catalog = FeatureCatalog::default_catalog();
+/// assert!(catalog.len() >= 20 && catalog.id("ROLE").is_some());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeatureCatalog {
     features: Vec<Feature>,

@@ -15,6 +15,12 @@ pub const MAX_RESULTS_PER_PAGE: i64 = 100;
 pub const ROLE_LIST_PATH: &str = "/unifiedconfig/config/role";
 
 /// Parameters of `list_roles`, as a client sends them.
+///
+/// ```
+/// use studioflow::permissions::{Directory, RoleQuery};
+/// let query = RoleQuery { q: Some("super".into()), ..Default::default() };
+/// assert_eq!(Directory::demo().list_roles(1001, &query).unwrap().roles[0].name, "Supervisor");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleQuery {
     /// Search: space-separated words (all must match name or description) and `systemDefined:only|none|both`.
@@ -305,6 +311,14 @@ fn percent_encode_into(text: &str, out: &mut String) {
 }
 
 /// Paging information of a list response.
+///
+/// ```
+/// use studioflow::permissions::{Directory, RoleQuery};
+/// let query = RoleQuery { start_index: Some(99), results_per_page: Some(2), ..Default::default() };
+/// let info = Directory::demo().list_roles(1001, &query).unwrap().page_info;
+/// assert_eq!(info.start_index, 3); // past the end: the last full page
+/// assert_eq!(info.total_results, 5);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PageInfo {
@@ -331,6 +345,14 @@ pub struct PageInfo {
 }
 
 /// One page of roles: serializes as `{"roles": [...], "pageInfo": {...}}`.
+///
+/// ```
+/// use studioflow::permissions::{Directory, RoleQuery};
+/// let query = RoleQuery { results_per_page: Some(2), ..Default::default() };
+/// let page = Directory::demo().list_roles(1001, &query).unwrap();
+/// assert_eq!(page.roles.len(), 2);
+/// assert!(page.page_info.next_page.is_some() && page.page_info.prev_page.is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RolePage {

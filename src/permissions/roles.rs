@@ -18,6 +18,11 @@ pub const MAX_ROLE_NAME_LEN: usize = 32;
 pub const MAX_DESCRIPTION_LEN: usize = 255;
 
 /// The four system-defined roles, each holding the rights of the ones before it.
+///
+/// ```
+/// use studioflow::permissions::BuiltInRole;
+/// assert_eq!(BuiltInRole::SystemAdmin.id(), 4);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BuiltInRole {
     /// Agent APIs and tools only.
@@ -137,6 +142,12 @@ pub struct AdministratorRef {
 }
 
 /// The API view of a role, serialized exactly like the PCCE role (as JSON).
+///
+/// ```
+/// let view = studioflow::permissions::Directory::demo().get_role(1001, "Supervisor").unwrap();
+/// assert_eq!(view.ref_url, "/unifiedconfig/config/role/5000");
+/// assert_eq!(view.administrators[0].user_name, "supervisor");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RoleView {
     /// Role id.
@@ -179,6 +190,13 @@ pub fn administrator_ref_url(id: u64) -> String {
 }
 
 /// Input of `create_role`.
+///
+/// ```
+/// use studioflow::permissions::{Directory, RoleDraft};
+/// let draft = RoleDraft { name: "Bad Name".into(), description: None, access_list: vec![] };
+/// let e = Directory::demo().create_role(1001, draft).unwrap_err();
+/// assert_eq!(e.error_type(), "invalidInput.invalidCharacters");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleDraft {
     /// Required role name.
@@ -190,6 +208,13 @@ pub struct RoleDraft {
 }
 
 /// Input of `update_role`: `None` keeps the current value.
+///
+/// ```
+/// use studioflow::permissions::{Directory, RolePatch};
+/// let patch = RolePatch { access_list: Some(vec!["role".into()]), ..Default::default() };
+/// let e = Directory::demo().update_role(1001, "Supervisor", 0, patch).unwrap_err();
+/// assert_eq!(e.error_type(), "invalidInput.accessFeature");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RolePatch {
     /// New name.
@@ -212,6 +237,12 @@ pub enum NameProblem {
 }
 
 /// Checks the PCCE name rule: 1..=32 ASCII letters, digits, `.`, `_`; first a letter or digit.
+///
+/// ```
+/// use studioflow::permissions::check_role_name;
+/// assert!(check_role_name("Team.Leads_2").is_ok());
+/// assert!(check_role_name("_x").is_err());
+/// ```
 pub fn check_role_name(name: &str) -> Result<(), NameProblem> {
     if name.is_empty() {
         return Err(NameProblem::Empty);

@@ -112,6 +112,14 @@ pub enum StoreConflict {
 /// `create_role` checks name uniqueness and assigns the id in one step,
 /// `update_role` is a compare-and-swap on the changeStamp, `delete_role`
 /// checks that nobody holds the role in the same step as removing it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use studioflow::permissions::{Directory, TenantStore};
+/// let store: Arc<dyn TenantStore> = Directory::demo().store().clone();
+/// let directory = Directory::new(store); // a host would pass its own store here
+/// assert_eq!(directory.store().snapshot().next_role_id, 5001);
+/// ```
 pub trait TenantStore: Send + Sync {
     /// The business unit (fixed for the store's life).
     fn business_unit(&self) -> &BusinessUnit;
@@ -261,6 +269,11 @@ struct HotAgent {
 /// held role is refused). The hot check therefore needs only an immutable
 /// agent index and one atomic cell per held role, which `update_role` refreshes
 /// while it holds the write lock.
+///
+/// ```
+/// let snapshot = studioflow::permissions::Directory::demo().store().snapshot();
+/// assert_eq!(snapshot.roles.len(), 5);
+/// ```
 #[derive(Debug)]
 pub struct InMemoryStore {
     business_unit: BusinessUnit,

@@ -27,6 +27,12 @@ use super::store::{InMemoryStore, SeedProblem};
 pub const MAX_PERSON_FIELD_LEN: usize = 255;
 
 /// A tenant file that cannot be loaded.
+///
+/// ```
+/// let e = studioflow::permissions::Directory::from_json_str(r#"{"businessUnit": {"name": "x", "timeZone": "Mars/Base"}, "agents": []}"#).unwrap_err();
+/// assert_eq!(e.place(), Some("businessUnit.timeZone"));
+/// assert!(e.to_string().contains("unknown time zone \"Mars/Base\""));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
@@ -209,6 +215,11 @@ pub enum LoadProblem {
 }
 
 /// A tenant file that cannot be saved.
+///
+/// ```
+/// let dir = std::env::temp_dir().join("studioflow-doc-missing-dir").join("nested");
+/// assert!(studioflow::permissions::Directory::demo().save_file(&dir.join("t.json")).is_err());
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
     /// The path has no file name.
