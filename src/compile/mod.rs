@@ -130,7 +130,8 @@ pub(crate) struct CompiledAction {
     pub handler: Arc<dyn ActionHandler>,
     pub terminal: bool,
     pub properties: Box<[PropSlot]>,
-    pub property_names: Arc<[String]>,
+    /// The action type's schema (shared with the registry).
+    pub schema: Arc<crate::action::ActionSchema>,
     /// Indexed by branch id number: 0 Default, 1 Error, 2.. own branches.
     pub targets: Box<[Option<u32>]>,
     pub branch_names: Arc<[Arc<str>]>,
@@ -615,7 +616,7 @@ impl Compiler<'_> {
             handler: reg.handler.clone(),
             terminal: schema.terminal,
             properties: properties.into_boxed_slice(),
-            property_names: schema.properties.iter().map(|p| p.name.clone()).collect(),
+            schema: schema.clone(),
             targets: targets.into_boxed_slice(),
             branch_names: reg.branch_names.clone(),
             labels: labels.into_boxed_slice(),

@@ -525,7 +525,7 @@ impl EngineInner {
                             Ok(v) => Some(v),
                             Err(source) => {
                                 failed = Some(ActionError::Property {
-                                    property: action.property_names[i].clone(),
+                                    property: action.schema.properties[i].name.clone(),
                                     source,
                                 });
                                 break;
@@ -546,45 +546,40 @@ impl EngineInner {
                 }
             };
 
-            let (next, branch): (Option<u32>, Option<&Arc<str>>) = if action.terminal {
-                match result {
-                    Ok(_) => (None, None),
-                    Err(e) => {
-                        let message = e.one_line();
-                        state.vars[script.err_var.0 as usize] = Some(Value::from(message.as_str()));
+            // Where to go next, and the branch actually taken (after the
+            // fallback to Default); a terminal action takes none.
+            let followed = result.and_then(|branch| {
+                if action.terminal {
+                    return Ok(None);
+                }
+                action
+                    .follow(branch)
+                    .map(Some)
+                    .ok_or_else(|| ActionError::UndeclaredBranch {
+                        action_type: action.type_name.to_string(),
+                    })
+            });
+            let (next, branch): (Option<u32>, Option<&Arc<str>>) = match followed {
+                Ok(None) => (None, None),
+                Ok(Some((target, name))) => (target, Some(name)),
+                Err(e) => {
+                    // A failure sets `_ERR`, then takes Error if connected,
+                    // else stops the script right here (never Default).
+                    let message = e.one_line();
+                    state.vars[script.err_var.0 as usize] = Some(Value::from(message.as_str()));
+                    let error_target = action
+                        .targets
+                        .get(BranchId::ERROR.0 as usize)
+                        .copied()
+                        .flatten();
+                    if error_target.is_none() {
                         error = Some(RunError {
                             action: action.id.to_string(),
                             message,
                             kind: StopKind::Action,
                         });
-                        (None, Some(&script.error_branch))
                     }
-                }
-            } else {
-                let followed = result.and_then(|b| {
-                    action
-                        .follow(b)
-                        .ok_or_else(|| ActionError::UndeclaredBranch {
-                            action_type: action.type_name.to_string(),
-                        })
-                });
-                match followed {
-                    Ok((target, name)) => (target, Some(name)),
-                    Err(e) => {
-                        let message = e.one_line();
-                        state.vars[script.err_var.0 as usize] = Some(Value::from(message.as_str()));
-                        match action.targets[BranchId::ERROR.0 as usize] {
-                            Some(t) => (Some(t), Some(&action.branch_names[1])),
-                            None => {
-                                error = Some(RunError {
-                                    action: action.id.to_string(),
-                                    message,
-                                    kind: StopKind::Action,
-                                });
-                                (None, Some(&action.branch_names[1]))
-                            }
-                        }
-                    }
+                    (error_target, Some(&script.error_branch))
                 }
             };
 
