@@ -41,6 +41,10 @@ pub enum ScriptType {
 
 impl ScriptType {
     /// Every script type, in the order Studio lists them.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::ScriptType::ALL.len(), 8);
+    /// ```
     pub const ALL: [ScriptType; 8] = [
         ScriptType::Generic,
         ScriptType::Email,
@@ -55,6 +59,10 @@ impl ScriptType {
         1 << (self as u8)
     }
     /// The canonical spelling.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::ScriptType::WorkItem.name(), "WorkItem");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             ScriptType::Generic => "Generic",
@@ -102,22 +110,54 @@ pub struct ScriptTypes(u8);
 
 impl ScriptTypes {
     /// Every type.
+    ///
+    /// ```
+    /// assert!(studioflow::ScriptTypes::ALL.contains(studioflow::ScriptType::Email));
+    /// ```
     pub const ALL: ScriptTypes = ScriptTypes(0xFF);
     /// The types the Studio reference lists for SetSecurityUser and API actions.
+    ///
+    /// ```
+    /// use studioflow::{ScriptType, ScriptTypes};
+    /// assert_eq!(ScriptTypes::API.iter().count(), 7);
+    /// assert!(!ScriptTypes::API.contains(ScriptType::Email));
+    /// ```
     pub const API: ScriptTypes = ScriptTypes(!(1 << ScriptType::Email as u8));
     /// A set of the given types.
+    ///
+    /// ```
+    /// use studioflow::{ScriptType, ScriptTypes};
+    /// let voice = ScriptTypes::of(&[ScriptType::Phone, ScriptType::Voicemail]);
+    /// assert!(voice.contains(ScriptType::Phone) && !voice.contains(ScriptType::Chat));
+    /// ```
     pub fn of(types: &[ScriptType]) -> Self {
         ScriptTypes(types.iter().fold(0, |acc, t| acc | t.bit()))
     }
     /// This set less one type.
+    ///
+    /// ```
+    /// use studioflow::{ScriptType, ScriptTypes};
+    /// assert!(!ScriptTypes::ALL.without(ScriptType::Sms).contains(ScriptType::Sms));
+    /// ```
     pub fn without(self, t: ScriptType) -> Self {
         ScriptTypes(self.0 & !t.bit())
     }
     /// Membership.
+    ///
+    /// ```
+    /// use studioflow::{ScriptType, ScriptTypes};
+    /// assert!(ScriptTypes::of(&[ScriptType::Chat]).contains(ScriptType::Chat));
+    /// ```
     pub fn contains(self, t: ScriptType) -> bool {
         self.0 & t.bit() != 0
     }
     /// The members, in Studio's order.
+    ///
+    /// ```
+    /// use studioflow::{ScriptType, ScriptTypes};
+    /// let names: Vec<_> = ScriptTypes::of(&[ScriptType::Sms, ScriptType::Chat]).iter().map(|t| t.name()).collect();
+    /// assert_eq!(names, ["Chat", "SMS"]);
+    /// ```
     pub fn iter(self) -> impl Iterator<Item = ScriptType> {
         ScriptType::ALL
             .into_iter()
@@ -166,6 +206,11 @@ pub struct PropertySchema {
 
 impl PropertySchema {
     /// A property that must be written.
+    ///
+    /// ```
+    /// use studioflow::{PropertyKind, PropertySchema};
+    /// assert!(PropertySchema::required("Agent", PropertyKind::Template).required);
+    /// ```
     pub fn required(name: &str, kind: PropertyKind) -> Self {
         PropertySchema {
             name: name.to_string(),
@@ -175,6 +220,12 @@ impl PropertySchema {
         }
     }
     /// A property that may be left out.
+    ///
+    /// ```
+    /// use studioflow::{PropertyKind, PropertySchema};
+    /// let p = PropertySchema::optional("Query", PropertyKind::Template);
+    /// assert!(!p.required && p.default.is_none());
+    /// ```
     pub fn optional(name: &str, kind: PropertyKind) -> Self {
         PropertySchema {
             name: name.to_string(),
@@ -184,6 +235,12 @@ impl PropertySchema {
         }
     }
     /// Sets the value used when the property is left out.
+    ///
+    /// ```
+    /// use studioflow::{PropertyKind, PropertySchema, Value};
+    /// let p = PropertySchema::optional("CounterName", PropertyKind::OutputVariable).with_default(Value::from("counter"));
+    /// assert_eq!(p.default, Some(Value::from("counter")));
+    /// ```
     pub fn with_default(mut self, value: Value) -> Self {
         self.default = Some(value);
         self
@@ -205,14 +262,34 @@ pub(crate) const LABEL_BASE: u32 = 1 << 31;
 
 impl BranchId {
     /// The Default branch.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::ActionSchema::new("X").branch_name(studioflow::BranchId::DEFAULT), Some("Default"));
+    /// ```
     pub const DEFAULT: BranchId = BranchId(0);
     /// The Error branch (taken by the executor when a handler returns an error).
+    ///
+    /// ```
+    /// assert_eq!(studioflow::ActionSchema::new("X").branch_name(studioflow::BranchId::ERROR), Some("Error"));
+    /// ```
     pub const ERROR: BranchId = BranchId(1);
     /// The action's own branch number `n`, in the order the schema declares them.
+    ///
+    /// ```
+    /// use studioflow::{ActionSchema, BranchId};
+    /// let schema = ActionSchema::new("If").branch("True").branch("False");
+    /// assert_eq!(schema.branch_name(BranchId::own(1)), Some("False"));
+    /// ```
     pub const fn own(n: u32) -> BranchId {
         BranchId(2 + n)
     }
     /// The `n`th labeled branch (`Case "x" -> ...`), in source order.
+    ///
+    /// ```
+    /// use studioflow::{ActionSchema, BranchId};
+    /// let schema = ActionSchema::new("Case").labeled_branch("Case");
+    /// assert_eq!(schema.branch_name(BranchId::label(3)), Some("Case"));
+    /// ```
     pub const fn label(n: u32) -> BranchId {
         BranchId(LABEL_BASE | n)
     }
@@ -250,6 +327,11 @@ pub struct ActionSchema {
 
 impl ActionSchema {
     /// A schema with no properties and only Default and Error branches.
+    ///
+    /// ```
+    /// let s = studioflow::ActionSchema::new("Notify");
+    /// assert!(s.properties.is_empty() && !s.terminal && !s.entry);
+    /// ```
     pub fn new(name: &str) -> Self {
         ActionSchema {
             name: name.to_string(),
@@ -263,41 +345,77 @@ impl ActionSchema {
         }
     }
     /// Adds a property.
+    ///
+    /// ```
+    /// use studioflow::{ActionSchema, PropertyKind, PropertySchema};
+    /// let s = ActionSchema::new("Notify").property(PropertySchema::required("Message", PropertyKind::Template));
+    /// assert_eq!(s.properties[0].name, "Message");
+    /// ```
     pub fn property(mut self, p: PropertySchema) -> Self {
         self.properties.push(p);
         self
     }
     /// Adds an own branch.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::ActionSchema::new("Loop").branch("Repeat").branches, ["Repeat"]);
+    /// ```
     pub fn branch(mut self, name: &str) -> Self {
         self.branches.push(name.to_string());
         self
     }
     /// Allows labeled branches under this name.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::ActionSchema::new("Case").labeled_branch("Case").labeled_branch.as_deref(), Some("Case"));
+    /// ```
     pub fn labeled_branch(mut self, name: &str) -> Self {
         self.labeled_branch = Some(name.to_string());
         self
     }
     /// Limits the script types.
+    ///
+    /// ```
+    /// use studioflow::{ActionSchema, ScriptTypes};
+    /// assert_eq!(ActionSchema::new("X").script_types(ScriptTypes::API).script_types, ScriptTypes::API);
+    /// ```
     pub fn script_types(mut self, types: ScriptTypes) -> Self {
         self.script_types = types;
         self
     }
     /// Marks the action as terminal.
+    ///
+    /// ```
+    /// assert!(studioflow::ActionSchema::new("Hangup").terminal().terminal);
+    /// ```
     pub fn terminal(mut self) -> Self {
         self.terminal = true;
         self
     }
     /// Marks the action as the entry point.
+    ///
+    /// ```
+    /// assert!(studioflow::ActionSchema::new("Start").entry().entry);
+    /// ```
     pub fn entry(mut self) -> Self {
         self.entry = true;
         self
     }
     /// Marks the action as able to fail for outside reasons.
+    ///
+    /// ```
+    /// assert!(studioflow::ActionSchema::new("CallApi").external_failures().external_failures);
+    /// ```
     pub fn external_failures(mut self) -> Self {
         self.external_failures = true;
         self
     }
     /// The canonical name of a branch id, if the schema has it.
+    ///
+    /// ```
+    /// use studioflow::{ActionSchema, BranchId};
+    /// assert_eq!(ActionSchema::new("X").branch_name(BranchId::own(0)), None);
+    /// ```
     pub fn branch_name(&self, id: BranchId) -> Option<&str> {
         match id.0 {
             0 => Some("Default"),
@@ -357,6 +475,10 @@ pub enum ActionError {
 
 impl ActionError {
     /// A failure with a message.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::ActionError::failed("queue closed").to_string(), "queue closed");
+    /// ```
     pub fn failed(message: impl Into<String>) -> Self {
         ActionError::Failed(message.into())
     }
@@ -375,6 +497,10 @@ impl ActionError {
         }
     }
     /// The condensed one-line text stored in `_ERR`.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::ActionError::failed("a\n  b").one_line(), "a b");
+    /// ```
     pub fn one_line(&self) -> String {
         let text = self.to_string();
         if text.contains(['\n', '\r']) {

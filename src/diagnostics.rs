@@ -20,14 +20,31 @@ pub struct Span {
 
 impl Span {
     /// A span from `start` to `end` (bytes).
+    ///
+    /// ```
+    /// assert_eq!(studioflow::Span::new(2, 5).end, 5);
+    /// ```
     pub fn new(start: usize, end: usize) -> Self {
         Span { start, end }
     }
     /// Length in bytes.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::Span::new(2, 5).len(), 3);
+    /// ```
     pub fn len(&self) -> usize {
         self.end.saturating_sub(self.start)
     }
     /// True for an empty span.
+    ///
+    /// ```
+    /// assert!(studioflow::Span::new(4, 4).is_empty());
+    /// ```
+    ///
+    /// ```
+    /// let s = studioflow::Engine::new().compile("start: Begin", "ok.script").unwrap();
+    /// assert!(s.warnings().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -74,6 +91,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at `span`.
+    ///
+    /// ```
+    /// let d = studioflow::Diagnostic::error(studioflow::Span::new(0, 1), "bad");
+    /// assert_eq!(d.severity, studioflow::Severity::Error);
+    /// ```
     pub fn error(span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
@@ -82,6 +104,10 @@ impl Diagnostic {
         }
     }
     /// A warning at `span`.
+    ///
+    /// ```
+    /// assert!(!studioflow::Diagnostic::warning(studioflow::Span::default(), "hm").is_error());
+    /// ```
     pub fn warning(span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
@@ -90,6 +116,10 @@ impl Diagnostic {
         }
     }
     /// True when this is an error.
+    ///
+    /// ```
+    /// assert!(studioflow::Diagnostic::error(studioflow::Span::default(), "x").is_error());
+    /// ```
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -110,6 +140,11 @@ pub struct SourceFile {
 
 impl SourceFile {
     /// Wraps a source text under a display name (usually its path).
+    ///
+    /// ```
+    /// let src = studioflow::SourceFile::new("a.script", "start: Begin");
+    /// assert_eq!(src.text().len(), 12);
+    /// ```
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text: String = text.into();
         let mut line_starts = vec![0];
@@ -121,14 +156,27 @@ impl SourceFile {
         }
     }
     /// The display name.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::SourceFile::new("a.script", "").name(), "a.script");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
     /// The text.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::SourceFile::new("a", "xyz").text(), "xyz");
+    /// ```
     pub fn text(&self) -> &str {
         &self.text
     }
     /// 1-based line and column (in characters) of a byte offset.
+    ///
+    /// ```
+    /// let src = studioflow::SourceFile::new("a", "ab\ncd");
+    /// assert_eq!(src.line_col(4), (2, 2));
+    /// ```
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = match self.line_starts.binary_search(&offset) {
@@ -144,6 +192,12 @@ impl SourceFile {
         (line + 1, col + 1)
     }
     /// The text of a 1-based line, without its line break.
+    ///
+    /// ```
+    /// let src = studioflow::SourceFile::new("a", "ab\ncd");
+    /// assert_eq!(src.line_text(2), "cd");
+    /// assert_eq!(src.line_text(9), "");
+    /// ```
     pub fn line_text(&self, line: usize) -> &str {
         let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
             return "";
@@ -179,27 +233,57 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     /// Diagnostics about `source`.
+    ///
+    /// ```
+    /// use studioflow::{Diagnostic, Diagnostics, SourceFile, Span};
+    /// let d = Diagnostics::new(SourceFile::new("a", "x y"), vec![Diagnostic::warning(Span::new(2, 3), "w")]);
+    /// assert!(!d.has_errors() && d.items().len() == 1);
+    /// ```
     pub fn new(source: SourceFile, mut items: Vec<Diagnostic>) -> Self {
         items.sort_by_key(|d| (d.span.start, d.severity));
         Diagnostics { source, items }
     }
     /// All diagnostics, in source order.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new().compile("a: Nope", "a.script").unwrap_err();
+    /// assert_eq!(e.items().len(), 1); // the unknown type (no Begin is not reported on top)
+    /// ```
     pub fn items(&self) -> &[Diagnostic] {
         &self.items
     }
     /// The source they point into.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new().compile("a: Nope", "a.script").unwrap_err();
+    /// assert_eq!(e.source().name(), "a.script");
+    /// ```
     pub fn source(&self) -> &SourceFile {
         &self.source
     }
     /// True when any is an error.
+    ///
+    /// ```
+    /// assert!(studioflow::Engine::new().compile("", "e.script").unwrap_err().has_errors());
+    /// ```
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(Diagnostic::is_error)
     }
     /// Only the errors.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new().compile("a: Nope", "a.script").unwrap_err();
+    /// assert!(e.errors().all(|d| d.is_error()));
+    /// ```
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter().filter(|d| d.is_error())
     }
     /// Only the warnings.
+    ///
+    /// ```
+    /// let s = studioflow::Engine::new().compile("start: Begin\nlost: End", "w.script").unwrap();
+    /// assert_eq!(s.warnings().warnings().count(), 1);
+    /// ```
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter().filter(|d| !d.is_error())
     }
@@ -208,6 +292,13 @@ impl Diagnostics {
         self.items.is_empty()
     }
     /// Renders one diagnostic in the `file:line:col: severity: message` form with its source line and caret.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new().compile("start: Begin { Default -> x }", "r.script").unwrap_err();
+    /// let text = e.render(&e.items()[0]);
+    /// assert!(text.starts_with("r.script:1:27: error: branch target `x` does not exist"));
+    /// assert!(text.ends_with("^"));
+    /// ```
     pub fn render(&self, d: &Diagnostic) -> String {
         let (line, col) = self.source.line_col(d.span.start);
         let text = self.source.line_text(line);

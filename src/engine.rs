@@ -271,6 +271,11 @@ impl Default for EngineBuilder {
 
 impl EngineBuilder {
     /// Starts from the built-in actions and functions.
+    ///
+    /// ```
+    /// let engine = studioflow::EngineBuilder::new().build();
+    /// assert!(engine.compile("start: Begin", "b").is_ok());
+    /// ```
     pub fn new() -> Self {
         let mut builder = EngineBuilder {
             actions: ActionRegistry::default(),
@@ -287,6 +292,14 @@ impl EngineBuilder {
     }
 
     /// Registers (or replaces) an action type.
+    ///
+    /// ```
+    /// use studioflow::{ActionSchema, BranchId, Engine};
+    /// let engine = Engine::builder()
+    ///     .register_action(ActionSchema::new("Ping"), |_: &mut studioflow::ActionCall<'_>| Ok(BranchId::DEFAULT))
+    ///     .build();
+    /// assert!(engine.compile("start: Begin { Default -> p }\np: Ping", "p").is_ok());
+    /// ```
     pub fn register_action(
         mut self,
         schema: ActionSchema,
@@ -297,11 +310,24 @@ impl EngineBuilder {
     }
 
     /// Registers an action type in place (used for the built-ins).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use studioflow::{ActionSchema, BranchId, EngineBuilder};
+    /// let mut builder = EngineBuilder::new();
+    /// builder.add_action(ActionSchema::new("Ping"), Arc::new(|_: &mut studioflow::ActionCall<'_>| Ok(BranchId::DEFAULT)));
+    /// assert!(builder.build().compile("start: Begin { Default -> p }\np: Ping", "p").is_ok());
+    /// ```
     pub fn add_action(&mut self, schema: ActionSchema, handler: Arc<dyn ActionHandler>) {
         self.actions.insert(RegisteredAction::new(schema, handler));
     }
 
     /// Registers (or replaces) an expression function taking `min_args..=max_args` arguments.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::builder().register_function("answer", 0, 0, |_, _| Ok(42.0.into())).build();
+    /// assert_eq!(engine.call_function("ANSWER", &[]).unwrap(), studioflow::Value::from(42.0));
+    /// ```
     pub fn register_function(
         mut self,
         name: &str,
@@ -322,24 +348,45 @@ impl EngineBuilder {
     }
 
     /// Sets the limits.
+    ///
+    /// ```
+    /// let limits = studioflow::Limits { max_string_bytes: 64, ..Default::default() };
+    /// assert_eq!(studioflow::Engine::builder().limits(limits).build().limits().max_string_bytes, 64);
+    /// ```
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
 
     /// Sets the clock.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::builder().clock(studioflow::FixedClock::parse("2026-01-01T00:00:00Z").unwrap()).build();
+    /// assert_eq!(engine.call_function("now", &[]).unwrap(), studioflow::Value::from("2025-12-31T17:00:00-07:00"));
+    /// ```
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
     }
 
     /// Sets the permission model (the demo tenant by default).
+    ///
+    /// ```
+    /// let tenant = studioflow::permissions::Directory::demo();
+    /// let engine = studioflow::Engine::builder().directory(tenant).build();
+    /// assert_eq!(engine.directory().roles().len(), 5);
+    /// ```
     pub fn directory(mut self, directory: Directory) -> Self {
         self.directory = Some(directory);
         self
     }
 
     /// Freezes the configuration into an engine.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::builder().build();
+    /// assert_eq!(engine.limits().max_steps, 10_000);
+    /// ```
     pub fn build(self) -> Engine {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Engine {

@@ -22,6 +22,10 @@ use crate::syntax::ast::{ActionAst, Expr, ExprKind, Literal, ScriptAst};
 use registry::ActionRegistry;
 
 /// The name of the system variable holding the last error.
+///
+/// ```
+/// assert_eq!(studioflow::ERR_VARIABLE, "_ERR");
+/// ```
 pub const ERR_VARIABLE: &str = "_ERR";
 
 /// A compiled script: immutable, `Send + Sync`, cheap to clone (shared).
@@ -79,14 +83,28 @@ impl Script {
         self.inner.title.as_deref()
     }
     /// The script type from the header (Generic by default).
+    ///
+    /// ```
+    /// let s = studioflow::Engine::new().compile("start: Begin", "t").unwrap();
+    /// assert_eq!(s.script_type(), studioflow::ScriptType::Generic);
+    /// ```
     pub fn script_type(&self) -> ScriptType {
         self.inner.script_type
     }
     /// How many actions it has.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::Engine::new().compile("start: Begin", "c").unwrap().action_count(), 1);
+    /// ```
     pub fn action_count(&self) -> usize {
         self.inner.actions.len()
     }
     /// The warnings of the successful compile.
+    ///
+    /// ```
+    /// let s = studioflow::Engine::new().compile("start: Begin\nlost: End", "w").unwrap();
+    /// assert!(s.warnings().items()[0].message.contains("unreachable"));
+    /// ```
     pub fn warnings(&self) -> &Diagnostics {
         &self.inner.warnings
     }
@@ -163,6 +181,12 @@ impl CompiledAction {
 }
 
 /// What the host declares about a compile.
+///
+/// ```
+/// let options = studioflow::CompileOptions { inputs: vec!["Tier".into()] };
+/// let s = studioflow::Engine::new().compile_with("start: Begin { Default -> a }\na: Assign { Variable = x Value = Tier }", "i", &options).unwrap();
+/// assert!(s.warnings().is_empty());
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct CompileOptions {
     /// Variables the host will supply (no "never assigned" warning for them).

@@ -15,6 +15,11 @@ pub trait Clock: Send + Sync {
 }
 
 /// The machine's clock.
+///
+/// ```
+/// use studioflow::Clock;
+/// assert!(studioflow::SystemClock.now().timestamp() > 1_700_000_000);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
@@ -37,6 +42,10 @@ pub struct FixedClock(pub DateTime<Utc>);
 
 impl FixedClock {
     /// Parses an RFC 3339 instant such as `2026-03-08T06:30:00Z`.
+    ///
+    /// ```
+    /// assert!(studioflow::FixedClock::parse("2026-03-08T06:30:00+01:00").is_ok());
+    /// ```
     pub fn parse(text: &str) -> Result<FixedClock, chrono::ParseError> {
         Ok(FixedClock(
             DateTime::parse_from_rfc3339(text)?.with_timezone(&Utc),

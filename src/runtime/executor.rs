@@ -38,16 +38,37 @@ impl CancelToken {
         Self::default()
     }
     /// Asks the run to stop before its next action.
+    ///
+    /// ```
+    /// let t = studioflow::CancelToken::new();
+    /// t.cancel();
+    /// assert!(t.is_cancelled());
+    /// ```
     pub fn cancel(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
     /// True once cancelled.
+    ///
+    /// ```
+    /// assert!(!studioflow::CancelToken::default().is_cancelled());
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }
 }
 
 /// A callback told about every executed action.
+///
+/// ```
+/// use std::sync::{Arc, atomic::{AtomicU64, Ordering}};
+/// let steps = Arc::new(AtomicU64::new(0));
+/// let seen = steps.clone();
+/// let observer: studioflow::StepObserver = Arc::new(move |_step| { seen.fetch_add(1, Ordering::Relaxed); });
+/// let e = studioflow::Engine::new();
+/// let s = e.compile("start: Begin { Default -> done }\ndone: End", "o").unwrap();
+/// e.run(&s, studioflow::RunOptions { observer: Some(observer), ..Default::default() });
+/// assert_eq!(steps.load(Ordering::Relaxed), 2);
+/// ```
 pub type StepObserver = Arc<dyn Fn(&TraceStep) + Send + Sync>;
 
 /// How to run a script.
@@ -72,6 +93,12 @@ pub struct RunOptions {
 }
 
 /// How a run ended.
+///
+/// ```
+/// let e = studioflow::Engine::new();
+/// let s = e.compile("start: Begin { Default -> bad }\nbad: Assign { Variable = x Value = 1 / 0 }", "o").unwrap();
+/// assert_eq!(e.run(&s, Default::default()).outcome, studioflow::Outcome::Stopped);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Reached End or an unconnected branch.
@@ -99,6 +126,13 @@ impl Outcome {
 }
 
 /// What stopped a run.
+///
+/// ```
+/// let e = studioflow::Engine::new();
+/// let s = e.compile("start: Begin { Default -> start }", "loop").unwrap();
+/// let run = e.run(&s, studioflow::RunOptions { max_steps: Some(3), ..Default::default() });
+/// assert_eq!(run.error.unwrap().kind, studioflow::StopKind::Limit);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopKind {
     /// An action failed and its Error branch was not connected.
@@ -125,6 +159,13 @@ impl StopKind {
 }
 
 /// Why a run stopped early.
+///
+/// ```
+/// let e = studioflow::Engine::new();
+/// let s = e.compile("start: Begin { Default -> bad }\nbad: Assign { Variable = x Value = 1 / 0 }", "o").unwrap();
+/// let error = e.run(&s, Default::default()).error.unwrap();
+/// assert_eq!((error.action.as_str(), error.message.as_str()), ("bad", "Value: division by zero"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunError {
     /// The action that failed, or that was about to run when a limit hit.
@@ -136,6 +177,13 @@ pub struct RunError {
 }
 
 /// One executed action.
+///
+/// ```
+/// let e = studioflow::Engine::new();
+/// let s = e.compile("start: Begin { Default -> done }\ndone: End", "t").unwrap();
+/// let trace = e.run(&s, studioflow::RunOptions { trace: true, ..Default::default() }).trace.unwrap();
+/// assert_eq!((&*trace[1].action, trace[1].branch.as_deref()), ("done", None));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceStep {
     /// 1-based step number.
@@ -151,6 +199,13 @@ pub struct TraceStep {
 }
 
 /// The result of a run.
+///
+/// ```
+/// let e = studioflow::Engine::new();
+/// let s = e.compile("start: Begin { Default -> done }\ndone: End", "r").unwrap();
+/// let run = e.run(&s, Default::default());
+/// assert_eq!((run.steps, run.end.as_deref()), (2, Some("done")));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Run {
     /// How it ended.

@@ -27,14 +27,30 @@ pub struct FunctionContext<'a> {
 
 impl<'a> FunctionContext<'a> {
     /// A context reading `clock`, displaying times in `time_zone`.
+    ///
+    /// ```
+    /// let clock = studioflow::SystemClock;
+    /// let ctx = studioflow::FunctionContext::new(&clock, chrono_tz::Tz::Asia__Tokyo);
+    /// assert_eq!(ctx.time_zone(), chrono_tz::Tz::Asia__Tokyo);
+    /// ```
     pub fn new(clock: &'a dyn Clock, time_zone: Tz) -> Self {
         FunctionContext { clock, time_zone }
     }
     /// The clock's current time.
+    ///
+    /// ```
+    /// let clock = studioflow::FixedClock::parse("2026-01-01T00:00:00Z").unwrap();
+    /// assert_eq!(studioflow::FunctionContext::new(&clock, chrono_tz::Tz::UTC).now(), clock.0);
+    /// ```
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
     /// The security user's time zone, else the business unit's.
+    ///
+    /// ```
+    /// let clock = studioflow::SystemClock;
+    /// assert_eq!(studioflow::FunctionContext::new(&clock, chrono_tz::Tz::UTC).time_zone(), chrono_tz::Tz::UTC);
+    /// ```
     pub fn time_zone(&self) -> Tz {
         self.time_zone
     }

@@ -53,6 +53,12 @@ impl Variables {
     }
 
     /// The value of a variable, if it was set.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = 1 Default -> b }\nb: End", "g").unwrap();
+    /// assert_eq!(e.run(&s, Default::default()).variables.get("x"), Some(&studioflow::Value::from(1.0)));
+    /// ```
     pub fn get(&self, name: &str) -> Option<&Value> {
         if let Some(script) = &self.script {
             if let Some(id) = script.var_index.get(name) {
@@ -66,6 +72,12 @@ impl Variables {
     }
 
     /// True when the variable was set.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin", "c").unwrap();
+    /// assert!(!e.run(&s, Default::default()).variables.contains_key("x"));
+    /// ```
     pub fn contains_key(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
@@ -101,21 +113,50 @@ impl Variables {
     }
 
     /// The names of the set variables, sorted.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let mut o = studioflow::RunOptions::default();
+    /// o.variables.insert("b".into(), 1.0.into());
+    /// o.variables.insert("a".into(), 2.0.into());
+    /// let s = e.compile("start: Begin", "k").unwrap();
+    /// assert_eq!(e.run(&s, o).variables.keys().collect::<Vec<_>>(), ["a", "b"]);
+    /// ```
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.iter().map(|(k, _)| k)
     }
 
     /// How many variables are set.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin", "l").unwrap();
+    /// assert_eq!(e.run(&s, Default::default()).variables.len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count() + self.extra.len()
     }
 
     /// True when none is set.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin", "l").unwrap();
+    /// assert!(e.run(&s, Default::default()).variables.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The variables as a JSON object, sorted by name.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let mut o = studioflow::RunOptions::default();
+    /// o.variables.insert("n".into(), 3.0.into());
+    /// let s = e.compile("start: Begin", "j").unwrap();
+    /// assert_eq!(e.run(&s, o).variables.to_json(), serde_json::json!({"n": 3}));
+    /// ```
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::Value::Object(
             self.iter()
