@@ -288,6 +288,11 @@ impl Diagnostics {
         self.items.iter().filter(|d| !d.is_error())
     }
     /// True when there are none.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new().compile("", "e").unwrap_err();
+    /// assert!(!e.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

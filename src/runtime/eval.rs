@@ -19,6 +19,17 @@ use crate::syntax::ast::BinaryOp;
 pub(crate) const MAX_STRING_HARD: usize = 64 * 1024 * 1024;
 
 /// Slot of a variable in a run's variable table.
+///
+/// ```
+/// // A VarId comes from ActionCall::variable for a variable-name property.
+/// fn bump(call: &mut studioflow::ActionCall<'_>) -> Result<studioflow::BranchId, studioflow::ActionError> {
+///     let var: studioflow::VarId = call.variable(0).expect("declared as a variable property");
+///     let n = call.get(var).as_number().unwrap_or(0.0);
+///     call.set(var, (n + 1.0).into());
+///     Ok(studioflow::BranchId::DEFAULT)
+/// }
+/// let _ = bump;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct VarId(pub(crate) u32);
 

@@ -57,6 +57,13 @@ impl<'a> FunctionContext<'a> {
 }
 
 /// A function callable from expressions.
+///
+/// ```
+/// use std::sync::Arc;
+/// let f: Arc<studioflow::NativeFunction> = Arc::new(|args, _ctx| Ok(studioflow::Value::from(args.len() as f64)));
+/// let clock = studioflow::SystemClock;
+/// assert_eq!(f(&[], &studioflow::FunctionContext::new(&clock, chrono_tz::Tz::UTC)).unwrap(), studioflow::Value::from(0.0));
+/// ```
 pub type NativeFunction =
     dyn Fn(&[Value], &FunctionContext<'_>) -> Result<Value, RuntimeError> + Send + Sync;
 

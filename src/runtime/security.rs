@@ -84,22 +84,63 @@ impl SecurityUser {
         self.run == other.run && Arc::ptr_eq(&self.info, &other.info)
     }
     /// The agent's id.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
+    /// let run = e.run(&s, Default::default());
+    /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
+    /// assert_eq!(user.agent_id(), 1003);
+    /// ```
     pub fn agent_id(&self) -> u64 {
         self.info.agent_id
     }
     /// The agent's userName when the handle was issued.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
+    /// let run = e.run(&s, Default::default());
+    /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
+    /// assert_eq!(user.user_name(), "scriptadmin");
+    /// ```
     pub fn user_name(&self) -> &str {
         self.info.user_name.as_str().unwrap_or_default()
     }
     /// The time zone chosen in `SetSecurityUser` (the agent's own by default).
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
+    /// let run = e.run(&s, Default::default());
+    /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
+    /// assert_eq!(user.time_zone(), chrono_tz::Tz::Asia__Kolkata);
+    /// ```
     pub fn time_zone(&self) -> Tz {
         self.info.time_zone
     }
     /// The role name when the handle was issued (rights are checked afresh on every call).
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
+    /// let run = e.run(&s, Default::default());
+    /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
+    /// assert_eq!(user.role(), Some("ScriptAdmin"));
+    /// ```
     pub fn role(&self) -> Option<&str> {
         self.info.role.as_str()
     }
     /// A readable field, as `{SecurityUser.userName}` sees it.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
+    /// let run = e.run(&s, Default::default());
+    /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
+    /// assert_eq!(user.member("userName"), Some(studioflow::Value::from("scriptadmin")));
+    /// assert_eq!(user.member("password"), None);
+    /// ```
     pub fn member(&self, name: &str) -> Option<Value> {
         Some(match name {
             "userName" => self.info.user_name.clone(),
@@ -110,6 +151,14 @@ impl SecurityUser {
         })
     }
     /// The readable fields as JSON; the handle never appears.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
+    /// let run = e.run(&s, Default::default());
+    /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
+    /// assert_eq!(user.to_json()["agentId"], 1003);
+    /// ```
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "userName": self.user_name(),

@@ -11,6 +11,13 @@ use super::security::SecurityUser;
 /// object's shape (or building one with well-known keys) does not allocate
 /// per key; the hasher is foldhash's, seeded per process (objects are small
 /// and hashed often; SipHash dominated member access).
+///
+/// ```
+/// use std::sync::Arc;
+/// let mut map = studioflow::Object::default();
+/// map.insert(Arc::from("tier"), studioflow::Value::from("gold"));
+/// assert_eq!(studioflow::Value::from(map).to_text(), r#"{"tier":"gold"}"#);
+/// ```
 pub type Object = IndexMap<Arc<str>, Value, foldhash::fast::RandomState>;
 
 /// Dynamic data: null, bool, number, string, list, object, or a security user.

@@ -83,6 +83,13 @@ impl Variables {
     }
 
     /// The set variables, sorted by name.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin { Default -> a }\na: Assign { Variable = z Value = 1 Default -> b }\nb: Assign { Variable = a Value = 2 }", "i").unwrap();
+    /// let run = e.run(&s, Default::default());
+    /// assert_eq!(run.variables.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["a", "z"]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         let mut from_script = self.script.iter().flat_map(move |script| {
             script.vars_by_name.iter().filter_map(move |&id| {

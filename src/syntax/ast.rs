@@ -4,6 +4,12 @@
 use crate::diagnostics::Span;
 
 /// A whole script file.
+///
+/// ```
+/// let ast = studioflow::syntax::parse_script("script \"X\" type Chat\nstart: Begin").unwrap();
+/// assert_eq!(ast.actions.len(), 1);
+/// assert_eq!(ast.header.unwrap().name, "X");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptAst {
     /// `script "name" type T`, when present.
@@ -13,6 +19,11 @@ pub struct ScriptAst {
 }
 
 /// The optional first line.
+///
+/// ```
+/// let ast = studioflow::syntax::parse_script("script \"X\"\nstart: Begin").unwrap();
+/// assert!(ast.header.unwrap().script_type.is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Header {
     /// The script's display name.
@@ -22,6 +33,12 @@ pub struct Header {
 }
 
 /// One action: `id: Type "caption" { ... }`.
+///
+/// ```
+/// let ast = studioflow::syntax::parse_script("go: Begin \"Start here\" { Default -> go }").unwrap();
+/// let a = &ast.actions[0];
+/// assert_eq!((a.id.as_str(), a.action_type.as_str(), a.caption.as_deref()), ("go", "Begin", Some("Start here")));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionAst {
     /// The action id and its span.
@@ -43,6 +60,11 @@ pub struct ActionAst {
 }
 
 /// `Name = expression`.
+///
+/// ```
+/// let ast = studioflow::syntax::parse_script("a: Assign { Variable = x Value = 1 }").unwrap();
+/// assert_eq!(ast.actions[0].properties[1].name, "Value");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct PropertyAst {
     /// The property name as written.
@@ -54,6 +76,14 @@ pub struct PropertyAst {
 }
 
 /// `Name -> target` or `Case "label" -> target`.
+///
+/// ```
+/// use studioflow::syntax::ast::Literal;
+/// let ast = studioflow::syntax::parse_script("c: Case { Value = x Case \"gold\" -> c }").unwrap();
+/// let b = &ast.actions[0].branches[0];
+/// assert_eq!(b.label, Some(Literal::String("gold".into())));
+/// assert_eq!(b.target, "c");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct BranchAst {
     /// The branch name as written.
@@ -69,6 +99,11 @@ pub struct BranchAst {
 }
 
 /// A literal value.
+///
+/// ```
+/// use studioflow::syntax::{ast::{ExprKind, Literal}, parse_expression};
+/// assert_eq!(parse_expression("null").unwrap().kind, ExprKind::Literal(Literal::Null));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
     /// `null`
@@ -82,6 +117,12 @@ pub enum Literal {
 }
 
 /// An expression with its span.
+///
+/// ```
+/// let e = studioflow::syntax::parse_expression("(1 + 2) * 3").unwrap();
+/// assert_eq!(e.depth, 3);
+/// assert_eq!((e.span.start, e.span.end), (0, 11));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
     /// What kind of expression.
@@ -97,6 +138,11 @@ pub struct Expr {
 
 impl ExprKind {
     /// The greatest depth among the direct children (0 for a leaf).
+    ///
+    /// ```
+    /// let e = studioflow::syntax::parse_expression("-x").unwrap();
+    /// assert_eq!(e.kind.child_depth(), 1);
+    /// ```
     pub fn child_depth(&self) -> u32 {
         match self {
             ExprKind::Literal(_) | ExprKind::Variable(_) => 0,
@@ -118,6 +164,11 @@ impl ExprKind {
 }
 
 /// The shapes of expressions.
+///
+/// ```
+/// use studioflow::syntax::{ast::ExprKind, parse_expression};
+/// assert!(matches!(parse_expression("f(1, 2)").unwrap().kind, ExprKind::Call(ref name, _, ref args) if name == "f" && args.len() == 2));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     /// A literal.
@@ -141,6 +192,12 @@ pub enum ExprKind {
 }
 
 /// One part of a template string.
+///
+/// ```
+/// use studioflow::syntax::{ast::{ExprKind, TemplatePart}, parse_expression};
+/// let ExprKind::Template(parts) = parse_expression(r#""Hi {Name}""#).unwrap().kind else { unreachable!() };
+/// assert_eq!(parts[0], TemplatePart::Text("Hi ".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum TemplatePart {
     /// Literal text (escapes and `{{`/`}}` already resolved).
@@ -150,6 +207,11 @@ pub enum TemplatePart {
 }
 
 /// Prefix operators.
+///
+/// ```
+/// use studioflow::syntax::{ast::{ExprKind, UnaryOp}, parse_expression};
+/// assert!(matches!(parse_expression("not x").unwrap().kind, ExprKind::Unary(UnaryOp::Not, _)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnaryOp {
     /// `-`
@@ -159,6 +221,11 @@ pub enum UnaryOp {
 }
 
 /// Infix operators.
+///
+/// ```
+/// use studioflow::syntax::{ast::{BinaryOp, ExprKind}, parse_expression};
+/// assert!(matches!(parse_expression("a <> b").unwrap().kind, ExprKind::Binary(BinaryOp::Ne, _, _)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinaryOp {
     /// `or`, `||`
@@ -191,6 +258,11 @@ pub enum BinaryOp {
 
 impl BinaryOp {
     /// True for `= <> < <= > >=`.
+    ///
+    /// ```
+    /// use studioflow::syntax::ast::BinaryOp;
+    /// assert!(BinaryOp::Le.is_comparison() && !BinaryOp::Add.is_comparison());
+    /// ```
     pub fn is_comparison(self) -> bool {
         matches!(
             self,
@@ -198,6 +270,10 @@ impl BinaryOp {
         )
     }
     /// The operator as written in messages.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::syntax::ast::BinaryOp::Or.symbol(), "or");
+    /// ```
     pub fn symbol(self) -> &'static str {
         match self {
             BinaryOp::Or => "or",

@@ -40,6 +40,11 @@ fn pratt() -> &'static PrattParser<Rule> {
 }
 
 /// Parses a whole script. The first problem found is returned.
+///
+/// ```
+/// let err = studioflow::syntax::parse_script("start Begin").unwrap_err();
+/// assert_eq!(err.message, "expected `:`");
+/// ```
 pub fn parse_script(text: &str) -> Result<ScriptAst, Diagnostic> {
     if text.trim().is_empty() {
         return Err(Diagnostic::error(
@@ -69,6 +74,10 @@ pub fn parse_script(text: &str) -> Result<ScriptAst, Diagnostic> {
 }
 
 /// Parses one expression on its own (used by tests and hosts).
+///
+/// ```
+/// assert!(studioflow::syntax::parse_expression("1 < 2 < 3").unwrap_err().message.contains("do not chain"));
+/// ```
 pub fn parse_expression(text: &str) -> Result<Expr, Diagnostic> {
     prescan(text)?;
     let mut pairs = StudioParser::parse(Rule::expr, text).map_err(pest_error)?;

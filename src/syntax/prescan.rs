@@ -9,6 +9,12 @@
 use crate::diagnostics::{Diagnostic, Span};
 
 /// The deepest nesting of brackets, strings and template braces accepted.
+///
+/// ```
+/// let deep = format!("a: Assign {{ Variable = x Value = {}1{} }}", "(".repeat(300), ")".repeat(300));
+/// let err = studioflow::syntax::parse_script(&deep).unwrap_err();
+/// assert!(err.message.contains(&studioflow::syntax::MAX_NESTING.to_string()));
+/// ```
 pub const MAX_NESTING: usize = 256;
 
 #[derive(Clone, Copy)]
