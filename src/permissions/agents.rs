@@ -46,6 +46,10 @@ pub enum AgentStatus {
 
 impl AgentStatus {
     /// `active` or `inactive`.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::AgentStatus::Inactive.as_str(), "inactive");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             AgentStatus::Active => "active",
@@ -54,6 +58,10 @@ impl AgentStatus {
     }
 
     /// Parses `active` / `inactive` (exact, lowercase).
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::AgentStatus::parse("retired"), None);
+    /// ```
     pub fn parse(text: &str) -> Option<AgentStatus> {
         match text {
             "active" => Some(AgentStatus::Active),
@@ -83,6 +91,11 @@ pub enum AgentStatusFilter {
 
 impl AgentStatusFilter {
     /// Whether an agent with `status` passes the filter.
+    ///
+    /// ```
+    /// use studioflow::permissions::{AgentStatus, AgentStatusFilter};
+    /// assert!(AgentStatusFilter::Inactive.admits(AgentStatus::Inactive));
+    /// ```
     pub fn admits(self, status: AgentStatus) -> bool {
         match self {
             AgentStatusFilter::Active => status == AgentStatus::Active,
@@ -126,6 +139,11 @@ pub struct Agent {
 
 impl Agent {
     /// Whether `other_department` is within the departments this agent administers.
+    ///
+    /// ```
+    /// let sysadmin = studioflow::permissions::Directory::demo().store().agent(1001).unwrap();
+    /// assert!(sysadmin.administers_department("anywhere")); // empty list = all
+    /// ```
     pub fn administers_department(&self, other_department: &str) -> bool {
         self.administers.is_empty()
             || self
@@ -176,6 +194,11 @@ pub struct AgentRecord {
 impl AgentRecord {
     /// `{id, userName, firstName, lastName, status, role, department, timeZone, lastLogin}`
     /// with lastLogin as RFC 3339 in `tz` (e.g. `2026-03-08T01:30:00-05:00`) or null.
+    ///
+    /// ```
+    /// let r = studioflow::permissions::Directory::demo().agent(1007).unwrap();
+    /// assert_eq!(r.to_json(chrono_tz::Tz::UTC)["role"], serde_json::Value::Null);
+    /// ```
     pub fn to_json(&self, tz: Tz) -> serde_json::Value {
         serde_json::json!({
             "id": self.id,

@@ -12,6 +12,10 @@ pub const DEMO_TENANT_JSON: &str = include_str!("demo_tenant.json");
 
 impl Directory {
     /// The demo tenant: "Demo Contact Center" with seven people and the custom role Supervisor.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::Directory::demo().agent(1005).unwrap().role.as_deref(), Some("Supervisor"));
+    /// ```
     pub fn demo() -> Directory {
         match Directory::from_json_str(DEMO_TENANT_JSON) {
             Ok(directory) => directory,

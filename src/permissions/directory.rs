@@ -45,6 +45,12 @@ impl fmt::Debug for Directory {
 
 impl Directory {
     /// Wraps a store.
+    ///
+    /// ```
+    /// use studioflow::permissions::Directory;
+    /// let shared = Directory::new(Directory::demo().store().clone());
+    /// assert_eq!(shared.business_unit().name, "Demo Contact Center");
+    /// ```
     pub fn new(store: Arc<dyn TenantStore>) -> Directory {
         let catalog = store.catalog();
         let agent_feature = catalog.required("agent");

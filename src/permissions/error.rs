@@ -93,6 +93,11 @@ impl ApiError {
     }
 
     /// Wraps collected problems; `None` when there are none.
+    ///
+    /// ```
+    /// use studioflow::permissions::ApiError;
+    /// assert!(ApiError::from_items(vec![]).is_none());
+    /// ```
     pub fn from_items(errors: Vec<ApiErrorItem>) -> Option<ApiError> {
         if errors.is_empty() {
             None
@@ -102,6 +107,10 @@ impl ApiError {
     }
 
     /// `unauthorized.noSecurityUser`: an API action ran before any security user was set.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::ApiError::no_security_user().error_type(), "unauthorized.noSecurityUser");
+    /// ```
     pub fn no_security_user() -> ApiError {
         ApiError::new(
             types::NO_SECURITY_USER,
@@ -111,6 +120,11 @@ impl ApiError {
     }
 
     /// `unauthorized.invalidSecurityUser`: the handle does not name a usable user.
+    ///
+    /// ```
+    /// let e = studioflow::permissions::ApiError::invalid_security_user("forged");
+    /// assert!(e.to_string().starts_with("unauthorized.invalidSecurityUser: "));
+    /// ```
     pub fn invalid_security_user(reason: impl fmt::Display) -> ApiError {
         ApiError::new(
             types::INVALID_SECURITY_USER,
@@ -120,6 +134,10 @@ impl ApiError {
     }
 
     /// `unauthorized.inactiveUser`: the user exists but is deactivated.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::ApiError::inactive_user("former").http_status(), 401);
+    /// ```
     pub fn inactive_user(user_name: &str) -> ApiError {
         ApiError::new(
             types::INACTIVE_USER,
@@ -129,6 +147,10 @@ impl ApiError {
     }
 
     /// `notFound` for a reference of some kind (`role`, `agent`).
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::ApiError::not_found("agent", "x").to_string(), r#"notFound: agent "x" not found"#);
+    /// ```
     pub fn not_found(kind: &str, reference: &str) -> ApiError {
         ApiError::new(
             types::NOT_FOUND,
@@ -138,11 +160,19 @@ impl ApiError {
     }
 
     /// `forbidden` with the given field and message.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::ApiError::forbidden("role", "no").http_status(), 403);
+    /// ```
     pub fn forbidden(error_data: impl Into<String>, message: impl Into<String>) -> ApiError {
         ApiError::new(types::FORBIDDEN, error_data, message)
     }
 
     /// The first problem's type (the one scripts usually branch on).
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::ApiError::not_found("role", "x").error_type(), "notFound");
+    /// ```
     pub fn error_type(&self) -> &str {
         self.errors
             .first()
@@ -151,12 +181,20 @@ impl ApiError {
     }
 
     /// Whether any problem has this type.
+    ///
+    /// ```
+    /// assert!(studioflow::permissions::ApiError::not_found("role", "x").has_type("notFound"));
+    /// ```
     pub fn has_type(&self, error_type: &str) -> bool {
         self.errors.iter().any(|item| item.error_type == error_type)
     }
 
     /// The HTTP status PCCE would answer with: 400 for `invalidInput.*`, 401 for
     /// `unauthorized.*`, 403 for `forbidden`, 404 for `notFound`, else 500.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::ApiError::not_found("role", "x").http_status(), 404);
+    /// ```
     pub fn http_status(&self) -> u16 {
         let error_type = self.error_type();
         if error_type.starts_with("invalidInput") {
@@ -173,6 +211,11 @@ impl ApiError {
     }
 
     /// The `{"apiErrors": [...]}` JSON body.
+    ///
+    /// ```
+    /// let json = studioflow::permissions::ApiError::not_found("role", "x").to_json();
+    /// assert_eq!(json["apiErrors"][0]["errorData"], "x"); // the reference that was not found
+    /// ```
     pub fn to_json(&self) -> serde_json::Value {
         let items = self
             .errors

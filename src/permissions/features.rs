@@ -7,9 +7,17 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// Most features a catalog may hold: a role's rights are one `u128`.
+///
+/// ```
+/// assert_eq!(studioflow::permissions::MAX_FEATURES, 128);
+/// ```
 pub const MAX_FEATURES: usize = 128;
 
 /// Longest feature name accepted in a catalog.
+///
+/// ```
+/// assert_eq!(studioflow::permissions::MAX_FEATURE_NAME_LEN, 32);
+/// ```
 pub const MAX_FEATURE_NAME_LEN: usize = 32;
 
 /// The PCCE feature category: decides which built-in roles include a feature.
@@ -34,6 +42,10 @@ pub enum FeatureCategory {
 
 impl FeatureCategory {
     /// Every category, in catalog order.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::FeatureCategory::ALL.len(), 4);
+    /// ```
     pub const ALL: [FeatureCategory; 4] = [
         FeatureCategory::Agent,
         FeatureCategory::Call,
@@ -42,6 +54,10 @@ impl FeatureCategory {
     ];
 
     /// The lowercase name used in JSON (`agent`, `call`, `system`, `access`).
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::FeatureCategory::Agent.as_str(), "agent");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             FeatureCategory::Agent => "agent",
@@ -52,6 +68,10 @@ impl FeatureCategory {
     }
 
     /// Parses a category name exactly as written in JSON (lowercase).
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::FeatureCategory::parse("nope"), None);
+    /// ```
     pub fn parse(text: &str) -> Option<FeatureCategory> {
         FeatureCategory::ALL
             .into_iter()
@@ -92,11 +112,23 @@ pub struct FeatureId(u8);
 
 impl FeatureId {
     /// The zero-based position of the feature in catalog order.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// let id = c.id("agent").unwrap();
+    /// assert_eq!(c.features()[id.index()].name, "agent");
+    /// ```
     pub fn index(self) -> usize {
         usize::from(self.0)
     }
 
     /// The id at a position, if below [`MAX_FEATURES`] (it may still be outside a given catalog).
+    ///
+    /// ```
+    /// use studioflow::permissions::FeatureId;
+    /// assert!(FeatureId::from_index(0).is_some() && FeatureId::from_index(128).is_none());
+    /// ```
     pub fn from_index(index: usize) -> Option<FeatureId> {
         (index < MAX_FEATURES).then_some(FeatureId(index as u8))
     }
@@ -116,45 +148,99 @@ pub struct FeatureSet(u128);
 
 impl FeatureSet {
     /// The empty set.
+    ///
+    /// ```
+    /// assert!(studioflow::permissions::FeatureSet::EMPTY.is_empty());
+    /// ```
     pub const EMPTY: FeatureSet = FeatureSet(0);
 
     /// Whether the set holds `feature`.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert!(c.all().contains(c.id("role").unwrap()));
+    /// ```
     #[inline]
     pub fn contains(self, feature: FeatureId) -> bool {
         self.0 & (1u128 << feature.0) != 0
     }
 
     /// Adds `feature` to the set.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// let mut set = FeatureSet::EMPTY;
+    /// set.insert(c.id("script").unwrap());
+    /// assert_eq!(set.len(), 1);
+    /// ```
     pub fn insert(&mut self, feature: FeatureId) {
         self.0 |= 1u128 << feature.0;
     }
 
     /// The union of two sets.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// let both = c.category_set(FeatureCategory::Agent).union(c.category_set(FeatureCategory::Call));
+    /// assert!(c.category_set(FeatureCategory::Call).is_subset_of(both));
+    /// ```
     pub fn union(self, other: FeatureSet) -> FeatureSet {
         FeatureSet(self.0 | other.0)
     }
 
     /// Whether every feature of `self` is also in `other`.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert!(FeatureSet::EMPTY.is_subset_of(c.all()));
+    /// ```
     pub fn is_subset_of(self, other: FeatureSet) -> bool {
         self.0 & !other.0 == 0
     }
 
     /// Whether the set is empty.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert!(!c.all().is_empty());
+    /// ```
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// Number of features in the set.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert_eq!(c.all().len(), c.len());
+    /// ```
     pub fn len(self) -> usize {
         self.0.count_ones() as usize
     }
 
     /// The low and high 64-bit words of the mask.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::FeatureSet::EMPTY.halves(), (0, 0));
+    /// ```
     pub fn halves(self) -> (u64, u64) {
         (self.0 as u64, (self.0 >> 64) as u64)
     }
 
     /// The members in catalog order.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// let access: Vec<&str> = c.category_set(FeatureCategory::Access).iter().map(|id| c.get(id).unwrap().name.as_str()).collect();
+    /// assert_eq!(access, ["administrator", "department", "role"]);
+    /// ```
     pub fn iter(self) -> impl Iterator<Item = FeatureId> {
         (0..128u8)
             .filter(move |bit| self.0 & (1u128 << bit) != 0)
@@ -175,6 +261,10 @@ impl FromIterator<FeatureId> for FeatureSet {
 /// Features every catalog must contain, with their required category: the
 /// directory authorizes its own operations with `agent` and `role`, and the
 /// ScriptAdmin built-in is defined by naming `script` and `bulkjob`.
+///
+/// ```
+/// assert!(studioflow::permissions::REQUIRED_FEATURES.iter().any(|(name, _)| *name == "role"));
+/// ```
 pub const REQUIRED_FEATURES: [(&str, FeatureCategory); 4] = [
     ("agent", FeatureCategory::Agent),
     ("role", FeatureCategory::Access),
@@ -183,6 +273,10 @@ pub const REQUIRED_FEATURES: [(&str, FeatureCategory); 4] = [
 ];
 
 /// The scripting tools ScriptAdmin adds on top of the agent and call categories.
+///
+/// ```
+/// assert_eq!(studioflow::permissions::SCRIPTING_TOOLS, ["script", "bulkjob"]);
+/// ```
 pub const SCRIPTING_TOOLS: [&str; 2] = ["script", "bulkjob"];
 
 /// The default catalog, in catalog order (grouped by category).
@@ -215,6 +309,11 @@ const DEFAULT_FEATURES: [(&str, FeatureCategory); 25] = [
 ];
 
 /// Why a list of features cannot become a catalog; `index` is the position in the list.
+///
+/// ```
+/// use studioflow::permissions::FeatureCatalog;
+/// assert!(FeatureCatalog::new(vec![]).is_err()); // the required features are missing
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogError {
     /// More than [`MAX_FEATURES`] features.
@@ -278,6 +377,12 @@ pub struct FeatureCatalog {
 
 impl FeatureCatalog {
     /// Builds a catalog, checking names, duplicates, the size cap and the required features.
+    ///
+    /// ```
+    /// use studioflow::permissions::FeatureCatalog;
+    /// let default = FeatureCatalog::default_catalog();
+    /// assert!(FeatureCatalog::new(default.features().to_vec()).is_ok());
+    /// ```
     pub fn new(features: Vec<Feature>) -> Result<FeatureCatalog, CatalogError> {
         if features.len() > MAX_FEATURES {
             return Err(CatalogError::TooManyFeatures {
@@ -320,6 +425,12 @@ impl FeatureCatalog {
     }
 
     /// The default catalog of 25 PCCE features.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert!(c.is_default());
+    /// ```
     pub fn default_catalog() -> FeatureCatalog {
         let features = DEFAULT_FEATURES
             .iter()
@@ -336,6 +447,12 @@ impl FeatureCatalog {
     }
 
     /// Whether this catalog equals the default one.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert!(c.is_default());
+    /// ```
     pub fn is_default(&self) -> bool {
         self.features.len() == DEFAULT_FEATURES.len()
             && self.features.iter().zip(DEFAULT_FEATURES.iter()).all(
@@ -344,21 +461,45 @@ impl FeatureCatalog {
     }
 
     /// Every feature in catalog order.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert_eq!(c.features().len(), c.len());
+    /// ```
     pub fn features(&self) -> &[Feature] {
         &self.features
     }
 
     /// Number of features.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert_eq!(c.len(), 25);
+    /// ```
     pub fn len(&self) -> usize {
         self.features.len()
     }
 
     /// Whether the catalog is empty (never true for a valid catalog).
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert!(!c.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.features.is_empty()
     }
 
     /// Looks a feature up by name, case-insensitively.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert_eq!(c.id("RoLe"), c.id("role"));
+    /// ```
     pub fn id(&self, name: &str) -> Option<FeatureId> {
         if let Some(id) = self.by_name.get(name) {
             return Some(*id);
@@ -370,6 +511,12 @@ impl FeatureCatalog {
     }
 
     /// The feature with this id, if the id belongs to this catalog.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert_eq!(c.get(c.id("network").unwrap()).unwrap().category, FeatureCategory::System);
+    /// ```
     pub fn get(&self, id: FeatureId) -> Option<&Feature> {
         self.features.get(id.index())
     }
@@ -380,6 +527,12 @@ impl FeatureCatalog {
     }
 
     /// Every feature of one category.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert_eq!(c.category_set(FeatureCategory::Access).len(), 3);
+    /// ```
     pub fn category_set(&self, category: FeatureCategory) -> FeatureSet {
         self.features
             .iter()
@@ -390,6 +543,12 @@ impl FeatureCatalog {
     }
 
     /// Every feature in the catalog.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert_eq!(c.all().len(), c.len());
+    /// ```
     pub fn all(&self) -> FeatureSet {
         (0..self.features.len())
             .map(|index| FeatureId(index as u8))
@@ -397,11 +556,23 @@ impl FeatureCatalog {
     }
 
     /// The features of a set, in catalog order.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert_eq!(c.features_of(c.category_set(FeatureCategory::Access))[0].name, "administrator");
+    /// ```
     pub fn features_of(&self, set: FeatureSet) -> Vec<Feature> {
         set.iter().filter_map(|id| self.get(id)).cloned().collect()
     }
 
     /// The feature names of a set, in catalog order.
+    ///
+    /// ```
+    /// use studioflow::permissions::{FeatureCatalog, FeatureCategory, FeatureSet};
+    /// let c = FeatureCatalog::default_catalog();
+    /// assert_eq!(c.names_of(c.category_set(FeatureCategory::Access)), ["administrator", "department", "role"]);
+    /// ```
     pub fn names_of(&self, set: FeatureSet) -> Vec<&str> {
         set.iter()
             .filter_map(|id| self.get(id))

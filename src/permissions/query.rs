@@ -6,12 +6,24 @@ use super::error::{types, ApiError, ApiErrorItem};
 use super::roles::{Role, RoleView};
 
 /// Default `resultsPerPage`.
+///
+/// ```
+/// assert_eq!(studioflow::permissions::DEFAULT_RESULTS_PER_PAGE, 25);
+/// ```
 pub const DEFAULT_RESULTS_PER_PAGE: i64 = 25;
 
 /// Largest `resultsPerPage`.
+///
+/// ```
+/// assert_eq!(studioflow::permissions::MAX_RESULTS_PER_PAGE, 100);
+/// ```
 pub const MAX_RESULTS_PER_PAGE: i64 = 100;
 
 /// The list path that page links point at.
+///
+/// ```
+/// assert_eq!(studioflow::permissions::ROLE_LIST_PATH, "/unifiedconfig/config/role");
+/// ```
 pub const ROLE_LIST_PATH: &str = "/unifiedconfig/config/role";
 
 /// Parameters of `list_roles`, as a client sends them.
@@ -88,6 +100,13 @@ pub struct ParsedRoleQuery {
 
 impl RoleQuery {
     /// Checks every parameter, reporting all problems at once.
+    ///
+    /// ```
+    /// use studioflow::permissions::{RoleQuery, SortOrder};
+    /// let parsed = RoleQuery { sort: Some("description desc".into()), ..Default::default() }.parse().unwrap();
+    /// assert_eq!(parsed.sort_order, SortOrder::Desc);
+    /// assert!(RoleQuery { results_per_page: Some(0), ..Default::default() }.parse().is_err());
+    /// ```
     pub fn parse(&self) -> Result<ParsedRoleQuery, ApiError> {
         let mut problems = Vec::new();
         let search_term = self.q.clone().unwrap_or_default();

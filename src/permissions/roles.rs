@@ -6,15 +6,32 @@ use super::error::{types, ApiErrorItem};
 use super::features::{Feature, FeatureCatalog, FeatureCategory, FeatureSet, SCRIPTING_TOOLS};
 
 /// A role id: 1..=4 are the built-ins, custom roles start at [`FIRST_CUSTOM_ROLE_ID`].
+///
+/// ```
+/// let id: studioflow::permissions::RoleId = studioflow::permissions::FIRST_CUSTOM_ROLE_ID;
+/// assert_eq!(id, 5000);
+/// ```
 pub type RoleId = u64;
 
 /// The first id given to a custom role.
+///
+/// ```
+/// assert_eq!(studioflow::permissions::FIRST_CUSTOM_ROLE_ID, 5000);
+/// ```
 pub const FIRST_CUSTOM_ROLE_ID: RoleId = 5000;
 
 /// Longest role name, in characters.
+///
+/// ```
+/// assert_eq!(studioflow::permissions::MAX_ROLE_NAME_LEN, 32);
+/// ```
 pub const MAX_ROLE_NAME_LEN: usize = 32;
 
 /// Longest role description, in characters.
+///
+/// ```
+/// assert_eq!(studioflow::permissions::MAX_DESCRIPTION_LEN, 255);
+/// ```
 pub const MAX_DESCRIPTION_LEN: usize = 255;
 
 /// The four system-defined roles, each holding the rights of the ones before it.
@@ -37,6 +54,10 @@ pub enum BuiltInRole {
 
 impl BuiltInRole {
     /// All built-ins, weakest first.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::BuiltInRole::ALL[0].name(), "AgentAdmin");
+    /// ```
     pub const ALL: [BuiltInRole; 4] = [
         BuiltInRole::AgentAdmin,
         BuiltInRole::ScriptAdmin,
@@ -45,16 +66,30 @@ impl BuiltInRole {
     ];
 
     /// The fixed role id (1..=4).
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::BuiltInRole::AgentAdmin.id(), 1);
+    /// ```
     pub fn id(self) -> RoleId {
         self as RoleId
     }
 
     /// The built-in with this id.
+    ///
+    /// ```
+    /// use studioflow::permissions::BuiltInRole;
+    /// assert_eq!(BuiltInRole::from_id(3), Some(BuiltInRole::ConfigAdmin));
+    /// assert_eq!(BuiltInRole::from_id(5000), None);
+    /// ```
     pub fn from_id(id: RoleId) -> Option<BuiltInRole> {
         BuiltInRole::ALL.into_iter().find(|role| role.id() == id)
     }
 
     /// The role name, e.g. `AgentAdmin`.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::BuiltInRole::ScriptAdmin.name(), "ScriptAdmin");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             BuiltInRole::AgentAdmin => "AgentAdmin",
@@ -65,6 +100,10 @@ impl BuiltInRole {
     }
 
     /// The description from Cisco's built-in role table.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::BuiltInRole::AgentAdmin.description(), "Agent APIs and tools only.");
+    /// ```
     pub fn description(self) -> &'static str {
         match self {
             BuiltInRole::AgentAdmin => "Agent APIs and tools only.",
@@ -81,6 +120,14 @@ impl BuiltInRole {
     }
 
     /// The effective feature set in `catalog`, computed from categories (see module docs).
+    ///
+    /// ```
+    /// use studioflow::permissions::{BuiltInRole, FeatureCatalog};
+    /// let c = FeatureCatalog::default_catalog();
+    /// let script = BuiltInRole::ScriptAdmin.feature_set(&c);
+    /// assert!(BuiltInRole::AgentAdmin.feature_set(&c).is_subset_of(script));
+    /// assert!(script.contains(c.id("bulkjob").unwrap()) && !script.contains(c.id("network").unwrap()));
+    /// ```
     pub fn feature_set(self, catalog: &FeatureCatalog) -> FeatureSet {
         let agent = catalog.category_set(FeatureCategory::Agent);
         let script = agent
@@ -101,6 +148,12 @@ impl BuiltInRole {
     }
 
     /// The built-in as a stored role (changeStamp 0, systemDefined).
+    ///
+    /// ```
+    /// use studioflow::permissions::{BuiltInRole, FeatureCatalog};
+    /// let role = BuiltInRole::SystemAdmin.to_role(&FeatureCatalog::default_catalog());
+    /// assert!(role.system_defined && role.change_stamp == 0);
+    /// ```
     pub fn to_role(self, catalog: &FeatureCatalog) -> Role {
         Role {
             id: self.id(),
@@ -180,11 +233,19 @@ impl RoleView {
 }
 
 /// The refURL of a role.
+///
+/// ```
+/// assert_eq!(studioflow::permissions::role_ref_url(5003), "/unifiedconfig/config/role/5003");
+/// ```
 pub fn role_ref_url(id: RoleId) -> String {
     format!("/unifiedconfig/config/role/{id}")
 }
 
 /// The refURL of an administrator (agent).
+///
+/// ```
+/// assert_eq!(studioflow::permissions::administrator_ref_url(1005), "/unifiedconfig/config/administrator/1005");
+/// ```
 pub fn administrator_ref_url(id: u64) -> String {
     format!("/unifiedconfig/config/administrator/{id}")
 }

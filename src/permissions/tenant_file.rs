@@ -24,6 +24,10 @@ use super::roles::{
 use super::store::{InMemoryStore, SeedProblem};
 
 /// Longest userName, firstName, lastName or department name, in characters.
+///
+/// ```
+/// assert_eq!(studioflow::permissions::MAX_PERSON_FIELD_LEN, 255);
+/// ```
 pub const MAX_PERSON_FIELD_LEN: usize = 255;
 
 /// A tenant file that cannot be loaded.
@@ -75,6 +79,11 @@ pub enum LoadError {
 
 impl LoadError {
     /// The JSON place of an `Invalid` error (looking through `InFile`).
+    ///
+    /// ```
+    /// let e = studioflow::permissions::Directory::from_json_str("[").unwrap_err();
+    /// assert_eq!(e.place(), None); // a JSON syntax error has a line and column instead
+    /// ```
     pub fn place(&self) -> Option<&str> {
         match self {
             LoadError::Invalid { place, .. } => Some(place),
@@ -84,6 +93,11 @@ impl LoadError {
     }
 
     /// The problem of an `Invalid` error (looking through `InFile`).
+    ///
+    /// ```
+    /// let e = studioflow::permissions::Directory::from_json_str(r#"{"businessUnit": {"name": "x", "timeZone": "UTC"}, "agents": [], "extra": 1}"#).unwrap_err();
+    /// assert!(e.problem().is_some(), "{e}");
+    /// ```
     pub fn problem(&self) -> Option<&LoadProblem> {
         match self {
             LoadError::Invalid { problem, .. } => Some(problem),
@@ -880,11 +894,21 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SaveErro
 
 impl Directory {
     /// Loads a tenant document; every error names its JSON place.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::from_json_str(r#"{"businessUnit": {"name": "Tiny", "timeZone": "UTC"}, "agents": []}"#).unwrap();
+    /// assert_eq!(d.roles().len(), 4); // the built-ins
+    /// ```
     pub fn from_json_str(text: &str) -> Result<Directory, LoadError> {
         load_str(text)
     }
 
     /// Loads a tenant file; errors are prefixed with the path.
+    ///
+    /// ```
+    /// let e = studioflow::permissions::Directory::load_file(std::path::Path::new("/no/such/tenant.json")).unwrap_err();
+    /// assert!(e.to_string().contains("/no/such/tenant.json"));
+    /// ```
     pub fn load_file(path: &Path) -> Result<Directory, LoadError> {
         let text = fs::read_to_string(path).map_err(|source| LoadError::Read {
             path: path.to_owned(),
@@ -897,11 +921,25 @@ impl Directory {
     }
 
     /// The tenant document (round-trips through `from_json_str`).
+    ///
+    /// ```
+    /// let json = studioflow::permissions::Directory::demo().to_tenant_json();
+    /// assert_eq!(json["nextRoleId"], 5001);
+    /// ```
     pub fn to_tenant_json(&self) -> Value {
         to_json(self)
     }
 
     /// Saves the tenant document atomically (temp file in the same folder, fsync, rename).
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("studioflow-doc-save-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("tenant.json");
+    /// studioflow::permissions::Directory::demo().save_file(&path).unwrap();
+    /// assert!(studioflow::permissions::Directory::load_file(&path).is_ok());
+    /// std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn save_file(&self, path: &Path) -> Result<(), SaveError> {
         let mut text = serde_json::to_string_pretty(&self.to_tenant_json())?;
         text.push('\n');
