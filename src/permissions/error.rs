@@ -41,43 +41,116 @@ pub struct ApiError {
 /// Error type names used by the permission model (see docs/permissions.md).
 pub mod types {
     /// A text field is longer than allowed.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::FIELD_LENGTH_EXCEEDED, "invalidInput.fieldLengthExceeded");
+    /// ```
     pub const FIELD_LENGTH_EXCEEDED: &str = "invalidInput.fieldLengthExceeded";
     /// A name uses characters outside its rule.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::INVALID_CHARACTERS, "invalidInput.invalidCharacters");
+    /// ```
     pub const INVALID_CHARACTERS: &str = "invalidInput.invalidCharacters";
     /// A required field is missing or empty.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::MISSING_FIELD, "invalidInput.missingField");
+    /// ```
     pub const MISSING_FIELD: &str = "invalidInput.missingField";
     /// The name is already taken (case-insensitively).
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::DUPLICATE_NAME, "invalidInput.duplicateName");
+    /// ```
     pub const DUPLICATE_NAME: &str = "invalidInput.duplicateName";
     /// An accessList entry is not in the catalog.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::UNKNOWN_FEATURE, "invalidInput.unknownFeature");
+    /// ```
     pub const UNKNOWN_FEATURE: &str = "invalidInput.unknownFeature";
     /// A custom role asked for an `access` category feature.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::ACCESS_FEATURE, "invalidInput.accessFeature");
+    /// ```
     pub const ACCESS_FEATURE: &str = "invalidInput.accessFeature";
     /// A paging value is outside its range.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::OUT_OF_RANGE, "invalidInput.outOfRange");
+    /// ```
     pub const OUT_OF_RANGE: &str = "invalidInput.outOfRange";
     /// A `q` term is not understood.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::INVALID_SEARCH_TERM, "invalidInput.invalidSearchTerm");
+    /// ```
     pub const INVALID_SEARCH_TERM: &str = "invalidInput.invalidSearchTerm";
     /// A `sort` value is not understood.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::INVALID_SORT_PARAMETER, "invalidInput.invalidSortParameter");
+    /// ```
     pub const INVALID_SORT_PARAMETER: &str = "invalidInput.invalidSortParameter";
     /// The changeStamp given is not the current one.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::STALE_CHANGE_STAMP, "invalidInput.staleChangeStamp");
+    /// ```
     pub const STALE_CHANGE_STAMP: &str = "invalidInput.staleChangeStamp";
     /// Built-in roles cannot be changed or deleted.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::BUILT_IN_ROLE, "invalidInput.builtInRole");
+    /// ```
     pub const BUILT_IN_ROLE: &str = "invalidInput.builtInRole";
     /// The role is held by at least one user.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::ROLE_IN_USE, "invalidInput.roleInUse");
+    /// ```
     pub const ROLE_IN_USE: &str = "invalidInput.roleInUse";
     /// The referenced role or agent does not exist.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::NOT_FOUND, "notFound");
+    /// ```
     pub const NOT_FOUND: &str = "notFound";
     /// The caller lacks the feature or the department scope.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::FORBIDDEN, "forbidden");
+    /// ```
     pub const FORBIDDEN: &str = "forbidden";
     /// No security user was set before an API call.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::NO_SECURITY_USER, "unauthorized.noSecurityUser");
+    /// ```
     pub const NO_SECURITY_USER: &str = "unauthorized.noSecurityUser";
     /// The security user no longer exists or the handle is not valid.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::INVALID_SECURITY_USER, "unauthorized.invalidSecurityUser");
+    /// ```
     pub const INVALID_SECURITY_USER: &str = "unauthorized.invalidSecurityUser";
     /// The security user is inactive.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::INACTIVE_USER, "unauthorized.inactiveUser");
+    /// ```
     pub const INACTIVE_USER: &str = "unauthorized.inactiveUser";
 }
 
 impl ApiError {
     /// An error with a single problem.
+    ///
+    /// ```
+    /// let e = studioflow::permissions::ApiError::new("invalidInput.outOfRange", "startIndex", "startIndex -1 is out of range");
+    /// assert_eq!(e.to_string(), "invalidInput.outOfRange: startIndex -1 is out of range");
+    /// ```
     pub fn new(
         error_type: impl Into<String>,
         error_data: impl Into<String>,
@@ -236,6 +309,11 @@ impl ApiError {
 
 impl ApiErrorItem {
     /// A problem item.
+    ///
+    /// ```
+    /// let item = studioflow::permissions::ApiErrorItem::new("notFound", "Nope", "role \"Nope\" not found");
+    /// assert_eq!(item.error_type, "notFound");
+    /// ```
     pub fn new(
         error_type: &str,
         error_data: impl Into<String>,

@@ -46,6 +46,12 @@ pub struct RoleQuery {
 }
 
 /// Which roles `systemDefined:` keeps.
+///
+/// ```
+/// use studioflow::permissions::{RoleQuery, SystemDefinedFilter};
+/// let q = RoleQuery { q: Some("systemDefined:none".into()), ..Default::default() };
+/// assert_eq!(q.parse().unwrap().system_defined, SystemDefinedFilter::None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SystemDefinedFilter {
     /// Built-ins only (`systemDefined:only`).
@@ -58,6 +64,11 @@ pub enum SystemDefinedFilter {
 }
 
 /// The field roles are sorted on.
+///
+/// ```
+/// use studioflow::permissions::{RoleQuery, RoleSortField};
+/// assert_eq!(RoleQuery::default().parse().unwrap().sort_field, RoleSortField::Name);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RoleSortField {
     /// Role name (default).
@@ -68,6 +79,11 @@ pub enum RoleSortField {
 }
 
 /// Sort direction.
+///
+/// ```
+/// use studioflow::permissions::{RoleQuery, SortOrder};
+/// assert_eq!(RoleQuery::default().parse().unwrap().sort_order, SortOrder::Asc);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortOrder {
     /// Ascending (default).
@@ -78,6 +94,12 @@ pub enum SortOrder {
 }
 
 /// A checked [`RoleQuery`].
+///
+/// ```
+/// use studioflow::permissions::RoleQuery;
+/// let parsed = RoleQuery { q: Some("Team SUPER".into()), ..Default::default() }.parse().unwrap();
+/// assert_eq!(parsed.words, ["team", "super"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedRoleQuery {
     /// Lowercased plain search words.
@@ -233,6 +255,13 @@ impl RoleQuery {
 
 impl ParsedRoleQuery {
     /// Whether a role passes the search.
+    ///
+    /// ```
+    /// use studioflow::permissions::{Directory, RoleQuery};
+    /// let roles = Directory::demo().store().snapshot().roles;
+    /// let parsed = RoleQuery { q: Some("supervisors".into()), ..Default::default() }.parse().unwrap();
+    /// assert_eq!(roles.iter().filter(|r| parsed.matches(r)).count(), 1);
+    /// ```
     pub fn matches(&self, role: &Role) -> bool {
         let kind_ok = match self.system_defined {
             SystemDefinedFilter::Only => role.system_defined,
@@ -253,6 +282,13 @@ impl ParsedRoleQuery {
     }
 
     /// Filters and sorts roles: case-insensitive on the sort field, ties by id ascending.
+    ///
+    /// ```
+    /// use studioflow::permissions::{Directory, RoleQuery};
+    /// let roles = Directory::demo().store().snapshot().roles;
+    /// let parsed = RoleQuery { sort: Some("name desc".into()), ..Default::default() }.parse().unwrap();
+    /// assert_eq!(parsed.select(&roles)[0].name, "SystemAdmin");
+    /// ```
     pub fn select<'a>(&self, roles: &'a [Role]) -> Vec<&'a Role> {
         let mut keyed: Vec<(String, &Role)> = roles
             .iter()
@@ -276,6 +312,13 @@ impl ParsedRoleQuery {
     }
 
     /// The page window over `total` results and its pageInfo.
+    ///
+    /// ```
+    /// use studioflow::permissions::RoleQuery;
+    /// let parsed = RoleQuery { start_index: Some(10), results_per_page: Some(4), ..Default::default() }.parse().unwrap();
+    /// let (range, info) = parsed.page(6);
+    /// assert_eq!((range, info.start_index), (2..6, 2));
+    /// ```
     pub fn page(&self, total: usize) -> (std::ops::Range<usize>, PageInfo) {
         let per_page = self.results_per_page.max(1);
         let last_start = total.saturating_sub(per_page);
@@ -383,6 +426,12 @@ pub struct RolePage {
 
 impl RolePage {
     /// The page as a JSON value.
+    ///
+    /// ```
+    /// use studioflow::permissions::{Directory, RoleQuery};
+    /// let page = Directory::demo().list_roles(1001, &RoleQuery::default()).unwrap();
+    /// assert_eq!(page.to_json()["pageInfo"]["totalResults"], 5);
+    /// ```
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }

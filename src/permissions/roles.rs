@@ -167,6 +167,11 @@ impl BuiltInRole {
 }
 
 /// A stored role: for built-ins `access` is the effective set.
+///
+/// ```
+/// let role = studioflow::permissions::Directory::demo().store().role(5000).unwrap();
+/// assert_eq!((role.name.as_str(), role.access.len(), role.system_defined), ("Supervisor", 3, false));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {
     /// Role id.
@@ -184,6 +189,11 @@ pub struct Role {
 }
 
 /// A user holding a role, as listed in the role's `administrators`.
+///
+/// ```
+/// let view = studioflow::permissions::Directory::demo().get_role(1001, "SystemAdmin").unwrap();
+/// assert_eq!(view.administrators.len(), 2); // sysadmin and (inactive) former
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AdministratorRef {
     /// The user's userName.
@@ -227,6 +237,11 @@ pub struct RoleView {
 
 impl RoleView {
     /// The view as a JSON value.
+    ///
+    /// ```
+    /// let view = studioflow::permissions::Directory::demo().get_role(1001, "5000").unwrap();
+    /// assert_eq!(view.to_json()["accessList"][2]["category"], "call");
+    /// ```
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
@@ -287,6 +302,11 @@ pub struct RolePatch {
 }
 
 /// Why a role name breaks the naming rule.
+///
+/// ```
+/// use studioflow::permissions::{check_role_name, NameProblem};
+/// assert_eq!(check_role_name(""), Err(NameProblem::Empty));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameProblem {
     /// Empty.

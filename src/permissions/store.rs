@@ -15,6 +15,14 @@ use super::features::{FeatureCatalog, FeatureId, FeatureSet};
 use super::roles::{BuiltInRole, Role, RoleId, FIRST_CUSTOM_ROLE_ID};
 
 /// What the authorization hot path needs about one person; `Copy`, no allocation.
+///
+/// ```
+/// use studioflow::permissions::Directory;
+/// let d = Directory::demo();
+/// let access = d.store().access(1005).unwrap();
+/// assert_eq!(access.role, Some(5000));
+/// assert_eq!(access.features.len(), 3);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AgentAccess {
     /// Active or inactive.
@@ -26,6 +34,16 @@ pub struct AgentAccess {
 }
 
 /// The answer of the hot check [`TenantStore::grant`].
+///
+/// ```
+/// use studioflow::permissions::Directory;
+/// let d = Directory::demo();
+/// use studioflow::permissions::Grant;
+/// let role = d.feature_id("role").unwrap();
+/// assert_eq!(d.store().grant(1001, role), Grant::Allowed);
+/// assert_eq!(d.store().grant(1007, role), Grant::NoRole);
+/// assert_eq!(d.store().grant(1006, role), Grant::Inactive);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
     /// The agent is active and their role gives the feature.
@@ -41,6 +59,13 @@ pub enum Grant {
 }
 
 /// A user holding a role.
+///
+/// ```
+/// use studioflow::permissions::Directory;
+/// let d = Directory::demo();
+/// let holders = d.store().role_holders(4);
+/// assert_eq!(holders.iter().map(|h| h.user_name.as_str()).collect::<Vec<_>>(), ["sysadmin", "former"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleHolder {
     /// The holder's agent id.
@@ -50,6 +75,13 @@ pub struct RoleHolder {
 }
 
 /// A consistent copy of the mutable tenant data.
+///
+/// ```
+/// use studioflow::permissions::Directory;
+/// let d = Directory::demo();
+/// let snapshot = d.store().snapshot();
+/// assert_eq!((snapshot.roles.len(), snapshot.agents.len(), snapshot.next_role_id), (5, 7, 5001));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantSnapshot {
     /// Every role (built-ins first), by id.
@@ -61,6 +93,14 @@ pub struct TenantSnapshot {
 }
 
 /// A validated role to insert; the store assigns the id.
+///
+/// ```
+/// use studioflow::permissions::Directory;
+/// let d = Directory::demo();
+/// use studioflow::permissions::{FeatureSet, NewRole};
+/// let role = d.store().create_role(NewRole { name: "Direct".into(), description: String::new(), access: FeatureSet::EMPTY }).unwrap();
+/// assert_eq!(role.id, 5001); // stores do no validation: the Directory does
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRole {
     /// Role name (already checked against the name rule).
@@ -72,6 +112,14 @@ pub struct NewRole {
 }
 
 /// A validated change to a role; `None` keeps the current value.
+///
+/// ```
+/// use studioflow::permissions::Directory;
+/// let d = Directory::demo();
+/// use studioflow::permissions::RoleChange;
+/// let change = RoleChange { description: Some("x".into()), ..Default::default() };
+/// assert_eq!(d.store().update_role(5000, 0, change).unwrap().change_stamp, 1);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleChange {
     /// New name.
@@ -83,6 +131,14 @@ pub struct RoleChange {
 }
 
 /// Why a store write was refused.
+///
+/// ```
+/// use studioflow::permissions::Directory;
+/// let d = Directory::demo();
+/// use studioflow::permissions::{RoleChange, StoreConflict};
+/// let stale = d.store().update_role(5000, 7, RoleChange::default()).unwrap_err();
+/// assert_eq!(stale, StoreConflict::StaleChangeStamp { current: 0 });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreConflict {
     /// No role with this id.
@@ -174,6 +230,12 @@ pub trait TenantStore: Send + Sync {
 
 /// Multiply-xor hasher for integer ids: ids are not attacker-chosen at run time
 /// (they come from the tenant file), and SipHash would dominate the hot check.
+///
+/// ```
+/// use std::hash::{BuildHasher, BuildHasherDefault};
+/// let build = BuildHasherDefault::<studioflow::permissions::IdHasher>::default();
+/// assert_ne!(build.hash_one(1001u64), build.hash_one(1002u64));
+/// ```
 #[derive(Default, Clone, Copy)]
 pub struct IdHasher(u64);
 
@@ -286,6 +348,15 @@ pub struct InMemoryStore {
 }
 
 /// Why tenant data cannot form a store (the tenant file loader reports these with places).
+///
+/// ```
+/// use studioflow::permissions::{InMemoryStore, SeedProblem};
+/// let d = studioflow::permissions::Directory::demo();
+/// let agents = d.store().snapshot().agents;
+/// // No custom roles given, but agents[4] (supervisor) holds the custom role 5000.
+/// let e = InMemoryStore::new(d.business_unit().clone(), d.catalog().clone(), vec![], agents, None).unwrap_err();
+/// assert_eq!(e, SeedProblem::UnknownRole(4));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SeedProblem {
     /// Two roles share an id (index of the second custom role).
@@ -307,6 +378,13 @@ pub enum SeedProblem {
 impl InMemoryStore {
     /// Builds a store from custom roles and agents; built-ins are added from `catalog`.
     /// `next_role_id` defaults to one past the highest id (at least 5000).
+    ///
+    /// ```
+    /// use studioflow::permissions::{InMemoryStore, Directory};
+    /// let d = Directory::demo();
+    /// let store = InMemoryStore::new(d.business_unit().clone(), d.catalog().clone(), vec![], vec![], None).unwrap();
+    /// assert_eq!(Directory::new(std::sync::Arc::new(store)).roles().len(), 4);
+    /// ```
     pub fn new(
         business_unit: BusinessUnit,
         catalog: FeatureCatalog,

@@ -115,6 +115,11 @@ impl LoadError {
 }
 
 /// What is wrong at a place in a tenant file.
+///
+/// ```
+/// let e = studioflow::permissions::Directory::from_json_str(r#"{"businessUnit": {"name": "x", "timeZone": "UTC"}, "agents": [{"id": 1}]}"#).unwrap_err();
+/// assert!(e.to_string().starts_with("agents[0]"), "{e}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoadProblem {
     /// The value has the wrong JSON type.
