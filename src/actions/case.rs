@@ -5,21 +5,12 @@ use std::sync::Arc;
 
 use crate::{
     ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
-    Value,
 };
 
 const VALUE: usize = 0;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    let value = call.property(VALUE).cloned().unwrap_or_default();
-    let owned;
-    let text: &str = match &value {
-        Value::String(s) => s,
-        other => {
-            owned = other.to_text();
-            &owned
-        }
-    };
+    let text = call.text_ref(VALUE).unwrap_or_default();
     Ok(call
         .labels()
         .iter()

@@ -17,18 +17,11 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     // Shared copies of the values, so the call can be borrowed mutably below.
     let agent = call.property(AGENT).cloned().unwrap_or_default();
     let time_zone = call.property(TIME_ZONE).cloned();
-    let agent_text = text_of(&agent);
-    let time_zone_text = time_zone.as_ref().map(text_of);
+    let agent_text = agent.text();
+    let time_zone_text = time_zone.as_ref().map(Value::text);
     let user = call.set_security_user(agent_text.trim(), time_zone_text.as_deref())?;
     call.set_output(SCRIPT_VARIABLE, Value::SecurityUser(user))?;
     Ok(BranchId::DEFAULT)
-}
-
-fn text_of(v: &Value) -> std::borrow::Cow<'_, str> {
-    match v {
-        Value::String(s) => std::borrow::Cow::Borrowed(s),
-        other => std::borrow::Cow::Owned(other.to_text()),
-    }
 }
 
 pub(super) fn register(builder: &mut EngineBuilder) {

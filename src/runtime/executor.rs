@@ -355,10 +355,7 @@ impl<'a> ActionCall<'a> {
     ///
     /// See the example on [`ActionCall`], which uses every method.
     pub fn text_ref(&self, i: usize) -> Option<std::borrow::Cow<'_, str>> {
-        self.property(i).map(|v| match v {
-            Value::String(s) => std::borrow::Cow::Borrowed(&**s),
-            other => std::borrow::Cow::Owned(other.to_text()),
-        })
+        self.property(i).map(Value::text)
     }
     /// The variable named by property `i` (an input or output variable property).
     ///

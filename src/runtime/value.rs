@@ -166,6 +166,21 @@ impl Value {
         }
     }
 
+    /// [`Value::to_text`], borrowed when the value already is a string.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use studioflow::Value;
+    /// assert!(matches!(Value::from("a").text(), Cow::Borrowed("a")));
+    /// assert_eq!(Value::from(2.0).text(), "2");
+    /// ```
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Value::String(s) => std::borrow::Cow::Borrowed(s),
+            other => std::borrow::Cow::Owned(other.to_text()),
+        }
+    }
+
     /// Appends [`Value::to_text`] to `out` without an intermediate string.
     ///
     /// ```

@@ -149,7 +149,7 @@ fn status_value(status: AgentStatus) -> Value {
 
 /// Own property `i` as trimmed text; `None` when left out.
 fn own_text(call: &ActionCall<'_>, i: usize) -> Option<String> {
-    call.text(FIRST_OWN + i).map(|s| s.trim().to_string())
+    call.text_ref(FIRST_OWN + i).map(|s| s.trim().to_string())
 }
 
 /// Own property `i` as a trimmed reference (an id or name), borrowed when possible.
