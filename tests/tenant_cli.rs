@@ -16,8 +16,10 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     p
 }
 
-fn json_of(out: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(out).expect("stdout is one JSON document")
+/// Runs a `--json` command that must complete (exit 0) and parses its stdout.
+fn completed_json(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.assert().code(0).get_output().stdout.clone();
+    serde_json::from_slice(&out).expect("stdout is one JSON document")
 }
 
 const CREATE: &str = r#"
@@ -95,19 +97,15 @@ fn role_ids_are_never_reused_across_save_and_load() {
         .arg(&t2)
         .assert()
         .code(0);
-    let out = studioflow()
-        .args(["run", "--json", "--var", "RoleName=Again"])
-        .arg(&create)
-        .arg("--directory")
-        .arg(&t2)
-        .arg("--save")
-        .arg(&t3)
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let doc = json_of(&out);
+    let doc = completed_json(
+        &mut studioflow()
+            .args(["run", "--json", "--var", "RoleName=Again"])
+            .arg(&create)
+            .arg("--directory")
+            .arg(&t2)
+            .arg("--save")
+            .arg(&t3),
+    );
     assert_eq!(
         doc["variables"]["Role"]["id"], 5002,
         "5001 was used by Temp"
@@ -215,15 +213,12 @@ last: Assign { Variable = LondonNow Value = now() Default -> done }
 done: End
 "#,
     );
-    let out = studioflow()
-        .args(["run", "--json", "--now", "2026-03-08T06:30:00Z"])
-        .arg(&script)
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let vars = &json_of(&out)["variables"];
+    let doc = completed_json(
+        &mut studioflow()
+            .args(["run", "--json", "--now", "2026-03-08T06:30:00Z"])
+            .arg(&script),
+    );
+    let vars = &doc["variables"];
     // Business unit: America/Denver (MST, -07:00 before the 2026-03-08 change at 09:00Z).
     assert_eq!(vars["BusinessUnitNow"], "2026-03-07T23:30:00-07:00");
     // sysadmin: America/New_York; 06:30Z is 01:30 EST, just before the jump.
@@ -263,15 +258,12 @@ done: End
         ),
     ];
     for (zone, a, b, c) in cases {
-        let out = studioflow()
-            .args(["run", "--json", "--var", &format!("Zone={zone}")])
-            .arg(&script)
-            .assert()
-            .code(0)
-            .get_output()
-            .stdout
-            .clone();
-        let vars = &json_of(&out)["variables"];
+        let doc = completed_json(
+            &mut studioflow()
+                .args(["run", "--json", "--var", &format!("Zone={zone}")])
+                .arg(&script),
+        );
+        let vars = &doc["variables"];
         assert_eq!(vars["A"]["lastLogin"], a, "{zone}");
         assert_eq!(vars["B"]["lastLogin"], b, "{zone}");
         assert_eq!(vars["C"]["lastLogin"], c, "{zone}");
