@@ -98,7 +98,7 @@ fn role_ids_are_never_reused_across_save_and_load() {
         .assert()
         .code(0);
     let doc = completed_json(
-        &mut studioflow()
+        studioflow()
             .args(["run", "--json", "--var", "RoleName=Again"])
             .arg(&create)
             .arg("--directory")
@@ -214,7 +214,7 @@ done: End
 "#,
     );
     let doc = completed_json(
-        &mut studioflow()
+        studioflow()
             .args(["run", "--json", "--now", "2026-03-08T06:30:00Z"])
             .arg(&script),
     );
@@ -259,7 +259,7 @@ done: End
     ];
     for (zone, a, b, c) in cases {
         let doc = completed_json(
-            &mut studioflow()
+            studioflow()
                 .args(["run", "--json", "--var", &format!("Zone={zone}")])
                 .arg(&script),
         );
