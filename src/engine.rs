@@ -288,6 +288,7 @@ impl EngineBuilder {
             builder.functions.insert(f);
         }
         crate::actions::register_builtins(&mut builder);
+        builder.actions.mark_builtins();
         builder
     }
 

@@ -47,7 +47,7 @@ pub use action::{
     ActionError, ActionHandler, ActionSchema, BranchId, PropertyKind, PropertySchema, ScriptType,
     ScriptTypes,
 };
-pub use compile::{CompileOptions, Script, ERR_VARIABLE};
+pub use compile::{ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ERR_VARIABLE};
 pub use diagnostics::{Diagnostic, Diagnostics, Severity, SourceFile, Span};
 pub use engine::{Engine, EngineBuilder, Limits};
 pub use runtime::{

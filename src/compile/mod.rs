@@ -6,6 +6,7 @@
 //! names to slots, variables to slots, functions to registry entries.
 
 mod expr;
+mod flow;
 pub(crate) mod registry;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -20,6 +21,8 @@ use crate::runtime::functions::FunctionRegistry;
 use crate::runtime::Value;
 use crate::syntax::ast::{ActionAst, Expr, ExprKind, Literal, ScriptAst};
 use registry::ActionRegistry;
+
+pub use flow::{ActionKind, FlowAction, FlowBranch};
 
 /// The name of the system variable holding the last error.
 ///
@@ -60,6 +63,8 @@ pub(crate) struct ScriptInner {
     /// "Error", for the trace of a terminal action that failed (it has no branches).
     pub error_branch: Arc<str>,
     pub warnings: Diagnostics,
+    /// The script's shape as data, index-aligned with `actions`.
+    pub flow: Box<[FlowAction]>,
 }
 
 impl Script {
@@ -117,6 +122,41 @@ impl Script {
     pub fn action_ids(&self) -> impl Iterator<Item = &str> {
         self.inner.actions.iter().map(|a| &*a.id)
     }
+    /// The actions and the branches written between them, in source order,
+    /// for pictures, coverage and mocks.
+    ///
+    /// ```
+    /// let script = studioflow::Engine::new()
+    ///     .compile("start: Begin { Default -> done }\ndone: End", "f.script")
+    ///     .unwrap();
+    /// let start = &script.flow()[0];
+    /// assert_eq!(&*start.branches[0].name, "Default");
+    /// assert_eq!(&*script.flow()[start.branches[0].target].id, "done");
+    /// ```
+    pub fn flow(&self) -> &[crate::FlowAction] {
+        &self.inner.flow
+    }
+    /// The index in [`Script::flow`] of the action with this id (ids are case-sensitive).
+    ///
+    /// ```
+    /// let script = studioflow::Engine::new().compile("start: Begin { Default -> done }\ndone: End", "i").unwrap();
+    /// assert_eq!(script.action_index("done"), Some(1));
+    /// assert_eq!(script.action_index("Done"), None);
+    /// ```
+    pub fn action_index(&self, id: &str) -> Option<usize> {
+        self.inner.actions.iter().position(|a| &*a.id == id)
+    }
+    /// The source text the script was compiled from, with its name, for
+    /// turning spans into lines and columns.
+    ///
+    /// ```
+    /// let script = studioflow::Engine::new().compile("start: Begin", "s.script").unwrap();
+    /// assert_eq!(script.source().name(), "s.script");
+    /// assert_eq!(script.source().line_col(script.flow()[0].id_span.start), (1, 1));
+    /// ```
+    pub fn source(&self) -> &SourceFile {
+        self.inner.warnings.source()
+    }
 }
 
 impl std::fmt::Debug for Script {
@@ -157,27 +197,59 @@ pub(crate) struct CompiledAction {
     pub labels: Box<[Arc<str>]>,
     pub label_targets: Box<[Option<u32>]>,
     pub label_names: Box<[Arc<str>]>,
+    /// Per branch id number: the index of the written branch in the flow
+    /// description (`None` when not written).
+    pub target_edges: Box<[Option<u32>]>,
+    /// Per labeled branch: its index in the flow description.
+    pub label_edges: Box<[u32]>,
 }
 
 impl CompiledAction {
     /// The target of a branch id and the branch name actually taken after
     /// the fallback to Default.
-    pub fn follow(&self, branch: crate::action::BranchId) -> Option<(Option<u32>, &Arc<str>)> {
+    pub fn follow(&self, branch: crate::action::BranchId) -> Option<Followed<'_>> {
         let n = branch.0;
         if n & LABEL_BASE != 0 {
             let i = (n & !LABEL_BASE) as usize;
             let target = *self.label_targets.get(i)?;
             return Some(match target {
-                Some(t) => (Some(t), &self.label_names[i]),
-                None => (self.targets[0], &self.branch_names[0]),
+                Some(t) => Followed {
+                    target: Some(t),
+                    name: &self.label_names[i],
+                    edge: Some(self.label_edges[i]),
+                },
+                None => self.fallback(),
             });
         }
         let target = *self.targets.get(n as usize)?;
         Some(match target {
-            Some(t) => (Some(t), &self.branch_names[n as usize]),
-            None => (self.targets[0], &self.branch_names[0]),
+            Some(t) => Followed {
+                target: Some(t),
+                name: &self.branch_names[n as usize],
+                edge: self.target_edges[n as usize],
+            },
+            None => self.fallback(),
         })
     }
+
+    /// Default, connected or not: where an unconnected branch leads.
+    fn fallback(&self) -> Followed<'_> {
+        Followed {
+            target: self.targets[0],
+            name: &self.branch_names[0],
+            edge: self.target_edges[0],
+        }
+    }
+}
+
+/// Where a branch leads once the fallback to Default is applied.
+pub(crate) struct Followed<'a> {
+    /// The next action; `None` ends the script.
+    pub target: Option<u32>,
+    /// The branch name actually taken.
+    pub name: &'a Arc<str>,
+    /// The written branch taken, as an index into the action's flow branches.
+    pub edge: Option<u32>,
 }
 
 /// What the host declares about a compile.
@@ -234,6 +306,24 @@ fn name_text(e: &Expr) -> Option<String> {
         ExprKind::Variable(n) if !e.parenthesized => Some(n.clone()),
         ExprKind::Literal(Literal::String(s)) => Some(s.clone()),
         _ => None,
+    }
+}
+
+/// How a registered action type is drawn and reported.
+fn action_kind(reg: &registry::RegisteredAction) -> ActionKind {
+    let schema = &reg.schema;
+    if schema.entry {
+        ActionKind::Entry
+    } else if schema.terminal {
+        ActionKind::Terminal
+    } else if !reg.builtin {
+        ActionKind::Host
+    } else if schema.external_failures {
+        ActionKind::Api
+    } else if schema.labeled_branch.is_some() || !schema.branches.is_empty() {
+        ActionKind::Decision
+    } else {
+        ActionKind::Plain
     }
 }
 
@@ -296,11 +386,12 @@ impl Compiler<'_> {
         }
 
         let mut compiled = Vec::with_capacity(ast.actions.len());
+        let mut flow: Vec<FlowAction> = Vec::with_capacity(ast.actions.len());
         let mut entries: Vec<(u32, Span)> = Vec::new();
         let mut external_without_error: Vec<(Span, String)> = Vec::new();
         for (i, a) in ast.actions.iter().enumerate() {
             match self.compile_action(a, &index, script_type, &mut ctx) {
-                Some(c) => {
+                Some((c, branches)) => {
                     let reg = self
                         .actions
                         .lookup(&a.action_type)
@@ -308,10 +399,23 @@ impl Compiler<'_> {
                     if reg.schema.entry {
                         entries.push((i as u32, a.type_span));
                     }
-                    if reg.schema.external_failures && c.targets.get(1).copied().flatten().is_none()
-                    {
+                    let error_unconnected = reg.schema.external_failures
+                        && c.targets.get(1).copied().flatten().is_none();
+                    if error_unconnected {
                         external_without_error.push((a.type_span, reg.schema.name.clone()));
                     }
+                    flow.push(FlowAction {
+                        id: c.id.clone(),
+                        action_type: c.type_name.clone(),
+                        caption: c.caption.clone(),
+                        caption_written: a.caption.is_some(),
+                        kind: action_kind(reg),
+                        reachable: false,
+                        error_unconnected,
+                        span: a.span,
+                        id_span: a.id_span,
+                        branches,
+                    });
                     compiled.push(c);
                 }
                 None => continue,
@@ -356,6 +460,9 @@ impl Compiler<'_> {
                     queue.push_back(*t);
                 }
             }
+        }
+        for (f, reachable) in flow.iter_mut().zip(&seen) {
+            f.reachable = *reachable;
         }
         for (i, a) in ast.actions.iter().enumerate() {
             if !seen[i] {
@@ -406,6 +513,7 @@ impl Compiler<'_> {
                 error_branch: Arc::from("Error"),
                 max_expr_depth: max_depth,
                 warnings: Diagnostics::new(source, warnings),
+                flow: flow.into_boxed_slice(),
             }),
         })
     }
@@ -416,7 +524,7 @@ impl Compiler<'_> {
         index: &HashMap<&str, u32>,
         script_type: ScriptType,
         ctx: &mut Ctx<'_>,
-    ) -> Option<CompiledAction> {
+    ) -> Option<(CompiledAction, Vec<FlowBranch>)> {
         let Some(reg) = self.actions.lookup(&a.action_type) else {
             let mut known: Vec<&str> = self.actions.names().collect();
             known.sort_unstable();
@@ -549,6 +657,9 @@ impl Compiler<'_> {
         let mut labels: Vec<Arc<str>> = Vec::new();
         let mut label_targets = Vec::new();
         let mut label_names = Vec::new();
+        let mut target_edges: Vec<Option<u32>> = vec![None; reg.branch_names.len()];
+        let mut label_edges: Vec<u32> = Vec::new();
+        let mut flow_branches: Vec<FlowBranch> = Vec::new();
         for b in &a.branches {
             if schema.terminal {
                 ctx.errors.push(Diagnostic::error(
@@ -581,12 +692,23 @@ impl Compiler<'_> {
                         ));
                         continue;
                     }
-                    label_names.push(Arc::from(format!(
-                        "{} {:?}",
-                        schema.labeled_branch.as_deref().unwrap_or("Case"),
-                        text
-                    )));
-                    labels.push(Arc::from(text));
+                    let labeled = schema.labeled_branch.as_deref().unwrap_or("Case");
+                    let taken_name: Arc<str> = Arc::from(format!("{labeled} {text:?}"));
+                    let label: Arc<str> = Arc::from(text);
+                    if let Some(t) = target {
+                        label_edges.push(flow_branches.len() as u32);
+                        flow_branches.push(FlowBranch {
+                            name: Arc::from(labeled),
+                            label: Some(label.clone()),
+                            taken_name: taken_name.clone(),
+                            target: t as usize,
+                            span: b.name_span,
+                        });
+                    } else {
+                        label_edges.push(u32::MAX);
+                    }
+                    label_names.push(taken_name);
+                    labels.push(label);
                     label_targets.push(target);
                 }
                 (None, true) => ctx.errors.push(Diagnostic::error(
@@ -627,25 +749,40 @@ impl Compiler<'_> {
                         } else {
                             set_at[slot] = Some(b.name_span);
                             targets[slot] = target;
+                            if let Some(t) = target {
+                                target_edges[slot] = Some(flow_branches.len() as u32);
+                                flow_branches.push(FlowBranch {
+                                    name: reg.branch_names[slot].clone(),
+                                    label: None,
+                                    taken_name: reg.branch_names[slot].clone(),
+                                    target: t as usize,
+                                    span: b.name_span,
+                                });
+                            }
                         }
                     }
                 },
             }
         }
 
-        Some(CompiledAction {
-            id: Arc::from(a.id.as_str()),
-            type_name: Arc::from(schema.name.as_str()),
-            caption: Arc::from(a.caption.as_deref().unwrap_or(&schema.name)),
-            handler: reg.handler.clone(),
-            terminal: schema.terminal,
-            properties: properties.into_boxed_slice(),
-            schema: schema.clone(),
-            targets: targets.into_boxed_slice(),
-            branch_names: reg.branch_names.clone(),
-            labels: labels.into_boxed_slice(),
-            label_targets: label_targets.into_boxed_slice(),
-            label_names: label_names.into_boxed_slice(),
-        })
+        Some((
+            CompiledAction {
+                id: Arc::from(a.id.as_str()),
+                type_name: Arc::from(schema.name.as_str()),
+                caption: Arc::from(a.caption.as_deref().unwrap_or(&schema.name)),
+                handler: reg.handler.clone(),
+                terminal: schema.terminal,
+                properties: properties.into_boxed_slice(),
+                schema: schema.clone(),
+                targets: targets.into_boxed_slice(),
+                branch_names: reg.branch_names.clone(),
+                labels: labels.into_boxed_slice(),
+                label_targets: label_targets.into_boxed_slice(),
+                label_names: label_names.into_boxed_slice(),
+                target_edges: target_edges.into_boxed_slice(),
+                label_edges: label_edges.into_boxed_slice(),
+            },
+            flow_branches,
+        ))
     }
 }

@@ -16,6 +16,8 @@ pub(crate) struct RegisteredAction {
     pub branch_index: HashMap<String, u32>,
     /// Canonical branch names by id number.
     pub branch_names: Arc<[Arc<str>]>,
+    /// Registered by the engine itself rather than by a host.
+    pub builtin: bool,
 }
 
 impl RegisteredAction {
@@ -44,6 +46,7 @@ impl RegisteredAction {
             property_index,
             branch_index,
             branch_names: names.into(),
+            builtin: false,
         }
     }
 }
@@ -71,6 +74,13 @@ impl ActionRegistry {
         self.by_name
             .get(&name.to_ascii_lowercase())
             .map(|&i| &self.actions[i])
+    }
+    /// Marks every action registered so far as built in (a host's later
+    /// replacement of one is not).
+    pub fn mark_builtins(&mut self) {
+        for a in &mut self.actions {
+            a.builtin = true;
+        }
     }
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.actions.iter().map(|a| a.schema.name.as_str())

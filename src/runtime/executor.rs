@@ -196,6 +196,13 @@ pub struct TraceStep {
     pub caption: Arc<str>,
     /// The branch actually taken (after the fallback to Default); `None` for terminal actions.
     pub branch: Option<Arc<str>>,
+    /// Index of the action in [`crate::Script::flow`].
+    pub action_index: usize,
+    /// The written branch taken, as an index into that action's
+    /// [`crate::FlowAction::branches`]; `None` when the branch taken is not
+    /// written (an unconnected Default ends the script, an unconnected
+    /// Error stops it) and for terminal actions.
+    pub edge: Option<usize>,
 }
 
 /// The result of a run.
@@ -611,9 +618,10 @@ impl EngineInner {
                         action_type: action.type_name.to_string(),
                     })
             });
-            let (next, branch): (Option<u32>, Option<&Arc<str>>) = match followed {
-                Ok(None) => (None, None),
-                Ok(Some((target, name))) => (target, Some(name)),
+            let (next, branch, edge): (Option<u32>, Option<&Arc<str>>, Option<u32>) = match followed
+            {
+                Ok(None) => (None, None, None),
+                Ok(Some(f)) => (f.target, Some(f.name), f.edge),
                 Err(e) => {
                     // A failure sets `_ERR`, then takes Error if connected,
                     // else stops the script right here (never Default).
@@ -631,7 +639,12 @@ impl EngineInner {
                             kind: StopKind::Action,
                         });
                     }
-                    (error_target, Some(&script.error_branch))
+                    let error_edge = action
+                        .target_edges
+                        .get(BranchId::ERROR.0 as usize)
+                        .copied()
+                        .flatten();
+                    (error_target, Some(&script.error_branch), error_edge)
                 }
             };
 
@@ -642,6 +655,8 @@ impl EngineInner {
                     action_type: action.type_name.clone(),
                     caption: action.caption.clone(),
                     branch: branch.cloned(),
+                    action_index: current,
+                    edge: edge.map(|e| e as usize),
                 };
                 if let Some(observer) = &options.observer {
                     observer(&step);
