@@ -39,6 +39,7 @@ mod actions;
 mod compile;
 mod diagnostics;
 mod engine;
+pub mod files;
 pub mod permissions;
 pub mod runtime;
 pub mod syntax;

@@ -362,11 +362,11 @@ fn load_file_errors_name_the_file() {
     let folder = tempfile::tempdir().unwrap();
     let missing = folder.path().join("nope.json");
     let error = Directory::load_file(&missing).unwrap_err();
-    assert!(matches!(error, LoadError::Read { .. }));
+    assert!(matches!(error, LoadError::File(_)));
     assert!(
         error
             .to_string()
-            .contains("nope.json: cannot read tenant file"),
+            .starts_with(&format!("{}: cannot read: ", missing.display())),
         "{error}"
     );
 
@@ -391,7 +391,7 @@ fn leftovers(folder: &std::path::Path) -> Vec<String> {
     std::fs::read_dir(folder)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.contains(".tmp-"))
+        .filter(|name| name.ends_with(".tmp"))
         .collect()
 }
 
@@ -472,25 +472,29 @@ fn ids_are_never_reused_across_save_and_load() {
 #[test]
 fn failed_save_leaves_the_old_file_and_no_temp() {
     let folder = tempfile::tempdir().unwrap();
-    // The target is a non-empty folder, so the final rename fails.
+    // The target is a non-empty folder: refused, untouched.
     let target = folder.path().join("occupied");
     std::fs::create_dir(&target).unwrap();
     std::fs::write(target.join("keep"), "x").unwrap();
     let error = Directory::demo().save_file(&target).unwrap_err();
-    assert!(
-        error.to_string().contains("cannot replace tenant file"),
-        "{error}"
+    assert_eq!(
+        error.to_string(),
+        format!("{}: not a regular file (a directory)", target.display())
     );
     assert!(leftovers(folder.path()).is_empty());
     assert!(target.join("keep").exists());
-    // A folder that does not exist: the temp file cannot be created.
-    let error = Directory::demo()
-        .save_file(&folder.path().join("no/such/dir/t.json"))
-        .unwrap_err();
+    // A folder that does not exist: the error names the target, not a temporary file.
+    let missing = folder.path().join("no/such/dir/t.json");
+    let error = Directory::demo().save_file(&missing).unwrap_err();
     assert!(
-        error.to_string().contains("cannot create temporary file"),
+        error.to_string().starts_with(&format!(
+            "{}: cannot use the folder {}: ",
+            missing.display(),
+            folder.path().join("no/such/dir").display()
+        )),
         "{error}"
     );
+    assert!(!error.to_string().contains("studioflow-"), "{error}");
 }
 
 #[test]

@@ -10,10 +10,10 @@ pub(super) fn check(args: CheckArgs) -> i32 {
     let mut failed = false;
     for path in &args.files {
         let name = path.display().to_string();
-        let source = match read_script(path) {
+        let source = match read_script(path, args.input.max_file_size) {
             Ok(s) => s,
             Err(message) => {
-                errln!("{message}");
+                errln!("error: {message}");
                 failed = true;
                 continue;
             }

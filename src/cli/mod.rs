@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 completed (or check clean), 1 stopped by an unhandled action
 //! error, 2 bad input (script does not parse or check, unreadable file, bad
-//! tenant file, bad command line), 3 a limit was exceeded.
+//! tenant file, bad command line, unwritable `--save` target), 3 a limit was
+//! exceeded, 4 `--save` refused because the tenant file changed since it was loaded.
 
 /// `println!` that never panics: a closed pipe (`studioflow run ... | head`)
 /// just ends the output.
@@ -36,13 +37,16 @@ pub const EXIT_STOPPED: i32 = 1;
 pub const EXIT_INPUT: i32 = 2;
 /// Exit code: the step budget (or another limit) was exceeded.
 pub const EXIT_LIMIT: i32 = 3;
+/// Exit code: `--save` refused to overwrite a tenant file that changed since
+/// it was loaded (another writer not taking the lock); nothing was saved.
+pub const EXIT_SAVE_CONFLICT: i32 = 4;
 
 #[derive(Parser)]
 #[command(
     name = "studioflow",
     version,
     about = "Run and check Studio-style contact-center flow scripts",
-    after_help = "Exit codes: 0 completed, 1 stopped by an action error, 2 bad input, 3 limit exceeded."
+    after_help = "Exit codes: 0 completed, 1 stopped by an action error, 2 bad input, 3 limit exceeded, 4 --save refused: the tenant file changed since it was loaded."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -82,6 +86,8 @@ struct RunArgs {
     /// Fix the clock at an RFC 3339 instant, e.g. 2026-03-08T06:30:00Z.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 #[derive(Args)]
@@ -92,6 +98,16 @@ struct CheckArgs {
     /// Declare an input variable the host supplies (no "never assigned" warning).
     #[arg(long = "var", value_name = "NAME")]
     vars: Vec<String>,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+/// How input files are read (shared by every command that reads files).
+#[derive(Args)]
+struct InputArgs {
+    /// Refuse input files (scripts, tenant files) larger than SIZE: bytes, or with a K, M or G suffix (binary units).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_byte_size)]
+    max_file_size: u64,
 }
 
 /// Runs the command line and returns the exit code.
@@ -109,14 +125,44 @@ pub fn main() -> i32 {
     }
 }
 
-/// Reads a script file as UTF-8, with a message naming the file on failure.
-fn read_script(path: &std::path::Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{}: not a UTF-8 text file (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
+/// Reads a script file: a regular UTF-8 file of at most `max_bytes` bytes.
+fn read_script(path: &std::path::Path, max_bytes: u64) -> Result<String, String> {
+    studioflow::files::read_text(path, max_bytes).map_err(|e| e.to_string())
+}
+
+/// Parses `--max-file-size`: a byte count, optionally with a binary `K`, `M` or `G` suffix.
+fn parse_byte_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let (digits, unit) = match trimmed.char_indices().last() {
+        Some((at, 'k' | 'K')) => (&trimmed[..at], 1u64 << 10),
+        Some((at, 'm' | 'M')) => (&trimmed[..at], 1 << 20),
+        Some((at, 'g' | 'G')) => (&trimmed[..at], 1 << 30),
+        _ => (trimmed, 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            format!(
+                "{text:?} is not a size: use a positive byte count, e.g. 1048576, 512K, 64M or 1G"
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_byte_size;
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(parse_byte_size("1000"), Ok(1000));
+        assert_eq!(parse_byte_size("512K"), Ok(512 << 10));
+        assert_eq!(parse_byte_size("64m"), Ok(64 << 20));
+        assert_eq!(parse_byte_size("2G"), Ok(2 << 30));
+        for bad in ["", "0", "-1", "12X", "M", "99999999999999999999G"] {
+            assert!(parse_byte_size(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
-use studioflow::permissions::Directory;
+use studioflow::permissions::{Directory, SaveError, TenantFile};
 use studioflow::{
     CompileOptions, Engine, FixedClock, Outcome, Run, RunOptions, StepObserver, TraceStep, Value,
 };
 
-use super::{read_script, RunArgs, EXIT_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_STOPPED};
+use super::{
+    read_script, RunArgs, EXIT_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_SAVE_CONFLICT, EXIT_STOPPED,
+};
 
 /// Parses `NAME=VALUE`; VALUE is JSON when it parses as JSON, else a string.
 fn parse_var(text: &str) -> Result<(String, Value), String> {
@@ -53,7 +55,8 @@ pub(super) fn run(args: RunArgs) -> i32 {
         options.observer = Some(observer);
     }
 
-    let source = match read_script(&args.file) {
+    let max_file_size = args.input.max_file_size;
+    let source = match read_script(&args.file, max_file_size) {
         Ok(s) => s,
         Err(message) => {
             errln!("error: {message}");
@@ -72,8 +75,19 @@ pub(super) fn run(args: RunArgs) -> i32 {
             }
         }
     }
+    // With --save, the tenant file stays locked from load to save so that
+    // processes sharing it never lose each other's updates.
+    let mut held: Option<TenantFile> = None;
     if let Some(path) = &args.directory {
-        match Directory::load_file(path) {
+        let loaded = if args.save.is_some() {
+            TenantFile::open(path, max_file_size).map(|(file, directory)| {
+                held = Some(file);
+                directory
+            })
+        } else {
+            Directory::load_file_with_limit(path, max_file_size)
+        };
+        match loaded {
             Ok(directory) => builder = builder.directory(directory),
             Err(e) => {
                 errln!("error: {e}");
@@ -104,11 +118,19 @@ pub(super) fn run(args: RunArgs) -> i32 {
     // Changes made before a stop are real, so the model is saved after
     // completed and stopped runs alike.
     if let Some(path) = &args.save {
-        if let Err(e) = engine.directory().save_file(path) {
+        let saved = match &held {
+            Some(file) if file.is_file(path) => file.save(engine.directory()),
+            _ => engine.directory().save_file(path),
+        };
+        if let Err(e) = saved {
             errln!("error: {e}");
-            return EXIT_INPUT;
+            return match e {
+                SaveError::Changed { .. } => EXIT_SAVE_CONFLICT,
+                _ => EXIT_INPUT,
+            };
         }
     }
+    drop(held);
 
     match run.outcome {
         Outcome::Completed => EXIT_OK,

@@ -51,4 +51,4 @@ pub use store::{
     AgentAccess, Grant, IdHasher, InMemoryStore, NewRole, RoleChange, RoleHolder, SeedProblem,
     StoreConflict, TenantSnapshot, TenantStore,
 };
-pub use tenant_file::{LoadError, LoadProblem, SaveError, MAX_PERSON_FIELD_LEN};
+pub use tenant_file::{LoadError, LoadProblem, SaveError, TenantFile, MAX_PERSON_FIELD_LEN};

@@ -5,14 +5,15 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
+
+use crate::files::{self, FileError};
 
 use super::agents::{Agent, AgentStatus, BusinessUnit};
 use super::directory::Directory;
@@ -39,15 +40,10 @@ pub const MAX_PERSON_FIELD_LEN: usize = 255;
 /// ```
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    /// The file could not be read.
-    #[error("{}: cannot read tenant file: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        #[source]
-        source: io::Error,
-    },
+    /// The file could not be read: missing, not a regular file, over the
+    /// size limit, not UTF-8 (the error names the path).
+    #[error(transparent)]
+    File(#[from] FileError),
     /// A problem inside a named file.
     #[error("{}: {error}", path.display())]
     InFile {
@@ -237,26 +233,21 @@ pub enum LoadProblem {
 ///
 /// ```
 /// let dir = std::env::temp_dir().join("studioflow-doc-missing-dir").join("nested");
-/// assert!(studioflow::permissions::Directory::demo().save_file(&dir.join("t.json")).is_err());
+/// let e = studioflow::permissions::Directory::demo().save_file(&dir.join("t.json")).unwrap_err();
+/// assert!(e.to_string().starts_with(&format!("{}: cannot use the folder", dir.join("t.json").display())), "{e}");
 /// ```
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
-    /// The path has no file name.
-    #[error("{}: not a file path", path.display())]
-    NotAFile {
-        /// The path.
+    /// The file could not be written (the error names the target, never a
+    /// temporary file); nothing was changed.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// [`TenantFile::save`]: the file changed since it was loaded, so saving
+    /// would silently drop someone else's changes; nothing was written.
+    #[error("{}: the tenant file changed since it was loaded; not saved (run again on the new content)", path.display())]
+    Changed {
+        /// The file.
         path: PathBuf,
-    },
-    /// An I/O step failed; the temporary file was removed.
-    #[error("{}: cannot {operation}: {source}", path.display())]
-    Io {
-        /// The file involved.
-        path: PathBuf,
-        /// The step, e.g. `write temporary file`.
-        operation: &'static str,
-        /// The I/O error.
-        #[source]
-        source: io::Error,
     },
     /// Serializing failed (should not happen).
     #[error("cannot serialize tenant: {0}")]
@@ -844,59 +835,6 @@ pub(crate) fn to_json(directory: &Directory) -> Value {
     Value::Object(top)
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-fn io_error(operation: &'static str, at: &Path) -> impl FnOnce(io::Error) -> SaveError {
-    let path = at.to_owned();
-    move |source| SaveError::Io {
-        path,
-        operation,
-        source,
-    }
-}
-
-/// Writes `bytes` to `path` atomically: temp file in the same folder, fsync, rename.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
-    let Some(file_name) = path.file_name() else {
-        return Err(SaveError::NotAFile {
-            path: path.to_owned(),
-        });
-    };
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let counter = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let temp = folder.join(format!(
-        ".{}.tmp-{}-{counter}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(io_error("create temporary file", &temp))?;
-        file.write_all(bytes)
-            .map_err(io_error("write temporary file", &temp))?;
-        file.sync_all()
-            .map_err(io_error("flush temporary file", &temp))?;
-        drop(file);
-        fs::rename(&temp, path).map_err(io_error("replace tenant file", path))
-    })();
-    if result.is_err() {
-        // Best effort: the temp file may not exist if creating it failed.
-        let _ = fs::remove_file(&temp);
-        return result;
-    }
-    // Persist the rename itself; not all platforms allow syncing a folder.
-    if let Ok(folder_handle) = fs::File::open(&folder) {
-        let _ = folder_handle.sync_all();
-    }
-    Ok(())
-}
-
 impl Directory {
     /// Loads a tenant document; every error names its JSON place.
     ///
@@ -908,21 +846,28 @@ impl Directory {
         load_str(text)
     }
 
-    /// Loads a tenant file; errors are prefixed with the path.
+    /// Loads a tenant file of at most [`files::DEFAULT_MAX_INPUT_BYTES`];
+    /// errors are prefixed with the path.
     ///
     /// ```
     /// let e = studioflow::permissions::Directory::load_file(std::path::Path::new("/no/such/tenant.json")).unwrap_err();
-    /// assert!(e.to_string().contains("/no/such/tenant.json"));
+    /// assert!(e.to_string().starts_with("/no/such/tenant.json: cannot read: "), "{e}");
     /// ```
     pub fn load_file(path: &Path) -> Result<Directory, LoadError> {
-        let text = fs::read_to_string(path).map_err(|source| LoadError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        load_str(&text).map_err(|error| LoadError::InFile {
-            path: path.to_owned(),
-            error: Box::new(error),
-        })
+        Directory::load_file_with_limit(path, files::DEFAULT_MAX_INPUT_BYTES)
+    }
+
+    /// Loads a tenant file of at most `max_bytes` bytes (a larger file, a
+    /// directory or a device is refused before it is read).
+    ///
+    /// ```
+    /// use studioflow::{files::FileError, permissions::{Directory, LoadError}};
+    /// let e = Directory::load_file_with_limit(std::path::Path::new("/dev/urandom"), 1 << 20).unwrap_err();
+    /// assert!(matches!(e, LoadError::File(FileError::NotRegularFile { .. })), "{e}");
+    /// ```
+    pub fn load_file_with_limit(path: &Path, max_bytes: u64) -> Result<Directory, LoadError> {
+        let bytes = files::read_bytes(path, max_bytes)?;
+        load_bytes(path, bytes)
     }
 
     /// The tenant document (round-trips through `from_json_str`).
@@ -935,7 +880,19 @@ impl Directory {
         to_json(self)
     }
 
-    /// Saves the tenant document atomically (temp file in the same folder, fsync, rename).
+    /// The tenant document as saved: pretty JSON ending in a newline.
+    fn to_tenant_text(&self) -> Result<String, SaveError> {
+        let mut text = serde_json::to_string_pretty(&self.to_tenant_json())?;
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// Saves the tenant document with [`files::write_atomically`]: a symbolic
+    /// link is followed, the file's permissions are kept, and a target that is
+    /// not a regular file is refused.
+    ///
+    /// To save back to the file the tenant was loaded from, while other
+    /// processes may do the same, use [`TenantFile`].
     ///
     /// ```
     /// let dir = std::env::temp_dir().join(format!("studioflow-doc-save-{}", std::process::id()));
@@ -946,8 +903,143 @@ impl Directory {
     /// std::fs::remove_dir_all(&dir).unwrap();
     /// ```
     pub fn save_file(&self, path: &Path) -> Result<(), SaveError> {
-        let mut text = serde_json::to_string_pretty(&self.to_tenant_json())?;
-        text.push('\n');
-        write_atomically(path, text.as_bytes())
+        files::write_atomically(path, self.to_tenant_text()?.as_bytes())?;
+        Ok(())
+    }
+}
+
+fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Directory, LoadError> {
+    let text = files::bytes_to_text(path, bytes)?;
+    load_str(&text).map_err(|error| LoadError::InFile {
+        path: path.to_owned(),
+        error: Box::new(error),
+    })
+}
+
+/// How many times [`TenantFile::open`] re-opens a file that was replaced
+/// while it waited for the lock before giving up.
+const MAX_LOCK_ATTEMPTS: usize = 64;
+
+/// A tenant file held for a whole load–run–save cycle, so that processes
+/// sharing one file never lose each other's updates.
+///
+/// [`TenantFile::open`] takes an exclusive advisory lock (`flock` on Unix,
+/// `LockFileEx` on Windows, through the `fs4` crate) on the file and keeps it
+/// until the `TenantFile` is dropped; a second process opening the same file
+/// waits, then loads what the first one saved, so its changeStamps are
+/// checked against the saved state. [`TenantFile::save`] also refuses to
+/// write when the file changed since it was loaded (a writer that does not
+/// take the lock, such as an editor), instead of silently overwriting it.
+///
+/// ```
+/// use studioflow::permissions::{Directory, TenantFile};
+/// let dir = std::env::temp_dir().join(format!("studioflow-doc-tenantfile-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("tenant.json");
+/// Directory::demo().save_file(&path).unwrap();
+///
+/// let (held, directory) = TenantFile::open(&path, studioflow::files::DEFAULT_MAX_INPUT_BYTES).unwrap();
+/// directory.update_role(1001, "Supervisor", 0, Default::default()).unwrap();
+/// held.save(&directory).unwrap();
+/// drop(held); // releases the lock
+///
+/// let reloaded = Directory::load_file(&path).unwrap();
+/// assert_eq!(reloaded.get_role(1001, "Supervisor").unwrap().change_stamp, 1);
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct TenantFile {
+    path: PathBuf,
+    /// The locked handle; closing it releases the lock.
+    handle: fs::File,
+    /// The bytes the directory was loaded from.
+    loaded: Vec<u8>,
+}
+
+impl TenantFile {
+    /// Locks the tenant file at `path` (waiting while another process holds
+    /// it), then loads it (at most `max_bytes` bytes).
+    ///
+    /// # Errors
+    /// Everything [`Directory::load_file_with_limit`] reports, and a lock
+    /// that cannot be taken.
+    pub fn open(path: &Path, max_bytes: u64) -> Result<(TenantFile, Directory), LoadError> {
+        for _ in 0..MAX_LOCK_ATTEMPTS {
+            let (handle, _) = files::open_regular(path)?;
+            fs4::FileExt::lock(&handle).map_err(|source| {
+                LoadError::File(FileError::Io {
+                    path: path.to_owned(),
+                    operation: "lock".to_owned(),
+                    source,
+                })
+            })?;
+            // The holder we waited for replaced the file (a save renames a new
+            // file into place): our lock is on the old one. Start again.
+            if !files::same_file(&handle, path) {
+                continue;
+            }
+            let metadata = handle.metadata().map_err(|source| {
+                LoadError::File(FileError::Io {
+                    path: path.to_owned(),
+                    operation: "read".to_owned(),
+                    source,
+                })
+            })?;
+            let bytes = files::read_open(path, &handle, &metadata, max_bytes)?;
+            let directory = load_bytes(path, bytes.clone())?;
+            let held = TenantFile {
+                path: path.to_owned(),
+                handle,
+                loaded: bytes,
+            };
+            return Ok((held, directory));
+        }
+        Err(LoadError::File(FileError::Io {
+            path: path.to_owned(),
+            operation: "lock".to_owned(),
+            source: io::Error::other("the file kept being replaced while waiting for its lock"),
+        }))
+    }
+
+    /// The path given to [`TenantFile::open`].
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether `other` names this same file (after following links), e.g.
+    /// to decide whether a `--save` target is the loaded file.
+    ///
+    /// ```
+    /// # use studioflow::permissions::{Directory, TenantFile};
+    /// # let dir = std::env::temp_dir().join(format!("studioflow-doc-same-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("tenant.json");
+    /// Directory::demo().save_file(&path).unwrap();
+    /// let (held, _) = TenantFile::open(&path, 1 << 20).unwrap();
+    /// assert!(held.is_file(&dir.join(".").join("tenant.json")));
+    /// assert!(!held.is_file(&dir.join("other.json")));
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn is_file(&self, other: &Path) -> bool {
+        files::same_file(&self.handle, other)
+    }
+
+    /// Saves `directory` over the held file, atomically (see
+    /// [`files::write_atomically`]); the lock stays held until `self` is dropped.
+    ///
+    /// # Errors
+    /// [`SaveError::Changed`] when the file no longer holds what was loaded
+    /// (nothing is written); the errors of [`Directory::save_file`].
+    pub fn save(&self, directory: &Directory) -> Result<(), SaveError> {
+        let limit = self.loaded.len() as u64;
+        let unchanged = files::same_file(&self.handle, &self.path)
+            && files::read_bytes(&self.path, limit).is_ok_and(|now| now == self.loaded);
+        if !unchanged {
+            return Err(SaveError::Changed {
+                path: self.path.clone(),
+            });
+        }
+        files::write_atomically(&self.path, directory.to_tenant_text()?.as_bytes())?;
+        Ok(())
     }
 }
