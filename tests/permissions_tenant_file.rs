@@ -519,3 +519,34 @@ fn digit_only_role_names_survive_a_round_trip() {
     let again = Directory::from_json_str(&saved.to_string()).unwrap();
     assert_eq!(again.to_tenant_json(), saved);
 }
+
+#[test]
+fn duplicate_keys_are_refused_with_their_place() {
+    let text = serde_json::to_string_pretty(&base()).unwrap();
+    // Repeat a key inside agents[2] (JSON parsers would keep the last silently).
+    let marker = "\"userName\": \"cid\"";
+    assert!(text.contains(marker), "{text}");
+    let doubled = text.replacen(marker, &format!("{marker}, \"userName\": \"mallory\""), 1);
+    let error = Directory::from_json_str(&doubled).unwrap_err();
+    assert_eq!(error.place(), Some("agents[2]"));
+    assert_eq!(error.to_string(), "agents[2]: duplicate key \"userName\"");
+    // An escalating role given twice: refused, not "last wins".
+    let doubled = text.replacen(
+        "\"nextRoleId\": 5001",
+        "\"nextRoleId\": 5001, \"nextRoleId\": 5001",
+        1,
+    );
+    assert_eq!(
+        Directory::from_json_str(&doubled).unwrap_err().to_string(),
+        "(root): duplicate key \"nextRoleId\""
+    );
+    let doubled = text.replacen(
+        "\"timeZone\": \"UTC\"",
+        "\"timeZone\": \"UTC\", \"timeZone\": \"UTC\"",
+        1,
+    );
+    assert_eq!(
+        Directory::from_json_str(&doubled).unwrap_err().to_string(),
+        "businessUnit: duplicate key \"timeZone\""
+    );
+}

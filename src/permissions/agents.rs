@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 
+use super::case::eq_folded;
 use super::roles::RoleId;
 
 /// An agent id (employee profile id).
@@ -149,15 +150,8 @@ impl Agent {
             || self
                 .administers
                 .iter()
-                .any(|department| eq_caseless(department, other_department))
+                .any(|department| eq_folded(department, other_department))
     }
-}
-
-/// Unicode case-insensitive equality without allocating.
-pub(crate) fn eq_caseless(left: &str, right: &str) -> bool {
-    left.chars()
-        .flat_map(char::to_lowercase)
-        .eq(right.chars().flat_map(char::to_lowercase))
 }
 
 /// An agent as returned by the API: the role is given by name.

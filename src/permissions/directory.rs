@@ -4,8 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::agents::{Agent, AgentId, AgentRecord, AgentStatus, AgentStatusFilter, BusinessUnit};
+use super::case::fold_case;
 use super::error::{types, ApiError, ApiErrorItem};
 use super::features::{Feature, FeatureCatalog, FeatureId};
+use super::ids::parse_id;
 use super::query::{RolePage, RoleQuery};
 use super::roles::{
     administrator_ref_url, check_role_name, description_item, name_problem_item,
@@ -530,7 +532,7 @@ impl Directory {
         status: AgentStatusFilter,
     ) -> Result<Vec<AgentRecord>, ApiError> {
         let actor = self.agent_api_actor(actor)?;
-        let needle = q.trim().to_lowercase();
+        let needle = fold_case(q.trim());
         let snapshot = self.store.snapshot();
         let records = snapshot
             .agents
@@ -541,7 +543,7 @@ impl Directory {
                 needle.is_empty()
                     || [&agent.user_name, &agent.first_name, &agent.last_name]
                         .iter()
-                        .any(|field| field.to_lowercase().contains(&needle))
+                        .any(|field| fold_case(field).contains(needle.as_ref()))
             })
             .map(|agent| {
                 let role = agent.role.and_then(|id| {
@@ -561,9 +563,7 @@ impl Directory {
 
     /// Id first (if it parses and exists), then name case-insensitively.
     fn find_role(&self, id_or_name: &str) -> Result<Role, ApiError> {
-        id_or_name
-            .parse::<u64>()
-            .ok()
+        parse_id(id_or_name)
             .and_then(|id| self.store.role(id))
             .or_else(|| self.store.role_by_name(id_or_name))
             .ok_or_else(|| ApiError::not_found("role", id_or_name))
@@ -571,9 +571,7 @@ impl Directory {
 
     /// Id first (if it parses and exists), then userName case-insensitively.
     fn find_agent(&self, id_or_name: &str) -> Result<Arc<Agent>, ApiError> {
-        id_or_name
-            .parse::<u64>()
-            .ok()
+        parse_id(id_or_name)
             .and_then(|id| self.store.agent(id))
             .or_else(|| self.store.agent_by_user_name(id_or_name))
             .ok_or_else(|| ApiError::not_found("agent", id_or_name))

@@ -19,18 +19,22 @@
 //! file errors ([`LoadError`]) name their JSON place. See docs/permissions.md.
 
 mod agents;
+mod case;
 mod demo;
 mod directory;
 mod error;
 mod features;
+mod ids;
 mod query;
 mod roles;
 mod store;
+mod strict_json;
 mod tenant_file;
 
 pub use agents::{
     render_time, Agent, AgentId, AgentRecord, AgentStatus, AgentStatusFilter, BusinessUnit,
 };
+pub use case::{eq_folded, fold_case};
 pub use demo::DEMO_TENANT_JSON;
 pub use directory::Directory;
 pub use error::{types as error_types, ApiError, ApiErrorItem};
@@ -38,6 +42,7 @@ pub use features::{
     CatalogError, Feature, FeatureCatalog, FeatureCategory, FeatureId, FeatureSet, MAX_FEATURES,
     MAX_FEATURE_NAME_LEN, REQUIRED_FEATURES, SCRIPTING_TOOLS,
 };
+pub use ids::{parse_id, MAX_EXACT_ID};
 pub use query::{
     PageInfo, ParsedRoleQuery, RolePage, RoleQuery, RoleSortField, SortOrder, SystemDefinedFilter,
     DEFAULT_RESULTS_PER_PAGE, MAX_RESULTS_PER_PAGE, ROLE_LIST_PATH,

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::case::fold_case;
 use super::error::{types, ApiError, ApiErrorItem};
 use super::roles::{Role, RoleView};
 
@@ -138,7 +139,7 @@ impl RoleQuery {
         let mut system_defined = None;
         for term in search_term.split_whitespace() {
             let Some((param, value)) = term.split_once(':') else {
-                words.push(term.to_lowercase());
+                words.push(fold_case(term).into_owned());
                 continue;
             };
             if param != "systemDefined" {
@@ -274,8 +275,8 @@ impl ParsedRoleQuery {
         if self.words.is_empty() {
             return true;
         }
-        let name = role.name.to_lowercase();
-        let description = role.description.to_lowercase();
+        let name = fold_case(&role.name);
+        let description = fold_case(&role.description);
         self.words
             .iter()
             .all(|word| name.contains(word.as_str()) || description.contains(word.as_str()))
@@ -295,8 +296,8 @@ impl ParsedRoleQuery {
             .filter(|role| self.matches(role))
             .map(|role| {
                 let key = match self.sort_field {
-                    RoleSortField::Name => role.name.to_lowercase(),
-                    RoleSortField::Description => role.description.to_lowercase(),
+                    RoleSortField::Name => fold_case(&role.name).into_owned(),
+                    RoleSortField::Description => fold_case(&role.description).into_owned(),
                 };
                 (key, role)
             })

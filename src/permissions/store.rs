@@ -11,7 +11,9 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 
 use super::agents::{Agent, AgentId, AgentStatus, BusinessUnit};
+use super::case::{eq_folded, fold_case};
 use super::features::{FeatureCatalog, FeatureId, FeatureSet};
+use super::ids::MAX_EXACT_ID;
 use super::roles::{BuiltInRole, Role, RoleId, FIRST_CUSTOM_ROLE_ID};
 
 /// What the authorization hot path needs about one person; `Copy`, no allocation.
@@ -261,7 +263,7 @@ type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 struct State {
     roles: IdMap<Role>,
     agents: IdMap<Arc<Agent>>,
-    /// Lowercased userName → agent id.
+    /// Case-folded userName ([`fold_case`]) → agent id.
     /// (foldhash: looked up on every SetSecurityUser and agent reference.)
     user_names: HashMap<String, AgentId, foldhash::fast::RandomState>,
     next_role_id: RoleId,
@@ -271,7 +273,7 @@ impl State {
     fn name_taken(&self, name: &str, except: Option<RoleId>) -> Option<&Role> {
         self.roles
             .values()
-            .find(|role| Some(role.id) != except && role.name.eq_ignore_ascii_case(name))
+            .find(|role| Some(role.id) != except && eq_folded(&role.name, name))
     }
 
     fn holders(&self, role: RoleId) -> Vec<RoleHolder> {
@@ -373,6 +375,12 @@ pub enum SeedProblem {
     UnknownRole(usize),
     /// nextRoleId is not above every custom role id.
     NextRoleIdTooSmall,
+    /// An agent id above [`MAX_EXACT_ID`] (index of the agent).
+    AgentIdTooLarge(usize),
+    /// A custom role id or changeStamp above [`MAX_EXACT_ID`] (index of the role).
+    RoleIdTooLarge(usize),
+    /// nextRoleId above `MAX_EXACT_ID + 1`.
+    NextRoleIdTooLarge,
 }
 
 impl InMemoryStore {
@@ -401,12 +409,15 @@ impl InMemoryStore {
             if role.id < FIRST_CUSTOM_ROLE_ID {
                 return Err(SeedProblem::ReservedRoleId(index));
             }
+            if role.id > MAX_EXACT_ID || role.change_stamp > MAX_EXACT_ID {
+                return Err(SeedProblem::RoleIdTooLarge(index));
+            }
             if roles.contains_key(&role.id) {
                 return Err(SeedProblem::DuplicateRoleId(index));
             }
             if let Some(existing) = roles
                 .values()
-                .find(|other| other.name.eq_ignore_ascii_case(&role.name))
+                .find(|other| eq_folded(&other.name, &role.name))
             {
                 return Err(SeedProblem::DuplicateRoleName(index, existing.name.clone()));
             }
@@ -417,6 +428,7 @@ impl InMemoryStore {
         let minimum_next = highest.saturating_add(1);
         let next_role_id = match next_role_id {
             Some(next) if next < minimum_next => return Err(SeedProblem::NextRoleIdTooSmall),
+            Some(next) if next > MAX_EXACT_ID + 1 => return Err(SeedProblem::NextRoleIdTooLarge),
             Some(next) => next,
             None => minimum_next,
         };
@@ -424,6 +436,9 @@ impl InMemoryStore {
         let mut user_names: HashMap<String, AgentId, foldhash::fast::RandomState> =
             HashMap::default();
         for (index, agent) in agents.into_iter().enumerate() {
+            if agent.id > MAX_EXACT_ID {
+                return Err(SeedProblem::AgentIdTooLarge(index));
+            }
             if by_id.contains_key(&agent.id) {
                 return Err(SeedProblem::DuplicateAgentId(index));
             }
@@ -431,7 +446,7 @@ impl InMemoryStore {
                 return Err(SeedProblem::UnknownRole(index));
             }
             if user_names
-                .insert(agent.user_name.to_lowercase(), agent.id)
+                .insert(fold_case(&agent.user_name).into_owned(), agent.id)
                 .is_some()
             {
                 return Err(SeedProblem::DuplicateUserName(index));
@@ -527,12 +542,8 @@ impl TenantStore for InMemoryStore {
 
     fn agent_by_user_name(&self, user_name: &str) -> Option<Arc<Agent>> {
         let state = self.state.read();
-        // Most references are already lower case: look them up as they are.
-        let id = if user_name.chars().any(char::is_uppercase) {
-            state.user_names.get(&user_name.to_lowercase())
-        } else {
-            state.user_names.get(user_name)
-        }?;
+        // The same fold as the keys (borrowed for lower-case ASCII references).
+        let id = state.user_names.get(fold_case(user_name).as_ref())?;
         state.agents.get(id).cloned()
     }
 
@@ -565,9 +576,11 @@ impl TenantStore for InMemoryStore {
             });
         }
         let id = state.next_role_id;
-        let Some(next) = id.checked_add(1) else {
+        // Ids stop where a script's numbers stop being exact.
+        if id > MAX_EXACT_ID {
             return Err(StoreConflict::IdsExhausted);
-        };
+        }
+        let next = id + 1;
         state.next_role_id = next;
         let role = Role {
             id,
@@ -605,12 +618,13 @@ impl TenantStore for InMemoryStore {
             }
         }
         let role = state.roles.get_mut(&id).ok_or(StoreConflict::NotFound)?;
-        let next_stamp =
-            role.change_stamp
-                .checked_add(1)
-                .ok_or(StoreConflict::StaleChangeStamp {
-                    current: role.change_stamp,
-                })?;
+        let next_stamp = role
+            .change_stamp
+            .checked_add(1)
+            .filter(|&stamp| stamp <= MAX_EXACT_ID)
+            .ok_or(StoreConflict::StaleChangeStamp {
+                current: role.change_stamp,
+            })?;
         if let Some(name) = change.name {
             role.name = name;
         }

@@ -16,13 +16,16 @@ use serde_json::{Map, Value};
 use crate::files::{self, FileError};
 
 use super::agents::{Agent, AgentStatus, BusinessUnit};
+use super::case::{eq_folded, fold_case};
 use super::directory::Directory;
 use super::features::{CatalogError, Feature, FeatureCatalog, FeatureCategory, FeatureSet};
+use super::ids::{parse_id, MAX_EXACT_ID};
 use super::roles::{
     check_role_name, BuiltInRole, NameProblem, Role, RoleId, FIRST_CUSTOM_ROLE_ID,
     MAX_DESCRIPTION_LEN, MAX_ROLE_NAME_LEN,
 };
 use super::store::{InMemoryStore, SeedProblem};
+use super::strict_json::{self, StrictJsonError};
 
 /// Longest userName, firstName, lastName or department name, in characters.
 ///
@@ -126,6 +129,9 @@ pub enum LoadProblem {
         /// What was found.
         found: &'static str,
     },
+    /// An object has the same key twice (JSON would silently keep the last).
+    #[error("duplicate key \"{0}\"")]
+    DuplicateKey(String),
     /// A required field is absent.
     #[error("missing required field")]
     MissingField,
@@ -219,6 +225,15 @@ pub enum LoadProblem {
     /// The store refused the data for a reason the loader did not catch first.
     #[error("inconsistent tenant data: {0}")]
     Inconsistent(String),
+    /// An id or changeStamp above [`MAX_EXACT_ID`]: a script's numbers
+    /// could not carry it exactly, so it could turn into another id.
+    #[error("{value} is too large: ids and changeStamps go up to {max} (2^53 - 1), the largest whole number a script carries exactly")]
+    TooLarge {
+        /// The value given.
+        value: u64,
+        /// The largest allowed.
+        max: u64,
+    },
     /// Not an RFC 3339 timestamp.
     #[error("invalid timestamp \"{value}\" ({reason}); use RFC 3339, e.g. 2026-03-08T06:30:00Z")]
     InvalidTimestamp {
@@ -364,6 +379,18 @@ fn unsigned(value: &Value, place: &str) -> Result<u64, LoadError> {
         .ok_or_else(|| wrong(place, "a non-negative integer", value))
 }
 
+/// A non-negative integer that a script's numbers carry exactly (at most `max`).
+fn exact(value: &Value, place: &str, max: u64) -> Result<u64, LoadError> {
+    let number = unsigned(value, place)?;
+    if number > max {
+        return Err(LoadError::at(
+            place,
+            LoadProblem::TooLarge { value: number, max },
+        ));
+    }
+    Ok(number)
+}
+
 fn array<'a>(value: &'a Value, place: &str) -> Result<&'a [Value], LoadError> {
     value
         .as_array()
@@ -379,10 +406,20 @@ fn time_zone(value: &Value, place: &str) -> Result<Tz, LoadError> {
 
 /// Parses a tenant document into a directory backed by an [`InMemoryStore`].
 pub(crate) fn load_str(text: &str) -> Result<Directory, LoadError> {
-    let root: Value = serde_json::from_str(text).map_err(|error| LoadError::Syntax {
-        line: error.line(),
-        column: error.column(),
-        message: strip_position(&error.to_string()),
+    let root: Value = strict_json::parse(text).map_err(|error| match error {
+        StrictJsonError::Syntax(error) => LoadError::Syntax {
+            line: error.line(),
+            column: error.column(),
+            message: strip_position(&error.to_string()),
+        },
+        StrictJsonError::DuplicateKey { place, key } => {
+            let place = if place.is_empty() {
+                "(root)".to_owned()
+            } else {
+                place
+            };
+            LoadError::at(place, LoadProblem::DuplicateKey(key))
+        }
     })?;
     let top = object(&root, "", TOP_FIELDS)?;
 
@@ -419,7 +456,8 @@ pub(crate) fn load_str(text: &str) -> Result<Directory, LoadError> {
     let next_role_id = match optional(top, "nextRoleId") {
         None => None,
         Some(value) => {
-            let given = unsigned(value, "nextRoleId")?;
+            // One past the last id: MAX_EXACT_ID + 1 means "ids exhausted".
+            let given = exact(value, "nextRoleId", MAX_EXACT_ID + 1)?;
             let minimum = highest.saturating_add(1);
             if given < minimum {
                 return Err(LoadError::at(
@@ -459,11 +497,15 @@ fn seed_error(problem: SeedProblem) -> LoadError {
     let place = match &problem {
         SeedProblem::DuplicateRoleId(index)
         | SeedProblem::ReservedRoleId(index)
+        | SeedProblem::RoleIdTooLarge(index)
         | SeedProblem::DuplicateRoleName(index, _) => format!("roles[{index}]"),
         SeedProblem::DuplicateAgentId(index)
         | SeedProblem::DuplicateUserName(index)
-        | SeedProblem::UnknownRole(index) => format!("agents[{index}]"),
-        SeedProblem::NextRoleIdTooSmall => "nextRoleId".to_owned(),
+        | SeedProblem::UnknownRole(index)
+        | SeedProblem::AgentIdTooLarge(index) => format!("agents[{index}]"),
+        SeedProblem::NextRoleIdTooSmall | SeedProblem::NextRoleIdTooLarge => {
+            "nextRoleId".to_owned()
+        }
     };
     LoadError::at(place, LoadProblem::Inconsistent(format!("{problem:?}")))
 }
@@ -511,7 +553,7 @@ fn load_roles(value: &Value, catalog: &FeatureCatalog) -> Result<Vec<Role>, Load
         .iter()
         .map(|role| {
             (
-                role.name().to_ascii_lowercase(),
+                fold_case(role.name()).into_owned(),
                 format!("built-in role {}", role.name()),
             )
         })
@@ -521,7 +563,7 @@ fn load_roles(value: &Value, catalog: &FeatureCatalog) -> Result<Vec<Role>, Load
         let map = object(item, &place, ROLE_FIELDS)?;
 
         let id_place = join(&place, "id");
-        let id = unsigned(required(map, &place, "id")?, &id_place)?;
+        let id = exact(required(map, &place, "id")?, &id_place, MAX_EXACT_ID)?;
         if id < FIRST_CUSTOM_ROLE_ID {
             return Err(LoadError::at(id_place, LoadProblem::ReservedRoleId(id)));
         }
@@ -550,7 +592,7 @@ fn load_roles(value: &Value, catalog: &FeatureCatalog) -> Result<Vec<Role>, Load
                 ))
             }
         }
-        let folded = name.to_ascii_lowercase();
+        let folded = fold_case(name).into_owned();
         if let Some(first) = names.get(&folded) {
             return Err(LoadError::at(
                 name_place,
@@ -595,7 +637,7 @@ fn load_roles(value: &Value, catalog: &FeatureCatalog) -> Result<Vec<Role>, Load
 
         let change_stamp = match optional(map, "changeStamp") {
             None => 0,
-            Some(value) => unsigned(value, &join(&place, "changeStamp"))?,
+            Some(value) => exact(value, &join(&place, "changeStamp"), MAX_EXACT_ID)?,
         };
         roles.push(Role {
             id,
@@ -619,7 +661,7 @@ fn load_agents(value: &Value, roles: &[Role]) -> Result<Vec<Agent>, LoadError> {
         let map = object(item, &place, AGENT_FIELDS)?;
 
         let id_place = join(&place, "id");
-        let id = unsigned(required(map, &place, "id")?, &id_place)?;
+        let id = exact(required(map, &place, "id")?, &id_place, MAX_EXACT_ID)?;
         if let Some(first) = ids.get(&id) {
             return Err(LoadError::at(
                 id_place,
@@ -637,7 +679,7 @@ fn load_agents(value: &Value, roles: &[Role]) -> Result<Vec<Agent>, LoadError> {
             &user_place,
             MAX_PERSON_FIELD_LEN,
         )?;
-        let folded = user_name.to_lowercase();
+        let folded = fold_case(user_name).into_owned();
         if let Some(first) = user_names.get(&folded) {
             return Err(LoadError::at(
                 user_place,
@@ -750,15 +792,9 @@ fn resolve_role_reference(value: &Value, place: &str, roles: &[Role]) -> Result<
                 .map(|role| role.id)
                 .ok_or_else(|| unknown(id.to_string()))
         }
-        Value::String(reference) => reference
-            .parse::<u64>()
-            .ok()
+        Value::String(reference) => parse_id(reference)
             .and_then(|id| roles.iter().find(|role| role.id == id))
-            .or_else(|| {
-                roles
-                    .iter()
-                    .find(|role| role.name.eq_ignore_ascii_case(reference))
-            })
+            .or_else(|| roles.iter().find(|role| eq_folded(&role.name, reference)))
             .map(|role| role.id)
             .ok_or_else(|| unknown(reference.clone())),
         other => Err(wrong(place, "a role name or id", other)),
@@ -806,7 +842,7 @@ pub(crate) fn to_json(directory: &Directory) -> Value {
                 .and_then(|id| snapshot.roles.iter().find(|role| role.id == id))
                 .map_or(Value::Null, |role| {
                     // A digits-only name that is also another role's id would load as that id.
-                    let shadowed = role.name.parse::<u64>().ok().is_some_and(|id| {
+                    let shadowed = parse_id(&role.name).is_some_and(|id| {
                         id != role.id && snapshot.roles.iter().any(|r| r.id == id)
                     });
                     if shadowed {
