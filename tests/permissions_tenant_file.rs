@@ -550,3 +550,52 @@ fn duplicate_keys_are_refused_with_their_place() {
         "businessUnit: duplicate key \"timeZone\""
     );
 }
+
+#[test]
+fn a_held_tenant_file_is_not_saved_over_a_change_made_since_loading() {
+    use studioflow::files::DEFAULT_MAX_INPUT_BYTES;
+    use studioflow::permissions::{SaveError, TenantFile};
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("tenant.json");
+    Directory::demo().save_file(&path).unwrap();
+
+    // Unchanged: saved, and the update is there.
+    let (held, directory) = TenantFile::open(&path, DEFAULT_MAX_INPUT_BYTES).unwrap();
+    assert!(held.is_file(&path));
+    directory
+        .update_role(1001, "Supervisor", 0, RolePatch::default())
+        .unwrap();
+    held.save(&directory).unwrap();
+    drop(held);
+    let reloaded = Directory::load_file(&path).unwrap();
+    assert_eq!(
+        reloaded.get_role(1001, "Supervisor").unwrap().change_stamp,
+        1
+    );
+
+    // A writer that ignores the lock changes the file in place, then another
+    // replaces it: either way the held copy refuses to save over it.
+    for replace in [false, true] {
+        let (held, directory) = TenantFile::open(&path, DEFAULT_MAX_INPUT_BYTES).unwrap();
+        let mut edited: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        edited["businessUnit"]["name"] = json!(format!("Edited {replace}"));
+        let text = serde_json::to_string_pretty(&edited).unwrap();
+        if replace {
+            let other = folder.path().join("other.json");
+            std::fs::write(&other, &text).unwrap();
+            std::fs::rename(&other, &path).unwrap();
+        } else {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let error = held.save(&directory).unwrap_err();
+        assert!(matches!(error, SaveError::Changed { .. }), "{error}");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: the tenant file changed since it was loaded; not saved (run again on the new content)",
+                path.display()
+            )
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+}
