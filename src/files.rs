@@ -357,11 +357,13 @@ fn remove_stale_temporaries(folder: &Path, file_name: &str) {
     }
 }
 
-/// Creates and locks a fresh temporary file for `file_name` in `folder`.
+/// Creates and locks a fresh temporary file for `file_name` in `folder`;
+/// `private`: readable by the owner only until its permissions are set.
 fn create_temporary(
     path: &Path,
     folder: &Path,
     file_name: &str,
+    private: bool,
 ) -> Result<(PathBuf, File), FileError> {
     let (prefix, suffix) = temp_affixes(file_name);
     // A few attempts: another process's stale-file cleanup may remove ours
@@ -369,7 +371,16 @@ fn create_temporary(
     for _ in 0..8 {
         let counter = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let temp = folder.join(format!("{prefix}{}-{counter}{suffix}", std::process::id()));
-        let file = match OpenOptions::new().write(true).create_new(true).open(&temp) {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        let file = match options.open(&temp) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
@@ -447,14 +458,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     }
     remove_stale_temporaries(&folder, &file_name);
 
-    let (temp, mut file) = create_temporary(path, &folder, &file_name)?;
+    let (temp, mut file) = create_temporary(path, &folder, &file_name, existing.is_some())?;
     let result = (|| {
-        file.write_all(bytes)
-            .map_err(FileError::io(path, "write the temporary file"))?;
+        // Before a byte is written: a 0600 file's content is never readable
+        // through a looser temporary file.
         if let Some(metadata) = &existing {
             keep_owner_and_permissions(&file, metadata)
                 .map_err(FileError::io(path, "copy the file's permissions"))?;
         }
+        file.write_all(bytes)
+            .map_err(FileError::io(path, "write the temporary file"))?;
         file.sync_all()
             .map_err(FileError::io(path, "flush the temporary file"))?;
         fs::rename(&temp, &target).map_err(FileError::io(path, "replace the file"))

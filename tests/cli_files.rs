@@ -342,3 +342,45 @@ fn processes_sharing_a_tenant_file_never_lose_an_update() {
     );
     assert_eq!(supervisor_stamp(&tenant), 5);
 }
+
+#[test]
+fn a_run_waits_for_the_lock_says_so_and_reads_the_file_after_it() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let tenant = dir.path().join("shared.json");
+    fs::copy("tests/fixtures/tenant.json", &tenant).unwrap();
+    let script = write(dir.path(), "current.script", UPDATE_CURRENT);
+
+    // Hold the lock as another studioflow process would.
+    let holder = fs::File::open(&tenant).unwrap();
+    fs4::FileExt::lock(&holder).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("studioflow"))
+        .arg("run")
+        .arg(&script)
+        .arg("--directory")
+        .arg(&tenant)
+        .arg("--save")
+        .arg(&tenant)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert_eq!(
+        line,
+        format!(
+            "studioflow: waiting for another process to finish with {}\n",
+            tenant.display()
+        )
+    );
+    // While we hold the lock, "our" save lands: Supervisor at changeStamp 7.
+    let mut doc: serde_json::Value = serde_json::from_slice(&fs::read(&tenant).unwrap()).unwrap();
+    doc["roles"][0]["changeStamp"] = serde_json::json!(7);
+    fs::write(&tenant, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    drop(holder);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    // The waiting run loaded our save, so its update counted on top of it.
+    assert_eq!(supervisor_stamp(&tenant), 8);
+}

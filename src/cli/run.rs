@@ -80,7 +80,13 @@ pub(super) fn run(args: RunArgs) -> i32 {
     let mut held: Option<TenantFile> = None;
     if let Some(path) = &args.directory {
         let loaded = if args.save.is_some() {
-            TenantFile::open(path, max_file_size).map(|(file, directory)| {
+            let waiting = || {
+                errln!(
+                    "studioflow: waiting for another process to finish with {}",
+                    path.display()
+                )
+            };
+            TenantFile::open_with(path, max_file_size, waiting).map(|(file, directory)| {
                 held = Some(file);
                 directory
             })

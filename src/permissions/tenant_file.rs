@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io;
+use std::io::{self, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -1000,15 +1000,46 @@ impl TenantFile {
     /// Everything [`Directory::load_file_with_limit`] reports, and a lock
     /// that cannot be taken.
     pub fn open(path: &Path, max_bytes: u64) -> Result<(TenantFile, Directory), LoadError> {
+        TenantFile::open_with(path, max_bytes, || {})
+    }
+
+    /// [`TenantFile::open`], calling `on_wait` once if another process holds
+    /// the lock (before waiting for it), e.g. to tell the user why nothing happens.
+    ///
+    /// ```
+    /// # use studioflow::permissions::{Directory, TenantFile};
+    /// # let dir = std::env::temp_dir().join(format!("studioflow-doc-wait-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("tenant.json");
+    /// Directory::demo().save_file(&path).unwrap();
+    /// let (_held, _) = TenantFile::open_with(&path, 1 << 20, || eprintln!("waiting for {}", path.display())).unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn open_with(
+        path: &Path,
+        max_bytes: u64,
+        mut on_wait: impl FnMut(),
+    ) -> Result<(TenantFile, Directory), LoadError> {
+        let lock_error = |source: io::Error| {
+            LoadError::File(FileError::Io {
+                path: path.to_owned(),
+                operation: "lock".to_owned(),
+                source,
+            })
+        };
+        let mut told = false;
         for _ in 0..MAX_LOCK_ATTEMPTS {
             let (handle, _) = files::open_regular(path)?;
-            fs4::FileExt::lock(&handle).map_err(|source| {
-                LoadError::File(FileError::Io {
-                    path: path.to_owned(),
-                    operation: "lock".to_owned(),
-                    source,
-                })
-            })?;
+            match fs4::FileExt::try_lock(&handle) {
+                Ok(()) => {}
+                Err(fs4::TryLockError::WouldBlock) => {
+                    if !std::mem::replace(&mut told, true) {
+                        on_wait();
+                    }
+                    fs4::FileExt::lock(&handle).map_err(lock_error)?;
+                }
+                Err(fs4::TryLockError::Error(source)) => return Err(lock_error(source)),
+            }
             // The holder we waited for replaced the file (a save renames a new
             // file into place): our lock is on the old one. Start again.
             if !files::same_file(&handle, path) {
@@ -1035,6 +1066,21 @@ impl TenantFile {
             operation: "lock".to_owned(),
             source: io::Error::other("the file kept being replaced while waiting for its lock"),
         }))
+    }
+
+    /// Whether the held file still has the loaded bytes (read through the
+    /// locked handle: an in-place edit shows there, a replacement is caught by
+    /// `same_file`).
+    fn still_holds_loaded(&self) -> bool {
+        let mut handle = &self.handle;
+        let Ok(metadata) = handle.metadata() else {
+            return false;
+        };
+        if handle.seek(SeekFrom::Start(0)).is_err() {
+            return false;
+        }
+        let limit = self.loaded.len() as u64;
+        files::read_open(&self.path, handle, &metadata, limit).is_ok_and(|now| now == self.loaded)
     }
 
     /// The path given to [`TenantFile::open`].
@@ -1067,9 +1113,7 @@ impl TenantFile {
     /// [`SaveError::Changed`] when the file no longer holds what was loaded
     /// (nothing is written); the errors of [`Directory::save_file`].
     pub fn save(&self, directory: &Directory) -> Result<(), SaveError> {
-        let limit = self.loaded.len() as u64;
-        let unchanged = files::same_file(&self.handle, &self.path)
-            && files::read_bytes(&self.path, limit).is_ok_and(|now| now == self.loaded);
+        let unchanged = files::same_file(&self.handle, &self.path) && self.still_holds_loaded();
         if !unchanged {
             return Err(SaveError::Changed {
                 path: self.path.clone(),
