@@ -427,8 +427,11 @@ pub(crate) fn same_file(_file: &File, path: &Path) -> bool {
 ///
 /// ```
 /// use studioflow::files::{write_atomically, FileError};
-/// let e = write_atomically(std::path::Path::new("/dev/null"), b"x").unwrap_err();
-/// assert!(matches!(e, FileError::NotRegularFile { kind: "a character device", .. }), "{e}");
+/// // A folder (like /dev/null, a FIFO or a socket) is refused and left as it is.
+/// let folder = std::env::temp_dir();
+/// let e = write_atomically(&folder, b"x").unwrap_err();
+/// assert!(matches!(e, FileError::NotRegularFile { kind: "a directory", .. }), "{e}");
+/// assert!(folder.is_dir());
 /// ```
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let (target, existing) = resolve_target(path)?;
