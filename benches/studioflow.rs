@@ -427,7 +427,7 @@ mod memory {
         keepcost: usize,
     }
 
-    extern "C" {
+    unsafe extern "C" {
         fn mallinfo2() -> MallInfo2;
     }
 

@@ -187,10 +187,13 @@ fn configure_updates() -> &'static str {
     );
     if is_ci {
         // CI never writes a snapshot and never passes a mismatch.
-        std::env::set_var("INSTA_UPDATE", "no");
-        std::env::remove_var("INSTA_FORCE_PASS");
+        // SAFETY (both calls): `harness!` evaluates `root` in `main` before
+        // any test thread exists, so nothing reads the environment meanwhile.
+        unsafe { std::env::set_var("INSTA_UPDATE", "no") };
+        unsafe { std::env::remove_var("INSTA_FORCE_PASS") };
     } else if update {
-        std::env::set_var("INSTA_UPDATE", "always");
+        // SAFETY: as above, single-threaded `main`.
+        unsafe { std::env::set_var("INSTA_UPDATE", "always") };
     }
     "tests/golden"
 }
