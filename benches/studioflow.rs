@@ -7,11 +7,11 @@
 //!   same permission model, side by side.
 //! - `permission_check`: one `Directory::check_feature` / `may_use`.
 //!
-//! Run: `cargo bench --bench studioflow -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p studioflow-benches --bench studioflow -- --warm-up-time 1 --measurement-time 3`
 //!
 //! Memory per run (no global allocator, so timings are never distorted; uses
 //! glibc's `mallinfo2`, with the thread cache off so frees are counted):
-//! `STUDIOFLOW_BENCH_MEM=1 GLIBC_TUNABLES=glibc.malloc.tcache_count=0 cargo bench --bench studioflow`
+//! `STUDIOFLOW_BENCH_MEM=1 GLIBC_TUNABLES=glibc.malloc.tcache_count=0 cargo bench -p studioflow-benches --bench studioflow`
 
 use std::hint::black_box;
 use std::sync::Arc;
