@@ -80,7 +80,8 @@ struct RunArgs {
     /// A JSON tenant file (default: the built-in demo tenant).
     #[arg(long, value_name = "FILE")]
     directory: Option<PathBuf>,
-    /// Write the permission model as it stands after the run to FILE (atomically).
+    /// Write the permission model as it stands after the run to FILE (atomically; a symlink is
+    /// followed, permissions kept). With --directory, that file stays locked from load to save.
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
     /// Fix the clock at an RFC 3339 instant, e.g. 2026-03-08T06:30:00Z.
