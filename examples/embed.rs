@@ -11,26 +11,35 @@ use studioflow::{
 /// `SendSms`: pretends to send a text message. Branches: Default, Error, and
 /// `Throttled` when the body is too long for one message.
 fn send_sms(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    const TO: usize = 0;
-    const BODY: usize = 1;
-    const RESULT: usize = 2;
     const THROTTLED: BranchId = BranchId::own(0);
 
-    let to = call.text(TO).unwrap_or_default();
+    // Properties by name, typed: a list or object here fails the action with
+    // `To: expected text, got ...` in `_ERR`.
+    let to = call.text_property("To")?;
     if !to.starts_with('+') {
         return Err(ActionError::failed(format!(
             "To: {to:?} is not an E.164 number"
         )));
     }
-    let body = call.text(BODY).unwrap_or_default();
+    let body = call.text_property("Body")?;
     if body.chars().count() > 160 {
         return Ok(THROTTLED);
     }
-    call.set_output(
-        RESULT,
-        Value::from(format!("sent {} chars to {to}", body.len())),
+    call.set_output_named(
+        "ScriptVariable",
+        Value::from(format!("sent {} chars to {to}", body.chars().count())),
     )?;
     Ok(BranchId::DEFAULT)
+}
+
+/// `mask(phone)`: every character but the last four as `*`.
+fn mask(phone: String) -> String {
+    let count = phone.chars().count();
+    phone
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i + 4 < count { '*' } else { c })
+        .collect()
 }
 
 const SCRIPT: &str = r#"
@@ -66,15 +75,8 @@ done: End
 fn main() {
     let engine = Engine::builder()
         .clock(FixedClock::parse("2026-11-01T16:30:00Z").expect("valid time"))
-        .register_function("mask", 1, 1, |args, _ctx| {
-            let digits = args[0].to_text();
-            let keep = digits.len().saturating_sub(4);
-            Ok(Value::from(format!(
-                "{}{}",
-                "*".repeat(keep),
-                &digits[keep..]
-            )))
-        })
+        // Typed: one text argument, so `mask()` or `mask(a, b)` fails `check`.
+        .register_fn("mask", mask)
         .register_action(
             ActionSchema::new("SendSms")
                 .property(PropertySchema::required("To", PropertyKind::Template))
@@ -110,6 +112,10 @@ fn main() {
         .insert("Phone".into(), Value::from("+15551234567"));
     let run = engine.run(&script, options);
 
+    if let Some(error) = &run.error {
+        eprintln!("error: {error}"); // RunError is a std::error::Error
+        std::process::exit(1);
+    }
     assert_eq!(run.outcome, Outcome::Completed);
     println!("{}", run.variables["SmsResult"]);
     println!(

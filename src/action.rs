@@ -453,6 +453,20 @@ pub enum ActionError {
         /// What it was given, abbreviated.
         got: String,
     },
+    /// A required property a handler reads by name was left out.
+    #[error("{property}: missing")]
+    MissingProperty {
+        /// The property.
+        property: String,
+    },
+    /// A handler read a property its schema does not declare (a host bug).
+    #[error("{action_type} has no property `{property}`")]
+    UnknownProperty {
+        /// The action type.
+        action_type: String,
+        /// The name the handler asked for.
+        property: String,
+    },
     /// A time zone name that is not in the IANA database.
     #[error("unknown time zone {name:?}")]
     UnknownTimeZone {

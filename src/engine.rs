@@ -1,18 +1,22 @@
 //! The embedding API: an [`Engine`] built once, then compiling and running
 //! scripts from many threads.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+use thiserror::Error;
 
 use crate::action::{ActionHandler, ActionSchema};
 use crate::compile::registry::{ActionRegistry, RegisteredAction};
 use crate::compile::{CompileOptions, Compiler, Script};
 use crate::diagnostics::{Diagnostics, SourceFile};
 use crate::permissions::Directory;
+use crate::runtime::convert::{native, HostFunction};
 use crate::runtime::functions::{builtins, FunctionDef, FunctionRegistry};
 use crate::runtime::{
-    Clock, FunctionContext, Outcome, Run, RunError, RunOptions, RuntimeError, StopKind,
-    SystemClock, Value,
+    Clock, FunctionContext, NativeFunction, Outcome, Run, RunError, RunOptions, RuntimeError,
+    StopKind, SystemClock, Value,
 };
 
 /// Bounds on what one run may do.
@@ -65,7 +69,8 @@ pub(crate) struct EngineInner {
 }
 
 /// Compiles and runs scripts. Built by an [`EngineBuilder`], frozen once
-/// built, cheap to clone and share between threads.
+/// built. `Engine` is `Send + Sync` and cheap to clone (one reference count):
+/// clone it into each thread or task, no `Arc` needed.
 ///
 /// ```
 /// use studioflow::{Engine, RunOptions, Outcome, Value};
@@ -241,26 +246,89 @@ impl Engine {
 
 /// Configures an [`Engine`]: actions, functions, limits, clock, permission model.
 ///
+/// Registering a function under a name that is taken (a built-in such as
+/// `upper`, or one registered before) is refused: [`EngineBuilder::try_build`]
+/// returns the [`BuildError`] (and [`EngineBuilder::build`] panics with it), so
+/// a host never silently changes what a script's `upper(x)` means. Replacing a
+/// function is explicit: [`EngineBuilder::replace_function`] /
+/// [`EngineBuilder::replace_fn`].
+///
 /// ```
-/// use studioflow::{ActionSchema, BranchId, Engine, FixedClock, PropertyKind, PropertySchema, Value};
+/// use studioflow::{ActionSchema, BranchId, BuildError, Engine, FixedClock, Value};
 /// let engine = Engine::builder()
 ///     .clock(FixedClock::parse("2026-03-08T06:30:00Z").unwrap())
-///     .register_function("double", 1, 1, |args, _| {
-///         Ok(Value::from(args[0].as_number().unwrap_or(0.0) * 2.0))
-///     })
+///     .register_fn("double", |x: f64| x * 2.0)
 ///     .register_action(
 ///         ActionSchema::new("Noop"),
 ///         |_call: &mut studioflow::ActionCall<'_>| Ok(BranchId::DEFAULT),
 ///     )
 ///     .build();
-/// assert_eq!(engine.call_function("double", &[Value::from(21.0)]).unwrap(), Value::from(42.0));
+/// assert_eq!(engine.call_function("double", &[Value::from(21)]).unwrap(), Value::from(42));
+///
+/// let refused = Engine::builder().register_fn("upper", |s: String| s).try_build();
+/// assert!(matches!(refused, Err(BuildError::FunctionExists { builtin: true, .. })));
 /// ```
 pub struct EngineBuilder {
     actions: ActionRegistry,
     functions: FunctionRegistry,
+    /// Lower-cased names of the built-in functions, for the refusal message.
+    builtin_functions: HashSet<String>,
+    /// The first configuration mistake, reported by `try_build`.
+    error: Option<BuildError>,
     limits: Limits,
     clock: Arc<dyn Clock>,
     directory: Option<Directory>,
+}
+
+/// A mistake in an [`EngineBuilder`]'s configuration, reported by
+/// [`EngineBuilder::try_build`] (the first one made).
+///
+/// ```
+/// use studioflow::{BuildError, Engine};
+/// let error = Engine::builder().register_fn("Len", |s: String| s.len()).try_build().err().unwrap();
+/// assert_eq!(error.to_string(), "function `Len` is built in; use `replace_function` or `replace_fn` to replace it explicitly");
+/// assert!(matches!(error, BuildError::FunctionExists { builtin: true, .. }));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// `register_function`/`register_fn` under a name already taken
+    /// (function names are case-insensitive).
+    #[error(
+        "function `{name}` is {}; use `replace_function` or `replace_fn` to replace it explicitly",
+        if *builtin { "built in" } else { "already registered" }
+    )]
+    FunctionExists {
+        /// The name as given.
+        name: String,
+        /// Whether it names a built-in function.
+        builtin: bool,
+    },
+    /// `replace_function`/`replace_fn` of a name nothing is registered under.
+    #[error("there is no function `{name}` to replace; use `register_function` or `register_fn`")]
+    NoSuchFunction {
+        /// The name as given.
+        name: String,
+    },
+    /// A name a script could never call.
+    #[error(
+        "`{name}` is not a valid function name: a letter or `_`, then letters, digits, `_` or `$`, \
+         and not true, false, null, and, or, not"
+    )]
+    InvalidFunctionName {
+        /// The name as given.
+        name: String,
+    },
+    /// `min_args` greater than `max_args`.
+    #[error("function `{name}`: min_args {min_args} is greater than max_args {max_args}")]
+    InvalidArity {
+        /// The function.
+        name: String,
+        /// The least arguments.
+        min_args: usize,
+        /// The most arguments.
+        max_args: usize,
+    },
 }
 
 impl Default for EngineBuilder {
@@ -280,11 +348,16 @@ impl EngineBuilder {
         let mut builder = EngineBuilder {
             actions: ActionRegistry::default(),
             functions: FunctionRegistry::default(),
+            builtin_functions: HashSet::new(),
+            error: None,
             limits: Limits::default(),
             clock: Arc::new(SystemClock),
             directory: None,
         };
         for f in builtins() {
+            builder
+                .builtin_functions
+                .insert(f.name.to_ascii_lowercase());
             builder.functions.insert(f);
         }
         crate::actions::register_builtins(&mut builder);
@@ -323,11 +396,27 @@ impl EngineBuilder {
         self.actions.insert(RegisteredAction::new(schema, handler));
     }
 
-    /// Registers (or replaces) an expression function taking `min_args..=max_args` arguments.
+    /// Registers an expression function taking `min_args..=max_args`
+    /// arguments as script values, with the run's [`FunctionContext`] (clock,
+    /// time zone): for functions with optional arguments or that need the
+    /// context. [`EngineBuilder::register_fn`] is the typed, simpler way.
+    /// Names are case-insensitive; a name already taken is refused (see
+    /// [`BuildError`]).
     ///
     /// ```
-    /// let engine = studioflow::Engine::builder().register_function("answer", 0, 0, |_, _| Ok(42.0.into())).build();
-    /// assert_eq!(engine.call_function("ANSWER", &[]).unwrap(), studioflow::Value::from(42.0));
+    /// use studioflow::{Engine, RuntimeError, Value};
+    /// // pad(text[, width]): right-aligns text, 10 wide unless told.
+    /// let engine = studioflow::Engine::builder()
+    ///     .register_function("pad", 1, 2, |args, _ctx| {
+    ///         let width = match args.get(1) {
+    ///             Some(w) => w.as_number().ok_or_else(|| RuntimeError::Host("pad(): width must be a number".into()))?,
+    ///             None => 10.0,
+    ///         };
+    ///         Ok(Value::from(format!("{:>1$}", args[0].to_text(), width as usize)))
+    ///     })
+    ///     .build();
+    /// assert_eq!(engine.call_function("PAD", &["ab".into(), 4.into()]).unwrap(), Value::from("  ab"));
+    /// assert!(engine.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = pad() }", "s").is_err());
     /// ```
     pub fn register_function(
         mut self,
@@ -339,13 +428,156 @@ impl EngineBuilder {
             + Sync
             + 'static,
     ) -> Self {
+        self.add_function(name, min_args, max_args, Arc::new(func), false);
+        self
+    }
+
+    /// Registers a Rust function or closure with typed arguments, the way
+    /// Rhai's `register_fn` does: the arity comes from the signature (a call
+    /// with the wrong count is a `check` error), each argument converts by
+    /// [`FromValue`](crate::FromValue) (a wrong type is a run-time error naming
+    /// the function and argument, which takes the action's Error branch), and
+    /// the result by [`IntoFunctionResult`](crate::IntoFunctionResult) (return
+    /// a `Result` to fail with your own message). A name already taken is
+    /// refused (see [`BuildError`]).
+    ///
+    /// ```
+    /// use studioflow::{Engine, Outcome, RunOptions, Value};
+    /// let engine = Engine::builder()
+    ///     .register_fn("vat", |net: f64, rate_percent: f64| net * (1.0 + rate_percent / 100.0))
+    ///     .register_fn("initials", |name: String| {
+    ///         name.split_whitespace().filter_map(|w| w.chars().next()).collect::<String>()
+    ///     })
+    ///     .register_fn("queue_for", |tier: String| match tier.as_str() {
+    ///         "gold" | "silver" => Ok(format!("{tier}-queue")),
+    ///         other => Err(format!("no queue for tier {other:?}")),
+    ///     })
+    ///     .build();
+    ///
+    /// let script = engine.compile(r#"
+    ///     start: Begin { Default -> price }
+    ///     price: Assign { Variable = Gross  Value = vat(Net, 20)  Default -> who }
+    ///     who: Assign { Variable = Tag  Value = "{initials("Ada Lovelace")}-{queue_for(Tier)}"  Default -> done  Error -> done }
+    ///     done: End
+    /// "#, "pricing.script").unwrap();
+    ///
+    /// let mut options = RunOptions::default();
+    /// options.variables.insert("Net".into(), Value::from("50"));  // numeric text is a number
+    /// options.variables.insert("Tier".into(), Value::from("bronze"));
+    /// let run = engine.run(&script, options);
+    /// assert_eq!(run.outcome, Outcome::Completed);
+    /// assert_eq!(run.variables["Gross"], Value::from(60));
+    /// assert_eq!(run.variables["_ERR"], Value::from(r#"Value: no queue for tier "bronze""#));
+    ///
+    /// // Arity is checked when the script compiles.
+    /// let wrong = engine.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = vat(1) }", "w");
+    /// assert!(wrong.unwrap_err().to_string().contains("vat"));
+    /// ```
+    pub fn register_fn<Args, F: HostFunction<Args>>(mut self, name: &str, func: F) -> Self {
+        self.add_function(name, F::ARITY, F::ARITY, native(name, func), false);
+        self
+    }
+
+    /// Replaces a registered function (a built-in included) on purpose; the
+    /// name must already be registered. Same arguments as
+    /// [`EngineBuilder::register_function`].
+    ///
+    /// ```
+    /// use studioflow::Value;
+    /// // A tenant whose scripts expect upper() to leave "ß" alone.
+    /// let engine = studioflow::Engine::builder()
+    ///     .replace_function("upper", 1, 1, |args, _| {
+    ///         Ok(Value::from(args[0].to_text().chars().map(|c| if c == 'ß' { c } else { c.to_ascii_uppercase() }).collect::<String>()))
+    ///     })
+    ///     .build();
+    /// assert_eq!(engine.call_function("upper", &["straße".into()]).unwrap(), Value::from("STRAßE"));
+    /// ```
+    pub fn replace_function(
+        mut self,
+        name: &str,
+        min_args: usize,
+        max_args: usize,
+        func: impl Fn(&[Value], &FunctionContext<'_>) -> Result<Value, RuntimeError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.add_function(name, min_args, max_args, Arc::new(func), true);
+        self
+    }
+
+    /// Replaces a registered function (a built-in included) on purpose with a
+    /// typed one, as [`EngineBuilder::register_fn`] takes them; the name must
+    /// already be registered.
+    ///
+    /// ```
+    /// use studioflow::{BuildError, Engine, Value};
+    /// let engine = Engine::builder().replace_fn("len", |s: String| s.len()).build(); // bytes, not characters
+    /// assert_eq!(engine.call_function("len", &["né".into()]).unwrap(), Value::from(3));
+    /// assert!(matches!(
+    ///     Engine::builder().replace_fn("lenght", |s: String| s.len()).try_build(),
+    ///     Err(BuildError::NoSuchFunction { .. })
+    /// ));
+    /// ```
+    pub fn replace_fn<Args, F: HostFunction<Args>>(mut self, name: &str, func: F) -> Self {
+        self.add_function(name, F::ARITY, F::ARITY, native(name, func), true);
+        self
+    }
+
+    /// Registers (`replace: false`) or replaces a function, recording the
+    /// first mistake for `try_build`.
+    fn add_function(
+        &mut self,
+        name: &str,
+        min_args: usize,
+        max_args: usize,
+        func: Arc<NativeFunction>,
+        replace: bool,
+    ) {
+        if let Err(e) = self.check_function(name, min_args, max_args, replace) {
+            self.error.get_or_insert(e);
+            return;
+        }
         self.functions.insert(FunctionDef {
             name: name.to_string(),
             min_args,
             max_args,
-            func: Arc::new(func),
+            func,
         });
-        self
+    }
+
+    fn check_function(
+        &self,
+        name: &str,
+        min_args: usize,
+        max_args: usize,
+        replace: bool,
+    ) -> Result<(), BuildError> {
+        let callable = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+            && !["true", "false", "null", "and", "or", "not"]
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(name));
+        if !callable {
+            return Err(BuildError::InvalidFunctionName { name: name.into() });
+        }
+        if min_args > max_args {
+            return Err(BuildError::InvalidArity {
+                name: name.into(),
+                min_args,
+                max_args,
+            });
+        }
+        match (self.functions.lookup(name).is_some(), replace) {
+            (true, false) => Err(BuildError::FunctionExists {
+                name: name.into(),
+                builtin: self.builtin_functions.contains(&name.to_ascii_lowercase()),
+            }),
+            (false, true) => Err(BuildError::NoSuchFunction { name: name.into() }),
+            _ => Ok(()),
+        }
     }
 
     /// Sets the limits.
@@ -382,15 +614,22 @@ impl EngineBuilder {
         self
     }
 
-    /// Freezes the configuration into an engine.
+    /// Freezes the configuration into an engine, or reports the first
+    /// configuration mistake (a function name already taken, a replacement
+    /// of a function that does not exist, an uncallable name).
     ///
     /// ```
-    /// let engine = studioflow::Engine::builder().build();
-    /// assert_eq!(engine.limits().max_steps, 10_000);
+    /// use studioflow::{BuildError, Engine};
+    /// let result = Engine::builder().register_function("my fn", 0, 0, |_, _| Ok(1.into())).try_build();
+    /// assert_eq!(result.err(), Some(BuildError::InvalidFunctionName { name: "my fn".into() }));
+    /// assert!(Engine::builder().register_fn("triple", |x: f64| x * 3.0).try_build().is_ok());
     /// ```
-    pub fn build(self) -> Engine {
+    pub fn try_build(self) -> Result<Engine, BuildError> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        Engine {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        Ok(Engine {
             inner: Arc::new(EngineInner {
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 actions: self.actions,
@@ -399,6 +638,30 @@ impl EngineBuilder {
                 clock: self.clock,
                 directory: self.directory.unwrap_or_else(Directory::demo),
             }),
+        })
+    }
+
+    /// Freezes the configuration into an engine.
+    ///
+    /// # Panics
+    ///
+    /// On a configuration mistake (see [`EngineBuilder::try_build`], which
+    /// returns it instead): a host's own code is wrong, like registering a
+    /// function over `upper` without saying so.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::builder().build();
+    /// assert_eq!(engine.limits().max_steps, 10_000);
+    /// ```
+    ///
+    /// ```should_panic
+    /// // panics: function `upper` is built in; use `replace_function` or `replace_fn` ...
+    /// studioflow::Engine::builder().register_fn("upper", |s: String| s).build();
+    /// ```
+    pub fn build(self) -> Engine {
+        match self.try_build() {
+            Ok(engine) => engine,
+            Err(error) => panic!("EngineBuilder::build: {error}"),
         }
     }
 }

@@ -50,11 +50,11 @@ pub use action::{
 };
 pub use compile::{ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ERR_VARIABLE};
 pub use diagnostics::{Diagnostic, Diagnostics, Severity, SourceFile, Span};
-pub use engine::{Engine, EngineBuilder, Limits};
+pub use engine::{BuildError, Engine, EngineBuilder, Limits};
 pub use runtime::{
-    ActionCall, CancelToken, Clock, FixedClock, FunctionContext, NativeFunction, Object, Outcome,
-    Run, RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, StopKind, SystemClock,
-    TraceStep, Value, VarId, Variables,
+    ActionCall, CancelToken, Clock, FixedClock, FromValue, FunctionContext, HostFunction,
+    IntoFunctionResult, NativeFunction, Object, Outcome, Run, RunError, RunOptions, RuntimeError,
+    SecurityUser, StepObserver, StopKind, SystemClock, TraceStep, Value, VarId, Variables,
 };
 
 /// The README's examples, compiled and run as doc tests.

@@ -12,6 +12,8 @@ use super::eval::{Evaluator, SizeLimits, VarId};
 use super::functions::FunctionContext;
 use super::security::{RunId, SecurityUser};
 use super::{Value, Variables};
+
+mod properties;
 use crate::action::{ActionError, BranchId, ScriptType};
 use crate::compile::{CompiledAction, PropSlot, ScriptInner};
 use crate::engine::EngineInner;
@@ -175,6 +177,38 @@ pub struct RunError {
     /// What kind of stop.
     pub kind: StopKind,
 }
+
+/// `action `a` failed: Value: division by zero`, `limit exceeded in action `a`: ...`.
+///
+/// ```
+/// use studioflow::{Engine, RunOptions};
+/// let engine = Engine::new();
+/// let script = engine.compile("start: Begin { Default -> bad }\nbad: Assign { Variable = x Value = 1 / 0 }", "e").unwrap();
+/// let error = engine.run(&script, RunOptions::default()).error.unwrap();
+/// assert_eq!(error.to_string(), "action `bad` failed: Value: division by zero");
+/// // It is a std error, so `?` takes it into `Box<dyn Error>` or anyhow.
+/// let boxed: Box<dyn std::error::Error + Send + Sync> = error.into();
+/// assert!(boxed.to_string().starts_with("action `bad` failed"));
+/// ```
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = |f: &mut std::fmt::Formatter<'_>, what: &str| {
+            if self.action.is_empty() {
+                write!(f, "{what}: {}", self.message)
+            } else {
+                write!(f, "{what} in action `{}`: {}", self.action, self.message)
+            }
+        };
+        match self.kind {
+            StopKind::Action if self.action.is_empty() => f.write_str(&self.message),
+            StopKind::Action => write!(f, "action `{}` failed: {}", self.action, self.message),
+            StopKind::Limit => at(f, "limit exceeded"),
+            StopKind::Cancelled => at(f, "cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
 
 /// One executed action.
 ///

@@ -2,6 +2,7 @@
 //! Works only on compiled scripts; never looks at source text.
 
 pub mod clock;
+pub(crate) mod convert;
 pub(crate) mod error;
 pub(crate) mod eval;
 pub(crate) mod executor;
@@ -11,6 +12,7 @@ pub(crate) mod value;
 pub(crate) mod variables;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use convert::{FromValue, HostFunction, IntoFunctionResult};
 pub use error::RuntimeError;
 pub use eval::VarId;
 pub use executor::{

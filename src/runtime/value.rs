@@ -306,9 +306,30 @@ impl From<f64> for Value {
         Value::Number(n)
     }
 }
-impl From<i64> for Value {
-    fn from(n: i64) -> Value {
-        Value::Number(n as f64)
+/// Whole numbers and `f32` become numbers (`f64`: integers beyond 2^53 are
+/// rounded to the nearest number it can hold).
+///
+/// ```
+/// use studioflow::Value;
+/// assert_eq!(Value::from(3_i32), Value::from(3.0));
+/// assert_eq!(Value::from(7_usize).to_text(), "7");
+/// assert_eq!(Value::from(0.5_f32), Value::Number(0.5));
+/// assert_eq!(Value::from(u64::MAX).as_number(), Some(18446744073709551615.0));
+/// ```
+macro_rules! number_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(n: $t) -> Value {
+                Value::Number(n as f64)
+            }
+        }
+    )*};
+}
+number_from!(i64, i32, u64, u32, usize, f32);
+
+impl From<Arc<str>> for Value {
+    fn from(s: Arc<str>) -> Value {
+        Value::String(s)
     }
 }
 impl From<bool> for Value {
