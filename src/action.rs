@@ -183,6 +183,9 @@ pub enum PropertyKind {
     OutputVariable,
     /// Names a variable the action reads (a Name resolved to a slot at compile time).
     InputVariable,
+    /// Snippet code written as a `"""` block, compiled with the script (the
+    /// Snippet action's Data). Handlers see no value for it.
+    SnippetCode,
 }
 
 /// One property of an action's schema.
@@ -485,6 +488,10 @@ pub enum ActionError {
     /// Anything else, in one line.
     #[error("{0}")]
     Failed(String),
+    /// A run budget ran out inside the action (Snippet's statement budget):
+    /// the run stops with outcome limit instead of taking the Error branch.
+    #[error("{0}")]
+    Limit(String),
 }
 
 impl ActionError {

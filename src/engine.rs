@@ -36,6 +36,9 @@ pub struct Limits {
     pub max_list_len: usize,
     /// The deepest nesting of lists and objects an expression may build.
     pub max_value_depth: usize,
+    /// Snippet statements (loop iterations and user-function calls count as
+    /// statements) executed per run before it stops with outcome limit.
+    pub max_snippet_statements: u64,
 }
 
 impl Default for Limits {
@@ -45,6 +48,7 @@ impl Default for Limits {
             max_string_bytes: 1 << 20,
             max_list_len: 100_000,
             max_value_depth: 64,
+            max_snippet_statements: 1_000_000,
         }
     }
 }
@@ -354,7 +358,7 @@ impl EngineBuilder {
             clock: Arc::new(SystemClock),
             directory: None,
         };
-        for f in builtins() {
+        for f in builtins().into_iter().chain(crate::snippet::builtins()) {
             builder
                 .builtin_functions
                 .insert(f.name.to_ascii_lowercase());

@@ -42,6 +42,7 @@ mod engine;
 pub mod files;
 pub mod permissions;
 pub mod runtime;
+pub mod snippet;
 pub mod syntax;
 
 pub use action::{

@@ -11,6 +11,7 @@ mod if_;
 #[path = "loop.rs"]
 mod loop_;
 mod set_security_user;
+mod snippet;
 
 use crate::EngineBuilder;
 
@@ -23,5 +24,6 @@ pub(crate) fn register_builtins(builder: &mut EngineBuilder) {
     case::register(builder);
     loop_::register(builder);
     set_security_user::register(builder);
+    snippet::register(builder);
     api::register(builder);
 }

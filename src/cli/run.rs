@@ -146,14 +146,19 @@ pub(super) fn run(args: RunArgs) -> i32 {
 }
 
 fn trace_line(step: &TraceStep) -> String {
-    format!(
+    let mut line = format!(
         "{} {} {} {:?} -> {}",
         step.step,
         step.action,
         step.action_type,
         &*step.caption,
         step.branch.as_deref().unwrap_or("(end)")
-    )
+    );
+    // Snippet TRACE output, one quoted line each (quoted: it may hold line breaks).
+    for out in &step.output {
+        line.push_str(&format!("\n    TRACE {:?}", &**out));
+    }
+    line
 }
 
 fn print_text(run: &Run) {

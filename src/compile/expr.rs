@@ -9,7 +9,7 @@ use crate::runtime::Value;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Literal, TemplatePart, UnaryOp};
 
 /// Compiles an expression; problems are pushed to `ctx.errors` and `None` returned.
-pub(super) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
+pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
     Some(match &e.kind {
         ExprKind::Literal(l) => Code::Const(literal(l)),
         ExprKind::Template(parts) => {

@@ -7,6 +7,7 @@
 
 mod expr;
 mod flow;
+pub(crate) use expr::compile as compile_expr;
 pub(crate) mod registry;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -65,6 +66,9 @@ pub(crate) struct ScriptInner {
     pub warnings: Diagnostics,
     /// The script's shape as data, index-aligned with `actions`.
     pub flow: Box<[FlowAction]>,
+    /// Snippet code's user functions (`FUNCTION f(a) { }`), shared by every
+    /// Snippet action of the script.
+    pub snippet_functions: Box<[crate::snippet::program::UserFunction]>,
 }
 
 impl Script {
@@ -179,6 +183,8 @@ pub(crate) enum PropSlot {
     Code(Code),
     /// A variable name resolved to its slot; the value is its name.
     Var(VarId, Value),
+    /// Compiled Snippet code.
+    Snippet(Arc<crate::snippet::program::Program>),
 }
 
 pub(crate) struct CompiledAction {
@@ -272,19 +278,27 @@ pub(crate) struct Compiler<'a> {
     pub max_value_depth: usize,
 }
 
-struct Ctx<'a> {
-    functions: &'a FunctionRegistry,
+pub(crate) struct Ctx<'a> {
+    pub functions: &'a FunctionRegistry,
     vars: IndexMap<String, VarId>,
     reads: Vec<(String, Span)>,
-    writes: HashSet<String>,
-    errors: Vec<Diagnostic>,
-    max_depth: usize,
+    pub writes: HashSet<String>,
+    pub errors: Vec<Diagnostic>,
+    pub max_depth: usize,
     list_depth: usize,
     max_value_depth: usize,
 }
 
 impl Ctx<'_> {
-    fn var(&mut self, name: &str) -> VarId {
+    /// The name of a slot.
+    pub fn var_name(&self, id: VarId) -> &str {
+        self.vars
+            .get_index(id.0 as usize)
+            .map(|(k, _)| k.as_str())
+            .unwrap_or("")
+    }
+    /// The slot of a variable, created on first use.
+    pub fn var(&mut self, name: &str) -> VarId {
         if let Some(id) = self.vars.get(name) {
             return *id;
         }
@@ -385,12 +399,52 @@ impl Compiler<'_> {
             }
         }
 
+        // Snippet code is parsed first: its FUNCTIONs are visible to every
+        // snippet of the script, whatever the order of the actions.
+        let mut snippet_unit = crate::snippet::compile::SnippetUnit::new(&source);
+        let mut snippet_sites: Vec<(usize, usize)> = Vec::new();
+        let mut snippet_code: Vec<Vec<crate::snippet::Stmt>> = Vec::new();
+        for (i, a) in ast.actions.iter().enumerate() {
+            let Some(reg) = self.actions.lookup(&a.action_type) else {
+                continue;
+            };
+            for p in &a.properties {
+                let Some(&pi) = reg.property_index.get(&p.name.to_ascii_lowercase()) else {
+                    continue;
+                };
+                if reg.schema.properties[pi].kind != PropertyKind::SnippetCode
+                    || snippet_sites.contains(&(i, pi))
+                {
+                    continue;
+                }
+                match snippet_text(&p.value, &source) {
+                    Ok((text, offset)) => match crate::snippet::parse(text, offset) {
+                        Ok(code) => {
+                            snippet_sites.push((i, pi));
+                            snippet_code.push(code);
+                        }
+                        Err(d) => ctx.errors.push(d),
+                    },
+                    Err(d) => ctx.errors.push(d),
+                }
+            }
+        }
+        snippet_unit.declare(&mut snippet_code, &mut ctx);
+        let mut snippet_programs: HashMap<(usize, usize), Arc<crate::snippet::program::Program>> =
+            HashMap::new();
+        for (site, code) in snippet_sites.iter().zip(&snippet_code) {
+            let program = snippet_unit.program(code, &mut ctx);
+            snippet_programs.insert(*site, Arc::new(program));
+        }
+        let snippet_functions = std::mem::take(&mut snippet_unit.functions);
+        drop(snippet_unit);
+
         let mut compiled = Vec::with_capacity(ast.actions.len());
         let mut flow: Vec<FlowAction> = Vec::with_capacity(ast.actions.len());
         let mut entries: Vec<(u32, Span)> = Vec::new();
         let mut external_without_error: Vec<(Span, String)> = Vec::new();
         for (i, a) in ast.actions.iter().enumerate() {
-            match self.compile_action(a, &index, script_type, &mut ctx) {
+            match self.compile_action(a, i, &index, script_type, &mut ctx, &snippet_programs) {
                 Some((c, branches)) => {
                     let reg = self
                         .actions
@@ -481,6 +535,7 @@ impl Compiler<'_> {
         let mut warned = HashSet::new();
         for (name, span) in &ctx.reads {
             if name == ERR_VARIABLE
+                || name.starts_with(crate::snippet::compile::HIDDEN_PREFIX)
                 || ctx.writes.contains(name)
                 || options.inputs.iter().any(|i| i == name)
                 || !warned.insert(name.clone())
@@ -495,7 +550,11 @@ impl Compiler<'_> {
 
         let max_depth = ctx.max_depth;
         let var_names: Box<[Arc<str>]> = ctx.vars.keys().map(|k| Arc::from(k.as_str())).collect();
-        let mut vars_by_name: Vec<u32> = (0..var_names.len() as u32).collect();
+        // Hidden slots (Snippet function parameters and lifted calls) are
+        // not variables a run reports.
+        let mut vars_by_name: Vec<u32> = (0..var_names.len() as u32)
+            .filter(|&i| !var_names[i as usize].starts_with(crate::snippet::compile::HIDDEN_PREFIX))
+            .collect();
         vars_by_name.sort_unstable_by(|&a, &b| var_names[a as usize].cmp(&var_names[b as usize]));
         let var_index = ctx.vars.into_iter().collect();
         Ok(Script {
@@ -514,6 +573,7 @@ impl Compiler<'_> {
                 max_expr_depth: max_depth,
                 warnings: Diagnostics::new(source, warnings),
                 flow: flow.into_boxed_slice(),
+                snippet_functions: snippet_functions.into_boxed_slice(),
             }),
         })
     }
@@ -521,9 +581,11 @@ impl Compiler<'_> {
     fn compile_action(
         &self,
         a: &ActionAst,
+        action_index: usize,
         index: &HashMap<&str, u32>,
         script_type: ScriptType,
         ctx: &mut Ctx<'_>,
+        snippets: &HashMap<(usize, usize), Arc<crate::snippet::program::Program>>,
     ) -> Option<(CompiledAction, Vec<FlowBranch>)> {
         let Some(reg) = self.actions.lookup(&a.action_type) else {
             let mut known: Vec<&str> = self.actions.names().collect();
@@ -608,7 +670,15 @@ impl Compiler<'_> {
                     }
                     (Some(v), _) => PropSlot::Const(v.clone()),
                 },
+                Some(_) if ps.kind == PropertyKind::SnippetCode => {
+                    match snippets.get(&(action_index, i)) {
+                        Some(program) => PropSlot::Snippet(program.clone()),
+                        // Its parse error is already reported.
+                        None => PropSlot::Absent,
+                    }
+                }
                 Some(e) => match ps.kind {
+                    PropertyKind::SnippetCode => PropSlot::Absent,
                     PropertyKind::Template | PropertyKind::Expression => {
                         ctx.max_depth = ctx.max_depth.max(e.depth as usize);
                         match expr::compile(e, ctx) {
@@ -785,4 +855,23 @@ impl Compiler<'_> {
             flow_branches,
         ))
     }
+}
+
+/// The text of a `"""` code block and where it starts in the file.
+fn snippet_text<'s>(e: &Expr, source: &'s SourceFile) -> Result<(&'s str, usize), Diagnostic> {
+    let text = source.text();
+    // An expression's span may run over trailing whitespace.
+    let written = text.get(e.span.start..e.span.end).unwrap_or("").trim_end();
+    if matches!(e.kind, ExprKind::Literal(Literal::String(_)))
+        && written.len() >= 6
+        && written.starts_with("\"\"\"")
+        && written.ends_with("\"\"\"")
+    {
+        let start = e.span.start + 3;
+        return Ok((&text[start..e.span.start + written.len() - 3], start));
+    }
+    Err(Diagnostic::error(
+        e.span,
+        "Snippet code is written as a `\"\"\"` block: Data = \"\"\" ... \"\"\"",
+    ))
 }

@@ -237,6 +237,8 @@ pub struct TraceStep {
     /// written (an unconnected Default ends the script, an unconnected
     /// Error stops it) and for terminal actions.
     pub edge: Option<usize>,
+    /// What Snippet code's TRACE statements wrote during this step, in order.
+    pub output: Vec<Arc<str>>,
 }
 
 /// The result of a run.
@@ -284,12 +286,19 @@ impl Run {
                 "kind": e.kind.name(),
             })),
             "steps": self.steps,
-            "trace": self.trace.as_ref().map(|t| t.iter().map(|s| serde_json::json!({
-                "step": s.step,
-                "action": &*s.action,
-                "type": &*s.action_type,
-                "branch": s.branch.as_deref(),
-            })).collect::<Vec<_>>()).unwrap_or_default(),
+            "trace": self.trace.as_ref().map(|t| t.iter().map(|s| {
+                let mut step = serde_json::json!({
+                    "step": s.step,
+                    "action": &*s.action,
+                    "type": &*s.action_type,
+                    "branch": s.branch.as_deref(),
+                });
+                // Only steps that traced something carry `output`.
+                if !s.output.is_empty() {
+                    step["output"] = s.output.iter().map(|l| &**l).collect();
+                }
+                step
+            }).collect::<Vec<_>>()).unwrap_or_default(),
             "variables": self.variables.to_json(),
         })
     }
@@ -305,6 +314,10 @@ pub(crate) struct RunState {
     pub counters: SmallVec<[u64; 16]>,
     /// The time zone `now()` and API timestamps use: the last security user's, else the business unit's.
     pub time_zone: Tz,
+    /// Snippet statements this run may still execute.
+    pub snippet_budget: u64,
+    /// TRACE output of the current step, when the run is traced or observed.
+    pub trace_output: Option<crate::snippet::exec::TraceOutput>,
 }
 
 /// What an action handler sees: its evaluated properties and the run.
@@ -380,6 +393,14 @@ pub struct ActionCall<'a> {
 }
 
 impl<'a> ActionCall<'a> {
+    /// The engine, the script, the action and the run's state, for built-in
+    /// actions that run compiled code of their own (Snippet).
+    pub(crate) fn internals(
+        &mut self,
+    ) -> (&EngineInner, &ScriptInner, &CompiledAction, &mut RunState) {
+        (self.engine, self.script, self.action, self.state)
+    }
+
     /// The evaluated value of property `i` (schema order); `None` when left out without default.
     ///
     /// See the example on [`ActionCall`], which uses every method.
@@ -551,6 +572,9 @@ impl EngineInner {
             extra: Vec::new(),
             counters: smallvec::smallvec![0; script.actions.len()],
             time_zone: self.directory.business_unit().time_zone,
+            snippet_budget: self.limits.max_snippet_statements,
+            trace_output: (options.trace || options.observer.is_some())
+                .then(crate::snippet::exec::TraceOutput::default),
         };
         for (name, value) in options.variables {
             match script.var_index.get(&name) {
@@ -612,7 +636,7 @@ impl EngineInner {
                 let mut failed = None;
                 for (i, slot) in action.properties.iter().enumerate() {
                     props.push(match slot {
-                        PropSlot::Absent => None,
+                        PropSlot::Absent | PropSlot::Snippet(_) => None,
                         PropSlot::Const(v) | PropSlot::Var(_, v) => Some(v.clone()),
                         PropSlot::Code(code) => match evaluator.eval(code) {
                             Ok(v) => Some(v),
@@ -656,6 +680,16 @@ impl EngineInner {
             {
                 Ok(None) => (None, None, None),
                 Ok(Some(f)) => (f.target, Some(f.name), f.edge),
+                Err(ActionError::Limit(message)) => {
+                    // A budget ran out inside the action: the run stops
+                    // with outcome limit, whatever branches are connected.
+                    error = Some(RunError {
+                        action: action.id.to_string(),
+                        message,
+                        kind: StopKind::Limit,
+                    });
+                    (None, None, None)
+                }
                 Err(e) => {
                     // A failure sets `_ERR`, then takes Error if connected,
                     // else stops the script right here (never Default).
@@ -691,6 +725,11 @@ impl EngineInner {
                     branch: branch.cloned(),
                     action_index: current,
                     edge: edge.map(|e| e as usize),
+                    output: state
+                        .trace_output
+                        .as_mut()
+                        .map(|o| std::mem::take(&mut o.lines))
+                        .unwrap_or_default(),
                 };
                 if let Some(observer) = &options.observer {
                     observer(&step);
@@ -700,8 +739,12 @@ impl EngineInner {
                 }
             }
 
-            if error.is_some() {
-                outcome = Outcome::Stopped;
+            if let Some(e) = &error {
+                outcome = if e.kind == StopKind::Limit {
+                    Outcome::Limit
+                } else {
+                    Outcome::Stopped
+                };
                 break;
             }
             match next {

@@ -6,3 +6,4 @@ mod prescan;
 
 pub use parser::{parse_expression, parse_script};
 pub use prescan::MAX_NESTING;
+pub(crate) use prescan::prescan;

@@ -82,6 +82,20 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                     i += 1;
                 }
             }
+            b'"' if text[i..].starts_with("\"\"\"") => {
+                // A `"""` code block: raw text up to the next `"""`. Its
+                // contents (Snippet code) get a pre-scan of their own.
+                match text[i + 3..].find("\"\"\"") {
+                    Some(len) => i += 3 + len + 3,
+                    None => {
+                        return Err(Diagnostic::error(
+                            Span::new(i, i + 3),
+                            "unterminated code block: no closing `\"\"\"`",
+                        ))
+                    }
+                }
+                after_word = false;
+            }
             b'"' if after_word => {
                 // Raw string: runs to the next unescaped quote.
                 let start = i;

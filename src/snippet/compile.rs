@@ -1,0 +1,443 @@
+//! Snippet statements → [`Program`]: expressions become the runtime's one
+//! expression code ([`Code`]), names become variable slots, user functions
+//! become entries of the script's function table.
+//!
+//! The runtime evaluates expressions against an immutable view of the
+//! variables, but a user function may assign variables. So calls to user
+//! functions are lifted out of expressions: `x = f(a) + 1` compiles to "call
+//! `f(a)` into a hidden slot, then evaluate `slot + 1`". Calls run left to
+//! right, innermost first, before the expression that uses them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
+use super::program::{CExpr, CStep, CTarget, Op, OpKind, PreCall, Program, UserFunction};
+use crate::compile::{compile_expr, Ctx};
+use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::runtime::eval::{Code, VarId};
+use crate::syntax::ast::{Expr, ExprKind, TemplatePart};
+
+/// Names of hidden slots start with `#`, which no script can write.
+pub(crate) const HIDDEN_PREFIX: char = '#';
+
+/// User functions are at most this many calls deep at run time.
+pub(crate) const MAX_CALL_DEPTH: usize = 200;
+
+struct Signature {
+    id: u32,
+    name: String,
+    params: Vec<VarId>,
+    param_names: Vec<String>,
+}
+
+/// The functions declared by every snippet of a script, and the hidden
+/// slots handed out so far.
+pub(crate) struct SnippetUnit<'s> {
+    source: &'s SourceFile,
+    signatures: HashMap<String, Signature>,
+    pub functions: Vec<UserFunction>,
+    temps: u32,
+    /// Parameter renames of the function being compiled.
+    locals: HashMap<String, VarId>,
+    /// Hidden slots created while compiling the current function body.
+    created: Vec<VarId>,
+}
+
+impl<'s> SnippetUnit<'s> {
+    pub fn new(source: &'s SourceFile) -> Self {
+        SnippetUnit {
+            source,
+            signatures: HashMap::new(),
+            functions: Vec::new(),
+            temps: 0,
+            locals: HashMap::new(),
+            created: Vec::new(),
+        }
+    }
+
+    /// Registers the FUNCTION declarations of every snippet (they are
+    /// visible to every snippet of the script, in any order), then compiles
+    /// their bodies. Declarations are taken out of `snippets`.
+    pub fn declare(&mut self, snippets: &mut [Vec<Stmt>], ctx: &mut Ctx<'_>) {
+        let mut decls: Vec<FunctionDecl> = Vec::new();
+        for code in snippets.iter_mut() {
+            let mut kept = Vec::with_capacity(code.len());
+            for stmt in std::mem::take(code) {
+                match stmt.kind {
+                    StmtKind::Function(f) => decls.push(f),
+                    _ => kept.push(stmt),
+                }
+            }
+            *code = kept;
+        }
+        let mut registered: Vec<&FunctionDecl> = Vec::new();
+        for f in &decls {
+            let key = f.name.to_ascii_lowercase();
+            if ctx.functions.lookup(&f.name).is_some() {
+                ctx.errors.push(Diagnostic::error(
+                    f.name_span,
+                    format!("FUNCTION `{}` has the name of a built-in function", f.name),
+                ));
+                continue;
+            }
+            if let Some(first) = self.signatures.get(&key) {
+                ctx.errors.push(Diagnostic::error(
+                    f.name_span,
+                    format!("FUNCTION `{}` is declared twice", first.name),
+                ));
+                continue;
+            }
+            let params = f
+                .params
+                .iter()
+                .map(|p| ctx.var(&format!("{HIDDEN_PREFIX}{}.{p}", f.name)))
+                .collect();
+            let id = self.signatures.len() as u32;
+            self.signatures.insert(
+                key,
+                Signature {
+                    id,
+                    name: f.name.clone(),
+                    params,
+                    param_names: f.params.clone(),
+                },
+            );
+            registered.push(f);
+        }
+        // Bodies are compiled once every name is known (functions may call
+        // each other in any order), in id order so `functions[id]` lines up.
+        for f in registered {
+            let sig = &self.signatures[&f.name.to_ascii_lowercase()];
+            let (params, names) = (sig.params.clone(), sig.param_names.clone());
+            self.locals = names.into_iter().zip(params.iter().copied()).collect();
+            self.created.clear();
+            let body = self.block(&f.body, ctx, true);
+            let mut saved = params.clone();
+            saved.append(&mut self.created);
+            self.locals.clear();
+            self.functions.push(UserFunction {
+                name: Arc::from(f.name.as_str()),
+                params: params.into_boxed_slice(),
+                saved: saved.into_boxed_slice(),
+                body,
+            });
+        }
+    }
+
+    /// Compiles one snippet's statements.
+    pub fn program(&mut self, code: &[Stmt], ctx: &mut Ctx<'_>) -> Program {
+        Program {
+            body: self.block(code, ctx, false),
+        }
+    }
+
+    fn block(&mut self, code: &[Stmt], ctx: &mut Ctx<'_>, in_function: bool) -> Box<[Op]> {
+        code.iter()
+            .filter_map(|s| self.statement(s, ctx, in_function))
+            .collect()
+    }
+
+    fn line(&self, stmt: &Stmt) -> u32 {
+        self.source.line_col(stmt.span.start).0 as u32
+    }
+
+    fn statement(&mut self, stmt: &Stmt, ctx: &mut Ctx<'_>, in_function: bool) -> Option<Op> {
+        let kind = match &stmt.kind {
+            StmtKind::Assign { target, value } => {
+                let value = self.expr(value, ctx);
+                let target = self.target(target, ctx);
+                OpKind::Assign {
+                    target: target?,
+                    value: value?,
+                }
+            }
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let cond = self.expr(cond, ctx);
+                let then = self.block(then, ctx, in_function);
+                let otherwise = self.block(otherwise, ctx, in_function);
+                OpKind::If {
+                    cond: cond?,
+                    then,
+                    otherwise,
+                }
+            }
+            StmtKind::Switch {
+                subject,
+                cases,
+                default,
+            } => {
+                let subject = self.expr(subject, ctx);
+                let cases = self.cases(cases, ctx, in_function);
+                let default = default.as_ref().map(|d| self.block(d, ctx, in_function));
+                OpKind::Switch {
+                    subject: subject?,
+                    cases: cases?,
+                    default,
+                }
+            }
+            StmtKind::Select { cases, default } => {
+                let cases = self.cases(cases, ctx, in_function);
+                let default = default.as_ref().map(|d| self.block(d, ctx, in_function));
+                OpKind::Select {
+                    cases: cases?,
+                    default,
+                }
+            }
+            StmtKind::For {
+                var,
+                start,
+                end,
+                body,
+            } => {
+                let start = self.expr(start, ctx);
+                let end = self.expr(end, ctx);
+                let var = self.write_var(var, ctx);
+                let body = self.block(body, ctx, in_function);
+                OpKind::For {
+                    var,
+                    start: start?,
+                    end: end?,
+                    body,
+                }
+            }
+            StmtKind::ForEach { var, array, body } => {
+                let write_back = self.target_of(array, ctx);
+                let array = self.expr(array, ctx);
+                let var = self.write_var(var, ctx);
+                let body = self.block(body, ctx, in_function);
+                OpKind::ForEach {
+                    var,
+                    array: array?,
+                    write_back,
+                    body,
+                }
+            }
+            StmtKind::Repeat { count, body } => {
+                let count = self.expr(count, ctx);
+                let body = self.block(body, ctx, in_function);
+                OpKind::Repeat {
+                    count: count?,
+                    body,
+                }
+            }
+            StmtKind::Break => OpKind::Break,
+            StmtKind::Dynamic(names) => {
+                OpKind::Dynamic(names.iter().map(|n| self.write_var(n, ctx)).collect())
+            }
+            StmtKind::Function(f) => {
+                ctx.errors.push(Diagnostic::error(
+                    f.name_span,
+                    "FUNCTION is declared at the top level of a snippet, not inside another statement",
+                ));
+                return None;
+            }
+            StmtKind::Return(value) => {
+                let value = match value {
+                    Some(v) => Some(self.expr(v, ctx)?),
+                    None => None,
+                };
+                let _ = in_function; // RETURN outside a function ends the snippet.
+                OpKind::Return(value)
+            }
+            StmtKind::Trace(e) => OpKind::Trace(self.expr(e, ctx)?),
+            StmtKind::Call(e) => OpKind::Call(self.expr(e, ctx)?),
+        };
+        Some(Op {
+            kind,
+            line: self.line(stmt),
+        })
+    }
+
+    fn cases(
+        &mut self,
+        cases: &[(Expr, Vec<Stmt>)],
+        ctx: &mut Ctx<'_>,
+        in_function: bool,
+    ) -> Option<Box<[(CExpr, Box<[Op]>)]>> {
+        let compiled: Vec<Option<(CExpr, Box<[Op]>)>> = cases
+            .iter()
+            .map(|(e, body)| {
+                let e = self.expr(e, ctx);
+                let body = self.block(body, ctx, in_function);
+                Some((e?, body))
+            })
+            .collect();
+        compiled.into_iter().collect()
+    }
+
+    /// The slot a statement writes by name (loop variables, DYNAMIC).
+    fn write_var(&mut self, name: &str, ctx: &mut Ctx<'_>) -> VarId {
+        if let Some(id) = self.locals.get(name) {
+            return *id;
+        }
+        ctx.writes.insert(name.to_string());
+        ctx.var(name)
+    }
+
+    fn target(&mut self, t: &Target, ctx: &mut Ctx<'_>) -> Option<CTarget> {
+        // `global:x` is the script's own `x` here; RunSub shares it with the caller.
+        let var = if t.global {
+            ctx.writes.insert(t.name.clone());
+            ctx.var(&t.name)
+        } else {
+            self.write_var(&t.name, ctx)
+        };
+        let mut path = Vec::with_capacity(t.path.len());
+        let mut ok = true;
+        for step in &t.path {
+            match step {
+                PathStep::Member(m) => path.push(CStep::Member(Arc::from(m.as_str()))),
+                PathStep::Index(e) => match self.expr(e, ctx) {
+                    Some(c) => path.push(CStep::Index(c)),
+                    None => ok = false,
+                },
+            }
+        }
+        ok.then(|| CTarget {
+            var,
+            path: path.into_boxed_slice(),
+        })
+    }
+
+    /// FOREACH writes a changed iterator back into its array when the array
+    /// is a variable or a member/index path on one.
+    fn target_of(&mut self, e: &Expr, ctx: &mut Ctx<'_>) -> Option<CTarget> {
+        let mut steps = Vec::new();
+        let mut cur = e;
+        loop {
+            match &cur.kind {
+                ExprKind::Variable(name) => {
+                    steps.reverse();
+                    let var = match self.locals.get(name) {
+                        Some(id) => *id,
+                        None => ctx.var(name),
+                    };
+                    let mut path = Vec::with_capacity(steps.len());
+                    for s in steps {
+                        path.push(match s {
+                            Ok(m) => CStep::Member(m),
+                            Err(i) => CStep::Index(self.expr(i, ctx)?),
+                        });
+                    }
+                    return Some(CTarget {
+                        var,
+                        path: path.into_boxed_slice(),
+                    });
+                }
+                ExprKind::Member(base, m) => {
+                    steps.push(Ok(Arc::<str>::from(m.as_str())));
+                    cur = base;
+                }
+                ExprKind::Index(base, i) => {
+                    steps.push(Err(&**i));
+                    cur = base;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Compiles an expression: parameters renamed to their hidden slots,
+    /// user-function calls lifted into [`PreCall`]s.
+    fn expr(&mut self, e: &Expr, ctx: &mut Ctx<'_>) -> Option<CExpr> {
+        let mut e = e.clone();
+        let mut pre = Vec::new();
+        let before = ctx.errors.len();
+        self.lift(&mut e, &mut pre, ctx);
+        if ctx.errors.len() > before {
+            return None;
+        }
+        ctx.max_depth = ctx.max_depth.max(e.depth as usize);
+        let code = compile_expr(&e, ctx)?;
+        Some(CExpr {
+            pre: pre.into_boxed_slice(),
+            code,
+        })
+    }
+
+    /// Post-order walk (bounded by the expression's height, at most
+    /// MAX_NESTING).
+    fn lift(&mut self, e: &mut Expr, pre: &mut Vec<PreCall>, ctx: &mut Ctx<'_>) {
+        match &mut e.kind {
+            ExprKind::Literal(_) => {}
+            ExprKind::Variable(name) => {
+                if let Some(id) = self.locals.get(name.as_str()) {
+                    *name = self.slot_name(*id, ctx);
+                }
+            }
+            ExprKind::Template(parts) => {
+                for p in parts {
+                    if let TemplatePart::Expr(inner) = p {
+                        self.lift(inner, pre, ctx);
+                    }
+                }
+            }
+            ExprKind::List(items) => items.iter_mut().for_each(|i| self.lift(i, pre, ctx)),
+            ExprKind::Member(a, _) | ExprKind::Unary(_, a) => self.lift(a, pre, ctx),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                self.lift(a, pre, ctx);
+                self.lift(b, pre, ctx);
+            }
+            ExprKind::Call(name, name_span, args) => {
+                for a in args.iter_mut() {
+                    self.lift(a, pre, ctx);
+                }
+                let Some(sig) = self.signatures.get(&name.to_ascii_lowercase()) else {
+                    return; // a built-in (or unknown: reported by the expression compiler)
+                };
+                if args.len() != sig.params.len() {
+                    ctx.errors.push(Diagnostic::error(
+                        *name_span,
+                        format!(
+                            "{}() takes {} argument{}, got {} (every parameter is required)",
+                            sig.name,
+                            sig.params.len(),
+                            if sig.params.len() == 1 { "" } else { "s" },
+                            args.len()
+                        ),
+                    ));
+                    return;
+                }
+                let func = sig.id;
+                let mut codes = Vec::with_capacity(args.len());
+                for a in args.iter() {
+                    ctx.max_depth = ctx.max_depth.max(a.depth as usize);
+                    if let Some(c) = compile_expr(a, ctx) {
+                        codes.push(c);
+                    }
+                }
+                if codes.len() != args.len() {
+                    return;
+                }
+                self.temps += 1;
+                let temp_name = format!("{HIDDEN_PREFIX}t{}", self.temps);
+                let into = ctx.var(&temp_name);
+                self.created.push(into);
+                pre.push(PreCall {
+                    func,
+                    args: codes.into_boxed_slice(),
+                    into,
+                });
+                e.kind = ExprKind::Variable(temp_name);
+                e.depth = 1;
+            }
+        }
+    }
+
+    fn slot_name(&self, id: VarId, ctx: &Ctx<'_>) -> String {
+        ctx.var_name(id).to_string()
+    }
+}
+
+/// A compiled snippet's `Code` never needs the source again.
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Program>();
+    check::<Code>();
+}

@@ -1,0 +1,571 @@
+//! The statement executor: runs a compiled [`Program`] against the run's
+//! variables. Expressions are evaluated by the runtime's one evaluator.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use super::program::{CExpr, CStep, CTarget, Op, OpKind, Program, UserFunction};
+use crate::runtime::eval::{equals, Code, Evaluator, SizeLimits, VarId};
+use crate::runtime::functions::{FunctionContext, FunctionRegistry};
+use crate::runtime::{RuntimeError, Value};
+
+/// The most TRACE text one run keeps (the rest is dropped with a marker).
+pub(crate) const MAX_TRACE_BYTES: usize = 1 << 20;
+
+/// Why a snippet stopped early.
+#[derive(Debug, Clone, Error, PartialEq)]
+pub(crate) enum SnippetError {
+    /// A statement failed: the action takes its Error branch.
+    #[error("line {line}: {message}")]
+    Failed { line: u32, message: String },
+    /// A budget ran out: the run stops with outcome limit.
+    #[error("line {line}: {message}")]
+    Limit { line: u32, message: String },
+}
+
+/// What a snippet run reads and writes besides the variables.
+pub(crate) struct Exec<'a> {
+    pub functions: &'a FunctionRegistry,
+    pub user_functions: &'a [UserFunction],
+    pub limits: SizeLimits,
+    pub context: FunctionContext<'a>,
+    /// Statements this run may still execute (shared by every snippet of the run).
+    pub budget: &'a mut u64,
+    /// The budget's size, for the message.
+    pub budget_limit: u64,
+    /// The Snippet's MaxStringSize in bytes.
+    pub max_string: usize,
+    pub max_string_name: &'a str,
+    /// TRACE output, when the run records a trace.
+    pub trace: Option<&'a mut TraceOutput>,
+    pub scratch: RefCell<String>,
+    pub depth: usize,
+}
+
+/// TRACE lines of the current step, bounded per run.
+#[derive(Debug, Default)]
+pub(crate) struct TraceOutput {
+    pub lines: Vec<Arc<str>>,
+    pub bytes: usize,
+    pub truncated: bool,
+}
+
+enum Flow {
+    Next,
+    Break,
+    Return(Value),
+}
+
+type Vars = Vec<Option<Value>>;
+
+impl Exec<'_> {
+    /// Runs a whole snippet.
+    pub fn run(&mut self, program: &Program, vars: &mut Vars) -> Result<(), SnippetError> {
+        self.block(&program.body, vars).map(|_| ())
+    }
+
+    fn block(&mut self, ops: &[Op], vars: &mut Vars) -> Result<Flow, SnippetError> {
+        // Blocks nest at most MAX_NESTING deep and calls MAX_CALL_DEPTH deep;
+        // grow the stack instead of trusting the host thread's.
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            for op in ops {
+                match self.op(op, vars)? {
+                    Flow::Next => {}
+                    other => return Ok(other),
+                }
+            }
+            Ok(Flow::Next)
+        })
+    }
+
+    fn tick(&mut self, line: u32, cost: u64) -> Result<(), SnippetError> {
+        if *self.budget < cost {
+            *self.budget = 0;
+            return Err(SnippetError::Limit {
+                line,
+                message: format!(
+                    "statement budget of {} executed Snippet statements exceeded",
+                    self.budget_limit
+                ),
+            });
+        }
+        *self.budget -= cost;
+        Ok(())
+    }
+
+    fn fail(line: u32, message: impl Into<String>) -> SnippetError {
+        SnippetError::Failed {
+            line,
+            message: message.into(),
+        }
+    }
+
+    fn eval_code(&self, code: &Code, vars: &Vars, line: u32) -> Result<Value, SnippetError> {
+        let evaluator = Evaluator {
+            vars,
+            functions: self.functions,
+            limits: self.limits,
+            context: self.context,
+            scratch: &self.scratch,
+        };
+        evaluator
+            .eval(code)
+            .map_err(|e: RuntimeError| Self::fail(line, e.to_string()))
+    }
+
+    fn eval(&mut self, e: &CExpr, vars: &mut Vars, line: u32) -> Result<Value, SnippetError> {
+        for call in e.pre.iter() {
+            let args = call
+                .args
+                .iter()
+                .map(|a| self.eval_code(a, vars, line))
+                .collect::<Result<Vec<_>, _>>()?;
+            let result = self.call(call.func, args, vars, line)?;
+            vars[call.into.0 as usize] = Some(result);
+        }
+        self.eval_code(&e.code, vars, line)
+    }
+
+    fn call(
+        &mut self,
+        func: u32,
+        args: Vec<Value>,
+        vars: &mut Vars,
+        line: u32,
+    ) -> Result<Value, SnippetError> {
+        let user_functions = self.user_functions;
+        let f = &user_functions[func as usize];
+        self.tick(line, 1)?;
+        if self.depth >= super::compile::MAX_CALL_DEPTH {
+            return Err(SnippetError::Limit {
+                line,
+                message: format!(
+                    "{}() calls nest deeper than {} levels",
+                    f.name,
+                    super::compile::MAX_CALL_DEPTH
+                ),
+            });
+        }
+        let saved: Vec<Option<Value>> = f
+            .saved
+            .iter()
+            .map(|id| vars[id.0 as usize].take())
+            .collect();
+        for (slot, value) in f.params.iter().zip(args) {
+            vars[slot.0 as usize] = Some(value);
+        }
+        self.depth += 1;
+        let flow = self.block(&f.body, vars);
+        self.depth -= 1;
+        for (id, value) in f.saved.iter().zip(saved) {
+            vars[id.0 as usize] = value;
+        }
+        Ok(match flow? {
+            Flow::Return(v) => v,
+            Flow::Next | Flow::Break => Value::empty(),
+        })
+    }
+
+    fn condition(&mut self, e: &CExpr, vars: &mut Vars, line: u32) -> Result<bool, SnippetError> {
+        let v = self.eval(e, vars, line)?;
+        v.as_bool().ok_or_else(|| {
+            Self::fail(
+                line,
+                format!(
+                    "a condition must be true or false, got {} {}",
+                    v.type_name(),
+                    crate::runtime::error::shown(&v)
+                ),
+            )
+        })
+    }
+
+    fn op(&mut self, op: &Op, vars: &mut Vars) -> Result<Flow, SnippetError> {
+        let line = op.line;
+        self.tick(line, 1)?;
+        match &op.kind {
+            OpKind::Assign { target, value } => {
+                let v = self.eval(value, vars, line)?;
+                self.assign(target, v, vars, line)?;
+            }
+            OpKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let branch = if self.condition(cond, vars, line)? {
+                    then
+                } else {
+                    otherwise
+                };
+                return self.block(branch, vars);
+            }
+            OpKind::Switch {
+                subject,
+                cases,
+                default,
+            } => {
+                let subject = self.eval(subject, vars, line)?;
+                for (value, body) in cases.iter() {
+                    let v = self.eval(value, vars, line)?;
+                    if equals(&subject, &v) {
+                        return self.block(body, vars);
+                    }
+                }
+                if let Some(body) = default {
+                    return self.block(body, vars);
+                }
+            }
+            OpKind::Select { cases, default } => {
+                for (cond, body) in cases.iter() {
+                    if self.condition(cond, vars, line)? {
+                        return self.block(body, vars);
+                    }
+                }
+                if let Some(body) = default {
+                    return self.block(body, vars);
+                }
+            }
+            OpKind::For {
+                var,
+                start,
+                end,
+                body,
+            } => {
+                let from = self.whole(start, vars, line, "FOR's start")?;
+                let to = self.whole(end, vars, line, "FOR's end")?;
+                let step: i64 = if to < from { -1 } else { 1 };
+                let mut i = from;
+                // Studio: the body runs at least once, counting down when end < start.
+                loop {
+                    self.tick(line, 1)?;
+                    vars[var.0 as usize] = Some(Value::Number(i as f64));
+                    match self.block(body, vars)? {
+                        Flow::Next => {}
+                        Flow::Break => break,
+                        ret @ Flow::Return(_) => return Ok(ret),
+                    }
+                    if i == to {
+                        break;
+                    }
+                    i += step;
+                }
+            }
+            OpKind::ForEach {
+                var,
+                array,
+                write_back,
+                body,
+            } => {
+                let source = self.eval(array, vars, line)?;
+                let items = elements(&source).map_err(|m| Self::fail(line, m))?;
+                for (i, item) in items.into_iter().enumerate() {
+                    self.tick(line, 1)?;
+                    vars[var.0 as usize] = Some(item.clone());
+                    let flow = self.block(body, vars)?;
+                    // A changed iterator is written back into the array.
+                    if let (Some(target), Some(now)) = (write_back, vars[var.0 as usize].clone()) {
+                        if !now.deep_eq(&item) {
+                            self.write_element(target, i, now, vars, line)?;
+                        }
+                    }
+                    match flow {
+                        Flow::Next => {}
+                        Flow::Break => break,
+                        ret @ Flow::Return(_) => {
+                            vars[var.0 as usize] = None;
+                            return Ok(ret);
+                        }
+                    }
+                }
+                // Studio: the iterator exists only inside the loop.
+                vars[var.0 as usize] = None;
+            }
+            OpKind::Repeat { count, body } => {
+                let n = self.whole(count, vars, line, "REPEAT's count")?;
+                if n < 0 {
+                    return Err(Self::fail(line, format!("REPEAT's count must be 0 or more, got {n}")));
+                }
+                for _ in 0..n {
+                    self.tick(line, 1)?;
+                    match self.block(body, vars)? {
+                        Flow::Next => {}
+                        Flow::Break => break,
+                        ret @ Flow::Return(_) => return Ok(ret),
+                    }
+                }
+            }
+            OpKind::Break => return Ok(Flow::Break),
+            OpKind::Dynamic(names) => {
+                for id in names.iter() {
+                    vars[id.0 as usize] = Some(Value::Object(Arc::default()));
+                }
+            }
+            OpKind::Return(value) => {
+                let v = match value {
+                    Some(e) => self.eval(e, vars, line)?,
+                    None => Value::empty(),
+                };
+                return Ok(Flow::Return(v));
+            }
+            OpKind::Trace(e) => {
+                let v = self.eval(e, vars, line)?;
+                if let Some(out) = self.trace.as_deref_mut() {
+                    let text = v.to_text();
+                    if out.bytes + text.len() <= MAX_TRACE_BYTES {
+                        out.bytes += text.len();
+                        out.lines.push(Arc::from(text));
+                    } else if !out.truncated {
+                        out.truncated = true;
+                        out.lines
+                            .push(Arc::from("(further TRACE output of this run dropped)"));
+                    }
+                }
+            }
+            OpKind::Call(e) => {
+                self.eval(e, vars, line)?;
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    fn whole(
+        &mut self,
+        e: &CExpr,
+        vars: &mut Vars,
+        line: u32,
+        what: &str,
+    ) -> Result<i64, SnippetError> {
+        let v = self.eval(e, vars, line)?;
+        match v.as_number() {
+            Some(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Ok(n as i64),
+            _ => Err(Self::fail(
+                line,
+                format!(
+                    "{what} must be a whole number, got {}",
+                    crate::runtime::error::shown(&v)
+                ),
+            )),
+        }
+    }
+
+    /// Checks a value about to be stored against MaxStringSize and the
+    /// engine's size limits.
+    fn check_stored(&self, v: &Value, line: u32) -> Result<(), SnippetError> {
+        if let Value::String(s) = v {
+            if s.len() > self.max_string {
+                return Err(Self::fail(
+                    line,
+                    format!(
+                        "a string of {} bytes exceeds MaxStringSize {} ({} bytes)",
+                        s.len(),
+                        self.max_string_name,
+                        self.max_string
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn assign(
+        &mut self,
+        target: &CTarget,
+        value: Value,
+        vars: &mut Vars,
+        line: u32,
+    ) -> Result<(), SnippetError> {
+        self.check_stored(&value, line)?;
+        // Index values are computed before the variable is taken apart.
+        let mut steps: Vec<Step> = Vec::with_capacity(target.path.len());
+        for s in target.path.iter() {
+            steps.push(match s {
+                CStep::Member(m) => Step::Member(m.clone()),
+                CStep::Index(e) => Step::Index(self.eval(e, vars, line)?),
+            });
+        }
+        self.store(target.var, &steps, value, vars, line)
+    }
+
+    fn write_element(
+        &mut self,
+        target: &CTarget,
+        index: usize,
+        value: Value,
+        vars: &mut Vars,
+        line: u32,
+    ) -> Result<(), SnippetError> {
+        let mut steps: Vec<Step> = Vec::with_capacity(target.path.len() + 1);
+        for s in target.path.iter() {
+            steps.push(match s {
+                CStep::Member(m) => Step::Member(m.clone()),
+                CStep::Index(e) => Step::Index(self.eval(e, vars, line)?),
+            });
+        }
+        // A pipe-delimited string stays a pipe-delimited string.
+        let current = read_path(vars[target.var.0 as usize].as_ref(), &steps);
+        if let Some(Value::String(s)) = current {
+            let mut parts: Vec<&str> = s.split('|').collect();
+            let text = value.to_text();
+            if let Some(slot) = parts.get_mut(index) {
+                *slot = &text;
+            }
+            let joined = parts.join("|");
+            return self.store(target.var, &steps, Value::from(joined), vars, line);
+        }
+        steps.push(Step::Index(Value::Number(index as f64)));
+        self.store(target.var, &steps, value, vars, line)
+    }
+
+    fn store(
+        &mut self,
+        var: VarId,
+        steps: &[Step],
+        value: Value,
+        vars: &mut Vars,
+        line: u32,
+    ) -> Result<(), SnippetError> {
+        let slot = &mut vars[var.0 as usize];
+        if steps.is_empty() {
+            *slot = Some(value);
+            return Ok(());
+        }
+        let mut root = slot.take().unwrap_or_else(Value::empty);
+        let mut cloned = 0usize;
+        let result = set_path(&mut root, steps, value, self.limits, &mut cloned);
+        vars[var.0 as usize] = Some(root);
+        // Copy-on-write of a shared list or object costs its size.
+        self.tick(line, (cloned / 16) as u64)?;
+        result.map_err(|m| Self::fail(line, m))
+    }
+}
+
+enum Step {
+    Member(Arc<str>),
+    Index(Value),
+}
+
+fn read_path<'v>(root: Option<&'v Value>, steps: &[Step]) -> Option<&'v Value> {
+    let mut cur = root?;
+    for s in steps {
+        cur = match (cur, s) {
+            (Value::Object(map), Step::Member(m)) => map.get(&**m)?,
+            (Value::Object(map), Step::Index(Value::String(k))) => map.get(&**k)?,
+            (Value::List(items), Step::Index(i)) => items.get(i.as_number()? as usize)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn is_unset(v: &Value) -> bool {
+    v.is_null_or_empty()
+}
+
+/// Writes `value` at `steps` below `cur`, creating objects for members and
+/// lists for indexes where nothing is stored yet (Studio creates members on
+/// assignment and fills skipped array elements with blanks).
+fn set_path(
+    cur: &mut Value,
+    steps: &[Step],
+    value: Value,
+    limits: SizeLimits,
+    cloned: &mut usize,
+) -> Result<(), String> {
+    let Some((step, rest)) = steps.split_first() else {
+        *cur = value;
+        return Ok(());
+    };
+    if steps.len() > limits.max_value_depth {
+        return Err(format!(
+            "the assignment nests deeper than the limit of {} levels",
+            limits.max_value_depth
+        ));
+    }
+    // A string index on an object addresses a member, as in expressions.
+    let member: Option<Arc<str>> = match (step, &*cur) {
+        (Step::Member(name), _) => Some(name.clone()),
+        (Step::Index(Value::String(key)), Value::Object(_)) => Some(key.clone()),
+        _ => None,
+    };
+    if let Some(name) = member {
+        if is_unset(cur) {
+            *cur = Value::Object(Arc::default());
+        }
+        let Value::Object(map) = cur else {
+            return Err(format!(
+                "cannot set member `{name}` of {} (use DYNAMIC to make an object)",
+                cur.type_name()
+            ));
+        };
+        if Arc::strong_count(map) > 1 {
+            *cloned += map.len();
+        }
+        let map = Arc::make_mut(map);
+        if !map.contains_key(&*name) && map.len() >= limits.max_list_len {
+            return Err(format!(
+                "an object of more than {} members exceeds the limit",
+                limits.max_list_len
+            ));
+        }
+        let entry = map.entry(name).or_insert_with(Value::empty);
+        return set_path(entry, rest, value, limits, cloned);
+    }
+    let Step::Index(index) = step else {
+        unreachable!("members are handled above")
+    };
+    if is_unset(cur) {
+        *cur = Value::List(Arc::default());
+    }
+    let Value::List(items) = cur else {
+        return Err(format!(
+            "cannot set an element of {} by index",
+            cur.type_name()
+        ));
+    };
+    let i = match index.as_number() {
+        Some(n) if n.fract() == 0.0 && n >= 0.0 => n,
+        _ => {
+            return Err(format!(
+                "an array index must be a whole number >= 0, got {}",
+                crate::runtime::error::shown(index)
+            ))
+        }
+    };
+    if i >= limits.max_list_len as f64 {
+        return Err(format!(
+            "index {} would grow an array past the limit of {} elements",
+            Value::Number(i).to_text(),
+            limits.max_list_len
+        ));
+    }
+    let i = i as usize;
+    if Arc::strong_count(items) > 1 {
+        *cloned += items.len();
+    }
+    let items = Arc::make_mut(items);
+    if items.len() <= i {
+        items.resize(i + 1, Value::empty());
+    }
+    set_path(&mut items[i], rest, value, limits, cloned)
+}
+
+/// The elements FOREACH walks: a list's items; a string is Studio's
+/// pipe-delimited array (`"a|b|c"`); nothing stored is an empty array.
+fn elements(v: &Value) -> Result<Vec<Value>, String> {
+    Ok(match v {
+        Value::List(items) => items.as_ref().clone(),
+        Value::Null => Vec::new(),
+        Value::String(s) if s.is_empty() => Vec::new(),
+        Value::String(s) => s.split('|').map(Value::from).collect(),
+        Value::Number(_) | Value::Bool(_) => vec![v.clone()],
+        other => {
+            return Err(format!(
+                "FOREACH needs an array, got {}",
+                other.type_name()
+            ))
+        }
+    })
+}
