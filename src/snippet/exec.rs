@@ -286,7 +286,10 @@ impl Exec<'_> {
             OpKind::Repeat { count, body } => {
                 let n = self.whole(count, vars, line, "REPEAT's count")?;
                 if n < 0 {
-                    return Err(Self::fail(line, format!("REPEAT's count must be 0 or more, got {n}")));
+                    return Err(Self::fail(
+                        line,
+                        format!("REPEAT's count must be 0 or more, got {n}"),
+                    ));
                 }
                 for _ in 0..n {
                     self.tick(line, 1)?;
@@ -561,11 +564,6 @@ fn elements(v: &Value) -> Result<Vec<Value>, String> {
         Value::String(s) if s.is_empty() => Vec::new(),
         Value::String(s) => s.split('|').map(Value::from).collect(),
         Value::Number(_) | Value::Bool(_) => vec![v.clone()],
-        other => {
-            return Err(format!(
-                "FOREACH needs an array, got {}",
-                other.type_name()
-            ))
-        }
+        other => return Err(format!("FOREACH needs an array, got {}", other.type_name())),
     })
 }

@@ -34,7 +34,8 @@ pub fn parse(code: &str, offset: usize) -> Result<Vec<Stmt>, Diagnostic> {
     };
     // pest recurses once per nesting level: bound nesting first, without recursion.
     crate::syntax::prescan(code).map_err(shifted)?;
-    let mut pairs = SnippetParser::parse(Rule::snippet, code).map_err(|e| shifted(pest_error(e)))?;
+    let mut pairs =
+        SnippetParser::parse(Rule::snippet, code).map_err(|e| shifted(pest_error(e)))?;
     let root = pairs.next().expect("the snippet rule yields one pair");
     let builder = Builder { code, offset };
     builder.statements(root)
@@ -176,12 +177,10 @@ impl Builder<'_> {
                 let body = self.block(inner.next().expect("body"))?;
                 StmtKind::Repeat { count, body }
             }
-            Rule::s_while => {
-                return Err(Diagnostic::error(
-                    span,
-                    "WHILE is not part of Studio's Snippet language: use REPEAT n { ... BREAK } or FOR",
-                ))
-            }
+            Rule::s_while => return Err(Diagnostic::error(
+                span,
+                "WHILE is not part of Studio's Snippet language: use REPEAT n { ... BREAK } or FOR",
+            )),
             Rule::s_uses => {
                 return Err(Diagnostic::error(
                     span,
@@ -346,7 +345,6 @@ fn describe(rule: Rule) -> &'static str {
         Rule::loop_var | Rule::declared_name => "a name",
         Rule::member => "`.member`",
         Rule::index => "`[index]`",
-        Rule::method => "`.function()`",
         Rule::expr
         | Rule::op_neg
         | Rule::op_not
@@ -395,7 +393,7 @@ fn pest_error(err: pest::error::Error<Rule>) -> Diagnostic {
                 }
             }
             if words.len() > 2 {
-                words.retain(|w| !matches!(*w, "an operator" | "`.member`" | "`[index]`" | "`.function()`"));
+                words.retain(|w| !matches!(*w, "an operator" | "`.member`" | "`[index]`"));
             }
             match words.len() {
                 0 => "unexpected input".to_string(),

@@ -5,5 +5,5 @@ mod parser;
 mod prescan;
 
 pub use parser::{parse_expression, parse_script};
-pub use prescan::MAX_NESTING;
 pub(crate) use prescan::prescan;
+pub use prescan::MAX_NESTING;

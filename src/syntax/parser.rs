@@ -35,7 +35,7 @@ fn pratt() -> &'static PrattParser<Rule> {
                 | Op::infix(Rule::op_div, Assoc::Left)
                 | Op::infix(Rule::op_mod, Assoc::Left))
             .op(Op::prefix(Rule::op_neg) | Op::prefix(Rule::op_not))
-            .op(Op::postfix(Rule::member) | Op::postfix(Rule::index) | Op::postfix(Rule::method))
+            .op(Op::postfix(Rule::member) | Op::postfix(Rule::index))
     })
 }
 
@@ -260,19 +260,20 @@ fn pratt_expr(pairs: Pairs<'_, Rule>) -> Result<Expr, Diagnostic> {
             let end = op.as_span().end();
             let span = Span::new(lhs.span.start, end);
             let kind = match op.as_rule() {
-                Rule::method => {
-                    // `value.f(args)` is sugar for `f(value, args)`.
-                    let mut inner = op.into_inner();
-                    let name = inner.next().expect("method name");
-                    let mut args = vec![lhs];
-                    for a in inner.filter(|p| p.as_rule() == Rule::expr) {
-                        args.push(build_expr(a)?);
-                    }
-                    ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
-                }
                 Rule::member => {
-                    let name = op.into_inner().next().expect("member name");
-                    ExprKind::Member(Box::new(lhs), name.as_str().to_string())
+                    let mut inner = op.into_inner();
+                    let name = inner.next().expect("member name");
+                    match inner.next() {
+                        // `value.f(args)` is sugar for `f(value, args)`.
+                        Some(call) => {
+                            let mut args = vec![lhs];
+                            for a in call.into_inner().filter(|p| p.as_rule() == Rule::expr) {
+                                args.push(build_expr(a)?);
+                            }
+                            ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
+                        }
+                        None => ExprKind::Member(Box::new(lhs), name.as_str().to_string()),
+                    }
                 }
                 _ => {
                     let idx = op.into_inner().next().expect("index expr");
@@ -446,8 +447,7 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::op_add | Rule::op_sub | Rule::op_mul | Rule::op_div | Rule::op_mod => "an operator",
         Rule::op_neg | Rule::op_not => "a prefix operator",
         Rule::member => "`.member`",
-        Rule::method => "`.function()`",
-        Rule::method_name => "a function name",
+        Rule::method_args => "`(`",
         Rule::code_block | Rule::code_block_text => "a `\"\"\"` code block",
         Rule::member_name => "a member name",
         Rule::index => "`[index]`",
