@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
-use super::program::{CExpr, CStep, CTarget, Op, OpKind, PreCall, Program, UserFunction};
+use super::program::{CExpr, CStep, CTarget, Case, Op, OpKind, PreCall, Program, UserFunction};
 use crate::compile::{compile_expr, Ctx};
 use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::runtime::eval::{Code, VarId};
@@ -258,8 +258,8 @@ impl<'s> SnippetUnit<'s> {
         cases: &[(Expr, Vec<Stmt>)],
         ctx: &mut Ctx<'_>,
         in_function: bool,
-    ) -> Option<Box<[(CExpr, Box<[Op]>)]>> {
-        let compiled: Vec<Option<(CExpr, Box<[Op]>)>> = cases
+    ) -> Option<Box<[Case]>> {
+        let compiled: Vec<Option<Case>> = cases
             .iter()
             .map(|(e, body)| {
                 let e = self.expr(e, ctx);

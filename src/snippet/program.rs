@@ -44,11 +44,11 @@ pub(crate) enum OpKind {
     },
     Switch {
         subject: CExpr,
-        cases: Box<[(CExpr, Box<[Op]>)]>,
+        cases: Box<[Case]>,
         default: Option<Box<[Op]>>,
     },
     Select {
-        cases: Box<[(CExpr, Box<[Op]>)]>,
+        cases: Box<[Case]>,
         default: Option<Box<[Op]>>,
     },
     For {
@@ -76,6 +76,9 @@ pub(crate) enum OpKind {
     /// A call statement: the call itself is the expression's lifted PreCall.
     Call(CExpr),
 }
+
+/// `CASE value { body }` of a SWITCH, or `CASE condition { body }` of a SELECT.
+pub(crate) type Case = (CExpr, Box<[Op]>);
 
 /// An expression whose user-function calls run first, in order.
 #[derive(Debug)]
