@@ -388,7 +388,11 @@ fn create_temporary(
                 return Err(FileError::io(path, operation)(e));
             }
         };
-        fs4::FileExt::lock(&file).map_err(FileError::io(path, "lock the temporary file"))?;
+        if let Err(e) = fs4::FileExt::lock(&file) {
+            drop(file);
+            let _ = fs::remove_file(&temp);
+            return Err(FileError::io(path, "lock the temporary file")(e));
+        }
         if same_file(&file, &temp) {
             return Ok((temp, file));
         }
