@@ -387,6 +387,17 @@ impl EngineBuilder {
         self
     }
 
+    /// Whether an action type of this name (compared case-insensitively) is registered.
+    ///
+    /// ```
+    /// let builder = studioflow::EngineBuilder::new();
+    /// assert!(builder.has_action("assign"));
+    /// assert!(!builder.has_action("Notify"));
+    /// ```
+    pub fn has_action(&self, name: &str) -> bool {
+        self.actions.lookup(name).is_some()
+    }
+
     /// Registers an action type in place (used for the built-ins).
     ///
     /// ```

@@ -40,10 +40,12 @@ mod compile;
 mod diagnostics;
 mod engine;
 pub mod files;
+pub mod manifest;
 pub mod permissions;
 pub mod runtime;
 pub mod snippet;
 pub mod syntax;
+pub mod testing;
 
 pub use action::{
     ActionError, ActionHandler, ActionSchema, BranchId, PropertyKind, PropertySchema, ScriptType,
@@ -53,9 +55,10 @@ pub use compile::{ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ER
 pub use diagnostics::{Diagnostic, Diagnostics, Severity, SourceFile, Span};
 pub use engine::{BuildError, Engine, EngineBuilder, Limits};
 pub use runtime::{
-    ActionCall, CancelToken, Clock, FixedClock, FromValue, FunctionContext, HostFunction,
-    IntoFunctionResult, NativeFunction, Object, Outcome, Run, RunError, RunOptions, RuntimeError,
-    SecurityUser, StepObserver, StopKind, SystemClock, TraceStep, Value, VarId, Variables,
+    ActionCall, ActionOverride, CancelToken, Clock, FixedClock, FromValue, FunctionContext,
+    HostFunction, IntoFunctionResult, NativeFunction, Object, Outcome, Run, RunError, RunOptions,
+    RuntimeError, SecurityUser, StepObserver, StopKind, SystemClock, TraceStep, Value, VarId,
+    Variables,
 };
 
 /// The README's examples, compiled and run as doc tests.

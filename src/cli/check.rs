@@ -1,11 +1,11 @@
 //! `studioflow check FILE...`
 
+use studioflow::manifest::Manifest;
 use studioflow::{CompileOptions, Engine};
 
 use super::{read_script, CheckArgs, EXIT_INPUT, EXIT_OK};
 
 pub(super) fn check(args: CheckArgs) -> i32 {
-    let engine = Engine::new();
     let options = CompileOptions { inputs: args.vars };
     let mut failed = false;
     for path in &args.files {
@@ -14,6 +14,17 @@ pub(super) fn check(args: CheckArgs) -> i32 {
             Ok(s) => s,
             Err(message) => {
                 errln!("error: {message}");
+                failed = true;
+                continue;
+            }
+        };
+        // Each script is checked with the host actions its project declares.
+        let engine = match Manifest::for_script(path) {
+            Ok(manifest) => manifest
+                .map_or_else(Engine::builder, |m| m.register(Engine::builder()))
+                .build(),
+            Err(e) => {
+                errln!("error: {e}");
                 failed = true;
                 continue;
             }

@@ -24,6 +24,7 @@ macro_rules! errln {
 
 mod check;
 mod run;
+mod test;
 
 use std::path::PathBuf;
 
@@ -59,6 +60,11 @@ enum Command {
     Run(RunArgs),
     /// Parse and check scripts; print every diagnostic.
     Check(CheckArgs),
+    /// Run test files (NAME.test.toml): cases with expectations, mocks, snapshots and coverage.
+    #[command(
+        after_help = "Exit codes: 0 all cases passed, 1 a case failed or coverage is below --min-coverage, 2 bad input (a test file, script, tenant or manifest with an error; no test file found)."
+    )]
+    Test(TestArgs),
 }
 
 #[derive(Args)]
@@ -111,6 +117,30 @@ struct InputArgs {
     max_file_size: u64,
 }
 
+#[derive(Args)]
+struct TestArgs {
+    /// Test files, or folders searched recursively for *.test.toml (default: the current folder).
+    paths: Vec<PathBuf>,
+    /// Write missing and changed snapshots (refused under CI=true).
+    #[arg(long)]
+    update: bool,
+    /// Run only cases whose name or test-file path contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    filter: Option<String>,
+    /// Write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Print action and branch coverage per script after the summary.
+    #[arg(long)]
+    coverage: bool,
+    /// Write coverage per script, action and branch (with hit counts) as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    coverage_json: Option<PathBuf>,
+    /// Fail (exit 1) when any script's branch coverage is below PCT.
+    #[arg(long, value_name = "PCT")]
+    min_coverage: Option<f64>,
+}
+
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -123,6 +153,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
+        Command::Test(args) => test::test(args),
     }
 }
 

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
+use studioflow::manifest::Manifest;
 use studioflow::permissions::{Directory, SaveError, TenantFile};
+
 use studioflow::{
     CompileOptions, Engine, FixedClock, Outcome, Run, RunOptions, StepObserver, TraceStep, Value,
 };
@@ -64,6 +66,14 @@ pub(super) fn run(args: RunArgs) -> i32 {
         }
     };
     let mut builder = Engine::builder();
+    match Manifest::for_script(&args.file) {
+        Ok(Some(manifest)) => builder = manifest.register(builder),
+        Ok(None) => {}
+        Err(e) => {
+            errln!("error: {e}");
+            return EXIT_INPUT;
+        }
+    }
     if let Some(now) = &args.now {
         match FixedClock::parse(now) {
             Ok(clock) => builder = builder.clock(clock),

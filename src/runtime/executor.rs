@@ -73,6 +73,49 @@ impl CancelToken {
 /// ```
 pub type StepObserver = Arc<dyn Fn(&TraceStep) + Send + Sync>;
 
+/// Replaces what chosen actions do, for one run: the hook test mocks use.
+///
+/// Before each action, a run with an override asks it first. `None` lets the
+/// action run as written; `Some(result)` is used *instead of* evaluating the
+/// action's properties and calling its handler, and then goes through exactly
+/// the branch resolution a real result does: an own branch that is not
+/// connected falls back to Default, an `Err` sets `_ERR` and takes Error if
+/// connected, else stops the run. The [`ActionCall`] it gets has no evaluated
+/// properties ([`ActionCall::property`] is `None`) but can read and write
+/// variables and mint a security user. A run without an override pays one
+/// `Option` check per action.
+///
+/// ```
+/// use std::sync::Arc;
+/// use studioflow::{ActionCall, ActionError, ActionOverride, BranchId, Engine, RunOptions, Value};
+///
+/// /// Pretends every `lookup` action timed out.
+/// struct LookupTimesOut;
+/// impl ActionOverride for LookupTimesOut {
+///     fn run_instead(&self, call: &mut ActionCall<'_>) -> Option<Result<BranchId, ActionError>> {
+///         (call.action_id() == "lookup").then(|| Err(ActionError::failed("timeout")))
+///     }
+/// }
+///
+/// let engine = Engine::new();
+/// let script = engine.compile(r#"
+///     start: Begin { Default -> lookup }
+///     lookup: Assign { Variable = Found Value = "yes" Default -> done Error -> failed }
+///     failed: Assign { Variable = Found Value = "no: {_ERR}" Default -> done }
+///     done: End
+/// "#, "mocked.script").unwrap();
+/// let run = engine.run(&script, RunOptions {
+///     action_override: Some(Arc::new(LookupTimesOut)),
+///     ..Default::default()
+/// });
+/// assert_eq!(run.variables["Found"], Value::from("no: timeout"));
+/// ```
+pub trait ActionOverride: Send + Sync {
+    /// What to do instead of running the action `call` describes, or `None`
+    /// to run it as written.
+    fn run_instead(&self, call: &mut ActionCall<'_>) -> Option<Result<BranchId, ActionError>>;
+}
+
 /// How to run a script.
 ///
 /// ```
@@ -92,6 +135,8 @@ pub struct RunOptions {
     pub observer: Option<StepObserver>,
     /// Checked before every action.
     pub cancel: Option<CancelToken>,
+    /// Asked before every action whether to replace it (test mocks); see [`ActionOverride`].
+    pub action_override: Option<Arc<dyn ActionOverride>>,
 }
 
 /// How a run ended.
@@ -503,6 +548,41 @@ impl<'a> ActionCall<'a> {
         self.state.time_zone
     }
 
+    /// Writes a variable by name; a name the script never mentions is kept
+    /// with the run's other variables (it shows in [`Run::variables`]).
+    /// Meant for [`ActionOverride`]s, which set what a mocked action would.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use studioflow::{ActionCall, ActionError, ActionOverride, BranchId, Engine, RunOptions, Value};
+    ///
+    /// struct SetsTier;
+    /// impl ActionOverride for SetsTier {
+    ///     fn run_instead(&self, call: &mut ActionCall<'_>) -> Option<Result<BranchId, ActionError>> {
+    ///         (call.action_id() == "lookup").then(|| {
+    ///             call.set_variable("Tier", Value::from("gold"));
+    ///             Ok(BranchId::DEFAULT)
+    ///         })
+    ///     }
+    /// }
+    /// let engine = Engine::new();
+    /// let script = engine
+    ///     .compile("start: Begin { Default -> lookup }\nlookup: Assign { Variable = x Value = 1 }", "s")
+    ///     .unwrap();
+    /// let run = engine.run(&script, RunOptions { action_override: Some(Arc::new(SetsTier)), ..Default::default() });
+    /// assert_eq!(run.variables["Tier"], Value::from("gold"));
+    /// assert!(run.variables.get("x").is_none_or(|v| v.is_null_or_empty()));
+    /// ```
+    pub fn set_variable(&mut self, name: &str, value: Value) {
+        match self.script.var_index.get(name) {
+            Some(id) => self.state.vars[id.0 as usize] = Some(value),
+            None => match self.state.extra.iter_mut().find(|(n, _)| n == name) {
+                Some((_, slot)) => *slot = value,
+                None => self.state.extra.push((name.to_string(), value)),
+            },
+        }
+    }
+
     /// The security user held by the variable that input-variable property `i`
     /// names. Only a handle issued in this run is accepted; anything else —
     /// a string, an object, a handle from another run — is refused.
@@ -623,8 +703,25 @@ impl EngineInner {
             steps += 1;
             last = Some(current);
 
-            // Evaluate the properties, then run the handler.
-            let result = {
+            // A host override (a test mock) replaces the action; otherwise
+            // evaluate the properties, then run the handler.
+            let overridden = match &options.action_override {
+                None => None,
+                Some(hook) => {
+                    props.clear();
+                    hook.run_instead(&mut ActionCall {
+                        engine: self,
+                        script,
+                        action,
+                        index: current,
+                        props: &props,
+                        state: &mut state,
+                    })
+                }
+            };
+            let result = if let Some(result) = overridden {
+                result
+            } else {
                 props.clear();
                 let evaluator = Evaluator {
                     vars: &state.vars,

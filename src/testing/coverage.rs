@@ -1,0 +1,345 @@
+//! Action and branch coverage, read from runs' traces and merged per script.
+//!
+//! A *branch* is each branch written in the script (Default, Error, own
+//! branches, each `Case` label); it is covered when some run took it (after
+//! the fallback to Default; a mocked action's result counts).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::runtime::Run;
+use crate::Script;
+
+/// How often one action was executed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionCoverage {
+    /// The action id.
+    pub id: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub action_type: String,
+    /// 1-based line of its id in the script.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Executions over every run recorded.
+    pub hits: u64,
+}
+
+/// How often one written branch was taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BranchCoverage {
+    /// The id of the action the branch leaves.
+    pub action: String,
+    /// That action's type.
+    #[serde(rename = "type")]
+    pub action_type: String,
+    /// The branch as the trace names it: `Default`, `Error`, `Busy`, `Case "gold"`.
+    pub branch: String,
+    /// The target action's id.
+    pub target: String,
+    /// 1-based line of the branch in the script.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Times taken over every run recorded.
+    pub hits: u64,
+}
+
+/// The coverage of one script.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScriptCoverage {
+    /// The script path, as the first test file that tests it names it.
+    pub script: String,
+    /// Every action, in source order.
+    pub actions: Vec<ActionCoverage>,
+    /// Every written branch, in source order.
+    pub branches: Vec<BranchCoverage>,
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        100.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+impl ScriptCoverage {
+    /// Actions executed at least once.
+    ///
+    /// See the example in the [module documentation](super).
+    pub fn actions_hit(&self) -> usize {
+        self.actions.iter().filter(|a| a.hits > 0).count()
+    }
+    /// Written branches taken at least once.
+    ///
+    /// See the example in the [module documentation](super).
+    pub fn branches_taken(&self) -> usize {
+        self.branches.iter().filter(|b| b.hits > 0).count()
+    }
+    /// Percentage of actions executed (100 for a script without actions).
+    ///
+    /// See [`ScriptCoverage::summary_line`].
+    pub fn action_percent(&self) -> f64 {
+        percent(self.actions_hit(), self.actions.len())
+    }
+    /// Percentage of written branches taken (100 for a script without branches).
+    ///
+    /// See [`ScriptCoverage::summary_line`].
+    pub fn branch_percent(&self) -> f64 {
+        percent(self.branches_taken(), self.branches.len())
+    }
+    /// `SCRIPT: actions A/B (P%), branches C/D (Q%)`.
+    ///
+    /// ```
+    /// let c = studioflow::testing::ScriptCoverage { script: "x.script".into(), actions: vec![], branches: vec![] };
+    /// assert_eq!(c.summary_line(), "x.script: actions 0/0 (100.0%), branches 0/0 (100.0%)");
+    /// ```
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{}: actions {}/{} ({:.1}%), branches {}/{} ({:.1}%)",
+            self.script,
+            self.actions_hit(),
+            self.actions.len(),
+            self.action_percent(),
+            self.branches_taken(),
+            self.branches.len(),
+            self.branch_percent()
+        )
+    }
+    /// One `file:line:col: branch NAME of ACTION-ID (TYPE) never taken` line
+    /// per branch no run took.
+    ///
+    /// ```
+    /// use studioflow::testing::{BranchCoverage, ScriptCoverage};
+    /// let c = ScriptCoverage { script: "x.script".into(), actions: vec![], branches: vec![BranchCoverage {
+    ///     action: "lookup".into(), action_type: "GetAgent".into(), branch: "Error".into(),
+    ///     target: "sorry".into(), line: 3, column: 40, hits: 0 }] };
+    /// assert_eq!(c.untaken_lines(), ["x.script:3:40: branch Error of lookup (GetAgent) never taken"]);
+    /// ```
+    pub fn untaken_lines(&self) -> Vec<String> {
+        self.branches
+            .iter()
+            .filter(|b| b.hits == 0)
+            .map(|b| {
+                format!(
+                    "{}:{}:{}: branch {} of {} ({}) never taken",
+                    self.script, b.line, b.column, b.branch, b.action, b.action_type
+                )
+            })
+            .collect()
+    }
+}
+
+/// Coverage of every script some case ran, merged per script.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    scripts: Vec<ScriptCoverage>,
+    /// Canonical script path → index in `scripts`.
+    index: HashMap<PathBuf, usize>,
+}
+
+impl Coverage {
+    /// Per script, sorted by path.
+    ///
+    /// See the example in the [module documentation](super).
+    pub fn scripts(&self) -> &[ScriptCoverage] {
+        &self.scripts
+    }
+
+    /// Adds one run of `script` (read from `path`) to the counts.
+    ///
+    /// ```
+    /// use studioflow::{Engine, RunOptions};
+    /// let engine = Engine::new();
+    /// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "s.script").unwrap();
+    /// let run = engine.run(&script, RunOptions { trace: true, ..Default::default() });
+    /// let mut coverage = studioflow::testing::Coverage::default();
+    /// coverage.record("s.script".as_ref(), &script, &run);
+    /// assert_eq!(coverage.scripts()[0].summary_line(), "s.script: actions 2/2 (100.0%), branches 1/1 (100.0%)");
+    /// ```
+    pub fn record(&mut self, path: &Path, script: &Script, run: &Run) {
+        let key = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let fresh = empty_coverage(path, script);
+                let at = self
+                    .scripts
+                    .partition_point(|s| s.script.as_str() < fresh.script.as_str());
+                self.scripts.insert(at, fresh);
+                for v in self.index.values_mut() {
+                    if *v >= at {
+                        *v += 1;
+                    }
+                }
+                self.index.insert(key, at);
+                at
+            }
+        };
+        let entry = &mut self.scripts[i];
+        let actions: HashMap<&str, usize> = entry
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.as_str(), i))
+            .collect();
+        let branches: HashMap<(&str, &str), usize> = entry
+            .branches
+            .iter()
+            .enumerate()
+            .map(|(i, b)| ((b.action.as_str(), b.branch.as_str()), i))
+            .collect();
+        let mut action_hits = vec![0u64; entry.actions.len()];
+        let mut branch_hits = vec![0u64; entry.branches.len()];
+        for step in run.trace.as_deref().unwrap_or_default() {
+            if let Some(&a) = actions.get(&*step.action) {
+                action_hits[a] += 1;
+            }
+            if let Some(branch) = &step.branch {
+                if let Some(&b) = branches.get(&(&*step.action, &**branch)) {
+                    branch_hits[b] += 1;
+                }
+            }
+        }
+        for (a, hits) in entry.actions.iter_mut().zip(action_hits) {
+            a.hits += hits;
+        }
+        for (b, hits) in entry.branches.iter_mut().zip(branch_hits) {
+            b.hits += hits;
+        }
+    }
+
+    /// The lowest branch percentage over every script (100 with none).
+    ///
+    /// ```
+    /// assert_eq!(studioflow::testing::Coverage::default().lowest_branch_percent(), 100.0);
+    /// ```
+    pub fn lowest_branch_percent(&self) -> f64 {
+        self.scripts
+            .iter()
+            .map(ScriptCoverage::branch_percent)
+            .fold(100.0, f64::min)
+    }
+
+    /// The text report: per script its summary line, then its untaken branches.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::testing::Coverage::default().to_text(), "");
+    /// ```
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for s in &self.scripts {
+            let _ = writeln!(out, "{}", s.summary_line());
+            for line in s.untaken_lines() {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        out
+    }
+
+    /// The `--coverage-json` document: per script, the totals and every
+    /// action and branch with its hit count.
+    ///
+    /// ```
+    /// let doc = studioflow::testing::Coverage::default().to_json();
+    /// assert_eq!(doc["scripts"], serde_json::json!([]));
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
+        let scripts: Vec<serde_json::Value> = self
+            .scripts
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "script": s.script,
+                    "actions": {
+                        "hit": s.actions_hit(),
+                        "total": s.actions.len(),
+                        "percent": round1(s.action_percent()),
+                    },
+                    "branches": {
+                        "taken": s.branches_taken(),
+                        "total": s.branches.len(),
+                        "percent": round1(s.branch_percent()),
+                    },
+                    "action_hits": s.actions,
+                    "branch_hits": s.branches,
+                })
+            })
+            .collect();
+        serde_json::json!({ "scripts": scripts })
+    }
+}
+
+impl Coverage {
+    /// Writes [`Coverage::to_json`] to `path`, pretty-printed and atomically.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("coverage.json");
+    /// studioflow::testing::Coverage::default().write_json(&path).unwrap();
+    /// assert!(std::fs::read_to_string(&path).unwrap().contains("\"scripts\""));
+    /// ```
+    pub fn write_json(&self, path: &Path) -> std::io::Result<()> {
+        let mut text =
+            serde_json::to_string_pretty(&self.to_json()).map_err(std::io::Error::other)?;
+        text.push('\n');
+        super::write_atomically(path, text.as_bytes())
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Every action and written branch of a script, with no hits yet.
+fn empty_coverage(path: &Path, script: &Script) -> ScriptCoverage {
+    let (actions, branches) = sites(script);
+    ScriptCoverage {
+        script: path.display().to_string(),
+        actions,
+        branches,
+    }
+}
+
+/// The actions and written branches of a script, from its compiled form.
+fn sites(script: &Script) -> (Vec<ActionCoverage>, Vec<BranchCoverage>) {
+    let inner = &script.inner;
+    let mut actions = Vec::new();
+    let mut branches = Vec::new();
+    for a in inner.actions.iter() {
+        actions.push(ActionCoverage {
+            id: a.id.to_string(),
+            action_type: a.type_name.to_string(),
+            line: 0,
+            column: 0,
+            hits: 0,
+        });
+        let own = a
+            .targets
+            .iter()
+            .zip(a.branch_names.iter())
+            .filter_map(|(t, n)| t.map(|t| (n, t)));
+        let labeled = a
+            .label_targets
+            .iter()
+            .zip(a.label_names.iter())
+            .filter_map(|(t, n)| t.map(|t| (n, t)));
+        for (name, target) in own.chain(labeled) {
+            branches.push(BranchCoverage {
+                action: a.id.to_string(),
+                action_type: a.type_name.to_string(),
+                branch: name.to_string(),
+                target: inner.actions[target as usize].id.to_string(),
+                line: 0,
+                column: 0,
+                hits: 0,
+            });
+        }
+    }
+    (actions, branches)
+}

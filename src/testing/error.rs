@@ -1,0 +1,208 @@
+//! What can be wrong with a test file: every error names the file, the line
+//! and column (when there is one) and what is wrong.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// A test file that cannot be run (bad input: the CLI's exit code 2).
+///
+/// ```
+/// let runner = studioflow::testing::TestRunner::new();
+/// let error = runner.load("no/such/flow.test.toml").unwrap_err();
+/// assert!(error.to_string().starts_with("no/such/flow.test.toml: cannot read"));
+/// ```
+#[derive(Debug, Error)]
+#[error("{}{}: {problem}", path.display(), location(*line, *column))]
+pub struct TestFileError {
+    /// The test file.
+    pub path: PathBuf,
+    /// 1-based line in the test file (0 when the problem has no place in it).
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+fn location(line: usize, column: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}:{column}")
+    }
+}
+
+/// What is wrong with a test file.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// The file cannot be read.
+    #[error("cannot read: {0}")]
+    Read(String),
+    /// Not TOML, an unknown key, a value of the wrong type.
+    #[error("{0}")]
+    Toml(String),
+    /// The file name does not say which script it tests.
+    #[error("cannot tell which script this file tests: name it NAME.test.toml beside NAME.script, or set `script = \"path\"`")]
+    NoScript,
+    /// The script (or tenant) file named by the test file cannot be read.
+    #[error("`{key}` names {path}, which cannot be read: {reason}")]
+    MissingFile {
+        /// `script` or `tenant`.
+        key: &'static str,
+        /// The path as resolved.
+        path: String,
+        /// The I/O error.
+        reason: String,
+    },
+    /// The tenant file is not a valid tenant.
+    #[error("bad tenant file: {0}")]
+    Tenant(String),
+    /// The script does not compile.
+    #[error("the script {script} does not compile:\n{diagnostics}")]
+    Compile {
+        /// The script path.
+        script: String,
+        /// Its rendered diagnostics.
+        diagnostics: String,
+    },
+    /// The project manifest is bad.
+    #[error("{0}")]
+    Manifest(String),
+    /// `now` is not an RFC 3339 time.
+    #[error("`now` = {text:?} is not an RFC 3339 time ({reason}); e.g. 2026-03-08T06:30:00Z")]
+    BadTime {
+        /// What was written.
+        text: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// No `[[case]]` table.
+    #[error("the file has no [[case]] table")]
+    NoCases,
+    /// An empty case name.
+    #[error("a case name must not be empty")]
+    EmptyName,
+    /// Two cases with one name.
+    #[error("a second case named {name:?} (the first is on line {first_line}): case names are unique in a file")]
+    DuplicateCase {
+        /// The name.
+        name: String,
+        /// Where the first one is.
+        first_line: usize,
+    },
+    /// Two snapshot cases whose names map to one snapshot file.
+    #[error("cases {first:?} and {second:?} both store their snapshot in {file}: rename one")]
+    SnapshotCollision {
+        /// The earlier case.
+        first: String,
+        /// The later case.
+        second: String,
+        /// The shared file name.
+        file: String,
+    },
+    /// An action id the script does not have.
+    #[error(
+        "{what} names action `{id}`, which the script does not have{}",
+        suggest(suggestion)
+    )]
+    UnknownAction {
+        /// Where it is used (`mock`, `expect.path`, ...).
+        what: &'static str,
+        /// The id written.
+        id: String,
+        /// The closest existing id.
+        suggestion: Option<String>,
+    },
+    /// A branch an action does not have.
+    #[error(
+        "action `{action}` ({action_type}) has no branch {branch}; its branches are {known}{}",
+        suggest(suggestion)
+    )]
+    UnknownBranch {
+        /// The action id.
+        action: String,
+        /// Its type.
+        action_type: String,
+        /// The branch written (quoted label for `case`).
+        branch: String,
+        /// The branches it has.
+        known: String,
+        /// The closest one.
+        suggestion: Option<String>,
+    },
+    /// A mock result that cannot be carried out.
+    #[error("{0}")]
+    BadMock(String),
+    /// Two mocks for one action in one case.
+    #[error("a second mock for action `{0}` in this case: put every result in one `results` list")]
+    DuplicateMock(String),
+    /// An unknown `outcome` word.
+    #[error("unknown outcome {0:?}; expected completed, stopped, limit or cancelled")]
+    UnknownOutcome(String),
+    /// A variable name that is not one.
+    #[error("{0:?} is not a variable name (letters, digits, `_`, `$`; not starting with a digit)")]
+    BadVariableName(String),
+}
+
+fn suggest(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(s) => format!(" (did you mean `{s}`?)"),
+        None => String::new(),
+    }
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a typo.
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.chars().count().max(word.chars().count()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit_once('\n')
+        .map_or(before, |(_, l)| l)
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncé\nx", 0), (1, 1));
+        assert_eq!(line_col("ab\ncé\nx", 3), (2, 1));
+        assert_eq!(line_col("ab\ncé\nx", 7), (3, 1));
+        assert_eq!(line_col("ab\ncé\nx", 5), (2, 2));
+    }
+
+    #[test]
+    fn closest_finds_typos_only() {
+        assert_eq!(closest("lookpu", ["lookup", "done"]), Some("lookup".into()));
+        assert_eq!(closest("zzz", ["lookup", "done"]), None);
+    }
+}

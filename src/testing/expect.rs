@@ -1,0 +1,341 @@
+//! `[case.expect]`: what must hold after a case's run, and the mismatches
+//! shown when it does not.
+
+use std::fmt;
+
+use crate::runtime::{Outcome, Run};
+use crate::Script;
+
+/// The expectations of one case; every key present must hold.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Expect {
+    pub outcome: Option<Outcome>,
+    pub end: Option<String>,
+    pub error: Option<String>,
+    pub path: Option<Vec<String>>,
+    pub visits: Option<Vec<String>>,
+    pub not_visits: Option<Vec<String>>,
+    pub steps: Option<u64>,
+    pub variables: Option<Vec<(String, serde_json::Value)>>,
+    pub warnings: Option<Vec<String>>,
+}
+
+/// One way a case did not pass.
+///
+/// ```
+/// use studioflow::testing::Mismatch;
+/// let m = Mismatch::Expect { key: "steps".into(), expected: "4".into(), actual: "5".into(), diff: None };
+/// assert_eq!(m.to_string(), "expect.steps: expected 4, got 5");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Mismatch {
+    /// An `expect` key that does not hold.
+    Expect {
+        /// The key (`outcome`, `variables.Tier`, ...).
+        key: String,
+        /// What was expected.
+        expected: String,
+        /// What the run gave.
+        actual: String,
+        /// A line diff, for values that span lines.
+        diff: Option<String>,
+    },
+    /// The snapshot differs from the run.
+    SnapshotDiffers {
+        /// The snapshot file.
+        path: String,
+        /// A unified diff, stored (-) against this run (+).
+        diff: String,
+    },
+    /// There is no snapshot yet.
+    SnapshotMissing {
+        /// Where it should be.
+        path: String,
+    },
+    /// The snapshot cannot be read, parsed or written.
+    SnapshotError {
+        /// The snapshot file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The script does not compile with the engine built for this case.
+    Compile(String),
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatch::Expect {
+                key,
+                expected,
+                actual,
+                diff,
+            } => {
+                write!(f, "expect.{key}: expected {expected}, got {actual}")?;
+                if let Some(diff) = diff {
+                    write!(f, "\n{}", diff.trim_end())?;
+                }
+                Ok(())
+            }
+            Mismatch::SnapshotDiffers { path, diff } => {
+                write!(f, "snapshot {path} differs (- stored, + this run):\n{}", diff.trim_end())
+            }
+            Mismatch::SnapshotMissing { path } => write!(
+                f,
+                "snapshot {path} does not exist; run `studioflow test --update` to write it, then review and commit it"
+            ),
+            Mismatch::SnapshotError { path, message } => write!(f, "snapshot {path}: {message}"),
+            Mismatch::Compile(diagnostics) => {
+                write!(f, "the script does not compile for this case:\n{diagnostics}")
+            }
+        }
+    }
+}
+
+/// The name `expect.outcome` uses for an outcome.
+pub(crate) fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Completed => "completed",
+        Outcome::Stopped => "stopped",
+        Outcome::Limit => "limit",
+        Outcome::Cancelled => "cancelled",
+    }
+}
+
+fn list(ids: &[impl AsRef<str>]) -> String {
+    format!(
+        "[{}]",
+        ids.iter()
+            .map(|s| format!("{:?}", s.as_ref()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// JSON equality where numbers compare numerically (`5` equals `5.0`) and
+/// `""` stands for null (TOML has no null).
+pub(crate) fn json_matches(expected: &serde_json::Value, actual: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match (expected, actual) {
+        (J::String(s), J::Null) if s.is_empty() => true,
+        (J::Number(a), J::Number(b)) => a.as_f64() == b.as_f64(),
+        (J::Array(a), J::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| json_matches(x, y))
+        }
+        (J::Object(a), J::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, v)| b.get(k).is_some_and(|w| json_matches(v, w)))
+        }
+        (a, b) => a == b,
+    }
+}
+
+/// A unified line diff of two texts, bounded in size.
+pub(crate) fn line_diff(old: &str, new: &str) -> String {
+    const MAX_LINES: usize = 200;
+    let diff = similar::TextDiff::from_lines(old, new);
+    let text = diff.unified_diff().context_radius(3).to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= MAX_LINES {
+        return text;
+    }
+    let mut out = lines[..MAX_LINES].join("\n");
+    out.push_str(&format!(
+        "\n... {} more diff lines",
+        lines.len() - MAX_LINES
+    ));
+    out
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// Shortens long text for a one-line message.
+fn short(text: String) -> String {
+    const MAX: usize = 400;
+    if text.len() <= MAX {
+        return text;
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} bytes)", &text[..end], text.len())
+}
+
+impl Expect {
+    /// Every mismatch between the run and these expectations.
+    pub fn check(&self, run: &Run, script: &Script) -> Vec<Mismatch> {
+        let mut out = Vec::new();
+        let mut mismatch = |key: &str, expected: String, actual: String| {
+            out.push(Mismatch::Expect {
+                key: key.to_string(),
+                expected: short(expected),
+                actual: short(actual),
+                diff: None,
+            })
+        };
+        let executed: Vec<&str> = run
+            .trace
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|s| &*s.action)
+            .collect();
+
+        if let Some(outcome) = self.outcome {
+            if run.outcome != outcome {
+                let why = run
+                    .error
+                    .as_ref()
+                    .map(|e| format!(" (in `{}`: {})", e.action, e.message))
+                    .unwrap_or_default();
+                mismatch(
+                    "outcome",
+                    outcome_name(outcome).into(),
+                    format!("{}{why}", outcome_name(run.outcome)),
+                );
+            }
+        }
+        if let Some(end) = &self.end {
+            if run.end.as_deref() != Some(end) {
+                mismatch(
+                    "end",
+                    format!("{end:?}"),
+                    run.end
+                        .as_deref()
+                        .map_or("no action".into(), |e| format!("{e:?}")),
+                );
+            }
+        }
+        if let Some(error) = &self.error {
+            match &run.error {
+                Some(e) if e.message.contains(error.as_str()) => {}
+                Some(e) => mismatch(
+                    "error",
+                    format!("a message containing {error:?}"),
+                    format!("{:?}", e.message),
+                ),
+                None => mismatch(
+                    "error",
+                    format!("a message containing {error:?}"),
+                    "no error (the run completed)".into(),
+                ),
+            }
+        }
+        if let Some(path) = &self.path {
+            if executed != *path {
+                mismatch("path", list(path), list(&executed));
+            }
+        }
+        if let Some(visits) = &self.visits {
+            let missing: Vec<&String> = visits
+                .iter()
+                .filter(|v| !executed.contains(&v.as_str()))
+                .collect();
+            if !missing.is_empty() {
+                mismatch(
+                    "visits",
+                    format!("{} executed", list(&missing)),
+                    format!("a run that never executed them; path {}", list(&executed)),
+                );
+            }
+        }
+        if let Some(not_visits) = &self.not_visits {
+            let hit: Vec<&String> = not_visits
+                .iter()
+                .filter(|v| executed.contains(&v.as_str()))
+                .collect();
+            if !hit.is_empty() {
+                mismatch(
+                    "not_visits",
+                    format!("{} never executed", list(&hit)),
+                    format!("path {}", list(&executed)),
+                );
+            }
+        }
+        if let Some(steps) = self.steps {
+            if run.steps != steps {
+                mismatch("steps", steps.to_string(), run.steps.to_string());
+            }
+        }
+        if let Some(warnings) = &self.warnings {
+            let rendered: Vec<String> = script
+                .warnings()
+                .items()
+                .iter()
+                .map(|d| {
+                    let text = script.warnings().render(d);
+                    text.lines().next().unwrap_or_default().to_string()
+                })
+                .collect();
+            if warnings.is_empty() && !rendered.is_empty() {
+                mismatch("warnings", "no warnings".into(), rendered.join("; "));
+            }
+            for w in warnings {
+                if !rendered.iter().any(|r| r.contains(w.as_str())) {
+                    let actual = if rendered.is_empty() {
+                        "no warnings".into()
+                    } else {
+                        rendered.join("; ")
+                    };
+                    mismatch("warnings", format!("a warning containing {w:?}"), actual);
+                }
+            }
+        }
+        if let Some(variables) = &self.variables {
+            for (name, expected) in variables {
+                let actual = run
+                    .variables
+                    .get(name)
+                    .map_or(serde_json::Value::Null, |v| v.to_json());
+                if !json_matches(expected, &actual) {
+                    let (e, a) = (pretty(expected), pretty(&actual));
+                    let diff = (e.contains('\n') || a.contains('\n')).then(|| line_diff(&e, &a));
+                    out.push(Mismatch::Expect {
+                        key: format!("variables.{name}"),
+                        expected: short(serde_json::to_string(expected).unwrap_or_default()),
+                        actual: if run.variables.get(name).is_some() {
+                            short(serde_json::to_string(&actual).unwrap_or_default())
+                        } else {
+                            "no such variable".into()
+                        },
+                        diff,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_compare_numerically_and_empty_means_null() {
+        assert!(json_matches(&json!(5), &json!(5.0)));
+        assert!(json_matches(
+            &json!({"a": [1, "x"]}),
+            &json!({"a": [1.0, "x"]})
+        ));
+        assert!(json_matches(&json!(""), &json!(null)));
+        assert!(!json_matches(&json!("5"), &json!(5)));
+        assert!(!json_matches(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+        assert!(!json_matches(&json!([1]), &json!([1, 2])));
+    }
+
+    #[test]
+    fn long_diffs_are_cut() {
+        let old: String = (0..1000).map(|i| format!("{i}\n")).collect();
+        let diff = line_diff(&old, "");
+        assert!(diff.lines().count() <= 201);
+        assert!(diff.ends_with("more diff lines"));
+    }
+}

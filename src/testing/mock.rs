@@ -1,0 +1,74 @@
+//! Mocks: an [`ActionOverride`] that replaces chosen actions for one run.
+//!
+//! A mocked action is not executed. Each execution takes the next result of
+//! its list (the last one repeats): set variables, optionally resolve a real
+//! security user, then name a branch. The executor resolves that branch as it
+//! would a real result (fallback to Default, Error or stop).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use crate::action::{ActionError, BranchId};
+use crate::runtime::{ActionCall, ActionOverride, Value};
+
+/// One result of a mocked action.
+#[derive(Debug, Clone)]
+pub(crate) struct MockResult {
+    /// The branch it takes (`BranchId::ERROR` for a failure).
+    pub branch: BranchId,
+    /// `_ERR` when the branch is Error.
+    pub err: Option<String>,
+    /// Variables it sets, in order.
+    pub set: Vec<(String, Value)>,
+    /// An agent (userName or id) to resolve for real, and the schema index of
+    /// the output-variable property the security user goes to.
+    pub security_user: Option<(String, usize)>,
+}
+
+/// The results of one mocked action.
+#[derive(Debug, Clone)]
+pub(crate) struct Mock {
+    pub action: Arc<str>,
+    pub results: Vec<MockResult>,
+}
+
+/// The mocks of one case, for one run: each keeps its own count of executions.
+pub(crate) struct CaseMocks {
+    by_action: HashMap<Arc<str>, (Vec<MockResult>, AtomicUsize)>,
+}
+
+impl CaseMocks {
+    pub fn new(mocks: &[Mock]) -> Self {
+        CaseMocks {
+            by_action: mocks
+                .iter()
+                .map(|m| (m.action.clone(), (m.results.clone(), AtomicUsize::new(0))))
+                .collect(),
+        }
+    }
+}
+
+impl ActionOverride for CaseMocks {
+    fn run_instead(&self, call: &mut ActionCall<'_>) -> Option<Result<BranchId, ActionError>> {
+        let (results, executions) = self.by_action.get(call.action_id())?;
+        let n = executions.fetch_add(1, Ordering::Relaxed);
+        let result = &results[n.min(results.len() - 1)];
+        for (name, value) in &result.set {
+            call.set_variable(name, value.clone());
+        }
+        if let Some((agent, slot)) = &result.security_user {
+            let user = match call.set_security_user(agent.trim(), None) {
+                Ok(user) => user,
+                Err(e) => return Some(Err(e)),
+            };
+            if let Some(var) = call.variable(*slot) {
+                call.set(var, Value::SecurityUser(user));
+            }
+        }
+        Some(match &result.err {
+            Some(err) => Err(ActionError::failed(err.clone())),
+            None => Ok(result.branch),
+        })
+    }
+}

@@ -1,0 +1,578 @@
+//! Testing flow scripts: test files, mocks, expectations, snapshots, branch
+//! coverage and JUnit reports, as a library any host can call. The
+//! `studioflow test` command is a thin host of it.
+//!
+//! A test file `NAME.test.toml` tests `NAME.script` beside it:
+//!
+//! ```toml
+//! [[case]]
+//! name = "gold caller goes to vip"
+//! vars = { Tier = "gold" }
+//!
+//! [case.expect]
+//! outcome = "completed"
+//! path = ["start", "check", "vip", "done"]
+//!
+//! [[case.mock]]
+//! action = "lookup"
+//! results = [{ branch = "Error", err = "timeout" }, { branch = "Default" }]
+//! ```
+//!
+//! Each case runs on a fresh engine the host builds (see
+//! [`TestRunner::engine_factory`]) with a fresh copy of the case's tenant and
+//! a fixed clock. Mocks, the trace and coverage all come from the one run of
+//! the one executor: a mock is an [`ActionOverride`](crate::ActionOverride),
+//! coverage is read from the run's trace.
+//!
+//! ```
+//! use studioflow::testing::TestRunner;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! std::fs::write(dir.path().join("greet.script"), r#"
+//!     start: Begin { Default -> lookup }
+//!     lookup: Assign { Variable = Name Value = "Ada" Default -> greet Error -> fallback }
+//!     greet: Assign { Variable = Greeting Value = "Hello {Name}" Default -> done }
+//!     fallback: Assign { Variable = Greeting Value = "Hello" Default -> done }
+//!     done: End
+//! "#).unwrap();
+//! std::fs::write(dir.path().join("greet.test.toml"), r#"
+//!     [[case]]
+//!     name = "lookup fails"
+//!     expect = { variables = { Greeting = "Hello" }, visits = ["fallback"] }
+//!     mock = [{ action = "lookup", results = [{ branch = "Error" }] }]
+//!
+//!     [[case]]
+//!     name = "lookup works"
+//!     expect = { path = ["start", "lookup", "greet", "done"] }
+//! "#).unwrap();
+//!
+//! let report = TestRunner::new().run_paths(&[dir.path()]).unwrap();
+//! assert_eq!((report.passed(), report.failed(), report.bad_files()), (2, 0, 0));
+//! let coverage = &report.coverage().scripts()[0];
+//! assert_eq!((coverage.branches_taken(), coverage.branches.len()), (5, 5));
+//! ```
+
+mod coverage;
+mod error;
+mod expect;
+mod file;
+mod junit;
+mod mock;
+mod snapshot;
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use coverage::{ActionCoverage, BranchCoverage, Coverage, ScriptCoverage};
+pub(crate) use error::line_col;
+pub use error::{Problem, TestFileError};
+pub use expect::Mismatch;
+pub use file::{TestCase, TestFile, DEFAULT_NOW, TEST_FILE_SUFFIX};
+pub use snapshot::{file_safe, snapshot_path, SnapshotChange, SNAPSHOT_DIR};
+
+use crate::engine::{Engine, EngineBuilder};
+use crate::manifest::Manifest;
+use crate::permissions::Directory;
+use crate::runtime::{FixedClock, Run, RunOptions};
+
+/// Builds the engine of one case from that case's fresh tenant and fixed
+/// clock: where a host registers its own actions and functions.
+pub type EngineFactory = Arc<dyn Fn(Directory, FixedClock) -> EngineBuilder + Send + Sync>;
+
+/// Loads test files and runs their cases.
+///
+/// ```
+/// use studioflow::testing::TestRunner;
+/// use studioflow::{ActionSchema, BranchId, Engine};
+///
+/// // A host's own action, available to every case.
+/// let runner = TestRunner::new().engine_factory(|tenant, clock| {
+///     Engine::builder()
+///         .directory(tenant)
+///         .clock(clock)
+///         .register_action(ActionSchema::new("Ping"), |_: &mut studioflow::ActionCall<'_>| {
+///             Ok(BranchId::DEFAULT)
+///         })
+/// });
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("ping.script"), "start: Begin { Default -> p }\np: Ping { Default -> done }\ndone: End").unwrap();
+/// std::fs::write(dir.path().join("ping.test.toml"), "[[case]]\nname = \"pings\"\nexpect = { steps = 3 }").unwrap();
+/// let file = runner.load(dir.path().join("ping.test.toml")).unwrap();
+/// let report = runner.run_file(&file);
+/// assert!(report.cases[0].passed());
+/// ```
+#[derive(Clone)]
+pub struct TestRunner {
+    factory: EngineFactory,
+    update: bool,
+    filter: Option<String>,
+}
+
+impl std::fmt::Debug for TestRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestRunner")
+            .field("update", &self.update)
+            .field("filter", &self.filter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for TestRunner {
+    fn default() -> Self {
+        TestRunner::new()
+    }
+}
+
+/// The report of one case.
+#[derive(Debug, Clone)]
+pub struct CaseReport {
+    /// The case's name.
+    pub name: String,
+    /// Every way it failed; empty when it passed.
+    pub mismatches: Vec<Mismatch>,
+    /// What happened to its snapshot.
+    pub snapshot: SnapshotChange,
+    /// The run, when the case ran.
+    pub run: Option<Run>,
+}
+
+impl CaseReport {
+    /// True when every expectation and the snapshot held.
+    ///
+    /// See the example on [`TestRunner`].
+    pub fn passed(&self) -> bool {
+        self.mismatches.is_empty()
+    }
+}
+
+/// The report of one test file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The test file.
+    pub path: PathBuf,
+    /// The script it tests.
+    pub script: PathBuf,
+    /// The cases that ran (filtered-out cases are left out).
+    pub cases: Vec<CaseReport>,
+    /// Cases `--filter` skipped.
+    pub filtered_out: usize,
+    /// Snapshot files of this test file that no case uses (never deleted).
+    pub stale_snapshots: Vec<PathBuf>,
+}
+
+/// Everything a run of test files found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Test files that ran, in order.
+    pub files: Vec<FileReport>,
+    /// Test files with bad input, which did not run.
+    pub errors: Vec<TestFileError>,
+    coverage: Coverage,
+}
+
+impl Report {
+    /// Cases that passed.
+    ///
+    /// See the example in the [module documentation](self).
+    pub fn passed(&self) -> usize {
+        self.cases().filter(|c| c.passed()).count()
+    }
+    /// Cases that failed.
+    ///
+    /// See the example in the [module documentation](self).
+    pub fn failed(&self) -> usize {
+        self.cases().filter(|c| !c.passed()).count()
+    }
+    /// Cases `--filter` skipped.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::testing::Report::default().filtered_out(), 0);
+    /// ```
+    pub fn filtered_out(&self) -> usize {
+        self.files.iter().map(|f| f.filtered_out).sum()
+    }
+    /// Test files with bad input.
+    ///
+    /// See the example in the [module documentation](self).
+    pub fn bad_files(&self) -> usize {
+        self.errors.len()
+    }
+    /// Branch and action coverage, merged per script over every test file.
+    ///
+    /// See the example in the [module documentation](self).
+    pub fn coverage(&self) -> &Coverage {
+        &self.coverage
+    }
+    /// The closing line: `N passed, M failed` (and `, K filtered out`).
+    ///
+    /// ```
+    /// assert_eq!(studioflow::testing::Report::default().summary(), "0 passed, 0 failed");
+    /// ```
+    pub fn summary(&self) -> String {
+        let mut line = format!("{} passed, {} failed", self.passed(), self.failed());
+        if self.filtered_out() > 0 {
+            line.push_str(&format!(", {} filtered out", self.filtered_out()));
+        }
+        line
+    }
+    /// JUnit XML: one testsuite per test file, one testcase per case.
+    ///
+    /// ```
+    /// let xml = studioflow::testing::Report::default().to_junit_xml().unwrap();
+    /// assert!(xml.contains("<testsuites"));
+    /// ```
+    pub fn to_junit_xml(&self) -> Result<String, quick_junit::SerializeError> {
+        junit::to_xml(self)
+    }
+    /// Writes [`Report::to_junit_xml`] to `path`, atomically.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("junit.xml");
+    /// studioflow::testing::Report::default().write_junit(&path).unwrap();
+    /// assert!(std::fs::read_to_string(&path).unwrap().contains("<testsuites"));
+    /// ```
+    pub fn write_junit(&self, path: &Path) -> std::io::Result<()> {
+        let xml = self.to_junit_xml().map_err(std::io::Error::other)?;
+        write_atomically(path, xml.as_bytes())
+    }
+    fn cases(&self) -> impl Iterator<Item = &CaseReport> {
+        self.files.iter().flat_map(|f| f.cases.iter())
+    }
+}
+
+/// Why test files could not even be looked for.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiscoverError {
+    /// A path given does not exist or cannot be read.
+    #[error("{}: {reason}", path.display())]
+    Unreadable {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// No `*.test.toml` file under the paths given.
+    #[error("no test files (*.test.toml) found in {0}")]
+    NoTestFiles(String),
+}
+
+/// Folders deeper than this are not searched (and symlinked folders never are).
+const MAX_SEARCH_DEPTH: usize = 64;
+
+/// The test files under `paths`: files as given, folders searched
+/// recursively for `*.test.toml` (sorted; hidden folders, `target` and
+/// symlinked folders skipped).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::create_dir(dir.path().join("sub")).unwrap();
+/// std::fs::write(dir.path().join("sub/a.test.toml"), "").unwrap();
+/// std::fs::write(dir.path().join("b.toml"), "").unwrap();
+/// let found = studioflow::testing::discover(&[dir.path()]).unwrap();
+/// assert_eq!(found, [dir.path().join("sub/a.test.toml")]);
+/// ```
+pub fn discover(paths: &[impl AsRef<Path>]) -> Result<Vec<PathBuf>, DiscoverError> {
+    let mut found = Vec::new();
+    for path in paths {
+        let path = path.as_ref();
+        let meta = std::fs::metadata(path).map_err(|e| DiscoverError::Unreadable {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        if meta.is_dir() {
+            // `studioflow test` in a folder shows `flows/x.test.toml`, not `./flows/...`.
+            let path = match path.strip_prefix(".") {
+                Ok(rest) if rest.as_os_str().is_empty() => Path::new("."),
+                Ok(rest) => rest,
+                Err(_) => path,
+            };
+            let before = found.len();
+            search(path, 0, &mut found).map_err(|e| DiscoverError::Unreadable {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
+            for p in &mut found[before..] {
+                if let Ok(rest) = p.strip_prefix(".") {
+                    *p = rest.to_owned();
+                }
+            }
+        } else {
+            found.push(path.to_owned());
+        }
+    }
+    if found.is_empty() {
+        let shown: Vec<String> = paths
+            .iter()
+            .map(|p| p.as_ref().display().to_string())
+            .collect();
+        return Err(DiscoverError::NoTestFiles(shown.join(", ")));
+    }
+    Ok(found)
+}
+
+fn search(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if depth > MAX_SEARCH_DEPTH {
+        return Ok(());
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let kind = entry.file_type()?;
+        let path = entry.path();
+        if kind.is_dir() {
+            if !name.starts_with('.') && name != "target" && name != SNAPSHOT_DIR {
+                search(&path, depth + 1, found)?;
+            }
+        } else if name.ends_with(TEST_FILE_SUFFIX) && (kind.is_file() || path.is_file()) {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+impl TestRunner {
+    /// A runner with the default engine (built-in actions, the case's tenant
+    /// and clock) plus the actions the script's `studioflow.toml` declares.
+    ///
+    /// See the example in the [module documentation](self).
+    pub fn new() -> Self {
+        TestRunner {
+            factory: Arc::new(|tenant, clock| Engine::builder().directory(tenant).clock(clock)),
+            update: false,
+            filter: None,
+        }
+    }
+
+    /// How to build each case's engine, from the case's fresh tenant and
+    /// fixed clock. Actions a `studioflow.toml` declares and the builder
+    /// lacks are added after (a host's own handler wins).
+    ///
+    /// See the example on [`TestRunner`].
+    pub fn engine_factory(
+        mut self,
+        factory: impl Fn(Directory, FixedClock) -> EngineBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.factory = Arc::new(factory);
+        self
+    }
+
+    /// Write missing and changed snapshots instead of failing on them.
+    ///
+    /// ```
+    /// let runner = studioflow::testing::TestRunner::new().update_snapshots(true);
+    /// # let _ = runner;
+    /// ```
+    pub fn update_snapshots(mut self, update: bool) -> Self {
+        self.update = update;
+        self
+    }
+
+    /// Run only cases whose name or test-file path contains `text`.
+    ///
+    /// ```
+    /// let runner = studioflow::testing::TestRunner::new().filter("vip");
+    /// # let _ = runner;
+    /// ```
+    pub fn filter(mut self, text: impl Into<String>) -> Self {
+        self.filter = Some(text.into());
+        self
+    }
+
+    pub(crate) fn engine(
+        &self,
+        tenant: Directory,
+        clock: FixedClock,
+        manifest: Option<&Manifest>,
+    ) -> Engine {
+        let builder = (self.factory)(tenant, clock);
+        match manifest {
+            Some(m) => m.register(builder),
+            None => builder,
+        }
+        .build()
+    }
+
+    /// Reads and checks a test file: its script compiles, its tenant loads,
+    /// every id and branch it names exists.
+    ///
+    /// See the example on [`TestFile`].
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<TestFile, TestFileError> {
+        let path = path.as_ref();
+        let text = read_text(path, 16 << 20).map_err(|e| TestFileError {
+            path: path.to_owned(),
+            line: 0,
+            column: 0,
+            problem: Problem::Read(e.to_string()),
+        })?;
+        file::Loader {
+            runner: self,
+            path,
+            text,
+        }
+        .load()
+    }
+
+    /// Runs the cases of a loaded test file (those the filter keeps).
+    ///
+    /// See the example on [`TestRunner`].
+    pub fn run_file(&self, file: &TestFile) -> FileReport {
+        self.run_file_into(file, &mut Coverage::default())
+    }
+
+    fn run_file_into(&self, file: &TestFile, coverage: &mut Coverage) -> FileReport {
+        let path_text = file.path().display().to_string();
+        let mut report = FileReport {
+            path: file.path().to_owned(),
+            script: file.script_path().to_owned(),
+            cases: Vec::new(),
+            filtered_out: 0,
+            stale_snapshots: Vec::new(),
+        };
+        for case in file.cases() {
+            if let Some(filter) = &self.filter {
+                if !case.name().contains(filter.as_str()) && !path_text.contains(filter.as_str()) {
+                    report.filtered_out += 1;
+                    continue;
+                }
+            }
+            report.cases.push(self.run_case(file, case, coverage));
+        }
+        report.stale_snapshots = stale_snapshots(file);
+        report
+    }
+
+    fn run_case(&self, file: &TestFile, case: &TestCase, coverage: &mut Coverage) -> CaseReport {
+        let engine = self.engine(file.fresh_tenant(), case.now, file.manifest());
+        let mut report = CaseReport {
+            name: case.name().to_string(),
+            mismatches: Vec::new(),
+            snapshot: SnapshotChange::Unchanged,
+            run: None,
+        };
+        let script = match engine.compile_with(
+            file.source(),
+            &file.script_name(),
+            &file.compile_options(case),
+        ) {
+            Ok(script) => script,
+            Err(diagnostics) => {
+                report
+                    .mismatches
+                    .push(Mismatch::Compile(diagnostics.to_string()));
+                return report;
+            }
+        };
+        let options = RunOptions {
+            variables: case.vars.clone(),
+            max_steps: case.max_steps,
+            trace: true,
+            action_override: (!case.mocks.is_empty())
+                .then(|| Arc::new(mock::CaseMocks::new(&case.mocks)) as _),
+            ..Default::default()
+        };
+        let run = engine.run(&script, options);
+        coverage.record(file.script_path(), &script, &run);
+        report.mismatches = case.expect.check(&run, &script);
+        if case.snapshot {
+            let path = snapshot_path(file.path(), case.name());
+            match snapshot::compare(&path, &run.to_json(), self.update) {
+                Ok(change) => report.snapshot = change,
+                Err(mismatch) => report.mismatches.push(mismatch),
+            }
+        }
+        report.run = Some(run);
+        report
+    }
+
+    /// Finds, loads and runs every test file under `paths` (see
+    /// [`discover`]). A file with bad input is reported in
+    /// [`Report::errors`] and the others still run.
+    ///
+    /// See the example in the [module documentation](self).
+    pub fn run_paths(&self, paths: &[impl AsRef<Path>]) -> Result<Report, DiscoverError> {
+        let mut report = Report::default();
+        for path in discover(paths)? {
+            match self.load(&path) {
+                Ok(file) => {
+                    let file_report = self.run_file_into(&file, &mut report.coverage);
+                    report.files.push(file_report);
+                }
+                Err(e) => report.errors.push(e),
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Snapshot files in the test file's snapshot folder that no snapshot case uses.
+fn stale_snapshots(file: &TestFile) -> Vec<PathBuf> {
+    let folder = snapshot::snapshot_folder(file.path());
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return Vec::new();
+    };
+    let used: std::collections::HashSet<PathBuf> = file
+        .cases()
+        .iter()
+        .filter(|c| c.snapshot)
+        .map(|c| snapshot_path(file.path(), c.name()))
+        .collect();
+    let mut stale: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && !used.contains(p))
+        .collect();
+    stale.sort();
+    stale
+}
+
+/// Reads a UTF-8 text file of at most `limit` bytes.
+pub(crate) fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind};
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(Error::other("is a folder, not a file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::other(format!("larger than {limit} bytes")));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+/// Writes a file atomically (a temporary file in the same folder, then a
+/// rename), creating its folder; never over something that is not a regular file.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if !meta.file_type().is_file() {
+            return Err(std::io::Error::other(
+                "exists and is not a regular file; not replaced",
+            ));
+        }
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(folder)?;
+    let mut temp = tempfile::NamedTempFile::new_in(folder)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
