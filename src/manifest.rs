@@ -337,10 +337,16 @@ impl Manifest {
             folder
         };
         let start = start.canonicalize().unwrap_or_else(|_| start.to_owned());
+        // Name the manifest relative to the current folder when it is below it.
+        let here = std::env::current_dir().and_then(|d| d.canonicalize()).ok();
         for dir in start.ancestors() {
             let candidate = dir.join(MANIFEST_FILE);
             if candidate.is_file() {
-                return Manifest::load(&candidate).map(Some);
+                let shown = here
+                    .as_deref()
+                    .and_then(|here| candidate.strip_prefix(here).ok())
+                    .map_or_else(|| candidate.clone(), Path::to_path_buf);
+                return Manifest::load(&shown).map(Some);
             }
         }
         Ok(None)

@@ -34,7 +34,7 @@ const MAX_INPUT_BYTES: u64 = 16 << 20;
 struct RawFile {
     script: Option<Spanned<String>>,
     tenant: Option<Spanned<String>>,
-    now: Option<Spanned<String>>,
+    now: Option<Spanned<toml::Value>>,
     max_steps: Option<u64>,
     #[serde(default)]
     inputs: Vec<Spanned<String>>,
@@ -48,7 +48,7 @@ struct RawCase {
     name: Spanned<String>,
     #[serde(default)]
     vars: IndexMap<Spanned<String>, toml::Value>,
-    now: Option<Spanned<String>>,
+    now: Option<Spanned<toml::Value>>,
     max_steps: Option<u64>,
     #[serde(default)]
     snapshot: bool,
@@ -244,12 +244,18 @@ impl Loader<'_> {
         line_col(&self.text, span.start).0
     }
 
-    fn clock(&self, text: &Spanned<String>) -> Result<FixedClock, TestFileError> {
-        FixedClock::parse(text.get_ref()).map_err(|e| {
+    /// `now`: an RFC 3339 string or a TOML offset datetime.
+    fn clock(&self, value: &Spanned<toml::Value>) -> Result<FixedClock, TestFileError> {
+        let text = match value.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(d) => d.to_string(),
+            other => other.to_string(),
+        };
+        FixedClock::parse(&text).map_err(|e| {
             self.error(
-                text.span(),
+                value.span(),
                 Problem::BadTime {
-                    text: text.get_ref().clone(),
+                    text,
                     reason: e.to_string(),
                 },
             )
@@ -328,8 +334,13 @@ impl Loader<'_> {
             }
             inputs.push(input.get_ref().clone());
         }
-        let manifest = Manifest::for_script(&script_path)
-            .map_err(|e| self.error(script_span.clone(), Problem::Manifest(e.to_string())))?;
+        let manifest = Manifest::for_script(&script_path).map_err(|e| TestFileError {
+            // The error is in the manifest, which it names with its line.
+            path: self.path.to_owned(),
+            line: 0,
+            column: 0,
+            problem: Problem::Manifest(e.to_string()),
+        })?;
 
         let mut file = TestFile {
             path: self.path.to_owned(),
