@@ -511,8 +511,8 @@ mock = [{ action = "lookup", results = [{ branch = "Error" }, { branch = "Defaul
     let expected = "2 passed, 0 failed\n\
 flow.script: actions 6/7 (85.7%), branches 7/10 (70.0%)\n\
 flow.script:4:43: branch Finished of retry (Loop) never taken\n\
-flow.script:5:47: branch Case \"silver\" of tier (Case) never taken\n\
-flow.script:7:68: branch Default of sorry (Assign) never taken\n";
+flow.script:5:48: branch Case \"silver\" of tier (Case) never taken\n\
+flow.script:7:61: branch Default of sorry (Assign) never taken\n";
     assert!(out.stdout.ends_with(expected), "{}", out.stdout);
 
     let json: serde_json::Value =

@@ -182,35 +182,23 @@ impl Coverage {
             }
         };
         let entry = &mut self.scripts[i];
-        let actions: HashMap<&str, usize> = entry
-            .actions
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id.as_str(), i))
-            .collect();
-        let branches: HashMap<(&str, &str), usize> = entry
-            .branches
-            .iter()
-            .enumerate()
-            .map(|(i, b)| ((b.action.as_str(), b.branch.as_str()), i))
-            .collect();
-        let mut action_hits = vec![0u64; entry.actions.len()];
-        let mut branch_hits = vec![0u64; entry.branches.len()];
+        // The branches of action `a` start at `first_branch[a]`; a step names
+        // its action and the written branch it took by index.
+        let mut first_branch = Vec::with_capacity(script.flow().len());
+        let mut n = 0;
+        for action in script.flow() {
+            first_branch.push(n);
+            n += action.branches.len();
+        }
         for step in run.trace.as_deref().unwrap_or_default() {
-            if let Some(&a) = actions.get(&*step.action) {
-                action_hits[a] += 1;
+            if let Some(action) = entry.actions.get_mut(step.action_index) {
+                action.hits += 1;
             }
-            if let Some(branch) = &step.branch {
-                if let Some(&b) = branches.get(&(&*step.action, &**branch)) {
-                    branch_hits[b] += 1;
+            if let (Some(edge), Some(&first)) = (step.edge, first_branch.get(step.action_index)) {
+                if let Some(branch) = entry.branches.get_mut(first + edge) {
+                    branch.hits += 1;
                 }
             }
-        }
-        for (a, hits) in entry.actions.iter_mut().zip(action_hits) {
-            a.hits += hits;
-        }
-        for (b, hits) in entry.branches.iter_mut().zip(branch_hits) {
-            b.hits += hits;
         }
     }
 
@@ -306,37 +294,30 @@ fn empty_coverage(path: &Path, script: &Script) -> ScriptCoverage {
     }
 }
 
-/// The actions and written branches of a script, from its compiled form.
+/// The actions and written branches of a script, from its flow description.
 fn sites(script: &Script) -> (Vec<ActionCoverage>, Vec<BranchCoverage>) {
-    let inner = &script.inner;
-    let mut actions = Vec::new();
+    let source = script.source();
+    let flow = script.flow();
+    let mut actions = Vec::with_capacity(flow.len());
     let mut branches = Vec::new();
-    for a in inner.actions.iter() {
+    for action in flow {
+        let (line, column) = source.line_col(action.id_span.start);
         actions.push(ActionCoverage {
-            id: a.id.to_string(),
-            action_type: a.type_name.to_string(),
-            line: 0,
-            column: 0,
+            id: action.id.to_string(),
+            action_type: action.action_type.to_string(),
+            line,
+            column,
             hits: 0,
         });
-        let own = a
-            .targets
-            .iter()
-            .zip(a.branch_names.iter())
-            .filter_map(|(t, n)| t.map(|t| (n, t)));
-        let labeled = a
-            .label_targets
-            .iter()
-            .zip(a.label_names.iter())
-            .filter_map(|(t, n)| t.map(|t| (n, t)));
-        for (name, target) in own.chain(labeled) {
+        for branch in &action.branches {
+            let (line, column) = source.line_col(branch.span.start);
             branches.push(BranchCoverage {
-                action: a.id.to_string(),
-                action_type: a.type_name.to_string(),
-                branch: name.to_string(),
-                target: inner.actions[target as usize].id.to_string(),
-                line: 0,
-                column: 0,
+                action: action.id.to_string(),
+                action_type: action.action_type.to_string(),
+                branch: branch.taken_name.to_string(),
+                target: flow[branch.target].id.to_string(),
+                line,
+                column,
                 hits: 0,
             });
         }

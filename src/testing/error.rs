@@ -22,7 +22,7 @@ pub struct TestFileError {
     /// 1-based column (in characters).
     pub column: usize,
     /// What is wrong.
-    pub problem: Problem,
+    pub problem: Box<Problem>,
 }
 
 fn location(line: usize, column: usize) -> String {

@@ -236,7 +236,7 @@ impl Loader<'_> {
             path: self.path.to_owned(),
             line,
             column,
-            problem,
+            problem: Box::new(problem),
         }
     }
 
@@ -339,7 +339,7 @@ impl Loader<'_> {
             path: self.path.to_owned(),
             line: 0,
             column: 0,
-            problem: Problem::Manifest(e.to_string()),
+            problem: Box::new(Problem::Manifest(e.to_string())),
         })?;
 
         let mut file = TestFile {

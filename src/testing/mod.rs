@@ -407,7 +407,7 @@ impl TestRunner {
             path: path.to_owned(),
             line: 0,
             column: 0,
-            problem: Problem::Read(e.to_string()),
+            problem: Box::new(Problem::Read(e.to_string())),
         })?;
         file::Loader {
             runner: self,
