@@ -867,3 +867,60 @@ expect = { outcome = "limit", steps = 5 }
         assert!(out.stdout.contains("2026-11-01"), "{}", out.stdout);
     }
 }
+
+/// The README's complete test-file example passes against the example script.
+#[test]
+fn the_readme_test_file_example_works_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("### The test-file format").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    let script = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/vip_routing.script"
+    ))
+    .unwrap();
+    let dir = project(&[
+        ("vip_routing.script", &script),
+        ("readme.test.toml", example),
+    ]);
+    let out = test_in(dir.path(), &["--update"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(dir
+        .path()
+        .join("__snapshots__/readme/gold_caller_reaches_their_agent.json")
+        .is_file());
+    let out = test_in(dir.path(), &["--coverage"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("ok readme.test.toml: gold caller reaches their agent\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("3 passed, 0 failed\n"));
+}
+
+/// The repository's example passes and reaches every branch.
+#[test]
+fn the_scripts_example_reaches_full_branch_coverage() {
+    let out = run_in(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "test",
+            "--coverage",
+            "--min-coverage",
+            "100",
+            "scripts/vip_routing.test.toml",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "scripts/vip_routing.script: actions 9/9 (100.0%), branches 14/14 (100.0%)\n"
+        ),
+        "{}",
+        out.stdout
+    );
+}
