@@ -314,7 +314,7 @@ impl Manifest {
                 line: 0,
                 column: 0,
                 field: String::new(),
-                message: format!("cannot read: {e}"),
+                message: crate::testing::file_reason(&e),
             })?;
         Manifest::parse(&text, path)
     }

@@ -38,7 +38,7 @@ fn location(line: usize, column: usize) -> String {
 #[non_exhaustive]
 pub enum Problem {
     /// The file cannot be read.
-    #[error("cannot read: {0}")]
+    #[error("{0}")]
     Read(String),
     /// Not TOML, an unknown key, a value of the wrong type.
     #[error("{0}")]

@@ -13,7 +13,7 @@ use super::error::{closest, line_col, Problem, TestFileError};
 use super::expect::Expect;
 use super::mock::{Mock, MockResult};
 use super::snapshot::file_safe;
-use super::{read_text, TestRunner};
+use super::{file_reason, read_text, TestRunner};
 use crate::action::{BranchId, PropertyKind};
 use crate::manifest::{toml_to_json, toml_to_value, Manifest};
 use crate::permissions::Directory;
@@ -26,8 +26,8 @@ pub const DEFAULT_NOW: &str = "2026-03-08T06:30:00Z";
 /// The suffix that marks a test file.
 pub const TEST_FILE_SUFFIX: &str = ".test.toml";
 
-/// Test files, scripts and tenant files larger than this are refused.
-const MAX_INPUT_BYTES: u64 = 16 << 20;
+/// Scripts and tenant files larger than this are refused.
+const MAX_INPUT_BYTES: u64 = crate::files::DEFAULT_MAX_INPUT_BYTES;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -292,7 +292,7 @@ impl Loader<'_> {
                 Problem::MissingFile {
                     key: "script",
                     path: script_path.display().to_string(),
-                    reason: e.to_string(),
+                    reason: file_reason(&e),
                 },
             )
         })?;
@@ -307,7 +307,7 @@ impl Loader<'_> {
                         Problem::MissingFile {
                             key: "tenant",
                             path: tenant_path.display().to_string(),
-                            reason: e.to_string(),
+                            reason: file_reason(&e),
                         },
                     )
                 })?;

@@ -60,7 +60,6 @@ mod junit;
 mod mock;
 mod snapshot;
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -403,12 +402,13 @@ impl TestRunner {
     /// See the example on [`TestFile`].
     pub fn load(&self, path: impl AsRef<Path>) -> Result<TestFile, TestFileError> {
         let path = path.as_ref();
-        let text = read_text(path, 16 << 20).map_err(|e| TestFileError {
-            path: path.to_owned(),
-            line: 0,
-            column: 0,
-            problem: Box::new(Problem::Read(e.to_string())),
-        })?;
+        let text =
+            read_text(path, crate::files::DEFAULT_MAX_INPUT_BYTES).map_err(|e| TestFileError {
+                path: path.to_owned(),
+                line: 0,
+                column: 0,
+                problem: Box::new(Problem::Read(file_reason(&e))),
+            })?;
         file::Loader {
             runner: self,
             path,
@@ -530,49 +530,23 @@ fn stale_snapshots(file: &TestFile) -> Vec<PathBuf> {
     stale
 }
 
-/// Reads a UTF-8 text file of at most `limit` bytes.
-pub(crate) fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
-    use std::io::{Error, ErrorKind};
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(Error::other("is a folder, not a file"));
-    }
-    let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::other(format!("larger than {limit} bytes")));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidData,
-            format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        )
-    })
+/// Reads a UTF-8 text file of at most `limit` bytes (a regular file only).
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String, crate::files::FileError> {
+    crate::files::read_text(path, limit)
 }
 
-/// Writes a file atomically (a temporary file in the same folder, then a
-/// rename), creating its folder; never over something that is not a regular file.
+/// What went wrong with a file, without the path the error repeats.
+pub(crate) fn file_reason(error: &crate::files::FileError) -> String {
+    let text = error.to_string();
+    let prefix = format!("{}: ", error.path().display());
+    text.strip_prefix(&prefix)
+        .map_or(text.clone(), str::to_string)
+}
+
+/// Writes a file atomically; never over something that is not a regular file.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    if let Ok(meta) = std::fs::symlink_metadata(path) {
-        if !meta.file_type().is_file() {
-            return Err(std::io::Error::other(
-                "exists and is not a regular file; not replaced",
-            ));
-        }
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)?;
     }
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(folder)?;
-    let mut temp = tempfile::NamedTempFile::new_in(folder)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::files::write_atomically(path, bytes).map_err(|e| std::io::Error::other(file_reason(&e)))
 }

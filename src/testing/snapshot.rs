@@ -89,7 +89,9 @@ pub(crate) fn compare(
     };
     let stored = match super::read_text(path, MAX_SNAPSHOT_BYTES) {
         Ok(stored) => stored,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(crate::files::FileError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
             return if update {
                 write(SnapshotChange::Written(path.to_owned()))
             } else {
@@ -99,7 +101,7 @@ pub(crate) fn compare(
         Err(e) => {
             return Err(Mismatch::SnapshotError {
                 path: shown,
-                message: format!("cannot read: {e}"),
+                message: super::file_reason(&e),
             })
         }
     };
