@@ -1,23 +1,20 @@
-//! Golden-file tests: every `tests/golden/**/*.script` case and every
-//! `scripts/*.script` example is one named test (datatest-stable), whose
-//! outcome is compared with a snapshot (insta) under `tests/golden/snapshots/`.
+//! This repository's golden tests.
 //!
-//! A case may start with a header comment giving its inputs:
-//!
-//! ```text
-//! // golden: {"vars": {"Name": "Ada", "count": 2}, "max_steps": 50}
-//! ```
-//!
-//! Keys: `vars` (name → JSON value), `directory` (a tenant JSON file, relative
-//! to the case file), `now` (RFC 3339 clock; default 2026-03-08T06:30:00Z so
-//! snapshots never depend on the wall clock), `max_steps`, `inputs` (names
-//! declared as host inputs for `check`). The case runs through the public API
-//! exactly as `studioflow run --json` does.
+//! - Every `NAME.test.toml` under `tests/golden/` and `scripts/` is one named
+//!   test, run through the public [`studioflow::testing`] library exactly as
+//!   `studioflow test` runs it: each case pins its outcome, its check
+//!   warnings and (as a snapshot under `__snapshots__/NAME/`) its whole run
+//!   document with trace and final variables.
+//! - Every script under `tests/golden/malformed/` is a diagnostics case: the
+//!   `check` output of a script that does not compile (or the run of one that
+//!   barely does) is compared with an insta snapshot under
+//!   `tests/golden/snapshots/malformed/`.
 //!
 //! Updating expectations:
-//! - `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the snapshots;
+//! - `UPDATE_GOLDEN=1 cargo test --test golden` writes missing and changed
+//!   snapshots of both kinds (review them with `git diff`);
 //! - otherwise a mismatch or a missing snapshot fails (locally insta leaves a
-//!   `.snap.new` beside it for `cargo insta review`);
+//!   `.snap.new` beside a diagnostics snapshot for `cargo insta review`);
 //! - under CI (`CI=true`) nothing is ever written, whatever else is set.
 
 use std::collections::BTreeSet;
@@ -26,9 +23,10 @@ use std::path::Path;
 use datatest_stable::Utf8Path;
 use serde::Deserialize;
 use studioflow::permissions::Directory;
+use studioflow::testing::TestRunner;
 use studioflow::{CompileOptions, Engine, FixedClock, Outcome, RunOptions, Value};
 
-/// The inputs a case declares in its `// golden: {...}` header line.
+/// The inputs a diagnostics case may declare in a `// golden: {...}` first line.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Header {
@@ -44,7 +42,7 @@ struct Header {
 const HEADER_PREFIX: &str = "// golden:";
 
 /// The clock of a case that does not set `now`.
-const DEFAULT_NOW: &str = "2026-03-08T06:30:00Z";
+const DEFAULT_NOW: &str = studioflow::testing::DEFAULT_NOW;
 
 fn parse_header(source: &str) -> Result<Header, String> {
     let Some(first) = source.lines().next() else {
@@ -64,8 +62,8 @@ const EXIT_STOPPED: i32 = 1;
 const EXIT_INPUT: i32 = 2;
 const EXIT_LIMIT: i32 = 3;
 
-/// Runs one case the way `studioflow run FILE --json` does and renders the
-/// readable document that is snapshotted.
+/// Checks (and, when it compiles, runs) a diagnostics case the way
+/// `studioflow check` / `run --json` do and renders the snapshotted document.
 fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
     // Diagnostics name the file by its crate-relative path, with `/`.
     let name = path.as_str().replace('\\', "/");
@@ -75,13 +73,10 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
             return Ok(format!(
                 "exit: {EXIT_INPUT}\n--- error ---\n{name}: not a UTF-8 text file (invalid byte at offset {})\n",
                 e.utf8_error().valid_up_to()
-            ))
+            ));
         }
     };
     let header = parse_header(&source)?;
-
-    // Snapshots must not depend on the wall clock: without `now` the clock
-    // stands still at DEFAULT_NOW (the CLI would use the system clock).
     let now = header.now.as_deref().unwrap_or(DEFAULT_NOW);
     let clock = FixedClock::parse(now).map_err(|e| format!("bad `now` {now:?}: {e}"))?;
     let mut builder = Engine::builder().clock(clock);
@@ -96,9 +91,6 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
         }
     }
     let engine = builder.build();
-
-    // Host inputs: the declared ones plus every supplied variable, as
-    // `run --var` declares them.
     let inputs: BTreeSet<String> = header
         .inputs
         .iter()
@@ -113,10 +105,9 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
         Err(diagnostics) => {
             return Ok(format!(
                 "exit: {EXIT_INPUT}\n--- diagnostics ---\n{diagnostics}\n"
-            ))
+            ));
         }
     };
-
     let mut run_options = RunOptions {
         max_steps: header.max_steps,
         trace: true,
@@ -144,71 +135,87 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
     ))
 }
 
-/// Where a case's snapshot lives (relative to this file) and its name.
-fn snapshot_place(path: &Utf8Path) -> (String, String) {
-    let rel = path.as_str().replace('\\', "/");
-    let (dir, rel) = if let Some(rest) = rel.strip_prefix("tests/golden/") {
-        ("golden/snapshots".to_string(), rest.to_string())
-    } else if let Some(rest) = rel.strip_prefix("scripts/") {
-        ("golden/snapshots/scripts".to_string(), rest.to_string())
-    } else {
-        ("golden/snapshots/other".to_string(), rel)
-    };
-    let rel = rel.strip_suffix(".script").unwrap_or(&rel);
-    match rel.rsplit_once('/') {
-        Some((sub, stem)) => (format!("{dir}/{sub}"), stem.to_string()),
-        None => (dir, rel.to_string()),
-    }
-}
-
-fn golden(path: &Utf8Path, bytes: Vec<u8>) -> datatest_stable::Result<()> {
+/// A diagnostics case under `tests/golden/malformed/`.
+fn diagnostics(path: &Utf8Path, bytes: Vec<u8>) -> datatest_stable::Result<()> {
     let doc = render_case(path, &bytes)?;
-    let (dir, name) = snapshot_place(path);
+    let rel = path.as_str().replace('\\', "/");
+    let stem = rel
+        .rsplit_once('/')
+        .map_or(rel.as_str(), |(_, f)| f)
+        .trim_end_matches(".script")
+        .to_string();
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(dir);
+    settings.set_snapshot_path("golden/snapshots/malformed");
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_input_file(path.as_std_path());
-    settings.bind(|| insta::assert_snapshot!(name, doc));
+    settings.bind(|| insta::assert_snapshot!(stem, doc));
     Ok(())
+}
+
+/// True when `CI` says this runs in CI.
+fn in_ci() -> bool {
+    match std::env::var("CI").as_deref() {
+        Ok("") | Ok("0") | Ok("false") => false,
+        Ok(_) => true,
+        Err(_) => std::env::var_os("TF_BUILD").is_some(),
+    }
+}
+
+fn update_requested() -> bool {
+    !in_ci()
+        && matches!(
+            std::env::var("UPDATE_GOLDEN").as_deref(),
+            Ok("1") | Ok("true") | Ok("yes")
+        )
+}
+
+/// A test file: every case must pass (snapshots written only on request).
+fn case_file(path: &Utf8Path, _bytes: Vec<u8>) -> datatest_stable::Result<()> {
+    let runner = TestRunner::new().update_snapshots(update_requested());
+    let file = runner.load(path.as_std_path()).map_err(|e| e.to_string())?;
+    let report = runner.run_file(&file);
+    let mut failures = Vec::new();
+    for case in &report.cases {
+        if !case.passed() {
+            failures.push(format!("FAILED {path}: {}", case.name));
+            failures.extend(case.mismatches.iter().map(|m| format!("    {m}")));
+        }
+    }
+    for stale in &report.stale_snapshots {
+        failures.push(format!("{}: a snapshot no case uses", stale.display()));
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n").into())
+    }
+}
+
+/// The test file of an example under `scripts/`.
+fn example_file(path: &Utf8Path, bytes: Vec<u8>) -> datatest_stable::Result<()> {
+    case_file(path, bytes)
 }
 
 /// Maps `UPDATE_GOLDEN` and `CI` onto insta's update mode. Runs before any
 /// test thread starts (insta reads its configuration once, lazily).
 fn configure_updates() -> &'static str {
-    let is_ci = match std::env::var("CI").as_deref() {
-        Ok("") | Ok("0") | Ok("false") => false,
-        Ok(_) => true,
-        Err(_) => std::env::var_os("TF_BUILD").is_some(),
-    };
-    let update = matches!(
-        std::env::var("UPDATE_GOLDEN").as_deref(),
-        Ok("1") | Ok("true") | Ok("yes")
-    );
-    if is_ci {
-        // CI never writes a snapshot and never passes a mismatch.
-        // SAFETY (both calls): `harness!` evaluates `root` in `main` before
-        // any test thread exists, so nothing reads the environment meanwhile.
-        unsafe { std::env::set_var("INSTA_UPDATE", "no") };
-        unsafe { std::env::remove_var("INSTA_FORCE_PASS") };
-    } else if update {
-        // SAFETY: as above, single-threaded `main`.
-        unsafe { std::env::set_var("INSTA_UPDATE", "always") };
+    // SAFETY: called while the harness collects tests, before any test
+    // thread exists, so no other thread reads the environment concurrently.
+    unsafe {
+        if in_ci() {
+            // CI never writes a snapshot and never passes a mismatch.
+            std::env::set_var("INSTA_UPDATE", "no");
+            std::env::remove_var("INSTA_FORCE_PASS");
+        } else if update_requested() {
+            std::env::set_var("INSTA_UPDATE", "always");
+        }
     }
-    "tests/golden"
-}
-
-/// A case under `tests/golden/`.
-fn case(path: &Utf8Path, bytes: Vec<u8>) -> datatest_stable::Result<()> {
-    golden(path, bytes)
-}
-
-/// An example under `scripts/`.
-fn script(path: &Utf8Path, bytes: Vec<u8>) -> datatest_stable::Result<()> {
-    golden(path, bytes)
+    "tests/golden/malformed"
 }
 
 datatest_stable::harness! {
-    { test = case, root = configure_updates(), pattern = r"\.script$" },
-    { test = script, root = "scripts", pattern = r"^[^/]*\.script$" },
+    { test = diagnostics, root = configure_updates(), pattern = r"\.script$" },
+    { test = case_file, root = "tests/golden", pattern = r"\.test\.toml$" },
+    { test = example_file, root = "scripts", pattern = r"^[^/]*\.test\.toml$" },
 }
