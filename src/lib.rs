@@ -40,8 +40,10 @@ mod compile;
 mod diagnostics;
 mod engine;
 pub mod files;
+pub mod graph;
 pub mod manifest;
 pub mod permissions;
+pub mod report;
 pub mod runtime;
 pub mod snippet;
 pub mod syntax;
@@ -55,10 +57,10 @@ pub use compile::{ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ER
 pub use diagnostics::{Diagnostic, Diagnostics, Severity, SourceFile, Span};
 pub use engine::{BuildError, Engine, EngineBuilder, Limits};
 pub use runtime::{
-    ActionCall, ActionOverride, CancelToken, Clock, FixedClock, FromValue, FunctionContext,
-    HostFunction, IntoFunctionResult, NativeFunction, Object, Outcome, Run, RunError, RunOptions,
-    RuntimeError, SecurityUser, StepObserver, StopKind, SystemClock, TraceStep, Value, VarId,
-    Variables,
+    ActionCall, ActionOverride, CancelToken, ChangeObserver, Clock, FixedClock, FromValue,
+    FunctionContext, HostFunction, IntoFunctionResult, NativeFunction, Object, Outcome, Run,
+    RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, StopKind, SystemClock,
+    TraceStep, Value, VarId, VariableChange, Variables,
 };
 
 /// The README's examples, compiled and run as doc tests.

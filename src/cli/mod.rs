@@ -23,6 +23,7 @@ macro_rules! errln {
 }
 
 mod check;
+mod graph;
 mod run;
 mod test;
 
@@ -65,6 +66,29 @@ enum Command {
         after_help = "Exit codes: 0 all cases passed, 1 a case failed or coverage is below --min-coverage, 2 bad input (a test file, script, tenant or manifest with an error; no test file found)."
     )]
     Test(TestArgs),
+    /// Draw a script's flow as Graphviz DOT, a Mermaid flowchart or SVG.
+    Graph(GraphArgs),
+}
+
+#[derive(Args)]
+struct GraphArgs {
+    /// The .script file to draw.
+    file: PathBuf,
+    /// Output format: dot (Graphviz input), mermaid (a Markdown flowchart) or svg (laid out by studioflow).
+    #[arg(long, value_enum, default_value = "dot")]
+    format: GraphFormat,
+    /// Write to OUT (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+    Svg,
 }
 
 #[derive(Args)]
@@ -95,6 +119,9 @@ struct RunArgs {
     now: Option<String>,
     #[command(flatten)]
     input: InputArgs,
+    /// Write a self-contained HTML report of the run (flow, path taken, steps, variables) to OUT.html.
+    #[arg(long, value_name = "OUT.html")]
+    report: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -154,6 +181,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
         Command::Test(args) => test::test(args),
+        Command::Graph(args) => graph::graph(args),
     }
 }
 
@@ -181,6 +209,12 @@ fn parse_byte_size(text: &str) -> Result<u64, String> {
                 "{text:?} is not a size: use a positive byte count, e.g. 1048576, 512K, 64M or 1G"
             )
         })
+}
+
+/// Writes an output file atomically; never over a folder, a link or
+/// anything else that is not a regular file.
+fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    studioflow::files::write_atomically(path, bytes).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -2,15 +2,18 @@
 
 use std::sync::Arc;
 
+use studioflow::graph::FlowGraph;
 use studioflow::manifest::Manifest;
 use studioflow::permissions::{Directory, SaveError, TenantFile};
+use studioflow::report::{run_report_html, RunRecorder};
 
 use studioflow::{
     CompileOptions, Engine, FixedClock, Outcome, Run, RunOptions, StepObserver, TraceStep, Value,
 };
 
 use super::{
-    read_script, RunArgs, EXIT_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_SAVE_CONFLICT, EXIT_STOPPED,
+    read_script, write_output, RunArgs, EXIT_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_SAVE_CONFLICT,
+    EXIT_STOPPED,
 };
 
 /// Parses `NAME=VALUE`; VALUE is JSON when it parses as JSON, else a string.
@@ -122,6 +125,14 @@ pub(super) fn run(args: RunArgs) -> i32 {
         }
     };
 
+    // The report records the run itself through its change observer.
+    let report = args.report.as_ref().map(|path| {
+        let flow = FlowGraph::from_script(&script);
+        let recorder = RunRecorder::new(&flow);
+        options.change_observer = Some(recorder.observer());
+        (path, flow, recorder, options.variables.clone())
+    });
+
     let run = engine.run(&script, options);
 
     if args.json {
@@ -147,6 +158,14 @@ pub(super) fn run(args: RunArgs) -> i32 {
         }
     }
     drop(held);
+
+    if let Some((path, flow, recorder, inputs)) = report {
+        let page = run_report_html(&flow, &run, &inputs, &recorder.finish());
+        if let Err(message) = write_output(path, page.as_bytes()) {
+            errln!("error: --report: {message}");
+            return EXIT_INPUT;
+        }
+    }
 
     match run.outcome {
         Outcome::Completed => EXIT_OK,

@@ -116,6 +116,50 @@ pub trait ActionOverride: Send + Sync {
     fn run_instead(&self, call: &mut ActionCall<'_>) -> Option<Result<BranchId, ActionError>>;
 }
 
+/// A callback told about every executed action together with the variables
+/// that action changed (a run report shows them as before → after).
+///
+/// Costs a copy of the variable slots per step, so it is a separate option
+/// from [`StepObserver`], which costs nothing extra.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let log = seen.clone();
+/// let observer: studioflow::ChangeObserver = Arc::new(move |step, changes| {
+///     for c in changes {
+///         log.lock().unwrap().push((step.step, c.name.to_string(), c.before.clone(), c.after.clone()));
+///     }
+/// });
+/// let e = studioflow::Engine::new();
+/// let s = e.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = 2 Default -> done }\ndone: End", "c").unwrap();
+/// e.run(&s, studioflow::RunOptions { change_observer: Some(observer), ..Default::default() });
+/// assert_eq!(*seen.lock().unwrap(), [(2, "x".to_string(), None, Some(studioflow::Value::from(2.0)))]);
+/// ```
+pub type ChangeObserver = Arc<dyn Fn(&TraceStep, &[VariableChange]) + Send + Sync>;
+
+/// One variable an executed action changed.
+///
+/// See [`ChangeObserver`] for an example.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariableChange {
+    /// The variable's name.
+    pub name: Arc<str>,
+    /// Its value before the action ran (`None`: not set).
+    pub before: Option<Value>,
+    /// Its value after.
+    pub after: Option<Value>,
+}
+
+/// True when a slot holds the same value of the same type before and after.
+fn unchanged(before: &Option<Value>, after: &Option<Value>) -> bool {
+    match (before, after) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.type_name() == b.type_name() && a == b,
+        _ => false,
+    }
+}
+
 /// How to run a script.
 ///
 /// ```
@@ -133,6 +177,8 @@ pub struct RunOptions {
     pub trace: bool,
     /// Called after every executed action.
     pub observer: Option<StepObserver>,
+    /// Called after every executed action with the variables it changed.
+    pub change_observer: Option<ChangeObserver>,
     /// Checked before every action.
     pub cancel: Option<CancelToken>,
     /// Asked before every action whether to replace it (test mocks); see [`ActionOverride`].
@@ -702,6 +748,7 @@ impl EngineInner {
             }
             steps += 1;
             last = Some(current);
+            let snapshot = options.change_observer.as_ref().map(|_| state.vars.clone());
 
             // A host override (a test mock) replaces the action; otherwise
             // evaluate the properties, then run the handler.
@@ -813,7 +860,7 @@ impl EngineInner {
                 }
             };
 
-            if trace.is_some() || options.observer.is_some() {
+            if trace.is_some() || options.observer.is_some() || snapshot.is_some() {
                 let step = TraceStep {
                     step: steps,
                     action: action.id.clone(),
@@ -830,6 +877,20 @@ impl EngineInner {
                 };
                 if let Some(observer) = &options.observer {
                     observer(&step);
+                }
+                if let (Some(observer), Some(before)) = (&options.change_observer, &snapshot) {
+                    let changes: Vec<VariableChange> = before
+                        .iter()
+                        .zip(&state.vars)
+                        .enumerate()
+                        .filter(|(_, (b, a))| !unchanged(b, a))
+                        .map(|(i, (b, a))| VariableChange {
+                            name: script.var_names[i].clone(),
+                            before: b.clone(),
+                            after: a.clone(),
+                        })
+                        .collect();
+                    observer(&step, &changes);
                 }
                 if let Some(t) = trace.as_mut() {
                     t.push(step);

@@ -16,8 +16,8 @@ pub use convert::{FromValue, HostFunction, IntoFunctionResult};
 pub use error::RuntimeError;
 pub use eval::VarId;
 pub use executor::{
-    ActionCall, ActionOverride, CancelToken, Outcome, Run, RunError, RunOptions, StepObserver,
-    StopKind, TraceStep,
+    ActionCall, ActionOverride, CancelToken, ChangeObserver, Outcome, Run, RunError, RunOptions,
+    StepObserver, StopKind, TraceStep, VariableChange,
 };
 pub use functions::{FunctionContext, NativeFunction};
 pub use security::SecurityUser;

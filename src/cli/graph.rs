@@ -1,0 +1,46 @@
+//! `studioflow graph FILE [--format dot|mermaid|svg] [-o OUT]`
+
+use studioflow::graph::{render, FlowGraph, Format};
+use studioflow::{CompileOptions, Engine};
+
+use super::{read_script, write_output, GraphArgs, GraphFormat, EXIT_INPUT, EXIT_OK};
+
+pub(super) fn graph(args: GraphArgs) -> i32 {
+    let source = match read_script(&args.file, args.input.max_file_size) {
+        Ok(s) => s,
+        Err(message) => {
+            errln!("error: {message}");
+            return EXIT_INPUT;
+        }
+    };
+    let engine = Engine::new();
+    let name = args.file.display().to_string();
+    let options = CompileOptions { inputs: Vec::new() };
+    let script = match engine.compile_with(&source, &name, &options) {
+        Ok(script) => script,
+        Err(diagnostics) => {
+            errln!("{diagnostics}");
+            return EXIT_INPUT;
+        }
+    };
+    let format = match args.format {
+        GraphFormat::Dot => Format::Dot,
+        GraphFormat::Mermaid => Format::Mermaid,
+        GraphFormat::Svg => Format::Svg,
+    };
+    let text = render(&FlowGraph::from_script(&script), format);
+    match &args.output {
+        Some(path) => match write_output(path, text.as_bytes()) {
+            Ok(()) => EXIT_OK,
+            Err(message) => {
+                errln!("error: {message}");
+                EXIT_INPUT
+            }
+        },
+        None => {
+            use std::io::Write as _;
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            EXIT_OK
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The flow model a picture is drawn from: built from a compiled
+//! [`Script`], never from source text.
+
+use crate::{ActionKind, Script};
+
+/// What an action is, for its shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    /// `Begin`: where a run starts.
+    Entry,
+    /// `End` and other terminal actions.
+    Terminal,
+    /// An action that chooses among its own branches (`If`, `Case`, `Loop`).
+    Decision,
+    /// A Role or Agent API action or `SetSecurityUser`: can fail for reasons outside the script.
+    Api,
+    /// An action a host registered.
+    Host,
+    /// Any other built-in action (`Assign`).
+    Plain,
+}
+
+impl NodeKind {
+    /// The lower-case word used in CSS classes and legends.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Entry => "entry",
+            NodeKind::Terminal => "terminal",
+            NodeKind::Decision => "decision",
+            NodeKind::Api => "api",
+            NodeKind::Host => "host",
+            NodeKind::Plain => "plain",
+        }
+    }
+}
+
+/// One action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowNode {
+    /// The action id.
+    pub id: String,
+    /// The canonical action type.
+    pub action_type: String,
+    /// The caption (the type when none was written).
+    pub caption: String,
+    /// Its shape.
+    pub kind: NodeKind,
+    /// False when Begin cannot reach it (drawn greyed).
+    pub reachable: bool,
+    /// An action that can fail from outside (API) whose Error branch is not connected.
+    pub error_unconnected: bool,
+    /// 1-based line of the action in its file.
+    pub line: usize,
+}
+
+/// One written branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowEdge {
+    /// Index of the source node.
+    pub from: usize,
+    /// Index of the target node.
+    pub to: usize,
+    /// The branch as the trace names it (`Default`, `Error`, `Case "gold"`).
+    pub branch: String,
+    /// The label drawn on the edge: the branch name, or for `Case` the label as written.
+    pub label: String,
+    /// The Error branch (drawn red and dashed).
+    pub is_error: bool,
+    /// 1-based line and column where the branch is written.
+    pub line: usize,
+    /// 1-based column where the branch is written.
+    pub column: usize,
+}
+
+/// A script as boxes and arrows.
+///
+/// ```
+/// let engine = studioflow::Engine::new();
+/// let script = engine
+///     .compile("start: Begin { Default -> ask }\nask: If { Expression = x > 1 True -> done False -> done }\ndone: End", "f.script")
+///     .unwrap();
+/// let flow = studioflow::graph::FlowGraph::from_script(&script);
+/// assert_eq!(flow.nodes.len(), 3);
+/// assert_eq!(flow.edges.iter().map(|e| e.label.as_str()).collect::<Vec<_>>(), ["Default", "True", "False"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowGraph {
+    /// The script's name (its file path).
+    pub name: String,
+    /// The title from the header, if any.
+    pub title: Option<String>,
+    /// Actions in source order.
+    pub nodes: Vec<FlowNode>,
+    /// Written branches, per action in source order.
+    pub edges: Vec<FlowEdge>,
+    /// Index of the entry action.
+    pub entry: usize,
+    /// Index in `edges` of each action's first branch.
+    pub edge_offsets: Vec<usize>,
+}
+
+impl FlowGraph {
+    /// The flow model of a compiled script.
+    pub fn from_script(script: &Script) -> FlowGraph {
+        let source = script.source();
+        let line_col = |offset: usize| source.line_col(offset);
+        let flow = script.flow();
+        let nodes = flow
+            .iter()
+            .map(|a| FlowNode {
+                id: a.id.to_string(),
+                action_type: a.action_type.to_string(),
+                caption: a.caption.to_string(),
+                kind: match a.kind {
+                    ActionKind::Entry => NodeKind::Entry,
+                    ActionKind::Terminal => NodeKind::Terminal,
+                    ActionKind::Decision => NodeKind::Decision,
+                    ActionKind::Api => NodeKind::Api,
+                    ActionKind::Host => NodeKind::Host,
+                    ActionKind::Plain => NodeKind::Plain,
+                },
+                reachable: a.reachable,
+                error_unconnected: a.error_unconnected,
+                line: line_col(a.id_span.start).0,
+            })
+            .collect();
+        let mut edges = Vec::new();
+        let mut edge_offsets = Vec::with_capacity(flow.len());
+        for (from, a) in flow.iter().enumerate() {
+            edge_offsets.push(edges.len());
+            for b in &a.branches {
+                let (line, column) = line_col(b.span.start);
+                edges.push(FlowEdge {
+                    from,
+                    to: b.target,
+                    branch: b.taken_name.to_string(),
+                    // A Case label as written: `"gold"`.
+                    label: match &b.label {
+                        Some(label) => format!("{:?}", &**label),
+                        None => b.name.to_string(),
+                    },
+                    is_error: b.is_error(),
+                    line,
+                    column,
+                });
+            }
+        }
+        let entry = flow
+            .iter()
+            .position(|a| a.kind == ActionKind::Entry)
+            .unwrap_or(0);
+        FlowGraph {
+            name: script.name().to_string(),
+            title: script.title().map(str::to_string),
+            nodes,
+            edges,
+            edge_offsets,
+            entry,
+        }
+    }
+
+    /// The drawn edge a run step took (`TraceStep::action_index` and `TraceStep::edge`).
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::new();
+    /// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "t.script").unwrap();
+    /// let flow = studioflow::graph::FlowGraph::from_script(&script);
+    /// let run = engine.run(&script, studioflow::RunOptions { trace: true, ..Default::default() });
+    /// let first = &run.trace.unwrap()[0];
+    /// assert_eq!(flow.step_edge(first.action_index, first.edge), Some(0));
+    /// ```
+    pub fn step_edge(&self, action_index: usize, edge: Option<usize>) -> Option<usize> {
+        let k = self.edge_offsets.get(action_index)? + edge?;
+        (k < self.edges.len() && self.edges[k].from == action_index).then_some(k)
+    }
+
+    /// The index of the node with this action id.
+    pub fn node_index(&self, id: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.id == id)
+    }
+}

@@ -1,0 +1,252 @@
+//! The HTML of run reports (and the page shell coverage pages share).
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use super::{value_text, Inputs, RecordedRun, MAX_REPORT_STEPS};
+use crate::graph::escape::html;
+use crate::graph::{render_svg, Decorations, FlowGraph};
+use crate::{Outcome, Run, ERR_VARIABLE};
+
+const PAGE_STYLE: &str = "\
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
+header{padding:14px 20px;background:#263238;color:#fff}
+header h1{margin:0;font-size:18px}
+header .file{opacity:.8;font-size:13px}
+main{display:grid;grid-template-columns:minmax(320px,auto) minmax(420px,1fr);gap:16px;padding:16px;align-items:start}
+section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px;overflow:auto}
+section h2{font-size:15px;margin:4px 0 10px}
+.picture{max-height:92vh}
+.badge{display:inline-block;padding:2px 8px;border-radius:10px;font-weight:bold;font-size:13px}
+.badge.completed{background:#c8e6c9;color:#1b5e20}.badge.stopped,.badge.cancelled{background:#ffcdd2;color:#b71c1c}.badge.limit{background:#ffe0b2;color:#e65100}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{border-bottom:1px solid #eee;padding:3px 6px;text-align:left;vertical-align:top}
+td.value,td.changes{font-family:ui-monospace,Menlo,Consolas,'DejaVu Sans Mono',monospace;font-size:12px;word-break:break-all}
+tr.step{cursor:pointer}tr.step:hover{background:#f1f8ff}tr.step.selected{background:#fff3c4}
+.change .arrow{color:#888}.muted{color:#888}
+.error{color:#b71c1c}
+.flow .edge:not(.taken) path{opacity:.45}
+.flow .edge.taken path{stroke:#0b57d0;stroke-width:2.6;opacity:1}
+.flow .edge.taken.error path{stroke:#d32f2f}
+.flow .edge-label.taken text{fill:#0b57d0;font-weight:bold}
+.flow .node.visited .shape{stroke:#0b57d0;stroke-width:2.6}
+.flow .node.end .shape{stroke:#000;stroke-width:4}
+.flow .node.failed .shape{stroke:#b71c1c;stroke-width:4}
+.flow .node{cursor:pointer}
+.flow .node.selected .shape{fill:#ffe082}
+.legend span{margin-right:12px;font-size:12px}
+";
+
+/// Inline JavaScript: selecting a step row highlights its node (and a
+/// node selects its first step). `?step=N` or `#step-N` selects step N on
+/// load, which is also how the browser test drives it.
+const SCRIPT: &str = r#"(function () {
+  function select(step) {
+    document.querySelectorAll('.selected').forEach(function (e) { e.classList.remove('selected'); });
+    var row = document.getElementById('step-' + step);
+    if (!row) { return; }
+    row.classList.add('selected');
+    var node = document.getElementById('node-' + row.getAttribute('data-node'));
+    if (node) {
+      node.classList.add('selected');
+      if (node.scrollIntoView) { node.scrollIntoView({ block: 'center', inline: 'center' }); }
+    }
+    document.body.setAttribute('data-selected-step', String(step));
+    document.body.setAttribute('data-selected-node', row.getAttribute('data-node'));
+  }
+  document.querySelectorAll('tr.step').forEach(function (row) {
+    row.addEventListener('click', function () { select(row.getAttribute('data-step')); });
+    row.addEventListener('keydown', function (e) { if (e.key === 'Enter') { select(row.getAttribute('data-step')); } });
+  });
+  document.querySelectorAll('.flow .node').forEach(function (node) {
+    node.addEventListener('click', function () {
+      var index = node.id.replace('node-', '');
+      var first = document.querySelector('tr.step[data-node="' + index + '"]');
+      if (first) { select(first.getAttribute('data-step')); }
+    });
+  });
+  var wanted = new URLSearchParams(window.location.search).get('step');
+  var hash = /^#step-(\d+)$/.exec(window.location.hash);
+  if (wanted === null && hash) { wanted = hash[1]; }
+  if (wanted !== null) { select(wanted); }
+})();
+"#;
+
+/// A complete, self-contained HTML page: a Content Security Policy that
+/// allows nothing from the network and only this page's own script.
+pub fn page(title: &str, body: &str, script: &str) -> String {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src data:\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{PAGE_STYLE}</style>\n</head>\n<body>\n{body}<script>{script}</script>\n</body>\n</html>\n",
+        html(title)
+    )
+}
+
+fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Completed => "completed",
+        Outcome::Stopped => "stopped",
+        Outcome::Limit => "limit",
+        Outcome::Cancelled => "cancelled",
+    }
+}
+
+fn step_list(numbers: &[u64], count: u64) -> String {
+    let mut text = numbers
+        .iter()
+        .map(|n| format!("#{n}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if count > numbers.len() as u64 {
+        text += &format!(" +{}", count - numbers.len() as u64);
+    }
+    text
+}
+
+/// The HTML report of a run: the flow with the path taken, the outcome,
+/// inputs and final variables, and the step list.
+pub fn run_report_html(
+    flow: &FlowGraph,
+    run: &Run,
+    inputs: &Inputs,
+    record: &RecordedRun,
+) -> String {
+    let end_node = run.end.as_deref().and_then(|id| flow.node_index(id));
+    let failed = run.error.is_some();
+    let mut decorations = Decorations {
+        node_classes: vec![String::new(); flow.nodes.len()],
+        node_notes: vec![None; flow.nodes.len()],
+        edge_classes: vec![String::new(); flow.edges.len()],
+        edge_notes: vec![None; flow.edges.len()],
+        edge_emphasis: vec![false; flow.edges.len()],
+        ..Default::default()
+    };
+    for i in 0..flow.nodes.len() {
+        let count = record.node_counts.get(i).copied().unwrap_or(0);
+        let mut classes = Vec::new();
+        if count > 0 {
+            classes.push("visited");
+            decorations.node_notes[i] = Some(step_list(&record.node_steps[i], count));
+        }
+        if Some(i) == end_node {
+            classes.push(if failed { "failed" } else { "end" });
+            let word = if failed {
+                "■ stopped here"
+            } else {
+                "■ ended here"
+            };
+            let note = decorations.node_notes[i].take().unwrap_or_default();
+            decorations.node_notes[i] = Some(format!("{note} {word}").trim().to_string());
+        }
+        decorations.node_classes[i] = classes.join(" ");
+    }
+    for (k, &count) in record.edge_counts.iter().enumerate() {
+        if count > 0 {
+            decorations.edge_classes[k] = "taken".into();
+            decorations.edge_notes[k] = Some(format!("×{count}"));
+            decorations.edge_emphasis[k] = true;
+        }
+    }
+    let svg = render_svg(flow, &decorations);
+
+    let title = flow.title.clone().unwrap_or_else(|| flow.name.clone());
+    let mut body = String::new();
+    body += &format!(
+        "<header><h1>Run of {}</h1><div class=\"file\">{}</div></header>\n<main>\n",
+        html(&title),
+        html(&flow.name)
+    );
+    body += &format!(
+        "<section class=\"picture\" id=\"picture\"><h2>Flow</h2><div class=\"legend\"><span>blue: the path taken, ×N times</span><span>■ where the run ended</span><span>#N: step numbers</span></div>\n{svg}</section>\n"
+    );
+    body += "<div class=\"details\">\n<section id=\"summary\"><h2>Outcome</h2>\n<table>\n";
+    let word = outcome_word(run.outcome);
+    body += &format!(
+        "<tr><th>outcome</th><td><span class=\"badge {word}\" id=\"outcome\">{word}</span></td></tr>\n"
+    );
+    body += &format!(
+        "<tr><th>ended at</th><td id=\"end\">{}</td></tr>\n",
+        html(run.end.as_deref().unwrap_or("(none)"))
+    );
+    body += &format!(
+        "<tr><th>steps</th><td id=\"steps\">{}</td></tr>\n",
+        run.steps
+    );
+    if let Some(e) = &run.error {
+        body += &format!(
+            "<tr><th>run error</th><td class=\"error\" id=\"run-error\">{} in action <code>{}</code>: {}</td></tr>\n",
+            html(e.kind.name()),
+            html(&e.action),
+            html(&e.message)
+        );
+    }
+    if let Some(err) = run.variables.get(ERR_VARIABLE) {
+        body += &format!(
+            "<tr><th>{ERR_VARIABLE}</th><td class=\"value error\" id=\"err\">{}</td></tr>\n",
+            html(&value_text(err))
+        );
+    }
+    body += "</table></section>\n";
+
+    body += "<section id=\"inputs\"><h2>Inputs</h2>\n";
+    if inputs.is_empty() {
+        body += "<p class=\"muted\">none</p>\n";
+    } else {
+        body += "<table>\n";
+        for (name, value) in inputs {
+            body += &format!(
+                "<tr><th>{}</th><td class=\"value\">{}</td></tr>\n",
+                html(name),
+                html(&value_text(value))
+            );
+        }
+        body += "</table>\n";
+    }
+    body += "</section>\n<section id=\"variables\"><h2>Final variables</h2>\n<table>\n";
+    for (name, value) in run.variables.iter() {
+        body += &format!(
+            "<tr><th>{}</th><td class=\"value\">{}</td></tr>\n",
+            html(name),
+            html(&value_text(value))
+        );
+    }
+    body += "</table></section>\n";
+
+    body += "<section id=\"step-list\"><h2>Steps</h2>\n<table>\n<thead><tr><th>#</th><th>action</th><th>type</th><th>caption</th><th>branch</th><th>variables changed</th></tr></thead>\n<tbody>\n";
+    for s in &record.steps {
+        let node = &flow.nodes[s.node];
+        let changes = s
+            .changes
+            .iter()
+            .map(|(name, before, after)| {
+                format!(
+                    "<div class=\"change\"><b>{}</b>: {} <span class=\"arrow\">→</span> {}</div>",
+                    html(name),
+                    html(before.as_deref().unwrap_or("(unset)")),
+                    html(after.as_deref().unwrap_or("(unset)"))
+                )
+            })
+            .collect::<String>();
+        body += &format!(
+            "<tr class=\"step\" id=\"step-{}\" data-step=\"{}\" data-node=\"{}\" tabindex=\"0\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"changes\">{changes}</td></tr>\n",
+            s.step,
+            s.step,
+            s.node,
+            s.step,
+            html(&node.id),
+            html(&node.action_type),
+            html(&node.caption),
+            html(s.branch.as_deref().unwrap_or("(end)"))
+        );
+    }
+    body += "</tbody></table>\n";
+    let hidden = record.total_steps.saturating_sub(record.steps.len() as u64);
+    if hidden > 0 {
+        body += &format!(
+            "<p class=\"muted\" id=\"more-steps\">… and {hidden} more step{} not shown (the first {MAX_REPORT_STEPS} are listed; the picture counts them all).</p>\n",
+            if hidden == 1 { "" } else { "s" }
+        );
+    }
+    body += "</section>\n</div>\n</main>\n";
+    page(&format!("Run of {title}"), &body, SCRIPT)
+}
