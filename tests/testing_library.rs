@@ -92,7 +92,7 @@ fn a_host_tests_its_scripts_with_its_own_engine() {
     assert_eq!(
         coverage.untaken_lines(),
         [format!(
-            "{}:3:71: branch Error of tell (Notify) never taken",
+            "{}:3:85: branch Error of tell (Notify) never taken",
             dir.path().join("notify.script").display()
         )]
     );
