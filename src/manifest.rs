@@ -363,6 +363,22 @@ impl Manifest {
         Manifest::find(script.parent().unwrap_or(Path::new(".")))
     }
 
+    /// An engine builder with the built-ins plus the actions declared by the
+    /// manifest that governs `script` (none when there is no manifest): what
+    /// `check`, `run`, `graph` and `test` start from.
+    ///
+    /// ```
+    /// let builder = studioflow::manifest::Manifest::builder_for_script("scripts/router.script".as_ref()).unwrap();
+    /// assert!(builder.has_action("Assign"));
+    /// ```
+    pub fn builder_for_script(script: &Path) -> Result<EngineBuilder, ManifestError> {
+        let builder = EngineBuilder::new();
+        Ok(match Manifest::for_script(script)? {
+            Some(manifest) => manifest.register(builder),
+            None => builder,
+        })
+    }
+
     /// The manifest file.
     ///
     /// ```

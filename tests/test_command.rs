@@ -649,6 +649,10 @@ expect = { end = "busy", variables = { NotifyResult = "queued" } }
         .stdout
         .contains("mock it in a test or provide it in a host"));
 
+    let out = run_in(dir.path(), &["graph", "flows/notify.script"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("tell"), "{}", out.stdout);
+
     // Without the manifest the script does not compile.
     std::fs::remove_file(dir.path().join("studioflow.toml")).unwrap();
     let out = test_in(dir.path(), &[]);
@@ -674,6 +678,7 @@ fn a_bad_manifest_names_file_line_and_field() {
         &["test"][..],
         &["check", "flows/notify.script"],
         &["run", "flows/notify.script"],
+        &["graph", "flows/notify.script"],
     ] {
         let out = run_in(dir.path(), args);
         assert_eq!(out.code, 2, "{args:?}");

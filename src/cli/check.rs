@@ -1,7 +1,7 @@
 //! `studioflow check FILE...`
 
 use studioflow::manifest::Manifest;
-use studioflow::{CompileOptions, Engine};
+use studioflow::CompileOptions;
 
 use super::{read_script, CheckArgs, EXIT_INPUT, EXIT_OK};
 
@@ -19,10 +19,8 @@ pub(super) fn check(args: CheckArgs) -> i32 {
             }
         };
         // Each script is checked with the host actions its project declares.
-        let engine = match Manifest::for_script(path) {
-            Ok(manifest) => manifest
-                .map_or_else(Engine::builder, |m| m.register(Engine::builder()))
-                .build(),
+        let engine = match Manifest::builder_for_script(path) {
+            Ok(builder) => builder.build(),
             Err(e) => {
                 errln!("error: {e}");
                 failed = true;

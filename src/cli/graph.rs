@@ -1,7 +1,8 @@
 //! `studioflow graph FILE [--format dot|mermaid|svg] [-o OUT]`
 
 use studioflow::graph::{render, FlowGraph, Format};
-use studioflow::{CompileOptions, Engine};
+use studioflow::manifest::Manifest;
+use studioflow::CompileOptions;
 
 use super::{read_script, write_output, GraphArgs, GraphFormat, EXIT_INPUT, EXIT_OK};
 
@@ -13,7 +14,13 @@ pub(super) fn graph(args: GraphArgs) -> i32 {
             return EXIT_INPUT;
         }
     };
-    let engine = Engine::new();
+    let engine = match Manifest::builder_for_script(&args.file) {
+        Ok(builder) => builder.build(),
+        Err(e) => {
+            errln!("error: {e}");
+            return EXIT_INPUT;
+        }
+    };
     let name = args.file.display().to_string();
     let options = CompileOptions { inputs: Vec::new() };
     let script = match engine.compile_with(&source, &name, &options) {

@@ -8,7 +8,7 @@ use studioflow::permissions::{Directory, SaveError, TenantFile};
 use studioflow::report::{run_report_html, RunRecorder};
 
 use studioflow::{
-    CompileOptions, Engine, FixedClock, Outcome, Run, RunOptions, StepObserver, TraceStep, Value,
+    CompileOptions, FixedClock, Outcome, Run, RunOptions, StepObserver, TraceStep, Value,
 };
 
 use super::{
@@ -68,15 +68,13 @@ pub(super) fn run(args: RunArgs) -> i32 {
             return EXIT_INPUT;
         }
     };
-    let mut builder = Engine::builder();
-    match Manifest::for_script(&args.file) {
-        Ok(Some(manifest)) => builder = manifest.register(builder),
-        Ok(None) => {}
+    let mut builder = match Manifest::builder_for_script(&args.file) {
+        Ok(builder) => builder,
         Err(e) => {
             errln!("error: {e}");
             return EXIT_INPUT;
         }
-    }
+    };
     if let Some(now) = &args.now {
         match FixedClock::parse(now) {
             Ok(clock) => builder = builder.clock(clock),
