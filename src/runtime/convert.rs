@@ -24,6 +24,10 @@ use super::{FunctionContext, NativeFunction, Object, Value};
 /// assert_eq!(Option::<f64>::from_value(&Value::from("")), Some(None));
 /// assert_eq!(<f64 as FromValue>::EXPECTED, "a number");
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be converted from a script value",
+    note = "use f64, f32, i64, i32, u64, u32, usize, bool, String, Arc<str>, Vec<Value>, Object, Value or Option<T> (owned: `String`, not `&str`)"
+)]
 pub trait FromValue: Sized {
     /// What the type accepts, worded for an error message ("a number").
     const EXPECTED: &'static str;
@@ -150,6 +154,10 @@ impl<T: FromValue> FromValue for Option<T> {
 /// let failed: Result<f64, String> = Err("no rate for EUR".into());
 /// assert_eq!(failed.into_function_result(), Err(RuntimeError::Host("no rate for EUR".into())));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned to a script",
+    note = "return a value convertible into `Value`, an `Option` of one, or a `Result` of one with a `RuntimeError` or `String` error"
+)]
 pub trait IntoFunctionResult {
     /// The script value, or the run-time error.
     fn into_function_result(self) -> Result<Value, RuntimeError>;
@@ -222,6 +230,16 @@ impl<T: Into<Value>> IntoFunctionResult for Result<T, String> {
 /// let err = engine.call_function("double", &[Value::from("x")]).unwrap_err();
 /// assert_eq!(err.to_string(), r#"double(): argument 1 must be a number, got "x""#);
 /// ```
+///
+/// Arguments are owned: a closure taking `&str` does not compile (take `String`).
+///
+/// ```compile_fail,E0277
+/// studioflow::Engine::builder().register_fn("len_of", |s: &str| s.len());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be registered as a typed script function",
+    note = "a typed function is `Send + Sync + 'static`, takes at most 8 arguments of FromValue types (owned: `String`, not `&str`) and returns an IntoFunctionResult type; for optional arguments use `register_function`"
+)]
 pub trait HostFunction<Args>: Send + Sync + 'static {
     /// The number of arguments the function takes.
     const ARITY: usize;
