@@ -40,6 +40,7 @@ mod compile;
 mod diagnostics;
 mod engine;
 pub mod files;
+pub mod format;
 pub mod graph;
 pub mod manifest;
 pub mod permissions;

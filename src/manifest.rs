@@ -95,6 +95,7 @@ pub struct ManifestError {
 pub struct Manifest {
     path: PathBuf,
     actions: Vec<ActionSchema>,
+    fmt_exclude: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +103,17 @@ pub struct Manifest {
 struct RawManifest {
     #[serde(default)]
     actions: IndexMap<Spanned<String>, Spanned<RawAction>>,
+    /// `[fmt]`: what `studioflow fmt` skips.
+    #[serde(default)]
+    fmt: RawFmt,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFmt {
+    /// Globs relative to the manifest's folder.
+    #[serde(default)]
+    exclude: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -298,6 +310,7 @@ impl Manifest {
         Ok(Manifest {
             path: path.to_owned(),
             actions,
+            fmt_exclude: raw.fmt.exclude,
         })
     }
 
@@ -397,6 +410,16 @@ impl Manifest {
     /// ```
     pub fn root(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// The `[fmt] exclude` globs (relative to [`Manifest::root`]) that `studioflow fmt` skips.
+    ///
+    /// ```
+    /// let m = studioflow::manifest::Manifest::parse("[fmt]\nexclude = [\"tests/bad/**\"]", "studioflow.toml".as_ref()).unwrap();
+    /// assert_eq!(m.fmt_exclude(), ["tests/bad/**"]);
+    /// ```
+    pub fn fmt_exclude(&self) -> &[String] {
+        &self.fmt_exclude
     }
 
     /// The declared host actions.

@@ -23,6 +23,7 @@ macro_rules! errln {
 }
 
 mod check;
+mod fmt;
 mod graph;
 mod run;
 mod test;
@@ -68,6 +69,22 @@ enum Command {
     Test(TestArgs),
     /// Draw a script's flow as Graphviz DOT, a Mermaid flowchart or SVG.
     Graph(GraphArgs),
+    /// Rewrite .script files in the canonical layout (comments kept); --check only lists them.
+    Fmt(FmtArgs),
+}
+
+#[derive(Args)]
+struct FmtArgs {
+    /// Files or folders (searched recursively for *.script); default: the current folder.
+    paths: Vec<PathBuf>,
+    /// Change nothing: list the files that would change and exit 1 if any.
+    #[arg(long)]
+    check: bool,
+    /// Skip files matching GLOB (relative to the current folder; `**` crosses folders). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 #[derive(Args)]
@@ -182,6 +199,7 @@ pub fn main() -> i32 {
         Command::Check(args) => check::check(args),
         Command::Test(args) => test::test(args),
         Command::Graph(args) => graph::graph(args),
+        Command::Fmt(args) => fmt::fmt(args),
     }
 }
 

@@ -3,7 +3,9 @@
 pub mod ast;
 mod parser;
 mod prescan;
+mod trivia;
 
 pub use parser::{parse_expression, parse_script};
 pub(crate) use prescan::prescan;
 pub use prescan::MAX_NESTING;
+pub use trivia::comment_spans;

@@ -13,7 +13,7 @@ use crate::diagnostics::{Diagnostic, Span};
 
 #[derive(Parser)]
 #[grammar = "../grammar/studio.pest"]
-struct StudioParser;
+pub(crate) struct StudioParser;
 
 /// The longest run of prefix operators (`- - - x`) accepted; each one is a
 /// level of recursion when the tree is built and evaluated.

@@ -1,0 +1,80 @@
+//! `studioflow fmt [PATH...] [--check] [--exclude GLOB]...`
+
+use studioflow::format::{format_script, script_files, Exclusions};
+use studioflow::{Diagnostics, SourceFile};
+
+use super::{read_script, write_output, FmtArgs, EXIT_INPUT, EXIT_OK, EXIT_STOPPED};
+
+pub(super) fn fmt(args: FmtArgs) -> i32 {
+    let mut exclusions = Exclusions::default();
+    let here = std::path::Path::new(".");
+    if let Err(e) = exclusions.add(here, "--exclude", &args.exclude) {
+        errln!("error: {e}");
+        return EXIT_INPUT;
+    }
+    if let Err(e) = exclusions.add_manifest(here) {
+        errln!("error: {e}");
+        return EXIT_INPUT;
+    }
+    let paths = if args.paths.is_empty() {
+        vec![here.to_path_buf()]
+    } else {
+        args.paths.clone()
+    };
+    let mut files = Vec::new();
+    for path in &paths {
+        match script_files(std::slice::from_ref(path), &exclusions) {
+            Ok(found) => files.extend(found),
+            Err(e) => {
+                errln!("error: {}: {e}", path.display());
+                return EXIT_INPUT;
+            }
+        }
+    }
+    let mut bad_input = false;
+    let mut would_change = false;
+    for file in &files {
+        let source = match read_script(file, args.input.max_file_size) {
+            Ok(s) => s,
+            Err(message) => {
+                errln!("error: {message}");
+                bad_input = true;
+                continue;
+            }
+        };
+        let formatted = match format_script(&source) {
+            Ok(text) => text,
+            Err(diagnostic) => {
+                // Reported as `check` would, and left untouched.
+                let diagnostics = Diagnostics::new(
+                    SourceFile::new(file.display().to_string(), source.clone()),
+                    vec![diagnostic],
+                );
+                for d in diagnostics.items() {
+                    errln!("{}", diagnostics.render(d));
+                }
+                bad_input = true;
+                continue;
+            }
+        };
+        if formatted == source {
+            continue;
+        }
+        would_change = true;
+        if args.check {
+            outln!("{}", file.display());
+        } else if let Err(message) = write_output(file, formatted.as_bytes()) {
+            errln!("error: {message}");
+            bad_input = true;
+        } else {
+            outln!("formatted {}", file.display());
+        }
+    }
+    if bad_input {
+        EXIT_INPUT
+    } else if args.check && would_change {
+        EXIT_STOPPED
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,371 @@
+//! The formatter: a script's AST and its comments back to canonical text,
+//! like `gofmt` — one layout, comments kept where they were.
+//!
+//! Layout: leading comments, the header, then one block per action
+//! separated by a blank line; inside a block, properties then branches,
+//! two spaces deep, one per line; an action without properties and
+//! branches is one line (`done: End`). Expressions are printed token for
+//! token as parsed (parentheses where the author wrote them, canonical
+//! operator spellings: `and`, `or`, `not`, `=`, `<>`), so the formatted
+//! text parses to the same AST. Line comments stay above the item they
+//! preceded; trailing comments stay at the end of their item's line.
+//!
+//! ```
+//! let text = "start:Begin{Default->done // go\n}\n// the end\ndone :End";
+//! let formatted = studioflow::format::format_script(text).unwrap();
+//! assert_eq!(formatted, "start: Begin {\n  Default -> done // go\n}\n\n// the end\ndone: End\n");
+//! assert_eq!(studioflow::format::format_script(&formatted).unwrap(), formatted);
+//! ```
+
+mod expr;
+mod files;
+
+use crate::diagnostics::{Diagnostic, Span};
+use crate::syntax::ast::{ActionAst, Literal, ScriptAst};
+use crate::syntax::{comment_spans, parse_script};
+
+pub use expr::{format_expr, format_literal, raw_string};
+pub use files::{script_files, ExcludeError, Exclusions};
+
+const INDENT: &str = "  ";
+
+/// One comment and where it sits.
+struct Comment {
+    text: String,
+    start: usize,
+    /// Written after code on the same line.
+    trailing: bool,
+    printed: bool,
+    /// Length in the source.
+    len: usize,
+}
+
+/// Formats a script. A script that does not parse is returned as its
+/// diagnostic, untouched.
+pub fn format_script(text: &str) -> Result<String, Diagnostic> {
+    let ast = parse_script(text)?;
+    let spans = comment_spans(text).unwrap_or_default();
+    Ok(Printer::new(text, &ast, &spans).print())
+}
+
+struct Printer<'a> {
+    text: &'a str,
+    ast: &'a ScriptAst,
+    comments: Vec<Comment>,
+    out: String,
+}
+
+impl<'a> Printer<'a> {
+    fn new(text: &'a str, ast: &'a ScriptAst, spans: &[Span]) -> Self {
+        let comments = spans
+            .iter()
+            .map(|s| {
+                let line_start = text[..s.start].rfind('\n').map_or(0, |i| i + 1);
+                Comment {
+                    text: text[s.start..s.end].to_string(),
+                    start: s.start,
+                    trailing: !text[line_start..s.start].trim().is_empty(),
+                    printed: false,
+                    len: s.end - s.start,
+                }
+            })
+            .collect();
+        Printer {
+            text,
+            ast,
+            comments,
+            out: String::new(),
+        }
+    }
+
+    /// Unprinted comments before `offset`, each on its own line at `indent`;
+    /// a blank line kept between groups the author separated.
+    fn leading(&mut self, offset: usize, indent: &str) {
+        for k in 0..self.comments.len() {
+            if self.is_printed(k) || self.comments[k].start >= offset {
+                continue;
+            }
+            let start = self.comments[k].start;
+            if !self.comments[k].trailing
+                && self.blank_line_before(start)
+                && !self.out.is_empty()
+                && !self.out.ends_with("\n\n")
+                && !self.out.ends_with("{\n")
+            {
+                self.out.push('\n');
+            }
+            self.out.push_str(indent);
+            let text = self.comments[k].text.clone();
+            self.out.push_str(&text);
+            self.out.push('\n');
+            self.mark_printed(k);
+        }
+    }
+
+    /// Trailing comments after `end` on its line (and before `limit`) go at
+    /// the end of the line just printed.
+    fn trailing(&mut self, end: usize, limit: usize) {
+        let line_end = self.text[end..]
+            .find('\n')
+            .map_or(self.text.len(), |i| end + i);
+        for k in 0..self.comments.len() {
+            let c = &self.comments[k];
+            if self.is_printed(k) || c.start < end || c.start >= line_end.min(limit) || !c.trailing
+            {
+                continue;
+            }
+            let text = c.text.clone();
+            self.out.push(' ');
+            self.out.push_str(&text);
+            self.mark_printed(k);
+        }
+        self.out.push('\n');
+    }
+
+    /// True when the line before `offset`'s line is blank.
+    fn blank_line_before(&self, offset: usize) -> bool {
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        if line_start == 0 {
+            return false;
+        }
+        let prev_start = self.text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        self.text[prev_start..line_start].trim().is_empty()
+    }
+
+    fn print(mut self) -> String {
+        let first_action = self
+            .ast
+            .actions
+            .first()
+            .map_or(self.text.len(), |a| a.span.start);
+        if let Some(header) = &self.ast.header {
+            // The header is the first code in the file.
+            let header_start = self.first_code();
+            self.leading(header_start, "");
+            if !self.out.is_empty() && self.blank_line_before(header_start) {
+                self.out.push('\n');
+            }
+            self.out.push_str("script ");
+            self.out.push_str(&raw_string(&header.name));
+            if let Some((t, _)) = &header.script_type {
+                self.out.push_str(" type ");
+                self.out.push_str(t);
+            }
+            let header_end = header
+                .script_type
+                .as_ref()
+                .map_or(header_start, |(_, s)| s.end);
+            self.trailing(header_end, first_action);
+        }
+        for (i, action) in self.ast.actions.iter().enumerate() {
+            if !self.out.is_empty() {
+                self.out.push('\n');
+            }
+            self.leading(action.span.start, "");
+            let next_start = self
+                .ast
+                .actions
+                .get(i + 1)
+                .map_or(self.text.len(), |a| a.span.start);
+            self.action(action, next_start);
+        }
+        // Comments at the end of the file.
+        if (0..self.comments.len()).any(|k| !self.is_printed(k)) {
+            if !self.out.is_empty() {
+                self.out.push('\n');
+            }
+            self.leading(usize::MAX, "");
+        }
+        if self.out.is_empty() {
+            self.out.push('\n');
+        }
+        self.out
+    }
+
+    /// Where the first code (not whitespace, not a comment) starts.
+    fn first_code(&self) -> usize {
+        let mut at = 0;
+        for c in &self.comments {
+            if !self.text[at..c.start].trim().is_empty() {
+                break;
+            }
+            at = c.start + c.text.len();
+        }
+        at + (self.text[at..].len() - self.text[at..].trim_start().len())
+    }
+
+    fn action(&mut self, a: &ActionAst, next_start: usize) {
+        self.out.push_str(&a.id);
+        self.out.push_str(": ");
+        self.out.push_str(&a.action_type);
+        if let Some(caption) = &a.caption {
+            self.out.push(' ');
+            self.out.push_str(&raw_string(caption));
+        }
+        let end_of_action = self.code_end(a.span);
+        if a.properties.is_empty() && a.branches.is_empty() {
+            // Comments inside an empty body follow the line.
+            self.trailing(a.type_span.end, next_start);
+            return;
+        }
+        self.out.push_str(" {");
+        // A comment after `{` on the first line.
+        let first_item = a
+            .properties
+            .iter()
+            .map(|p| p.name_span.start)
+            .chain(a.branches.iter().map(|b| b.name_span.start))
+            .min()
+            .unwrap_or(end_of_action);
+        self.trailing(a.type_span.end, first_item);
+        // Properties then branches, each with its comments.
+        enum Item<'b> {
+            Property(&'b crate::syntax::ast::PropertyAst),
+            Branch(&'b crate::syntax::ast::BranchAst),
+        }
+        let mut items: Vec<(usize, usize, Item<'_>)> = Vec::new();
+        for p in &a.properties {
+            let end = self.code_end(p.value.span);
+            items.push((p.name_span.start, end, Item::Property(p)));
+        }
+        for b in &a.branches {
+            items.push((b.name_span.start, b.target_span.end, Item::Branch(b)));
+        }
+        // Source positions decide where comments go; properties print first.
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.sort_by_key(|&i| (matches!(items[i].2, Item::Branch(_)), items[i].0));
+        let mut written_any = false;
+        for &i in &order {
+            let (start, end, ref item) = items[i];
+            // The item written just before this one in the source.
+            let previous_end = items.iter().map(|it| it.1).filter(|&e| e <= start).max();
+            if written_any && previous_end.is_some_and(|p| self.blank_line_between(p, start)) {
+                self.out.push('\n');
+            }
+            self.leading_before(start, INDENT);
+            self.out.push_str(INDENT);
+            match item {
+                Item::Property(p) => {
+                    self.out.push_str(&p.name);
+                    self.out.push_str(" = ");
+                    let written = &self.text[p.value.span.start..self.code_end(p.value.span)];
+                    if written.starts_with("\"\"\"") && !p.value.parenthesized {
+                        // A `"""` code block (Snippet code) is kept verbatim.
+                        self.out.push_str(written);
+                    } else {
+                        self.out.push_str(&format_expr(&p.value));
+                    }
+                }
+                Item::Branch(b) => {
+                    self.out.push_str(&b.name);
+                    if let Some(label) = &b.label {
+                        self.out.push(' ');
+                        self.out.push_str(&case_label(label));
+                    }
+                    self.out.push_str(" -> ");
+                    self.out.push_str(&b.target);
+                }
+            }
+            // Comments inside the item (a multi-line expression) and after it on its line.
+            let next_item_start = items
+                .iter()
+                .map(|it| it.0)
+                .filter(|&s| s > start)
+                .min()
+                .unwrap_or(end_of_action);
+            self.trailing_within(start, end, next_item_start);
+            written_any = true;
+        }
+        self.leading(end_of_action, INDENT);
+        self.out.push('}');
+        self.trailing(end_of_action, next_start);
+    }
+
+    /// Comments before the item starting at `start` that are not printed
+    /// yet (branches may have been written before properties).
+    fn leading_before(&mut self, start: usize, indent: &str) {
+        for k in 0..self.comments.len() {
+            if self.is_printed(k) || self.comments[k].start >= start {
+                continue;
+            }
+            self.out.push_str(indent);
+            let text = self.comments[k].text.clone();
+            self.out.push_str(&text);
+            self.out.push('\n');
+            self.mark_printed(k);
+        }
+    }
+
+    /// Comments inside `[start, end)` and trailing comments on `end`'s line.
+    fn trailing_within(&mut self, start: usize, end: usize, limit: usize) {
+        let line_end = self.text[end..]
+            .find('\n')
+            .map_or(self.text.len(), |i| end + i);
+        let stop = line_end.min(limit);
+        let mut texts = Vec::new();
+        for (k, c) in self.comments.iter().enumerate() {
+            if c.start >= start && c.start < stop.max(end) && !c.printed {
+                texts.push(k);
+            }
+        }
+        // Only one comment fits at the end of a line (a second would become
+        // part of the first); the others follow on lines of their own.
+        for (n, k) in texts.into_iter().enumerate() {
+            if n == 0 {
+                self.out.push(' ');
+            } else {
+                self.out.push('\n');
+                self.out.push_str(INDENT);
+            }
+            let text = self.comments[k].text.clone();
+            self.out.push_str(&text);
+            self.mark_printed(k);
+        }
+        self.out.push('\n');
+    }
+
+    /// Where the code of `span` ends: spans of rules may run over the
+    /// whitespace and comments that follow them.
+    fn code_end(&self, span: Span) -> usize {
+        let mut end = span.end.min(self.text.len());
+        loop {
+            let trimmed = span.start + self.text[span.start..end].trim_end().len();
+            match self
+                .comments
+                .iter()
+                .find(|c| c.start >= span.start && c.start < trimmed && c.start + c.len == trimmed)
+            {
+                Some(c) => end = c.start,
+                None => return trimmed,
+            }
+        }
+    }
+
+    /// True when the author left a blank line between the previous item
+    /// (ending at `previous_end`) and the one starting at `start`.
+    fn blank_line_between(&self, previous_end: usize, start: usize) -> bool {
+        if previous_end >= start {
+            return false;
+        }
+        let lines: Vec<&str> = self.text[previous_end..start].split('\n').collect();
+        lines.len() >= 3
+            && lines[1..lines.len() - 1]
+                .iter()
+                .any(|l| l.trim().is_empty())
+    }
+
+    fn is_printed(&self, k: usize) -> bool {
+        self.comments[k].printed
+    }
+
+    fn mark_printed(&mut self, k: usize) {
+        self.comments[k].printed = true;
+    }
+}
+
+fn case_label(label: &Literal) -> String {
+    match label {
+        Literal::String(s) => raw_string(s),
+        other => format_literal(other),
+    }
+}

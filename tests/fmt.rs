@@ -1,0 +1,369 @@
+//! `studioflow fmt`: idempotent, meaning-preserving (same AST without
+//! spans, same warnings), comments kept; generated scripts and every
+//! script in the repository; the command's files, exit codes and exclusions.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use proptest::prelude::*;
+use studioflow::format::format_script;
+use studioflow::syntax::ast::{Expr, ExprKind, ScriptAst, TemplatePart};
+use studioflow::syntax::parse_script;
+use studioflow::{Engine, Span};
+
+/// The AST with every span (and derived depth) zeroed, for comparison.
+fn without_spans(mut ast: ScriptAst) -> ScriptAst {
+    fn expr(e: &mut Expr) {
+        e.span = Span::new(0, 0);
+        match &mut e.kind {
+            ExprKind::Literal(_) | ExprKind::Variable(_) => {}
+            ExprKind::Template(parts) => parts.iter_mut().for_each(|p| {
+                if let TemplatePart::Expr(e) = p {
+                    expr(e)
+                }
+            }),
+            ExprKind::List(items) => items.iter_mut().for_each(expr),
+            ExprKind::Call(_, span, items) => {
+                *span = Span::new(0, 0);
+                items.iter_mut().for_each(expr)
+            }
+            ExprKind::Member(a, _) | ExprKind::Unary(_, a) => expr(a),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                expr(a);
+                expr(b)
+            }
+        }
+    }
+    if let Some(h) = &mut ast.header {
+        if let Some((_, s)) = &mut h.script_type {
+            *s = Span::new(0, 0);
+        }
+    }
+    for a in &mut ast.actions {
+        a.id_span = Span::new(0, 0);
+        a.type_span = Span::new(0, 0);
+        a.span = Span::new(0, 0);
+        for p in &mut a.properties {
+            p.name_span = Span::new(0, 0);
+            expr(&mut p.value);
+        }
+        for b in &mut a.branches {
+            b.name_span = Span::new(0, 0);
+            b.target_span = Span::new(0, 0);
+        }
+    }
+    ast
+}
+
+/// The check warnings without their positions; `None` when it does not
+/// compile (error messages may name lines, which formatting moves).
+fn warnings(text: &str) -> Option<Vec<String>> {
+    Engine::new().compile(text, "x.script").ok().map(|script| {
+        script
+            .warnings()
+            .items()
+            .iter()
+            .map(|d| d.message.clone())
+            .collect()
+    })
+}
+
+fn comments(text: &str) -> Vec<String> {
+    studioflow::syntax::comment_spans(text)
+        .unwrap()
+        .iter()
+        .map(|s| text[s.start..s.end].trim_end().to_string())
+        .collect()
+}
+
+/// fmt is idempotent, keeps the AST (without spans), the warnings and the comments.
+fn check_formats(text: &str, what: &str) {
+    let Ok(ast) = parse_script(text) else { return };
+    let formatted = format_script(text).unwrap_or_else(|d| panic!("{what}: {}", d.message));
+    let reparsed = parse_script(&formatted).unwrap_or_else(|d| {
+        panic!(
+            "{what}: formatted text does not parse: {}\n{formatted}",
+            d.message
+        )
+    });
+    assert_eq!(
+        without_spans(reparsed),
+        without_spans(ast),
+        "{what}: the AST changed\n{formatted}"
+    );
+    assert_eq!(
+        format_script(&formatted).unwrap(),
+        formatted,
+        "{what}: not idempotent"
+    );
+    assert_eq!(
+        warnings(&formatted),
+        warnings(text),
+        "{what}: warnings changed"
+    );
+    assert_eq!(
+        comments(&formatted),
+        comments(text),
+        "{what}: comments changed\n{formatted}"
+    );
+}
+
+fn every_script(folder: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            every_script(&path, out);
+        } else if path.extension().is_some_and(|x| x == "script") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_script_in_the_repository_formats_faithfully() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = Vec::new();
+    every_script(&root.join("scripts"), &mut paths);
+    every_script(&root.join("tests"), &mut paths);
+    assert!(paths.len() > 50);
+    for path in paths {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        check_formats(&text, &path.display().to_string());
+    }
+}
+
+// ---------------------------------------------------------------- generated scripts
+
+fn ident() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("x".to_string()),
+        Just("Tier".to_string()),
+        Just("_n".to_string()),
+        Just("count".to_string())
+    ]
+}
+
+fn string_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("a"),
+            Just(" "),
+            Just("\\\""),
+            Just("\\\\"),
+            Just("\\n"),
+            Just("{{"),
+            Just("}}"),
+            Just("//"),
+            Just("é")
+        ],
+        0..6,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+fn expr() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        ident(),
+        (0u32..1000).prop_map(|n| n.to_string()),
+        Just("2.50".to_string()),
+        Just("true".to_string()),
+        Just("null".to_string()),
+        string_text().prop_map(|t| format!("\"{t}\"")),
+        (string_text(), ident()).prop_map(|(t, v)| format!("\"{t}{{{v}}}\"")),
+    ];
+    leaf.prop_recursive(4, 24, 3, |inner| {
+        prop_oneof![
+            (
+                inner.clone(),
+                prop_oneof![
+                    Just("+"),
+                    Just("-"),
+                    Just("*"),
+                    Just("&&"),
+                    Just("or"),
+                    Just("=="),
+                    Just("<>"),
+                    Just("<")
+                ],
+                inner.clone()
+            )
+                .prop_map(|(a, op, b)| format!("({a}){op}({b})")),
+            inner.clone().prop_map(|a| format!("-({a})")),
+            inner.clone().prop_map(|a| format!("!({a})")),
+            prop::collection::vec(inner.clone(), 0..3)
+                .prop_map(|items| format!("[{}]", items.join(","))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("len({a}) + upper({b})")),
+            inner.clone().prop_map(|a| format!("x.member[{a}]")),
+        ]
+    })
+}
+
+fn space() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(" ".to_string()),
+        Just("\n".to_string()),
+        Just("  ".to_string()),
+        Just(" // note\n".to_string()),
+        Just("\n\n// own line\n".to_string())
+    ]
+}
+
+fn script() -> impl Strategy<Value = String> {
+    (
+        prop::option::of(Just("script \"Gen // not a comment\" type Phone")),
+        prop::collection::vec((expr(), space(), space(), any::<bool>()), 1..5),
+    )
+        .prop_map(|(header, bodies)| {
+            let mut text = String::new();
+            if let Some(h) = header {
+                text += h;
+                text += " // header\n";
+            }
+            text += "start: Begin { Default -> a0 }\n";
+            let n = bodies.len();
+            for (i, (value, s1, s2, caption)) in bodies.into_iter().enumerate() {
+                let next = if i + 1 < n { format!("a{}", i + 1) } else { "done".into() };
+                let caption = if caption { " \"cap {x} // c\"" } else { "" };
+                text += &format!("a{i}:{s1}Assign{caption}{{Variable{s2}= v{i} Value ={s1}{value}{s2}Default -> {next} Error -> done}}{s1}\n");
+            }
+            text += "// before done\ndone: End\n// the end\n";
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+    #[test]
+    fn generated_scripts_format_faithfully(text in script()) {
+        prop_assume!(parse_script(&text).is_ok());
+        check_formats(&text, &text);
+    }
+}
+
+// ---------------------------------------------------------------- the command
+
+fn studioflow(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("studioflow");
+    cmd.current_dir(dir);
+    cmd
+}
+
+const UGLY: &str = "start:Begin{Default->done // go\n}\ndone :End\n";
+const PRETTY: &str = "start: Begin {\n  Default -> done // go\n}\n\ndone: End\n";
+
+#[test]
+fn fmt_rewrites_check_lists_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("flows")).unwrap();
+    let ugly = dir.path().join("flows/ugly.script");
+    let pretty = dir.path().join("pretty.script");
+    std::fs::write(&ugly, UGLY).unwrap();
+    std::fs::write(&pretty, PRETTY).unwrap();
+    let before = std::fs::metadata(&pretty).unwrap().modified().unwrap();
+
+    let out = studioflow(dir.path())
+        .args(["fmt", "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "./flows/ugly.script"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&ugly).unwrap(),
+        UGLY,
+        "--check changes nothing"
+    );
+
+    let out = studioflow(dir.path()).arg("fmt").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&ugly).unwrap(), PRETTY);
+    assert_eq!(
+        std::fs::metadata(&pretty).unwrap().modified().unwrap(),
+        before,
+        "an unchanged file is not rewritten"
+    );
+    let out = studioflow(dir.path())
+        .args(["fmt", "--check", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_reported_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.script");
+    std::fs::write(&bad, "start Begin {").unwrap();
+    std::fs::write(dir.path().join("ugly.script"), UGLY).unwrap();
+    let out = studioflow(dir.path()).arg("fmt").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.script:1:7: error: expected `:`"), "{err}");
+    assert_eq!(std::fs::read_to_string(&bad).unwrap(), "start Begin {");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("ugly.script")).unwrap(),
+        PRETTY,
+        "other files are still formatted"
+    );
+}
+
+#[test]
+fn exclusions_from_the_command_line_and_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("broken/deep")).unwrap();
+    std::fs::write(dir.path().join("broken/deep/bad.script"), "start Begin {").unwrap();
+    std::fs::write(dir.path().join("ugly.script"), UGLY).unwrap();
+    let out = studioflow(dir.path())
+        .args(["fmt", "--check", "--exclude", "broken/**"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        dir.path().join("studioflow.toml"),
+        "[fmt]\nexclude = [\"broken/**\", \"ugly.script\"]\n",
+    )
+    .unwrap();
+    let out = studioflow(&dir.path().join("broken"))
+        .args(["fmt", "--check", ".."])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(dir.path().join("studioflow.toml"), "[fmt]\nexclud = []\n").unwrap();
+    let out = studioflow(dir.path()).arg("fmt").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("studioflow.toml"));
+    let out = studioflow(dir.path())
+        .args(["fmt", "--exclude", "[oops"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_repository_is_formatted() {
+    let out = studioflow(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args(["fmt", "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
