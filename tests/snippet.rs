@@ -406,20 +406,36 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
 }
 
 #[test]
-fn copying_big_lists_costs_budget() {
+fn building_memory_costs_budget() {
     let engine = Engine::builder()
         .limits(Limits {
-            max_snippet_statements: 20_000,
+            max_snippet_statements: 100_000,
             ..Default::default()
         })
         .build();
-    // Each round copies a 10,000-element list (copy on write): the budget
-    // pays for it, so this cannot run for long.
+    // Filling 10,000 elements fits; copying that list on every write
+    // (copy on write of a shared list) costs its size each round.
     let r = run_with(
         &engine,
-        "FOR i = 0 TO 9999 { big[i] = i }\nREPEAT 100000 { copy = big\nbig[0] = 1 }",
+        "FOR i = 0 TO 9999 { big[i] = i }\nrounds = 0\nREPEAT 100000 { copy = big\nbig[0] = 1\nrounds = rounds + 1 }",
     );
     assert_eq!(r.outcome, Outcome::Limit);
+    let rounds: f64 = text(&r, "rounds").parse().unwrap();
+    assert!((1.0..10.0).contains(&rounds), "{rounds} rounds");
+    // Growing an array past its end pays for every element created.
+    let r = run_with(&engine, "FOR i = 0 TO 3 { lists[i][99999] = 1 }");
+    assert_eq!(r.outcome, Outcome::Limit);
+    // Newly built strings pay for their size.
+    let r = run_with(
+        &engine,
+        "s = \"\"\nREPEAT 2000 { s = \"{s}x\" }\nFOR i = 0 TO 99999 { keep[i] = \"{s}{i}\" }",
+    );
+    assert_eq!(r.outcome, Outcome::Limit);
+    assert!(r
+        .error
+        .unwrap()
+        .message
+        .contains("statement budget of 100000"));
 }
 
 proptest! {

@@ -11,6 +11,9 @@ use crate::runtime::eval::{equals, Code, Evaluator, SizeLimits, VarId};
 use crate::runtime::functions::{FunctionContext, FunctionRegistry};
 use crate::runtime::{RuntimeError, Value};
 
+/// Bytes of a newly built stored string that cost one statement.
+const STRING_BYTES_PER_STATEMENT: usize = 64;
+
 /// The most TRACE text one run keeps (the rest is dropped with a marker).
 pub(crate) const MAX_TRACE_BYTES: usize = 1 << 20;
 
@@ -356,8 +359,13 @@ impl Exec<'_> {
 
     /// Checks a value about to be stored against MaxStringSize and the
     /// engine's size limits.
-    fn check_stored(&self, v: &Value, line: u32) -> Result<(), SnippetError> {
+    fn check_stored(&mut self, v: &Value, line: u32) -> Result<(), SnippetError> {
         if let Value::String(s) = v {
+            // A freshly built string costs a statement per STRING_BYTES_PER_STATEMENT
+            // bytes: stored strings are what a loop can pile up.
+            if Arc::strong_count(s) == 1 {
+                self.tick(line, (s.len() / STRING_BYTES_PER_STATEMENT) as u64)?;
+            }
             if s.len() > self.max_string {
                 return Err(Self::fail(
                     line,
@@ -436,11 +444,13 @@ impl Exec<'_> {
             return Ok(());
         }
         let mut root = slot.take().unwrap_or_else(Value::empty);
-        let mut cloned = 0usize;
-        let result = set_path(&mut root, steps, value, self.limits, &mut cloned);
+        let mut work = 0usize;
+        let result = set_path(&mut root, steps, value, self.limits, &mut work);
         vars[var.0 as usize] = Some(root);
-        // Copy-on-write of a shared list or object costs its size.
-        self.tick(line, (cloned / 16) as u64)?;
+        // Elements created (an array grown past its end) and copied (copy on
+        // write of a shared list or object) cost one statement each, so the
+        // statement budget also bounds the memory a snippet can build.
+        self.tick(line, work as u64)?;
         result.map_err(|m| Self::fail(line, m))
     }
 }
@@ -475,7 +485,7 @@ fn set_path(
     steps: &[Step],
     value: Value,
     limits: SizeLimits,
-    cloned: &mut usize,
+    work: &mut usize,
 ) -> Result<(), String> {
     let Some((step, rest)) = steps.split_first() else {
         *cur = value;
@@ -504,7 +514,7 @@ fn set_path(
             ));
         };
         if Arc::strong_count(map) > 1 {
-            *cloned += map.len();
+            *work += map.len();
         }
         let map = Arc::make_mut(map);
         if !map.contains_key(&*name) && map.len() >= limits.max_list_len {
@@ -514,7 +524,7 @@ fn set_path(
             ));
         }
         let entry = map.entry(name).or_insert_with(Value::empty);
-        return set_path(entry, rest, value, limits, cloned);
+        return set_path(entry, rest, value, limits, work);
     }
     let Step::Index(index) = step else {
         unreachable!("members are handled above")
@@ -546,13 +556,14 @@ fn set_path(
     }
     let i = i as usize;
     if Arc::strong_count(items) > 1 {
-        *cloned += items.len();
+        *work += items.len();
     }
     let items = Arc::make_mut(items);
     if items.len() <= i {
+        *work += i + 1 - items.len();
         items.resize(i + 1, Value::empty());
     }
-    set_path(&mut items[i], rest, value, limits, cloned)
+    set_path(&mut items[i], rest, value, limits, work)
 }
 
 /// The elements FOREACH walks: a list's items; a string is Studio's
