@@ -186,6 +186,9 @@ pub enum PropertyKind {
     /// Snippet code written as a `"""` block, compiled with the script (the
     /// Snippet action's Data). Handlers see no value for it.
     SnippetCode,
+    /// Names a script (RunSub's ScriptName), resolved through the engine's
+    /// script resolver and compiled with the caller. Handlers see the name.
+    Subscript,
 }
 
 /// One property of an action's schema.

@@ -39,6 +39,9 @@ pub struct Limits {
     /// Snippet statements (loop iterations and user-function calls count as
     /// statements) executed per run before it stops with outcome limit.
     pub max_snippet_statements: u64,
+    /// How deep RunSub calls may nest (a subscript calling a subscript ...)
+    /// before the run stops with outcome limit.
+    pub max_subscript_depth: usize,
 }
 
 impl Default for Limits {
@@ -49,6 +52,7 @@ impl Default for Limits {
             max_list_len: 100_000,
             max_value_depth: 64,
             max_snippet_statements: 1_000_000,
+            max_subscript_depth: 64,
         }
     }
 }
@@ -59,9 +63,9 @@ impl Default for Limits {
 const COMPILE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Stack a run needs besides expression evaluation: handlers, the model, serde.
-const RUN_STACK_BASE: usize = 256 * 1024;
+pub(crate) const RUN_STACK_BASE: usize = 256 * 1024;
 /// Stack per level of expression nesting, generous enough for debug builds.
-const RUN_STACK_PER_LEVEL: usize = 16 * 1024;
+pub(crate) const RUN_STACK_PER_LEVEL: usize = 16 * 1024;
 
 pub(crate) struct EngineInner {
     pub id: u64,
@@ -70,6 +74,7 @@ pub(crate) struct EngineInner {
     pub limits: Limits,
     pub clock: Arc<dyn Clock>,
     pub directory: Directory,
+    pub resolver: Option<Arc<dyn crate::ScriptResolver>>,
 }
 
 /// Compiles and runs scripts. Built by an [`EngineBuilder`], frozen once
@@ -154,16 +159,48 @@ impl Engine {
         // pre-scan, and the parse and compile run on a stack segment sized for
         // that bound, so a host thread's own stack size never matters.
         stacker::grow(COMPILE_STACK_BYTES, || {
-            let file = SourceFile::new(name, source);
-            let ast = crate::syntax::parse_script(source)
-                .map_err(|d| Diagnostics::new(file.clone(), vec![d]))?;
-            Compiler {
-                actions: &self.inner.actions,
-                functions: &self.inner.functions,
-                engine_id: self.inner.id,
-                max_value_depth: self.inner.limits.max_value_depth,
+            let resolver = self.inner.resolver.as_deref();
+            let graph = std::cell::RefCell::new(crate::compile::SubGraph::new(resolver, name));
+            let compile_one = |text: &str, unit_name: &str, options: &CompileOptions| {
+                let file = SourceFile::new(unit_name, text);
+                let ast = crate::syntax::parse_script(text)
+                    .map_err(|d| Diagnostics::new(file.clone(), vec![d]))?;
+                Compiler {
+                    actions: &self.inner.actions,
+                    functions: &self.inner.functions,
+                    engine_id: self.inner.id,
+                    max_value_depth: self.inner.limits.max_value_depth,
+                    subscripts: &graph,
+                }
+                .compile(&ast, file, options)
+            };
+            let mut root = compile_one(source, name, options)?;
+            // Every script a RunSub names, once, in the order first named;
+            // a subscript's own errors point into its own file.
+            let mut units: Vec<Script> = Vec::new();
+            loop {
+                let next = units.len() + 1;
+                let pending = {
+                    let mut g = graph.borrow_mut();
+                    g.current = next as u32;
+                    g.units
+                        .get(next - 1)
+                        .map(|u| (u.name.clone(), u.label.clone(), u.source.clone()))
+                };
+                let Some((unit_name, label, text)) = pending else {
+                    break;
+                };
+                let mut unit = compile_one(&text, &unit_name, &CompileOptions::default())?;
+                if let Some(inner) = Arc::get_mut(&mut unit.inner) {
+                    inner.label = Arc::from(label.as_str());
+                }
+                units.push(unit);
             }
-            .compile(&ast, file, options)
+            crate::compile::check_calls(&mut root, &units, &graph.borrow())?;
+            if let Some(inner) = Arc::get_mut(&mut root.inner) {
+                inner.subscripts = units.into_iter().map(|u| u.inner).collect();
+            }
+            Ok(root)
         })
     }
 
@@ -282,6 +319,7 @@ pub struct EngineBuilder {
     limits: Limits,
     clock: Arc<dyn Clock>,
     directory: Option<Directory>,
+    resolver: Option<Arc<dyn crate::ScriptResolver>>,
 }
 
 /// A mistake in an [`EngineBuilder`]'s configuration, reported by
@@ -357,6 +395,7 @@ impl EngineBuilder {
             limits: Limits::default(),
             clock: Arc::new(SystemClock),
             directory: None,
+            resolver: None,
         };
         for f in builtins().into_iter().chain(crate::snippet::builtins()) {
             builder
@@ -606,6 +645,19 @@ impl EngineBuilder {
         self
     }
 
+    /// Supplies the scripts that `RunSub` actions call (see
+    /// [`crate::ScriptResolver`]); without one, a RunSub is a check error.
+    ///
+    /// ```
+    /// let _engine = studioflow::Engine::builder()
+    ///     .script_resolver(studioflow::FileResolver::new(16 << 20))
+    ///     .build();
+    /// ```
+    pub fn script_resolver(mut self, resolver: impl crate::ScriptResolver + 'static) -> Self {
+        self.resolver = Some(Arc::new(resolver));
+        self
+    }
+
     /// Sets the clock.
     ///
     /// ```
@@ -651,6 +703,7 @@ impl EngineBuilder {
                 functions: self.functions,
                 limits: self.limits,
                 clock: self.clock,
+                resolver: self.resolver,
                 directory: self.directory.unwrap_or_else(Directory::demo),
             }),
         })

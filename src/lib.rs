@@ -45,6 +45,7 @@ pub mod graph;
 pub mod manifest;
 pub mod permissions;
 pub mod report;
+mod resolver;
 pub mod runtime;
 pub mod snippet;
 pub mod syntax;
@@ -57,6 +58,7 @@ pub use action::{
 pub use compile::{ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ERR_VARIABLE};
 pub use diagnostics::{Diagnostic, Diagnostics, Severity, SourceFile, Span};
 pub use engine::{BuildError, Engine, EngineBuilder, Limits};
+pub use resolver::{FileResolver, MemoryResolver, ResolveError, ResolvedScript, ScriptResolver};
 pub use runtime::{
     ActionCall, ActionOverride, CancelToken, ChangeObserver, Clock, FixedClock, FromValue,
     FunctionContext, HostFunction, IntoFunctionResult, NativeFunction, Object, Outcome, Run,

@@ -79,7 +79,10 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
     let header = parse_header(&source)?;
     let now = header.now.as_deref().unwrap_or(DEFAULT_NOW);
     let clock = FixedClock::parse(now).map_err(|e| format!("bad `now` {now:?}: {e}"))?;
-    let mut builder = Engine::builder().clock(clock);
+    // RunSub targets are read relative to the case, as `run` reads them.
+    let mut builder = Engine::builder()
+        .clock(clock)
+        .script_resolver(studioflow::FileResolver::new(1 << 20));
     if let Some(dir) = &header.directory {
         let base = path
             .parent()

@@ -2,12 +2,20 @@
 
 use std::sync::Arc;
 
-use crate::{ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder};
+use crate::{
+    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
+};
 
 fn execute(_call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
 pub(super) fn register(builder: &mut EngineBuilder) {
-    builder.add_action(ActionSchema::new("Begin").entry(), Arc::new(execute));
+    // Parameters renames a subscript's p1, p2, ... ("customer, tier").
+    builder.add_action(
+        ActionSchema::new("Begin")
+            .property(PropertySchema::optional("Parameters", PropertyKind::Name))
+            .entry(),
+        Arc::new(execute),
+    );
 }

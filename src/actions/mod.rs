@@ -10,6 +10,9 @@ mod end;
 mod if_;
 #[path = "loop.rs"]
 mod loop_;
+#[path = "return.rs"]
+mod return_;
+mod run_sub;
 mod set_security_user;
 mod snippet;
 
@@ -25,5 +28,7 @@ pub(crate) fn register_builtins(builder: &mut EngineBuilder) {
     loop_::register(builder);
     set_security_user::register(builder);
     snippet::register(builder);
+    run_sub::register(builder);
+    return_::register(builder);
     api::register(builder);
 }

@@ -1,7 +1,7 @@
 //! `studioflow check FILE...`
 
 use studioflow::manifest::Manifest;
-use studioflow::CompileOptions;
+use studioflow::{CompileOptions, FileResolver};
 
 use super::{read_script, CheckArgs, EXIT_INPUT, EXIT_OK};
 
@@ -19,8 +19,11 @@ pub(super) fn check(args: CheckArgs) -> i32 {
             }
         };
         // Each script is checked with the host actions its project declares.
+        // RunSub targets are read relative to the checked script.
         let engine = match Manifest::builder_for_script(path) {
-            Ok(builder) => builder.build(),
+            Ok(builder) => builder
+                .script_resolver(FileResolver::new(args.input.max_file_size))
+                .build(),
             Err(e) => {
                 errln!("error: {e}");
                 failed = true;

@@ -8,7 +8,8 @@ use studioflow::permissions::{Directory, SaveError, TenantFile};
 use studioflow::report::{run_report_html, RunRecorder};
 
 use studioflow::{
-    CompileOptions, FixedClock, Outcome, Run, RunOptions, StepObserver, TraceStep, Value,
+    CompileOptions, FileResolver, FixedClock, Outcome, Run, RunOptions, StepObserver, TraceStep,
+    Value,
 };
 
 use super::{
@@ -69,7 +70,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
         }
     };
     let mut builder = match Manifest::builder_for_script(&args.file) {
-        Ok(builder) => builder,
+        Ok(builder) => builder.script_resolver(FileResolver::new(max_file_size)),
         Err(e) => {
             errln!("error: {e}");
             return EXIT_INPUT;
@@ -173,10 +174,15 @@ pub(super) fn run(args: RunArgs) -> i32 {
 }
 
 fn trace_line(step: &TraceStep) -> String {
+    // Steps inside a subscript show it: `lookup:find`.
+    let action = match &step.script {
+        Some(script) => format!("{script}:{}", step.action),
+        None => step.action.to_string(),
+    };
     let mut line = format!(
         "{} {} {} {:?} -> {}",
         step.step,
-        step.action,
+        action,
         step.action_type,
         &*step.caption,
         step.branch.as_deref().unwrap_or("(end)")

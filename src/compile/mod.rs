@@ -9,6 +9,8 @@ mod expr;
 mod flow;
 pub(crate) use expr::compile as compile_expr;
 pub(crate) mod registry;
+mod subscripts;
+pub(crate) use subscripts::SubGraph;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -69,6 +71,26 @@ pub(crate) struct ScriptInner {
     /// Snippet code's user functions (`FUNCTION f(a) { }`), shared by every
     /// Snippet action of the script.
     pub snippet_functions: Box<[crate::snippet::program::UserFunction]>,
+    /// The scripts RunSub actions call (units 1..; unit 0 is this script).
+    /// Only the script that was compiled holds them; a subscript's own list
+    /// is empty and its RunSubs index this one.
+    pub subscripts: Box<[Arc<ScriptInner>]>,
+    /// How traces and errors name this script when it runs as a subscript.
+    pub label: Arc<str>,
+    /// Begin's Parameters: names for p1, p2, ...
+    pub param_names: Box<[Arc<str>]>,
+    /// Variables written as `global:name`, shared with a calling script.
+    pub global_names: Box<[Arc<str>]>,
+}
+
+impl ScriptInner {
+    /// Unit `i` of the call graph this script is the root of.
+    pub(crate) fn unit(&self, i: u32) -> &ScriptInner {
+        match i {
+            0 => self,
+            n => &self.subscripts[n as usize - 1],
+        }
+    }
 }
 
 impl Script {
@@ -163,6 +185,31 @@ impl Script {
     }
 }
 
+impl Script {
+    /// For a RunSub action (by index, as in [`Script::flow`]): the script it
+    /// calls, as its ScriptName names it and as the resolver resolved it
+    /// (a path for files). `None` for every other action.
+    ///
+    /// ```
+    /// let mut scripts = studioflow::MemoryResolver::default();
+    /// scripts.insert("lookup", "start: Begin { Default -> r }\nr: Return");
+    /// let engine = studioflow::Engine::builder().script_resolver(scripts).build();
+    /// let s = engine.compile("start: Begin { Default -> c }\nc: RunSub { ScriptName = lookup }", "main").unwrap();
+    /// assert_eq!(s.subscript_of(1), Some(("lookup", "lookup")));
+    /// assert_eq!(s.subscript_of(0), None);
+    /// ```
+    pub fn subscript_of(&self, action: usize) -> Option<(&str, &str)> {
+        let a = self.inner.actions.get(action)?;
+        a.properties.iter().find_map(|p| match p {
+            PropSlot::Subscript(unit, written) => {
+                let target = self.inner.unit(*unit);
+                Some((written.as_str().unwrap_or(""), target.name.as_str()))
+            }
+            _ => None,
+        })
+    }
+}
+
 impl std::fmt::Debug for Script {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Script")
@@ -185,6 +232,8 @@ pub(crate) enum PropSlot {
     Var(VarId, Value),
     /// Compiled Snippet code.
     Snippet(Arc<crate::snippet::program::Program>),
+    /// A RunSub's script: its unit in the call graph, and its name as written.
+    Subscript(u32, Value),
 }
 
 pub(crate) struct CompiledAction {
@@ -276,6 +325,8 @@ pub(crate) struct Compiler<'a> {
     pub functions: &'a FunctionRegistry,
     pub engine_id: u64,
     pub max_value_depth: usize,
+    /// The call graph being built, when subscripts can be resolved.
+    pub subscripts: &'a std::cell::RefCell<SubGraph<'a>>,
 }
 
 pub(crate) struct Ctx<'a> {
@@ -437,6 +488,13 @@ impl Compiler<'_> {
             snippet_programs.insert(*site, Arc::new(program));
         }
         let snippet_functions = std::mem::take(&mut snippet_unit.functions);
+        let mut global_names: Vec<Arc<str>> = snippet_unit
+            .globals
+            .iter()
+            .map(|g| Arc::from(g.as_str()))
+            .collect();
+        global_names.sort_unstable();
+        global_names.dedup();
         drop(snippet_unit);
 
         let mut compiled = Vec::with_capacity(ast.actions.len());
@@ -532,9 +590,38 @@ impl Compiler<'_> {
                 format!("{name} can fail for reasons outside the script, but its Error branch is not connected: a failure will stop the script"),
             ));
         }
+        // Begin's Parameters name p1, p2, ... (Studio renames them there).
+        let param_names: Box<[Arc<str>]> = compiled
+            .get(entry as usize)
+            .and_then(|begin: &CompiledAction| {
+                begin
+                    .schema
+                    .properties
+                    .iter()
+                    .position(|p| p.name == "Parameters")
+                    .and_then(|i| match &begin.properties[i] {
+                        PropSlot::Const(v) => Some(v.to_text()),
+                        _ => None,
+                    })
+            })
+            .map(|names| {
+                names
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(Arc::from)
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut warned = HashSet::new();
         for (name, span) in &ctx.reads {
+            // A subscript's parameters are set by the RunSub that calls it.
+            let parameter = param_names.iter().any(|p| **p == **name)
+                || (name.len() == 2
+                    && name.starts_with('p')
+                    && name[1..].parse::<u8>().is_ok_and(|n| (1..=9).contains(&n)));
             if name == ERR_VARIABLE
+                || parameter
                 || name.starts_with(crate::snippet::compile::HIDDEN_PREFIX)
                 || ctx.writes.contains(name)
                 || options.inputs.iter().any(|i| i == name)
@@ -548,6 +635,7 @@ impl Compiler<'_> {
             ));
         }
 
+        let source_name = source.name().to_string();
         let max_depth = ctx.max_depth;
         let var_names: Box<[Arc<str>]> = ctx.vars.keys().map(|k| Arc::from(k.as_str())).collect();
         // Hidden slots (Snippet function parameters and lifted calls) are
@@ -574,6 +662,10 @@ impl Compiler<'_> {
                 warnings: Diagnostics::new(source, warnings),
                 flow: flow.into_boxed_slice(),
                 snippet_functions: snippet_functions.into_boxed_slice(),
+                subscripts: Box::default(),
+                label: Arc::from(source_name.as_str()),
+                param_names,
+                global_names: global_names.into_boxed_slice(),
             }),
         })
     }
@@ -677,8 +769,48 @@ impl Compiler<'_> {
                         None => PropSlot::Absent,
                     }
                 }
+                Some(e) if ps.kind == PropertyKind::Subscript => match name_text(e) {
+                    Some(name) => {
+                        let resolved = self.subscripts.borrow_mut().unit_for(&name);
+                        match resolved {
+                            Ok(unit) => {
+                                let args = a
+                                    .properties
+                                    .iter()
+                                    .find(|p| p.name.eq_ignore_ascii_case("Parameters"))
+                                    .and_then(|p| match &p.value.kind {
+                                        ExprKind::List(items) => Some(items.len()),
+                                        _ => None,
+                                    });
+                                let mut graph = self.subscripts.borrow_mut();
+                                let caller = graph.current;
+                                graph.calls.push(subscripts::Call {
+                                    caller,
+                                    target: unit,
+                                    span: e.span,
+                                    args,
+                                });
+                                PropSlot::Subscript(unit, Value::from(name))
+                            }
+                            Err(err) => {
+                                ctx.errors.push(Diagnostic::error(e.span, err.to_string()));
+                                PropSlot::Absent
+                            }
+                        }
+                    }
+                    None => {
+                        ctx.errors.push(Diagnostic::error(
+                            e.span,
+                            format!(
+                                "`{}` takes a script name: a bare identifier or a plain string",
+                                ps.name
+                            ),
+                        ));
+                        PropSlot::Absent
+                    }
+                },
                 Some(e) => match ps.kind {
-                    PropertyKind::SnippetCode => PropSlot::Absent,
+                    PropertyKind::SnippetCode | PropertyKind::Subscript => PropSlot::Absent,
                     PropertyKind::Template | PropertyKind::Expression => {
                         ctx.max_depth = ctx.max_depth.max(e.depth as usize);
                         match expr::compile(e, ctx) {
@@ -874,4 +1006,121 @@ fn snippet_text<'s>(e: &Expr, source: &'s SourceFile) -> Result<(&'s str, usize)
         e.span,
         "Snippet code is written as a `\"\"\"` block: Data = \"\"\" ... \"\"\"",
     ))
+}
+
+/// The checks that need both ends of every RunSub compiled: parameter
+/// counts, script types, a Return to come back by, and recursion.
+pub(crate) fn check_calls(
+    root: &mut Script,
+    units: &[Script],
+    graph: &SubGraph<'_>,
+) -> Result<(), Diagnostics> {
+    let unit = |i: u32| -> &Script {
+        match i {
+            0 => &*root,
+            n => &units[n as usize - 1],
+        }
+    };
+    let mut errors: Vec<(u32, Diagnostic)> = Vec::new();
+    let mut warnings: Vec<Diagnostic> = Vec::new();
+    for call in &graph.calls {
+        let (caller, target) = (unit(call.caller), unit(call.target));
+        let label = &target.inner.label;
+        if caller.inner.script_type != target.inner.script_type {
+            errors.push((
+                call.caller,
+                Diagnostic::error(
+                    call.span,
+                    format!(
+                        "subscript `{label}` is a {} script, the caller a {} script: a subscript has the caller's type",
+                        target.inner.script_type, caller.inner.script_type
+                    ),
+                ),
+            ));
+        }
+        let declared = target.inner.param_names.len();
+        match call.args {
+            Some(n) if n > 9 => errors.push((
+                call.caller,
+                Diagnostic::error(
+                    call.span,
+                    format!("{n} parameters: a subscript takes at most 9 (p1 to p9)"),
+                ),
+            )),
+            Some(n) if declared > 0 && n != declared => errors.push((
+                call.caller,
+                Diagnostic::error(
+                    call.span,
+                    format!(
+                        "subscript `{label}` takes {declared} parameter{} ({}), got {n}",
+                        if declared == 1 { "" } else { "s" },
+                        target.inner.param_names.join(", ")
+                    ),
+                ),
+            )),
+            _ => {}
+        }
+        let returns = target
+            .inner
+            .actions
+            .iter()
+            .any(|a| &*a.type_name == "Return");
+        if call.caller == 0 && !returns {
+            warnings.push(Diagnostic::warning(
+                call.span,
+                format!("subscript `{label}` has no Return action: it returns nothing"),
+            ));
+        }
+    }
+    for (start, path) in graph.cycles() {
+        if start != 0 && !path.contains(&0) {
+            continue;
+        }
+        if let Some(first) = graph
+            .calls
+            .iter()
+            .find(|c| c.caller == 0 && path.get(1).is_none_or(|t| *t == c.target))
+        {
+            let names: Vec<&str> = path.iter().map(|u| &*unit(*u).inner.label).collect();
+            warnings.push(Diagnostic::warning(
+                first.span,
+                format!(
+                    "RunSub recursion ({} -> {}): it must end before the subscript depth limit",
+                    names.join(" -> "),
+                    names[0]
+                ),
+            ));
+            break;
+        }
+    }
+    if let Some((at, _)) = errors.first() {
+        let at = *at;
+        let source = unit(at).inner.warnings.source().clone();
+        let items = errors
+            .into_iter()
+            .filter(|(u, _)| *u == at)
+            .map(|(_, d)| d)
+            .collect();
+        return Err(Diagnostics::new(source, items));
+    }
+    // Variables a subscript writes as `global:name` are assigned for the caller.
+    let globals: Vec<String> = units
+        .iter()
+        .flat_map(|u| u.inner.global_names.iter())
+        .map(|g| format!("variable `{g}` is read but never assigned"))
+        .collect();
+    if !warnings.is_empty() || !globals.is_empty() {
+        if let Some(inner) = Arc::get_mut(&mut root.inner) {
+            let mut all: Vec<Diagnostic> = inner
+                .warnings
+                .items()
+                .iter()
+                .filter(|d| !globals.iter().any(|g| d.message.starts_with(g.as_str())))
+                .cloned()
+                .collect();
+            all.extend(warnings);
+            inner.warnings = Diagnostics::new(inner.warnings.source().clone(), all);
+        }
+    }
+    Ok(())
 }

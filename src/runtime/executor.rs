@@ -330,6 +330,9 @@ pub struct TraceStep {
     pub edge: Option<usize>,
     /// What Snippet code's TRACE statements wrote during this step, in order.
     pub output: Vec<Arc<str>>,
+    /// The subscript the step ran in (as its RunSub named it); `None` in
+    /// the script that was run.
+    pub script: Option<Arc<str>>,
 }
 
 /// The result of a run.
@@ -388,6 +391,10 @@ impl Run {
                 if !s.output.is_empty() {
                     step["output"] = s.output.iter().map(|l| &**l).collect();
                 }
+                // Only steps inside subscripts carry `script`.
+                if let Some(script) = &s.script {
+                    step["script"] = (&**script).into();
+                }
                 step
             }).collect::<Vec<_>>()).unwrap_or_default(),
             "variables": self.variables.to_json(),
@@ -409,6 +416,29 @@ pub(crate) struct RunState {
     pub snippet_budget: u64,
     /// TRACE output of the current step, when the run is traced or observed.
     pub trace_output: Option<crate::snippet::exec::TraceOutput>,
+    /// Executed actions so far, in every frame.
+    pub steps: u64,
+    pub max_steps: u64,
+    pub trace: Option<Vec<TraceStep>>,
+    pub observer: Option<StepObserver>,
+    pub cancel: Option<CancelToken>,
+    /// RunSub frames below the main script.
+    pub depth: usize,
+    /// The value the last Return action returned.
+    pub returned: Option<Value>,
+    /// A limit or cancellation inside a subscript, ending the whole run.
+    pub stop: Option<(Outcome, RunError)>,
+    /// The host's override (test mocks), for every frame.
+    pub action_override: Option<Arc<dyn ActionOverride>>,
+    /// Told each step's variable changes, in every frame.
+    pub change_observer: Option<ChangeObserver>,
+}
+
+/// How one frame (the main script or a subscript) ended.
+pub(crate) struct FrameEnd {
+    pub outcome: Outcome,
+    pub last: Option<usize>,
+    pub error: Option<RunError>,
 }
 
 /// What an action handler sees: its evaluated properties and the run.
@@ -433,6 +463,7 @@ pub(crate) struct RunState {
 ///     assert_eq!(call.text_ref(TARGET).as_deref(), Some(target.as_str()));
 ///     assert_eq!(call.property(TARGET), Some(&Value::from(target.as_str())));
 ///     assert_eq!(call.action_id(), "audit");
+///     assert_eq!(call.subscript(), None); // not inside a RunSub
 ///     assert_eq!(call.script_type(), ScriptType::Generic);
 ///     assert!(call.labels().is_empty());
 ///     assert_eq!(call.time_zone(), user.time_zone());
@@ -476,6 +507,7 @@ pub(crate) struct RunState {
 /// ```
 pub struct ActionCall<'a> {
     engine: &'a EngineInner,
+    root: &'a ScriptInner,
     script: &'a ScriptInner,
     action: &'a CompiledAction,
     index: usize,
@@ -484,6 +516,114 @@ pub struct ActionCall<'a> {
 }
 
 impl<'a> ActionCall<'a> {
+    /// Runs the subscript named by the action's Subscript property with
+    /// `args` as p1, p2, ... (and the names of its Begin's Parameters), and
+    /// returns what its Return action returned ("" when none ran). The
+    /// subscript starts with the caller's `SecurityUser` and `_ERR`;
+    /// variables it writes as `global:name` come back to the caller. A
+    /// failure inside it is this action's failure; a limit or a cancellation
+    /// ends the whole run.
+    pub(crate) fn run_subscript(&mut self, args: Vec<Value>) -> Result<Value, ActionError> {
+        let Some(unit) = self.action.properties.iter().find_map(|p| match p {
+            PropSlot::Subscript(unit, _) => Some(*unit),
+            _ => None,
+        }) else {
+            return Err(ActionError::failed("no subscript to run"));
+        };
+        let (root, caller) = (self.root, self.script);
+        let sub = root.unit(unit);
+        if self.state.depth >= self.engine.limits.max_subscript_depth {
+            return Err(ActionError::Limit(format!(
+                "RunSub calls nest deeper than {} levels",
+                self.engine.limits.max_subscript_depth
+            )));
+        }
+        let mut vars: Vec<Option<Value>> = vec![None; sub.var_names.len()];
+        let mut put = |name: &str, value: Value| {
+            if let Some(id) = sub.var_index.get(name) {
+                vars[id.0 as usize] = Some(value);
+            }
+        };
+        for (i, value) in args.into_iter().enumerate() {
+            if let Some(name) = sub.param_names.get(i) {
+                put(name, value.clone());
+            }
+            put(&format!("p{}", i + 1), value);
+        }
+        let inherited = [crate::ERR_VARIABLE, "SecurityUser"];
+        for name in inherited
+            .iter()
+            .copied()
+            .chain(sub.global_names.iter().map(|n| &**n))
+        {
+            if let Some(Some(v)) = caller
+                .var_index
+                .get(name)
+                .map(|id| self.state.vars[id.0 as usize].clone())
+            {
+                put(name, v);
+            }
+        }
+        let caller_vars = std::mem::replace(&mut self.state.vars, vars);
+        let caller_counters = std::mem::replace(
+            &mut self.state.counters,
+            smallvec::smallvec![0; sub.actions.len()],
+        );
+        self.state.depth += 1;
+        self.state.returned = None;
+        let label = sub.label.clone();
+        // Frames nest (up to max_subscript_depth): make sure this one has
+        // the stack its deepest expression needs, as Engine::run does.
+        let need = crate::engine::RUN_STACK_BASE
+            + sub.max_expr_depth * crate::engine::RUN_STACK_PER_LEVEL;
+        let (engine, state) = (self.engine, &mut *self.state);
+        let end = stacker::maybe_grow(need, need + (1 << 20), || {
+            engine.run_frame(root, sub, Some(&label), state)
+        });
+        self.state.depth -= 1;
+        let sub_vars = std::mem::replace(&mut self.state.vars, caller_vars);
+        self.state.counters = caller_counters;
+        for name in sub.global_names.iter() {
+            if let (Some(from), Some(to)) =
+                (sub.var_index.get(&**name), caller.var_index.get(&**name))
+            {
+                self.state.vars[to.0 as usize] = sub_vars[from.0 as usize].clone();
+            }
+        }
+        let returned = self.state.returned.take();
+        match (end.outcome, end.error) {
+            (Outcome::Completed, _) => Ok(returned.unwrap_or_else(Value::empty)),
+            (Outcome::Stopped, Some(e)) => Err(ActionError::Failed(format!(
+                "subscript {label} stopped in {}: {}",
+                e.action, e.message
+            ))),
+            (outcome, error) => {
+                let error = error.unwrap_or_else(|| RunError {
+                    action: label.to_string(),
+                    message: "the subscript stopped".into(),
+                    kind: StopKind::Limit,
+                });
+                let message = error.message.clone();
+                self.state.stop = Some((outcome, error));
+                Err(ActionError::Limit(message))
+            }
+        }
+    }
+
+    /// The subscript this action runs in, as the RunSub named it (`None` in
+    /// the script that was run): mocks address actions inside subscripts as
+    /// `subscript:action`.
+    ///
+    /// See the example on [`ActionCall`].
+    pub fn subscript(&self) -> Option<&str> {
+        (!std::ptr::eq(self.root, self.script)).then_some(&*self.script.label)
+    }
+
+    /// Sets the value the running subscript returns (Return's ReturnValue).
+    pub(crate) fn set_return(&mut self, value: Value) {
+        self.state.returned = Some(value);
+    }
+
     /// The engine, the script, the action and the run's state, for built-in
     /// actions that run compiled code of their own (Snippet).
     pub(crate) fn internals(
@@ -701,6 +841,16 @@ impl EngineInner {
             snippet_budget: self.limits.max_snippet_statements,
             trace_output: (options.trace || options.observer.is_some())
                 .then(crate::snippet::exec::TraceOutput::default),
+            steps: 0,
+            max_steps,
+            trace: options.trace.then(Vec::new),
+            observer: options.observer.clone(),
+            cancel: options.cancel.clone(),
+            depth: 0,
+            returned: None,
+            stop: None,
+            action_override: options.action_override.clone(),
+            change_observer: options.change_observer.clone(),
         };
         for (name, value) in options.variables {
             match script.var_index.get(&name) {
@@ -708,15 +858,39 @@ impl EngineInner {
                 None => state.extra.push((name, value)),
             }
         }
+        let end = self.run_frame(script, script, None, &mut state);
+        let variables = Variables::new(shared.clone(), state.vars, state.extra);
+        Run {
+            outcome: end.outcome,
+            end: end.last.map(|i| script.actions[i].id.to_string()),
+            error: end.error,
+            steps: state.steps,
+            trace: state.trace,
+            variables,
+        }
+    }
+
+    /// Runs one frame: `script` (the root or one of its subscripts, named
+    /// `label` in traces and errors) from its Begin to its end.
+    pub(crate) fn run_frame(
+        &self,
+        root: &ScriptInner,
+        script: &ScriptInner,
+        label: Option<&Arc<str>>,
+        state: &mut RunState,
+    ) -> FrameEnd {
+        let hook = state.action_override.clone();
+        let shown_id = |id: &Arc<str>| match label {
+            Some(l) => format!("{l}:{id}"),
+            None => id.to_string(),
+        };
         let limits = SizeLimits {
             max_string_bytes: self.limits.max_string_bytes,
             max_list_len: self.limits.max_list_len,
             max_value_depth: self.limits.max_value_depth,
         };
-        let mut trace = options.trace.then(Vec::new);
         let mut props: SmallVec<[Option<Value>; 8]> = SmallVec::new();
         let scratch = std::cell::RefCell::new(String::with_capacity(256));
-        let mut steps: u64 = 0;
         let mut current = script.entry as usize;
         let mut last: Option<usize> = None;
         let mut error: Option<RunError> = None;
@@ -724,45 +898,47 @@ impl EngineInner {
 
         loop {
             let action = &script.actions[current];
-            if options
-                .cancel
-                .as_ref()
-                .is_some_and(CancelToken::is_cancelled)
-            {
+            if state.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
                 outcome = Outcome::Cancelled;
                 error = Some(RunError {
-                    action: action.id.to_string(),
+                    action: shown_id(&action.id),
                     message: "the run was cancelled by the host".into(),
                     kind: StopKind::Cancelled,
                 });
                 break;
             }
-            if steps >= max_steps {
+            if state.steps >= state.max_steps {
                 outcome = Outcome::Limit;
                 error = Some(RunError {
-                    action: action.id.to_string(),
-                    message: format!("step budget of {max_steps} executed actions exceeded"),
+                    action: shown_id(&action.id),
+                    message: format!(
+                        "step budget of {} executed actions exceeded",
+                        state.max_steps
+                    ),
                     kind: StopKind::Limit,
                 });
                 break;
             }
-            steps += 1;
+            state.steps += 1;
+            // A RunSub's own number, though it is recorded after its subscript's steps.
+            let step_number = state.steps;
             last = Some(current);
-            let snapshot = options.change_observer.as_ref().map(|_| state.vars.clone());
+            let snapshot = state.change_observer.as_ref().map(|_| state.vars.clone());
 
             // A host override (a test mock) replaces the action; otherwise
             // evaluate the properties, then run the handler.
-            let overridden = match &options.action_override {
+            let overridden = match &hook {
                 None => None,
                 Some(hook) => {
                     props.clear();
                     hook.run_instead(&mut ActionCall {
                         engine: self,
+                        root,
                         script,
                         action,
                         index: current,
                         props: &props,
-                        state: &mut state,
+                        state,
                     })
                 }
             };
@@ -781,7 +957,9 @@ impl EngineInner {
                 for (i, slot) in action.properties.iter().enumerate() {
                     props.push(match slot {
                         PropSlot::Absent | PropSlot::Snippet(_) => None,
-                        PropSlot::Const(v) | PropSlot::Var(_, v) => Some(v.clone()),
+                        PropSlot::Const(v) | PropSlot::Var(_, v) | PropSlot::Subscript(_, v) => {
+                            Some(v.clone())
+                        }
                         PropSlot::Code(code) => match evaluator.eval(code) {
                             Ok(v) => Some(v),
                             Err(source) => {
@@ -798,11 +976,12 @@ impl EngineInner {
                     Some(e) => Err(e),
                     None => action.handler.execute(&mut ActionCall {
                         engine: self,
+                        root,
                         script,
                         action,
                         index: current,
                         props: &props,
-                        state: &mut state,
+                        state,
                     }),
                 }
             };
@@ -825,12 +1004,16 @@ impl EngineInner {
                 Ok(None) => (None, None, None),
                 Ok(Some(f)) => (f.target, Some(f.name), f.edge),
                 Err(ActionError::Limit(message)) => {
-                    // A budget ran out inside the action: the run stops
-                    // with outcome limit, whatever branches are connected.
-                    error = Some(RunError {
-                        action: action.id.to_string(),
-                        message,
-                        kind: StopKind::Limit,
+                    // A budget ran out inside the action (or a subscript
+                    // was stopped): the run stops, whatever branches are
+                    // connected.
+                    error = Some(match state.stop.take() {
+                        Some((_, e)) => e,
+                        None => RunError {
+                            action: shown_id(&action.id),
+                            message,
+                            kind: StopKind::Limit,
+                        },
                     });
                     (None, None, None)
                 }
@@ -846,7 +1029,7 @@ impl EngineInner {
                         .flatten();
                     if error_target.is_none() {
                         error = Some(RunError {
-                            action: action.id.to_string(),
+                            action: shown_id(&action.id),
                             message,
                             kind: StopKind::Action,
                         });
@@ -860,9 +1043,10 @@ impl EngineInner {
                 }
             };
 
-            if trace.is_some() || options.observer.is_some() || snapshot.is_some() {
+            if state.trace.is_some() || state.observer.is_some() || snapshot.is_some() {
                 let step = TraceStep {
-                    step: steps,
+                    step: step_number,
+                    script: label.cloned(),
                     action: action.id.clone(),
                     action_type: action.type_name.clone(),
                     caption: action.caption.clone(),
@@ -875,10 +1059,10 @@ impl EngineInner {
                         .map(|o| std::mem::take(&mut o.lines))
                         .unwrap_or_default(),
                 };
-                if let Some(observer) = &options.observer {
+                if let Some(observer) = &state.observer {
                     observer(&step);
                 }
-                if let (Some(observer), Some(before)) = (&options.change_observer, &snapshot) {
+                if let (Some(observer), Some(before)) = (&state.change_observer, &snapshot) {
                     let changes: Vec<VariableChange> = before
                         .iter()
                         .zip(&state.vars)
@@ -892,16 +1076,16 @@ impl EngineInner {
                         .collect();
                     observer(&step, &changes);
                 }
-                if let Some(t) = trace.as_mut() {
+                if let Some(t) = state.trace.as_mut() {
                     t.push(step);
                 }
             }
 
             if let Some(e) = &error {
-                outcome = if e.kind == StopKind::Limit {
-                    Outcome::Limit
-                } else {
-                    Outcome::Stopped
+                outcome = match e.kind {
+                    StopKind::Limit => Outcome::Limit,
+                    StopKind::Cancelled => Outcome::Cancelled,
+                    StopKind::Action => Outcome::Stopped,
                 };
                 break;
             }
@@ -914,14 +1098,10 @@ impl EngineInner {
             }
         }
 
-        let variables = Variables::new(shared.clone(), state.vars, state.extra);
-        Run {
+        FrameEnd {
             outcome,
-            end: last.map(|i| script.actions[i].id.to_string()),
+            last,
             error,
-            steps,
-            trace,
-            variables,
         }
     }
 }

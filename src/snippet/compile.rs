@@ -42,6 +42,8 @@ pub(crate) struct SnippetUnit<'s> {
     locals: HashMap<String, VarId>,
     /// Hidden slots created while compiling the current function body.
     created: Vec<VarId>,
+    /// Names written as `global:name`.
+    pub globals: Vec<String>,
 }
 
 impl<'s> SnippetUnit<'s> {
@@ -53,6 +55,7 @@ impl<'s> SnippetUnit<'s> {
             temps: 0,
             locals: HashMap::new(),
             created: Vec::new(),
+            globals: Vec::new(),
         }
     }
 
@@ -282,6 +285,7 @@ impl<'s> SnippetUnit<'s> {
     fn target(&mut self, t: &Target, ctx: &mut Ctx<'_>) -> Option<CTarget> {
         // `global:x` is the script's own `x` here; RunSub shares it with the caller.
         let var = if t.global {
+            self.globals.push(t.name.clone());
             ctx.writes.insert(t.name.clone());
             ctx.var(&t.name)
         } else {
