@@ -574,8 +574,8 @@ impl<'a> ActionCall<'a> {
         let label = sub.label.clone();
         // Frames nest (up to max_subscript_depth): make sure this one has
         // the stack its deepest expression needs, as Engine::run does.
-        let need = crate::engine::RUN_STACK_BASE
-            + sub.max_expr_depth * crate::engine::RUN_STACK_PER_LEVEL;
+        let need =
+            crate::engine::RUN_STACK_BASE + sub.max_expr_depth * crate::engine::RUN_STACK_PER_LEVEL;
         let (engine, state) = (self.engine, &mut *self.state);
         let end = stacker::maybe_grow(need, need + (1 << 20), || {
             engine.run_frame(root, sub, Some(&label), state)
