@@ -341,7 +341,13 @@ impl TestRunner {
     /// See the example in the [module documentation](self).
     pub fn new() -> Self {
         TestRunner {
-            factory: Arc::new(|tenant, clock| Engine::builder().directory(tenant).clock(clock)),
+            // RunSub targets are read relative to the script under test.
+            factory: Arc::new(|tenant, clock| {
+                Engine::builder()
+                    .directory(tenant)
+                    .clock(clock)
+                    .script_resolver(crate::FileResolver::new(16 << 20))
+            }),
             update: false,
             filter: None,
         }
