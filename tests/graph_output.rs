@@ -25,7 +25,10 @@ fn examples() -> Vec<PathBuf> {
 fn flow_of(path: &Path) -> FlowGraph {
     let source = std::fs::read_to_string(path).unwrap();
     let name = format!("scripts/{}", path.file_name().unwrap().to_string_lossy());
-    let script = Engine::new()
+    // Examples may call shared subscripts (RunSub), read next to them.
+    let script = Engine::builder()
+        .script_resolver(studioflow::FileResolver::new(1 << 20))
+        .build()
         .compile(&source, &name)
         .expect("example compiles");
     FlowGraph::from_script(&script)
@@ -79,7 +82,12 @@ fn every_action_is_one_node_and_every_written_branch_one_edge() {
     for path in examples() {
         let flow = flow_of(&path);
         let source = std::fs::read_to_string(&path).unwrap();
-        let script = Engine::new().compile(&source, "x").unwrap();
+        let name = path.to_string_lossy();
+        let script = Engine::builder()
+            .script_resolver(studioflow::FileResolver::new(1 << 20))
+            .build()
+            .compile(&source, &name)
+            .unwrap();
         assert_eq!(flow.nodes.len(), script.action_count());
         let branches: usize = script.flow().iter().map(|a| a.branches.len()).sum();
         assert_eq!(flow.edges.len(), branches);

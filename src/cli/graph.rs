@@ -2,7 +2,7 @@
 
 use studioflow::graph::{render, FlowGraph, Format};
 use studioflow::manifest::Manifest;
-use studioflow::CompileOptions;
+use studioflow::{CompileOptions, FileResolver};
 
 use super::{read_script, write_output, GraphArgs, GraphFormat, EXIT_INPUT, EXIT_OK};
 
@@ -14,8 +14,11 @@ pub(super) fn graph(args: GraphArgs) -> i32 {
             return EXIT_INPUT;
         }
     };
+    // A RunSub's subscript is read relative to the script, as `run` does.
     let engine = match Manifest::builder_for_script(&args.file) {
-        Ok(builder) => builder.build(),
+        Ok(builder) => builder
+            .script_resolver(FileResolver::new(args.input.max_file_size))
+            .build(),
         Err(e) => {
             errln!("error: {e}");
             return EXIT_INPUT;
