@@ -161,7 +161,12 @@ impl FileResolver {
         let mut dir = Some(folder);
         while let Some(d) = dir {
             if d.join("studioflow.toml").is_file() {
-                return d.to_path_buf();
+                // `Path::new("scripts").parent()` is the empty path: the current folder.
+                return if d.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    d.to_path_buf()
+                };
             }
             dir = d.parent();
         }
