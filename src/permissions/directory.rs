@@ -13,7 +13,9 @@ use super::roles::{
     administrator_ref_url, check_role_name, description_item, name_problem_item,
     resolve_access_list, role_ref_url, AdministratorRef, Role, RoleDraft, RolePatch, RoleView,
 };
-use super::store::{Grant, NewRole, RoleChange, RoleHolder, StoreConflict, TenantStore};
+use super::store::{
+    Grant, NewRole, RoleChange, RoleHolder, StoreConflict, TenantStore, TenantView,
+};
 
 /// How many holders a `roleInUse` message names before summarizing.
 const HOLDERS_NAMED: usize = 5;
@@ -190,9 +192,7 @@ impl Directory {
     /// assert!(d.agent_is_active(1001) && !d.agent_is_active(1006) && !d.agent_is_active(9));
     /// ```
     pub fn agent_is_active(&self, agent: AgentId) -> bool {
-        self.store
-            .access(agent)
-            .is_some_and(|access| access.status == AgentStatus::Active)
+        self.store.is_active(agent) == Some(true)
     }
 
     /// Re-validates a security user at call time: `unauthorized.invalidSecurityUser`
@@ -204,9 +204,9 @@ impl Directory {
     /// assert_eq!(d.validate_security_user(1006).unwrap_err().error_type(), "unauthorized.inactiveUser");
     /// ```
     pub fn validate_security_user(&self, agent: AgentId) -> Result<(), ApiError> {
-        match self.store.access(agent) {
-            Some(access) if access.status == AgentStatus::Active => Ok(()),
-            Some(_) => Err(ApiError::inactive_user(&self.user_name_of(agent))),
+        match self.store.is_active(agent) {
+            Some(true) => Ok(()),
+            Some(false) => Err(ApiError::inactive_user(&self.user_name_of(agent))),
             None => Err(ApiError::invalid_security_user(format_args!(
                 "agent {agent} does not exist"
             ))),
@@ -223,18 +223,26 @@ impl Directory {
     /// assert_eq!(d.resolve_security_user("ghost").unwrap_err().error_type(), "notFound");
     /// ```
     pub fn resolve_security_user(&self, agent_ref: &str) -> Result<AgentRecord, ApiError> {
-        let agent = self.security_user_agent(agent_ref)?;
-        Ok(self.record_of(&agent))
+        self.with_security_user(agent_ref, |agent, role| {
+            record_with_role(agent.clone(), role.map(|role| role.name.clone()))
+        })
     }
 
-    /// [`Directory::resolve_security_user`] returning the shared stored agent
-    /// (no copies; for hot paths that read a few fields).
+    /// [`Directory::resolve_security_user`] for hot paths: `read` borrows the
+    /// stored agent and its role (no copies, no shared writes) and returns
+    /// what it needs of them. Same checks, same errors.
     ///
     /// ```
     /// let d = studioflow::permissions::Directory::demo();
-    /// assert_eq!(d.security_user_agent("norole").unwrap().role, None);
+    /// let role = d.with_security_user("supervisor", |agent, role| role.map(|r| r.name.clone()));
+    /// assert_eq!(role.unwrap().as_deref(), Some("Supervisor"));
+    /// assert_eq!(d.with_security_user("norole", |agent, _| agent.role).unwrap(), None);
     /// ```
-    pub fn security_user_agent(&self, agent_ref: &str) -> Result<Arc<Agent>, ApiError> {
+    pub fn with_security_user<T>(
+        &self,
+        agent_ref: &str,
+        read: impl FnOnce(&Agent, Option<&Role>) -> T,
+    ) -> Result<T, ApiError> {
         if agent_ref.trim().is_empty() {
             return Err(ApiError::new(
                 types::MISSING_FIELD,
@@ -242,11 +250,25 @@ impl Directory {
                 "an agent id or userName is required",
             ));
         }
-        let agent = self.find_agent(agent_ref)?;
-        if agent.status != AgentStatus::Active {
-            return Err(ApiError::inactive_user(&agent.user_name));
-        }
-        Ok(agent)
+        self.read(|tenant| {
+            let agent = find_agent_in(tenant, agent_ref)?;
+            if agent.status != AgentStatus::Active {
+                return Err(ApiError::inactive_user(&agent.user_name));
+            }
+            Ok(read(agent, agent.role.and_then(|id| tenant.role(id))))
+        })
+    }
+
+    /// One consistent read of the store (see [`TenantStore::read`]).
+    fn read<T>(&self, read: impl FnOnce(&dyn TenantView) -> T) -> T {
+        let mut read = Some(read);
+        let mut result = None;
+        self.store.read(&mut |tenant| {
+            if let Some(read) = read.take() {
+                result = Some(read(tenant));
+            }
+        });
+        result.expect("TenantStore::read must call its visitor exactly once")
     }
 
     /// The name of a role, if it exists.
@@ -299,13 +321,15 @@ impl Directory {
     }
 
     fn user_name_of(&self, agent: AgentId) -> String {
-        self.store
-            .agent(agent)
-            .map_or_else(|| agent.to_string(), |agent| agent.user_name.to_string())
+        self.read(|tenant| {
+            tenant
+                .agent(agent)
+                .map_or_else(|| agent.to_string(), |agent| agent.user_name.to_string())
+        })
     }
 
     /// Checks the `agent` feature and returns the actor's profile (for department scope).
-    fn agent_api_actor(&self, actor: AgentId) -> Result<Arc<Agent>, ApiError> {
+    fn agent_api_actor(&self, actor: AgentId) -> Result<Agent, ApiError> {
         self.check_feature(actor, self.agent_feature)?;
         self.store.agent(actor).ok_or_else(|| {
             ApiError::invalid_security_user(format_args!("agent {actor} does not exist"))
@@ -490,30 +514,44 @@ impl Directory {
     /// assert_eq!(d.get_agent(1002, "agentadmin").unwrap_err().error_type(), "forbidden"); // Boston only
     /// ```
     pub fn get_agent(&self, actor: AgentId, id_or_name: &str) -> Result<AgentRecord, ApiError> {
-        let target = self.agent_in_scope(actor, id_or_name)?;
-        Ok(self.record_of(&target))
+        self.with_agent_in_scope(actor, id_or_name, |target, role| {
+            record_with_role(target.clone(), role.map(|role| role.name.clone()))
+        })
     }
 
-    /// [`Directory::get_agent`] returning the shared stored agent (no copies;
-    /// the role is an id, see [`Directory::role_name`]). Same checks, same errors.
+    /// [`Directory::get_agent`] for hot paths: `read` borrows the stored
+    /// target agent and its role (one read of the store for actor and target,
+    /// no copies, no shared writes). Same checks, same errors.
     ///
     /// ```
     /// let d = studioflow::permissions::Directory::demo();
-    /// assert_eq!(&*d.agent_in_scope(1001, "1004").unwrap().user_name, "agentadmin");
+    /// let name = d.with_agent_in_scope(1001, "1004", |agent, _| agent.user_name.to_string());
+    /// assert_eq!(name.unwrap(), "agentadmin");
+    /// assert!(d.with_agent_in_scope(1002, "agentadmin", |_, _| ()).is_err()); // Boston only
     /// ```
-    pub fn agent_in_scope(&self, actor: AgentId, id_or_name: &str) -> Result<Arc<Agent>, ApiError> {
-        let actor = self.agent_api_actor(actor)?;
-        let target = self.find_agent(id_or_name)?;
-        if !actor.administers_department(&target.department) {
-            return Err(ApiError::forbidden(
-                "department",
-                format!(
-                    "agent \"{}\" is outside the departments user \"{}\" administers",
-                    target.user_name, actor.user_name
-                ),
-            ));
-        }
-        Ok(target)
+    pub fn with_agent_in_scope<T>(
+        &self,
+        actor: AgentId,
+        id_or_name: &str,
+        read: impl FnOnce(&Agent, Option<&Role>) -> T,
+    ) -> Result<T, ApiError> {
+        self.check_feature(actor, self.agent_feature)?;
+        self.read(|tenant| {
+            let actor = tenant.agent(actor).ok_or_else(|| {
+                ApiError::invalid_security_user(format_args!("agent {actor} does not exist"))
+            })?;
+            let target = find_agent_in(tenant, id_or_name)?;
+            if !actor.administers_department(&target.department) {
+                return Err(ApiError::forbidden(
+                    "department",
+                    format!(
+                        "agent \"{}\" is outside the departments user \"{}\" administers",
+                        target.user_name, actor.user_name
+                    ),
+                ));
+            }
+            Ok(read(target, target.role.and_then(|id| tenant.role(id))))
+        })
     }
 
     /// Agents in the actor's departments matching `q` (case-insensitive substring of
@@ -569,14 +607,6 @@ impl Directory {
             .ok_or_else(|| ApiError::not_found("role", id_or_name))
     }
 
-    /// Id first (if it parses and exists), then userName case-insensitively.
-    fn find_agent(&self, id_or_name: &str) -> Result<Arc<Agent>, ApiError> {
-        parse_id(id_or_name)
-            .and_then(|id| self.store.agent(id))
-            .or_else(|| self.store.agent_by_user_name(id_or_name))
-            .ok_or_else(|| ApiError::not_found("agent", id_or_name))
-    }
-
     fn view(&self, role: &Role) -> RoleView {
         view_of(self.catalog(), role, self.store.role_holders(role.id))
     }
@@ -585,6 +615,14 @@ impl Directory {
         let role = agent.role.and_then(|id| self.store.role_name(id));
         record_with_role(agent.clone(), role)
     }
+}
+
+/// Id first (if it parses and exists), then userName case-insensitively.
+fn find_agent_in<'t>(tenant: &'t dyn TenantView, id_or_name: &str) -> Result<&'t Agent, ApiError> {
+    parse_id(id_or_name)
+        .and_then(|id| tenant.agent(id))
+        .or_else(|| tenant.agent_by_user_name(id_or_name))
+        .ok_or_else(|| ApiError::not_found("agent", id_or_name))
 }
 
 fn holders_in(agents: &[Agent], role: &Role) -> Vec<RoleHolder> {

@@ -54,6 +54,6 @@ pub use roles::{
 };
 pub use store::{
     AgentAccess, Grant, IdHasher, InMemoryStore, NewRole, RoleChange, RoleHolder, SeedProblem,
-    StoreConflict, TenantSnapshot, TenantStore,
+    StoreConflict, TenantSnapshot, TenantStore, TenantView,
 };
 pub use tenant_file::{LoadError, LoadProblem, SaveError, TenantFile, MAX_PERSON_FIELD_LEN};

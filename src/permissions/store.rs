@@ -8,7 +8,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::RwLock;
+use arc_swap::ArcSwap;
+use parking_lot::Mutex;
+use rpds::HashTrieMapSync;
 
 use super::agents::{Agent, AgentId, AgentStatus, BusinessUnit};
 use super::case::{eq_folded, fold_case};
@@ -92,6 +94,53 @@ pub struct TenantSnapshot {
     pub agents: Vec<Agent>,
     /// The id the next created role gets.
     pub next_role_id: RoleId,
+}
+
+/// One consistent state of a tenant, lent by [`TenantStore::read`]: every
+/// lookup in one visit sees the same state, and returns a borrow (no copy, no
+/// reference count).
+///
+/// ```
+/// use studioflow::permissions::Directory;
+/// let d = Directory::demo();
+/// let mut department = String::new();
+/// d.store().read(&mut |tenant| {
+///     let agent = tenant.agent_by_user_name("AgentAdmin").unwrap();
+///     department = agent.department.to_string();
+///     assert_eq!(tenant.role(agent.role.unwrap()).unwrap().name, "AgentAdmin");
+/// });
+/// assert_eq!(department, "Austin");
+/// ```
+pub trait TenantView {
+    /// One agent by id.
+    fn agent(&self, id: AgentId) -> Option<&Agent>;
+    /// One agent by userName, case-insensitively.
+    fn agent_by_user_name(&self, user_name: &str) -> Option<&Agent>;
+    /// One role by id.
+    fn role(&self, id: RoleId) -> Option<&Role>;
+}
+
+/// The view behind the default [`TenantStore::read`]: lookups by id use
+/// binary search (a snapshot is sorted by id), by userName a linear scan.
+impl TenantView for TenantSnapshot {
+    fn agent(&self, id: AgentId) -> Option<&Agent> {
+        let index = self
+            .agents
+            .binary_search_by_key(&id, |agent| agent.id)
+            .ok()?;
+        self.agents.get(index)
+    }
+
+    fn agent_by_user_name(&self, user_name: &str) -> Option<&Agent> {
+        self.agents
+            .iter()
+            .find(|agent| eq_folded(&agent.user_name, user_name))
+    }
+
+    fn role(&self, id: RoleId) -> Option<&Role> {
+        let index = self.roles.binary_search_by_key(&id, |role| role.id).ok()?;
+        self.roles.get(index)
+    }
 }
 
 /// A validated role to insert; the store assigns the id.
@@ -196,16 +245,30 @@ pub trait TenantStore: Send + Sync {
     }
     /// Status, role and effective features of one person, without allocating.
     fn access(&self, agent: AgentId) -> Option<AgentAccess>;
+    /// Whether the agent is active (`None`: no such agent). Hot path of every
+    /// API action (security-user re-validation): should not write shared memory.
+    /// The default answers from [`TenantStore::access`].
+    fn is_active(&self, agent: AgentId) -> Option<bool> {
+        self.access(agent)
+            .map(|access| access.status == AgentStatus::Active)
+    }
+    /// Calls `visit` exactly once with one consistent state of the tenant.
+    /// Hot path (security users, agent lookups): lends borrows instead of
+    /// copies. The default visits a [`TenantStore::snapshot`], which copies
+    /// the whole tenant: stores meant for hot paths override it.
+    fn read(&self, visit: &mut dyn FnMut(&dyn TenantView)) {
+        visit(&self.snapshot());
+    }
     /// One role by id.
     fn role(&self, id: RoleId) -> Option<Role>;
     /// One role by name, case-insensitively.
     fn role_by_name(&self, name: &str) -> Option<Role>;
     /// The users holding a role, by agent id.
     fn role_holders(&self, role: RoleId) -> Vec<RoleHolder>;
-    /// One agent by id (shared: reading an agent copies no strings).
-    fn agent(&self, id: AgentId) -> Option<Arc<Agent>>;
-    /// One agent by userName, case-insensitively.
-    fn agent_by_user_name(&self, user_name: &str) -> Option<Arc<Agent>>;
+    /// A copy of one agent by id (hot paths borrow through [`TenantStore::read`]).
+    fn agent(&self, id: AgentId) -> Option<Agent>;
+    /// A copy of one agent by userName, case-insensitively.
+    fn agent_by_user_name(&self, user_name: &str) -> Option<Agent>;
     /// The name of a role, without copying the rest of it.
     fn role_name(&self, id: RoleId) -> Option<String> {
         self.role(id).map(|role| role.name)
@@ -258,15 +321,40 @@ impl Hasher for IdHasher {
 }
 
 type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+/// A persistent (structurally shared) map: a write copies the O(log n) path
+/// to the changed entry and shares the rest with the previous version.
+type IdTrie<V> = HashTrieMapSync<u64, V, BuildHasherDefault<IdHasher>>;
 
-#[derive(Debug)]
+fn id_trie<V>() -> IdTrie<V> {
+    IdTrie::new_with_hasher_and_ptr_kind(BuildHasherDefault::default())
+}
+
+/// One immutable version of the mutable tenant data. Published whole through
+/// `InMemoryStore::tenant`; never changed once published.
+#[derive(Debug, Clone)]
 struct State {
-    roles: IdMap<Role>,
-    agents: IdMap<Arc<Agent>>,
+    roles: IdTrie<Role>,
+    agents: IdTrie<Agent>,
     /// Case-folded userName ([`fold_case`]) → agent id.
     /// (foldhash: looked up on every SetSecurityUser and agent reference.)
-    user_names: HashMap<String, AgentId, foldhash::fast::RandomState>,
+    user_names: HashTrieMapSync<String, AgentId, foldhash::fast::RandomState>,
     next_role_id: RoleId,
+}
+
+impl TenantView for State {
+    fn agent(&self, id: AgentId) -> Option<&Agent> {
+        self.agents.get(&id)
+    }
+
+    fn agent_by_user_name(&self, user_name: &str) -> Option<&Agent> {
+        // The same fold as the keys (borrowed for lower-case ASCII references).
+        let id = self.user_names.get(fold_case(user_name).as_ref())?;
+        self.agents.get(id)
+    }
+
+    fn role(&self, id: RoleId) -> Option<&Role> {
+        self.roles.get(&id)
+    }
 }
 
 impl State {
@@ -325,14 +413,22 @@ struct HotAgent {
     slot: Option<u32>,
 }
 
-/// The default store: everything in memory behind one `parking_lot::RwLock`,
-/// plus a lock-free mirror for the hot check.
+/// The default store: an immutable snapshot of the tenant published through
+/// `arc-swap`, plus a lock-free mirror for the hot check.
+///
+/// Readers `load()` the current snapshot (arc-swap's fast path writes only
+/// the reading thread's own debt slot, never a shared cache line) and borrow
+/// from it, so readers on any number of cores never contend. Writers are
+/// serialised by a mutex: each one loads the latest snapshot, checks its rule
+/// (changeStamp compare-and-swap, unique names, no holders) against it, and
+/// publishes a new snapshot. The maps are persistent (`rpds`), so a write
+/// copies O(log n) nodes, not the whole tenant.
 ///
 /// Agents and their roles are fixed at construction (only their status can
 /// change, through an atomic flag), so the roles anyone holds are known then and can never be deleted (deleting a
 /// held role is refused). The hot check therefore needs only an immutable
 /// agent index and one atomic cell per held role, which `update_role` refreshes
-/// while it holds the write lock.
+/// while it holds the writer lock.
 ///
 /// ```
 /// let snapshot = studioflow::permissions::Directory::demo().store().snapshot();
@@ -342,7 +438,10 @@ struct HotAgent {
 pub struct InMemoryStore {
     business_unit: BusinessUnit,
     catalog: FeatureCatalog,
-    state: RwLock<State>,
+    /// The current version; replaced whole by each write.
+    tenant: ArcSwap<State>,
+    /// Serialises writers (readers never take it).
+    writer: Mutex<()>,
     hot_agents: IdMap<HotAgent>,
     /// Role id → slot in `held_access`, for roles held by at least one agent.
     held_slots: IdMap<u32>,
@@ -400,9 +499,9 @@ impl InMemoryStore {
         agents: Vec<Agent>,
         next_role_id: Option<RoleId>,
     ) -> Result<InMemoryStore, SeedProblem> {
-        let mut roles: IdMap<Role> = IdMap::default();
+        let mut roles: IdTrie<Role> = id_trie();
         for built_in in BuiltInRole::ALL {
-            roles.insert(built_in.id(), built_in.to_role(&catalog));
+            roles.insert_mut(built_in.id(), built_in.to_role(&catalog));
         }
         let mut highest = FIRST_CUSTOM_ROLE_ID - 1;
         for (index, mut role) in custom_roles.into_iter().enumerate() {
@@ -423,7 +522,7 @@ impl InMemoryStore {
             }
             role.system_defined = false;
             highest = highest.max(role.id);
-            roles.insert(role.id, role);
+            roles.insert_mut(role.id, role);
         }
         let minimum_next = highest.saturating_add(1);
         let next_role_id = match next_role_id {
@@ -432,9 +531,9 @@ impl InMemoryStore {
             Some(next) => next,
             None => minimum_next,
         };
-        let mut by_id: IdMap<Agent> = IdMap::default();
-        let mut user_names: HashMap<String, AgentId, foldhash::fast::RandomState> =
-            HashMap::default();
+        let mut by_id: IdTrie<Agent> = id_trie();
+        let mut user_names =
+            HashTrieMapSync::new_with_hasher_and_ptr_kind(foldhash::fast::RandomState::default());
         for (index, agent) in agents.into_iter().enumerate() {
             if agent.id > MAX_EXACT_ID {
                 return Err(SeedProblem::AgentIdTooLarge(index));
@@ -445,13 +544,12 @@ impl InMemoryStore {
             if agent.role.is_some_and(|role| !roles.contains_key(&role)) {
                 return Err(SeedProblem::UnknownRole(index));
             }
-            if user_names
-                .insert(fold_case(&agent.user_name).into_owned(), agent.id)
-                .is_some()
-            {
+            let folded = fold_case(&agent.user_name).into_owned();
+            if user_names.contains_key(&folded) {
                 return Err(SeedProblem::DuplicateUserName(index));
             }
-            by_id.insert(agent.id, agent);
+            user_names.insert_mut(folded, agent.id);
+            by_id.insert_mut(agent.id, agent);
         }
         let mut held_slots: IdMap<u32> = IdMap::default();
         let mut held_access = Vec::new();
@@ -474,13 +572,29 @@ impl InMemoryStore {
             hot_agents,
             held_slots,
             held_access: held_access.into_boxed_slice(),
-            state: RwLock::new(State {
+            tenant: ArcSwap::from_pointee(State {
                 roles,
-                agents: by_id.into_iter().map(|(id, a)| (id, Arc::new(a))).collect(),
+                agents: by_id,
                 user_names,
                 next_role_id,
             }),
+            writer: Mutex::new(()),
         })
+    }
+
+    /// Runs one write: under the writer lock, `change` checks its rule against
+    /// the latest version and edits a copy (sharing all unchanged nodes), which
+    /// is then published. A refused write publishes nothing.
+    fn write<T>(
+        &self,
+        change: impl FnOnce(&mut State) -> Result<T, StoreConflict>,
+    ) -> Result<T, StoreConflict> {
+        let _writer = self.writer.lock();
+        // Writers are serialised, so this stays the latest version until `store`.
+        let mut next = State::clone(&self.tenant.load());
+        let result = change(&mut next)?;
+        self.tenant.store(Arc::new(next));
+        Ok(result)
     }
 }
 
@@ -511,7 +625,7 @@ impl TenantStore for InMemoryStore {
     }
 
     fn access(&self, agent: AgentId) -> Option<AgentAccess> {
-        let state = self.state.read();
+        let state = self.tenant.load();
         let agent = state.agents.get(&agent)?;
         let features = agent
             .role
@@ -524,42 +638,53 @@ impl TenantStore for InMemoryStore {
         })
     }
 
+    #[inline]
+    fn is_active(&self, agent: AgentId) -> Option<bool> {
+        // The lock-free mirror: one load, no snapshot needed.
+        self.hot_agents
+            .get(&agent)
+            .map(|hot| hot.active.load(Ordering::Acquire))
+    }
+
+    #[inline]
+    fn read(&self, visit: &mut dyn FnMut(&dyn TenantView)) {
+        let state = self.tenant.load();
+        visit(&**state);
+    }
+
     fn role(&self, id: RoleId) -> Option<Role> {
-        self.state.read().roles.get(&id).cloned()
+        self.tenant.load().roles.get(&id).cloned()
     }
 
     fn role_by_name(&self, name: &str) -> Option<Role> {
-        self.state.read().name_taken(name, None).cloned()
+        self.tenant.load().name_taken(name, None).cloned()
     }
 
     fn role_holders(&self, role: RoleId) -> Vec<RoleHolder> {
-        self.state.read().holders(role)
+        self.tenant.load().holders(role)
     }
 
-    fn agent(&self, id: AgentId) -> Option<Arc<Agent>> {
-        self.state.read().agents.get(&id).cloned()
+    fn agent(&self, id: AgentId) -> Option<Agent> {
+        self.tenant.load().agents.get(&id).cloned()
     }
 
-    fn agent_by_user_name(&self, user_name: &str) -> Option<Arc<Agent>> {
-        let state = self.state.read();
-        // The same fold as the keys (borrowed for lower-case ASCII references).
-        let id = state.user_names.get(fold_case(user_name).as_ref())?;
-        state.agents.get(id).cloned()
+    fn agent_by_user_name(&self, user_name: &str) -> Option<Agent> {
+        TenantView::agent_by_user_name(&**self.tenant.load(), user_name).cloned()
     }
 
     fn role_name(&self, id: RoleId) -> Option<String> {
-        self.state
-            .read()
+        self.tenant
+            .load()
             .roles
             .get(&id)
             .map(|role| role.name.clone())
     }
 
     fn snapshot(&self) -> TenantSnapshot {
-        let state = self.state.read();
+        let state = self.tenant.load();
         let mut roles: Vec<Role> = state.roles.values().cloned().collect();
         roles.sort_by_key(|role| role.id);
-        let mut agents: Vec<Agent> = state.agents.values().map(|a| Agent::clone(a)).collect();
+        let mut agents: Vec<Agent> = state.agents.values().cloned().collect();
         agents.sort_by_key(|agent| agent.id);
         TenantSnapshot {
             roles,
@@ -569,29 +694,29 @@ impl TenantStore for InMemoryStore {
     }
 
     fn create_role(&self, role: NewRole) -> Result<Role, StoreConflict> {
-        let mut state = self.state.write();
-        if let Some(existing) = state.name_taken(&role.name, None) {
-            return Err(StoreConflict::DuplicateName {
-                existing: existing.name.clone(),
-            });
-        }
-        let id = state.next_role_id;
-        // Ids stop where a script's numbers stop being exact.
-        if id > MAX_EXACT_ID {
-            return Err(StoreConflict::IdsExhausted);
-        }
-        let next = id + 1;
-        state.next_role_id = next;
-        let role = Role {
-            id,
-            name: role.name,
-            description: role.description,
-            access: role.access,
-            change_stamp: 0,
-            system_defined: false,
-        };
-        state.roles.insert(id, role.clone());
-        Ok(role)
+        self.write(|state| {
+            if let Some(existing) = state.name_taken(&role.name, None) {
+                return Err(StoreConflict::DuplicateName {
+                    existing: existing.name.clone(),
+                });
+            }
+            let id = state.next_role_id;
+            // Ids stop where a script's numbers stop being exact.
+            if id > MAX_EXACT_ID {
+                return Err(StoreConflict::IdsExhausted);
+            }
+            state.next_role_id = id + 1;
+            let role = Role {
+                id,
+                name: role.name,
+                description: role.description,
+                access: role.access,
+                change_stamp: 0,
+                system_defined: false,
+            };
+            state.roles.insert_mut(id, role.clone());
+            Ok(role)
+        })
     }
 
     fn update_role(
@@ -600,50 +725,51 @@ impl TenantStore for InMemoryStore {
         expected_change_stamp: u64,
         change: RoleChange,
     ) -> Result<Role, StoreConflict> {
-        let mut state = self.state.write();
-        let current = state.roles.get(&id).ok_or(StoreConflict::NotFound)?;
-        if current.system_defined {
-            return Err(StoreConflict::BuiltIn);
-        }
-        if current.change_stamp != expected_change_stamp {
-            return Err(StoreConflict::StaleChangeStamp {
-                current: current.change_stamp,
-            });
-        }
-        if let Some(name) = &change.name {
-            if let Some(existing) = state.name_taken(name, Some(id)) {
-                return Err(StoreConflict::DuplicateName {
-                    existing: existing.name.clone(),
+        self.write(|state| {
+            let current = state.roles.get(&id).ok_or(StoreConflict::NotFound)?;
+            if current.system_defined {
+                return Err(StoreConflict::BuiltIn);
+            }
+            if current.change_stamp != expected_change_stamp {
+                return Err(StoreConflict::StaleChangeStamp {
+                    current: current.change_stamp,
                 });
             }
-        }
-        let role = state.roles.get_mut(&id).ok_or(StoreConflict::NotFound)?;
-        let next_stamp = role
-            .change_stamp
-            .checked_add(1)
-            .filter(|&stamp| stamp <= MAX_EXACT_ID)
-            .ok_or(StoreConflict::StaleChangeStamp {
-                current: role.change_stamp,
-            })?;
-        if let Some(name) = change.name {
-            role.name = name;
-        }
-        if let Some(description) = change.description {
-            role.description = description;
-        }
-        if let Some(access) = change.access {
-            role.access = access;
-            // Still under the write lock: mirror the new set for the hot check.
-            if let Some(cell) = self
-                .held_slots
-                .get(&id)
-                .and_then(|slot| self.held_access.get(*slot as usize))
-            {
-                cell.store(access);
+            if let Some(name) = &change.name {
+                if let Some(existing) = state.name_taken(name, Some(id)) {
+                    return Err(StoreConflict::DuplicateName {
+                        existing: existing.name.clone(),
+                    });
+                }
             }
-        }
-        role.change_stamp = next_stamp;
-        Ok(role.clone())
+            let mut role = current.clone();
+            role.change_stamp = role
+                .change_stamp
+                .checked_add(1)
+                .filter(|&stamp| stamp <= MAX_EXACT_ID)
+                .ok_or(StoreConflict::StaleChangeStamp {
+                    current: role.change_stamp,
+                })?;
+            if let Some(name) = change.name {
+                role.name = name;
+            }
+            if let Some(description) = change.description {
+                role.description = description;
+            }
+            if let Some(access) = change.access {
+                role.access = access;
+                // Still under the writer lock: mirror the new set for the hot check.
+                if let Some(cell) = self
+                    .held_slots
+                    .get(&id)
+                    .and_then(|slot| self.held_access.get(*slot as usize))
+                {
+                    cell.store(access);
+                }
+            }
+            state.roles.insert_mut(id, role.clone());
+            Ok(role)
+        })
     }
 
     fn set_agent_status(
@@ -651,34 +777,39 @@ impl TenantStore for InMemoryStore {
         agent: AgentId,
         status: AgentStatus,
     ) -> Result<Agent, StoreConflict> {
-        let mut state = self.state.write();
-        let shared = state
-            .agents
-            .get_mut(&agent)
-            .ok_or(StoreConflict::NotFound)?;
-        // Readers holding the old Arc keep their copy; new reads see this one.
-        let record = Arc::make_mut(shared);
-        record.status = status;
-        // Updated under the write lock, so the lock-free mirror and the locked
-        // state never disagree for longer than this call.
-        if let Some(hot) = self.hot_agents.get(&agent) {
-            hot.active
-                .store(status == AgentStatus::Active, Ordering::Release);
-        }
-        Ok(record.clone())
+        self.write(|state| {
+            let mut record = state
+                .agents
+                .get(&agent)
+                .ok_or(StoreConflict::NotFound)?
+                .clone();
+            record.status = status;
+            // Readers holding the old snapshot keep their version; new reads see this one.
+            state.agents.insert_mut(agent, record.clone());
+            // Updated under the writer lock, so the lock-free mirror and the
+            // published state never disagree for longer than this call.
+            if let Some(hot) = self.hot_agents.get(&agent) {
+                hot.active
+                    .store(status == AgentStatus::Active, Ordering::Release);
+            }
+            Ok(record)
+        })
     }
 
     fn delete_role(&self, id: RoleId) -> Result<Role, StoreConflict> {
-        let mut state = self.state.write();
-        let current = state.roles.get(&id).ok_or(StoreConflict::NotFound)?;
-        if current.system_defined {
-            return Err(StoreConflict::BuiltIn);
-        }
-        let holders = state.holders(id);
-        if !holders.is_empty() {
-            return Err(StoreConflict::InUse { holders });
-        }
-        state.roles.remove(&id).ok_or(StoreConflict::NotFound)
+        self.write(|state| {
+            let current = state.roles.get(&id).ok_or(StoreConflict::NotFound)?;
+            if current.system_defined {
+                return Err(StoreConflict::BuiltIn);
+            }
+            let holders = state.holders(id);
+            if !holders.is_empty() {
+                return Err(StoreConflict::InUse { holders });
+            }
+            let removed = current.clone();
+            state.roles.remove_mut(&id);
+            Ok(removed)
+        })
     }
 }
 
@@ -711,10 +842,10 @@ mod tests {
         fn role_holders(&self, role: RoleId) -> Vec<RoleHolder> {
             self.0.role_holders(role)
         }
-        fn agent(&self, id: AgentId) -> Option<Arc<Agent>> {
+        fn agent(&self, id: AgentId) -> Option<Agent> {
             self.0.agent(id)
         }
-        fn agent_by_user_name(&self, user_name: &str) -> Option<Arc<Agent>> {
+        fn agent_by_user_name(&self, user_name: &str) -> Option<Agent> {
             self.0.agent_by_user_name(user_name)
         }
         fn snapshot(&self) -> TenantSnapshot {
@@ -811,6 +942,65 @@ mod tests {
         assert_eq!(store.grant(1006, agent), Grant::Inactive);
         assert_eq!(store.grant(1007, agent), Grant::NoRole);
         assert_eq!(store.grant(4242, agent), Grant::UnknownAgent);
+    }
+
+    #[test]
+    fn snapshot_reads_and_default_reads_agree() {
+        let fast = demo_store();
+        let slow = Delegating(demo_store());
+        let lookups = |store: &dyn TenantStore| {
+            let mut seen = Vec::new();
+            store.read(&mut |tenant| {
+                for id in [1001, 1005, 1006, 4242] {
+                    seen.push(tenant.agent(id).map(|a| (a.user_name.to_string(), a.role)));
+                }
+                for name in ["SysAdmin", "supervisor", "ghost"] {
+                    seen.push(
+                        tenant
+                            .agent_by_user_name(name)
+                            .map(|a| (a.user_name.to_string(), a.role)),
+                    );
+                }
+                for role in [1, 5000, 5001] {
+                    seen.push(tenant.role(role).map(|r| (r.name.clone(), Some(r.id))));
+                }
+            });
+            seen
+        };
+        assert_eq!(lookups(&fast), lookups(&slow));
+        assert_eq!(
+            lookups(&fast)[4].as_ref().map(|a| a.0.as_str()),
+            Some("sysadmin")
+        );
+        assert_eq!(fast.is_active(1006), Some(false));
+        assert_eq!(slow.is_active(1001), Some(true));
+        assert_eq!(fast.is_active(4242), None);
+    }
+
+    #[test]
+    fn a_reader_keeps_its_version_while_writers_publish() {
+        let store = demo_store();
+        store.read(&mut |before| {
+            let stamp = before.role(5000).unwrap().change_stamp;
+            let change = RoleChange {
+                description: Some("new".into()),
+                ..RoleChange::default()
+            };
+            store.update_role(5000, stamp, change).unwrap();
+            store.set_agent_status(1005, AgentStatus::Inactive).unwrap();
+            // The borrowed version is immutable: no torn or changed read.
+            assert_eq!(before.role(5000).unwrap().change_stamp, stamp);
+            assert_eq!(before.agent(1005).unwrap().status, AgentStatus::Active);
+        });
+        assert_eq!(store.role(5000).unwrap().change_stamp, 1);
+        assert_eq!(store.agent(1005).unwrap().status, AgentStatus::Inactive);
+        assert_eq!(store.is_active(1005), Some(false));
+        // Refused writes publish nothing.
+        let stale = store
+            .update_role(5000, 0, RoleChange::default())
+            .unwrap_err();
+        assert_eq!(stale, StoreConflict::StaleChangeStamp { current: 1 });
+        assert_eq!(store.role(5000).unwrap().change_stamp, 1);
     }
 
     #[test]

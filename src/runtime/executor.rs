@@ -806,23 +806,23 @@ impl<'a> ActionCall<'a> {
         agent: &str,
         time_zone: Option<&str>,
     ) -> Result<SecurityUser, ActionError> {
-        let directory = &self.engine.directory;
-        let agent = directory.security_user_agent(agent)?;
+        // One borrowing read of the store: no copies, no shared writes but
+        // the userName the security user keeps.
+        let (agent_id, user_name, agent_time_zone, role) = self
+            .engine
+            .directory
+            .with_security_user(agent, |agent, role| {
+                let role = role.map(|role| role.name.clone());
+                (agent.id, agent.user_name.clone(), agent.time_zone, role)
+            })?;
         let tz = match time_zone.map(str::trim) {
-            None | Some("") => agent.time_zone,
-            Some(t) if t.eq_ignore_ascii_case("default") => agent.time_zone,
+            None | Some("") => agent_time_zone,
+            Some(t) if t.eq_ignore_ascii_case("default") => agent_time_zone,
             Some(t) => t.parse::<Tz>().map_err(|_| ActionError::UnknownTimeZone {
                 name: t.to_string(),
             })?,
         };
-        let role = agent.role.and_then(|id| directory.role_name(id));
-        let user = SecurityUser::mint(
-            self.state.run_id,
-            agent.id,
-            agent.user_name.clone(),
-            tz,
-            role,
-        );
+        let user = SecurityUser::mint(self.state.run_id, agent_id, user_name, tz, role);
         self.state.time_zone = tz;
         Ok(user)
     }

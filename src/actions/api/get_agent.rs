@@ -11,9 +11,10 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let (actor, user) = actor(call)?;
     let agent = own_ref(call, AGENT);
     let directory = call.directory();
-    let target = directory.agent_in_scope(actor, &agent)?;
-    let role = target.role.and_then(|id| directory.role_name(id));
-    let value = agent_value(&target, role, user.time_zone());
+    let tz = user.time_zone();
+    let value = directory.with_agent_in_scope(actor, &agent, |target, role| {
+        agent_value(target, role.map(|role| role.name.clone()), tz)
+    })?;
     call.set_output(SCRIPT_VARIABLE, value)?;
     Ok(BranchId::DEFAULT)
 }
