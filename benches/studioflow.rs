@@ -6,6 +6,11 @@
 //! - `flow_vs_rhai`: the same flow, and the same flow written in Rhai over the
 //!   same permission model, side by side.
 //! - `permission_check`: one `Directory::check_feature` / `may_use`.
+//! - `scaling`: the flow on 1 thread and on 2 threads sharing one `Engine` and
+//!   one compiled `Script` (elements = runs, so elem/s compare directly), and
+//!   the ratio of the two from alternating windows (printed).
+//! - `store_read`: the store's read path (security-user re-validation and an
+//!   in-scope agent lookup) on 1 and 2 threads, likewise with the ratio.
 //!
 //! Run: `cargo bench -p studioflow-benches --bench studioflow -- --warm-up-time 1 --measurement-time 3`
 //!
@@ -15,6 +20,7 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion, Throughput};
 use rhai::{Dynamic, EvalAltResult, ImmutableString, Map, Scope, AST};
@@ -364,7 +370,105 @@ fn permission_check(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse_check, flow, flow_vs_rhai, permission_check);
+/// Runs `work` `iters` times on each of `threads` threads at once; the wall time.
+fn on_threads(threads: usize, iters: u64, work: &(dyn Fn() + Sync)) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                for _ in 0..iters {
+                    work();
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
+/// Throughput on 2 threads ÷ 1 thread, the median of `windows` alternating
+/// 1-thread / 2-thread windows (these machines are shared: a window that an
+/// other process disturbs moves one ratio, not the median).
+fn scaling_ratio(label: &str, work: &(dyn Fn() + Sync)) {
+    const WINDOWS: usize = 7;
+    let window = Duration::from_millis(200);
+    // Size a window from a short calibration run on one thread.
+    let probe = 2_000;
+    let per_op = on_threads(1, probe, work).as_secs_f64() / probe as f64;
+    let iters = ((window.as_secs_f64() / per_op.max(1e-9)) as u64).max(100);
+    let mut ratios: Vec<f64> = (0..WINDOWS)
+        .map(|_| {
+            let one = iters as f64 / on_threads(1, iters, work).as_secs_f64();
+            let two = 2.0 * iters as f64 / on_threads(2, iters, work).as_secs_f64();
+            two / one
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let (min, median, max) = (ratios[0], ratios[WINDOWS / 2], ratios[WINDOWS - 1]);
+    println!(
+        "{label}: 2 threads / 1 thread throughput = {median:.2}x (median of {WINDOWS} alternating windows; range {min:.2}-{max:.2}x)"
+    );
+}
+
+/// One criterion group with `1_thread` and `2_threads` benches of `work`
+/// (elements = calls of `work`), then the printed ratio.
+fn thread_scaling(c: &mut Criterion, group_name: &str, work: &(dyn Fn() + Sync)) {
+    let mut group = c.benchmark_group(group_name);
+    for threads in [1usize, 2] {
+        let name = if threads == 1 {
+            "1_thread"
+        } else {
+            "2_threads"
+        };
+        group.throughput(Throughput::Elements(threads as u64));
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| on_threads(threads, iters, work))
+        });
+    }
+    group.finish();
+    scaling_ratio(group_name, work);
+}
+
+fn scaling(c: &mut Criterion) {
+    let engine = Engine::new();
+    let script = compiled_flow(&engine);
+    check_flow(&engine, &script);
+    thread_scaling(c, "scaling", &|| {
+        drop(black_box(
+            engine.run(black_box(&script), RunOptions::default()),
+        ));
+    });
+}
+
+/// What one API action reads from the store: re-validate the security user,
+/// then look up an agent in the actor's scope (borrowing it).
+fn store_read_once(directory: &Directory) {
+    let valid = directory.validate_security_user(black_box(1001)).is_ok();
+    let found = directory
+        .with_agent_in_scope(black_box(1001), black_box("agentadmin"), |agent, role| {
+            agent.time_zone.name().len() + role.map_or(0, |role| role.name.len())
+        })
+        .is_ok();
+    black_box((valid, found));
+}
+
+fn store_read(c: &mut Criterion) {
+    let directory = Directory::demo();
+    assert!(directory.validate_security_user(1001).is_ok());
+    assert!(directory
+        .with_agent_in_scope(1001, "agentadmin", |_, _| ())
+        .is_ok());
+    thread_scaling(c, "store_read", &|| store_read_once(&directory));
+}
+
+criterion_group!(
+    benches,
+    parse_check,
+    flow,
+    flow_vs_rhai,
+    permission_check,
+    scaling,
+    store_read
+);
 
 fn main() {
     if std::env::var_os("STUDIOFLOW_BENCH_MEM").is_some() {
@@ -393,11 +497,13 @@ fn repeat(spec: &str) {
     let ast = rhai.compile(RHAI_FLOW).expect("Rhai flow compiles");
     check_flow(&engine, &script);
     let _warm = run_rhai(&rhai, &ast);
+    store_read_once(engine.directory());
     for _ in 0..n {
         match which {
+            "store" => store_read_once(engine.directory()),
             "studioflow" => drop(black_box(engine.run(&script, RunOptions::default()))),
             "rhai" => drop(black_box(run_rhai(&rhai, &ast))),
-            other => panic!("unknown flow {other:?}: studioflow or rhai"),
+            other => panic!("unknown flow {other:?}: studioflow, rhai or store"),
         }
     }
 }
