@@ -81,9 +81,14 @@ fn exit_1_when_stopped_by_an_action_error() {
     let (_d, path) = script(STOPS);
     let out = exits(studioflow().arg("run").arg(&path), 1);
     let text = stdout(&out);
+    assert!(!text.contains("error"), "run errors go to stderr: {text}");
     assert!(
-        text.contains("error: action in action `a`: Value: division by zero"),
+        text.starts_with("outcome: stopped at a after 2 steps"),
         "{text}"
+    );
+    assert_eq!(
+        stderr(&out).trim_end(),
+        "error: action `a` failed: Value: division by zero"
     );
 }
 

@@ -207,13 +207,10 @@ fn print_text(run: &Run) {
         run.steps,
         if run.steps == 1 { "" } else { "s" }
     );
+    // The run error is a message for a person, not a result: stderr, worded
+    // once by `RunError`'s Display (`action `a` failed: ...`).
     if let Some(e) = &run.error {
-        outln!(
-            "error: {} in action `{}`: {}",
-            e.kind.name(),
-            e.action,
-            e.message
-        );
+        errln!("error: {e}");
     }
     for (name, value) in &run.variables {
         outln!("{name} = {}", value.to_json());
