@@ -65,24 +65,192 @@ pub enum Severity {
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.write_str(self.name())
+    }
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`, as printed and in JSON.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::Severity::Warning.name(), "warning");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
-        })
+        }
+    }
+}
+
+macro_rules! diagnostic_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $severity:ident; )*) => {
+        /// What kind of problem a diagnostic reports: a stable, documented
+        /// name that editors and CI can match on (the message wording may
+        /// change, the code does not). Each code has a fixed severity.
+        ///
+        /// ```
+        /// use studioflow::{DiagnosticCode, Severity};
+        /// assert_eq!(DiagnosticCode::UnknownFunction.name(), "unknown-function");
+        /// assert_eq!(DiagnosticCode::UnreachableAction.severity(), Severity::Warning);
+        /// assert_eq!("unknown-function".parse::<DiagnosticCode>(), Ok(DiagnosticCode::UnknownFunction));
+        /// ```
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum DiagnosticCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl DiagnosticCode {
+            /// Every code, in documentation order.
+            ///
+            /// ```
+            /// assert!(studioflow::DiagnosticCode::ALL.len() > 20);
+            /// ```
+            pub const ALL: &'static [DiagnosticCode] = &[$(DiagnosticCode::$variant),*];
+
+            /// The stable kebab-case name (`syntax-error`, `unknown-function`, ...).
+            ///
+            /// ```
+            /// assert_eq!(studioflow::DiagnosticCode::SyntaxError.name(), "syntax-error");
+            /// ```
+            pub fn name(self) -> &'static str {
+                match self { $(DiagnosticCode::$variant => $name,)* }
+            }
+
+            /// Error or warning: fixed per code.
+            ///
+            /// ```
+            /// assert!(studioflow::DiagnosticCode::MissingBrace.severity() == studioflow::Severity::Error);
+            /// ```
+            pub fn severity(self) -> Severity {
+                match self { $(DiagnosticCode::$variant => Severity::$severity,)* }
+            }
+        }
+    };
+}
+
+diagnostic_codes! {
+    // ---- reading and syntax
+    /// The script holds nothing but whitespace and comments.
+    EmptyScript = "empty-script", Error;
+    /// A NUL byte: probably a binary file.
+    BinaryInput = "binary-input", Error;
+    /// The text does not follow the grammar ("expected ...").
+    SyntaxError = "syntax-error", Error;
+    /// A `{` or `}` is missing: an action body or a `{expression}` in a string left open.
+    MissingBrace = "missing-brace", Error;
+    /// A string literal has no closing quote.
+    UnterminatedString = "unterminated-string", Error;
+    /// A backslash escape other than `\"`, `\\`, `\n`, `\t`.
+    UnknownEscape = "unknown-escape", Error;
+    /// A lone `}` in a string template (write `}}`).
+    LoneBrace = "lone-brace", Error;
+    /// Brackets, strings or operator chains nest deeper than the parser allows.
+    NestingTooDeep = "nesting-too-deep", Error;
+    /// `a < b < c`: comparisons do not chain.
+    ChainedComparison = "chained-comparison", Error;
+    /// A number literal too large to be represented (it would be infinity).
+    NumberOutOfRange = "number-out-of-range", Error;
+    /// A string literal longer than the engine's string limit.
+    StringTooLong = "string-too-long", Error;
+    // ---- structure
+    /// `script "..." type T` names an unknown type.
+    UnknownScriptType = "unknown-script-type", Error;
+    /// Two actions with the same id.
+    DuplicateActionId = "duplicate-action-id", Error;
+    /// No `Begin` action.
+    NoBegin = "no-begin", Error;
+    /// More than one `Begin` action.
+    SecondBegin = "second-begin", Error;
+    /// An action type no registry knows.
+    UnknownActionType = "unknown-action-type", Error;
+    /// An action type not allowed in the header's script type.
+    UnsupportedActionType = "unsupported-action-type", Error;
+    // ---- properties
+    /// A property the action type does not have.
+    UnknownProperty = "unknown-property", Error;
+    /// A property written twice.
+    DuplicateProperty = "duplicate-property", Error;
+    /// A required property is not written.
+    MissingProperty = "missing-property", Error;
+    /// A property value of the wrong shape (an expression where a name is needed, ...).
+    InvalidPropertyValue = "invalid-property-value", Error;
+    // ---- branches
+    /// A branch the action type does not have.
+    UnknownBranch = "unknown-branch", Error;
+    /// A branch written twice.
+    DuplicateBranch = "duplicate-branch", Error;
+    /// A branch whose target action does not exist.
+    MissingTarget = "missing-target", Error;
+    /// A branch on an action that ends the script.
+    BranchOnTerminal = "branch-on-terminal", Error;
+    /// A `Case` branch without a label, or a label on another branch.
+    InvalidCaseLabel = "invalid-case-label", Error;
+    // ---- expressions
+    /// A function no registry knows.
+    UnknownFunction = "unknown-function", Error;
+    /// A function called with too few or too many arguments.
+    WrongArgumentCount = "wrong-argument-count", Error;
+    /// A list literal nested deeper than values may be.
+    ValueTooDeep = "value-too-deep", Error;
+    // ---- subscripts
+    /// A RunSub's ScriptName the resolver cannot read (not found, outside the project root, no resolver).
+    UnresolvedSubscript = "unresolved-subscript", Error;
+    /// A subscript of another script type than its caller.
+    SubscriptTypeMismatch = "subscript-type-mismatch", Error;
+    /// A RunSub passing more than 9 parameters, or not as many as the subscript's Begin declares.
+    WrongParameterCount = "wrong-parameter-count", Error;
+    // ---- Snippet code
+    /// A Snippet statement Studio has but studioflow does not run (`WHILE`, `USES`).
+    UnsupportedStatement = "unsupported-statement", Error;
+    /// A Snippet FUNCTION or parameter declared twice.
+    DuplicateDeclaration = "duplicate-declaration", Error;
+    /// A Snippet FUNCTION named like a built-in function.
+    ReservedName = "reserved-name", Error;
+    // ---- warnings
+    /// An action no path from `Begin` reaches.
+    UnreachableAction = "unreachable-action", Warning;
+    /// An action that can fail for outside reasons has no Error branch.
+    ErrorBranchNotConnected = "error-branch-not-connected", Warning;
+    /// A variable read but never assigned nor declared as a host input.
+    UnassignedVariable = "unassigned-variable", Warning;
+    /// A subscript called from the script has no `Return` action.
+    SubscriptWithoutReturn = "subscript-without-return", Warning;
+    /// RunSub calls that form a cycle: only the depth limit ends them.
+    SubscriptRecursion = "subscript-recursion", Warning;
+}
+
+impl fmt::Display for DiagnosticCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for DiagnosticCode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        DiagnosticCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| format!("unknown diagnostic code `{s}`"))
     }
 }
 
 /// One message about a place in a script.
 ///
 /// ```
-/// use studioflow::{Diagnostic, Span};
-/// let d = Diagnostic::error(Span::new(0, 1), "boom");
+/// use studioflow::{Diagnostic, DiagnosticCode, Span};
+/// let d = Diagnostic::new(DiagnosticCode::SyntaxError, Span::new(0, 1), "expected `:`");
 /// assert!(d.is_error());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// Error or warning.
+    /// Error or warning (fixed by the code).
     pub severity: Severity,
+    /// What kind of problem, as a stable name.
+    pub code: DiagnosticCode,
     /// Where.
     pub span: Span,
     /// What, in one line.
@@ -90,35 +258,37 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// An error at `span`.
+    /// A diagnostic of kind `code` at `span`; its severity is the code's.
     ///
     /// ```
-    /// let d = studioflow::Diagnostic::error(studioflow::Span::new(0, 1), "bad");
-    /// assert_eq!(d.severity, studioflow::Severity::Error);
+    /// use studioflow::{Diagnostic, DiagnosticCode, Severity, Span};
+    /// let d = Diagnostic::new(DiagnosticCode::UnreachableAction, Span::new(0, 1), "action `x` is unreachable from Begin");
+    /// assert_eq!(d.severity, Severity::Warning);
     /// ```
-    pub fn error(span: Span, message: impl Into<String>) -> Self {
+    pub fn new(code: DiagnosticCode, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
-            severity: Severity::Error,
+            severity: code.severity(),
+            code,
             span,
             message: message.into(),
         }
     }
-    /// A warning at `span`.
+    /// The same diagnostic moved by `offset` bytes (for text parsed as a slice of a larger source).
     ///
     /// ```
-    /// assert!(!studioflow::Diagnostic::warning(studioflow::Span::default(), "hm").is_error());
+    /// use studioflow::{Diagnostic, DiagnosticCode, Span};
+    /// let d = Diagnostic::new(DiagnosticCode::SyntaxError, Span::new(1, 2), "x").shifted(10);
+    /// assert_eq!(d.span, Span::new(11, 12));
     /// ```
-    pub fn warning(span: Span, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            span,
-            message: message.into(),
-        }
+    pub fn shifted(mut self, offset: usize) -> Self {
+        self.span = Span::new(self.span.start + offset, self.span.end + offset);
+        self
     }
     /// True when this is an error.
     ///
     /// ```
-    /// assert!(studioflow::Diagnostic::error(studioflow::Span::default(), "x").is_error());
+    /// use studioflow::{Diagnostic, DiagnosticCode, Span};
+    /// assert!(Diagnostic::new(DiagnosticCode::NoBegin, Span::default(), "x").is_error());
     /// ```
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
@@ -127,9 +297,13 @@ impl Diagnostic {
 
 /// A named source text, kept so diagnostics can show line, column and the line itself.
 ///
+/// Lines end at `\n`, `\r\n` or a lone `\r` alike; a UTF-8 byte order mark
+/// at the start takes no column.
+///
 /// ```
-/// let src = studioflow::SourceFile::new("a.script", "x\ny");
+/// let src = studioflow::SourceFile::new("a.script", "x\ry\r\nz");
 /// assert_eq!(src.line_col(2), (2, 1));
+/// assert_eq!(src.line_col(5), (3, 1));
 /// ```
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -137,6 +311,9 @@ pub struct SourceFile {
     text: Arc<str>,
     line_starts: Arc<[usize]>,
 }
+
+/// The byte order mark editors may write at the start of a UTF-8 file.
+pub(crate) const BOM: char = '\u{feff}';
 
 impl SourceFile {
     /// Wraps a source text under a display name (usually its path).
@@ -147,8 +324,15 @@ impl SourceFile {
     /// ```
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text: String = text.into();
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'\n' => line_starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => line_starts.push(i + 1),
+                _ => {}
+            }
+        }
         SourceFile {
             name: Arc::from(name.into()),
             text: Arc::from(text),
@@ -176,6 +360,8 @@ impl SourceFile {
     /// ```
     /// let src = studioflow::SourceFile::new("a", "ab\ncd");
     /// assert_eq!(src.line_col(4), (2, 2));
+    /// let bom = studioflow::SourceFile::new("a", "\u{feff}ab");
+    /// assert_eq!(bom.line_col(4), (1, 2));
     /// ```
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
@@ -183,18 +369,25 @@ impl SourceFile {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(offset - start);
+        let mut start = self.line_starts[line];
+        if line == 0 && self.text.starts_with(BOM) && offset >= BOM.len_utf8() {
+            start = BOM.len_utf8();
+        }
+        let col = match self.text.get(start..offset) {
+            Some(s) => s.chars().count(),
+            // Inside a multi-byte character: count up to its start.
+            None => self.text[start..]
+                .char_indices()
+                .take_while(|(i, _)| start + i < offset)
+                .count(),
+        };
         (line + 1, col + 1)
     }
     /// The text of a 1-based line, without its line break.
     ///
     /// ```
-    /// let src = studioflow::SourceFile::new("a", "ab\ncd");
+    /// let src = studioflow::SourceFile::new("a", "ab\r\ncd");
+    /// assert_eq!(src.line_text(1), "ab");
     /// assert_eq!(src.line_text(2), "cd");
     /// assert_eq!(src.line_text(9), "");
     /// ```
@@ -205,25 +398,43 @@ impl SourceFile {
         let end = self
             .line_starts
             .get(line)
-            .map(|e| e - 1)
+            .copied()
             .unwrap_or(self.text.len());
-        self.text
-            .get(start..end)
-            .unwrap_or("")
-            .trim_end_matches('\r')
+        let text = self.text.get(start..end).unwrap_or("");
+        let text = text
+            .strip_suffix("\r\n")
+            .or_else(|| text.strip_suffix('\n'))
+            .or_else(|| text.strip_suffix('\r'))
+            .unwrap_or(text);
+        if line == 1 {
+            text.strip_prefix(BOM).unwrap_or(text)
+        } else {
+            text
+        }
     }
 }
 
+/// How many characters of a source line a rendered diagnostic shows at
+/// most: longer lines are clipped to a window around the caret, so output
+/// stays proportional to the number of diagnostics, not to line length.
+pub const SHOWN_LINE_CHARS: usize = 100;
+
+/// How many diagnostics of one file [`Diagnostics`]' `Display` (and
+/// `studioflow check`) prints; the rest are counted in a closing line.
+pub const SHOWN_DIAGNOSTICS: usize = 50;
+
 /// The diagnostics of one compile, with the source they point into.
 ///
-/// Display renders each as `file:line:col: error: message`, then the source
-/// line and a caret under the column.
+/// Display renders each as `file:line:col: error[code]: message`, then the
+/// source line (clipped to a window around the caret) and carets under the
+/// span; after [`SHOWN_DIAGNOSTICS`] of them, one line says how many more
+/// there were.
 ///
 /// ```
 /// let engine = studioflow::Engine::new();
 /// let err = engine.compile("start: Begin { Default -> nowhere }", "bad.script").unwrap_err();
 /// assert!(err.has_errors());
-/// assert!(err.to_string().starts_with("bad.script:1:27: error:"));
+/// assert!(err.to_string().starts_with("bad.script:1:27: error[missing-target]:"));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Diagnostics {
@@ -235,8 +446,9 @@ impl Diagnostics {
     /// Diagnostics about `source`.
     ///
     /// ```
-    /// use studioflow::{Diagnostic, Diagnostics, SourceFile, Span};
-    /// let d = Diagnostics::new(SourceFile::new("a", "x y"), vec![Diagnostic::warning(Span::new(2, 3), "w")]);
+    /// use studioflow::{Diagnostic, DiagnosticCode, Diagnostics, SourceFile, Span};
+    /// let w = Diagnostic::new(DiagnosticCode::UnassignedVariable, Span::new(2, 3), "w");
+    /// let d = Diagnostics::new(SourceFile::new("a", "x y"), vec![w]);
     /// assert!(!d.has_errors() && d.items().len() == 1);
     /// ```
     pub fn new(source: SourceFile, mut items: Vec<Diagnostic>) -> Self {
@@ -296,46 +508,164 @@ impl Diagnostics {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
-    /// Renders one diagnostic in the `file:line:col: severity: message` form with its source line and caret.
+    /// Renders one diagnostic in the `file:line:col: severity[code]: message` form with its source line and caret.
     ///
     /// ```
     /// let e = studioflow::Engine::new().compile("start: Begin { Default -> x }", "r.script").unwrap_err();
     /// let text = e.render(&e.items()[0]);
-    /// assert!(text.starts_with("r.script:1:27: error: branch target `x` does not exist"));
+    /// assert!(text.starts_with("r.script:1:27: error[missing-target]: branch target `x` does not exist"));
     /// assert!(text.ends_with("^"));
     /// ```
     pub fn render(&self, d: &Diagnostic) -> String {
         let (line, col) = self.source.line_col(d.span.start);
         let text = self.source.line_text(line);
-        // Control characters would garble a terminal; show them as spaces.
-        let shown: String = text
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        let caret_pad = " ".repeat(col.saturating_sub(1));
+        let (end_line, end_col) = self.source.line_col(d.span.end);
+        // Carets under the span's part on this line, at least one.
+        let width = if end_line == line {
+            end_col.saturating_sub(col).max(1)
+        } else {
+            1
+        };
+        let (shown, caret_col, width) = clip_line(text, col - 1, width);
         format!(
-            "{}:{}:{}: {}: {}\n  {}\n  {}^",
+            "{}:{}:{}: {}[{}]: {}\n  {}\n  {}{}",
             self.source.name(),
             line,
             col,
             d.severity,
+            d.code,
             d.message,
             shown,
-            caret_pad
+            " ".repeat(caret_col),
+            "^".repeat(width)
         )
     }
+    /// One diagnostic as a JSON object: `file`, `line`, `column`, `end_line`,
+    /// `end_column` (1-based; columns count characters; the end is just past
+    /// the span), `severity`, `code`, `message`.
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new().compile("start: Begin { Default -> x }", "r.script").unwrap_err();
+    /// let json = e.to_json(&e.items()[0]);
+    /// assert_eq!(json["code"], "missing-target");
+    /// assert_eq!((json["line"].as_u64(), json["column"].as_u64(), json["end_column"].as_u64()), (Some(1), Some(27), Some(28)));
+    /// ```
+    pub fn to_json(&self, d: &Diagnostic) -> serde_json::Value {
+        let (line, column) = self.source.line_col(d.span.start);
+        let (end_line, end_column) = self.source.line_col(d.span.end);
+        serde_json::json!({
+            "file": self.source.name(),
+            "line": line,
+            "column": column,
+            "end_line": end_line,
+            "end_column": end_column,
+            "severity": d.severity.name(),
+            "code": d.code.name(),
+            "message": d.message,
+        })
+    }
+}
+
+/// Clips `line` to at most [`SHOWN_LINE_CHARS`] characters around the caret
+/// at character `caret` (0-based), marking each clipped side with `…`.
+/// Returns the shown text, the caret's column in it and the caret width.
+fn clip_line(line: &str, caret: usize, width: usize) -> (String, usize, usize) {
+    const BEFORE: usize = SHOWN_LINE_CHARS * 2 / 5;
+    let total = line.chars().count();
+    let caret = caret.min(total);
+    let first = if total <= SHOWN_LINE_CHARS {
+        0
+    } else {
+        caret
+            .saturating_sub(BEFORE)
+            .min(total.saturating_sub(SHOWN_LINE_CHARS))
+    };
+    let last = (first + SHOWN_LINE_CHARS).min(total);
+    let mut shown = String::new();
+    let mut caret_col = caret - first;
+    if first > 0 {
+        shown.push('…');
+        caret_col += 1;
+    }
+    // Control characters would garble a terminal; show them as spaces.
+    shown.extend(line.chars().skip(first).take(last - first).map(|c| {
+        if c.is_control() {
+            ' '
+        } else {
+            c
+        }
+    }));
+    if last < total {
+        shown.push('…');
+    }
+    let width = width.min((last - caret).max(1));
+    (shown, caret_col, width)
 }
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.items.iter().enumerate() {
+        for (i, d) in self.items.iter().take(SHOWN_DIAGNOSTICS).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             f.write_str(&self.render(d))?;
+        }
+        let hidden = self.items.len().saturating_sub(SHOWN_DIAGNOSTICS);
+        if hidden > 0 {
+            write!(
+                f,
+                "\n{}: {hidden} more diagnostic{} not shown ({} in all: {} error{}, {} warning{})",
+                self.source.name(),
+                if hidden == 1 { "" } else { "s" },
+                self.items.len(),
+                self.errors().count(),
+                if self.errors().count() == 1 { "" } else { "s" },
+                self.warnings().count(),
+                if self.warnings().count() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+            )?;
         }
         Ok(())
     }
 }
 
 impl std::error::Error for Diagnostics {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_clipped_around_the_caret() {
+        let line = format!("{}X{}", "a".repeat(5000), "b".repeat(5000));
+        let (shown, caret, width) = clip_line(&line, 5000, 1);
+        assert!(shown.chars().count() <= SHOWN_LINE_CHARS + 2);
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(shown.chars().nth(caret), Some('X'));
+        assert_eq!(width, 1);
+    }
+
+    #[test]
+    fn short_lines_are_shown_whole() {
+        let (shown, caret, width) = clip_line("abc def", 4, 3);
+        assert_eq!((shown.as_str(), caret, width), ("abc def", 4, 3));
+    }
+
+    #[test]
+    fn the_caret_can_sit_at_the_end_of_a_long_line() {
+        let line = "x".repeat(1000);
+        let (shown, caret, _) = clip_line(&line, 1000, 1);
+        assert!(shown.starts_with('…') && !shown.ends_with('…'));
+        assert_eq!(caret, shown.chars().count());
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let src = SourceFile::new("a", "one\rtwo\rthree");
+        assert_eq!(src.line_col(8), (3, 1));
+        assert_eq!(src.line_text(2), "two");
+    }
+}

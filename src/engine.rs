@@ -163,16 +163,16 @@ impl Engine {
             let graph = std::cell::RefCell::new(crate::compile::SubGraph::new(resolver, name));
             let compile_one = |text: &str, unit_name: &str, options: &CompileOptions| {
                 let file = SourceFile::new(unit_name, text);
-                let ast = crate::syntax::parse_script(text)
-                    .map_err(|d| Diagnostics::new(file.clone(), vec![d]))?;
+                let parsed = crate::syntax::parse_script_recovering(text);
                 Compiler {
                     actions: &self.inner.actions,
                     functions: &self.inner.functions,
                     engine_id: self.inner.id,
                     max_value_depth: self.inner.limits.max_value_depth,
+                    max_string_bytes: self.inner.limits.max_string_bytes,
                     subscripts: &graph,
                 }
-                .compile(&ast, file, options)
+                .compile(&parsed, file, options)
             };
             let mut root = compile_one(source, name, options)?;
             // Every script a RunSub names, once, in the order first named;

@@ -56,7 +56,10 @@ pub use action::{
     ScriptTypes,
 };
 pub use compile::{ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ERR_VARIABLE};
-pub use diagnostics::{Diagnostic, Diagnostics, Severity, SourceFile, Span};
+pub use diagnostics::{
+    Diagnostic, DiagnosticCode, Diagnostics, Severity, SourceFile, Span, SHOWN_DIAGNOSTICS,
+    SHOWN_LINE_CHARS,
+};
 pub use engine::{BuildError, Engine, EngineBuilder, Limits};
 pub use resolver::{FileResolver, MemoryResolver, ResolveError, ResolvedScript, ScriptResolver};
 pub use runtime::{

@@ -98,7 +98,7 @@ fn exit_2_when_the_script_does_not_check() {
     let out = exits(studioflow().arg("run").arg(&path), 2);
     assert!(stdout(&out).is_empty());
     assert!(
-        stderr(&out).contains("error: branch target `nowhere` does not exist"),
+        stderr(&out).contains("error[missing-target]: branch target `nowhere` does not exist"),
         "{}",
         stderr(&out)
     );
@@ -268,11 +268,13 @@ fn check_prints_errors_with_source_line_and_caret() {
     let out = exits(studioflow().arg("check").arg(&path), 2);
     let text = stdout(&out);
     let name = path.display().to_string();
-    let expected = format!("{name}:2:4: error: unknown action type `Frobnicate`; known types: ");
+    let expected = format!(
+        "{name}:2:4: error[unknown-action-type]: unknown action type `Frobnicate`; known types: "
+    );
     assert!(text.starts_with(&expected), "{text}");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[1], "  a: Frobnicate { Default -> nowhere }");
-    assert_eq!(lines[2], "     ^");
+    assert_eq!(lines[2], "     ^^^^^^^^^^");
 }
 
 #[test]
@@ -288,13 +290,13 @@ fn check_reports_warnings_and_exits_0() {
     let name = path.display().to_string();
     assert!(
         text.contains(&format!(
-            "{name}:2:34: warning: variable `Tier` is read but never assigned"
+            "{name}:2:34: warning[unassigned-variable]: variable `Tier` is read but never assigned"
         )),
         "{text}"
     );
     assert!(
         text.contains(&format!(
-            "{name}:4:1: warning: action `orphan` is unreachable from Begin\n  orphan: End\n  ^"
+            "{name}:4:1: warning[unreachable-action]: action `orphan` is unreachable from Begin\n  orphan: End\n  ^^^^^^"
         )),
         "{text}"
     );
@@ -414,7 +416,7 @@ fn malformed_inputs_exit_2_with_a_diagnostic() {
             let out = exits(studioflow().arg(cmd).arg(&path), 2);
             let all = format!("{}{}", stdout(&out), stderr(&out));
             assert!(all.contains(message), "{what} ({cmd}): {all}");
-            assert!(all.contains(": error: "), "{what} ({cmd}): {all}");
+            assert!(all.contains(": error["), "{what} ({cmd}): {all}");
         }
     }
 }
@@ -440,7 +442,7 @@ fn deep_nesting_exits_2_without_panic() {
             let out = exits(studioflow().arg(cmd).arg(&path), 2);
             let all = format!("{}{}", stdout(&out), stderr(&out));
             assert!(
-                all.contains(": error: "),
+                all.contains(": error["),
                 "shape {i} ({cmd}): {}",
                 &all[..all.len().min(400)]
             );
@@ -454,6 +456,49 @@ fn deep_nesting_exits_2_without_panic() {
     ));
     let out = exits(studioflow().arg("run").arg(&path), 2);
     assert!(stderr(&out).contains("nesting is deeper than 256 levels"));
+}
+
+#[test]
+fn diagnostics_output_stays_bounded_on_a_huge_one_line_script() {
+    // 1.1 MB on one line holding 20,000 errors: each diagnostic shows a
+    // window of the line, and only the first few are printed.
+    let call = format!("no_such_function_{}(1)", "x".repeat(32));
+    let items = vec![call.as_str(); 20_000].join(",");
+    let (_d, path) = script(format!(
+        "start: Begin {{ Default -> a }} a: Assign {{ Variable = x Value = [{items}] }}"
+    ));
+    assert!(std::fs::metadata(&path).unwrap().len() > 1_000_000);
+    let out = exits(studioflow().arg("check").arg(&path), 2);
+    let text = stdout(&out);
+    assert!(text.len() < 64 * 1024, "{} bytes of output", text.len());
+    assert_eq!(
+        text.matches("error[unknown-function]").count(),
+        studioflow::SHOWN_DIAGNOSTICS
+    );
+    let more = 20_000 - studioflow::SHOWN_DIAGNOSTICS;
+    assert!(
+        text.contains(&format!(
+            "{more} more diagnostics not shown (20000 in all: 20000 errors, 0 warnings)"
+        )),
+        "{}",
+        &text[text.len().saturating_sub(300)..]
+    );
+    // The echoed line is clipped, with a marker.
+    assert!(text.lines().nth(1).unwrap().ends_with('…'));
+}
+
+#[test]
+fn a_byte_order_mark_and_lone_carriage_returns_are_read_as_editors_write_them() {
+    let (_d, path) = script(
+        "\u{feff}start: Begin { Default -> a }\r// a comment ends at CR\ra: Assign { Variable = x Value = nosuch() Default -> b }\rb: End\r",
+    );
+    let out = exits(studioflow().arg("check").arg(&path), 2);
+    let name = path.display().to_string();
+    assert!(
+        stdout(&out).starts_with(&format!("{name}:3:34: error[unknown-function]")),
+        "{}",
+        stdout(&out)
+    );
 }
 
 // ------------------------------------------------------------ the examples

@@ -628,3 +628,98 @@ fn deep_nesting_is_refused_without_overflow() {
     );
     assert!(engine().compile(&members, "member.script").is_err());
 }
+
+#[test]
+fn string_literals_obey_the_string_limit() {
+    use studioflow::{DiagnosticCode, Limits};
+    let engine = Engine::builder()
+        .limits(Limits {
+            max_string_bytes: 8,
+            ..Default::default()
+        })
+        .build();
+    let script = |value: &str| {
+        format!("start: Begin {{ Default -> a }}\na: Assign \"ok\" {{ Variable = x Value = {value} Default -> b }}\nb: End")
+    };
+    assert!(engine.compile(&script("\"12345678\""), "ok.script").is_ok());
+    for (value, column) in [
+        ("\"123456789\"", 39),
+        ("\"1234{x}56789\"", 39),
+        ("upper(\"123456789\")", 45),
+    ] {
+        let err = engine.compile(&script(value), "long.script").unwrap_err();
+        let d = &err.items()[0];
+        assert_eq!(d.code, DiagnosticCode::StringTooLong, "{err}");
+        assert_eq!(err.source().line_col(d.span.start), (2, column), "{err}");
+        assert!(
+            d.message
+                .contains("9 bytes, over the string limit of 8 bytes"),
+            "{err}"
+        );
+    }
+    // Captions and Case labels are literals too.
+    let caption = "start: Begin \"a very long caption\" { Default -> b }\nb: End";
+    assert!(engine.compile(caption, "caption.script").is_err());
+}
+
+#[test]
+fn every_syntax_error_is_reported_with_the_warnings() {
+    use studioflow::DiagnosticCode;
+    let err = engine()
+        .compile(
+            "start: Begin { Default -> a }\n\
+             a: Assign { Variable = x Value = ( Default -> b }\n\
+             b: Assign { Variable = y Value = nosuch(q) Default -> c }\n\
+             c: If { Expression = 1 + True -> d }\n\
+             d: End\n\
+             lost: End\n",
+            "many.script",
+        )
+        .unwrap_err();
+    let codes: Vec<(usize, DiagnosticCode)> = err
+        .items()
+        .iter()
+        .map(|d| (err.source().line_col(d.span.start).0, d.code))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (2, DiagnosticCode::SyntaxError),
+            (3, DiagnosticCode::UnknownFunction),
+            (4, DiagnosticCode::SyntaxError),
+        ],
+        "{err}"
+    );
+    // Without syntax errors, warnings come alongside the errors.
+    let err = engine()
+        .compile(
+            "start: Begin { Default -> a }\na: Assign { Variable = x Value = nosuch() Default -> d }\nd: End\nlost: End\n",
+            "w.script",
+        )
+        .unwrap_err();
+    assert!(err.has_errors());
+    assert_eq!(
+        err.warnings().next().unwrap().code,
+        DiagnosticCode::UnreachableAction,
+        "{err}"
+    );
+}
+
+#[test]
+fn recovery_is_linear_and_never_panics_on_hostile_input() {
+    // Many broken actions, each cut off at the next line that starts an action.
+    let broken = "a: Assign { Value = ( \n".repeat(20_000);
+    let err = engine().compile(&broken, "broken.script").unwrap_err();
+    assert_eq!(err.errors().count(), 20_000);
+    // Deep nesting inside one broken action among others stays an error.
+    let deep = format!(
+        "start: Begin {{ Default -> a }}\na: Assign {{ Value = {}1 \nb: Assign {{ Value = ) }}\n",
+        "(".repeat(100_000)
+    );
+    let err = engine().compile(&deep, "deep.script").unwrap_err();
+    assert!(
+        err.to_string().contains("nesting is deeper than 256"),
+        "{err}"
+    );
+    assert_eq!(err.errors().count(), 2, "{err}");
+}

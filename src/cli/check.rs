@@ -37,8 +37,9 @@ pub(super) fn check(args: CheckArgs) -> i32 {
                 diagnostics
             }
         };
-        for d in diagnostics.items() {
-            outln!("{}", diagnostics.render(d));
+        // Display caps the count and clips long lines: output stays bounded.
+        if !diagnostics.is_empty() {
+            outln!("{diagnostics}");
         }
     }
     if failed {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::Ctx;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, DiagnosticCode};
 use crate::runtime::eval::{Code, Piece};
 use crate::runtime::Value;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Literal, TemplatePart, UnaryOp};
@@ -11,8 +11,25 @@ use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Literal, TemplatePart, UnaryO
 /// Compiles an expression; problems are pushed to `ctx.errors` and `None` returned.
 pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
     Some(match &e.kind {
-        ExprKind::Literal(l) => Code::Const(literal(l)),
+        ExprKind::Literal(l) => {
+            if let Literal::String(text) = l {
+                if !ctx.check_literal_len(text.len(), e.span) {
+                    return None;
+                }
+            }
+            Code::Const(literal(l))
+        }
         ExprKind::Template(parts) => {
+            let text_len: usize = parts
+                .iter()
+                .map(|p| match p {
+                    TemplatePart::Text(t) => t.len(),
+                    TemplatePart::Expr(_) => 0,
+                })
+                .sum();
+            if !ctx.check_literal_len(text_len, e.span) {
+                return None;
+            }
             let mut pieces = Vec::with_capacity(parts.len());
             let mut ok = true;
             for p in parts {
@@ -33,7 +50,8 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
             // A literal nested deeper than runs may build values would fail on
             // every run: say so now.
             if ctx.list_depth >= ctx.max_value_depth {
-                ctx.errors.push(Diagnostic::error(
+                ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::ValueTooDeep,
                     e.span,
                     format!(
                         "list literals nest deeper than the limit of {} levels",
@@ -84,7 +102,8 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
         ExprKind::Call(name, name_span, args) => {
             let compiled: Vec<Option<Code>> = args.iter().map(|a| compile(a, ctx)).collect();
             let Some((id, def)) = ctx.functions.lookup(name) else {
-                ctx.errors.push(Diagnostic::error(
+                ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::UnknownFunction,
                     *name_span,
                     format!("unknown function `{name}`"),
                 ));
@@ -96,7 +115,8 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
                 } else {
                     format!("{} to {}", def.min_args, def.max_args)
                 };
-                ctx.errors.push(Diagnostic::error(
+                ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::WrongArgumentCount,
                     *name_span,
                     format!(
                         "{}() takes {expected} argument{}, got {}",

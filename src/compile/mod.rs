@@ -18,11 +18,11 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::action::{ActionHandler, PropertyKind, ScriptType, LABEL_BASE};
-use crate::diagnostics::{Diagnostic, Diagnostics, SourceFile, Span};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Diagnostics, SourceFile, Span};
 use crate::runtime::eval::{Code, VarId};
 use crate::runtime::functions::FunctionRegistry;
 use crate::runtime::Value;
-use crate::syntax::ast::{ActionAst, Expr, ExprKind, Literal, ScriptAst};
+use crate::syntax::ast::{ActionAst, Expr, ExprKind, Literal, ParsedScript};
 use registry::ActionRegistry;
 
 pub use flow::{ActionKind, FlowAction, FlowBranch};
@@ -325,6 +325,7 @@ pub(crate) struct Compiler<'a> {
     pub functions: &'a FunctionRegistry,
     pub engine_id: u64,
     pub max_value_depth: usize,
+    pub max_string_bytes: usize,
     /// The call graph being built, when subscripts can be resolved.
     pub subscripts: &'a std::cell::RefCell<SubGraph<'a>>,
 }
@@ -338,6 +339,7 @@ pub(crate) struct Ctx<'a> {
     pub max_depth: usize,
     list_depth: usize,
     max_value_depth: usize,
+    max_string_bytes: usize,
 }
 
 impl Ctx<'_> {
@@ -356,6 +358,23 @@ impl Ctx<'_> {
         let id = VarId(self.vars.len() as u32);
         self.vars.insert(name.to_string(), id);
         id
+    }
+
+    /// A literal string longer than runs may build would only fail later
+    /// (or hold memory the limits promise not to): refuse it now.
+    fn check_literal_len(&mut self, len: usize, span: Span) -> bool {
+        if len <= self.max_string_bytes {
+            return true;
+        }
+        self.errors.push(Diagnostic::new(
+            DiagnosticCode::StringTooLong,
+            span,
+            format!(
+                "this string literal is {len} bytes, over the string limit of {} bytes",
+                self.max_string_bytes
+            ),
+        ));
+        false
     }
 }
 
@@ -404,19 +423,24 @@ fn literal_text(l: &Literal) -> String {
 impl Compiler<'_> {
     pub fn compile(
         &self,
-        ast: &ScriptAst,
+        parsed: &ParsedScript,
         source: SourceFile,
         options: &CompileOptions,
     ) -> Result<Script, Diagnostics> {
+        let ast = &parsed.ast;
+        // With syntax errors some actions are unknown: anything that depends
+        // on the whole graph (Begin, reachability, assignments) is a guess.
+        let complete = parsed.errors.is_empty();
         let mut ctx = Ctx {
             functions: self.functions,
             vars: IndexMap::new(),
             reads: Vec::new(),
             writes: HashSet::new(),
-            errors: Vec::new(),
+            errors: parsed.errors.clone(),
             max_depth: 0,
             list_depth: 0,
             max_value_depth: self.max_value_depth,
+            max_string_bytes: self.max_string_bytes,
         };
         let err_var = ctx.var(ERR_VARIABLE);
         let mut warnings: Vec<Diagnostic> = Vec::new();
@@ -424,11 +448,16 @@ impl Compiler<'_> {
         let mut script_type = ScriptType::Generic;
         let mut title = None;
         if let Some(h) = &ast.header {
+            ctx.check_literal_len(h.name.len(), Span::default());
             title = Some(h.name.clone());
             if let Some((t, span)) = &h.script_type {
                 match t.parse::<ScriptType>() {
                     Ok(t) => script_type = t,
-                    Err(msg) => ctx.errors.push(Diagnostic::error(*span, msg)),
+                    Err(msg) => ctx.errors.push(Diagnostic::new(
+                        DiagnosticCode::UnknownScriptType,
+                        *span,
+                        msg,
+                    )),
                 }
             }
         }
@@ -438,7 +467,8 @@ impl Compiler<'_> {
         for (i, a) in ast.actions.iter().enumerate() {
             if let Some(&first) = index.get(a.id.as_str()) {
                 let (line, _) = source.line_col(ast.actions[first as usize].id_span.start);
-                ctx.errors.push(Diagnostic::error(
+                ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::DuplicateActionId,
                     a.id_span,
                     format!(
                         "duplicate action id `{}` (first defined on line {line})",
@@ -449,6 +479,8 @@ impl Compiler<'_> {
                 index.insert(&a.id, i as u32);
             }
         }
+        // Branches to an action that did not parse are not reported missing.
+        let unparsed: HashSet<&str> = parsed.unparsed.iter().map(|u| u.id.as_str()).collect();
 
         // Snippet code is parsed first: its FUNCTIONs are visible to every
         // snippet of the script, whatever the order of the actions.
@@ -502,7 +534,15 @@ impl Compiler<'_> {
         let mut entries: Vec<(u32, Span)> = Vec::new();
         let mut external_without_error: Vec<(Span, String)> = Vec::new();
         for (i, a) in ast.actions.iter().enumerate() {
-            match self.compile_action(a, i, &index, script_type, &mut ctx, &snippet_programs) {
+            match self.compile_action(
+                a,
+                i,
+                &index,
+                &unparsed,
+                script_type,
+                &mut ctx,
+                &snippet_programs,
+            ) {
                 Some((c, branches)) => {
                     let reg = self
                         .actions
@@ -537,8 +577,9 @@ impl Compiler<'_> {
         let entry = match entries.as_slice() {
             [(i, _)] => *i,
             [] => {
-                if ctx.errors.is_empty() {
-                    ctx.errors.push(Diagnostic::error(
+                if ctx.errors.is_empty() && complete {
+                    ctx.errors.push(Diagnostic::new(
+                        DiagnosticCode::NoBegin,
                         ast.actions.first().map(|a| a.id_span).unwrap_or_default(),
                         "the script has no Begin action: exactly one is required",
                     ));
@@ -547,7 +588,8 @@ impl Compiler<'_> {
             }
             [_, rest @ ..] => {
                 for (_, span) in rest {
-                    ctx.errors.push(Diagnostic::error(
+                    ctx.errors.push(Diagnostic::new(
+                        DiagnosticCode::SecondBegin,
                         *span,
                         "a second Begin action: a script has exactly one",
                     ));
@@ -556,43 +598,49 @@ impl Compiler<'_> {
             }
         };
 
-        if !ctx.errors.is_empty() {
-            return Err(Diagnostics::new(source, ctx.errors));
-        }
-
-        // Reachability from Begin.
-        let mut seen = vec![false; compiled.len()];
-        let mut queue = VecDeque::from([entry]);
-        seen[entry as usize] = true;
-        while let Some(i) = queue.pop_front() {
-            let a: &CompiledAction = &compiled[i as usize];
-            for t in a.targets.iter().chain(a.label_targets.iter()).flatten() {
-                if !seen[*t as usize] {
-                    seen[*t as usize] = true;
-                    queue.push_back(*t);
+        // Reachability from Begin, on the source's graph so that it is known
+        // even when some actions did not compile.
+        let mut seen = vec![false; ast.actions.len()];
+        if complete && !entries.is_empty() {
+            let mut queue = VecDeque::from([entry]);
+            seen[entry as usize] = true;
+            while let Some(i) = queue.pop_front() {
+                for b in &ast.actions[i as usize].branches {
+                    if let Some(&t) = index.get(b.target.as_str()) {
+                        if !seen[t as usize] {
+                            seen[t as usize] = true;
+                            queue.push_back(t);
+                        }
+                    }
+                }
+            }
+            for (i, a) in ast.actions.iter().enumerate() {
+                // A second action with an id is already an error.
+                let first_of_its_id = index.get(a.id.as_str()) == Some(&(i as u32));
+                if !seen[i] && first_of_its_id {
+                    warnings.push(Diagnostic::new(
+                        DiagnosticCode::UnreachableAction,
+                        a.id_span,
+                        format!("action `{}` is unreachable from Begin", a.id),
+                    ));
                 }
             }
         }
         for (f, reachable) in flow.iter_mut().zip(&seen) {
             f.reachable = *reachable;
         }
-        for (i, a) in ast.actions.iter().enumerate() {
-            if !seen[i] {
-                warnings.push(Diagnostic::warning(
-                    a.id_span,
-                    format!("action `{}` is unreachable from Begin", a.id),
-                ));
-            }
-        }
         for (span, name) in external_without_error {
-            warnings.push(Diagnostic::warning(
+            warnings.push(Diagnostic::new(
+DiagnosticCode::ErrorBranchNotConnected,
                 span,
                 format!("{name} can fail for reasons outside the script, but its Error branch is not connected: a failure will stop the script"),
             ));
         }
         // Begin's Parameters name p1, p2, ... (Studio renames them there).
-        let param_names: Box<[Arc<str>]> = compiled
-            .get(entry as usize)
+        // (Only when every action compiled: otherwise indices do not line up.)
+        let param_names: Box<[Arc<str>]> = Some(&compiled)
+            .filter(|c| c.len() == ast.actions.len())
+            .and_then(|c| c.get(entry as usize))
             .and_then(|begin: &CompiledAction| {
                 begin
                     .schema
@@ -614,7 +662,7 @@ impl Compiler<'_> {
             })
             .unwrap_or_default();
         let mut warned = HashSet::new();
-        for (name, span) in &ctx.reads {
+        for (name, span) in ctx.reads.iter().filter(|_| complete) {
             // A subscript's parameters are set by the RunSub that calls it.
             let parameter = param_names.iter().any(|p| **p == **name)
                 || (name.len() == 2
@@ -629,10 +677,17 @@ impl Compiler<'_> {
             {
                 continue;
             }
-            warnings.push(Diagnostic::warning(
+            warnings.push(Diagnostic::new(
+DiagnosticCode::UnassignedVariable,
                 *span,
                 format!("variable `{name}` is read but never assigned (declare host inputs with --var {name})"),
             ));
+        }
+
+        // Warnings are reported alongside errors: both are worth fixing.
+        if !ctx.errors.is_empty() {
+            ctx.errors.extend(warnings);
+            return Err(Diagnostics::new(source, ctx.errors));
         }
 
         let source_name = source.name().to_string();
@@ -675,14 +730,19 @@ impl Compiler<'_> {
         a: &ActionAst,
         action_index: usize,
         index: &HashMap<&str, u32>,
+        unparsed: &HashSet<&str>,
         script_type: ScriptType,
         ctx: &mut Ctx<'_>,
         snippets: &HashMap<(usize, usize), Arc<crate::snippet::program::Program>>,
     ) -> Option<(CompiledAction, Vec<FlowBranch>)> {
+        if let Some(caption) = &a.caption {
+            ctx.check_literal_len(caption.len(), a.type_span);
+        }
         let Some(reg) = self.actions.lookup(&a.action_type) else {
             let mut known: Vec<&str> = self.actions.names().collect();
             known.sort_unstable();
-            ctx.errors.push(Diagnostic::error(
+            ctx.errors.push(Diagnostic::new(
+                DiagnosticCode::UnknownActionType,
                 a.type_span,
                 format!(
                     "unknown action type `{}`; known types: {}",
@@ -694,7 +754,8 @@ impl Compiler<'_> {
         };
         let schema = &reg.schema;
         if !schema.script_types.contains(script_type) {
-            ctx.errors.push(Diagnostic::error(
+            ctx.errors.push(Diagnostic::new(
+                DiagnosticCode::UnsupportedActionType,
                 a.type_span,
                 format!(
                     "{} is not supported in {} scripts (supported: {})",
@@ -717,7 +778,8 @@ impl Compiler<'_> {
                 None => {
                     let known: Vec<&str> =
                         schema.properties.iter().map(|p| p.name.as_str()).collect();
-                    ctx.errors.push(Diagnostic::error(
+                    ctx.errors.push(Diagnostic::new(
+                        DiagnosticCode::UnknownProperty,
                         p.name_span,
                         if known.is_empty() {
                             format!("{} has no properties, found `{}`", schema.name, p.name)
@@ -731,7 +793,8 @@ impl Compiler<'_> {
                         },
                     ));
                 }
-                Some(&i) if written[i].is_some() => ctx.errors.push(Diagnostic::error(
+                Some(&i) if written[i].is_some() => ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::DuplicateProperty,
                     p.name_span,
                     format!("property `{}` is set twice", schema.properties[i].name),
                 )),
@@ -742,7 +805,8 @@ impl Compiler<'_> {
         for (i, ps) in schema.properties.iter().enumerate() {
             let slot = match written[i] {
                 None if ps.required => {
-                    ctx.errors.push(Diagnostic::error(
+                    ctx.errors.push(Diagnostic::new(
+                        DiagnosticCode::MissingProperty,
                         a.id_span,
                         format!(
                             "{} `{}` is missing its required property `{}`",
@@ -793,13 +857,18 @@ impl Compiler<'_> {
                                 PropSlot::Subscript(unit, Value::from(name))
                             }
                             Err(err) => {
-                                ctx.errors.push(Diagnostic::error(e.span, err.to_string()));
+                                ctx.errors.push(Diagnostic::new(
+                                    DiagnosticCode::UnresolvedSubscript,
+                                    e.span,
+                                    err.to_string(),
+                                ));
                                 PropSlot::Absent
                             }
                         }
                     }
                     None => {
-                        ctx.errors.push(Diagnostic::error(
+                        ctx.errors.push(Diagnostic::new(
+                            DiagnosticCode::InvalidPropertyValue,
                             e.span,
                             format!(
                                 "`{}` takes a script name: a bare identifier or a plain string",
@@ -820,9 +889,11 @@ impl Compiler<'_> {
                         }
                     }
                     PropertyKind::Name => match name_text(e) {
+                        Some(s) if !ctx.check_literal_len(s.len(), e.span) => PropSlot::Absent,
                         Some(s) => PropSlot::Const(Value::from(s)),
                         None => {
-                            ctx.errors.push(Diagnostic::error(
+                            ctx.errors.push(Diagnostic::new(
+DiagnosticCode::InvalidPropertyValue,
                                 e.span,
                                 format!("`{}` takes a name: a bare identifier or a plain string, not an expression", ps.name),
                             ));
@@ -840,7 +911,8 @@ impl Compiler<'_> {
                                 PropSlot::Var(ctx.var(&n), Value::from(n))
                             }
                             None => {
-                                ctx.errors.push(Diagnostic::error(
+                                ctx.errors.push(Diagnostic::new(
+DiagnosticCode::InvalidPropertyValue,
                                     e.span,
                                     format!("`{}` takes a variable name (letters, digits, `_`; not starting with a digit)", ps.name),
                                 ));
@@ -864,7 +936,8 @@ impl Compiler<'_> {
         let mut flow_branches: Vec<FlowBranch> = Vec::new();
         for b in &a.branches {
             if schema.terminal {
-                ctx.errors.push(Diagnostic::error(
+                ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::BranchOnTerminal,
                     b.name_span,
                     format!("{} ends the script and has no branches", schema.name),
                 ));
@@ -872,8 +945,10 @@ impl Compiler<'_> {
             }
             let target = match index.get(b.target.as_str()) {
                 Some(&t) => Some(t),
+                None if unparsed.contains(b.target.as_str()) => None,
                 None => {
-                    ctx.errors.push(Diagnostic::error(
+                    ctx.errors.push(Diagnostic::new(
+                        DiagnosticCode::MissingTarget,
                         b.target_span,
                         format!("branch target `{}` does not exist", b.target),
                     ));
@@ -887,8 +962,12 @@ impl Compiler<'_> {
             match (&b.label, is_labeled) {
                 (Some(label), true) => {
                     let text = literal_text(label);
+                    if !ctx.check_literal_len(text.len(), b.name_span) {
+                        continue;
+                    }
                     if labels.iter().any(|l| **l == *text) {
-                        ctx.errors.push(Diagnostic::error(
+                        ctx.errors.push(Diagnostic::new(
+                            DiagnosticCode::DuplicateBranch,
                             b.name_span,
                             format!("duplicate branch `{} {:?}`", b.name, text),
                         ));
@@ -913,14 +992,16 @@ impl Compiler<'_> {
                     labels.push(label);
                     label_targets.push(target);
                 }
-                (None, true) => ctx.errors.push(Diagnostic::error(
+                (None, true) => ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::InvalidCaseLabel,
                     b.name_span,
                     format!(
                         "a `{}` branch needs a literal label, as in `{} \"value\" -> target`",
                         b.name, b.name
                     ),
                 )),
-                (Some(_), false) => ctx.errors.push(Diagnostic::error(
+                (Some(_), false) => ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::InvalidCaseLabel,
                     b.name_span,
                     format!(
                         "only `{}` branches take a label",
@@ -928,7 +1009,8 @@ impl Compiler<'_> {
                     ),
                 )),
                 (None, false) => match reg.branch_index.get(&b.name.to_ascii_lowercase()) {
-                    None => ctx.errors.push(Diagnostic::error(
+                    None => ctx.errors.push(Diagnostic::new(
+                        DiagnosticCode::UnknownBranch,
                         b.name_span,
                         format!(
                             "unknown branch `{}` for {}; expected one of {}",
@@ -944,7 +1026,8 @@ impl Compiler<'_> {
                     Some(&slot) => {
                         let slot = slot as usize;
                         if set_at[slot].is_some() {
-                            ctx.errors.push(Diagnostic::error(
+                            ctx.errors.push(Diagnostic::new(
+                                DiagnosticCode::DuplicateBranch,
                                 b.name_span,
                                 format!("duplicate branch `{}`", reg.branch_names[slot]),
                             ));
@@ -1002,7 +1085,8 @@ fn snippet_text<'s>(e: &Expr, source: &'s SourceFile) -> Result<(&'s str, usize)
         let start = e.span.start + 3;
         return Ok((&text[start..e.span.start + written.len() - 3], start));
     }
-    Err(Diagnostic::error(
+    Err(Diagnostic::new(
+        DiagnosticCode::InvalidPropertyValue,
         e.span,
         "Snippet code is written as a `\"\"\"` block: Data = \"\"\" ... \"\"\"",
     ))
@@ -1029,7 +1113,8 @@ pub(crate) fn check_calls(
         if caller.inner.script_type != target.inner.script_type {
             errors.push((
                 call.caller,
-                Diagnostic::error(
+                Diagnostic::new(
+                    DiagnosticCode::SubscriptTypeMismatch,
                     call.span,
                     format!(
                         "subscript `{label}` is a {} script, the caller a {} script: a subscript has the caller's type",
@@ -1042,14 +1127,16 @@ pub(crate) fn check_calls(
         match call.args {
             Some(n) if n > 9 => errors.push((
                 call.caller,
-                Diagnostic::error(
+                Diagnostic::new(
+                    DiagnosticCode::WrongParameterCount,
                     call.span,
                     format!("{n} parameters: a subscript takes at most 9 (p1 to p9)"),
                 ),
             )),
             Some(n) if declared > 0 && n != declared => errors.push((
                 call.caller,
-                Diagnostic::error(
+                Diagnostic::new(
+                    DiagnosticCode::WrongParameterCount,
                     call.span,
                     format!(
                         "subscript `{label}` takes {declared} parameter{} ({}), got {n}",
@@ -1066,7 +1153,8 @@ pub(crate) fn check_calls(
             .iter()
             .any(|a| &*a.type_name == "Return");
         if call.caller == 0 && !returns {
-            warnings.push(Diagnostic::warning(
+            warnings.push(Diagnostic::new(
+                DiagnosticCode::SubscriptWithoutReturn,
                 call.span,
                 format!("subscript `{label}` has no Return action: it returns nothing"),
             ));
@@ -1082,7 +1170,8 @@ pub(crate) fn check_calls(
             .find(|c| c.caller == 0 && path.get(1).is_none_or(|t| *t == c.target))
         {
             let names: Vec<&str> = path.iter().map(|u| &*unit(*u).inner.label).collect();
-            warnings.push(Diagnostic::warning(
+            warnings.push(Diagnostic::new(
+                DiagnosticCode::SubscriptRecursion,
                 first.span,
                 format!(
                     "RunSub recursion ({} -> {}): it must end before the subscript depth limit",

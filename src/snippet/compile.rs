@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
 use super::program::{CExpr, CStep, CTarget, Case, Op, OpKind, PreCall, Program, UserFunction};
 use crate::compile::{compile_expr, Ctx};
-use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, SourceFile};
 use crate::runtime::eval::{Code, VarId};
 use crate::syntax::ast::{Expr, ExprKind, TemplatePart};
 
@@ -78,14 +78,16 @@ impl<'s> SnippetUnit<'s> {
         for f in &decls {
             let key = f.name.to_ascii_lowercase();
             if ctx.functions.lookup(&f.name).is_some() {
-                ctx.errors.push(Diagnostic::error(
+                ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::ReservedName,
                     f.name_span,
                     format!("FUNCTION `{}` has the name of a built-in function", f.name),
                 ));
                 continue;
             }
             if let Some(first) = self.signatures.get(&key) {
-                ctx.errors.push(Diagnostic::error(
+                ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::DuplicateDeclaration,
                     f.name_span,
                     format!("FUNCTION `{}` is declared twice", first.name),
                 ));
@@ -233,7 +235,8 @@ impl<'s> SnippetUnit<'s> {
                 OpKind::Dynamic(names.iter().map(|n| self.write_var(n, ctx)).collect())
             }
             StmtKind::Function(f) => {
-                ctx.errors.push(Diagnostic::error(
+                ctx.errors.push(Diagnostic::new(
+DiagnosticCode::SyntaxError,
                     f.name_span,
                     "FUNCTION is declared at the top level of a snippet, not inside another statement",
                 ));
@@ -395,7 +398,8 @@ impl<'s> SnippetUnit<'s> {
                     return; // a built-in (or unknown: reported by the expression compiler)
                 };
                 if args.len() != sig.params.len() {
-                    ctx.errors.push(Diagnostic::error(
+                    ctx.errors.push(Diagnostic::new(
+                        DiagnosticCode::WrongArgumentCount,
                         *name_span,
                         format!(
                             "{}() takes {} argument{}, got {} (every parameter is required)",

@@ -7,7 +7,7 @@ use pest::Parser;
 use pest_derive::Parser;
 
 use super::ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Span};
 use crate::syntax::ast::{Expr, ExprKind, TemplatePart};
 
 #[derive(Parser)]
@@ -97,7 +97,8 @@ impl Builder<'_> {
                 let otherwise = match inner.next() {
                     None => Vec::new(),
                     Some(p) if p.as_rule() == Rule::else_if => {
-                        return Err(Diagnostic::error(
+                        return Err(Diagnostic::new(
+                            DiagnosticCode::SyntaxError,
                             self.span(&p),
                             "Snippet has no ELSE IF: write ELSE { IF ... { } }",
                         ))
@@ -111,7 +112,8 @@ impl Builder<'_> {
                 }
             }
             Rule::s_else => {
-                return Err(Diagnostic::error(
+                return Err(Diagnostic::new(
+                    DiagnosticCode::SyntaxError,
                     span,
                     "ELSE must follow the `}` of an IF block",
                 ))
@@ -134,7 +136,8 @@ impl Builder<'_> {
                         }
                         Rule::default_case => {
                             if default.is_some() {
-                                return Err(Diagnostic::error(
+                                return Err(Diagnostic::new(
+                                    DiagnosticCode::SyntaxError,
                                     self.span(&p),
                                     "a second DEFAULT: a SWITCH or SELECT has at most one",
                                 ));
@@ -177,12 +180,14 @@ impl Builder<'_> {
                 let body = self.block(inner.next().expect("body"))?;
                 StmtKind::Repeat { count, body }
             }
-            Rule::s_while => return Err(Diagnostic::error(
+            Rule::s_while => return Err(Diagnostic::new(
+                DiagnosticCode::UnsupportedStatement,
                 span,
                 "WHILE is not part of Studio's Snippet language: use REPEAT n { ... BREAK } or FOR",
             )),
             Rule::s_uses => {
-                return Err(Diagnostic::error(
+                return Err(Diagnostic::new(
+                    DiagnosticCode::UnsupportedStatement,
                     span,
                     "USES (web-service proxies) is not supported by studioflow",
                 ))
@@ -199,7 +204,8 @@ impl Builder<'_> {
                         Rule::declared_name => {
                             let param = p.as_str().to_string();
                             if params.contains(&param) {
-                                return Err(Diagnostic::error(
+                                return Err(Diagnostic::new(
+                                    DiagnosticCode::DuplicateDeclaration,
                                     self.span(&p),
                                     format!("parameter `{param}` is declared twice"),
                                 ));
@@ -222,7 +228,8 @@ impl Builder<'_> {
             Rule::s_call => {
                 let e = self.expr(inner.next().expect("expression"))?;
                 if !matches!(e.kind, ExprKind::Call(..)) {
-                    return Err(Diagnostic::error(
+                    return Err(Diagnostic::new(
+DiagnosticCode::SyntaxError,
                         e.span,
                         "expected a statement: an expression on its own does nothing (did you mean `name = value`?)",
                     ));
@@ -230,7 +237,8 @@ impl Builder<'_> {
                 StmtKind::Call(e)
             }
             other => {
-                return Err(Diagnostic::error(
+                return Err(Diagnostic::new(
+                    DiagnosticCode::SyntaxError,
                     span,
                     format!("unexpected {}", describe(other)),
                 ))
@@ -403,5 +411,9 @@ fn pest_error(err: pest::error::Error<Rule>) -> Diagnostic {
         }
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    Diagnostic::error(Span::new(start, end.max(start)), message)
+    Diagnostic::new(
+        DiagnosticCode::SyntaxError,
+        Span::new(start, end.max(start)),
+        message,
+    )
 }

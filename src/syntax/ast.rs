@@ -1,7 +1,7 @@
 //! The abstract syntax tree: what the text said, with spans, before any
 //! schema is consulted.
 
-use crate::diagnostics::Span;
+use crate::diagnostics::{Diagnostic, Span};
 
 /// A whole script file.
 ///
@@ -10,12 +10,50 @@ use crate::diagnostics::Span;
 /// assert_eq!(ast.actions.len(), 1);
 /// assert_eq!(ast.header.unwrap().name, "X");
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptAst {
     /// `script "name" type T`, when present.
     pub header: Option<Header>,
     /// The actions in source order.
     pub actions: Vec<ActionAst>,
+}
+
+/// What parsing a script produced when syntax errors are recovered from:
+/// every action that parsed, one error per stretch of text that did not,
+/// and the ids of the actions inside those stretches (so that the checker
+/// neither reports branches to them as missing nor guesses at their
+/// contents).
+///
+/// ```
+/// let parsed = studioflow::syntax::parse_script_recovering(
+///     "start: Begin { Default -> a }\na: Assign { Value = ) }\nb: Assign { Value = ( }\nc: End",
+/// );
+/// assert_eq!(parsed.errors.len(), 2);
+/// assert_eq!(parsed.ast.actions.len(), 2);
+/// assert_eq!(parsed.unparsed.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParsedScript {
+    /// The header and the actions that parsed.
+    pub ast: ScriptAst,
+    /// Syntax errors, in source order, at most one per action.
+    pub errors: Vec<Diagnostic>,
+    /// The actions that did not parse, as far as their id is known.
+    pub unparsed: Vec<UnparsedAction>,
+}
+
+/// An action whose text did not parse: only its id is known.
+///
+/// ```
+/// let parsed = studioflow::syntax::parse_script_recovering("start: Begin { Default -> x }\nx: End {");
+/// assert_eq!(parsed.unparsed[0].id, "x");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnparsedAction {
+    /// The id written at the start of the action.
+    pub id: String,
+    /// Where the id is written.
+    pub id_span: Span,
 }
 
 /// The optional first line.
@@ -289,6 +327,67 @@ impl BinaryOp {
             BinaryOp::Mul => "*",
             BinaryOp::Div => "/",
             BinaryOp::Mod => "%",
+        }
+    }
+}
+
+impl Span {
+    fn shift(&mut self, by: usize) {
+        self.start += by;
+        self.end += by;
+    }
+}
+
+impl Header {
+    /// Moves every span by `by` bytes (for text parsed as a slice of a larger source).
+    pub(crate) fn shift(&mut self, by: usize) {
+        if let Some((_, span)) = &mut self.script_type {
+            span.shift(by);
+        }
+    }
+}
+
+impl ActionAst {
+    /// Moves every span by `by` bytes (for text parsed as a slice of a larger source).
+    pub(crate) fn shift(&mut self, by: usize) {
+        self.id_span.shift(by);
+        self.type_span.shift(by);
+        self.span.shift(by);
+        for p in &mut self.properties {
+            p.name_span.shift(by);
+            p.value.shift(by);
+        }
+        for b in &mut self.branches {
+            b.name_span.shift(by);
+            b.target_span.shift(by);
+        }
+    }
+}
+
+impl Expr {
+    /// Moves every span by `by` bytes. Recursion is bounded by the parser's
+    /// depth limit, as for every other walk of the tree.
+    pub(crate) fn shift(&mut self, by: usize) {
+        self.span.shift(by);
+        match &mut self.kind {
+            ExprKind::Literal(_) | ExprKind::Variable(_) => {}
+            ExprKind::Template(parts) => {
+                for part in parts {
+                    if let TemplatePart::Expr(e) = part {
+                        e.shift(by);
+                    }
+                }
+            }
+            ExprKind::List(items) => items.iter_mut().for_each(|e| e.shift(by)),
+            ExprKind::Call(_, name_span, args) => {
+                name_span.shift(by);
+                args.iter_mut().for_each(|e| e.shift(by));
+            }
+            ExprKind::Member(a, _) | ExprKind::Unary(_, a) => a.shift(by),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                a.shift(by);
+                b.shift(by);
+            }
         }
     }
 }

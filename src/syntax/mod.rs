@@ -5,7 +5,7 @@ mod parser;
 mod prescan;
 mod trivia;
 
-pub use parser::{parse_expression, parse_script};
+pub use parser::{parse_expression, parse_script, parse_script_recovering};
 pub(crate) use prescan::prescan;
 pub use prescan::MAX_NESTING;
 pub use trivia::comment_spans;

@@ -9,7 +9,8 @@ use pest_derive::Parser;
 
 use super::ast::*;
 use super::prescan::{prescan, MAX_NESTING};
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::BOM;
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Span};
 
 #[derive(Parser)]
 #[grammar = "../grammar/studio.pest"]
@@ -39,38 +40,182 @@ fn pratt() -> &'static PrattParser<Rule> {
     })
 }
 
-/// Parses a whole script. The first problem found is returned.
+/// Parses a whole script. The first problem found is returned; see
+/// [`parse_script_recovering`] for every syntax error at once.
 ///
 /// ```
 /// let err = studioflow::syntax::parse_script("start Begin").unwrap_err();
 /// assert_eq!(err.message, "expected `:`");
 /// ```
 pub fn parse_script(text: &str) -> Result<ScriptAst, Diagnostic> {
-    if text.trim().is_empty() {
-        return Err(Diagnostic::error(
+    let mut parsed = parse_script_recovering(text);
+    if parsed.errors.is_empty() {
+        Ok(parsed.ast)
+    } else {
+        Err(parsed.errors.swap_remove(0))
+    }
+}
+
+/// Parses a whole script, recovering from syntax errors at the next action:
+/// the result holds every action that parsed and one error for each stretch
+/// of text that did not.
+///
+/// A file that parses whole is parsed in one pass. Otherwise it is cut at
+/// every line that starts like an action (`id:`), and each piece is parsed
+/// on its own (pre-scan included), so a broken action cannot hide the
+/// errors of the actions after it, and a missing `}` is reported where the
+/// action ends rather than at the next one. The cut is a linear scan and
+/// each piece is parsed once, so recovery stays linear in the input.
+///
+/// ```
+/// let parsed = studioflow::syntax::parse_script_recovering(
+///     "start: Begin { Default -> a }\na: Assign { Variable = x Value = 1 +\nb: End",
+/// );
+/// assert_eq!(parsed.errors.len(), 1);
+/// assert_eq!(parsed.ast.actions.len(), 2); // start and b
+/// ```
+pub fn parse_script_recovering(text: &str) -> ParsedScript {
+    let fatal = |code, span, message: &str| ParsedScript {
+        errors: vec![Diagnostic::new(code, span, message)],
+        ..Default::default()
+    };
+    if text.trim_start_matches(BOM).trim().is_empty() {
+        return fatal(
+            DiagnosticCode::EmptyScript,
             Span::new(0, 0),
             "the script is empty: expected an action such as `start: Begin { Default -> next }`",
-        ));
+        );
     }
     if let Some(pos) = text.find('\0') {
-        return Err(Diagnostic::error(
+        return fatal(
+            DiagnosticCode::BinaryInput,
             Span::new(pos, pos + 1),
             "the script contains a NUL byte: is this a binary file?",
-        ));
+        );
     }
-    prescan(text)?;
-    let mut pairs = StudioParser::parse(Rule::file, text).map_err(pest_error)?;
+    let whole_error = match parse_piece(text, 0) {
+        Ok((header, actions)) => {
+            return ParsedScript {
+                ast: ScriptAst { header, actions },
+                ..Default::default()
+            }
+        }
+        Err(e) => e,
+    };
+    let mut parsed = ParsedScript::default();
+    let starts = action_starts(text);
+    let bounds = std::iter::once(0)
+        .chain(starts.iter().copied())
+        .zip(starts.iter().copied().chain(std::iter::once(text.len())));
+    for (i, (start, end)) in bounds.enumerate() {
+        if start == end {
+            continue;
+        }
+        match parse_piece(&text[start..end], start) {
+            Ok((header, actions)) => {
+                if i == 0 {
+                    parsed.ast.header = header;
+                }
+                parsed.ast.actions.extend(actions);
+            }
+            Err(e) => {
+                if i > 0 {
+                    let (id, id_span) = leading_id(text, start);
+                    parsed.unparsed.push(UnparsedAction {
+                        id: id.to_string(),
+                        id_span,
+                    });
+                }
+                parsed.errors.push(e);
+            }
+        }
+    }
+    // The pieces parse one by one but the whole did not (a cut inside a
+    // multi-line string, say): report what the whole parse found.
+    if parsed.errors.is_empty() {
+        return ParsedScript {
+            errors: vec![whole_error],
+            ..Default::default()
+        };
+    }
+    parsed
+}
+
+/// Parses `piece`, which starts at byte `offset` of the script, returning
+/// spans relative to the whole script.
+fn parse_piece(piece: &str, offset: usize) -> Result<(Option<Header>, Vec<ActionAst>), Diagnostic> {
+    let shifted = |d: Diagnostic| d.shifted(offset);
+    prescan(piece).map_err(shifted)?;
+    let mut pairs = StudioParser::parse(Rule::file, piece)
+        .map_err(|e| pest_error(e, piece))
+        .map_err(shifted)?;
     let file = pairs.next().expect("the file rule always yields one pair");
     let mut header = None;
     let mut actions = Vec::new();
     for pair in file.into_inner() {
         match pair.as_rule() {
             Rule::header => header = Some(build_header(pair)),
-            Rule::action => actions.push(build_action(pair)?),
+            Rule::action => actions.push(build_action(pair).map_err(shifted)?),
             _ => {}
         }
     }
-    Ok(ScriptAst { header, actions })
+    if offset > 0 {
+        header.iter_mut().for_each(|h| h.shift(offset));
+        actions.iter_mut().for_each(|a| a.shift(offset));
+    }
+    Ok((header, actions))
+}
+
+/// Byte offsets of the lines that start like an action (`id:` after
+/// optional blanks): the places where recovery resumes.
+fn action_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut line_start = if text.starts_with(BOM) {
+        BOM.len_utf8()
+    } else {
+        0
+    };
+    loop {
+        let mut i = line_start;
+        while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        let id_start = i;
+        if bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        {
+            while bytes.get(i).is_some_and(|b| is_ident_byte(*b)) {
+                i += 1;
+            }
+            while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+            if bytes.get(i) == Some(&b':') && id_start > 0 {
+                starts.push(id_start);
+            }
+        }
+        // On to the next line, whatever ends this one.
+        match bytes[i..].iter().position(|b| matches!(b, b'\n' | b'\r')) {
+            Some(n) => line_start = i + n + 1,
+            None => break,
+        }
+    }
+    starts
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// The identifier at `at` (the start of an action piece) and its span.
+fn leading_id(text: &str, at: usize) -> (&str, Span) {
+    let len = text.as_bytes()[at..]
+        .iter()
+        .take_while(|b| is_ident_byte(**b))
+        .count();
+    (&text[at..at + len], Span::new(at, at + len))
 }
 
 /// Parses one expression on its own (used by tests and hosts).
@@ -80,11 +225,12 @@ pub fn parse_script(text: &str) -> Result<ScriptAst, Diagnostic> {
 /// ```
 pub fn parse_expression(text: &str) -> Result<Expr, Diagnostic> {
     prescan(text)?;
-    let mut pairs = StudioParser::parse(Rule::expr, text).map_err(pest_error)?;
+    let mut pairs = StudioParser::parse(Rule::expr, text).map_err(|e| pest_error(e, text))?;
     let pair = pairs.next().expect("the expr rule yields one pair");
     let end = pair.as_span().end();
     if text[end..].trim() != "" {
-        return Err(Diagnostic::error(
+        return Err(Diagnostic::new(
+            DiagnosticCode::SyntaxError,
             Span::new(end, text.len()),
             "unexpected text after the expression",
         ));
@@ -135,7 +281,7 @@ fn build_action(pair: Pair<'_, Rule>) -> Result<ActionAst, Diagnostic> {
                 for item in p.into_inner() {
                     match item.as_rule() {
                         Rule::property => action.properties.push(build_property(item)?),
-                        Rule::branch => action.branches.push(build_branch(item)),
+                        Rule::branch => action.branches.push(build_branch(item)?),
                         _ => {}
                     }
                 }
@@ -157,37 +303,61 @@ fn build_property(pair: Pair<'_, Rule>) -> Result<PropertyAst, Diagnostic> {
     })
 }
 
-fn build_branch(pair: Pair<'_, Rule>) -> BranchAst {
+fn build_branch(pair: Pair<'_, Rule>) -> Result<BranchAst, Diagnostic> {
     let mut name = None;
     let mut label = None;
     let mut target = None;
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::branch_name => name = Some(p),
-            Rule::case_label => label = Some(build_case_label(p)),
+            Rule::case_label => label = Some(build_case_label(p)?),
             Rule::target => target = Some(p),
             _ => {}
         }
     }
     let name = name.expect("branch name");
     let target = target.expect("branch target");
-    BranchAst {
+    Ok(BranchAst {
         name: name.as_str().to_string(),
         name_span: span_of(&name),
         label,
         target: target.as_str().to_string(),
         target_span: span_of(&target),
-    }
+    })
 }
 
-fn build_case_label(pair: Pair<'_, Rule>) -> Literal {
+fn build_case_label(pair: Pair<'_, Rule>) -> Result<Literal, Diagnostic> {
     let p = pair.into_inner().next().expect("label literal");
-    match p.as_rule() {
+    Ok(match p.as_rule() {
         Rule::raw_string => Literal::String(raw_string_value(p)),
-        Rule::number | Rule::neg_number => Literal::Number(p.as_str().parse().unwrap_or(f64::NAN)),
+        Rule::number | Rule::neg_number => Literal::Number(number_value(&p)?),
         Rule::kw_true => Literal::Bool(true),
         Rule::kw_false => Literal::Bool(false),
         _ => Literal::Null,
+    })
+}
+
+/// The value of a number literal; one too large for a number (it would
+/// silently become infinity) is an error.
+fn number_value(pair: &Pair<'_, Rule>) -> Result<f64, Diagnostic> {
+    let text = pair.as_str();
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => Ok(n),
+        _ => {
+            let shown = if text.len() > 24 {
+                format!("{}…", &text[..20])
+            } else {
+                text.to_string()
+            };
+            Err(Diagnostic::new(
+                DiagnosticCode::NumberOutOfRange,
+                span_of(pair),
+                format!(
+                    "the number `{shown}` ({} digits) is too large: numbers go up to about 1.8e308",
+                    text.bytes().filter(u8::is_ascii_digit).count()
+                ),
+            ))
+        }
     }
 }
 
@@ -231,7 +401,8 @@ fn check_prefix_runs(pair: &Pair<'_, Rule>) -> Result<(), Diagnostic> {
         if matches!(p.as_rule(), Rule::op_neg | Rule::op_not) {
             run += 1;
             if run > MAX_PREFIX_RUN {
-                return Err(Diagnostic::error(
+                return Err(Diagnostic::new(
+                    DiagnosticCode::NestingTooDeep,
                     span_of(&p),
                     format!("more than {MAX_PREFIX_RUN} prefix operators in a row"),
                 ));
@@ -304,7 +475,8 @@ fn pratt_expr(pairs: Pairs<'_, Rule>) -> Result<Expr, Diagnostic> {
                 for side in [&lhs, &rhs] {
                     if let ExprKind::Binary(inner, _, _) = &side.kind {
                         if inner.is_comparison() && !side.parenthesized {
-                            return Err(Diagnostic::error(
+                            return Err(Diagnostic::new(
+                                DiagnosticCode::ChainedComparison,
                                 op_span,
                                 format!(
                                     "comparisons do not chain: `{}` after `{}`; use parentheses or `and`",
@@ -328,7 +500,8 @@ fn pratt_expr(pairs: Pairs<'_, Rule>) -> Result<Expr, Diagnostic> {
 fn node(kind: ExprKind, span: Span) -> Result<Expr, Diagnostic> {
     let depth = 1 + kind.child_depth();
     if depth as usize > MAX_NESTING {
-        return Err(Diagnostic::error(
+        return Err(Diagnostic::new(
+            DiagnosticCode::NestingTooDeep,
             span,
             format!("the expression nests deeper than {MAX_NESTING} operations"),
         ));
@@ -367,11 +540,7 @@ fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
             ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
         }
         Rule::variable => ExprKind::Variable(pair.as_str().to_string()),
-        Rule::number => {
-            ExprKind::Literal(Literal::Number(pair.as_str().parse().map_err(|_| {
-                Diagnostic::error(span, format!("`{}` is not a valid number", pair.as_str()))
-            })?))
-        }
+        Rule::number => ExprKind::Literal(Literal::Number(number_value(&pair)?)),
         Rule::kw_true => ExprKind::Literal(Literal::Bool(true)),
         Rule::kw_false => ExprKind::Literal(Literal::Bool(false)),
         Rule::kw_null => ExprKind::Literal(Literal::Null),
@@ -383,7 +552,8 @@ fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
                 .unwrap_or_default(),
         )),
         other => {
-            return Err(Diagnostic::error(
+            return Err(Diagnostic::new(
+                DiagnosticCode::SyntaxError,
                 span,
                 format!("unexpected {}", describe_rule(other)),
             ))
@@ -476,7 +646,7 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::primary | Rule::literal => "a value",
         Rule::string_part => "string text",
         Rule::ident_char | Rule::ident => "a name",
-        Rule::WHITESPACE | Rule::COMMENT => "whitespace",
+        Rule::WHITESPACE | Rule::COMMENT | Rule::bom => "whitespace",
     }
 }
 
@@ -502,47 +672,178 @@ fn starts_expression(rule: Rule) -> bool {
     )
 }
 
-fn pest_error(err: pest::error::Error<Rule>) -> Diagnostic {
+/// Turns a pest error in `text` into a diagnostic. Where pest's "expected
+/// ..." would point at the wrong problem or place, the text around the error
+/// is looked at to name the real one (see [`explain`]).
+fn pest_error(err: pest::error::Error<Rule>, text: &str) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
     let (start, end) = match err.location {
         InputLocation::Pos(p) => (p, p),
         InputLocation::Span((s, e)) => (s, e),
     };
+    let positives: &[Rule] = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        ErrorVariant::CustomError { .. } => &[],
+    };
+    if let Some(d) = explain(text, start, positives) {
+        return d;
+    }
     let message = match &err.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            let mut words: Vec<&str> = Vec::new();
-            // Anything that can start an expression is summed up as one word.
-            if positives.iter().any(|r| starts_expression(*r)) {
-                words.push("an expression");
-            }
-            for r in positives.iter().filter(|r| !starts_expression(**r)) {
-                let w = describe_rule(*r);
-                if !words.contains(&w) {
-                    words.push(w);
-                }
-            }
-            // Operators are noise in "expected" lists after a complete value.
-            if words.len() > 3 {
-                words.retain(|w| {
-                    !matches!(
-                        *w,
-                        "a logical operator"
-                            | "a comparison"
-                            | "an operator"
-                            | "`.member`"
-                            | "`[index]`"
-                    )
-                });
-            }
-            match words.len() {
-                0 => "unexpected input".to_string(),
-                1 => format!("expected {}", words[0]),
-                n => format!("expected {} or {}", words[..n - 1].join(", "), words[n - 1]),
-            }
-        }
+        ErrorVariant::ParsingError { positives, .. } => expected_message(positives),
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    Diagnostic::error(Span::new(start, end.max(start)), message)
+    Diagnostic::new(
+        DiagnosticCode::SyntaxError,
+        Span::new(start, end.max(start)),
+        message,
+    )
+}
+
+/// "expected a, b or c" from the rules pest tried.
+fn expected_message(positives: &[Rule]) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    // Anything that can start an expression is summed up as one word.
+    if positives.iter().any(|r| starts_expression(*r)) {
+        words.push("an expression");
+    }
+    for r in positives.iter().filter(|r| !starts_expression(**r)) {
+        let w = describe_rule(*r);
+        if !words.contains(&w) {
+            words.push(w);
+        }
+    }
+    // Operators are noise in "expected" lists after a complete value.
+    if words.len() > 3 {
+        words.retain(|w| {
+            !matches!(
+                *w,
+                "a logical operator" | "a comparison" | "an operator" | "`.member`" | "`[index]`"
+            )
+        });
+    }
+    match words.len() {
+        0 => "unexpected input".to_string(),
+        1 => format!("expected {}", words[0]),
+        n => format!("expected {} or {}", words[..n - 1].join(", "), words[n - 1]),
+    }
+}
+
+/// Names the real problem behind a few errors whose pest wording misleads:
+///
+/// - a body that is still open where the text (or the action's piece) ends:
+///   a missing `}`, reported at the end of the action, not at the next one;
+/// - `Name => target`: a wrong arrow, not a missing expression;
+/// - `a: Type Name = value` or `a: Type Name -> b`: a missing `{`, not a
+///   missing `:`.
+fn explain(text: &str, pos: usize, positives: &[Rule]) -> Option<Diagnostic> {
+    let rest = text.get(pos..)?;
+    if positives.contains(&Rule::close_brace) && only_trivia(rest) {
+        let at = end_of_code(&text[..pos]);
+        let action = action_starts_in(text)
+            .into_iter()
+            .rfind(|&s| s < pos)
+            .map(|s| leading_id(text, s).0);
+        let message = match action {
+            Some(id) => {
+                format!("missing `}}` at the end of action `{id}`: its body is never closed")
+            }
+            None => "missing `}` at the end of an action body".to_string(),
+        };
+        return Some(Diagnostic::new(
+            DiagnosticCode::MissingBrace,
+            Span::new(at, at),
+            message,
+        ));
+    }
+    if rest.starts_with('>') && text[..pos].trim_end().ends_with('=') {
+        let eq = text[..pos].trim_end().len() - 1;
+        return Some(Diagnostic::new(
+            DiagnosticCode::SyntaxError,
+            Span::new(eq, pos + 1),
+            "`=>` is not an arrow: a branch is written `Name -> target`",
+        ));
+    }
+    if positives.contains(&Rule::colon) && (rest.starts_with('=') || rest.starts_with("->")) {
+        let before = text[..pos].trim_end();
+        let name_len = before
+            .bytes()
+            .rev()
+            .take_while(|b| is_ident_byte(*b))
+            .count();
+        let name_start = before.len() - name_len;
+        let name = &before[name_start..];
+        let what = if rest.starts_with('=') {
+            "property"
+        } else {
+            "branch"
+        };
+        return Some(Diagnostic::new(
+            DiagnosticCode::MissingBrace,
+            Span::new(name_start, before.len()),
+            format!(
+                "missing `{{` before the {what} `{name}`: an action's properties and branches go inside `{{ ... }}` after its type"
+            ),
+        ));
+    }
+    None
+}
+
+/// Action starts in `text`, including one on its first line.
+fn action_starts_in(text: &str) -> Vec<usize> {
+    let first = text.len() - text.trim_start_matches([' ', '\t']).len();
+    let mut starts = action_starts(text);
+    let (id, _) = leading_id(text, first);
+    if !id.is_empty()
+        && text[first + id.len()..]
+            .trim_start_matches([' ', '\t'])
+            .starts_with(':')
+    {
+        starts.insert(0, first);
+    }
+    starts
+}
+
+/// True when `text` holds only whitespace and `//` comments.
+fn only_trivia(mut text: &str) -> bool {
+    loop {
+        text = text.trim_start();
+        match text.strip_prefix("//") {
+            Some(comment) => {
+                text = comment.find(['\n', '\r']).map_or("", |n| &comment[n..]);
+            }
+            None => return text.is_empty(),
+        }
+    }
+}
+
+/// The offset just past the last code (not whitespace, not a `//` comment)
+/// in `text`. A quote count per line tells a comment from `//` in a string.
+fn end_of_code(text: &str) -> usize {
+    let mut end = text.len();
+    loop {
+        let line_start = text[..end].rfind(['\n', '\r']).map_or(0, |n| n + 1);
+        let line = &text[line_start..end];
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut code_end = line.len();
+        for (i, c) in line.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if in_string => escaped = true,
+                '"' => in_string = !in_string,
+                '/' if !in_string && line[i..].starts_with("//") => {
+                    code_end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let code = line[..code_end].trim_end();
+        if !code.is_empty() || line_start == 0 {
+            return line_start + code.len();
+        }
+        end = line_start - 1;
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! also gives unterminated strings and lone `}` in templates their own clear
 //! messages instead of a generic "expected ...".
 
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Span};
 
 /// The deepest nesting of brackets, strings and template braces accepted.
 ///
@@ -23,8 +23,8 @@ enum Frame {
     Bracket(u8),
     /// Inside a template string literal that opened at this offset.
     Template(usize),
-    /// Inside `{ ... }` of a template.
-    Interpolation,
+    /// Inside `{ ... }` of a template, opened at this offset.
+    Interpolation(usize),
 }
 
 /// Scans `text` and returns the first structural problem, if any.
@@ -35,6 +35,9 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
     // operator keyword: a string right after such a word is a raw string
     // (a caption, the header name, a Case label), not a template.
     let mut after_word = false;
+    // Whether the previous significant token ends an operand (a name, a
+    // number, `)` or `]`), after which no string can start.
+    let mut after_operand = false;
     let mut i = 0;
     while i < bytes.len() {
         let in_template = matches!(stack.last(), Some(Frame::Template(_)));
@@ -48,13 +51,15 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                 b'"' => {
                     stack.pop();
                     after_word = false;
+                    after_operand = true;
                     i += 1;
                 }
                 b'{' if bytes.get(i + 1) == Some(&b'{') => i += 2,
                 b'}' if bytes.get(i + 1) == Some(&b'}') => i += 2,
                 b'{' => {
-                    push(&mut stack, Frame::Interpolation, i)?;
+                    push(&mut stack, Frame::Interpolation(i), i)?;
                     after_word = false;
+                    after_operand = false;
                     i += 1;
                 }
                 b'}' => {
@@ -62,12 +67,13 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                     // has no quote after the `}` on its line, most likely
                     // lacks its closing quote: say so, at the quote.
                     if let Some(Frame::Template(start)) = stack.last() {
-                        let rest_of_line = text[i..].split('\n').next().unwrap_or("");
-                        if text[*start..i].contains('\n') || !rest_of_line.contains('"') {
-                            return Err(unterminated(*start, text));
+                        let rest_of_line = text[i..].split(['\n', '\r']).next().unwrap_or("");
+                        if text[*start..i].contains(['\n', '\r']) || !rest_of_line.contains('"') {
+                            return Err(open_string(&stack));
                         }
                     }
-                    return Err(Diagnostic::error(
+                    return Err(Diagnostic::new(
+                        DiagnosticCode::LoneBrace,
                         Span::new(i, i + 1),
                         "a lone `}` in a string must be written `}}`",
                     ));
@@ -78,7 +84,7 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
         }
         match b {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+                while i < bytes.len() && !matches!(bytes[i], b'\n' | b'\r') {
                     i += 1;
                 }
             }
@@ -88,7 +94,8 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                 match text[i + 3..].find("\"\"\"") {
                     Some(len) => i += 3 + len + 3,
                     None => {
-                        return Err(Diagnostic::error(
+                        return Err(Diagnostic::new(
+                            DiagnosticCode::UnterminatedString,
                             Span::new(i, i + 3),
                             "unterminated code block: no closing `\"\"\"`",
                         ))
@@ -96,13 +103,23 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                 }
                 after_word = false;
             }
+            // A quote right after a complete operand inside `{...}` cannot
+            // start a string: it is the template's closing quote, and the
+            // `{` before it was never closed.
+            b'"' if after_operand && matches!(stack.last(), Some(Frame::Interpolation(_))) => {
+                let open = match stack.last() {
+                    Some(Frame::Interpolation(open)) => *open,
+                    _ => i,
+                };
+                return Err(unclosed_interpolation(open));
+            }
             b'"' if after_word => {
                 // Raw string: runs to the next unescaped quote.
                 let start = i;
                 i += 1;
                 loop {
                     match bytes.get(i) {
-                        None => return Err(unterminated(start, text)),
+                        None => return Err(unterminated(start)),
                         Some(b'\\') => {
                             check_escape(text, i)?;
                             i += 2;
@@ -128,6 +145,7 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                 };
                 push(&mut stack, Frame::Bracket(closer), i)?;
                 after_word = false;
+                after_operand = false;
                 i += 1;
             }
             b')' | b']' | b'}' => {
@@ -135,13 +153,14 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                     Some(Frame::Bracket(c)) if *c == b => {
                         stack.pop();
                     }
-                    Some(Frame::Interpolation) if b == b'}' => {
+                    Some(Frame::Interpolation(_)) if b == b'}' => {
                         stack.pop();
                     }
                     // A stray closer is left for the parser to report in context.
                     _ => {}
                 }
                 after_word = b == b')' || b == b']';
+                after_operand = after_word;
                 i += 1;
             }
             c if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' => {
@@ -155,26 +174,38 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                 after_word = !["and", "or", "not"]
                     .iter()
                     .any(|k| word.eq_ignore_ascii_case(k));
+                after_operand = after_word;
             }
             c if c.is_ascii_whitespace() => i += 1,
             _ => {
                 after_word = false;
+                after_operand = false;
                 i += 1;
             }
         }
     }
-    match stack.iter().rev().find_map(|f| match f {
-        Frame::Template(start) => Some(*start),
-        _ => None,
-    }) {
-        Some(start) => Err(unterminated(start, text)),
-        None => Ok(()),
+    if stack.iter().any(|f| matches!(f, Frame::Template(_))) {
+        return Err(open_string(&stack));
+    }
+    Ok(())
+}
+
+/// The error for a string left open: the innermost one is reported, but
+/// when it opened inside a `{...}` of another string, that `{` was left
+/// open first (`"Hello {"` is missing a `}`, not a quote).
+fn open_string(stack: &[Frame]) -> Diagnostic {
+    let innermost = stack.iter().rposition(|f| matches!(f, Frame::Template(_)));
+    match innermost.map(|i| (i.checked_sub(1).map(|j| stack[j]), stack[i])) {
+        Some((Some(Frame::Interpolation(open)), _)) => unclosed_interpolation(open),
+        Some((_, Frame::Template(start))) => unterminated(start),
+        _ => unterminated(0),
     }
 }
 
 fn push(stack: &mut Vec<Frame>, frame: Frame, at: usize) -> Result<(), Diagnostic> {
     if stack.len() >= MAX_NESTING {
-        return Err(Diagnostic::error(
+        return Err(Diagnostic::new(
+            DiagnosticCode::NestingTooDeep,
             Span::new(at, at + 1),
             format!("nesting is deeper than {MAX_NESTING} levels"),
         ));
@@ -188,16 +219,25 @@ fn check_escape(text: &str, at: usize) -> Result<(), Diagnostic> {
     match text[at + 1..].chars().next() {
         // End of text: the string is unterminated, reported by the caller.
         None | Some('"' | '\\' | 'n' | 't') => Ok(()),
-        Some(c) => Err(Diagnostic::error(
+        Some(c) => Err(Diagnostic::new(
+            DiagnosticCode::UnknownEscape,
             Span::new(at, at + 1 + c.len_utf8()),
             format!("unknown escape `\\{c}` in a string: use \\\", \\\\, \\n or \\t"),
         )),
     }
 }
 
-fn unterminated(start: usize, text: &str) -> Diagnostic {
-    let _ = text;
-    Diagnostic::error(
+fn unclosed_interpolation(open: usize) -> Diagnostic {
+    Diagnostic::new(
+        DiagnosticCode::MissingBrace,
+        Span::new(open, open + 1),
+        "this `{` in a string is never closed: end the expression with `}`, or write a literal `{` as `{{`",
+    )
+}
+
+fn unterminated(start: usize) -> Diagnostic {
+    Diagnostic::new(
+        DiagnosticCode::UnterminatedString,
         Span::new(start, start + 1),
         "unterminated string literal: no closing `\"`",
     )
