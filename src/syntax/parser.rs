@@ -93,13 +93,9 @@ pub fn parse_script_recovering(text: &str) -> ParsedScript {
             "the script contains a NUL byte: is this a binary file?",
         );
     }
-    let whole_error = match parse_piece(text, 0) {
-        Ok((header, actions)) => {
-            return ParsedScript {
-                ast: ScriptAst { header, actions },
-                ..Default::default()
-            }
-        }
+    let mut parsed = ParsedScript::default();
+    let whole_error = match parse_piece(text, 0, &mut parsed) {
+        Ok(()) => return parsed,
         Err(e) => e,
     };
     let mut parsed = ParsedScript::default();
@@ -111,23 +107,15 @@ pub fn parse_script_recovering(text: &str) -> ParsedScript {
         if start == end {
             continue;
         }
-        match parse_piece(&text[start..end], start) {
-            Ok((header, actions)) => {
-                if i == 0 {
-                    parsed.ast.header = header;
-                }
-                parsed.ast.actions.extend(actions);
+        if let Err(e) = parse_piece(&text[start..end], start, &mut parsed) {
+            if i > 0 {
+                let (id, id_span) = leading_id(text, start);
+                parsed.unparsed.push(UnparsedAction {
+                    id: id.to_string(),
+                    id_span,
+                });
             }
-            Err(e) => {
-                if i > 0 {
-                    let (id, id_span) = leading_id(text, start);
-                    parsed.unparsed.push(UnparsedAction {
-                        id: id.to_string(),
-                        id_span,
-                    });
-                }
-                parsed.errors.push(e);
-            }
+            parsed.errors.push(e);
         }
     }
     // The pieces parse one by one but the whole did not (a cut inside a
@@ -141,29 +129,46 @@ pub fn parse_script_recovering(text: &str) -> ParsedScript {
     parsed
 }
 
-/// Parses `piece`, which starts at byte `offset` of the script, returning
-/// spans relative to the whole script.
-fn parse_piece(piece: &str, offset: usize) -> Result<(Option<Header>, Vec<ActionAst>), Diagnostic> {
+/// Parses `piece`, which starts at byte `offset` of the script, into `out`
+/// (spans relative to the whole script). An action that matches the
+/// grammar but cannot be built (an expression nested too deep, a number out
+/// of range) is recorded as an error of its own and the others are still
+/// built; only an error of the pre-scan or the grammar fails the piece.
+fn parse_piece(piece: &str, offset: usize, out: &mut ParsedScript) -> Result<(), Diagnostic> {
     let shifted = |d: Diagnostic| d.shifted(offset);
     prescan(piece).map_err(shifted)?;
     let mut pairs = StudioParser::parse(Rule::file, piece)
         .map_err(|e| pest_error(e, piece))
         .map_err(shifted)?;
     let file = pairs.next().expect("the file rule always yields one pair");
-    let mut header = None;
-    let mut actions = Vec::new();
     for pair in file.into_inner() {
         match pair.as_rule() {
-            Rule::header => header = Some(build_header(pair)),
-            Rule::action => actions.push(build_action(pair).map_err(shifted)?),
+            Rule::header => {
+                let mut header = build_header(pair);
+                header.shift(offset);
+                out.ast.header.get_or_insert(header);
+            }
+            Rule::action => {
+                let id = pair.clone().into_inner().next().expect("action id");
+                let (id_text, id_span) = (id.as_str().to_string(), span_of(&id));
+                match build_action(pair) {
+                    Ok(mut action) => {
+                        action.shift(offset);
+                        out.ast.actions.push(action);
+                    }
+                    Err(e) => {
+                        out.errors.push(shifted(e));
+                        out.unparsed.push(UnparsedAction {
+                            id: id_text,
+                            id_span: Span::new(id_span.start + offset, id_span.end + offset),
+                        });
+                    }
+                }
+            }
             _ => {}
         }
     }
-    if offset > 0 {
-        header.iter_mut().for_each(|h| h.shift(offset));
-        actions.iter_mut().for_each(|a| a.shift(offset));
-    }
-    Ok((header, actions))
+    Ok(())
 }
 
 /// Byte offsets of the lines that start like an action (`id:` after
