@@ -340,6 +340,8 @@ pub(crate) struct Ctx<'a> {
     list_depth: usize,
     max_value_depth: usize,
     max_string_bytes: usize,
+    /// Ids of the actions that did not parse.
+    unparsed: HashSet<String>,
 }
 
 impl Ctx<'_> {
@@ -441,6 +443,7 @@ impl Compiler<'_> {
             list_depth: 0,
             max_value_depth: self.max_value_depth,
             max_string_bytes: self.max_string_bytes,
+            unparsed: HashSet::new(),
         };
         let err_var = ctx.var(ERR_VARIABLE);
         let mut warnings: Vec<Diagnostic> = Vec::new();
@@ -480,7 +483,7 @@ impl Compiler<'_> {
             }
         }
         // Branches to an action that did not parse are not reported missing.
-        let unparsed: HashSet<&str> = parsed.unparsed.iter().map(|u| u.id.as_str()).collect();
+        ctx.unparsed = parsed.unparsed.iter().map(|u| u.id.clone()).collect();
 
         // Snippet code is parsed first: its FUNCTIONs are visible to every
         // snippet of the script, whatever the order of the actions.
@@ -534,15 +537,7 @@ impl Compiler<'_> {
         let mut entries: Vec<(u32, Span)> = Vec::new();
         let mut external_without_error: Vec<(Span, String)> = Vec::new();
         for (i, a) in ast.actions.iter().enumerate() {
-            match self.compile_action(
-                a,
-                i,
-                &index,
-                &unparsed,
-                script_type,
-                &mut ctx,
-                &snippet_programs,
-            ) {
+            match self.compile_action(a, i, &index, script_type, &mut ctx, &snippet_programs) {
                 Some((c, branches)) => {
                     let reg = self
                         .actions
@@ -730,7 +725,6 @@ DiagnosticCode::UnassignedVariable,
         a: &ActionAst,
         action_index: usize,
         index: &HashMap<&str, u32>,
-        unparsed: &HashSet<&str>,
         script_type: ScriptType,
         ctx: &mut Ctx<'_>,
         snippets: &HashMap<(usize, usize), Arc<crate::snippet::program::Program>>,
@@ -945,7 +939,7 @@ DiagnosticCode::InvalidPropertyValue,
             }
             let target = match index.get(b.target.as_str()) {
                 Some(&t) => Some(t),
-                None if unparsed.contains(b.target.as_str()) => None,
+                None if ctx.unparsed.contains(&b.target) => None,
                 None => {
                     ctx.errors.push(Diagnostic::new(
                         DiagnosticCode::MissingTarget,
