@@ -189,7 +189,7 @@ fn warnings_match_substrings_and_empty_means_none() {
         out.stdout
     );
     assert!(out.stdout.contains("FAILED w.test.toml: none\n"));
-    assert!(out.stdout.contains("expect.warnings: expected no warnings, got w.script:3:1: warning: action `lost` is unreachable"));
+    assert!(out.stdout.contains("expect.warnings: expected no warnings, got w.script:3:1: warning[unreachable-action]: action `lost` is unreachable"));
 }
 
 #[test]
