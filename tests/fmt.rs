@@ -302,7 +302,10 @@ fn a_file_that_does_not_parse_is_reported_and_left_untouched() {
     let out = studioflow(dir.path()).arg("fmt").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.script:1:7: error: expected `:`"), "{err}");
+    assert!(
+        err.contains("bad.script:1:7: error[syntax-error]: expected `:`"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(&bad).unwrap(), "start Begin {");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("ugly.script")).unwrap(),
