@@ -485,6 +485,15 @@ pub enum ActionError {
         /// The action type.
         action_type: String,
     },
+    /// A value the action produced is over the engine's size limits; it was
+    /// not stored.
+    #[error("the result for `{variable}` is refused: {source}")]
+    OversizedResult {
+        /// The variable it was meant for.
+        variable: String,
+        /// Which limit it passed.
+        source: RuntimeError,
+    },
     /// The permission model refused or failed the call.
     #[error("{0}")]
     Api(#[from] ApiError),

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use thiserror::Error;
 
@@ -34,7 +35,8 @@ pub struct Limits {
     /// The most elements a list or object an expression builds may hold,
     /// counting the elements of nested lists and objects.
     pub max_list_len: usize,
-    /// The deepest nesting of lists and objects an expression may build.
+    /// The deepest nesting of lists and objects an expression may build
+    /// (and an input variable may hold).
     pub max_value_depth: usize,
     /// Snippet statements (loop iterations and user-function calls count as
     /// statements) executed per run before it stops with outcome limit.
@@ -42,6 +44,15 @@ pub struct Limits {
     /// How deep RunSub calls may nest (a subscript calling a subscript ...)
     /// before the run stops with outcome limit.
     pub max_subscript_depth: usize,
+    /// The memory budget of a run: the estimated bytes its variables may
+    /// hold at once (strings, lists and objects, counted conservatively:
+    /// a shared part counts at every place it appears). A store that would
+    /// pass it stops the run with [`Outcome::Limit`].
+    pub max_memory_bytes: usize,
+    /// The wall-clock time a run may take, measured on the clock's
+    /// [`Clock::monotonic`] source; `None` for no deadline. Passing it stops
+    /// the run with [`Outcome::Limit`] (checked between actions).
+    pub timeout: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -53,6 +64,8 @@ impl Default for Limits {
             max_value_depth: 64,
             max_snippet_statements: 1_000_000,
             max_subscript_depth: 64,
+            max_memory_bytes: 64 << 20,
+            timeout: Some(Duration::from_secs(30)),
         }
     }
 }

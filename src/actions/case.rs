@@ -1,20 +1,24 @@
-//! `Case`: one labeled branch per literal value, compared as strings;
+//! `Case`: one labeled branch per literal value, compared with the
+//! language's `=` (numerically when both sides are numeric, else as text);
 //! Default when none matches.
 
 use std::sync::Arc;
 
 use crate::{
     ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
+    Value,
 };
 
 const VALUE: usize = 0;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    let text = call.text_ref(VALUE).unwrap_or_default();
+    // A membership test, so the language's `=`: `Case "1"` matches 1 and
+    // "1.0"; other text compares exactly.
+    let value = call.property(VALUE).cloned().unwrap_or_else(Value::empty);
     Ok(call
         .labels()
         .iter()
-        .position(|label| **label == *text)
+        .position(|label| crate::runtime::eval::equals(&value, &Value::String(label.clone())))
         .map(|i| BranchId::label(i as u32))
         .unwrap_or(BranchId::DEFAULT))
 }

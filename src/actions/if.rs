@@ -19,11 +19,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
         None => Err(ActionError::InvalidProperty {
             property: "Expression".into(),
             expected: "true or false".into(),
-            got: format!(
-                "{} {}",
-                value.type_name(),
-                crate::runtime::error::shown(&value)
-            ),
+            got: crate::runtime::error::described(&value),
         }),
     }
 }

@@ -8,7 +8,7 @@ use super::case::fold_case;
 use super::error::{types, ApiError, ApiErrorItem};
 use super::features::{Feature, FeatureCatalog, FeatureId};
 use super::ids::parse_id;
-use super::query::{RolePage, RoleQuery};
+use super::query::{RolePage, RoleQuery, MAX_QUERY_TERM_BYTES};
 use super::roles::{
     administrator_ref_url, check_role_name, description_item, name_problem_item,
     resolve_access_list, role_ref_url, AdministratorRef, Role, RoleDraft, RolePatch, RoleView,
@@ -555,7 +555,8 @@ impl Directory {
     }
 
     /// Agents in the actor's departments matching `q` (case-insensitive substring of
-    /// userName, firstName or lastName, "" matches all) and `status`, by id. Needs `agent`.
+    /// userName, firstName or lastName, "" matches all; at most
+    /// [`MAX_QUERY_TERM_BYTES`] long) and `status`, by id. Needs `agent`.
     ///
     /// ```
     /// use studioflow::permissions::{AgentStatusFilter, Directory};
@@ -570,6 +571,18 @@ impl Directory {
         status: AgentStatusFilter,
     ) -> Result<Vec<AgentRecord>, ApiError> {
         let actor = self.agent_api_actor(actor)?;
+        // Each agent is matched against the whole search word, so its length
+        // is bounded before the search (as ListRoles bounds `q`).
+        if q.len() > MAX_QUERY_TERM_BYTES {
+            return Err(ApiError::new(
+                types::FIELD_LENGTH_EXCEEDED,
+                "q",
+                format!(
+                    "q is {} bytes long, at most {MAX_QUERY_TERM_BYTES} are allowed",
+                    q.len()
+                ),
+            ));
+        }
         let needle = fold_case(q.trim());
         let snapshot = self.store.snapshot();
         let records = snapshot

@@ -22,6 +22,13 @@ pub struct ApiErrorItem {
     pub error_message: String,
 }
 
+/// The most problems one [`ApiError`] carries (see [`ApiError::from_items`]).
+///
+/// ```
+/// assert_eq!(studioflow::permissions::MAX_ERROR_ITEMS, 20);
+/// ```
+pub const MAX_ERROR_ITEMS: usize = 20;
+
 /// A failed API call: one or more problems, serializes as `{"apiErrors": [...]}`.
 ///
 /// ```
@@ -165,13 +172,29 @@ impl ApiError {
         }
     }
 
-    /// Wraps collected problems; `None` when there are none.
+    /// Wraps collected problems; `None` when there are none. At most
+    /// [`MAX_ERROR_ITEMS`] are kept: the last kept item then says how many
+    /// more there were (a list of 100,000 unknown features gives one
+    /// readable error, not 100,000).
     ///
     /// ```
-    /// use studioflow::permissions::ApiError;
+    /// use studioflow::permissions::{ApiError, ApiErrorItem, MAX_ERROR_ITEMS};
     /// assert!(ApiError::from_items(vec![]).is_none());
+    /// let many = (0..500).map(|i| ApiErrorItem::new("invalidInput.unknownFeature", "accessList", format!("no feature f{i}")));
+    /// let error = ApiError::from_items(many.collect()).unwrap();
+    /// assert_eq!(error.errors.len(), MAX_ERROR_ITEMS);
+    /// assert!(error.errors[MAX_ERROR_ITEMS - 1].error_message.ends_with("(and 480 more problems)"));
     /// ```
-    pub fn from_items(errors: Vec<ApiErrorItem>) -> Option<ApiError> {
+    pub fn from_items(mut errors: Vec<ApiErrorItem>) -> Option<ApiError> {
+        if errors.len() > MAX_ERROR_ITEMS {
+            let more = errors.len() - MAX_ERROR_ITEMS;
+            errors.truncate(MAX_ERROR_ITEMS);
+            errors.shrink_to_fit();
+            if let Some(last) = errors.last_mut() {
+                last.error_message
+                    .push_str(&format!(" (and {more} more problems)"));
+            }
+        }
         if errors.is_empty() {
             None
         } else {

@@ -37,13 +37,14 @@ pub use agents::{
 pub use case::{eq_folded, fold_case};
 pub use demo::DEMO_TENANT_JSON;
 pub use directory::Directory;
-pub use error::{types as error_types, ApiError, ApiErrorItem};
+pub use error::{types as error_types, ApiError, ApiErrorItem, MAX_ERROR_ITEMS};
 pub use features::{
     CatalogError, Feature, FeatureCatalog, FeatureCategory, FeatureId, FeatureSet, MAX_FEATURES,
     MAX_FEATURE_NAME_LEN, REQUIRED_FEATURES, SCRIPTING_TOOLS,
 };
 pub use ids::{parse_id, MAX_EXACT_ID};
 pub use query::{
+    MAX_QUERY_TERM_BYTES,
     PageInfo, ParsedRoleQuery, RolePage, RoleQuery, RoleSortField, SortOrder, SystemDefinedFilter,
     DEFAULT_RESULTS_PER_PAGE, MAX_RESULTS_PER_PAGE, ROLE_LIST_PATH,
 };

@@ -20,6 +20,17 @@ pub const DEFAULT_RESULTS_PER_PAGE: i64 = 25;
 /// ```
 pub const MAX_RESULTS_PER_PAGE: i64 = 100;
 
+/// The longest `q` and `sort` accepted, in bytes: a search costs time in
+/// proportion to its words times the roles, and a page's links repeat
+/// both, so they are bounded before anything is parsed.
+///
+/// ```
+/// use studioflow::permissions::{RoleQuery, MAX_QUERY_TERM_BYTES};
+/// let long = RoleQuery { q: Some("a ".repeat(MAX_QUERY_TERM_BYTES)), ..Default::default() };
+/// assert_eq!(long.parse().unwrap_err().error_type(), "invalidInput.fieldLengthExceeded");
+/// ```
+pub const MAX_QUERY_TERM_BYTES: usize = 1024;
+
 /// The list path that page links point at.
 ///
 /// ```
@@ -134,6 +145,22 @@ impl RoleQuery {
         let mut problems = Vec::new();
         let search_term = self.q.clone().unwrap_or_default();
         let sort_term = self.sort.clone().unwrap_or_default();
+
+        for (field, term) in [("q", &search_term), ("sort", &sort_term)] {
+            if term.len() > MAX_QUERY_TERM_BYTES {
+                problems.push(ApiErrorItem::new(
+                    types::FIELD_LENGTH_EXCEEDED,
+                    field,
+                    format!(
+                        "{field} is {} bytes long, at most {MAX_QUERY_TERM_BYTES} are allowed",
+                        term.len()
+                    ),
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ApiError::from_items(problems).expect("not empty"));
+        }
 
         let mut words = Vec::new();
         let mut system_defined = None;

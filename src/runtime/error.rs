@@ -15,7 +15,7 @@ pub enum RuntimeError {
     #[error("division by zero")]
     DivisionByZero,
     /// An arithmetic operand that is not a number or numeric string.
-    #[error("`{op}` needs numbers, got {got} {shown}")]
+    #[error("`{op}` needs numbers, got {}", typed(got, shown))]
     NotANumber {
         /// The operator.
         op: &'static str,
@@ -31,7 +31,7 @@ pub enum RuntimeError {
         op: &'static str,
     },
     /// A logical operand that is not a boolean.
-    #[error("`{op}` needs true or false, got {got} {shown}")]
+    #[error("`{op}` needs true or false, got {}", typed(got, shown))]
     NotABool {
         /// The operator.
         op: &'static str,
@@ -105,11 +105,28 @@ pub enum RuntimeError {
     Host(String),
 }
 
+/// "a string \"x\"", or just "null" (whose type and value read the same).
+fn typed(got: &str, shown: &str) -> String {
+    if got == shown {
+        got.to_string()
+    } else {
+        format!("{got} {shown}")
+    }
+}
+
+/// A value's type and abbreviation for an error message: `a string "x"`,
+/// `a number 1`, `null`.
+pub(crate) fn described(v: &super::Value) -> String {
+    typed(v.type_name(), &shown(v))
+}
+
 /// Abbreviates a value for an error message, without rendering more of it
-/// than the preview shows (a list can stand for a lot of text).
+/// than the preview shows (a list can stand for a lot of text). Every value
+/// shows as something: null as `null`, the empty string as `""`.
 pub(crate) fn shown(v: &super::Value) -> String {
     const PREVIEW: usize = 40;
     let text = match v {
+        super::Value::Null => "null".to_string(),
         super::Value::String(s) => {
             let head: String = s.chars().take(PREVIEW + 1).collect();
             format!("{head:?}")

@@ -10,13 +10,10 @@ use smallvec::SmallVec;
 
 use super::error::{shown, RuntimeError};
 use super::functions::{FunctionContext, FunctionId, FunctionRegistry};
+pub(crate) use super::limits::SizeLimits;
 use super::value::NumberText;
 use super::Value;
 use crate::syntax::ast::BinaryOp;
-
-/// A hard ceiling functions check before building a result, whatever the
-/// engine's configured limit (which is checked on every result afterwards).
-pub(crate) const MAX_STRING_HARD: usize = 64 * 1024 * 1024;
 
 /// Slot of a variable in a run's variable table.
 ///
@@ -55,14 +52,6 @@ pub(crate) enum Code {
 pub(crate) enum Piece {
     Text(Arc<str>),
     Expr(Code),
-}
-
-/// Size limits an expression may build up to.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SizeLimits {
-    pub max_string_bytes: usize,
-    pub max_list_len: usize,
-    pub max_value_depth: usize,
 }
 
 /// Everything evaluation reads.
@@ -228,83 +217,9 @@ impl Evaluator<'_> {
         }
     }
 
-    /// Bounds what an expression built: a string's length; a list's or
-    /// object's total element count, nesting depth and text size (the bytes
-    /// of every string and key inside, which bounds what rendering it to text
-    /// or comparing it can cost). Lists share their elements, so `[l, l]`
-    /// doubles the logical size with one allocation; the walk counts logical
-    /// elements against budgets and stops at the first excess, so it costs at
-    /// most the budgets, never the logical size.
+    /// Bounds what an expression built (see [`SizeLimits::measure`]).
     fn check_value(&self, v: &Value) -> Result<(), RuntimeError> {
-        match v {
-            Value::String(s) if s.len() > self.limits.max_string_bytes => {
-                Err(RuntimeError::TooLarge {
-                    what: "a string",
-                    size: s.len(),
-                    limit: self.limits.max_string_bytes,
-                })
-            }
-            Value::List(_) | Value::Object(_) => {
-                let mut budget = Budget {
-                    elements: self.limits.max_list_len,
-                    bytes: self.limits.max_string_bytes,
-                };
-                self.walk(v, 1, &mut budget)
-            }
-            _ => Ok(()),
-        }
-    }
-
-    fn walk(&self, v: &Value, depth: usize, budget: &mut Budget) -> Result<(), RuntimeError> {
-        let count = match v {
-            Value::List(items) => items.len(),
-            Value::Object(map) => map.len(),
-            Value::String(s) => return budget.take_bytes(s.len(), self.limits.max_string_bytes),
-            _ => return Ok(()),
-        };
-        if depth > self.limits.max_value_depth {
-            return Err(RuntimeError::TooDeep {
-                limit: self.limits.max_value_depth,
-            });
-        }
-        if count > budget.elements {
-            return Err(RuntimeError::TooLarge {
-                what: "a list",
-                size: self.limits.max_list_len - budget.elements + count,
-                limit: self.limits.max_list_len,
-            });
-        }
-        budget.elements -= count;
-        match v {
-            Value::List(items) => items
-                .iter()
-                .try_for_each(|i| self.walk(i, depth + 1, budget)),
-            Value::Object(map) => map.iter().try_for_each(|(k, i)| {
-                budget.take_bytes(k.len(), self.limits.max_string_bytes)?;
-                self.walk(i, depth + 1, budget)
-            }),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// What a value may still hold while it is being checked.
-struct Budget {
-    elements: usize,
-    bytes: usize,
-}
-
-impl Budget {
-    fn take_bytes(&mut self, n: usize, limit: usize) -> Result<(), RuntimeError> {
-        if n > self.bytes {
-            return Err(RuntimeError::TooLarge {
-                what: "the text inside a list",
-                size: limit - self.bytes + n,
-                limit,
-            });
-        }
-        self.bytes -= n;
-        Ok(())
+        self.limits.measure(v).map(drop)
     }
 }
 
@@ -410,9 +325,23 @@ fn is_compound(v: &Value) -> bool {
     )
 }
 
-/// `=`: numerically when both sides are numeric, structurally for lists and
-/// objects, otherwise by text (case-sensitive).
+/// `=`: numerically when both sides are numeric, otherwise by text
+/// (case-sensitive); lists and objects element by element with this same
+/// `=` (so `[1] = ["1"]` like `1 = "1"`). Every membership test of the
+/// language (`contains`, `Case`) uses it too.
 pub(crate) fn equals(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::List(x), Value::List(y)) => {
+            return Arc::ptr_eq(x, y)
+                || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equals(p, q)));
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            return Arc::ptr_eq(x, y)
+                || (x.len() == y.len()
+                    && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equals(v, w))));
+        }
+        _ => {}
+    }
     if is_compound(a) || is_compound(b) {
         return a.deep_eq(b);
     }

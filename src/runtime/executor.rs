@@ -2,13 +2,19 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use indexmap::IndexMap;
 use smallvec::SmallVec;
 
-use super::eval::{Evaluator, SizeLimits, VarId};
+use super::clock::Clock;
+use super::eval::{Evaluator, VarId};
+use super::limits::{
+    bounded_one_line, drop_iteratively, Deadline, MemoryExceeded, MemoryMeter, SizeLimits,
+    MAX_ERROR_TEXT_BYTES,
+};
 use super::functions::FunctionContext;
 use super::security::{RunId, SecurityUser};
 use super::{Value, Variables};
@@ -183,6 +189,8 @@ pub struct RunOptions {
     pub cancel: Option<CancelToken>,
     /// Asked before every action whether to replace it (test mocks); see [`ActionOverride`].
     pub action_override: Option<Arc<dyn ActionOverride>>,
+    /// Overrides the engine's wall-clock deadline ([`crate::Limits::timeout`]).
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// How a run ended.
@@ -198,7 +206,8 @@ pub enum Outcome {
     Completed,
     /// An action failed with no Error branch connected.
     Stopped,
-    /// The step budget ran out.
+    /// A limit stopped the run: the step budget, the memory budget, the
+    /// deadline, or an input value over the size limits.
     Limit,
     /// Cancelled through a [`CancelToken`].
     Cancelled,
@@ -230,7 +239,7 @@ impl Outcome {
 pub enum StopKind {
     /// An action failed and its Error branch was not connected.
     Action,
-    /// A limit (the step budget) was exceeded.
+    /// A limit (steps, memory, time, input size) was exceeded.
     Limit,
     /// The host cancelled the run.
     Cancelled,
@@ -432,6 +441,18 @@ pub(crate) struct RunState {
     pub action_override: Option<Arc<dyn ActionOverride>>,
     /// Told each step's variable changes, in every frame.
     pub change_observer: Option<ChangeObserver>,
+    /// What every stored value is checked against.
+    pub limits: SizeLimits,
+    /// The estimated bytes the variables hold, against the memory budget.
+    pub memory: MemoryMeter,
+    /// Bytes stored since the deadline was last checked.
+    pub stored_since_check: usize,
+    /// A failure or limit met while a handler stored a value through
+    /// [`ActionCall::set`] (which cannot return it); reported when the
+    /// handler returns.
+    pub pending: Option<Pending>,
+    /// The run's wall-clock deadline, seen by every frame and snippet.
+    pub deadline: Option<Deadline>,
 }
 
 /// How one frame (the main script or a subscript) ended.
@@ -440,6 +461,75 @@ pub(crate) struct FrameEnd {
     pub last: Option<usize>,
     pub error: Option<RunError>,
 }
+
+/// See [`RunState::pending`].
+pub(crate) enum Pending {
+    Failure(ActionError),
+    Limit(MemoryExceeded),
+}
+
+/// Why a store was refused.
+enum StoreError {
+    TooLarge(ActionError),
+    Memory(MemoryExceeded),
+}
+
+impl RunState {
+    /// The timeout, when the run's deadline has passed. The clock is read
+    /// only every [`DEADLINE_CHECK_STEPS`] actions or after
+    /// [`DEADLINE_CHECK_BYTES`] stored bytes, unless `now` asks for a
+    /// reading at once (long built-ins and snippets, which pace themselves).
+    pub(crate) fn past_deadline(&mut self, clock: &dyn Clock, now: bool) -> Option<Duration> {
+        let deadline = self.deadline?;
+        let due = now
+            || (self.steps % DEADLINE_CHECK_STEPS == 0 && self.steps > 0)
+            || self.stored_since_check >= DEADLINE_CHECK_BYTES;
+        if !due {
+            return None;
+        }
+        self.stored_since_check = 0;
+        (clock.monotonic() >= deadline.at).then_some(deadline.timeout)
+    }
+
+    /// Stores a value in a variable slot, through the size limits and the
+    /// memory budget; on refusal the slot keeps its old value.
+    fn store(&mut self, slot: usize, value: Value, names: &[Arc<str>]) -> Result<(), StoreError> {
+        let new = self.limits.measure(&value).map_err(|source| {
+            StoreError::TooLarge(ActionError::OversizedResult {
+                variable: names.get(slot).map(|n| n.to_string()).unwrap_or_default(),
+                source,
+            })
+        })?;
+        let Some(target) = self.vars.get_mut(slot) else {
+            return Ok(());
+        };
+        // The old value passed the same measure when it was stored, so
+        // measuring it again gives the bytes it was counted as.
+        let old = target
+            .as_ref()
+            .map_or(0, |v| self.limits.measure(v).unwrap_or(0));
+        self.memory.replace(old, new).map_err(StoreError::Memory)?;
+        self.stored_since_check = self.stored_since_check.saturating_add(new);
+        let previous = target.replace(value);
+        if old > DROP_INLINE_BYTES {
+            if let Some(previous) = previous {
+                drop_iteratively(previous);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Values counted above this are dropped without recursion (a value that
+/// small cannot nest deep enough to matter).
+const DROP_INLINE_BYTES: usize = 4096;
+
+/// The deadline is checked before every action whose step number is a
+/// multiple of this, and whenever more than [`DEADLINE_CHECK_BYTES`] were
+/// stored since the last check: reading the clock on every step would cost
+/// a measurable share of a small action.
+const DEADLINE_CHECK_STEPS: u64 = 8;
+const DEADLINE_CHECK_BYTES: usize = 1 << 20;
 
 /// What an action handler sees: its evaluated properties and the run.
 ///
@@ -673,12 +763,25 @@ impl<'a> ActionCall<'a> {
     /// Writes a variable.
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    ///
+    /// The value goes through the engine's size limits and the run's memory
+    /// budget. A value over the size limits is not stored and the action
+    /// fails (its `_ERR` names the variable); passing the memory budget stops
+    /// the run with [`Outcome::Limit`]. Both are reported when the handler
+    /// returns; [`ActionCall::set_output`] also returns them at once.
     pub fn set(&mut self, var: VarId, value: Value) {
-        if let Some(slot) = self.state.vars.get_mut(var.0 as usize) {
-            *slot = Some(value);
+        if let Err(e) = self.state.store(var.0 as usize, value, &self.script.var_names) {
+            let pending = match e {
+                StoreError::TooLarge(e) => Pending::Failure(e),
+                StoreError::Memory(m) => Pending::Limit(m),
+            };
+            // The first problem is the one reported.
+            self.state.pending.get_or_insert(pending);
         }
     }
-    /// Writes the variable named by output-variable property `i`.
+    /// Writes the variable named by output-variable property `i`, through
+    /// the same limits as [`ActionCall::set`]; a refused value is an `Err`
+    /// the handler can return as it is.
     ///
     /// See the example on [`ActionCall`], which uses every method.
     pub fn set_output(&mut self, i: usize, value: Value) -> Result<(), ActionError> {
@@ -688,8 +791,33 @@ impl<'a> ActionCall<'a> {
                 i, self.action.type_name
             ))
         })?;
-        self.set(var, value);
-        Ok(())
+        match self.state.store(var.0 as usize, value, &self.script.var_names) {
+            Ok(()) => Ok(()),
+            Err(StoreError::TooLarge(e)) => Err(e),
+            Err(StoreError::Memory(m)) => {
+                self.state.pending.get_or_insert(Pending::Limit(m));
+                Err(ActionError::failed(m.to_string()))
+            }
+        }
+    }
+
+    /// The engine's limits, for handlers that can check a result's size
+    /// before building it (e.g. a list of matches against
+    /// [`crate::Limits::max_list_len`]).
+    ///
+    /// ```
+    /// use studioflow::{ActionCall, ActionError, BranchId};
+    /// fn page(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
+    ///     let matches = 250_000; // counted, not yet built
+    ///     if matches > call.limits().max_list_len {
+    ///         return Err(ActionError::failed("too many matches: narrow the query"));
+    ///     }
+    ///     Ok(BranchId::DEFAULT)
+    /// }
+    /// let _ = page;
+    /// ```
+    pub fn limits(&self) -> &crate::Limits {
+        &self.engine.limits
     }
     /// The literal labels of the action's labeled branches (`Case "x"`), in source order.
     ///
@@ -761,7 +889,8 @@ impl<'a> ActionCall<'a> {
     /// ```
     pub fn set_variable(&mut self, name: &str, value: Value) {
         match self.script.var_index.get(name) {
-            Some(id) => self.state.vars[id.0 as usize] = Some(value),
+            // Through the same size limits and memory budget as `set`.
+            Some(id) => self.set(*id, value),
             None => match self.state.extra.iter_mut().find(|(n, _)| n == name) {
                 Some((_, slot)) => *slot = value,
                 None => self.state.extra.push((name.to_string(), value)),
@@ -832,6 +961,11 @@ impl EngineInner {
     pub(crate) fn execute(&self, shared: &Arc<ScriptInner>, options: RunOptions) -> Run {
         let script: &ScriptInner = shared;
         let max_steps = options.max_steps.unwrap_or(self.limits.max_steps);
+        let limits = SizeLimits {
+            max_string_bytes: self.limits.max_string_bytes,
+            max_list_len: self.limits.max_list_len,
+            max_value_depth: self.limits.max_value_depth,
+        };
         let mut state = RunState {
             run_id: RunId::next(),
             vars: vec![None; script.var_names.len()],
@@ -851,12 +985,64 @@ impl EngineInner {
             stop: None,
             action_override: options.action_override.clone(),
             change_observer: options.change_observer.clone(),
+            limits,
+            memory: MemoryMeter {
+                used: 0,
+                budget: self.limits.max_memory_bytes,
+            },
+            stored_since_check: 0,
+            pending: None,
+            deadline: None,
         };
+        state.deadline = options
+            .timeout
+            .or(self.limits.timeout)
+            .and_then(|timeout| {
+                Some(Deadline {
+                    timeout,
+                    at: self.clock.monotonic().checked_add(timeout)?,
+                })
+            });
+        // Inputs go through the same limits as values a script builds: a
+        // host's value nested 200,000 levels deep is refused here, before
+        // anything renders, compares or copies it.
+        let mut refused: Option<RunError> = None;
         for (name, value) in options.variables {
+            if refused.is_some() {
+                drop_iteratively(value);
+                continue;
+            }
+            let problem = match limits.measure(&value) {
+                Err(e) => Some(format!("input variable `{name}` is refused: {e}")),
+                Ok(size) => state
+                    .memory
+                    .replace(0, size)
+                    .err()
+                    .map(|m| format!("input variable `{name}` is refused: {m}")),
+            };
+            if let Some(message) = problem {
+                drop_iteratively(value);
+                refused = Some(RunError {
+                    action: script.actions[script.entry as usize].id.to_string(),
+                    message,
+                    kind: StopKind::Limit,
+                });
+                continue;
+            }
             match script.var_index.get(&name) {
                 Some(id) => state.vars[id.0 as usize] = Some(value),
                 None => state.extra.push((name, value)),
             }
+        }
+        if let Some(error) = refused {
+            return Run {
+                outcome: Outcome::Limit,
+                end: None,
+                error: Some(error),
+                steps: 0,
+                trace: state.trace,
+                variables: Variables::new(shared.clone(), state.vars, state.extra),
+            };
         }
         let end = self.run_frame(script, script, None, &mut state);
         let variables = Variables::new(shared.clone(), state.vars, state.extra);
@@ -884,11 +1070,7 @@ impl EngineInner {
             Some(l) => format!("{l}:{id}"),
             None => id.to_string(),
         };
-        let limits = SizeLimits {
-            max_string_bytes: self.limits.max_string_bytes,
-            max_list_len: self.limits.max_list_len,
-            max_value_depth: self.limits.max_value_depth,
-        };
+        let limits = state.limits;
         let mut props: SmallVec<[Option<Value>; 8]> = SmallVec::new();
         let scratch = std::cell::RefCell::new(String::with_capacity(256));
         let mut current = script.entry as usize;
@@ -904,6 +1086,15 @@ impl EngineInner {
                     action: shown_id(&action.id),
                     message: "the run was cancelled by the host".into(),
                     kind: StopKind::Cancelled,
+                });
+                break;
+            }
+            if let Some(timeout) = state.past_deadline(&*self.clock, false) {
+                outcome = Outcome::Limit;
+                error = Some(RunError {
+                    action: shown_id(&action.id),
+                    message: time_limit_message(timeout),
+                    kind: StopKind::Limit,
                 });
                 break;
             }
@@ -950,7 +1141,8 @@ impl EngineInner {
                     vars: &state.vars,
                     functions: &self.functions,
                     limits,
-                    context: FunctionContext::new(&*self.clock, state.time_zone),
+                    context: FunctionContext::new(&*self.clock, state.time_zone)
+                        .with_max_string_bytes(limits.max_string_bytes),
                     scratch: &scratch,
                 };
                 let mut failed = None;
@@ -986,6 +1178,19 @@ impl EngineInner {
                 }
             };
 
+            // A problem met while the handler stored a value outranks what
+            // the handler returned: a memory limit stops the run, a value
+            // over the size limits fails the action.
+            let mut memory_exceeded = None;
+            let result = match state.pending.take() {
+                None => result,
+                Some(Pending::Failure(e)) => Err(e),
+                Some(Pending::Limit(m)) => {
+                    memory_exceeded = Some(m);
+                    Err(ActionError::failed(m.to_string()))
+                }
+            };
+
             // Where to go next, and the branch actually taken (after the
             // fallback to Default); a terminal action takes none.
             let followed = result.and_then(|branch| {
@@ -1017,11 +1222,20 @@ impl EngineInner {
                     });
                     (None, None, None)
                 }
+                Err(_) if memory_exceeded.is_some() => (None, Some(&script.error_branch), None),
                 Err(e) => {
-                    // A failure sets `_ERR`, then takes Error if connected,
-                    // else stops the script right here (never Default).
-                    let message = e.one_line();
-                    state.vars[script.err_var.0 as usize] = Some(Value::from(message.as_str()));
+                    // A failure sets `_ERR` (cut to a bounded length, however
+                    // long the error), then takes Error if connected, else
+                    // stops the script right here (never Default).
+                    let message = bounded_one_line(&e, MAX_ERROR_TEXT_BYTES);
+                    let stored = state.store(
+                        script.err_var.0 as usize,
+                        Value::from(message.as_str()),
+                        &script.var_names,
+                    );
+                    if let Err(StoreError::Memory(m)) = stored {
+                        memory_exceeded = Some(m);
+                    }
                     let error_target = action
                         .targets
                         .get(BranchId::ERROR.0 as usize)
@@ -1081,6 +1295,15 @@ impl EngineInner {
                 }
             }
 
+            if let Some(m) = memory_exceeded {
+                outcome = Outcome::Limit;
+                error = Some(RunError {
+                    action: shown_id(&action.id),
+                    message: m.to_string(),
+                    kind: StopKind::Limit,
+                });
+                break;
+            }
             if let Some(e) = &error {
                 outcome = match e.kind {
                     StopKind::Limit => Outcome::Limit,
@@ -1102,6 +1325,28 @@ impl EngineInner {
             outcome,
             last,
             error,
+        }
+    }
+}
+
+/// The message of a run stopped by its deadline.
+pub(crate) fn time_limit_message(timeout: Duration) -> String {
+    format!(
+        "time limit of {} exceeded (the run's wall-clock deadline)",
+        Seconds(timeout)
+    )
+}
+
+/// A duration as the limit message shows it: `30 s`, `0.5 s`.
+struct Seconds(Duration);
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.0.as_secs_f64();
+        if secs.fract() == 0.0 {
+            write!(f, "{} s", self.0.as_secs())
+        } else {
+            write!(f, "{secs} s")
         }
     }
 }

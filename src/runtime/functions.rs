@@ -23,6 +23,7 @@ use super::Value;
 pub struct FunctionContext<'a> {
     clock: &'a dyn Clock,
     time_zone: Tz,
+    max_string_bytes: usize,
 }
 
 impl<'a> FunctionContext<'a> {
@@ -34,7 +35,50 @@ impl<'a> FunctionContext<'a> {
     /// assert_eq!(ctx.time_zone(), chrono_tz::Tz::Asia__Tokyo);
     /// ```
     pub fn new(clock: &'a dyn Clock, time_zone: Tz) -> Self {
-        FunctionContext { clock, time_zone }
+        FunctionContext {
+            clock,
+            time_zone,
+            max_string_bytes: crate::Limits::default().max_string_bytes,
+        }
+    }
+
+    /// The same context with the engine's string limit (what a run passes).
+    pub(crate) fn with_max_string_bytes(mut self, max: usize) -> Self {
+        self.max_string_bytes = max;
+        self
+    }
+
+    /// The longest string (bytes) a function may return. Functions whose
+    /// result can outgrow their arguments compute its size first and refuse
+    /// with [`RuntimeError::TooLarge`] before building it, so a hostile
+    /// call costs time in proportion to the limit, not to what it asks for.
+    ///
+    /// ```
+    /// let clock = studioflow::SystemClock;
+    /// let ctx = studioflow::FunctionContext::new(&clock, chrono_tz::Tz::UTC);
+    /// assert_eq!(ctx.max_string_bytes(), studioflow::Limits::default().max_string_bytes);
+    /// ```
+    pub fn max_string_bytes(&self) -> usize {
+        self.max_string_bytes
+    }
+
+    /// `Ok` when a string of `size` bytes is within [`Self::max_string_bytes`].
+    ///
+    /// ```
+    /// let clock = studioflow::SystemClock;
+    /// let ctx = studioflow::FunctionContext::new(&clock, chrono_tz::Tz::UTC);
+    /// assert!(ctx.check_string_size(10).is_ok());
+    /// assert!(ctx.check_string_size(usize::MAX).is_err());
+    /// ```
+    pub fn check_string_size(&self, size: usize) -> Result<(), RuntimeError> {
+        if size > self.max_string_bytes {
+            return Err(RuntimeError::TooLarge {
+                what: "a string",
+                size,
+                limit: self.max_string_bytes,
+            });
+        }
+        Ok(())
     }
     /// The clock's current time.
     ///
@@ -114,6 +158,20 @@ impl FunctionRegistry {
     }
 }
 
+/// The byte length of `s` after a case mapping, computed without building
+/// it, and only when the mapping could outgrow the limit (a character maps
+/// to at most three, of at most 4 bytes each, i.e. 3x its bytes).
+fn case_mapped_len<I: Iterator<Item = char>>(
+    s: &str,
+    map: impl Fn(char) -> I,
+    ctx: &FunctionContext<'_>,
+) -> usize {
+    if s.len().saturating_mul(3) <= ctx.max_string_bytes() {
+        return s.len();
+    }
+    s.chars().flat_map(map).map(char::len_utf8).sum()
+}
+
 /// A string argument, also accepting numbers and booleans by their text
 /// (Studio variables are untyped: `len(12345)` is 5).
 fn arg_text<'a>(
@@ -171,18 +229,25 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
             Value::Object(map) => Ok(Value::Number(map.len() as f64)),
             _ => Ok(Value::Number(arg_text("len", a, 0)?.chars().count() as f64)),
         }),
-        def("upper", 1, 1, |a, _| {
-            Ok(Value::from(arg_text("upper", a, 0)?.to_uppercase()))
+        def("upper", 1, 1, |a, ctx| {
+            let s = arg_text("upper", a, 0)?;
+            ctx.check_string_size(case_mapped_len(&s, char::to_uppercase, ctx))?;
+            Ok(Value::from(s.to_uppercase()))
         }),
-        def("lower", 1, 1, |a, _| {
-            Ok(Value::from(arg_text("lower", a, 0)?.to_lowercase()))
+        def("lower", 1, 1, |a, ctx| {
+            let s = arg_text("lower", a, 0)?;
+            ctx.check_string_size(case_mapped_len(&s, char::to_lowercase, ctx))?;
+            Ok(Value::from(s.to_lowercase()))
         }),
         def("trim", 1, 1, |a, _| match &a[0] {
             Value::String(s) if s.trim().len() == s.len() => Ok(a[0].clone()),
             _ => Ok(Value::from(arg_text("trim", a, 0)?.trim())),
         }),
         def("contains", 2, 2, |a, _| match &a[0] {
-            Value::List(items) => Ok(Value::Bool(items.iter().any(|v| v.deep_eq(&a[1])))),
+            // Membership is the language's `=`: `contains([1, 2], "1")` like `1 = "1"`.
+            Value::List(items) => Ok(Value::Bool(
+                items.iter().any(|v| super::eval::equals(v, &a[1])),
+            )),
             _ => Ok(Value::Bool(
                 arg_text("contains", a, 0)?.contains(&*arg_text("contains", a, 1)?),
             )),
@@ -197,7 +262,7 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
                 arg_text("endswith", a, 0)?.ends_with(&*arg_text("endswith", a, 1)?),
             ))
         }),
-        def("replace", 3, 3, |a, _| {
+        def("replace", 3, 3, |a, ctx| {
             let s = arg_text("replace", a, 0)?;
             let from = arg_text("replace", a, 1)?;
             let to = arg_text("replace", a, 2)?;
@@ -208,16 +273,11 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
                 });
             }
             // Bound the result before building it: a hostile replace can grow
-            // a string by the ratio of `to` to `from` per match.
+            // a string by the ratio of `to` to `from` per match. Counting
+            // the matches is linear; the result is built only when it fits.
             let matches = s.matches(&*from).count();
-            let size = s.len() - matches * from.len() + matches * to.len();
-            if size > super::eval::MAX_STRING_HARD {
-                return Err(RuntimeError::TooLarge {
-                    what: "a string",
-                    size,
-                    limit: super::eval::MAX_STRING_HARD,
-                });
-            }
+            let size = (s.len() - matches * from.len()).saturating_add(matches.saturating_mul(to.len()));
+            ctx.check_string_size(size)?;
             Ok(Value::from(s.replace(&*from, &to)))
         }),
         def("substr", 2, 3, |a, _| {

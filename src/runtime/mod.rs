@@ -7,6 +7,7 @@ pub(crate) mod error;
 pub(crate) mod eval;
 pub(crate) mod executor;
 pub(crate) mod functions;
+pub(crate) mod limits;
 pub(crate) mod security;
 pub(crate) mod value;
 pub(crate) mod variables;
@@ -20,6 +21,7 @@ pub use executor::{
     StepObserver, StopKind, TraceStep, VariableChange,
 };
 pub use functions::{FunctionContext, NativeFunction};
+pub use limits::{MAX_ERROR_TEXT_BYTES, TRUNCATION_MARKER};
 pub use security::SecurityUser;
 pub use value::{Object, Value};
 pub use variables::Variables;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use super::{actor, own_text, register_api, SCRIPT_VARIABLE};
 use crate::permissions::AgentStatusFilter;
 use crate::{
-    ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema, Value,
+    ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema, RuntimeError,
+    Value,
 };
 
 const QUERY: usize = 0;
@@ -33,6 +34,19 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
         }
     };
     let records = call.directory().list_agents(actor, &query, status)?;
+    // Refused before any value is built: the result would pass the list
+    // limit (a tenant can hold more agents than a script may hold).
+    let limit = call.limits().max_list_len;
+    if records.len() > limit {
+        return Err(ActionError::OversizedResult {
+            variable: call.text(SCRIPT_VARIABLE).unwrap_or_default(),
+            source: RuntimeError::TooLarge {
+                what: "a list",
+                size: records.len(),
+                limit,
+            },
+        });
+    }
     let tz = user.time_zone();
     let list: Vec<Value> = records
         .iter()
