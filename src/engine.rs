@@ -70,6 +70,35 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// Checks a value against the size limits (string bytes, elements,
+    /// text inside lists, nesting depth) the way a run checks its inputs
+    /// and every value it stores, without recursing deeper than the depth
+    /// limit. A host can refuse an input up front with a message of its own.
+    ///
+    /// ```
+    /// use studioflow::{Limits, Value};
+    /// let mut deep = Value::from(1.0);
+    /// for _ in 0..100 {
+    ///     deep = Value::from(vec![deep]);
+    /// }
+    /// let error = Limits::default().check_value(&deep).unwrap_err();
+    /// assert_eq!(error.to_string(), "a value nests deeper than the limit of 64 levels");
+    /// assert!(Limits::default().check_value(&Value::from("fine")).is_ok());
+    /// ```
+    pub fn check_value(&self, value: &Value) -> Result<(), RuntimeError> {
+        self.size_limits().measure(value).map(drop)
+    }
+
+    pub(crate) fn size_limits(&self) -> crate::runtime::limits::SizeLimits {
+        crate::runtime::limits::SizeLimits {
+            max_string_bytes: self.max_string_bytes,
+            max_list_len: self.max_list_len,
+            max_value_depth: self.max_value_depth,
+        }
+    }
+}
+
 /// Stack for parsing and compiling: room for MAX_NESTING levels of pest
 /// recursion in a debug build, with a wide margin. Reserved, not committed:
 /// pages are only touched as deep as the input nests.

@@ -1055,10 +1055,9 @@ fn configured_string_cap_is_enforced_by_templates_and_functions() {
             .variables
             .insert("u".into(), Value::from("ŉ".repeat(400)));
         // 900 bytes of text (inputs obey the limits too), 1,171 as JSON.
-        options.variables.insert(
-            "l".into(),
-            Value::from(vec![Value::from("0123456789"); 90]),
-        );
+        options
+            .variables
+            .insert("l".into(), Value::from(vec![Value::from("0123456789"); 90]));
         let run = engine.run(&script, options);
         assert_eq!(
             run.outcome,

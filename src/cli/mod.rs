@@ -139,6 +139,22 @@ struct RunArgs {
     /// Write a self-contained HTML report of the run (flow, path taken, steps, variables) to OUT.html.
     #[arg(long, value_name = "OUT.html")]
     report: Option<PathBuf>,
+    /// The run's memory budget: bytes, or with a K, M or G suffix (binary units; KiB, MiB, GiB also read) (default 64M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_byte_size)]
+    max_memory: Option<u64>,
+    /// The run's wall-clock deadline in seconds, e.g. 2 or 0.5 (default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: Option<std::time::Duration>,
+}
+
+/// Seconds as a decimal number, `0` included (no deadline is `--timeout` left out).
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    std::time::Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("{text:?} is not a number of seconds from 0 up"))
 }
 
 #[derive(Args)]
@@ -208,9 +224,19 @@ fn read_script(path: &std::path::Path, max_bytes: u64) -> Result<String, String>
     studioflow::files::read_text(path, max_bytes).map_err(|e| e.to_string())
 }
 
-/// Parses `--max-file-size`: a byte count, optionally with a binary `K`, `M` or `G` suffix.
+/// Parses `--max-file-size` and `--max-memory`: a byte count, optionally with a
+/// binary `K`, `M` or `G` suffix (`KiB`, `MiB`, `GiB`, `KB`... read the same).
 fn parse_byte_size(text: &str) -> Result<u64, String> {
     let trimmed = text.trim();
+    // `64MiB` and `64MB` read as `64M` (binary units either way).
+    let lower = trimmed.to_ascii_lowercase();
+    let trimmed = if lower.ends_with("ib") && trimmed.len() > 2 {
+        &trimmed[..trimmed.len() - 2]
+    } else if lower.ends_with('b') && trimmed.len() > 1 {
+        &trimmed[..trimmed.len() - 1]
+    } else {
+        trimmed
+    };
     let (digits, unit) = match trimmed.char_indices().last() {
         Some((at, 'k' | 'K')) => (&trimmed[..at], 1u64 << 10),
         Some((at, 'm' | 'M')) => (&trimmed[..at], 1 << 20),

@@ -8,8 +8,8 @@ use studioflow::permissions::{Directory, SaveError, TenantFile};
 use studioflow::report::{run_report_html, RunRecorder};
 
 use studioflow::{
-    CompileOptions, FileResolver, FixedClock, Outcome, Run, RunOptions, StepObserver, TraceStep,
-    Value,
+    CompileOptions, FileResolver, FixedClock, Limits, Outcome, Run, RunOptions, StepObserver,
+    TraceStep, Value,
 };
 
 use super::{
@@ -76,6 +76,22 @@ pub(super) fn run(args: RunArgs) -> i32 {
             return EXIT_INPUT;
         }
     };
+    let mut limits = Limits::default();
+    if let Some(bytes) = args.max_memory {
+        limits.max_memory_bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+    }
+    if let Some(timeout) = args.timeout {
+        limits.timeout = Some(timeout);
+    }
+    // An input over the value limits is bad input (exit 2), named here
+    // rather than as a stopped run.
+    for (name, value) in &options.variables {
+        if let Err(e) = limits.check_value(value) {
+            errln!("error: --var {name}: {e}");
+            return EXIT_INPUT;
+        }
+    }
+    builder = builder.limits(limits);
     if let Some(now) = &args.now {
         match FixedClock::parse(now) {
             Ok(clock) => builder = builder.clock(clock),

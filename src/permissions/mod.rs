@@ -44,9 +44,8 @@ pub use features::{
 };
 pub use ids::{parse_id, MAX_EXACT_ID};
 pub use query::{
-    MAX_QUERY_TERM_BYTES,
     PageInfo, ParsedRoleQuery, RolePage, RoleQuery, RoleSortField, SortOrder, SystemDefinedFilter,
-    DEFAULT_RESULTS_PER_PAGE, MAX_RESULTS_PER_PAGE, ROLE_LIST_PATH,
+    DEFAULT_RESULTS_PER_PAGE, MAX_QUERY_TERM_BYTES, MAX_RESULTS_PER_PAGE, ROLE_LIST_PATH,
 };
 pub use roles::{
     administrator_ref_url, check_role_name, role_ref_url, AdministratorRef, BuiltInRole,

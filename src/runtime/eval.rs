@@ -338,7 +338,8 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
         (Value::Object(x), Value::Object(y)) => {
             return Arc::ptr_eq(x, y)
                 || (x.len() == y.len()
-                    && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equals(v, w))));
+                    && x.iter()
+                        .all(|(k, v)| y.get(k).is_some_and(|w| equals(v, w))));
         }
         _ => {}
     }

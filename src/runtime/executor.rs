@@ -11,11 +11,11 @@ use smallvec::SmallVec;
 
 use super::clock::Clock;
 use super::eval::{Evaluator, VarId};
+use super::functions::FunctionContext;
 use super::limits::{
     bounded_one_line, drop_iteratively, Deadline, MemoryExceeded, MemoryMeter, SizeLimits,
     MAX_ERROR_TEXT_BYTES,
 };
-use super::functions::FunctionContext;
 use super::security::{RunId, SecurityUser};
 use super::{Value, Variables};
 
@@ -770,7 +770,10 @@ impl<'a> ActionCall<'a> {
     /// the run with [`Outcome::Limit`]. Both are reported when the handler
     /// returns; [`ActionCall::set_output`] also returns them at once.
     pub fn set(&mut self, var: VarId, value: Value) {
-        if let Err(e) = self.state.store(var.0 as usize, value, &self.script.var_names) {
+        if let Err(e) = self
+            .state
+            .store(var.0 as usize, value, &self.script.var_names)
+        {
             let pending = match e {
                 StoreError::TooLarge(e) => Pending::Failure(e),
                 StoreError::Memory(m) => Pending::Limit(m),
@@ -791,7 +794,10 @@ impl<'a> ActionCall<'a> {
                 i, self.action.type_name
             ))
         })?;
-        match self.state.store(var.0 as usize, value, &self.script.var_names) {
+        match self
+            .state
+            .store(var.0 as usize, value, &self.script.var_names)
+        {
             Ok(()) => Ok(()),
             Err(StoreError::TooLarge(e)) => Err(e),
             Err(StoreError::Memory(m)) => {
@@ -961,11 +967,7 @@ impl EngineInner {
     pub(crate) fn execute(&self, shared: &Arc<ScriptInner>, options: RunOptions) -> Run {
         let script: &ScriptInner = shared;
         let max_steps = options.max_steps.unwrap_or(self.limits.max_steps);
-        let limits = SizeLimits {
-            max_string_bytes: self.limits.max_string_bytes,
-            max_list_len: self.limits.max_list_len,
-            max_value_depth: self.limits.max_value_depth,
-        };
+        let limits = self.limits.size_limits();
         let mut state = RunState {
             run_id: RunId::next(),
             vars: vec![None; script.var_names.len()],

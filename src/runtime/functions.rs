@@ -276,7 +276,8 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
             // a string by the ratio of `to` to `from` per match. Counting
             // the matches is linear; the result is built only when it fits.
             let matches = s.matches(&*from).count();
-            let size = (s.len() - matches * from.len()).saturating_add(matches.saturating_mul(to.len()));
+            let size =
+                (s.len() - matches * from.len()).saturating_add(matches.saturating_mul(to.len()));
             ctx.check_string_size(size)?;
             Ok(Value::from(s.replace(&*from, &to)))
         }),

@@ -212,7 +212,12 @@ impl fmt::Display for ByteSize {
                 return if self.0 % size == 0 {
                     write!(f, "{whole} {unit} ({} bytes)", self.0)
                 } else {
-                    write!(f, "{:.1} {unit} ({} bytes)", self.0 as f64 / size as f64, self.0)
+                    write!(
+                        f,
+                        "{:.1} {unit} ({} bytes)",
+                        self.0 as f64 / size as f64,
+                        self.0
+                    )
                 };
             }
         }
@@ -288,8 +293,13 @@ mod tests {
         let list = Value::from(vec![Value::from("ab"), Value::from(2.0)]);
         let size = LIMITS.measure(&list).unwrap();
         assert!(size >= SHARED_OVERHEAD + 2 * std::mem::size_of::<Value>() + 2);
-        let deep = Value::from(vec![Value::from(vec![Value::from(vec![Value::from(vec![])])])]);
-        assert_eq!(LIMITS.measure(&deep), Err(RuntimeError::TooDeep { limit: 3 }));
+        let deep = Value::from(vec![Value::from(vec![Value::from(vec![Value::from(
+            vec![],
+        )])])]);
+        assert_eq!(
+            LIMITS.measure(&deep),
+            Err(RuntimeError::TooDeep { limit: 3 })
+        );
     }
 
     #[test]
