@@ -208,6 +208,72 @@ pub struct PropertySchema {
     pub required: bool,
     /// The value when not written (for Name and variable kinds, the name).
     pub default: Option<Value>,
+    /// Words the property takes literally, written bare or quoted (see
+    /// [`PropertySchema::with_choices`] and [`PropertySchema::with_keywords`]).
+    pub choices: Option<Choices>,
+}
+
+/// The words a Template or Expression property takes literally.
+///
+/// A bare identifier that is one of the words (in any case) is that word,
+/// not a variable: `Status = inactive`. A bare identifier that is not one of
+/// them is read as a variable, and `check` refuses it when nothing assigns
+/// it (it would read as `""`, silently meaning the default). With
+/// [`Choices::only`], every value at run time must be one of the words (any
+/// case; handlers see the listed spelling) or `""`, which means the same as
+/// leaving the property out.
+///
+/// ```
+/// use studioflow::{Engine, PropertyKind, PropertySchema};
+/// let status = PropertySchema::optional("Status", PropertyKind::Template)
+///     .with_choices(&["active", "inactive", "all"]);
+/// assert_eq!(status.choices.as_ref().unwrap().expected(), "active, inactive or all");
+/// // The built-in ListAgents declares exactly this: a bare word is taken as written,
+/// let engine = Engine::new();
+/// let ok = "start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"sysadmin\" Default -> l }\nl: ListAgents { Status = inactive Default -> done Error -> done }\ndone: End";
+/// assert!(engine.compile(ok, "ok.script").is_ok());
+/// // and a misspelt one, read as a variable nothing assigns, is refused.
+/// let typo = ok.replace("= inactive", "= inactiv");
+/// let errors = engine.compile(&typo, "typo.script").unwrap_err();
+/// assert!(errors.to_string().contains("`inactiv` is not one of active, inactive or all"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choices {
+    /// The words, in their canonical spelling.
+    pub words: Vec<String>,
+    /// Only these words (or `""`) are accepted at run time.
+    pub only: bool,
+}
+
+impl Choices {
+    /// The canonical spelling of `text` (trimmed, any case) if it is one of the words.
+    ///
+    /// ```
+    /// let c = studioflow::Choices { words: vec!["Default".into()], only: false };
+    /// assert_eq!(c.find(" DEFAULT "), Some("Default"));
+    /// assert_eq!(c.find("UTC"), None);
+    /// ```
+    pub fn find(&self, text: &str) -> Option<&str> {
+        let text = text.trim();
+        self.words
+            .iter()
+            .find(|w| w.eq_ignore_ascii_case(text))
+            .map(String::as_str)
+    }
+
+    /// The words as a message lists them: `a, b or c`.
+    ///
+    /// ```
+    /// let c = studioflow::Choices { words: vec!["name".into(), "description".into()], only: false };
+    /// assert_eq!(c.expected(), "name or description");
+    /// ```
+    pub fn expected(&self) -> String {
+        match self.words.split_last() {
+            None => String::new(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        }
+    }
 }
 
 impl PropertySchema {
@@ -223,6 +289,7 @@ impl PropertySchema {
             kind,
             required: true,
             default: None,
+            choices: None,
         }
     }
     /// A property that may be left out.
@@ -238,6 +305,7 @@ impl PropertySchema {
             kind,
             required: false,
             default: None,
+            choices: None,
         }
     }
     /// Sets the value used when the property is left out.
@@ -249,6 +317,37 @@ impl PropertySchema {
     /// ```
     pub fn with_default(mut self, value: Value) -> Self {
         self.default = Some(value);
+        self
+    }
+    /// Makes the property a closed set of words (see [`Choices`]): any other
+    /// value but `""` fails the action with
+    /// `Status: expected active, inactive or all, got "retired"`.
+    ///
+    /// ```
+    /// use studioflow::{PropertyKind, PropertySchema};
+    /// let p = PropertySchema::optional("Status", PropertyKind::Template).with_choices(&["active", "all"]);
+    /// assert!(p.choices.unwrap().only);
+    /// ```
+    pub fn with_choices(mut self, words: &[&str]) -> Self {
+        self.choices = Some(Choices {
+            words: words.iter().map(|w| w.to_string()).collect(),
+            only: true,
+        });
+        self
+    }
+    /// Lets the property take these words bare (see [`Choices`]) while still
+    /// accepting other values, as `TimeZone` takes `Default` or any IANA name.
+    ///
+    /// ```
+    /// use studioflow::{PropertyKind, PropertySchema};
+    /// let p = PropertySchema::optional("TimeZone", PropertyKind::Template).with_keywords(&["Default"]);
+    /// assert!(!p.choices.unwrap().only);
+    /// ```
+    pub fn with_keywords(mut self, words: &[&str]) -> Self {
+        self.choices = Some(Choices {
+            words: words.iter().map(|w| w.to_string()).collect(),
+            only: false,
+        });
         self
     }
 }

@@ -52,8 +52,8 @@ pub mod syntax;
 pub mod testing;
 
 pub use action::{
-    ActionError, ActionHandler, ActionSchema, BranchId, PropertyKind, PropertySchema, ScriptType,
-    ScriptTypes,
+    ActionError, ActionHandler, ActionSchema, BranchId, Choices, PropertyKind, PropertySchema,
+    ScriptType, ScriptTypes,
 };
 pub use compile::{ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ERR_VARIABLE};
 pub use diagnostics::{

@@ -647,3 +647,124 @@ fn cli_refuses_an_input_over_the_value_limits() {
         "{err}"
     );
 }
+
+// ============================================================ closed word sets (item 16)
+
+const LIST: &str = "start: Begin { Default -> who }\n\
+    who: SetSecurityUser { Agent = \"sysadmin\" TimeZone = Default Default -> l }\n\
+    l: ListAgents { Status = STATUS Default -> done Error -> failed }\n\
+    failed: End\ndone: End\n";
+
+fn agent_ids(run: &Run) -> Vec<f64> {
+    match run.variables.get("Agents") {
+        Some(Value::List(items)) => items
+            .iter()
+            .map(|a| match a {
+                Value::Object(m) => m["id"].as_number().unwrap(),
+                _ => panic!("not an agent"),
+            })
+            .collect(),
+        other => panic!("no agent list: {other:?}"),
+    }
+}
+
+#[test]
+fn a_bare_word_in_a_closed_property_is_the_word() {
+    // Before: `inactive` read as an unset variable ("" = all): 7 agents.
+    let run = run(&Engine::new(), &LIST.replace("STATUS", "inactive"), &[]);
+    assert_eq!(agent_ids(&run), [1006.0]);
+    let run2 = self::run(&Engine::new(), &LIST.replace("STATUS", "Active"), &[]);
+    assert_eq!(agent_ids(&run2).len(), 6);
+    // "" means the same as leaving the property out: all.
+    let all = self::run(&Engine::new(), &LIST.replace("STATUS", "\"\""), &[]);
+    assert_eq!(agent_ids(&all).len(), 7);
+}
+
+#[test]
+fn check_refuses_an_unset_variable_in_a_closed_property() {
+    let engine = Engine::new();
+    let typo = LIST.replace("STATUS", "inactiv");
+    let errors = engine
+        .compile(&typo, "typo.script")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        errors.contains("`inactiv` is not one of active, inactive or all for `Status`"),
+        "{errors}"
+    );
+    // A variable the script assigns (or the host declares) is read as usual,
+    // and its value must still be one of the words.
+    let options = studioflow::CompileOptions {
+        inputs: vec!["wanted".into()],
+    };
+    let script = engine
+        .compile_with(&LIST.replace("STATUS", "wanted"), "var.script", &options)
+        .unwrap();
+    let mut run_options = RunOptions::default();
+    run_options
+        .variables
+        .insert("wanted".into(), Value::from("retired"));
+    let run = engine.run(&script, run_options);
+    assert_eq!(run.end.as_deref(), Some("failed"));
+    assert_eq!(
+        err_text(&run),
+        "Status: expected active, inactive or all, got \"retired\""
+    );
+}
+
+#[test]
+fn keywords_are_taken_bare_and_other_bare_names_must_be_assigned() {
+    let engine = Engine::new();
+    let sort = "start: Begin { Default -> who }\n\
+        who: SetSecurityUser { Agent = \"sysadmin\" Default -> r }\n\
+        r: ListRoles { Sort = description Default -> done Error -> done }\ndone: End\n";
+    let run = run(&engine, sort, &[]);
+    assert_eq!(
+        run.variables["Roles"].to_json()["pageInfo"]["sortTerm"],
+        "description"
+    );
+    // `TimeZone = UTC` would read an unset variable, i.e. the agent's own zone.
+    let tz = "start: Begin { Default -> who }\n\
+        who: SetSecurityUser { Agent = \"sysadmin\" TimeZone = UTC Default -> done Error -> done }\ndone: End\n";
+    let errors = engine.compile(tz, "tz.script").unwrap_err().to_string();
+    assert!(
+        errors.contains("`UTC` is not one of Default for `TimeZone`"),
+        "{errors}"
+    );
+    assert!(engine
+        .compile(&tz.replace("= UTC", "= \"UTC\""), "tz.script")
+        .is_ok());
+}
+
+#[test]
+fn a_host_property_can_declare_its_words() {
+    let engine = Engine::builder()
+        .register_action(
+            ActionSchema::new("Route")
+                .property(
+                    PropertySchema::required("Priority", PropertyKind::Template)
+                        .with_choices(&["low", "high"]),
+                )
+                .branch("Urgent"),
+            |call: &mut studioflow::ActionCall<'_>| {
+                // Handlers see the listed spelling, whatever case was written.
+                Ok(if call.text(0).as_deref() == Some("high") {
+                    BranchId::own(0)
+                } else {
+                    BranchId::DEFAULT
+                })
+            },
+        )
+        .build();
+    let src = "start: Begin { Default -> r }\nr: Route { Priority = HIGH Default -> normal Urgent -> urgent }\nnormal: End\nurgent: End\n";
+    assert_eq!(run(&engine, src, &[]).end.as_deref(), Some("urgent"));
+    let quoted = src.replace("HIGH", "\"High\"");
+    assert_eq!(run(&engine, &quoted, &[]).end.as_deref(), Some("urgent"));
+    let wrong = src.replace("HIGH", "\"urgent\"");
+    let stopped = run(&engine, &wrong, &[]);
+    assert_eq!(stopped.outcome, Outcome::Stopped);
+    assert_eq!(
+        stopped.error.unwrap().message,
+        "Priority: expected low or high, got \"urgent\""
+    );
+}

@@ -30,7 +30,8 @@ pub(super) fn register(builder: &mut EngineBuilder) {
             .property(PropertySchema::required("Agent", PropertyKind::Template))
             .property(
                 PropertySchema::optional("TimeZone", PropertyKind::Template)
-                    .with_default(Value::from("Default")),
+                    .with_default(Value::from("Default"))
+                    .with_keywords(&["Default"]),
             )
             .property(
                 PropertySchema::optional("ScriptVariable", PropertyKind::OutputVariable)

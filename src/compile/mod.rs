@@ -257,6 +257,8 @@ pub(crate) struct CompiledAction {
     pub target_edges: Box<[Option<u32>]>,
     /// Per labeled branch: its index in the flow description.
     pub label_edges: Box<[u32]>,
+    /// A property has a closed set of words, checked on every run.
+    pub checks_choices: bool,
 }
 
 impl CompiledAction {
@@ -342,6 +344,17 @@ pub(crate) struct Ctx<'a> {
     max_string_bytes: usize,
     /// Ids of the actions that did not parse.
     unparsed: HashSet<String>,
+    /// Bare identifiers written in a property with [`crate::action::Choices`]
+    /// that are not one of its words: refused unless something assigns them.
+    choice_variables: Vec<ChoiceVariable>,
+}
+
+/// See [`Ctx::choice_variables`].
+struct ChoiceVariable {
+    name: String,
+    span: Span,
+    property: String,
+    expected: String,
 }
 
 impl Ctx<'_> {
@@ -387,6 +400,16 @@ fn is_variable_name(s: &str) -> bool {
 }
 
 /// The literal text of a Name property: a bare identifier or a plain string.
+/// The word a bare identifier stands for in a property with choices.
+fn bare_choice(ps: &crate::action::PropertySchema, e: &Expr) -> Option<String> {
+    match (&ps.choices, &e.kind) {
+        (Some(choices), ExprKind::Variable(name)) if !e.parenthesized => {
+            choices.find(name).map(str::to_string)
+        }
+        _ => None,
+    }
+}
+
 fn name_text(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Variable(n) if !e.parenthesized => Some(n.clone()),
@@ -444,6 +467,7 @@ impl Compiler<'_> {
             max_value_depth: self.max_value_depth,
             max_string_bytes: self.max_string_bytes,
             unparsed: HashSet::new(),
+            choice_variables: Vec::new(),
         };
         let err_var = ctx.var(ERR_VARIABLE);
         let mut warnings: Vec<Diagnostic> = Vec::new();
@@ -592,6 +616,26 @@ impl Compiler<'_> {
                 0
             }
         };
+
+        // `Status = inactiv`: a misspelt word reads as an unset variable,
+        // i.e. "", which silently means the default (all agents). (Only
+        // when every action parsed: an unparsed one may assign it.)
+        for choice in std::mem::take(&mut ctx.choice_variables) {
+            if !complete
+                || ctx.writes.contains(&choice.name)
+                || options.inputs.contains(&choice.name)
+            {
+                continue;
+            }
+            ctx.errors.push(Diagnostic::new(
+                DiagnosticCode::InvalidPropertyValue,
+                choice.span,
+                format!(
+                    "`{}` is not one of {} for `{}`, and as a variable it is never assigned (it would read as \"\"); write one of the words, or declare the input with --var {}",
+                    choice.name, choice.expected, choice.property, choice.name
+                ),
+            ));
+        }
 
         // Reachability from Begin, on the source's graph so that it is known
         // even when some actions did not compile.
@@ -874,7 +918,22 @@ DiagnosticCode::UnassignedVariable,
                 },
                 Some(e) => match ps.kind {
                     PropertyKind::SnippetCode | PropertyKind::Subscript => PropSlot::Absent,
+                    PropertyKind::Template | PropertyKind::Expression
+                        if bare_choice(ps, e).is_some() =>
+                    {
+                        PropSlot::Const(Value::from(bare_choice(ps, e).unwrap_or_default()))
+                    }
                     PropertyKind::Template | PropertyKind::Expression => {
+                        if let (Some(choices), ExprKind::Variable(name)) = (&ps.choices, &e.kind) {
+                            if !e.parenthesized {
+                                ctx.choice_variables.push(ChoiceVariable {
+                                    name: name.clone(),
+                                    span: e.span,
+                                    property: ps.name.clone(),
+                                    expected: choices.expected(),
+                                });
+                            }
+                        }
                         ctx.max_depth = ctx.max_depth.max(e.depth as usize);
                         match expr::compile(e, ctx) {
                             Some(Code::Const(v)) => PropSlot::Const(v),
@@ -1060,6 +1119,10 @@ DiagnosticCode::InvalidPropertyValue,
                 label_names: label_names.into_boxed_slice(),
                 target_edges: target_edges.into_boxed_slice(),
                 label_edges: label_edges.into_boxed_slice(),
+                checks_choices: schema
+                    .properties
+                    .iter()
+                    .any(|p| p.choices.as_ref().is_some_and(|c| c.only)),
             },
             flow_branches,
         ))

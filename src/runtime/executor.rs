@@ -1166,6 +1166,9 @@ impl EngineInner {
                         },
                     });
                 }
+                if failed.is_none() && action.checks_choices {
+                    failed = check_choices(&action.schema, &mut props).err();
+                }
                 match failed {
                     Some(e) => Err(e),
                     None => action.handler.execute(&mut ActionCall {
@@ -1351,4 +1354,39 @@ impl std::fmt::Display for Seconds {
             write!(f, "{secs} s")
         }
     }
+}
+
+/// Properties with a closed set of words: each value must be one of them
+/// (any case; replaced by its listed spelling) or `""` (as if left out).
+fn check_choices(
+    schema: &crate::action::ActionSchema,
+    props: &mut [Option<Value>],
+) -> Result<(), ActionError> {
+    for (ps, value) in schema.properties.iter().zip(props.iter_mut()) {
+        let (Some(choices), Some(v)) = (&ps.choices, value.as_mut()) else {
+            continue;
+        };
+        if !choices.only || v.is_null_or_empty() {
+            continue;
+        }
+        let word = match v {
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => choices.find(&v.text()),
+            _ => None,
+        };
+        match word {
+            Some(word) => {
+                if v.as_str() != Some(word) {
+                    *v = Value::from(word);
+                }
+            }
+            None => {
+                return Err(ActionError::InvalidProperty {
+                    property: ps.name.clone(),
+                    expected: choices.expected(),
+                    got: super::error::shown(v),
+                });
+            }
+        }
+    }
+    Ok(())
 }

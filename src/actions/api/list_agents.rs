@@ -17,21 +17,12 @@ const STATUS: usize = 1;
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let (actor, user) = actor(call)?;
     let query = own_text(call, QUERY).unwrap_or_default();
-    let status = match own_text(call, STATUS)
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "" | "all" => AgentStatusFilter::All,
+    // The schema's choices already refused anything else and gave the
+    // listed spelling; "" (or left out) means all.
+    let status = match own_text(call, STATUS).unwrap_or_default().as_str() {
         "active" => AgentStatusFilter::Active,
         "inactive" => AgentStatusFilter::Inactive,
-        other => {
-            return Err(ActionError::InvalidProperty {
-                property: "Status".into(),
-                expected: "active, inactive or all".into(),
-                got: format!("{other:?}"),
-            })
-        }
+        _ => AgentStatusFilter::All,
     };
     let records = call.directory().list_agents(actor, &query, status)?;
     // Refused before any value is built: the result would pass the list
@@ -63,7 +54,8 @@ pub(super) fn register(builder: &mut EngineBuilder) {
         "Agents",
         vec![
             PropertySchema::optional("Query", PropertyKind::Template),
-            PropertySchema::optional("Status", PropertyKind::Template),
+            PropertySchema::optional("Status", PropertyKind::Template)
+                .with_choices(&["active", "inactive", "all"]),
         ],
         execute,
     );

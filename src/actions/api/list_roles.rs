@@ -29,7 +29,9 @@ pub(super) fn register(builder: &mut EngineBuilder) {
         "Roles",
         vec![
             PropertySchema::optional("Query", PropertyKind::Template),
-            PropertySchema::optional("Sort", PropertyKind::Template),
+            // `Sort = name` bare; "name desc" and the like are written quoted.
+            PropertySchema::optional("Sort", PropertyKind::Template)
+                .with_keywords(&["name", "description"]),
             PropertySchema::optional("StartIndex", PropertyKind::Expression),
             PropertySchema::optional("ResultsPerPage", PropertyKind::Expression),
         ],
