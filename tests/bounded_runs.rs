@@ -7,8 +7,9 @@
 //! tests that use the language's `=`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use studioflow::{
@@ -18,29 +19,35 @@ use studioflow::{
 
 // ============================================================ allocator
 
-/// Counts the largest single allocation while `TRACKING` is on, so a test
-/// can prove a result was refused before it was allocated.
+/// Counts the largest single allocation of the thread that turned
+/// `TRACKING` on, so a test can prove a result was refused before it was
+/// allocated (other tests run on other threads at the same time).
 struct Counting;
 
-static TRACKING: AtomicBool = AtomicBool::new(false);
-static LARGEST: AtomicUsize = AtomicUsize::new(0);
-/// Serialises the tests that read `LARGEST` (tests run on several threads).
-static ALLOCATION_TESTS: Mutex<()> = Mutex::new(());
+thread_local! {
+    static TRACKING: Cell<bool> = const { Cell::new(false) };
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note_allocation(size: usize) {
+    // `try_with`: the allocator also runs while a thread's locals are torn down.
+    let _ = TRACKING.try_with(|tracking| {
+        if tracking.get() {
+            let _ = LARGEST.try_with(|largest| largest.set(largest.get().max(size)));
+        }
+    });
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if TRACKING.load(Ordering::Relaxed) {
-            LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
-        }
+        note_allocation(layout.size());
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if TRACKING.load(Ordering::Relaxed) {
-            LARGEST.fetch_max(new_size, Ordering::Relaxed);
-        }
+        note_allocation(new_size);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -48,16 +55,14 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Runs `f` and returns its result with the largest allocation it made
-/// (other threads' allocations may count too, which only makes the bound
-/// stricter, so the test cannot pass by accident).
+/// Runs `f` and returns its result with the largest allocation it made on
+/// this thread.
 fn largest_allocation<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let _guard = ALLOCATION_TESTS.lock().unwrap_or_else(|e| e.into_inner());
-    LARGEST.store(0, Ordering::Relaxed);
-    TRACKING.store(true, Ordering::Relaxed);
+    LARGEST.set(0);
+    TRACKING.set(true);
     let result = f();
-    TRACKING.store(false, Ordering::Relaxed);
-    (result, LARGEST.load(Ordering::Relaxed))
+    TRACKING.set(false);
+    (result, LARGEST.get())
 }
 
 // ============================================================ helpers
@@ -608,12 +613,12 @@ fn cli(script: &str, args: &[&str]) -> (i32, String, String) {
 fn cli_timeout_ends_a_run_with_exit_3() {
     // A deadline of 0 s has passed by the first check, whatever the speed
     // of the machine: no timing threshold.
-    let (code, out, _) = cli(
+    let (code, out, err) = cli(
         SPIN,
         &["--timeout", "0", "--max-steps", "100000000", "--var", "n=0"],
     );
     assert_eq!(code, 3, "{out}");
-    assert!(out.contains("time limit of 0 s exceeded"), "{out}");
+    assert!(err.contains("time limit of 0 s exceeded"), "{err}");
     let (code, _, err) = cli(SPIN, &["--timeout", "soon"]);
     assert_eq!(code, 2);
     assert!(err.contains("not a number of seconds"), "{err}");
@@ -624,11 +629,11 @@ fn cli_max_memory_ends_a_run_with_exit_3() {
     let src = "start: Begin { Default -> a }\n\
                a: Assign { Variable = x Value = \"{s}{s}{s}{s}\" Default -> done }\n\
                done: End\n";
-    let (code, out, _) = cli(src, &["--max-memory", "1KiB", "--var", "s=abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"]);
+    let (code, out, err) = cli(src, &["--max-memory", "1KiB", "--var", "s=abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"]);
     assert_eq!(code, 3, "{out}");
     assert!(
-        out.contains("memory budget of 1 KiB (1024 bytes) exceeded"),
-        "{out}"
+        err.contains("memory budget of 1 KiB (1024 bytes) exceeded"),
+        "{err}"
     );
     let (code, out, _) = cli(src, &["--max-memory", "64MiB", "--var", "s=abc"]);
     assert_eq!(code, 0, "{out}");

@@ -996,15 +996,12 @@ impl EngineInner {
             pending: None,
             deadline: None,
         };
-        state.deadline = options
-            .timeout
-            .or(self.limits.timeout)
-            .and_then(|timeout| {
-                Some(Deadline {
-                    timeout,
-                    at: self.clock.monotonic().checked_add(timeout)?,
-                })
-            });
+        state.deadline = options.timeout.or(self.limits.timeout).and_then(|timeout| {
+            Some(Deadline {
+                timeout,
+                at: self.clock.monotonic().checked_add(timeout)?,
+            })
+        });
         // Inputs go through the same limits as values a script builds: a
         // host's value nested 200,000 levels deep is refused here, before
         // anything renders, compares or copies it.
