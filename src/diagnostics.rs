@@ -131,6 +131,11 @@ macro_rules! diagnostic_codes {
 }
 
 diagnostic_codes! {
+    // ---- files
+    /// A file that cannot be read: missing, not a regular file, over the size limit, not UTF-8.
+    UnreadableFile = "unreadable-file", Error;
+    /// The project's `studioflow.toml` cannot be read or is invalid.
+    InvalidManifest = "invalid-manifest", Error;
     // ---- reading and syntax
     /// The script holds nothing but whitespace and comments.
     EmptyScript = "empty-script", Error;

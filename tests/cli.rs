@@ -326,6 +326,239 @@ fn check_several_files_exits_2_if_any_fails() {
     assert!(stdout(&out).contains("does not exist"));
 }
 
+#[test]
+fn check_var_declares_the_name_with_or_without_a_value() {
+    let (_d, path) = script(
+        "start: Begin { Default -> a }\n\
+         a: Assign { Variable = x Value = Language Default -> done }\n\
+         done: End\n",
+    );
+    let warned = exits(studioflow().arg("check").arg(&path), 0);
+    assert!(
+        stdout(&warned).contains("`Language`"),
+        "{}",
+        stdout(&warned)
+    );
+    for declaration in ["Language", "Language=en", "Language=", "Language={\"a\":1}"] {
+        let out = exits(
+            studioflow()
+                .arg("check")
+                .arg(&path)
+                .args(["--var", declaration]),
+            0,
+        );
+        assert_eq!(stdout(&out), "", "--var {declaration}");
+    }
+}
+
+#[test]
+fn invalid_var_names_exit_2_naming_the_name() {
+    let (_d, path) = script(COMPLETES);
+    for command in ["check", "run"] {
+        for bad in ["1x", "1x=2", "a-b=1", "=5", "", "x y=1", "é=1"] {
+            let out = exits(studioflow().arg(command).arg(&path).args(["--var", bad]), 2);
+            let err = stderr(&out);
+            assert!(
+                err.contains("is not a variable name"),
+                "{command} --var {bad:?}: {err}"
+            );
+            assert!(stdout(&out).is_empty(), "{command} --var {bad:?}");
+        }
+    }
+}
+
+/// The one JSON object `--json` printed.
+fn json_object(out: &Output) -> serde_json::Value {
+    let text = stdout(out);
+    let mut docs = serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>();
+    let doc = docs
+        .next()
+        .unwrap_or_else(|| panic!("no JSON on stdout; stderr: {}", stderr(out)))
+        .expect("valid JSON");
+    assert!(docs.next().is_none(), "more than one JSON value:\n{text}");
+    assert!(doc.is_object(), "{doc}");
+    doc
+}
+
+#[test]
+fn run_json_prints_one_object_when_loading_fails() {
+    let (dir, path) = script("start: Begin { Default -> nowhere }\nlost: Frobnicate\n");
+    let (_g, good) = script(COMPLETES);
+    let bad_tenant = dir.path().join("tenant.json");
+    std::fs::write(&bad_tenant, "{ not json").unwrap();
+    // A script that does not compile: every diagnostic, with its place.
+    let out = exits(studioflow().arg("run").arg(&path).arg("--json"), 2);
+    let doc = json_object(&out);
+    assert_eq!(doc["outcome"], "error");
+    assert_eq!(doc["error"]["kind"], "input");
+    let codes: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "missing-target",
+            "unreachable-action",
+            "unknown-action-type"
+        ],
+        "{doc}"
+    );
+    let first = &doc["diagnostics"][0];
+    assert_eq!(first["file"], path.display().to_string());
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(1), Some(27))
+    );
+    assert_eq!(
+        (first["end_line"].as_u64(), first["end_column"].as_u64()),
+        (Some(1), Some(34))
+    );
+    assert_eq!(first["severity"], "error");
+    // People still read the diagnostics on stderr.
+    assert!(
+        stderr(&out).contains("error[missing-target]"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Everything else that stops a run before it starts.
+    let missing = dir.path().join("missing.script");
+    for (what, args) in [
+        ("missing script", vec![missing.as_os_str().to_owned()]),
+        (
+            "bad tenant",
+            vec![
+                good.as_os_str().to_owned(),
+                "--directory".into(),
+                bad_tenant.as_os_str().to_owned(),
+            ],
+        ),
+        (
+            "bad --var",
+            vec![good.as_os_str().to_owned(), "--var".into(), "1x=2".into()],
+        ),
+        (
+            "--var without value",
+            vec![good.as_os_str().to_owned(), "--var".into(), "x".into()],
+        ),
+        (
+            "bad --now",
+            vec![
+                good.as_os_str().to_owned(),
+                "--now".into(),
+                "yesterday".into(),
+            ],
+        ),
+    ] {
+        let out = exits(studioflow().arg("run").args(&args).arg("--json"), 2);
+        let doc = json_object(&out);
+        assert_eq!(doc["outcome"], "error", "{what}: {doc}");
+        let message = doc["error"]["message"].as_str().unwrap();
+        assert!(
+            !message.is_empty() && stderr(&out).contains(message),
+            "{what}: {doc}"
+        );
+        assert_eq!(doc["diagnostics"], serde_json::json!([]), "{what}");
+    }
+}
+
+#[test]
+fn check_json_lists_every_diagnostic_of_every_file() {
+    let (dir, bad) = script("start: Begin { Default -> a }\na: Assign { Variable = x Value = nosuch(Tier) Default -> done }\ndone: End\n");
+    let warns = dir.path().join("warns.script");
+    std::fs::write(&warns, "start: Begin\norphan: End\n").unwrap();
+    let missing = dir.path().join("missing.script");
+    let out = exits(
+        studioflow()
+            .arg("check")
+            .arg(&bad)
+            .arg(&warns)
+            .arg(&missing)
+            .arg("--json"),
+        2,
+    );
+    let doc = json_object(&out);
+    assert_eq!(doc["ok"], false);
+    assert_eq!(
+        (doc["errors"].as_u64(), doc["warnings"].as_u64()),
+        (Some(2), Some(2)),
+        "{doc}"
+    );
+    let found: Vec<(String, String, u64, u64)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let file = d["file"].as_str().unwrap();
+            let file = Path::new(file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (
+                file,
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("case.script", "unknown-function", 2, 34),
+        ("case.script", "unassigned-variable", 2, 41),
+        ("warns.script", "unreachable-action", 2, 1),
+        ("missing.script", "unreadable-file", 1, 1),
+    ];
+    let expected: Vec<(String, String, u64, u64)> = expected
+        .iter()
+        .map(|(f, c, l, col)| (f.to_string(), c.to_string(), *l, *col))
+        .collect();
+    assert_eq!(found, expected, "{doc}");
+    for d in doc["diagnostics"].as_array().unwrap() {
+        for key in [
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "severity",
+            "code",
+            "message",
+        ] {
+            assert!(!d[key].is_null(), "{key} missing in {d}");
+        }
+    }
+    // A clean file: ok, nothing listed, exit 0.
+    let out = exits(
+        studioflow().args(["check", "scripts/greeting.script", "--json"]),
+        0,
+    );
+    let doc = json_object(&out);
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["diagnostics"], serde_json::json!([]));
+}
+
+#[test]
+fn check_json_keeps_the_per_file_cap() {
+    // 80 unknown (and unreachable) action types: 160 diagnostics, 50 listed, 110 counted.
+    let mut text = String::from("start: Begin\n");
+    for i in 0..80 {
+        text.push_str(&format!("a{i}: Nope\n"));
+    }
+    let (_d, path) = script(text);
+    let out = exits(studioflow().arg("check").arg(&path).arg("--json"), 2);
+    let doc = json_object(&out);
+    assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 50);
+    assert_eq!(doc["not_shown"], 110);
+    assert_eq!(
+        (doc["errors"].as_u64(), doc["warnings"].as_u64()),
+        (Some(80), Some(80))
+    );
+}
+
 // ------------------------------------------------------------ bad command lines and input
 
 #[test]
@@ -338,6 +571,7 @@ fn bad_command_lines_exit_2() {
         vec!["check"],
         vec!["run", p, "--var", "NoEquals"],
         vec!["run", p, "--var", "1bad=2"],
+        vec!["check", p, "--var", "1bad"],
         vec!["run", p, "--max-steps", "abc"],
         vec!["run", p, "--max-steps", "-1"],
         vec!["run", p, "--now", "yesterday"],

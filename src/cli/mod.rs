@@ -31,6 +31,8 @@ mod test;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use studioflow::syntax::is_variable_name;
+use studioflow::{Diagnostics, Value, SHOWN_DIAGNOSTICS};
 
 /// Exit code: the run completed, or `check` found no error.
 pub const EXIT_OK: i32 = 0;
@@ -162,9 +164,14 @@ struct CheckArgs {
     /// The .script files to check.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Declare an input variable the host supplies (no "never assigned" warning).
-    #[arg(long = "var", value_name = "NAME")]
+    /// Declare an input variable the host supplies (no "never assigned" warning); a value, as
+    /// `run` takes it, is allowed and ignored.
+    #[arg(long = "var", value_name = "NAME[=VALUE]")]
     vars: Vec<String>,
+    /// Print one JSON object on stdout: every diagnostic with file, line, column, end, severity,
+    /// code and message.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     input: InputArgs,
 }
@@ -222,6 +229,66 @@ pub fn main() -> i32 {
 /// Reads a script file: a regular UTF-8 file of at most `max_bytes` bytes.
 fn read_script(path: &std::path::Path, max_bytes: u64) -> Result<String, String> {
     studioflow::files::read_text(path, max_bytes).map_err(|e| e.to_string())
+}
+
+/// Parses a `--var` argument: `NAME=VALUE` or a bare `NAME` (no value).
+/// VALUE is JSON when it parses as JSON, else a string; NAME must be a
+/// variable name, so that a typo such as `--var 1x` is not silently ignored.
+fn parse_var(text: &str) -> Result<(String, Option<Value>), String> {
+    let (name, value) = match text.split_once('=') {
+        Some((name, value)) => (name, Some(value)),
+        None => (text, None),
+    };
+    if !is_variable_name(name) {
+        return Err(format!(
+            "--var {text:?}: {name:?} is not a variable name (an ASCII letter or `_`, then letters, digits, `_` or `$`)"
+        ));
+    }
+    let value = value.map(
+        |value| match serde_json::from_str::<serde_json::Value>(value) {
+            Ok(json) => Value::from_json(&json),
+            Err(_) => Value::from(value),
+        },
+    );
+    Ok((name.to_string(), value))
+}
+
+/// Reports a failure that comes before any result: on stderr for a person
+/// (the diagnostics rendered, or `error: MESSAGE`) and, with `--json`, as
+/// the command's one JSON object on stdout:
+/// `{"outcome": "error", "error": {"kind": "input", "message"}, "diagnostics": [...], "not_shown": n}`.
+/// Returns the exit code (bad input).
+fn input_failure(json: bool, message: &str, diagnostics: Option<&Diagnostics>) -> i32 {
+    match diagnostics {
+        Some(d) => errln!("{d}"),
+        None => errln!("error: {message}"),
+    }
+    if json {
+        let doc = serde_json::json!({
+            "outcome": "error",
+            "error": {"kind": "input", "message": message},
+            "diagnostics": diagnostics.map(diagnostics_json).unwrap_or_default(),
+            "not_shown": diagnostics.map_or(0, not_shown),
+        });
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    EXIT_INPUT
+}
+
+/// The diagnostics of one file as JSON objects (see [`Diagnostics::to_json`]),
+/// at most [`SHOWN_DIAGNOSTICS`], as in the text output.
+fn diagnostics_json(diagnostics: &Diagnostics) -> Vec<serde_json::Value> {
+    diagnostics
+        .items()
+        .iter()
+        .take(SHOWN_DIAGNOSTICS)
+        .map(|d| diagnostics.to_json(d))
+        .collect()
+}
+
+/// How many of the diagnostics of one file [`diagnostics_json`] leaves out.
+fn not_shown(diagnostics: &Diagnostics) -> usize {
+    diagnostics.items().len().saturating_sub(SHOWN_DIAGNOSTICS)
 }
 
 /// Parses `--max-file-size` and `--max-memory`: a byte count, optionally with a

@@ -9,35 +9,13 @@ use studioflow::report::{run_report_html, RunRecorder};
 
 use studioflow::{
     CompileOptions, FileResolver, FixedClock, Limits, Outcome, Run, RunOptions, StepObserver,
-    TraceStep, Value,
+    TraceStep,
 };
 
 use super::{
-    read_script, write_output, RunArgs, EXIT_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_SAVE_CONFLICT,
-    EXIT_STOPPED,
+    input_failure, parse_var, read_script, write_output, RunArgs, EXIT_INPUT, EXIT_LIMIT, EXIT_OK,
+    EXIT_SAVE_CONFLICT, EXIT_STOPPED,
 };
-
-/// Parses `NAME=VALUE`; VALUE is JSON when it parses as JSON, else a string.
-fn parse_var(text: &str) -> Result<(String, Value), String> {
-    let (name, value) = text
-        .split_once('=')
-        .ok_or_else(|| format!("--var {text:?}: expected NAME=VALUE"))?;
-    let valid = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    if !valid {
-        return Err(format!("--var {text:?}: {name:?} is not a variable name"));
-    }
-    let value = match serde_json::from_str::<serde_json::Value>(value) {
-        Ok(json) => Value::from_json(&json),
-        Err(_) => Value::from(value),
-    };
-    Ok((name.to_string(), value))
-}
 
 pub(super) fn run(args: RunArgs) -> i32 {
     let mut options = RunOptions {
@@ -47,13 +25,14 @@ pub(super) fn run(args: RunArgs) -> i32 {
     };
     for v in &args.vars {
         match parse_var(v) {
-            Ok((name, value)) => {
+            Ok((name, Some(value))) => {
                 options.variables.insert(name, value);
             }
-            Err(message) => {
-                errln!("error: {message}");
-                return EXIT_INPUT;
+            Ok((_, None)) => {
+                let message = format!("--var {v:?}: expected NAME=VALUE (a run needs the value)");
+                return input_failure(args.json, &message, None);
             }
+            Err(message) => return input_failure(args.json, &message, None),
         }
     }
     if args.trace {
@@ -64,17 +43,11 @@ pub(super) fn run(args: RunArgs) -> i32 {
     let max_file_size = args.input.max_file_size;
     let source = match read_script(&args.file, max_file_size) {
         Ok(s) => s,
-        Err(message) => {
-            errln!("error: {message}");
-            return EXIT_INPUT;
-        }
+        Err(message) => return input_failure(args.json, &message, None),
     };
     let mut builder = match Manifest::builder_for_script(&args.file) {
         Ok(builder) => builder.script_resolver(FileResolver::new(max_file_size)),
-        Err(e) => {
-            errln!("error: {e}");
-            return EXIT_INPUT;
-        }
+        Err(e) => return input_failure(args.json, &e.to_string(), None),
     };
     let mut limits = Limits::default();
     if let Some(bytes) = args.max_memory {
@@ -87,8 +60,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
     // rather than as a stopped run.
     for (name, value) in &options.variables {
         if let Err(e) = limits.check_value(value) {
-            errln!("error: --var {name}: {e}");
-            return EXIT_INPUT;
+            return input_failure(args.json, &format!("--var {name}: {e}"), None);
         }
     }
     builder = builder.limits(limits);
@@ -96,10 +68,9 @@ pub(super) fn run(args: RunArgs) -> i32 {
         match FixedClock::parse(now) {
             Ok(clock) => builder = builder.clock(clock),
             Err(e) => {
-                errln!(
-                    "error: --now {now:?}: not an RFC 3339 time ({e}); e.g. 2026-03-08T06:30:00Z"
-                );
-                return EXIT_INPUT;
+                let message =
+                    format!("--now {now:?}: not an RFC 3339 time ({e}); e.g. 2026-03-08T06:30:00Z");
+                return input_failure(args.json, &message, None);
             }
         }
     }
@@ -123,10 +94,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
         };
         match loaded {
             Ok(directory) => builder = builder.directory(directory),
-            Err(e) => {
-                errln!("error: {e}");
-                return EXIT_INPUT;
-            }
+            Err(e) => return input_failure(args.json, &e.to_string(), None),
         }
     }
     let engine = builder.build();
@@ -135,8 +103,16 @@ pub(super) fn run(args: RunArgs) -> i32 {
     let script = match engine.compile_with(&source, &name, &CompileOptions { inputs }) {
         Ok(script) => script,
         Err(diagnostics) => {
-            errln!("{diagnostics}");
-            return EXIT_INPUT;
+            let message = format!(
+                "{name}: the script does not compile ({} error{})",
+                diagnostics.errors().count(),
+                if diagnostics.errors().count() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            );
+            return input_failure(args.json, &message, Some(&diagnostics));
         }
     };
 

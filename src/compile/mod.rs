@@ -23,6 +23,7 @@ use crate::runtime::eval::{Code, VarId};
 use crate::runtime::functions::FunctionRegistry;
 use crate::runtime::Value;
 use crate::syntax::ast::{ActionAst, Expr, ExprKind, Literal, ParsedScript};
+use crate::syntax::is_variable_name;
 use registry::ActionRegistry;
 
 pub use flow::{ActionKind, FlowAction, FlowBranch};
@@ -391,12 +392,6 @@ impl Ctx<'_> {
         ));
         false
     }
-}
-
-fn is_variable_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
 }
 
 /// The literal text of a Name property: a bare identifier or a plain string.

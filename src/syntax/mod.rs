@@ -9,3 +9,18 @@ pub use parser::{parse_expression, parse_script, parse_script_recovering};
 pub(crate) use prescan::prescan;
 pub use prescan::MAX_NESTING;
 pub use trivia::comment_spans;
+
+/// True when `name` can name a variable (in a `Variable` property, a test
+/// file or `--var`): an ASCII letter or `_`, then ASCII letters, digits,
+/// `_` or `$`, as the grammar's identifiers.
+///
+/// ```
+/// use studioflow::syntax::is_variable_name;
+/// assert!(is_variable_name("Language") && is_variable_name("_tmp$2"));
+/// assert!(!is_variable_name("1x") && !is_variable_name("a-b") && !is_variable_name(""));
+/// ```
+pub fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
