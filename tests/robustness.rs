@@ -598,6 +598,72 @@ proptest! {
     }
 }
 
+/// The one JSON value a `--json` command printed (panics otherwise).
+fn one_json_object(stdout: &[u8]) -> serde_json::Value {
+    let text = std::str::from_utf8(stdout).expect("stdout is UTF-8");
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+    let first = values
+        .next()
+        .expect("a JSON value on stdout")
+        .expect("valid JSON");
+    assert!(values.next().is_none(), "more than one JSON value: {text}");
+    assert!(first.is_object(), "{first}");
+    first
+}
+
+/// Runs the binary on `args`, failing on a panic; returns the exit code and stdout.
+fn cli(args: &[&std::ffi::OsStr]) -> (i32, Vec<u8>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_studioflow"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    let code = out.status.code().expect("exited, not killed by a signal");
+    (code, out.stdout)
+}
+
+proptest! {
+    // Each case starts the binary three times: few cases, every mutation kind.
+    #![proptest_config(config(24))]
+
+    /// `check`, `check --json` and `run --json` on mutated scripts: exit
+    /// codes only from the documented set, never a panic, and `--json`
+    /// always exactly one JSON object (issue 7, "Done when").
+    #[test]
+    fn the_cli_exits_with_a_documented_code_on_mutated_scripts(
+        which in any::<prop::sample::Index>(),
+        mutations in prop::collection::vec(mutation(), 1..6),
+    ) {
+        let corpus = corpus();
+        let src = mutate(&corpus[which.index(corpus.len())], &mutations);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mutated.script");
+        std::fs::write(&path, &src).unwrap();
+        let file = path.as_os_str();
+
+        let (text_code, _) = cli(&["check".as_ref(), file]);
+        prop_assert!(text_code == 0 || text_code == 2, "check exit {text_code}");
+        let (json_code, stdout) = cli(&["check".as_ref(), file, "--json".as_ref()]);
+        prop_assert_eq!(json_code, text_code);
+        let doc = one_json_object(&stdout);
+        prop_assert_eq!(doc["ok"].as_bool(), Some(json_code == 0));
+
+        let (run_code, stdout) = cli(&[
+            "run".as_ref(),
+            file,
+            "--json".as_ref(),
+            "--max-steps".as_ref(),
+            "500".as_ref(),
+        ]);
+        prop_assert!((0..=3).contains(&run_code), "run exit {run_code}");
+        let doc = one_json_object(&stdout);
+        // A script that does not check does not run, and says so.
+        prop_assert_eq!(doc["outcome"] == "error", text_code == 2, "{}", doc);
+    }
+}
+
 // ============================================================== evaluator never panics
 
 /// Variables supplied to every generated run (plus `SecurityUser`, set by
