@@ -483,7 +483,8 @@ fn main() {
     Criterion::default().configure_from_args().final_summary();
 }
 
-/// `STUDIOFLOW_BENCH_REPEAT=studioflow:N` (or `rhai:N`): set up, then run one
+/// `STUDIOFLOW_BENCH_REPEAT=studioflow:N` (or `rhai:N`, `store:N`, or
+/// `parse:N` for compiling the 1 MB generated script): set up, then run one
 /// flow N times and exit; under `heaptrack`, the difference between N = 0
 /// and N = 1000 gives allocations per run without touching the timed benches.
 fn repeat(spec: &str) {
@@ -498,12 +499,18 @@ fn repeat(spec: &str) {
     check_flow(&engine, &script);
     let _warm = run_rhai(&rhai, &ast);
     store_read_once(engine.directory());
+    let source = if which == "parse" {
+        generated_script(1 << 20)
+    } else {
+        String::new()
+    };
     for _ in 0..n {
         match which {
+            "parse" => drop(black_box(engine.compile(&source, "generated.script"))),
             "store" => store_read_once(engine.directory()),
             "studioflow" => drop(black_box(engine.run(&script, RunOptions::default()))),
             "rhai" => drop(black_box(run_rhai(&rhai, &ast))),
-            other => panic!("unknown flow {other:?}: studioflow, rhai or store"),
+            other => panic!("unknown flow {other:?}: studioflow, rhai, store or parse"),
         }
     }
 }

@@ -34,6 +34,11 @@
 
 #![warn(missing_docs)]
 
+// pest's derive, built without its `std` feature (which would switch on a
+// native stack probe at every rule entry; `syntax::prescan` bounds nesting
+// instead), names `::alloc` in the code it generates.
+extern crate alloc;
+
 mod action;
 mod actions;
 mod compile;

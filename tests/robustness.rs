@@ -1436,3 +1436,91 @@ b: Assign { Variable = s  Value = "{counter}"  Default -> l }
         assert_eq!(outcome, Outcome::Cancelled);
     }
 }
+
+// ====================================================== snippet nesting
+//
+// pest runs without its `std` feature (no native stack probe on every rule
+// entry), so these prove the pre-scan alone keeps Snippet code, which has
+// its own grammar, from overflowing a small stack.
+
+fn snippet_script(code: &str) -> String {
+    format!(
+        "start: Begin {{ Default -> s }}\ns: Snippet {{\n  Data = \"\"\"\n{code}\n\"\"\"\n  Default -> done\n}}\ndone: End\n"
+    )
+}
+
+#[test]
+fn nesting_100k_snippet_code() {
+    isolated("nesting_100k_snippet_code", Duration::from_secs(60), || {
+        let cases = [
+            format!("{}{}", "IF true { ".repeat(DEEP), "}".repeat(DEEP)),
+            format!("{}{}", "FOR i = 1 TO 2 { ".repeat(DEEP), "}".repeat(DEEP)),
+            format!(
+                "{}{}",
+                "SWITCH 1 { CASE 1 { ".repeat(DEEP),
+                "} }".repeat(DEEP)
+            ),
+            format!("x = {}1{}", "(".repeat(DEEP), ")".repeat(DEEP)),
+            format!("x = {}1{}", "f(".repeat(DEEP), ")".repeat(DEEP)),
+            format!("x = {}1", "-".repeat(DEEP)),
+            format!("x = 1{}", "+1".repeat(DEEP)),
+            format!("x = o{}", ".a".repeat(DEEP)),
+            "IF true { ".repeat(DEEP),
+        ];
+        for code in cases {
+            let src = snippet_script(&code);
+            let head: String = code.chars().take(12).collect();
+            let result = on_stack(SMALL_STACK, move || {
+                match Engine::new().compile(&src, "deep.script") {
+                    Ok(_) => None,
+                    Err(d) => {
+                        check_diagnostics(&src, &d);
+                        Some(
+                            d.errors()
+                                .next()
+                                .map(|e| e.message.clone())
+                                .unwrap_or_default(),
+                        )
+                    }
+                }
+            });
+            let message = result
+                .unwrap_or_else(|| panic!("snippet `{head}...` nested 100,000 deep compiled"));
+            assert!(
+                message.contains("deeper than") || message.contains("prefix operators"),
+                "`{head}...`: unexpected diagnostic: {message}"
+            );
+        }
+    });
+}
+
+/// The deepest Snippet nesting accepted compiles and runs on a host's
+/// ordinary 2 MiB thread.
+#[test]
+fn deepest_accepted_snippet_nesting_runs_on_a_default_thread() {
+    isolated(
+        "deepest_accepted_snippet_nesting_runs_on_a_default_thread",
+        Duration::from_secs(120),
+        || {
+            let depth = studioflow::syntax::MAX_NESTING - 8;
+            let cases = [
+                format!("{}x = 1{}", "IF true { ".repeat(depth), "}".repeat(depth)),
+                format!("x = {}1{}", "(".repeat(depth), ")".repeat(depth)),
+                format!("x = 1{}", "+1".repeat(depth)),
+            ];
+            for code in cases {
+                on_stack(DEFAULT_THREAD_STACK, move || {
+                    let src = snippet_script(&code);
+                    let engine = Engine::new();
+                    match engine.compile(&src, "deep.script") {
+                        Ok(script) => {
+                            let run = run_with(&engine, &script, 10);
+                            assert_eq!(run.outcome, Outcome::Completed, "{:?}", run.error);
+                        }
+                        Err(d) => panic!("accepted nesting refused: {d}"),
+                    }
+                });
+            }
+        },
+    );
+}
