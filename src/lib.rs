@@ -60,7 +60,9 @@ pub use action::{
     ActionError, ActionHandler, ActionSchema, BranchId, Choices, PropertyKind, PropertySchema,
     ScriptType, ScriptTypes,
 };
-pub use compile::{ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ERR_VARIABLE};
+pub use compile::{
+    ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ScriptUnit, ERR_VARIABLE,
+};
 pub use diagnostics::{
     Diagnostic, DiagnosticCode, Diagnostics, Severity, SourceFile, Span, SHOWN_DIAGNOSTICS,
     SHOWN_LINE_CHARS,

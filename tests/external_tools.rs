@@ -233,6 +233,95 @@ fn chromium_shows_the_run_report(chromium: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// `test --coverage-html`: the page of a script renders its flow with one
+/// node per action and every branch coloured as the coverage JSON counts
+/// it; selecting a branch row highlights its edge; the index lists every script.
+fn chromium_shows_coverage_pages(chromium: &Path) -> Result<(), String> {
+    let dir = TempDir::new().unwrap();
+    let pages = dir.path().join("cov");
+    let json = dir.path().join("cov.json");
+    let out = studioflow()
+        .args(["test", "scripts", "--coverage-html"])
+        .arg(&pages)
+        .arg("--coverage-json")
+        .arg(&json)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    if out.status.code() != Some(0) {
+        return Err(format!("test failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).map_err(|e| e.to_string())?;
+    let scripts = doc["scripts"].as_array().ok_or("no scripts")?;
+    let index = dump_dom(chromium, &format!("file://{}", pages.join("index.html").display()))?;
+    let rows = tags_with_class(&index, "script");
+    if rows.len() != scripts.len() {
+        return Err(format!("index shows {} scripts of {}", rows.len(), scripts.len()));
+    }
+    let order = scripts
+        .iter()
+        .find(|s| s["script"] == "scripts/order_summary.script")
+        .ok_or("order_summary not covered")?;
+    let branches = order["branch_hits"].as_array().unwrap();
+    let untaken = branches
+        .iter()
+        .position(|b| b["hits"] == 0)
+        .ok_or("order_summary has no untaken branch to select")?;
+    let page = pages.join("scripts_order_summary_script.html");
+    let dom = dump_dom(chromium, &format!("file://{}?branch={untaken}", page.display()))?;
+    let nodes = tags_with_class(&dom, "node");
+    let actions = order["action_hits"].as_array().unwrap();
+    if nodes.len() != actions.len() {
+        return Err(format!("{} nodes rendered for {} actions", nodes.len(), actions.len()));
+    }
+    let edges = |class: &str| -> Vec<String> {
+        tags_with_class(&dom, class)
+            .iter()
+            .filter(|t| t.starts_with("<g") && attr(t, "data-branch").is_some())
+            .filter_map(|t| attr(t, "id").map(str::to_string))
+            .collect()
+    };
+    let want = |taken: bool| -> Vec<String> {
+        branches
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| (b["hits"] != 0) == taken)
+            .map(|(k, _)| format!("edge-{k}"))
+            .collect()
+    };
+    if edges("covered") != want(true) || edges("uncovered") != want(false) {
+        return Err(format!(
+            "covered {:?} / uncovered {:?}, coverage says {:?} / {:?}",
+            edges("covered"),
+            edges("uncovered"),
+            want(true),
+            want(false)
+        ));
+    }
+    let selected: Vec<String> = tags_with_class(&dom, "selected")
+        .iter()
+        .filter_map(|t| attr(t, "id").map(str::to_string))
+        .collect();
+    let expected = [
+        format!("edge-{untaken}"),
+        format!("label-{untaken}"),
+        format!("branch-{untaken}"),
+    ];
+    let mut sorted = selected.clone();
+    sorted.sort();
+    let mut expected_sorted = expected.to_vec();
+    expected_sorted.sort();
+    if sorted != expected_sorted {
+        return Err(format!("selected {selected:?}, wanted {expected:?}"));
+    }
+    let plain = dump_dom(chromium, &format!("file://{}", page.display()))?;
+    if !tags_with_class(&plain, "selected").is_empty() {
+        return Err("a branch is selected without being asked".into());
+    }
+    Ok(())
+}
+
 fn chromium_keeps_hostile_captions_as_text(chromium: &Path) -> Result<(), String> {
     let dir = TempDir::new().unwrap();
     let script = dir.path().join("hostile.script");
@@ -289,7 +378,7 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let checks: [(&str, &str, Check); 3] = [
+    let checks: [(&str, &str, Check); 4] = [
         (
             "graphviz_accepts_the_dot_of_every_example",
             "dot",
@@ -299,6 +388,11 @@ fn main() {
             "chromium_shows_the_run_report",
             "chromium",
             chromium_shows_the_run_report,
+        ),
+        (
+            "chromium_shows_coverage_pages",
+            "chromium",
+            chromium_shows_coverage_pages,
         ),
         (
             "chromium_keeps_hostile_captions_as_text",

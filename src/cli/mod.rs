@@ -203,6 +203,11 @@ struct TestArgs {
     /// Write coverage per script, action and branch (with hit counts) as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     coverage_json: Option<PathBuf>,
+    /// Write coverage pages to DIR: one HTML page per script (its flow with
+    /// every branch coloured taken or not, hit counts, untaken branches at
+    /// file:line) and index.html with each script's percentages.
+    #[arg(long, value_name = "DIR")]
+    coverage_html: Option<PathBuf>,
     /// Fail (exit 1) when any script's branch coverage is below PCT.
     #[arg(long, value_name = "PCT")]
     min_coverage: Option<f64>,

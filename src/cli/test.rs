@@ -66,6 +66,19 @@ pub(super) fn test(args: TestArgs) -> i32 {
             code = EXIT_INPUT;
         }
     }
+    if let Some(dir) = &args.coverage_html {
+        match coverage.write_html(dir) {
+            Ok(written) => {
+                if let Some(index) = written.last() {
+                    errln!("note: wrote coverage pages; open {}", index.display());
+                }
+            }
+            Err(e) => {
+                errln!("error: --coverage-html {e}");
+                code = EXIT_INPUT;
+            }
+        }
+    }
     if let Some(min) = args.min_coverage {
         for script in coverage.scripts() {
             if script.branch_percent() < min {

@@ -10,6 +10,7 @@ mod flow;
 pub(crate) use expr::compile as compile_expr;
 pub(crate) mod registry;
 mod subscripts;
+mod units;
 pub(crate) use subscripts::SubGraph;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -27,6 +28,7 @@ use crate::syntax::is_variable_name;
 use registry::ActionRegistry;
 
 pub use flow::{ActionKind, FlowAction, FlowBranch};
+pub use units::ScriptUnit;
 
 /// The name of the system variable holding the last error.
 ///

@@ -29,6 +29,9 @@ pub fn to_dot(flow: &FlowGraph) -> String {
         if node.caption != node.action_type {
             label += &format!(": {}", dot(&clip(&node.caption, CAPTION_CHARS)));
         }
+        if let Some(sub) = &node.subscript {
+            label += &format!("\\n↳ runs {}", dot(&clip(&sub.label, CAPTION_CHARS)));
+        }
         if node.error_unconnected {
             label += "\\n⚠ Error branch not connected";
         }
@@ -38,11 +41,16 @@ pub fn to_dot(flow: &FlowGraph) -> String {
             NodeKind::Decision => ("hexagon", "filled", "#fff6d5"),
             NodeKind::Api => ("box", "filled", "#e3edfb"),
             NodeKind::Host => ("parallelogram", "filled", "#efe3fb"),
+            NodeKind::Call => ("box", "rounded,filled", "#e0f2f1"),
             NodeKind::Plain => ("box", "filled", "#ffffff"),
         };
         let mut attrs = format!("label=\"{label}\", shape={shape}");
         if node.kind == NodeKind::Api {
             attrs += ", peripheries=2";
+        }
+        if let Some(sub) = &node.subscript {
+            // Rendered SVG links the node to the subscript's file.
+            attrs += &format!(", peripheries=2, URL=\"{}\"", dot(&sub.file_href()));
         }
         let mut fill = fill;
         let mut style_owned;

@@ -25,6 +25,9 @@ pub fn to_mermaid(flow: &FlowGraph) -> String {
         if node.caption != node.action_type {
             label += &format!(": {}", mermaid(&clip(&node.caption, CAPTION_CHARS)));
         }
+        if let Some(sub) = &node.subscript {
+            label += &format!("<br/>↳ runs {}", mermaid(&clip(&sub.label, CAPTION_CHARS)));
+        }
         if node.error_unconnected {
             label += "<br/>⚠ Error branch not connected";
         }
@@ -33,9 +36,20 @@ pub fn to_mermaid(flow: &FlowGraph) -> String {
             NodeKind::Decision => ("{{", "}}"),
             NodeKind::Api => ("[[", "]]"),
             NodeKind::Host => ("[/", "/]"),
+            NodeKind::Call => ("[\\", "\\]"),
             NodeKind::Plain => ("[", "]"),
         };
         out += &format!("  n{i}{open}\"{label}\"{close}\n");
+    }
+    // A RunSub links to its subscript's file (Mermaid `click ... href`).
+    for (i, node) in flow.nodes.iter().enumerate() {
+        if let Some(sub) = &node.subscript {
+            out += &format!(
+                "  click n{i} href \"{}\" \"runs {}\"\n",
+                mermaid(&sub.file_href()),
+                mermaid(&sub.label)
+            );
+        }
     }
     let mut error_links = Vec::new();
     for (k, edge) in flow.edges.iter().enumerate() {

@@ -21,7 +21,7 @@ mod svg;
 
 pub use dot::to_dot;
 pub use mermaid::to_mermaid;
-pub use model::{FlowEdge, FlowGraph, FlowNode, NodeKind};
+pub use model::{FlowEdge, FlowGraph, FlowNode, NodeKind, SubscriptLink};
 pub use svg::{compute_layout, render_svg, to_svg, Decorations};
 
 /// Captions and labels longer than this are clipped in pictures.

@@ -1,7 +1,7 @@
 //! The flow model a picture is drawn from: built from a compiled
 //! [`Script`], never from source text.
 
-use crate::{ActionKind, Script};
+use crate::{ActionKind, Script, ScriptUnit};
 
 /// What an action is, for its shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,6 +16,8 @@ pub enum NodeKind {
     Api,
     /// An action a host registered.
     Host,
+    /// `RunSub`: runs a subscript (drawn linked to it).
+    Call,
     /// Any other built-in action (`Assign`).
     Plain,
 }
@@ -29,6 +31,7 @@ impl NodeKind {
             NodeKind::Decision => "decision",
             NodeKind::Api => "api",
             NodeKind::Host => "host",
+            NodeKind::Call => "call",
             NodeKind::Plain => "plain",
         }
     }
@@ -51,6 +54,37 @@ pub struct FlowNode {
     pub error_unconnected: bool,
     /// 1-based line of the action in its file.
     pub line: usize,
+    /// For a RunSub: the subscript it calls, as its ScriptName names it
+    /// and as resolved (the file path), and its unit index in the call graph.
+    pub subscript: Option<SubscriptLink>,
+}
+
+impl SubscriptLink {
+    /// The subscript's file as a link relative to the calling script's
+    /// folder (where RunSub resolves it): `shared/format_money.script`.
+    ///
+    /// ```
+    /// let link = studioflow::graph::SubscriptLink { label: "shared/lookup".into(), name: "x/shared/lookup.script".into(), unit: 1 };
+    /// assert_eq!(link.file_href(), "shared/lookup.script");
+    /// ```
+    pub fn file_href(&self) -> String {
+        if self.label.ends_with(".script") {
+            self.label.clone()
+        } else {
+            format!("{}.script", self.label)
+        }
+    }
+}
+
+/// Where a RunSub node leads: the subscript it calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptLink {
+    /// The subscript as traces name it (the ScriptName written).
+    pub label: String,
+    /// The resolved name: the file path for scripts read from files.
+    pub name: String,
+    /// Its index in [`Script::units`].
+    pub unit: usize,
 }
 
 /// One written branch.
@@ -102,16 +136,37 @@ pub struct FlowGraph {
 impl FlowGraph {
     /// The flow model of a compiled script.
     pub fn from_script(script: &Script) -> FlowGraph {
-        let source = script.source();
+        FlowGraph::from_unit(script.as_unit())
+    }
+
+    /// The flow model of one script of a call graph (see [`Script::units`]):
+    /// a subscript draws as its own picture.
+    ///
+    /// ```
+    /// let mut scripts = studioflow::MemoryResolver::default();
+    /// scripts.insert("lookup", "start: Begin { Default -> r }\nr: Return { ReturnValue = 1 }");
+    /// let engine = studioflow::Engine::builder().script_resolver(scripts).build();
+    /// let main = engine
+    ///     .compile("start: Begin { Default -> c }\nc: RunSub { ScriptName = lookup Default -> done }\ndone: End", "main")
+    ///     .unwrap();
+    /// let flow = studioflow::graph::FlowGraph::from_script(&main);
+    /// assert_eq!(flow.nodes[1].subscript.as_ref().map(|s| s.label.as_str()), Some("lookup"));
+    /// let sub = studioflow::graph::FlowGraph::from_unit(main.unit(1).unwrap());
+    /// assert_eq!(sub.nodes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), ["start", "r"]);
+    /// ```
+    pub fn from_unit(unit: ScriptUnit<'_>) -> FlowGraph {
+        let source = unit.source();
         let line_col = |offset: usize| source.line_col(offset);
-        let flow = script.flow();
+        let flow = unit.flow();
         let nodes = flow
             .iter()
-            .map(|a| FlowNode {
+            .enumerate()
+            .map(|(i, a)| FlowNode {
                 id: a.id.to_string(),
                 action_type: a.action_type.to_string(),
                 caption: a.caption.to_string(),
                 kind: match a.kind {
+                    _ if unit.called_by(i).is_some() => NodeKind::Call,
                     ActionKind::Entry => NodeKind::Entry,
                     ActionKind::Terminal => NodeKind::Terminal,
                     ActionKind::Decision => NodeKind::Decision,
@@ -122,6 +177,11 @@ impl FlowGraph {
                 reachable: a.reachable,
                 error_unconnected: a.error_unconnected,
                 line: line_col(a.id_span.start).0,
+                subscript: unit.called_by(i).map(|sub| SubscriptLink {
+                    label: sub.label().to_string(),
+                    name: sub.name().to_string(),
+                    unit: sub.index(),
+                }),
             })
             .collect();
         let mut edges = Vec::new();
@@ -150,8 +210,8 @@ impl FlowGraph {
             .position(|a| a.kind == ActionKind::Entry)
             .unwrap_or(0);
         FlowGraph {
-            name: script.name().to_string(),
-            title: script.title().map(str::to_string),
+            name: unit.name().to_string(),
+            title: unit.title().map(str::to_string),
             nodes,
             edges,
             edge_offsets,

@@ -30,6 +30,9 @@ pub struct Decorations {
     pub edge_notes: Vec<Option<String>>,
     /// Edges drawn with the emphasised arrow head.
     pub edge_emphasis: Vec<bool>,
+    /// Where a node links to (a RunSub to its subscript's picture); `None`
+    /// keeps the default (a RunSub links to its subscript's file).
+    pub node_links: Vec<Option<String>>,
 }
 
 /// Display width of text in character cells (wide East Asian characters count two).
@@ -67,6 +70,9 @@ fn node_lines(
         kind_line += &format!(": {}", clip(&node.caption, CAPTION_CHARS));
     }
     lines.push((kind_line, "type"));
+    if let Some(sub) = &node.subscript {
+        lines.push((format!("↳ runs {}", clip(&sub.label, CAPTION_CHARS)), "call"));
+    }
     if node.error_unconnected {
         lines.push(("⚠ Error branch not connected".into(), "warning"));
     }
@@ -93,6 +99,7 @@ fn shape_extra(kind: NodeKind) -> f64 {
     match kind {
         NodeKind::Decision => 24.0,
         NodeKind::Host => 20.0,
+        NodeKind::Call => 16.0,
         NodeKind::Api => 14.0,
         NodeKind::Entry | NodeKind::Terminal => 12.0,
         NodeKind::Plain => 0.0,
@@ -136,6 +143,9 @@ const STYLE: &str = "\
 .flow .node.kind-api .shape{fill:#e3edfb;stroke:#1a4f9c}
 .flow .node.kind-api .inner{stroke:#1a4f9c;stroke-width:1}
 .flow .node.kind-host .shape{fill:#efe3fb;stroke:#5e35b1}
+.flow .node.kind-call .shape{fill:#e0f2f1;stroke:#00695c}
+.flow .node.kind-call .inner{fill:none;stroke:#00695c;stroke-width:1}
+.flow .node text.call{fill:#00695c;text-decoration:underline}
 .flow .node.unreachable .shape{fill:#eeeeee;stroke:#9e9e9e;stroke-dasharray:4 3}
 .flow .node.unreachable text{fill:#757575}
 .flow .node.noerror .shape{stroke:#e65100;stroke-width:2.5}
@@ -227,6 +237,17 @@ pub fn render_svg(flow: &FlowGraph, decorations: &Decorations) -> String {
         }
         let c = l.centers[i];
         let (w, h) = sizes[i];
+        // A RunSub links to its subscript: the page's own picture of it
+        // when the page has one, else the subscript's file.
+        let link = decorations
+            .node_links
+            .get(i)
+            .cloned()
+            .flatten()
+            .or_else(|| node.subscript.as_ref().map(|s| s.file_href()));
+        if let Some(href) = &link {
+            out += &format!("<a href=\"{}\" class=\"subscript-link\">", html(href));
+        }
         out += &format!(
             "<g class=\"{class}\" id=\"{p}node-{i}\" data-action=\"{}\">",
             html(&node.id)
@@ -237,6 +258,9 @@ pub fn render_svg(flow: &FlowGraph, decorations: &Decorations) -> String {
         }
         if node.error_unconnected {
             tip += " (Error branch not connected)";
+        }
+        if let Some(sub) = &node.subscript {
+            tip += &format!(" runs subscript {}", sub.name);
         }
         out += &format!("<title>{}</title>", html(&tip));
         out += &shape(node.kind, c, w, h);
@@ -250,7 +274,11 @@ pub fn render_svg(flow: &FlowGraph, decorations: &Decorations) -> String {
                 html(text)
             );
         }
-        out += "</g>\n";
+        out += "</g>";
+        if link.is_some() {
+            out += "</a>";
+        }
+        out += "\n";
     }
     out += "</g>\n<g class=\"labels\">\n";
     for (k, edge) in flow.edges.iter().enumerate() {
@@ -338,6 +366,18 @@ fn shape(kind: NodeKind, c: Point, w: f64, h: f64) -> String {
                 num(y1)
             )
         }
+        // A subroutine box: a rectangle with a second outline inside.
+        NodeKind::Call => format!(
+            "<rect class=\"shape\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/><rect class=\"inner\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>",
+            num(x0),
+            num(y0),
+            num(w),
+            num(h),
+            num(x0 + 3.0),
+            num(y0 + 3.0),
+            num(w - 6.0),
+            num(h - 6.0)
+        ),
         NodeKind::Plain => format!(
             "<rect class=\"shape\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"/>",
             num(x0),

@@ -75,9 +75,14 @@ const SCRIPT: &str = r#"(function () {
 /// A complete, self-contained HTML page: a Content Security Policy that
 /// allows nothing from the network and only this page's own script.
 pub fn page(title: &str, body: &str, script: &str) -> String {
+    page_styled(title, "", body, script)
+}
+
+/// [`page`] with extra CSS after the shared style (coverage pages).
+pub(crate) fn page_styled(title: &str, style: &str, body: &str, script: &str) -> String {
     let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src data:\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{PAGE_STYLE}</style>\n</head>\n<body>\n{body}<script>{script}</script>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src data:\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{PAGE_STYLE}{style}</style>\n</head>\n<body>\n{body}<script>{script}</script>\n</body>\n</html>\n",
         html(title)
     )
 }

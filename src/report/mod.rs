@@ -21,6 +21,7 @@
 //! assert_eq!(page.matches("<tr class=\"step\"").count(), 3);
 //! ```
 
+mod coverage;
 mod html;
 
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,9 @@ use crate::graph::escape::clip;
 use crate::graph::FlowGraph;
 use crate::{ChangeObserver, TraceStep, Value, VariableChange};
 
+pub use coverage::{
+    coverage_index, coverage_page, write_coverage_html, CoverageHtmlError, COVERAGE_INDEX,
+};
 pub use html::{page, run_report_html};
 
 /// Steps shown in full in a report; later steps are only counted.

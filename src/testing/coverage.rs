@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::graph::FlowGraph;
 use crate::runtime::Run;
-use crate::Script;
+use crate::{Script, ScriptUnit};
 
 /// How often one action was executed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -139,6 +140,8 @@ impl ScriptCoverage {
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
     scripts: Vec<ScriptCoverage>,
+    /// The picture model of each script, index-aligned with `scripts`.
+    flows: Vec<FlowGraph>,
     /// Canonical script path → index in `scripts`.
     index: HashMap<PathBuf, usize>,
 }
@@ -151,7 +154,9 @@ impl Coverage {
         &self.scripts
     }
 
-    /// Adds one run of `script` (read from `path`) to the counts.
+    /// Adds one run of `script` (read from `path`) to the counts: its own
+    /// actions and branches, and those of every subscript its RunSubs call
+    /// (each counted as a script of its own, under its resolved path).
     ///
     /// ```
     /// use studioflow::{Engine, RunOptions};
@@ -163,43 +168,89 @@ impl Coverage {
     /// assert_eq!(coverage.scripts()[0].summary_line(), "s.script: actions 2/2 (100.0%), branches 1/1 (100.0%)");
     /// ```
     pub fn record(&mut self, path: &Path, script: &Script, run: &Run) {
-        let key = path.canonicalize().unwrap_or_else(|_| path.to_owned());
-        let i = match self.index.get(&key) {
-            Some(&i) => i,
-            None => {
-                let fresh = empty_coverage(path, script);
-                let at = self
-                    .scripts
-                    .partition_point(|s| s.script.as_str() < fresh.script.as_str());
-                self.scripts.insert(at, fresh);
-                for v in self.index.values_mut() {
-                    if *v >= at {
-                        *v += 1;
-                    }
-                }
-                self.index.insert(key, at);
-                at
-            }
-        };
-        let entry = &mut self.scripts[i];
-        // The branches of action `a` start at `first_branch[a]`; a step names
-        // its action and the written branch it took by index.
-        let mut first_branch = Vec::with_capacity(script.flow().len());
-        let mut n = 0;
-        for action in script.flow() {
-            first_branch.push(n);
-            n += action.branches.len();
-        }
+        // Entry of each unit of the call graph, created on first sight (all
+        // created before any index is kept: an insert shifts later ones).
+        let keys: Vec<PathBuf> = script
+            .units()
+            .map(|unit| {
+                let shown = if unit.is_subscript() {
+                    shown_path(unit.name())
+                } else {
+                    path.to_owned()
+                };
+                self.entry(&shown, unit)
+            })
+            .collect();
+        let entries: Vec<usize> = keys.iter().map(|key| self.index[key]).collect();
+        // The branches of action `a` start at `first_branch[unit][a]`; a
+        // step names its action and the written branch it took by index.
+        let first_branch: Vec<Vec<usize>> = script
+            .units()
+            .map(|unit| {
+                let mut n = 0;
+                unit.flow()
+                    .iter()
+                    .map(|action| {
+                        let first = n;
+                        n += action.branches.len();
+                        first
+                    })
+                    .collect()
+            })
+            .collect();
         for step in run.trace.as_deref().unwrap_or_default() {
+            let Some(unit) = script.unit_of_step(step) else {
+                continue;
+            };
+            let entry = &mut self.scripts[entries[unit.index()]];
             if let Some(action) = entry.actions.get_mut(step.action_index) {
                 action.hits += 1;
             }
-            if let (Some(edge), Some(&first)) = (step.edge, first_branch.get(step.action_index)) {
+            let first = first_branch[unit.index()].get(step.action_index);
+            if let (Some(edge), Some(&first)) = (step.edge, first) {
                 if let Some(branch) = entry.branches.get_mut(first + edge) {
                     branch.hits += 1;
                 }
             }
         }
+    }
+
+    /// The index in `scripts` of the coverage of `unit` (shown as `path`),
+    /// added with no hits when it is new; identity is the canonical path.
+    fn entry(&mut self, path: &Path, unit: ScriptUnit<'_>) -> PathBuf {
+        let key = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+        if self.index.contains_key(&key) {
+            return key;
+        }
+        let fresh = empty_coverage(path, unit);
+        let at = self
+            .scripts
+            .partition_point(|s| s.script.as_str() < fresh.script.as_str());
+        self.scripts.insert(at, fresh);
+        self.flows.insert(at, FlowGraph::from_unit(unit));
+        for v in self.index.values_mut() {
+            if *v >= at {
+                *v += 1;
+            }
+        }
+        self.index.insert(key.clone(), at);
+        key
+    }
+
+    /// The flow picture model of each script, index-aligned with
+    /// [`Coverage::scripts`] (for coverage pages).
+    ///
+    /// ```
+    /// use studioflow::{Engine, RunOptions};
+    /// let engine = Engine::new();
+    /// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "s.script").unwrap();
+    /// let run = engine.run(&script, RunOptions { trace: true, ..Default::default() });
+    /// let mut coverage = studioflow::testing::Coverage::default();
+    /// coverage.record("s.script".as_ref(), &script, &run);
+    /// assert_eq!(coverage.flows()[0].nodes.len(), 2);
+    /// ```
+    pub fn flows(&self) -> &[FlowGraph] {
+        &self.flows
     }
 
     /// The lowest branch percentage over every script (100 with none).
@@ -280,13 +331,40 @@ impl Coverage {
     }
 }
 
+impl Coverage {
+    /// Writes the coverage pages into `dir`: one page per script with its
+    /// flow picture coloured by the branches taken, and `index.html`
+    /// (see [`crate::report::write_coverage_html`]). Returns the files
+    /// written, the index last.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = dir.path().join("taken");
+    /// std::fs::write(&file, "").unwrap();
+    /// let e = studioflow::testing::Coverage::default().write_html(&file).unwrap_err();
+    /// assert!(e.to_string().ends_with("taken: not a directory (give a folder for the coverage pages)"), "{e}");
+    /// ```
+    pub fn write_html(
+        &self,
+        dir: &Path,
+    ) -> Result<Vec<PathBuf>, crate::report::CoverageHtmlError> {
+        crate::report::write_coverage_html(self, dir)
+    }
+}
+
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// A resolved subscript path as coverage shows it (`lookup.script`, not `./lookup.script`).
+fn shown_path(name: &str) -> PathBuf {
+    let path = Path::new(name);
+    path.strip_prefix(".").unwrap_or(path).to_owned()
+}
+
 /// Every action and written branch of a script, with no hits yet.
-fn empty_coverage(path: &Path, script: &Script) -> ScriptCoverage {
-    let (actions, branches) = sites(script);
+fn empty_coverage(path: &Path, unit: ScriptUnit<'_>) -> ScriptCoverage {
+    let (actions, branches) = sites(unit);
     ScriptCoverage {
         script: path.display().to_string(),
         actions,
@@ -295,9 +373,9 @@ fn empty_coverage(path: &Path, script: &Script) -> ScriptCoverage {
 }
 
 /// The actions and written branches of a script, from its flow description.
-fn sites(script: &Script) -> (Vec<ActionCoverage>, Vec<BranchCoverage>) {
-    let source = script.source();
-    let flow = script.flow();
+fn sites(unit: ScriptUnit<'_>) -> (Vec<ActionCoverage>, Vec<BranchCoverage>) {
+    let source = unit.source();
+    let flow = unit.flow();
     let mut actions = Vec::with_capacity(flow.len());
     let mut branches = Vec::new();
     for action in flow {

@@ -135,6 +135,23 @@ pub enum Problem {
     /// A mock result that cannot be carried out.
     #[error("{0}")]
     BadMock(String),
+    /// `script:action` naming a script the tested script never calls.
+    #[error(
+        "{what} names `{script}:{id}`, but `{script}` is not a subscript this script calls ({known}){}",
+        suggest(suggestion)
+    )]
+    UnknownSubscript {
+        /// Where it is used (`mock`).
+        what: &'static str,
+        /// The script part written.
+        script: String,
+        /// The action part written.
+        id: String,
+        /// The subscripts called, as RunSub names them.
+        known: String,
+        /// The closest subscript name.
+        suggestion: Option<String>,
+    },
     /// Two mocks for one action in one case.
     #[error("a second mock for action `{0}` in this case: put every result in one `results` list")]
     DuplicateMock(String),

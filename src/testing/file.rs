@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -18,7 +19,7 @@ use crate::action::{BranchId, PropertyKind};
 use crate::manifest::{toml_to_json, toml_to_value, Manifest};
 use crate::permissions::Directory;
 use crate::runtime::{FixedClock, Outcome, Value};
-use crate::{CompileOptions, Script};
+use crate::{CompileOptions, Script, ScriptUnit};
 
 /// The clock of a case that sets no `now`: results never depend on the wall clock.
 pub const DEFAULT_NOW: &str = "2026-03-08T06:30:00Z";
@@ -502,19 +503,72 @@ impl Loader<'_> {
         })
     }
 
+    /// The action a mock names: `id` in the tested script, or
+    /// `script:id` inside a subscript (the script as its RunSub names it).
+    fn mocked_action<'s>(
+        &self,
+        script: &'s Script,
+        written: &Spanned<String>,
+    ) -> Result<(Option<ScriptUnit<'s>>, &'s crate::compile::CompiledAction), TestFileError> {
+        let (unit, id) = match written.get_ref().rsplit_once(':') {
+            None => (None, written.get_ref().as_str()),
+            Some((name, id)) => {
+                let subscripts = || script.units().filter(|u| u.is_subscript());
+                match subscripts().find(|u| u.label() == name) {
+                    Some(unit) => (Some(unit), id),
+                    None => {
+                        let labels: Vec<&str> = subscripts().map(|u| u.label()).collect();
+                        return Err(self.error(
+                            written.span(),
+                            Problem::UnknownSubscript {
+                                what: "mock",
+                                script: name.to_string(),
+                                id: id.to_string(),
+                                known: if labels.is_empty() {
+                                    "it calls none".into()
+                                } else {
+                                    format!("it calls {}", labels.join(", "))
+                                },
+                                suggestion: closest(name, labels.iter().copied())
+                                    .map(|s| format!("{s}:{id}")),
+                            },
+                        ));
+                    }
+                }
+            }
+        };
+        let inner = unit.map_or(&*script.inner, |u| u.inner());
+        let ids = || inner.actions.iter().map(|a| &*a.id);
+        match inner.actions.iter().find(|a| &*a.id == id) {
+            Some(action) => Ok((unit, action)),
+            None => {
+                let prefix = unit.map(|u| format!("{}:", u.label())).unwrap_or_default();
+                Err(self.error(
+                    written.span(),
+                    Problem::UnknownAction {
+                        what: "mock",
+                        id: written.get_ref().clone(),
+                        suggestion: closest(id, ids()).map(|s| format!("{prefix}{s}")),
+                    },
+                ))
+            }
+        }
+    }
+
     fn mocks(&self, raw: Vec<RawMock>, script: &Script) -> Result<Vec<Mock>, TestFileError> {
         let mut mocks: Vec<Mock> = Vec::new();
         for mock in raw {
-            let id = self.action_id(script, &mock.action, "mock")?;
-            if mocks.iter().any(|m| *m.action == *id) {
-                return Err(self.error(mock.action.span(), Problem::DuplicateMock(id)));
-            }
-            let action = script
-                .inner
-                .actions
+            let (unit, action) = self.mocked_action(script, &mock.action)?;
+            let label: Option<Arc<str>> = unit.map(|u| Arc::from(u.label()));
+            if mocks
                 .iter()
-                .find(|a| *a.id == *id)
-                .expect("checked above");
+                .any(|m| m.action == action.id && m.script == label)
+            {
+                return Err(self.error(
+                    mock.action.span(),
+                    Problem::DuplicateMock(mock.action.get_ref().clone()),
+                ));
+            }
             if mock.results.get_ref().is_empty() {
                 return Err(self.error(
                     mock.results.span(),
@@ -592,6 +646,7 @@ impl Loader<'_> {
                 });
             }
             mocks.push(Mock {
+                script: label,
                 action: action.id.clone(),
                 results,
             });

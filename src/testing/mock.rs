@@ -29,29 +29,40 @@ pub(crate) struct MockResult {
 /// The results of one mocked action.
 #[derive(Debug, Clone)]
 pub(crate) struct Mock {
+    /// The subscript the action is in, as traces name it (`None`: the tested script).
+    pub script: Option<Arc<str>>,
     pub action: Arc<str>,
     pub results: Vec<MockResult>,
 }
 
+type Results = (Vec<MockResult>, AtomicUsize);
+
 /// The mocks of one case, for one run: each keeps its own count of executions.
 pub(crate) struct CaseMocks {
-    by_action: HashMap<Arc<str>, (Vec<MockResult>, AtomicUsize)>,
+    /// Script label (`""` for the tested script) → action id → results.
+    by_script: HashMap<Arc<str>, HashMap<Arc<str>, Results>>,
 }
 
 impl CaseMocks {
     pub fn new(mocks: &[Mock]) -> Self {
-        CaseMocks {
-            by_action: mocks
-                .iter()
-                .map(|m| (m.action.clone(), (m.results.clone(), AtomicUsize::new(0))))
-                .collect(),
+        let mut by_script: HashMap<Arc<str>, HashMap<Arc<str>, Results>> = HashMap::new();
+        for m in mocks {
+            by_script
+                .entry(m.script.clone().unwrap_or_else(|| Arc::from("")))
+                .or_default()
+                .insert(m.action.clone(), (m.results.clone(), AtomicUsize::new(0)));
         }
+        CaseMocks { by_script }
     }
 }
 
 impl ActionOverride for CaseMocks {
     fn run_instead(&self, call: &mut ActionCall<'_>) -> Option<Result<BranchId, ActionError>> {
-        let (results, executions) = self.by_action.get(call.action_id())?;
+        // `lookup:find` mocks `find` only where it runs inside `lookup`.
+        let (results, executions) = self
+            .by_script
+            .get(call.subscript().unwrap_or(""))?
+            .get(call.action_id())?;
         let n = executions.fetch_add(1, Ordering::Relaxed);
         let result = &results[n.min(results.len() - 1)];
         for (name, value) in &result.set {
