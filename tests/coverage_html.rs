@@ -81,7 +81,10 @@ fn every_example_gets_a_page_that_agrees_with_the_coverage_json() {
     for (row, script) in rows.iter().zip(scripts) {
         let name = script["script"].as_str().unwrap();
         let percent = script["branches"]["percent"].as_f64().unwrap();
-        assert!(row.contains(&format!("data-percent=\"{percent:.1}\"")), "{row} {name}");
+        assert!(
+            row.contains(&format!("data-percent=\"{percent:.1}\"")),
+            "{row} {name}"
+        );
         let href = index
             .split(&format!(">{name}</a>"))
             .next()
@@ -110,10 +113,17 @@ fn every_example_gets_a_page_that_agrees_with_the_coverage_json() {
                 .nth(1)
                 .and_then(|rest| rest.split("</g>").next())
                 .unwrap();
-            assert!(label.contains(&format!("×{}</text>", b["hits"])), "{name} {k}: {label}");
+            assert!(
+                label.contains(&format!("×{}</text>", b["hits"])),
+                "{name} {k}: {label}"
+            );
         }
         let never = tags_with_class(&page, "never").len();
-        assert_eq!(never, actions.iter().filter(|a| a["hits"] == 0).count(), "{name}");
+        assert_eq!(
+            never,
+            actions.iter().filter(|a| a["hits"] == 0).count(),
+            "{name}"
+        );
         // Every untaken branch is listed at its file:line:col.
         for b in branches.iter().filter(|b| b["hits"] == 0) {
             let line = format!(
@@ -138,24 +148,33 @@ fn every_example_gets_a_page_that_agrees_with_the_coverage_json() {
 #[test]
 fn a_bad_folder_is_exit_2_and_nothing_is_overwritten() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.script"), "start: Begin { Default -> done }\ndone: End").unwrap();
+    std::fs::write(
+        dir.path().join("a.script"),
+        "start: Begin { Default -> done }\ndone: End",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("a.test.toml"), "[[case]]\nname = \"runs\"").unwrap();
     std::fs::write(dir.path().join("taken"), "keep me").unwrap();
 
     let out = studioflow(dir.path(), &["test", "--coverage-html", "taken"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr
-            .contains("error: --coverage-html taken: not a directory (give a folder for the coverage pages)"),
+        out.stderr.contains(
+            "error: --coverage-html taken: not a directory (give a folder for the coverage pages)"
+        ),
         "{}",
         out.stderr
     );
-    assert_eq!(std::fs::read_to_string(dir.path().join("taken")).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("taken")).unwrap(),
+        "keep me"
+    );
 
     let out = studioflow(dir.path(), &["test", "--coverage-html", "taken/sub"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.contains("error: --coverage-html taken/sub: cannot create the folder"),
+        out.stderr
+            .contains("error: --coverage-html taken/sub: cannot create the folder"),
         "{}",
         out.stderr
     );

@@ -249,15 +249,25 @@ fn chromium_shows_coverage_pages(chromium: &Path) -> Result<(), String> {
         .output()
         .unwrap();
     if out.status.code() != Some(0) {
-        return Err(format!("test failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "test failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).map_err(|e| e.to_string())?;
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap())
+        .map_err(|e| e.to_string())?;
     let scripts = doc["scripts"].as_array().ok_or("no scripts")?;
-    let index = dump_dom(chromium, &format!("file://{}", pages.join("index.html").display()))?;
+    let index = dump_dom(
+        chromium,
+        &format!("file://{}", pages.join("index.html").display()),
+    )?;
     let rows = tags_with_class(&index, "script");
     if rows.len() != scripts.len() {
-        return Err(format!("index shows {} scripts of {}", rows.len(), scripts.len()));
+        return Err(format!(
+            "index shows {} scripts of {}",
+            rows.len(),
+            scripts.len()
+        ));
     }
     let order = scripts
         .iter()
@@ -269,11 +279,18 @@ fn chromium_shows_coverage_pages(chromium: &Path) -> Result<(), String> {
         .position(|b| b["hits"] == 0)
         .ok_or("order_summary has no untaken branch to select")?;
     let page = pages.join("scripts_order_summary_script.html");
-    let dom = dump_dom(chromium, &format!("file://{}?branch={untaken}", page.display()))?;
+    let dom = dump_dom(
+        chromium,
+        &format!("file://{}?branch={untaken}", page.display()),
+    )?;
     let nodes = tags_with_class(&dom, "node");
     let actions = order["action_hits"].as_array().unwrap();
     if nodes.len() != actions.len() {
-        return Err(format!("{} nodes rendered for {} actions", nodes.len(), actions.len()));
+        return Err(format!(
+            "{} nodes rendered for {} actions",
+            nodes.len(),
+            actions.len()
+        ));
     }
     let edges = |class: &str| -> Vec<String> {
         tags_with_class(&dom, class)

@@ -77,7 +77,10 @@ mock = [{ action = "lookup:find", results = [{ branch = "Error" }] }]
         .coverage()
         .scripts()
         .iter()
-        .map(|s| s.summary_line().replace(&*dir.path().to_string_lossy(), "DIR"))
+        .map(|s| {
+            s.summary_line()
+                .replace(&*dir.path().to_string_lossy(), "DIR")
+        })
         .collect();
     assert_eq!(
         lines,
@@ -94,7 +97,11 @@ mock = [{ action = "lookup:find", results = [{ branch = "Error" }] }]
         .collect();
     assert_eq!(
         hits,
-        [("start", "Default", 2), ("find", "Default", 1), ("find", "Error", 1)]
+        [
+            ("start", "Default", 2),
+            ("find", "Default", 1),
+            ("find", "Error", 1)
+        ]
     );
     // The untaken branch of the caller is listed at its own file:line:col.
     let untaken = report.coverage().scripts()[1].untaken_lines();

@@ -71,7 +71,10 @@ fn node_lines(
     }
     lines.push((kind_line, "type"));
     if let Some(sub) = &node.subscript {
-        lines.push((format!("↳ runs {}", clip(&sub.label, CAPTION_CHARS)), "call"));
+        lines.push((
+            format!("↳ runs {}", clip(&sub.label, CAPTION_CHARS)),
+            "call",
+        ));
     }
     if node.error_unconnected {
         lines.push(("⚠ Error branch not connected".into(), "warning"));

@@ -63,9 +63,7 @@ const COVERAGE_SCRIPT: &str = r#"(function () {
 "#;
 
 fn percent_cell(percent: f64) -> String {
-    format!(
-        "<span class=\"bar\"><span style=\"width:{percent:.1}%\"></span></span>{percent:.1}%"
-    )
+    format!("<span class=\"bar\"><span style=\"width:{percent:.1}%\"></span></span>{percent:.1}%")
 }
 
 /// The coverage page of one script: `flow` is its picture model and
@@ -123,7 +121,10 @@ pub fn coverage_page(
         decorations.edge_notes[k] = Some(format!("×{hits}"));
     }
     let svg = render_svg(flow, &decorations);
-    let title = flow.title.clone().unwrap_or_else(|| coverage.script.clone());
+    let title = flow
+        .title
+        .clone()
+        .unwrap_or_else(|| coverage.script.clone());
 
     let mut body = format!(
         "<header><h1>Coverage of {}</h1><div class=\"file\">{} · <a href=\"{}\">all scripts</a></div></header>\n<main>\n",
@@ -303,12 +304,10 @@ pub fn write_coverage_html(
             })
         }
         Ok(_) => {}
-        Err(_) => {
-            std::fs::create_dir_all(dir).map_err(|e| CoverageHtmlError::CreateFolder {
-                path: dir.to_owned(),
-                reason: e.to_string(),
-            })?
-        }
+        Err(_) => std::fs::create_dir_all(dir).map_err(|e| CoverageHtmlError::CreateFolder {
+            path: dir.to_owned(),
+            reason: e.to_string(),
+        })?,
     }
     let scripts = coverage.scripts();
     let names = page_names(scripts);

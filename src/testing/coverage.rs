@@ -344,10 +344,7 @@ impl Coverage {
     /// let e = studioflow::testing::Coverage::default().write_html(&file).unwrap_err();
     /// assert!(e.to_string().ends_with("taken: not a directory (give a folder for the coverage pages)"), "{e}");
     /// ```
-    pub fn write_html(
-        &self,
-        dir: &Path,
-    ) -> Result<Vec<PathBuf>, crate::report::CoverageHtmlError> {
+    pub fn write_html(&self, dir: &Path) -> Result<Vec<PathBuf>, crate::report::CoverageHtmlError> {
         crate::report::write_coverage_html(self, dir)
     }
 }
