@@ -86,7 +86,7 @@ fn percent_cell(percent: f64) -> String {
 /// // Default and False were taken, True never was.
 /// assert_eq!(page.matches("class=\"edge covered").count(), 2);
 /// assert_eq!(page.matches("class=\"edge uncovered").count(), 1);
-/// assert!(page.contains("c.script:2:47: branch True of ask (If) never taken"));
+/// assert!(page.contains("c.script:2:30: branch True of ask (If) never taken"));
 /// ```
 pub fn coverage_page(
     flow: &FlowGraph,
