@@ -421,6 +421,38 @@ impl Default for EngineBuilder {
     }
 }
 
+/// The built-in actions and functions, registered once per process; every
+/// [`EngineBuilder`] starts from a copy (a short `studioflow run` builds two
+/// engines' worth of registries otherwise, a tenth of its instructions).
+struct BuiltinRegistries {
+    actions: ActionRegistry,
+    functions: FunctionRegistry,
+    /// Lower-cased names of the built-in functions.
+    function_names: HashSet<String>,
+}
+
+impl BuiltinRegistries {
+    fn get() -> &'static BuiltinRegistries {
+        static BUILTINS: std::sync::OnceLock<BuiltinRegistries> = std::sync::OnceLock::new();
+        BUILTINS.get_or_init(|| {
+            let mut builder = EngineBuilder::empty();
+            for f in builtins().into_iter().chain(crate::snippet::builtins()) {
+                builder
+                    .builtin_functions
+                    .insert(f.name.to_ascii_lowercase());
+                builder.functions.insert(f);
+            }
+            crate::actions::register_builtins(&mut builder);
+            builder.actions.mark_builtins();
+            BuiltinRegistries {
+                actions: builder.actions,
+                functions: builder.functions,
+                function_names: builder.builtin_functions,
+            }
+        })
+    }
+}
+
 impl EngineBuilder {
     /// Starts from the built-in actions and functions.
     ///
@@ -429,7 +461,19 @@ impl EngineBuilder {
     /// assert!(engine.compile("start: Begin", "b").is_ok());
     /// ```
     pub fn new() -> Self {
-        let mut builder = EngineBuilder {
+        let builtins = BuiltinRegistries::get();
+        EngineBuilder {
+            actions: builtins.actions.clone(),
+            functions: builtins.functions.clone(),
+            builtin_functions: builtins.function_names.clone(),
+            ..EngineBuilder::empty()
+        }
+    }
+
+    /// A builder with nothing registered (the built-ins are added to it once
+    /// per process, by [`BuiltinRegistries::get`]).
+    fn empty() -> Self {
+        EngineBuilder {
             actions: ActionRegistry::default(),
             functions: FunctionRegistry::default(),
             builtin_functions: HashSet::new(),
@@ -438,16 +482,18 @@ impl EngineBuilder {
             clock: Arc::new(SystemClock),
             directory: None,
             resolver: None,
-        };
-        for f in builtins().into_iter().chain(crate::snippet::builtins()) {
-            builder
-                .builtin_functions
-                .insert(f.name.to_ascii_lowercase());
-            builder.functions.insert(f);
         }
-        crate::actions::register_builtins(&mut builder);
-        builder.actions.mark_builtins();
-        builder
+    }
+
+    /// Whether `name` is a built-in action type (case-insensitive), which a
+    /// host cannot declare again without replacing it explicitly.
+    ///
+    /// ```
+    /// assert!(studioflow::EngineBuilder::is_builtin_action("setsecurityuser"));
+    /// assert!(!studioflow::EngineBuilder::is_builtin_action("Ping"));
+    /// ```
+    pub fn is_builtin_action(name: &str) -> bool {
+        BuiltinRegistries::get().actions.lookup(name).is_some()
     }
 
     /// Registers (or replaces) an action type.

@@ -175,7 +175,6 @@ impl Manifest {
                 e.message().trim().to_string(),
             )
         })?;
-        let builtins = EngineBuilder::new();
         let mut actions = Vec::new();
         for (name, action) in raw.actions {
             let field = format!("actions.{}", name.get_ref());
@@ -187,7 +186,7 @@ impl Manifest {
                         .into(),
                 ));
             }
-            if builtins.has_action(name.get_ref()) {
+            if EngineBuilder::is_builtin_action(name.get_ref()) {
                 return Err(error(
                     name.span(),
                     field,
