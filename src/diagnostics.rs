@@ -571,6 +571,47 @@ impl Diagnostics {
     }
 }
 
+/// Words longer than this get no "did you mean": a typo of a real name is
+/// short, and edit distance costs the product of the two lengths.
+const SUGGEST_MAX_CHARS: usize = 64;
+
+/// The candidate closest to `word` when it is close enough to be a typo of
+/// it: at most one edit per three characters (at least one; swapping two
+/// neighbours is one edit, as in `Ture` for `True`), ignoring case
+/// (so `language` finds `Language`). Ties go to the alphabetically first
+/// (candidates may come from a hash set); `word` itself is never suggested.
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let word_chars = word.chars().count();
+    if word_chars > SUGGEST_MAX_CHARS {
+        return None;
+    }
+    let lower = word.to_lowercase();
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        let chars = candidate.chars().count();
+        let allowed = (chars.max(word_chars) / 3).max(1);
+        if candidate == word || chars > SUGGEST_MAX_CHARS || chars.abs_diff(word_chars) > allowed {
+            continue;
+        }
+        let distance = strsim::osa_distance(&lower, &candidate.to_lowercase());
+        if distance <= allowed && best.is_none_or(|(d, c)| (distance, candidate) < (d, c)) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// ` (did you mean `x`?)` after a message, or nothing.
+pub(crate) fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    match did_you_mean(word, candidates) {
+        Some(c) => format!(" (did you mean `{c}`?)"),
+        None => String::new(),
+    }
+}
+
 /// Clips `line` to at most [`SHOWN_LINE_CHARS`] characters around the caret
 /// at character `caret` (0-based), marking each clipped side with `…`.
 /// Returns the shown text, the caret's column in it and the caret width.
@@ -665,6 +706,23 @@ mod tests {
         let (shown, caret, _) = clip_line(&line, 1000, 1);
         assert!(shown.starts_with('…') && !shown.ends_with('…'));
         assert_eq!(caret, shown.chars().count());
+    }
+
+    #[test]
+    fn suggestions_are_close_names_only() {
+        let names = ["upper", "lower", "Language", "len"];
+        assert_eq!(did_you_mean("uper", names), Some("upper"));
+        assert_eq!(did_you_mean("UPPR", names), Some("upper"));
+        assert_eq!(did_you_mean("language", names), Some("Language"));
+        assert_eq!(did_you_mean("Lnaguage", names), Some("Language"));
+        assert_eq!(did_you_mean("Ture", ["True", "False"]), Some("True"));
+        assert_eq!(did_you_mean("frobnicate", names), None);
+        assert_eq!(did_you_mean("x", names), None);
+        assert_eq!(did_you_mean("upper", names), None, "never the word itself");
+        let long = "u".repeat(100_000);
+        assert_eq!(did_you_mean(&long, names), None);
+        assert_eq!(suggestion("lenn", names), " (did you mean `len`?)");
+        assert_eq!(suggestion("zzzz", names), "");
     }
 
     #[test]

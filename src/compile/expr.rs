@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::Ctx;
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode};
 use crate::runtime::eval::{Code, Piece};
 use crate::runtime::Value;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Literal, TemplatePart, UnaryOp};
@@ -105,7 +105,10 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
                 ctx.errors.push(Diagnostic::new(
                     DiagnosticCode::UnknownFunction,
                     *name_span,
-                    format!("unknown function `{name}`"),
+                    format!(
+                        "unknown function `{name}`{}",
+                        suggestion(name, ctx.functions.names())
+                    ),
                 ));
                 return None;
             };

@@ -19,7 +19,9 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::action::{ActionHandler, PropertyKind, ScriptType, LABEL_BASE};
-use crate::diagnostics::{Diagnostic, DiagnosticCode, Diagnostics, SourceFile, Span};
+use crate::diagnostics::{
+    did_you_mean, suggestion, Diagnostic, DiagnosticCode, Diagnostics, SourceFile, Span,
+};
 use crate::runtime::eval::{Code, VarId};
 use crate::runtime::functions::FunctionRegistry;
 use crate::runtime::Value;
@@ -713,10 +715,26 @@ DiagnosticCode::ErrorBranchNotConnected,
             {
                 continue;
             }
+            // A near miss of a variable the script does set is most likely a typo.
+            let known = ctx
+                .writes
+                .iter()
+                .map(String::as_str)
+                .chain(options.inputs.iter().map(String::as_str))
+                .chain(param_names.iter().map(|p| &**p))
+                .filter(|n| !n.starts_with(crate::snippet::compile::HIDDEN_PREFIX));
+            let message = match did_you_mean(name, known) {
+                Some(close) => format!(
+                    "variable `{name}` is read but never assigned (did you mean `{close}`?)"
+                ),
+                None => format!(
+                    "variable `{name}` is read but never assigned (declare host inputs with --var {name})"
+                ),
+            };
             warnings.push(Diagnostic::new(
-DiagnosticCode::UnassignedVariable,
+                DiagnosticCode::UnassignedVariable,
                 *span,
-                format!("variable `{name}` is read but never assigned (declare host inputs with --var {name})"),
+                message,
             ));
         }
 
@@ -780,8 +798,9 @@ DiagnosticCode::UnassignedVariable,
                 DiagnosticCode::UnknownActionType,
                 a.type_span,
                 format!(
-                    "unknown action type `{}`; known types: {}",
+                    "unknown action type `{}`{}; known types: {}",
                     a.action_type,
+                    suggestion(&a.action_type, known.iter().copied()),
                     known.join(", ")
                 ),
             ));
@@ -820,9 +839,10 @@ DiagnosticCode::UnassignedVariable,
                             format!("{} has no properties, found `{}`", schema.name, p.name)
                         } else {
                             format!(
-                                "unknown property `{}` for {}; expected one of {}",
+                                "unknown property `{}` for {}{}; expected one of {}",
                                 p.name,
                                 schema.name,
+                                suggestion(&p.name, known.iter().copied()),
                                 known.join(", ")
                             )
                         },
@@ -1000,7 +1020,11 @@ DiagnosticCode::InvalidPropertyValue,
                     ctx.errors.push(Diagnostic::new(
                         DiagnosticCode::MissingTarget,
                         b.target_span,
-                        format!("branch target `{}` does not exist", b.target),
+                        format!(
+                            "branch target `{}` does not exist{}",
+                            b.target,
+                            suggestion(&b.target, index.keys().copied())
+                        ),
                     ));
                     None
                 }
@@ -1063,9 +1087,10 @@ DiagnosticCode::InvalidPropertyValue,
                         DiagnosticCode::UnknownBranch,
                         b.name_span,
                         format!(
-                            "unknown branch `{}` for {}; expected one of {}",
+                            "unknown branch `{}` for {}{}; expected one of {}",
                             b.name,
                             schema.name,
+                            suggestion(&b.name, reg.branch_names.iter().map(|n| &**n)),
                             reg.branch_names
                                 .iter()
                                 .map(|n| &**n)

@@ -153,6 +153,10 @@ impl FunctionRegistry {
         let i = *self.by_name.get(&name.to_ascii_lowercase())?;
         Some((FunctionId(i), &self.defs[i as usize]))
     }
+    /// Every function's name, as registered.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.defs.iter().map(|d| d.name.as_str())
+    }
     pub fn get(&self, id: FunctionId) -> &FunctionDef {
         &self.defs[id.0 as usize]
     }
