@@ -723,3 +723,78 @@ fn recovery_is_linear_and_never_panics_on_hostile_input() {
     );
     assert_eq!(err.errors().count(), 2, "{err}");
 }
+
+#[test]
+fn every_diagnostic_code_is_documented_in_the_readme() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let undocumented: Vec<&str> = studioflow::DiagnosticCode::ALL
+        .iter()
+        .map(|c| c.name())
+        .filter(|name| !readme.contains(&format!("`{name}`")))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "codes missing from README.md: {undocumented:?}"
+    );
+}
+
+#[test]
+fn did_you_mean_suggests_close_names_and_only_those() {
+    let engine = engine();
+    let message = |source: &str| {
+        let err = engine
+            .compile(source, "t.script")
+            .expect_err("does not compile");
+        err.items()
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let with = |body: &str| format!("start: Begin {{ Default -> a }}\n{body}\ndone: End\n");
+    assert!(message(&with(
+        "a: Assign { Variable = x Value = lenn(\"ab\") Default -> done }"
+    ))
+    .contains("unknown function `lenn` (did you mean `len`?)"));
+    // Function names are case-insensitive: a wrong case is found, a far name is not.
+    assert!(!message(&with(
+        "a: Assign { Variable = x Value = zzzzzz(1) Default -> done }"
+    ))
+    .contains("did you mean"));
+    assert!(message(&with(
+        "a: Assign { Variable = x Value = 1 Defualt -> done }"
+    ))
+    .contains("unknown branch `Defualt` for Assign (did you mean `Default`?)"));
+    assert!(message(&with(
+        "a: Assign { Variable = x Value = 1 Default -> dome }"
+    ))
+    .contains("branch target `dome` does not exist (did you mean `done`?)"));
+    // Variables: suggested from what the script assigns and the declared inputs.
+    let script = engine
+        .compile_with(
+            "start: Begin { Default -> a }\n\
+             a: Assign { Variable = Total Value = Tier + totl + tire Default -> done }\n\
+             done: End\n",
+            "v.script",
+            &studioflow::CompileOptions {
+                inputs: vec!["Tier".into(), "Tire".into()],
+            },
+        )
+        .expect("compiles with warnings");
+    let warnings: Vec<&str> = script
+        .warnings()
+        .items()
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "variable `totl` is read but never assigned (did you mean `Total`?)",
+            // `Tire` differs only in case: closer than `Tier` (a swap).
+            "variable `tire` is read but never assigned (did you mean `Tire`?)",
+        ]
+    );
+}
