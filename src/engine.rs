@@ -28,7 +28,8 @@ use crate::runtime::{
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Executed actions per run before it stops with a limit error.
+    /// Executed actions per run before it stops with a limit error (0 stops
+    /// every run before its first action; the CLI refuses `--max-steps 0`).
     pub max_steps: u64,
     /// The longest string (bytes) an expression may build.
     pub max_string_bytes: usize,

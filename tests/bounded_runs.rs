@@ -773,3 +773,54 @@ fn a_host_property_can_declare_its_words() {
         "Priority: expected low or high, got \"urgent\""
     );
 }
+
+// ============================================================ a step budget of 0
+
+#[test]
+fn cli_refuses_a_step_budget_of_0() {
+    let (code, out, err) = cli(SPIN, &["--max-steps", "0", "--var", "n=0"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.is_empty(), "nothing runs: {out}");
+    assert!(
+        err.contains("--max-steps") && err.contains("the step budget must be at least 1"),
+        "{err}"
+    );
+    let (code, _, err) = cli(SPIN, &["--max-steps", "many"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("\"many\" is not a whole number of steps"),
+        "{err}"
+    );
+    // A budget of 1 runs Begin, then stops before the next action.
+    let (code, out, err) = cli(SPIN, &["--max-steps", "1", "--var", "n=0"]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        out.starts_with("outcome: stopped (limit) at start after 1 step\n"),
+        "{out}"
+    );
+    assert!(
+        err.contains("limit exceeded in action `spin`: step budget of 1 executed actions exceeded"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_host_step_budget_of_0_stops_before_the_first_action() {
+    let engine = Engine::new();
+    let script = engine.compile(SPIN, "spin.script").unwrap();
+    let run = engine.run(
+        &script,
+        RunOptions {
+            max_steps: Some(0),
+            trace: true,
+            ..RunOptions::default()
+        },
+    );
+    assert_eq!(run.outcome, Outcome::Limit);
+    assert_eq!((run.steps, run.end.as_deref()), (0, None));
+    assert_eq!(run.trace.as_deref().map(<[_]>::len), Some(0));
+    let error = run.error.unwrap();
+    // The Begin that was about to run, as for every limit.
+    assert_eq!(error.action, "start");
+    assert_eq!(error.message, "step budget of 0 executed actions exceeded");
+}

@@ -7,12 +7,12 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::compile::PropSlot;
-use crate::runtime::eval::SizeLimits;
 use crate::runtime::functions::FunctionContext;
+use crate::runtime::limits::SnippetBounds;
 use crate::snippet::exec::{Exec, SnippetError};
 use crate::{
     ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
-    Value,
+    StopKind, Value,
 };
 
 const DATA: usize = 0;
@@ -40,6 +40,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
         ));
     };
     let (engine, script, action, state) = call.internals();
+    let limits = state.limits;
     let Some(PropSlot::Snippet(program)) = action.properties.get(DATA) else {
         return Ok(BranchId::DEFAULT);
     };
@@ -49,12 +50,9 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let mut exec = Exec {
         functions: &engine.functions,
         user_functions: &script.snippet_functions,
-        limits: SizeLimits {
-            max_string_bytes: engine.limits.max_string_bytes,
-            max_list_len: engine.limits.max_list_len,
-            max_value_depth: engine.limits.max_value_depth,
-        },
-        context: FunctionContext::new(&*engine.clock, state.time_zone),
+        limits,
+        context: FunctionContext::new(&*engine.clock, state.time_zone)
+            .with_max_string_bytes(limits.max_string_bytes),
         budget: &mut budget,
         budget_limit,
         max_string: max_string.min(engine.limits.max_string_bytes),
@@ -62,6 +60,16 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
         trace: state.trace_output.as_mut(),
         scratch: RefCell::new(String::new()),
         depth: 0,
+        // The run's bounds, shared with every action and RunSub frame.
+        bounds: SnippetBounds::new(
+            limits,
+            &mut state.memory,
+            &mut state.sizes,
+            &script.var_names,
+            &*engine.clock,
+            state.deadline,
+            state.cancel.as_ref(),
+        ),
     };
     let result = exec.run(&program, &mut state.vars);
     state.snippet_budget = budget;
@@ -69,6 +77,9 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
         Ok(()) => Ok(BranchId::DEFAULT),
         Err(e @ SnippetError::Failed { .. }) => Err(ActionError::Failed(e.to_string())),
         Err(e @ SnippetError::Limit { .. }) => Err(ActionError::Limit(e.to_string())),
+        Err(e @ SnippetError::Cancelled { .. }) => {
+            Err(call.stop_run(StopKind::Cancelled, e.to_string()))
+        }
     }
 }
 

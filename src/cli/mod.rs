@@ -117,8 +117,8 @@ struct RunArgs {
     /// An input variable; VALUE is JSON when it parses as JSON (5, true, [1,2], {"a":1}, "quoted"), else a string.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
-    /// The step budget (executed actions).
-    #[arg(long, value_name = "N")]
+    /// The step budget (executed actions), 1 or more (default 10000).
+    #[arg(long, value_name = "N", value_parser = parse_step_budget)]
     max_steps: Option<u64>,
     /// Write one line per executed action to stderr.
     #[arg(long)]
@@ -147,6 +147,16 @@ struct RunArgs {
     /// The run's wall-clock deadline in seconds, e.g. 2 or 0.5 (default 30).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     timeout: Option<std::time::Duration>,
+}
+
+/// A step budget of 1 or more: a budget of 0 could not even run Begin, so
+/// the run would stop before it started; that is refused as a mistake.
+fn parse_step_budget(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("the step budget must be at least 1 (a budget of 0 would stop the run before its Begin)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number of steps")),
+    }
 }
 
 /// Seconds as a decimal number, `0` included (no deadline is `--timeout` left out).

@@ -193,12 +193,16 @@ fn print_text(run: &Run) {
         Outcome::Limit => "stopped (limit)",
         Outcome::Cancelled => "cancelled",
     };
-    outln!(
-        "outcome: {outcome} at {} after {} step{}",
-        run.end.as_deref().unwrap_or("(none)"),
-        run.steps,
-        if run.steps == 1 { "" } else { "s" }
-    );
+    match run.end.as_deref() {
+        Some(end) => outln!(
+            "outcome: {outcome} at {end} after {} step{}",
+            run.steps,
+            if run.steps == 1 { "" } else { "s" }
+        ),
+        // Stopped before its first action (a library host's refused input
+        // or zero budget; the CLI refuses both up front).
+        None => outln!("outcome: {outcome} before the first action"),
+    }
     // The run error is a message for a person, not a result: stderr, worded
     // once by `RunError`'s Display (`action `a` failed: ...`).
     if let Some(e) = &run.error {

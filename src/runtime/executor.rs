@@ -25,7 +25,8 @@ use crate::compile::{CompiledAction, PropSlot, ScriptInner};
 use crate::engine::EngineInner;
 use crate::permissions::{ApiError, Directory};
 
-/// Lets another thread stop a run between two actions.
+/// Lets another thread stop a run: between two actions, and every 1,024
+/// statements inside a Snippet.
 ///
 /// ```
 /// let token = studioflow::CancelToken::new();
@@ -177,7 +178,9 @@ fn unchanged(before: &Option<Value>, after: &Option<Value>) -> bool {
 pub struct RunOptions {
     /// Input variables.
     pub variables: IndexMap<String, Value>,
-    /// Overrides the engine's step budget.
+    /// Overrides the engine's step budget. `Some(0)` stops the run before
+    /// its first action: outcome [`Outcome::Limit`], no step, `end` `None`,
+    /// and the error names the Begin that was about to run.
     pub max_steps: Option<u64>,
     /// Record a trace in [`Run::trace`].
     pub trace: bool,
@@ -443,8 +446,13 @@ pub(crate) struct RunState {
     pub change_observer: Option<ChangeObserver>,
     /// What every stored value is checked against.
     pub limits: SizeLimits,
-    /// The estimated bytes the variables hold, against the memory budget.
+    /// The estimated bytes the variables hold, against the memory budget:
+    /// those of every frame (a RunSub's caller keeps its variables while
+    /// the subscript runs) and of every Snippet statement.
     pub memory: MemoryMeter,
+    /// The bytes each variable of the current frame is counted as (parallel
+    /// to `vars`), so replacing a value frees exactly what it was charged.
+    pub sizes: Vec<usize>,
     /// Bytes stored since the deadline was last checked.
     pub stored_since_check: usize,
     /// A failure or limit met while a handler stored a value through
@@ -500,15 +508,13 @@ impl RunState {
                 source,
             })
         })?;
-        let Some(target) = self.vars.get_mut(slot) else {
+        let (Some(target), Some(counted)) = (self.vars.get_mut(slot), self.sizes.get_mut(slot))
+        else {
             return Ok(());
         };
-        // The old value passed the same measure when it was stored, so
-        // measuring it again gives the bytes it was counted as.
-        let old = target
-            .as_ref()
-            .map_or(0, |v| self.limits.measure(v).unwrap_or(0));
+        let old = *counted;
         self.memory.replace(old, new).map_err(StoreError::Memory)?;
+        *counted = new;
         self.stored_since_check = self.stored_since_check.saturating_add(new);
         let previous = target.replace(value);
         if old > DROP_INLINE_BYTES {
@@ -628,17 +634,36 @@ impl<'a> ActionCall<'a> {
                 self.engine.limits.max_subscript_depth
             )));
         }
+        // The subscript's variables are counted against the run's memory
+        // budget like the caller's (which it keeps meanwhile): a parameter
+        // shared with the caller counts again, as every shared part does.
         let mut vars: Vec<Option<Value>> = vec![None; sub.var_names.len()];
-        let mut put = |name: &str, value: Value| {
-            if let Some(id) = sub.var_index.get(name) {
-                vars[id.0 as usize] = Some(value);
-            }
+        let mut sizes: Vec<usize> = vec![0; sub.var_names.len()];
+        let (limits, memory) = (self.state.limits, &mut self.state.memory);
+        let mut put = |name: &str, value: Value| -> Result<(), ActionError> {
+            let Some(id) = sub.var_index.get(name) else {
+                return Ok(());
+            };
+            let slot = id.0 as usize;
+            let size = limits
+                .measure(&value)
+                .map_err(|source| ActionError::OversizedResult {
+                    variable: format!("{}:{name}", sub.label),
+                    source,
+                })?;
+            memory
+                .replace(sizes[slot], size)
+                .map_err(|m| ActionError::Limit(m.to_string()))?;
+            sizes[slot] = size;
+            vars[slot] = Some(value);
+            Ok(())
         };
+        let mut setup = Ok(());
         for (i, value) in args.into_iter().enumerate() {
             if let Some(name) = sub.param_names.get(i) {
-                put(name, value.clone());
+                setup = setup.and_then(|()| put(name, value.clone()));
             }
-            put(&format!("p{}", i + 1), value);
+            setup = setup.and_then(|()| put(&format!("p{}", i + 1), value));
         }
         let inherited = [crate::ERR_VARIABLE, "SecurityUser"];
         for name in inherited
@@ -651,10 +676,15 @@ impl<'a> ActionCall<'a> {
                 .get(name)
                 .map(|id| self.state.vars[id.0 as usize].clone())
             {
-                put(name, v);
+                setup = setup.and_then(|()| put(name, v));
             }
         }
+        if let Err(e) = setup {
+            self.state.memory.release(sizes.iter().sum());
+            return Err(e);
+        }
         let caller_vars = std::mem::replace(&mut self.state.vars, vars);
+        let caller_sizes = std::mem::replace(&mut self.state.sizes, sizes);
         let caller_counters = std::mem::replace(
             &mut self.state.counters,
             smallvec::smallvec![0; sub.actions.len()],
@@ -672,22 +702,34 @@ impl<'a> ActionCall<'a> {
         });
         self.state.depth -= 1;
         let sub_vars = std::mem::replace(&mut self.state.vars, caller_vars);
+        let sub_sizes = std::mem::replace(&mut self.state.sizes, caller_sizes);
         self.state.counters = caller_counters;
+        // The subscript's variables are gone; its globals come back to the
+        // caller through the same limits as every other store.
+        self.state.memory.release(sub_sizes.iter().sum());
+        let mut copied_back = Ok(());
         for name in sub.global_names.iter() {
             if let (Some(from), Some(to)) =
                 (sub.var_index.get(&**name), caller.var_index.get(&**name))
             {
-                self.state.vars[to.0 as usize] = sub_vars[from.0 as usize].clone();
+                if let Some(value) = sub_vars[from.0 as usize].clone() {
+                    let stored = self.state.store(to.0 as usize, value, &caller.var_names);
+                    copied_back = copied_back.and(stored);
+                }
             }
         }
         let returned = self.state.returned.take();
-        match (end.outcome, end.error) {
-            (Outcome::Completed, _) => Ok(returned.unwrap_or_else(Value::empty)),
-            (Outcome::Stopped, Some(e)) => Err(ActionError::Failed(format!(
+        match (end.outcome, end.error, copied_back) {
+            (Outcome::Completed, _, Err(StoreError::Memory(m))) => {
+                Err(ActionError::Limit(m.to_string()))
+            }
+            (Outcome::Completed, _, Err(StoreError::TooLarge(e))) => Err(e),
+            (Outcome::Completed, _, Ok(())) => Ok(returned.unwrap_or_else(Value::empty)),
+            (Outcome::Stopped, Some(e), _) => Err(ActionError::Failed(format!(
                 "subscript {label} stopped in {}: {}",
                 e.action, e.message
             ))),
-            (outcome, error) => {
+            (outcome, error, _) => {
                 let error = error.unwrap_or_else(|| RunError {
                     action: label.to_string(),
                     message: "the subscript stopped".into(),
@@ -707,6 +749,29 @@ impl<'a> ActionCall<'a> {
     /// See the example on [`ActionCall`].
     pub fn subscript(&self) -> Option<&str> {
         (!std::ptr::eq(self.root, self.script)).then_some(&*self.script.label)
+    }
+
+    /// Ends the whole run from inside this action (a cancellation met by
+    /// code the action runs): the run stops with `kind`'s outcome, naming
+    /// this action as the executor names it (`subscript:action` inside a
+    /// RunSub). Return the error as the handler's result.
+    pub(crate) fn stop_run(&mut self, kind: StopKind, message: String) -> ActionError {
+        let outcome = match kind {
+            StopKind::Cancelled => Outcome::Cancelled,
+            StopKind::Limit => Outcome::Limit,
+            StopKind::Action => Outcome::Stopped,
+        };
+        let action = match self.subscript() {
+            Some(label) => format!("{label}:{}", self.action.id),
+            None => self.action.id.to_string(),
+        };
+        let error = RunError {
+            action,
+            message: message.clone(),
+            kind,
+        };
+        self.state.stop = Some((outcome, error));
+        ActionError::Limit(message)
     }
 
     /// Sets the value the running subscript returns (Return's ReturnValue).
@@ -897,10 +962,32 @@ impl<'a> ActionCall<'a> {
         match self.script.var_index.get(name) {
             // Through the same size limits and memory budget as `set`.
             Some(id) => self.set(*id, value),
-            None => match self.state.extra.iter_mut().find(|(n, _)| n == name) {
-                Some((_, slot)) => *slot = value,
-                None => self.state.extra.push((name.to_string(), value)),
-            },
+            // A name the script never mentions: measured here (this is the
+            // rare path of mocks), with the same outcome as `set`.
+            None => {
+                let state = &mut *self.state;
+                let new = match state.limits.measure(&value) {
+                    Ok(size) => size,
+                    Err(source) => {
+                        let failure = ActionError::OversizedResult {
+                            variable: name.to_string(),
+                            source,
+                        };
+                        state.pending.get_or_insert(Pending::Failure(failure));
+                        return;
+                    }
+                };
+                let index = state.extra.iter().position(|(n, _)| n == name);
+                let old = index.map_or(0, |i| state.limits.measure(&state.extra[i].1).unwrap_or(0));
+                if let Err(m) = state.memory.replace(old, new) {
+                    state.pending.get_or_insert(Pending::Limit(m));
+                    return;
+                }
+                match index {
+                    Some(i) => state.extra[i].1 = value,
+                    None => state.extra.push((name.to_string(), value)),
+                }
+            }
         }
     }
 
@@ -992,6 +1079,7 @@ impl EngineInner {
                 used: 0,
                 budget: self.limits.max_memory_bytes,
             },
+            sizes: vec![0; script.var_names.len()],
             stored_since_check: 0,
             pending: None,
             deadline: None,
@@ -1011,25 +1099,33 @@ impl EngineInner {
                 drop_iteratively(value);
                 continue;
             }
-            let problem = match limits.measure(&value) {
-                Err(e) => Some(format!("input variable `{name}` is refused: {e}")),
-                Ok(size) => state
-                    .memory
-                    .replace(0, size)
-                    .err()
-                    .map(|m| format!("input variable `{name}` is refused: {m}")),
-            };
-            if let Some(message) = problem {
-                drop_iteratively(value);
-                refused = Some(RunError {
-                    action: script.actions[script.entry as usize].id.to_string(),
-                    message,
-                    kind: StopKind::Limit,
+            let measured = limits
+                .measure(&value)
+                .map_err(|e| format!("input variable `{name}` is refused: {e}"))
+                .and_then(|size| {
+                    state
+                        .memory
+                        .replace(0, size)
+                        .map(|()| size)
+                        .map_err(|m| format!("input variable `{name}` is refused: {m}"))
                 });
-                continue;
-            }
+            let size = match measured {
+                Ok(size) => size,
+                Err(message) => {
+                    drop_iteratively(value);
+                    refused = Some(RunError {
+                        action: script.actions[script.entry as usize].id.to_string(),
+                        message,
+                        kind: StopKind::Limit,
+                    });
+                    continue;
+                }
+            };
             match script.var_index.get(&name) {
-                Some(id) => state.vars[id.0 as usize] = Some(value),
+                Some(id) => {
+                    state.sizes[id.0 as usize] = size;
+                    state.vars[id.0 as usize] = Some(value);
+                }
                 None => state.extra.push((name, value)),
             }
         }

@@ -10,7 +10,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::clock::Clock;
 use super::error::RuntimeError;
+use super::executor::CancelToken;
 use super::Value;
 
 /// The longest `_ERR` (and run error message), in bytes. Longer texts are
@@ -180,6 +182,11 @@ impl MemoryMeter {
         self.used = used;
         Ok(())
     }
+
+    /// Accounts `bytes` no longer held (a frame's variables when it returns).
+    pub fn release(&mut self, bytes: usize) {
+        self.used = self.used.saturating_sub(bytes);
+    }
 }
 
 /// A store that would have passed the run's memory budget.
@@ -230,6 +237,221 @@ impl fmt::Display for ByteSize {
 pub(crate) struct Deadline {
     pub timeout: Duration,
     pub at: Duration,
+}
+
+/// How many Snippet statements run between two looks at the clock, the
+/// cancel token and the memory of the variables the statements changed in
+/// place: often enough that a runaway loop overshoots by little, seldom
+/// enough that a statement costs no clock reading.
+pub(crate) const SNIPPET_CHECK_STATEMENTS: u64 = 1024;
+
+/// Why the run's bounds stopped a Snippet statement.
+#[derive(Debug)]
+pub(crate) enum Bound {
+    /// A value over the size limits: the statement fails.
+    TooLarge {
+        variable: String,
+        source: RuntimeError,
+    },
+    /// The memory budget: the run stops.
+    Memory(MemoryExceeded),
+    /// The deadline (this timeout) passed: the run stops.
+    Time(Duration),
+    /// The host cancelled the run.
+    Cancelled,
+}
+
+/// The run's bounds as Snippet code meets them: the memory meter with the
+/// bytes each variable of the frame is counted as, the deadline and the
+/// cancel token (the same ones every action and RunSub frame sees).
+///
+/// A value stored whole into a variable is measured and charged at once.
+/// A value changed in place (`o.a.b = 1`, `arr[5] = x`) is marked, and all
+/// marked variables are measured every [`SNIPPET_CHECK_STATEMENTS`]
+/// statements and when the snippet ends: measuring a 100,000-element array
+/// on every element write would make filling it quadratic.
+pub(crate) struct SnippetBounds<'a> {
+    pub limits: SizeLimits,
+    pub memory: &'a mut MemoryMeter,
+    pub sizes: &'a mut [usize],
+    pub names: &'a [Arc<str>],
+    pub clock: &'a dyn Clock,
+    pub deadline: Option<Deadline>,
+    pub cancel: Option<&'a CancelToken>,
+    /// The line of the statement that last paced, for the end-of-snippet settle.
+    pub line: u32,
+    since_check: u64,
+    settle_due: bool,
+    /// Variables changed in place since the last settle.
+    changed: Vec<usize>,
+}
+
+type Slots = [Option<Value>];
+
+impl<'a> SnippetBounds<'a> {
+    pub fn new(
+        limits: SizeLimits,
+        memory: &'a mut MemoryMeter,
+        sizes: &'a mut [usize],
+        names: &'a [Arc<str>],
+        clock: &'a dyn Clock,
+        deadline: Option<Deadline>,
+        cancel: Option<&'a CancelToken>,
+    ) -> Self {
+        SnippetBounds {
+            limits,
+            memory,
+            sizes,
+            names,
+            clock,
+            deadline,
+            cancel,
+            line: 0,
+            since_check: 0,
+            settle_due: false,
+            changed: Vec::new(),
+        }
+    }
+
+    /// Counts `statements` executed at `line`; every
+    /// [`SNIPPET_CHECK_STATEMENTS`] it looks at the cancel token and the
+    /// clock, and asks for a settle (see [`Self::settle_due`]).
+    pub fn pace(&mut self, line: u32, statements: u64) -> Result<(), Bound> {
+        self.line = line;
+        self.since_check = self.since_check.saturating_add(statements);
+        if self.since_check < SNIPPET_CHECK_STATEMENTS {
+            return Ok(());
+        }
+        self.since_check = 0;
+        self.settle_due = !self.changed.is_empty();
+        if self.cancel.is_some_and(CancelToken::is_cancelled) {
+            return Err(Bound::Cancelled);
+        }
+        match self.deadline {
+            Some(d) if self.clock.monotonic() >= d.at => Err(Bound::Time(d.timeout)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the variables changed in place are due to be measured.
+    pub fn settle_due(&self) -> bool {
+        self.settle_due
+    }
+
+    /// Stores `value` whole in `slot`: measured against the size limits
+    /// and charged to the memory budget first; refused, the slot keeps its
+    /// old value.
+    pub fn put(
+        &mut self,
+        vars: &mut Slots,
+        slot: usize,
+        value: Option<Value>,
+    ) -> Result<(), Bound> {
+        let new = match &value {
+            None => 0,
+            Some(v) => self.limits.measure(v).map_err(|source| Bound::TooLarge {
+                variable: self.name(slot),
+                source,
+            })?,
+        };
+        self.memory
+            .replace(self.sizes[slot], new)
+            .map_err(Bound::Memory)?;
+        self.sizes[slot] = new;
+        vars[slot] = value;
+        Ok(())
+    }
+
+    /// Notes that `slot` is about to be changed in place.
+    pub fn changing(&mut self, slot: usize) {
+        if !self.changed.contains(&slot) {
+            self.changed.push(slot);
+        }
+    }
+
+    /// Takes a variable's value out for a Snippet function call (its
+    /// parameters and locals reuse slots); its bytes stay charged while
+    /// the call runs.
+    pub fn save(&mut self, vars: &mut Slots, slot: usize) -> Result<(Option<Value>, usize), Bound> {
+        self.settle_slot(vars, slot)?;
+        let saved = (vars[slot].take(), self.sizes[slot]);
+        self.sizes[slot] = 0;
+        Ok(saved)
+    }
+
+    /// Puts back what [`Self::save`] took, freeing what the call left in the slot.
+    pub fn restore(
+        &mut self,
+        vars: &mut Slots,
+        slot: usize,
+        (value, size): (Option<Value>, usize),
+    ) {
+        // Growth in place that was never settled was never charged either.
+        self.changed.retain(|&s| s != slot);
+        self.memory.release(self.sizes[slot]);
+        self.sizes[slot] = size;
+        vars[slot] = value;
+    }
+
+    /// Measures every variable changed in place since the last settle and
+    /// charges the difference. A variable grown past the size limits is
+    /// emptied (it cannot be kept, and the old value is gone) and the
+    /// statement fails; past the memory budget the run stops.
+    pub fn settle(&mut self, vars: &mut Slots) -> Result<(), Bound> {
+        self.settle_due = false;
+        let mut first = Ok(());
+        for slot in std::mem::take(&mut self.changed) {
+            let settled = self.measure_slot(vars, slot);
+            if first.is_ok() {
+                first = settled;
+            }
+        }
+        first
+    }
+
+    /// Measures `slot` if it changed in place since the last settle.
+    fn settle_slot(&mut self, vars: &mut Slots, slot: usize) -> Result<(), Bound> {
+        match self.changed.iter().position(|&s| s == slot) {
+            Some(i) => {
+                self.changed.swap_remove(i);
+                self.measure_slot(vars, slot)
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn measure_slot(&mut self, vars: &mut Slots, slot: usize) -> Result<(), Bound> {
+        let measured = vars[slot]
+            .as_ref()
+            .map_or(Ok(0), |v| self.limits.measure(v));
+        match measured {
+            Ok(new) => {
+                self.memory
+                    .replace(self.sizes[slot], new)
+                    .map_err(Bound::Memory)?;
+                self.sizes[slot] = new;
+                Ok(())
+            }
+            Err(source) => {
+                if let Some(v) = vars[slot].take() {
+                    drop_iteratively(v);
+                }
+                self.memory.release(self.sizes[slot]);
+                self.sizes[slot] = 0;
+                Err(Bound::TooLarge {
+                    variable: self.name(slot),
+                    source,
+                })
+            }
+        }
+    }
+
+    fn name(&self, slot: usize) -> String {
+        self.names
+            .get(slot)
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    }
 }
 
 /// The text of an error display, cut to `max` bytes (at a character

@@ -9,6 +9,7 @@ use thiserror::Error;
 use super::program::{CExpr, CStep, CTarget, Op, OpKind, Program, UserFunction};
 use crate::runtime::eval::{equals, Code, Evaluator, SizeLimits, VarId};
 use crate::runtime::functions::{FunctionContext, FunctionRegistry};
+use crate::runtime::limits::{Bound, SnippetBounds};
 use crate::runtime::{RuntimeError, Value};
 
 /// Bytes of a newly built stored string that cost one statement.
@@ -26,6 +27,9 @@ pub(crate) enum SnippetError {
     /// A budget ran out: the run stops with outcome limit.
     #[error("line {line}: {message}")]
     Limit { line: u32, message: String },
+    /// The host cancelled the run.
+    #[error("line {line}: the run was cancelled by the host")]
+    Cancelled { line: u32 },
 }
 
 /// What a snippet run reads and writes besides the variables.
@@ -45,6 +49,8 @@ pub(crate) struct Exec<'a> {
     pub trace: Option<&'a mut TraceOutput>,
     pub scratch: RefCell<String>,
     pub depth: usize,
+    /// The run's memory budget, deadline and cancel token.
+    pub bounds: SnippetBounds<'a>,
 }
 
 /// TRACE lines of the current step, bounded per run.
@@ -66,7 +72,44 @@ type Vars = Vec<Option<Value>>;
 impl Exec<'_> {
     /// Runs a whole snippet.
     pub fn run(&mut self, program: &Program, vars: &mut Vars) -> Result<(), SnippetError> {
-        self.block(&program.body, vars).map(|_| ())
+        let ran = self.block(&program.body, vars).map(|_| ());
+        // Whatever happened, what the statements changed in place is
+        // charged before the action ends (the first problem is reported).
+        let settled = self.bounds.settle(vars);
+        let line = self.bounds.line;
+        ran.and(settled.map_err(|b| Self::bound(line, b)))
+    }
+
+    /// The error a bound of the run becomes.
+    fn bound(line: u32, bound: Bound) -> SnippetError {
+        match bound {
+            Bound::TooLarge { variable, source } => Self::fail(
+                line,
+                format!("the value for `{variable}` is refused: {source}"),
+            ),
+            Bound::Memory(m) => SnippetError::Limit {
+                line,
+                message: m.to_string(),
+            },
+            Bound::Time(timeout) => SnippetError::Limit {
+                line,
+                message: crate::runtime::executor::time_limit_message(timeout),
+            },
+            Bound::Cancelled => SnippetError::Cancelled { line },
+        }
+    }
+
+    /// Stores a whole value in a variable, through the run's bounds.
+    fn put(
+        &mut self,
+        vars: &mut Vars,
+        var: VarId,
+        value: Option<Value>,
+        line: u32,
+    ) -> Result<(), SnippetError> {
+        self.bounds
+            .put(vars, var.0 as usize, value)
+            .map_err(|b| Self::bound(line, b))
     }
 
     fn block(&mut self, ops: &[Op], vars: &mut Vars) -> Result<Flow, SnippetError> {
@@ -95,7 +138,9 @@ impl Exec<'_> {
             });
         }
         *self.budget -= cost;
-        Ok(())
+        self.bounds
+            .pace(line, cost)
+            .map_err(|b| Self::bound(line, b))
     }
 
     fn fail(line: u32, message: impl Into<String>) -> SnippetError {
@@ -126,7 +171,7 @@ impl Exec<'_> {
                 .map(|a| self.eval_code(a, vars, line))
                 .collect::<Result<Vec<_>, _>>()?;
             let result = self.call(call.func, args, vars, line)?;
-            vars[call.into.0 as usize] = Some(result);
+            self.put(vars, call.into, Some(result), line)?;
         }
         self.eval_code(&e.code, vars, line)
     }
@@ -151,19 +196,33 @@ impl Exec<'_> {
                 ),
             });
         }
-        let saved: Vec<Option<Value>> = f
-            .saved
-            .iter()
-            .map(|id| vars[id.0 as usize].take())
-            .collect();
-        for (slot, value) in f.params.iter().zip(args) {
-            vars[slot.0 as usize] = Some(value);
+        let mut saved = Vec::with_capacity(f.saved.len());
+        for id in f.saved.iter() {
+            match self.bounds.save(vars, id.0 as usize) {
+                Ok(s) => saved.push(s),
+                Err(b) => {
+                    for (id, s) in f.saved.iter().zip(saved) {
+                        self.bounds.restore(vars, id.0 as usize, s);
+                    }
+                    return Err(Self::bound(line, b));
+                }
+            }
         }
-        self.depth += 1;
-        let flow = self.block(&f.body, vars);
-        self.depth -= 1;
-        for (id, value) in f.saved.iter().zip(saved) {
-            vars[id.0 as usize] = value;
+        let mut flow = Ok(Flow::Next);
+        for (slot, value) in f.params.iter().zip(args) {
+            if flow.is_ok() {
+                flow = self
+                    .put(vars, *slot, Some(value), line)
+                    .map(|()| Flow::Next);
+            }
+        }
+        if flow.is_ok() {
+            self.depth += 1;
+            flow = self.block(&f.body, vars);
+            self.depth -= 1;
+        }
+        for (id, s) in f.saved.iter().zip(saved) {
+            self.bounds.restore(vars, id.0 as usize, s);
         }
         Ok(match flow? {
             Flow::Return(v) => v,
@@ -188,6 +247,9 @@ impl Exec<'_> {
     fn op(&mut self, op: &Op, vars: &mut Vars) -> Result<Flow, SnippetError> {
         let line = op.line;
         self.tick(line, 1)?;
+        if self.bounds.settle_due() {
+            self.bounds.settle(vars).map_err(|b| Self::bound(line, b))?;
+        }
         match &op.kind {
             OpKind::Assign { target, value } => {
                 let v = self.eval(value, vars, line)?;
@@ -244,7 +306,7 @@ impl Exec<'_> {
                 // Studio: the body runs at least once, counting down when end < start.
                 loop {
                     self.tick(line, 1)?;
-                    vars[var.0 as usize] = Some(Value::Number(i as f64));
+                    self.put(vars, *var, Some(Value::Number(i as f64)), line)?;
                     match self.block(body, vars)? {
                         Flow::Next => {}
                         Flow::Break => break,
@@ -266,7 +328,7 @@ impl Exec<'_> {
                 let items = elements(&source).map_err(|m| Self::fail(line, m))?;
                 for (i, item) in items.into_iter().enumerate() {
                     self.tick(line, 1)?;
-                    vars[var.0 as usize] = Some(item.clone());
+                    self.put(vars, *var, Some(item.clone()), line)?;
                     let flow = self.block(body, vars)?;
                     // A changed iterator is written back into the array.
                     if let (Some(target), Some(now)) = (write_back, vars[var.0 as usize].clone()) {
@@ -278,13 +340,13 @@ impl Exec<'_> {
                         Flow::Next => {}
                         Flow::Break => break,
                         ret @ Flow::Return(_) => {
-                            vars[var.0 as usize] = None;
+                            self.put(vars, *var, None, line)?;
                             return Ok(ret);
                         }
                     }
                 }
                 // Studio: the iterator exists only inside the loop.
-                vars[var.0 as usize] = None;
+                self.put(vars, *var, None, line)?;
             }
             OpKind::Repeat { count, body } => {
                 let n = self.whole(count, vars, line, "REPEAT's count")?;
@@ -306,7 +368,7 @@ impl Exec<'_> {
             OpKind::Break => return Ok(Flow::Break),
             OpKind::Dynamic(names) => {
                 for id in names.iter() {
-                    vars[id.0 as usize] = Some(Value::Object(Arc::default()));
+                    self.put(vars, *id, Some(Value::Object(Arc::default())), line)?;
                 }
             }
             OpKind::Return(value) => {
@@ -438,12 +500,12 @@ impl Exec<'_> {
         vars: &mut Vars,
         line: u32,
     ) -> Result<(), SnippetError> {
-        let slot = &mut vars[var.0 as usize];
         if steps.is_empty() {
-            *slot = Some(value);
-            return Ok(());
+            return self.put(vars, var, Some(value), line);
         }
-        let mut root = slot.take().unwrap_or_else(Value::empty);
+        // Changed in place: measured at the next settle (see SnippetBounds).
+        self.bounds.changing(var.0 as usize);
+        let mut root = vars[var.0 as usize].take().unwrap_or_else(Value::empty);
         let mut work = 0usize;
         let result = set_path(&mut root, steps, value, self.limits, &mut work);
         vars[var.0 as usize] = Some(root);
