@@ -542,6 +542,26 @@ fn check_json_lists_every_diagnostic_of_every_file() {
 }
 
 #[test]
+fn check_json_names_a_bad_manifest() {
+    let (dir, path) = script(COMPLETES);
+    std::fs::write(dir.path().join("studioflow.toml"), "[actions\n").unwrap();
+    let out = exits(studioflow().arg("check").arg(&path).arg("--json"), 2);
+    let doc = json_object(&out);
+    assert_eq!(doc["diagnostics"][0]["code"], "invalid-manifest", "{doc}");
+    assert_eq!(doc["diagnostics"][0]["severity"], "error");
+    assert!(
+        doc["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("studioflow.toml"),
+        "{doc}"
+    );
+    // The same failure stops `run` with its one JSON object.
+    let out = exits(studioflow().arg("run").arg(&path).arg("--json"), 2);
+    assert_eq!(json_object(&out)["outcome"], "error");
+}
+
+#[test]
 fn check_json_keeps_the_per_file_cap() {
     // 80 unknown (and unreachable) action types: 160 diagnostics, 50 listed, 110 counted.
     let mut text = String::from("start: Begin\n");

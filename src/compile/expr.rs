@@ -107,7 +107,12 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
                     *name_span,
                     format!(
                         "unknown function `{name}`{}",
-                        suggestion(name, ctx.functions.names())
+                        suggestion(
+                            name,
+                            ctx.functions
+                                .names()
+                                .chain(ctx.snippet_function_names.iter().map(String::as_str))
+                        )
                     ),
                 ));
                 return None;

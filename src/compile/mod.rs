@@ -352,6 +352,9 @@ pub(crate) struct Ctx<'a> {
     /// Bare identifiers written in a property with [`crate::action::Choices`]
     /// that are not one of its words: refused unless something assigns them.
     choice_variables: Vec<ChoiceVariable>,
+    /// The script's Snippet FUNCTIONs, for "did you mean" (calls to them
+    /// never reach the expression compiler).
+    pub snippet_function_names: Vec<String>,
 }
 
 /// See [`Ctx::choice_variables`].
@@ -360,6 +363,8 @@ struct ChoiceVariable {
     span: Span,
     property: String,
     expected: String,
+    /// ` (did you mean `inactive`?)` when a word is close.
+    suggestion: String,
 }
 
 impl Ctx<'_> {
@@ -467,6 +472,7 @@ impl Compiler<'_> {
             max_string_bytes: self.max_string_bytes,
             unparsed: HashSet::new(),
             choice_variables: Vec::new(),
+            snippet_function_names: Vec::new(),
         };
         let err_var = ctx.var(ERR_VARIABLE);
         let mut warnings: Vec<Diagnostic> = Vec::new();
@@ -619,6 +625,8 @@ impl Compiler<'_> {
         // `Status = inactiv`: a misspelt word reads as an unset variable,
         // i.e. "", which silently means the default (all agents). (Only
         // when every action parsed: an unparsed one may assign it.)
+        // (Such a name is not warned about again as never assigned.)
+        let mut refused_choices: HashSet<String> = HashSet::new();
         for choice in std::mem::take(&mut ctx.choice_variables) {
             if !complete
                 || ctx.writes.contains(&choice.name)
@@ -626,12 +634,13 @@ impl Compiler<'_> {
             {
                 continue;
             }
+            refused_choices.insert(choice.name.clone());
             ctx.errors.push(Diagnostic::new(
                 DiagnosticCode::InvalidPropertyValue,
                 choice.span,
                 format!(
-                    "`{}` is not one of {} for `{}`, and as a variable it is never assigned (it would read as \"\"); write one of the words, or declare the input with --var {}",
-                    choice.name, choice.expected, choice.property, choice.name
+                    "`{}` is not one of {} for `{}`{}, and as a variable it is never assigned (it would read as \"\"); write one of the words, or declare the input with --var {}",
+                    choice.name, choice.expected, choice.property, choice.suggestion, choice.name
                 ),
             ));
         }
@@ -711,6 +720,7 @@ DiagnosticCode::ErrorBranchNotConnected,
                 || name.starts_with(crate::snippet::compile::HIDDEN_PREFIX)
                 || ctx.writes.contains(name)
                 || options.inputs.iter().any(|i| i == name)
+                || refused_choices.contains(name)
                 || !warned.insert(name.clone())
             {
                 continue;
@@ -948,6 +958,10 @@ DiagnosticCode::ErrorBranchNotConnected,
                                     span: e.span,
                                     property: ps.name.clone(),
                                     expected: choices.expected(),
+                                    suggestion: suggestion(
+                                        name,
+                                        choices.words.iter().map(String::as_str),
+                                    ),
                                 });
                             }
                         }

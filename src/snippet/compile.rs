@@ -110,6 +110,7 @@ impl<'s> SnippetUnit<'s> {
             );
             registered.push(f);
         }
+        ctx.snippet_function_names = self.signatures.values().map(|s| s.name.clone()).collect();
         // Bodies are compiled once every name is known (functions may call
         // each other in any order), in id order so `functions[id]` lines up.
         for f in registered {
