@@ -466,6 +466,33 @@ fn run_json_prints_one_object_when_loading_fails() {
 }
 
 #[test]
+fn json_is_one_object_even_for_a_refused_command_line() {
+    let (_d, path) = script(COMPLETES);
+    let p = path.to_str().unwrap();
+    for args in [
+        vec!["run", p, "--json", "--max-steps", "0"],
+        vec!["run", p, "--json", "--frobnicate"],
+        vec!["check", "--json"],
+        vec!["check", p, "--json", "--var", "1x"],
+    ] {
+        let out = exits(studioflow().args(&args), 2);
+        let doc = json_object(&out);
+        assert_eq!(doc["outcome"], "error", "{args:?}: {doc}");
+        assert!(
+            !doc["error"]["message"].as_str().unwrap().is_empty(),
+            "{args:?}"
+        );
+        assert!(
+            !stderr(&out).is_empty(),
+            "{args:?}: people still read stderr"
+        );
+    }
+    // Without --json, stdout stays empty.
+    let out = exits(studioflow().args(["run", p, "--max-steps", "0"]), 2);
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
 fn check_json_lists_every_diagnostic_of_every_file() {
     let (dir, bad) = script("start: Begin { Default -> a }\na: Assign { Variable = x Value = nosuch(Tier) Default -> done }\ndone: End\n");
     let warns = dir.path().join("warns.script");

@@ -227,9 +227,30 @@ struct TestArgs {
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // `--json` promises one JSON object even for a command line
+            // clap refuses (`--max-steps 0`, `--timeout soon`); clap's own
+            // message still goes to stderr.
+            let _ = e.print();
+            let asked_for_json = std::env::args_os().any(|a| a == "--json");
+            // Its first paragraph, without the usage that follows.
+            let text = e.to_string();
+            let message = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            return if asked_for_json {
+                input_failure_json_only(message)
+            } else {
+                EXIT_INPUT
+            };
+        }
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_INPUT } else { EXIT_OK };
+            return EXIT_OK;
         }
     };
     match cli.command {
@@ -279,15 +300,27 @@ fn input_failure(json: bool, message: &str, diagnostics: Option<&Diagnostics>) -
         None => errln!("error: {message}"),
     }
     if json {
-        let doc = serde_json::json!({
-            "outcome": "error",
-            "error": {"kind": "input", "message": message},
-            "diagnostics": diagnostics.map(diagnostics_json).unwrap_or_default(),
-            "not_shown": diagnostics.map_or(0, not_shown),
-        });
+        let doc = failure_json(message, diagnostics);
         outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
     EXIT_INPUT
+}
+
+/// [`input_failure`]'s JSON object alone (the message is already on stderr).
+fn input_failure_json_only(message: &str) -> i32 {
+    let doc = failure_json(message, None);
+    outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    EXIT_INPUT
+}
+
+/// The JSON object of a failure before any result.
+fn failure_json(message: &str, diagnostics: Option<&Diagnostics>) -> serde_json::Value {
+    serde_json::json!({
+        "outcome": "error",
+        "error": {"kind": "input", "message": message},
+        "diagnostics": diagnostics.map(diagnostics_json).unwrap_or_default(),
+        "not_shown": diagnostics.map_or(0, not_shown),
+    })
 }
 
 /// The diagnostics of one file as JSON objects (see [`Diagnostics::to_json`]),
