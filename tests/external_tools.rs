@@ -233,6 +233,62 @@ fn chromium_shows_the_run_report(chromium: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// A report across RunSub: selecting a step inside the subscript
+/// highlights the node in the subscript's own picture, and the RunSub node
+/// links to that picture.
+fn chromium_shows_subscript_frames(chromium: &Path) -> Result<(), String> {
+    let dir = TempDir::new().unwrap();
+    let report = dir.path().join("report.html");
+    let out = studioflow()
+        .args(["run", "scripts/order_summary.script", "--json", "--report"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    if out.status.code() != Some(0) {
+        return Err(format!(
+            "run failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let trace = doc["trace"].as_array().ok_or("no trace")?;
+    let inside = trace
+        .iter()
+        .find(|s| s["script"].is_string())
+        .ok_or("no step inside a subscript")?;
+    let step = inside["step"].as_u64().unwrap();
+    let dom = dump_dom(
+        chromium,
+        &format!("file://{}?step={step}", report.display()),
+    )?;
+    let selected = tags_with_class(&dom, "selected");
+    let node: Vec<(&str, &str)> = selected
+        .iter()
+        .filter(|t| t.starts_with("<g"))
+        .map(|t| {
+            (
+                attr(t, "id").unwrap_or(""),
+                attr(t, "data-action").unwrap_or(""),
+            )
+        })
+        .collect();
+    let want = inside["action"].as_str().unwrap();
+    if node.len() != 1 || !node[0].0.starts_with("u1-node-") || node[0].1 != want {
+        return Err(format!(
+            "selected {node:?}, wanted {want} in the subscript's picture"
+        ));
+    }
+    let frames = tags_with_class(&dom, "frame").len();
+    let in_sub = trace.iter().filter(|s| s["script"].is_string()).count();
+    if frames != in_sub {
+        return Err(format!("{frames} frame rows for {in_sub} subscript steps"));
+    }
+    if !dom.contains("href=\"#sub-1\"") || !dom.contains("id=\"sub-1\"") {
+        return Err("the RunSub node does not link to the subscript's picture".into());
+    }
+    Ok(())
+}
+
 /// `test --coverage-html`: the page of a script renders its flow with one
 /// node per action and every branch coloured as the coverage JSON counts
 /// it; selecting a branch row highlights its edge; the index lists every script.
@@ -395,7 +451,7 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let checks: [(&str, &str, Check); 4] = [
+    let checks: [(&str, &str, Check); 5] = [
         (
             "graphviz_accepts_the_dot_of_every_example",
             "dot",
@@ -405,6 +461,11 @@ fn main() {
             "chromium_shows_the_run_report",
             "chromium",
             chromium_shows_the_run_report,
+        ),
+        (
+            "chromium_shows_subscript_frames",
+            "chromium",
+            chromium_shows_subscript_frames,
         ),
         (
             "chromium_shows_coverage_pages",

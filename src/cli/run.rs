@@ -119,7 +119,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
     // The report records the run itself through its change observer.
     let report = args.report.as_ref().map(|path| {
         let flow = FlowGraph::from_script(&script);
-        let recorder = RunRecorder::new(&flow);
+        let recorder = RunRecorder::new(&script);
         options.change_observer = Some(recorder.observer());
         (path, flow, recorder, options.variables.clone())
     });

@@ -173,6 +173,10 @@ impl Script {
         };
         // The executor hands each step its unit's own label: compare the
         // pointer first (two units may share a written name), then the text.
+        // A RunSub may call the script that was run (recursion): unit 0.
+        if Arc::ptr_eq(&self.inner.label, label) {
+            return Some(self.as_unit());
+        }
         let by_pointer = self
             .inner
             .subscripts

@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use super::{value_text, Inputs, RecordedRun, MAX_REPORT_STEPS};
+use super::{value_text, Inputs, RecordedRun, UnitCounts, MAX_REPORT_STEPS};
 use crate::graph::escape::html;
 use crate::graph::{render_svg, Decorations, FlowGraph};
 use crate::{Outcome, Run, ERR_VARIABLE};
@@ -22,7 +22,10 @@ section h2{font-size:15px;margin:4px 0 10px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid #eee;padding:3px 6px;text-align:left;vertical-align:top}
 td.value,td.changes{font-family:ui-monospace,Menlo,Consolas,'DejaVu Sans Mono',monospace;font-size:12px;word-break:break-all}
-tr.step{cursor:pointer}tr.step:hover{background:#f1f8ff}tr.step.selected{background:#fff3c4}
+tr.step{cursor:pointer}tr.step.frame{background:#f5fbfa}.frame-name{color:#00695c}
+.trace{font-family:ui-monospace,Menlo,Consolas,'DejaVu Sans Mono',monospace;font-size:12px;color:#6a1b9a}
+.pictures{display:flex;flex-direction:column;gap:16px;min-width:0}
+.picture.subscript{border-color:#80cbc4}tr.step:hover{background:#f1f8ff}tr.step.selected{background:#fff3c4}
 .change .arrow{color:#888}.muted{color:#888}
 .error{color:#b71c1c}
 .flow .edge:not(.taken) path{opacity:.45}
@@ -46,7 +49,7 @@ const SCRIPT: &str = r#"(function () {
     var row = document.getElementById('step-' + step);
     if (!row) { return; }
     row.classList.add('selected');
-    var node = document.getElementById('node-' + row.getAttribute('data-node'));
+    var node = document.getElementById(row.getAttribute('data-target'));
     if (node) {
       node.classList.add('selected');
       if (node.scrollIntoView) { node.scrollIntoView({ block: 'center', inline: 'center' }); }
@@ -60,8 +63,7 @@ const SCRIPT: &str = r#"(function () {
   });
   document.querySelectorAll('.flow .node').forEach(function (node) {
     node.addEventListener('click', function () {
-      var index = node.id.replace('node-', '');
-      var first = document.querySelector('tr.step[data-node="' + index + '"]');
+      var first = document.querySelector('tr.step[data-target="' + node.id + '"]');
       if (first) { select(first.getAttribute('data-step')); }
     });
   });
@@ -108,6 +110,41 @@ fn step_list(numbers: &[u64], count: u64) -> String {
     text
 }
 
+/// The picture marks of a path: visited nodes with their step numbers,
+/// taken edges `×N`; RunSub nodes link to their subscript's picture.
+fn path_decorations(flow: &FlowGraph, counts: &UnitCounts, id_prefix: &str) -> Decorations {
+    let mut decorations = Decorations {
+        id_prefix: id_prefix.to_string(),
+        node_classes: vec![String::new(); flow.nodes.len()],
+        node_notes: vec![None; flow.nodes.len()],
+        node_links: vec![None; flow.nodes.len()],
+        edge_classes: vec![String::new(); flow.edges.len()],
+        edge_notes: vec![None; flow.edges.len()],
+        edge_emphasis: vec![false; flow.edges.len()],
+    };
+    for (i, node) in flow.nodes.iter().enumerate() {
+        let count = counts.node_counts.get(i).copied().unwrap_or(0);
+        if count > 0 {
+            decorations.node_classes[i] = "visited".into();
+            decorations.node_notes[i] = Some(step_list(&counts.node_steps[i], count));
+        }
+        if let Some(sub) = &node.subscript {
+            decorations.node_links[i] = Some(match sub.unit {
+                0 => "#picture".to_string(),
+                u => format!("#sub-{u}"),
+            });
+        }
+    }
+    for (k, &count) in counts.edge_counts.iter().enumerate() {
+        if count > 0 {
+            decorations.edge_classes[k] = "taken".into();
+            decorations.edge_notes[k] = Some(format!("×{count}"));
+            decorations.edge_emphasis[k] = true;
+        }
+    }
+    decorations
+}
+
 /// The HTML report of a run: the flow with the path taken, the outcome,
 /// inputs and final variables, and the step list.
 pub fn run_report_html(
@@ -116,43 +153,44 @@ pub fn run_report_html(
     inputs: &Inputs,
     record: &RecordedRun,
 ) -> String {
+    // The run ends in the script that was run (a subscript's end is its Return).
     let end_node = run.end.as_deref().and_then(|id| flow.node_index(id));
     let failed = run.error.is_some();
-    let mut decorations = Decorations {
-        node_classes: vec![String::new(); flow.nodes.len()],
-        node_notes: vec![None; flow.nodes.len()],
-        edge_classes: vec![String::new(); flow.edges.len()],
-        edge_notes: vec![None; flow.edges.len()],
-        edge_emphasis: vec![false; flow.edges.len()],
-        ..Default::default()
+    let counts = UnitCounts {
+        edge_counts: record.edge_counts.clone(),
+        node_counts: record.node_counts.clone(),
+        node_steps: record.node_steps.clone(),
     };
-    for i in 0..flow.nodes.len() {
-        let count = record.node_counts.get(i).copied().unwrap_or(0);
-        let mut classes = Vec::new();
-        if count > 0 {
-            classes.push("visited");
-            decorations.node_notes[i] = Some(step_list(&record.node_steps[i], count));
-        }
-        if Some(i) == end_node {
-            classes.push(if failed { "failed" } else { "end" });
-            let word = if failed {
-                "■ stopped here"
-            } else {
-                "■ ended here"
-            };
-            let note = decorations.node_notes[i].take().unwrap_or_default();
-            decorations.node_notes[i] = Some(format!("{note} {word}").trim().to_string());
-        }
-        decorations.node_classes[i] = classes.join(" ");
-    }
-    for (k, &count) in record.edge_counts.iter().enumerate() {
-        if count > 0 {
-            decorations.edge_classes[k] = "taken".into();
-            decorations.edge_notes[k] = Some(format!("×{count}"));
-            decorations.edge_emphasis[k] = true;
-        }
+    let mut decorations = path_decorations(flow, &counts, "");
+    if let Some(i) = end_node {
+        decorations.node_classes[i] += if failed { " failed" } else { " end" };
+        let word = if failed {
+            "■ stopped here"
+        } else {
+            "■ ended here"
+        };
+        let note = decorations.node_notes[i].take().unwrap_or_default();
+        decorations.node_notes[i] = Some(format!("{note} {word}").trim().to_string());
     }
     let svg = render_svg(flow, &decorations);
+    // Each subscript's own picture, its path marked, below the main one.
+    let mut sub_pictures = String::new();
+    for (u, sub) in record.subscripts.iter().enumerate() {
+        let unit = u + 1;
+        let ran = sub.counts.node_counts.iter().sum::<u64>();
+        let decorations = path_decorations(&sub.flow, &sub.counts, &format!("u{unit}-"));
+        sub_pictures += &format!(
+            "<section class=\"picture subscript\" id=\"sub-{unit}\"><h2>Subscript {} <span class=\"muted\">{} · {}</span></h2>\n{}</section>\n",
+            html(&sub.label),
+            html(&sub.flow.name),
+            if ran == 0 {
+                "not run".to_string()
+            } else {
+                format!("{ran} step{}", if ran == 1 { "" } else { "s" })
+            },
+            render_svg(&sub.flow, &decorations)
+        );
+    }
 
     let title = flow.title.clone().unwrap_or_else(|| flow.name.clone());
     let mut body = String::new();
@@ -162,7 +200,7 @@ pub fn run_report_html(
         html(&flow.name)
     );
     body += &format!(
-        "<section class=\"picture\" id=\"picture\"><h2>Flow</h2><div class=\"legend\"><span>blue: the path taken, ×N times</span><span>■ where the run ended</span><span>#N: step numbers</span></div>\n{svg}</section>\n"
+        "<div class=\"pictures\"><section class=\"picture\" id=\"picture\"><h2>Flow</h2><div class=\"legend\"><span>blue: the path taken, ×N times</span><span>■ where the run ended</span><span>#N: step numbers</span></div>\n{svg}</section>\n{sub_pictures}</div>\n"
     );
     body += "<div class=\"details\">\n<section id=\"summary\"><h2>Outcome</h2>\n<table>\n";
     let word = outcome_word(run.outcome);
@@ -219,8 +257,17 @@ pub fn run_report_html(
 
     body += "<section id=\"step-list\"><h2>Steps</h2>\n<table>\n<thead><tr><th>#</th><th>action</th><th>type</th><th>caption</th><th>branch</th><th>variables changed</th></tr></thead>\n<tbody>\n";
     for s in &record.steps {
-        let node = &flow.nodes[s.node];
-        let changes = s
+        let step_flow = match s.unit {
+            0 => flow,
+            u => match record.subscripts.get(u - 1) {
+                Some(sub) => &sub.flow,
+                None => continue,
+            },
+        };
+        let Some(node) = step_flow.nodes.get(s.node) else {
+            continue;
+        };
+        let mut changes = s
             .changes
             .iter()
             .map(|(name, before, after)| {
@@ -232,13 +279,34 @@ pub fn run_report_html(
                 )
             })
             .collect::<String>();
+        for line in &s.output {
+            changes += &format!("<div class=\"trace\">TRACE {}</div>", html(line));
+        }
+        let prefix = if s.unit == 0 {
+            String::new()
+        } else {
+            format!("u{}-", s.unit)
+        };
+        // Steps inside a subscript are indented by frame and named `script:action`.
+        let (class, action) = match &s.script {
+            Some(script) => (
+                format!("step frame depth-{}", s.depth),
+                format!(
+                    "<span class=\"frame-name\">{}:</span>{}",
+                    html(script),
+                    html(&node.id)
+                ),
+            ),
+            None => ("step".to_string(), html(&node.id)),
+        };
         body += &format!(
-            "<tr class=\"step\" id=\"step-{}\" data-step=\"{}\" data-node=\"{}\" tabindex=\"0\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"changes\">{changes}</td></tr>\n",
+            "<tr class=\"{class}\" id=\"step-{}\" data-step=\"{}\" data-node=\"{}\" data-target=\"{prefix}node-{}\" tabindex=\"0\"><td>{}</td><td style=\"padding-left:{}px\">{action}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"changes\">{changes}</td></tr>\n",
             s.step,
             s.step,
             s.node,
+            s.node,
             s.step,
-            html(&node.id),
+            6 + 18 * s.depth,
             html(&node.action_type),
             html(&node.caption),
             html(s.branch.as_deref().unwrap_or("(end)"))

@@ -13,7 +13,7 @@
 //! let engine = Engine::new();
 //! let script = engine.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = 1 Default -> done }\ndone: End", "r.script").unwrap();
 //! let flow = FlowGraph::from_script(&script);
-//! let recorder = RunRecorder::new(&flow);
+//! let recorder = RunRecorder::new(&script);
 //! let options = RunOptions { change_observer: Some(recorder.observer()), ..Default::default() };
 //! let inputs = options.variables.clone();
 //! let run = engine.run(&script, options);
@@ -30,7 +30,7 @@ use indexmap::IndexMap;
 
 use crate::graph::escape::clip;
 use crate::graph::FlowGraph;
-use crate::{ChangeObserver, TraceStep, Value, VariableChange};
+use crate::{ChangeObserver, Script, TraceStep, Value, VariableChange};
 
 pub use coverage::{
     coverage_index, coverage_page, write_coverage_html, CoverageHtmlError, COVERAGE_INDEX,
@@ -49,7 +49,14 @@ const MAX_NODE_STEPS: usize = 6;
 pub struct RecordedStep {
     /// 1-based step number.
     pub step: u64,
-    /// Index of the action in the flow.
+    /// The script it ran in: 0 for the script that was run, else the
+    /// subscript `RecordedRun::subscripts[unit - 1]`.
+    pub unit: usize,
+    /// How many RunSub frames deep it ran (0 in the script that was run).
+    pub depth: usize,
+    /// The subscript it ran in, as the trace names it (`None`: the script that was run).
+    pub script: Option<String>,
+    /// Index of the action in its script's flow.
     pub node: usize,
     /// The branch taken (`None` for End).
     pub branch: Option<String>,
@@ -57,6 +64,40 @@ pub struct RecordedStep {
     pub edge: Option<usize>,
     /// Variables changed: name, before, after (JSON text, clipped; `None` = not set).
     pub changes: Vec<(String, Option<String>, Option<String>)>,
+    /// What Snippet `TRACE` statements wrote in this step (clipped).
+    pub output: Vec<String>,
+}
+
+/// How often the actions and branches of one script of the run were taken.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitCounts {
+    /// How many times each drawn edge was taken.
+    pub edge_counts: Vec<u64>,
+    /// How many times each action ran.
+    pub node_counts: Vec<u64>,
+    /// The first step numbers of each action.
+    pub node_steps: Vec<Vec<u64>>,
+}
+
+impl UnitCounts {
+    fn new(flow: &FlowGraph) -> UnitCounts {
+        UnitCounts {
+            edge_counts: vec![0; flow.edges.len()],
+            node_counts: vec![0; flow.nodes.len()],
+            node_steps: vec![Vec::new(); flow.nodes.len()],
+        }
+    }
+}
+
+/// A subscript the run's script calls: its picture and what the run did in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedSubscript {
+    /// Its flow.
+    pub flow: FlowGraph,
+    /// The subscript as traces name it.
+    pub label: String,
+    /// Its counts over every frame it ran in.
+    pub counts: UnitCounts,
 }
 
 /// What a run did, as recorded by its observer.
@@ -72,13 +113,25 @@ pub struct RecordedRun {
     pub node_counts: Vec<u64>,
     /// The first step numbers of each action.
     pub node_steps: Vec<Vec<u64>>,
+    /// Every subscript of the script's call graph (unit 1 first), with
+    /// what the run did in it.
+    pub subscripts: Vec<RecordedSubscript>,
 }
 
 /// Records a run through its change observer.
 #[derive(Clone)]
 pub struct RunRecorder {
-    flow: Arc<FlowGraph>,
-    record: Arc<Mutex<RecordedRun>>,
+    script: Script,
+    /// Unit 0's flow, then each subscript's.
+    flows: Arc<Vec<FlowGraph>>,
+    record: Arc<Mutex<Recording>>,
+}
+
+#[derive(Default)]
+struct Recording {
+    run: RecordedRun,
+    /// Units of the RunSub frames open now (the last step seen was inside them).
+    frames: Vec<usize>,
 }
 
 /// A value as short JSON text for a report (a security user shows its readable fields only).
@@ -87,15 +140,34 @@ pub fn value_text(value: &Value) -> String {
 }
 
 impl RunRecorder {
-    /// A recorder for runs of this flow.
-    pub fn new(flow: &FlowGraph) -> RunRecorder {
+    /// A recorder for runs of this script (and the subscripts it calls).
+    ///
+    /// See the example in the [module documentation](self).
+    pub fn new(script: &Script) -> RunRecorder {
+        let flows: Vec<FlowGraph> = script.units().map(FlowGraph::from_unit).collect();
+        let root = UnitCounts::new(&flows[0]);
+        let run = RecordedRun {
+            edge_counts: root.edge_counts,
+            node_counts: root.node_counts,
+            node_steps: root.node_steps,
+            subscripts: script
+                .units()
+                .skip(1)
+                .zip(&flows[1..])
+                .map(|(unit, flow)| RecordedSubscript {
+                    flow: flow.clone(),
+                    label: unit.label().to_string(),
+                    counts: UnitCounts::new(flow),
+                })
+                .collect(),
+            ..Default::default()
+        };
         RunRecorder {
-            flow: Arc::new(flow.clone()),
-            record: Arc::new(Mutex::new(RecordedRun {
-                edge_counts: vec![0; flow.edges.len()],
-                node_counts: vec![0; flow.nodes.len()],
-                node_steps: vec![Vec::new(); flow.nodes.len()],
-                ..Default::default()
+            script: script.clone(),
+            flows: Arc::new(flows),
+            record: Arc::new(Mutex::new(Recording {
+                run,
+                frames: Vec::new(),
             })),
         }
     }
@@ -107,29 +179,58 @@ impl RunRecorder {
     }
 
     fn record(&self, step: &TraceStep, changes: &[VariableChange]) {
-        let mut r = self.record.lock().unwrap_or_else(|e| e.into_inner());
-        r.total_steps += 1;
+        let Some(unit) = self.script.unit_of_step(step).map(|u| u.index()) else {
+            return;
+        };
+        let flow = &self.flows[unit];
         let node = step.action_index;
-        if let Some(count) = r.node_counts.get_mut(node) {
+        let mut guard = self.record.lock().unwrap_or_else(|e| e.into_inner());
+        let Recording { run: r, frames } = &mut *guard;
+        // Steps arrive in execution order, and a RunSub's own step arrives
+        // after its subscript's steps: a subscript's Begin opens a frame,
+        // the RunSub that called it closes it.
+        if step.script.is_some() && node == flow.entry {
+            frames.push(unit);
+        }
+        let called = flow.nodes.get(node).and_then(|n| n.subscript.as_ref());
+        if let Some(sub) = called {
+            if frames.last() == Some(&sub.unit) {
+                frames.pop();
+            }
+        }
+        let depth = frames.len();
+        r.total_steps += 1;
+        let edge = flow.step_edge(node, step.edge);
+        let counts: (&mut Vec<u64>, &mut Vec<u64>, &mut Vec<Vec<u64>>) = if unit == 0 {
+            (&mut r.edge_counts, &mut r.node_counts, &mut r.node_steps)
+        } else {
+            let c = &mut r.subscripts[unit - 1].counts;
+            (&mut c.edge_counts, &mut c.node_counts, &mut c.node_steps)
+        };
+        if let Some(count) = counts.1.get_mut(node) {
             *count += 1;
         }
-        if let Some(list) = r.node_steps.get_mut(node) {
+        if let Some(list) = counts.2.get_mut(node) {
             if list.len() < MAX_NODE_STEPS {
                 list.push(step.step);
             }
         }
-        let edge = self.flow.step_edge(node, step.edge);
         if let Some(k) = edge {
-            r.edge_counts[k] += 1;
+            counts.0[k] += 1;
         }
         if r.steps.len() < MAX_REPORT_STEPS {
             r.steps.push(RecordedStep {
                 step: step.step,
+                unit,
+                depth,
+                script: step.script.as_deref().map(str::to_string),
                 node,
                 branch: step.branch.as_deref().map(str::to_string),
                 edge,
                 changes: changes
                     .iter()
+                    // Snippet's hidden slots (function parameters, lifted calls) are not variables.
+                    .filter(|c| !c.name.starts_with(crate::snippet::compile::HIDDEN_PREFIX))
                     .map(|c| {
                         (
                             c.name.to_string(),
@@ -138,18 +239,32 @@ impl RunRecorder {
                         )
                     })
                     .collect(),
+                output: step
+                    .output
+                    .iter()
+                    .take(MAX_OUTPUT_LINES)
+                    .map(|line| clip(line, MAX_VALUE_CHARS))
+                    .collect(),
             });
         }
     }
 
-    /// What was recorded.
+    /// What was recorded, steps in step-number order (a RunSub's step
+    /// before the steps of the subscript it ran).
     pub fn finish(&self) -> RecordedRun {
-        self.record
+        let mut run = self
+            .record
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .run
+            .clone();
+        run.steps.sort_by_key(|s| s.step);
+        run
     }
 }
+
+/// TRACE lines shown per step.
+const MAX_OUTPUT_LINES: usize = 20;
 
 /// The variables a run started with, for the report's inputs table.
 pub type Inputs = IndexMap<String, Value>;

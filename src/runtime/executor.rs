@@ -1062,8 +1062,11 @@ impl EngineInner {
             counters: smallvec::smallvec![0; script.actions.len()],
             time_zone: self.directory.business_unit().time_zone,
             snippet_budget: self.limits.max_snippet_statements,
-            trace_output: (options.trace || options.observer.is_some())
-                .then(crate::snippet::exec::TraceOutput::default),
+            // Whoever sees steps sees their TRACE output (the run report too).
+            trace_output: (options.trace
+                || options.observer.is_some()
+                || options.change_observer.is_some())
+            .then(crate::snippet::exec::TraceOutput::default),
             steps: 0,
             max_steps,
             trace: options.trace.then(Vec::new),
