@@ -73,6 +73,25 @@ fn write_expr(e: &Expr, out: &mut String) {
             out.push(' ');
             write_expr(b, out);
         }
+        // `value.f(args)` stays a method call (the name is written after
+        // the value); both spellings parse to the same call.
+        ExprKind::Call(name, name_span, args)
+            if args
+                .first()
+                .is_some_and(|first| name_span.start >= first.span.end) =>
+        {
+            write_expr(&args[0], out);
+            out.push('.');
+            out.push_str(name);
+            out.push('(');
+            for (i, arg) in args.iter().skip(1).enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_expr(arg, out);
+            }
+            out.push(')');
+        }
         ExprKind::Call(name, _, args) => {
             out.push_str(name);
             out.push('(');

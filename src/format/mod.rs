@@ -19,6 +19,7 @@
 
 mod expr;
 mod files;
+mod snippet;
 
 use crate::diagnostics::{Diagnostic, Span};
 use crate::syntax::ast::{ActionAst, Literal, ScriptAst};
@@ -26,6 +27,7 @@ use crate::syntax::{comment_spans, parse_script};
 
 pub use expr::{format_expr, format_literal, raw_string};
 pub use files::{script_files, ExcludeError, Exclusions};
+pub use snippet::{format_snippet, snippet_comments, snippet_without_spans};
 
 const INDENT: &str = "  ";
 
@@ -250,8 +252,7 @@ impl<'a> Printer<'a> {
                     self.out.push_str(" = ");
                     let written = &self.text[p.value.span.start..self.code_end(p.value.span)];
                     if written.starts_with("\"\"\"") && !p.value.parenthesized {
-                        // A `"""` code block (Snippet code) is kept verbatim.
-                        self.out.push_str(written);
+                        self.code_block(written);
                     } else {
                         self.out.push_str(&format_expr(&p.value));
                     }
@@ -279,6 +280,25 @@ impl<'a> Printer<'a> {
         self.leading(end_of_action, INDENT);
         self.out.push('}');
         self.trailing(end_of_action, next_start);
+    }
+
+    /// A `"""` code block: Snippet code formatted one level deeper than
+    /// the property, the closing `"""` at the property's indent. Code that
+    /// does not parse (or would not survive formatting) is kept verbatim.
+    fn code_block(&mut self, written: &str) {
+        let inner = written
+            .strip_prefix("\"\"\"")
+            .and_then(|w| w.strip_suffix("\"\"\""));
+        let body = inner.and_then(|code| format_snippet(code, &format!("{INDENT}{INDENT}")));
+        match body {
+            Some(body) if !body.trim().is_empty() && !body.contains("\"\"\"") => {
+                self.out.push_str("\"\"\"\n");
+                self.out.push_str(&body);
+                self.out.push_str(INDENT);
+                self.out.push_str("\"\"\"");
+            }
+            _ => self.out.push_str(written),
+        }
     }
 
     /// Comments before the item starting at `start` that are not printed
