@@ -1143,6 +1143,21 @@ impl EngineInner {
             };
         }
         let end = self.run_frame(script, script, None, &mut state);
+        // The meter's books balance: what it counts is what the variables
+        // hold (checked in debug builds, i.e. by the whole test suite, for
+        // runs that no limit cut short).
+        #[cfg(debug_assertions)]
+        if matches!(end.outcome, Outcome::Completed | Outcome::Stopped) {
+            let measure = |v: &Value| state.limits.measure(v).unwrap_or(0);
+            let held: usize = state.vars.iter().flatten().map(measure).sum::<usize>()
+                + state.extra.iter().map(|(_, v)| measure(v)).sum::<usize>();
+            debug_assert_eq!(state.memory.used, held, "the memory meter drifted");
+            debug_assert_eq!(
+                state.sizes.iter().sum::<usize>(),
+                state.vars.iter().flatten().map(measure).sum::<usize>(),
+                "a variable's counted size drifted"
+            );
+        }
         let variables = Variables::new(shared.clone(), state.vars, state.extra);
         Run {
             outcome: end.outcome,

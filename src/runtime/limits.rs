@@ -248,7 +248,8 @@ pub(crate) const SNIPPET_CHECK_STATEMENTS: u64 = 1024;
 /// Why the run's bounds stopped a Snippet statement.
 #[derive(Debug)]
 pub(crate) enum Bound {
-    /// A value over the size limits: the statement fails.
+    /// A value over the size limits: the statement fails. `variable` is
+    /// ready to print: `` `x` ``, `` `x` in f() ``, or "a function's result".
     TooLarge {
         variable: String,
         source: RuntimeError,
@@ -446,11 +447,17 @@ impl<'a> SnippetBounds<'a> {
         }
     }
 
+    /// A variable as messages name it. Snippet functions keep their
+    /// parameters and call results in hidden slots (`#f.x`, `#t1`).
     fn name(&self, slot: usize) -> String {
-        self.names
-            .get(slot)
-            .map(|n| n.to_string())
-            .unwrap_or_default()
+        let name = self.names.get(slot).map_or("", |n| &**n);
+        match name.strip_prefix(crate::snippet::compile::HIDDEN_PREFIX) {
+            None => format!("`{name}`"),
+            Some(hidden) => match hidden.split_once('.') {
+                Some((function, local)) => format!("`{local}` in {function}()"),
+                None => "a function's result".to_string(),
+            },
+        }
     }
 }
 

@@ -85,7 +85,7 @@ impl Exec<'_> {
         match bound {
             Bound::TooLarge { variable, source } => Self::fail(
                 line,
-                format!("the value for `{variable}` is refused: {source}"),
+                format!("the value for {variable} is refused: {source}"),
             ),
             Bound::Memory(m) => SnippetError::Limit {
                 line,
