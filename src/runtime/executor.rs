@@ -607,8 +607,33 @@ pub struct ActionCall<'a> {
     script: &'a ScriptInner,
     action: &'a CompiledAction,
     index: usize,
-    props: &'a [Option<Value>],
+    props: &'a [PropValue<'a>],
     state: &'a mut RunState,
+}
+
+/// One property's value for one step.
+///
+/// The script's own constants are borrowed, not cloned: cloning an
+/// `Arc`-backed value writes its reference count, a cache line every thread
+/// running the same compiled script shares, so a clone per step would make
+/// threads contend on the script itself.
+pub(crate) enum PropValue<'s> {
+    /// Left out, with no default.
+    Absent,
+    /// The script's constant (a literal, or a variable or subscript name).
+    Const(&'s Value),
+    /// Evaluated for this step.
+    Owned(Value),
+}
+
+impl PropValue<'_> {
+    fn get(&self) -> Option<&Value> {
+        match self {
+            PropValue::Absent => None,
+            PropValue::Const(v) => Some(v),
+            PropValue::Owned(v) => Some(v),
+        }
+    }
 }
 
 impl<'a> ActionCall<'a> {
@@ -791,7 +816,7 @@ impl<'a> ActionCall<'a> {
     ///
     /// See the example on [`ActionCall`], which uses every method.
     pub fn property(&self, i: usize) -> Option<&Value> {
-        self.props.get(i).and_then(Option::as_ref)
+        self.props.get(i).and_then(PropValue::get)
     }
     /// Property `i` as text (`None` when absent).
     ///
@@ -1184,7 +1209,7 @@ impl EngineInner {
             None => id.to_string(),
         };
         let limits = state.limits;
-        let mut props: SmallVec<[Option<Value>; 8]> = SmallVec::new();
+        let mut props: SmallVec<[PropValue<'_>; 8]> = SmallVec::new();
         let scratch = std::cell::RefCell::new(String::with_capacity(256));
         let mut current = script.entry as usize;
         let mut last: Option<usize> = None;
@@ -1261,12 +1286,12 @@ impl EngineInner {
                 let mut failed = None;
                 for (i, slot) in action.properties.iter().enumerate() {
                     props.push(match slot {
-                        PropSlot::Absent | PropSlot::Snippet(_) => None,
+                        PropSlot::Absent | PropSlot::Snippet(_) => PropValue::Absent,
                         PropSlot::Const(v) | PropSlot::Var(_, v) | PropSlot::Subscript(_, v) => {
-                            Some(v.clone())
+                            PropValue::Const(v)
                         }
                         PropSlot::Code(code) => match evaluator.eval(code) {
-                            Ok(v) => Some(v),
+                            Ok(v) => PropValue::Owned(v),
                             Err(source) => {
                                 failed = Some(ActionError::Property {
                                     property: action.schema.properties[i].name.clone(),
@@ -1471,10 +1496,10 @@ impl std::fmt::Display for Seconds {
 /// (any case; replaced by its listed spelling) or `""` (as if left out).
 fn check_choices(
     schema: &crate::action::ActionSchema,
-    props: &mut [Option<Value>],
+    props: &mut [PropValue<'_>],
 ) -> Result<(), ActionError> {
     for (ps, value) in schema.properties.iter().zip(props.iter_mut()) {
-        let (Some(choices), Some(v)) = (&ps.choices, value.as_mut()) else {
+        let (Some(choices), Some(v)) = (&ps.choices, value.get()) else {
             continue;
         };
         if !choices.only || v.is_null_or_empty() {
@@ -1487,7 +1512,7 @@ fn check_choices(
         match word {
             Some(word) => {
                 if v.as_str() != Some(word) {
-                    *v = Value::from(word);
+                    *value = PropValue::Owned(Value::from(word));
                 }
             }
             None => {
