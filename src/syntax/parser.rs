@@ -161,22 +161,29 @@ fn parse_action_by_action(text: &str) -> Option<ParsedScript> {
             // The end of the input (after blanks and comments).
             return Some(out);
         };
-        let id = action.clone().into_inner().next().expect("action id");
-        let (id_text, id_span) = (id.as_str().to_string(), span_of(&id));
-        match build_action(action) {
-            Ok(mut action) => {
-                action.shift(pos);
-                out.ast.actions.push(action);
-            }
-            Err(e) => {
-                out.errors.push(e.shifted(pos));
-                out.unparsed.push(UnparsedAction {
-                    id: id_text,
-                    id_span: Span::new(id_span.start + pos, id_span.end + pos),
-                });
-            }
-        }
+        push_action(action, pos, &mut out);
         pos += end;
+    }
+}
+
+/// Builds one parsed action (found at byte `offset` of the script) into
+/// `out`: its AST, or, when it matches the grammar but cannot be built, its
+/// error and its id (so references to it are not reported as unknown).
+fn push_action(pair: Pair<'_, Rule>, offset: usize, out: &mut ParsedScript) {
+    let id = pair.clone().into_inner().next().expect("action id");
+    let (id_text, id_span) = (id.as_str().to_string(), span_of(&id));
+    match build_action(pair) {
+        Ok(mut action) => {
+            action.shift(offset);
+            out.ast.actions.push(action);
+        }
+        Err(e) => {
+            out.errors.push(e.shifted(offset));
+            out.unparsed.push(UnparsedAction {
+                id: id_text,
+                id_span: Span::new(id_span.start + offset, id_span.end + offset),
+            });
+        }
     }
 }
 
@@ -199,23 +206,7 @@ fn parse_piece(piece: &str, offset: usize, out: &mut ParsedScript) -> Result<(),
                 header.shift(offset);
                 out.ast.header.get_or_insert(header);
             }
-            Rule::action => {
-                let id = pair.clone().into_inner().next().expect("action id");
-                let (id_text, id_span) = (id.as_str().to_string(), span_of(&id));
-                match build_action(pair) {
-                    Ok(mut action) => {
-                        action.shift(offset);
-                        out.ast.actions.push(action);
-                    }
-                    Err(e) => {
-                        out.errors.push(shifted(e));
-                        out.unparsed.push(UnparsedAction {
-                            id: id_text,
-                            id_span: Span::new(id_span.start + offset, id_span.end + offset),
-                        });
-                    }
-                }
-            }
+            Rule::action => push_action(pair, offset, out),
             _ => {}
         }
     }
