@@ -19,6 +19,7 @@
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
+use std::sync::Arc;
 use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -1363,12 +1364,22 @@ spin: Assign { Variable = x  Value = x + 1  Default -> spin }
     );
     let token = CancelToken::new();
     let (tx, rx) = mpsc::channel();
+    // Cancel only once the run is under way (a fixed sleep would race with
+    // a loaded machine's scheduler): the run says so after its 100th step.
+    let (started_tx, started_rx) = mpsc::sync_channel::<()>(1);
     let runner = {
         let (engine, script, token) = (engine().clone(), script.clone(), token.clone());
         thread::spawn(move || {
+            let observer: studioflow::StepObserver =
+                Arc::new(move |step: &studioflow::TraceStep| {
+                    if step.step == 100 {
+                        let _ = started_tx.try_send(());
+                    }
+                });
             let mut options = RunOptions {
                 max_steps: Some(u64::MAX),
                 cancel: Some(token),
+                observer: Some(observer),
                 ..RunOptions::default()
             };
             options.variables.insert("x".into(), Value::from(0.0));
@@ -1376,7 +1387,9 @@ spin: Assign { Variable = x  Value = x + 1  Default -> spin }
             let _ = tx.send(run);
         })
     };
-    thread::sleep(Duration::from_millis(50));
+    started_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the run reaches its 100th step");
     token.cancel();
     let run = rx
         .recv_timeout(Duration::from_secs(30))
