@@ -197,7 +197,7 @@ fn json_reports_an_action_stop() {
 #[test]
 fn var_values_are_json_when_they_parse() {
     let (_d, path) = script(
-        "start: Begin { Default -> a }\na: Assign { Variable = r Value = [n + 1, s, l[1], o.k] }\n",
+        "start: Begin { Default -> a }\na: Assign { Variable = r Value = [n + 1, s, l[2], o.k] }\n",
     );
     let out = exits(
         studioflow().arg("run").arg(&path).args([
@@ -846,7 +846,7 @@ fn a_closed_stdout_is_not_a_panic() {
     std::fs::write(
         &script,
         r#"start: Begin { Default -> init }
-init: Assign { Variable = s Value = replace(substr("0123456789abcdef", 0, 16), "0", "0") Default -> widen }
+init: Assign { Variable = s Value = replace(substr("0123456789abcdef", 1, 16), "0", "0") Default -> widen }
 widen: Assign { Variable = s Value = "{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}" Default -> grow }
 grow: Loop { Repeat = 9 Repeat -> double Finished -> done }
 double: Assign { Variable = s Value = "{s}{s}" Default -> grow }

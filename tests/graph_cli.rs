@@ -243,12 +243,13 @@ fn report_lists_steps_changes_and_the_path() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let steps = doc["steps"].as_u64().unwrap() as usize;
     assert_eq!(page.matches("<tr class=\"step\"").count(), steps);
-    // Step 4 sets attempt from unset to 0, step 7 from 0 to 1.
+    // Step 4 sets attempt from unset to 1 (Studio's arrays start at 1),
+    // step 7 from 1 to 2.
     assert!(
-        page.contains("<b>attempt</b>: (unset) <span class=\"arrow\">→</span> 0"),
+        page.contains("<b>attempt</b>: (unset) <span class=\"arrow\">→</span> 1"),
         "{page}"
     );
-    assert!(page.contains("<b>attempt</b>: 0 <span class=\"arrow\">→</span> 1"));
+    assert!(page.contains("<b>attempt</b>: 1 <span class=\"arrow\">→</span> 2"));
     // The Error edge of lookup was taken twice.
     assert!(page.contains("Error ×2"), "{page}");
     assert!(page.contains("<span class=\"badge completed\" id=\"outcome\">completed</span>"));

@@ -80,7 +80,7 @@ fn precedence_and_results() {
     assert_eq!(eval("7 / 2"), Ok(num(3.5)));
     assert_eq!(eval("-2 * -3"), Ok(num(6.0)));
     assert_eq!(eval("- - 4"), Ok(num(4.0)));
-    assert_eq!(eval("-[5, 6][1]"), Ok(num(-6.0)));
+    assert_eq!(eval("-[5, 6][2]"), Ok(num(-6.0)));
     assert_eq!(eval("1 + 1 < 3"), Ok(Value::from(true)));
     assert_eq!(eval("1 = 1 and 2 <> 3"), Ok(Value::from(true)));
     assert_eq!(eval("true or false and false"), Ok(Value::from(true)));
@@ -286,8 +286,11 @@ fn member_and_index_access() {
         eval_with("caller.address.city", &vars),
         Ok(Value::from("Paris"))
     );
-    assert_eq!(eval_with("caller.tags[0]", &vars), Ok(Value::from("vip")));
-    assert_eq!(eval_with("items[2]", &vars), Ok(num(30.0)));
+    // Studio's arrays are 1-based.
+    assert_eq!(eval_with("caller.tags[1]", &vars), Ok(Value::from("vip")));
+    assert_eq!(eval_with("items[3]", &vars), Ok(num(30.0)));
+    assert_eq!(eval_with("items.size", &vars), Ok(num(3.0)));
+    assert_eq!(eval_with("items[items.size]", &vars), Ok(num(30.0)));
     // A missing member of an object reads as "".
     assert_eq!(eval_with("caller.phone", &vars), Ok(Value::from("")));
 }
@@ -308,11 +311,18 @@ fn member_on_non_object_is_an_error() {
 #[test]
 fn index_out_of_range_is_an_error() {
     assert_eq!(
-        eval("[1, 2][2]"),
-        Err("Value: index 2 is out of range for a list of length 2".to_string())
+        eval("[1, 2][3]"),
+        Err("Value: index 3 is out of range for an array of length 2".to_string())
     );
-    assert!(eval("[1, 2][-1]").unwrap_err().contains("out of range"));
+    assert_eq!(
+        eval("[1, 2][0]"),
+        Err("Value: array indexes start at 1, got 0".to_string())
+    );
+    assert!(eval("[1, 2][-1]").unwrap_err().contains("start at 1"));
     assert!(eval("[1, 2][0.5]").unwrap_err().contains("cannot index"));
+    assert!(eval(r#""a|b"[3]"#)
+        .unwrap_err()
+        .contains("out of range for a string array of length 2"));
 }
 
 // ------------------------------------------------------------ functions
@@ -329,9 +339,19 @@ fn functions() {
         (r#"startswith("hello", "he")"#, Value::from(true)),
         (r#"endswith("hello", "he")"#, Value::from(false)),
         (r#"replace("a-b-c", "-", "+")"#, Value::from("a+b+c")),
-        (r#"substr("héllo", 1, 3)"#, Value::from("éll")),
-        (r#"indexof("héllo", "l")"#, num(2.0)),
-        (r#"indexof("hello", "z")"#, num(-1.0)),
+        // Studio counts from 1: characters and array elements alike.
+        (r#"substr("héllo", 2, 3)"#, Value::from("éll")),
+        (r#"substr("héllo", 1)"#, Value::from("héllo")),
+        (r#"indexof("héllo", "l")"#, num(3.0)),
+        (r#"indexof("hello", "z")"#, num(0.0)),
+        (r#"indexof(["a", "b"], "b")"#, num(2.0)),
+        (r#"index("a|b|c", 2)"#, Value::from("b")),
+        (r#"index(["x", "y"], 1)"#, Value::from("x")),
+        (r#"size("a|b|c")"#, num(3.0)),
+        (r#"size("")"#, num(0.0)),
+        (r#"size([1, [2, 3]])"#, num(2.0)),
+        (r#""a|b|c"[3]"#, Value::from("c")),
+        (r#""abc"[1]"#, Value::from("abc")),
         ("tostring(3)", Value::from("3")),
         (r#"tonumber(" 4.5 ")"#, num(4.5)),
         ("isnull(null)", Value::from(true)),

@@ -339,7 +339,7 @@ done: End
 "#,
     r#"start: Begin { Default -> a }
 a: Assign { Variable = x  Value = [1, "a", x, "{upper("ab")}", [[]], (2)]  Default -> b }
-b: Assign { Variable = y  Value = "{{literal}} {len(x)} {x[0]} {-(1 + 2) * 3 % 2} {not true || false && !false}"  Default -> c }
+b: Assign { Variable = y  Value = "{{literal}} {len(x)} {x[1]} {-(1 + 2) * 3 % 2} {not true || false && !false}"  Default -> c }
 c: If { Expression = (1 < 2) = true and "10" > "9" and 1 <> 2 and 2 != 3 and 2 >= 2 and 1 <= 1  True -> d  False -> d  Error -> d }
 d: Case { Value = substr(trim("  abc  "), 1, 1)  Case "b" -> e  Case 2 -> e  Case -1 -> e  Case true -> e  Case null -> e  Default -> e }
 e: Assign { Variable = z  Value = replace(lower("A-B"), "-", "+") Default -> f }

@@ -116,16 +116,13 @@ fn nested_if_instead_of_else_if_as_documented() {
 #[test]
 fn foreach_writes_a_changed_iterator_back_and_the_iterator_vanishes() {
     // SNIPPET - FOREACH: changing the iterator changes the array; the
-    // iterator no longer exists after the loop. (Indexes are 0-based until
-    // Studio's 1-based arrays land; the page's own code starts at 1.)
+    // iterator no longer exists after the loop. The page's own code: `num`
+    // is built element by element from index 1, a string array.
     let r = run(concat!(
-        "ASSIGN i=0\nREPEAT 10\n{\nASSIGN num[i]=\"{i + 1}\"\nASSIGN i=i+1\n}\n",
+        "ASSIGN i=1\nREPEAT 10\n{\nASSIGN num[i]=\"{i}\"\nASSIGN i=i+1\n}\n",
         "FOREACH item in num\n{\nSWITCH item\n{\nCASE 4 { ASSIGN item=\"FOUR\" }\nCASE 5 { ASSIGN item=\"FIVE\" }\n}\n}"
     ));
-    assert_eq!(
-        text(&r, "num"),
-        r#"["1","2","3","FOUR","FIVE","6","7","8","9","10"]"#
-    );
+    assert_eq!(text(&r, "num"), "1|2|3|FOUR|FIVE|6|7|8|9|10");
     assert!(r.variables.get("item").is_none());
 }
 
@@ -171,11 +168,9 @@ failed: End
 
 #[test]
 fn members_and_elements_are_created_on_assignment() {
+    // Indexes are 1-based; skipped elements are blank.
     let r = run("DYNAMIC o\no.a.b = 1\no.list[2] = \"x\"\no[\"key\"] = true\nASSIGN p = o.a.b + 1");
-    assert_eq!(
-        text(&r, "o"),
-        r#"{"a":{"b":1},"list":["","","x"],"key":true}"#
-    );
+    assert_eq!(text(&r, "o"), r#"{"a":{"b":1},"list":["","x"],"key":true}"#);
     assert_eq!(text(&r, "p"), "2");
     // Member names are case-sensitive.
     let r = run("DYNAMIC o\no.Name = 1\no.name = 2");
@@ -417,13 +412,13 @@ fn building_memory_costs_budget() {
     // (copy on write of a shared list) costs its size each round.
     let r = run_with(
         &engine,
-        "FOR i = 0 TO 9999 { big[i] = i }\nrounds = 0\nREPEAT 100000 { copy = big\nbig[0] = 1\nrounds = rounds + 1 }",
+        "big = []\nFOR i = 1 TO 10000 { big[i] = i }\nrounds = 0\nREPEAT 100000 { copy = big\nbig[1] = 1\nrounds = rounds + 1 }",
     );
     assert_eq!(r.outcome, Outcome::Limit);
     let rounds: f64 = text(&r, "rounds").parse().unwrap();
     assert!((1.0..10.0).contains(&rounds), "{rounds} rounds");
     // Growing an array past its end pays for every element created.
-    let r = run_with(&engine, "FOR i = 0 TO 3 { lists[i][99999] = 1 }");
+    let r = run_with(&engine, "FOR i = 1 TO 4 { lists[i][99999] = 1 }");
     assert_eq!(r.outcome, Outcome::Limit);
     // Newly built strings pay for their size (each replaces the last, so
     // neither the memory budget nor the size limits stop this first).

@@ -97,7 +97,9 @@ impl FromValue for String {
     fn from_value(value: &Value) -> Option<Self> {
         match value {
             Value::String(s) => Some(s.to_string()),
-            Value::Number(_) | Value::Bool(_) | Value::Null => Some(value.to_text()),
+            Value::Number(_) | Value::Bool(_) | Value::Null | Value::DateTime(_) => {
+                Some(value.to_text())
+            }
             _ => None,
         }
     }

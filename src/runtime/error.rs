@@ -68,6 +68,12 @@ pub enum RuntimeError {
         /// Its length.
         len: usize,
     },
+    /// `a[0]` or a negative index: Studio's arrays are 1-based.
+    #[error("array indexes start at 1, got {index}")]
+    IndexBelowOne {
+        /// The index used.
+        index: String,
+    },
     /// `a[i]` with a bad index or on a value that has no elements.
     #[error("cannot index {got} with {index}")]
     BadIndex {

@@ -11,9 +11,11 @@ use smallvec::SmallVec;
 use super::error::{shown, RuntimeError};
 use super::functions::{FunctionContext, FunctionId, FunctionRegistry};
 pub(crate) use super::limits::SizeLimits;
-use super::value::NumberText;
 use super::Value;
 use crate::syntax::ast::BinaryOp;
+
+/// The member an array has: its number of elements (Studio's `.size`).
+pub(crate) const ARRAY_SIZE_MEMBER: &str = "size";
 
 /// Slot of a variable in a run's variable table.
 ///
@@ -179,19 +181,10 @@ impl Evaluator<'_> {
         }
     }
 
+    /// `a[i]`: Studio's 1-based element of an array (a list or a
+    /// pipe-delimited string), or an object's member by name.
     fn index(&self, base: &Value, index: &Value) -> Result<Value, RuntimeError> {
         match base {
-            Value::List(items) => {
-                let i = whole_index(base, index)?;
-                items
-                    .get(i)
-                    .cloned()
-                    .ok_or_else(|| RuntimeError::IndexOutOfRange {
-                        index: index.to_text(),
-                        what: "a list",
-                        len: items.len(),
-                    })
-            }
             Value::Object(_) | Value::SecurityUser(_) => match index {
                 Value::String(key) => member(base, key),
                 other => Err(RuntimeError::BadIndex {
@@ -199,21 +192,7 @@ impl Evaluator<'_> {
                     index: shown(other),
                 }),
             },
-            Value::String(s) => {
-                let i = whole_index(base, index)?;
-                s.chars()
-                    .nth(i)
-                    .map(|c| Value::from(c.to_string()))
-                    .ok_or_else(|| RuntimeError::IndexOutOfRange {
-                        index: index.to_text(),
-                        what: "a string",
-                        len: s.chars().count(),
-                    })
-            }
-            other => Err(RuntimeError::BadIndex {
-                got: other.type_name(),
-                index: shown(index),
-            }),
+            _ => super::arrays::element(base, index),
         }
     }
 
@@ -223,34 +202,16 @@ impl Evaluator<'_> {
     }
 }
 
-fn whole_index(base: &Value, index: &Value) -> Result<usize, RuntimeError> {
-    match index.as_number() {
-        Some(n) if n.fract() == 0.0 && n >= 0.0 && n < usize::MAX as f64 => Ok(n as usize),
-        Some(n) if n.fract() == 0.0 => Err(RuntimeError::IndexOutOfRange {
-            index: NumberText(n).to_string(),
-            what: if matches!(base, Value::String(_)) {
-                "a string"
-            } else {
-                "a list"
-            },
-            len: match base {
-                Value::List(items) => items.len(),
-                Value::String(s) => s.chars().count(),
-                _ => 0,
-            },
-        }),
-        _ => Err(RuntimeError::BadIndex {
-            got: base.type_name(),
-            index: shown(index),
-        }),
-    }
-}
-
-/// `a.b`: objects and security users have members; a missing member reads as "".
+/// `a.b`: objects and security users have members; a missing member reads
+/// as "". An array (a list or a pipe-delimited string) has one member,
+/// `size`: its number of elements.
 pub(crate) fn member(base: &Value, name: &str) -> Result<Value, RuntimeError> {
     match base {
         Value::Object(map) => Ok(map.get(name).cloned().unwrap_or_else(Value::empty)),
         Value::SecurityUser(user) => Ok(user.member(name).unwrap_or_else(Value::empty)),
+        Value::List(_) | Value::String(_) | Value::Null if name == ARRAY_SIZE_MEMBER => {
+            Ok(Value::from(super::arrays::size(base).unwrap_or_default()))
+        }
         other => Err(RuntimeError::NotAnObject {
             member: name.to_string(),
             got: other.type_name(),
@@ -346,6 +307,9 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
     if is_compound(a) || is_compound(b) {
         return a.deep_eq(b);
     }
+    if let Some(pair) = datetimes(a, b) {
+        return pair.is_some_and(|(x, y)| x == y);
+    }
     if let (Some(x), Some(y)) = (a.as_number(), b.as_number()) {
         return x == y;
     }
@@ -363,10 +327,40 @@ fn compare(op: &'static str, a: &Value, b: &Value) -> Result<std::cmp::Ordering,
             right: b.type_name(),
         });
     }
+    if let Some(pair) = datetimes(a, b) {
+        return match pair {
+            Some((x, y)) => Ok(x.cmp(&y)),
+            None => Err(RuntimeError::NotComparable {
+                op,
+                left: a.type_name(),
+                right: b.type_name(),
+            }),
+        };
+    }
     if let (Some(x), Some(y)) = (a.as_number(), b.as_number()) {
         return Ok(x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal));
     }
     Ok(a.to_text().cmp(&b.to_text()))
+}
+
+/// When either side is a datetime, both sides as datetimes (`Some(None)`
+/// when the other side is not a date: text that does not read as one, a
+/// boolean, null); `None` when neither is a datetime. Datetimes compare in
+/// time order, whatever their text.
+fn datetimes(
+    a: &Value,
+    b: &Value,
+) -> Option<Option<(chrono::NaiveDateTime, chrono::NaiveDateTime)>> {
+    if !matches!(a, Value::DateTime(_)) && !matches!(b, Value::DateTime(_)) {
+        return None;
+    }
+    let read = |v: &Value| match v {
+        Value::DateTime(d) => Some(*d),
+        Value::String(s) => super::datetime::parse(s, None),
+        Value::Number(n) => super::datetime::from_ole(*n),
+        _ => None,
+    };
+    Some(read(a).zip(read(b)))
 }
 
 #[cfg(test)]

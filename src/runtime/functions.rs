@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 
 use super::clock::Clock;
+use super::datetime;
 use super::error::{shown, RuntimeError};
 use super::Value;
 
@@ -185,7 +186,9 @@ fn arg_text<'a>(
 ) -> Result<std::borrow::Cow<'a, str>, RuntimeError> {
     match &args[i] {
         Value::String(s) => Ok(std::borrow::Cow::Borrowed(s)),
-        v @ (Value::Number(_) | Value::Bool(_) | Value::Null) => Ok(v.to_text().into()),
+        v @ (Value::Number(_) | Value::Bool(_) | Value::Null | Value::DateTime(_)) => {
+            Ok(v.to_text().into())
+        }
         other => Err(RuntimeError::BadArgument {
             function: function.to_string(),
             message: format!(
@@ -211,6 +214,129 @@ fn arg_whole(function: &str, args: &[Value], i: usize) -> Result<i64, RuntimeErr
     }
 }
 
+/// A datetime argument: a datetime, text in one of the forms
+/// [`datetime::parse`] reads (an offset moves it into the run's time zone),
+/// or an OLE Automation date number.
+fn arg_datetime(
+    function: &str,
+    args: &[Value],
+    i: usize,
+    ctx: &FunctionContext<'_>,
+) -> Result<NaiveDateTime, RuntimeError> {
+    let parsed = match &args[i] {
+        Value::DateTime(d) => Some(*d),
+        Value::Number(n) => datetime::from_ole(*n),
+        Value::String(s) => datetime::parse(s, Some(ctx.time_zone())),
+        _ => None,
+    };
+    parsed.ok_or_else(|| RuntimeError::BadArgument {
+        function: function.to_string(),
+        message: format!(
+            "argument {} must be a date and time (MM/dd/yyyy [hh:mm[:ss] tt], yyyy-MM-dd[THH:mm:ss]), got {}",
+            i + 1,
+            shown(&args[i])
+        ),
+    })
+}
+
+fn arg_unit(function: &str, args: &[Value], i: usize) -> Result<datetime::Unit, RuntimeError> {
+    let text = arg_text(function, args, i)?;
+    datetime::Unit::parse(&text).ok_or_else(|| RuntimeError::BadArgument {
+        function: function.to_string(),
+        message: format!(
+            "argument {} must be a unit: {}; got {}",
+            i + 1,
+            datetime::Unit::NAMES,
+            shown(&args[i])
+        ),
+    })
+}
+
+fn date_result(function: &str, d: Option<NaiveDateTime>) -> Result<Value, RuntimeError> {
+    d.map(Value::DateTime)
+        .ok_or_else(|| RuntimeError::BadArgument {
+            function: function.to_string(),
+            message: "the result is not a valid date and time".into(),
+        })
+}
+
+/// The date and time functions of Studio's Built-In Functions page.
+fn date_functions() -> Vec<FunctionDef> {
+    vec![
+        def("asdatetime", 1, 1, |a, ctx| {
+            Ok(Value::DateTime(arg_datetime("asdatetime", a, 0, ctx)?))
+        }),
+        def("asdate", 1, 1, |a, ctx| {
+            let d = arg_datetime("asdate", a, 0, ctx)?;
+            Ok(Value::from(d.format("%m/%d/%Y").to_string()))
+        }),
+        def("astime", 1, 1, |a, ctx| {
+            let d = arg_datetime("astime", a, 0, ctx)?;
+            Ok(Value::from(d.format("%H:%M:%S").to_string()))
+        }),
+        def("asisodatetime", 1, 1, |a, ctx| {
+            let d = arg_datetime("asisodatetime", a, 0, ctx)?;
+            Ok(Value::from(datetime::iso(d, ctx.time_zone())))
+        }),
+        def("asutc", 1, 1, |a, ctx| {
+            let d = arg_datetime("asutc", a, 0, ctx)?;
+            Ok(Value::DateTime(datetime::to_utc(d, ctx.time_zone())))
+        }),
+        def("asgmt", 1, 1, |a, ctx| {
+            let d = arg_datetime("asgmt", a, 0, ctx)?;
+            Ok(Value::DateTime(datetime::to_utc(d, ctx.time_zone())))
+        }),
+        def("datefmt", 2, 2, |a, ctx| {
+            let d = arg_datetime("datefmt", a, 0, ctx)?;
+            let spec = arg_text("datefmt", a, 1)?;
+            datetime::format(d, &spec)
+                .map(Value::from)
+                .map_err(|e| RuntimeError::BadArgument {
+                    function: "datefmt".into(),
+                    message: e.to_string(),
+                })
+        }),
+        def("dateadd", 3, 3, |a, ctx| {
+            let unit = arg_unit("dateadd", a, 0)?;
+            let d = arg_datetime("dateadd", a, 1, ctx)?;
+            let n = arg_whole("dateadd", a, 2)?;
+            date_result("dateadd", datetime::add(d, unit, n))
+        }),
+        def("datediff", 3, 3, |a, ctx| {
+            let unit = arg_unit("datediff", a, 0)?;
+            let from = arg_datetime("datediff", a, 1, ctx)?;
+            let to = arg_datetime("datediff", a, 2, ctx)?;
+            Ok(Value::from(datetime::diff(unit, from, to)))
+        }),
+        def("datepart", 2, 2, |a, ctx| {
+            let d = arg_datetime("datepart", a, 0, ctx)?;
+            let unit = arg_unit("datepart", a, 1)?;
+            Ok(Value::from(datetime::part(d, unit)))
+        }),
+        def("dow", 1, 1, |a, ctx| {
+            Ok(Value::from(datetime::dow(arg_datetime("dow", a, 0, ctx)?)))
+        }),
+        def("datebuild", 3, 3, |a, _| {
+            let p = |i| arg_whole("datebuild", a, i);
+            date_result("datebuild", datetime::build(p(0)?, p(1)?, p(2)?, 0, 0, 0))
+        }),
+        def("datetimebuild", 6, 6, |a, _| {
+            let p = |i| arg_whole("datetimebuild", a, i);
+            date_result(
+                "datetimebuild",
+                datetime::build(p(0)?, p(1)?, p(2)?, p(3)?, p(4)?, p(5)?),
+            )
+        }),
+    ]
+}
+
+fn not_an_array(function: &str, v: &Value) -> RuntimeError {
+    RuntimeError::BadArgument {
+        function: function.to_string(),
+        message: format!("argument 1 must be an array, got {}", v.type_name()),
+    }
+}
+
 fn def(
     name: &str,
     min_args: usize,
@@ -227,7 +353,7 @@ fn def(
 
 /// The built-in functions.
 pub(crate) fn builtins() -> Vec<FunctionDef> {
-    vec![
+    let mut all = vec![
         def("len", 1, 1, |a, _| match &a[0] {
             Value::List(items) => Ok(Value::Number(items.len() as f64)),
             Value::Object(map) => Ok(Value::Number(map.len() as f64)),
@@ -285,6 +411,7 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
             ctx.check_string_size(size)?;
             Ok(Value::from(s.replace(&*from, &to)))
         }),
+        // 1-based, as Studio's arrays: the first character is 1.
         def("substr", 2, 3, |a, _| {
             let s = arg_text("substr", a, 0)?;
             let start = arg_whole("substr", a, 1)?;
@@ -294,28 +421,46 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
             } else {
                 count
             };
-            if start < 0 || length < 0 {
+            if start < 1 || length < 0 {
                 return Err(RuntimeError::BadArgument {
                     function: "substr".into(),
                     message: format!(
-                        "start and length must not be negative (got {start}, {length})"
+                        "start must be 1 or more (the first character is 1) and length must not be negative (got {start}, {length})"
                     ),
                 });
             }
             Ok(Value::from(
                 s.chars()
-                    .skip(start as usize)
+                    .skip(start as usize - 1)
                     .take(length as usize)
                     .collect::<String>(),
             ))
         }),
-        def("indexof", 2, 2, |a, _| {
-            let s = arg_text("indexof", a, 0)?;
-            let part = arg_text("indexof", a, 1)?;
-            Ok(Value::Number(match s.find(&*part) {
-                Some(byte) => s[..byte].chars().count() as f64,
-                None => -1.0,
-            }))
+        // Arrays (lists and pipe-delimited strings), 1-based.
+        def("index", 2, 2, |a, _| {
+            if !matches!(a[0], Value::List(_) | Value::String(_) | Value::Null) {
+                return Err(not_an_array("index", &a[0]));
+            }
+            super::arrays::element(&a[0], &a[1])
+        }),
+        // A list: the 1-based position of the first equal element. Text: the
+        // 1-based position of the first character of `part`. 0 when absent.
+        def("indexof", 2, 2, |a, _| match &a[0] {
+            Value::List(_) => Ok(Value::from(
+                super::arrays::index_of(&a[0], &a[1]).unwrap_or_default(),
+            )),
+            _ => {
+                let s = arg_text("indexof", a, 0)?;
+                let part = arg_text("indexof", a, 1)?;
+                Ok(Value::Number(match s.find(&*part) {
+                    Some(byte) => (s[..byte].chars().count() + 1) as f64,
+                    None => 0.0,
+                }))
+            }
+        }),
+        def("size", 1, 1, |a, _| match super::arrays::size(&a[0]) {
+            Some(n) => Ok(Value::from(n)),
+            None => Err(not_an_array("size", &a[0])),
         }),
         def("tostring", 1, 1, |a, _| match &a[0] {
             Value::String(_) => Ok(a[0].clone()),
@@ -341,5 +486,7 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
                     .to_rfc3339_opts(SecondsFormat::Secs, false),
             ))
         }),
-    ]
+    ];
+    all.extend(date_functions());
+    all
 }

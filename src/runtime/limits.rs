@@ -47,7 +47,7 @@ impl SizeLimits {
     /// nesting depth and text size (every string and key inside) are checked.
     pub fn measure(&self, v: &Value) -> Result<usize, RuntimeError> {
         match v {
-            Value::Null | Value::Bool(_) | Value::Number(_) => Ok(0),
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::DateTime(_) => Ok(0),
             Value::String(s) => {
                 if s.len() > self.max_string_bytes {
                     return Err(RuntimeError::TooLarge {

@@ -1,8 +1,10 @@
 //! Stage 3: values, expression evaluation, functions and the executor loop.
 //! Works only on compiled scripts; never looks at source text.
 
+pub(crate) mod arrays;
 pub mod clock;
 pub(crate) mod convert;
+pub(crate) mod datetime;
 pub(crate) mod error;
 pub(crate) mod eval;
 pub(crate) mod executor;

@@ -47,6 +47,11 @@ pub enum Value {
     List(Arc<Vec<Value>>),
     /// An object with insertion-ordered members.
     Object(Arc<Object>),
+    /// A date and time of day: a wall-clock time in the run's time zone (the
+    /// security user's, else the business unit's), as Studio's datetimes.
+    /// Its text is Studio's standard `MM/dd/yyyy hh:mm:ss tt`; as a number
+    /// it is an OLE Automation date (days since 30 December 1899).
+    DateTime(chrono::NaiveDateTime),
     /// The identity chosen by `SetSecurityUser`: readable fields plus an
     /// opaque handle valid only in the run that issued it.
     SecurityUser(SecurityUser),
@@ -77,12 +82,13 @@ impl Value {
             Value::String(_) => "a string",
             Value::List(_) => "a list",
             Value::Object(_) => "an object",
+            Value::DateTime(_) => "a datetime",
             Value::SecurityUser(_) => "a security user",
         }
     }
 
-    /// The number this value stands for: a number, or a numeric string
-    /// (trimmed, `-?[0-9]+(\.[0-9]+)?`).
+    /// The number this value stands for: a number, a numeric string
+    /// (trimmed, `-?[0-9]+(\.[0-9]+)?`), or a datetime's OLE Automation date.
     ///
     /// ```
     /// use studioflow::Value;
@@ -93,6 +99,7 @@ impl Value {
         match self {
             Value::Number(n) => Some(*n),
             Value::String(s) => parse_numeric(s),
+            Value::DateTime(d) => Some(super::datetime::to_ole(*d)),
             _ => None,
         }
     }
@@ -201,6 +208,9 @@ impl Value {
                 let _ = write!(out, "{}", NumberText(*n));
             }
             Value::String(s) => out.push_str(s),
+            Value::DateTime(d) => {
+                let _ = write!(out, "{}", d.format(DATETIME_TEXT));
+            }
             Value::List(_) | Value::Object(_) | Value::SecurityUser(_) => {
                 out.push_str(&self.to_json().to_string())
             }
@@ -225,6 +235,7 @@ impl Value {
                     .map(|(k, v)| (k.to_string(), v.to_json()))
                     .collect(),
             ),
+            Value::DateTime(_) => J::String(self.to_text()),
             Value::SecurityUser(user) => user.to_json(),
         }
     }
@@ -272,6 +283,7 @@ impl Value {
             (Value::Null, Value::Null) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::String(a), Value::String(b)) => a == b,
+            (Value::DateTime(a), Value::DateTime(b)) => a == b,
             _ => false,
         }
     }
@@ -350,6 +362,16 @@ impl From<Object> for Value {
 impl From<serde_json::Value> for Value {
     fn from(json: serde_json::Value) -> Value {
         Value::from_json(&json)
+    }
+}
+
+/// Studio's standard date and time text, `MM/dd/yyyy hh:mm:ss tt`, as a
+/// chrono format.
+const DATETIME_TEXT: &str = "%m/%d/%Y %I:%M:%S %p";
+
+impl From<chrono::NaiveDateTime> for Value {
+    fn from(d: chrono::NaiveDateTime) -> Value {
+        Value::DateTime(d)
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use super::functions::RESERVED_MEMBER;
 use super::program::{CExpr, CStep, CTarget, Op, OpKind, Program, UserFunction};
 use crate::runtime::eval::{equals, Code, Evaluator, SizeLimits, VarId};
 use crate::runtime::functions::{FunctionContext, FunctionRegistry};
@@ -488,7 +489,8 @@ impl Exec<'_> {
             let joined = parts.join("|");
             return self.store(target.var, &steps, Value::from(joined), vars, line);
         }
-        steps.push(Step::Index(Value::Number(index as f64)));
+        // FOREACH counts from 0; Studio's indexes start at 1.
+        steps.push(Step::Index(Value::Number(index as f64 + 1.0)));
         self.store(target.var, &steps, value, vars, line)
     }
 
@@ -507,8 +509,17 @@ impl Exec<'_> {
         self.bounds.changing(var.0 as usize);
         let mut root = vars[var.0 as usize].take().unwrap_or_else(Value::empty);
         let mut work = 0usize;
-        let result = set_path(&mut root, steps, value, self.limits, &mut work);
+        let result = set_path(&mut root, steps, value, self.limits, &mut work, true);
+        // An element written into a pipe-delimited string makes a new string.
+        let grown = match &root {
+            Value::String(s) if result.is_ok() => s.len(),
+            _ => 0,
+        };
         vars[var.0 as usize] = Some(root);
+        if grown > 0 {
+            let text = vars[var.0 as usize].clone().unwrap_or_default();
+            self.check_stored(&text, line)?;
+        }
         // Elements created (an array grown past its end) and copied (copy on
         // write of a shared list or object) cost one statement each, so the
         // statement budget also bounds the memory a snippet can build.
@@ -528,7 +539,10 @@ fn read_path<'v>(root: Option<&'v Value>, steps: &[Step]) -> Option<&'v Value> {
         cur = match (cur, s) {
             (Value::Object(map), Step::Member(m)) => map.get(&**m)?,
             (Value::Object(map), Step::Index(Value::String(k))) => map.get(&**k)?,
-            (Value::List(items), Step::Index(i)) => items.get(i.as_number()? as usize)?,
+            (Value::List(items), Step::Index(i)) => {
+                let n = i.as_number().filter(|n| *n >= 1.0)?;
+                items.get(n as usize - 1)?
+            }
             _ => return None,
         };
     }
@@ -540,14 +554,19 @@ fn is_unset(v: &Value) -> bool {
 }
 
 /// Writes `value` at `steps` below `cur`, creating objects for members and
-/// lists for indexes where nothing is stored yet (Studio creates members on
-/// assignment and fills skipped array elements with blanks).
+/// arrays for indexes where nothing is stored yet (Studio creates members on
+/// assignment and fills skipped array elements with blanks). Indexes are
+/// 1-based. `top` is true while `cur` is the variable itself: there, an
+/// index assignment of plain text on nothing or on text builds Studio's
+/// pipe-delimited string array (`heroes[2] = "Sir Gawain"`); everywhere
+/// else, and for lists or objects as elements, the array is a list.
 fn set_path(
     cur: &mut Value,
     steps: &[Step],
     value: Value,
     limits: SizeLimits,
     work: &mut usize,
+    top: bool,
 ) -> Result<(), String> {
     let Some((step, rest)) = steps.split_first() else {
         *cur = value;
@@ -566,6 +585,11 @@ fn set_path(
         _ => None,
     };
     if let Some(name) = member {
+        if &*name == RESERVED_MEMBER {
+            return Err(format!(
+                "the member name `{RESERVED_MEMBER}` is reserved by Studio"
+            ));
+        }
         if is_unset(cur) {
             *cur = Value::Object(Arc::default());
         }
@@ -586,37 +610,61 @@ fn set_path(
             ));
         }
         let entry = map.entry(name).or_insert_with(Value::empty);
-        return set_path(entry, rest, value, limits, work);
+        return set_path(entry, rest, value, limits, work, false);
     }
     let Step::Index(index) = step else {
         unreachable!("members are handled above")
     };
-    if is_unset(cur) {
-        *cur = Value::List(Arc::default());
-    }
-    let Value::List(items) = cur else {
-        return Err(format!(
-            "cannot set an element of {} by index",
-            cur.type_name()
-        ));
-    };
     let i = match index.as_number() {
-        Some(n) if n.fract() == 0.0 && n >= 0.0 => n,
+        Some(n) if n.fract() == 0.0 && n >= 1.0 => n,
+        Some(n) if n.fract() == 0.0 => {
+            return Err(format!(
+                "array indexes start at 1, got {}",
+                Value::Number(n).to_text()
+            ))
+        }
         _ => {
             return Err(format!(
-                "an array index must be a whole number >= 0, got {}",
+                "an array index must be a whole number of 1 or more, got {}",
                 crate::runtime::error::shown(index)
             ))
         }
     };
-    if i >= limits.max_list_len as f64 {
+    if i > limits.max_list_len as f64 {
         return Err(format!(
             "index {} would grow an array past the limit of {} elements",
             Value::Number(i).to_text(),
             limits.max_list_len
         ));
     }
-    let i = i as usize;
+    let i = i as usize - 1;
+    let scalar = |v: &Value| {
+        matches!(
+            v,
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_)
+        )
+    };
+    if top && rest.is_empty() && scalar(cur) && scalar(&value) {
+        return set_pipe_element(cur, i, &value, work);
+    }
+    if !matches!(cur, Value::List(_)) {
+        match crate::runtime::arrays::elements(cur) {
+            // Text, a number or nothing becomes a list of its elements.
+            Some(items) => {
+                *work += items.len();
+                *cur = Value::List(Arc::new(items.into_owned()));
+            }
+            None => {
+                return Err(format!(
+                    "cannot set an element of {} by index",
+                    cur.type_name()
+                ))
+            }
+        }
+    }
+    let Value::List(items) = cur else {
+        unreachable!("made a list above")
+    };
     if Arc::strong_count(items) > 1 {
         *work += items.len();
     }
@@ -625,18 +673,40 @@ fn set_path(
         *work += i + 1 - items.len();
         items.resize(i + 1, Value::empty());
     }
-    set_path(&mut items[i], rest, value, limits, work)
+    set_path(&mut items[i], rest, value, limits, work, false)
 }
 
-/// The elements FOREACH walks: a list's items; a string is Studio's
-/// pipe-delimited array (`"a|b|c"`); nothing stored is an empty array.
+/// Element `i` (0-based) of a pipe-delimited string array set to `value`'s
+/// text, growing the array with blank elements as needed.
+fn set_pipe_element(
+    cur: &mut Value,
+    i: usize,
+    value: &Value,
+    work: &mut usize,
+) -> Result<(), String> {
+    let current = cur.to_text();
+    let mut parts: Vec<&str> = if current.is_empty() {
+        Vec::new()
+    } else {
+        current.split('|').collect()
+    };
+    if parts.len() <= i {
+        *work += i + 1 - parts.len();
+        parts.resize(i + 1, "");
+    }
+    let text = value.to_text();
+    parts[i] = &text;
+    let joined = parts.join("|");
+    *work += joined.len() / STRING_BYTES_PER_STATEMENT;
+    *cur = Value::from(joined);
+    Ok(())
+}
+
+/// The elements FOREACH walks: Studio's arrays (a list, or a pipe-delimited
+/// string: `"a|b|c"` is three elements, `""` none).
 fn elements(v: &Value) -> Result<Vec<Value>, String> {
-    Ok(match v {
-        Value::List(items) => items.as_ref().clone(),
-        Value::Null => Vec::new(),
-        Value::String(s) if s.is_empty() => Vec::new(),
-        Value::String(s) => s.split('|').map(Value::from).collect(),
-        Value::Number(_) | Value::Bool(_) => vec![v.clone()],
-        other => return Err(format!("FOREACH needs an array, got {}", other.type_name())),
-    })
+    match crate::runtime::arrays::elements(v) {
+        Some(items) => Ok(items.into_owned()),
+        None => Err(format!("FOREACH needs an array, got {}", v.type_name())),
+    }
 }
