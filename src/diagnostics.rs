@@ -213,6 +213,10 @@ diagnostic_codes! {
     DuplicateDeclaration = "duplicate-declaration", Error;
     /// A Snippet FUNCTION named like a built-in function.
     ReservedName = "reserved-name", Error;
+    /// Snippet code assigns a member that cannot be assigned (`$value`, `__type`).
+    ReadOnlyMember = "read-only-member", Error;
+    /// A `#"..."` datetime literal that is not a date and time.
+    InvalidDatetime = "invalid-datetime", Error;
     // ---- warnings
     /// An action no path from `Begin` reaches.
     UnreachableAction = "unreachable-action", Warning;
@@ -224,6 +228,8 @@ diagnostic_codes! {
     SubscriptWithoutReturn = "subscript-without-return", Warning;
     /// RunSub calls that form a cycle: only the depth limit ends them.
     SubscriptRecursion = "subscript-recursion", Warning;
+    /// A literal index of 0 or below: Studio's arrays start at 1.
+    IndexBelowOne = "index-below-one", Warning;
 }
 
 impl fmt::Display for DiagnosticCode {

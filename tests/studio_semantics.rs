@@ -219,3 +219,128 @@ fn date_functions() {
         assert!(err.contains(says), "{bad}: {err}");
     }
 }
+
+// ------------------------------------------------------------ operators
+
+#[test]
+fn studio_operators() {
+    let cases: &[(&str, Value)] = &[
+        ("2 ^ 10", Value::from(1024)),
+        ("7 \\ 2", Value::from(3)),
+        ("-7 \\ 2", Value::from(-3)),
+        ("7.9 \\ 2", Value::from(3)),
+        ("7 % 3", Value::from(1)),
+        ("true & false", Value::from(false)),
+        ("true | false", Value::from(true)),
+        ("true ~ true", Value::from(false)),
+        ("true ~ false", Value::from(true)),
+        ("1 <> 2", Value::from(true)),
+        ("1 != 1", Value::from(false)),
+        // Today's spellings stay as aliases.
+        ("true && false || true", Value::from(true)),
+        ("true and not false", Value::from(true)),
+    ];
+    for (expr, expected) in cases {
+        assert_eq!(eval(expr).as_ref(), Ok(expected), "{expr}");
+    }
+    assert_eq!(eval("1 \\ 0"), Err("Value: division by zero".into()));
+    assert!(eval("10 ^ 400").unwrap_err().contains("overflowed"));
+    assert!(eval("1 ~ true")
+        .unwrap_err()
+        .contains("needs true or false"));
+}
+
+#[test]
+fn studio_precedence() {
+    // Parentheses, then ^, then * / \ %, then + -, then comparisons, then logic.
+    let cases: &[(&str, Value)] = &[
+        ("2 + 3 * 2 ^ 2", Value::from(14)),
+        ("(2 + 3) * 2 ^ 2", Value::from(20)),
+        ("2 * 3 ^ 2", Value::from(18)),
+        ("(2 * 3) ^ 2", Value::from(36)),
+        ("2 ^ 3 ^ 2", Value::from(64)),
+        ("-2 ^ 2", Value::from(-4)),
+        ("(-2) ^ 2", Value::from(4)),
+        ("10 - 7 \\ 2", Value::from(7)),
+        ("1 + 2 = 3 & 2 * 2 = 4", Value::from(true)),
+        ("1 < 2 | 1 > 2 & false", Value::from(true)),
+        ("true ~ 1 = 1", Value::from(false)),
+    ];
+    for (expr, expected) in cases {
+        assert_eq!(eval(expr).as_ref(), Ok(expected), "{expr}");
+    }
+}
+
+#[test]
+fn operators_in_snippet_code_and_templates() {
+    // Studio's variables page: braces may hold expressions ("{b+10*c-a^2}").
+    let v =
+        snippet("a = 3\nb = 5\nc = 2\nr = \"{b+10*c-a^2}\"\nok = a > 1 & b < 10 | c = 0").unwrap();
+    assert_eq!(text(&v, "r"), "16");
+    assert_eq!(text(&v, "ok"), "true");
+}
+
+// ------------------------------------------------------------ literals and members
+
+#[test]
+fn datetime_literals() {
+    assert_eq!(
+        eval(r#"#"02/09/2023 8:00 AM" < #"2023-02-09T09:00:00""#),
+        Ok(Value::from(true))
+    );
+    assert_eq!(
+        eval(r#""{#"02/09/2023 8:00 AM"}""#),
+        Ok(Value::from("02/09/2023 08:00:00 AM"))
+    );
+    assert_eq!(
+        eval(r##"datefmt(dateadd("day", #"12/31/2023", 1), "yyyy-MM-dd")"##),
+        Ok(Value::from("2024-01-01"))
+    );
+    let err = Engine::new()
+        .compile(
+            "start: Begin { Default -> a }\na: Assign { Variable = d Value = #\"02/30/2023\" }\n",
+            "d.script",
+        )
+        .unwrap_err();
+    let first = &err.items()[0];
+    assert_eq!(first.code.name(), "invalid-datetime");
+    assert!(first
+        .message
+        .contains("#\"02/30/2023\" is not a date and time"));
+}
+
+#[test]
+fn value_member_and_read_only_members() {
+    let v = snippet("DYNAMIC o\no.name = \"Beowulf\"\nn = o.name.$value\nwhole = o.$value.name")
+        .unwrap();
+    assert_eq!(text(&v, "n"), "Beowulf");
+    assert_eq!(text(&v, "whole"), "Beowulf");
+    for member in ["$value", "__type"] {
+        let source = format!(
+            "start: Begin {{ Default -> s }}\ns: Snippet {{ Data = \"\"\"\nDYNAMIC o\no.name.{member} = 1\n\"\"\" }}\n"
+        );
+        let err = Engine::new().compile(&source, "r.script").unwrap_err();
+        assert_eq!(err.items()[0].code.name(), "read-only-member", "{member}");
+    }
+}
+
+#[test]
+fn index_below_one_is_a_check_warning() {
+    let s = Engine::new()
+        .compile(
+            "start: Begin { Default -> a }\na: Assign { Variable = x Value = [1, 2][0] Error -> b }\nb: Snippet { Data = \"\"\"\ny[-1] = 2\n\"\"\" Error -> c }\nc: End\n",
+            "w.script",
+        )
+        .unwrap();
+    let warnings: Vec<_> = s
+        .warnings()
+        .items()
+        .iter()
+        .filter(|w| w.code.name() == "index-below-one")
+        .collect();
+    assert_eq!(warnings.len(), 2, "{:?}", s.warnings().items());
+    assert!(warnings[0]
+        .message
+        .contains("index 0 is below 1: Studio's arrays start at 1"));
+    assert!(warnings[1].message.contains("index -1 is below 1"));
+}

@@ -17,6 +17,19 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
                     return None;
                 }
             }
+            if let Literal::DateTime(text) = l {
+                let Some(d) = crate::runtime::datetime::parse_wall_clock(text) else {
+                    ctx.errors.push(Diagnostic::new(
+                        DiagnosticCode::InvalidDatetime,
+                        e.span,
+                        format!(
+                            "#\"{text}\" is not a date and time: write MM/dd/yyyy, optionally with h:mm[:ss] AM/PM or HH:mm[:ss], or yyyy-MM-dd[THH:mm:ss] (no offset: a literal is a wall-clock time in the run's time zone)"
+                        ),
+                    ));
+                    return None;
+                };
+                return Some(Code::Const(Value::DateTime(d)));
+            }
             Code::Const(literal(l))
         }
         ExprKind::Template(parts) => {
@@ -78,6 +91,7 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
             Code::Member(Box::new(compile(base, ctx)?), Arc::from(name.as_str()))
         }
         ExprKind::Index(base, index) => {
+            warn_index_below_one(index, ctx);
             let b = compile(base, ctx);
             let i = compile(index, ctx);
             Code::Index(Box::new(b?), Box::new(i?))
@@ -141,11 +155,38 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
     })
 }
 
+/// Warns about a literal index of 0 or below (`a[0]`, `a[-1]`): Studio's
+/// arrays start at 1, and scripts migrated from 0-based code are caught here.
+pub(crate) fn warn_index_below_one(index: &Expr, ctx: &mut Ctx<'_>) {
+    if let Some(n) = literal_number(index).filter(|n| *n < 1.0) {
+        ctx.warnings.push(Diagnostic::new(
+            DiagnosticCode::IndexBelowOne,
+            index.span,
+            format!(
+                "index {} is below 1: Studio's arrays start at 1 (the first element is [1])",
+                Value::Number(n).to_text()
+            ),
+        ));
+    }
+}
+
+/// The number a literal index stands for: `0`, `-1`.
+fn literal_number(e: &Expr) -> Option<f64> {
+    match &e.kind {
+        ExprKind::Literal(Literal::Number(n)) => Some(*n),
+        ExprKind::Unary(UnaryOp::Neg, inner) => literal_number(inner).map(|n| -n),
+        _ => None,
+    }
+}
+
 fn literal(l: &Literal) -> Value {
     match l {
         Literal::Null => Value::Null,
         Literal::Bool(b) => Value::Bool(*b),
         Literal::Number(n) => Value::Number(*n),
         Literal::String(s) => Value::from(s.as_str()),
+        // Read (and checked) by `compile`; text if ever reached otherwise.
+        Literal::DateTime(s) => crate::runtime::datetime::parse_wall_clock(s)
+            .map_or_else(|| Value::from(s.as_str()), Value::DateTime),
     }
 }

@@ -8,6 +8,7 @@
 mod expr;
 mod flow;
 pub(crate) use expr::compile as compile_expr;
+pub(crate) use expr::warn_index_below_one;
 pub(crate) mod registry;
 mod subscripts;
 mod units;
@@ -343,6 +344,8 @@ pub(crate) struct Ctx<'a> {
     reads: Vec<(String, Span)>,
     pub writes: HashSet<String>,
     pub errors: Vec<Diagnostic>,
+    /// Warnings found while compiling expressions (`[0]`).
+    pub warnings: Vec<Diagnostic>,
     pub max_depth: usize,
     list_depth: usize,
     max_value_depth: usize,
@@ -445,7 +448,7 @@ fn literal_text(l: &Literal) -> String {
         Literal::Null => String::new(),
         Literal::Bool(b) => b.to_string(),
         Literal::Number(n) => Value::Number(*n).to_text(),
-        Literal::String(s) => s.clone(),
+        Literal::String(s) | Literal::DateTime(s) => s.clone(),
     }
 }
 
@@ -466,6 +469,7 @@ impl Compiler<'_> {
             reads: Vec::new(),
             writes: HashSet::new(),
             errors: parsed.errors.clone(),
+            warnings: Vec::new(),
             max_depth: 0,
             list_depth: 0,
             max_value_depth: self.max_value_depth,
@@ -676,6 +680,7 @@ impl Compiler<'_> {
         for (f, reachable) in flow.iter_mut().zip(&seen) {
             f.reachable = *reachable;
         }
+        warnings.append(&mut ctx.warnings);
         for (span, name) in external_without_error {
             warnings.push(Diagnostic::new(
 DiagnosticCode::ErrorBranchNotConnected,

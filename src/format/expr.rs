@@ -129,6 +129,8 @@ pub fn format_literal(l: &Literal) -> String {
             write_template_text(s, &mut out, true);
             out
         }
+        // Raw text between `#"` and `"`, kept as written.
+        Literal::DateTime(s) => format!("#\"{s}\""),
     }
 }
 

@@ -18,6 +18,23 @@ use chrono_tz::Tz;
 /// An offset or `Z` moves the instant into `zone` (the run's time zone);
 /// without one the text is already a wall-clock time there.
 pub(crate) fn parse(text: &str, zone: Option<Tz>) -> Option<NaiveDateTime> {
+    if let Some(local) = parse_wall_clock(text) {
+        return Some(local);
+    }
+    let t = text.trim();
+    if t.len() > 64 {
+        return None;
+    }
+    let with_offset: DateTime<FixedOffset> = DateTime::parse_from_rfc3339(t).ok()?;
+    Some(match zone {
+        Some(z) => with_offset.with_timezone(&z).naive_local(),
+        None => with_offset.with_timezone(&Utc).naive_utc(),
+    })
+}
+
+/// [`parse`] without offsets: the forms a `#"..."` literal may take (a
+/// literal is read before any run has a time zone).
+pub(crate) fn parse_wall_clock(text: &str) -> Option<NaiveDateTime> {
     let t = text.trim();
     if t.is_empty() || t.len() > 64 {
         return None;
@@ -33,22 +50,17 @@ pub(crate) fn parse(text: &str, zone: Option<Tz>) -> Option<NaiveDateTime> {
             return Some(dt);
         }
     }
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%m/%d/%Y") {
-        return d.and_hms_opt(0, 0, 0);
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0);
+    for f in ["%m/%d/%Y", "%Y-%m-%d"] {
+        if let Ok(d) = NaiveDate::parse_from_str(t, f) {
+            return d.and_hms_opt(0, 0, 0);
+        }
     }
     for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(t, f) {
             return Some(dt);
         }
     }
-    let with_offset: DateTime<FixedOffset> = DateTime::parse_from_rfc3339(t).ok()?;
-    Some(match zone {
-        Some(z) => with_offset.with_timezone(&z).naive_local(),
-        None => with_offset.with_timezone(&Utc).naive_utc(),
-    })
+    None
 }
 
 /// The OLE Automation date Studio uses for a datetime in a numeric

@@ -14,6 +14,10 @@ pub(crate) use super::limits::SizeLimits;
 use super::Value;
 use crate::syntax::ast::BinaryOp;
 
+/// Studio's special member of every value: `x.$value` is `x` itself. It
+/// cannot be assigned.
+pub(crate) const VALUE_MEMBER: &str = "$value";
+
 /// The member an array has: its number of elements (Studio's `.size`).
 pub(crate) const ARRAY_SIZE_MEMBER: &str = "size";
 
@@ -204,8 +208,11 @@ impl Evaluator<'_> {
 
 /// `a.b`: objects and security users have members; a missing member reads
 /// as "". An array (a list or a pipe-delimited string) has one member,
-/// `size`: its number of elements.
+/// `size`: its number of elements. Every value has `$value`: itself.
 pub(crate) fn member(base: &Value, name: &str) -> Result<Value, RuntimeError> {
+    if name == VALUE_MEMBER {
+        return Ok(base.clone());
+    }
     match base {
         Value::Object(map) => Ok(map.get(name).cloned().unwrap_or_else(Value::empty)),
         Value::SecurityUser(user) => Ok(user.member(name).unwrap_or_else(Value::empty)),
@@ -250,13 +257,22 @@ pub(crate) fn binary(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, Runtim
         BinaryOp::Add => finite(sym, number(sym, a)? + number(sym, b)?),
         BinaryOp::Sub => finite(sym, number(sym, a)? - number(sym, b)?),
         BinaryOp::Mul => finite(sym, number(sym, a)? * number(sym, b)?),
-        BinaryOp::Div | BinaryOp::Mod => {
+        BinaryOp::Div | BinaryOp::Mod | BinaryOp::IntDiv => {
             let (x, y) = (number(sym, a)?, number(sym, b)?);
             if y == 0.0 {
                 return Err(RuntimeError::DivisionByZero);
             }
-            finite(sym, if op == BinaryOp::Div { x / y } else { x % y })
+            finite(
+                sym,
+                match op {
+                    BinaryOp::Div => x / y,
+                    BinaryOp::Mod => x % y,
+                    // `7 \ 2` is 3, `-7 \ 2` is -3: the quotient's fraction dropped.
+                    _ => (x / y).trunc(),
+                },
+            )
         }
+        BinaryOp::Pow => finite(sym, number(sym, a)?.powf(number(sym, b)?)),
         BinaryOp::Eq => Ok(Value::Bool(equals(a, b))),
         BinaryOp::Ne => Ok(Value::Bool(!equals(a, b))),
         BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
@@ -268,12 +284,12 @@ pub(crate) fn binary(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, Runtim
                 _ => ordering.is_ge(),
             }))
         }
-        BinaryOp::And | BinaryOp::Or => {
+        BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => {
             let (x, y) = (boolean(sym, a)?, boolean(sym, b)?);
-            Ok(Value::Bool(if op == BinaryOp::And {
-                x && y
-            } else {
-                x || y
+            Ok(Value::Bool(match op {
+                BinaryOp::And => x && y,
+                BinaryOp::Or => x || y,
+                _ => x != y,
             }))
         }
     }

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
+use super::functions::RESERVED_MEMBER;
 use super::program::{CExpr, CStep, CTarget, Case, Op, OpKind, PreCall, Program, UserFunction};
-use crate::compile::{compile_expr, Ctx};
+use crate::compile::{compile_expr, warn_index_below_one, Ctx};
 use crate::diagnostics::{Diagnostic, DiagnosticCode, SourceFile};
 use crate::runtime::eval::{Code, VarId};
 use crate::syntax::ast::{Expr, ExprKind, TemplatePart};
@@ -299,11 +300,24 @@ DiagnosticCode::SyntaxError,
         let mut ok = true;
         for step in &t.path {
             match step {
+                PathStep::Member(m)
+                    if m == crate::runtime::eval::VALUE_MEMBER || m == RESERVED_MEMBER =>
+                {
+                    ctx.errors.push(Diagnostic::new(
+                        DiagnosticCode::ReadOnlyMember,
+                        t.span,
+                        format!("the member `{m}` cannot be assigned: Studio reserves it"),
+                    ));
+                    ok = false;
+                }
                 PathStep::Member(m) => path.push(CStep::Member(Arc::from(m.as_str()))),
-                PathStep::Index(e) => match self.expr(e, ctx) {
-                    Some(c) => path.push(CStep::Index(c)),
-                    None => ok = false,
-                },
+                PathStep::Index(e) => {
+                    warn_index_below_one(e, ctx);
+                    match self.expr(e, ctx) {
+                        Some(c) => path.push(CStep::Index(c)),
+                        None => ok = false,
+                    }
+                }
             }
         }
         ok.then(|| CTarget {

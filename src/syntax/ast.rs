@@ -152,6 +152,9 @@ pub enum Literal {
     Number(f64),
     /// A string without interpolation.
     String(String),
+    /// `#"02/09/2023 8:00 AM"`: a datetime, as written between the quotes
+    /// (read when the script compiles).
+    DateTime(String),
 }
 
 /// An expression with its span.
@@ -266,9 +269,11 @@ pub enum UnaryOp {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinaryOp {
-    /// `or`, `||`
+    /// `|`, `or`, `||`
     Or,
-    /// `and`, `&&`
+    /// `~`: exclusive or
+    Xor,
+    /// `&`, `and`, `&&`
     And,
     /// `=`, `==`
     Eq,
@@ -290,8 +295,12 @@ pub enum BinaryOp {
     Mul,
     /// `/`
     Div,
+    /// `\`: integer division (the quotient without its fraction)
+    IntDiv,
     /// `%`
     Mod,
+    /// `^`: power
+    Pow,
 }
 
 impl BinaryOp {
@@ -315,6 +324,7 @@ impl BinaryOp {
     pub fn symbol(self) -> &'static str {
         match self {
             BinaryOp::Or => "or",
+            BinaryOp::Xor => "~",
             BinaryOp::And => "and",
             BinaryOp::Eq => "=",
             BinaryOp::Ne => "<>",
@@ -326,7 +336,9 @@ impl BinaryOp {
             BinaryOp::Sub => "-",
             BinaryOp::Mul => "*",
             BinaryOp::Div => "/",
+            BinaryOp::IntDiv => "\\",
             BinaryOp::Mod => "%",
+            BinaryOp::Pow => "^",
         }
     }
 }

@@ -23,8 +23,11 @@ const MAX_PREFIX_RUN: usize = MAX_NESTING;
 fn pratt() -> &'static PrattParser<Rule> {
     static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
     PRATT.get_or_init(|| {
+        // Studio's order: parentheses, `^`, `* / \ %`, `+ -`, comparisons,
+        // then logic (`&` before `|` and `~`). Prefix `-` and `not` bind
+        // looser than `^` (`-2^2` is -4) and tighter than the rest.
         PrattParser::new()
-            .op(Op::infix(Rule::op_or, Assoc::Left))
+            .op(Op::infix(Rule::op_or, Assoc::Left) | Op::infix(Rule::op_xor, Assoc::Left))
             .op(Op::infix(Rule::op_and, Assoc::Left))
             .op(Op::infix(Rule::op_eq, Assoc::Left) | Op::infix(Rule::op_ne, Assoc::Left))
             .op(Op::infix(Rule::op_lt, Assoc::Left)
@@ -34,8 +37,10 @@ fn pratt() -> &'static PrattParser<Rule> {
             .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
             .op(Op::infix(Rule::op_mul, Assoc::Left)
                 | Op::infix(Rule::op_div, Assoc::Left)
+                | Op::infix(Rule::op_intdiv, Assoc::Left)
                 | Op::infix(Rule::op_mod, Assoc::Left))
             .op(Op::prefix(Rule::op_neg) | Op::prefix(Rule::op_not))
+            .op(Op::infix(Rule::op_pow, Assoc::Left))
             .op(Op::postfix(Rule::member) | Op::postfix(Rule::index))
     })
 }
@@ -505,6 +510,7 @@ fn pratt_expr(pairs: Pairs<'_, Rule>) -> Result<Expr, Diagnostic> {
             let op_span = span_of(&op);
             let op = match op.as_rule() {
                 Rule::op_or => BinaryOp::Or,
+                Rule::op_xor => BinaryOp::Xor,
                 Rule::op_and => BinaryOp::And,
                 Rule::op_eq => BinaryOp::Eq,
                 Rule::op_ne => BinaryOp::Ne,
@@ -516,6 +522,8 @@ fn pratt_expr(pairs: Pairs<'_, Rule>) -> Result<Expr, Diagnostic> {
                 Rule::op_sub => BinaryOp::Sub,
                 Rule::op_mul => BinaryOp::Mul,
                 Rule::op_div => BinaryOp::Div,
+                Rule::op_intdiv => BinaryOp::IntDiv,
+                Rule::op_pow => BinaryOp::Pow,
                 _ => BinaryOp::Mod,
             };
             if op.is_comparison() {
@@ -592,6 +600,12 @@ fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
         Rule::kw_false => ExprKind::Literal(Literal::Bool(false)),
         Rule::kw_null => ExprKind::Literal(Literal::Null),
         Rule::string => build_template(pair)?,
+        Rule::datetime => ExprKind::Literal(Literal::DateTime(
+            pair.into_inner()
+                .next()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+        )),
         Rule::code_block => ExprKind::Literal(Literal::String(
             pair.into_inner()
                 .next()
@@ -659,15 +673,22 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::target => "a target action id",
         Rule::case_label => "a case label",
         Rule::expr => "an expression",
-        Rule::op_or | Rule::op_and => "a logical operator",
+        Rule::op_or | Rule::op_and | Rule::op_xor => "a logical operator",
         Rule::op_eq | Rule::op_ne | Rule::op_le | Rule::op_ge | Rule::op_lt | Rule::op_gt => {
             "a comparison"
         }
-        Rule::op_add | Rule::op_sub | Rule::op_mul | Rule::op_div | Rule::op_mod => "an operator",
+        Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul
+        | Rule::op_div
+        | Rule::op_intdiv
+        | Rule::op_mod
+        | Rule::op_pow => "an operator",
         Rule::op_neg | Rule::op_not => "a prefix operator",
         Rule::member => "`.member`",
         Rule::method_args => "`(`",
         Rule::code_block | Rule::code_block_text => "a `\"\"\"` code block",
+        Rule::datetime => "a datetime such as `#\"02/09/2023 8:00 AM\"`",
         Rule::member_name => "a member name",
         Rule::index => "`[index]`",
         Rule::paren => "`(`",
