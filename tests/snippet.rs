@@ -447,6 +447,10 @@ proptest! {
         Just("ASSIGN "), Just("global:"), Just("x"), Just("f"), Just("1"), Just("="), Just("+"),
         Just("{"), Just("}"), Just("("), Just(")"), Just("["), Just("]"), Just("."), Just(","),
         Just("\""), Just("\n"), Just("//"), Just("<"), Just(" "), Just("\"\"\""),
+        // Studio's operators, datetimes, members and array functions.
+        Just("&"), Just("|"), Just("~"), Just("^"), Just("\\"), Just("%"), Just("<>"),
+        Just("#\"02/09/2023 8:00 AM\""), Just("#\""), Just(".$value"), Just("[0]"), Just("[1]"),
+        Just(".size"), Just("parsejson("), Just("asdatetime("), Just("\"a|b\""),
     ], 0..40)) {
         let code: String = parts.concat();
         let _ = studioflow::snippet::parse(&code, 0);

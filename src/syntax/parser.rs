@@ -739,6 +739,7 @@ fn starts_expression(rule: Rule) -> bool {
             | Rule::number
             | Rule::string
             | Rule::code_block
+            | Rule::datetime
     )
 }
 
