@@ -283,10 +283,11 @@ fn values_a_snippet_builds_in_place_obey_the_size_limits() {
         .build();
     // Every string fits MaxStringSize, but together they pass the limit on
     // the text a list may hold: the statement fails and the variable,
-    // which cannot be kept, is emptied.
+    // which cannot be kept, is emptied. (`parts = []` makes it a list: an
+    // index assignment on an unset variable builds a pipe-delimited string.)
     let r = run(
         &engine,
-        &snippet("FOR i = 1 TO 1000 {\n  parts[i] = \"{line}\"\n}\nafter = 1"),
+        &snippet("parts = []\nFOR i = 1 TO 1000 {\n  parts[i] = \"{line}\"\n}\nafter = 1"),
         &[line()],
     );
     assert_eq!(r.outcome, Outcome::Completed, "{}", summary(&r));
