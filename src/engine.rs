@@ -356,7 +356,6 @@ pub struct EngineBuilder {
     actions: ActionRegistry,
     functions: FunctionRegistry,
     /// Lower-cased names of the built-in functions, for the refusal message.
-    builtin_functions: HashSet<String>,
     /// The first configuration mistake, reported by `try_build`.
     error: Option<BuildError>,
     limits: Limits,
@@ -437,10 +436,9 @@ impl BuiltinRegistries {
         static BUILTINS: std::sync::OnceLock<BuiltinRegistries> = std::sync::OnceLock::new();
         BUILTINS.get_or_init(|| {
             let mut builder = EngineBuilder::empty();
+            let mut function_names = HashSet::new();
             for f in builtins().into_iter().chain(crate::snippet::builtins()) {
-                builder
-                    .builtin_functions
-                    .insert(f.name.to_ascii_lowercase());
+                function_names.insert(f.name.to_ascii_lowercase());
                 builder.functions.insert(f);
             }
             crate::actions::register_builtins(&mut builder);
@@ -448,7 +446,7 @@ impl BuiltinRegistries {
             BuiltinRegistries {
                 actions: builder.actions,
                 functions: builder.functions,
-                function_names: builder.builtin_functions,
+                function_names,
             }
         })
     }
@@ -463,10 +461,11 @@ impl EngineBuilder {
     /// ```
     pub fn new() -> Self {
         let builtins = BuiltinRegistries::get();
+        // Both registries are copy-on-write: these clones share the
+        // built-in tables until a host registers something.
         EngineBuilder {
             actions: builtins.actions.clone(),
             functions: builtins.functions.clone(),
-            builtin_functions: builtins.function_names.clone(),
             ..EngineBuilder::empty()
         }
     }
@@ -477,7 +476,6 @@ impl EngineBuilder {
         EngineBuilder {
             actions: ActionRegistry::default(),
             functions: FunctionRegistry::default(),
-            builtin_functions: HashSet::new(),
             error: None,
             limits: Limits::default(),
             clock: Arc::new(SystemClock),
@@ -716,7 +714,9 @@ impl EngineBuilder {
         match (self.functions.lookup(name).is_some(), replace) {
             (true, false) => Err(BuildError::FunctionExists {
                 name: name.into(),
-                builtin: self.builtin_functions.contains(&name.to_ascii_lowercase()),
+                builtin: BuiltinRegistries::get()
+                    .function_names
+                    .contains(&name.to_ascii_lowercase()),
             }),
             (false, true) => Err(BuildError::NoSuchFunction { name: name.into() }),
             _ => Ok(()),

@@ -528,7 +528,7 @@ impl Compiler<'_> {
                 continue;
             };
             for p in &a.properties {
-                let Some(&pi) = reg.property_index.get(&p.name.to_ascii_lowercase()) else {
+                let Some(pi) = reg.property_index(&p.name) else {
                     continue;
                 };
                 if reg.schema.properties[pi].kind != PropertyKind::SnippetCode
@@ -843,7 +843,7 @@ DiagnosticCode::ErrorBranchNotConnected,
         // Properties.
         let mut written: Vec<Option<&Expr>> = vec![None; schema.properties.len()];
         for p in &a.properties {
-            match reg.property_index.get(&p.name.to_ascii_lowercase()) {
+            match reg.property_index(&p.name) {
                 None => {
                     let known: Vec<&str> =
                         schema.properties.iter().map(|p| p.name.as_str()).collect();
@@ -863,12 +863,12 @@ DiagnosticCode::ErrorBranchNotConnected,
                         },
                     ));
                 }
-                Some(&i) if written[i].is_some() => ctx.errors.push(Diagnostic::new(
+                Some(i) if written[i].is_some() => ctx.errors.push(Diagnostic::new(
                     DiagnosticCode::DuplicateProperty,
                     p.name_span,
                     format!("property `{}` is set twice", schema.properties[i].name),
                 )),
-                Some(&i) => written[i] = Some(&p.value),
+                Some(i) => written[i] = Some(&p.value),
             }
         }
         let mut properties = Vec::with_capacity(schema.properties.len());
@@ -1101,7 +1101,7 @@ DiagnosticCode::InvalidPropertyValue,
                         schema.labeled_branch.as_deref().unwrap_or("Case")
                     ),
                 )),
-                (None, false) => match reg.branch_index.get(&b.name.to_ascii_lowercase()) {
+                (None, false) => match reg.branch_index(&b.name) {
                     None => ctx.errors.push(Diagnostic::new(
                         DiagnosticCode::UnknownBranch,
                         b.name_span,
@@ -1117,7 +1117,7 @@ DiagnosticCode::InvalidPropertyValue,
                                 .join(", ")
                         ),
                     )),
-                    Some(&slot) => {
+                    Some(slot) => {
                         let slot = slot as usize;
                         if set_at[slot].is_some() {
                             ctx.errors.push(Diagnostic::new(

@@ -1,6 +1,15 @@
 //! The embedded demo tenant (`Directory::demo()`), fixed because tests rely on it.
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::agents::{Agent, AgentId, AgentStatus, BusinessUnit};
 use super::directory::Directory;
+use super::features::FeatureCatalog;
+use super::roles::{BuiltInRole, Role, RoleId};
+use super::store::InMemoryStore;
 
 /// The demo tenant document (see docs/permissions.md for its people and roles).
 ///
@@ -13,17 +22,174 @@ pub const DEMO_TENANT_JSON: &str = include_str!("demo_tenant.json");
 impl Directory {
     /// The demo tenant: "Demo Contact Center" with seven people and the custom role Supervisor.
     ///
+    /// Built from Rust values, not by parsing [`DEMO_TENANT_JSON`]: every
+    /// `studioflow run` starts from this tenant, and the JSON loader's strict
+    /// parse and per-field validation cost more than a short run itself. The
+    /// store still checks every seed rule; a unit test keeps both forms equal.
+    ///
     /// ```
     /// assert_eq!(studioflow::permissions::Directory::demo().agent(1005).unwrap().role.as_deref(), Some("Supervisor"));
     /// ```
     pub fn demo() -> Directory {
-        match Directory::from_json_str(DEMO_TENANT_JSON) {
-            Ok(directory) => directory,
-            // The embedded file is constant and loaded by a unit test.
-            Err(error) => unreachable!("embedded demo tenant is invalid: {error}"),
+        let catalog = FeatureCatalog::default_catalog();
+        let access = SUPERVISOR_ACCESS
+            .iter()
+            .filter_map(|name| catalog.id(name))
+            .collect();
+        let supervisor = Role {
+            id: SUPERVISOR_ROLE_ID,
+            name: "Supervisor".to_owned(),
+            description: "Team supervisors".to_owned(),
+            access,
+            change_stamp: 0,
+            system_defined: false,
+        };
+        let agents = DEMO_AGENTS.iter().map(DemoAgent::to_agent).collect();
+        let business_unit = BusinessUnit {
+            name: "Demo Contact Center".to_owned(),
+            time_zone: Tz::America__Denver,
+        };
+        match InMemoryStore::new(
+            business_unit,
+            catalog,
+            vec![supervisor],
+            agents,
+            Some(SUPERVISOR_ROLE_ID + 1),
+        ) {
+            Ok(store) => Directory::new(Arc::new(store)),
+            // Constant seeds; the unit test below builds them.
+            Err(problem) => unreachable!("demo tenant seeds are invalid: {problem:?}"),
         }
     }
 }
+
+const SUPERVISOR_ROLE_ID: RoleId = 5000;
+const SUPERVISOR_ACCESS: [&str; 3] = ["attribute", "reasoncode", "bucketinterval"];
+
+/// One person of the demo tenant, as constant data.
+struct DemoAgent {
+    id: AgentId,
+    user_name: &'static str,
+    first_name: &'static str,
+    last_name: &'static str,
+    active: bool,
+    time_zone: Tz,
+    role: Option<RoleId>,
+    department: &'static str,
+    administers: &'static [&'static str],
+    /// Seconds since the Unix epoch.
+    last_login: Option<i64>,
+}
+
+impl DemoAgent {
+    fn to_agent(&self) -> Agent {
+        Agent {
+            id: self.id,
+            user_name: self.user_name.into(),
+            first_name: self.first_name.into(),
+            last_name: self.last_name.into(),
+            status: if self.active {
+                AgentStatus::Active
+            } else {
+                AgentStatus::Inactive
+            },
+            time_zone: self.time_zone,
+            role: self.role,
+            department: self.department.into(),
+            administers: self.administers.iter().map(|&d| d.into()).collect(),
+            last_login: self
+                .last_login
+                .and_then(|seconds| DateTime::<Utc>::from_timestamp(seconds, 0)),
+        }
+    }
+}
+
+const DEMO_AGENTS: [DemoAgent; 7] = [
+    DemoAgent {
+        id: 1001,
+        user_name: "sysadmin",
+        first_name: "Sofia",
+        last_name: "Reyes",
+        active: true,
+        time_zone: Tz::America__New_York,
+        role: Some(BuiltInRole::SystemAdmin.id()),
+        department: "Boston",
+        administers: &[],
+        last_login: Some(1_772_951_400), // 2026-03-08T06:30:00Z
+    },
+    DemoAgent {
+        id: 1002,
+        user_name: "configadmin",
+        first_name: "Colin",
+        last_name: "Hughes",
+        active: true,
+        time_zone: Tz::Europe__London,
+        role: Some(BuiltInRole::ConfigAdmin.id()),
+        department: "Boston",
+        administers: &["Boston"],
+        last_login: Some(1_774_744_200), // 2026-03-29T00:30:00Z
+    },
+    DemoAgent {
+        id: 1003,
+        user_name: "scriptadmin",
+        first_name: "Priya",
+        last_name: "Sharma",
+        active: true,
+        time_zone: Tz::Asia__Kolkata,
+        role: Some(BuiltInRole::ScriptAdmin.id()),
+        department: "Austin",
+        administers: &[],
+        last_login: Some(1_772_955_000), // 2026-03-08T07:30:00Z
+    },
+    DemoAgent {
+        id: 1004,
+        user_name: "agentadmin",
+        first_name: "Adam",
+        last_name: "Novak",
+        active: true,
+        time_zone: Tz::America__Los_Angeles,
+        role: Some(BuiltInRole::AgentAdmin.id()),
+        department: "Austin",
+        administers: &["Austin"],
+        last_login: Some(1_793_525_400), // 2026-11-01T09:30:00Z
+    },
+    DemoAgent {
+        id: 1005,
+        user_name: "supervisor",
+        first_name: "Sam",
+        last_name: "Okafor",
+        active: true,
+        time_zone: Tz::America__Chicago,
+        role: Some(SUPERVISOR_ROLE_ID),
+        department: "Boston",
+        administers: &["Boston"],
+        last_login: None,
+    },
+    DemoAgent {
+        id: 1006,
+        user_name: "former",
+        first_name: "Frank",
+        last_name: "Moreau",
+        active: false,
+        time_zone: Tz::UTC,
+        role: Some(BuiltInRole::SystemAdmin.id()),
+        department: "Boston",
+        administers: &[],
+        last_login: Some(1_767_222_000), // 2025-12-31T23:00:00Z
+    },
+    DemoAgent {
+        id: 1007,
+        user_name: "norole",
+        first_name: "Nora",
+        last_name: "Lindqvist",
+        active: true,
+        time_zone: Tz::Australia__Sydney,
+        role: None,
+        department: "Austin",
+        administers: &[],
+        last_login: None,
+    },
+];
 
 #[cfg(test)]
 mod tests {
@@ -35,5 +201,22 @@ mod tests {
         let saved = demo.to_tenant_json();
         let original: serde_json::Value = serde_json::from_str(DEMO_TENANT_JSON).unwrap();
         assert_eq!(saved, original, "demo file is in canonical saved form");
+    }
+
+    /// `Directory::demo()` is built from Rust values for speed; the JSON file
+    /// is what the docs show and what `--directory` users copy. Same tenant.
+    #[test]
+    fn rust_built_demo_equals_the_json_file() {
+        let from_json = Directory::from_json_str(DEMO_TENANT_JSON).unwrap();
+        let built = Directory::demo();
+        assert_eq!(built.to_tenant_json(), from_json.to_tenant_json());
+        assert_eq!(built.business_unit(), from_json.business_unit());
+        for id in 1001..=1007 {
+            assert_eq!(
+                built.store().agent(id),
+                from_json.store().agent(id),
+                "agent {id}"
+            );
+        }
     }
 }

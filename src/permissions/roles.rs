@@ -70,7 +70,7 @@ impl BuiltInRole {
     /// ```
     /// assert_eq!(studioflow::permissions::BuiltInRole::AgentAdmin.id(), 1);
     /// ```
-    pub fn id(self) -> RoleId {
+    pub const fn id(self) -> RoleId {
         self as RoleId
     }
 

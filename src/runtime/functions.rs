@@ -132,8 +132,16 @@ impl fmt::Debug for FunctionDef {
 }
 
 /// Functions by case-insensitive name.
+///
+/// Copy-on-write: every builder starts from a clone of the built-in table,
+/// which shares it (one reference count) until a host registers a function.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FunctionRegistry {
+    table: Arc<FunctionTable>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct FunctionTable {
     defs: Vec<FunctionDef>,
     by_name: HashMap<String, u32>,
 }
@@ -142,24 +150,47 @@ impl FunctionRegistry {
     /// Adds or replaces a function.
     pub fn insert(&mut self, def: FunctionDef) {
         let key = def.name.to_ascii_lowercase();
-        match self.by_name.get(&key) {
-            Some(&i) => self.defs[i as usize] = def,
+        let table = Arc::make_mut(&mut self.table);
+        match table.by_name.get(&key) {
+            Some(&i) => table.defs[i as usize] = def,
             None => {
-                self.by_name.insert(key, self.defs.len() as u32);
-                self.defs.push(def);
+                table.by_name.insert(key, table.defs.len() as u32);
+                table.defs.push(def);
             }
         }
     }
     pub fn lookup(&self, name: &str) -> Option<(FunctionId, &FunctionDef)> {
-        let i = *self.by_name.get(&name.to_ascii_lowercase())?;
-        Some((FunctionId(i), &self.defs[i as usize]))
+        let i = *with_ascii_lowercase(name, |key| self.table.by_name.get(key))?;
+        Some((FunctionId(i), &self.table.defs[i as usize]))
     }
     /// Every function's name, as registered.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.defs.iter().map(|d| d.name.as_str())
+        self.table.defs.iter().map(|d| d.name.as_str())
     }
     pub fn get(&self, id: FunctionId) -> &FunctionDef {
-        &self.defs[id.0 as usize]
+        &self.table.defs[id.0 as usize]
+    }
+}
+
+/// Calls `f` with `name` in ASCII lower case: the case-insensitive key of
+/// the registries. Compiling looks a name up per action and per call, so
+/// short names are lower-cased on the stack rather than in a new `String`.
+pub(crate) fn with_ascii_lowercase<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
+    const ON_STACK: usize = 64;
+    if !name.bytes().any(|b| b.is_ascii_uppercase()) {
+        return f(name);
+    }
+    if name.len() > ON_STACK {
+        return f(&name.to_ascii_lowercase());
+    }
+    let mut buffer = [0u8; ON_STACK];
+    let lower = &mut buffer[..name.len()];
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    match std::str::from_utf8(lower) {
+        Ok(lower) => f(lower),
+        // Unreachable: ASCII lower-casing keeps UTF-8 valid.
+        Err(_) => f(&name.to_ascii_lowercase()),
     }
 }
 
@@ -489,4 +520,21 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
     ];
     all.extend(date_functions());
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_ascii_lowercase;
+
+    #[test]
+    fn lowercase_key_on_stack_and_heap_alike() {
+        let long = "Ab".repeat(40);
+        for name in ["len", "UPPER", "getAgent", "Ünïcode_X", long.as_str(), ""] {
+            assert_eq!(
+                with_ascii_lowercase(name, str::to_owned),
+                name.to_ascii_lowercase(),
+                "{name}"
+            );
+        }
+    }
 }
