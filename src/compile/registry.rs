@@ -1,10 +1,9 @@
 //! The action registry: schemas with case-insensitive lookups, and handlers.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::action::{ActionHandler, ActionSchema};
-use crate::runtime::functions::with_ascii_lowercase;
+use crate::runtime::functions::cmp_ignore_ascii_case;
 
 /// A registered action type with its lookups precomputed.
 #[derive(Clone)]
@@ -63,28 +62,39 @@ pub(crate) struct ActionRegistry {
     table: Arc<ActionTable>,
 }
 
+/// Actions in registration order and their positions sorted by name,
+/// ignoring ASCII case (see `FunctionRegistry` for why not a hash map).
 #[derive(Clone, Default)]
 struct ActionTable {
     actions: Vec<RegisteredAction>,
-    by_name: HashMap<String, usize>,
+    by_name: Vec<usize>,
+}
+
+impl ActionTable {
+    fn search(&self, name: &str) -> Result<usize, usize> {
+        self.by_name
+            .binary_search_by(|&i| cmp_ignore_ascii_case(&self.actions[i].schema.name, name))
+    }
 }
 
 impl ActionRegistry {
     /// Adds or replaces an action type.
     pub fn insert(&mut self, action: RegisteredAction) {
-        let key = action.schema.name.to_ascii_lowercase();
         let table = Arc::make_mut(&mut self.table);
-        match table.by_name.get(&key) {
-            Some(&i) => table.actions[i] = action,
-            None => {
-                table.by_name.insert(key, table.actions.len());
+        match table.search(&action.schema.name) {
+            Ok(slot) => {
+                let i = table.by_name[slot];
+                table.actions[i] = action;
+            }
+            Err(slot) => {
+                table.by_name.insert(slot, table.actions.len());
                 table.actions.push(action);
             }
         }
     }
     pub fn lookup(&self, name: &str) -> Option<&RegisteredAction> {
-        with_ascii_lowercase(name, |key| self.table.by_name.get(key))
-            .map(|&i| &self.table.actions[i])
+        let slot = self.table.search(name).ok()?;
+        Some(&self.table.actions[self.table.by_name[slot]])
     }
     /// Marks every action registered so far as built in (a host's later
     /// replacement of one is not).

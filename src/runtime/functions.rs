@@ -1,6 +1,5 @@
 //! Expression functions: the registry and the built-in set.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -140,27 +139,43 @@ pub(crate) struct FunctionRegistry {
     table: Arc<FunctionTable>,
 }
 
+/// Definitions in registration order (a [`FunctionId`] is an index into
+/// them) and their positions sorted by name, ignoring ASCII case: a binary
+/// search finds a name without hashing or lower-casing it, and building the
+/// built-in table once per process costs a sort instead of a hash map.
 #[derive(Debug, Clone, Default)]
 struct FunctionTable {
     defs: Vec<FunctionDef>,
-    by_name: HashMap<String, u32>,
+    by_name: Vec<u32>,
+}
+
+impl FunctionTable {
+    /// `Ok(slot)` in `by_name` of the function named `name`, or `Err(slot)`
+    /// where it would go.
+    fn search(&self, name: &str) -> Result<usize, usize> {
+        self.by_name
+            .binary_search_by(|&i| cmp_ignore_ascii_case(&self.defs[i as usize].name, name))
+    }
 }
 
 impl FunctionRegistry {
     /// Adds or replaces a function.
     pub fn insert(&mut self, def: FunctionDef) {
-        let key = def.name.to_ascii_lowercase();
         let table = Arc::make_mut(&mut self.table);
-        match table.by_name.get(&key) {
-            Some(&i) => table.defs[i as usize] = def,
-            None => {
-                table.by_name.insert(key, table.defs.len() as u32);
+        match table.search(&def.name) {
+            Ok(slot) => {
+                let i = table.by_name[slot] as usize;
+                table.defs[i] = def;
+            }
+            Err(slot) => {
+                table.by_name.insert(slot, table.defs.len() as u32);
                 table.defs.push(def);
             }
         }
     }
     pub fn lookup(&self, name: &str) -> Option<(FunctionId, &FunctionDef)> {
-        let i = *with_ascii_lowercase(name, |key| self.table.by_name.get(key))?;
+        let slot = self.table.search(name).ok()?;
+        let i = self.table.by_name[slot];
         Some((FunctionId(i), &self.table.defs[i as usize]))
     }
     /// Every function's name, as registered.
@@ -172,26 +187,12 @@ impl FunctionRegistry {
     }
 }
 
-/// Calls `f` with `name` in ASCII lower case: the case-insensitive key of
-/// the registries. Compiling looks a name up per action and per call, so
-/// short names are lower-cased on the stack rather than in a new `String`.
-pub(crate) fn with_ascii_lowercase<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
-    const ON_STACK: usize = 64;
-    if !name.bytes().any(|b| b.is_ascii_uppercase()) {
-        return f(name);
-    }
-    if name.len() > ON_STACK {
-        return f(&name.to_ascii_lowercase());
-    }
-    let mut buffer = [0u8; ON_STACK];
-    let lower = &mut buffer[..name.len()];
-    lower.copy_from_slice(name.as_bytes());
-    lower.make_ascii_lowercase();
-    match std::str::from_utf8(lower) {
-        Ok(lower) => f(lower),
-        // Unreachable: ASCII lower-casing keeps UTF-8 valid.
-        Err(_) => f(&name.to_ascii_lowercase()),
-    }
+/// Orders names as their ASCII lower-case forms would order, without
+/// building them: the case-insensitive key of the registries.
+pub(crate) fn cmp_ignore_ascii_case(left: &str, right: &str) -> std::cmp::Ordering {
+    left.bytes()
+        .map(|b| b.to_ascii_lowercase())
+        .cmp(right.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 /// The byte length of `s` after a case mapping, computed without building
@@ -524,17 +525,52 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
 
 #[cfg(test)]
 mod tests {
-    use super::with_ascii_lowercase;
+    use super::*;
 
     #[test]
-    fn lowercase_key_on_stack_and_heap_alike() {
+    fn case_insensitive_order_matches_lower_cased_strings() {
         let long = "Ab".repeat(40);
-        for name in ["len", "UPPER", "getAgent", "Ünïcode_X", long.as_str(), ""] {
-            assert_eq!(
-                with_ascii_lowercase(name, str::to_owned),
-                name.to_ascii_lowercase(),
-                "{name}"
-            );
+        let names = [
+            "len",
+            "UPPER",
+            "getAgent",
+            "GETAGENT",
+            "get_agent",
+            "Ünïcode",
+            long.as_str(),
+            "",
+        ];
+        for left in names {
+            for right in names {
+                assert_eq!(
+                    cmp_ignore_ascii_case(left, right),
+                    left.to_ascii_lowercase().cmp(&right.to_ascii_lowercase()),
+                    "{left} vs {right}"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn registry_finds_replaces_and_keeps_ids() {
+        let def = |name: &str, min_args| FunctionDef {
+            name: name.to_owned(),
+            min_args,
+            max_args: 3,
+            func: Arc::new(|_: &[Value], _: &FunctionContext<'_>| Ok(Value::Null)),
+        };
+        let mut registry = FunctionRegistry::default();
+        for name in ["zeta", "Alpha", "mid", "beta"] {
+            registry.insert(def(name, 0));
+        }
+        let (id, found) = registry.lookup("ALPHA").unwrap();
+        assert_eq!((id, found.name.as_str()), (FunctionId(1), "Alpha"));
+        assert!(registry.lookup("alph").is_none());
+        assert!(registry.lookup("gamma").is_none());
+        registry.insert(def("MID", 2));
+        let (id, found) = registry.lookup("mid").unwrap();
+        assert_eq!((id, found.min_args), (FunctionId(2), 2));
+        assert_eq!(registry.names().count(), 4);
+        assert_eq!(registry.get(FunctionId(3)).name, "beta");
     }
 }
