@@ -206,7 +206,6 @@ impl Engine {
             let graph = std::cell::RefCell::new(crate::compile::SubGraph::new(resolver, name));
             let compile_one = |text: &str, unit_name: &str, options: &CompileOptions| {
                 let file = SourceFile::new(unit_name, text);
-                let parsed = crate::syntax::parse_script_recovering(text);
                 Compiler {
                     actions: &self.inner.actions,
                     functions: &self.inner.functions,
@@ -215,7 +214,7 @@ impl Engine {
                     max_string_bytes: self.inner.limits.max_string_bytes,
                     subscripts: &graph,
                 }
-                .compile(&parsed, file, options)
+                .compile_source(file, options)
             };
             let mut root = compile_one(source, name, options)?;
             // Every script a RunSub names, once, in the order first named;

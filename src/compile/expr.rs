@@ -84,8 +84,9 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
             )
         }
         ExprKind::Variable(name) => {
-            ctx.reads.push((name.clone(), e.span));
-            Code::Var(ctx.var(name))
+            let var = ctx.var(name);
+            ctx.read(var, e.span);
+            Code::Var(var)
         }
         ExprKind::Member(base, name) => {
             Code::Member(Box::new(compile(base, ctx)?), Arc::from(name.as_str()))

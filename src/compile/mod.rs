@@ -26,9 +26,10 @@ use crate::diagnostics::{
 use crate::runtime::eval::{Code, VarId};
 use crate::runtime::functions::FunctionRegistry;
 use crate::runtime::Value;
-use crate::syntax::ast::{ActionAst, Expr, ExprKind, Literal, ParsedScript};
+use crate::syntax::ast::{ActionAst, Expr, ExprKind, Header, Literal, ParsedScript};
 use crate::syntax::is_variable_name;
-use registry::ActionRegistry;
+use crate::syntax::ParsedPiece;
+use registry::{ActionRegistry, RegisteredAction};
 
 pub use flow::{ActionKind, FlowAction, FlowBranch};
 pub use units::ScriptUnit;
@@ -341,7 +342,11 @@ pub(crate) struct Compiler<'a> {
 pub(crate) struct Ctx<'a> {
     pub functions: &'a FunctionRegistry,
     vars: IndexMap<String, VarId>,
-    reads: Vec<(String, Span)>,
+    /// The first read of each variable, in the order first read: where a
+    /// "read but never assigned" warning points.
+    first_reads: Vec<(VarId, Span)>,
+    /// Per variable slot: read yet?
+    read: Vec<bool>,
     pub writes: HashSet<String>,
     pub errors: Vec<Diagnostic>,
     /// Warnings found while compiling expressions (`[0]`).
@@ -377,6 +382,17 @@ impl Ctx<'_> {
             .get_index(id.0 as usize)
             .map(|(k, _)| k.as_str())
             .unwrap_or("")
+    }
+    /// Notes a read of `var` at `span`.
+    pub fn read(&mut self, var: VarId, span: Span) {
+        let i = var.0 as usize;
+        if self.read.len() <= i {
+            self.read.resize(i + 1, false);
+        }
+        if !self.read[i] {
+            self.read[i] = true;
+            self.first_reads.push((var, span));
+        }
     }
     /// The slot of a variable, created on first use.
     pub fn var(&mut self, name: &str) -> VarId {
@@ -452,79 +468,170 @@ fn literal_text(l: &Literal) -> String {
     }
 }
 
-impl Compiler<'_> {
-    pub fn compile(
-        &self,
-        parsed: &ParsedScript,
+/// No action (yet) for a name in [`ScriptBuilder::names`].
+const UNDEFINED: u32 = u32::MAX;
+
+/// What the whole-graph checks need of one source action once its AST is
+/// gone: its id (as a name number), where the id is written, and where its
+/// branches end in [`ScriptBuilder::branches`].
+struct ActionSummary {
+    name: u32,
+    id_span: Span,
+    branches_end: u32,
+}
+
+/// One written branch's target, for reachability and the missing-target check.
+struct BranchRef {
+    /// The target as a name number.
+    name: u32,
+    /// Where the target is written (offsets fit in u32: scripts are bounded
+    /// far below 4 GiB).
+    start: u32,
+    end: u32,
+    /// Checked for existence (branches of a terminal action are an error of
+    /// their own and are not).
+    checked: bool,
+}
+
+/// One script's compile, fed one action at a time so that a caller can drop
+/// each action's AST as soon as it is lowered (see [`Compiler::compile_source`]).
+///
+/// Branch targets are names until [`ScriptBuilder::finish`]: every id and
+/// target is interned once in `names` (its `Arc<str>` is the compiled
+/// action's id too), and compiled targets hold name numbers that `finish`
+/// turns into action indices. The checks that need the whole graph
+/// (missing targets, Begin, reachability, variables read but never
+/// assigned) run there, on the compiled form and the per-action summaries.
+struct ScriptBuilder<'c, 'a> {
+    compiler: &'c Compiler<'a>,
+    source: SourceFile,
+    options: &'c CompileOptions,
+    /// Every action parsed (false with syntax errors: graph checks are guesses then).
+    complete: bool,
+    ctx: Ctx<'a>,
+    err_var: VarId,
+    script_type: ScriptType,
+    title: Option<String>,
+    /// Ids and branch targets → the first action with that id (or [`UNDEFINED`]).
+    names: IndexMap<Arc<str>, u32, foldhash::fast::RandomState>,
+    actions: Vec<ActionSummary>,
+    branches: Vec<BranchRef>,
+    compiled: Vec<CompiledAction>,
+    flow: Vec<FlowAction>,
+    entries: Vec<(u32, Span)>,
+    /// Compiled actions that can fail for outside reasons: (compiled index,
+    /// type span, type name), checked for a connected Error branch at the end.
+    external: Vec<(u32, Span, String)>,
+    snippet_programs: HashMap<(usize, usize), Arc<crate::snippet::program::Program>>,
+    snippet_functions: Vec<crate::snippet::program::UserFunction>,
+    global_names: Vec<Arc<str>>,
+}
+
+impl<'c, 'a> ScriptBuilder<'c, 'a> {
+    fn new(
+        compiler: &'c Compiler<'a>,
         source: SourceFile,
-        options: &CompileOptions,
-    ) -> Result<Script, Diagnostics> {
-        let ast = &parsed.ast;
-        // With syntax errors some actions are unknown: anything that depends
-        // on the whole graph (Begin, reachability, assignments) is a guess.
-        let complete = parsed.errors.is_empty();
+        options: &'c CompileOptions,
+        parse_errors: Vec<Diagnostic>,
+        unparsed: HashSet<String>,
+    ) -> Self {
+        let complete = parse_errors.is_empty();
         let mut ctx = Ctx {
-            functions: self.functions,
+            functions: compiler.functions,
             vars: IndexMap::new(),
-            reads: Vec::new(),
+            first_reads: Vec::new(),
+            read: Vec::new(),
             writes: HashSet::new(),
-            errors: parsed.errors.clone(),
+            errors: parse_errors,
             warnings: Vec::new(),
             max_depth: 0,
             list_depth: 0,
-            max_value_depth: self.max_value_depth,
-            max_string_bytes: self.max_string_bytes,
-            unparsed: HashSet::new(),
+            max_value_depth: compiler.max_value_depth,
+            max_string_bytes: compiler.max_string_bytes,
+            unparsed,
             choice_variables: Vec::new(),
             snippet_function_names: Vec::new(),
         };
         let err_var = ctx.var(ERR_VARIABLE);
-        let mut warnings: Vec<Diagnostic> = Vec::new();
+        ScriptBuilder {
+            compiler,
+            source,
+            options,
+            complete,
+            ctx,
+            err_var,
+            script_type: ScriptType::Generic,
+            title: None,
+            names: IndexMap::default(),
+            actions: Vec::new(),
+            branches: Vec::new(),
+            compiled: Vec::new(),
+            flow: Vec::new(),
+            entries: Vec::new(),
+            external: Vec::new(),
+            snippet_programs: HashMap::new(),
+            snippet_functions: Vec::new(),
+            global_names: Vec::new(),
+        }
+    }
 
-        let mut script_type = ScriptType::Generic;
-        let mut title = None;
-        if let Some(h) = &ast.header {
-            ctx.check_literal_len(h.name.len(), Span::default());
-            title = Some(h.name.clone());
-            if let Some((t, span)) = &h.script_type {
-                match t.parse::<ScriptType>() {
-                    Ok(t) => script_type = t,
-                    Err(msg) => ctx.errors.push(Diagnostic::new(
-                        DiagnosticCode::UnknownScriptType,
-                        *span,
-                        msg,
-                    )),
-                }
+    /// Room for about `expected` actions in all, so that the big vectors do
+    /// not double past what the script needs.
+    fn reserve_for(&mut self, expected: usize) {
+        let more = expected.saturating_sub(self.compiled.len());
+        self.compiled.reserve_exact(more);
+        self.flow.reserve_exact(more);
+        self.actions.reserve_exact(more);
+    }
+
+    fn header(&mut self, h: &Header) {
+        let ctx = &mut self.ctx;
+        ctx.check_literal_len(h.name.len(), Span::default());
+        self.title = Some(h.name.clone());
+        if let Some((t, span)) = &h.script_type {
+            match t.parse::<ScriptType>() {
+                Ok(t) => self.script_type = t,
+                Err(msg) => ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::UnknownScriptType,
+                    *span,
+                    msg,
+                )),
             }
         }
+    }
 
-        // Action ids → indices.
-        let mut index: HashMap<&str, u32> = HashMap::new();
-        for (i, a) in ast.actions.iter().enumerate() {
-            if let Some(&first) = index.get(a.id.as_str()) {
-                let (line, _) = source.line_col(ast.actions[first as usize].id_span.start);
-                ctx.errors.push(Diagnostic::new(
-                    DiagnosticCode::DuplicateActionId,
-                    a.id_span,
-                    format!(
-                        "duplicate action id `{}` (first defined on line {line})",
-                        a.id
-                    ),
-                ));
-            } else {
-                index.insert(&a.id, i as u32);
-            }
+    /// The number of a name, interned on first sight.
+    fn name(&mut self, text: &str) -> u32 {
+        if let Some(i) = self.names.get_index_of(text) {
+            return i as u32;
         }
-        // Branches to an action that did not parse are not reported missing.
-        ctx.unparsed = parsed.unparsed.iter().map(|u| u.id.clone()).collect();
+        self.names.insert_full(Arc::from(text), UNDEFINED).0 as u32
+    }
 
-        // Snippet code is parsed first: its FUNCTIONs are visible to every
-        // snippet of the script, whatever the order of the actions.
-        let mut snippet_unit = crate::snippet::compile::SnippetUnit::new(&source);
+    /// True when `a` has Snippet code: its FUNCTIONs are visible to every
+    /// snippet of the script, so those are compiled from the whole AST.
+    fn has_snippet_code(&self, a: &ActionAst) -> bool {
+        let Some(reg) = self.compiler.actions.lookup(&a.action_type) else {
+            return false;
+        };
+        let snippet_kind = |p: &crate::action::PropertySchema| p.kind == PropertyKind::SnippetCode;
+        reg.schema.properties.iter().any(snippet_kind)
+            && a.properties.iter().any(|p| {
+                reg.property_index(&p.name)
+                    .is_some_and(|pi| snippet_kind(&reg.schema.properties[pi]))
+            })
+    }
+
+    /// Parses and declares the Snippet code of every action first: its
+    /// FUNCTIONs are visible to every snippet of the script, whatever the
+    /// order of the actions.
+    fn snippets(&mut self, actions: &[ActionAst]) {
+        let ctx = &mut self.ctx;
+        let mut snippet_unit = crate::snippet::compile::SnippetUnit::new(&self.source);
         let mut snippet_sites: Vec<(usize, usize)> = Vec::new();
         let mut snippet_code: Vec<Vec<crate::snippet::Stmt>> = Vec::new();
-        for (i, a) in ast.actions.iter().enumerate() {
-            let Some(reg) = self.actions.lookup(&a.action_type) else {
+        for (i, a) in actions.iter().enumerate() {
+            let Some(reg) = self.compiler.actions.lookup(&a.action_type) else {
                 continue;
             };
             for p in &a.properties {
@@ -536,7 +643,7 @@ impl Compiler<'_> {
                 {
                     continue;
                 }
-                match snippet_text(&p.value, &source) {
+                match snippet_text(&p.value, &self.source) {
                     Ok((text, offset)) => match crate::snippet::parse(text, offset) {
                         Ok(code) => {
                             snippet_sites.push((i, pi));
@@ -548,67 +655,147 @@ impl Compiler<'_> {
                 }
             }
         }
-        snippet_unit.declare(&mut snippet_code, &mut ctx);
-        let mut snippet_programs: HashMap<(usize, usize), Arc<crate::snippet::program::Program>> =
-            HashMap::new();
+        snippet_unit.declare(&mut snippet_code, ctx);
         for (site, code) in snippet_sites.iter().zip(&snippet_code) {
-            let program = snippet_unit.program(code, &mut ctx);
-            snippet_programs.insert(*site, Arc::new(program));
+            let program = snippet_unit.program(code, ctx);
+            self.snippet_programs.insert(*site, Arc::new(program));
         }
-        let snippet_functions = std::mem::take(&mut snippet_unit.functions);
-        let mut global_names: Vec<Arc<str>> = snippet_unit
+        self.snippet_functions = std::mem::take(&mut snippet_unit.functions);
+        self.global_names = snippet_unit
             .globals
             .iter()
             .map(|g| Arc::from(g.as_str()))
             .collect();
-        global_names.sort_unstable();
-        global_names.dedup();
-        drop(snippet_unit);
+        self.global_names.sort_unstable();
+        self.global_names.dedup();
+    }
 
-        let mut compiled = Vec::with_capacity(ast.actions.len());
-        let mut flow: Vec<FlowAction> = Vec::with_capacity(ast.actions.len());
-        let mut entries: Vec<(u32, Span)> = Vec::new();
-        let mut external_without_error: Vec<(Span, String)> = Vec::new();
-        for (i, a) in ast.actions.iter().enumerate() {
-            match self.compile_action(a, i, &index, script_type, &mut ctx, &snippet_programs) {
-                Some((c, branches)) => {
-                    let reg = self
-                        .actions
-                        .lookup(&a.action_type)
-                        .expect("looked up before");
-                    if reg.schema.entry {
-                        entries.push((i as u32, a.type_span));
-                    }
-                    let error_unconnected = reg.schema.external_failures
-                        && c.targets.get(1).copied().flatten().is_none();
-                    if error_unconnected {
-                        external_without_error.push((a.type_span, reg.schema.name.clone()));
-                    }
-                    flow.push(FlowAction {
-                        id: c.id.clone(),
-                        action_type: c.type_name.clone(),
-                        caption: c.caption.clone(),
-                        caption_written: a.caption.is_some(),
-                        kind: action_kind(reg),
-                        reachable: false,
-                        error_unconnected,
-                        span: a.span,
-                        id_span: a.id_span,
-                        branches,
-                    });
-                    compiled.push(c);
-                }
-                None => continue,
+    /// Checks and lowers the next action in source order.
+    fn add(&mut self, a: &ActionAst) {
+        let i = self.actions.len();
+        let name = self.name(&a.id);
+        let first = &mut self.names[name as usize];
+        if *first == UNDEFINED {
+            *first = i as u32;
+        } else {
+            let first_span = self.actions[*first as usize].id_span;
+            let (line, _) = self.source.line_col(first_span.start);
+            self.ctx.errors.push(Diagnostic::new(
+                DiagnosticCode::DuplicateActionId,
+                a.id_span,
+                format!(
+                    "duplicate action id `{}` (first defined on line {line})",
+                    a.id
+                ),
+            ));
+        }
+        let reg = self.compiler.actions.lookup(&a.action_type);
+        // Every written branch counts for reachability; a known non-terminal
+        // action's targets are checked for existence too.
+        let checked = reg.is_some_and(|r| !r.schema.terminal);
+        let first_branch = self.branches.len();
+        for b in &a.branches {
+            let name = self.name(&b.target);
+            self.branches.push(BranchRef {
+                name,
+                start: b.target_span.start as u32,
+                end: b.target_span.end as u32,
+                checked,
+            });
+        }
+        self.actions.push(ActionSummary {
+            name,
+            id_span: a.id_span,
+            branches_end: self.branches.len() as u32,
+        });
+        let Some((c, branches)) = self.compile_action(a, i, name, reg, first_branch) else {
+            return;
+        };
+        let reg = reg.expect("compiled actions have a registered type");
+        if reg.schema.entry {
+            self.entries.push((i as u32, a.type_span));
+        }
+        if reg.schema.external_failures {
+            self.external.push((
+                self.compiled.len() as u32,
+                a.type_span,
+                reg.schema.name.clone(),
+            ));
+        }
+        self.flow.push(FlowAction {
+            id: c.id.clone(),
+            action_type: c.type_name.clone(),
+            caption: c.caption.clone(),
+            caption_written: a.caption.is_some(),
+            kind: action_kind(reg),
+            reachable: false,
+            error_unconnected: false,
+            span: a.span,
+            id_span: a.id_span,
+            branches,
+        });
+        self.compiled.push(c);
+    }
+
+    /// The checks that need every action, then the script.
+    fn finish(mut self) -> Result<Script, Diagnostics> {
+        let ctx = &mut self.ctx;
+        let complete = self.complete;
+        let options = self.options;
+        let names = &self.names;
+        // Branch targets: every name a branch points at must be an action
+        // (or one that did not parse).
+        for b in self.branches.iter().filter(|b| b.checked) {
+            let (target, &action) = names.get_index(b.name as usize).expect("interned");
+            if action == UNDEFINED && !ctx.unparsed.contains(&**target) {
+                ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::MissingTarget,
+                    Span::new(b.start as usize, b.end as usize),
+                    format!(
+                        "branch target `{target}` does not exist{}",
+                        suggestion(
+                            target,
+                            names
+                                .iter()
+                                .filter(|(_, a)| **a != UNDEFINED)
+                                .map(|(n, _)| &**n)
+                        )
+                    ),
+                ));
             }
         }
+        let resolve = |name: u32| Some(names[name as usize]).filter(|&a| a != UNDEFINED);
+        for (c, f) in self.compiled.iter_mut().zip(self.flow.iter_mut()) {
+            for t in c.targets.iter_mut().chain(c.label_targets.iter_mut()) {
+                *t = t.and_then(resolve);
+            }
+            for b in f.branches.iter_mut() {
+                // (Unresolved only when the compile fails.)
+                b.target = resolve(b.target as u32).map_or(usize::MAX, |t| t as usize);
+            }
+        }
+        let mut external_without_error: Vec<(Span, String)> = Vec::new();
+        for (at, span, name) in std::mem::take(&mut self.external) {
+            let unconnected = self.compiled[at as usize]
+                .targets
+                .get(1)
+                .copied()
+                .flatten()
+                .is_none();
+            if unconnected {
+                self.flow[at as usize].error_unconnected = true;
+                external_without_error.push((span, name));
+            }
+        }
+        let mut warnings: Vec<Diagnostic> = Vec::new();
 
-        let entry = match entries.as_slice() {
+        let entry = match self.entries.as_slice() {
             [(i, _)] => *i,
             [] => {
                 if ctx.errors.is_empty() && complete {
                     ctx.errors.push(Diagnostic::new(
                         DiagnosticCode::NoBegin,
-                        ast.actions.first().map(|a| a.id_span).unwrap_or_default(),
+                        self.actions.first().map(|a| a.id_span).unwrap_or_default(),
                         "the script has no Begin action: exactly one is required",
                     ));
                 }
@@ -649,15 +836,21 @@ impl Compiler<'_> {
             ));
         }
 
-        // Reachability from Begin, on the source's graph so that it is known
-        // even when some actions did not compile.
-        let mut seen = vec![false; ast.actions.len()];
-        if complete && !entries.is_empty() {
+        // Reachability from Begin, on the source's graph (every written
+        // branch) so that it is known even when some actions did not compile.
+        let mut seen = vec![false; self.actions.len()];
+        if complete && !self.entries.is_empty() {
             let mut queue = VecDeque::from([entry]);
             seen[entry as usize] = true;
             while let Some(i) = queue.pop_front() {
-                for b in &ast.actions[i as usize].branches {
-                    if let Some(&t) = index.get(b.target.as_str()) {
+                let i = i as usize;
+                let start = match i {
+                    0 => 0,
+                    _ => self.actions[i - 1].branches_end as usize,
+                };
+                let end = self.actions[i].branches_end as usize;
+                for b in &self.branches[start..end] {
+                    if let Some(t) = resolve(b.name) {
                         if !seen[t as usize] {
                             seen[t as usize] = true;
                             queue.push_back(t);
@@ -665,19 +858,20 @@ impl Compiler<'_> {
                     }
                 }
             }
-            for (i, a) in ast.actions.iter().enumerate() {
+            for (i, a) in self.actions.iter().enumerate() {
                 // A second action with an id is already an error.
-                let first_of_its_id = index.get(a.id.as_str()) == Some(&(i as u32));
+                let first_of_its_id = names[a.name as usize] == i as u32;
                 if !seen[i] && first_of_its_id {
+                    let id = names.get_index(a.name as usize).expect("interned").0;
                     warnings.push(Diagnostic::new(
                         DiagnosticCode::UnreachableAction,
                         a.id_span,
-                        format!("action `{}` is unreachable from Begin", a.id),
+                        format!("action `{id}` is unreachable from Begin"),
                     ));
                 }
             }
         }
-        for (f, reachable) in flow.iter_mut().zip(&seen) {
+        for (f, reachable) in self.flow.iter_mut().zip(&seen) {
             f.reachable = *reachable;
         }
         warnings.append(&mut ctx.warnings);
@@ -690,8 +884,8 @@ DiagnosticCode::ErrorBranchNotConnected,
         }
         // Begin's Parameters name p1, p2, ... (Studio renames them there).
         // (Only when every action compiled: otherwise indices do not line up.)
-        let param_names: Box<[Arc<str>]> = Some(&compiled)
-            .filter(|c| c.len() == ast.actions.len())
+        let param_names: Box<[Arc<str>]> = Some(&self.compiled)
+            .filter(|c| c.len() == self.actions.len())
             .and_then(|c| c.get(entry as usize))
             .and_then(|begin: &CompiledAction| {
                 begin
@@ -713,10 +907,10 @@ DiagnosticCode::ErrorBranchNotConnected,
                     .collect()
             })
             .unwrap_or_default();
-        let mut warned = HashSet::new();
-        for (name, span) in ctx.reads.iter().filter(|_| complete) {
+        for (var, span) in ctx.first_reads.iter().filter(|_| complete) {
+            let name = ctx.var_name(*var);
             // A subscript's parameters are set by the RunSub that calls it.
-            let parameter = param_names.iter().any(|p| **p == **name)
+            let parameter = param_names.iter().any(|p| **p == *name)
                 || (name.len() == 2
                     && name.starts_with('p')
                     && name[1..].parse::<u8>().is_ok_and(|n| (1..=9).contains(&n)));
@@ -726,7 +920,6 @@ DiagnosticCode::ErrorBranchNotConnected,
                 || ctx.writes.contains(name)
                 || options.inputs.iter().any(|i| i == name)
                 || refused_choices.contains(name)
-                || !warned.insert(name.clone())
             {
                 continue;
             }
@@ -753,13 +946,16 @@ DiagnosticCode::ErrorBranchNotConnected,
             ));
         }
 
+        let source = self.source;
         // Warnings are reported alongside errors: both are worth fixing.
-        if !ctx.errors.is_empty() {
-            ctx.errors.extend(warnings);
-            return Err(Diagnostics::new(source, ctx.errors));
+        if !self.ctx.errors.is_empty() {
+            let mut errors = std::mem::take(&mut self.ctx.errors);
+            errors.extend(warnings);
+            return Err(Diagnostics::new(source, errors));
         }
 
         let source_name = source.name().to_string();
+        let ctx = self.ctx;
         let max_depth = ctx.max_depth;
         let var_names: Box<[Arc<str>]> = ctx.vars.keys().map(|k| Arc::from(k.as_str())).collect();
         // Hidden slots (Snippet function parameters and lifted calls) are
@@ -771,43 +967,140 @@ DiagnosticCode::ErrorBranchNotConnected,
         let var_index = ctx.vars.into_iter().collect();
         Ok(Script {
             inner: Arc::new(ScriptInner {
-                engine_id: self.engine_id,
+                engine_id: self.compiler.engine_id,
                 name: source.name().to_string(),
-                title,
-                script_type,
-                actions: compiled.into_boxed_slice(),
+                title: self.title,
+                script_type: self.script_type,
+                actions: self.compiled.into_boxed_slice(),
                 entry,
                 var_names,
                 vars_by_name: vars_by_name.into_boxed_slice(),
                 var_index,
-                err_var,
+                err_var: self.err_var,
                 error_branch: Arc::from("Error"),
                 max_expr_depth: max_depth,
                 warnings: Diagnostics::new(source, warnings),
-                flow: flow.into_boxed_slice(),
-                snippet_functions: snippet_functions.into_boxed_slice(),
+                flow: self.flow.into_boxed_slice(),
+                snippet_functions: self.snippet_functions.into_boxed_slice(),
                 subscripts: Box::default(),
                 label: Arc::from(source_name.as_str()),
                 param_names,
-                global_names: global_names.into_boxed_slice(),
+                global_names: self.global_names.into_boxed_slice(),
             }),
         })
     }
+}
 
-    fn compile_action(
+impl Compiler<'_> {
+    /// Parses and compiles `source`. A script without syntax errors and
+    /// without Snippet code is parsed one action at a time and each action
+    /// is lowered and its AST dropped before the next is parsed, so the
+    /// whole AST is never in memory; anything else (syntax errors to
+    /// recover from, Snippet FUNCTIONs visible to every snippet) is compiled
+    /// from the whole AST, with the same checks in the same order.
+    pub fn compile_source(
         &self,
+        source: SourceFile,
+        options: &CompileOptions,
+    ) -> Result<Script, Diagnostics> {
+        if let Some(result) = self.compile_streaming(&source, options) {
+            return result;
+        }
+        let parsed = crate::syntax::parse_script_recovering(source.text());
+        self.compile(parsed, source, options)
+    }
+
+    /// The streaming compile, or `None` when the script needs the whole AST
+    /// (nothing it did is kept then: the call graph is rolled back).
+    fn compile_streaming(
+        &self,
+        source: &SourceFile,
+        options: &CompileOptions,
+    ) -> Option<Result<Script, Diagnostics>> {
+        let text = source.text();
+        // Snippet code is written in `"""` blocks: no need to try. An
+        // empty or binary text gets its error from the whole parse.
+        if text.contains("\"\"\"") || crate::syntax::refused_input(text).is_some() {
+            return None;
+        }
+        let (calls, units) = {
+            let graph = self.subscripts.borrow();
+            (graph.calls.len(), graph.units.len())
+        };
+        let mut builder =
+            ScriptBuilder::new(self, source.clone(), options, Vec::new(), HashSet::new());
+        let streamed = crate::syntax::parse_pieces(text, |piece| match piece {
+            ParsedPiece::Header(header) => {
+                builder.header(&header);
+                true
+            }
+            ParsedPiece::Action(action) => {
+                if builder.has_snippet_code(&action) {
+                    return false;
+                }
+                // Size the big vectors from the share of the text read so
+                // far, so that they never double far past the script.
+                let n = builder.compiled.len();
+                if n == builder.compiled.capacity() && n >= 16 {
+                    let read = action.span.end.max(1);
+                    builder.reserve_for(n * text.len() / read + n / 16 + 1);
+                }
+                builder.add(&action);
+                true
+            }
+            ParsedPiece::Unbuilt(..) => false,
+        });
+        if streamed {
+            return Some(builder.finish());
+        }
+        drop(builder);
+        let mut graph = self.subscripts.borrow_mut();
+        graph.calls.truncate(calls);
+        graph.units.truncate(units);
+        None
+    }
+
+    /// Compiles a whole parse result (with syntax errors recovered from).
+    pub fn compile(
+        &self,
+        parsed: ParsedScript,
+        source: SourceFile,
+        options: &CompileOptions,
+    ) -> Result<Script, Diagnostics> {
+        let unparsed = parsed.unparsed.into_iter().map(|u| u.id).collect();
+        let mut builder = ScriptBuilder::new(self, source, options, parsed.errors, unparsed);
+        if let Some(h) = &parsed.ast.header {
+            builder.header(h);
+        }
+        builder.reserve_for(parsed.ast.actions.len());
+        builder.snippets(&parsed.ast.actions);
+        for a in &parsed.ast.actions {
+            builder.add(a);
+        }
+        builder.finish()
+    }
+}
+
+impl ScriptBuilder<'_, '_> {
+    /// Checks and lowers one action (`id` is its id's name number). Branch
+    /// targets are left as name numbers for [`ScriptBuilder::finish`].
+    fn compile_action(
+        &mut self,
         a: &ActionAst,
         action_index: usize,
-        index: &HashMap<&str, u32>,
-        script_type: ScriptType,
-        ctx: &mut Ctx<'_>,
-        snippets: &HashMap<(usize, usize), Arc<crate::snippet::program::Program>>,
+        id: u32,
+        reg: Option<&RegisteredAction>,
+        first_branch: usize,
     ) -> Option<(CompiledAction, Vec<FlowBranch>)> {
+        let compiler = self.compiler;
+        let script_type = self.script_type;
+        let snippets = &self.snippet_programs;
+        let ctx = &mut self.ctx;
         if let Some(caption) = &a.caption {
             ctx.check_literal_len(caption.len(), a.type_span);
         }
-        let Some(reg) = self.actions.lookup(&a.action_type) else {
-            let mut known: Vec<&str> = self.actions.names().collect();
+        let Some(reg) = reg else {
+            let mut known: Vec<&str> = compiler.actions.names().collect();
             known.sort_unstable();
             ctx.errors.push(Diagnostic::new(
                 DiagnosticCode::UnknownActionType,
@@ -905,7 +1198,7 @@ DiagnosticCode::ErrorBranchNotConnected,
                 }
                 Some(e) if ps.kind == PropertyKind::Subscript => match name_text(e) {
                     Some(name) => {
-                        let resolved = self.subscripts.borrow_mut().unit_for(&name);
+                        let resolved = compiler.subscripts.borrow_mut().unit_for(&name);
                         match resolved {
                             Ok(unit) => {
                                 let args = a
@@ -916,7 +1209,7 @@ DiagnosticCode::ErrorBranchNotConnected,
                                         ExprKind::List(items) => Some(items.len()),
                                         _ => None,
                                     });
-                                let mut graph = self.subscripts.borrow_mut();
+                                let mut graph = compiler.subscripts.borrow_mut();
                                 let caller = graph.current;
                                 graph.calls.push(subscripts::Call {
                                     caller,
@@ -995,7 +1288,8 @@ DiagnosticCode::InvalidPropertyValue,
                                 if ps.kind == PropertyKind::OutputVariable {
                                     ctx.writes.insert(n.clone());
                                 } else {
-                                    ctx.reads.push((n.clone(), e.span));
+                                    let var = ctx.var(&n);
+                                    ctx.read(var, e.span);
                                 }
                                 PropSlot::Var(ctx.var(&n), Value::from(n))
                             }
@@ -1022,8 +1316,8 @@ DiagnosticCode::InvalidPropertyValue,
         let mut label_names = Vec::new();
         let mut target_edges: Vec<Option<u32>> = vec![None; reg.branch_names.len()];
         let mut label_edges: Vec<u32> = Vec::new();
-        let mut flow_branches: Vec<FlowBranch> = Vec::new();
-        for b in &a.branches {
+        let mut flow_branches: Vec<FlowBranch> = Vec::with_capacity(a.branches.len());
+        for (j, b) in a.branches.iter().enumerate() {
             if schema.terminal {
                 ctx.errors.push(Diagnostic::new(
                     DiagnosticCode::BranchOnTerminal,
@@ -1032,22 +1326,8 @@ DiagnosticCode::InvalidPropertyValue,
                 ));
                 continue;
             }
-            let target = match index.get(b.target.as_str()) {
-                Some(&t) => Some(t),
-                None if ctx.unparsed.contains(&b.target) => None,
-                None => {
-                    ctx.errors.push(Diagnostic::new(
-                        DiagnosticCode::MissingTarget,
-                        b.target_span,
-                        format!(
-                            "branch target `{}` does not exist{}",
-                            b.target,
-                            suggestion(&b.target, index.keys().copied())
-                        ),
-                    ));
-                    None
-                }
-            };
+            // The target's name number: checked and resolved by `finish`.
+            let target = Some(self.branches[first_branch + j].name);
             let is_labeled = schema
                 .labeled_branch
                 .as_deref()
@@ -1146,7 +1426,12 @@ DiagnosticCode::InvalidPropertyValue,
 
         Some((
             CompiledAction {
-                id: Arc::from(a.id.as_str()),
+                id: self
+                    .names
+                    .get_index(id as usize)
+                    .expect("interned")
+                    .0
+                    .clone(),
                 type_name: Arc::from(schema.name.as_str()),
                 caption: Arc::from(a.caption.as_deref().unwrap_or(&schema.name)),
                 handler: reg.handler.clone(),

@@ -6,6 +6,7 @@ mod prescan;
 mod trivia;
 
 pub use parser::{parse_expression, parse_script, parse_script_recovering};
+pub(crate) use parser::{parse_pieces, refused_input, ParsedPiece};
 pub(crate) use prescan::prescan;
 pub use prescan::MAX_NESTING;
 pub use trivia::comment_spans;

@@ -79,24 +79,30 @@ pub fn parse_script(text: &str) -> Result<ScriptAst, Diagnostic> {
 /// assert_eq!(parsed.errors.len(), 1);
 /// assert_eq!(parsed.ast.actions.len(), 2); // start and b
 /// ```
-pub fn parse_script_recovering(text: &str) -> ParsedScript {
+/// The error for a text that is not worth parsing (empty, or binary).
+pub(crate) fn refused_input(text: &str) -> Option<ParsedScript> {
     let fatal = |code, span, message: &str| ParsedScript {
         errors: vec![Diagnostic::new(code, span, message)],
         ..Default::default()
     };
     if text.trim_start_matches(BOM).trim().is_empty() {
-        return fatal(
+        return Some(fatal(
             DiagnosticCode::EmptyScript,
             Span::new(0, 0),
             "the script is empty: expected an action such as `start: Begin { Default -> next }`",
-        );
+        ));
     }
-    if let Some(pos) = text.find('\0') {
-        return fatal(
-            DiagnosticCode::BinaryInput,
-            Span::new(pos, pos + 1),
-            "the script contains a NUL byte: is this a binary file?",
-        );
+    let pos = text.find('\0')?;
+    Some(fatal(
+        DiagnosticCode::BinaryInput,
+        Span::new(pos, pos + 1),
+        "the script contains a NUL byte: is this a binary file?",
+    ))
+}
+
+pub fn parse_script_recovering(text: &str) -> ParsedScript {
+    if let Some(refused) = refused_input(text) {
+        return refused;
     }
     if let Some(parsed) = parse_action_by_action(text) {
         return parsed;
@@ -143,52 +149,100 @@ pub fn parse_script_recovering(text: &str) -> ParsedScript {
 /// ever holds one action. `None` at the first syntax error: the caller then
 /// parses the whole text, whose errors and recovery are the reference.
 fn parse_action_by_action(text: &str) -> Option<ParsedScript> {
-    prescan(text).ok()?;
     let mut out = ParsedScript::default();
-    let start = StudioParser::parse(Rule::file_start, text)
-        .ok()?
-        .next()
-        .expect("the file_start rule always yields one pair");
+    parse_pieces(text, |piece| {
+        push_piece(&mut out, piece);
+        true
+    })
+    .then_some(out)
+}
+
+/// One piece of a script, as [`parse_pieces`] hands them over.
+pub(crate) enum ParsedPiece {
+    /// The `script "..."` header (first, when written).
+    Header(Header),
+    /// An action, spans relative to the whole script.
+    Action(ActionAst),
+    /// An action that matches the grammar but cannot be built (an
+    /// expression nested too deep, a number out of range): its error, and
+    /// its id so that references to it are not reported as unknown.
+    Unbuilt(Diagnostic, UnparsedAction),
+}
+
+/// The action-by-action fast path as a stream: each piece is handed to
+/// `each` as soon as it is built, so a consumer (the compiler) can lower an
+/// action and drop its AST before the next one is parsed. `each` returns
+/// false to stop. True when the whole text was parsed and every piece was
+/// taken; false at the first syntax error (or stop), after which the caller
+/// parses with [`parse_script_recovering`], whose errors are the reference.
+/// (A caller checks [`refused_input`] first, as that function does.)
+pub(crate) fn parse_pieces(text: &str, mut each: impl FnMut(ParsedPiece) -> bool) -> bool {
+    if prescan(text).is_err() {
+        return false;
+    }
+    let Some(start) = StudioParser::parse(Rule::file_start, text)
+        .ok()
+        .and_then(|mut pairs| pairs.next())
+    else {
+        return false;
+    };
     let mut pos = start.as_span().end();
     for pair in start.into_inner() {
-        if pair.as_rule() == Rule::header {
-            out.ast.header = Some(build_header(pair));
+        if pair.as_rule() == Rule::header && !each(ParsedPiece::Header(build_header(pair))) {
+            return false;
         }
     }
     loop {
         let rest = &text[pos..];
-        let piece = StudioParser::parse(Rule::next_piece, rest)
-            .ok()?
-            .next()
-            .expect("the next_piece rule always yields one pair");
+        let Some(piece) = StudioParser::parse(Rule::next_piece, rest)
+            .ok()
+            .and_then(|mut pairs| pairs.next())
+        else {
+            return false;
+        };
         let end = piece.as_span().end();
         let Some(action) = piece.into_inner().find(|p| p.as_rule() == Rule::action) else {
             // The end of the input (after blanks and comments).
-            return Some(out);
+            return true;
         };
-        push_action(action, pos, &mut out);
+        if !each(action_piece(action, pos)) {
+            return false;
+        }
         pos += end;
     }
 }
 
-/// Builds one parsed action (found at byte `offset` of the script) into
-/// `out`: its AST, or, when it matches the grammar but cannot be built, its
-/// error and its id (so references to it are not reported as unknown).
-fn push_action(pair: Pair<'_, Rule>, offset: usize, out: &mut ParsedScript) {
+/// Adds one piece to a whole parse result.
+fn push_piece(out: &mut ParsedScript, piece: ParsedPiece) {
+    match piece {
+        ParsedPiece::Header(header) => {
+            out.ast.header.get_or_insert(header);
+        }
+        ParsedPiece::Action(action) => out.ast.actions.push(action),
+        ParsedPiece::Unbuilt(error, unparsed) => {
+            out.errors.push(error);
+            out.unparsed.push(unparsed);
+        }
+    }
+}
+
+/// Builds one parsed action (found at byte `offset` of the script): its AST,
+/// or, when it matches the grammar but cannot be built, its error and its id.
+fn action_piece(pair: Pair<'_, Rule>, offset: usize) -> ParsedPiece {
     let id = pair.clone().into_inner().next().expect("action id");
     let (id_text, id_span) = (id.as_str().to_string(), span_of(&id));
     match build_action(pair) {
         Ok(mut action) => {
             action.shift(offset);
-            out.ast.actions.push(action);
+            ParsedPiece::Action(action)
         }
-        Err(e) => {
-            out.errors.push(e.shifted(offset));
-            out.unparsed.push(UnparsedAction {
+        Err(e) => ParsedPiece::Unbuilt(
+            e.shifted(offset),
+            UnparsedAction {
                 id: id_text,
                 id_span: Span::new(id_span.start + offset, id_span.end + offset),
-            });
-        }
+            },
+        ),
     }
 }
 
@@ -211,7 +265,7 @@ fn parse_piece(piece: &str, offset: usize, out: &mut ParsedScript) -> Result<(),
                 header.shift(offset);
                 out.ast.header.get_or_insert(header);
             }
-            Rule::action => push_action(pair, offset, out),
+            Rule::action => push_piece(out, action_piece(pair, offset)),
             _ => {}
         }
     }
