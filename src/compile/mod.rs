@@ -1017,6 +1017,10 @@ impl Compiler<'_> {
         source: &SourceFile,
         options: &CompileOptions,
     ) -> Option<Result<Script, Diagnostics>> {
+        #[cfg(test)]
+        if tests::WHOLE_AST_ONLY.with(std::cell::Cell::get) {
+            return None;
+        }
         let text = source.text();
         // Snippet code is written in `"""` blocks: no need to try. An
         // empty or binary text gets its error from the whole parse.
@@ -1051,6 +1055,8 @@ impl Compiler<'_> {
             ParsedPiece::Unbuilt(..) => false,
         });
         if streamed {
+            #[cfg(test)]
+            tests::STREAMED.with(|n| n.set(n.get() + 1));
             return Some(builder.finish());
         }
         drop(builder);
@@ -1595,4 +1601,100 @@ pub(crate) fn check_calls(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use crate::Engine;
+
+    thread_local! {
+        /// Makes [`super::Compiler::compile_source`] use the whole AST.
+        pub(super) static WHOLE_AST_ONLY: Cell<bool> = const { Cell::new(false) };
+        /// How many compiles streamed.
+        pub(super) static STREAMED: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn script_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                script_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "script") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// What a compile gave, in a comparable form.
+    fn outcome(text: &str, whole: bool) -> String {
+        WHOLE_AST_ONLY.with(|w| w.set(whole));
+        let result = Engine::new().compile(text, "s.script");
+        WHOLE_AST_ONLY.with(|w| w.set(false));
+        match result {
+            Ok(script) => {
+                let inner = &script.inner;
+                format!(
+                    "ok {:?}\n{:?}\n{:?} {} {}\n{:?}",
+                    script.warnings().items(),
+                    script.flow(),
+                    inner.var_names,
+                    inner.entry,
+                    inner.max_expr_depth,
+                    inner
+                        .actions
+                        .iter()
+                        .map(|a| (
+                            &a.targets,
+                            &a.label_targets,
+                            &a.target_edges,
+                            &a.label_edges
+                        ))
+                        .collect::<Vec<_>>(),
+                )
+            }
+            Err(diagnostics) => format!("error {:?}", diagnostics.items()),
+        }
+    }
+
+    /// Every script in the repository (examples, golden cases, malformed
+    /// ones) and a few edge cases compile to the same script, warnings and
+    /// errors, in the same order, whether the compiler is fed one action at
+    /// a time while it is parsed or from the whole AST.
+    #[test]
+    fn streaming_equals_whole_ast() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        script_files(&root.join("scripts"), &mut files);
+        script_files(&root.join("tests"), &mut files);
+        let mut texts: Vec<String> = files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        texts.extend(
+            [
+                // Forward, backward and missing targets; a duplicate id; an
+                // unreachable action; an unconnected Error branch.
+                "start: Begin { Default -> b }\nb: GetAgent { Agent = 1 Default -> c Error -> nowhere }\nc: End\nb: End\nlost: End",
+                "start: Begin { Default -> a }\na: GetAgent { Agent = 1 Default -> e }\ne: End",
+                // Two Begins, branches on a terminal action, an unknown type.
+                "start: Begin { Default -> s2 }\ns2: Begin { Default -> x }\nx: Mystery { Default -> start }\nd: End { Default -> start }",
+                // No Begin; a variable read but never assigned, read twice.
+                "a: Assign { Variable = x Value = y + y Default -> b }\nb: End",
+                "start: Begin { Default -> c }\nc: Case { Value = v Case \"a\" -> e Case \"a\" -> e Case 2 -> gone Default -> e }\ne: End",
+            ]
+            .map(String::from),
+        );
+        let before = STREAMED.with(Cell::get);
+        for text in &texts {
+            assert_eq!(outcome(text, false), outcome(text, true), "{text}");
+        }
+        let streamed = STREAMED.with(Cell::get) - before;
+        assert!(
+            streamed > 30,
+            "only {streamed} of {} scripts streamed",
+            texts.len()
+        );
+    }
 }

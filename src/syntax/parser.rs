@@ -79,27 +79,6 @@ pub fn parse_script(text: &str) -> Result<ScriptAst, Diagnostic> {
 /// assert_eq!(parsed.errors.len(), 1);
 /// assert_eq!(parsed.ast.actions.len(), 2); // start and b
 /// ```
-/// The error for a text that is not worth parsing (empty, or binary).
-pub(crate) fn refused_input(text: &str) -> Option<ParsedScript> {
-    let fatal = |code, span, message: &str| ParsedScript {
-        errors: vec![Diagnostic::new(code, span, message)],
-        ..Default::default()
-    };
-    if text.trim_start_matches(BOM).trim().is_empty() {
-        return Some(fatal(
-            DiagnosticCode::EmptyScript,
-            Span::new(0, 0),
-            "the script is empty: expected an action such as `start: Begin { Default -> next }`",
-        ));
-    }
-    let pos = text.find('\0')?;
-    Some(fatal(
-        DiagnosticCode::BinaryInput,
-        Span::new(pos, pos + 1),
-        "the script contains a NUL byte: is this a binary file?",
-    ))
-}
-
 pub fn parse_script_recovering(text: &str) -> ParsedScript {
     if let Some(refused) = refused_input(text) {
         return refused;
@@ -141,6 +120,27 @@ pub fn parse_script_recovering(text: &str) -> ParsedScript {
         };
     }
     parsed
+}
+
+/// The error for a text that is not worth parsing (empty, or binary).
+pub(crate) fn refused_input(text: &str) -> Option<ParsedScript> {
+    let fatal = |code, span, message: &str| ParsedScript {
+        errors: vec![Diagnostic::new(code, span, message)],
+        ..Default::default()
+    };
+    if text.trim_start_matches(BOM).trim().is_empty() {
+        return Some(fatal(
+            DiagnosticCode::EmptyScript,
+            Span::new(0, 0),
+            "the script is empty: expected an action such as `start: Begin { Default -> next }`",
+        ));
+    }
+    let pos = text.find('\0')?;
+    Some(fatal(
+        DiagnosticCode::BinaryInput,
+        Span::new(pos, pos + 1),
+        "the script contains a NUL byte: is this a binary file?",
+    ))
 }
 
 /// The fast path for a script without syntax errors: the same grammar as
