@@ -11,7 +11,8 @@ const VARIABLE: usize = 0;
 const VALUE: usize = 1;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    let value = call.property(VALUE).cloned().unwrap_or_default();
+    // Moved, not cloned: the value was evaluated for this step only.
+    let value = call.take_property(VALUE).unwrap_or_default();
     call.set_output(VARIABLE, value)?;
     Ok(BranchId::DEFAULT)
 }

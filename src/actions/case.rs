@@ -14,11 +14,12 @@ const VALUE: usize = 0;
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     // A membership test, so the language's `=`: `Case "1"` matches 1 and
     // "1.0"; other text compares exactly.
-    let value = call.property(VALUE).cloned().unwrap_or_else(Value::empty);
+    let empty = Value::empty();
+    let value = call.property(VALUE).unwrap_or(&empty);
     Ok(call
         .labels()
         .iter()
-        .position(|label| crate::runtime::eval::equals(&value, &Value::String(label.clone())))
+        .position(|label| crate::runtime::eval::equals_str(value, label))
         .map(|i| BranchId::label(i as u32))
         .unwrap_or(BranchId::DEFAULT))
 }

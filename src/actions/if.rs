@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::{
     ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
+    Value,
 };
 
 const EXPRESSION: usize = 0;
@@ -12,14 +13,15 @@ const TRUE: BranchId = BranchId::own(0);
 const FALSE: BranchId = BranchId::own(1);
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    let value = call.property(EXPRESSION).cloned().unwrap_or_default();
+    let null = Value::Null;
+    let value = call.property(EXPRESSION).unwrap_or(&null);
     match value.as_bool() {
         Some(true) => Ok(TRUE),
         Some(false) => Ok(FALSE),
         None => Err(ActionError::InvalidProperty {
             property: "Expression".into(),
             expected: "true or false".into(),
-            got: crate::runtime::error::described(&value),
+            got: crate::runtime::error::described(value),
         }),
     }
 }

@@ -15,14 +15,15 @@ const REPEAT_BRANCH: BranchId = BranchId::own(0);
 const FINISHED: BranchId = BranchId::own(1);
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    let repeat = call.property(REPEAT).cloned().unwrap_or_default();
+    let null = Value::Null;
+    let repeat = call.property(REPEAT).unwrap_or(&null);
     let times = match repeat.as_number() {
         Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64 => n as u64,
         _ => {
             return Err(ActionError::invalid(
                 "Repeat",
                 "a whole number >= 0",
-                &repeat,
+                repeat,
             ))
         }
     };

@@ -14,11 +14,12 @@ const TIME_ZONE: usize = 1;
 const SCRIPT_VARIABLE: usize = 2;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    // Shared copies of the values, so the call can be borrowed mutably below.
-    let agent = call.property(AGENT).cloned().unwrap_or_default();
-    let time_zone = call.property(TIME_ZONE).cloned();
+    // Detached from the call (constants borrowed, evaluated values taken),
+    // so it can be borrowed mutably below without a reference count written.
+    let agent = call.detach_property(AGENT).unwrap_or_default();
+    let time_zone = call.detach_property(TIME_ZONE);
     let agent_text = agent.text();
-    let time_zone_text = time_zone.as_ref().map(Value::text);
+    let time_zone_text = time_zone.as_deref().map(Value::text);
     let user = call.set_security_user(agent_text.trim(), time_zone_text.as_deref())?;
     call.set_output(SCRIPT_VARIABLE, Value::SecurityUser(user))?;
     Ok(BranchId::DEFAULT)

@@ -179,6 +179,7 @@ impl Evaluator<'_> {
             Code::Var(id) => self.vars.get(id.0 as usize)?.as_ref(),
             Code::Member(base, name) => match self.borrow(base)? {
                 Value::Object(map) => map.get(&**name),
+                Value::SecurityUser(user) => user.member_ref(name),
                 _ => None,
             },
             _ => None,
@@ -335,6 +336,23 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// [`equals`] against a string, without building a value for it: `Case`
+/// compares with the script's labels, whose reference counts every thread
+/// running the script shares.
+pub(crate) fn equals_str(a: &Value, b: &str) -> bool {
+    match a {
+        Value::List(_) | Value::Object(_) | Value::SecurityUser(_) => false,
+        Value::DateTime(d) => super::datetime::parse(b, None) == Some(*d),
+        _ => match (a.as_number(), super::value::parse_numeric(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => match a {
+                Value::String(s) => **s == *b,
+                _ => a.to_text() == b,
+            },
+        },
+    }
+}
+
 fn compare(op: &'static str, a: &Value, b: &Value) -> Result<std::cmp::Ordering, RuntimeError> {
     if is_compound(a) || is_compound(b) {
         return Err(RuntimeError::NotComparable {
@@ -391,6 +409,37 @@ mod tests {
         assert_eq!(t("b".into(), BinaryOp::Gt, "a".into()), Value::Bool(true));
         assert_eq!(t("A".into(), BinaryOp::Eq, "a".into()), Value::Bool(false));
         assert_eq!(t("5".into(), BinaryOp::Add, 1.0.into()), Value::Number(6.0));
+    }
+
+    #[test]
+    fn equals_str_is_equals_with_a_string() {
+        let values = [
+            Value::from("10"),
+            Value::from("a"),
+            Value::from(""),
+            Value::from(10.0),
+            Value::Bool(true),
+            Value::Null,
+            Value::from(vec![Value::from("a")]),
+            Value::DateTime(super::super::datetime::parse("03/08/2026 06:30:00 AM", None).unwrap()),
+        ];
+        for a in &values {
+            for b in [
+                "10",
+                "10.0",
+                "a",
+                "",
+                "true",
+                "03/08/2026 06:30:00 AM",
+                "[\"a\"]",
+            ] {
+                assert_eq!(
+                    equals_str(a, b),
+                    equals(a, &Value::from(b)),
+                    "{a:?} = {b:?}"
+                );
+            }
+        }
     }
 
     #[test]

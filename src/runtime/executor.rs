@@ -452,7 +452,7 @@ pub(crate) struct RunState {
     pub memory: MemoryMeter,
     /// The bytes each variable of the current frame is counted as (parallel
     /// to `vars`), so replacing a value frees exactly what it was charged.
-    pub sizes: Vec<usize>,
+    pub sizes: SlotSizes,
     /// Bytes stored since the deadline was last checked.
     pub stored_since_check: usize,
     /// A failure or limit met while a handler stored a value through
@@ -462,6 +462,10 @@ pub(crate) struct RunState {
     /// The run's wall-clock deadline, seen by every frame and snippet.
     pub deadline: Option<Deadline>,
 }
+
+/// The bytes each variable of a frame is counted as; inline for small
+/// scripts, so a run of a typical flow allocates nothing for them.
+pub(crate) type SlotSizes = SmallVec<[usize; 16]>;
 
 /// How one frame (the main script or a subscript) ended.
 pub(crate) struct FrameEnd {
@@ -608,6 +612,9 @@ pub struct ActionCall<'a> {
     action: &'a CompiledAction,
     index: usize,
     props: &'a [PropValue<'a>],
+    /// The values evaluated for this step, which [`PropValue::Owned`]
+    /// points into; a handler may take one instead of cloning it.
+    owned: &'a mut SmallVec<[Value; 4]>,
     state: &'a mut RunState,
 }
 
@@ -622,18 +629,8 @@ pub(crate) enum PropValue<'s> {
     Absent,
     /// The script's constant (a literal, or a variable or subscript name).
     Const(&'s Value),
-    /// Evaluated for this step.
-    Owned(Value),
-}
-
-impl PropValue<'_> {
-    fn get(&self) -> Option<&Value> {
-        match self {
-            PropValue::Absent => None,
-            PropValue::Const(v) => Some(v),
-            PropValue::Owned(v) => Some(v),
-        }
-    }
+    /// Evaluated for this step: an index into the step's owned values.
+    Owned(usize),
 }
 
 impl<'a> ActionCall<'a> {
@@ -663,7 +660,7 @@ impl<'a> ActionCall<'a> {
         // budget like the caller's (which it keeps meanwhile): a parameter
         // shared with the caller counts again, as every shared part does.
         let mut vars: Vec<Option<Value>> = vec![None; sub.var_names.len()];
-        let mut sizes: Vec<usize> = vec![0; sub.var_names.len()];
+        let mut sizes: SlotSizes = smallvec::smallvec![0; sub.var_names.len()];
         let (limits, memory) = (self.state.limits, &mut self.state.memory);
         let mut put = |name: &str, value: Value| -> Result<(), ActionError> {
             let Some(id) = sub.var_index.get(name) else {
@@ -816,7 +813,34 @@ impl<'a> ActionCall<'a> {
     ///
     /// See the example on [`ActionCall`], which uses every method.
     pub fn property(&self, i: usize) -> Option<&Value> {
-        self.props.get(i).and_then(PropValue::get)
+        match self.props.get(i)? {
+            PropValue::Absent => None,
+            PropValue::Const(v) => Some(v),
+            PropValue::Owned(k) => self.owned.get(*k),
+        }
+    }
+    /// Property `i`, moved out when it was evaluated for this step (its
+    /// place then reads as null), cloned when it is one of the script's
+    /// constants: a handler that stores a property writes no reference count.
+    pub(crate) fn take_property(&mut self, i: usize) -> Option<Value> {
+        match self.props.get(i)? {
+            PropValue::Absent => None,
+            PropValue::Const(v) => Some((*v).clone()),
+            PropValue::Owned(k) => self.owned.get_mut(*k).map(std::mem::take),
+        }
+    }
+    /// Property `i` detached from the call, so a handler can read it while
+    /// it changes the run: the script's constants borrowed, values evaluated
+    /// for this step taken out (as [`ActionCall::take_property`]).
+    pub(crate) fn detach_property(&mut self, i: usize) -> Option<std::borrow::Cow<'a, Value>> {
+        match self.props.get(i)? {
+            PropValue::Absent => None,
+            PropValue::Const(v) => Some(std::borrow::Cow::Borrowed(*v)),
+            PropValue::Owned(k) => self
+                .owned
+                .get_mut(*k)
+                .map(|v| std::borrow::Cow::Owned(std::mem::take(v))),
+        }
     }
     /// Property `i` as text (`None` when absent).
     ///
@@ -1022,13 +1046,16 @@ impl<'a> ActionCall<'a> {
     ///
     /// See the example on [`ActionCall`], which uses every method.
     pub fn security_user(&self, i: usize) -> Result<SecurityUser, ActionError> {
+        self.security_user_ref(i).cloned()
+    }
+
+    /// [`ActionCall::security_user`], borrowed from the variable.
+    pub(crate) fn security_user_ref(&self, i: usize) -> Result<&SecurityUser, ActionError> {
         let var = self
             .variable(i)
             .ok_or_else(|| ActionError::Api(ApiError::no_security_user()))?;
         match self.state.vars.get(var.0 as usize).and_then(Option::as_ref) {
-            Some(Value::SecurityUser(user)) if user.issued_by(self.state.run_id) => {
-                Ok(user.clone())
-            }
+            Some(Value::SecurityUser(user)) if user.issued_by(self.state.run_id) => Ok(user),
             Some(Value::SecurityUser(_)) => Err(ActionError::Api(ApiError::invalid_security_user(
                 "the security user was issued by another run",
             ))),
@@ -1059,7 +1086,8 @@ impl<'a> ActionCall<'a> {
             .engine
             .directory
             .with_security_user(agent, |agent, role| {
-                let role = role.map(|role| role.name.clone());
+                // Copied once straight from the snapshot, never via a String.
+                let role = role.map_or(Value::Null, |role| Value::from(role.name.as_str()));
                 (agent.id, agent.user_name.clone(), agent.time_zone, role)
             })?;
         let tz = match time_zone.map(str::trim) {
@@ -1107,7 +1135,7 @@ impl EngineInner {
                 used: 0,
                 budget: self.limits.max_memory_bytes,
             },
-            sizes: vec![0; script.var_names.len()],
+            sizes: smallvec::smallvec![0; script.var_names.len()],
             stored_since_check: 0,
             pending: None,
             deadline: None,
@@ -1210,7 +1238,8 @@ impl EngineInner {
         };
         let limits = state.limits;
         let mut props: SmallVec<[PropValue<'_>; 8]> = SmallVec::new();
-        let scratch = std::cell::RefCell::new(String::with_capacity(256));
+        let mut owned: SmallVec<[Value; 4]> = SmallVec::new();
+        let scratch = std::cell::RefCell::new(ScratchBuffer::take());
         let mut current = script.entry as usize;
         let mut last: Option<usize> = None;
         let mut error: Option<RunError> = None;
@@ -1260,6 +1289,7 @@ impl EngineInner {
                 None => None,
                 Some(hook) => {
                     props.clear();
+                    owned.clear();
                     hook.run_instead(&mut ActionCall {
                         engine: self,
                         root,
@@ -1267,6 +1297,7 @@ impl EngineInner {
                         action,
                         index: current,
                         props: &props,
+                        owned: &mut owned,
                         state,
                     })
                 }
@@ -1275,6 +1306,7 @@ impl EngineInner {
                 result
             } else {
                 props.clear();
+                owned.clear();
                 let evaluator = Evaluator {
                     vars: &state.vars,
                     functions: &self.functions,
@@ -1291,7 +1323,10 @@ impl EngineInner {
                             PropValue::Const(v)
                         }
                         PropSlot::Code(code) => match evaluator.eval(code) {
-                            Ok(v) => PropValue::Owned(v),
+                            Ok(v) => {
+                                owned.push(v);
+                                PropValue::Owned(owned.len() - 1)
+                            }
                             Err(source) => {
                                 failed = Some(ActionError::Property {
                                     property: action.schema.properties[i].name.clone(),
@@ -1303,7 +1338,7 @@ impl EngineInner {
                     });
                 }
                 if failed.is_none() && action.checks_choices {
-                    failed = check_choices(&action.schema, &mut props).err();
+                    failed = check_choices(&action.schema, &mut props, &mut owned).err();
                 }
                 match failed {
                     Some(e) => Err(e),
@@ -1314,6 +1349,7 @@ impl EngineInner {
                         action,
                         index: current,
                         props: &props,
+                        owned: &mut owned,
                         state,
                     }),
                 }
@@ -1462,10 +1498,40 @@ impl EngineInner {
             }
         }
 
+        ScratchBuffer::give_back(scratch.into_inner());
         FrameEnd {
             outcome,
             last,
             error,
+        }
+    }
+}
+
+/// The buffer templates are built in, kept by the thread between runs so
+/// that a run allocates none (a frame nested in another, a RunSub, takes a
+/// fresh one; a buffer grown past [`ScratchBuffer::KEEP`] is not kept).
+struct ScratchBuffer;
+
+impl ScratchBuffer {
+    const KEEP: usize = 16 << 10;
+
+    thread_local! {
+        static SPARE: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+    }
+
+    fn take() -> String {
+        let buffer = Self::SPARE.with(std::cell::Cell::take);
+        if buffer.capacity() == 0 {
+            String::with_capacity(256)
+        } else {
+            buffer
+        }
+    }
+
+    fn give_back(mut buffer: String) {
+        if buffer.capacity() <= Self::KEEP {
+            buffer.clear();
+            Self::SPARE.with(|spare| spare.set(buffer));
         }
     }
 }
@@ -1497,9 +1563,15 @@ impl std::fmt::Display for Seconds {
 fn check_choices(
     schema: &crate::action::ActionSchema,
     props: &mut [PropValue<'_>],
+    owned: &mut SmallVec<[Value; 4]>,
 ) -> Result<(), ActionError> {
     for (ps, value) in schema.properties.iter().zip(props.iter_mut()) {
-        let (Some(choices), Some(v)) = (&ps.choices, value.get()) else {
+        let v = match value {
+            PropValue::Absent => None,
+            PropValue::Const(v) => Some(*v),
+            PropValue::Owned(k) => owned.get(*k),
+        };
+        let (Some(choices), Some(v)) = (&ps.choices, v) else {
             continue;
         };
         if !choices.only || v.is_null_or_empty() {
@@ -1512,7 +1584,8 @@ fn check_choices(
         match word {
             Some(word) => {
                 if v.as_str() != Some(word) {
-                    *value = PropValue::Owned(Value::from(word));
+                    owned.push(Value::from(word));
+                    *value = PropValue::Owned(owned.len() - 1);
                 }
             }
             None => {

@@ -114,13 +114,28 @@ impl Walk<'_> {
         self.elements -= count;
         self.bytes += SHARED_OVERHEAD + count * std::mem::size_of::<Value>();
         match v {
-            Value::List(items) => items.iter().try_for_each(|i| self.visit(i, depth + 1)),
+            Value::List(items) => items.iter().try_for_each(|i| self.element(i, depth + 1)),
             Value::Object(map) => map.iter().try_for_each(|(k, i)| {
                 self.take_text(k.len())?;
                 self.bytes += MEMBER_OVERHEAD + SHARED_OVERHEAD + k.len();
-                self.visit(i, depth + 1)
+                self.element(i, depth + 1)
             }),
             _ => Ok(()),
+        }
+    }
+
+    /// [`Walk::visit`] of an element, with the leaves (most elements: text,
+    /// numbers) counted in place instead of by a call.
+    #[inline(always)]
+    fn element(&mut self, v: &Value, depth: usize) -> Result<(), RuntimeError> {
+        match v {
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::DateTime(_) => Ok(()),
+            Value::String(s) => {
+                self.take_text(s.len())?;
+                self.bytes += SHARED_OVERHEAD + s.len();
+                Ok(())
+            }
+            _ => self.visit(v, depth),
         }
     }
 

@@ -8,12 +8,11 @@ use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, Prop
 const AGENT: usize = 0;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    let (actor, user) = actor(call)?;
+    let (actor, tz) = actor(call)?;
     let agent = own_ref(call, AGENT);
     let directory = call.directory();
-    let tz = user.time_zone();
     let value = directory.with_agent_in_scope(actor, &agent, |target, role| {
-        agent_value(target, role.map(|role| role.name.clone()), tz)
+        agent_value(target, role.map(|role| role.name.as_str()), tz)
     })?;
     call.set_output(SCRIPT_VARIABLE, value)?;
     Ok(BranchId::DEFAULT)

@@ -15,7 +15,7 @@ const QUERY: usize = 0;
 const STATUS: usize = 1;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    let (actor, user) = actor(call)?;
+    let (actor, tz) = actor(call)?;
     let query = own_text(call, QUERY).unwrap_or_default();
     // The schema's choices already refused anything else and gave the
     // listed spelling; "" (or left out) means all.
@@ -38,7 +38,6 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
             },
         });
     }
-    let tz = user.time_zone();
     let list: Vec<Value> = records
         .iter()
         .map(|r| Value::from_json(&r.to_json(tz)))

@@ -22,7 +22,7 @@ use crate::permissions::AgentRecord;
 use crate::permissions::{render_time, Agent, AgentId, AgentStatus};
 use crate::{
     ActionCall, ActionError, ActionHandler, ActionSchema, EngineBuilder, Object, PropertyKind,
-    PropertySchema, ScriptTypes, SecurityUser, Value,
+    PropertySchema, ScriptTypes, Value,
 };
 
 /// Index of the `SecurityUser` property in every API action's schema.
@@ -73,12 +73,13 @@ fn register_api(
     builder.add_action(api_schema(name, result, own), Arc::new(handler));
 }
 
-/// The acting security user: a handle issued in this run whose agent still
-/// exists and is active right now.
-fn actor(call: &ActionCall<'_>) -> Result<(AgentId, SecurityUser), ActionError> {
-    let user = call.security_user(SECURITY_USER)?;
+/// The acting security user, as its agent id and time zone: a handle issued
+/// in this run whose agent still exists and is active right now. Borrowed,
+/// not cloned: no reference count written.
+fn actor(call: &ActionCall<'_>) -> Result<(AgentId, Tz), ActionError> {
+    let user = call.security_user_ref(SECURITY_USER)?;
     call.directory().validate_security_user(user.agent_id())?;
-    Ok((user.agent_id(), user))
+    Ok((user.agent_id(), user.time_zone()))
 }
 
 /// Stores an API result in the action's result variable.
@@ -91,7 +92,7 @@ fn store(call: &mut ActionCall<'_>, result: impl Serialize) -> Result<(), Action
 /// An agent as a script reads it: the fields of [`AgentRecord::to_json`]
 /// (`role` by name), built directly from the stored agent (this is on the hot
 /// path of every agent lookup), with lastLogin rendered in `tz`.
-fn agent_value(record: &Agent, role: Option<String>, tz: Tz) -> Value {
+fn agent_value(record: &Agent, role: Option<&str>, tz: Tz) -> Value {
     const FIELDS: [&str; 9] = [
         "id",
         "userName",
@@ -219,7 +220,7 @@ mod tests {
             let role = stored.role.and_then(|r| directory.role_name(r));
             for tz in [Tz::UTC, Tz::America__New_York, Tz::Asia__Kolkata] {
                 assert_eq!(
-                    agent_value(&stored, role.clone(), tz).to_json(),
+                    agent_value(&stored, role.as_deref(), tz).to_json(),
                     record.to_json(tz),
                     "{id} {tz}"
                 );
