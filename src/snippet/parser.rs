@@ -340,7 +340,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::s_assign | Rule::assign_target | Rule::target_root => "a statement",
         Rule::s_call => "a statement",
         Rule::block => "`{`",
-        Rule::close_brace => "`}`",
+        Rule::close_brace | Rule::interpolation_end => "`}`",
         Rule::close_paren => "`)`",
         Rule::close_bracket => "`]`",
         Rule::assign_op => "`=`",
@@ -354,33 +354,19 @@ fn describe(rule: Rule) -> &'static str {
         Rule::member => "`.member`",
         Rule::index => "`[index]`",
         Rule::expr
-        | Rule::op_neg
-        | Rule::op_not
-        | Rule::kw_not
+        | Rule::prefix_op
         | Rule::paren
         | Rule::list
-        | Rule::call
-        | Rule::function_name
-        | Rule::variable
+        | Rule::name_expr
+        | Rule::name
         | Rule::kw_true
         | Rule::kw_false
         | Rule::kw_null
         | Rule::number
         | Rule::string
-        | Rule::code_block => "an expression",
-        Rule::op_or
-        | Rule::op_and
-        | Rule::op_eq
-        | Rule::op_ne
-        | Rule::op_le
-        | Rule::op_ge
-        | Rule::op_lt
-        | Rule::op_gt
-        | Rule::op_add
-        | Rule::op_sub
-        | Rule::op_mul
-        | Rule::op_div
-        | Rule::op_mod => "an operator",
+        | Rule::code_block
+        | Rule::datetime => "an expression",
+        Rule::infix_op => "an operator",
         _ => "a statement",
     }
 }
@@ -400,7 +386,8 @@ fn pest_error(err: pest::error::Error<Rule>) -> Diagnostic {
                     words.push(w);
                 }
             }
-            if words.len() > 2 {
+            // After a complete value an operator could always follow: noise.
+            if positives.contains(&Rule::infix_op) {
                 words.retain(|w| !matches!(*w, "an operator" | "`.member`" | "`[index]`"));
             }
             match words.len() {

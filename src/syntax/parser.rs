@@ -1,9 +1,8 @@
 //! pest grammar → AST, with readable parse errors.
 
-use std::sync::OnceLock;
+use std::iter::Peekable;
 
 use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser;
 use pest_derive::Parser;
 
@@ -19,31 +18,6 @@ pub(crate) struct StudioParser;
 /// The longest run of prefix operators (`- - - x`) accepted; each one is a
 /// level of recursion when the tree is built and evaluated.
 const MAX_PREFIX_RUN: usize = MAX_NESTING;
-
-fn pratt() -> &'static PrattParser<Rule> {
-    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
-    PRATT.get_or_init(|| {
-        // Studio's order: parentheses, `^`, `* / \ %`, `+ -`, comparisons,
-        // then logic (`&` before `|` and `~`). Prefix `-` and `not` bind
-        // looser than `^` (`-2^2` is -4) and tighter than the rest.
-        PrattParser::new()
-            .op(Op::infix(Rule::op_or, Assoc::Left) | Op::infix(Rule::op_xor, Assoc::Left))
-            .op(Op::infix(Rule::op_and, Assoc::Left))
-            .op(Op::infix(Rule::op_eq, Assoc::Left) | Op::infix(Rule::op_ne, Assoc::Left))
-            .op(Op::infix(Rule::op_lt, Assoc::Left)
-                | Op::infix(Rule::op_le, Assoc::Left)
-                | Op::infix(Rule::op_gt, Assoc::Left)
-                | Op::infix(Rule::op_ge, Assoc::Left))
-            .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
-            .op(Op::infix(Rule::op_mul, Assoc::Left)
-                | Op::infix(Rule::op_div, Assoc::Left)
-                | Op::infix(Rule::op_intdiv, Assoc::Left)
-                | Op::infix(Rule::op_mod, Assoc::Left))
-            .op(Op::prefix(Rule::op_neg) | Op::prefix(Rule::op_not))
-            .op(Op::infix(Rule::op_pow, Assoc::Left))
-            .op(Op::postfix(Rule::member) | Op::postfix(Rule::index))
-    })
-}
 
 /// Parses a whole script. The first problem found is returned; see
 /// [`parse_script_recovering`] for every syntax error at once.
@@ -383,53 +357,48 @@ fn build_action(pair: Pair<'_, Rule>) -> Result<ActionAst, Diagnostic> {
                 let raw = p.into_inner().next().expect("caption string");
                 action.caption = Some(raw_string_value(raw));
             }
-            Rule::body => {
-                for item in p.into_inner() {
-                    match item.as_rule() {
-                        Rule::property => action.properties.push(build_property(item)?),
-                        Rule::branch => action.branches.push(build_branch(item)?),
-                        _ => {}
-                    }
-                }
-            }
+            Rule::body => build_body(p, &mut action)?,
             _ => {}
         }
     }
     Ok(action)
 }
 
-fn build_property(pair: Pair<'_, Rule>) -> Result<PropertyAst, Diagnostic> {
-    let mut inner = pair.into_inner();
-    let name = inner.next().expect("property name");
-    let value = inner.next().expect("property value");
-    Ok(PropertyAst {
-        name: name.as_str().to_string(),
-        name_span: span_of(&name),
-        value: build_expr(value)?,
-    })
-}
-
-fn build_branch(pair: Pair<'_, Rule>) -> Result<BranchAst, Diagnostic> {
-    let mut name = None;
-    let mut label = None;
-    let mut target = None;
-    for p in pair.into_inner() {
-        match p.as_rule() {
-            Rule::branch_name => name = Some(p),
-            Rule::case_label => label = Some(build_case_label(p)?),
-            Rule::target => target = Some(p),
-            _ => {}
+/// The properties and branches of a body. Both start with an `entry_name`;
+/// an `expr` after it makes a property, a `case_label` or `arrow` a branch.
+fn build_body(body: Pair<'_, Rule>, action: &mut ActionAst) -> Result<(), Diagnostic> {
+    let mut items = body.into_inner();
+    while let Some(name) = items.next() {
+        if name.as_rule() != Rule::entry_name {
+            continue; // the closing brace
         }
+        let name_span = span_of(&name);
+        let name = name.as_str().to_string();
+        let mut next = items.next().expect("an entry goes on after its name");
+        if next.as_rule() == Rule::expr {
+            action.properties.push(PropertyAst {
+                name,
+                name_span,
+                value: build_expr(next)?,
+            });
+            continue;
+        }
+        let mut label = None;
+        if next.as_rule() == Rule::case_label {
+            label = Some(build_case_label(next)?);
+            next = items.next().expect("the arrow after a case label");
+        }
+        debug_assert_eq!(next.as_rule(), Rule::arrow);
+        let target = items.next().expect("a branch target");
+        action.branches.push(BranchAst {
+            name,
+            name_span,
+            label,
+            target: target.as_str().to_string(),
+            target_span: span_of(&target),
+        });
     }
-    let name = name.expect("branch name");
-    let target = target.expect("branch target");
-    Ok(BranchAst {
-        name: name.as_str().to_string(),
-        name_span: span_of(&name),
-        label,
-        target: target.as_str().to_string(),
-        target_span: span_of(&target),
-    })
+    Ok(())
 }
 
 fn build_case_label(pair: Pair<'_, Rule>) -> Result<Literal, Diagnostic> {
@@ -490,21 +459,37 @@ fn unescape(text: &str) -> String {
     out
 }
 
-/// Builds an expression tree from an `expr` pair with the Pratt parser.
+/// Builds an expression tree from an `expr` pair: the grammar gives a flat
+/// run of operands and operators, the tree comes from their precedence.
 fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
+    // One level of brackets is a few frames of this builder (kilobytes each
+    // in a debug build); nesting is bounded by the pre-scan, and the stack
+    // grows here when a host's thread has little left, whatever its size.
+    stacker::maybe_grow(BUILD_RED_ZONE, BUILD_STACK_SEGMENT, || {
+        build_expr_here(pair)
+    })
+}
+
+/// Stack left below which [`build_expr`] continues on a new segment.
+const BUILD_RED_ZONE: usize = 64 * 1024;
+/// The size of such a segment: room for the deepest nesting the pre-scan
+/// lets through, in a debug build.
+const BUILD_STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
+fn build_expr_here(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
     check_prefix_runs(&pair)?;
     let span = span_of(&pair);
-    let mut expr = pratt_expr(pair.into_inner())?;
+    let mut expr = precedence_expr(&mut pair.into_inner().peekable(), 0)?;
     expr.span = span;
     Ok(expr)
 }
 
-/// pest matches `prefix*` iteratively, but the Pratt parser recurses once per
-/// prefix operator, so long runs are refused here first.
+/// pest matches `prefix_op*` iteratively, but the tree builder recurses once
+/// per prefix operator, so long runs are refused here first.
 fn check_prefix_runs(pair: &Pair<'_, Rule>) -> Result<(), Diagnostic> {
     let mut run = 0usize;
     for p in pair.clone().into_inner() {
-        if matches!(p.as_rule(), Rule::op_neg | Rule::op_not) {
+        if p.as_rule() == Rule::prefix_op {
             run += 1;
             if run > MAX_PREFIX_RUN {
                 return Err(Diagnostic::new(
@@ -520,87 +505,143 @@ fn check_prefix_runs(pair: &Pair<'_, Rule>) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-fn pratt_expr(pairs: Pairs<'_, Rule>) -> Result<Expr, Diagnostic> {
-    pratt()
-        .map_primary(build_primary)
-        .map_prefix(|op, rhs| {
-            let rhs = rhs?;
-            let span = Span::new(op.as_span().start(), rhs.span.end);
-            let op = match op.as_rule() {
-                Rule::op_neg => UnaryOp::Neg,
-                _ => UnaryOp::Not,
-            };
-            node(ExprKind::Unary(op, Box::new(rhs)), span)
-        })
-        .map_postfix(|lhs, op| {
-            let lhs = lhs?;
-            let end = op.as_span().end();
-            let span = Span::new(lhs.span.start, end);
-            let kind = match op.as_rule() {
-                Rule::member => {
-                    let mut inner = op.into_inner();
-                    let name = inner.next().expect("member name");
-                    match inner.next() {
-                        // `value.f(args)` is sugar for `f(value, args)`.
-                        Some(call) => {
-                            let mut args = vec![lhs];
-                            for a in call.into_inner().filter(|p| p.as_rule() == Rule::expr) {
-                                args.push(build_expr(a)?);
-                            }
-                            ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
-                        }
-                        None => ExprKind::Member(Box::new(lhs), name.as_str().to_string()),
+/// Binding powers, loosest first, in Studio's order: parentheses, `^`,
+/// `* / \ %`, `+ -`, comparisons, then logic (`&` before `|` and `~`).
+/// Prefix `-` and `not` bind looser than `^` (`-2^2` is -4) and tighter than
+/// the rest; `.member` and `[index]` tightest. Every infix operator is
+/// left-associative.
+const PREFIX_POWER: u8 = 70;
+const POSTFIX_POWER: u8 = 90;
+
+fn infix_power(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Or | BinaryOp::Xor => 10,
+        BinaryOp::And => 20,
+        BinaryOp::Eq | BinaryOp::Ne => 30,
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 40,
+        BinaryOp::Add | BinaryOp::Sub => 50,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::IntDiv | BinaryOp::Mod => 60,
+        BinaryOp::Pow => 80,
+    }
+}
+
+/// Which operator an `infix_op` token is, from its text.
+fn binary_op(text: &str) -> BinaryOp {
+    match text.as_bytes() {
+        b"||" | b"|" => BinaryOp::Or,
+        b"~" => BinaryOp::Xor,
+        b"&&" | b"&" => BinaryOp::And,
+        b"==" | b"=" => BinaryOp::Eq,
+        b"<>" | b"!=" => BinaryOp::Ne,
+        b"<=" => BinaryOp::Le,
+        b">=" => BinaryOp::Ge,
+        b"<" => BinaryOp::Lt,
+        b">" => BinaryOp::Gt,
+        b"+" => BinaryOp::Add,
+        b"-" => BinaryOp::Sub,
+        b"*" => BinaryOp::Mul,
+        b"/" => BinaryOp::Div,
+        b"\\" => BinaryOp::IntDiv,
+        b"%" => BinaryOp::Mod,
+        b"^" => BinaryOp::Pow,
+        _ if text.eq_ignore_ascii_case("or") => BinaryOp::Or,
+        _ => BinaryOp::And,
+    }
+}
+
+/// The binding power of the token that would continue an expression.
+fn continuation_power(pair: &Pair<'_, Rule>) -> u8 {
+    match pair.as_rule() {
+        Rule::infix_op => infix_power(binary_op(pair.as_str())),
+        _ => POSTFIX_POWER, // member, index
+    }
+}
+
+/// Top-down operator precedence over the flat run (as pest's Pratt parser
+/// did: the same order of evaluation, so the same first error). Recursion
+/// is once per prefix operator (runs are bounded) and once per rising
+/// binding power (a fixed number of levels); operators of one level loop.
+fn precedence_expr<'i>(
+    pairs: &mut Peekable<Pairs<'i, Rule>>,
+    min_power: u8,
+) -> Result<Expr, Diagnostic> {
+    let first = pairs.next().expect("an expression has an operand");
+    let mut lhs = if first.as_rule() == Rule::prefix_op {
+        let rhs = precedence_expr(pairs, PREFIX_POWER - 1)?;
+        let span = Span::new(first.as_span().start(), rhs.span.end);
+        let op = if first.as_str().starts_with('-') {
+            UnaryOp::Neg
+        } else {
+            UnaryOp::Not
+        };
+        node(ExprKind::Unary(op, Box::new(rhs)), span)?
+    } else {
+        build_primary(first)?
+    };
+    while let Some(next) = pairs.peek() {
+        if continuation_power(next) <= min_power {
+            break;
+        }
+        let op = pairs.next().expect("peeked");
+        lhs = match op.as_rule() {
+            Rule::infix_op => {
+                let kind = binary_op(op.as_str());
+                let rhs = precedence_expr(pairs, infix_power(kind))?;
+                binary(lhs, kind, span_of(&op), rhs)?
+            }
+            _ => postfix(lhs, op)?,
+        };
+    }
+    Ok(lhs)
+}
+
+fn postfix(lhs: Expr, op: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
+    let end = op.as_span().end();
+    let span = Span::new(lhs.span.start, end);
+    let kind = match op.as_rule() {
+        Rule::member => {
+            let mut inner = op.into_inner();
+            let name = inner.next().expect("member name");
+            match inner.next() {
+                // `value.f(args)` is sugar for `f(value, args)`.
+                Some(call) => {
+                    let mut args = vec![lhs];
+                    for a in call.into_inner().filter(|p| p.as_rule() == Rule::expr) {
+                        args.push(build_expr(a)?);
                     }
+                    ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
                 }
-                _ => {
-                    let idx = op.into_inner().next().expect("index expr");
-                    ExprKind::Index(Box::new(lhs), Box::new(build_expr(idx)?))
-                }
-            };
-            node(kind, span)
-        })
-        .map_infix(|lhs, op, rhs| {
-            let (lhs, rhs) = (lhs?, rhs?);
-            let op_span = span_of(&op);
-            let op = match op.as_rule() {
-                Rule::op_or => BinaryOp::Or,
-                Rule::op_xor => BinaryOp::Xor,
-                Rule::op_and => BinaryOp::And,
-                Rule::op_eq => BinaryOp::Eq,
-                Rule::op_ne => BinaryOp::Ne,
-                Rule::op_lt => BinaryOp::Lt,
-                Rule::op_le => BinaryOp::Le,
-                Rule::op_gt => BinaryOp::Gt,
-                Rule::op_ge => BinaryOp::Ge,
-                Rule::op_add => BinaryOp::Add,
-                Rule::op_sub => BinaryOp::Sub,
-                Rule::op_mul => BinaryOp::Mul,
-                Rule::op_div => BinaryOp::Div,
-                Rule::op_intdiv => BinaryOp::IntDiv,
-                Rule::op_pow => BinaryOp::Pow,
-                _ => BinaryOp::Mod,
-            };
-            if op.is_comparison() {
-                for side in [&lhs, &rhs] {
-                    if let ExprKind::Binary(inner, _, _) = &side.kind {
-                        if inner.is_comparison() && !side.parenthesized {
-                            return Err(Diagnostic::new(
-                                DiagnosticCode::ChainedComparison,
-                                op_span,
-                                format!(
-                                    "comparisons do not chain: `{}` after `{}`; use parentheses or `and`",
-                                    op.symbol(),
-                                    inner.symbol()
-                                ),
-                            ));
-                        }
-                    }
+                None => ExprKind::Member(Box::new(lhs), name.as_str().to_string()),
+            }
+        }
+        _ => {
+            let idx = op.into_inner().next().expect("index expr");
+            ExprKind::Index(Box::new(lhs), Box::new(build_expr(idx)?))
+        }
+    };
+    node(kind, span)
+}
+
+fn binary(lhs: Expr, op: BinaryOp, op_span: Span, rhs: Expr) -> Result<Expr, Diagnostic> {
+    if op.is_comparison() {
+        for side in [&lhs, &rhs] {
+            if let ExprKind::Binary(inner, _, _) = &side.kind {
+                if inner.is_comparison() && !side.parenthesized {
+                    return Err(Diagnostic::new(
+                        DiagnosticCode::ChainedComparison,
+                        op_span,
+                        format!(
+                            "comparisons do not chain: `{}` after `{}`; use parentheses or `and`",
+                            op.symbol(),
+                            inner.symbol()
+                        ),
+                    ));
                 }
             }
-            let span = Span::new(lhs.span.start, rhs.span.end);
-            node(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span)
-        })
-        .parse(pairs)
+        }
+    }
+    let span = Span::new(lhs.span.start, rhs.span.end);
+    node(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span)
 }
 
 /// Builds a node, refusing trees higher than MAX_NESTING: long operator
@@ -639,16 +680,21 @@ fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
                 .map(build_expr)
                 .collect::<Result<_, _>>()?,
         ),
-        Rule::call => {
+        Rule::name_expr => {
             let mut inner = pair.into_inner();
-            let name = inner.next().expect("function name");
+            let name = inner.next().expect("a name");
+            if inner.peek().is_none() {
+                // A variable: its span is the name's (the rule's own may
+                // end after blanks that pest skipped looking for `(`).
+                let name_span = span_of(&name);
+                return node(ExprKind::Variable(name.as_str().to_string()), name_span);
+            }
             let args = inner
                 .filter(|p| p.as_rule() == Rule::expr)
                 .map(build_expr)
                 .collect::<Result<_, _>>()?;
             ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
         }
-        Rule::variable => ExprKind::Variable(pair.as_str().to_string()),
         Rule::number => ExprKind::Literal(Literal::Number(number_value(&pair)?)),
         Rule::kw_true => ExprKind::Literal(Literal::Bool(true)),
         Rule::kw_false => ExprKind::Literal(Literal::Bool(false)),
@@ -721,24 +767,14 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::action_type => "an action type",
         Rule::caption => "a caption string",
         Rule::body => "`{`",
-        Rule::property | Rule::property_name => "a property",
-        Rule::branch | Rule::branch_name => "a branch",
+        // A name that starts a property or a branch: see `expected_message`.
+        Rule::entry | Rule::entry_name => "a property or a branch",
         Rule::arrow => "`->`",
         Rule::target => "a target action id",
         Rule::case_label => "a case label",
         Rule::expr => "an expression",
-        Rule::op_or | Rule::op_and | Rule::op_xor => "a logical operator",
-        Rule::op_eq | Rule::op_ne | Rule::op_le | Rule::op_ge | Rule::op_lt | Rule::op_gt => {
-            "a comparison"
-        }
-        Rule::op_add
-        | Rule::op_sub
-        | Rule::op_mul
-        | Rule::op_div
-        | Rule::op_intdiv
-        | Rule::op_mod
-        | Rule::op_pow => "an operator",
-        Rule::op_neg | Rule::op_not => "a prefix operator",
+        Rule::infix_op => "an operator",
+        Rule::prefix_op => "a prefix operator",
         Rule::member => "`.member`",
         Rule::method_args => "`(`",
         Rule::code_block | Rule::code_block_text => "a `\"\"\"` code block",
@@ -747,30 +783,26 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::index => "`[index]`",
         Rule::paren => "`(`",
         Rule::list => "a list",
-        Rule::call => "a function call",
-        Rule::function_name => "a function name",
-        Rule::variable => "a variable",
+        Rule::name_expr | Rule::call_args => "a variable or a function call",
+        Rule::name => "a name",
         Rule::number | Rule::neg_number => "a number",
         Rule::kw_true | Rule::kw_false => "a boolean",
         Rule::kw_null => "null",
         Rule::string | Rule::raw_string => "a string",
         Rule::text | Rule::raw_text | Rule::escape => "string text",
         Rule::interpolation => "`{expression}`",
+        Rule::interpolation_end => "`}`",
         Rule::lbrace_escape => "`{{`",
         Rule::rbrace_escape => "`}}`",
         Rule::kw_script => "`script`",
         Rule::kw_type => "`type`",
         Rule::script_type => "a script type",
-        Rule::kw_and | Rule::kw_or => "a logical operator",
-        Rule::kw_not => "a prefix operator",
-        Rule::keyword => "a keyword",
-        Rule::infix => "an operator",
-        Rule::prefix => "a prefix operator",
+        Rule::keyword | Rule::value_word => "a keyword",
         Rule::postfix => "`.member` or `[index]`",
-        Rule::primary | Rule::literal => "a value",
+        Rule::primary => "a value",
         Rule::string_part => "string text",
         Rule::ident_char | Rule::ident => "a name",
-        Rule::WHITESPACE | Rule::COMMENT | Rule::bom => "whitespace",
+        Rule::WHITESPACE | Rule::COMMENT | Rule::comment_text | Rule::bom => "whitespace",
     }
 }
 
@@ -779,14 +811,11 @@ fn starts_expression(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::expr
-            | Rule::op_neg
-            | Rule::op_not
-            | Rule::kw_not
+            | Rule::prefix_op
             | Rule::paren
             | Rule::list
-            | Rule::call
-            | Rule::function_name
-            | Rule::variable
+            | Rule::name_expr
+            | Rule::name
             | Rule::kw_true
             | Rule::kw_false
             | Rule::kw_null
@@ -832,19 +861,21 @@ fn expected_message(positives: &[Rule]) -> String {
         words.push("an expression");
     }
     for r in positives.iter().filter(|r| !starts_expression(**r)) {
-        let w = describe_rule(*r);
-        if !words.contains(&w) {
-            words.push(w);
+        // A body's entry name starts a property or a branch: two words.
+        let these: &[&str] = match r {
+            Rule::entry_name => &["a property", "a branch"],
+            _ => &[describe_rule(*r)],
+        };
+        for w in these {
+            if !words.contains(w) {
+                words.push(w);
+            }
         }
     }
-    // Operators are noise in "expected" lists after a complete value.
-    if words.len() > 3 {
-        words.retain(|w| {
-            !matches!(
-                *w,
-                "a logical operator" | "a comparison" | "an operator" | "`.member`" | "`[index]`"
-            )
-        });
+    // After a complete value an operator could always follow: noise in an
+    // "expected" list.
+    if positives.contains(&Rule::infix_op) {
+        words.retain(|w| !matches!(*w, "an operator" | "`.member`" | "`[index]`"));
     }
     match words.len() {
         0 => "unexpected input".to_string(),
