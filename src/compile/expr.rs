@@ -1,7 +1,5 @@
 //! Expression AST → `Code`: variables and functions resolved, templates split.
 
-use std::sync::Arc;
-
 use super::Ctx;
 use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode};
 use crate::runtime::eval::{Code, Piece};
@@ -30,7 +28,7 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
                 };
                 return Some(Code::Const(Value::DateTime(d)));
             }
-            Code::Const(literal(l))
+            Code::Const(literal(l, ctx))
         }
         ExprKind::Template(parts) => {
             let text_len: usize = parts
@@ -47,7 +45,7 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
             let mut ok = true;
             for p in parts {
                 match p {
-                    TemplatePart::Text(t) => pieces.push(Piece::Text(Arc::from(t.as_str()))),
+                    TemplatePart::Text(t) => pieces.push(Piece::Text(ctx.shared(t))),
                     TemplatePart::Expr(e) => match compile(e, ctx) {
                         Some(c) => pieces.push(Piece::Expr(c)),
                         None => ok = false,
@@ -89,7 +87,7 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
             Code::Var(var)
         }
         ExprKind::Member(base, name) => {
-            Code::Member(Box::new(compile(base, ctx)?), Arc::from(name.as_str()))
+            Code::Member(Box::new(compile(base, ctx)?), ctx.shared(name))
         }
         ExprKind::Index(base, index) => {
             warn_index_below_one(index, ctx);
@@ -180,12 +178,12 @@ fn literal_number(e: &Expr) -> Option<f64> {
     }
 }
 
-fn literal(l: &Literal) -> Value {
+fn literal(l: &Literal, ctx: &mut Ctx<'_>) -> Value {
     match l {
         Literal::Null => Value::Null,
         Literal::Bool(b) => Value::Bool(*b),
         Literal::Number(n) => Value::Number(*n),
-        Literal::String(s) => Value::from(s.as_str()),
+        Literal::String(s) => Value::String(ctx.shared(s)),
         // Read (and checked) by `compile`; text if ever reached otherwise.
         Literal::DateTime(s) => crate::runtime::datetime::parse_wall_clock(s)
             .map_or_else(|| Value::from(s.as_str()), Value::DateTime),

@@ -257,13 +257,11 @@ pub(crate) struct CompiledAction {
     pub branch_names: Arc<[Arc<str>]>,
     /// Labeled branches (`Case "x" -> y`) in source order.
     pub labels: Box<[Arc<str>]>,
-    pub label_targets: Box<[Option<u32>]>,
-    pub label_names: Box<[Arc<str>]>,
+    /// Per labeled branch, in the order of `labels`: where it leads.
+    pub label_branches: Box<[LabelBranch]>,
     /// Per branch id number: the index of the written branch in the flow
     /// description (`None` when not written).
     pub target_edges: Box<[Option<u32>]>,
-    /// Per labeled branch: its index in the flow description.
-    pub label_edges: Box<[u32]>,
     /// A property has a closed set of words, checked on every run.
     pub checks_choices: bool,
 }
@@ -275,12 +273,12 @@ impl CompiledAction {
         let n = branch.0;
         if n & LABEL_BASE != 0 {
             let i = (n & !LABEL_BASE) as usize;
-            let target = *self.label_targets.get(i)?;
-            return Some(match target {
+            let label = self.label_branches.get(i)?;
+            return Some(match label.target {
                 Some(t) => Followed {
                     target: Some(t),
-                    name: &self.label_names[i],
-                    edge: Some(self.label_edges[i]),
+                    name: &label.taken_name,
+                    edge: Some(label.edge),
                 },
                 None => self.fallback(),
             });
@@ -304,6 +302,17 @@ impl CompiledAction {
             edge: self.target_edges[0],
         }
     }
+}
+
+/// A labeled branch (`Case "x" -> y`) of a compiled action.
+#[derive(Debug)]
+pub(crate) struct LabelBranch {
+    /// The next action (`None` only while a compile fails).
+    pub target: Option<u32>,
+    /// The branch name a trace shows: `Case "x"`.
+    pub taken_name: Arc<str>,
+    /// Its index in the action's flow branches.
+    pub edge: u32,
 }
 
 /// Where a branch leads once the fallback to Default is applied.
@@ -363,6 +372,9 @@ pub(crate) struct Ctx<'a> {
     /// The script's Snippet FUNCTIONs, for "did you mean" (calls to them
     /// never reach the expression compiler).
     pub snippet_function_names: Vec<String>,
+    /// Text the compiled script holds (constants, template text, member
+    /// and type names, labels), one copy of each.
+    strings: HashSet<Arc<str>, foldhash::fast::RandomState>,
 }
 
 /// See [`Ctx::choice_variables`].
@@ -382,6 +394,15 @@ impl Ctx<'_> {
             .get_index(id.0 as usize)
             .map(|(k, _)| k.as_str())
             .unwrap_or("")
+    }
+    /// One shared copy of `text` for the compiled script.
+    pub fn shared(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.strings.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.strings.insert(shared.clone());
+        shared
     }
     /// Notes a read of `var` at `span`.
     pub fn read(&mut self, var: VarId, span: Span) {
@@ -468,6 +489,11 @@ fn literal_text(l: &Literal) -> String {
     }
 }
 
+/// How many actions a streaming compile takes before it sizes its vectors
+/// from the share of the text read (fewer would predict from the header and
+/// first actions, which are rarely typical).
+const ESTIMATE_AFTER: usize = 256;
+
 /// No action (yet) for a name in [`ScriptBuilder::names`].
 const UNDEFINED: u32 = u32::MAX;
 
@@ -551,6 +577,7 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
             unparsed,
             choice_variables: Vec::new(),
             snippet_function_names: Vec::new(),
+            strings: HashSet::default(),
         };
         let err_var = ctx.var(ERR_VARIABLE);
         ScriptBuilder {
@@ -582,6 +609,9 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
         self.compiled.reserve_exact(more);
         self.flow.reserve_exact(more);
         self.actions.reserve_exact(more);
+        // Ids are most of the names (targets name ids, mostly).
+        let names = expected.saturating_sub(self.names.len());
+        self.names.reserve_exact(names);
     }
 
     fn header(&mut self, h: &Header) {
@@ -766,7 +796,8 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
         }
         let resolve = |name: u32| Some(names[name as usize]).filter(|&a| a != UNDEFINED);
         for (c, f) in self.compiled.iter_mut().zip(self.flow.iter_mut()) {
-            for t in c.targets.iter_mut().chain(c.label_targets.iter_mut()) {
+            let labeled = c.label_branches.iter_mut().map(|l| &mut l.target);
+            for t in c.targets.iter_mut().chain(labeled) {
                 *t = t.and_then(resolve);
             }
             for b in f.branches.iter_mut() {
@@ -1042,12 +1073,20 @@ impl Compiler<'_> {
                 if builder.has_snippet_code(&action) {
                     return false;
                 }
-                // Size the big vectors from the share of the text read so
-                // far, so that they never double far past the script.
-                let n = builder.compiled.len();
-                if n == builder.compiled.capacity() && n >= 16 {
-                    let read = action.span.end.max(1);
-                    builder.reserve_for(n * text.len() / read + n / 16 + 1);
+                // Once a few hundred actions are in, the big vectors grow
+                // to what the share of the text read so far predicts (plus
+                // 2%), not to double: they end close to the script's size.
+                // (By an eighth at least: never quadratically.)
+                let read = action.span.end.max(1);
+                let expected = |n: usize| (n * text.len() / read + n / 50).max(n + n / 8);
+                let n = builder.compiled.len() + 1;
+                if n > builder.compiled.capacity() && n > ESTIMATE_AFTER {
+                    builder.reserve_for(expected(n));
+                }
+                let b = builder.branches.len() + action.branches.len();
+                if b > builder.branches.capacity() && n > ESTIMATE_AFTER {
+                    let more = expected(b) - builder.branches.len();
+                    builder.branches.reserve_exact(more);
                 }
                 builder.add(&action);
                 true
@@ -1223,7 +1262,7 @@ impl ScriptBuilder<'_, '_> {
                                     span: e.span,
                                     args,
                                 });
-                                PropSlot::Subscript(unit, Value::from(name))
+                                PropSlot::Subscript(unit, Value::String(ctx.shared(&name)))
                             }
                             Err(err) => {
                                 ctx.errors.push(Diagnostic::new(
@@ -1252,7 +1291,8 @@ impl ScriptBuilder<'_, '_> {
                     PropertyKind::Template | PropertyKind::Expression
                         if bare_choice(ps, e).is_some() =>
                     {
-                        PropSlot::Const(Value::from(bare_choice(ps, e).unwrap_or_default()))
+                        let word = bare_choice(ps, e).unwrap_or_default();
+                        PropSlot::Const(Value::String(ctx.shared(&word)))
                     }
                     PropertyKind::Template | PropertyKind::Expression => {
                         if let (Some(choices), ExprKind::Variable(name)) = (&ps.choices, &e.kind) {
@@ -1278,7 +1318,7 @@ impl ScriptBuilder<'_, '_> {
                     }
                     PropertyKind::Name => match name_text(e) {
                         Some(s) if !ctx.check_literal_len(s.len(), e.span) => PropSlot::Absent,
-                        Some(s) => PropSlot::Const(Value::from(s)),
+                        Some(s) => PropSlot::Const(Value::String(ctx.shared(&s))),
                         None => {
                             ctx.errors.push(Diagnostic::new(
 DiagnosticCode::InvalidPropertyValue,
@@ -1297,7 +1337,7 @@ DiagnosticCode::InvalidPropertyValue,
                                     let var = ctx.var(&n);
                                     ctx.read(var, e.span);
                                 }
-                                PropSlot::Var(ctx.var(&n), Value::from(n))
+                                PropSlot::Var(ctx.var(&n), Value::String(ctx.shared(&n)))
                             }
                             None => {
                                 ctx.errors.push(Diagnostic::new(
@@ -1318,10 +1358,8 @@ DiagnosticCode::InvalidPropertyValue,
         let mut targets: Vec<Option<u32>> = vec![None; reg.branch_names.len()];
         let mut set_at: Vec<Option<Span>> = vec![None; reg.branch_names.len()];
         let mut labels: Vec<Arc<str>> = Vec::new();
-        let mut label_targets = Vec::new();
-        let mut label_names = Vec::new();
+        let mut label_branches: Vec<LabelBranch> = Vec::new();
         let mut target_edges: Vec<Option<u32>> = vec![None; reg.branch_names.len()];
-        let mut label_edges: Vec<u32> = Vec::new();
         let mut flow_branches: Vec<FlowBranch> = Vec::with_capacity(a.branches.len());
         for (j, b) in a.branches.iter().enumerate() {
             if schema.terminal {
@@ -1353,23 +1391,27 @@ DiagnosticCode::InvalidPropertyValue,
                         continue;
                     }
                     let labeled = schema.labeled_branch.as_deref().unwrap_or("Case");
-                    let taken_name: Arc<str> = Arc::from(format!("{labeled} {text:?}"));
-                    let label: Arc<str> = Arc::from(text);
+                    let taken_name = ctx.shared(&format!("{labeled} {text:?}"));
+                    let label = ctx.shared(&text);
+                    let edge;
                     if let Some(t) = target {
-                        label_edges.push(flow_branches.len() as u32);
+                        edge = flow_branches.len() as u32;
                         flow_branches.push(FlowBranch {
-                            name: Arc::from(labeled),
+                            name: ctx.shared(labeled),
                             label: Some(label.clone()),
                             taken_name: taken_name.clone(),
                             target: t as usize,
                             span: b.name_span,
                         });
                     } else {
-                        label_edges.push(u32::MAX);
+                        edge = u32::MAX;
                     }
-                    label_names.push(taken_name);
+                    label_branches.push(LabelBranch {
+                        target,
+                        taken_name,
+                        edge,
+                    });
                     labels.push(label);
-                    label_targets.push(target);
                 }
                 (None, true) => ctx.errors.push(Diagnostic::new(
                     DiagnosticCode::InvalidCaseLabel,
@@ -1430,6 +1472,7 @@ DiagnosticCode::InvalidPropertyValue,
             }
         }
 
+        let type_name = ctx.shared(&schema.name);
         Some((
             CompiledAction {
                 id: self
@@ -1438,8 +1481,11 @@ DiagnosticCode::InvalidPropertyValue,
                     .expect("interned")
                     .0
                     .clone(),
-                type_name: Arc::from(schema.name.as_str()),
-                caption: Arc::from(a.caption.as_deref().unwrap_or(&schema.name)),
+                caption: match &a.caption {
+                    Some(caption) => Arc::from(caption.as_str()),
+                    None => type_name.clone(),
+                },
+                type_name,
                 handler: reg.handler.clone(),
                 terminal: schema.terminal,
                 properties: properties.into_boxed_slice(),
@@ -1447,10 +1493,8 @@ DiagnosticCode::InvalidPropertyValue,
                 targets: targets.into_boxed_slice(),
                 branch_names: reg.branch_names.clone(),
                 labels: labels.into_boxed_slice(),
-                label_targets: label_targets.into_boxed_slice(),
-                label_names: label_names.into_boxed_slice(),
+                label_branches: label_branches.into_boxed_slice(),
                 target_edges: target_edges.into_boxed_slice(),
-                label_edges: label_edges.into_boxed_slice(),
                 checks_choices: schema
                     .properties
                     .iter()
@@ -1645,12 +1689,7 @@ mod tests {
                     inner
                         .actions
                         .iter()
-                        .map(|a| (
-                            &a.targets,
-                            &a.label_targets,
-                            &a.target_edges,
-                            &a.label_edges
-                        ))
+                        .map(|a| (&a.targets, &a.label_branches, &a.target_edges,))
                         .collect::<Vec<_>>(),
                 )
             }
