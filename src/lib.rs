@@ -73,7 +73,7 @@ pub use runtime::{
     ActionCall, ActionOverride, CancelToken, ChangeObserver, Clock, FixedClock, FromValue,
     FunctionContext, HostFunction, IntoFunctionResult, NativeFunction, Object, Outcome, Run,
     RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, StopKind, SystemClock,
-    TraceStep, Value, VarId, VariableChange, Variables, MAX_ERROR_TEXT_BYTES, TRUNCATION_MARKER,
+    Text, TraceStep, Value, VarId, VariableChange, Variables, MAX_ERROR_TEXT_BYTES, TRUNCATION_MARKER,
 };
 
 /// The README's examples, compiled and run as doc tests.

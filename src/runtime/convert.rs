@@ -109,7 +109,7 @@ impl FromValue for Arc<str> {
     const EXPECTED: &'static str = "text";
     fn from_value(value: &Value) -> Option<Self> {
         match value {
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(Arc::from(s.clone())),
             other => String::from_value(other).map(Arc::from),
         }
     }

@@ -209,6 +209,21 @@ fn case_mapped_len<I: Iterator<Item = char>>(
     s.chars().flat_map(map).map(char::len_utf8).sum()
 }
 
+/// `s` case-mapped as `full` maps it; ASCII text (the usual case) is mapped
+/// byte by byte straight into the result, so a short result allocates nothing.
+fn case_mapped(s: &str, full: fn(&str) -> String, ascii: fn(&u8) -> u8) -> crate::runtime::Text {
+    if s.is_ascii() && s.len() <= crate::runtime::value::INLINE_TEXT_BYTES {
+        let mut bytes = [0u8; crate::runtime::value::INLINE_TEXT_BYTES];
+        for (to, from) in bytes.iter_mut().zip(s.bytes()) {
+            *to = ascii(&from);
+        }
+        // ASCII mapped to ASCII is valid UTF-8.
+        let mapped = std::str::from_utf8(&bytes[..s.len()]).unwrap_or_default();
+        return crate::runtime::Text::new(mapped);
+    }
+    crate::runtime::Text::from(full(s))
+}
+
 /// A string argument, also accepting numbers and booleans by their text
 /// (Studio variables are untyped: `len(12345)` is 5).
 fn arg_text<'a>(
@@ -394,12 +409,12 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
         def("upper", 1, 1, |a, ctx| {
             let s = arg_text("upper", a, 0)?;
             ctx.check_string_size(case_mapped_len(&s, char::to_uppercase, ctx))?;
-            Ok(Value::from(s.to_uppercase()))
+            Ok(Value::String(case_mapped(&s, str::to_uppercase, u8::to_ascii_uppercase)))
         }),
         def("lower", 1, 1, |a, ctx| {
             let s = arg_text("lower", a, 0)?;
             ctx.check_string_size(case_mapped_len(&s, char::to_lowercase, ctx))?;
-            Ok(Value::from(s.to_lowercase()))
+            Ok(Value::String(case_mapped(&s, str::to_lowercase, u8::to_ascii_lowercase)))
         }),
         def("trim", 1, 1, |a, _| match &a[0] {
             Value::String(s) if s.trim().len() == s.len() => Ok(a[0].clone()),

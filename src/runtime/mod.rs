@@ -25,5 +25,5 @@ pub use executor::{
 pub use functions::{FunctionContext, NativeFunction};
 pub use limits::{MAX_ERROR_TEXT_BYTES, TRUNCATION_MARKER};
 pub use security::SecurityUser;
-pub use value::{Object, Value};
+pub use value::{Object, Text, Value};
 pub use variables::Variables;

@@ -7,22 +7,35 @@ use indexmap::IndexMap;
 
 use super::security::SecurityUser;
 
-/// An insertion-ordered object. Keys are shared strings, so copying an
-/// object's shape (or building one with well-known keys) does not allocate
-/// per key; the hasher is foldhash's, seeded per process (objects are small
-/// and hashed often; SipHash dominated member access).
+/// An insertion-ordered object. Keys are [`Text`]: a key of up to 23 bytes
+/// is stored inline, so copying an object's shape (or building one with
+/// well-known keys) neither allocates nor writes a reference count per key;
+/// the hasher is foldhash's, seeded per process (objects are small and
+/// hashed often; SipHash dominated member access).
 ///
 /// ```
-/// use std::sync::Arc;
 /// let mut map = studioflow::Object::default();
-/// map.insert(Arc::from("tier"), studioflow::Value::from("gold"));
+/// map.insert("tier".into(), studioflow::Value::from("gold"));
 /// assert_eq!(studioflow::Value::from(map).to_text(), r#"{"tier":"gold"}"#);
 /// ```
-pub type Object = IndexMap<Arc<str>, Value, foldhash::fast::RandomState>;
+pub type Object = IndexMap<Text, Value, foldhash::fast::RandomState>;
+
+/// Immutable text as values and object keys hold it: up to 23 bytes inline
+/// (no allocation, and a copy is a plain copy), longer text shared (`Arc`),
+/// so cloning is O(1) either way. It dereferences to `str`.
+///
+/// ```
+/// use studioflow::{Text, Value};
+/// let short = Text::from("gold");
+/// assert!(!short.is_heap_allocated());
+/// assert_eq!(Value::String(short), Value::from("gold"));
+/// ```
+pub type Text = smol_str::SmolStr;
 
 /// Dynamic data: null, bool, number, string, list, object, or a security user.
 ///
-/// Strings, lists and objects are shared (`Arc`), so copying a value is cheap.
+/// Short strings are inline and longer strings, lists and objects are shared
+/// (`Arc`), so copying a value is cheap.
 /// A [`SecurityUser`] can only come from `SetSecurityUser` (or the same checked
 /// host call); no literal, input or expression can make one.
 ///
@@ -41,8 +54,8 @@ pub enum Value {
     Bool(bool),
     /// A number (always finite).
     Number(f64),
-    /// Text.
-    String(Arc<str>),
+    /// Text: inline up to 23 bytes, shared beyond (see [`Text`]).
+    String(Text),
     /// A list.
     List(Arc<Vec<Value>>),
     /// An object with insertion-ordered members.
@@ -64,9 +77,8 @@ impl Value {
     /// assert_eq!(studioflow::Value::empty(), studioflow::Value::from(""));
     /// ```
     pub fn empty() -> Value {
-        // Shared: unknown variables and missing members are read often.
-        static EMPTY: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
-        Value::String(EMPTY.get_or_init(|| Arc::from("")).clone())
+        // Inline: unknown variables and missing members are read often.
+        Value::String(Text::new_static(""))
     }
 
     /// A short name of the value's type, for messages.
@@ -256,7 +268,7 @@ impl Value {
             J::Array(items) => Value::List(Arc::new(items.iter().map(Value::from_json).collect())),
             J::Object(map) => Value::Object(Arc::new(
                 map.iter()
-                    .map(|(k, v)| (Arc::from(k.as_str()), Value::from_json(v)))
+                    .map(|(k, v)| (Text::from(k.as_str()), Value::from_json(v)))
                     .collect(),
             )),
         }
@@ -305,12 +317,17 @@ impl fmt::Display for Value {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Value {
-        Value::String(Arc::from(s))
+        Value::String(Text::from(s))
     }
 }
 impl From<String> for Value {
     fn from(s: String) -> Value {
-        Value::String(Arc::from(s))
+        Value::String(Text::from(s))
+    }
+}
+impl From<Text> for Value {
+    fn from(s: Text) -> Value {
+        Value::String(s)
     }
 }
 impl From<f64> for Value {
@@ -341,7 +358,7 @@ number_from!(i64, i32, u64, u32, usize, f32);
 
 impl From<Arc<str>> for Value {
     fn from(s: Arc<str>) -> Value {
-        Value::String(s)
+        Value::String(Text::from(s))
     }
 }
 impl From<bool> for Value {
@@ -440,25 +457,37 @@ mod tests {
     }
 }
 
-/// A time zone's IANA name as a shared string, built once per process for
-/// every zone (names are read on every security user and agent result).
-pub(crate) fn time_zone_name(tz: chrono_tz::Tz) -> Value {
-    static NAMES: std::sync::OnceLock<Vec<Arc<str>>> = std::sync::OnceLock::new();
-    let names = NAMES.get_or_init(|| {
-        let mut names: Vec<Arc<str>> = Vec::new();
-        for zone in chrono_tz::TZ_VARIANTS {
-            let i = zone as usize;
-            if names.len() <= i {
-                names.resize(i + 1, Arc::from(""));
-            }
-            names[i] = Arc::from(zone.name());
-        }
-        names
-    });
-    match names.get(tz as usize) {
-        Some(name) => Value::String(name.clone()),
-        None => Value::from(tz.name()),
+/// Text shared with a longer-lived owner (the permission store, a compiled
+/// script) as a value's text: copied inline when short, so the value never
+/// writes the owner's reference count (a cache line every thread reading
+/// the same record shares); shared when long, so it is never copied.
+pub(crate) fn text_of_shared(s: &Arc<str>) -> Text {
+    if s.len() <= INLINE_TEXT_BYTES {
+        Text::new(&**s)
+    } else {
+        Text::from(s.clone())
     }
+}
+
+/// The longest text [`Text`] keeps inline.
+pub(crate) const INLINE_TEXT_BYTES: usize = 23;
+
+/// True for text built where it is, not shared with another value: its
+/// storage is on the heap and has no other owner. (Inline text is never
+/// fresh: it is too short to matter to what asks.)
+pub(crate) fn is_fresh_heap_text(s: &Text) -> bool {
+    if !s.is_heap_allocated() {
+        return false;
+    }
+    let shared: Arc<str> = s.clone().into();
+    // This clone and `s` itself.
+    Arc::strong_count(&shared) == 2
+}
+
+/// A time zone's IANA name (read on every security user and agent result):
+/// chrono-tz's own static text, so it is neither copied nor counted.
+pub(crate) fn time_zone_name(tz: chrono_tz::Tz) -> Value {
+    Value::String(Text::new_static(tz.name()))
 }
 
 #[cfg(test)]

@@ -426,7 +426,7 @@ impl Exec<'_> {
         if let Value::String(s) = v {
             // A freshly built string costs a statement per STRING_BYTES_PER_STATEMENT
             // bytes: stored strings are what a loop can pile up.
-            if Arc::strong_count(s) == 1 {
+            if crate::runtime::value::is_fresh_heap_text(s) {
                 self.tick(line, (s.len() / STRING_BYTES_PER_STATEMENT) as u64)?;
             }
             if s.len() > self.max_string {
@@ -579,8 +579,8 @@ fn set_path(
         ));
     }
     // A string index on an object addresses a member, as in expressions.
-    let member: Option<Arc<str>> = match (step, &*cur) {
-        (Step::Member(name), _) => Some(name.clone()),
+    let member: Option<crate::runtime::Text> = match (step, &*cur) {
+        (Step::Member(name), _) => Some(crate::runtime::value::text_of_shared(name)),
         (Step::Index(Value::String(key)), Value::Object(_)) => Some(key.clone()),
         _ => None,
     };

@@ -20,8 +20,9 @@ use chrono_tz::Tz;
 #[cfg(doc)]
 use crate::permissions::AgentRecord;
 use crate::permissions::{render_time, Agent, AgentId, AgentStatus};
+use crate::runtime::value::text_of_shared;
 use crate::{
-    ActionCall, ActionError, ActionHandler, ActionSchema, EngineBuilder, Object, PropertyKind,
+    ActionCall, ActionError, ActionHandler, ActionSchema, EngineBuilder, Object, PropertyKind, Text,
     PropertySchema, ScriptTypes, Value,
 };
 
@@ -105,24 +106,25 @@ fn agent_value(record: &Agent, role: Option<&str>, tz: Tz) -> Value {
         "lastLogin",
     ];
     // Every agent object has the same keys in the same order: clone a
-    // prototype (shared keys, a ready hash table) and fill in the values,
-    // instead of hashing and inserting nine keys per lookup.
+    // prototype (static keys, a ready hash table) and fill in the values,
+    // instead of hashing and inserting nine keys per lookup. Static keys
+    // have no reference count, so the clone writes no shared cache line.
     static PROTOTYPE: OnceLock<Object> = OnceLock::new();
     let prototype = PROTOTYPE.get_or_init(|| {
         FIELDS
             .iter()
-            .map(|k| (Arc::from(*k), Value::Null))
+            .map(|k| (Text::new_static(k), Value::Null))
             .collect()
     });
     let values = [
         Value::Number(record.id as f64),
-        // Shared with the store: no copies.
-        Value::String(record.user_name.clone()),
-        Value::String(record.first_name.clone()),
-        Value::String(record.last_name.clone()),
+        // Short texts copied inline, long ones shared with the store.
+        Value::String(text_of_shared(&record.user_name)),
+        Value::String(text_of_shared(&record.first_name)),
+        Value::String(text_of_shared(&record.last_name)),
         status_value(record.status),
         role.map(Value::from).unwrap_or(Value::Null),
-        Value::String(record.department.clone()),
+        Value::String(text_of_shared(&record.department)),
         crate::runtime::value::time_zone_name(record.time_zone),
         record
             .last_login
@@ -136,16 +138,9 @@ fn agent_value(record: &Agent, role: Option<&str>, tz: Tz) -> Value {
     Value::from(map)
 }
 
-/// `active` / `inactive`, shared.
+/// `active` / `inactive`, static.
 fn status_value(status: AgentStatus) -> Value {
-    static WORDS: OnceLock<[Arc<str>; 2]> = OnceLock::new();
-    let [active, inactive] = WORDS.get_or_init(|| {
-        [AgentStatus::Active, AgentStatus::Inactive].map(|s| Arc::from(s.as_str()))
-    });
-    Value::String(match status {
-        AgentStatus::Active => active.clone(),
-        AgentStatus::Inactive => inactive.clone(),
-    })
+    Value::String(Text::new_static(status.as_str()))
 }
 
 /// Own property `i` as trimmed text; `None` when left out.
