@@ -409,12 +409,20 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
         def("upper", 1, 1, |a, ctx| {
             let s = arg_text("upper", a, 0)?;
             ctx.check_string_size(case_mapped_len(&s, char::to_uppercase, ctx))?;
-            Ok(Value::String(case_mapped(&s, str::to_uppercase, u8::to_ascii_uppercase)))
+            Ok(Value::String(case_mapped(
+                &s,
+                str::to_uppercase,
+                u8::to_ascii_uppercase,
+            )))
         }),
         def("lower", 1, 1, |a, ctx| {
             let s = arg_text("lower", a, 0)?;
             ctx.check_string_size(case_mapped_len(&s, char::to_lowercase, ctx))?;
-            Ok(Value::String(case_mapped(&s, str::to_lowercase, u8::to_ascii_lowercase)))
+            Ok(Value::String(case_mapped(
+                &s,
+                str::to_lowercase,
+                u8::to_ascii_lowercase,
+            )))
         }),
         def("trim", 1, 1, |a, _| match &a[0] {
             Value::String(s) if s.trim().len() == s.len() => Ok(a[0].clone()),

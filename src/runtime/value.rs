@@ -422,6 +422,13 @@ impl fmt::Display for NumberText {
 
 /// `-?[0-9]+(\.[0-9]+)?` after trimming.
 pub(crate) fn parse_numeric(s: &str) -> Option<f64> {
+    // Most text compared or tested is not a number: reject it by its first
+    // byte before trimming (which is Unicode-aware, so a non-ASCII first
+    // byte takes the full path).
+    match s.as_bytes().first() {
+        Some(b'0'..=b'9' | b'-' | b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | 0x80..) => {}
+        _ => return None,
+    }
     let t = s.trim();
     let digits = t.strip_prefix('-').unwrap_or(t);
     let (int, frac) = match digits.split_once('.') {
@@ -443,7 +450,11 @@ mod tests {
     fn numeric_strings() {
         assert_eq!(parse_numeric(" 10 "), Some(10.0));
         assert_eq!(parse_numeric("-2.5"), Some(-2.5));
-        for bad in ["", "abc", "1.", ".5", "+1", "1e3", "--1", "1.2.3", "-"] {
+        assert_eq!(parse_numeric("\u{2003}7\u{0B}"), Some(7.0));
+        assert_eq!(parse_numeric("\t-3\r\n"), Some(-3.0));
+        for bad in [
+            "", "abc", "1.", ".5", "+1", "1e3", "--1", "1.2.3", "-", "\u{e9}1", " x",
+        ] {
             assert_eq!(parse_numeric(bad), None, "{bad:?}");
         }
     }

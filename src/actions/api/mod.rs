@@ -22,8 +22,8 @@ use crate::permissions::AgentRecord;
 use crate::permissions::{render_time, Agent, AgentId, AgentStatus};
 use crate::runtime::value::text_of_shared;
 use crate::{
-    ActionCall, ActionError, ActionHandler, ActionSchema, EngineBuilder, Object, PropertyKind, Text,
-    PropertySchema, ScriptTypes, Value,
+    ActionCall, ActionError, ActionHandler, ActionSchema, EngineBuilder, Object, PropertyKind,
+    PropertySchema, ScriptTypes, Text, Value,
 };
 
 /// Index of the `SecurityUser` property in every API action's schema.
