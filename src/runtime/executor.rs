@@ -1080,15 +1080,16 @@ impl<'a> ActionCall<'a> {
         agent: &str,
         time_zone: Option<&str>,
     ) -> Result<SecurityUser, ActionError> {
-        // One borrowing read of the store: no copies, no shared writes but
-        // the userName the security user keeps.
+        // One borrowing read of the store. The userName and role name are
+        // copied from the snapshot when short (inline, no String between),
+        // so no reference count of the store's strings is written.
         let (agent_id, user_name, agent_time_zone, role) = self
             .engine
             .directory
             .with_security_user(agent, |agent, role| {
-                // Copied once straight from the snapshot, never via a String.
                 let role = role.map_or(Value::Null, |role| Value::from(role.name.as_str()));
-                (agent.id, agent.user_name.clone(), agent.time_zone, role)
+                let user_name = super::value::text_of_shared(&agent.user_name);
+                (agent.id, user_name, agent.time_zone, role)
             })?;
         let tz = match time_zone.map(str::trim) {
             None | Some("") => agent_time_zone,

@@ -81,7 +81,7 @@ impl SecurityUser {
     pub(crate) fn mint(
         run: RunId,
         agent_id: u64,
-        user_name: Arc<str>,
+        user_name: super::Text,
         time_zone: Tz,
         role: Value,
     ) -> Self {
@@ -90,7 +90,7 @@ impl SecurityUser {
             info: Arc::new(SecurityUserInfo {
                 agent_id,
                 time_zone,
-                user_name: Value::String(super::value::text_of_shared(&user_name)),
+                user_name: Value::String(user_name),
                 agent_id_value: Value::Number(agent_id as f64),
                 time_zone_name: super::value::time_zone_name(time_zone),
                 role,
