@@ -183,7 +183,7 @@ fn literal(l: &Literal, ctx: &mut Ctx<'_>) -> Value {
         Literal::Null => Value::Null,
         Literal::Bool(b) => Value::Bool(*b),
         Literal::Number(n) => Value::Number(*n),
-        Literal::String(s) => Value::String(ctx.shared(s)),
+        Literal::String(s) => Value::from(ctx.shared(s)),
         // Read (and checked) by `compile`; text if ever reached otherwise.
         Literal::DateTime(s) => crate::runtime::datetime::parse_wall_clock(s)
             .map_or_else(|| Value::from(s.as_str()), Value::DateTime),

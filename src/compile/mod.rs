@@ -1262,7 +1262,7 @@ impl ScriptBuilder<'_, '_> {
                                     span: e.span,
                                     args,
                                 });
-                                PropSlot::Subscript(unit, Value::String(ctx.shared(&name)))
+                                PropSlot::Subscript(unit, Value::from(ctx.shared(&name)))
                             }
                             Err(err) => {
                                 ctx.errors.push(Diagnostic::new(
@@ -1292,7 +1292,7 @@ impl ScriptBuilder<'_, '_> {
                         if bare_choice(ps, e).is_some() =>
                     {
                         let word = bare_choice(ps, e).unwrap_or_default();
-                        PropSlot::Const(Value::String(ctx.shared(&word)))
+                        PropSlot::Const(Value::from(ctx.shared(&word)))
                     }
                     PropertyKind::Template | PropertyKind::Expression => {
                         if let (Some(choices), ExprKind::Variable(name)) = (&ps.choices, &e.kind) {
@@ -1318,7 +1318,7 @@ impl ScriptBuilder<'_, '_> {
                     }
                     PropertyKind::Name => match name_text(e) {
                         Some(s) if !ctx.check_literal_len(s.len(), e.span) => PropSlot::Absent,
-                        Some(s) => PropSlot::Const(Value::String(ctx.shared(&s))),
+                        Some(s) => PropSlot::Const(Value::from(ctx.shared(&s))),
                         None => {
                             ctx.errors.push(Diagnostic::new(
 DiagnosticCode::InvalidPropertyValue,
@@ -1337,7 +1337,7 @@ DiagnosticCode::InvalidPropertyValue,
                                     let var = ctx.var(&n);
                                     ctx.read(var, e.span);
                                 }
-                                PropSlot::Var(ctx.var(&n), Value::String(ctx.shared(&n)))
+                                PropSlot::Var(ctx.var(&n), Value::from(ctx.shared(&n)))
                             }
                             None => {
                                 ctx.errors.push(Diagnostic::new(
