@@ -437,6 +437,16 @@ fn scaling(c: &mut Criterion) {
             engine.run(black_box(&script), RunOptions::default()),
         ));
     });
+    // The machine's own ceiling, measured the same way: work that shares
+    // nothing and allocates nothing (a 2-vCPU VM on a shared host may not
+    // give 2.0x even here).
+    scaling_ratio("control (no shared state)", &|| {
+        let mut x = black_box(1u64);
+        for i in 0..2_000u64 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(i);
+        }
+        black_box(x);
+    });
 }
 
 /// What one API action reads from the store: re-validate the security user,
