@@ -1,7 +1,6 @@
 //! The embedding API: an [`Engine`] built once, then compiling and running
 //! scripts from many threads.
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -426,8 +425,6 @@ impl Default for EngineBuilder {
 struct BuiltinRegistries {
     actions: ActionRegistry,
     functions: FunctionRegistry,
-    /// Lower-cased names of the built-in functions.
-    function_names: HashSet<String>,
 }
 
 impl BuiltinRegistries {
@@ -435,9 +432,7 @@ impl BuiltinRegistries {
         static BUILTINS: std::sync::OnceLock<BuiltinRegistries> = std::sync::OnceLock::new();
         BUILTINS.get_or_init(|| {
             let mut builder = EngineBuilder::empty();
-            let mut function_names = HashSet::new();
             for f in builtins().into_iter().chain(crate::snippet::builtins()) {
-                function_names.insert(f.name.to_ascii_lowercase());
                 builder.functions.insert(f);
             }
             crate::actions::register_builtins(&mut builder);
@@ -445,7 +440,6 @@ impl BuiltinRegistries {
             BuiltinRegistries {
                 actions: builder.actions,
                 functions: builder.functions,
-                function_names,
             }
         })
     }
@@ -713,9 +707,7 @@ impl EngineBuilder {
         match (self.functions.lookup(name).is_some(), replace) {
             (true, false) => Err(BuildError::FunctionExists {
                 name: name.into(),
-                builtin: BuiltinRegistries::get()
-                    .function_names
-                    .contains(&name.to_ascii_lowercase()),
+                builtin: BuiltinRegistries::get().functions.lookup(name).is_some(),
             }),
             (false, true) => Err(BuildError::NoSuchFunction { name: name.into() }),
             _ => Ok(()),

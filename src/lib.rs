@@ -54,6 +54,8 @@ mod resolver;
 pub mod runtime;
 pub mod snippet;
 pub mod syntax;
+#[cfg(test)]
+mod test_support;
 pub mod testing;
 
 pub use action::{

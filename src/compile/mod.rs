@@ -1660,17 +1660,6 @@ mod tests {
         pub(super) static STREAMED: Cell<usize> = const { Cell::new(0) };
     }
 
-    fn script_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                script_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "script") {
-                out.push(path);
-            }
-        }
-    }
-
     /// What a compile gave, in a comparable form.
     fn outcome(text: &str, whole: bool) -> String {
         WHOLE_AST_ONLY.with(|w| w.set(whole));
@@ -1705,8 +1694,8 @@ mod tests {
     fn streaming_equals_whole_ast() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
-        script_files(&root.join("scripts"), &mut files);
-        script_files(&root.join("tests"), &mut files);
+        crate::test_support::script_files(&root.join("scripts"), &mut files);
+        crate::test_support::script_files(&root.join("tests"), &mut files);
         let mut texts: Vec<String> = files
             .iter()
             .map(|p| std::fs::read_to_string(p).unwrap())

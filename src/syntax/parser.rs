@@ -1035,17 +1035,6 @@ mod tests {
         Some(parsed)
     }
 
-    fn script_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                script_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "script") {
-                out.push(path);
-            }
-        }
-    }
-
     /// Every script in the repository (examples, golden cases, malformed
     /// ones) gets the same AST, spans and build errors from the
     /// action-by-action fast path as from one parse of the whole file, and
@@ -1054,8 +1043,8 @@ mod tests {
     fn action_by_action_equals_whole_file() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
-        script_files(&root.join("scripts"), &mut files);
-        script_files(&root.join("tests"), &mut files);
+        crate::test_support::script_files(&root.join("scripts"), &mut files);
+        crate::test_support::script_files(&root.join("tests"), &mut files);
         assert!(files.len() > 20, "found only {} scripts", files.len());
         let mut extra = vec![
             "\u{FEFF}script \"X\" type Chat\n// c\nstart: Begin { Default -> e }\n\n// tail"
