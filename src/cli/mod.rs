@@ -167,7 +167,7 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds, e.g. 2 or 0.5"))?;
-    if !(seconds > 0.0) {
+    if seconds.is_nan() || seconds <= 0.0 {
         return Err(format!(
             "{text:?}: the deadline must be more than 0 seconds (a deadline of 0 would stop the run before its Begin)"
         ));
