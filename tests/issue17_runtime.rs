@@ -166,3 +166,45 @@ proptest! {
         }
     }
 }
+
+// ============================================== item 14a: NaN and 2^53
+
+#[test]
+fn a_result_that_is_not_a_number_is_not_called_an_overflow() {
+    let run = eval("(0-1)^0.5", &[]);
+    let err = run.variables["_ERR"].to_text();
+    assert!(err.contains("not a number"), "{err}");
+    assert!(!err.contains("overflow"), "{err}");
+    // A real overflow still says so.
+    let run = eval("10^400", &[]);
+    assert!(run.variables["_ERR"].to_text().contains("overflowed"));
+}
+
+fn snippet(code: &str) -> Run {
+    let source = format!(
+        "start: Begin {{ Default -> s }}\n\
+         s: Snippet {{\n  Data = \"\"\"\n{code}\n\"\"\"\n  Default -> done\n  Error -> done\n}}\n\
+         done: End"
+    );
+    run_with(&engine(), &source, &[], RunOptions::default())
+}
+
+#[test]
+fn for_counts_whole_numbers_up_to_2_pow_53_and_says_why_beyond() {
+    let run =
+        snippet("n = 0\nFOR i = 9007199254740990 TO 9007199254740992 { n = n + 1 \n last = i }");
+    assert_eq!(run.outcome, Outcome::Completed, "{:?}", run.error);
+    assert_eq!(
+        run.variables
+            .get("_ERR")
+            .map(Value::to_text)
+            .unwrap_or_default(),
+        ""
+    );
+    assert_eq!(run.variables["n"], Value::from(3));
+    assert_eq!(run.variables["last"], Value::from(9007199254740992.0));
+    let run = snippet("FOR i = 9007199254740994 TO 9007199254740996 { n = i }");
+    let err = run.variables["_ERR"].to_text();
+    assert!(err.contains("2^53") && err.contains("not exact"), "{err}");
+    assert!(!err.contains("whole number"), "{err}");
+}

@@ -248,9 +248,11 @@ fn arg_text<'a>(
 }
 
 fn arg_whole(function: &str, args: &[Value], i: usize) -> Result<i64, RuntimeError> {
-    match args[i].as_number() {
-        Some(n) if n.fract() == 0.0 && n.abs() < 9e15 => Ok(n as i64),
-        _ => Err(RuntimeError::BadArgument {
+    let exact =
+        super::eval::whole_number(&args[i], || format!("{function}(): argument {}", i + 1))?;
+    match exact {
+        Some(n) => Ok(n),
+        None => Err(RuntimeError::BadArgument {
             function: function.to_string(),
             message: format!(
                 "argument {} must be a whole number, got {}",
