@@ -48,7 +48,7 @@
 //!    files never accumulate. They are also easy to find by that pattern.
 
 use std::fs::{self, File, Metadata, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -444,6 +444,21 @@ pub(crate) fn same_file(file: &File, path: &Path) -> bool {
 #[cfg(not(unix))]
 pub(crate) fn same_file(_file: &File, path: &Path) -> bool {
     path.exists()
+}
+
+/// Whether the open `handle` still holds `loaded` (read through the handle:
+/// an in-place edit shows there) and `path` still names it (a replacement
+/// shows there): the check before writing over a file that was read, so a
+/// change made meanwhile by someone else is not lost (`run --save`, `fmt`).
+pub(crate) fn still_holds(path: &Path, handle: &File, loaded: &[u8]) -> bool {
+    let mut handle = handle;
+    let Ok(metadata) = handle.metadata() else {
+        return false;
+    };
+    if !same_file(handle, path) || handle.seek(io::SeekFrom::Start(0)).is_err() {
+        return false;
+    }
+    read_open(path, handle, &metadata, loaded.len() as u64).is_ok_and(|now| now == loaded)
 }
 
 /// Replaces (or creates) the regular file at `path` with `bytes`, atomically.
