@@ -102,6 +102,9 @@ pub enum Problem {
         /// The shared file name.
         file: String,
     },
+    /// A snapshot case whose snapshot file cannot be placed safely.
+    #[error("{0}")]
+    BadSnapshot(String),
     /// An action id the script does not have.
     #[error(
         "{what} names action `{id}`, which the script does not have{}",

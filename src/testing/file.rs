@@ -13,7 +13,7 @@ use toml::Spanned;
 use super::error::{closest, line_col, Problem, TestFileError};
 use super::expect::Expect;
 use super::mock::{Mock, MockResult};
-use super::snapshot::file_safe;
+use super::snapshot::{bad_stem, file_safe, snapshot_stem};
 use super::{file_reason, read_text, TestRunner};
 use crate::action::{BranchId, PropertyKind};
 use crate::manifest::{toml_to_json, toml_to_value, Manifest};
@@ -392,6 +392,9 @@ impl Loader<'_> {
             }
             names.insert(name.clone(), name_line);
             if case.snapshot {
+                if let Some(why) = bad_stem(snapshot_stem(self.path)) {
+                    return Err(self.error(case.name.span(), Problem::BadSnapshot(why)));
+                }
                 let safe = file_safe(&name);
                 if let Some(first) = snapshot_files.get(&safe) {
                     return Err(self.error(
