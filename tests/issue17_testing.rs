@@ -34,13 +34,16 @@ impl Output {
 
 /// Runs `studioflow ARGS` in `dir`, with CI unset.
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::cargo_bin("studioflow")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CI")
-        .output()
-        .unwrap();
+    run_env(dir, args, &[])
+}
+
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::cargo_bin("studioflow").unwrap();
+    cmd.current_dir(dir).args(args).env_remove("CI");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
     let output = Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -123,4 +126,74 @@ fn item7_update_does_not_follow_a_symlinked_snapshot_folder_out() {
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(out.stdout.contains("leads out of"), "{}", out.all());
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}
+
+// ---------------------------------------------------------------- item 12
+
+#[test]
+fn item12_script_and_tenant_stay_inside_the_project() {
+    let outside = project(&[
+        ("secret.script", "CI_TOKEN=hunter2-outside\n"),
+        ("tenant.json", "{\"token\": \"hunter2-tenant\"}\n"),
+    ]);
+    let project_dir = outside.path().join("project");
+    std::fs::create_dir(&project_dir).unwrap();
+    std::fs::write(project_dir.join("studioflow.toml"), "").unwrap();
+    std::fs::write(project_dir.join("x.script"), TINY).unwrap();
+    std::fs::write(project_dir.join("notes.txt"), "CI_TOKEN=hunter2-notes\n").unwrap();
+    let cases = [
+        (
+            "script = \"/proc/self/environ\"",
+            "outside the project root",
+        ),
+        ("script = \"../secret.script\"", "outside the project root"),
+        ("script = \"notes.txt\"", "not a .script file"),
+        ("tenant = \"../tenant.json\"", "outside the project root"),
+    ];
+    for (line, expected) in cases {
+        std::fs::write(
+            project_dir.join("x.test.toml"),
+            format!("{line}\n[[case]]\nname = \"a\"\n"),
+        )
+        .unwrap();
+        let out = run_env(&project_dir, &["test"], &[("CI_TOKEN", "hunter2-env")]);
+        assert_eq!(out.code, 2, "{line}: {}", out.all());
+        assert!(out.stderr.contains(expected), "{line}: {}", out.all());
+        assert!(
+            out.stderr.contains("x.test.toml:1:"),
+            "{line}: names the place: {}",
+            out.all()
+        );
+        assert!(
+            !out.all().contains("hunter2"),
+            "{line}: echoed: {}",
+            out.all()
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn item12_a_symlink_does_not_lead_out_of_the_project() {
+    let outside = project(&[("secret.script", "CI_TOKEN=hunter2-outside\n")]);
+    let dir = project(&[
+        (
+            "x.test.toml",
+            "script = \"link.script\"\n[[case]]\nname = \"a\"\n",
+        ),
+        ("studioflow.toml", ""),
+    ]);
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.script"),
+        dir.path().join("link.script"),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["test"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("outside the project root"),
+        "{}",
+        out.all()
+    );
+    assert!(!out.all().contains("hunter2"), "{}", out.all());
 }
