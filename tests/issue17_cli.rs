@@ -282,3 +282,44 @@ fn run_prints_the_scripts_warnings_on_stderr_and_in_json() {
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(doc["diagnostics"], serde_json::json!([]));
 }
+
+#[test]
+fn test_refuses_junit_or_coverage_json_over_its_inputs() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("flow.script"), FLOW).unwrap();
+    std::fs::write(
+        dir.path().join("flow.test.toml"),
+        "[[case]]\nname = \"greets\"\nsnapshot = false\nvars = { Name = \"Ann\" }\nexpect.variables = { Greeting = \"Hello Ann\" }\n",
+    )
+    .unwrap();
+    let script_before = std::fs::read(dir.path().join("flow.script")).unwrap();
+    let test_before = std::fs::read(dir.path().join("flow.test.toml")).unwrap();
+    let out = exits(
+        studioflow(dir.path()).args(["test", "flow.test.toml", "--junit", "flow.script"]),
+        2,
+    );
+    assert!(
+        stderr(&out).contains("--junit: flow.script: is the input"),
+        "{}",
+        stderr(&out)
+    );
+    exits(
+        studioflow(dir.path()).args([
+            "test",
+            "flow.test.toml",
+            "--coverage-json",
+            "flow.test.toml",
+        ]),
+        2,
+    );
+    exits(
+        studioflow(dir.path()).args(["test", ".", "--junit", "./flow.test.toml"]),
+        2,
+    );
+    unchanged(&dir.path().join("flow.script"), &script_before);
+    unchanged(&dir.path().join("flow.test.toml"), &test_before);
+    exits(
+        studioflow(dir.path()).args(["test", "flow.test.toml", "--junit", "junit.xml"]),
+        0,
+    );
+}
