@@ -267,6 +267,8 @@ impl Engine {
                 }),
                 steps: 0,
                 trace: options.trace.then(Vec::new),
+                trace_omitted: 0,
+                returned: None,
                 variables: crate::runtime::Variables::empty(),
             };
         }

@@ -208,3 +208,165 @@ fn for_counts_whole_numbers_up_to_2_pow_53_and_says_why_beyond() {
     assert!(err.contains("2^53") && err.contains("not exact"), "{err}");
     assert!(!err.contains("whole number"), "{err}");
 }
+
+// ===================================== item 5: the trace is bounded
+
+/// The first 1,000 and the last 1,000 steps are kept and the rest counted,
+/// while the run goes: a run of 300,000 steps holds 2,000 steps.
+#[test]
+fn the_trace_keeps_the_first_and_last_thousand_steps() {
+    let source = "start: Begin { Default -> init }\n\
+                  init: Assign { Variable = n  Value = 0  Default -> a }\n\
+                  a: Assign { Variable = n  Value = n + 1  Default -> a }";
+    let engine = engine();
+    let script = engine.compile(source, "loop.script").unwrap();
+    let run = engine.run(
+        &script,
+        RunOptions {
+            trace: true,
+            max_steps: Some(300_000),
+            ..Default::default()
+        },
+    );
+    assert_eq!(run.outcome, Outcome::Limit);
+    let trace = run.trace.as_ref().unwrap();
+    assert_eq!(
+        trace.len(),
+        studioflow::TRACE_KEEP_FIRST + studioflow::TRACE_KEEP_LAST
+    );
+    assert_eq!(run.trace_omitted, 300_000 - 2_000);
+    let numbers: Vec<u64> = trace.iter().map(|s| s.step).collect();
+    assert_eq!(&numbers[..3], &[1, 2, 3]);
+    assert_eq!(numbers[999], 1_000);
+    assert_eq!(numbers[1000], 299_001);
+    assert_eq!(*numbers.last().unwrap(), 300_000);
+    let json = run.to_json();
+    assert_eq!(json["trace_omitted"], 298_000);
+    assert_eq!(json["trace"].as_array().unwrap().len(), 2_000);
+
+    // A short run keeps every step and says none was left out.
+    let run = run_with(
+        &engine,
+        "start: Begin { Default -> done }\ndone: End",
+        &[],
+        RunOptions {
+            trace: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(run.trace_omitted, 0);
+    assert_eq!(run.to_json()["trace_omitted"], 0);
+    assert_eq!(run.trace.unwrap().len(), 2);
+}
+
+// ============================ item 22: what a subscript run alone returns
+
+#[test]
+fn a_script_run_on_its_own_shows_what_its_return_returned() {
+    let engine = engine();
+    let run = run_with(
+        &engine,
+        "start: Begin { Default -> r }\nr: Return { ReturnValue = \"{1 + 1} apples\" }",
+        &[],
+        RunOptions::default(),
+    );
+    assert_eq!(run.returned, Some(Value::from("2 apples")));
+    assert_eq!(run.to_json()["return"], "2 apples");
+    // No Return: null.
+    let run = run_with(
+        &engine,
+        "start: Begin { Default -> done }\ndone: End",
+        &[],
+        RunOptions::default(),
+    );
+    assert_eq!(run.returned, None);
+    assert!(run.to_json()["return"].is_null());
+    assert!(run.to_json().as_object().unwrap().contains_key("return"));
+    // A Return without ReturnValue: null too.
+    let run = run_with(
+        &engine,
+        "start: Begin { Default -> r }\nr: Return",
+        &[],
+        RunOptions::default(),
+    );
+    assert!(run.to_json()["return"].is_null());
+}
+
+// ================================== item 31: a RunSub's step comes first
+
+fn sub_engine() -> Engine {
+    let mut r = studioflow::MemoryResolver::default();
+    r.insert(
+        "inner",
+        "start: Begin { Default -> twice }\ntwice: Assign { Variable = x Value = 2 Default -> r }\nr: Return { ReturnValue = x }",
+    );
+    r.insert(
+        "outer",
+        "start: Begin { Default -> call }\ncall: RunSub { ScriptName = \"inner\" ReturnVariable = y Default -> r }\nr: Return { ReturnValue = y }",
+    );
+    Engine::builder().script_resolver(r).build()
+}
+
+const CALLER: &str = "start: Begin { Default -> call }\n\
+                      call: RunSub { ScriptName = \"outer\" ReturnVariable = z Default -> done }\n\
+                      done: End";
+
+fn shown(step: &studioflow::TraceStep) -> String {
+    match &step.script {
+        Some(s) => format!("{}:{s}:{}:{}", step.step, step.action, step.depth),
+        None => format!("{}:{}:{}", step.step, step.action, step.depth),
+    }
+}
+
+#[test]
+fn a_runsub_step_comes_before_its_subscript_steps_everywhere() {
+    use std::sync::{Arc, Mutex};
+    let engine = sub_engine();
+    let script = engine.compile(CALLER, "main.script").unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let changes = Arc::new(Mutex::new(Vec::new()));
+    let (log, change_log) = (seen.clone(), changes.clone());
+    let run = engine.run(
+        &script,
+        RunOptions {
+            trace: true,
+            observer: Some(Arc::new(move |s| log.lock().unwrap().push(shown(s)))),
+            change_observer: Some(Arc::new(move |s, _| {
+                change_log.lock().unwrap().push(shown(s))
+            })),
+            ..Default::default()
+        },
+    );
+    assert_eq!(run.outcome, Outcome::Completed, "{:?}", run.error);
+    assert_eq!(run.variables["z"], Value::from(2.0));
+    let want = [
+        "1:start:0",
+        "2:call:0",
+        "3:outer:start:1",
+        "4:outer:call:1",
+        "5:inner:start:2",
+        "6:inner:twice:2",
+        "7:inner:r:2",
+        "8:outer:r:1",
+        "9:done:0",
+    ];
+    let trace: Vec<String> = run.trace.as_ref().unwrap().iter().map(shown).collect();
+    assert_eq!(trace, want);
+    assert_eq!(*seen.lock().unwrap(), want);
+    assert_eq!(*changes.lock().unwrap(), want);
+    // The RunSub's step still carries the branch it took.
+    let call = &run.trace.as_ref().unwrap()[1];
+    assert_eq!(call.branch.as_deref(), Some("Default"));
+    assert_eq!(call.edge, Some(0));
+    let json = run.to_json();
+    let actions: Vec<&str> = json["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["start", "call", "start", "call", "start", "twice", "r", "r", "done"]
+    );
+}
