@@ -370,3 +370,120 @@ fn a_runsub_step_comes_before_its_subscript_steps_everywhere() {
         ["start", "call", "start", "call", "start", "twice", "r", "r", "done"]
     );
 }
+
+// ================== items 18 and 21: the deadline after a host action; one action named
+
+/// A clock whose monotonic time passes only when told to.
+#[derive(Clone, Default)]
+struct ManualClock(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl ManualClock {
+    fn advance(&self, by: Duration) {
+        self.0
+            .fetch_add(by.as_millis() as u64, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl studioflow::Clock for ManualClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339("2026-03-08T06:30:00Z")
+            .unwrap()
+            .into()
+    }
+    fn monotonic(&self) -> Duration {
+        Duration::from_millis(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// A host action that blocks for 5 s (of the manual clock) before it returns.
+fn blocking_engine(clock: ManualClock) -> Engine {
+    let blocker = clock.clone();
+    Engine::builder()
+        .clock(clock)
+        .limits(Limits {
+            timeout: Some(Duration::from_secs(1)),
+            ..Limits::default()
+        })
+        .register_action(
+            studioflow::ActionSchema::new("SlowLookup"),
+            move |_: &mut studioflow::ActionCall<'_>| {
+                blocker.advance(Duration::from_secs(5));
+                Ok(studioflow::BranchId::DEFAULT)
+            },
+        )
+        .build()
+}
+
+#[test]
+fn a_host_action_that_blocks_past_the_deadline_stops_the_run() {
+    let engine = blocking_engine(ManualClock::default());
+    let run = run_with(
+        &engine,
+        "start: Begin { Default -> lookup }\nlookup: SlowLookup { Default -> done }\ndone: End",
+        &[],
+        RunOptions::default(),
+    );
+    assert_eq!(run.outcome, Outcome::Limit, "{:?}", run.error);
+    let error = run.error.unwrap();
+    assert_eq!(error.kind, StopKind::Limit);
+    assert_eq!(error.action, "lookup");
+    assert!(
+        error.message.contains("time limit of 1 s"),
+        "{}",
+        error.message
+    );
+    assert_eq!(run.end.as_deref(), Some("lookup"));
+    assert_eq!(run.steps, 2, "the End after it never ran");
+}
+
+#[test]
+fn a_stop_names_the_action_that_was_running_in_end_and_error() {
+    // The step budget runs out after `roles`, before `countRoles`.
+    let source = "start: Begin { Default -> roles }\n\
+                  roles: Assign { Variable = r  Value = 1  Default -> countRoles }\n\
+                  countRoles: Assign { Variable = n  Value = 2  Default -> done }\n\
+                  done: End";
+    let run = run_with(
+        &engine(),
+        source,
+        &[],
+        RunOptions {
+            max_steps: Some(2),
+            ..Default::default()
+        },
+    );
+    assert_eq!(run.outcome, Outcome::Limit);
+    let error = run.error.unwrap();
+    assert_eq!(run.end.as_deref(), Some("roles"));
+    assert_eq!(error.action, "roles", "{error}");
+
+    // Inside a subscript: both name the subscript's action.
+    let mut r = studioflow::MemoryResolver::default();
+    r.insert(
+        "count",
+        "start: Begin { Default -> spin }\nspin: Assign { Variable = n Value = 1 Default -> spin }",
+    );
+    let engine = Engine::builder().script_resolver(r).build();
+    let run = run_with(
+        &engine,
+        "start: Begin { Default -> roles }\nroles: RunSub { ScriptName = \"count\" Default -> done }\ndone: End",
+        &[],
+        RunOptions { max_steps: Some(50), ..Default::default() },
+    );
+    assert_eq!(run.outcome, Outcome::Limit);
+    let error = run.error.unwrap();
+    assert_eq!(error.action, "count:spin");
+    assert_eq!(run.end.as_deref(), Some("count:spin"));
+    // Stopped before a subscript's first action: the RunSub was running.
+    let run = run_with(
+        &engine,
+        "start: Begin { Default -> roles }\nroles: RunSub { ScriptName = \"count\" Default -> done }\ndone: End",
+        &[],
+        RunOptions { max_steps: Some(2), ..Default::default() },
+    );
+    let error = run.error.unwrap();
+    assert_eq!(
+        (error.action.as_str(), run.end.as_deref()),
+        ("roles", Some("roles"))
+    );
+}

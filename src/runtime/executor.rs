@@ -188,11 +188,16 @@ pub struct RunOptions {
     pub observer: Option<StepObserver>,
     /// Called after every executed action with the variables it changed.
     pub change_observer: Option<ChangeObserver>,
-    /// Checked before every action.
+    /// Checked before every action, after every host action, every 1,024
+    /// Snippet statements and while expressions evaluate. Like the deadline
+    /// ([`crate::Limits::timeout`]), it cannot interrupt a host action's
+    /// handler while it runs: the run stops when the handler returns.
     pub cancel: Option<CancelToken>,
     /// Asked before every action whether to replace it (test mocks); see [`ActionOverride`].
     pub action_override: Option<Arc<dyn ActionOverride>>,
-    /// Overrides the engine's wall-clock deadline ([`crate::Limits::timeout`]).
+    /// Overrides the engine's wall-clock deadline ([`crate::Limits::timeout`],
+    /// which says what a blocking host action can and cannot be stopped
+    /// from doing).
     pub timeout: Option<std::time::Duration>,
 }
 
@@ -273,7 +278,10 @@ impl StopKind {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunError {
-    /// The action that failed, or that was about to run when a limit hit.
+    /// The action that failed, or that was running (the last one executed)
+    /// when a limit or a cancellation stopped the run: `name:action` inside
+    /// a subscript, and the same action as [`Run::end`]. Only a run stopped
+    /// before its first action names the one about to run.
     pub action: String,
     /// The `_ERR` text, or the limit message.
     pub message: String,
@@ -362,7 +370,8 @@ pub struct TraceStep {
 pub struct Run {
     /// How it ended.
     pub outcome: Outcome,
-    /// The last action executed.
+    /// The last action executed; for a stopped run, the action its error
+    /// names (`name:action` when that was inside a subscript).
     pub end: Option<String>,
     /// Why it stopped, unless completed.
     pub error: Option<RunError>,
@@ -910,11 +919,19 @@ impl<'a> ActionCall<'a> {
                 e.action, e.message
             ))),
             (outcome, error, _) => {
-                let error = error.unwrap_or_else(|| RunError {
+                let mut error = error.unwrap_or_else(|| RunError {
                     action: label.to_string(),
                     message: "the subscript stopped".into(),
                     kind: StopKind::Limit,
                 });
+                // Stopped before the subscript's first action: this RunSub
+                // is the action that was running.
+                if end.last.is_none() {
+                    error.action = match self.subscript() {
+                        Some(caller) => format!("{caller}:{}", self.action.id),
+                        None => self.action.id.to_string(),
+                    };
+                }
                 let message = error.message.clone();
                 self.state.stop = Some((outcome, error));
                 Err(ActionError::Limit(message))
@@ -1376,9 +1393,15 @@ impl EngineInner {
         }
         let (trace, trace_omitted) = state.take_trace();
         let variables = Variables::new(shared.clone(), state.vars, state.extra);
+        // A run that stopped ends at the action its error names (inside a
+        // subscript: `name:action`), so `end` and the error never disagree.
+        let end_id = match &end.error {
+            Some(e) if end.last.is_some() && !e.action.is_empty() => Some(e.action.clone()),
+            _ => end.last.map(|i| script.actions[i].id.to_string()),
+        };
         Run {
             outcome: end.outcome,
-            end: end.last.map(|i| script.actions[i].id.to_string()),
+            end: end_id,
             error: end.error,
             steps: state.steps,
             trace,
@@ -1418,10 +1441,14 @@ impl EngineInner {
 
         loop {
             let action = &script.actions[current];
+            // A stop between two actions names the one that ran last (the
+            // run's `end`): it used the time or the last step. Only before
+            // a frame's first action does it name the one about to run.
+            let ran_last = || shown_id(&script.actions[last.unwrap_or(current)].id);
             if state.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
                 outcome = Outcome::Cancelled;
                 error = Some(RunError {
-                    action: shown_id(&action.id),
+                    action: ran_last(),
                     message: "the run was cancelled by the host".into(),
                     kind: StopKind::Cancelled,
                 });
@@ -1430,7 +1457,7 @@ impl EngineInner {
             if let Some(timeout) = state.past_deadline(&*self.clock, false) {
                 outcome = Outcome::Limit;
                 error = Some(RunError {
-                    action: shown_id(&action.id),
+                    action: ran_last(),
                     message: time_limit_message(timeout),
                     kind: StopKind::Limit,
                 });
@@ -1439,7 +1466,7 @@ impl EngineInner {
             if state.steps >= state.max_steps {
                 outcome = Outcome::Limit;
                 error = Some(RunError {
-                    action: shown_id(&action.id),
+                    action: ran_last(),
                     message: format!(
                         "step budget of {} executed actions exceeded",
                         state.max_steps
@@ -1675,6 +1702,32 @@ impl EngineInner {
                     StopKind::Cancelled => Outcome::Cancelled,
                     StopKind::Action => Outcome::Stopped,
                 };
+                break;
+            }
+            // After a host action too: it may have blocked past the deadline
+            // or while the run was cancelled. Built-in actions are quick, and
+            // check the deadline while they evaluate; the check before the
+            // next action covers them.
+            if action.host && state.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+                outcome = Outcome::Cancelled;
+                error = Some(RunError {
+                    action: shown_id(&action.id),
+                    message: "the run was cancelled by the host".into(),
+                    kind: StopKind::Cancelled,
+                });
+                break;
+            }
+            let late = match action.host {
+                true => state.past_deadline(&*self.clock, true),
+                false => None,
+            };
+            if let Some(timeout) = late {
+                outcome = Outcome::Limit;
+                error = Some(RunError {
+                    action: shown_id(&action.id),
+                    message: time_limit_message(timeout),
+                    kind: StopKind::Limit,
+                });
                 break;
             }
             match next {
