@@ -800,7 +800,9 @@ fn cli_refuses_a_step_budget_of_0() {
         "{out}"
     );
     assert!(
-        err.contains("limit exceeded in action `start`: step budget of 1 executed actions exceeded"),
+        err.contains(
+            "limit exceeded in action `start`: step budget of 1 executed actions exceeded"
+        ),
         "{err}"
     );
 }

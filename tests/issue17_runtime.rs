@@ -487,3 +487,104 @@ fn a_stop_names_the_action_that_was_running_in_end_and_error() {
         ("roles", Some("roles"))
     );
 }
+
+// ========================= item 3: the deadline inside an expression
+
+/// `[len(replace(a, "x", <32 chars>)), ...]`: each element builds 1 MiB.
+fn heavy_list(elements: usize) -> String {
+    let element = format!("len(replace(a, \"x\", \"{}\"))", "y".repeat(32));
+    vec![element; elements].join(", ")
+}
+
+#[test]
+fn the_deadline_stops_one_long_expression() {
+    let engine = Engine::builder()
+        .limits(Limits {
+            timeout: Some(Duration::from_millis(500)),
+            ..Limits::default()
+        })
+        .build();
+    let source = format!(
+        "start: Begin {{ Default -> big }}\n\
+         big: Assign {{ Variable = sizes  Value = [{}]  Default -> done  Error -> done }}\n\
+         done: End",
+        heavy_list(4_000)
+    );
+    let started = Instant::now();
+    let run = run_with(
+        &engine,
+        &source,
+        &[("a", Value::from("x".repeat(32 * 1024)))],
+        RunOptions::default(),
+    );
+    let took = started.elapsed();
+    assert_eq!(
+        run.outcome,
+        Outcome::Limit,
+        "{:?} after {took:?}",
+        run.error
+    );
+    let error = run.error.unwrap();
+    assert_eq!(error.kind, StopKind::Limit);
+    assert_eq!(error.action, "big");
+    assert!(error.message.contains("time limit"), "{}", error.message);
+    // Not a timing assertion: before the fix the action ran to its end
+    // (tens of seconds in a debug build) and the run completed.
+    assert!(took < Duration::from_secs(20), "{took:?}");
+}
+
+#[test]
+fn the_deadline_stops_one_long_snippet_statement_and_cancel_is_seen_in_expressions() {
+    let engine = Engine::builder()
+        .limits(Limits {
+            timeout: Some(Duration::from_millis(500)),
+            ..Limits::default()
+        })
+        .build();
+    let source = format!(
+        "start: Begin {{ Default -> s }}\n\
+         s: Snippet {{\n  Data = \"\"\"\nsizes = [{}]\n\"\"\"\n  Default -> done\n  Error -> done\n}}\n\
+         done: End",
+        heavy_list(4_000)
+    );
+    let run = run_with(
+        &engine,
+        &source,
+        &[("a", Value::from("x".repeat(32 * 1024)))],
+        RunOptions::default(),
+    );
+    assert_eq!(run.outcome, Outcome::Limit, "{:?}", run.error);
+    assert!(run.error.unwrap().message.contains("time limit"));
+
+    // A token cancelled from another thread stops the expression too.
+    let token = studioflow::CancelToken::new();
+    let canceller = token.clone();
+    let thread = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        canceller.cancel();
+    });
+    let source = format!(
+        "start: Begin {{ Default -> big }}\n\
+         big: Assign {{ Variable = sizes  Value = [{}]  Default -> done  Error -> done }}\n\
+         done: End",
+        heavy_list(4_000)
+    );
+    let engine = Engine::builder()
+        .limits(Limits {
+            timeout: None,
+            ..Limits::default()
+        })
+        .build();
+    let run = run_with(
+        &engine,
+        &source,
+        &[("a", Value::from("x".repeat(32 * 1024)))],
+        RunOptions {
+            cancel: Some(token),
+            ..Default::default()
+        },
+    );
+    thread.join().unwrap();
+    assert_eq!(run.outcome, Outcome::Cancelled, "{:?}", run.error);
+    assert_eq!(run.error.unwrap().action, "big");
+}

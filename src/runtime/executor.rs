@@ -13,10 +13,11 @@ use super::clock::Clock;
 use super::eval::{Evaluator, VarId};
 use super::functions::FunctionContext;
 use super::limits::{
-    bounded_one_line, drop_iteratively, Deadline, MemoryExceeded, MemoryMeter, SizeLimits,
+    bounded_one_line, drop_iteratively, Deadline, MemoryExceeded, MemoryMeter, Pacer, SizeLimits,
     MAX_ERROR_TEXT_BYTES,
 };
 use super::security::{RunId, SecurityUser};
+use super::RuntimeError;
 use super::{Value, Variables};
 
 mod properties;
@@ -1434,6 +1435,9 @@ impl EngineInner {
         let mut props: SmallVec<[PropValue<'_>; 8]> = SmallVec::new();
         let mut owned: SmallVec<[Value; 4]> = SmallVec::new();
         let scratch = std::cell::RefCell::new(ScratchBuffer::take());
+        // Evaluation looks at the deadline and the cancel token while it
+        // works (one per frame: its work count carries from step to step).
+        let pacer = Pacer::new(&*self.clock, state.deadline, state.cancel.clone());
         let mut current = script.entry as usize;
         let mut last: Option<usize> = None;
         let mut error: Option<RunError> = None;
@@ -1513,6 +1517,7 @@ impl EngineInner {
                     context: FunctionContext::new(&*self.clock, state.time_zone)
                         .with_max_string_bytes(limits.max_string_bytes),
                     scratch: &scratch,
+                    pace: &pacer,
                 };
                 let mut failed = None;
                 for (i, slot) in action.properties.iter().enumerate() {
@@ -1525,6 +1530,25 @@ impl EngineInner {
                             Ok(v) => {
                                 owned.push(v);
                                 PropValue::Owned(owned.len() - 1)
+                            }
+                            // The deadline or a cancellation met while
+                            // evaluating stops the run (not an Error branch).
+                            Err(RuntimeError::Cancelled) => {
+                                state.stop = Some((
+                                    Outcome::Cancelled,
+                                    RunError {
+                                        action: shown_id(&action.id),
+                                        message: RuntimeError::Cancelled.to_string(),
+                                        kind: StopKind::Cancelled,
+                                    },
+                                ));
+                                failed =
+                                    Some(ActionError::Limit(RuntimeError::Cancelled.to_string()));
+                                break;
+                            }
+                            Err(e @ RuntimeError::TimeLimit { .. }) => {
+                                failed = Some(ActionError::Limit(e.to_string()));
+                                break;
                             }
                             Err(source) => {
                                 failed = Some(ActionError::Property {

@@ -254,6 +254,66 @@ pub(crate) struct Deadline {
     pub at: Duration,
 }
 
+/// Work units (see [`Pacer::charge`]) an expression may do between two
+/// looks at the clock and the cancel token: a cheap call is one unit, every
+/// 4 KiB a call reads or builds one more, so a few hundred cheap operations
+/// or one call building 1 MiB read the clock once.
+pub(crate) const EVAL_CHECK_UNITS: u32 = 256;
+
+/// Bytes a function reads or builds that count one work unit.
+pub(crate) const BYTES_PER_UNIT: usize = 4096;
+
+/// The deadline and cancel token as expression evaluation meets them: one
+/// per frame (or snippet), counting work in a cell so that an evaluator
+/// borrowed immutably can still pace itself.
+pub(crate) struct Pacer<'a> {
+    clock: &'a dyn Clock,
+    deadline: Option<Deadline>,
+    cancel: Option<CancelToken>,
+    work: std::cell::Cell<u32>,
+}
+
+impl<'a> Pacer<'a> {
+    pub fn new(
+        clock: &'a dyn Clock,
+        deadline: Option<Deadline>,
+        cancel: Option<CancelToken>,
+    ) -> Self {
+        Pacer {
+            clock,
+            deadline,
+            cancel,
+            work: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Counts `units` of work; every [`EVAL_CHECK_UNITS`] it looks at the
+    /// cancel token and the clock.
+    #[inline]
+    pub fn charge(&self, units: usize) -> Result<(), RuntimeError> {
+        let work = (self.work.get() as usize).saturating_add(units);
+        if work < EVAL_CHECK_UNITS as usize {
+            self.work.set(work as u32);
+            return Ok(());
+        }
+        self.work.set(0);
+        self.look()
+    }
+
+    #[cold]
+    fn look(&self) -> Result<(), RuntimeError> {
+        if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+            return Err(RuntimeError::Cancelled);
+        }
+        match self.deadline {
+            Some(d) if self.clock.monotonic() >= d.at => {
+                Err(RuntimeError::TimeLimit { timeout: d.timeout })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// How many Snippet statements run between two looks at the clock, the
 /// cancel token and the memory of the variables the statements changed in
 /// place: often enough that a runaway loop overshoots by little, seldom

@@ -52,6 +52,8 @@ pub(crate) struct Exec<'a> {
     pub depth: usize,
     /// The run's memory budget, deadline and cancel token.
     pub bounds: SnippetBounds<'a>,
+    /// The deadline and cancel token as expressions meet them.
+    pub pacer: crate::runtime::limits::Pacer<'a>,
 }
 
 /// TRACE lines of the current step, bounded per run.
@@ -158,10 +160,16 @@ impl Exec<'_> {
             limits: self.limits,
             context: self.context,
             scratch: &self.scratch,
+            pace: &self.pacer,
         };
-        evaluator
-            .eval(code)
-            .map_err(|e: RuntimeError| Self::fail(line, e.to_string()))
+        evaluator.eval(code).map_err(|e: RuntimeError| match e {
+            RuntimeError::Cancelled => SnippetError::Cancelled { line },
+            e @ RuntimeError::TimeLimit { .. } => SnippetError::Limit {
+                line,
+                message: e.to_string(),
+            },
+            e => Self::fail(line, e.to_string()),
+        })
     }
 
     fn eval(&mut self, e: &CExpr, vars: &mut Vars, line: u32) -> Result<Value, SnippetError> {
