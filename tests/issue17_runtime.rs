@@ -588,3 +588,74 @@ fn the_deadline_stops_one_long_snippet_statement_and_cancel_is_seen_in_expressio
     assert_eq!(run.outcome, Outcome::Cancelled, "{:?}", run.error);
     assert_eq!(run.error.unwrap().action, "big");
 }
+
+// ==================== item 2: values grown in place are measured as they grow
+
+const BIG: &str = "replace(Seed, \"x\", \"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\")"; // 1 MiB
+
+fn grow_run(code: &str, max_memory: usize) -> (Run, Duration) {
+    let engine = Engine::builder()
+        .limits(Limits {
+            max_memory_bytes: max_memory,
+            ..Limits::default()
+        })
+        .build();
+    let source = format!(
+        "start: Begin {{ Default -> s }}\n\
+         s: Snippet {{\n  Data = \"\"\"\n{code}\n\"\"\"\n  Default -> done\n  Error -> done\n}}\n\
+         done: End"
+    );
+    let started = Instant::now();
+    let run = run_with(
+        &engine,
+        &source,
+        &[("Seed", Value::from("x".repeat(32 * 1024)))],
+        RunOptions::default(),
+    );
+    (run, started.elapsed())
+}
+
+/// The issue's scenario: a function appends 200 one-element lists of
+/// 1 MiB text to its parameter. Before the fix it completed under a 1 MiB
+/// budget (207 MB real), never measured.
+#[test]
+fn a_function_parameter_grown_in_place_meets_the_memory_budget() {
+    let code = format!(
+        "FUNCTION Grow(p) {{\n  FOR i = 1 TO 200 {{\n    count = i\n    p[i] = [{BIG}]\n  }}\n  RETURN 1\n}}\nn = Grow([])"
+    );
+    let (run, took) = grow_run(&code, 1 << 20);
+    assert_eq!(run.outcome, Outcome::Limit, "{:?}", run.error);
+    let error = run.error.unwrap();
+    assert!(
+        error.message.contains("memory budget of 1 MiB"),
+        "{}",
+        error.message
+    );
+    assert!(took < Duration::from_secs(30), "{took:?}");
+
+    // Under the default budget, the value limit (1 MiB of text inside one
+    // value) refuses the second element: the statement fails.
+    let (run, _) = grow_run(&code, Limits::default().max_memory_bytes);
+    assert_eq!(run.outcome, Outcome::Completed, "{:?}", run.error);
+    let err = run.variables["_ERR"].to_text();
+    assert!(
+        err.contains("`p` in Grow()") && err.contains("refused"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_ordinary_variable_grown_in_place_meets_the_budgets_at_once() {
+    let code = format!("FOR i = 1 TO 300 {{\n  count = i\n  arr[i] = [{BIG}]\n}}");
+    let (run, _) = grow_run(&code, 1 << 20);
+    assert_eq!(run.outcome, Outcome::Limit, "{:?}", run.error);
+    assert!(run.error.unwrap().message.contains("memory budget"));
+    // The second element passes the value limit; before the fix it was seen
+    // only at the next pace, hundreds of elements (MiB) later.
+    let (run, _) = grow_run(&code, Limits::default().max_memory_bytes);
+    let err = run.variables["_ERR"].to_text();
+    assert!(err.contains("`arr`") && err.contains("refused"), "{err}");
+    // Measured each time it may have doubled: at the third element at most.
+    let count = run.variables["count"].as_number().unwrap();
+    assert!(count <= 3.0, "{count}");
+}

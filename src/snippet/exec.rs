@@ -515,8 +515,10 @@ impl Exec<'_> {
         if steps.is_empty() {
             return self.put(vars, var, Some(value), line);
         }
-        // Changed in place: measured at the next settle (see SnippetBounds).
+        // Changed in place: measured when it may have doubled, and at the
+        // next settle (see SnippetBounds).
         self.bounds.changing(var.0 as usize);
+        let added = growth_estimate(&value, self.limits);
         let mut root = vars[var.0 as usize].take().unwrap_or_else(Value::empty);
         let mut work = 0usize;
         let result = set_path(&mut root, steps, value, self.limits, &mut work, true);
@@ -534,8 +536,29 @@ impl Exec<'_> {
         // write of a shared list or object) cost one statement each, so the
         // statement budget also bounds the memory a snippet can build.
         self.tick(line, work as u64)?;
-        result.map_err(|m| Self::fail(line, m))
+        result.map_err(|m| Self::fail(line, m))?;
+        let added = added.saturating_add(work.saturating_mul(std::mem::size_of::<Value>()));
+        self.bounds
+            .grew(vars, var.0 as usize, added)
+            .map_err(|b| Self::bound(line, b))
     }
+}
+
+/// The bytes storing `value` inside a variable adds, estimated cheaply: a
+/// value built by the statement (not shared) is measured (it cost as much
+/// to build), a list or object shared with another variable adds a
+/// reference (it is counted in full when the variable is next measured).
+fn growth_estimate(value: &Value, limits: SizeLimits) -> usize {
+    let shared = match value {
+        Value::List(items) => Arc::strong_count(items) > 1,
+        Value::Object(map) => Arc::strong_count(map) > 1,
+        _ => false,
+    };
+    if shared {
+        return std::mem::size_of::<Value>();
+    }
+    // Over the limits: the settle that follows refuses it.
+    limits.measure(value).unwrap_or(usize::MAX)
 }
 
 enum Step {
