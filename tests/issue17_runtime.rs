@@ -659,3 +659,43 @@ fn an_ordinary_variable_grown_in_place_meets_the_budgets_at_once() {
     let count = run.variables["count"].as_number().unwrap();
     assert!(count <= 3.0, "{count}");
 }
+
+// ======================== item 35: NICE's dynamic array of objects
+
+/// The arrays help page's example: a dynamic data object indexed with
+/// `[i]` becomes an array of objects. Before the fix: "cannot set an
+/// element of object by index".
+#[test]
+fn nice_arrays_example_builds_an_array_of_objects() {
+    let run = snippet(
+        "ASSIGN Names = \"John|Mary|Sally\"\n\
+         DYNAMIC Persons\n\
+         FOR i = 1 TO Names.size\n\
+         {\n\
+           ASSIGN Persons[i].Name = \"{Names[i]}\"\n\
+         }\n\
+         ASSIGN Second = Persons[2].Name\n\
+         ASSIGN Count = Persons.size\n\
+         ASSIGN Json = Persons.asjson()",
+    );
+    assert_eq!(run.outcome, Outcome::Completed, "{:?}", run.error);
+    assert_eq!(
+        run.variables
+            .get("_ERR")
+            .map(Value::to_text)
+            .unwrap_or_default(),
+        ""
+    );
+    assert_eq!(run.variables["Second"], Value::from("Mary"));
+    assert_eq!(run.variables["Count"], Value::from(3));
+    assert_eq!(
+        run.variables["Json"],
+        Value::from(r#"[{"Name":"John"},{"Name":"Mary"},{"Name":"Sally"}]"#)
+    );
+    // An object that already has members becomes the first element.
+    let run = snippet("DYNAMIC o\no.Name = \"A\"\no[2].Name = \"B\"\nJson = o.asjson()");
+    assert_eq!(
+        run.variables["Json"],
+        Value::from(r#"[{"Name":"A"},{"Name":"B"}]"#)
+    );
+}

@@ -680,6 +680,19 @@ fn set_path(
     if top && rest.is_empty() && scalar(cur) && scalar(&value) {
         return set_pipe_element(cur, i, &value, work);
     }
+    // Studio: a dynamic data object indexed with `[i]` becomes an array of
+    // objects (the arrays help page: `DYNAMIC Persons`, then
+    // `Persons[i].Name = ...` in a FOR loop). An object already holding
+    // members is that array's first element, as any single value is a
+    // one-element array.
+    if let Value::Object(map) = cur {
+        *work += 1;
+        *cur = if map.is_empty() {
+            Value::List(Arc::default())
+        } else {
+            Value::List(Arc::new(vec![Value::Object(map.clone())]))
+        };
+    }
     if !matches!(cur, Value::List(_)) {
         match crate::runtime::arrays::elements(cur) {
             // Text, a number or nothing becomes a list of its elements.
