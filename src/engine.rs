@@ -281,6 +281,7 @@ impl Engine {
                 steps: 0,
                 trace: options.trace.then(Vec::new),
                 trace_omitted: 0,
+                counts: None,
                 returned: None,
                 variables: crate::runtime::Variables::empty(),
             };

@@ -699,3 +699,161 @@ fn nice_arrays_example_builds_an_array_of_objects() {
         Value::from(r#"[{"Name":"A"},{"Name":"B"}]"#)
     );
 }
+
+// ============================= item 33: coverage of Snippet branches
+
+const BRANCHY: &str = r#"start: Begin { Default -> calc }
+calc: Snippet {
+  Data = """
+    FUNCTION Grade(n)
+    {
+      IF n > 10
+      {
+        RETURN "high"
+      }
+      RETURN "low"
+    }
+    IF Tier = "gold"
+    {
+      bonus = 10
+    }
+    ELSE
+    {
+      bonus = 0
+    }
+    SWITCH Tier
+    {
+      CASE "gold" { kind = 1 }
+      CASE "silver" { kind = 2 }
+      DEFAULT { kind = 0 }
+    }
+    FOREACH item IN Items { last = item }
+    grade = Grade(bonus)
+  """
+  Default -> done
+}
+done: End"#;
+
+#[test]
+fn coverage_counts_the_arms_of_snippet_statements() {
+    use studioflow::testing::Coverage;
+    let engine = engine();
+    let script = engine.compile(BRANCHY, "branchy.script").unwrap();
+    let mut coverage = Coverage::default();
+    for (tier, items) in [("gold", "a|b"), ("gold", "")] {
+        let mut options = RunOptions {
+            trace: true,
+            ..Default::default()
+        };
+        options.variables.insert("Tier".into(), Value::from(tier));
+        options.variables.insert("Items".into(), Value::from(items));
+        let run = engine.run(&script, options);
+        assert_eq!(run.outcome, Outcome::Completed, "{:?}", run.error);
+        coverage.record("branchy.script".as_ref(), &script, &run);
+    }
+    let c = &coverage.scripts()[0];
+    let arms: Vec<(String, usize, String, String, u64)> = c
+        .snippet_branches
+        .iter()
+        .map(|b| {
+            (
+                b.action.clone(),
+                b.line,
+                b.statement.clone(),
+                b.arm.clone(),
+                b.hits,
+            )
+        })
+        .collect();
+    let arm = |a: &str, l: usize, s: &str, arm: &str, h: u64| {
+        (a.to_string(), l, s.to_string(), arm.to_string(), h)
+    };
+    assert_eq!(
+        arms,
+        [
+            arm("calc", 12, "IF", "true", 2),
+            arm("calc", 12, "IF", "false", 0),
+            arm("calc", 20, "SWITCH", "CASE 1", 2),
+            arm("calc", 20, "SWITCH", "CASE 2", 0),
+            arm("calc", 20, "SWITCH", "DEFAULT", 0),
+            arm("calc", 26, "FOREACH", "entered", 1),
+            arm("calc", 26, "FOREACH", "skipped", 1),
+            arm("FUNCTION Grade", 6, "IF", "true", 0),
+            arm("FUNCTION Grade", 6, "IF", "false", 2),
+            arm("FUNCTION Grade", 8, "RETURN", "taken", 0),
+            arm("FUNCTION Grade", 10, "RETURN", "taken", 2),
+        ]
+    );
+    assert_eq!(c.snippet_branches[0].column, 5);
+    assert!(
+        c.summary_line()
+            .ends_with(", snippet branches 6/11 (54.5%)"),
+        "{}",
+        c.summary_line()
+    );
+    let text = coverage.to_text();
+    assert!(
+        text.contains(
+            "branchy.script:8:9: snippet branch RETURN taken in FUNCTION Grade never taken"
+        ),
+        "{text}"
+    );
+    let json = coverage.to_json();
+    assert_eq!(json["scripts"][0]["snippet_branches"]["taken"], 6);
+    assert_eq!(json["scripts"][0]["snippet_branches"]["total"], 11);
+    assert_eq!(
+        json["scripts"][0]["snippet_branch_hits"][4]["arm"],
+        "DEFAULT"
+    );
+    let page = studioflow::report::coverage_page(
+        &coverage.flows()[0],
+        c,
+        &Default::default(),
+        "index.html",
+    );
+    assert!(
+        page.contains("id=\"snippet-branches\">6/11"),
+        "the summary row"
+    );
+    assert_eq!(
+        page.matches("class=\"snippet-branch uncovered\"").count(),
+        5
+    );
+    assert_eq!(page.matches("class=\"snippet-branch covered\"").count(), 6);
+    let index = studioflow::report::coverage_index(coverage.scripts(), &["b.html".to_string()]);
+    assert!(index.contains("<th>snippet branches</th>"));
+}
+
+/// Coverage reads the run's counts, not its trace: a loop longer than the
+/// trace keeps is counted in full.
+#[test]
+fn coverage_counts_every_step_of_a_run_longer_than_its_trace() {
+    use studioflow::testing::Coverage;
+    let engine = engine();
+    let source = "start: Begin { Default -> init }\n\
+                  init: Assign { Variable = n  Value = 0  Default -> a }\n\
+                  a: Assign { Variable = n  Value = n + 1  Default -> check }\n\
+                  check: If { Expression = n < 5000  True -> a  False -> done }\n\
+                  done: End";
+    let script = engine.compile(source, "long.script").unwrap();
+    let run = engine.run(
+        &script,
+        RunOptions {
+            trace: true,
+            max_steps: Some(100_000),
+            ..Default::default()
+        },
+    );
+    assert_eq!(run.outcome, Outcome::Completed, "{:?}", run.error);
+    assert!(run.trace_omitted > 0);
+    let mut coverage = Coverage::default();
+    coverage.record("long.script".as_ref(), &script, &run);
+    let c = &coverage.scripts()[0];
+    assert_eq!(c.actions[2].hits, 5_000);
+    let true_branch = c
+        .branches
+        .iter()
+        .find(|b| b.action == "check" && b.branch == "True")
+        .unwrap();
+    assert_eq!(true_branch.hits, 4_999);
+}

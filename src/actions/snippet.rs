@@ -61,6 +61,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
         scratch: RefCell::new(String::new()),
         depth: 0,
         pacer: Pacer::new(&*engine.clock, state.deadline, state.cancel.clone()),
+        hits: state.counts.as_mut().map(|c| &mut c.snippet),
         // The run's bounds, shared with every action and RunSub frame.
         bounds: SnippetBounds::new(
             limits,

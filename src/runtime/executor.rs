@@ -399,6 +399,10 @@ pub struct Run {
     /// assert_eq!(run.to_json()["trace_omitted"], 3_000);
     /// ```
     pub trace_omitted: u64,
+    /// Every action, written branch and Snippet branch the run took, with
+    /// how often (collected when [`RunOptions::trace`] is on; coverage reads
+    /// it, so it is complete however long the run and whatever the trace kept).
+    pub counts: Option<super::RunCounts>,
     /// What the script's own `Return` action returned: `None` when the run
     /// did not end at a Return (an `End`, a stop), `Some(Value::Null)` for a
     /// Return without ReturnValue. A subscript run on its own shows here what
@@ -480,6 +484,8 @@ pub(crate) struct RunState {
     pub steps: u64,
     pub max_steps: u64,
     pub trace: Option<TraceLog>,
+    /// Coverage counts, when the run is traced.
+    pub counts: Option<super::RunCounts>,
     /// Steps of running subscripts held back from the observers, one level
     /// per RunSub being run, so that a RunSub's own step (whose branch is
     /// known only when its subscript ends) reaches them first.
@@ -888,7 +894,7 @@ impl<'a> ActionCall<'a> {
             crate::engine::RUN_STACK_BASE + sub.max_expr_depth * crate::engine::RUN_STACK_PER_LEVEL;
         let (engine, state) = (self.engine, &mut *self.state);
         let end = stacker::maybe_grow(need, need + (1 << 20), || {
-            engine.run_frame(root, sub, Some(&label), state)
+            engine.run_frame(root, sub, unit, Some(&label), state)
         });
         self.state.depth -= 1;
         let sub_vars = std::mem::replace(&mut self.state.vars, caller_vars);
@@ -1300,6 +1306,7 @@ impl EngineInner {
             steps: 0,
             max_steps,
             trace: options.trace.then(TraceLog::default),
+            counts: options.trace.then(super::RunCounts::default),
             deferred: Vec::new(),
             observer: options.observer.clone(),
             cancel: options.cancel.clone(),
@@ -1372,11 +1379,12 @@ impl EngineInner {
                 steps: 0,
                 trace,
                 trace_omitted,
+                counts: state.counts.take(),
                 returned: None,
                 variables: Variables::new(shared.clone(), state.vars, state.extra),
             };
         }
-        let end = self.run_frame(script, script, None, &mut state);
+        let end = self.run_frame(script, script, 0, None, &mut state);
         // The meter's books balance: what it counts is what the variables
         // hold (checked in debug builds, i.e. by the whole test suite, for
         // runs that no limit cut short).
@@ -1407,6 +1415,7 @@ impl EngineInner {
             steps: state.steps,
             trace,
             trace_omitted,
+            counts: state.counts.take(),
             // Only a Return of the script that was run is left here: a
             // RunSub takes its subscript's.
             returned: match end.outcome {
@@ -1417,12 +1426,14 @@ impl EngineInner {
         }
     }
 
-    /// Runs one frame: `script` (the root or one of its subscripts, named
-    /// `label` in traces and errors) from its Begin to its end.
+    /// Runs one frame: `script` (the root or one of its subscripts: unit
+    /// `unit` of the call graph, named `label` in traces and errors) from
+    /// its Begin to its end.
     pub(crate) fn run_frame(
         &self,
         root: &ScriptInner,
         script: &ScriptInner,
+        unit: u32,
         label: Option<&Arc<str>>,
         state: &mut RunState,
     ) -> FrameEnd {
@@ -1657,6 +1668,9 @@ impl EngineInner {
                 }
             };
 
+            if let Some(counts) = state.counts.as_mut() {
+                counts.step(unit, current, script.actions.len(), edge);
+            }
             if state.trace.is_some() || state.observer.is_some() || snapshot.is_some() {
                 // A RunSub held its subscript's steps back (see `deferred`).
                 let held = (state.deferred.len() > deferred_before)

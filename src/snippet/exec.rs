@@ -54,6 +54,93 @@ pub(crate) struct Exec<'a> {
     pub bounds: SnippetBounds<'a>,
     /// The deadline and cancel token as expressions meet them.
     pub pacer: crate::runtime::limits::Pacer<'a>,
+    /// Arms of branching statements taken, when the run counts coverage.
+    pub hits: Option<&'a mut crate::runtime::counts::SnippetHits>,
+}
+
+/// One arm of a branching Snippet statement, for coverage: IF's true and
+/// false, each CASE of a SWITCH or SELECT and its DEFAULT (or no CASE
+/// matching), a loop body entered or skipped, a RETURN taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BranchPoint {
+    /// The statement's identity (see [`Exec::hit`]) and the arm.
+    pub key: (usize, u32),
+    /// The `.script` line of the statement.
+    pub line: u32,
+    /// `IF`, `SWITCH`, `SELECT`, `FOR`, `FOREACH`, `REPEAT` or `RETURN`.
+    pub statement: &'static str,
+    /// `true`, `false`, `CASE 1`, `DEFAULT`, `no CASE`, `entered`, `skipped`, `taken`.
+    pub arm: String,
+}
+
+/// Every arm of every branching statement in `ops`, in source order, nested
+/// blocks included: the same list for the same compiled code, so counts
+/// can be matched by position across compilations of one file.
+pub(crate) fn branch_points(ops: &[Op], out: &mut Vec<BranchPoint>) {
+    for op in ops {
+        let key = std::ptr::from_ref(op) as usize;
+        let mut arm = |statement: &'static str, n: u32, name: String| {
+            out.push(BranchPoint {
+                key: (key, n),
+                line: op.line,
+                statement,
+                arm: name,
+            })
+        };
+        match &op.kind {
+            OpKind::If { .. } => {
+                arm("IF", 0, "true".into());
+                arm("IF", 1, "false".into());
+            }
+            OpKind::Switch { cases, default, .. } | OpKind::Select { cases, default } => {
+                let statement = match op.kind {
+                    OpKind::Switch { .. } => "SWITCH",
+                    _ => "SELECT",
+                };
+                for i in 0..cases.len() {
+                    arm(statement, i as u32, format!("CASE {}", i + 1));
+                }
+                let none = if default.is_some() {
+                    "DEFAULT"
+                } else {
+                    "no CASE"
+                };
+                arm(statement, cases.len() as u32, none.into());
+            }
+            // Studio runs a FOR body at least once: it is always entered.
+            OpKind::For { .. } => arm("FOR", 0, "entered".into()),
+            OpKind::ForEach { .. } => {
+                arm("FOREACH", 0, "entered".into());
+                arm("FOREACH", 1, "skipped".into());
+            }
+            OpKind::Repeat { .. } => {
+                arm("REPEAT", 0, "entered".into());
+                arm("REPEAT", 1, "skipped".into());
+            }
+            OpKind::Return(_) => arm("RETURN", 0, "taken".into()),
+            _ => {}
+        }
+        match &op.kind {
+            OpKind::If {
+                then, otherwise, ..
+            } => {
+                branch_points(then, out);
+                branch_points(otherwise, out);
+            }
+            OpKind::Switch { cases, default, .. } | OpKind::Select { cases, default } => {
+                for (_, body) in cases.iter() {
+                    branch_points(body, out);
+                }
+                if let Some(body) = default {
+                    branch_points(body, out);
+                }
+            }
+            OpKind::For { body, .. }
+            | OpKind::ForEach { body, .. }
+            | OpKind::Repeat { body, .. } => branch_points(body, out),
+            _ => {}
+        }
+    }
 }
 
 /// TRACE lines of the current step, bounded per run.
@@ -81,6 +168,16 @@ impl Exec<'_> {
         let settled = self.bounds.settle(vars);
         let line = self.bounds.line;
         ran.and(settled.map_err(|b| Self::bound(line, b)))
+    }
+
+    /// Counts arm `arm` of `op` taken (see [`branch_points`]).
+    #[inline]
+    fn hit(&mut self, op: &Op, arm: u32) {
+        if let Some(hits) = self.hits.as_deref_mut() {
+            *hits
+                .entry((std::ptr::from_ref(op) as usize, arm))
+                .or_insert(0) += 1;
+        }
     }
 
     /// The error a bound of the run becomes.
@@ -269,11 +366,12 @@ impl Exec<'_> {
                 then,
                 otherwise,
             } => {
-                let branch = if self.condition(cond, vars, line)? {
-                    then
+                let (branch, arm) = if self.condition(cond, vars, line)? {
+                    (then, 0)
                 } else {
-                    otherwise
+                    (otherwise, 1)
                 };
+                self.hit(op, arm);
                 return self.block(branch, vars);
             }
             OpKind::Switch {
@@ -282,22 +380,26 @@ impl Exec<'_> {
                 default,
             } => {
                 let subject = self.eval(subject, vars, line)?;
-                for (value, body) in cases.iter() {
+                for (i, (value, body)) in cases.iter().enumerate() {
                     let v = self.eval(value, vars, line)?;
                     if equals(&subject, &v) {
+                        self.hit(op, i as u32);
                         return self.block(body, vars);
                     }
                 }
+                self.hit(op, cases.len() as u32);
                 if let Some(body) = default {
                     return self.block(body, vars);
                 }
             }
             OpKind::Select { cases, default } => {
-                for (cond, body) in cases.iter() {
+                for (i, (cond, body)) in cases.iter().enumerate() {
                     if self.condition(cond, vars, line)? {
+                        self.hit(op, i as u32);
                         return self.block(body, vars);
                     }
                 }
+                self.hit(op, cases.len() as u32);
                 if let Some(body) = default {
                     return self.block(body, vars);
                 }
@@ -312,6 +414,7 @@ impl Exec<'_> {
                 let to = self.whole(end, vars, line, "FOR's end")?;
                 let step: i64 = if to < from { -1 } else { 1 };
                 let mut i = from;
+                self.hit(op, 0);
                 // Studio: the body runs at least once, counting down when end < start.
                 loop {
                     self.tick(line, 1)?;
@@ -335,6 +438,7 @@ impl Exec<'_> {
             } => {
                 let source = self.eval(array, vars, line)?;
                 let items = elements(&source).map_err(|m| Self::fail(line, m))?;
+                self.hit(op, u32::from(items.is_empty()));
                 for (i, item) in items.into_iter().enumerate() {
                     self.tick(line, 1)?;
                     self.put(vars, *var, Some(item.clone()), line)?;
@@ -365,6 +469,7 @@ impl Exec<'_> {
                         format!("REPEAT's count must be 0 or more, got {n}"),
                     ));
                 }
+                self.hit(op, u32::from(n == 0));
                 for _ in 0..n {
                     self.tick(line, 1)?;
                     match self.block(body, vars)? {
@@ -381,6 +486,7 @@ impl Exec<'_> {
                 }
             }
             OpKind::Return(value) => {
+                self.hit(op, 0);
                 let v = match value {
                     Some(e) => self.eval(e, vars, line)?,
                     None => Value::empty(),
