@@ -146,3 +146,19 @@ fn item_16_json_span_stays_on_its_line() {
         "{json}"
     );
 }
+
+// ---------------------------------------------------------------- item 30
+
+#[test]
+fn item_30_snippet_blocks_are_not_folded_onto_one_line() {
+    let text = "s: Snippet {\n  Data = \"\"\"\nFUNCTION grade(score)\n{\n  IF score > 90\n  {\n    RETURN \"A\"\n  }\n  ELSE\n  {\n    RETURN \"B\"\n  }\n}\nx = grade(95)\n\"\"\"\n}\n";
+    let formatted = format_script(text).unwrap();
+    assert_eq!(
+        formatted,
+        "s: Snippet {\n  Data = \"\"\"\n    FUNCTION grade(score)\n    {\n      IF score > 90\n      {\n        RETURN \"A\"\n      }\n      ELSE\n      {\n        RETURN \"B\"\n      }\n    }\n    x = grade(95)\n  \"\"\"\n}\n"
+    );
+    assert_eq!(format_script(&formatted).unwrap(), formatted);
+    // One-line blocks as written are laid out the same way.
+    let folded = "s: Snippet {\n  Data = \"\"\"\nFUNCTION grade(score) { IF score > 90 { RETURN \"A\" } ELSE { RETURN \"B\" } }\nx = grade(95)\n\"\"\"\n}\n";
+    assert_eq!(format_script(folded).unwrap(), formatted);
+}
