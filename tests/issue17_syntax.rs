@@ -16,7 +16,6 @@ fn diagnostics(source: &str) -> Diagnostics {
     }
 }
 
-#[allow(dead_code)]
 fn messages(source: &str) -> Vec<String> {
     let d = diagnostics(source);
     d.items().iter().map(|i| i.message.clone()).collect()
@@ -161,4 +160,40 @@ fn item_30_snippet_blocks_are_not_folded_onto_one_line() {
     // One-line blocks as written are laid out the same way.
     let folded = "s: Snippet {\n  Data = \"\"\"\nFUNCTION grade(score) { IF score > 90 { RETURN \"A\" } ELSE { RETURN \"B\" } }\nx = grade(95)\n\"\"\"\n}\n";
     assert_eq!(format_script(folded).unwrap(), formatted);
+}
+
+// ---------------------------------------------------------------- items 19, 20
+
+#[test]
+fn item_19_no_begin_is_reported_with_the_other_errors() {
+    let m = messages("a: Assign { Variable = x Value = nosuch(1) Default -> e }\ne: End\n");
+    assert!(m.iter().any(|m| m.contains("no Begin")), "{m:?}");
+    assert!(
+        m.iter().any(|m| m.contains("unknown function `nosuch`")),
+        "{m:?}"
+    );
+    // A Begin with an error of its own is still a Begin.
+    let m = messages("start: Begin { Nope = 1 Default -> e }\ne: End\n");
+    assert!(!m.iter().any(|m| m.contains("no Begin")), "{m:?}");
+    // A misspelt Begin is one mistake, reported once.
+    let m = messages("start: Begn { Default -> e }\ne: End\n");
+    assert_eq!(m.len(), 1, "{m:?}");
+}
+
+#[test]
+fn item_20_a_misspelt_error_target_is_one_diagnostic() {
+    let m = messages(
+        "start: Begin { Default -> r }\nr: ListRoles { ScriptVariable = x Default -> e Error -> opps }\ne: End\n",
+    );
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(m[0].contains("`opps` does not exist"), "{m:?}");
+    // Not written at all: the warning stays.
+    let m = messages(
+        "start: Begin { Default -> r }\nr: ListRoles { ScriptVariable = x Default -> e }\ne: End\n",
+    );
+    assert!(
+        m.iter()
+            .any(|m| m.contains("Error branch is not connected")),
+        "{m:?}"
+    );
 }

@@ -545,6 +545,8 @@ struct ScriptBuilder<'c, 'a> {
     compiled: Vec<CompiledAction>,
     flow: Vec<FlowAction>,
     entries: Vec<(u32, Span)>,
+    /// Some action's type is unknown (it may be a misspelt Begin).
+    unknown_type: bool,
     /// Compiled actions that can fail for outside reasons: (compiled index,
     /// type span, type name), checked for a connected Error branch at the end.
     external: Vec<(u32, Span, String)>,
@@ -595,6 +597,7 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
             compiled: Vec::new(),
             flow: Vec::new(),
             entries: Vec::new(),
+            unknown_type: false,
             external: Vec::new(),
             snippet_programs: HashMap::new(),
             snippet_functions: Vec::new(),
@@ -738,13 +741,17 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
             id_span: a.id_span,
             branches_end: self.branches.len() as u32,
         });
+        // A Begin counts even when it does not compile (its own errors say
+        // what is wrong with it; "no Begin" would be a second, false one).
+        match reg {
+            Some(r) if r.schema.entry => self.entries.push((i as u32, a.type_span)),
+            Some(_) => {}
+            None => self.unknown_type = true,
+        }
         let Some((c, branches)) = self.compile_action(a, i, name, reg, first_branch) else {
             return;
         };
         let reg = reg.expect("compiled actions have a registered type");
-        if reg.schema.entry {
-            self.entries.push((i as u32, a.type_span));
-        }
         if reg.schema.external_failures {
             self.external.push((
                 self.compiled.len() as u32,
@@ -794,17 +801,9 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                 ));
             }
         }
-        let resolve = |name: u32| Some(names[name as usize]).filter(|&a| a != UNDEFINED);
-        for (c, f) in self.compiled.iter_mut().zip(self.flow.iter_mut()) {
-            let labeled = c.label_branches.iter_mut().map(|l| &mut l.target);
-            for t in c.targets.iter_mut().chain(labeled) {
-                *t = t.and_then(resolve);
-            }
-            for b in f.branches.iter_mut() {
-                // (Unresolved only when the compile fails.)
-                b.target = resolve(b.target as u32).map_or(usize::MAX, |t| t as usize);
-            }
-        }
+        // An Error branch that is written counts as connected even when its
+        // target does not exist: that mistake has its own error
+        // (`missing-target`), one diagnostic per mistake.
         let mut external_without_error: Vec<(Span, String)> = Vec::new();
         for (at, span, name) in std::mem::take(&mut self.external) {
             let unconnected = self.compiled[at as usize]
@@ -818,12 +817,26 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                 external_without_error.push((span, name));
             }
         }
+        let resolve = |name: u32| Some(names[name as usize]).filter(|&a| a != UNDEFINED);
+        for (c, f) in self.compiled.iter_mut().zip(self.flow.iter_mut()) {
+            let labeled = c.label_branches.iter_mut().map(|l| &mut l.target);
+            for t in c.targets.iter_mut().chain(labeled) {
+                *t = t.and_then(resolve);
+            }
+            for b in f.branches.iter_mut() {
+                // (Unresolved only when the compile fails.)
+                b.target = resolve(b.target as u32).map_or(usize::MAX, |t| t as usize);
+            }
+        }
         let mut warnings: Vec<Diagnostic> = Vec::new();
 
         let entry = match self.entries.as_slice() {
             [(i, _)] => *i,
             [] => {
-                if ctx.errors.is_empty() && complete {
+                // Reported with every other error (one check shows them
+                // all), unless an action that did not parse, or whose type
+                // is unknown (`Begn`), may be the Begin.
+                if complete && !self.unknown_type {
                     ctx.errors.push(Diagnostic::new(
                         DiagnosticCode::NoBegin,
                         self.actions.first().map(|a| a.id_span).unwrap_or_default(),
