@@ -197,3 +197,40 @@ fn item_20_a_misspelt_error_target_is_one_diagnostic() {
         "{m:?}"
     );
 }
+
+// ---------------------------------------------------------------- items 25, 26
+
+#[test]
+fn item_25_an_unclosed_block_is_reported_at_its_construct_with_the_other_errors() {
+    let text = "start: Begin { Default -> s }\ns: Snippet { Data = \"\"\"\nx = 1\nFOR i = 1 TO 3 {\n  y = nosuch(i)\nz = 2\n\"\"\"\n}\n";
+    let d = diagnostics(text);
+    let found: Vec<(u64, String)> = d
+        .items()
+        .iter()
+        .map(|i| (d.to_json(i)["line"].as_u64().unwrap(), i.message.clone()))
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].0, 4, "{found:?}");
+    assert!(
+        found[0].1.contains("`FOR` block is never closed"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].1.contains("unknown function `nosuch`"),
+        "{found:?}"
+    );
+    // A brace on a line of its own, as NICE writes them.
+    let text = "start: Begin { Default -> s }\ns: Snippet { Data = \"\"\"\nIF x > 0\n{\n  y = 1\n\"\"\"\n}\n";
+    let d = diagnostics(text);
+    assert_eq!(positions(text)[0].0, 3, "{d}");
+    assert!(d.items()[0].message.contains("`IF` block"), "{d}");
+}
+
+#[test]
+fn item_26_a_bare_case_label_says_labels_are_quoted() {
+    let m = messages(
+        "start: Begin { Default -> c }\nc: Case { Value = x\n  Case gold -> e }\ne: End\n",
+    );
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(m[0].contains("`Case \"gold\" -> target`"), "{m:?}");
+}

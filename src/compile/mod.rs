@@ -677,12 +677,19 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                     continue;
                 }
                 match snippet_text(&p.value, &self.source) {
-                    Ok((text, offset)) => match crate::snippet::parse(text, offset) {
+                    Ok((text, offset)) => match crate::snippet::parse_recovering(text, offset) {
                         Ok(code) => {
                             snippet_sites.push((i, pi));
                             snippet_code.push(code);
                         }
-                        Err(d) => ctx.errors.push(d),
+                        // A block left open: reported at its construct, and
+                        // the rest of the code is still checked.
+                        Err((d, Some(code))) => {
+                            ctx.errors.push(d);
+                            snippet_sites.push((i, pi));
+                            snippet_code.push(code);
+                        }
+                        Err((d, None)) => ctx.errors.push(d),
                     },
                     Err(d) => ctx.errors.push(d),
                 }

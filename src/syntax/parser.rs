@@ -973,6 +973,30 @@ fn explain(text: &str, pos: usize, positives: &[Rule]) -> Option<Diagnostic> {
             message,
         ));
     }
+    // `Case gold -> x`: a bare word where a case label goes.
+    let before = text[..pos].trim_end();
+    let after_case = before
+        .len()
+        .checked_sub(4)
+        .and_then(|at| Some((before.get(at..)?, before.get(..at)?)))
+        .is_some_and(|(word, ahead)| {
+            word.eq_ignore_ascii_case("case")
+                && !ahead.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        });
+    if after_case
+        && positives.contains(&Rule::case_label)
+        && rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    {
+        let len = rest.bytes().take_while(|b| is_ident_byte(*b)).count();
+        let word = &rest[..len];
+        return Some(Diagnostic::new(
+            DiagnosticCode::SyntaxError,
+            Span::new(pos, pos + len),
+            format!(
+                "a case label is a quoted string (or a number, true, false, null): write `Case \"{word}\" -> target`"
+            ),
+        ));
+    }
     if rest.starts_with('>') && text[..pos].trim_end().ends_with('=') {
         let eq = text[..pos].trim_end().len() - 1;
         return Some(Diagnostic::new(
