@@ -234,3 +234,26 @@ fn item_26_a_bare_case_label_says_labels_are_quoted() {
     assert_eq!(m.len(), 1, "{m:?}");
     assert!(m[0].contains("`Case \"gold\" -> target`"), "{m:?}");
 }
+
+// ---------------------------------------------------------------- item 36
+
+#[test]
+fn item_36_a_syntax_error_does_not_hide_the_sure_warnings() {
+    let text = "start: Begin { Default -> a }\na: Assign { Variable = x Value = 1 + Default -> b }\nb: Assign { Variable = y Value = w Default -> done }\ndone: End\nlost: End\n";
+    let m = messages(text);
+    assert!(m.iter().any(|m| m.contains("expected")), "{m:?}");
+    assert!(
+        m.iter().any(|m| m.contains("`lost` is unreachable")),
+        "{m:?}"
+    );
+    assert!(
+        m.iter()
+            .any(|m| m.contains("`w` is read but never assigned")),
+        "{m:?}"
+    );
+    // What the broken action names may be reached, or assigned, by it.
+    assert!(!m.iter().any(|m| m.contains("`b` is unreachable")), "{m:?}");
+    let text = "start: Begin { Default -> a }\na: Assign { Variable = w Value = ( Default -> b }\nb: Assign { Variable = y Value = w Default -> done }\ndone: End\n";
+    let m = messages(text);
+    assert_eq!(m.len(), 1, "{m:?}");
+}

@@ -547,6 +547,9 @@ struct ScriptBuilder<'c, 'a> {
     entries: Vec<(u32, Span)>,
     /// Some action's type is unknown (it may be a misspelt Begin).
     unknown_type: bool,
+    /// Every word of the text that did not parse: what a broken action may
+    /// branch to or assign, for the warnings that stay sure without it.
+    unparsed_words: HashSet<String>,
     /// Compiled actions that can fail for outside reasons: (compiled index,
     /// type span, type name), checked for a connected Error branch at the end.
     external: Vec<(u32, Span, String)>,
@@ -598,6 +601,7 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
             flow: Vec::new(),
             entries: Vec::new(),
             unknown_type: false,
+            unparsed_words: HashSet::new(),
             external: Vec::new(),
             snippet_programs: HashMap::new(),
             snippet_functions: Vec::new(),
@@ -889,10 +893,33 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
 
         // Reachability from Begin, on the source's graph (every written
         // branch) so that it is known even when some actions did not compile.
+        // Text that did not parse is one more node: reached from Begin's
+        // side through a branch to an action that did not parse (or a root
+        // itself when no Begin parsed), it may branch to any action it
+        // names. What is unreachable then is unreachable whatever it says.
         let mut seen = vec![false; self.actions.len()];
-        if complete && !self.entries.is_empty() {
-            let mut queue = VecDeque::from([entry]);
-            seen[entry as usize] = true;
+        let unparsed_root = !complete && self.entries.is_empty();
+        if !self.entries.is_empty() || unparsed_root {
+            let mut queue = VecDeque::new();
+            if !self.entries.is_empty() {
+                queue.push_back(entry);
+                seen[entry as usize] = true;
+            }
+            let mut unparsed_seen = false;
+            let words = &self.unparsed_words;
+            let reach_unparsed = |seen: &mut Vec<bool>, queue: &mut VecDeque<u32>| {
+                for (i, a) in self.actions.iter().enumerate() {
+                    let id = names.get_index(a.name as usize).expect("interned").0;
+                    if !seen[i] && words.contains(&**id) {
+                        seen[i] = true;
+                        queue.push_back(i as u32);
+                    }
+                }
+            };
+            if unparsed_root {
+                unparsed_seen = true;
+                reach_unparsed(&mut seen, &mut queue);
+            }
             while let Some(i) = queue.pop_front() {
                 let i = i as usize;
                 let start = match i {
@@ -905,6 +932,12 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                         if !seen[t as usize] {
                             seen[t as usize] = true;
                             queue.push_back(t);
+                        }
+                    } else if !complete && !unparsed_seen {
+                        let target = names.get_index(b.name as usize).expect("interned").0;
+                        if ctx.unparsed.contains(&**target) {
+                            unparsed_seen = true;
+                            reach_unparsed(&mut seen, &mut queue);
                         }
                     }
                 }
@@ -958,8 +991,12 @@ DiagnosticCode::ErrorBranchNotConnected,
                     .collect()
             })
             .unwrap_or_default();
-        for (var, span) in ctx.first_reads.iter().filter(|_| complete) {
+        for (var, span) in ctx.first_reads.iter() {
             let name = ctx.var_name(*var);
+            // Text that did not parse may assign any variable it names.
+            if !complete && self.unparsed_words.contains(name) {
+                continue;
+            }
             // A subscript's parameters are set by the RunSub that calls it.
             let parameter = param_names.iter().any(|p| **p == *name)
                 || (name.len() == 2
@@ -1133,7 +1170,9 @@ impl Compiler<'_> {
         options: &CompileOptions,
     ) -> Result<Script, Diagnostics> {
         let unparsed = parsed.unparsed.into_iter().map(|u| u.id).collect();
+        let words = words_in(source.text(), &parsed.unparsed_text);
         let mut builder = ScriptBuilder::new(self, source, options, parsed.errors, unparsed);
+        builder.unparsed_words = words;
         if let Some(h) = &parsed.ast.header {
             builder.header(h);
         }
@@ -1523,6 +1562,22 @@ DiagnosticCode::InvalidPropertyValue,
             flow_branches,
         ))
     }
+}
+
+/// Every identifier-like word in the `spans` of `text`.
+fn words_in(text: &str, spans: &[Span]) -> HashSet<String> {
+    let mut words = HashSet::new();
+    for span in spans {
+        let Some(piece) = text.get(span.start..span.end) else {
+            continue;
+        };
+        for word in piece.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$')) {
+            if !word.is_empty() {
+                words.insert(word.to_string());
+            }
+        }
+    }
+    words
 }
 
 /// The text of a `"""` code block and where it starts in the file.

@@ -40,6 +40,10 @@ pub struct ParsedScript {
     pub errors: Vec<Diagnostic>,
     /// The actions that did not parse, as far as their id is known.
     pub unparsed: Vec<UnparsedAction>,
+    /// The stretches of text that did not parse (or parsed but could not be
+    /// built), one per error: what the checker must assume may say anything
+    /// (assign a variable, branch to an action) it mentions.
+    pub unparsed_text: Vec<Span>,
 }
 
 /// An action whose text did not parse: only its id is known.

@@ -75,6 +75,7 @@ pub fn parse_script_recovering(text: &str) -> ParsedScript {
             continue;
         }
         if let Err(e) = parse_piece(&text[start..end], start, &mut parsed) {
+            parsed.unparsed_text.push(Span::new(start, end));
             if i > 0 {
                 let (id, id_span) = leading_id(text, start);
                 parsed.unparsed.push(UnparsedAction {
@@ -138,9 +139,9 @@ pub(crate) enum ParsedPiece {
     /// An action, spans relative to the whole script.
     Action(ActionAst),
     /// An action that matches the grammar but cannot be built (an
-    /// expression nested too deep, a number out of range): its error, and
-    /// its id so that references to it are not reported as unknown.
-    Unbuilt(Diagnostic, UnparsedAction),
+    /// expression nested too deep, a number out of range): its error, its
+    /// id so that references to it are not reported as unknown, and its span.
+    Unbuilt(Diagnostic, UnparsedAction, Span),
 }
 
 /// The action-by-action fast path as a stream: each piece is handed to
@@ -193,9 +194,10 @@ fn push_piece(out: &mut ParsedScript, piece: ParsedPiece) {
             out.ast.header.get_or_insert(header);
         }
         ParsedPiece::Action(action) => out.ast.actions.push(action),
-        ParsedPiece::Unbuilt(error, unparsed) => {
+        ParsedPiece::Unbuilt(error, unparsed, span) => {
             out.errors.push(error);
             out.unparsed.push(unparsed);
+            out.unparsed_text.push(span);
         }
     }
 }
@@ -205,6 +207,7 @@ fn push_piece(out: &mut ParsedScript, piece: ParsedPiece) {
 fn action_piece(pair: Pair<'_, Rule>, offset: usize) -> ParsedPiece {
     let id = pair.clone().into_inner().next().expect("action id");
     let (id_text, id_span) = (id.as_str().to_string(), span_of(&id));
+    let whole = span_of(&pair);
     match build_action(pair) {
         Ok(mut action) => {
             action.shift(offset);
@@ -216,6 +219,7 @@ fn action_piece(pair: Pair<'_, Rule>, offset: usize) -> ParsedPiece {
                 id: id_text,
                 id_span: Span::new(id_span.start + offset, id_span.end + offset),
             },
+            Span::new(whole.start + offset, whole.end + offset),
         ),
     }
 }
