@@ -257,3 +257,71 @@ fn item_36_a_syntax_error_does_not_hide_the_sure_warnings() {
     let m = messages(text);
     assert_eq!(m.len(), 1, "{m:?}");
 }
+
+// ---------------------------------------------------------------- item 32
+
+#[test]
+fn item_32_studio_variables_and_header_inputs_are_known_to_check() {
+    let phone = "script \"P\" type Phone\nstart: Begin { Default -> a }\na: Assign { Variable = x Value = \"{ANI} {DNIS} {CONTACTID} {MASTERID} {BUSNO} {SKILL}\" Default -> e }\ne: End\n";
+    assert_eq!(messages(phone), Vec::<String>::new());
+    // A Generic script has no caller.
+    let generic = phone.replace(" type Phone", "");
+    let m = messages(&generic);
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert!(m[0].contains("`ANI`") && m[1].contains("`DNIS`"), "{m:?}");
+
+    let declared = "script \"V\" type Phone inputs Tier, LastAgent\nstart: Begin { Default -> a }\na: Assign { Variable = x Value = \"{Tier} {LastAgent} {Other}\" Default -> e }\ne: End\n";
+    let m = messages(declared);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(m[0].contains("`Other`"), "{m:?}");
+    // fmt keeps the inputs.
+    let formatted = format_script(declared).unwrap();
+    assert!(
+        formatted.starts_with("script \"V\" type Phone inputs Tier, LastAgent\n"),
+        "{formatted}"
+    );
+    // Names are checked: a keyword is no name, a name is declared once.
+    let m = messages("script \"V\" inputs Tier, Tier\nstart: Begin\n");
+    assert_eq!(m, ["input `Tier` is declared twice in the header"]);
+    assert!(!messages("script \"V\" inputs true\nstart: Begin\n").is_empty());
+}
+
+#[test]
+fn item_32_the_repository_examples_check_without_warnings_and_studio_variables_are_settable() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = Vec::new();
+    for folder in ["scripts", "scripts/shared"] {
+        for entry in std::fs::read_dir(root.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x == "script") {
+                files.push(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    assert!(files.len() > 5);
+    let out = studioflow(root).arg("check").args(&files).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stderr.contains("warning") && !stdout.contains("warning"),
+        "{stdout}{stderr}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.script"),
+        "script \"P\" type Phone\nstart: Begin { Default -> a }\na: Assign { Variable = caller Value = \"from {ANI}\" Default -> e }\ne: End\n",
+    )
+    .unwrap();
+    let out = studioflow(dir.path())
+        .args(["run", "p.script", "--var", "ANI=5551234"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("caller = \"from 5551234\""),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

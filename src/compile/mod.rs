@@ -338,6 +338,36 @@ pub struct CompileOptions {
     pub inputs: Vec<String>,
 }
 
+/// The variables Studio itself gives a script of type `t` before its Begin
+/// runs (NICE's "Pre-Defined Variables": set by the system scripts and the
+/// carrier). `check` does not warn that they are never assigned; a run
+/// gets them from `--var` (or `RunOptions::variables`) like any input.
+///
+/// ```
+/// use studioflow::{system_variables, ScriptType};
+/// assert!(system_variables(ScriptType::Phone).contains(&"ANI"));
+/// assert!(system_variables(ScriptType::Generic).contains(&"CONTACTID"));
+/// assert!(!system_variables(ScriptType::Generic).contains(&"ANI"));
+/// ```
+pub fn system_variables(t: ScriptType) -> &'static [&'static str] {
+    // Every contact has these; a contact with a caller or sender (every
+    // media type but Generic) has an ANI and a DNIS too.
+    const CONTACT: &[&str] = &["BUSNO", "CONTACTID", "MASTERID", "SKILL", "SKILLNAME"];
+    const ADDRESSED: &[&str] = &[
+        "ANI",
+        "BUSNO",
+        "CONTACTID",
+        "DNIS",
+        "MASTERID",
+        "SKILL",
+        "SKILLNAME",
+    ];
+    match t {
+        ScriptType::Generic => CONTACT,
+        _ => ADDRESSED,
+    }
+}
+
 pub(crate) struct Compiler<'a> {
     pub actions: &'a ActionRegistry,
     pub functions: &'a FunctionRegistry,
@@ -547,6 +577,8 @@ struct ScriptBuilder<'c, 'a> {
     entries: Vec<(u32, Span)>,
     /// Some action's type is unknown (it may be a misspelt Begin).
     unknown_type: bool,
+    /// The header's `inputs`: variables the host supplies.
+    header_inputs: Vec<String>,
     /// Every word of the text that did not parse: what a broken action may
     /// branch to or assign, for the warnings that stay sure without it.
     unparsed_words: HashSet<String>,
@@ -601,6 +633,7 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
             flow: Vec::new(),
             entries: Vec::new(),
             unknown_type: false,
+            header_inputs: Vec::new(),
             unparsed_words: HashSet::new(),
             external: Vec::new(),
             snippet_programs: HashMap::new(),
@@ -633,6 +666,17 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                     *span,
                     msg,
                 )),
+            }
+        }
+        for (k, (name, span)) in h.inputs.iter().enumerate() {
+            if h.inputs[..k].iter().any(|(n, _)| n == name) {
+                ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::DuplicateDeclaration,
+                    *span,
+                    format!("input `{name}` is declared twice in the header"),
+                ));
+            } else {
+                self.header_inputs.push(name.clone());
             }
         }
     }
@@ -872,12 +916,18 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
         // i.e. "", which silently means the default (all agents). (Only
         // when every action parsed: an unparsed one may assign it.)
         // (Such a name is not warned about again as never assigned.)
+        // What the host supplies: `--var` inputs, the header's `inputs`,
+        // and the variables Studio itself provides to this script type.
+        let system = system_variables(self.script_type);
+        let header_inputs = &self.header_inputs;
+        let declared = |name: &str| {
+            options.inputs.iter().any(|i| i == name)
+                || header_inputs.iter().any(|i| i == name)
+                || system.contains(&name)
+        };
         let mut refused_choices: HashSet<String> = HashSet::new();
         for choice in std::mem::take(&mut ctx.choice_variables) {
-            if !complete
-                || ctx.writes.contains(&choice.name)
-                || options.inputs.contains(&choice.name)
-            {
+            if !complete || ctx.writes.contains(&choice.name) || declared(&choice.name) {
                 continue;
             }
             refused_choices.insert(choice.name.clone());
@@ -1006,7 +1056,7 @@ DiagnosticCode::ErrorBranchNotConnected,
                 || parameter
                 || name.starts_with(crate::snippet::compile::HIDDEN_PREFIX)
                 || ctx.writes.contains(name)
-                || options.inputs.iter().any(|i| i == name)
+                || declared(name)
                 || refused_choices.contains(name)
             {
                 continue;
@@ -1017,6 +1067,7 @@ DiagnosticCode::ErrorBranchNotConnected,
                 .iter()
                 .map(String::as_str)
                 .chain(options.inputs.iter().map(String::as_str))
+                .chain(header_inputs.iter().map(String::as_str))
                 .chain(param_names.iter().map(|p| &**p))
                 .filter(|n| !n.starts_with(crate::snippet::compile::HIDDEN_PREFIX));
             let message = match did_you_mean(name, known) {

@@ -392,14 +392,20 @@ fn last_code_end(text: &str, from: usize, to: usize) -> usize {
 fn build_header(pair: Pair<'_, Rule>) -> Header {
     let mut name = String::new();
     let mut script_type = None;
+    let mut inputs = Vec::new();
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::raw_string => name = raw_string_value(p),
             Rule::script_type => script_type = Some((p.as_str().to_string(), span_of(&p))),
+            Rule::input_name => inputs.push((p.as_str().to_string(), span_of(&p))),
             _ => {}
         }
     }
-    Header { name, script_type }
+    Header {
+        name,
+        script_type,
+        inputs,
+    }
 }
 
 fn build_action(pair: Pair<'_, Rule>) -> Result<ActionAst, Diagnostic> {
@@ -863,6 +869,8 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::kw_script => "`script`",
         Rule::kw_type => "`type`",
         Rule::script_type => "a script type",
+        Rule::kw_inputs => "`inputs`",
+        Rule::input_name => "an input variable name",
         Rule::keyword | Rule::value_word => "a keyword",
         Rule::postfix => "`.member` or `[index]`",
         Rule::primary => "a value",
