@@ -325,3 +325,153 @@ fn item_32_the_repository_examples_check_without_warnings_and_studio_variables_a
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+// ---------------------------------------------------------------- items 13, 24, 14 (End mock)
+
+fn manifest_error(text: &str) -> String {
+    studioflow::manifest::Manifest::parse(text, "studioflow.toml".as_ref())
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn item_13_the_manifest_is_checked_in_linear_time_and_bounded() {
+    // 100 actions of 100 branches and 100 properties each: accepted, fast.
+    let mut text = String::new();
+    for a in 0..100 {
+        text += &format!("[actions.Act{a}]\nbranches = [");
+        text += &(0..100)
+            .map(|b| format!("\"B{b}\""))
+            .collect::<Vec<_>>()
+            .join(",");
+        text += "]\nproperties = [";
+        text += &(0..100)
+            .map(|p| format!("{{ name = \"P{p}\", kind = \"name\" }}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        text += "]\n";
+    }
+    let started = std::time::Instant::now();
+    let m = studioflow::manifest::Manifest::parse(&text, "studioflow.toml".as_ref()).unwrap();
+    assert_eq!(m.actions().len(), 100);
+    // 160,000 branches in one action: refused at once, with the bound.
+    let many = format!(
+        "[actions.Big]\nbranches = [{}]\n",
+        (0..160_000)
+            .map(|b| format!("\"B{b}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let e = manifest_error(&many);
+    assert!(e.contains("at most 100"), "{e}");
+    assert!(e.contains("actions.Big.branches"), "{e}");
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    let e = manifest_error(&format!(
+        "[actions.P]\nproperties = [{}]\n",
+        (0..101)
+            .map(|p| format!("{{ name = \"P{p}\", kind = \"name\" }}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    ));
+    assert!(
+        e.contains("101 properties declared: an action has at most 100"),
+        "{e}"
+    );
+}
+
+#[test]
+fn item_24_manifest_names_and_case_branches() {
+    let e = manifest_error("[actions.assign]\n");
+    assert!(e.contains("`assign`") && e.contains("`Assign`"), "{e}");
+    let e = manifest_error("[actions.Notify]\n[actions.notify]\n");
+    assert!(e.contains("`notify`") && e.contains("`Notify`"), "{e}");
+    let e = manifest_error("[actions.Menu]\nbranches = [\"1\"]\n");
+    assert!(e.contains("cases = true"), "{e}");
+    let m = studioflow::manifest::Manifest::parse(
+        "[actions.Menu]\ncases = true\n",
+        "studioflow.toml".as_ref(),
+    )
+    .unwrap();
+    assert_eq!(m.actions()[0].labeled_branch.as_deref(), Some("Case"));
+}
+
+#[test]
+fn item_24_a_declared_action_with_cases_is_checked_and_mocked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("studioflow.toml"),
+        "[actions.Menu]\ncases = true\n[actions.Plain]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("menu.script"),
+        "start: Begin { Default -> m }\nm: Menu { Case \"1\" -> one Case \"2\" -> two Default -> one Error -> one }\none: End\ntwo: End\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("menu.test.toml"),
+        "[[case]]\nname = \"picks 2\"\n[[case.mock]]\naction = \"m\"\nresults = [{ case = \"2\" }]\n[case.expect]\npath = [\"start\", \"m\", \"two\"]\n",
+    )
+    .unwrap();
+    let out = studioflow(dir.path())
+        .args(["check", "menu.script"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = studioflow(dir.path())
+        .args(["test", "menu.test.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Without `cases = true`, a case branch is refused.
+    std::fs::write(
+        dir.path().join("plain.script"),
+        "start: Begin { Default -> m }\nm: Plain { Case \"1\" -> one Default -> one Error -> one }\none: End\n",
+    )
+    .unwrap();
+    let out = studioflow(dir.path())
+        .args(["check", "plain.script"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn item_14_mocking_an_end_with_a_branch_says_it_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("e.script"),
+        "start: Begin { Default -> done }\ndone: End\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("e.test.toml"),
+        "[[case]]\nname = \"end\"\n[[case.mock]]\naction = \"done\"\nresults = [{ branch = \"Default\" }]\n",
+    )
+    .unwrap();
+    let out = studioflow(dir.path())
+        .args(["test", "e.test.toml"])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("its branches are Error"), "{text}");
+    assert!(
+        text.contains("ends the script and has no branches"),
+        "{text}"
+    );
+}
