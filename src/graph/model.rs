@@ -61,18 +61,36 @@ pub struct FlowNode {
 
 impl SubscriptLink {
     /// The subscript's file as a link relative to the calling script's
-    /// folder (where RunSub resolves it): `shared/format_money.script`.
+    /// folder (where RunSub resolves it): `./shared/format_money.script`.
+    ///
+    /// The link never carries a scheme (a file named
+    /// `javascript:alert(1).script` must not become a `javascript:` link):
+    /// it starts with `./` and every byte but ASCII letters, digits,
+    /// `-._~` and the `/` between folders is percent-encoded.
     ///
     /// ```
-    /// let link = studioflow::graph::SubscriptLink { label: "shared/lookup".into(), name: "x/shared/lookup.script".into(), unit: 1 };
-    /// assert_eq!(link.file_href(), "shared/lookup.script");
+    /// use studioflow::graph::SubscriptLink;
+    /// let link = SubscriptLink { label: "shared/lookup".into(), name: "x/shared/lookup.script".into(), unit: 1 };
+    /// assert_eq!(link.file_href(), "./shared/lookup.script");
+    /// let evil = SubscriptLink { label: "javascript:alert(1)".into(), name: String::new(), unit: 1 };
+    /// assert_eq!(evil.file_href(), "./javascript%3Aalert%281%29.script");
     /// ```
     pub fn file_href(&self) -> String {
-        if self.label.ends_with(".script") {
+        let file = if self.label.ends_with(".script") {
             self.label.clone()
         } else {
             format!("{}.script", self.label)
+        };
+        let mut out = String::with_capacity(file.len() + 2);
+        out.push_str("./");
+        for byte in file.bytes() {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+                out.push(byte as char);
+            } else {
+                out.push_str(&format!("%{byte:02X}"));
+            }
         }
+        out
     }
 }
 

@@ -56,6 +56,19 @@ pub enum Problem {
         /// The I/O error.
         reason: String,
     },
+    /// `script` or `tenant` leads outside the project root.
+    #[error("`{key}` names {path}, which is outside the project root {root} (the folder of the nearest studioflow.toml, else the test file's folder): a test file reads files of its project only, as RunSub does")]
+    OutsideRoot {
+        /// `script` or `tenant`.
+        key: &'static str,
+        /// The path.
+        path: String,
+        /// The project root.
+        root: String,
+    },
+    /// `script` names a file that is not a `.script` file.
+    #[error("`script` names {0:?}, which is not a .script file: name the script the file tests (its content is not read)")]
+    NotAScript(String),
     /// The tenant file is not a valid tenant.
     #[error("bad tenant file: {0}")]
     Tenant(String),
@@ -102,6 +115,9 @@ pub enum Problem {
         /// The shared file name.
         file: String,
     },
+    /// A snapshot case whose snapshot file cannot be placed safely.
+    #[error("{0}")]
+    BadSnapshot(String),
     /// An action id the script does not have.
     #[error(
         "{what} names action `{id}`, which the script does not have{}",

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -13,7 +13,7 @@ use toml::Spanned;
 use super::error::{closest, line_col, Problem, TestFileError};
 use super::expect::Expect;
 use super::mock::{Mock, MockResult};
-use super::snapshot::file_safe;
+use super::snapshot::{bad_stem, file_safe, snapshot_stem};
 use super::{file_reason, read_text, TestRunner};
 use crate::action::{BranchId, PropertyKind};
 use crate::manifest::{toml_to_json, toml_to_value, Manifest};
@@ -217,6 +217,29 @@ impl TestFile {
     }
 }
 
+/// The project root of a test file's folder, by the rule RunSub's files
+/// follow ([`crate::FileResolver`]): the nearest folder upward holding
+/// `studioflow.toml`, else the folder itself.
+fn project_root(folder: &Path) -> PathBuf {
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    let mut dir = Some(folder);
+    while let Some(d) = dir {
+        if d.join("studioflow.toml").is_file() {
+            return if d.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                d.to_path_buf()
+            };
+        }
+        dir = d.parent();
+    }
+    folder.to_path_buf()
+}
+
 fn is_variable_name(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
@@ -263,6 +286,87 @@ impl Loader<'_> {
         })
     }
 
+    /// A file the test file names (`script`, `tenant`), relative to the
+    /// test file's folder and inside the project root, as RunSub's files are.
+    fn confined(
+        &self,
+        folder: &Path,
+        key: &'static str,
+        written: &Spanned<String>,
+    ) -> Result<PathBuf, TestFileError> {
+        let relative = Path::new(written.get_ref());
+        let root = project_root(folder);
+        if relative.is_absolute()
+            || relative
+                .components()
+                .any(|c| matches!(c, Component::Prefix(_) | Component::RootDir))
+        {
+            return Err(self.error(
+                written.span(),
+                Problem::OutsideRoot {
+                    key,
+                    path: written.get_ref().clone(),
+                    root: root.display().to_string(),
+                },
+            ));
+        }
+        if key == "script" && relative.extension().is_none_or(|x| x != "script") {
+            return Err(self.error(
+                written.span(),
+                Problem::NotAScript(written.get_ref().clone()),
+            ));
+        }
+        let path = folder.join(relative);
+        self.check_inside_root(folder, key, &path, &written.span())?;
+        Ok(path)
+    }
+
+    /// Refuses `path` when its real location (symbolic links and `..`
+    /// resolved) is outside the project root of `folder`. A path that does
+    /// not exist is left to the read that follows (which says so).
+    fn check_inside_root(
+        &self,
+        folder: &Path,
+        key: &'static str,
+        path: &Path,
+        span: &Range<usize>,
+    ) -> Result<(), TestFileError> {
+        let root = project_root(folder);
+        // A missing file: its folder's real location (the read that
+        // follows reports it missing); a missing folder: nothing to check.
+        let real = path
+            .canonicalize()
+            .or_else(|e| match (path.parent(), path.file_name()) {
+                (Some(parent), Some(name)) => {
+                    let parent = if parent.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        parent
+                    };
+                    parent.canonicalize().map(|p| p.join(name))
+                }
+                _ => Err(e),
+            });
+        let Ok(real) = real else {
+            return Ok(());
+        };
+        let inside = root
+            .canonicalize()
+            .is_ok_and(|real_root| real.starts_with(real_root));
+        if inside {
+            Ok(())
+        } else {
+            Err(self.error(
+                span.clone(),
+                Problem::OutsideRoot {
+                    key,
+                    path: path.display().to_string(),
+                    root: root.display().to_string(),
+                },
+            ))
+        }
+    }
+
     pub fn load(self) -> Result<TestFile, TestFileError> {
         let raw: RawFile = toml::from_str(&self.text).map_err(|e| {
             self.error(
@@ -274,7 +378,7 @@ impl Loader<'_> {
 
         // The script: `script = "..."`, else NAME.script beside NAME.test.toml.
         let (script_path, script_span) = match &raw.script {
-            Some(s) => (folder.join(s.get_ref()), s.span()),
+            Some(s) => (self.confined(folder, "script", s)?, s.span()),
             None => {
                 let file_name = self
                     .path
@@ -287,6 +391,9 @@ impl Loader<'_> {
                 }
             }
         };
+        if raw.script.is_none() {
+            self.check_inside_root(folder, "script", &script_path, &(0..0))?;
+        }
         let source = read_text(&script_path, MAX_INPUT_BYTES).map_err(|e| {
             self.error(
                 script_span.clone(),
@@ -301,7 +408,7 @@ impl Loader<'_> {
         let tenant = match &raw.tenant {
             None => Tenant::Demo,
             Some(t) => {
-                let tenant_path = folder.join(t.get_ref());
+                let tenant_path = self.confined(folder, "tenant", t)?;
                 let text = read_text(&tenant_path, MAX_INPUT_BYTES).map_err(|e| {
                     self.error(
                         t.span(),
@@ -392,6 +499,9 @@ impl Loader<'_> {
             }
             names.insert(name.clone(), name_line);
             if case.snapshot {
+                if let Some(why) = bad_stem(snapshot_stem(self.path)) {
+                    return Err(self.error(case.name.span(), Problem::BadSnapshot(why)));
+                }
                 let safe = file_safe(&name);
                 if let Some(first) = snapshot_files.get(&safe) {
                     return Err(self.error(

@@ -486,7 +486,7 @@ impl TestRunner {
         report.mismatches = case.expect.check(&run, &script);
         if case.snapshot {
             let path = snapshot_path(file.path(), case.name());
-            match snapshot::compare(&path, &run.to_json(), self.update) {
+            match snapshot::compare(file.path(), &path, &run.to_json(), self.update) {
                 Ok(change) => report.snapshot = change,
                 Err(mismatch) => report.mismatches.push(mismatch),
             }
