@@ -475,3 +475,20 @@ fn item_14_mocking_an_end_with_a_branch_says_it_has_none() {
         "{text}"
     );
 }
+
+#[test]
+fn item_25_recovered_snippet_spans_stay_inside_the_text() {
+    for text in [
+        "s: Snippet { Data = \"\"\"\nFOR i = 1 TO 3 {\nIF i > 1 {\nBREAK\nx = nosuch()\n\"\"\"",
+        "s: Snippet { Data = \"\"\"FUNCTION f() { IF 1 { SWITCH 2 { CASE 1 { y = nosuch(",
+        "s: Snippet { Data = \"\"\"FUNCTION f() { IF 1 { SWITCH 2 { CASE 1 { y = 1\"\"\"",
+    ] {
+        let d = diagnostics(text);
+        for item in d.items() {
+            assert!(
+                item.span.end <= text.len() && item.span.start <= item.span.end,
+                "{d}"
+            );
+        }
+    }
+}

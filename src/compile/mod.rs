@@ -1107,6 +1107,14 @@ DiagnosticCode::ErrorBranchNotConnected,
         if !self.ctx.errors.is_empty() {
             let mut errors = std::mem::take(&mut self.ctx.errors);
             errors.extend(warnings);
+            // Snippet code recovered from a block left open was parsed with
+            // the missing `}` supplied after it: no span may point past the
+            // text.
+            let len = source.text().len();
+            for d in &mut errors {
+                d.span.end = d.span.end.min(len);
+                d.span.start = d.span.start.min(d.span.end);
+            }
             return Err(Diagnostics::new(source, errors));
         }
 
