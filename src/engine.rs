@@ -504,6 +504,12 @@ impl EngineBuilder {
         BuiltinRegistries::get().actions.lookup(name).is_some()
     }
 
+    /// The canonical name of the built-in action named `name` (ignoring case).
+    pub(crate) fn builtin_action_name(name: &str) -> Option<&'static str> {
+        let found = BuiltinRegistries::get().actions.lookup(name)?;
+        Some(found.schema.name.as_str())
+    }
+
     /// Registers (or replaces) an action type.
     ///
     /// ```

@@ -63,7 +63,8 @@ pub use action::{
     ScriptType, ScriptTypes,
 };
 pub use compile::{
-    ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ScriptUnit, ERR_VARIABLE,
+    system_variables, ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ScriptUnit,
+    ERR_VARIABLE,
 };
 pub use diagnostics::{
     Diagnostic, DiagnosticCode, Diagnostics, Severity, SourceFile, Span, SHOWN_DIAGNOSTICS,

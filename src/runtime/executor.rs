@@ -1127,6 +1127,37 @@ impl<'a> ActionCall<'a> {
     pub fn labels(&self) -> &[Arc<str>] {
         &self.action.labels
     }
+    /// The case branch (`Case "1" -> x`) a handler takes for `label`,
+    /// compared as the `Case` action compares (the language's `=`: `"1"`
+    /// matches `Case 1` and `Case "1.0"`); Default when the script wrote no
+    /// branch with that label. An action type without case branches (a
+    /// host action declared without `cases = true`) is an error.
+    ///
+    /// ```
+    /// use studioflow::{ActionSchema, BranchId, Engine};
+    /// let engine = Engine::builder()
+    ///     .register_action(ActionSchema::new("Menu").labeled_branch("Case"), |call: &mut studioflow::ActionCall<'_>| {
+    ///         call.case_branch("2")
+    ///     })
+    ///     .build();
+    /// let script = engine.compile("start: Begin { Default -> m }\nm: Menu { Case \"1\" -> one Case \"2\" -> two }\none: End\ntwo: End", "m").unwrap();
+    /// assert_eq!(engine.run(&script, Default::default()).end.as_deref(), Some("two"));
+    /// ```
+    pub fn case_branch(&self, label: &str) -> Result<BranchId, ActionError> {
+        if self.action.schema.labeled_branch.is_none() {
+            return Err(ActionError::failed(format!(
+                "{} has no case branches (declare the action with `cases = true`)",
+                self.action.type_name
+            )));
+        }
+        let label = Value::from(label);
+        Ok(self
+            .action
+            .labels
+            .iter()
+            .position(|l| crate::runtime::eval::equals_str(&label, l))
+            .map_or(BranchId::DEFAULT, |i| BranchId::label(i as u32)))
+    }
     /// A counter private to this action in this run (Loop's count).
     ///
     /// See the example on [`ActionCall`], which uses every method.
