@@ -165,7 +165,8 @@ pub struct FileReport {
 pub struct Report {
     /// Test files that ran, in order.
     pub files: Vec<FileReport>,
-    /// Test files with bad input, which did not run.
+    /// The mistakes of the test files with bad input, which did not run
+    /// (every mistake of a file, in file order).
     pub errors: Vec<TestFileError>,
     coverage: Coverage,
 }
@@ -191,11 +192,14 @@ impl Report {
     pub fn filtered_out(&self) -> usize {
         self.files.iter().map(|f| f.filtered_out).sum()
     }
-    /// Test files with bad input.
+    /// Test files with bad input (each may have several [`Report::errors`]).
     ///
     /// See the example in the [module documentation](self).
     pub fn bad_files(&self) -> usize {
-        self.errors.len()
+        let mut paths: Vec<&Path> = self.errors.iter().map(|e| e.path.as_path()).collect();
+        paths.sort();
+        paths.dedup();
+        paths.len()
     }
     /// Branch and action coverage, merged per script over every test file.
     ///
@@ -407,20 +411,33 @@ impl TestRunner {
     ///
     /// See the example on [`TestFile`].
     pub fn load(&self, path: impl AsRef<Path>) -> Result<TestFile, TestFileError> {
+        self.load_all(path)
+            .map_err(|mut errors| errors.swap_remove(0))
+    }
+
+    /// As [`TestRunner::load`], with every mistake of the file (in file
+    /// order; never an empty list), as `check` reports every mistake of a
+    /// script.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("a.script"), "start: Begin { Default -> done }\ndone: End\n").unwrap();
+    /// std::fs::write(dir.path().join("a.test.toml"),
+    ///     "colour = 1\n[[case]]\nname = \"x\"\nexpect = { outcome = \"passed\", end = \"dnoe\" }\n").unwrap();
+    /// let errors = studioflow::testing::TestRunner::new().load_all(dir.path().join("a.test.toml")).unwrap_err();
+    /// assert_eq!(errors.len(), 3);
+    /// ```
+    pub fn load_all(&self, path: impl AsRef<Path>) -> Result<TestFile, Vec<TestFileError>> {
         let path = path.as_ref();
-        let text =
-            read_text(path, crate::files::DEFAULT_MAX_INPUT_BYTES).map_err(|e| TestFileError {
+        let text = read_text(path, crate::files::DEFAULT_MAX_INPUT_BYTES).map_err(|e| {
+            vec![TestFileError {
                 path: path.to_owned(),
                 line: 0,
                 column: 0,
                 problem: Box::new(Problem::Read(file_reason(&e))),
-            })?;
-        file::Loader {
-            runner: self,
-            path,
-            text,
-        }
-        .load()
+            }]
+        })?;
+        file::Loader::new(self, path, text).load()
     }
 
     /// Runs the cases of a loaded test file (those the filter keeps).
@@ -503,12 +520,12 @@ impl TestRunner {
     pub fn run_paths(&self, paths: &[impl AsRef<Path>]) -> Result<Report, DiscoverError> {
         let mut report = Report::default();
         for path in discover(paths)? {
-            match self.load(&path) {
+            match self.load_all(&path) {
                 Ok(file) => {
                     let file_report = self.run_file_into(&file, &mut report.coverage);
                     report.files.push(file_report);
                 }
-                Err(e) => report.errors.push(e),
+                Err(errors) => report.errors.extend(errors),
             }
         }
         Ok(report)
