@@ -527,3 +527,79 @@ C = { contains = ["x"] }
         out.all()
     );
 }
+
+// ---------------------------------------------------------------- item 14
+
+#[test]
+fn item14_outputs_never_create_missing_folders() {
+    let dir = project(&[
+        ("x.script", TINY),
+        ("x.test.toml", "[[case]]\nname = \"a\"\n"),
+        ("file", "keep me"),
+    ]);
+    for (option, target) in [
+        ("--junit", "missing/junit.xml"),
+        ("--coverage-json", "missing/cov.json"),
+        ("--coverage-html", "missing/cov"),
+    ] {
+        let out = run_in(dir.path(), &["test", option, target]);
+        assert_eq!(out.code, 2, "{option}: {}", out.all());
+        assert!(
+            out.stderr.contains(&format!("error: {option} {target}:")),
+            "{option}: {}",
+            out.all()
+        );
+        assert!(
+            out.stderr.contains("No such file or directory"),
+            "{option}: {}",
+            out.all()
+        );
+        assert!(
+            !dir.path().join("missing").exists(),
+            "{option} made a folder"
+        );
+    }
+    for option in ["--junit", "--coverage-json"] {
+        let out = run_in(dir.path(), &["test", option, "file/y"]);
+        assert_eq!(out.code, 2, "{option}: {}", out.all());
+        assert!(
+            out.stderr
+                .contains(&format!("error: {option} file/y: file is not a folder")),
+            "{option}: {}",
+            out.all()
+        );
+        assert!(!out.stderr.contains("os error 17"), "{}", out.all());
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("file")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn item14_large_test_files_are_refused_before_parsing_and_cases_are_bounded() {
+    let big = "#".repeat(studioflow::testing::MAX_TEST_FILE_BYTES as usize + 1);
+    let dir = project(&[("x.script", TINY), ("x.test.toml", &big)]);
+    let started = std::time::Instant::now();
+    let out = run_in(dir.path(), &["test"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("over the limit of 4194304 bytes"),
+        "{}",
+        out.all()
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    let many: String = (0..=studioflow::testing::MAX_CASES)
+        .map(|i| format!("[[case]]\nname = \"{i}\"\n"))
+        .collect();
+    std::fs::write(dir.path().join("x.test.toml"), many).unwrap();
+    let out = run_in(dir.path(), &["test"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("x.test.toml:20001:1: the file has 10001 cases, over the limit of 10000"),
+        "{}",
+        out.all()
+    );
+}

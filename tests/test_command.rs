@@ -471,6 +471,7 @@ fn junit_has_one_suite_per_file_and_failures_with_messages() {
         ),
         ("broken.test.toml", "[[case]]\nname = 3\n"),
     ]);
+    std::fs::create_dir(dir.path().join("out")).unwrap();
     let out = test_in(dir.path(), &["--junit", "out/junit.xml"]);
     assert_eq!(out.code, 2);
     let xml = std::fs::read_to_string(dir.path().join("out/junit.xml")).unwrap();

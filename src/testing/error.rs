@@ -171,6 +171,16 @@ pub enum Problem {
     /// Two mocks for one action in one case.
     #[error("a second mock for action `{0}` in this case: put every result in one `results` list")]
     DuplicateMock(String),
+    /// More cases than a test file may hold.
+    #[error(
+        "the file has {count} cases, over the limit of {max}: split it into several test files"
+    )]
+    TooManyCases {
+        /// How many it has.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
     /// More mistakes than are reported.
     #[error("and {0} more mistakes (fix the ones above first)")]
     TooManyErrors(usize),

@@ -32,6 +32,24 @@ pub const TEST_FILE_SUFFIX: &str = ".test.toml";
 /// Scripts and tenant files larger than this are refused.
 const MAX_INPUT_BYTES: u64 = crate::files::DEFAULT_MAX_INPUT_BYTES;
 
+/// Test files larger than this are refused before they are parsed. The TOML
+/// parser holds a token and a value per element (about 20 to 60 bytes of
+/// memory per byte of input, measured), so this bounds a load to well under
+/// 300 MB and a second; hand-written test files are far smaller.
+///
+/// ```
+/// assert_eq!(studioflow::testing::MAX_TEST_FILE_BYTES, 4 * 1024 * 1024);
+/// ```
+pub const MAX_TEST_FILE_BYTES: u64 = 4 << 20;
+
+/// A test file holds at most this many cases (each one builds an engine,
+/// compiles and runs the script, so this bounds the work of one file).
+///
+/// ```
+/// assert_eq!(studioflow::testing::MAX_CASES, 10_000);
+/// ```
+pub const MAX_CASES: usize = 10_000;
+
 #[derive(Deserialize)]
 struct RawFile {
     script: Option<Spanned<String>>,
@@ -495,6 +513,16 @@ impl<'a> Loader<'a> {
         )))
         .map_err(|e| self.push_toml_error(&e))
         .ok();
+        if let Some(extra) = raw_cases.get(MAX_CASES) {
+            self.push(self.error(
+                extra.span(),
+                Problem::TooManyCases {
+                    count: raw_cases.len(),
+                    max: MAX_CASES,
+                },
+            ));
+            raw_cases.truncate(MAX_CASES);
+        }
         let mut cases = Vec::new();
         for raw_case in raw_cases {
             let span = raw_case.span();

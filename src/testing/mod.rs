@@ -67,7 +67,7 @@ pub use coverage::{ActionCoverage, BranchCoverage, Coverage, ScriptCoverage};
 pub(crate) use error::line_col;
 pub use error::{Problem, TestFileError};
 pub use expect::Mismatch;
-pub use file::{TestCase, TestFile, DEFAULT_NOW, TEST_FILE_SUFFIX};
+pub use file::{TestCase, TestFile, DEFAULT_NOW, MAX_CASES, MAX_TEST_FILE_BYTES, TEST_FILE_SUFFIX};
 pub use snapshot::{file_safe, snapshot_path, SnapshotChange, SNAPSHOT_DIR};
 
 use crate::engine::{Engine, EngineBuilder};
@@ -429,7 +429,7 @@ impl TestRunner {
     /// ```
     pub fn load_all(&self, path: impl AsRef<Path>) -> Result<TestFile, Vec<TestFileError>> {
         let path = path.as_ref();
-        let text = read_text(path, crate::files::DEFAULT_MAX_INPUT_BYTES).map_err(|e| {
+        let text = read_text(path, file::MAX_TEST_FILE_BYTES).map_err(|e| {
             vec![TestFileError {
                 path: path.to_owned(),
                 line: 0,
@@ -566,10 +566,36 @@ pub(crate) fn file_reason(error: &crate::files::FileError) -> String {
         .map_or(text.clone(), str::to_string)
 }
 
-/// Writes a file atomically; never over something that is not a regular file.
+/// Writes an output file (`--junit`, `--coverage-json`) atomically with
+/// [`crate::files::write_atomically`]: never over something that is not a
+/// regular file, and never creating a missing folder (as `--report` and
+/// `graph -o`: a missing parent folder is an error).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder)?;
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // Say what is wrong with the folder in words, not as "os error 17/20".
+    match std::fs::metadata(folder) {
+        Ok(meta) if !meta.is_dir() => {
+            return Err(std::io::Error::other(format!(
+                "{} is not a folder",
+                folder.display()
+            )))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(std::io::Error::other(format!(
+                "the folder {} does not exist (No such file or directory); outputs never create folders: create it first",
+                folder.display()
+            )))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            return Err(std::io::Error::other(format!(
+                "a part of {} is a file, not a folder",
+                folder.display()
+            )))
+        }
+        _ => {}
     }
     crate::files::write_atomically(path, bytes).map_err(|e| std::io::Error::other(file_reason(&e)))
 }
