@@ -603,3 +603,108 @@ fn item14_large_test_files_are_refused_before_parsing_and_cases_are_bounded() {
         out.all()
     );
 }
+
+// ---------------------------------------------------------------- item 4
+
+/// `n` Case actions in a chain, each with five labels to one End.
+fn many_cases(n: usize) -> String {
+    let mut text = String::from("start: Begin { Default -> c0 }\n");
+    for i in 0..n {
+        let next = if i + 1 < n {
+            format!("c{}", i + 1)
+        } else {
+            "done".to_string()
+        };
+        text += &format!(
+            "c{i}: Case {{ Value = X Case \"a\" -> {next} Case \"b\" -> done Case \"c\" -> done Case \"d\" -> done Case \"e\" -> done Default -> {next} }}\n"
+        );
+    }
+    text + "done: End\n"
+}
+
+#[test]
+fn item4_a_large_flow_gets_the_simpler_drawing_quickly_and_small() {
+    let dir = project(&[("big.script", &many_cases(1000))]);
+    for args in [
+        &["graph", "big.script", "--format", "svg", "-o", "big.svg"][..],
+        &["run", "big.script", "--report", "report.html"][..],
+    ] {
+        let started = std::time::Instant::now();
+        let out = run_in(dir.path(), args);
+        let took = started.elapsed();
+        assert_eq!(out.code, 0, "{args:?}: {}", out.all());
+        assert!(
+            took < std::time::Duration::from_secs(5),
+            "{args:?} took {took:?}"
+        );
+    }
+    for file in ["big.svg", "report.html"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(
+            text.contains("Simplified drawing: 1002 actions and 6001 branches"),
+            "{file}"
+        );
+        assert!(text.len() < 8 << 20, "{file}: {} bytes", text.len());
+        assert_eq!(text.matches("class=\"node ").count(), 1002, "{file}");
+    }
+}
+
+#[test]
+fn item4_the_simpler_drawing_keeps_nodes_apart() {
+    use studioflow::graph::{compute_layout, Decorations, FlowGraph};
+    let script = studioflow::Engine::new()
+        .compile(&many_cases(300), "big.script")
+        .unwrap();
+    let flow = FlowGraph::from_script(&script);
+    let (sizes, layout) = compute_layout(&flow, &Decorations::default());
+    assert!(layout.simplified);
+    assert_eq!(layout.edges.len(), flow.edges.len());
+    let boxes: Vec<(f64, f64, f64, f64)> = layout
+        .centers
+        .iter()
+        .zip(&sizes)
+        .map(|(c, (w, h))| (c.x - w / 2.0, c.y - h / 2.0, c.x + w / 2.0, c.y + h / 2.0))
+        .collect();
+    for (i, a) in boxes.iter().enumerate() {
+        assert!(a.0 >= 0.0 && a.1 >= 0.0 && a.2 <= layout.width && a.3 <= layout.height);
+        for b in &boxes[i + 1..] {
+            let apart = a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1;
+            assert!(apart, "{a:?} overlaps {b:?}");
+        }
+    }
+    // A small flow keeps the full layout.
+    let small = studioflow::Engine::new()
+        .compile(&many_cases(3), "small.script")
+        .unwrap();
+    let (_, layout) = compute_layout(&FlowGraph::from_script(&small), &Decorations::default());
+    assert!(!layout.simplified);
+}
+
+#[test]
+fn item4_past_the_drawing_bound_svg_is_refused_and_reports_say_so() {
+    let n = studioflow::graph::MAX_DRAWN_NODES;
+    let dir = project(&[("huge.script", &many_cases(n))]);
+    let started = std::time::Instant::now();
+    let out = run_in(dir.path(), &["graph", "huge.script", "--format", "svg"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains(&format!(
+            "error: huge.script: the flow has {} actions and {} branches, over the SVG drawing's bound of 5000 actions and 20000 branches: use `--format dot` or `--format mermaid`",
+            n + 2,
+            6 * n + 1
+        )),
+        "{}",
+        out.all()
+    );
+    assert!(out.stdout.is_empty());
+    let out = run_in(dir.path(), &["graph", "huge.script", "--format", "dot"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let out = run_in(dir.path(), &["run", "huge.script", "--report", "r.html"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let page = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(
+        page.contains("Not drawn: the flow has"),
+        "the report says so"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
