@@ -136,6 +136,8 @@ diagnostic_codes! {
     UnreadableFile = "unreadable-file", Error;
     /// The project's `studioflow.toml` cannot be read or is invalid.
     InvalidManifest = "invalid-manifest", Error;
+    /// `fmt` refused to write its result: it would not parse to the same script.
+    FormatRefused = "format-refused", Error;
     // ---- reading and syntax
     /// The script holds nothing but whitespace and comments.
     EmptyScript = "empty-script", Error;

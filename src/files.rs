@@ -48,7 +48,7 @@
 //!    files never accumulate. They are also easy to find by that pattern.
 
 use std::fs::{self, File, Metadata, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -119,6 +119,15 @@ pub enum FileError {
         /// The file the caller named.
         path: PathBuf,
     },
+    /// An output would replace a file the same command reads (the same
+    /// device and inode, whatever the path or link that names it).
+    #[error("{}: is the input {} of this command; refusing to overwrite it", path.display(), input.display())]
+    IsAnInput {
+        /// The output the caller named.
+        path: PathBuf,
+        /// The input it is the same file as, as the caller named it.
+        input: PathBuf,
+    },
     /// The path has no file name (`/`, `..`, an empty path) or its symbolic
     /// links do not end at a file.
     #[error("{}: not a file path ({reason})", path.display())]
@@ -144,6 +153,7 @@ impl FileError {
             | FileError::TooLarge { path, .. }
             | FileError::NotUtf8 { path, .. }
             | FileError::ReadOnly { path }
+            | FileError::IsAnInput { path, .. }
             | FileError::NotAFilePath { path, .. } => path,
         }
     }
@@ -288,10 +298,26 @@ pub(crate) fn bytes_to_text(path: &Path, bytes: Vec<u8>) -> Result<String, FileE
 /// (`None` when the file does not exist yet).
 fn resolve_target(path: &Path) -> Result<(PathBuf, Option<Metadata>), FileError> {
     let mut current = path.to_owned();
-    for _ in 0..=MAX_SYMLINK_HOPS {
+    for hop in 0..=MAX_SYMLINK_HOPS {
         let metadata = match fs::symlink_metadata(&current) {
+            // A link to nothing: writing through it would create a file
+            // somewhere the user never named (refused, as a dangling link
+            // is more often a mistake than an invitation).
+            Err(e) if e.kind() == io::ErrorKind::NotFound && hop > 0 => {
+                return Err(FileError::NotAFilePath {
+                    path: path.to_owned(),
+                    reason: "a symbolic link to a file that does not exist",
+                });
+            }
             Ok(metadata) => metadata,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((current, None)),
+            // `file.txt/out.html`: say so rather than "os error 20".
+            Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+                return Err(FileError::NotAFilePath {
+                    path: path.to_owned(),
+                    reason: "its folder is not a directory",
+                });
+            }
             Err(e) => return Err(FileError::io(path, "inspect the target")(e)),
         };
         if metadata.file_type().is_symlink() {
@@ -420,6 +446,21 @@ pub(crate) fn same_file(_file: &File, path: &Path) -> bool {
     path.exists()
 }
 
+/// Whether the open `handle` still holds `loaded` (read through the handle:
+/// an in-place edit shows there) and `path` still names it (a replacement
+/// shows there): the check before writing over a file that was read, so a
+/// change made meanwhile by someone else is not lost (`run --save`, `fmt`).
+pub(crate) fn still_holds(path: &Path, handle: &File, loaded: &[u8]) -> bool {
+    let mut handle = handle;
+    let Ok(metadata) = handle.metadata() else {
+        return false;
+    };
+    if !same_file(handle, path) || handle.seek(io::SeekFrom::Start(0)).is_err() {
+        return false;
+    }
+    read_open(path, handle, &metadata, loaded.len() as u64).is_ok_and(|now| now == loaded)
+}
+
 /// Replaces (or creates) the regular file at `path` with `bytes`, atomically.
 ///
 /// Readers see the old content or the new, never a mix; a crash leaves the
@@ -489,6 +530,54 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         let _ = folder_handle.sync_all();
     }
     Ok(())
+}
+
+/// Refuses an output that is the same file as one of the command's inputs.
+///
+/// Files are compared by device and inode (on Unix; by canonical path
+/// elsewhere), so neither another spelling of the path nor a symbolic or
+/// hard link slips through. An output that does not exist yet is never an
+/// input; an input that cannot be inspected is skipped (its read reports it).
+///
+/// ```
+/// use studioflow::files::{refuse_overwriting_inputs, FileError};
+/// let dir = tempfile::tempdir().unwrap();
+/// let script = dir.path().join("flow.script");
+/// std::fs::write(&script, "start: Begin").unwrap();
+/// let same = dir.path().join(".").join("flow.script");
+/// let e = refuse_overwriting_inputs(&same, [script.as_path()]).unwrap_err();
+/// assert!(matches!(e, FileError::IsAnInput { .. }), "{e}");
+/// assert!(refuse_overwriting_inputs(&dir.path().join("report.html"), [script.as_path()]).is_ok());
+/// ```
+pub fn refuse_overwriting_inputs<'a>(
+    output: &Path,
+    inputs: impl IntoIterator<Item = &'a Path>,
+) -> Result<(), FileError> {
+    let Some(out) = file_identity(output) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if file_identity(input).as_ref() == Some(&out) {
+            return Err(FileError::IsAnInput {
+                path: output.to_owned(),
+                input: input.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What makes two paths the same file: device and inode on Unix.
+#[cfg(unix)]
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// What makes two paths the same file: the canonical path elsewhere.
+#[cfg(not(unix))]
+fn file_identity(path: &Path) -> Option<PathBuf> {
+    path.canonicalize().ok()
 }
 
 /// Gives the temporary file the replaced file's permission bits and (on
@@ -640,6 +729,59 @@ mod tests {
             0o600
         );
         assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn refuses_a_dangling_symlink_as_a_target() {
+        // Issue 17 item 14: writing through it created the file it names.
+        let dir = folder();
+        let link = dir.path().join("out.html");
+        let nowhere = dir.path().join("elsewhere.html");
+        symlink(&nowhere, &link).unwrap();
+        let e = write_atomically(&link, b"x").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                FileError::NotAFilePath {
+                    reason: "a symbolic link to a file that does not exist",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(!nowhere.exists());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn an_output_over_an_input_is_refused_through_links() {
+        // Issue 17 item 8.
+        let dir = folder();
+        let input = dir.path().join("flow.script");
+        fs::write(&input, b"start: Begin").unwrap();
+        let soft = dir.path().join("soft.script");
+        symlink("flow.script", &soft).unwrap();
+        let hard = dir.path().join("hard.script");
+        fs::hard_link(&input, &hard).unwrap();
+        for output in [&input, &soft, &hard] {
+            let e = refuse_overwriting_inputs(output, [input.as_path()]).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "{}: is the input {} of this command; refusing to overwrite it",
+                    output.display(),
+                    input.display()
+                )
+            );
+        }
+        let other = dir.path().join("other.script");
+        fs::write(&other, b"x").unwrap();
+        assert!(refuse_overwriting_inputs(&other, [input.as_path()]).is_ok());
+        assert!(refuse_overwriting_inputs(&dir.path().join("new.html"), [input.as_path()]).is_ok());
     }
 
     #[test]

@@ -611,17 +611,49 @@ fn cli(script: &str, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn cli_timeout_ends_a_run_with_exit_3() {
-    // A deadline of 0 s has passed by the first check, whatever the speed
-    // of the machine: no timing threshold.
+    // A spin of 100 million steps cannot finish within a millisecond on any
+    // machine: no timing threshold.
     let (code, out, err) = cli(
         SPIN,
-        &["--timeout", "0", "--max-steps", "100000000", "--var", "n=0"],
+        &[
+            "--timeout",
+            "0.001",
+            "--max-steps",
+            "100000000",
+            "--var",
+            "n=0",
+        ],
     );
     assert_eq!(code, 3, "{out}");
-    assert!(err.contains("time limit of 0 s exceeded"), "{err}");
+    assert!(err.contains("time limit of 0.001 s exceeded"), "{err}");
     let (code, _, err) = cli(SPIN, &["--timeout", "soon"]);
     assert_eq!(code, 2);
     assert!(err.contains("not a number of seconds"), "{err}");
+}
+
+#[test]
+fn cli_refuses_a_deadline_of_zero_or_less_before_anything_runs() {
+    // Issue 17 item 18: `--timeout 0` used to run 8 actions before stopping;
+    // item 26: `--timeout -1` gave clap's tip "use '-- -1'".
+    for bad in ["0", "-1", "-0.5", "0.0", "NaN"] {
+        let (code, out, err) = cli(SPIN, &["--timeout", bad, "--json", "--var", "n=0"]);
+        assert_eq!(code, 2, "--timeout {bad}: {out}");
+        assert!(
+            err.contains("more than 0 seconds") || err.contains("not a number of seconds"),
+            "--timeout {bad}: {err}"
+        );
+        assert!(!err.contains("'-- "), "clap's tip leaked for {bad}: {err}");
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(doc["outcome"], "error", "{bad}");
+        assert_eq!(
+            doc["steps"],
+            serde_json::Value::Null,
+            "nothing ran for {bad}"
+        );
+    }
+    let (code, _, err) = cli(SPIN, &["--max-steps", "-5"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a whole number of steps"), "{err}");
 }
 
 #[test]

@@ -297,8 +297,101 @@ fn snippet_script() -> impl Strategy<Value = String> {
     })
 }
 
+/// Blanks and comments that may sit between two tokens of an action.
+fn trivia() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        Just(" "),
+        Just("\n"),
+        Just(" // c\n"),
+        Just("\n\n"),
+        Just("\n  // own\n"),
+        Just("\n\n// own\n\n"),
+        Just(" // t\n\n"),
+        Just("// t\n  // u\n"),
+    ]
+}
+
+/// An Assign and a Snippet action with a comment or blank lines (or not)
+/// between every two tokens: every place a comment can be written.
+fn commented_script() -> impl Strategy<Value = String> {
+    const TOKENS: &[&str] = &[
+        "script",
+        "\"N\"",
+        "type",
+        "Phone",
+        "start",
+        ":",
+        "Begin",
+        "{",
+        "Default",
+        "->",
+        "a",
+        "}",
+        "a",
+        ":",
+        "Assign",
+        "\"cap\"",
+        "{",
+        "Variable",
+        "=",
+        "x",
+        "Value",
+        "=",
+        "1",
+        "+",
+        "y",
+        "Default",
+        "->",
+        "s",
+        "}",
+        "s",
+        ":",
+        "Snippet",
+        "{",
+        "Data",
+        "=",
+        "\"\"\"\nx = 1 // in\n\"\"\"",
+        "Default",
+        "->",
+        "done",
+        "}",
+    ];
+    prop::collection::vec(trivia(), TOKENS.len()).prop_map(|gaps| {
+        let mut text = String::new();
+        for (token, gap) in TOKENS.iter().zip(gaps) {
+            text += token;
+            text += gap;
+        }
+        // Numbered, so that a comment moved past another is seen.
+        let mut n = 0;
+        let text: String = text
+            .split("// ")
+            .enumerate()
+            .map(|(i, part)| {
+                if i == 0 {
+                    part.to_string()
+                } else {
+                    n += 1;
+                    format!("// {n}{part}")
+                }
+            })
+            .collect();
+        text + "\ndone: End\n"
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+    /// Comments anywhere in an action (between `Data` and `=`, after `=`,
+    /// after a `\"\"\"` block, around blank lines): the formatted text
+    /// parses to the same script, keeps every comment in order, and
+    /// formats to itself.
+    #[test]
+    fn comments_anywhere_format_faithfully_and_idempotently(text in commented_script()) {
+        prop_assert!(parse_script(&text).is_ok(), "does not parse:\n{text}");
+        check_formats(&text, &text);
+    }
+
     #[test]
     fn generated_scripts_format_faithfully(text in script()) {
         prop_assume!(parse_script(&text).is_ok());

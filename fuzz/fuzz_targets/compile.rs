@@ -3,7 +3,9 @@
 //! step budget and small size limits. Nothing may panic, overflow the stack
 //! or hang.
 //!
-//! `cargo +nightly fuzz run compile -- -max_total_time=60`
+//! `cargo +nightly fuzz run compile -- -max_total_time=60 -dict=fuzz/compile.dict`
+//! (`fuzz/compile.dict`: date functions, extreme dates and other tokens a
+//! random mutation rarely spells).
 #![no_main]
 
 use std::sync::OnceLock;

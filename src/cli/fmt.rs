@@ -1,9 +1,9 @@
 //! `studioflow fmt [PATH...] [--check] [--exclude GLOB]...`
 
-use studioflow::format::{format_script, script_files, Exclusions};
+use studioflow::format::{format_script, script_files, Exclusions, ReplaceError, ScriptFile};
 use studioflow::{Diagnostics, SourceFile};
 
-use super::{read_script, write_output, FmtArgs, EXIT_INPUT, EXIT_OK, EXIT_STOPPED};
+use super::{FmtArgs, EXIT_INPUT, EXIT_OK, EXIT_SAVE_CONFLICT, EXIT_STOPPED};
 
 pub(super) fn fmt(args: FmtArgs) -> i32 {
     let mut exclusions = Exclusions::default();
@@ -33,15 +33,17 @@ pub(super) fn fmt(args: FmtArgs) -> i32 {
     }
     let mut bad_input = false;
     let mut would_change = false;
+    let mut changed_meanwhile = false;
     for file in &files {
-        let source = match read_script(file, args.input.max_file_size) {
-            Ok(s) => s,
-            Err(message) => {
-                errln!("error: {message}");
+        let read = match ScriptFile::read(file, args.input.max_file_size) {
+            Ok(read) => read,
+            Err(e) => {
+                errln!("error: {e}");
                 bad_input = true;
                 continue;
             }
         };
+        let source = read.text().to_string();
         let formatted = match format_script(&source) {
             Ok(text) => text,
             Err(diagnostic) => {
@@ -63,15 +65,26 @@ pub(super) fn fmt(args: FmtArgs) -> i32 {
         would_change = true;
         if args.check {
             outln!("{}", file.display());
-        } else if let Err(message) = write_output(file, formatted.as_bytes()) {
-            errln!("error: {message}");
-            bad_input = true;
         } else {
-            outln!("formatted {}", file.display());
+            // Written only over the text that was read: an edit made while
+            // fmt ran is kept, and the file reported (exit 4).
+            match read.replace(formatted.as_bytes()) {
+                Ok(()) => outln!("formatted {}", file.display()),
+                Err(e @ ReplaceError::Changed { .. }) => {
+                    errln!("error: {e}");
+                    changed_meanwhile = true;
+                }
+                Err(e) => {
+                    errln!("error: {e}");
+                    bad_input = true;
+                }
+            }
         }
     }
     if bad_input {
         EXIT_INPUT
+    } else if changed_meanwhile {
+        EXIT_SAVE_CONFLICT
     } else if args.check && would_change {
         EXIT_STOPPED
     } else {

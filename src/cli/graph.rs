@@ -4,7 +4,10 @@ use studioflow::graph::{render, FlowGraph, Format};
 use studioflow::manifest::Manifest;
 use studioflow::{CompileOptions, FileResolver};
 
-use super::{read_script, write_output, GraphArgs, GraphFormat, EXIT_INPUT, EXIT_OK};
+use super::{
+    read_script, refuse_over_inputs, script_inputs, write_output, GraphArgs, GraphFormat,
+    EXIT_INPUT, EXIT_OK,
+};
 
 pub(super) fn graph(args: GraphArgs) -> i32 {
     let source = match read_script(&args.file, args.input.max_file_size) {
@@ -33,6 +36,14 @@ pub(super) fn graph(args: GraphArgs) -> i32 {
             return EXIT_INPUT;
         }
     };
+    if let Some(path) = &args.output {
+        if let Err(message) =
+            refuse_over_inputs("-o", path, &script_inputs(&args.file, Some(&script)))
+        {
+            errln!("error: {message}");
+            return EXIT_INPUT;
+        }
+    }
     let format = match args.format {
         GraphFormat::Dot => Format::Dot,
         GraphFormat::Mermaid => Format::Mermaid,

@@ -28,7 +28,7 @@ mod graph;
 mod run;
 mod test;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use studioflow::syntax::is_variable_name;
@@ -118,7 +118,7 @@ struct RunArgs {
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
     /// The step budget (executed actions), 1 or more (default 10000).
-    #[arg(long, value_name = "N", value_parser = parse_step_budget)]
+    #[arg(long, value_name = "N", value_parser = parse_step_budget, allow_hyphen_values = true)]
     max_steps: Option<u64>,
     /// Write one line per executed action to stderr.
     #[arg(long)]
@@ -144,8 +144,9 @@ struct RunArgs {
     /// The run's memory budget: bytes, or with a K, M or G suffix (binary units; KiB, MiB, GiB also read) (default 64M).
     #[arg(long, value_name = "SIZE", value_parser = parse_byte_size)]
     max_memory: Option<u64>,
-    /// The run's wall-clock deadline in seconds, e.g. 2 or 0.5 (default 30).
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    /// The run's wall-clock deadline in seconds, more than 0, e.g. 2 or 0.5 (default 30).
+    // Hyphen values reach `parse_seconds`, whose message beats clap's "use '-- -1'" tip.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, allow_hyphen_values = true)]
     timeout: Option<std::time::Duration>,
 }
 
@@ -155,18 +156,24 @@ fn parse_step_budget(text: &str) -> Result<u64, String> {
     match text.trim().parse::<u64>() {
         Ok(0) => Err("the step budget must be at least 1 (a budget of 0 would stop the run before its Begin)".into()),
         Ok(n) => Ok(n),
-        Err(_) => Err(format!("{text:?} is not a whole number of steps")),
+        Err(_) => Err(format!("{text:?} is not a whole number of steps (1 or more)")),
     }
 }
 
-/// Seconds as a decimal number, `0` included (no deadline is `--timeout` left out).
+/// Seconds as a decimal number above 0. A deadline of 0 (or less) would stop
+/// the run before its Begin, so it is refused as `--max-steps 0` is.
 fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
     let seconds: f64 = text
         .trim()
         .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+        .map_err(|_| format!("{text:?} is not a number of seconds, e.g. 2 or 0.5"))?;
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Err(format!(
+            "{text:?}: the deadline must be more than 0 seconds (a deadline of 0 would stop the run before its Begin)"
+        ));
+    }
     std::time::Duration::try_from_secs_f64(seconds)
-        .map_err(|_| format!("{text:?} is not a number of seconds from 0 up"))
+        .map_err(|_| format!("{text:?} is not a number of seconds, e.g. 2 or 0.5"))
 }
 
 #[derive(Args)]
@@ -280,13 +287,46 @@ fn parse_var(text: &str) -> Result<(String, Option<Value>), String> {
             "--var {text:?}: {name:?} is not a variable name (an ASCII letter or `_`, then letters, digits, `_` or `$`)"
         ));
     }
-    let value = value.map(
-        |value| match serde_json::from_str::<serde_json::Value>(value) {
-            Ok(json) => Value::from_json(&json),
-            Err(_) => Value::from(value),
-        },
-    );
+    let value = value.map(var_value);
     Ok((name.to_string(), value))
+}
+
+/// The value of `--var NAME=TEXT`. Caller ids and account numbers are digit
+/// strings, so TEXT is a number only when it is written as plain digits
+/// (`-?(0|[1-9][0-9]*)(\.[0-9]+)?`) and the number holds it exactly (it
+/// prints back as the same text): `12345678901234567890`, `007`, `1e3` and
+/// `1.50` stay text. Other JSON (`true`, `null`, `[1,2]`, `{"a":1}`,
+/// `"quoted"`) is JSON; anything else is text.
+fn var_value(text: &str) -> Value {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Number(_)) => match exact_plain_number(text) {
+            Some(number) => Value::Number(number),
+            None => Value::from(text),
+        },
+        Ok(json) => Value::from_json(&json),
+        Err(_) => Value::from(text),
+    }
+}
+
+/// `text` as a number when it is plain digits that a number holds exactly.
+fn exact_plain_number(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (digits, None),
+    };
+    let plain_whole = whole == "0"
+        || (!whole.is_empty()
+            && !whole.starts_with('0')
+            && whole.bytes().all(|b| b.is_ascii_digit()));
+    let plain_fraction =
+        fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    if !(plain_whole && plain_fraction) {
+        return None;
+    }
+    let number: f64 = text.parse().ok()?;
+    // Exactly: the number prints back as the text the user wrote.
+    (Value::Number(number).to_text() == text).then_some(number)
 }
 
 /// Reports a failure that comes before any result: on stderr for a person
@@ -370,6 +410,26 @@ fn parse_byte_size(text: &str) -> Result<u64, String> {
         })
 }
 
+/// The files a command reads for `script_path`: the script, the subscripts
+/// its RunSubs call (once compiled), and its project's `studioflow.toml`.
+/// No output of the command may be one of them.
+fn script_inputs(script_path: &Path, script: Option<&studioflow::Script>) -> Vec<PathBuf> {
+    let mut inputs = vec![script_path.to_path_buf()];
+    if let Some(script) = script {
+        inputs.extend(script.subscript_names().map(PathBuf::from));
+    }
+    if let Ok(Some(manifest)) = studioflow::manifest::Manifest::for_script(script_path) {
+        inputs.push(manifest.path().to_path_buf());
+    }
+    inputs
+}
+
+/// Refuses (with the message for `option`) an output that is one of `inputs`.
+fn refuse_over_inputs(option: &str, output: &Path, inputs: &[PathBuf]) -> Result<(), String> {
+    studioflow::files::refuse_overwriting_inputs(output, inputs.iter().map(PathBuf::as_path))
+        .map_err(|e| format!("{option}: {e}"))
+}
+
 /// Writes an output file atomically; never over a folder, a link or
 /// anything else that is not a regular file.
 fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
@@ -379,6 +439,38 @@ fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::parse_byte_size;
+
+    #[test]
+    fn var_numbers_are_plain_digits_held_exactly() {
+        use super::var_value;
+        use studioflow::Value;
+        for (text, number) in [
+            ("5", 5.0),
+            ("-12", -12.0),
+            ("0", 0.0),
+            ("2.5", 2.5),
+            ("9007199254740992", 9007199254740992.0),
+        ] {
+            assert_eq!(var_value(text), Value::Number(number), "{text}");
+        }
+        for text in [
+            "12345678901234567890",
+            "1e3",
+            "007",
+            "1.50",
+            "-0",
+            "00",
+            "1.",
+            ".5",
+            "+1",
+            "9007199254740993",
+        ] {
+            assert_eq!(var_value(text), Value::from(text), "{text}");
+        }
+        assert_eq!(var_value("true"), Value::Bool(true));
+        assert_eq!(var_value("\"q\""), Value::from("q"));
+        assert_eq!(var_value("gold"), Value::from("gold"));
+    }
 
     #[test]
     fn byte_sizes() {

@@ -13,8 +13,9 @@ use studioflow::{
 };
 
 use super::{
-    input_failure, parse_var, read_script, write_output, RunArgs, EXIT_INPUT, EXIT_LIMIT, EXIT_OK,
-    EXIT_SAVE_CONFLICT, EXIT_STOPPED,
+    diagnostics_json, input_failure, not_shown, parse_var, read_script, refuse_over_inputs,
+    script_inputs, write_output, RunArgs, EXIT_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_SAVE_CONFLICT,
+    EXIT_STOPPED,
 };
 
 pub(super) fn run(args: RunArgs) -> i32 {
@@ -116,6 +117,24 @@ pub(super) fn run(args: RunArgs) -> i32 {
         }
     };
 
+    // No output may replace a file this command reads (checked before the
+    // run, so a refused command changes nothing). `--save` may replace the
+    // tenant file it loaded: that is what it is for.
+    let mut inputs = script_inputs(&args.file, Some(&script));
+    if let Some(save) = &args.save {
+        if let Err(message) = refuse_over_inputs("--save", save, &inputs) {
+            return input_failure(args.json, &message, None);
+        }
+    }
+    inputs.extend(args.directory.clone());
+    if let Some(report) = &args.report {
+        let mut outputs_and_inputs = inputs.clone();
+        outputs_and_inputs.extend(args.save.clone());
+        if let Err(message) = refuse_over_inputs("--report", report, &outputs_and_inputs) {
+            return input_failure(args.json, &message, None);
+        }
+    }
+
     // The report records the run itself through its change observer.
     let report = args.report.as_ref().map(|path| {
         let flow = FlowGraph::from_script(&script);
@@ -124,10 +143,19 @@ pub(super) fn run(args: RunArgs) -> i32 {
         (path, flow, recorder, options.variables.clone())
     });
 
+    // Warnings are for the person at the terminal: stderr, so that stdout
+    // keeps only the results (`--json` also lists them in its object).
+    let warnings = script.warnings();
+    if !warnings.is_empty() {
+        errln!("{warnings}");
+    }
+
     let run = engine.run(&script, options);
 
     if args.json {
-        let doc = run.to_json();
+        let mut doc = run.to_json();
+        doc["diagnostics"] = serde_json::Value::Array(diagnostics_json(warnings));
+        doc["not_shown"] = not_shown(warnings).into();
         outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         print_text(&run);

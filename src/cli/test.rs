@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use studioflow::testing::{Report, SnapshotChange, TestRunner};
+use studioflow::testing::{snapshot_path, Report, SnapshotChange, TestRunner};
 
-use super::{TestArgs, EXIT_INPUT, EXIT_OK, EXIT_STOPPED};
+use super::{refuse_over_inputs, script_inputs, TestArgs, EXIT_INPUT, EXIT_OK, EXIT_STOPPED};
 
 /// True when `CI` says this runs in CI (`CI=true`, or any value but `false`/`0`/empty).
 fn in_ci() -> bool {
@@ -50,6 +50,20 @@ pub(super) fn test(args: TestArgs) -> i32 {
     } else {
         EXIT_OK
     };
+    // No output may replace a file the run read: a test file, its script,
+    // its snapshots (checked before anything is written).
+    let inputs = report_inputs(&report);
+    for (option, output) in [
+        ("--junit", &args.junit),
+        ("--coverage-json", &args.coverage_json),
+    ] {
+        if let Some(path) = output {
+            if let Err(message) = refuse_over_inputs(option, path, &inputs) {
+                errln!("error: {message}");
+                return EXIT_INPUT;
+            }
+        }
+    }
     let coverage = report.coverage();
     if args.coverage {
         outln!("{}", coverage.to_text().trim_end());
@@ -94,6 +108,22 @@ pub(super) fn test(args: TestArgs) -> i32 {
         }
     }
     code
+}
+
+/// The files a test run read: each test file, the script it tests (with
+/// its subscripts and `studioflow.toml`) and every snapshot of its cases.
+fn report_inputs(report: &Report) -> Vec<PathBuf> {
+    let mut inputs = Vec::new();
+    for file in &report.files {
+        inputs.push(file.path.clone());
+        inputs.extend(script_inputs(&file.script, None));
+        for case in &file.cases {
+            inputs.push(snapshot_path(&file.path, &case.name));
+        }
+        inputs.extend(file.stale_snapshots.iter().cloned());
+    }
+    inputs.extend(report.errors.iter().map(|e| e.path.clone()));
+    inputs
 }
 
 fn print_report(report: &Report) {

@@ -217,6 +217,23 @@ impl Script {
     }
 }
 
+impl Script {
+    /// Every script this one calls, directly or through other subscripts,
+    /// each once, as the resolver named it (a path for files): the files a
+    /// command read besides the script itself.
+    ///
+    /// ```
+    /// let mut scripts = studioflow::MemoryResolver::default();
+    /// scripts.insert("lookup", "start: Begin { Default -> r }\nr: Return");
+    /// let engine = studioflow::Engine::builder().script_resolver(scripts).build();
+    /// let s = engine.compile("start: Begin { Default -> c }\nc: RunSub { ScriptName = lookup }", "main").unwrap();
+    /// assert_eq!(s.subscript_names().collect::<Vec<_>>(), ["lookup"]);
+    /// ```
+    pub fn subscript_names(&self) -> impl Iterator<Item = &str> {
+        self.inner.subscripts.iter().map(|unit| unit.name.as_str())
+    }
+}
+
 impl std::fmt::Debug for Script {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Script")

@@ -134,3 +134,81 @@ fn walk(folder: &Path, exclusions: &Exclusions, found: &mut Vec<PathBuf>) -> std
     }
     Ok(())
 }
+
+/// A script file as `fmt` read it: its text, and the open file, so that
+/// [`ScriptFile::replace`] can refuse to write over an edit made meanwhile
+/// (the check `run --save` makes on a tenant file).
+///
+/// ```
+/// use studioflow::format::{ReplaceError, ScriptFile};
+/// let dir = std::env::temp_dir().join(format!("studioflow-doc-scriptfile-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("flow.script");
+/// std::fs::write(&path, "start:Begin").unwrap();
+///
+/// let file = ScriptFile::read(&path, 1 << 20).unwrap();
+/// assert_eq!(file.text(), "start:Begin");
+/// std::fs::write(&path, "start:Begin // edited meanwhile").unwrap();
+/// assert!(matches!(file.replace(b"start: Begin\n"), Err(ReplaceError::Changed { .. })));
+/// assert_eq!(std::fs::read_to_string(&path).unwrap(), "start:Begin // edited meanwhile");
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct ScriptFile {
+    path: PathBuf,
+    handle: std::fs::File,
+    text: String,
+}
+
+/// Why [`ScriptFile::replace`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplaceError {
+    /// The file changed (was edited or replaced) since it was read.
+    #[error("{}: the file changed while it was being formatted; not written (run fmt again)", path.display())]
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file could not be written.
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
+}
+
+impl ScriptFile {
+    /// Reads the regular UTF-8 file at `path` (at most `max_bytes` bytes).
+    ///
+    /// # Errors
+    /// What [`crate::files::read_text`] reports.
+    pub fn read(path: &Path, max_bytes: u64) -> Result<Self, crate::files::FileError> {
+        let (handle, metadata) = crate::files::open_regular(path)?;
+        let bytes = crate::files::read_open(path, &handle, &metadata, max_bytes)?;
+        let text = crate::files::bytes_to_text(path, bytes)?;
+        Ok(ScriptFile {
+            path: path.to_path_buf(),
+            handle,
+            text,
+        })
+    }
+
+    /// The text as read.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Replaces the file with `bytes`, atomically
+    /// ([`crate::files::write_atomically`]), unless it no longer holds the
+    /// text read (or `path` names another file now).
+    ///
+    /// # Errors
+    /// [`ReplaceError::Changed`], with nothing written; the errors of
+    /// [`crate::files::write_atomically`].
+    pub fn replace(&self, bytes: &[u8]) -> Result<(), ReplaceError> {
+        if !crate::files::still_holds(&self.path, &self.handle, self.text.as_bytes()) {
+            return Err(ReplaceError::Changed {
+                path: self.path.clone(),
+            });
+        }
+        crate::files::write_atomically(&self.path, bytes)?;
+        Ok(())
+    }
+}

@@ -21,12 +21,12 @@ mod expr;
 mod files;
 mod snippet;
 
-use crate::diagnostics::{Diagnostic, Span};
-use crate::syntax::ast::{ActionAst, Literal, ScriptAst};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Span};
+use crate::syntax::ast::{ActionAst, ExprKind, Literal, ScriptAst};
 use crate::syntax::{comment_spans, parse_script};
 
 pub use expr::{format_expr, format_literal, raw_string};
-pub use files::{script_files, ExcludeError, Exclusions};
+pub use files::{script_files, ExcludeError, Exclusions, ReplaceError, ScriptFile};
 pub use snippet::{format_snippet, snippet_comments, snippet_without_spans};
 
 const INDENT: &str = "  ";
@@ -44,10 +44,106 @@ struct Comment {
 
 /// Formats a script. A script that does not parse is returned as its
 /// diagnostic, untouched.
+///
+/// The result is proved before it is returned: it must parse again, to the
+/// same script (the same AST, spans aside, Snippet code compared as its
+/// statement tree) with the same comments. Otherwise the formatter has a
+/// bug, and a `format-refused` error is returned instead of text that would
+/// change what the script does.
+///
+/// ```
+/// // A comment after a `"""` block stays after it, and still parses.
+/// let text = "s: Snippet {\n  Data // what\n  = \"\"\"\nx = 1\n\"\"\"\n}\n";
+/// let formatted = studioflow::format::format_script(text).unwrap();
+/// assert_eq!(formatted, "s: Snippet {\n  Data = \"\"\"\n    x = 1\n  \"\"\" // what\n}\n");
+/// ```
 pub fn format_script(text: &str) -> Result<String, Diagnostic> {
     let ast = parse_script(text)?;
     let spans = comment_spans(text).unwrap_or_default();
-    Ok(Printer::new(text, &ast, &spans).print())
+    let formatted = Printer::new(text, &ast, &spans).print();
+    prove(text, ast, &spans, &formatted)?;
+    Ok(formatted)
+}
+
+/// Checks that `formatted` means what `text` (parsed to `ast`, with comments
+/// at `spans`) means: see [`format_script`].
+fn prove(text: &str, ast: ScriptAst, spans: &[Span], formatted: &str) -> Result<(), Diagnostic> {
+    let refused = |what: &str| {
+        Diagnostic::new(
+            DiagnosticCode::FormatRefused,
+            Span::new(0, 0),
+            format!("fmt would {what}; the file is left as it is (a bug in fmt: please report it)"),
+        )
+    };
+    let reparsed = parse_script(formatted).map_err(|d| {
+        refused(&format!(
+            "write text that does not parse ({}: {})",
+            line_of(formatted, d.span.start),
+            d.message
+        ))
+    })?;
+    if script_without_spans(reparsed) != script_without_spans(ast) {
+        return Err(refused("change what the script does"));
+    }
+    // Comments move with their item (properties print before branches),
+    // so they are compared in any order.
+    let comments = |t: &str, spans: &[Span]| -> Vec<String> {
+        let mut found: Vec<String> = spans
+            .iter()
+            .map(|s| t[s.start..s.end].trim_end().to_string())
+            .collect();
+        found.sort_unstable();
+        found
+    };
+    let after = comment_spans(formatted).unwrap_or_default();
+    if comments(formatted, &after) != comments(text, spans) {
+        return Err(refused("lose a comment"));
+    }
+    Ok(())
+}
+
+/// "line N" for a byte offset.
+fn line_of(text: &str, at: usize) -> String {
+    let at = at.min(text.len());
+    format!("line {}", text[..at].matches('\n').count() + 1)
+}
+
+/// A script's AST with every span zeroed and each Snippet's code replaced
+/// by its statement tree (layout aside): two texts that format to one
+/// another compare equal.
+///
+/// ```
+/// use studioflow::format::script_without_spans;
+/// use studioflow::syntax::parse_script;
+/// let a = parse_script("s: Snippet { Data = \"\"\"x=1\"\"\" }").unwrap();
+/// let b = parse_script("s: Snippet {\n  Data = \"\"\"\n    x = 1\n  \"\"\"\n}").unwrap();
+/// assert_eq!(script_without_spans(a), script_without_spans(b));
+/// ```
+pub fn script_without_spans(mut ast: ScriptAst) -> ScriptAst {
+    const ZERO: Span = Span { start: 0, end: 0 };
+    if let Some(h) = &mut ast.header {
+        h.zero_spans();
+    }
+    for a in &mut ast.actions {
+        a.id_span = ZERO;
+        a.type_span = ZERO;
+        a.span = ZERO;
+        let snippet = a.action_type.eq_ignore_ascii_case("Snippet");
+        for p in &mut a.properties {
+            p.name_span = ZERO;
+            snippet::expr_zero(&mut p.value);
+            if let (true, ExprKind::Literal(Literal::String(code))) = (snippet, &mut p.value.kind) {
+                if let Ok(stmts) = crate::snippet::parse(code, 0) {
+                    *code = format!("{:?}", snippet_without_spans(stmts));
+                }
+            }
+        }
+        for b in &mut a.branches {
+            b.name_span = ZERO;
+            b.target_span = ZERO;
+        }
+    }
+    ast
 }
 
 struct Printer<'a> {
@@ -147,6 +243,12 @@ impl<'a> Printer<'a> {
             if !self.out.is_empty() && self.blank_line_before(header_start) {
                 self.out.push('\n');
             }
+            let header_end = header
+                .script_type
+                .as_ref()
+                .map_or(header_start, |(_, s)| s.start);
+            // Comments inside the header go above it.
+            self.leading(header_end, "");
             self.out.push_str("script ");
             self.out.push_str(&raw_string(&header.name));
             if let Some((t, _)) = &header.script_type {
@@ -163,7 +265,9 @@ impl<'a> Printer<'a> {
             if !self.out.is_empty() {
                 self.out.push('\n');
             }
-            self.leading(action.span.start, "");
+            // Comments before the action, and any between its id and its
+            // type (there is no place for them on the line), above it.
+            self.leading(action.type_span.end, "");
             let next_start = self
                 .ast
                 .actions
@@ -241,10 +345,7 @@ impl<'a> Printer<'a> {
             let (start, end, ref item) = items[i];
             // The item written just before this one in the source.
             let previous_end = items.iter().map(|it| it.1).filter(|&e| e <= start).max();
-            if written_any && previous_end.is_some_and(|p| self.blank_line_between(p, start)) {
-                self.out.push('\n');
-            }
-            self.leading_before(start, INDENT);
+            self.leading_before(start, INDENT, previous_end.filter(|_| written_any));
             self.out.push_str(INDENT);
             match item {
                 Item::Property(p) => {
@@ -302,17 +403,37 @@ impl<'a> Printer<'a> {
     }
 
     /// Comments before the item starting at `start` that are not printed
-    /// yet (branches may have been written before properties).
-    fn leading_before(&mut self, start: usize, indent: &str) {
+    /// yet (branches may have been written before properties), each on its
+    /// own line. A blank line the author left between the previous item
+    /// (ending at `previous_end`), these comments and the item is kept
+    /// where it was: a comment stays on its side of a blank line, so
+    /// formatting twice changes nothing.
+    fn leading_before(&mut self, start: usize, indent: &str, previous_end: Option<usize>) {
+        let mut previous = previous_end;
         for k in 0..self.comments.len() {
             if self.is_printed(k) || self.comments[k].start >= start {
                 continue;
+            }
+            let comment_start = self.comments[k].start;
+            if previous.is_some_and(|p| self.blank_line_between(p, comment_start)) {
+                self.blank_line();
             }
             self.out.push_str(indent);
             let text = self.comments[k].text.clone();
             self.out.push_str(&text);
             self.out.push('\n');
             self.mark_printed(k);
+            previous = Some(comment_start + self.comments[k].len);
+        }
+        if previous.is_some_and(|p| self.blank_line_between(p, start)) {
+            self.blank_line();
+        }
+    }
+
+    /// One blank line, unless the output already ends with one or with `{`.
+    fn blank_line(&mut self) {
+        if !self.out.ends_with("\n\n") && !self.out.ends_with("{\n") {
+            self.out.push('\n');
         }
     }
 

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, Seek, SeekFrom};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -1072,15 +1072,7 @@ impl TenantFile {
     /// locked handle: an in-place edit shows there, a replacement is caught by
     /// `same_file`).
     fn still_holds_loaded(&self) -> bool {
-        let mut handle = &self.handle;
-        let Ok(metadata) = handle.metadata() else {
-            return false;
-        };
-        if handle.seek(SeekFrom::Start(0)).is_err() {
-            return false;
-        }
-        let limit = self.loaded.len() as u64;
-        files::read_open(&self.path, handle, &metadata, limit).is_ok_and(|now| now == self.loaded)
+        files::still_holds(&self.path, &self.handle, &self.loaded)
     }
 
     /// The path given to [`TenantFile::open`].

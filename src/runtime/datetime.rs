@@ -3,6 +3,13 @@
 //! as `now()`), their literal and text forms, .NET-style format
 //! specifiers (`datefmt`), and the date functions of Studio's Built-In
 //! Functions page.
+//!
+//! Every datetime a script can hold is in one range, that of .NET's
+//! `DateTime` that Studio runs on: years 0001 to 9999 ([`MIN_YEAR`],
+//! [`MAX_YEAR`]). Text, OLE numbers and literals outside it are not dates;
+//! a function whose result would leave it fails (`_ERR`, the Error branch).
+//! Keeping every value inside it also keeps chrono's arithmetic (which
+//! panics past year ±262,143) far from its edges.
 
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, NaiveDateTime, NaiveTime,
@@ -26,15 +33,31 @@ pub(crate) fn parse(text: &str, zone: Option<Tz>) -> Option<NaiveDateTime> {
         return None;
     }
     let with_offset: DateTime<FixedOffset> = DateTime::parse_from_rfc3339(t).ok()?;
-    Some(match zone {
+    in_range(match zone {
         Some(z) => with_offset.with_timezone(&z).naive_local(),
         None => with_offset.with_timezone(&Utc).naive_utc(),
     })
 }
 
+/// The first year a datetime may have (.NET's `DateTime.MinValue`).
+pub const MIN_YEAR: i32 = 1;
+/// The last year a datetime may have (.NET's `DateTime.MaxValue`).
+pub const MAX_YEAR: i32 = 9999;
+
+/// `date` when its year is within [`MIN_YEAR`]..=[`MAX_YEAR`].
+pub(crate) fn in_range(date: NaiveDateTime) -> Option<NaiveDateTime> {
+    (MIN_YEAR..=MAX_YEAR).contains(&date.year()).then_some(date)
+}
+
 /// [`parse`] without offsets: the forms a `#"..."` literal may take (a
 /// literal is read before any run has a time zone).
 pub(crate) fn parse_wall_clock(text: &str) -> Option<NaiveDateTime> {
+    parse_any_year(text).and_then(in_range)
+}
+
+/// [`parse_wall_clock`] before the range check (chrono reads signed years
+/// up to ±262,143: `+262142-12-31T23:30:00`).
+fn parse_any_year(text: &str) -> Option<NaiveDateTime> {
     let t = text.trim();
     if t.is_empty() || t.len() > 64 {
         return None;
@@ -78,7 +101,9 @@ pub(crate) fn from_ole(days: f64) -> Option<NaiveDateTime> {
         return None;
     }
     let millis = (days * 86_400_000.0).round() as i64;
-    ole_epoch().checked_add_signed(Duration::milliseconds(millis))
+    ole_epoch()
+        .checked_add_signed(Duration::milliseconds(millis))
+        .and_then(in_range)
 }
 
 fn ole_epoch() -> NaiveDateTime {
@@ -122,8 +147,13 @@ impl Unit {
 
 /// `date` moved by `amount` units; months and years keep the day of the
 /// month where it exists and otherwise take the month's last day (31 January
-/// plus one month is 28 or 29 February).
+/// plus one month is 28 or 29 February). `None` when the result is outside
+/// years 0001-9999.
 pub(crate) fn add(date: NaiveDateTime, unit: Unit, amount: i64) -> Option<NaiveDateTime> {
+    add_any_year(date, unit, amount).and_then(in_range)
+}
+
+fn add_any_year(date: NaiveDateTime, unit: Unit, amount: i64) -> Option<NaiveDateTime> {
     let months = |n: i64| -> Option<NaiveDateTime> {
         let m = Months::new(u32::try_from(n.unsigned_abs()).ok()?);
         if n >= 0 {
@@ -181,6 +211,9 @@ pub(crate) fn dow(date: NaiveDateTime) -> i64 {
 
 /// A datetime from its parts, when they make one.
 pub(crate) fn build(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<NaiveDateTime> {
+    if !(i64::from(MIN_YEAR)..=i64::from(MAX_YEAR)).contains(&y) {
+        return None;
+    }
     let date = NaiveDate::from_ymd_opt(
         i32::try_from(y).ok()?,
         u32::try_from(mo).ok()?,
@@ -194,24 +227,30 @@ pub(crate) fn build(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<
     Some(date.and_time(time))
 }
 
-/// The wall-clock time `date` (in `zone`) as UTC.
-pub(crate) fn to_utc(date: NaiveDateTime, zone: Tz) -> NaiveDateTime {
-    match zone.from_local_datetime(&date).earliest() {
+/// The wall-clock time `date` (in `zone`) as UTC; `None` when that is
+/// outside years 0001-9999 (31 December 9999 at 11:30 PM in New York is
+/// already year 10000 in UTC).
+pub(crate) fn to_utc(date: NaiveDateTime, zone: Tz) -> Option<NaiveDateTime> {
+    let utc = match zone.from_local_datetime(&date).earliest() {
         Some(local) => local.naive_utc(),
         // A time skipped by a daylight-saving jump: read it an hour later.
-        None => zone
-            .from_local_datetime(&(date + Duration::hours(1)))
-            .earliest()
-            .map_or(date, |l| l.naive_utc()),
-    }
+        None => {
+            let later = date.checked_add_signed(Duration::hours(1))?;
+            zone.from_local_datetime(&later)
+                .earliest()
+                .map_or(date, |l| l.naive_utc())
+        }
+    };
+    in_range(utc)
 }
 
 /// ISO 8601 with the offset of `zone` at that time:
-/// `yyyy-MM-ddTHH:mm:ss.SSSXXX` (Studio's asisodatetime()).
-pub(crate) fn iso(date: NaiveDateTime, zone: Tz) -> String {
-    let utc = to_utc(date, zone);
+/// `yyyy-MM-ddTHH:mm:ss.SSSXXX` (Studio's asisodatetime()); `None` when the
+/// instant is outside years 0001-9999 in UTC.
+pub(crate) fn iso(date: NaiveDateTime, zone: Tz) -> Option<String> {
+    let utc = to_utc(date, zone)?;
     let local = Utc.from_utc_datetime(&utc).with_timezone(&zone);
-    local.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+    Some(local.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string())
 }
 
 /// Why a format string was refused.

@@ -30,6 +30,21 @@ pub enum RuntimeError {
         /// The operator.
         op: &'static str,
     },
+    /// A result that is not a number at all (NaN): `(0-1)^0.5`.
+    #[error("`{op}` has no real result here (it is not a number)")]
+    NotReal {
+        /// The operator.
+        op: &'static str,
+    },
+    /// A whole number beyond ±2^53, where a number no longer holds every
+    /// whole number exactly (9007199254740993 reads as 9007199254740992).
+    #[error("{what} {shown} is beyond ±9007199254740992 (2^53), where numbers are not exact")]
+    NotExact {
+        /// What the number is for: "argument 2 of substr()", "FOR's start".
+        what: String,
+        /// The number.
+        shown: String,
+    },
     /// A logical operand that is not a boolean.
     #[error("`{op}` needs true or false, got {}", typed(got, shown))]
     NotABool {

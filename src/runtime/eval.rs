@@ -246,8 +246,27 @@ fn boolean(op: &'static str, v: &Value) -> Result<bool, RuntimeError> {
 fn finite(op: &'static str, n: f64) -> Result<Value, RuntimeError> {
     if n.is_finite() {
         Ok(Value::Number(n))
+    } else if n.is_nan() {
+        // Not an overflow: `(0-1)^0.5` or `0^-1 * 0` has no number at all.
+        Err(RuntimeError::NotReal { op })
     } else {
         Err(RuntimeError::Overflow { op })
+    }
+}
+
+/// A whole number that converts to `i64` exactly: `Ok(None)` when `v` is
+/// not a whole number, `Err` when it is one beyond ±2^53 (not exact).
+pub(crate) fn whole_number(
+    v: &Value,
+    what: impl FnOnce() -> String,
+) -> Result<Option<i64>, RuntimeError> {
+    match v.as_number() {
+        Some(n) if n.fract() == 0.0 && n.abs() <= super::value::MAX_EXACT_INT => Ok(Some(n as i64)),
+        Some(n) if n.fract() == 0.0 => Err(RuntimeError::NotExact {
+            what: what(),
+            shown: Value::Number(n).to_text(),
+        }),
+        _ => Ok(None),
     }
 }
 

@@ -248,9 +248,11 @@ fn arg_text<'a>(
 }
 
 fn arg_whole(function: &str, args: &[Value], i: usize) -> Result<i64, RuntimeError> {
-    match args[i].as_number() {
-        Some(n) if n.fract() == 0.0 && n.abs() < 9e15 => Ok(n as i64),
-        _ => Err(RuntimeError::BadArgument {
+    let exact =
+        super::eval::whole_number(&args[i], || format!("{function}(): argument {}", i + 1))?;
+    match exact {
+        Some(n) => Ok(n),
+        None => Err(RuntimeError::BadArgument {
             function: function.to_string(),
             message: format!(
                 "argument {} must be a whole number, got {}",
@@ -271,7 +273,8 @@ fn arg_datetime(
     ctx: &FunctionContext<'_>,
 ) -> Result<NaiveDateTime, RuntimeError> {
     let parsed = match &args[i] {
-        Value::DateTime(d) => Some(*d),
+        // A host can hand over any NaiveDateTime; only the range is a date.
+        Value::DateTime(d) => datetime::in_range(*d),
         Value::Number(n) => datetime::from_ole(*n),
         Value::String(s) => datetime::parse(s, Some(ctx.time_zone())),
         _ => None,
@@ -279,7 +282,7 @@ fn arg_datetime(
     parsed.ok_or_else(|| RuntimeError::BadArgument {
         function: function.to_string(),
         message: format!(
-            "argument {} must be a date and time (MM/dd/yyyy [hh:mm[:ss] tt], yyyy-MM-dd[THH:mm:ss]), got {}",
+            "argument {} must be a date and time in years 0001-9999 (MM/dd/yyyy [hh:mm[:ss] tt], yyyy-MM-dd[THH:mm:ss]), got {}",
             i + 1,
             shown(&args[i])
         ),
@@ -300,11 +303,15 @@ fn arg_unit(function: &str, args: &[Value], i: usize) -> Result<datetime::Unit, 
 }
 
 fn date_result(function: &str, d: Option<NaiveDateTime>) -> Result<Value, RuntimeError> {
-    d.map(Value::DateTime)
-        .ok_or_else(|| RuntimeError::BadArgument {
-            function: function.to_string(),
-            message: "the result is not a valid date and time".into(),
-        })
+    d.map(Value::DateTime).ok_or_else(|| out_of_range(function))
+}
+
+/// A date function whose result is not a date in years 0001-9999.
+fn out_of_range(function: &str) -> RuntimeError {
+    RuntimeError::BadArgument {
+        function: function.to_string(),
+        message: "the result is not a valid date and time in years 0001-9999".into(),
+    }
 }
 
 /// The date and time functions of Studio's Built-In Functions page.
@@ -323,15 +330,17 @@ fn date_functions() -> Vec<FunctionDef> {
         }),
         def("asisodatetime", 1, 1, |a, ctx| {
             let d = arg_datetime("asisodatetime", a, 0, ctx)?;
-            Ok(Value::from(datetime::iso(d, ctx.time_zone())))
+            datetime::iso(d, ctx.time_zone())
+                .map(Value::from)
+                .ok_or_else(|| out_of_range("asisodatetime"))
         }),
         def("asutc", 1, 1, |a, ctx| {
             let d = arg_datetime("asutc", a, 0, ctx)?;
-            Ok(Value::DateTime(datetime::to_utc(d, ctx.time_zone())))
+            date_result("asutc", datetime::to_utc(d, ctx.time_zone()))
         }),
         def("asgmt", 1, 1, |a, ctx| {
             let d = arg_datetime("asgmt", a, 0, ctx)?;
-            Ok(Value::DateTime(datetime::to_utc(d, ctx.time_zone())))
+            date_result("asgmt", datetime::to_utc(d, ctx.time_zone()))
         }),
         def("datefmt", 2, 2, |a, ctx| {
             let d = arg_datetime("datefmt", a, 0, ctx)?;

@@ -393,7 +393,7 @@ impl From<chrono::NaiveDateTime> for Value {
 }
 
 /// Whole numbers up to 2^53 print without a fraction, like JSON integers.
-const MAX_EXACT_INT: f64 = 9_007_199_254_740_992.0;
+pub(crate) const MAX_EXACT_INT: f64 = 9_007_199_254_740_992.0;
 
 fn number_to_json(n: f64) -> serde_json::Value {
     if n.fract() == 0.0 && n.abs() <= MAX_EXACT_INT {

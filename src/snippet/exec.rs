@@ -408,9 +408,11 @@ impl Exec<'_> {
         what: &str,
     ) -> Result<i64, SnippetError> {
         let v = self.eval(e, vars, line)?;
-        match v.as_number() {
-            Some(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Ok(n as i64),
-            _ => Err(Self::fail(
+        let exact = crate::runtime::eval::whole_number(&v, || what.to_string())
+            .map_err(|e| Self::fail(line, e.to_string()))?;
+        match exact {
+            Some(n) => Ok(n),
+            None => Err(Self::fail(
                 line,
                 format!(
                     "{what} must be a whole number, got {}",

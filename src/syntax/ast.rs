@@ -357,6 +357,13 @@ impl Header {
             span.shift(by);
         }
     }
+
+    /// Sets every span to `0..0` (for comparing two headers as written).
+    pub(crate) fn zero_spans(&mut self) {
+        if let Some((_, span)) = &mut self.script_type {
+            *span = Span::new(0, 0);
+        }
+    }
 }
 
 impl ActionAst {

@@ -323,6 +323,68 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
     Span::new(s.start(), s.end())
 }
 
+/// The span of `pair` up to the end of its last token. pest's implicit
+/// whitespace makes a compound rule that ends with an optional or repeated
+/// part (`expr`, `member`) run over the blanks and comments after its last
+/// token, onto the next line; a diagnostic must not.
+///
+/// The last child is followed down to a pair whose text is opaque (a
+/// string, a code block: `//` inside is no comment) or has no children;
+/// after that point the rule can only hold punctuation, whitespace and
+/// comments, so the last byte that is none of these ends the span.
+fn exact_span(pair: &Pair<'_, Rule>) -> Span {
+    let span = pair.as_span();
+    let text = span.get_input();
+    let mut from = span.start();
+    let mut p = pair.clone();
+    loop {
+        if matches!(
+            p.as_rule(),
+            Rule::string
+                | Rule::raw_string
+                | Rule::code_block
+                | Rule::datetime
+                | Rule::caption
+                | Rule::case_label
+        ) {
+            from = p.as_span().end();
+            break;
+        }
+        match p.clone().into_inner().last() {
+            Some(child) => {
+                from = child.as_span().start();
+                p = child;
+            }
+            None => break,
+        }
+    }
+    Span::new(span.start(), last_code_end(text, from, span.end()))
+}
+
+/// The end of the last byte in `text[from..to]` that is neither whitespace
+/// nor in a `//` comment (`from` when there is none). The range holds no
+/// string literal.
+fn last_code_end(text: &str, from: usize, to: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut end = from;
+    let mut i = from;
+    while i < to {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < to && !matches!(bytes[i], b'\n' | b'\r') {
+                    i += 1;
+                }
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            _ => {
+                i += 1;
+                end = i;
+            }
+        }
+    }
+    end
+}
+
 fn build_header(pair: Pair<'_, Rule>) -> Header {
     let mut name = String::new();
     let mut script_type = None;
@@ -478,7 +540,7 @@ const BUILD_STACK_SEGMENT: usize = 4 * 1024 * 1024;
 
 fn build_expr_here(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
     check_prefix_runs(&pair)?;
-    let span = span_of(&pair);
+    let span = exact_span(&pair);
     let mut expr = precedence_expr(&mut pair.into_inner().peekable(), 0)?;
     expr.span = span;
     Ok(expr)
@@ -596,7 +658,7 @@ fn precedence_expr<'i>(
 }
 
 fn postfix(lhs: Expr, op: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
-    let end = op.as_span().end();
+    let end = exact_span(&op).end;
     let span = Span::new(lhs.span.start, end);
     let kind = match op.as_rule() {
         Rule::member => {
