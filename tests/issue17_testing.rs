@@ -563,8 +563,9 @@ fn item14_outputs_never_create_missing_folders() {
         let out = run_in(dir.path(), &["test", option, "file/y"]);
         assert_eq!(out.code, 2, "{option}: {}", out.all());
         assert!(
-            out.stderr
-                .contains(&format!("error: {option} file/y: file is not a folder")),
+            out.stderr.contains(&format!(
+                "error: {option} file/y: not a file path (its folder is not a directory)"
+            )),
             "{option}: {}",
             out.all()
         );

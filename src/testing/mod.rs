@@ -571,31 +571,5 @@ pub(crate) fn file_reason(error: &crate::files::FileError) -> String {
 /// regular file, and never creating a missing folder (as `--report` and
 /// `graph -o`: a missing parent folder is an error).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    // Say what is wrong with the folder in words, not as "os error 17/20".
-    match std::fs::metadata(folder) {
-        Ok(meta) if !meta.is_dir() => {
-            return Err(std::io::Error::other(format!(
-                "{} is not a folder",
-                folder.display()
-            )))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(std::io::Error::other(format!(
-                "the folder {} does not exist (No such file or directory); outputs never create folders: create it first",
-                folder.display()
-            )))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
-            return Err(std::io::Error::other(format!(
-                "a part of {} is a file, not a folder",
-                folder.display()
-            )))
-        }
-        _ => {}
-    }
     crate::files::write_atomically(path, bytes).map_err(|e| std::io::Error::other(file_reason(&e)))
 }
