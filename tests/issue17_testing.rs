@@ -128,6 +128,32 @@ fn item7_update_does_not_follow_a_symlinked_snapshot_folder_out() {
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 }
 
+#[cfg(unix)]
+#[test]
+fn item7_a_symlinked_snapshot_is_neither_shown_nor_replaced() {
+    let outside = project(&[("secret.json", "{\"token\": \"hunter2\"}\n")]);
+    let dir = project(&[
+        ("x.script", TINY),
+        ("x.test.toml", "[[case]]\nname = \"a\"\nsnapshot = true\n"),
+    ]);
+    std::fs::create_dir_all(dir.path().join("__snapshots__/x")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.json"),
+        dir.path().join("__snapshots__/x/a.json"),
+    )
+    .unwrap();
+    for args in [&["test"][..], &["test", "--update"][..]] {
+        let out = run_in(dir.path(), args);
+        assert_eq!(out.code, 1, "{}", out.all());
+        assert!(out.stdout.contains("is a symbolic link"), "{}", out.all());
+        assert!(!out.all().contains("hunter2"), "{}", out.all());
+    }
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("secret.json")).unwrap(),
+        "{\"token\": \"hunter2\"}\n"
+    );
+}
+
 // ---------------------------------------------------------------- item 12
 
 #[test]

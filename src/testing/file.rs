@@ -495,6 +495,9 @@ impl<'a> Loader<'a> {
                 case_key_span = Some(key.span());
                 let span = value.span();
                 match value.into_inner() {
+                    DeValue::Array(items) if items.is_empty() => {
+                        self.push(self.error(key.span(), Problem::NoCases))
+                    }
                     DeValue::Array(items) => raw_cases.extend(items),
                     _ => self.push(self.error(
                         span,
@@ -513,6 +516,9 @@ impl<'a> Loader<'a> {
         )))
         .map_err(|e| self.push_toml_error(&e))
         .ok();
+        if case_key_span.is_none() {
+            self.push(self.error(0..0, Problem::NoCases));
+        }
         if let Some(extra) = raw_cases.get(MAX_CASES) {
             self.push(self.error(
                 extra.span(),
@@ -538,9 +544,7 @@ impl<'a> Loader<'a> {
                 Err(e) => self.push_toml_error(&e),
             }
         }
-        if case_key_span.is_none() {
-            self.push(self.error(0..0, Problem::NoCases));
-        }
+
         let raw = raw?;
         let folder = self.path.parent().unwrap_or(Path::new(""));
 
