@@ -344,7 +344,8 @@ pub fn write_coverage_html(
             })
         }
         Ok(_) => {}
-        Err(_) => std::fs::create_dir_all(dir).map_err(|e| CoverageHtmlError::CreateFolder {
+        // Only DIR itself is created, never its missing parents (as every output).
+        Err(_) => std::fs::create_dir(dir).map_err(|e| CoverageHtmlError::CreateFolder {
             path: dir.to_owned(),
             reason: e.to_string(),
         })?,
