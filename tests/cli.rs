@@ -160,7 +160,16 @@ fn json_prints_exactly_one_object() {
         .collect();
     assert_eq!(
         keys,
-        ["outcome", "end", "error", "steps", "trace", "variables"]
+        [
+            "outcome",
+            "end",
+            "error",
+            "steps",
+            "trace",
+            "trace_omitted",
+            "return",
+            "variables"
+        ]
     );
     assert_eq!(json["outcome"], "completed");
     assert_eq!(json["end"], "done");
