@@ -556,25 +556,28 @@ fn the_deadline_stops_one_long_snippet_statement_and_cancel_is_seen_in_expressio
     assert_eq!(run.outcome, Outcome::Limit, "{:?}", run.error);
     assert!(run.error.unwrap().message.contains("time limit"));
 
-    // A token cancelled from another thread stops the expression too.
+    // A cancellation met inside the expression stops it there: the first
+    // element cancels (as another thread would), 8,000 more follow (tens
+    // of seconds of work in a debug build before the fix).
     let token = studioflow::CancelToken::new();
-    let canceller = token.clone();
-    let thread = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        canceller.cancel();
-    });
-    let source = format!(
-        "start: Begin {{ Default -> big }}\n\
-         big: Assign {{ Variable = sizes  Value = [{}]  Default -> done  Error -> done }}\n\
-         done: End",
-        heavy_list(4_000)
-    );
+    let from_script = token.clone();
     let engine = Engine::builder()
         .limits(Limits {
             timeout: None,
             ..Limits::default()
         })
+        .register_fn("cancel_now", move || {
+            from_script.cancel();
+            true
+        })
         .build();
+    let source = format!(
+        "start: Begin {{ Default -> big }}\n\
+         big: Assign {{ Variable = sizes  Value = [cancel_now(), {}]  Default -> done  Error -> done }}\n\
+         done: End",
+        heavy_list(8_000)
+    );
+    let started = Instant::now();
     let run = run_with(
         &engine,
         &source,
@@ -584,9 +587,10 @@ fn the_deadline_stops_one_long_snippet_statement_and_cancel_is_seen_in_expressio
             ..Default::default()
         },
     );
-    thread.join().unwrap();
+    let took = started.elapsed();
     assert_eq!(run.outcome, Outcome::Cancelled, "{:?}", run.error);
     assert_eq!(run.error.unwrap().action, "big");
+    assert!(took < Duration::from_secs(10), "{took:?}");
 }
 
 // ==================== item 2: values grown in place are measured as they grow

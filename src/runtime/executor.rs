@@ -183,11 +183,16 @@ pub struct RunOptions {
     /// its first action: outcome [`Outcome::Limit`], no step, `end` `None`,
     /// and the error names the Begin that was about to run.
     pub max_steps: Option<u64>,
-    /// Record a trace in [`Run::trace`].
+    /// Record a trace in [`Run::trace`] (bounded: see there) and the
+    /// coverage counts in [`Run::counts`].
     pub trace: bool,
-    /// Called after every executed action.
+    /// Called after every executed action, in step order: a RunSub's own
+    /// step (with the branch it took) comes before its subscript's steps,
+    /// which are therefore held back until the RunSub ends (memory in
+    /// proportion to the steps the subscript ran).
     pub observer: Option<StepObserver>,
-    /// Called after every executed action with the variables it changed.
+    /// Called after every executed action with the variables it changed,
+    /// in the same order as [`RunOptions::observer`].
     pub change_observer: Option<ChangeObserver>,
     /// Checked before every action, after every host action, every 1,024
     /// Snippet statements and while expressions evaluate. Like the deadline
