@@ -515,6 +515,29 @@ impl ActionSchema {
         self.external_failures = true;
         self
     }
+    /// The id of the branch named `name` (ignoring case): Default, Error or
+    /// one of the action's own; `None` when the schema has no such branch.
+    ///
+    /// ```
+    /// use studioflow::{ActionSchema, BranchId};
+    /// let schema = ActionSchema::new("Transfer").branch("Busy");
+    /// assert_eq!(schema.branch_id("busy"), Some(BranchId::own(0)));
+    /// assert_eq!(schema.branch_id("Error"), Some(BranchId::ERROR));
+    /// assert_eq!(schema.branch_id("Idle"), None);
+    /// ```
+    pub fn branch_id(&self, name: &str) -> Option<BranchId> {
+        if name.eq_ignore_ascii_case("Default") {
+            return Some(BranchId::DEFAULT);
+        }
+        if name.eq_ignore_ascii_case("Error") {
+            return Some(BranchId::ERROR);
+        }
+        let n = self
+            .branches
+            .iter()
+            .position(|b| b.eq_ignore_ascii_case(name))?;
+        Some(BranchId::own(n as u32))
+    }
     /// The canonical name of a branch id, if the schema has it.
     ///
     /// ```
@@ -578,6 +601,15 @@ pub enum ActionError {
         /// The name given.
         name: String,
     },
+    /// A handler asked for a branch by a name its schema does not declare
+    /// ([`crate::ActionCall::branch`]; a host bug).
+    #[error("{action_type} has no branch `{branch}`")]
+    UnknownBranch {
+        /// The action type.
+        action_type: String,
+        /// The name the handler asked for.
+        branch: String,
+    },
     /// A handler returned a branch its schema does not declare (a host bug).
     #[error("{action_type} returned a branch it does not declare")]
     UndeclaredBranch {
@@ -599,10 +631,6 @@ pub enum ActionError {
     /// Anything else, in one line.
     #[error("{0}")]
     Failed(String),
-    /// A run budget ran out inside the action (Snippet's statement budget):
-    /// the run stops with outcome limit instead of taking the Error branch.
-    #[error("{0}")]
-    Limit(String),
 }
 
 impl ActionError {
