@@ -10,9 +10,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::cancel::CancelToken;
 use super::clock::Clock;
 use super::error::RuntimeError;
-use super::executor::CancelToken;
 use super::Value;
 
 /// The longest `_ERR` (and run error message), in bytes. Longer texts are

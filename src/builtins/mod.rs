@@ -1,7 +1,6 @@
 //! The built-in actions, one file each. They register through the same public
 //! API a host uses ([`crate::EngineBuilder::add_action`]): no private path.
 
-mod api;
 mod assign;
 mod begin;
 mod case;
@@ -10,6 +9,7 @@ mod end;
 mod if_;
 #[path = "loop.rs"]
 mod loop_;
+mod pcce;
 #[path = "return.rs"]
 mod return_;
 mod run_sub;
@@ -30,5 +30,5 @@ pub(crate) fn register_builtins(builder: &mut EngineBuilder) {
     snippet::register(builder);
     run_sub::register(builder);
     return_::register(builder);
-    api::register(builder);
+    pcce::register(builder);
 }

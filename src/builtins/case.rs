@@ -19,7 +19,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(call
         .labels()
         .iter()
-        .position(|label| crate::runtime::eval::equals_str(value, label))
+        .position(|label| crate::runtime::ops::equals_str(value, label))
         .map(|i| BranchId::label(i as u32))
         .unwrap_or(BranchId::DEFAULT))
 }

@@ -1,0 +1,15 @@
+//! The run loop, by concept: how to run ([`options`]), how a run ended
+//! ([`outcome`]), the run's whole mutable state ([`state`]), RunSub frames
+//! ([`subscript`]) and the step loop itself ([`steps`]). What a handler sees
+//! of the run, [`crate::ActionCall`], is the action API's (`src/action/`).
+
+mod options;
+mod outcome;
+mod state;
+mod steps;
+mod subscript;
+
+pub use options::{ActionOverride, ChangeObserver, RunOptions, StepObserver, VariableChange};
+pub use outcome::{Outcome, Run, RunError, TraceStep};
+pub(crate) use state::{Pending, RunState, StoreError};
+pub use state::{TRACE_KEEP_FIRST, TRACE_KEEP_LAST};
