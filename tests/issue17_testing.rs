@@ -735,3 +735,25 @@ fn item4_past_the_drawing_bound_svg_is_refused_and_reports_say_so() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn item15_the_path_a_failure_shows_can_be_written_back() {
+    let dir = with_subscript("[[case]]\nname = \"x\"\nexpect = { path = [\"start\"] }\n");
+    let out = run_in(dir.path(), &["test"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("expect.path"))
+        .unwrap_or_else(|| panic!("{}", out.all()));
+    let shown = line.rsplit_once(", got ").unwrap().1;
+    assert!(shown.contains("\"lookup:find\""), "{line}");
+    std::fs::write(
+        dir.path().join("main.test.toml"),
+        format!("[[case]]\nname = \"x\"\nexpect = {{ path = {shown} }}\n"),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["test"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.contains("ok main.test.toml: x"), "{}", out.all());
+}
