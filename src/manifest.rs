@@ -16,10 +16,19 @@
 //! ]
 //! branches = ["Busy"]
 //! script_types = ["Phone", "Chat"]   # optional; all when absent
+//! cases = true                       # optional: `Case "1" -> x` branches
 //! ```
 //!
 //! Property kinds: `name`, `template`, `expression`, `input` (an input
 //! variable) and `output` (an output variable).
+//!
+//! With `cases = true` a script may write labeled branches on the action
+//! (`Case "1" -> one`), as on a `Case` action; a handler takes one with
+//! [`ActionCall::case_branch`], a test mock with `case = "1"`.
+//!
+//! Bounds: at most [`MAX_DECLARED_ACTIONS`] actions, and
+//! [`MAX_DECLARED_ITEMS`] properties and as many branches per action; every
+//! check is linear in the manifest's size.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,6 +50,13 @@ pub const MANIFEST_FILE: &str = "studioflow.toml";
 
 /// Manifests larger than this are refused (a manifest is a few kilobytes).
 const MAX_MANIFEST_BYTES: u64 = 4 << 20;
+
+/// The most actions a manifest declares.
+pub const MAX_DECLARED_ACTIONS: usize = 1_000;
+
+/// The most properties, and the most branches, one declared action has
+/// (Studio's own actions have a handful).
+pub const MAX_DECLARED_ITEMS: usize = 100;
 
 /// A bad manifest: names the file, the line and the field.
 ///
@@ -124,6 +140,9 @@ struct RawAction {
     #[serde(default)]
     branches: Vec<Spanned<String>>,
     script_types: Option<Vec<Spanned<String>>>,
+    /// `cases = true`: labeled `Case "x"` branches are allowed.
+    #[serde(default)]
+    cases: bool,
 }
 
 #[derive(Deserialize)]
@@ -176,6 +195,21 @@ impl Manifest {
             )
         })?;
         let mut actions = Vec::new();
+        if raw.actions.len() > MAX_DECLARED_ACTIONS {
+            let (name, _) = raw
+                .actions
+                .get_index(MAX_DECLARED_ACTIONS)
+                .expect("over the bound");
+            return Err(error(
+                name.span(),
+                format!("actions.{}", name.get_ref()),
+                format!("more than {MAX_DECLARED_ACTIONS} actions are declared"),
+            ));
+        }
+        // Lower-cased names seen so far (names match case-insensitively):
+        // one set lookup per name keeps the checks linear.
+        let mut action_names: std::collections::HashMap<String, String> =
+            std::collections::HashMap::new();
         for (name, action) in raw.actions {
             let field = format!("actions.{}", name.get_ref());
             if !is_identifier(name.get_ref()) {
@@ -186,17 +220,58 @@ impl Manifest {
                         .into(),
                 ));
             }
-            if EngineBuilder::is_builtin_action(name.get_ref()) {
+            if let Some(builtin) = EngineBuilder::builtin_action_name(name.get_ref()) {
+                let what = if builtin == name.get_ref() {
+                    format!("`{builtin}` is a built-in action")
+                } else {
+                    format!(
+                        "`{}` is named like the built-in action `{builtin}` (names match ignoring case)",
+                        name.get_ref()
+                    )
+                };
+                return Err(error(
+                    name.span(),
+                    field,
+                    format!("{what} and cannot be redeclared"),
+                ));
+            }
+            if let Some(first) =
+                action_names.insert(name.get_ref().to_ascii_lowercase(), name.get_ref().clone())
+            {
                 return Err(error(
                     name.span(),
                     field,
                     format!(
-                        "`{}` is a built-in action and cannot be redeclared",
+                        "`{}` is declared twice (as `{first}` too: names match ignoring case)",
                         name.get_ref()
                     ),
                 ));
             }
             let action = action.into_inner();
+            for (what, count, span) in [
+                (
+                    "properties",
+                    action.properties.len(),
+                    action.properties.get(MAX_DECLARED_ITEMS).map(|p| p.span()),
+                ),
+                (
+                    "branches",
+                    action.branches.len(),
+                    action.branches.get(MAX_DECLARED_ITEMS).map(|b| b.span()),
+                ),
+            ] {
+                if count > MAX_DECLARED_ITEMS {
+                    return Err(error(
+                        span.unwrap_or_else(|| name.span()),
+                        format!("{field}.{what}"),
+                        format!(
+                            "{count} {what} declared: an action has at most {MAX_DECLARED_ITEMS}"
+                        ),
+                    ));
+                }
+            }
+            let mut property_names = std::collections::HashSet::new();
+            let mut branch_names = std::collections::HashSet::new();
             let mut schema = ActionSchema::new(name.get_ref());
             for (i, property) in action.properties.into_iter().enumerate() {
                 let property = property.into_inner();
@@ -209,11 +284,7 @@ impl Manifest {
                         format!("{pname:?} is not a property name"),
                     ));
                 }
-                if schema
-                    .properties
-                    .iter()
-                    .any(|p| p.name.eq_ignore_ascii_case(pname))
-                {
+                if !property_names.insert(pname.to_ascii_lowercase()) {
                     return Err(error(
                         property.name.span(),
                         format!("{field}.name"),
@@ -262,6 +333,17 @@ impl Manifest {
             for (i, branch) in action.branches.iter().enumerate() {
                 let b = branch.get_ref();
                 let bfield = format!("{field}.branches[{i}]");
+                let is_label = b.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+                    || b.eq_ignore_ascii_case("Case");
+                if is_label {
+                    return Err(error(
+                        branch.span(),
+                        bfield,
+                        format!(
+                            "{b:?} is not a branch name: for case branches (`Case \"1\" -> target`) write `cases = true`; the labels are written in the script"
+                        ),
+                    ));
+                }
                 if !is_identifier(b) {
                     return Err(error(
                         branch.span(),
@@ -279,7 +361,7 @@ impl Manifest {
                         format!("every action has `{b}`: declare only its own branches"),
                     ));
                 }
-                if schema.branches.iter().any(|x| x.eq_ignore_ascii_case(b)) {
+                if !branch_names.insert(b.to_ascii_lowercase()) {
                     return Err(error(
                         branch.span(),
                         bfield,
@@ -303,6 +385,9 @@ impl Manifest {
                     }
                 }
                 schema = schema.script_types(ScriptTypes::of(&parsed));
+            }
+            if action.cases {
+                schema = schema.labeled_branch("Case");
             }
             actions.push(schema);
         }

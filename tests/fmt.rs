@@ -419,8 +419,8 @@ proptest! {
 }
 
 /// Messy Snippet code comes out canonical: keywords upper case, blocks
-/// indented, one-line blocks for one short statement, comments and blank
-/// lines kept; the formatter is not a no-op.
+/// indented with their braces on lines of their own (as NICE's help pages
+/// write them), comments and blank lines kept; the formatter is not a no-op.
 #[test]
 fn snippet_code_is_laid_out_canonically() {
     let text = r#"calc: Snippet "Build" {
@@ -447,20 +447,32 @@ done: End
         r#"calc: Snippet "Build" {
   Data = """
     ASSIGN total = 0 // start
-    FOR i = 1 TO 3 { total = total + i }
+    FOR i = 1 TO 3
+    {
+      total = total + i
+    }
 
     // by tier
-    SWITCH Tier {
-      CASE "gold" { discount = 10 }
-      DEFAULT {
+    SWITCH Tier
+    {
+      CASE "gold"
+      {
+        discount = 10
+      }
+      DEFAULT
+      {
         discount = 0
         TRACE "none for {Tier}"
       }
     }
-    IF total > 5 and isnull(x) {
+    IF total > 5 and isnull(x)
+    {
       o.a[1].b = total
       x = o.asjson()
-    } ELSE { }
+    }
+    ELSE
+    {
+    }
   """
   Default -> done
 }

@@ -281,6 +281,9 @@ pub(crate) struct CompiledAction {
     pub target_edges: Box<[Option<u32>]>,
     /// A property has a closed set of words, checked on every run.
     pub checks_choices: bool,
+    /// Registered by the host (not a built-in): it may block, so the run
+    /// reads the clock after it (issue 17 item 18).
+    pub host: bool,
 }
 
 impl CompiledAction {
@@ -353,6 +356,36 @@ pub(crate) struct Followed<'a> {
 pub struct CompileOptions {
     /// Variables the host will supply (no "never assigned" warning for them).
     pub inputs: Vec<String>,
+}
+
+/// The variables Studio itself gives a script of type `t` before its Begin
+/// runs (NICE's "Pre-Defined Variables": set by the system scripts and the
+/// carrier). `check` does not warn that they are never assigned; a run
+/// gets them from `--var` (or `RunOptions::variables`) like any input.
+///
+/// ```
+/// use studioflow::{system_variables, ScriptType};
+/// assert!(system_variables(ScriptType::Phone).contains(&"ANI"));
+/// assert!(system_variables(ScriptType::Generic).contains(&"CONTACTID"));
+/// assert!(!system_variables(ScriptType::Generic).contains(&"ANI"));
+/// ```
+pub fn system_variables(t: ScriptType) -> &'static [&'static str] {
+    // Every contact has these; a contact with a caller or sender (every
+    // media type but Generic) has an ANI and a DNIS too.
+    const CONTACT: &[&str] = &["BUSNO", "CONTACTID", "MASTERID", "SKILL", "SKILLNAME"];
+    const ADDRESSED: &[&str] = &[
+        "ANI",
+        "BUSNO",
+        "CONTACTID",
+        "DNIS",
+        "MASTERID",
+        "SKILL",
+        "SKILLNAME",
+    ];
+    match t {
+        ScriptType::Generic => CONTACT,
+        _ => ADDRESSED,
+    }
 }
 
 pub(crate) struct Compiler<'a> {
@@ -562,6 +595,13 @@ struct ScriptBuilder<'c, 'a> {
     compiled: Vec<CompiledAction>,
     flow: Vec<FlowAction>,
     entries: Vec<(u32, Span)>,
+    /// Some action's type is unknown (it may be a misspelt Begin).
+    unknown_type: bool,
+    /// The header's `inputs`: variables the host supplies.
+    header_inputs: Vec<String>,
+    /// Every word of the text that did not parse: what a broken action may
+    /// branch to or assign, for the warnings that stay sure without it.
+    unparsed_words: HashSet<String>,
     /// Compiled actions that can fail for outside reasons: (compiled index,
     /// type span, type name), checked for a connected Error branch at the end.
     external: Vec<(u32, Span, String)>,
@@ -612,6 +652,9 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
             compiled: Vec::new(),
             flow: Vec::new(),
             entries: Vec::new(),
+            unknown_type: false,
+            header_inputs: Vec::new(),
+            unparsed_words: HashSet::new(),
             external: Vec::new(),
             snippet_programs: HashMap::new(),
             snippet_functions: Vec::new(),
@@ -643,6 +686,17 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                     *span,
                     msg,
                 )),
+            }
+        }
+        for (k, (name, span)) in h.inputs.iter().enumerate() {
+            if h.inputs[..k].iter().any(|(n, _)| n == name) {
+                ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::DuplicateDeclaration,
+                    *span,
+                    format!("input `{name}` is declared twice in the header"),
+                ));
+            } else {
+                self.header_inputs.push(name.clone());
             }
         }
     }
@@ -691,12 +745,19 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                     continue;
                 }
                 match snippet_text(&p.value, &self.source) {
-                    Ok((text, offset)) => match crate::snippet::parse(text, offset) {
+                    Ok((text, offset)) => match crate::snippet::parse_recovering(text, offset) {
                         Ok(code) => {
                             snippet_sites.push((i, pi));
                             snippet_code.push(code);
                         }
-                        Err(d) => ctx.errors.push(d),
+                        // A block left open: reported at its construct, and
+                        // the rest of the code is still checked.
+                        Err((d, Some(code))) => {
+                            ctx.errors.push(d);
+                            snippet_sites.push((i, pi));
+                            snippet_code.push(code);
+                        }
+                        Err((d, None)) => ctx.errors.push(d),
                     },
                     Err(d) => ctx.errors.push(d),
                 }
@@ -755,13 +816,17 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
             id_span: a.id_span,
             branches_end: self.branches.len() as u32,
         });
+        // A Begin counts even when it does not compile (its own errors say
+        // what is wrong with it; "no Begin" would be a second, false one).
+        match reg {
+            Some(r) if r.schema.entry => self.entries.push((i as u32, a.type_span)),
+            Some(_) => {}
+            None => self.unknown_type = true,
+        }
         let Some((c, branches)) = self.compile_action(a, i, name, reg, first_branch) else {
             return;
         };
         let reg = reg.expect("compiled actions have a registered type");
-        if reg.schema.entry {
-            self.entries.push((i as u32, a.type_span));
-        }
         if reg.schema.external_failures {
             self.external.push((
                 self.compiled.len() as u32,
@@ -811,17 +876,9 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                 ));
             }
         }
-        let resolve = |name: u32| Some(names[name as usize]).filter(|&a| a != UNDEFINED);
-        for (c, f) in self.compiled.iter_mut().zip(self.flow.iter_mut()) {
-            let labeled = c.label_branches.iter_mut().map(|l| &mut l.target);
-            for t in c.targets.iter_mut().chain(labeled) {
-                *t = t.and_then(resolve);
-            }
-            for b in f.branches.iter_mut() {
-                // (Unresolved only when the compile fails.)
-                b.target = resolve(b.target as u32).map_or(usize::MAX, |t| t as usize);
-            }
-        }
+        // An Error branch that is written counts as connected even when its
+        // target does not exist: that mistake has its own error
+        // (`missing-target`), one diagnostic per mistake.
         let mut external_without_error: Vec<(Span, String)> = Vec::new();
         for (at, span, name) in std::mem::take(&mut self.external) {
             let unconnected = self.compiled[at as usize]
@@ -835,12 +892,26 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                 external_without_error.push((span, name));
             }
         }
+        let resolve = |name: u32| Some(names[name as usize]).filter(|&a| a != UNDEFINED);
+        for (c, f) in self.compiled.iter_mut().zip(self.flow.iter_mut()) {
+            let labeled = c.label_branches.iter_mut().map(|l| &mut l.target);
+            for t in c.targets.iter_mut().chain(labeled) {
+                *t = t.and_then(resolve);
+            }
+            for b in f.branches.iter_mut() {
+                // (Unresolved only when the compile fails.)
+                b.target = resolve(b.target as u32).map_or(usize::MAX, |t| t as usize);
+            }
+        }
         let mut warnings: Vec<Diagnostic> = Vec::new();
 
         let entry = match self.entries.as_slice() {
             [(i, _)] => *i,
             [] => {
-                if ctx.errors.is_empty() && complete {
+                // Reported with every other error (one check shows them
+                // all), unless an action that did not parse, or whose type
+                // is unknown (`Begn`), may be the Begin.
+                if complete && !self.unknown_type {
                     ctx.errors.push(Diagnostic::new(
                         DiagnosticCode::NoBegin,
                         self.actions.first().map(|a| a.id_span).unwrap_or_default(),
@@ -865,12 +936,18 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
         // i.e. "", which silently means the default (all agents). (Only
         // when every action parsed: an unparsed one may assign it.)
         // (Such a name is not warned about again as never assigned.)
+        // What the host supplies: `--var` inputs, the header's `inputs`,
+        // and the variables Studio itself provides to this script type.
+        let system = system_variables(self.script_type);
+        let header_inputs = &self.header_inputs;
+        let declared = |name: &str| {
+            options.inputs.iter().any(|i| i == name)
+                || header_inputs.iter().any(|i| i == name)
+                || system.contains(&name)
+        };
         let mut refused_choices: HashSet<String> = HashSet::new();
         for choice in std::mem::take(&mut ctx.choice_variables) {
-            if !complete
-                || ctx.writes.contains(&choice.name)
-                || options.inputs.contains(&choice.name)
-            {
+            if !complete || ctx.writes.contains(&choice.name) || declared(&choice.name) {
                 continue;
             }
             refused_choices.insert(choice.name.clone());
@@ -886,10 +963,33 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
 
         // Reachability from Begin, on the source's graph (every written
         // branch) so that it is known even when some actions did not compile.
+        // Text that did not parse is one more node: reached from Begin's
+        // side through a branch to an action that did not parse (or a root
+        // itself when no Begin parsed), it may branch to any action it
+        // names. What is unreachable then is unreachable whatever it says.
         let mut seen = vec![false; self.actions.len()];
-        if complete && !self.entries.is_empty() {
-            let mut queue = VecDeque::from([entry]);
-            seen[entry as usize] = true;
+        let unparsed_root = !complete && self.entries.is_empty();
+        if !self.entries.is_empty() || unparsed_root {
+            let mut queue = VecDeque::new();
+            if !self.entries.is_empty() {
+                queue.push_back(entry);
+                seen[entry as usize] = true;
+            }
+            let mut unparsed_seen = false;
+            let words = &self.unparsed_words;
+            let reach_unparsed = |seen: &mut Vec<bool>, queue: &mut VecDeque<u32>| {
+                for (i, a) in self.actions.iter().enumerate() {
+                    let id = names.get_index(a.name as usize).expect("interned").0;
+                    if !seen[i] && words.contains(&**id) {
+                        seen[i] = true;
+                        queue.push_back(i as u32);
+                    }
+                }
+            };
+            if unparsed_root {
+                unparsed_seen = true;
+                reach_unparsed(&mut seen, &mut queue);
+            }
             while let Some(i) = queue.pop_front() {
                 let i = i as usize;
                 let start = match i {
@@ -902,6 +1002,12 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                         if !seen[t as usize] {
                             seen[t as usize] = true;
                             queue.push_back(t);
+                        }
+                    } else if !complete && !unparsed_seen {
+                        let target = names.get_index(b.name as usize).expect("interned").0;
+                        if ctx.unparsed.contains(&**target) {
+                            unparsed_seen = true;
+                            reach_unparsed(&mut seen, &mut queue);
                         }
                     }
                 }
@@ -955,8 +1061,12 @@ DiagnosticCode::ErrorBranchNotConnected,
                     .collect()
             })
             .unwrap_or_default();
-        for (var, span) in ctx.first_reads.iter().filter(|_| complete) {
+        for (var, span) in ctx.first_reads.iter() {
             let name = ctx.var_name(*var);
+            // Text that did not parse may assign any variable it names.
+            if !complete && self.unparsed_words.contains(name) {
+                continue;
+            }
             // A subscript's parameters are set by the RunSub that calls it.
             let parameter = param_names.iter().any(|p| **p == *name)
                 || (name.len() == 2
@@ -966,7 +1076,7 @@ DiagnosticCode::ErrorBranchNotConnected,
                 || parameter
                 || name.starts_with(crate::snippet::compile::HIDDEN_PREFIX)
                 || ctx.writes.contains(name)
-                || options.inputs.iter().any(|i| i == name)
+                || declared(name)
                 || refused_choices.contains(name)
             {
                 continue;
@@ -977,6 +1087,7 @@ DiagnosticCode::ErrorBranchNotConnected,
                 .iter()
                 .map(String::as_str)
                 .chain(options.inputs.iter().map(String::as_str))
+                .chain(header_inputs.iter().map(String::as_str))
                 .chain(param_names.iter().map(|p| &**p))
                 .filter(|n| !n.starts_with(crate::snippet::compile::HIDDEN_PREFIX));
             let message = match did_you_mean(name, known) {
@@ -999,6 +1110,14 @@ DiagnosticCode::ErrorBranchNotConnected,
         if !self.ctx.errors.is_empty() {
             let mut errors = std::mem::take(&mut self.ctx.errors);
             errors.extend(warnings);
+            // Snippet code recovered from a block left open was parsed with
+            // the missing `}` supplied after it: no span may point past the
+            // text.
+            let len = source.text().len();
+            for d in &mut errors {
+                d.span.end = d.span.end.min(len);
+                d.span.start = d.span.start.min(d.span.end);
+            }
             return Err(Diagnostics::new(source, errors));
         }
 
@@ -1130,7 +1249,9 @@ impl Compiler<'_> {
         options: &CompileOptions,
     ) -> Result<Script, Diagnostics> {
         let unparsed = parsed.unparsed.into_iter().map(|u| u.id).collect();
+        let words = words_in(source.text(), &parsed.unparsed_text);
         let mut builder = ScriptBuilder::new(self, source, options, parsed.errors, unparsed);
+        builder.unparsed_words = words;
         if let Some(h) = &parsed.ast.header {
             builder.header(h);
         }
@@ -1516,10 +1637,27 @@ DiagnosticCode::InvalidPropertyValue,
                     .properties
                     .iter()
                     .any(|p| p.choices.as_ref().is_some_and(|c| c.only)),
+                host: !reg.builtin,
             },
             flow_branches,
         ))
     }
+}
+
+/// Every identifier-like word in the `spans` of `text`.
+fn words_in(text: &str, spans: &[Span]) -> HashSet<String> {
+    let mut words = HashSet::new();
+    for span in spans {
+        let Some(piece) = text.get(span.start..span.end) else {
+            continue;
+        };
+        for word in piece.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$')) {
+            if !word.is_empty() {
+                words.insert(word.to_string());
+            }
+        }
+    }
+    words
 }
 
 /// The text of a `"""` code block and where it starts in the file.

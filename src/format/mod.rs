@@ -243,22 +243,24 @@ impl<'a> Printer<'a> {
             if !self.out.is_empty() && self.blank_line_before(header_start) {
                 self.out.push('\n');
             }
-            let header_end = header
-                .script_type
-                .as_ref()
-                .map_or(header_start, |(_, s)| s.start);
+            let last_word = header
+                .inputs
+                .last()
+                .map(|(_, s)| *s)
+                .or(header.script_type.as_ref().map(|(_, s)| *s));
             // Comments inside the header go above it.
-            self.leading(header_end, "");
+            self.leading(last_word.map_or(header_start, |s| s.start), "");
             self.out.push_str("script ");
             self.out.push_str(&raw_string(&header.name));
             if let Some((t, _)) = &header.script_type {
                 self.out.push_str(" type ");
                 self.out.push_str(t);
             }
-            let header_end = header
-                .script_type
-                .as_ref()
-                .map_or(header_start, |(_, s)| s.end);
+            for (k, (input, _)) in header.inputs.iter().enumerate() {
+                self.out.push_str(if k == 0 { " inputs " } else { ", " });
+                self.out.push_str(input);
+            }
+            let header_end = last_word.map_or(header_start, |s| s.end);
             self.trailing(header_end, first_action);
         }
         for (i, action) in self.ast.actions.iter().enumerate() {

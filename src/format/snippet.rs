@@ -1,12 +1,11 @@
 //! Snippet code (a Snippet action's `Data = """ ... """`) in canonical
-//! layout: upper-case keywords, one statement per line, blocks two spaces
-//! deeper than their statement, one space around `=` and inside one-line
-//! blocks, expressions as [`super::format_expr`] prints them, comments
-//! kept where they were and blank lines between statements kept (one).
-//!
-//! A block is written on one line (`IF x { y = 1 }`) when it holds one
-//! simple statement and no comment and the line stays short; otherwise
-//! over several lines. `ASSIGN` stays where it was written.
+//! layout, the way NICE's help pages write it: upper-case keywords, one
+//! statement per line, each block's `{` and `}` on lines of their own at
+//! the statement's indent and its statements two spaces deeper (`ELSE`,
+//! `CASE` and `DEFAULT` on their own lines too), one space around `=`,
+//! expressions as [`super::format_expr`] prints them, comments kept where
+//! they were and blank lines between statements kept (one). `ASSIGN`
+//! stays where it was written.
 //!
 //! The result is checked before it is used: it must parse to the same
 //! statements (spans aside) and keep every comment; if not, the code is
@@ -17,18 +16,30 @@ use crate::diagnostics::Span;
 use crate::snippet::{parse, FunctionDecl, PathStep, Stmt, StmtKind, Target};
 use crate::syntax::ast::{Expr, ExprKind, TemplatePart};
 
-/// Lines of one-line blocks stay within this many characters.
-const MAX_LINE: usize = 100;
-
 /// Snippet code formatted with its statements at `indent` (each line of
 /// the result ends with `\n`). `None` when the code does not parse (it is
 /// then kept as written, and `check` reports it).
 ///
 /// ```
 /// let code = "\n  assign total=0\nfor i=1 to 3{total=total+i}  // sum\n\n\n  if total>5 {trace \"big\"} else {trace \"small\" }\n";
-/// let formatted = studioflow::format::format_snippet(code, "    ").unwrap();
-/// assert_eq!(formatted, "    ASSIGN total = 0\n    FOR i = 1 TO 3 { total = total + i } // sum\n\n    IF total > 5 { TRACE \"big\" } ELSE { TRACE \"small\" }\n");
-/// assert_eq!(studioflow::format::format_snippet(&formatted, "    ").unwrap(), formatted);
+/// let formatted = studioflow::format::format_snippet(code, "").unwrap();
+/// assert_eq!(formatted, "\
+/// ASSIGN total = 0
+/// FOR i = 1 TO 3
+/// {
+///   total = total + i
+/// } // sum
+///
+/// IF total > 5
+/// {
+///   TRACE \"big\"
+/// }
+/// ELSE
+/// {
+///   TRACE \"small\"
+/// }
+/// ");
+/// assert_eq!(studioflow::format::format_snippet(&formatted, "").unwrap(), formatted);
 /// ```
 pub fn format_snippet(code: &str, indent: &str) -> Option<String> {
     let stmts = parse(code, 0).ok()?;
@@ -121,25 +132,6 @@ struct SnippetPrinter<'a> {
     out: String,
 }
 
-/// The sub-blocks of a statement, for deciding on the one-line form.
-fn blocks(kind: &StmtKind) -> Vec<&[Stmt]> {
-    match kind {
-        StmtKind::If {
-            then, otherwise, ..
-        } => vec![then, otherwise],
-        StmtKind::For { body, .. }
-        | StmtKind::ForEach { body, .. }
-        | StmtKind::Repeat { body, .. } => vec![body],
-        StmtKind::Function(f) => vec![&f.body],
-        StmtKind::Switch { cases, default, .. } | StmtKind::Select { cases, default } => cases
-            .iter()
-            .map(|(_, b)| b.as_slice())
-            .chain(default.as_deref())
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 impl SnippetPrinter<'_> {
     /// Where a statement's first token is: its span may begin with the
     /// whitespace and comments before it.
@@ -173,12 +165,6 @@ impl SnippetPrinter<'_> {
                 None => return at,
             }
         }
-    }
-
-    fn has_comment_in(&self, from: usize, to: usize) -> bool {
-        self.comments
-            .iter()
-            .any(|(start, _, printed)| !printed && *start >= from && *start < to)
     }
 
     /// Unprinted comments before `offset`, one per line at `indent`.
@@ -251,38 +237,18 @@ impl SnippetPrinter<'_> {
         self.leading(end, indent);
     }
 
-    /// `{ stmt }` on one line when it fits and holds no comment, else
-    /// `{`, the statements one level deeper, `}` at `indent`. `end` bounds
-    /// the comments that belong inside.
+    /// A block as NICE's help pages write one: `{` on its own line at
+    /// `indent`, the statements one level deeper, `}` on its own line.
+    /// `end` bounds the comments that belong inside. The line before ends
+    /// with the statement's head (`IF x`, `ELSE`, `CASE 1`).
     fn block(&mut self, stmts: &[Stmt], indent: &str, end: usize) {
-        if let Some(line) = self.one_line(stmts, end) {
-            self.out.push_str(&line);
-            return;
-        }
+        self.out.push('\n');
+        self.out.push_str(indent);
         self.out.push_str("{\n");
         let inner = format!("{indent}  ");
         self.block_lines(stmts, &inner, end);
         self.out.push_str(indent);
         self.out.push('}');
-    }
-
-    /// The one-line form of a block, if it has one.
-    fn one_line(&self, stmts: &[Stmt], end: usize) -> Option<String> {
-        match stmts {
-            [] if !self.has_comment_in(0, end) => Some("{ }".into()),
-            [only] if blocks(&only.kind).is_empty() && !self.has_comment_in(0, end) => {
-                let mut probe = SnippetPrinter {
-                    code: self.code,
-                    comments: Vec::new(),
-                    out: String::new(),
-                };
-                probe.statement(only, "");
-                let line = format!("{{ {} }}", probe.out);
-                let current_line = self.out.rsplit('\n').next().unwrap_or("");
-                (current_line.len() + line.len() <= MAX_LINE).then_some(line)
-            }
-            _ => None,
-        }
     }
 
     /// Where a block's comments end: the start of what follows it in the
@@ -309,11 +275,12 @@ impl SnippetPrinter<'_> {
             } => {
                 self.out.push_str("IF ");
                 self.out.push_str(&format_expr(cond));
-                self.out.push(' ');
                 let then_end = otherwise.first().map_or(end, |s| self.start(s));
                 self.block(then, indent, then_end);
                 if !otherwise.is_empty() || self.has_else(stmt) {
-                    self.out.push_str(" ELSE ");
+                    self.out.push('\n');
+                    self.out.push_str(indent);
+                    self.out.push_str("ELSE");
                     self.block(otherwise, indent, end);
                 }
             }
@@ -324,11 +291,10 @@ impl SnippetPrinter<'_> {
             } => {
                 self.out.push_str("SWITCH ");
                 self.out.push_str(&format_expr(subject));
-                self.out.push(' ');
                 self.cases(cases, default.as_deref(), indent, end);
             }
             StmtKind::Select { cases, default } => {
-                self.out.push_str("SELECT ");
+                self.out.push_str("SELECT");
                 self.cases(cases, default.as_deref(), indent, end);
             }
             StmtKind::For {
@@ -338,7 +304,7 @@ impl SnippetPrinter<'_> {
                 body,
             } => {
                 self.out.push_str(&format!(
-                    "FOR {var} = {} TO {} ",
+                    "FOR {var} = {} TO {}",
                     format_expr(start),
                     format_expr(last)
                 ));
@@ -346,12 +312,11 @@ impl SnippetPrinter<'_> {
             }
             StmtKind::ForEach { var, array, body } => {
                 self.out
-                    .push_str(&format!("FOREACH {var} IN {} ", format_expr(array)));
+                    .push_str(&format!("FOREACH {var} IN {}", format_expr(array)));
                 self.block(body, indent, end);
             }
             StmtKind::Repeat { count, body } => {
-                self.out
-                    .push_str(&format!("REPEAT {} ", format_expr(count)));
+                self.out.push_str(&format!("REPEAT {}", format_expr(count)));
                 self.block(body, indent, end);
             }
             StmtKind::Break => self.out.push_str("BREAK"),
@@ -363,7 +328,7 @@ impl SnippetPrinter<'_> {
                 name, params, body, ..
             }) => {
                 self.out
-                    .push_str(&format!("FUNCTION {name}({}) ", params.join(", ")));
+                    .push_str(&format!("FUNCTION {name}({})", params.join(", ")));
                 self.block(body, indent, end);
             }
             StmtKind::Return(value) => {
@@ -392,7 +357,8 @@ impl SnippetPrinter<'_> {
         }
     }
 
-    /// `{`, one `CASE v { }` per line, `DEFAULT { }`, `}`.
+    /// `{` on its own line, each `CASE v` and `DEFAULT` with its block,
+    /// `}` on its own line.
     fn cases(
         &mut self,
         cases: &[(Expr, Vec<Stmt>)],
@@ -400,6 +366,8 @@ impl SnippetPrinter<'_> {
         indent: &str,
         end: usize,
     ) {
+        self.out.push('\n');
+        self.out.push_str(indent);
         self.out.push_str("{\n");
         let inner = format!("{indent}  ");
         let starts: Vec<usize> = cases
@@ -424,14 +392,13 @@ impl SnippetPrinter<'_> {
             self.out.push_str(&inner);
             self.out.push_str("CASE ");
             self.out.push_str(&format_expr(value));
-            self.out.push(' ');
             self.block(body, &inner, bounds[k]);
             self.out.push('\n');
         }
         if let (Some(body), Some(at)) = (default, default_start) {
             self.leading(at, &inner);
             self.out.push_str(&inner);
-            self.out.push_str("DEFAULT ");
+            self.out.push_str("DEFAULT");
             self.block(body, &inner, end);
             self.out.push('\n');
         }
@@ -598,10 +565,11 @@ mod tests {
 
     #[test]
     fn blank_line_before_a_comment_is_kept() {
+        // Multi-line blocks stay multi-line (item 30 of issue 17).
         let code = "\n  FOREACH l IN c {\n    x = 1\n  }\n\n  // note\n  y = 2\n";
         assert_eq!(
             format_snippet(code, "  ").unwrap(),
-            "  FOREACH l IN c { x = 1 }\n\n  // note\n  y = 2\n"
+            "  FOREACH l IN c\n  {\n    x = 1\n  }\n\n  // note\n  y = 2\n"
         );
     }
 }

@@ -37,3 +37,4 @@ pub(crate) mod program;
 pub use ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
 pub(crate) use functions::builtins;
 pub use parser::parse;
+pub(crate) use parser::parse_recovering;

@@ -41,6 +41,140 @@ pub fn parse(code: &str, offset: usize) -> Result<Vec<Stmt>, Diagnostic> {
     builder.statements(root)
 }
 
+/// Parses Snippet code as [`parse`] does; when the code's only problem is
+/// blocks left open at its end, the error names the construct whose `{`
+/// is never closed (not the end of the code), and the statements parsed
+/// with the missing `}` supplied come with it, so that the Snippet's other
+/// errors are reported too.
+pub(crate) fn parse_recovering(
+    code: &str,
+    offset: usize,
+) -> Result<Vec<Stmt>, (Diagnostic, Option<Vec<Stmt>>)> {
+    let err = match parse(code, offset) {
+        Ok(stmts) => return Ok(stmts),
+        Err(e) => e,
+    };
+    let open = unclosed_braces(code);
+    let at_end = err.span.start >= offset + end_of_code(code);
+    let Some(&innermost) = open.last().filter(|_| at_end) else {
+        return Err((err, None));
+    };
+    let (head, word) = opening_construct(code, innermost);
+    let what = match word.to_ascii_uppercase().as_str() {
+        w @ ("IF" | "ELSE" | "FOR" | "FOREACH" | "REPEAT" | "WHILE" | "SWITCH" | "SELECT"
+        | "CASE" | "DEFAULT" | "FUNCTION") => format!("this `{w}` block"),
+        _ => "this block".to_string(),
+    };
+    let diagnostic = Diagnostic::new(
+        DiagnosticCode::MissingBrace,
+        Span::new(offset + head, offset + head + word.len().max(1)),
+        format!("{what} is never closed: its `{{` has no matching `}}`"),
+    );
+    let mut closed = code.to_string();
+    for _ in &open {
+        closed.push_str("\n}");
+    }
+    Err((diagnostic, parse(&closed, offset).ok()))
+}
+
+/// Where the code ends (before trailing whitespace and comments).
+fn end_of_code(code: &str) -> usize {
+    let mut end = code.trim_end().len();
+    // A trailing `// comment` line is no code.
+    loop {
+        let line_start = code[..end].rfind('\n').map_or(0, |n| n + 1);
+        let line = code[line_start..end].trim_start();
+        if line.starts_with("//") {
+            end = code[..line_start].trim_end().len();
+            if line_start == 0 {
+                return 0;
+            }
+        } else {
+            return end;
+        }
+    }
+}
+
+/// Offsets of the `{` of code blocks left open at the end of `code`,
+/// outermost first (strings, their `{...}` parts and comments skipped).
+fn unclosed_braces(code: &str) -> Vec<usize> {
+    #[derive(PartialEq)]
+    enum Mode {
+        Block(usize),
+        Text,
+        Interpolation,
+    }
+    let bytes = code.as_bytes();
+    let mut modes: Vec<Mode> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match modes.last() {
+            Some(Mode::Text) => match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    modes.pop();
+                }
+                b'{' if bytes.get(i + 1) == Some(&b'{') => i += 1,
+                b'}' if bytes.get(i + 1) == Some(&b'}') => i += 1,
+                b'{' => modes.push(Mode::Interpolation),
+                _ => {}
+            },
+            _ => match b {
+                b'"' => modes.push(Mode::Text),
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'{' => modes.push(Mode::Block(i)),
+                b'}' => {
+                    modes.pop();
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    modes
+        .iter()
+        .filter_map(|m| match m {
+            Mode::Block(at) => Some(*at),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The first word of the statement a `{` at `brace` opens: on the brace's
+/// line, or (for a brace on a line of its own, as NICE writes them) on the
+/// last line with code before it. Its offset and text.
+fn opening_construct(code: &str, brace: usize) -> (usize, &str) {
+    let line_start = code[..brace].rfind('\n').map_or(0, |n| n + 1);
+    let mut start = line_start;
+    if code[line_start..brace].trim().is_empty() {
+        let mut end = line_start;
+        loop {
+            let before = code[..end].trim_end();
+            let prev_start = before.rfind('\n').map_or(0, |n| n + 1);
+            let line = before[prev_start..].trim_start();
+            if line.is_empty() || !line.starts_with("//") || prev_start == 0 {
+                start = prev_start;
+                break;
+            }
+            end = prev_start;
+        }
+    }
+    let start = start + (code[start..].len() - code[start..].trim_start().len());
+    let len = code[start..]
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    if len == 0 {
+        return (brace, "{");
+    }
+    (start, &code[start..start + len])
+}
+
 struct Builder<'a> {
     code: &'a str,
     offset: usize,

@@ -40,6 +40,10 @@ pub struct ParsedScript {
     pub errors: Vec<Diagnostic>,
     /// The actions that did not parse, as far as their id is known.
     pub unparsed: Vec<UnparsedAction>,
+    /// The stretches of text that did not parse (or parsed but could not be
+    /// built), one per error: what the checker must assume may say anything
+    /// (assign a variable, branch to an action) it mentions.
+    pub unparsed_text: Vec<Span>,
 }
 
 /// An action whose text did not parse: only its id is known.
@@ -56,7 +60,13 @@ pub struct UnparsedAction {
     pub id_span: Span,
 }
 
-/// The optional first line.
+/// The optional first line: `script "Name" type Phone inputs Tier, LastAgent`.
+///
+/// ```
+/// let ast = studioflow::syntax::parse_script("script \"X\" type Phone inputs Tier, LastAgent\nstart: Begin").unwrap();
+/// let inputs: Vec<&str> = ast.header.unwrap().inputs.iter().map(|(n, _)| n.as_str()).collect();
+/// assert_eq!(inputs, ["Tier", "LastAgent"]);
+/// ```
 ///
 /// ```
 /// let ast = studioflow::syntax::parse_script("script \"X\"\nstart: Begin").unwrap();
@@ -68,6 +78,8 @@ pub struct Header {
     pub name: String,
     /// The script type as written, with its span.
     pub script_type: Option<(String, Span)>,
+    /// `inputs A, B`: the variables the host supplies, with their spans.
+    pub inputs: Vec<(String, Span)>,
 }
 
 /// One action: `id: Type "caption" { ... }`.
@@ -356,11 +368,17 @@ impl Header {
         if let Some((_, span)) = &mut self.script_type {
             span.shift(by);
         }
+        for (_, span) in &mut self.inputs {
+            span.shift(by);
+        }
     }
 
     /// Sets every span to `0..0` (for comparing two headers as written).
     pub(crate) fn zero_spans(&mut self) {
         if let Some((_, span)) = &mut self.script_type {
+            *span = Span::new(0, 0);
+        }
+        for (_, span) in &mut self.inputs {
             *span = Span::new(0, 0);
         }
     }

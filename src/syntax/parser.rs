@@ -75,6 +75,7 @@ pub fn parse_script_recovering(text: &str) -> ParsedScript {
             continue;
         }
         if let Err(e) = parse_piece(&text[start..end], start, &mut parsed) {
+            parsed.unparsed_text.push(Span::new(start, end));
             if i > 0 {
                 let (id, id_span) = leading_id(text, start);
                 parsed.unparsed.push(UnparsedAction {
@@ -138,9 +139,9 @@ pub(crate) enum ParsedPiece {
     /// An action, spans relative to the whole script.
     Action(ActionAst),
     /// An action that matches the grammar but cannot be built (an
-    /// expression nested too deep, a number out of range): its error, and
-    /// its id so that references to it are not reported as unknown.
-    Unbuilt(Diagnostic, UnparsedAction),
+    /// expression nested too deep, a number out of range): its error, its
+    /// id so that references to it are not reported as unknown, and its span.
+    Unbuilt(Diagnostic, UnparsedAction, Span),
 }
 
 /// The action-by-action fast path as a stream: each piece is handed to
@@ -193,9 +194,10 @@ fn push_piece(out: &mut ParsedScript, piece: ParsedPiece) {
             out.ast.header.get_or_insert(header);
         }
         ParsedPiece::Action(action) => out.ast.actions.push(action),
-        ParsedPiece::Unbuilt(error, unparsed) => {
+        ParsedPiece::Unbuilt(error, unparsed, span) => {
             out.errors.push(error);
             out.unparsed.push(unparsed);
+            out.unparsed_text.push(span);
         }
     }
 }
@@ -205,6 +207,7 @@ fn push_piece(out: &mut ParsedScript, piece: ParsedPiece) {
 fn action_piece(pair: Pair<'_, Rule>, offset: usize) -> ParsedPiece {
     let id = pair.clone().into_inner().next().expect("action id");
     let (id_text, id_span) = (id.as_str().to_string(), span_of(&id));
+    let whole = span_of(&pair);
     match build_action(pair) {
         Ok(mut action) => {
             action.shift(offset);
@@ -216,6 +219,7 @@ fn action_piece(pair: Pair<'_, Rule>, offset: usize) -> ParsedPiece {
                 id: id_text,
                 id_span: Span::new(id_span.start + offset, id_span.end + offset),
             },
+            Span::new(whole.start + offset, whole.end + offset),
         ),
     }
 }
@@ -388,14 +392,20 @@ fn last_code_end(text: &str, from: usize, to: usize) -> usize {
 fn build_header(pair: Pair<'_, Rule>) -> Header {
     let mut name = String::new();
     let mut script_type = None;
+    let mut inputs = Vec::new();
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::raw_string => name = raw_string_value(p),
             Rule::script_type => script_type = Some((p.as_str().to_string(), span_of(&p))),
+            Rule::input_name => inputs.push((p.as_str().to_string(), span_of(&p))),
             _ => {}
         }
     }
-    Header { name, script_type }
+    Header {
+        name,
+        script_type,
+        inputs,
+    }
 }
 
 fn build_action(pair: Pair<'_, Rule>) -> Result<ActionAst, Diagnostic> {
@@ -859,6 +869,8 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::kw_script => "`script`",
         Rule::kw_type => "`type`",
         Rule::script_type => "a script type",
+        Rule::kw_inputs => "`inputs`",
+        Rule::input_name => "an input variable name",
         Rule::keyword | Rule::value_word => "a keyword",
         Rule::postfix => "`.member` or `[index]`",
         Rule::primary => "a value",
@@ -971,6 +983,30 @@ fn explain(text: &str, pos: usize, positives: &[Rule]) -> Option<Diagnostic> {
             DiagnosticCode::MissingBrace,
             Span::new(at, at),
             message,
+        ));
+    }
+    // `Case gold -> x`: a bare word where a case label goes.
+    let before = text[..pos].trim_end();
+    let after_case = before
+        .len()
+        .checked_sub(4)
+        .and_then(|at| Some((before.get(at..)?, before.get(..at)?)))
+        .is_some_and(|(word, ahead)| {
+            word.eq_ignore_ascii_case("case")
+                && !ahead.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        });
+    if after_case
+        && positives.contains(&Rule::case_label)
+        && rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    {
+        let len = rest.bytes().take_while(|b| is_ident_byte(*b)).count();
+        let word = &rest[..len];
+        return Some(Diagnostic::new(
+            DiagnosticCode::SyntaxError,
+            Span::new(pos, pos + len),
+            format!(
+                "a case label is a quoted string (or a number, true, false, null): write `Case \"{word}\" -> target`"
+            ),
         ));
     }
     if rest.starts_with('>') && text[..pos].trim_end().ends_with('=') {

@@ -1147,6 +1147,15 @@ impl<'a> Loader<'a> {
                 (false, n) => BranchId::own(n as u32 - 2),
             });
         }
+        if action.terminal {
+            return Err(self.error(
+                name.span(),
+                Problem::BadMock(format!(
+                    "action `{}` ({}) ends the script and has no branches: leave `branch` out, or give `err = \"...\"` to make it fail",
+                    action.id, action.type_name
+                )),
+            ));
+        }
         let labeled = action.schema.labeled_branch.as_deref();
         let hint = if labeled.is_some_and(|l| l.eq_ignore_ascii_case(written)) {
             Some(format!(

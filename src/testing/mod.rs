@@ -63,7 +63,9 @@ mod snapshot;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use coverage::{ActionCoverage, BranchCoverage, Coverage, ScriptCoverage};
+pub use coverage::{
+    ActionCoverage, BranchCoverage, Coverage, ScriptCoverage, SnippetBranchCoverage,
+};
 pub(crate) use error::line_col;
 pub use error::{Problem, TestFileError};
 pub use expect::Mismatch;
