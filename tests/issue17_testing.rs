@@ -757,3 +757,131 @@ fn item15_the_path_a_failure_shows_can_be_written_back() {
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(out.stdout.contains("ok main.test.toml: x"), "{}", out.all());
 }
+
+// ---------------------------------------------------------------- item 22
+
+#[test]
+fn item22_expect_return_checks_what_a_subscript_returns() {
+    let dir = project(&[
+        ("lookup.script", LOOKUP),
+        (
+            "lookup.test.toml",
+            r#"
+[[case]]
+name = "returns"
+vars = { who = "ada" }
+expect = { return = "real ada" }
+
+[[case]]
+name = "returns text matching"
+vars = { who = "ada" }
+expect = { return = { matches = "^real " } }
+
+[[case]]
+name = "wrong"
+vars = { who = "ada" }
+expect = { return = "real bob" }
+"#,
+        ),
+        ("main.script", MAIN),
+        (
+            "main.test.toml",
+            "[[case]]\nname = \"no return\"\nexpect = { return = \"x\" }\n",
+        ),
+    ]);
+    let out = run_in(dir.path(), &["test"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout.contains("ok lookup.test.toml: returns\n"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout
+            .contains("ok lookup.test.toml: returns text matching"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout.contains("FAILED lookup.test.toml: wrong\n    expect.return: expected \"real bob\", got \"real ada\""),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout
+            .contains("expect.return: expected \"x\", got no return (the run ended at `done`)"),
+        "{}",
+        out.all()
+    );
+}
+
+// ---------------------------------------------------------------- item 5
+
+/// 3,000 rounds; `mid` runs once, in round 1,500: in the middle the trace leaves out.
+const LOOPS: &str = r#"
+start: Begin { Default -> init }
+init: Assign { Variable = n Value = 0 Default -> spin }
+spin: Loop { Repeat = 3000 Repeat -> inc Finished -> done }
+inc: Assign { Variable = n Value = n + 1 Default -> check }
+check: If { Expression = n = 1500 True -> mid False -> spin }
+mid: Assign { Variable = hit Value = 1 Default -> spin }
+never: Assign { Variable = x Value = 1 Default -> spin }
+done: End
+"#;
+
+#[test]
+fn item5_snapshots_hold_the_bounded_trace_and_long_runs_keep_visits_exact() {
+    let dir = project(&[
+        ("loop.script", LOOPS),
+        (
+            "loop.test.toml",
+            r#"
+[[case]]
+name = "long"
+max_steps = 20000
+snapshot = true
+expect = { visits = ["mid", "done"], end = "done", steps = 9005 }
+
+[[case]]
+name = "not_visits sees the middle"
+max_steps = 20000
+expect = { not_visits = ["mid", "never"] }
+
+[[case]]
+name = "path of a long run"
+max_steps = 20000
+expect = { path = ["start", "spin", "done"] }
+"#,
+        ),
+    ]);
+    let out = run_in(dir.path(), &["test", "--update"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout.contains("ok loop.test.toml: long"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout.contains("FAILED loop.test.toml: not_visits sees the middle\n    expect.not_visits: expected [\"mid\"] never executed"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout.contains("expect.path: expected [\"start\", \"spin\", \"done\"] (3 steps), got a run of 9005 steps, too long to compare step by step"),
+        "{}",
+        out.all()
+    );
+    let snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("__snapshots__/loop/long.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(snapshot["trace"].as_array().unwrap().len(), 2_000);
+    assert_eq!(snapshot["trace_omitted"], 7_005);
+    // The stored snapshot matches the next run.
+    let out = run_in(dir.path(), &["test", "--filter", "long"]);
+    assert!(
+        out.stdout.contains("ok loop.test.toml: long"),
+        "{}",
+        out.all()
+    );
+}
