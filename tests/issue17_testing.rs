@@ -885,3 +885,33 @@ expect = { path = ["start", "spin", "done"] }
         out.all()
     );
 }
+
+#[test]
+fn item15_end_names_the_subscript_action_a_run_stopped_in() {
+    let dir = with_subscript(
+        r#"
+[[case]]
+name = "stops inside"
+max_steps = 4
+expect = { outcome = "stopped", end = "lookup:start" }
+
+[[case]]
+name = "wrong end"
+max_steps = 4
+expect = { outcome = "stopped", end = "done" }
+"#,
+    );
+    let out = run_in(dir.path(), &["test"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout.contains("ok main.test.toml: stops inside"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout
+            .contains("expect.end: expected \"done\", got \"lookup:start\""),
+        "{}",
+        out.all()
+    );
+}

@@ -295,8 +295,9 @@ impl Expect {
             );
         }
         if let Some(end) = &self.end {
-            // The last executed action, `script:action` inside a subscript.
-            let actual = executed.last().copied().or(run.end.as_deref());
+            // As `--json` says it: the last executed action, or for a stopped
+            // run the action its error names (`script:action` inside a subscript).
+            let actual = run.end.as_deref();
             if actual != Some(end.as_str()) {
                 mismatch(
                     "end",
