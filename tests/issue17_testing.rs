@@ -893,12 +893,12 @@ fn item15_end_names_the_subscript_action_a_run_stopped_in() {
 [[case]]
 name = "stops inside"
 max_steps = 4
-expect = { outcome = "stopped", end = "lookup:start" }
+expect = { outcome = "limit", end = "lookup:start" }
 
 [[case]]
 name = "wrong end"
 max_steps = 4
-expect = { outcome = "stopped", end = "done" }
+expect = { outcome = "limit", end = "done" }
 "#,
     );
     let out = run_in(dir.path(), &["test"]);
