@@ -915,3 +915,25 @@ expect = { outcome = "limit", end = "done" }
         out.all()
     );
 }
+
+#[test]
+fn item14_a_large_changed_snapshot_is_compared_quickly() {
+    let junk: String = (0u64..300_000)
+        .map(|i| format!("line {i} {}\n", i * 7919 % 10007))
+        .collect();
+    let dir = project(&[
+        ("s.script", TINY),
+        ("s.test.toml", "[[case]]\nname = \"a\"\nsnapshot = true\n"),
+        ("__snapshots__/s/a.json", &junk),
+    ]);
+    let started = std::time::Instant::now();
+    let out = run_in(dir.path(), &["test"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("(too large for a line diff: 300000 lines stored"),
+        "{}",
+        out.all()
+    );
+}

@@ -221,10 +221,32 @@ pub(crate) fn json_matches(expected: &serde_json::Value, actual: &serde_json::Va
     }
 }
 
-/// A unified line diff of two texts, bounded in size.
+/// Texts with more lines than this together are not line-diffed (a diff
+/// costs up to lines × differences): the first differing line is shown.
+const MAX_DIFF_INPUT_LINES: usize = 20_000;
+
+/// A unified line diff of two texts, bounded in size and time.
 pub(crate) fn line_diff(old: &str, new: &str) -> String {
     const MAX_LINES: usize = 200;
-    let diff = similar::TextDiff::from_lines(old, new);
+    let (old_lines, new_lines) = (old.lines().count(), new.lines().count());
+    if old_lines + new_lines > MAX_DIFF_INPUT_LINES {
+        let first = old
+            .lines()
+            .zip(new.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(old_lines.min(new_lines));
+        let line = |text: &str| short(text.lines().nth(first).unwrap_or("(no line)").to_string());
+        return format!(
+            "(too large for a line diff: {old_lines} lines stored, {new_lines} in this run; the first difference is at line {}:)\n-{}\n+{}",
+            first + 1,
+            line(old),
+            line(new)
+        );
+    }
+    // A diff that would take long falls back to a coarser (still correct) one.
+    let diff = similar::TextDiff::configure()
+        .timeout(std::time::Duration::from_millis(500))
+        .diff_lines(old, new);
     let text = diff.unified_diff().context_radius(3).to_string();
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() <= MAX_LINES {
@@ -483,6 +505,18 @@ mod tests {
         assert!(!json_matches(&json!("5"), &json!(5)));
         assert!(!json_matches(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
         assert!(!json_matches(&json!([1]), &json!([1, 2])));
+    }
+
+    #[test]
+    fn huge_diffs_are_not_computed() {
+        let old: String = (0..1_000_000).map(|i| format!("line {i}\n")).collect();
+        let started = std::time::Instant::now();
+        let diff = line_diff(&old, "line 0\nchanged\n");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(
+            diff.starts_with("(too large for a line diff: 1000000 lines stored, 2 in this run; the first difference is at line 2:)\n-line 1\n+changed"),
+            "{diff}"
+        );
     }
 
     #[test]
