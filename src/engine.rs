@@ -51,7 +51,20 @@ pub struct Limits {
     pub max_memory_bytes: usize,
     /// The wall-clock time a run may take, measured on the clock's
     /// [`Clock::monotonic`] source; `None` for no deadline. Passing it stops
-    /// the run with [`Outcome::Limit`] (checked between actions).
+    /// the run with [`Outcome::Limit`]. It is checked before actions, after
+    /// every host action, every 1,024 Snippet statements and while an
+    /// expression evaluates (every few hundred operations, and after every
+    /// function call that built a large value), so a run overshoots it by
+    /// milliseconds, not by the cost of an action.
+    ///
+    /// A host action's handler is the host's own code: the engine cannot
+    /// interrupt it while it runs. A handler that blocks (a slow API call)
+    /// keeps the run waiting; what it does meanwhile (writes to its own
+    /// systems) happens. When it returns past the deadline, the run stops
+    /// right there, with the limit naming that action: no further action
+    /// runs, and the branch it chose is not taken. A handler that may block
+    /// should bound its own wait (e.g. with a timeout of its own derived from
+    /// the run's), or watch a [`crate::CancelToken`] it shares with the host.
     pub timeout: Option<Duration>,
 }
 
@@ -267,6 +280,9 @@ impl Engine {
                 }),
                 steps: 0,
                 trace: options.trace.then(Vec::new),
+                trace_omitted: 0,
+                counts: None,
+                returned: None,
                 variables: crate::runtime::Variables::empty(),
             };
         }

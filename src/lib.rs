@@ -75,8 +75,9 @@ pub use resolver::{FileResolver, MemoryResolver, ResolveError, ResolvedScript, S
 pub use runtime::{
     ActionCall, ActionOverride, CancelToken, ChangeObserver, Clock, FixedClock, FromValue,
     FunctionContext, HostFunction, IntoFunctionResult, NativeFunction, Object, Outcome, Run,
-    RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, StopKind, SystemClock, Text,
-    TraceStep, Value, VarId, VariableChange, Variables, MAX_ERROR_TEXT_BYTES, TRUNCATION_MARKER,
+    RunCounts, RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, StopKind,
+    SystemClock, Text, TraceStep, Value, VarId, VariableChange, Variables, MAX_ERROR_TEXT_BYTES,
+    TRACE_KEEP_FIRST, TRACE_KEEP_LAST, TRUNCATION_MARKER,
 };
 
 /// The README's examples, compiled and run as doc tests.

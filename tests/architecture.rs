@@ -135,10 +135,9 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
 /// Import circles today (their files, sorted, joined by ` `), each with why.
 const KNOWN_CIRCLES: &[(&str, &str)] = &[
     ("runtime/security runtime/value", "a Value holds a SecurityUser, which formats time zones from value.rs"),
-    ("runtime/arrays runtime/eval runtime/functions", "`equals` lives in eval.rs; one file of value operations ends it"),
     (
-        "action compile/expr compile/mod compile/registry engine runtime/executor runtime/limits runtime/variables snippet/compile snippet/exec",
-        "the run loop reads the engine; limits import CancelToken from the executor; compile and snippet compile share Ctx",
+        "action compile/expr compile/mod compile/registry engine runtime/arrays runtime/convert runtime/error runtime/eval runtime/executor runtime/functions runtime/limits runtime/variables snippet/compile snippet/exec snippet/functions snippet/program",
+        "the run loop reads the engine; limits import CancelToken from the executor; compile and snippet compile share Ctx; `equals` lives in eval.rs, used by arrays and functions",
     ),
     ("manifest testing/mod", "manifest borrows file_reason, line_col and read_text from testing"),
     ("testing/file testing/snapshot", "file_safe and TEST_FILE_SUFFIX cross between them"),
@@ -738,6 +737,14 @@ const KNOWN_LONG: &[(&str, &str)] = &[
     (
         "permissions/tenant_file",
         "loading, locking and saving apart",
+    ),
+    (
+        "testing/file",
+        "the test-file schema, its validation (every mistake at once) and case loading apart",
+    ),
+    (
+        "graph/layout",
+        "the layering and the simpler linear drawing apart",
     ),
     (
         "syntax/parser",

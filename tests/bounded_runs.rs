@@ -823,7 +823,8 @@ fn cli_refuses_a_step_budget_of_0() {
         err.contains("\"many\" is not a whole number of steps"),
         "{err}"
     );
-    // A budget of 1 runs Begin, then stops before the next action.
+    // A budget of 1 runs Begin, then stops before the next action; the
+    // outcome line and the error name the same action (issue 17 item 21).
     let (code, out, err) = cli(SPIN, &["--max-steps", "1", "--var", "n=0"]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(
@@ -831,7 +832,9 @@ fn cli_refuses_a_step_budget_of_0() {
         "{out}"
     );
     assert!(
-        err.contains("limit exceeded in action `spin`: step budget of 1 executed actions exceeded"),
+        err.contains(
+            "limit exceeded in action `start`: step budget of 1 executed actions exceeded"
+        ),
         "{err}"
     );
 }

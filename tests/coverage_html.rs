@@ -187,7 +187,19 @@ fn a_bad_folder_is_exit_2_and_nothing_is_overwritten() {
     assert!(dir.path().join("cov/index.html").is_dir());
     assert!(dir.path().join("cov/a_script.html").is_file());
 
+    // Only DIR itself is created, never a missing parent (issue 17 item 14).
+    let out = studioflow(dir.path(), &["test", "--coverage-html", "new/cov"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: --coverage-html new/cov: cannot create the folder"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.path().join("new").exists());
+
     // A good folder is created, and the run's exit code is the tests' own.
+    std::fs::create_dir(dir.path().join("new")).unwrap();
     let out = studioflow(dir.path(), &["test", "--coverage-html", "new/cov"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let page = std::fs::read_to_string(dir.path().join("new/cov/a_script.html")).unwrap();

@@ -142,7 +142,8 @@ fn a_subscripts_endless_loop_ends_at_the_deadline_of_the_run() {
         "{}",
         error.message
     );
-    assert_eq!(r.end.as_deref(), Some("c"));
+    // `end` names the same action as the error (issue 17 item 21).
+    assert_eq!(r.end.as_deref(), Some("spin:again"));
 }
 
 // ============================================================ cancellation

@@ -471,6 +471,7 @@ fn junit_has_one_suite_per_file_and_failures_with_messages() {
         ),
         ("broken.test.toml", "[[case]]\nname = 3\n"),
     ]);
+    std::fs::create_dir(dir.path().join("out")).unwrap();
     let out = test_in(dir.path(), &["--junit", "out/junit.xml"]);
     assert_eq!(out.code, 2);
     let xml = std::fs::read_to_string(dir.path().join("out/junit.xml")).unwrap();
@@ -485,8 +486,10 @@ fn junit_has_one_suite_per_file_and_failures_with_messages() {
         "{xml}"
     );
     assert!(xml.contains("<testsuite name=\"broken.test.toml\""));
+    // Every mistake of the bad file (its missing script, the name's type).
+    assert!(xml.contains("<error message=\"broken.test.toml:"), "{xml}");
     assert!(
-        xml.contains("<error message=\"broken.test.toml:2:8:"),
+        xml.contains("\nbroken.test.toml:2:8: invalid type"),
         "{xml}"
     );
 }

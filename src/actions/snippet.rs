@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::compile::PropSlot;
 use crate::runtime::functions::FunctionContext;
-use crate::runtime::limits::SnippetBounds;
+use crate::runtime::limits::{Pacer, SnippetBounds};
 use crate::snippet::exec::{Exec, SnippetError};
 use crate::{
     ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
@@ -60,6 +60,8 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
         trace: state.trace_output.as_mut(),
         scratch: RefCell::new(String::new()),
         depth: 0,
+        pacer: Pacer::new(&*engine.clock, state.deadline, state.cancel.clone()),
+        hits: state.counts.as_mut().map(|c| &mut c.snippet),
         // The run's bounds, shared with every action and RunSub frame.
         bounds: SnippetBounds::new(
             limits,

@@ -49,7 +49,14 @@ pub(super) fn graph(args: GraphArgs) -> i32 {
         GraphFormat::Mermaid => Format::Mermaid,
         GraphFormat::Svg => Format::Svg,
     };
-    let text = render(&FlowGraph::from_script(&script), format);
+    let flow = FlowGraph::from_script(&script);
+    if format == Format::Svg {
+        if let Some(why) = studioflow::graph::svg_size_error(&flow) {
+            errln!("error: {name}: {why}");
+            return EXIT_INPUT;
+        }
+    }
+    let text = render(&flow, format);
     match &args.output {
         Some(path) => match write_output(path, text.as_bytes()) {
             Ok(()) => EXIT_OK,

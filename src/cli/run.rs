@@ -231,6 +231,10 @@ fn print_text(run: &Run) {
         // or zero budget; the CLI refuses both up front).
         None => outln!("outcome: {outcome} before the first action"),
     }
+    // A subscript run on its own: what its Return gave back.
+    if let Some(value) = &run.returned {
+        outln!("return = {}", value.to_json());
+    }
     // The run error is a message for a person, not a result: stderr, worded
     // once by `RunError`'s Display (`action `a` failed: ...`).
     if let Some(e) = &run.error {

@@ -281,6 +281,9 @@ pub(crate) struct CompiledAction {
     pub target_edges: Box<[Option<u32>]>,
     /// A property has a closed set of words, checked on every run.
     pub checks_choices: bool,
+    /// Registered by the host (not a built-in): it may block, so the run
+    /// reads the clock after it (issue 17 item 18).
+    pub host: bool,
 }
 
 impl CompiledAction {
@@ -1634,6 +1637,7 @@ DiagnosticCode::InvalidPropertyValue,
                     .properties
                     .iter()
                     .any(|p| p.choices.as_ref().is_some_and(|c| c.only)),
+                host: !reg.builtin,
             },
             flow_branches,
         ))

@@ -164,8 +164,8 @@ impl Script {
     ///     .unwrap();
     /// let run = engine.run(&main, studioflow::RunOptions { trace: true, ..Default::default() });
     /// let units: Vec<usize> = run.trace.unwrap().iter().map(|s| main.unit_of_step(s).unwrap().index()).collect();
-    /// // start, then the subscript's two steps, then the RunSub `c` itself and `done`.
-    /// assert_eq!(units, [0, 1, 1, 0, 0]);
+    /// // start, the RunSub `c` itself, then the subscript's two steps, and `done`.
+    /// assert_eq!(units, [0, 0, 1, 1, 0]);
     /// ```
     pub fn unit_of_step(&self, step: &TraceStep) -> Option<ScriptUnit<'_>> {
         let Some(label) = &step.script else {

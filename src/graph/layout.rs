@@ -100,7 +100,21 @@ pub struct Layout {
     pub width: f64,
     /// Size of the whole picture, margins included.
     pub height: f64,
+    /// True when the flow was past [`MAX_LAYOUT_SLOTS`] and got the simpler
+    /// drawing: nodes in rows by rank, edges as direct curves that may
+    /// cross nodes.
+    pub simplified: bool,
 }
+
+/// The full layout's bound: real nodes plus the virtual nodes long edges
+/// pass through (an edge spanning k ranks has 2k - 1). Past it, [`layout`]
+/// draws the simpler picture (linear in nodes and edges), so a large flow
+/// takes milliseconds and megabytes instead of seconds and gigabytes.
+///
+/// ```
+/// assert_eq!(studioflow::graph::layout::MAX_LAYOUT_SLOTS, 100_000);
+/// ```
+pub const MAX_LAYOUT_SLOTS: usize = 100_000;
 
 /// Formats a coordinate with at most one decimal (stable text output).
 pub(crate) fn num(v: f64) -> String {
@@ -144,6 +158,7 @@ pub fn layout(sizes: &[(f64, f64)], edges: &[EdgeSpec], roots: &[usize]) -> Layo
             edges: Vec::new(),
             width: 2.0 * MARGIN,
             height: 2.0 * MARGIN,
+            simplified: false,
         };
     }
     // Self loops take room on their node's right.
@@ -168,6 +183,15 @@ pub fn layout(sizes: &[(f64, f64)], edges: &[EdgeSpec], roots: &[usize]) -> Layo
         })
         .collect();
     let rank = longest_path_ranks(n, edges, &dag);
+    // The virtual nodes the full layout would make, counted before any is made.
+    let virtual_slots: usize = dag
+        .iter()
+        .filter(|(u, v)| u != v)
+        .map(|&(u, v)| (2 * rank[v].abs_diff(rank[u])).saturating_sub(1))
+        .fold(0usize, usize::saturating_add);
+    if n.saturating_add(virtual_slots) > MAX_LAYOUT_SLOTS {
+        return simple_layout(sizes, edges, &rank, &reversed, &loop_room);
+    }
     let layer_of: Vec<usize> = rank.iter().map(|r| r * 2).collect();
     let layer_count = layer_of.iter().max().map_or(1, |m| m + 1);
 
@@ -288,20 +312,19 @@ pub fn layout(sizes: &[(f64, f64)], edges: &[EdgeSpec], roots: &[usize]) -> Layo
     // in the order of where they go, so parallel edges do not overlap.
     let mut bottom_port: Vec<f64> = vec![0.0; edges.len()];
     let mut top_port: Vec<f64> = vec![0.0; edges.len()];
-    for v in 0..n {
-        let mut outgoing: Vec<(f64, usize)> = Vec::new();
-        let mut incoming: Vec<(f64, usize)> = Vec::new();
-        for (i, chain) in chains.iter().enumerate() {
-            if chain.is_empty() {
-                continue;
-            }
-            if chain[0] == v {
-                outgoing.push((line_x(chain[1]), i));
-            }
-            if chain[chain.len() - 1] == v {
-                incoming.push((line_x(chain[chain.len() - 2]), i));
-            }
+    // Each node's outgoing and incoming chains, gathered once (not per node).
+    let mut leaving: Vec<Vec<(f64, usize)>> = vec![Vec::new(); n];
+    let mut entering: Vec<Vec<(f64, usize)>> = vec![Vec::new(); n];
+    for (i, chain) in chains.iter().enumerate() {
+        if chain.is_empty() {
+            continue;
         }
+        leaving[chain[0]].push((line_x(chain[1]), i));
+        entering[chain[chain.len() - 1]].push((line_x(chain[chain.len() - 2]), i));
+    }
+    for v in 0..n {
+        let mut outgoing = std::mem::take(&mut leaving[v]);
+        let mut incoming = std::mem::take(&mut entering[v]);
         let width = sizes[v].0;
         for (list, ports) in [
             (&mut outgoing, &mut bottom_port),
@@ -324,34 +347,7 @@ pub fn layout(sizes: &[(f64, f64)], edges: &[EdgeSpec], roots: &[usize]) -> Layo
     let mut routes = Vec::with_capacity(edges.len());
     for (i, e) in edges.iter().enumerate() {
         if e.from == e.to {
-            let c = centers[e.from];
-            let right = c.x + sizes[e.from].0 / 2.0;
-            let h = sizes[e.from].1;
-            routes.push(EdgeRoute {
-                points: vec![
-                    Point {
-                        x: right,
-                        y: c.y - h / 4.0,
-                    },
-                    Point {
-                        x: right + SELF_LOOP_REACH,
-                        y: c.y - h / 2.0 - 4.0,
-                    },
-                    Point {
-                        x: right + SELF_LOOP_REACH,
-                        y: c.y + h / 2.0 + 4.0,
-                    },
-                    Point {
-                        x: right,
-                        y: c.y + h / 4.0,
-                    },
-                ],
-                label_at: Point {
-                    x: right + SELF_LOOP_REACH + 4.0,
-                    y: c.y - e.label.1 / 2.0,
-                },
-                self_loop: true,
-            });
+            routes.push(self_loop_route(centers[e.from], sizes[e.from], e.label));
             continue;
         }
         let chain = &chains[i];
@@ -396,6 +392,120 @@ pub fn layout(sizes: &[(f64, f64)], edges: &[EdgeSpec], roots: &[usize]) -> Layo
         edges: routes,
         width,
         height,
+        simplified: false,
+    }
+}
+
+/// A self loop on the right of a node centred at `c` of size `size`.
+fn self_loop_route(c: Point, size: (f64, f64), label: (f64, f64)) -> EdgeRoute {
+    let right = c.x + size.0 / 2.0;
+    let h = size.1;
+    EdgeRoute {
+        points: vec![
+            Point {
+                x: right,
+                y: c.y - h / 4.0,
+            },
+            Point {
+                x: right + SELF_LOOP_REACH,
+                y: c.y - h / 2.0 - 4.0,
+            },
+            Point {
+                x: right + SELF_LOOP_REACH,
+                y: c.y + h / 2.0 + 4.0,
+            },
+            Point {
+                x: right,
+                y: c.y + h / 4.0,
+            },
+        ],
+        label_at: Point {
+            x: right + SELF_LOOP_REACH + 4.0,
+            y: c.y - label.1 / 2.0,
+        },
+        self_loop: true,
+    }
+}
+
+/// The simpler drawing past [`MAX_LAYOUT_SLOTS`]: one row per rank, nodes
+/// in index order, each edge one curve from border to border with its
+/// label at the middle. Linear in nodes and edges.
+fn simple_layout(
+    sizes: &[(f64, f64)],
+    edges: &[EdgeSpec],
+    rank: &[usize],
+    reversed: &[bool],
+    loop_room: &[f64],
+) -> Layout {
+    let n = sizes.len();
+    let rows = rank.iter().max().map_or(1, |m| m + 1);
+    let mut row_width = vec![0.0f64; rows];
+    let mut row_height = vec![0.0f64; rows];
+    let mut xs = vec![0.0f64; n];
+    for v in 0..n {
+        let r = rank[v];
+        let width = sizes[v].0 + loop_room[v];
+        if row_width[r] > 0.0 {
+            row_width[r] += NODE_GAP;
+        }
+        xs[v] = row_width[r] + sizes[v].0 / 2.0;
+        row_width[r] += width;
+        row_height[r] = row_height[r].max(sizes[v].1);
+    }
+    let widest = row_width.iter().copied().fold(0.0, f64::max);
+    // Rows are centred; the gap between rows leaves room for edge labels.
+    let row_gap = LAYER_GAP + 24.0;
+    let mut row_top = vec![0.0f64; rows];
+    let mut y = MARGIN;
+    for r in 0..rows {
+        row_top[r] = y;
+        y += row_height[r] + row_gap;
+    }
+    let centers: Vec<Point> = (0..n)
+        .map(|v| {
+            let r = rank[v];
+            Point {
+                x: MARGIN + (widest - row_width[r]) / 2.0 + xs[v],
+                y: row_top[r] + row_height[r] / 2.0,
+            }
+        })
+        .collect();
+    let routes = edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            if e.from == e.to {
+                return self_loop_route(centers[e.from], sizes[e.from], e.label);
+            }
+            // Downward edges leave the bottom and enter the top; edges that
+            // close a cycle go up from the top to the bottom.
+            let (a, b) = (centers[e.from], centers[e.to]);
+            let up = reversed[i] || b.y < a.y;
+            let sign = if up { -1.0 } else { 1.0 };
+            let start = Point {
+                x: a.x,
+                y: a.y + sign * sizes[e.from].1 / 2.0,
+            };
+            let end = Point {
+                x: b.x,
+                y: b.y - sign * sizes[e.to].1 / 2.0,
+            };
+            EdgeRoute {
+                points: vec![start, end],
+                label_at: Point {
+                    x: (start.x + end.x) / 2.0 + 4.0,
+                    y: (start.y + end.y) / 2.0 - e.label.1 / 2.0,
+                },
+                self_loop: false,
+            }
+        })
+        .collect();
+    Layout {
+        centers,
+        edges: routes,
+        width: widest + 2.0 * MARGIN,
+        height: y - row_gap + MARGIN,
+        simplified: true,
     }
 }
 

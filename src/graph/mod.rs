@@ -22,7 +22,10 @@ mod svg;
 pub use dot::to_dot;
 pub use mermaid::to_mermaid;
 pub use model::{FlowEdge, FlowGraph, FlowNode, NodeKind, SubscriptLink};
-pub use svg::{compute_layout, render_svg, to_svg, Decorations};
+pub use svg::{
+    compute_layout, render_svg, svg_size_error, to_svg, Decorations, MAX_DRAWN_EDGES,
+    MAX_DRAWN_NODES,
+};
 
 /// Captions and labels longer than this are clipped in pictures.
 pub(crate) const CAPTION_CHARS: usize = 40;

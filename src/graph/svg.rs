@@ -178,8 +178,61 @@ pub fn to_svg(flow: &FlowGraph) -> String {
     render_svg(flow, &Decorations::default())
 }
 
+/// SVG pictures draw at most this many actions (past it: a picture that says
+/// so, and `graph --format svg` refuses with exit 2).
+///
+/// ```
+/// assert_eq!(studioflow::graph::MAX_DRAWN_NODES, 5_000);
+/// ```
+pub const MAX_DRAWN_NODES: usize = 5_000;
+
+/// SVG pictures draw at most this many branches (see [`MAX_DRAWN_NODES`]).
+///
+/// ```
+/// assert_eq!(studioflow::graph::MAX_DRAWN_EDGES, 20_000);
+/// ```
+pub const MAX_DRAWN_EDGES: usize = 20_000;
+
+/// Tooltips longer than this are clipped (a caption can be long).
+const TIP_CHARS: usize = 200;
+
+/// Why the flow is too large for an SVG picture, if it is: more than
+/// [`MAX_DRAWN_NODES`] actions or [`MAX_DRAWN_EDGES`] branches. Below that
+/// the picture is at most a few megabytes; flows past
+/// [`super::layout::MAX_LAYOUT_SLOTS`] get the simpler drawing.
+///
+/// ```
+/// let engine = studioflow::Engine::new();
+/// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "s.script").unwrap();
+/// assert_eq!(studioflow::graph::svg_size_error(&studioflow::graph::FlowGraph::from_script(&script)), None);
+/// ```
+pub fn svg_size_error(flow: &FlowGraph) -> Option<String> {
+    let (nodes, edges) = (flow.nodes.len(), flow.edges.len());
+    (nodes > MAX_DRAWN_NODES || edges > MAX_DRAWN_EDGES).then(|| {
+        format!(
+            "the flow has {nodes} actions and {edges} branches, over the SVG drawing's bound of {MAX_DRAWN_NODES} actions and {MAX_DRAWN_EDGES} branches: use `--format dot` or `--format mermaid`"
+        )
+    })
+}
+
+/// The picture of a flow too large to draw: it says why.
+fn too_large_svg(flow: &FlowGraph, why: &str) -> String {
+    let title = html(flow.title.as_deref().unwrap_or(&flow.name));
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"flow too-large\" viewBox=\"0 0 900 60\" width=\"900\" height=\"60\" role=\"img\" aria-label=\"{title}\">\n<title>{title}</title>\n<text x=\"20\" y=\"34\" font-family=\"monospace\" font-size=\"12\">Not drawn: {}</text>\n</svg>\n",
+        html(why)
+    )
+}
+
 /// The flow as SVG with a report's or coverage page's marks.
+///
+/// Bounded: a flow past [`super::layout::MAX_LAYOUT_SLOTS`] gets the
+/// simpler drawing (it says so at its top), one past [`MAX_DRAWN_NODES`] or
+/// [`MAX_DRAWN_EDGES`] a picture saying it is not drawn ([`svg_size_error`]).
 pub fn render_svg(flow: &FlowGraph, decorations: &Decorations) -> String {
+    if let Some(why) = svg_size_error(flow) {
+        return too_large_svg(flow, &why);
+    }
     let (sizes, l) = compute_layout(flow, decorations);
     let p = html(&decorations.id_prefix);
     let mut out = String::new();
@@ -190,6 +243,14 @@ pub fn render_svg(flow: &FlowGraph, decorations: &Decorations) -> String {
         h = num(l.height),
         t = html(title)
     );
+    if l.simplified {
+        out += &format!(
+            "<text class=\"simplified\" x=\"20\" y=\"14\">Simplified drawing: {} actions and {} branches are past the full layout's bound ({} slots); branches are drawn as direct curves.</text>\n",
+            flow.nodes.len(),
+            flow.edges.len(),
+            super::layout::MAX_LAYOUT_SLOTS
+        );
+    }
     out += "<defs>\n";
     for (name, color) in [
         ("arrow", "#607d8b"),
@@ -265,7 +326,7 @@ pub fn render_svg(flow: &FlowGraph, decorations: &Decorations) -> String {
         if let Some(sub) = &node.subscript {
             tip += &format!(" runs subscript {}", sub.name);
         }
-        out += &format!("<title>{}</title>", html(&tip));
+        out += &format!("<title>{}</title>", html(&clip(&tip, TIP_CHARS)));
         out += &shape(node.kind, c, w, h);
         let lines = node_lines(flow, i, decorations);
         let top = c.y - h / 2.0 + PAD_Y + LINE_HEIGHT * 0.75;

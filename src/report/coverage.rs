@@ -1,7 +1,8 @@
 //! Coverage pages (`studioflow test --coverage-html DIR`): one page per
 //! tested script with its flow picture, every branch coloured by whether
 //! the suite took it and how often, the untaken branches listed at their
-//! file:line:col, and an index page with each script's percentages.
+//! file:line:col, the arms of branching Snippet statements with how often
+//! each was taken, and an index page with each script's percentages.
 //!
 //! The picture and the page shell are the run report's
 //! ([`crate::graph::render_svg`] with [`Decorations`], [`super::page`]).
@@ -148,6 +149,14 @@ pub fn coverage_page(
         coverage.branches.len(),
         percent_cell(coverage.branch_percent())
     );
+    if !coverage.snippet_branches.is_empty() {
+        body += &format!(
+            "<tr><th>snippet branches</th><td id=\"snippet-branches\">{}/{} {}</td></tr>\n",
+            coverage.snippet_branches_taken(),
+            coverage.snippet_branches.len(),
+            percent_cell(coverage.snippet_branch_percent())
+        );
+    }
     body += "</table></section>\n";
 
     let untaken = coverage.untaken_lines();
@@ -178,7 +187,25 @@ pub fn coverage_page(
             b.hits
         );
     }
-    body += "</tbody></table></section>\n</div>\n</main>\n";
+    body += "</tbody></table></section>\n";
+    if !coverage.snippet_branches.is_empty() {
+        body += "<section id=\"snippet-branch-list\"><h2>Snippet branches</h2>\n<table>\n<thead><tr><th>in</th><th>statement</th><th>arm</th><th>where</th><th class=\"num\">taken</th></tr></thead>\n<tbody>\n";
+        for b in &coverage.snippet_branches {
+            let class = if b.hits > 0 { "covered" } else { "uncovered" };
+            body += &format!(
+                "<tr class=\"snippet-branch {class}\"><td>{}</td><td>{}</td><td>{}</td><td>{}:{}:{}</td><td class=\"hits\">{}</td></tr>\n",
+                html(&b.action),
+                html(&b.statement),
+                html(&b.arm),
+                html(&coverage.script),
+                b.line,
+                b.column,
+                b.hits
+            );
+        }
+        body += "</tbody></table></section>\n";
+    }
+    body += "</div>\n</main>\n";
     page_styled(
         &format!("Coverage of {title}"),
         COVERAGE_STYLE,
@@ -194,18 +221,31 @@ pub fn coverage_page(
 /// use studioflow::testing::{BranchCoverage, ScriptCoverage};
 /// let c = ScriptCoverage { script: "x.script".into(), actions: vec![], branches: vec![BranchCoverage {
 ///     action: "a".into(), action_type: "If".into(), branch: "True".into(),
-///     target: "b".into(), line: 3, column: 4, hits: 0 }] };
+///     target: "b".into(), line: 3, column: 4, hits: 0 }], snippet_branches: vec![] };
 /// let page = studioflow::report::coverage_index(&[c], &["x_script.html".to_string()]);
 /// assert!(page.contains("<a href=\"x_script.html\">x.script</a>"));
 /// assert!(page.contains("0/1 <span class=\"bar\">"));
 /// ```
 pub fn coverage_index(scripts: &[ScriptCoverage], pages: &[String]) -> String {
-    let mut body = String::from(
-        "<header><h1>Branch coverage</h1><div class=\"file\">studioflow test --coverage-html</div></header>\n<main style=\"display:block\">\n<section id=\"scripts\"><h2>Scripts</h2>\n<table>\n<thead><tr><th>script</th><th>actions</th><th>branches</th><th class=\"num\">branches never taken</th></tr></thead>\n<tbody>\n",
+    // A Snippet branches column only when some script has Snippet code.
+    let snippets = scripts.iter().any(|s| !s.snippet_branches.is_empty());
+    let mut body = format!(
+        "<header><h1>Branch coverage</h1><div class=\"file\">studioflow test --coverage-html</div></header>\n<main style=\"display:block\">\n<section id=\"scripts\"><h2>Scripts</h2>\n<table>\n<thead><tr><th>script</th><th>actions</th><th>branches</th>{}<th class=\"num\">branches never taken</th></tr></thead>\n<tbody>\n",
+        if snippets { "<th>snippet branches</th>" } else { "" }
     );
     for (s, href) in scripts.iter().zip(pages) {
+        let snippet_cell = match (snippets, s.snippet_branches.is_empty()) {
+            (false, _) => String::new(),
+            (true, true) => "<td>—</td>".to_string(),
+            (true, false) => format!(
+                "<td>{}/{} {}</td>",
+                s.snippet_branches_taken(),
+                s.snippet_branches.len(),
+                percent_cell(s.snippet_branch_percent())
+            ),
+        };
         body += &format!(
-            "<tr class=\"script\" data-percent=\"{:.1}\"><td><a href=\"{}\">{}</a></td><td>{}/{} {}</td><td>{}/{} {}</td><td class=\"num\">{}</td></tr>\n",
+            "<tr class=\"script\" data-percent=\"{:.1}\"><td><a href=\"{}\">{}</a></td><td>{}/{} {}</td><td>{}/{} {}</td>{snippet_cell}<td class=\"num\">{}</td></tr>\n",
             s.branch_percent(),
             html(href),
             html(&s.script),
@@ -304,7 +344,8 @@ pub fn write_coverage_html(
             })
         }
         Ok(_) => {}
-        Err(_) => std::fs::create_dir_all(dir).map_err(|e| CoverageHtmlError::CreateFolder {
+        // Only DIR itself is created, never its missing parents (as every output).
+        Err(_) => std::fs::create_dir(dir).map_err(|e| CoverageHtmlError::CreateFolder {
             path: dir.to_owned(),
             reason: e.to_string(),
         })?,

@@ -130,8 +130,6 @@ pub struct RunRecorder {
 #[derive(Default)]
 struct Recording {
     run: RecordedRun,
-    /// Units of the RunSub frames open now (the last step seen was inside them).
-    frames: Vec<usize>,
 }
 
 /// A value as short JSON text for a report (a security user shows its readable fields only).
@@ -165,10 +163,7 @@ impl RunRecorder {
         RunRecorder {
             script: script.clone(),
             flows: Arc::new(flows),
-            record: Arc::new(Mutex::new(Recording {
-                run,
-                frames: Vec::new(),
-            })),
+            record: Arc::new(Mutex::new(Recording { run })),
         }
     }
 
@@ -185,20 +180,8 @@ impl RunRecorder {
         let flow = &self.flows[unit];
         let node = step.action_index;
         let mut guard = self.record.lock().unwrap_or_else(|e| e.into_inner());
-        let Recording { run: r, frames } = &mut *guard;
-        // Steps arrive in execution order, and a RunSub's own step arrives
-        // after its subscript's steps: a subscript's Begin opens a frame,
-        // the RunSub that called it closes it.
-        if step.script.is_some() && node == flow.entry {
-            frames.push(unit);
-        }
-        let called = flow.nodes.get(node).and_then(|n| n.subscript.as_ref());
-        if let Some(sub) = called {
-            if frames.last() == Some(&sub.unit) {
-                frames.pop();
-            }
-        }
-        let depth = frames.len();
+        let r = &mut guard.run;
+        let depth = step.depth;
         r.total_steps += 1;
         let edge = flow.step_edge(node, step.edge);
         let counts: (&mut Vec<u64>, &mut Vec<u64>, &mut Vec<Vec<u64>>) = if unit == 0 {

@@ -124,6 +124,17 @@ pub enum RuntimeError {
     /// An error raised by a host function.
     #[error("{0}")]
     Host(String),
+    /// The run's deadline passed while the expression was evaluated: not
+    /// the action's failure, the run stops with outcome limit.
+    #[error("{}", crate::runtime::executor::time_limit_message(*timeout))]
+    TimeLimit {
+        /// The run's timeout.
+        timeout: std::time::Duration,
+    },
+    /// The host cancelled the run while the expression was evaluated: the
+    /// run stops with outcome cancelled.
+    #[error("the run was cancelled by the host")]
+    Cancelled,
 }
 
 /// "a string \"x\"", or just "null" (whose type and value read the same).

@@ -11,6 +11,7 @@ use smallvec::SmallVec;
 use super::error::{shown, RuntimeError};
 use super::functions::{FunctionContext, FunctionId, FunctionRegistry};
 pub(crate) use super::limits::SizeLimits;
+use super::limits::BYTES_PER_UNIT;
 use super::Value;
 use crate::syntax::ast::BinaryOp;
 
@@ -68,6 +69,8 @@ pub(crate) struct Evaluator<'a> {
     pub context: FunctionContext<'a>,
     /// A reusable buffer for building template strings.
     pub scratch: &'a std::cell::RefCell<String>,
+    /// The run's deadline and cancel token, looked at while evaluating.
+    pub pace: &'a super::limits::Pacer<'a>,
 }
 
 impl Evaluator<'_> {
@@ -92,7 +95,8 @@ impl Evaluator<'_> {
                     .map(|c| self.eval(c))
                     .collect::<Result<Vec<_>, _>>()?;
                 let list = Value::List(Arc::new(values));
-                self.check_value(&list)?;
+                let bytes = self.limits.measure(&list)?;
+                self.pace.charge(1 + bytes / BYTES_PER_UNIT)?;
                 Ok(list)
             }
             Code::Member(base, name) => match self.borrow(code) {
@@ -125,7 +129,11 @@ impl Evaluator<'_> {
                     .map(|c| self.eval(c))
                     .collect::<Result<SmallVec<[Value; 4]>, _>>()?;
                 let result = (def.func)(&values, &self.context)?;
-                self.check_value(&result)?;
+                let bytes = self.limits.measure(&result)?;
+                // A function's time follows the text it reads and builds:
+                // `replace` building 1 MiB is a check of the clock on its own.
+                let read: usize = values.iter().map(|v| v.as_str().map_or(0, str::len)).sum();
+                self.pace.charge(1 + (bytes + read) / BYTES_PER_UNIT)?;
                 Ok(result)
             }
         }
@@ -167,6 +175,7 @@ impl Evaluator<'_> {
                 });
             }
         }
+        self.pace.charge(1 + out.len() / BYTES_PER_UNIT)?;
         Ok(Value::from(out.as_str()))
     }
 
@@ -199,11 +208,6 @@ impl Evaluator<'_> {
             },
             _ => super::arrays::element(base, index),
         }
-    }
-
-    /// Bounds what an expression built (see [`SizeLimits::measure`]).
-    fn check_value(&self, v: &Value) -> Result<(), RuntimeError> {
-        self.limits.measure(v).map(drop)
     }
 }
 

@@ -13,10 +13,11 @@ use super::clock::Clock;
 use super::eval::{Evaluator, VarId};
 use super::functions::FunctionContext;
 use super::limits::{
-    bounded_one_line, drop_iteratively, Deadline, MemoryExceeded, MemoryMeter, SizeLimits,
+    bounded_one_line, drop_iteratively, Deadline, MemoryExceeded, MemoryMeter, Pacer, SizeLimits,
     MAX_ERROR_TEXT_BYTES,
 };
 use super::security::{RunId, SecurityUser};
+use super::RuntimeError;
 use super::{Value, Variables};
 
 mod properties;
@@ -188,11 +189,16 @@ pub struct RunOptions {
     pub observer: Option<StepObserver>,
     /// Called after every executed action with the variables it changed.
     pub change_observer: Option<ChangeObserver>,
-    /// Checked before every action.
+    /// Checked before every action, after every host action, every 1,024
+    /// Snippet statements and while expressions evaluate. Like the deadline
+    /// ([`crate::Limits::timeout`]), it cannot interrupt a host action's
+    /// handler while it runs: the run stops when the handler returns.
     pub cancel: Option<CancelToken>,
     /// Asked before every action whether to replace it (test mocks); see [`ActionOverride`].
     pub action_override: Option<Arc<dyn ActionOverride>>,
-    /// Overrides the engine's wall-clock deadline ([`crate::Limits::timeout`]).
+    /// Overrides the engine's wall-clock deadline ([`crate::Limits::timeout`],
+    /// which says what a blocking host action can and cannot be stopped
+    /// from doing).
     pub timeout: Option<std::time::Duration>,
 }
 
@@ -273,7 +279,10 @@ impl StopKind {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunError {
-    /// The action that failed, or that was about to run when a limit hit.
+    /// The action that failed, or that was running (the last one executed)
+    /// when a limit or a cancellation stopped the run: `name:action` inside
+    /// a subscript, and the same action as [`Run::end`]. Only a run stopped
+    /// before its first action names the one about to run.
     pub action: String,
     /// The `_ERR` text, or the limit message.
     pub message: String,
@@ -345,6 +354,9 @@ pub struct TraceStep {
     /// The subscript the step ran in (as its RunSub named it); `None` in
     /// the script that was run.
     pub script: Option<Arc<str>>,
+    /// How many RunSub frames deep the step ran: 0 in the script that was
+    /// run, 1 in a subscript it called, and so on.
+    pub depth: usize,
 }
 
 /// The result of a run.
@@ -359,20 +371,58 @@ pub struct TraceStep {
 pub struct Run {
     /// How it ended.
     pub outcome: Outcome,
-    /// The last action executed.
+    /// The last action executed; for a stopped run, the action its error
+    /// names (`name:action` when that was inside a subscript).
     pub end: Option<String>,
     /// Why it stopped, unless completed.
     pub error: Option<RunError>,
     /// Executed actions.
     pub steps: u64,
-    /// The trace, when asked for.
+    /// The trace, when asked for: the first [`TRACE_KEEP_FIRST`] and the
+    /// last [`TRACE_KEEP_LAST`] executed actions, in step order (a RunSub's
+    /// own step before its subscript's steps). A longer run leaves out the
+    /// steps between them (their step numbers are missing) and counts them
+    /// in [`Run::trace_omitted`]; the kept steps are all the run ever holds,
+    /// however long it runs.
     pub trace: Option<Vec<TraceStep>>,
+    /// The executed actions left out of [`Run::trace`] (0 when it holds
+    /// every step, and when there is no trace).
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin { Default -> a }\na: Assign { Variable = n Value = 1 Default -> a }", "l").unwrap();
+    /// let run = e.run(&s, studioflow::RunOptions { trace: true, max_steps: Some(5_000), ..Default::default() });
+    /// let trace = run.trace.as_ref().unwrap();
+    /// assert_eq!(trace.len(), 2_000);
+    /// assert_eq!((trace[999].step, trace[1000].step), (1_000, 4_001));
+    /// assert_eq!(run.trace_omitted, 3_000);
+    /// assert_eq!(run.to_json()["trace_omitted"], 3_000);
+    /// ```
+    pub trace_omitted: u64,
+    /// Every action, written branch and Snippet branch the run took, with
+    /// how often (collected when [`RunOptions::trace`] is on; coverage reads
+    /// it, so it is complete however long the run and whatever the trace kept).
+    pub counts: Option<super::RunCounts>,
+    /// What the script's own `Return` action returned: `None` when the run
+    /// did not end at a Return (an `End`, a stop), `Some(Value::Null)` for a
+    /// Return without ReturnValue. A subscript run on its own shows here what
+    /// it would hand its RunSub (`"return"` in [`Run::to_json`]).
+    ///
+    /// ```
+    /// let e = studioflow::Engine::new();
+    /// let s = e.compile("start: Begin { Default -> r }\nr: Return { ReturnValue = \"gold\" }", "sub.script").unwrap();
+    /// let run = e.run(&s, Default::default());
+    /// assert_eq!(run.returned, Some(studioflow::Value::from("gold")));
+    /// assert_eq!(run.to_json()["return"], "gold");
+    /// ```
+    pub returned: Option<Value>,
     /// Final variables, sorted by name.
     pub variables: Variables,
 }
 
 impl Run {
-    /// The `--json` document: outcome, end, error, steps, trace, variables.
+    /// The `--json` document: outcome, end, error, steps, trace,
+    /// trace_omitted, return, variables.
     ///
     /// ```
     /// let engine = studioflow::Engine::new();
@@ -409,6 +459,8 @@ impl Run {
                 }
                 step
             }).collect::<Vec<_>>()).unwrap_or_default(),
+            "trace_omitted": self.trace_omitted,
+            "return": self.returned.as_ref().map(Value::to_json),
             "variables": self.variables.to_json(),
         })
     }
@@ -431,7 +483,13 @@ pub(crate) struct RunState {
     /// Executed actions so far, in every frame.
     pub steps: u64,
     pub max_steps: u64,
-    pub trace: Option<Vec<TraceStep>>,
+    pub trace: Option<TraceLog>,
+    /// Coverage counts, when the run is traced.
+    pub counts: Option<super::RunCounts>,
+    /// Steps of running subscripts held back from the observers, one level
+    /// per RunSub being run, so that a RunSub's own step (whose branch is
+    /// known only when its subscript ends) reaches them first.
+    pub deferred: Vec<Vec<DeferredStep>>,
     pub observer: Option<StepObserver>,
     pub cancel: Option<CancelToken>,
     /// RunSub frames below the main script.
@@ -461,6 +519,101 @@ pub(crate) struct RunState {
     pub pending: Option<Pending>,
     /// The run's wall-clock deadline, seen by every frame and snippet.
     pub deadline: Option<Deadline>,
+}
+
+/// How many executed actions at the start of a run [`Run::trace`] keeps.
+pub const TRACE_KEEP_FIRST: usize = 1_000;
+/// How many executed actions at the end of a run [`Run::trace`] keeps.
+pub const TRACE_KEEP_LAST: usize = 1_000;
+
+/// The trace as a run records it: the first [`TRACE_KEEP_FIRST`] steps, a
+/// ring of the last [`TRACE_KEEP_LAST`], and the count of those that fell
+/// out of the ring. Bounded while the run goes, not cut afterwards: a run
+/// of millions of steps holds 2,000.
+#[derive(Debug, Default)]
+pub(crate) struct TraceLog {
+    head: Vec<TraceStep>,
+    tail: std::collections::VecDeque<TraceStep>,
+    omitted: u64,
+    /// The highest step number recorded: a step at or below it was
+    /// reserved (a RunSub's) and is completed in place, never added again.
+    last: u64,
+}
+
+impl TraceLog {
+    fn push(&mut self, step: TraceStep) {
+        self.last = self.last.max(step.step);
+        if self.head.len() < TRACE_KEEP_FIRST {
+            self.head.push(step);
+            return;
+        }
+        if self.tail.len() >= TRACE_KEEP_LAST {
+            self.tail.pop_front();
+            self.omitted += 1;
+        }
+        self.tail.push_back(step);
+    }
+
+    /// Records `step`, or completes the reserved step of the same number
+    /// (`None` when it already fell out of the ring).
+    fn record(&mut self, step: TraceStep) {
+        if step.step > self.last {
+            return self.push(step);
+        }
+        let n = step.step;
+        let slot = match self.head.binary_search_by_key(&n, |s| s.step) {
+            Ok(i) => self.head.get_mut(i),
+            Err(_) => match self.tail.binary_search_by_key(&n, |s| s.step) {
+                Ok(i) => self.tail.get_mut(i),
+                Err(_) => None,
+            },
+        };
+        if let Some(slot) = slot {
+            *slot = step;
+        }
+    }
+
+    /// The kept steps in order and the number left out.
+    pub(crate) fn finish(self) -> (Vec<TraceStep>, u64) {
+        let mut steps = self.head;
+        steps.extend(self.tail);
+        (steps, self.omitted)
+    }
+}
+
+/// A subscript's step waiting for its RunSub's step (see [`RunState::deferred`]).
+pub(crate) struct DeferredStep {
+    step: TraceStep,
+    changes: Option<Vec<VariableChange>>,
+}
+
+impl RunState {
+    /// Hands a finished step to the observers, or holds it back while a
+    /// RunSub's subscript runs.
+    fn deliver(&mut self, step: TraceStep, changes: Option<Vec<VariableChange>>) {
+        match self.deferred.last_mut() {
+            Some(level) => level.push(DeferredStep { step, changes }),
+            None => self.observe(&step, changes.as_deref()),
+        }
+    }
+
+    /// Tells the observers about a step now.
+    fn observe(&self, step: &TraceStep, changes: Option<&[VariableChange]>) {
+        if let Some(observer) = &self.observer {
+            observer(step);
+        }
+        if let (Some(observer), Some(changes)) = (&self.change_observer, changes) {
+            observer(step, changes);
+        }
+    }
+
+    /// The trace and its omitted count, for [`Run`].
+    fn take_trace(&mut self) -> (Option<Vec<TraceStep>>, u64) {
+        match self.trace.take().map(TraceLog::finish) {
+            Some((steps, omitted)) => (Some(steps), omitted),
+            None => (None, 0),
+        }
+    }
 }
 
 /// The bytes each variable of a frame is counted as; inline for small
@@ -711,6 +864,27 @@ impl<'a> ActionCall<'a> {
             &mut self.state.counters,
             smallvec::smallvec![0; sub.actions.len()],
         );
+        // This RunSub's step comes before its subscript's steps everywhere:
+        // its place in the trace is taken now (completed when the action
+        // ends, with the branch it took), and the observers are told about
+        // the subscript's steps after it.
+        if let Some(trace) = self.state.trace.as_mut() {
+            trace.push(TraceStep {
+                step: self.state.steps,
+                action: self.action.id.clone(),
+                action_type: self.action.type_name.clone(),
+                caption: self.action.caption.clone(),
+                branch: None,
+                action_index: self.index,
+                edge: None,
+                output: Vec::new(),
+                script: (!std::ptr::eq(root, caller)).then(|| caller.label.clone()),
+                depth: self.state.depth,
+            });
+        }
+        if self.state.observer.is_some() || self.state.change_observer.is_some() {
+            self.state.deferred.push(Vec::new());
+        }
         self.state.depth += 1;
         self.state.returned = None;
         let label = sub.label.clone();
@@ -720,7 +894,7 @@ impl<'a> ActionCall<'a> {
             crate::engine::RUN_STACK_BASE + sub.max_expr_depth * crate::engine::RUN_STACK_PER_LEVEL;
         let (engine, state) = (self.engine, &mut *self.state);
         let end = stacker::maybe_grow(need, need + (1 << 20), || {
-            engine.run_frame(root, sub, Some(&label), state)
+            engine.run_frame(root, sub, unit, Some(&label), state)
         });
         self.state.depth -= 1;
         let sub_vars = std::mem::replace(&mut self.state.vars, caller_vars);
@@ -752,11 +926,19 @@ impl<'a> ActionCall<'a> {
                 e.action, e.message
             ))),
             (outcome, error, _) => {
-                let error = error.unwrap_or_else(|| RunError {
+                let mut error = error.unwrap_or_else(|| RunError {
                     action: label.to_string(),
                     message: "the subscript stopped".into(),
                     kind: StopKind::Limit,
                 });
+                // Stopped before the subscript's first action: this RunSub
+                // is the action that was running.
+                if end.last.is_none() {
+                    error.action = match self.subscript() {
+                        Some(caller) => format!("{caller}:{}", self.action.id),
+                        None => self.action.id.to_string(),
+                    };
+                }
                 let message = error.message.clone();
                 self.state.stop = Some((outcome, error));
                 Err(ActionError::Limit(message))
@@ -1154,7 +1336,9 @@ impl EngineInner {
             .then(crate::snippet::exec::TraceOutput::default),
             steps: 0,
             max_steps,
-            trace: options.trace.then(Vec::new),
+            trace: options.trace.then(TraceLog::default),
+            counts: options.trace.then(super::RunCounts::default),
+            deferred: Vec::new(),
             observer: options.observer.clone(),
             cancel: options.cancel.clone(),
             depth: 0,
@@ -1218,16 +1402,20 @@ impl EngineInner {
             }
         }
         if let Some(error) = refused {
+            let (trace, trace_omitted) = state.take_trace();
             return Run {
                 outcome: Outcome::Limit,
                 end: None,
                 error: Some(error),
                 steps: 0,
-                trace: state.trace,
+                trace,
+                trace_omitted,
+                counts: state.counts.take(),
+                returned: None,
                 variables: Variables::new(shared.clone(), state.vars, state.extra),
             };
         }
-        let end = self.run_frame(script, script, None, &mut state);
+        let end = self.run_frame(script, script, 0, None, &mut state);
         // The meter's books balance: what it counts is what the variables
         // hold (checked in debug builds, i.e. by the whole test suite, for
         // runs that no limit cut short).
@@ -1243,23 +1431,40 @@ impl EngineInner {
                 "a variable's counted size drifted"
             );
         }
+        let (trace, trace_omitted) = state.take_trace();
         let variables = Variables::new(shared.clone(), state.vars, state.extra);
+        // A run that stopped ends at the action its error names (inside a
+        // subscript: `name:action`), so `end` and the error never disagree.
+        let end_id = match &end.error {
+            Some(e) if end.last.is_some() && !e.action.is_empty() => Some(e.action.clone()),
+            _ => end.last.map(|i| script.actions[i].id.to_string()),
+        };
         Run {
             outcome: end.outcome,
-            end: end.last.map(|i| script.actions[i].id.to_string()),
+            end: end_id,
             error: end.error,
             steps: state.steps,
-            trace: state.trace,
+            trace,
+            trace_omitted,
+            counts: state.counts.take(),
+            // Only a Return of the script that was run is left here: a
+            // RunSub takes its subscript's.
+            returned: match end.outcome {
+                Outcome::Completed => state.returned.take(),
+                _ => None,
+            },
             variables,
         }
     }
 
-    /// Runs one frame: `script` (the root or one of its subscripts, named
-    /// `label` in traces and errors) from its Begin to its end.
+    /// Runs one frame: `script` (the root or one of its subscripts: unit
+    /// `unit` of the call graph, named `label` in traces and errors) from
+    /// its Begin to its end.
     pub(crate) fn run_frame(
         &self,
         root: &ScriptInner,
         script: &ScriptInner,
+        unit: u32,
         label: Option<&Arc<str>>,
         state: &mut RunState,
     ) -> FrameEnd {
@@ -1272,6 +1477,9 @@ impl EngineInner {
         let mut props: SmallVec<[PropValue<'_>; 8]> = SmallVec::new();
         let mut owned: SmallVec<[Value; 4]> = SmallVec::new();
         let scratch = std::cell::RefCell::new(ScratchBuffer::take());
+        // Evaluation looks at the deadline and the cancel token while it
+        // works (one per frame: its work count carries from step to step).
+        let pacer = Pacer::new(&*self.clock, state.deadline, state.cancel.clone());
         let mut current = script.entry as usize;
         let mut last: Option<usize> = None;
         let mut error: Option<RunError> = None;
@@ -1279,10 +1487,14 @@ impl EngineInner {
 
         loop {
             let action = &script.actions[current];
+            // A stop between two actions names the one that ran last (the
+            // run's `end`): it used the time or the last step. Only before
+            // a frame's first action does it name the one about to run.
+            let ran_last = || shown_id(&script.actions[last.unwrap_or(current)].id);
             if state.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
                 outcome = Outcome::Cancelled;
                 error = Some(RunError {
-                    action: shown_id(&action.id),
+                    action: ran_last(),
                     message: "the run was cancelled by the host".into(),
                     kind: StopKind::Cancelled,
                 });
@@ -1291,7 +1503,7 @@ impl EngineInner {
             if let Some(timeout) = state.past_deadline(&*self.clock, false) {
                 outcome = Outcome::Limit;
                 error = Some(RunError {
-                    action: shown_id(&action.id),
+                    action: ran_last(),
                     message: time_limit_message(timeout),
                     kind: StopKind::Limit,
                 });
@@ -1300,7 +1512,7 @@ impl EngineInner {
             if state.steps >= state.max_steps {
                 outcome = Outcome::Limit;
                 error = Some(RunError {
-                    action: shown_id(&action.id),
+                    action: ran_last(),
                     message: format!(
                         "step budget of {} executed actions exceeded",
                         state.max_steps
@@ -1310,10 +1522,11 @@ impl EngineInner {
                 break;
             }
             state.steps += 1;
-            // A RunSub's own number, though it is recorded after its subscript's steps.
+            // A RunSub's own number: its subscript's steps follow it.
             let step_number = state.steps;
             last = Some(current);
             let snapshot = state.change_observer.as_ref().map(|_| state.vars.clone());
+            let deferred_before = state.deferred.len();
 
             // A host override (a test mock) replaces the action; otherwise
             // evaluate the properties, then run the handler.
@@ -1346,6 +1559,7 @@ impl EngineInner {
                     context: FunctionContext::new(&*self.clock, state.time_zone)
                         .with_max_string_bytes(limits.max_string_bytes),
                     scratch: &scratch,
+                    pace: &pacer,
                 };
                 let mut failed = None;
                 for (i, slot) in action.properties.iter().enumerate() {
@@ -1358,6 +1572,25 @@ impl EngineInner {
                             Ok(v) => {
                                 owned.push(v);
                                 PropValue::Owned(owned.len() - 1)
+                            }
+                            // The deadline or a cancellation met while
+                            // evaluating stops the run (not an Error branch).
+                            Err(RuntimeError::Cancelled) => {
+                                state.stop = Some((
+                                    Outcome::Cancelled,
+                                    RunError {
+                                        action: shown_id(&action.id),
+                                        message: RuntimeError::Cancelled.to_string(),
+                                        kind: StopKind::Cancelled,
+                                    },
+                                ));
+                                failed =
+                                    Some(ActionError::Limit(RuntimeError::Cancelled.to_string()));
+                                break;
+                            }
+                            Err(e @ RuntimeError::TimeLimit { .. }) => {
+                                failed = Some(ActionError::Limit(e.to_string()));
+                                break;
                             }
                             Err(source) => {
                                 failed = Some(ActionError::Property {
@@ -1466,10 +1699,18 @@ impl EngineInner {
                 }
             };
 
+            if let Some(counts) = state.counts.as_mut() {
+                counts.step(unit, current, script.actions.len(), edge);
+            }
             if state.trace.is_some() || state.observer.is_some() || snapshot.is_some() {
+                // A RunSub held its subscript's steps back (see `deferred`).
+                let held = (state.deferred.len() > deferred_before)
+                    .then(|| state.deferred.pop())
+                    .flatten();
                 let step = TraceStep {
                     step: step_number,
                     script: label.cloned(),
+                    depth: state.depth,
                     action: action.id.clone(),
                     action_type: action.type_name.clone(),
                     caption: action.caption.clone(),
@@ -1482,11 +1723,8 @@ impl EngineInner {
                         .map(|o| std::mem::take(&mut o.lines))
                         .unwrap_or_default(),
                 };
-                if let Some(observer) = &state.observer {
-                    observer(&step);
-                }
-                if let (Some(observer), Some(before)) = (&state.change_observer, &snapshot) {
-                    let changes: Vec<VariableChange> = before
+                let changes = snapshot.as_ref().map(|before| {
+                    before
                         .iter()
                         .zip(&state.vars)
                         .enumerate()
@@ -1496,11 +1734,25 @@ impl EngineInner {
                             before: b.clone(),
                             after: a.clone(),
                         })
-                        .collect();
-                    observer(&step, &changes);
+                        .collect::<Vec<_>>()
+                });
+                let observed = state.observer.is_some() || state.change_observer.is_some();
+                if observed && !state.deferred.is_empty() {
+                    // Held back with this RunSub's caller: the trace gets a copy.
+                    if let Some(t) = state.trace.as_mut() {
+                        t.record(step.clone());
+                    }
+                    state.deliver(step, changes);
+                } else {
+                    if observed {
+                        state.observe(&step, changes.as_deref());
+                    }
+                    if let Some(t) = state.trace.as_mut() {
+                        t.record(step);
+                    }
                 }
-                if let Some(t) = state.trace.as_mut() {
-                    t.push(step);
+                for d in held.into_iter().flatten() {
+                    state.deliver(d.step, d.changes);
                 }
             }
 
@@ -1519,6 +1771,32 @@ impl EngineInner {
                     StopKind::Cancelled => Outcome::Cancelled,
                     StopKind::Action => Outcome::Stopped,
                 };
+                break;
+            }
+            // After a host action too: it may have blocked past the deadline
+            // or while the run was cancelled. Built-in actions are quick, and
+            // check the deadline while they evaluate; the check before the
+            // next action covers them.
+            if action.host && state.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+                outcome = Outcome::Cancelled;
+                error = Some(RunError {
+                    action: shown_id(&action.id),
+                    message: "the run was cancelled by the host".into(),
+                    kind: StopKind::Cancelled,
+                });
+                break;
+            }
+            let late = match action.host {
+                true => state.past_deadline(&*self.clock, true),
+                false => None,
+            };
+            if let Some(timeout) = late {
+                outcome = Outcome::Limit;
+                error = Some(RunError {
+                    action: shown_id(&action.id),
+                    message: time_limit_message(timeout),
+                    kind: StopKind::Limit,
+                });
                 break;
             }
             match next {

@@ -254,11 +254,75 @@ pub(crate) struct Deadline {
     pub at: Duration,
 }
 
+/// Work units (see [`Pacer::charge`]) an expression may do between two
+/// looks at the clock and the cancel token: a cheap call is one unit, every
+/// 4 KiB a call reads or builds one more, so a few hundred cheap operations
+/// or one call building 1 MiB read the clock once.
+pub(crate) const EVAL_CHECK_UNITS: u32 = 256;
+
+/// Bytes a function reads or builds that count one work unit.
+pub(crate) const BYTES_PER_UNIT: usize = 4096;
+
+/// The deadline and cancel token as expression evaluation meets them: one
+/// per frame (or snippet), counting work in a cell so that an evaluator
+/// borrowed immutably can still pace itself.
+pub(crate) struct Pacer<'a> {
+    clock: &'a dyn Clock,
+    deadline: Option<Deadline>,
+    cancel: Option<CancelToken>,
+    work: std::cell::Cell<u32>,
+}
+
+impl<'a> Pacer<'a> {
+    pub fn new(
+        clock: &'a dyn Clock,
+        deadline: Option<Deadline>,
+        cancel: Option<CancelToken>,
+    ) -> Self {
+        Pacer {
+            clock,
+            deadline,
+            cancel,
+            work: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Counts `units` of work; every [`EVAL_CHECK_UNITS`] it looks at the
+    /// cancel token and the clock.
+    #[inline]
+    pub fn charge(&self, units: usize) -> Result<(), RuntimeError> {
+        let work = (self.work.get() as usize).saturating_add(units);
+        if work < EVAL_CHECK_UNITS as usize {
+            self.work.set(work as u32);
+            return Ok(());
+        }
+        self.work.set(0);
+        self.look()
+    }
+
+    #[cold]
+    fn look(&self) -> Result<(), RuntimeError> {
+        if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+            return Err(RuntimeError::Cancelled);
+        }
+        match self.deadline {
+            Some(d) if self.clock.monotonic() >= d.at => {
+                Err(RuntimeError::TimeLimit { timeout: d.timeout })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// How many Snippet statements run between two looks at the clock, the
 /// cancel token and the memory of the variables the statements changed in
 /// place: often enough that a runaway loop overshoots by little, seldom
 /// enough that a statement costs no clock reading.
 pub(crate) const SNIPPET_CHECK_STATEMENTS: u64 = 1024;
+
+/// Growth in place below this is not measured at once (a small value
+/// measures cheaply at the next settle anyway).
+pub(crate) const GROWTH_FLOOR: usize = 4096;
 
 /// Why the run's bounds stopped a Snippet statement.
 #[derive(Debug)]
@@ -282,10 +346,14 @@ pub(crate) enum Bound {
 /// cancel token (the same ones every action and RunSub frame sees).
 ///
 /// A value stored whole into a variable is measured and charged at once.
-/// A value changed in place (`o.a.b = 1`, `arr[5] = x`) is marked, and all
-/// marked variables are measured every [`SNIPPET_CHECK_STATEMENTS`]
-/// statements and when the snippet ends: measuring a 100,000-element array
-/// on every element write would make filling it quadratic.
+/// A value changed in place (`o.a.b = 1`, `arr[5] = x`) is marked, with an
+/// estimate of what it grew by (see [`Self::grew`]); it is measured when it
+/// may have doubled since it was last measured, when the growth of all
+/// marked variables may pass the memory budget, every
+/// [`SNIPPET_CHECK_STATEMENTS`] statements and when the snippet ends (and a
+/// function's parameter or local before the call returns). Measuring a
+/// 100,000-element array on every element write would make filling it
+/// quadratic; measuring it each time it doubles costs a constant per write.
 pub(crate) struct SnippetBounds<'a> {
     pub limits: SizeLimits,
     pub memory: &'a mut MemoryMeter,
@@ -298,8 +366,11 @@ pub(crate) struct SnippetBounds<'a> {
     pub line: u32,
     since_check: u64,
     settle_due: bool,
-    /// Variables changed in place since the last settle.
-    changed: Vec<usize>,
+    /// Variables changed in place since the last settle, each with the
+    /// bytes it is estimated to have grown by since.
+    changed: Vec<(usize, usize)>,
+    /// The sum of those estimates.
+    growth: usize,
 }
 
 type Slots = [Option<Value>];
@@ -326,6 +397,7 @@ impl<'a> SnippetBounds<'a> {
             since_check: 0,
             settle_due: false,
             changed: Vec::new(),
+            growth: 0,
         }
     }
 
@@ -380,9 +452,30 @@ impl<'a> SnippetBounds<'a> {
 
     /// Notes that `slot` is about to be changed in place.
     pub fn changing(&mut self, slot: usize) {
-        if !self.changed.contains(&slot) {
-            self.changed.push(slot);
+        if !self.changed.iter().any(|&(s, _)| s == slot) {
+            self.changed.push((slot, 0));
         }
+    }
+
+    /// Notes that `slot`, changed in place, grew by an estimated `bytes`,
+    /// and measures it now when it may have doubled since it was last
+    /// measured (or grown past [`GROWTH_FLOOR`] from nothing) or when the
+    /// growth of every changed variable may pass the memory budget: a value
+    /// grown in place is charged before it can hold much more than it was
+    /// charged for, parameters and locals of Snippet functions included.
+    pub fn grew(&mut self, vars: &mut Slots, slot: usize, bytes: usize) -> Result<(), Bound> {
+        let Some(i) = self.changed.iter().position(|&(s, _)| s == slot) else {
+            return Ok(());
+        };
+        let entry = &mut self.changed[i].1;
+        *entry = entry.saturating_add(bytes);
+        self.growth = self.growth.saturating_add(bytes);
+        let doubled = *entry >= self.sizes[slot].max(GROWTH_FLOOR);
+        let over = self.memory.used.saturating_add(self.growth) > self.memory.budget;
+        if doubled || over {
+            self.settle_slot(vars, slot)?;
+        }
+        Ok(())
     }
 
     /// Takes a variable's value out for a Snippet function call (its
@@ -402,8 +495,12 @@ impl<'a> SnippetBounds<'a> {
         slot: usize,
         (value, size): (Option<Value>, usize),
     ) {
-        // Growth in place that was never settled was never charged either.
-        self.changed.retain(|&s| s != slot);
+        // Growth in place that was never settled was never charged either
+        // (it was measured as it grew: see `grew`).
+        if let Some(i) = self.changed.iter().position(|&(s, _)| s == slot) {
+            let (_, grown) = self.changed.swap_remove(i);
+            self.growth = self.growth.saturating_sub(grown);
+        }
         self.memory.release(self.sizes[slot]);
         self.sizes[slot] = size;
         vars[slot] = value;
@@ -416,7 +513,8 @@ impl<'a> SnippetBounds<'a> {
     pub fn settle(&mut self, vars: &mut Slots) -> Result<(), Bound> {
         self.settle_due = false;
         let mut first = Ok(());
-        for slot in std::mem::take(&mut self.changed) {
+        self.growth = 0;
+        for (slot, _) in std::mem::take(&mut self.changed) {
             let settled = self.measure_slot(vars, slot);
             if first.is_ok() {
                 first = settled;
@@ -427,9 +525,10 @@ impl<'a> SnippetBounds<'a> {
 
     /// Measures `slot` if it changed in place since the last settle.
     fn settle_slot(&mut self, vars: &mut Slots, slot: usize) -> Result<(), Bound> {
-        match self.changed.iter().position(|&s| s == slot) {
+        match self.changed.iter().position(|&(s, _)| s == slot) {
             Some(i) => {
-                self.changed.swap_remove(i);
+                let (_, grown) = self.changed.swap_remove(i);
+                self.growth = self.growth.saturating_sub(grown);
                 self.measure_slot(vars, slot)
             }
             None => Ok(()),

@@ -4,6 +4,7 @@
 pub(crate) mod arrays;
 pub mod clock;
 pub(crate) mod convert;
+pub(crate) mod counts;
 pub(crate) mod datetime;
 pub(crate) mod error;
 pub(crate) mod eval;
@@ -16,11 +17,12 @@ pub(crate) mod variables;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use convert::{FromValue, HostFunction, IntoFunctionResult};
+pub use counts::RunCounts;
 pub use error::RuntimeError;
 pub use eval::VarId;
 pub use executor::{
     ActionCall, ActionOverride, CancelToken, ChangeObserver, Outcome, Run, RunError, RunOptions,
-    StepObserver, StopKind, TraceStep, VariableChange,
+    StepObserver, StopKind, TraceStep, VariableChange, TRACE_KEEP_FIRST, TRACE_KEEP_LAST,
 };
 pub use functions::{FunctionContext, NativeFunction};
 pub use limits::{MAX_ERROR_TEXT_BYTES, TRUNCATION_MARKER};

@@ -52,6 +52,95 @@ pub(crate) struct Exec<'a> {
     pub depth: usize,
     /// The run's memory budget, deadline and cancel token.
     pub bounds: SnippetBounds<'a>,
+    /// The deadline and cancel token as expressions meet them.
+    pub pacer: crate::runtime::limits::Pacer<'a>,
+    /// Arms of branching statements taken, when the run counts coverage.
+    pub hits: Option<&'a mut crate::runtime::counts::SnippetHits>,
+}
+
+/// One arm of a branching Snippet statement, for coverage: IF's true and
+/// false, each CASE of a SWITCH or SELECT and its DEFAULT (or no CASE
+/// matching), a loop body entered or skipped, a RETURN taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BranchPoint {
+    /// The statement's identity (see [`Exec::hit`]) and the arm.
+    pub key: (usize, u32),
+    /// The `.script` line of the statement.
+    pub line: u32,
+    /// `IF`, `SWITCH`, `SELECT`, `FOR`, `FOREACH`, `REPEAT` or `RETURN`.
+    pub statement: &'static str,
+    /// `true`, `false`, `CASE 1`, `DEFAULT`, `no CASE`, `entered`, `skipped`, `taken`.
+    pub arm: String,
+}
+
+/// Every arm of every branching statement in `ops`, in source order, nested
+/// blocks included: the same list for the same compiled code, so counts
+/// can be matched by position across compilations of one file.
+pub(crate) fn branch_points(ops: &[Op], out: &mut Vec<BranchPoint>) {
+    for op in ops {
+        let key = std::ptr::from_ref(op) as usize;
+        let mut arm = |statement: &'static str, n: u32, name: String| {
+            out.push(BranchPoint {
+                key: (key, n),
+                line: op.line,
+                statement,
+                arm: name,
+            })
+        };
+        match &op.kind {
+            OpKind::If { .. } => {
+                arm("IF", 0, "true".into());
+                arm("IF", 1, "false".into());
+            }
+            OpKind::Switch { cases, default, .. } | OpKind::Select { cases, default } => {
+                let statement = match op.kind {
+                    OpKind::Switch { .. } => "SWITCH",
+                    _ => "SELECT",
+                };
+                for i in 0..cases.len() {
+                    arm(statement, i as u32, format!("CASE {}", i + 1));
+                }
+                let none = if default.is_some() {
+                    "DEFAULT"
+                } else {
+                    "no CASE"
+                };
+                arm(statement, cases.len() as u32, none.into());
+            }
+            // Studio runs a FOR body at least once: it is always entered.
+            OpKind::For { .. } => arm("FOR", 0, "entered".into()),
+            OpKind::ForEach { .. } => {
+                arm("FOREACH", 0, "entered".into());
+                arm("FOREACH", 1, "skipped".into());
+            }
+            OpKind::Repeat { .. } => {
+                arm("REPEAT", 0, "entered".into());
+                arm("REPEAT", 1, "skipped".into());
+            }
+            OpKind::Return(_) => arm("RETURN", 0, "taken".into()),
+            _ => {}
+        }
+        match &op.kind {
+            OpKind::If {
+                then, otherwise, ..
+            } => {
+                branch_points(then, out);
+                branch_points(otherwise, out);
+            }
+            OpKind::Switch { cases, default, .. } | OpKind::Select { cases, default } => {
+                for (_, body) in cases.iter() {
+                    branch_points(body, out);
+                }
+                if let Some(body) = default {
+                    branch_points(body, out);
+                }
+            }
+            OpKind::For { body, .. }
+            | OpKind::ForEach { body, .. }
+            | OpKind::Repeat { body, .. } => branch_points(body, out),
+            _ => {}
+        }
+    }
 }
 
 /// TRACE lines of the current step, bounded per run.
@@ -79,6 +168,16 @@ impl Exec<'_> {
         let settled = self.bounds.settle(vars);
         let line = self.bounds.line;
         ran.and(settled.map_err(|b| Self::bound(line, b)))
+    }
+
+    /// Counts arm `arm` of `op` taken (see [`branch_points`]).
+    #[inline]
+    fn hit(&mut self, op: &Op, arm: u32) {
+        if let Some(hits) = self.hits.as_deref_mut() {
+            *hits
+                .entry((std::ptr::from_ref(op) as usize, arm))
+                .or_insert(0) += 1;
+        }
     }
 
     /// The error a bound of the run becomes.
@@ -158,10 +257,16 @@ impl Exec<'_> {
             limits: self.limits,
             context: self.context,
             scratch: &self.scratch,
+            pace: &self.pacer,
         };
-        evaluator
-            .eval(code)
-            .map_err(|e: RuntimeError| Self::fail(line, e.to_string()))
+        evaluator.eval(code).map_err(|e: RuntimeError| match e {
+            RuntimeError::Cancelled => SnippetError::Cancelled { line },
+            e @ RuntimeError::TimeLimit { .. } => SnippetError::Limit {
+                line,
+                message: e.to_string(),
+            },
+            e => Self::fail(line, e.to_string()),
+        })
     }
 
     fn eval(&mut self, e: &CExpr, vars: &mut Vars, line: u32) -> Result<Value, SnippetError> {
@@ -261,11 +366,12 @@ impl Exec<'_> {
                 then,
                 otherwise,
             } => {
-                let branch = if self.condition(cond, vars, line)? {
-                    then
+                let (branch, arm) = if self.condition(cond, vars, line)? {
+                    (then, 0)
                 } else {
-                    otherwise
+                    (otherwise, 1)
                 };
+                self.hit(op, arm);
                 return self.block(branch, vars);
             }
             OpKind::Switch {
@@ -274,22 +380,26 @@ impl Exec<'_> {
                 default,
             } => {
                 let subject = self.eval(subject, vars, line)?;
-                for (value, body) in cases.iter() {
+                for (i, (value, body)) in cases.iter().enumerate() {
                     let v = self.eval(value, vars, line)?;
                     if equals(&subject, &v) {
+                        self.hit(op, i as u32);
                         return self.block(body, vars);
                     }
                 }
+                self.hit(op, cases.len() as u32);
                 if let Some(body) = default {
                     return self.block(body, vars);
                 }
             }
             OpKind::Select { cases, default } => {
-                for (cond, body) in cases.iter() {
+                for (i, (cond, body)) in cases.iter().enumerate() {
                     if self.condition(cond, vars, line)? {
+                        self.hit(op, i as u32);
                         return self.block(body, vars);
                     }
                 }
+                self.hit(op, cases.len() as u32);
                 if let Some(body) = default {
                     return self.block(body, vars);
                 }
@@ -304,6 +414,7 @@ impl Exec<'_> {
                 let to = self.whole(end, vars, line, "FOR's end")?;
                 let step: i64 = if to < from { -1 } else { 1 };
                 let mut i = from;
+                self.hit(op, 0);
                 // Studio: the body runs at least once, counting down when end < start.
                 loop {
                     self.tick(line, 1)?;
@@ -327,6 +438,7 @@ impl Exec<'_> {
             } => {
                 let source = self.eval(array, vars, line)?;
                 let items = elements(&source).map_err(|m| Self::fail(line, m))?;
+                self.hit(op, u32::from(items.is_empty()));
                 for (i, item) in items.into_iter().enumerate() {
                     self.tick(line, 1)?;
                     self.put(vars, *var, Some(item.clone()), line)?;
@@ -357,6 +469,7 @@ impl Exec<'_> {
                         format!("REPEAT's count must be 0 or more, got {n}"),
                     ));
                 }
+                self.hit(op, u32::from(n == 0));
                 for _ in 0..n {
                     self.tick(line, 1)?;
                     match self.block(body, vars)? {
@@ -373,6 +486,7 @@ impl Exec<'_> {
                 }
             }
             OpKind::Return(value) => {
+                self.hit(op, 0);
                 let v = match value {
                     Some(e) => self.eval(e, vars, line)?,
                     None => Value::empty(),
@@ -507,8 +621,10 @@ impl Exec<'_> {
         if steps.is_empty() {
             return self.put(vars, var, Some(value), line);
         }
-        // Changed in place: measured at the next settle (see SnippetBounds).
+        // Changed in place: measured when it may have doubled, and at the
+        // next settle (see SnippetBounds).
         self.bounds.changing(var.0 as usize);
+        let added = growth_estimate(&value, self.limits);
         let mut root = vars[var.0 as usize].take().unwrap_or_else(Value::empty);
         let mut work = 0usize;
         let result = set_path(&mut root, steps, value, self.limits, &mut work, true);
@@ -526,8 +642,29 @@ impl Exec<'_> {
         // write of a shared list or object) cost one statement each, so the
         // statement budget also bounds the memory a snippet can build.
         self.tick(line, work as u64)?;
-        result.map_err(|m| Self::fail(line, m))
+        result.map_err(|m| Self::fail(line, m))?;
+        let added = added.saturating_add(work.saturating_mul(std::mem::size_of::<Value>()));
+        self.bounds
+            .grew(vars, var.0 as usize, added)
+            .map_err(|b| Self::bound(line, b))
     }
+}
+
+/// The bytes storing `value` inside a variable adds, estimated cheaply: a
+/// value built by the statement (not shared) is measured (it cost as much
+/// to build), a list or object shared with another variable adds a
+/// reference (it is counted in full when the variable is next measured).
+fn growth_estimate(value: &Value, limits: SizeLimits) -> usize {
+    let shared = match value {
+        Value::List(items) => Arc::strong_count(items) > 1,
+        Value::Object(map) => Arc::strong_count(map) > 1,
+        _ => false,
+    };
+    if shared {
+        return std::mem::size_of::<Value>();
+    }
+    // Over the limits: the settle that follows refuses it.
+    limits.measure(value).unwrap_or(usize::MAX)
 }
 
 enum Step {
@@ -648,6 +785,19 @@ fn set_path(
     };
     if top && rest.is_empty() && scalar(cur) && scalar(&value) {
         return set_pipe_element(cur, i, &value, work);
+    }
+    // Studio: a dynamic data object indexed with `[i]` becomes an array of
+    // objects (the arrays help page: `DYNAMIC Persons`, then
+    // `Persons[i].Name = ...` in a FOR loop). An object already holding
+    // members is that array's first element, as any single value is a
+    // one-element array.
+    if let Value::Object(map) = cur {
+        *work += 1;
+        *cur = if map.is_empty() {
+            Value::List(Arc::default())
+        } else {
+            Value::List(Arc::new(vec![Value::Object(map.clone())]))
+        };
     }
     if !matches!(cur, Value::List(_)) {
         match crate::runtime::arrays::elements(cur) {

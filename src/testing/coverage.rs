@@ -1,8 +1,13 @@
-//! Action and branch coverage, read from runs' traces and merged per script.
+//! Action and branch coverage, read from runs' counts (or traces) and
+//! merged per script.
 //!
 //! A *branch* is each branch written in the script (Default, Error, own
 //! branches, each `Case` label); it is covered when some run took it (after
-//! the fallback to Default; a mocked action's result counts).
+//! the fallback to Default; a mocked action's result counts). A *Snippet
+//! branch* is an arm of a branching statement inside Snippet code: IF's
+//! true and false, each CASE of a SWITCH or SELECT and its DEFAULT (or "no
+//! CASE" when none is written), a FOREACH or REPEAT body entered or
+//! skipped, a FOR body entered, a RETURN taken.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -50,6 +55,23 @@ pub struct BranchCoverage {
     pub hits: u64,
 }
 
+/// How often one arm of a branching Snippet statement was taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnippetBranchCoverage {
+    /// The Snippet action's id, or `FUNCTION Name` for a user function's body.
+    pub action: String,
+    /// 1-based line of the statement in the script.
+    pub line: usize,
+    /// 1-based column where that line's code starts.
+    pub column: usize,
+    /// `IF`, `SWITCH`, `SELECT`, `FOR`, `FOREACH`, `REPEAT` or `RETURN`.
+    pub statement: String,
+    /// `true`, `false`, `CASE 2`, `DEFAULT`, `no CASE`, `entered`, `skipped` or `taken`.
+    pub arm: String,
+    /// Times taken over every run recorded.
+    pub hits: u64,
+}
+
 /// The coverage of one script.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScriptCoverage {
@@ -59,6 +81,10 @@ pub struct ScriptCoverage {
     pub actions: Vec<ActionCoverage>,
     /// Every written branch, in source order.
     pub branches: Vec<BranchCoverage>,
+    /// Every arm of a branching Snippet statement, in source order (Snippet
+    /// actions first, then user functions); empty without Snippet code.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub snippet_branches: Vec<SnippetBranchCoverage>,
 }
 
 fn percent(part: usize, whole: usize) -> f64 {
@@ -94,14 +120,32 @@ impl ScriptCoverage {
     pub fn branch_percent(&self) -> f64 {
         percent(self.branches_taken(), self.branches.len())
     }
-    /// `SCRIPT: actions A/B (P%), branches C/D (Q%)`.
+    /// Snippet branches taken at least once.
+    ///
+    /// See [`ScriptCoverage::summary_line`].
+    pub fn snippet_branches_taken(&self) -> usize {
+        self.snippet_branches.iter().filter(|b| b.hits > 0).count()
+    }
+    /// Percentage of Snippet branches taken (100 for a script without any).
+    ///
+    /// See [`ScriptCoverage::summary_line`].
+    pub fn snippet_branch_percent(&self) -> f64 {
+        percent(self.snippet_branches_taken(), self.snippet_branches.len())
+    }
+    /// `SCRIPT: actions A/B (P%), branches C/D (Q%)`, then
+    /// `, snippet branches E/F (R%)` when the script has Snippet branches.
     ///
     /// ```
-    /// let c = studioflow::testing::ScriptCoverage { script: "x.script".into(), actions: vec![], branches: vec![] };
+    /// use studioflow::testing::{ScriptCoverage, SnippetBranchCoverage};
+    /// let mut c = ScriptCoverage { script: "x.script".into(), actions: vec![], branches: vec![], snippet_branches: vec![] };
     /// assert_eq!(c.summary_line(), "x.script: actions 0/0 (100.0%), branches 0/0 (100.0%)");
+    /// c.snippet_branches.push(SnippetBranchCoverage {
+    ///     action: "calc".into(), line: 4, column: 5, statement: "IF".into(), arm: "false".into(), hits: 0 });
+    /// assert_eq!(c.summary_line(), "x.script: actions 0/0 (100.0%), branches 0/0 (100.0%), snippet branches 0/1 (0.0%)");
+    /// assert_eq!(c.untaken_lines(), ["x.script:4:5: snippet branch IF false in calc never taken"]);
     /// ```
     pub fn summary_line(&self) -> String {
-        format!(
+        let mut line = format!(
             "{}: actions {}/{} ({:.1}%), branches {}/{} ({:.1}%)",
             self.script,
             self.actions_hit(),
@@ -110,7 +154,17 @@ impl ScriptCoverage {
             self.branches_taken(),
             self.branches.len(),
             self.branch_percent()
-        )
+        );
+        if !self.snippet_branches.is_empty() {
+            let _ = write!(
+                line,
+                ", snippet branches {}/{} ({:.1}%)",
+                self.snippet_branches_taken(),
+                self.snippet_branches.len(),
+                self.snippet_branch_percent()
+            );
+        }
+        line
     }
     /// One `file:line:col: branch NAME of ACTION-ID (TYPE) never taken` line
     /// per branch no run took.
@@ -119,20 +173,27 @@ impl ScriptCoverage {
     /// use studioflow::testing::{BranchCoverage, ScriptCoverage};
     /// let c = ScriptCoverage { script: "x.script".into(), actions: vec![], branches: vec![BranchCoverage {
     ///     action: "lookup".into(), action_type: "GetAgent".into(), branch: "Error".into(),
-    ///     target: "sorry".into(), line: 3, column: 40, hits: 0 }] };
+    ///     target: "sorry".into(), line: 3, column: 40, hits: 0 }], snippet_branches: vec![] };
     /// assert_eq!(c.untaken_lines(), ["x.script:3:40: branch Error of lookup (GetAgent) never taken"]);
     /// ```
     pub fn untaken_lines(&self) -> Vec<String> {
-        self.branches
+        let written = self.branches.iter().filter(|b| b.hits == 0).map(|b| {
+            format!(
+                "{}:{}:{}: branch {} of {} ({}) never taken",
+                self.script, b.line, b.column, b.branch, b.action, b.action_type
+            )
+        });
+        let snippet = self
+            .snippet_branches
             .iter()
             .filter(|b| b.hits == 0)
             .map(|b| {
                 format!(
-                    "{}:{}:{}: branch {} of {} ({}) never taken",
-                    self.script, b.line, b.column, b.branch, b.action, b.action_type
+                    "{}:{}:{}: snippet branch {} {} in {} never taken",
+                    self.script, b.line, b.column, b.statement, b.arm, b.action
                 )
-            })
-            .collect()
+            });
+        written.chain(snippet).collect()
     }
 }
 
@@ -198,6 +259,33 @@ impl Coverage {
                     .collect()
             })
             .collect();
+        // The run's counts cover every step; the trace (kept only for runs
+        // recorded without counts) holds its first and last 1,000.
+        if let Some(counts) = &run.counts {
+            for unit in script.units() {
+                let u = unit.index();
+                let entry = &mut self.scripts[entries[u]];
+                for (a, action) in unit.flow().iter().enumerate() {
+                    if let Some(hit) = entry.actions.get_mut(a) {
+                        hit.hits += counts.action_hits(u, a);
+                    }
+                    for e in 0..action.branches.len() {
+                        if let Some(branch) = entry.branches.get_mut(first_branch[u][a] + e) {
+                            branch.hits += counts.branch_hits(u, a, e);
+                        }
+                    }
+                }
+                // The same file compiled by another test file has other
+                // statement addresses: matched by position in source order.
+                let points = snippet_points(unit);
+                if points.len() == entry.snippet_branches.len() {
+                    for (hit, (_, point)) in entry.snippet_branches.iter_mut().zip(&points) {
+                        hit.hits += counts.snippet_hits(point.key.0, point.key.1);
+                    }
+                }
+            }
+            return;
+        }
         for step in run.trace.as_deref().unwrap_or_default() {
             let Some(unit) = script.unit_of_step(step) else {
                 continue;
@@ -309,6 +397,19 @@ impl Coverage {
                     "branch_hits": s.branches,
                 })
             })
+            .zip(&self.scripts)
+            .map(|(mut doc, s)| {
+                // Only scripts with Snippet code have Snippet branches.
+                if !s.snippet_branches.is_empty() {
+                    doc["snippet_branches"] = serde_json::json!({
+                        "taken": s.snippet_branches_taken(),
+                        "total": s.snippet_branches.len(),
+                        "percent": round1(s.snippet_branch_percent()),
+                    });
+                    doc["snippet_branch_hits"] = serde_json::json!(s.snippet_branches);
+                }
+                doc
+            })
             .collect();
         serde_json::json!({ "scripts": scripts })
     }
@@ -362,11 +463,63 @@ fn shown_path(name: &str) -> PathBuf {
 /// Every action and written branch of a script, with no hits yet.
 fn empty_coverage(path: &Path, unit: ScriptUnit<'_>) -> ScriptCoverage {
     let (actions, branches) = sites(unit);
+    let source = unit.source();
+    let snippet_branches = snippet_points(unit)
+        .into_iter()
+        .map(|(owner, p)| {
+            let line = p.line as usize;
+            // The statement's own column is not kept by the compiled code:
+            // the line's first non-blank character stands for it.
+            let column = source
+                .text()
+                .lines()
+                .nth(line.saturating_sub(1))
+                .map_or(1, |l| {
+                    l.chars().take_while(|c| c.is_whitespace()).count() + 1
+                });
+            SnippetBranchCoverage {
+                action: owner,
+                line,
+                column,
+                statement: p.statement.to_string(),
+                arm: p.arm,
+                hits: 0,
+            }
+        })
+        .collect();
     ScriptCoverage {
         script: path.display().to_string(),
         actions,
         branches,
+        snippet_branches,
     }
+}
+
+/// Every Snippet branch of a script with its owner (the Snippet action's
+/// id, or `FUNCTION Name`), in source order: Snippet actions, then functions.
+fn snippet_points(unit: ScriptUnit<'_>) -> Vec<(String, crate::snippet::exec::BranchPoint)> {
+    let inner = unit.inner();
+    let mut out = Vec::new();
+    let mut points = Vec::new();
+    for action in inner.actions.iter() {
+        for property in action.properties.iter() {
+            if let crate::compile::PropSlot::Snippet(program) = property {
+                points.clear();
+                crate::snippet::exec::branch_points(&program.body, &mut points);
+                out.extend(points.drain(..).map(|p| (action.id.to_string(), p)));
+            }
+        }
+    }
+    for function in inner.snippet_functions.iter() {
+        points.clear();
+        crate::snippet::exec::branch_points(&function.body, &mut points);
+        out.extend(
+            points
+                .drain(..)
+                .map(|p| (format!("FUNCTION {}", function.name), p)),
+        );
+    }
+    out
 }
 
 /// The actions and written branches of a script, from its flow description.

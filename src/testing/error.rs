@@ -171,6 +171,22 @@ pub enum Problem {
     /// Two mocks for one action in one case.
     #[error("a second mock for action `{0}` in this case: put every result in one `results` list")]
     DuplicateMock(String),
+    /// More cases than a test file may hold.
+    #[error(
+        "the file has {count} cases, over the limit of {max}: split it into several test files"
+    )]
+    TooManyCases {
+        /// How many it has.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// More mistakes than are reported.
+    #[error("and {0} more mistakes (fix the ones above first)")]
+    TooManyErrors(usize),
+    /// A `matches` pattern that is not a regular expression.
+    #[error("{0}")]
+    BadPattern(String),
     /// An unknown `outcome` word.
     #[error("unknown outcome {0:?}; expected completed, stopped, limit or cancelled")]
     UnknownOutcome(String),
@@ -214,6 +230,36 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Where each line of a text starts, for line and column lookups in
+/// logarithmic time (a file with many mistakes is not rescanned per mistake).
+#[derive(Debug)]
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr_newlines(text).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line and column (in characters) of byte `offset` in `text`.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
+}
+
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+}
+
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while !text.is_char_boundary(i) {
         i -= 1;
@@ -227,6 +273,15 @@ mod tests {
 
     #[test]
     fn line_col_counts_characters() {
+        let text = "ab\ncé\nx";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                index.line_col(text, offset),
+                line_col(text, offset),
+                "{offset}"
+            );
+        }
         assert_eq!(line_col("ab\ncé\nx", 0), (1, 1));
         assert_eq!(line_col("ab\ncé\nx", 3), (2, 1));
         assert_eq!(line_col("ab\ncé\nx", 7), (3, 1));

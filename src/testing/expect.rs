@@ -16,8 +16,77 @@ pub(crate) struct Expect {
     pub visits: Option<Vec<String>>,
     pub not_visits: Option<Vec<String>>,
     pub steps: Option<u64>,
-    pub variables: Option<Vec<(String, serde_json::Value)>>,
+    pub variables: Option<Vec<(String, VarExpect)>>,
     pub warnings: Option<Vec<String>>,
+}
+
+/// What `expect.variables` says of one variable.
+#[derive(Debug, Clone)]
+pub(crate) enum VarExpect {
+    /// Equal (numbers numerically, `""` for null).
+    Equals(serde_json::Value),
+    /// `{ contains = "..." }`: its text contains this.
+    Contains(String),
+    /// `{ matches = "regex" }`: its text matches (anywhere; anchor with `^...$`).
+    Matches(regex::Regex),
+}
+
+/// `matches` patterns longer than this are refused.
+pub(crate) const MAX_PATTERN_CHARS: usize = 1_000;
+/// The compiled size bound of a `matches` pattern (the `regex` crate's
+/// `size_limit` and `dfa_size_limit`).
+pub(crate) const MAX_PATTERN_BYTES: usize = 1 << 20;
+
+impl VarExpect {
+    /// A `matches` pattern, bounded in length and compiled size.
+    pub(crate) fn pattern(pattern: &str) -> Result<VarExpect, String> {
+        if pattern.chars().count() > MAX_PATTERN_CHARS {
+            return Err(format!(
+                "`matches` pattern of {} characters; at most {MAX_PATTERN_CHARS}",
+                pattern.chars().count()
+            ));
+        }
+        regex::RegexBuilder::new(pattern)
+            .size_limit(MAX_PATTERN_BYTES)
+            .dfa_size_limit(MAX_PATTERN_BYTES)
+            .nest_limit(64)
+            .build()
+            .map(VarExpect::Matches)
+            .map_err(|e| match e {
+                regex::Error::CompiledTooBig(limit) => {
+                    format!("`matches` pattern compiles to more than {limit} bytes: simplify it")
+                }
+                // The regex crate's message spans lines (the pattern, a caret, the reason).
+                e => {
+                    let text = e.to_string();
+                    let reason = text.lines().last().unwrap_or_default().trim();
+                    let reason = reason.strip_prefix("error: ").unwrap_or(reason);
+                    format!("`matches` is not a regular expression: {reason}")
+                }
+            })
+    }
+
+    /// Whether the variable's value (`None`: no such variable) holds.
+    fn holds(&self, actual: Option<&crate::runtime::Value>) -> bool {
+        match self {
+            VarExpect::Equals(expected) => json_matches(
+                expected,
+                &actual.map_or(serde_json::Value::Null, |v| v.to_json()),
+            ),
+            VarExpect::Contains(part) => {
+                actual.is_some_and(|v| v.to_text().contains(part.as_str()))
+            }
+            VarExpect::Matches(regex) => actual.is_some_and(|v| regex.is_match(&v.to_text())),
+        }
+    }
+}
+
+/// The step's action as expectations name it: `id`, or `script:id` inside a subscript.
+pub(crate) fn step_id(step: &crate::runtime::TraceStep) -> String {
+    match &step.script {
+        Some(script) => format!("{script}:{}", step.action),
+        None => step.action.to_string(),
+    }
 }
 
 /// One way a case did not pass.
@@ -179,36 +248,41 @@ impl Expect {
                 diff: None,
             })
         };
-        let executed: Vec<&str> = run
-            .trace
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .map(|s| &*s.action)
-            .collect();
+        // Steps inside subscripts as `script:action`, as mocks name them.
+        let steps = run.trace.as_deref().unwrap_or_default();
+        let owned: Vec<String> = steps.iter().map(step_id).collect();
+        let executed: Vec<&str> = owned.iter().map(String::as_str).collect();
 
+        let why = || {
+            run.error
+                .as_ref()
+                .map(|e| format!(" (in `{}`: {})", e.action, e.message))
+                .unwrap_or_default()
+        };
         if let Some(outcome) = self.outcome {
             if run.outcome != outcome {
-                let why = run
-                    .error
-                    .as_ref()
-                    .map(|e| format!(" (in `{}`: {})", e.action, e.message))
-                    .unwrap_or_default();
                 mismatch(
                     "outcome",
                     outcome_name(outcome).into(),
-                    format!("{}{why}", outcome_name(run.outcome)),
+                    format!("{}{}", outcome_name(run.outcome), why()),
                 );
             }
+        } else if self.error.is_none() && run.outcome != Outcome::Completed {
+            // A run that stops (an error, a limit) fails unless the case expects it.
+            mismatch(
+                "outcome",
+                "completed (a case whose run stops must expect it: `outcome = \"...\"` or `error = \"...\"`)".into(),
+                format!("{}{}", outcome_name(run.outcome), why()),
+            );
         }
         if let Some(end) = &self.end {
-            if run.end.as_deref() != Some(end) {
+            // The last executed action, `script:action` inside a subscript.
+            let actual = executed.last().copied().or(run.end.as_deref());
+            if actual != Some(end.as_str()) {
                 mismatch(
                     "end",
                     format!("{end:?}"),
-                    run.end
-                        .as_deref()
-                        .map_or("no action".into(), |e| format!("{e:?}")),
+                    actual.map_or("no action".into(), |e| format!("{e:?}")),
                 );
             }
         }
@@ -289,24 +363,34 @@ impl Expect {
         }
         if let Some(variables) = &self.variables {
             for (name, expected) in variables {
-                let actual = run
-                    .variables
-                    .get(name)
-                    .map_or(serde_json::Value::Null, |v| v.to_json());
-                if !json_matches(expected, &actual) {
-                    let (e, a) = (pretty(expected), pretty(&actual));
-                    let diff = (e.contains('\n') || a.contains('\n')).then(|| line_diff(&e, &a));
-                    out.push(Mismatch::Expect {
-                        key: format!("variables.{name}"),
-                        expected: short(serde_json::to_string(expected).unwrap_or_default()),
-                        actual: if run.variables.get(name).is_some() {
-                            short(serde_json::to_string(&actual).unwrap_or_default())
-                        } else {
-                            "no such variable".into()
-                        },
-                        diff,
-                    });
+                let value = run.variables.get(name);
+                if expected.holds(value) {
+                    continue;
                 }
+                let actual = value.map_or(serde_json::Value::Null, |v| v.to_json());
+                let shown_actual = if value.is_some() {
+                    short(serde_json::to_string(&actual).unwrap_or_default())
+                } else {
+                    "no such variable".into()
+                };
+                let (expected_text, diff) = match expected {
+                    VarExpect::Equals(expected) => {
+                        let (e, a) = (pretty(expected), pretty(&actual));
+                        let diff =
+                            (e.contains('\n') || a.contains('\n')).then(|| line_diff(&e, &a));
+                        (serde_json::to_string(expected).unwrap_or_default(), diff)
+                    }
+                    VarExpect::Contains(part) => (format!("text containing {part:?}"), None),
+                    VarExpect::Matches(regex) => {
+                        (format!("text matching /{}/", regex.as_str()), None)
+                    }
+                };
+                out.push(Mismatch::Expect {
+                    key: format!("variables.{name}"),
+                    expected: short(expected_text),
+                    actual: shown_actual,
+                    diff,
+                });
             }
         }
         out

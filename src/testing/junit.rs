@@ -32,14 +32,25 @@ pub(crate) fn to_xml(report: &Report) -> Result<String, quick_junit::SerializeEr
         }
         junit.add_test_suite(suite);
     }
+    // One testcase per bad file, with every mistake of the file.
+    let mut bad_files: Vec<(&std::path::Path, Vec<String>)> = Vec::new();
     for error in &report.errors {
-        let name = error.path.display().to_string();
+        match bad_files
+            .iter_mut()
+            .find(|(p, _)| *p == error.path.as_path())
+        {
+            Some((_, texts)) => texts.push(error.to_string()),
+            None => bad_files.push((error.path.as_path(), vec![error.to_string()])),
+        }
+    }
+    for (path, texts) in bad_files {
+        let name = path.display().to_string();
         let mut suite = TestSuite::new(name.as_str());
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
         status
-            .set_message(error.to_string().lines().next().unwrap_or_default())
+            .set_message(texts[0].lines().next().unwrap_or_default())
             .set_type("bad input")
-            .set_description(error.to_string());
+            .set_description(texts.join("\n"));
         let mut test_case = TestCase::new("(test file)", status);
         test_case.set_classname(name.as_str());
         suite.add_test_case(test_case);

@@ -63,11 +63,13 @@ mod snapshot;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use coverage::{ActionCoverage, BranchCoverage, Coverage, ScriptCoverage};
+pub use coverage::{
+    ActionCoverage, BranchCoverage, Coverage, ScriptCoverage, SnippetBranchCoverage,
+};
 pub(crate) use error::line_col;
 pub use error::{Problem, TestFileError};
 pub use expect::Mismatch;
-pub use file::{TestCase, TestFile, DEFAULT_NOW, TEST_FILE_SUFFIX};
+pub use file::{TestCase, TestFile, DEFAULT_NOW, MAX_CASES, MAX_TEST_FILE_BYTES, TEST_FILE_SUFFIX};
 pub use snapshot::{file_safe, snapshot_path, SnapshotChange, SNAPSHOT_DIR};
 
 use crate::engine::{Engine, EngineBuilder};
@@ -165,7 +167,8 @@ pub struct FileReport {
 pub struct Report {
     /// Test files that ran, in order.
     pub files: Vec<FileReport>,
-    /// Test files with bad input, which did not run.
+    /// The mistakes of the test files with bad input, which did not run
+    /// (every mistake of a file, in file order).
     pub errors: Vec<TestFileError>,
     coverage: Coverage,
 }
@@ -191,11 +194,14 @@ impl Report {
     pub fn filtered_out(&self) -> usize {
         self.files.iter().map(|f| f.filtered_out).sum()
     }
-    /// Test files with bad input.
+    /// Test files with bad input (each may have several [`Report::errors`]).
     ///
     /// See the example in the [module documentation](self).
     pub fn bad_files(&self) -> usize {
-        self.errors.len()
+        let mut paths: Vec<&Path> = self.errors.iter().map(|e| e.path.as_path()).collect();
+        paths.sort();
+        paths.dedup();
+        paths.len()
     }
     /// Branch and action coverage, merged per script over every test file.
     ///
@@ -407,20 +413,33 @@ impl TestRunner {
     ///
     /// See the example on [`TestFile`].
     pub fn load(&self, path: impl AsRef<Path>) -> Result<TestFile, TestFileError> {
+        self.load_all(path)
+            .map_err(|mut errors| errors.swap_remove(0))
+    }
+
+    /// As [`TestRunner::load`], with every mistake of the file (in file
+    /// order; never an empty list), as `check` reports every mistake of a
+    /// script.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("a.script"), "start: Begin { Default -> done }\ndone: End\n").unwrap();
+    /// std::fs::write(dir.path().join("a.test.toml"),
+    ///     "colour = 1\n[[case]]\nname = \"x\"\nexpect = { outcome = \"passed\", end = \"dnoe\" }\n").unwrap();
+    /// let errors = studioflow::testing::TestRunner::new().load_all(dir.path().join("a.test.toml")).unwrap_err();
+    /// assert_eq!(errors.len(), 3);
+    /// ```
+    pub fn load_all(&self, path: impl AsRef<Path>) -> Result<TestFile, Vec<TestFileError>> {
         let path = path.as_ref();
-        let text =
-            read_text(path, crate::files::DEFAULT_MAX_INPUT_BYTES).map_err(|e| TestFileError {
+        let text = read_text(path, file::MAX_TEST_FILE_BYTES).map_err(|e| {
+            vec![TestFileError {
                 path: path.to_owned(),
                 line: 0,
                 column: 0,
                 problem: Box::new(Problem::Read(file_reason(&e))),
-            })?;
-        file::Loader {
-            runner: self,
-            path,
-            text,
-        }
-        .load()
+            }]
+        })?;
+        file::Loader::new(self, path, text).load()
     }
 
     /// Runs the cases of a loaded test file (those the filter keeps).
@@ -503,12 +522,12 @@ impl TestRunner {
     pub fn run_paths(&self, paths: &[impl AsRef<Path>]) -> Result<Report, DiscoverError> {
         let mut report = Report::default();
         for path in discover(paths)? {
-            match self.load(&path) {
+            match self.load_all(&path) {
                 Ok(file) => {
                     let file_report = self.run_file_into(&file, &mut report.coverage);
                     report.files.push(file_report);
                 }
-                Err(e) => report.errors.push(e),
+                Err(errors) => report.errors.extend(errors),
             }
         }
         Ok(report)
@@ -549,10 +568,10 @@ pub(crate) fn file_reason(error: &crate::files::FileError) -> String {
         .map_or(text.clone(), str::to_string)
 }
 
-/// Writes a file atomically; never over something that is not a regular file.
+/// Writes an output file (`--junit`, `--coverage-json`) atomically with
+/// [`crate::files::write_atomically`]: never over something that is not a
+/// regular file, and never creating a missing folder (as `--report` and
+/// `graph -o`: a missing parent folder is an error).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder)?;
-    }
     crate::files::write_atomically(path, bytes).map_err(|e| std::io::Error::other(file_reason(&e)))
 }

@@ -162,6 +162,15 @@ pub(crate) fn compare(
             message,
         });
     }
+    // Never read (and show in a diff) a file outside `__snapshots__`.
+    if path.parent().is_some_and(Path::exists) {
+        if let Err(message) = check_inside(test_file, path) {
+            return Err(Mismatch::SnapshotError {
+                path: shown,
+                message,
+            });
+        }
+    }
     let mut text = serde_json::to_string_pretty(doc).unwrap_or_default();
     text.push('\n');
     let write = |change: SnapshotChange| {
