@@ -175,6 +175,12 @@ fn item_19_no_begin_is_reported_with_the_other_errors() {
     // A Begin with an error of its own is still a Begin.
     let m = messages("start: Begin { Nope = 1 Default -> e }\ne: End\n");
     assert!(!m.iter().any(|m| m.contains("no Begin")), "{m:?}");
+    // With a syntax error elsewhere too (the broken text holds no Begin).
+    let m = messages("a: Assign { Variable = x Value = ( Default -> e }\ne: End\n");
+    assert!(m.iter().any(|m| m.contains("no Begin")), "{m:?}");
+    // A Begin that does not parse is not reported missing.
+    let m = messages("start: Begin { Default -> }\ne: End\n");
+    assert!(!m.iter().any(|m| m.contains("no Begin")), "{m:?}");
     // A misspelt Begin is one mistake, reported once.
     let m = messages("start: Begn { Default -> e }\ne: End\n");
     assert_eq!(m.len(), 1, "{m:?}");
