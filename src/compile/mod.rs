@@ -911,7 +911,15 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                 // Reported with every other error (one check shows them
                 // all), unless an action that did not parse, or whose type
                 // is unknown (`Begn`), may be the Begin.
-                if complete && !self.unknown_type {
+                let broken_begin = !complete
+                    && self
+                        .unparsed_words
+                        .iter()
+                        .any(|w| w.eq_ignore_ascii_case("begin"));
+                // (Text that does not parse at all, empty or binary, is its
+                // own error.)
+                let sure = complete || (!broken_begin && !self.actions.is_empty());
+                if sure && !self.unknown_type {
                     ctx.errors.push(Diagnostic::new(
                         DiagnosticCode::NoBegin,
                         self.actions.first().map(|a| a.id_span).unwrap_or_default(),
