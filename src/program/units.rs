@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use super::{FlowAction, PropSlot, Script, ScriptInner};
+use super::flow::FlowAction;
+use super::script::{PropSlot, Script, ScriptInner};
 use crate::diagnostics::SourceFile;
 use crate::runtime::TraceStep;
 
