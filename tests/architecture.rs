@@ -89,8 +89,8 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
 const KNOWN_CIRCLES: &[(&str, &str)] = &[
     ("runtime/security runtime/value", "a Value holds a SecurityUser, which formats time zones from value.rs"),
     (
-        "action compile/expr compile/mod compile/registry engine program/handler program/script runtime/arrays runtime/convert runtime/error runtime/eval runtime/executor runtime/functions runtime/limits runtime/variables snippet/compile snippet/exec snippet/functions",
-        "the run loop reads the engine; limits import CancelToken from the executor; compile and snippet compile share Ctx; `equals` lives in eval.rs, used by arrays and functions; a compiled action holds its handler (program/handler -> action)",
+        "action compile/builder compile/mod compile/registry compile/subscripts engine program/handler program/script runtime/arrays runtime/convert runtime/error runtime/eval runtime/executor runtime/functions runtime/limits runtime/variables snippet/exec snippet/functions",
+        "the run loop reads the engine; limits import CancelToken from the executor; `equals` lives in eval.rs, used by arrays and functions; a compiled action holds its handler, whose call reads the compiled script (program/script -> program/handler -> action -> runtime/executor -> program/script: a recursive type)",
     ),
     ("manifest testing/mod", "manifest borrows file_reason, line_col and read_text from testing"),
     ("testing/file testing/snapshot", "file_safe and TEST_FILE_SUFFIX cross between them"),
@@ -678,10 +678,6 @@ const KNOWN_LONG: &[(&str, &str)] = &[
     (
         "runtime/executor",
         "options, outcome, run state, ActionCall, frames and the step loop: one file each",
-    ),
-    (
-        "compile/mod",
-        "context, per-action compile, lints, snippets, subscripts: one file each",
     ),
     (
         "permissions/store",

@@ -1,6 +1,6 @@
 //! Expression AST → `Code`: variables and functions resolved, templates split.
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode};
 use crate::program::{Code, Piece};
 use crate::runtime::Value;

@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use super::ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
 use super::program::{CExpr, CStep, CTarget, Case, Op, OpKind, PreCall, Program, UserFunction};
-use crate::compile::{compile_expr, warn_index_below_one, Ctx};
+use crate::compile::ctx::Ctx;
+use crate::compile::expr::{compile as compile_expr, warn_index_below_one};
 use crate::diagnostics::{Diagnostic, DiagnosticCode, SourceFile};
 use crate::program::names::{RESERVED_MEMBER, VALUE_MEMBER};
 use crate::program::{Code, VarId, HIDDEN_PREFIX};
