@@ -10,6 +10,7 @@ mod builder;
 pub(crate) mod ctx;
 pub(crate) mod expr;
 mod lints;
+mod properties;
 pub(crate) mod registry;
 mod snippets;
 mod subscripts;
