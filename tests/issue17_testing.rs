@@ -735,3 +735,183 @@ fn item4_past_the_drawing_bound_svg_is_refused_and_reports_say_so() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn item15_the_path_a_failure_shows_can_be_written_back() {
+    let dir = with_subscript("[[case]]\nname = \"x\"\nexpect = { path = [\"start\"] }\n");
+    let out = run_in(dir.path(), &["test"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("expect.path"))
+        .unwrap_or_else(|| panic!("{}", out.all()));
+    let shown = line.rsplit_once(", got ").unwrap().1;
+    assert!(shown.contains("\"lookup:find\""), "{line}");
+    std::fs::write(
+        dir.path().join("main.test.toml"),
+        format!("[[case]]\nname = \"x\"\nexpect = {{ path = {shown} }}\n"),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["test"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.contains("ok main.test.toml: x"), "{}", out.all());
+}
+
+// ---------------------------------------------------------------- item 22
+
+#[test]
+fn item22_expect_return_checks_what_a_subscript_returns() {
+    let dir = project(&[
+        ("lookup.script", LOOKUP),
+        (
+            "lookup.test.toml",
+            r#"
+[[case]]
+name = "returns"
+vars = { who = "ada" }
+expect = { return = "real ada" }
+
+[[case]]
+name = "returns text matching"
+vars = { who = "ada" }
+expect = { return = { matches = "^real " } }
+
+[[case]]
+name = "wrong"
+vars = { who = "ada" }
+expect = { return = "real bob" }
+"#,
+        ),
+        ("main.script", MAIN),
+        (
+            "main.test.toml",
+            "[[case]]\nname = \"no return\"\nexpect = { return = \"x\" }\n",
+        ),
+    ]);
+    let out = run_in(dir.path(), &["test"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout.contains("ok lookup.test.toml: returns\n"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout
+            .contains("ok lookup.test.toml: returns text matching"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout.contains("FAILED lookup.test.toml: wrong\n    expect.return: expected \"real bob\", got \"real ada\""),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout
+            .contains("expect.return: expected \"x\", got no return (the run ended at `done`)"),
+        "{}",
+        out.all()
+    );
+}
+
+// ---------------------------------------------------------------- item 5
+
+/// 3,000 rounds; `mid` runs once, in round 1,500: in the middle the trace leaves out.
+const LOOPS: &str = r#"
+start: Begin { Default -> init }
+init: Assign { Variable = n Value = 0 Default -> spin }
+spin: Loop { Repeat = 3000 Repeat -> inc Finished -> done }
+inc: Assign { Variable = n Value = n + 1 Default -> check }
+check: If { Expression = n = 1500 True -> mid False -> spin }
+mid: Assign { Variable = hit Value = 1 Default -> spin }
+never: Assign { Variable = x Value = 1 Default -> spin }
+done: End
+"#;
+
+#[test]
+fn item5_snapshots_hold_the_bounded_trace_and_long_runs_keep_visits_exact() {
+    let dir = project(&[
+        ("loop.script", LOOPS),
+        (
+            "loop.test.toml",
+            r#"
+[[case]]
+name = "long"
+max_steps = 20000
+snapshot = true
+expect = { visits = ["mid", "done"], end = "done", steps = 9005 }
+
+[[case]]
+name = "not_visits sees the middle"
+max_steps = 20000
+expect = { not_visits = ["mid", "never"] }
+
+[[case]]
+name = "path of a long run"
+max_steps = 20000
+expect = { path = ["start", "spin", "done"] }
+"#,
+        ),
+    ]);
+    let out = run_in(dir.path(), &["test", "--update"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout.contains("ok loop.test.toml: long"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout.contains("FAILED loop.test.toml: not_visits sees the middle\n    expect.not_visits: expected [\"mid\"] never executed"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout.contains("expect.path: expected [\"start\", \"spin\", \"done\"] (3 steps), got a run of 9005 steps, too long to compare step by step"),
+        "{}",
+        out.all()
+    );
+    let snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("__snapshots__/loop/long.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(snapshot["trace"].as_array().unwrap().len(), 2_000);
+    assert_eq!(snapshot["trace_omitted"], 7_005);
+    // The stored snapshot matches the next run.
+    let out = run_in(dir.path(), &["test", "--filter", "long"]);
+    assert!(
+        out.stdout.contains("ok loop.test.toml: long"),
+        "{}",
+        out.all()
+    );
+}
+
+#[test]
+fn item15_end_names_the_subscript_action_a_run_stopped_in() {
+    let dir = with_subscript(
+        r#"
+[[case]]
+name = "stops inside"
+max_steps = 4
+expect = { outcome = "limit", end = "lookup:start" }
+
+[[case]]
+name = "wrong end"
+max_steps = 4
+expect = { outcome = "limit", end = "done" }
+"#,
+    );
+    let out = run_in(dir.path(), &["test"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout.contains("ok main.test.toml: stops inside"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout
+            .contains("expect.end: expected \"done\", got \"lookup:start\""),
+        "{}",
+        out.all()
+    );
+}

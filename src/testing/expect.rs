@@ -12,12 +12,31 @@ pub(crate) struct Expect {
     pub outcome: Option<Outcome>,
     pub end: Option<String>,
     pub error: Option<String>,
-    pub path: Option<Vec<String>>,
-    pub visits: Option<Vec<String>>,
-    pub not_visits: Option<Vec<String>>,
+    pub path: Option<Vec<ActionRef>>,
+    pub visits: Option<Vec<ActionRef>>,
+    pub not_visits: Option<Vec<ActionRef>>,
     pub steps: Option<u64>,
     pub variables: Option<Vec<(String, VarExpect)>>,
     pub warnings: Option<Vec<String>>,
+    /// `return`: what the script's own Return returned.
+    pub returned: Option<VarExpect>,
+}
+
+/// An action an expectation names, checked at load time.
+#[derive(Debug, Clone)]
+pub(crate) struct ActionRef {
+    /// As written and shown: `id`, or `script:id` inside a subscript.
+    pub name: String,
+    /// Its unit in [`Script::units`] (0: the tested script).
+    pub unit: usize,
+    /// Its index in that unit's flow.
+    pub action: usize,
+}
+
+impl AsRef<str> for ActionRef {
+    fn as_ref(&self) -> &str {
+        &self.name
+    }
 }
 
 /// What `expect.variables` says of one variable.
@@ -267,8 +286,9 @@ impl Expect {
             );
         }
         if let Some(end) = &self.end {
-            // The last executed action, `script:action` inside a subscript.
-            let actual = executed.last().copied().or(run.end.as_deref());
+            // As `--json` says it: the last executed action, or for a stopped
+            // run the action its error names (`script:action` inside a subscript).
+            let actual = run.end.as_deref();
             if actual != Some(end.as_str()) {
                 mismatch(
                     "end",
@@ -292,34 +312,57 @@ impl Expect {
                 ),
             }
         }
+        // The trace keeps the first and last steps of a long run; the
+        // run's counts say whether an action ran at all, however long the run.
+        let omitted = run.trace_omitted;
+        let ran = |r: &ActionRef| match &run.counts {
+            Some(counts) => counts.action_hits(r.unit, r.action) > 0,
+            None => executed.contains(&r.name.as_str()),
+        };
+        let shown_path = || {
+            let mut text = list(&executed);
+            if omitted > 0 {
+                text += &format!(" (the trace leaves out {omitted} steps in the middle)");
+            }
+            text
+        };
         if let Some(path) = &self.path {
-            if executed != *path {
+            if omitted > 0 {
+                mismatch(
+                    "path",
+                    format!("{} ({} steps)", list(path), path.len()),
+                    format!(
+                        "a run of {} steps, too long to compare step by step: its trace keeps the first {} and the last {}; expect `steps`, `visits`, `not_visits` or `end` instead",
+                        run.steps,
+                        crate::runtime::TRACE_KEEP_FIRST,
+                        crate::runtime::TRACE_KEEP_LAST
+                    ),
+                );
+            } else if !executed
+                .iter()
+                .copied()
+                .eq(path.iter().map(|p| p.name.as_str()))
+            {
                 mismatch("path", list(path), list(&executed));
             }
         }
         if let Some(visits) = &self.visits {
-            let missing: Vec<&String> = visits
-                .iter()
-                .filter(|v| !executed.contains(&v.as_str()))
-                .collect();
+            let missing: Vec<&ActionRef> = visits.iter().filter(|v| !ran(v)).collect();
             if !missing.is_empty() {
                 mismatch(
                     "visits",
                     format!("{} executed", list(&missing)),
-                    format!("a run that never executed them; path {}", list(&executed)),
+                    format!("a run that never executed them; path {}", shown_path()),
                 );
             }
         }
         if let Some(not_visits) = &self.not_visits {
-            let hit: Vec<&String> = not_visits
-                .iter()
-                .filter(|v| executed.contains(&v.as_str()))
-                .collect();
+            let hit: Vec<&ActionRef> = not_visits.iter().filter(|v| ran(v)).collect();
             if !hit.is_empty() {
                 mismatch(
                     "not_visits",
                     format!("{} never executed", list(&hit)),
-                    format!("path {}", list(&executed)),
+                    format!("path {}", shown_path()),
                 );
             }
         }
@@ -381,6 +424,33 @@ impl Expect {
                     expected: short(expected_text),
                     actual: shown_actual,
                     diff,
+                });
+            }
+        }
+        if let Some(expected) = &self.returned {
+            let value = run.returned.as_ref();
+            if !expected.holds(value) {
+                let expected_text = match expected {
+                    VarExpect::Equals(expected) => {
+                        serde_json::to_string(expected).unwrap_or_default()
+                    }
+                    VarExpect::Contains(part) => format!("text containing {part:?}"),
+                    VarExpect::Matches(regex) => format!("text matching /{}/", regex.as_str()),
+                };
+                let actual = match value {
+                    Some(v) => serde_json::to_string(&v.to_json()).unwrap_or_default(),
+                    None => format!(
+                        "no return (the run ended at {})",
+                        run.end
+                            .as_deref()
+                            .map_or("no action".into(), |e| format!("`{e}`"))
+                    ),
+                };
+                out.push(Mismatch::Expect {
+                    key: "return".into(),
+                    expected: short(expected_text),
+                    actual: short(actual),
+                    diff: None,
                 });
             }
         }
