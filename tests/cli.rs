@@ -160,8 +160,22 @@ fn json_prints_exactly_one_object() {
         .collect();
     assert_eq!(
         keys,
-        ["outcome", "end", "error", "steps", "trace", "variables"]
+        [
+            "outcome",
+            "end",
+            "error",
+            "steps",
+            "trace",
+            "trace_omitted",
+            "return",
+            "variables",
+            "diagnostics",
+            "not_shown"
+        ]
     );
+    assert_eq!(json["trace_omitted"], 0);
+    assert_eq!(json["return"], serde_json::Value::Null);
+    assert_eq!(json["diagnostics"], serde_json::json!([]));
     assert_eq!(json["outcome"], "completed");
     assert_eq!(json["end"], "done");
     assert_eq!(json["error"], serde_json::Value::Null);

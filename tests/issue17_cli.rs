@@ -323,3 +323,33 @@ fn test_refuses_junit_or_coverage_json_over_its_inputs() {
         0,
     );
 }
+
+// ------------------------------------------------------------ item 22
+
+#[test]
+fn a_subscript_run_alone_shows_what_it_returned() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("sub.script"),
+        "start: Begin { Default -> r }\nr: Return { ReturnValue = [1, \"two\"] }\n",
+    )
+    .unwrap();
+    let out = exits(studioflow(dir.path()).args(["run", "sub.script"]), 0);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("outcome: completed at r"), "{text}");
+    assert_eq!(lines[1], "return = [1,\"two\"]", "{text}");
+    let out = exits(
+        studioflow(dir.path()).args(["run", "sub.script", "--json"]),
+        0,
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["return"], serde_json::json!([1, "two"]));
+    // No Return: no line, and null in JSON.
+    std::fs::write(dir.path().join("flow.script"), FLOW).unwrap();
+    let out = exits(
+        studioflow(dir.path()).args(["run", "flow.script", "--var", "Name=x"]),
+        0,
+    );
+    assert!(!stdout(&out).contains("return ="), "{}", stdout(&out));
+}

@@ -14,7 +14,7 @@
 //! let script = engine.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = 1 Default -> done }\ndone: End", "r.script").unwrap();
 //! let flow = FlowGraph::from_script(&script);
 //! let recorder = RunRecorder::new(&script);
-//! let options = RunOptions { change_observer: Some(recorder.observer()), ..Default::default() };
+//! let options = RunOptions::default().change_observer(recorder.observer());
 //! let inputs = options.variables.clone();
 //! let run = engine.run(&script, options);
 //! let page = run_report_html(&flow, &run, &inputs, &recorder.finish());
@@ -213,7 +213,7 @@ impl RunRecorder {
                 changes: changes
                     .iter()
                     // Snippet's hidden slots (function parameters, lifted calls) are not variables.
-                    .filter(|c| !c.name.starts_with(crate::snippet::compile::HIDDEN_PREFIX))
+                    .filter(|c| !c.name.starts_with(crate::program::HIDDEN_PREFIX))
                     .map(|c| {
                         (
                             c.name.to_string(),

@@ -183,15 +183,6 @@ impl fmt::Display for Mismatch {
 }
 
 /// The name `expect.outcome` uses for an outcome.
-pub(crate) fn outcome_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Completed => "completed",
-        Outcome::Stopped => "stopped",
-        Outcome::Limit => "limit",
-        Outcome::Cancelled => "cancelled",
-    }
-}
-
 fn list(ids: &[impl AsRef<str>]) -> String {
     format!(
         "[{}]",
@@ -304,8 +295,8 @@ impl Expect {
             if run.outcome != outcome {
                 mismatch(
                     "outcome",
-                    outcome_name(outcome).into(),
-                    format!("{}{}", outcome_name(run.outcome), why()),
+                    outcome.name().into(),
+                    format!("{}{}", run.outcome.name(), why()),
                 );
             }
         } else if self.error.is_none() && run.outcome != Outcome::Completed {
@@ -313,7 +304,7 @@ impl Expect {
             mismatch(
                 "outcome",
                 "completed (a case whose run stops must expect it: `outcome = \"...\"` or `error = \"...\"`)".into(),
-                format!("{}{}", outcome_name(run.outcome), why()),
+                format!("{}{}", run.outcome.name(), why()),
             );
         }
         if let Some(end) = &self.end {
