@@ -8,7 +8,7 @@ use thiserror::Error;
 
 use crate::action::{ActionHandler, ActionSchema};
 use crate::compile::registry::{ActionRegistry, RegisteredAction};
-use crate::compile::{CompileOptions, Compiler, Script};
+use crate::compile::{CompileOptions, CompileSetup, Script};
 use crate::diagnostics::{Diagnostics, SourceFile};
 use crate::permissions::Directory;
 use crate::runtime::convert::{native, HostFunction};
@@ -161,47 +161,15 @@ impl Engine {
         // pre-scan, and the parse and compile run on a stack segment sized for
         // that bound, so a host thread's own stack size never matters.
         stacker::grow(COMPILE_STACK_BYTES, || {
-            let resolver = self.inner.resolver.as_deref();
-            let graph = std::cell::RefCell::new(crate::compile::SubGraph::new(resolver, name));
-            let compile_one = |text: &str, unit_name: &str, options: &CompileOptions| {
-                let file = SourceFile::new(unit_name, text);
-                Compiler {
-                    actions: &self.inner.actions,
-                    functions: &self.inner.env.functions,
-                    engine_id: self.inner.id,
-                    max_value_depth: self.inner.env.limits.max_value_depth,
-                    max_string_bytes: self.inner.env.limits.max_string_bytes,
-                    subscripts: &graph,
-                }
-                .compile_source(file, options)
+            let setup = CompileSetup {
+                actions: &self.inner.actions,
+                functions: &self.inner.env.functions,
+                engine_id: self.inner.id,
+                max_value_depth: self.inner.env.limits.max_value_depth,
+                max_string_bytes: self.inner.env.limits.max_string_bytes,
+                resolver: self.inner.resolver.as_deref(),
             };
-            let mut root = compile_one(source, name, options)?;
-            // Every script a RunSub names, once, in the order first named;
-            // a subscript's own errors point into its own file.
-            let mut units: Vec<Script> = Vec::new();
-            loop {
-                let next = units.len() + 1;
-                let pending = {
-                    let mut g = graph.borrow_mut();
-                    g.current = next as u32;
-                    g.units
-                        .get(next - 1)
-                        .map(|u| (u.name.clone(), u.label.clone(), u.source.clone()))
-                };
-                let Some((unit_name, label, text)) = pending else {
-                    break;
-                };
-                let mut unit = compile_one(&text, &unit_name, &CompileOptions::default())?;
-                if let Some(inner) = Arc::get_mut(&mut unit.inner) {
-                    inner.label = Arc::from(label.as_str());
-                }
-                units.push(unit);
-            }
-            crate::compile::check_calls(&mut root, &units, &graph.borrow())?;
-            if let Some(inner) = Arc::get_mut(&mut root.inner) {
-                inner.subscripts = units.into_iter().map(|u| u.inner).collect();
-            }
-            Ok(root)
+            crate::compile::compile_script(&setup, source, name, options)
         })
     }
 

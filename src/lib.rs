@@ -47,6 +47,7 @@ pub mod format;
 pub mod graph;
 pub mod manifest;
 pub mod permissions;
+mod program;
 pub mod report;
 mod resolver;
 pub mod runtime;

@@ -514,9 +514,9 @@ fn the_deadline_stops_one_long_expression() {
     assert_eq!(error.kind, Outcome::Limit);
     assert_eq!(error.action, "big");
     assert!(error.message.contains("time limit"), "{}", error.message);
-    // Not a timing assertion: before the fix the action ran to its end
-    // (tens of seconds in a debug build) and the run completed.
-    assert!(took < Duration::from_secs(20), "{took:?}");
+    // Before the fix the action ran to its end (tens of seconds in a debug
+    // build) and the run completed: the outcome above is the proof, with no
+    // timing threshold.
 }
 
 #[test]
@@ -559,24 +559,24 @@ fn the_deadline_stops_one_long_snippet_statement_and_cancel_is_seen_in_expressio
          done: End",
         heavy_list(8_000)
     );
-    let started = Instant::now();
     let run = run_with(
         &engine,
         &source,
         &[("a", Value::from("x".repeat(32 * 1024)))],
         RunOptions::default().cancel(token),
     );
-    let took = started.elapsed();
     assert_eq!(run.outcome, Outcome::Cancelled, "{:?}", run.error);
     assert_eq!(run.error.unwrap().action, "big");
-    assert!(took < Duration::from_secs(10), "{took:?}");
+    // Stopped inside the expression: the Assign never finished (before the
+    // fix the whole list was built and assigned, then the run stopped).
+    assert!(run.variables.get("sizes").is_none(), "the Assign completed");
 }
 
 // ==================== item 2: values grown in place are measured as they grow
 
 const BIG: &str = "replace(Seed, \"x\", \"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\")"; // 1 MiB
 
-fn grow_run(code: &str, max_memory: usize) -> (Run, Duration) {
+fn grow_run(code: &str, max_memory: usize) -> Run {
     let engine = Engine::builder()
         .directory(studioflow::permissions::Directory::demo())
         .limits(Limits::default().max_memory_bytes(max_memory))
@@ -586,14 +586,12 @@ fn grow_run(code: &str, max_memory: usize) -> (Run, Duration) {
          s: Snippet {{\n  Data = \"\"\"\n{code}\n\"\"\"\n  Default -> done\n  Error -> done\n}}\n\
          done: End"
     );
-    let started = Instant::now();
-    let run = run_with(
+    run_with(
         &engine,
         &source,
         &[("Seed", Value::from("x".repeat(32 * 1024)))],
         RunOptions::default(),
-    );
-    (run, started.elapsed())
+    )
 }
 
 /// The issue's scenario: a function appends 200 one-element lists of
@@ -604,7 +602,7 @@ fn a_function_parameter_grown_in_place_meets_the_memory_budget() {
     let code = format!(
         "FUNCTION Grow(p) {{\n  FOR i = 1 TO 200 {{\n    count = i\n    p[i] = [{BIG}]\n  }}\n  RETURN 1\n}}\nn = Grow([])"
     );
-    let (run, took) = grow_run(&code, 1 << 20);
+    let run = grow_run(&code, 1 << 20);
     assert_eq!(run.outcome, Outcome::Limit, "{:?}", run.error);
     let error = run.error.unwrap();
     assert!(
@@ -612,11 +610,10 @@ fn a_function_parameter_grown_in_place_meets_the_memory_budget() {
         "{}",
         error.message
     );
-    assert!(took < Duration::from_secs(30), "{took:?}");
 
     // Under the default budget, the value limit (1 MiB of text inside one
     // value) refuses the second element: the statement fails.
-    let (run, _) = grow_run(&code, Limits::default().max_memory_bytes);
+    let run = grow_run(&code, Limits::default().max_memory_bytes);
     assert_eq!(run.outcome, Outcome::Completed, "{:?}", run.error);
     let err = run.variables["_ERR"].to_text();
     assert!(
@@ -628,12 +625,12 @@ fn a_function_parameter_grown_in_place_meets_the_memory_budget() {
 #[test]
 fn an_ordinary_variable_grown_in_place_meets_the_budgets_at_once() {
     let code = format!("FOR i = 1 TO 300 {{\n  count = i\n  arr[i] = [{BIG}]\n}}");
-    let (run, _) = grow_run(&code, 1 << 20);
+    let run = grow_run(&code, 1 << 20);
     assert_eq!(run.outcome, Outcome::Limit, "{:?}", run.error);
     assert!(run.error.unwrap().message.contains("memory budget"));
     // The second element passes the value limit; before the fix it was seen
     // only at the next pace, hundreds of elements (MiB) later.
-    let (run, _) = grow_run(&code, Limits::default().max_memory_bytes);
+    let run = grow_run(&code, Limits::default().max_memory_bytes);
     let err = run.variables["_ERR"].to_text();
     assert!(err.contains("`arr`") && err.contains("refused"), "{err}");
     // Measured each time it may have doubled: at the third element at most.

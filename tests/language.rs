@@ -701,7 +701,11 @@ fn every_syntax_error_is_reported_with_the_warnings() {
         [
             (2, DiagnosticCode::SyntaxError),
             (3, DiagnosticCode::UnknownFunction),
+            // Warnings the broken actions cannot change are reported too
+            // (issue 17 item 36): nothing written assigns `q` or names `lost`.
+            (3, DiagnosticCode::UnassignedVariable),
             (4, DiagnosticCode::SyntaxError),
+            (6, DiagnosticCode::UnreachableAction),
         ],
         "{err}"
     );

@@ -1,5 +1,6 @@
-//! The action API, in one room: what an action type declares ([`schema`]:
-//! properties, branches, [`BranchId`]), what runs ([`handler`]), what it
+//! The action API, in one room: what an action type declares
+//! ([`ActionSchema`]: properties, branches, [`BranchId`]; the data itself is
+//! `crate::program::schema`), what runs ([`handler`]), what it
 //! sees of the run ([`call`]: [`ActionCall`], with typed access to
 //! properties by name in [`properties`]) and how it fails ([`error`]).
 //!
@@ -12,13 +13,13 @@ mod call;
 mod error;
 mod handler;
 mod properties;
-mod schema;
 
 pub use call::ActionCall;
 pub(crate) use call::PropValue;
 pub use error::ActionError;
 pub use handler::ActionHandler;
-pub(crate) use schema::LABEL_BASE;
-pub use schema::{
+// The schemas are data compile reads without the handler API: they live in
+// `crate::program::schema` and are re-exported here, with the rest of the API.
+pub use crate::program::schema::{
     ActionSchema, BranchId, Choices, PropertyKind, PropertySchema, ScriptType, ScriptTypes,
 };

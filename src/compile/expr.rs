@@ -1,8 +1,8 @@
 //! Expression AST → `Code`: variables and functions resolved, templates split.
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode};
-use crate::runtime::eval::{Code, Piece};
+use crate::program::{Code, Piece};
 use crate::runtime::Value;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Literal, TemplatePart, UnaryOp};
 
@@ -109,12 +109,12 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
             match op {
                 BinaryOp::And => Code::And(a, b),
                 BinaryOp::Or => Code::Or(a, b),
-                _ => Code::Binary(*op, a, b),
+                _ => Code::Binary((*op).into(), a, b),
             }
         }
         ExprKind::Call(name, name_span, args) => {
             let compiled: Vec<Option<Code>> = args.iter().map(|a| compile(a, ctx)).collect();
-            let Some((id, def)) = ctx.functions.lookup(name) else {
+            let Some(def) = ctx.functions.signature(name) else {
                 ctx.errors.push(Diagnostic::new(
                     DiagnosticCode::UnknownFunction,
                     *name_span,
@@ -149,7 +149,7 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
                 return None;
             }
             let args = compiled.into_iter().collect::<Option<Vec<_>>>()?;
-            Code::Call(id, args.into_boxed_slice())
+            Code::Call(def.id, args.into_boxed_slice())
         }
     })
 }

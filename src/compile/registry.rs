@@ -2,14 +2,15 @@
 
 use std::sync::Arc;
 
-use crate::action::{ActionHandler, ActionSchema};
-use crate::runtime::functions::cmp_ignore_ascii_case;
+use crate::program::cmp_ignore_ascii_case;
+use crate::program::handler::Handler;
+use crate::program::schema::ActionSchema;
 
 /// A registered action type with its lookups precomputed.
 #[derive(Clone)]
 pub(crate) struct RegisteredAction {
     pub schema: Arc<ActionSchema>,
-    pub handler: Arc<dyn ActionHandler>,
+    pub handler: Handler,
     /// Canonical branch names by id number.
     pub branch_names: Arc<[Arc<str>]>,
     /// Registered by the engine itself rather than by a host.
@@ -17,7 +18,7 @@ pub(crate) struct RegisteredAction {
 }
 
 impl RegisteredAction {
-    pub fn new(schema: ActionSchema, handler: Arc<dyn ActionHandler>) -> Self {
+    pub fn new(schema: ActionSchema, handler: Handler) -> Self {
         let mut names: Vec<Arc<str>> = Vec::new();
         if !schema.terminal {
             names.push(Arc::from("Default"));

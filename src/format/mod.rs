@@ -512,3 +512,32 @@ fn case_label(label: &Literal) -> String {
         other => format_literal(other),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The proof refuses output that does not parse, means something else,
+    /// or lost a comment (what a formatter bug would write).
+    #[test]
+    fn the_proof_refuses_what_is_not_the_same_script() {
+        let text = "start: Begin { Default -> done } // go\ndone: End\n";
+        let ast = parse_script(text).unwrap();
+        let spans = comment_spans(text).unwrap();
+        let good = "start: Begin {\n  Default -> done\n} // go\n\ndone: End\n";
+        assert!(prove(text, ast.clone(), &spans, good).is_ok());
+        for bad in [
+            "start: Begin {\n  Default -> done\n // go\n\ndone: End\n",
+            "start: Begin {\n  Default -> other\n} // go\n\ndone: End\n",
+            "start: Begin {\n  Default -> done\n}\n\ndone: End\n",
+        ] {
+            let refused = prove(text, ast.clone(), &spans, bad).unwrap_err();
+            assert_eq!(refused.code, DiagnosticCode::FormatRefused, "{bad}");
+            assert!(
+                refused.message.contains("left as it is"),
+                "{}",
+                refused.message
+            );
+        }
+    }
+}

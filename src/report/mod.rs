@@ -213,7 +213,7 @@ impl RunRecorder {
                 changes: changes
                     .iter()
                     // Snippet's hidden slots (function parameters, lifted calls) are not variables.
-                    .filter(|c| !c.name.starts_with(crate::snippet::compile::HIDDEN_PREFIX))
+                    .filter(|c| !c.name.starts_with(crate::program::HIDDEN_PREFIX))
                     .map(|c| {
                         (
                             c.name.to_string(),

@@ -9,58 +9,17 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::error::{shown, RuntimeError};
-use super::functions::{FunctionContext, FunctionId, FunctionRegistry};
+use super::functions::{FunctionContext, FunctionRegistry};
 pub(crate) use super::limits::SizeLimits;
 use super::limits::BYTES_PER_UNIT;
 use super::ops::{binary, boolean, number};
 use super::Value;
-use crate::syntax::ast::BinaryOp;
-
-/// Studio's special member of every value: `x.$value` is `x` itself. It
-/// cannot be assigned.
-pub(crate) const VALUE_MEMBER: &str = "$value";
+pub(crate) use crate::program::names::VALUE_MEMBER;
+pub use crate::program::VarId;
+pub(crate) use crate::program::{Code, Piece};
 
 /// The member an array has: its number of elements (Studio's `.size`).
 pub(crate) const ARRAY_SIZE_MEMBER: &str = "size";
-
-/// Slot of a variable in a run's variable table.
-///
-/// ```
-/// // A VarId comes from ActionCall::variable for a variable-name property.
-/// fn bump(call: &mut studioflow::ActionCall<'_>) -> Result<studioflow::BranchId, studioflow::ActionError> {
-///     let var: studioflow::VarId = call.variable(0).expect("declared as a variable property");
-///     let n = call.get(var).as_number().unwrap_or(0.0);
-///     call.set(var, (n + 1.0).into());
-///     Ok(studioflow::BranchId::DEFAULT)
-/// }
-/// let _ = bump;
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct VarId(pub(crate) u32);
-
-/// A compiled expression.
-#[derive(Debug, Clone)]
-pub(crate) enum Code {
-    Const(Value),
-    Var(VarId),
-    Template(Box<[Piece]>),
-    List(Box<[Code]>),
-    Member(Box<Code>, Arc<str>),
-    Index(Box<Code>, Box<Code>),
-    Neg(Box<Code>),
-    Not(Box<Code>),
-    And(Box<Code>, Box<Code>),
-    Or(Box<Code>, Box<Code>),
-    Binary(BinaryOp, Box<Code>, Box<Code>),
-    Call(FunctionId, Box<[Code]>),
-}
-
-/// One part of a compiled template.
-#[derive(Debug, Clone)]
-pub(crate) enum Piece {
-    Text(Arc<str>),
-    Expr(Code),
-}
 
 /// Everything evaluation reads.
 pub(crate) struct Evaluator<'a> {

@@ -10,6 +10,8 @@ use super::clock::Clock;
 use super::datetime;
 use super::error::{shown, RuntimeError};
 use super::Value;
+pub(crate) use crate::program::cmp_ignore_ascii_case;
+pub use crate::program::FunctionId;
 
 /// What a function may know about the run calling it.
 ///
@@ -111,10 +113,6 @@ impl<'a> FunctionContext<'a> {
 pub type NativeFunction =
     dyn Fn(&[Value], &FunctionContext<'_>) -> Result<Value, RuntimeError> + Send + Sync;
 
-/// Identifies a registered function; resolved at compile time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FunctionId(pub(crate) u32);
-
 /// One registered function.
 #[derive(Clone)]
 pub(crate) struct FunctionDef {
@@ -187,12 +185,20 @@ impl FunctionRegistry {
     }
 }
 
-/// Orders names as their ASCII lower-case forms would order, without
-/// building them: the case-insensitive key of the registries.
-pub(crate) fn cmp_ignore_ascii_case(left: &str, right: &str) -> std::cmp::Ordering {
-    left.bytes()
-        .map(|b| b.to_ascii_lowercase())
-        .cmp(right.bytes().map(|b| b.to_ascii_lowercase()))
+/// Compile reads the registry as a table of signatures.
+impl crate::program::Signatures for FunctionRegistry {
+    fn signature(&self, name: &str) -> Option<crate::program::Signature<'_>> {
+        let (id, def) = self.lookup(name)?;
+        Some(crate::program::Signature {
+            id,
+            name: &def.name,
+            min_args: def.min_args,
+            max_args: def.max_args,
+        })
+    }
+    fn names(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        Box::new(FunctionRegistry::names(self))
+    }
 }
 
 /// The byte length of `s` after a case mapping, computed without building

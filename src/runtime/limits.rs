@@ -565,7 +565,7 @@ impl<'a> SnippetBounds<'a> {
     /// parameters and call results in hidden slots (`#f.x`, `#t1`).
     fn name(&self, slot: usize) -> String {
         let name = self.names.get(slot).map_or("", |n| &**n);
-        match name.strip_prefix(crate::snippet::compile::HIDDEN_PREFIX) {
+        match name.strip_prefix(crate::program::HIDDEN_PREFIX) {
             None => format!("`{name}`"),
             Some(hidden) => match hidden.split_once('.') {
                 Some((function, local)) => format!("`{local}` in {function}()"),

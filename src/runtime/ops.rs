@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::error::{shown, RuntimeError};
 use super::Value;
-use crate::syntax::ast::BinaryOp;
+use crate::program::BinaryOp;
 
 pub(crate) fn number(op: &'static str, v: &Value) -> Result<f64, RuntimeError> {
     v.as_number().ok_or_else(|| RuntimeError::NotANumber {

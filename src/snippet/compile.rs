@@ -12,18 +12,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
-use super::functions::RESERVED_MEMBER;
 use super::program::{CExpr, CStep, CTarget, Case, Op, OpKind, PreCall, Program, UserFunction};
-use crate::compile::{compile_expr, warn_index_below_one, Ctx};
+use crate::compile::ctx::Ctx;
+use crate::compile::expr::{compile as compile_expr, warn_index_below_one};
 use crate::diagnostics::{Diagnostic, DiagnosticCode, SourceFile};
-use crate::runtime::eval::{Code, VarId};
+use crate::program::names::{RESERVED_MEMBER, VALUE_MEMBER};
+use crate::program::{Code, VarId, HIDDEN_PREFIX};
 use crate::syntax::ast::{Expr, ExprKind, TemplatePart};
 
-/// Names of hidden slots start with `#`, which no script can write.
-pub(crate) const HIDDEN_PREFIX: char = '#';
-
-/// User functions are at most this many calls deep at run time.
-pub(crate) const MAX_CALL_DEPTH: usize = 200;
+// The executor reads the call bound here until it imports `program`.
+pub(crate) use super::program::MAX_CALL_DEPTH;
 
 struct Signature {
     id: u32,
@@ -78,7 +76,7 @@ impl<'s> SnippetUnit<'s> {
         let mut registered: Vec<&FunctionDecl> = Vec::new();
         for f in &decls {
             let key = f.name.to_ascii_lowercase();
-            if ctx.functions.lookup(&f.name).is_some() {
+            if ctx.functions.signature(&f.name).is_some() {
                 ctx.errors.push(Diagnostic::new(
                     DiagnosticCode::ReservedName,
                     f.name_span,
@@ -300,9 +298,7 @@ DiagnosticCode::SyntaxError,
         let mut ok = true;
         for step in &t.path {
             match step {
-                PathStep::Member(m)
-                    if m == crate::runtime::eval::VALUE_MEMBER || m == RESERVED_MEMBER =>
-                {
+                PathStep::Member(m) if m == VALUE_MEMBER || m == RESERVED_MEMBER => {
                     ctx.errors.push(Diagnostic::new(
                         DiagnosticCode::ReadOnlyMember,
                         t.span,

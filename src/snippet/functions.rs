@@ -6,8 +6,7 @@ use std::sync::Arc;
 use crate::runtime::functions::FunctionDef;
 use crate::runtime::{RuntimeError, Value};
 
-/// The member name Studio reserves on dynamic data objects.
-pub(crate) const RESERVED_MEMBER: &str = "__type";
+pub(crate) use crate::program::names::RESERVED_MEMBER;
 
 /// `asjson(value)` (also `value.asjson()`): the value as JSON text. Studio's
 /// tip is to build objects in a snippet and pass them on as `asjson()` strings.

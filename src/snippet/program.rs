@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use crate::runtime::eval::{Code, VarId};
+use crate::program::{Code, VarId};
+
+/// User functions are at most this many calls deep at run time.
+pub(crate) const MAX_CALL_DEPTH: usize = 200;
 
 /// One Snippet action's compiled code.
 #[derive(Debug)]

@@ -64,7 +64,8 @@ pub struct UnparsedAction {
 ///
 /// ```
 /// let ast = studioflow::syntax::parse_script("script \"X\" type Phone inputs Tier, LastAgent\nstart: Begin").unwrap();
-/// let inputs: Vec<&str> = ast.header.unwrap().inputs.iter().map(|(n, _)| n.as_str()).collect();
+/// let header = ast.header.unwrap();
+/// let inputs: Vec<&str> = header.inputs.iter().map(|(n, _)| n.as_str()).collect();
 /// assert_eq!(inputs, ["Tier", "LastAgent"]);
 /// ```
 ///

@@ -1,5 +1,9 @@
-//! Action schemas: what an action type declares (properties, branches,
-//! script types, traits) and the [`BranchId`]s handlers return.
+//! Action schemas as data: what compile checks a script against and what
+//! the run loop reads (properties, branches, script types, branch ids).
+//!
+//! Schemas are plain data with no code of the run: they sit in `program`
+//! so that compile reads them without importing the action API (handlers,
+//! `ActionCall`, `ActionError`), which lives above the runtime.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,0 +1,226 @@
+//! One action's compile: its type, its properties and its branches.
+
+use std::sync::Arc;
+
+use super::builder::ScriptBuilder;
+use super::properties::properties;
+use super::registry::RegisteredAction;
+use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode, Span};
+use crate::program::{CompiledAction, FlowBranch, LabelBranch};
+use crate::runtime::Value;
+use crate::syntax::ast::{ActionAst, Literal};
+
+impl ScriptBuilder<'_, '_> {
+    /// Checks and lowers one action (`id` is its id's name number). Branch
+    /// targets are left as name numbers for [`ScriptBuilder::finish`].
+    pub(super) fn compile_action(
+        &mut self,
+        a: &ActionAst,
+        action_index: usize,
+        id: u32,
+        reg: Option<&RegisteredAction>,
+        first_branch: usize,
+    ) -> Option<(CompiledAction, Vec<FlowBranch>)> {
+        let compiler = self.compiler;
+        let script_type = self.script_type;
+        let snippets = &self.snippet_programs;
+        let ctx = &mut self.ctx;
+        if let Some(caption) = &a.caption {
+            ctx.check_literal_len(caption.len(), a.type_span);
+        }
+        let Some(reg) = reg else {
+            let mut known: Vec<&str> = compiler.actions.names().collect();
+            known.sort_unstable();
+            ctx.errors.push(Diagnostic::new(
+                DiagnosticCode::UnknownActionType,
+                a.type_span,
+                format!(
+                    "unknown action type `{}`{}; known types: {}",
+                    a.action_type,
+                    suggestion(&a.action_type, known.iter().copied()),
+                    known.join(", ")
+                ),
+            ));
+            return None;
+        };
+        let schema = &reg.schema;
+        if !schema.script_types.contains(script_type) {
+            ctx.errors.push(Diagnostic::new(
+                DiagnosticCode::UnsupportedActionType,
+                a.type_span,
+                format!(
+                    "{} is not supported in {} scripts (supported: {})",
+                    schema.name,
+                    script_type,
+                    schema
+                        .script_types
+                        .iter()
+                        .map(|t| t.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+
+        let properties = properties(ctx, compiler, snippets, a, action_index, reg);
+
+        // Branches.
+        let mut targets: Vec<Option<u32>> = vec![None; reg.branch_names.len()];
+        let mut set_at: Vec<Option<Span>> = vec![None; reg.branch_names.len()];
+        let mut labels: Vec<Arc<str>> = Vec::new();
+        let mut label_branches: Vec<LabelBranch> = Vec::new();
+        let mut target_edges: Vec<Option<u32>> = vec![None; reg.branch_names.len()];
+        let mut flow_branches: Vec<FlowBranch> = Vec::with_capacity(a.branches.len());
+        for (j, b) in a.branches.iter().enumerate() {
+            if schema.terminal {
+                ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::BranchOnTerminal,
+                    b.name_span,
+                    format!("{} ends the script and has no branches", schema.name),
+                ));
+                continue;
+            }
+            // The target's name number: checked and resolved by `finish`.
+            let target = Some(self.branches[first_branch + j].name);
+            let is_labeled = schema
+                .labeled_branch
+                .as_deref()
+                .is_some_and(|l| l.eq_ignore_ascii_case(&b.name));
+            match (&b.label, is_labeled) {
+                (Some(label), true) => {
+                    let text = literal_text(label);
+                    if !ctx.check_literal_len(text.len(), b.name_span) {
+                        continue;
+                    }
+                    if labels.iter().any(|l| **l == *text) {
+                        ctx.errors.push(Diagnostic::new(
+                            DiagnosticCode::DuplicateBranch,
+                            b.name_span,
+                            format!("duplicate branch `{} {:?}`", b.name, text),
+                        ));
+                        continue;
+                    }
+                    let labeled = schema.labeled_branch.as_deref().unwrap_or("Case");
+                    let taken_name = ctx.shared(&format!("{labeled} {text:?}"));
+                    let label = ctx.shared(&text);
+                    let edge;
+                    if let Some(t) = target {
+                        edge = flow_branches.len() as u32;
+                        flow_branches.push(FlowBranch {
+                            name: ctx.shared(labeled),
+                            label: Some(label.clone()),
+                            taken_name: taken_name.clone(),
+                            target: t as usize,
+                            span: b.name_span,
+                        });
+                    } else {
+                        edge = u32::MAX;
+                    }
+                    label_branches.push(LabelBranch {
+                        target,
+                        taken_name,
+                        edge,
+                    });
+                    labels.push(label);
+                }
+                (None, true) => ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::InvalidCaseLabel,
+                    b.name_span,
+                    format!(
+                        "a `{}` branch needs a literal label, as in `{} \"value\" -> target`",
+                        b.name, b.name
+                    ),
+                )),
+                (Some(_), false) => ctx.errors.push(Diagnostic::new(
+                    DiagnosticCode::InvalidCaseLabel,
+                    b.name_span,
+                    format!(
+                        "only `{}` branches take a label",
+                        schema.labeled_branch.as_deref().unwrap_or("Case")
+                    ),
+                )),
+                (None, false) => match reg.branch_index(&b.name) {
+                    None => ctx.errors.push(Diagnostic::new(
+                        DiagnosticCode::UnknownBranch,
+                        b.name_span,
+                        format!(
+                            "unknown branch `{}` for {}{}; expected one of {}",
+                            b.name,
+                            schema.name,
+                            suggestion(&b.name, reg.branch_names.iter().map(|n| &**n)),
+                            reg.branch_names
+                                .iter()
+                                .map(|n| &**n)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )),
+                    Some(slot) => {
+                        let slot = slot as usize;
+                        if set_at[slot].is_some() {
+                            ctx.errors.push(Diagnostic::new(
+                                DiagnosticCode::DuplicateBranch,
+                                b.name_span,
+                                format!("duplicate branch `{}`", reg.branch_names[slot]),
+                            ));
+                        } else {
+                            set_at[slot] = Some(b.name_span);
+                            targets[slot] = target;
+                            if let Some(t) = target {
+                                target_edges[slot] = Some(flow_branches.len() as u32);
+                                flow_branches.push(FlowBranch {
+                                    name: reg.branch_names[slot].clone(),
+                                    label: None,
+                                    taken_name: reg.branch_names[slot].clone(),
+                                    target: t as usize,
+                                    span: b.name_span,
+                                });
+                            }
+                        }
+                    }
+                },
+            }
+        }
+
+        let type_name = ctx.shared(&schema.name);
+        Some((
+            CompiledAction {
+                id: self
+                    .names
+                    .get_index(id as usize)
+                    .expect("interned")
+                    .0
+                    .clone(),
+                caption: match &a.caption {
+                    Some(caption) => Arc::from(caption.as_str()),
+                    None => type_name.clone(),
+                },
+                type_name,
+                handler: reg.handler.clone(),
+                terminal: schema.terminal,
+                properties: properties.into_boxed_slice(),
+                schema: schema.clone(),
+                targets: targets.into_boxed_slice(),
+                branch_names: reg.branch_names.clone(),
+                labels: labels.into_boxed_slice(),
+                label_branches: label_branches.into_boxed_slice(),
+                target_edges: target_edges.into_boxed_slice(),
+                checks_choices: schema
+                    .properties
+                    .iter()
+                    .any(|p| p.choices.as_ref().is_some_and(|c| c.only)),
+                host: !reg.builtin,
+            },
+            flow_branches,
+        ))
+    }
+}
+
+fn literal_text(l: &Literal) -> String {
+    match l {
+        Literal::Null => String::new(),
+        Literal::Bool(b) => b.to_string(),
+        Literal::Number(n) => Value::Number(*n).to_text(),
+        Literal::String(s) | Literal::DateTime(s) => s.clone(),
+    }
+}

@@ -1,0 +1,144 @@
+//! Expression code: what compile turns an expression into and evaluation
+//! runs. Variables are slot indices, functions are registry indices,
+//! templates are pre-split literal/expression parts.
+
+use std::sync::Arc;
+
+use crate::runtime::Value;
+
+/// Slot of a variable in a run's variable table.
+///
+/// ```
+/// // A VarId comes from ActionCall::variable for a variable-name property.
+/// fn bump(call: &mut studioflow::ActionCall<'_>) -> Result<studioflow::BranchId, studioflow::ActionError> {
+///     let var: studioflow::VarId = call.variable(0).expect("declared as a variable property");
+///     let n = call.get(var).as_number().unwrap_or(0.0);
+///     call.set(var, (n + 1.0).into());
+///     Ok(studioflow::BranchId::DEFAULT)
+/// }
+/// let _ = bump;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VarId(pub(crate) u32);
+
+/// Identifies a registered function; resolved at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionId(pub(crate) u32);
+
+/// A compiled expression.
+#[derive(Debug, Clone)]
+pub(crate) enum Code {
+    Const(Value),
+    Var(VarId),
+    Template(Box<[Piece]>),
+    List(Box<[Code]>),
+    Member(Box<Code>, Arc<str>),
+    Index(Box<Code>, Box<Code>),
+    Neg(Box<Code>),
+    Not(Box<Code>),
+    And(Box<Code>, Box<Code>),
+    Or(Box<Code>, Box<Code>),
+    Binary(BinaryOp, Box<Code>, Box<Code>),
+    Call(FunctionId, Box<[Code]>),
+}
+
+/// One part of a compiled template.
+#[derive(Debug, Clone)]
+pub(crate) enum Piece {
+    Text(Arc<str>),
+    Expr(Code),
+}
+
+/// An infix operator of compiled code (`and`/`or` short-circuit and have
+/// their own [`Code`] variants, but evaluation knows them here too).
+///
+/// The parser's `syntax::ast::BinaryOp` is the operator as written; this is
+/// the one the runtime evaluates, so the runtime needs nothing of syntax.
+/// Compile maps one onto the other ([`BinaryOp::from`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BinaryOp {
+    Or,
+    Xor,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    IntDiv,
+    Mod,
+    Pow,
+}
+
+impl BinaryOp {
+    /// The operator as written in messages.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::Xor => "~",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "=",
+            BinaryOp::Ne => "<>",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::IntDiv => "\\",
+            BinaryOp::Mod => "%",
+            BinaryOp::Pow => "^",
+        }
+    }
+}
+
+impl From<crate::syntax::ast::BinaryOp> for BinaryOp {
+    fn from(op: crate::syntax::ast::BinaryOp) -> Self {
+        use crate::syntax::ast::BinaryOp as Written;
+        match op {
+            Written::Or => BinaryOp::Or,
+            Written::Xor => BinaryOp::Xor,
+            Written::And => BinaryOp::And,
+            Written::Eq => BinaryOp::Eq,
+            Written::Ne => BinaryOp::Ne,
+            Written::Lt => BinaryOp::Lt,
+            Written::Le => BinaryOp::Le,
+            Written::Gt => BinaryOp::Gt,
+            Written::Ge => BinaryOp::Ge,
+            Written::Add => BinaryOp::Add,
+            Written::Sub => BinaryOp::Sub,
+            Written::Mul => BinaryOp::Mul,
+            Written::Div => BinaryOp::Div,
+            Written::IntDiv => BinaryOp::IntDiv,
+            Written::Mod => BinaryOp::Mod,
+            Written::Pow => BinaryOp::Pow,
+        }
+    }
+}
+
+/// What compile knows of a function: its id and how many arguments it
+/// takes.
+pub(crate) struct Signature<'a> {
+    pub id: FunctionId,
+    /// The name as registered (messages show it).
+    pub name: &'a str,
+    pub min_args: usize,
+    pub max_args: usize,
+}
+
+/// The function table as compile reads it: signatures by name. The
+/// runtime's function registry implements it; compile never sees the
+/// functions themselves.
+pub(crate) trait Signatures {
+    /// The function named `name` (ignoring ASCII case).
+    fn signature(&self, name: &str) -> Option<Signature<'_>>;
+    /// Every function's name, as registered (for "did you mean").
+    fn names(&self) -> Box<dyn Iterator<Item = &str> + '_>;
+}
