@@ -264,7 +264,7 @@ impl Engine {
 /// `upper`, or one registered before) is refused: [`EngineBuilder::try_build`]
 /// returns the [`BuildError`] (and [`EngineBuilder::build`] panics with it), so
 /// a host never silently changes what a script's `upper(x)` means. Replacing a
-/// function is explicit: [`EngineBuilder::replace_function`] /
+/// function is explicit:
 /// [`EngineBuilder::replace_fn`].
 ///
 /// ```
@@ -300,16 +300,16 @@ pub struct EngineBuilder {
 /// ```
 /// use studioflow::{BuildError, Engine};
 /// let error = Engine::builder().register_fn("Len", |s: String| s.len()).try_build().err().unwrap();
-/// assert_eq!(error.to_string(), "function `Len` is built in; use `replace_function` or `replace_fn` to replace it explicitly");
+/// assert_eq!(error.to_string(), "function `Len` is built in; use `replace_fn` to replace it explicitly");
 /// assert!(matches!(error, BuildError::FunctionExists { builtin: true, .. }));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// `register_function`/`register_fn` under a name already taken
+    /// `register_fn` under a name already taken
     /// (function names are case-insensitive).
     #[error(
-        "function `{name}` is {}; use `replace_function` or `replace_fn` to replace it explicitly",
+        "function `{name}` is {}; use `replace_fn` to replace it explicitly",
         if *builtin { "built in" } else { "already registered" }
     )]
     FunctionExists {
@@ -318,8 +318,8 @@ pub enum BuildError {
         /// Whether it names a built-in function.
         builtin: bool,
     },
-    /// `replace_function`/`replace_fn` of a name nothing is registered under.
-    #[error("there is no function `{name}` to replace; use `register_function` or `register_fn`")]
+    /// `replace_fn` of a name nothing is registered under.
+    #[error("there is no function `{name}` to replace; use `register_fn`")]
     NoSuchFunction {
         /// The name as given.
         name: String,
@@ -332,16 +332,6 @@ pub enum BuildError {
     InvalidFunctionName {
         /// The name as given.
         name: String,
-    },
-    /// `min_args` greater than `max_args`.
-    #[error("function `{name}`: min_args {min_args} is greater than max_args {max_args}")]
-    InvalidArity {
-        /// The function.
-        name: String,
-        /// The least arguments.
-        min_args: usize,
-        /// The most arguments.
-        max_args: usize,
     },
 }
 
@@ -367,7 +357,9 @@ impl BuiltinRegistries {
             for f in builtins().into_iter().chain(crate::snippet::builtins()) {
                 builder.functions.insert(f);
             }
-            crate::builtins::register_builtins(&mut builder);
+            for (schema, handler) in crate::builtins::actions() {
+                builder.add_action(schema, handler);
+            }
             builder.actions.mark_builtins();
             BuiltinRegistries {
                 actions: builder.actions,
@@ -455,58 +447,17 @@ impl EngineBuilder {
         self.actions.lookup(name).is_some()
     }
 
-    /// Registers an action type in place (used for the built-ins).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use studioflow::{ActionSchema, BranchId, EngineBuilder};
-    /// let mut builder = EngineBuilder::new();
-    /// builder.add_action(ActionSchema::new("Ping"), Arc::new(|_: &mut studioflow::ActionCall<'_>| Ok(BranchId::DEFAULT)));
-    /// assert!(builder.build().compile("start: Begin { Default -> p }\np: Ping", "p").is_ok());
-    /// ```
-    pub fn add_action(&mut self, schema: ActionSchema, handler: Arc<dyn ActionHandler>) {
+    /// Registers an action type in place (the built-ins, a manifest's actions).
+    pub(crate) fn add_action(&mut self, schema: ActionSchema, handler: Arc<dyn ActionHandler>) {
         self.actions.insert(RegisteredAction::new(schema, handler));
     }
 
-    /// Registers an expression function taking `min_args..=max_args`
-    /// arguments as script values, with the run's [`FunctionContext`] (clock,
-    /// time zone): for functions with optional arguments or that need the
-    /// context. [`EngineBuilder::register_fn`] is the typed, simpler way.
-    /// Names are case-insensitive; a name already taken is refused (see
-    /// [`BuildError`]).
-    ///
-    /// ```
-    /// use studioflow::{Engine, RuntimeError, Value};
-    /// // pad(text[, width]): right-aligns text, 10 wide unless told.
-    /// let engine = studioflow::Engine::builder()
-    ///     .register_function("pad", 1, 2, |args, _ctx| {
-    ///         let width = match args.get(1) {
-    ///             Some(w) => w.as_number().ok_or_else(|| RuntimeError::Host("pad(): width must be a number".into()))?,
-    ///             None => 10.0,
-    ///         };
-    ///         Ok(Value::from(format!("{:>1$}", args[0].to_text(), width as usize)))
-    ///     })
-    ///     .build();
-    /// assert_eq!(engine.call_function("PAD", &["ab".into(), 4.into()]).unwrap(), Value::from("  ab"));
-    /// assert!(engine.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = pad() }", "s").is_err());
-    /// ```
-    pub fn register_function(
-        mut self,
-        name: &str,
-        min_args: usize,
-        max_args: usize,
-        func: impl Fn(&[Value], &FunctionContext<'_>) -> Result<Value, RuntimeError>
-            + Send
-            + Sync
-            + 'static,
-    ) -> Self {
-        self.add_function(name, min_args, max_args, Arc::new(func), false);
-        self
-    }
-
     /// Registers a Rust function or closure with typed arguments, the way
-    /// Rhai's `register_fn` does: the arity comes from the signature (a call
-    /// with the wrong count is a `check` error), each argument converts by
+    /// Rhai's `register_fn` does: the one way to register a function. The
+    /// arity comes from the signature (a call with the wrong count is a
+    /// `check` error); trailing `Option<T>` arguments may be left out; a
+    /// function may take the call's [`FunctionContext`] first (the run's
+    /// clock and time zone) — see [`HostFunction`]. Each argument converts by
     /// [`FromValue`](crate::FromValue) (a wrong type is a run-time error naming
     /// the function and argument, which takes the action's Error branch), and
     /// the result by [`IntoFunctionResult`](crate::IntoFunctionResult) (return
@@ -546,35 +497,7 @@ impl EngineBuilder {
     /// assert!(wrong.unwrap_err().to_string().contains("vat"));
     /// ```
     pub fn register_fn<Args, F: HostFunction<Args>>(mut self, name: &str, func: F) -> Self {
-        self.add_function(name, F::ARITY, F::ARITY, native(name, func), false);
-        self
-    }
-
-    /// Replaces a registered function (a built-in included) on purpose; the
-    /// name must already be registered. Same arguments as
-    /// [`EngineBuilder::register_function`].
-    ///
-    /// ```
-    /// use studioflow::Value;
-    /// // A tenant whose scripts expect upper() to leave "ß" alone.
-    /// let engine = studioflow::Engine::builder()
-    ///     .replace_function("upper", 1, 1, |args, _| {
-    ///         Ok(Value::from(args[0].to_text().chars().map(|c| if c == 'ß' { c } else { c.to_ascii_uppercase() }).collect::<String>()))
-    ///     })
-    ///     .build();
-    /// assert_eq!(engine.call_function("upper", &["straße".into()]).unwrap(), Value::from("STRAßE"));
-    /// ```
-    pub fn replace_function(
-        mut self,
-        name: &str,
-        min_args: usize,
-        max_args: usize,
-        func: impl Fn(&[Value], &FunctionContext<'_>) -> Result<Value, RuntimeError>
-            + Send
-            + Sync
-            + 'static,
-    ) -> Self {
-        self.add_function(name, min_args, max_args, Arc::new(func), true);
+        self.add_function(name, F::MIN_ARITY, F::ARITY, native(name, func), false);
         self
     }
 
@@ -592,7 +515,7 @@ impl EngineBuilder {
     /// ));
     /// ```
     pub fn replace_fn<Args, F: HostFunction<Args>>(mut self, name: &str, func: F) -> Self {
-        self.add_function(name, F::ARITY, F::ARITY, native(name, func), true);
+        self.add_function(name, F::MIN_ARITY, F::ARITY, native(name, func), true);
         self
     }
 
@@ -635,13 +558,7 @@ impl EngineBuilder {
         if !callable {
             return Err(BuildError::InvalidFunctionName { name: name.into() });
         }
-        if min_args > max_args {
-            return Err(BuildError::InvalidArity {
-                name: name.into(),
-                min_args,
-                max_args,
-            });
-        }
+        debug_assert!(min_args <= max_args, "typed functions have min <= max");
         match (self.functions.lookup(name).is_some(), replace) {
             (true, false) => Err(BuildError::FunctionExists {
                 name: name.into(),
@@ -706,7 +623,7 @@ impl EngineBuilder {
     ///
     /// ```
     /// use studioflow::{BuildError, Engine};
-    /// let result = Engine::builder().register_function("my fn", 0, 0, |_, _| Ok(1.into())).try_build();
+    /// let result = Engine::builder().register_fn("my fn", || 1).try_build();
     /// assert_eq!(result.err(), Some(BuildError::InvalidFunctionName { name: "my fn".into() }));
     /// assert!(Engine::builder().register_fn("triple", |x: f64| x * 3.0).try_build().is_ok());
     /// ```
@@ -744,7 +661,7 @@ impl EngineBuilder {
     /// ```
     ///
     /// ```should_panic
-    /// // panics: function `upper` is built in; use `replace_function` or `replace_fn` ...
+    /// // panics: function `upper` is built in; use `replace_fn` ...
     /// studioflow::Engine::builder().register_fn("upper", |s: String| s).build();
     /// ```
     pub fn build(self) -> Engine {

@@ -4,10 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
-    Value,
-};
+use crate::builtins::ActionList;
+use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, Value};
 
 const VALUE: usize = 0;
 
@@ -24,7 +22,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
         .unwrap_or(BranchId::DEFAULT))
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(
         ActionSchema::new("Case")
             .property(PropertySchema::required("Value", PropertyKind::Expression))

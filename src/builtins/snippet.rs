@@ -6,13 +6,13 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use crate::builtins::ActionList;
 use crate::compile::PropSlot;
 use crate::runtime::functions::FunctionContext;
 use crate::runtime::limits::{Pacer, SnippetBounds};
 use crate::snippet::exec::{Exec, SnippetError};
 use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, Outcome, PropertyKind,
-    PropertySchema, Value,
+    ActionCall, ActionError, ActionSchema, BranchId, Outcome, PropertyKind, PropertySchema, Value,
 };
 
 const DATA: usize = 0;
@@ -85,7 +85,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     }
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(
         ActionSchema::new("Snippet")
             .property(PropertySchema::required("Data", PropertyKind::SnippetCode))
