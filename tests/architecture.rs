@@ -45,7 +45,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     // them an `ActionCall` over the run's state, so both sit in one layer.
     (
         "runtime (with the action API)",
-        &["runtime", "snippet/exec", "snippet/functions", "action"],
+        &[
+            "runtime",
+            "snippet/exec",
+            "snippet/functions",
+            "snippet/bounds",
+            "snippet/run",
+            "action",
+        ],
     ),
     ("built-in actions", &["builtins"]),
     ("engine", &["engine"]),
@@ -77,8 +84,8 @@ const KNOWN_CIRCLES: &[(&str, &str)] = &[
         "a recursive type: a Value may be a SecurityUser, whose readable fields are Values (borrowed by member access, never copied)",
     ),
     (
-        "action/call action/handler program/handler program/script program/units runtime/executor/options runtime/executor/outcome runtime/executor/state runtime/variables",
-        "a recursive type: a compiled action holds its handler, the handler takes an ActionCall, and the call reads the compiled script and the run's state",
+        "action/call action/handler program/handler program/script program/units runtime/executor/options runtime/executor/outcome runtime/executor/state runtime/executor/trace runtime/variables snippet/exec snippet/run",
+        "a recursive type: a compiled action holds its handler, the handler takes an ActionCall, and the call reads the compiled script and the run's state (the Snippet seam and the trace it writes included); a Run's variables and steps name the compiled script",
     ),
     (
         "compile/builder compile/mod",

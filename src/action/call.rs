@@ -17,6 +17,7 @@ use crate::runtime::eval::VarId;
 use crate::runtime::executor::{Outcome, Pending, RunError, RunState, StoreError};
 use crate::runtime::security::SecurityUser;
 use crate::runtime::Value;
+use crate::snippet::run::SnippetRun;
 
 /// What an action handler sees: its evaluated properties and the run.
 ///
@@ -147,12 +148,21 @@ impl<'a> ActionCall<'a> {
         self.state.returned = Some(value);
     }
 
-    /// The engine, the script, the action and the run's state, for built-in
-    /// actions that run compiled code of their own (Snippet).
-    pub(crate) fn internals(&mut self) -> (&RunEnv, &ScriptInner, &CompiledAction, &mut RunState) {
-        (self.env, self.script, self.action, self.state)
+    /// The Snippet code of property `i`, ready to run against the run: the
+    /// Snippet action's one seam into the run (`None` when the property
+    /// holds no Snippet code).
+    pub(crate) fn snippet(&mut self, i: usize) -> Option<SnippetRun<'_>> {
+        let Some(PropSlot::Snippet(program)) = self.action.properties.get(i) else {
+            return None;
+        };
+        Some(SnippetRun {
+            program,
+            user_functions: &self.script.snippet_functions,
+            var_names: &self.script.var_names,
+            env: self.env,
+            state: self.state,
+        })
     }
-
     /// The evaluated value of property `i` (schema order); `None` when left out without default.
     ///
     /// See the example on [`ActionCall`], which uses every method.

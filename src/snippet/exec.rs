@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use super::bounds::{Bound, SnippetBounds};
 use super::functions::RESERVED_MEMBER;
 use super::program::{CExpr, CStep, CTarget, Op, OpKind, Program, UserFunction};
 use crate::runtime::eval::{Code, Evaluator, SizeLimits, VarId};
+use crate::runtime::executor::TraceOutput;
 use crate::runtime::functions::{FunctionContext, FunctionRegistry};
-use crate::runtime::limits::{Bound, SnippetBounds};
 use crate::runtime::ops::equals;
 use crate::runtime::{RuntimeError, Value};
 
@@ -142,14 +143,6 @@ pub(crate) fn branch_points(ops: &[Op], out: &mut Vec<BranchPoint>) {
             _ => {}
         }
     }
-}
-
-/// TRACE lines of the current step, bounded per run.
-#[derive(Debug, Default)]
-pub(crate) struct TraceOutput {
-    pub lines: Vec<Arc<str>>,
-    pub bytes: usize,
-    pub truncated: bool,
 }
 
 enum Flow {

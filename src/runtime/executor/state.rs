@@ -9,6 +9,7 @@ use smallvec::SmallVec;
 
 use super::options::{ActionOverride, ChangeObserver, StepObserver, VariableChange};
 use super::outcome::{Outcome, RunError, TraceStep};
+use super::trace::{TraceLog, TraceOutput};
 use crate::action::ActionError;
 use crate::runtime::cancel::CancelToken;
 use crate::runtime::clock::Clock;
@@ -29,7 +30,7 @@ pub(crate) struct RunState {
     /// Snippet statements this run may still execute.
     pub snippet_budget: u64,
     /// TRACE output of the current step, when the run is traced or observed.
-    pub trace_output: Option<crate::snippet::exec::TraceOutput>,
+    pub trace_output: Option<TraceOutput>,
     /// Executed actions so far, in every frame.
     pub steps: u64,
     pub max_steps: u64,
@@ -71,66 +72,6 @@ pub(crate) struct RunState {
     pub pending: Option<Pending>,
     /// The run's wall-clock deadline, seen by every frame and snippet.
     pub deadline: Option<Deadline>,
-}
-
-/// How many executed actions at the start of a run [`Run::trace`] keeps.
-pub const TRACE_KEEP_FIRST: usize = 1_000;
-/// How many executed actions at the end of a run [`Run::trace`] keeps.
-pub const TRACE_KEEP_LAST: usize = 1_000;
-
-/// The trace as a run records it: the first [`TRACE_KEEP_FIRST`] steps, a
-/// ring of the last [`TRACE_KEEP_LAST`], and the count of those that fell
-/// out of the ring. Bounded while the run goes, not cut afterwards: a run
-/// of millions of steps holds 2,000.
-#[derive(Debug, Default)]
-pub(crate) struct TraceLog {
-    head: Vec<TraceStep>,
-    tail: std::collections::VecDeque<TraceStep>,
-    omitted: u64,
-    /// The highest step number recorded: a step at or below it was
-    /// reserved (a RunSub's) and is completed in place, never added again.
-    last: u64,
-}
-
-impl TraceLog {
-    pub(super) fn push(&mut self, step: TraceStep) {
-        self.last = self.last.max(step.step);
-        if self.head.len() < TRACE_KEEP_FIRST {
-            self.head.push(step);
-            return;
-        }
-        if self.tail.len() >= TRACE_KEEP_LAST {
-            self.tail.pop_front();
-            self.omitted += 1;
-        }
-        self.tail.push_back(step);
-    }
-
-    /// Records `step`, or completes the reserved step of the same number
-    /// (`None` when it already fell out of the ring).
-    pub(super) fn record(&mut self, step: TraceStep) {
-        if step.step > self.last {
-            return self.push(step);
-        }
-        let n = step.step;
-        let slot = match self.head.binary_search_by_key(&n, |s| s.step) {
-            Ok(i) => self.head.get_mut(i),
-            Err(_) => match self.tail.binary_search_by_key(&n, |s| s.step) {
-                Ok(i) => self.tail.get_mut(i),
-                Err(_) => None,
-            },
-        };
-        if let Some(slot) = slot {
-            *slot = step;
-        }
-    }
-
-    /// The kept steps in order and the number left out.
-    pub(crate) fn finish(self) -> (Vec<TraceStep>, u64) {
-        let mut steps = self.head;
-        steps.extend(self.tail);
-        (steps, self.omitted)
-    }
 }
 
 /// A subscript's step waiting for its RunSub's step (see [`RunState::deferred`]).

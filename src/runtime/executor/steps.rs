@@ -6,7 +6,8 @@ use smallvec::SmallVec;
 
 use super::options::{unchanged, RunOptions, VariableChange};
 use super::outcome::{Outcome, Run, RunError, TraceStep};
-use super::state::{FrameEnd, Pending, RunState, StoreError, TraceLog};
+use super::state::{FrameEnd, Pending, RunState, StoreError};
+use super::trace::TraceLog;
 use crate::action::ActionCall;
 use crate::action::PropValue;
 use crate::action::{ActionError, BranchId};
@@ -38,7 +39,7 @@ impl RunEnv {
             trace_output: (options.trace
                 || options.observer.is_some()
                 || options.change_observer.is_some())
-            .then(crate::snippet::exec::TraceOutput::default),
+            .then(super::trace::TraceOutput::default),
             steps: 0,
             max_steps,
             trace: options.trace.then(TraceLog::default),
