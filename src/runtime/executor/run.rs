@@ -11,7 +11,7 @@ use crate::compile::ScriptInner;
 use crate::runtime::env::RunEnv;
 use crate::runtime::limits::{drop_iteratively, Deadline, MemoryMeter};
 use crate::runtime::security::RunId;
-use crate::runtime::{RunCounts, Value, Variables};
+use crate::runtime::{RunCounts, Variables};
 
 impl RunEnv {
     pub(crate) fn execute(&self, shared: &Arc<ScriptInner>, options: RunOptions) -> Run {
@@ -117,7 +117,7 @@ impl RunEnv {
         // runs that no limit cut short).
         #[cfg(debug_assertions)]
         if matches!(end.outcome, Outcome::Completed | Outcome::Stopped) {
-            let measure = |v: &Value| state.limits.measure(v).unwrap_or(0);
+            let measure = |v: &crate::runtime::Value| state.limits.measure(v).unwrap_or(0);
             let held: usize = state.vars.iter().flatten().map(measure).sum::<usize>()
                 + state.extra.iter().map(|(_, v)| measure(v)).sum::<usize>();
             debug_assert_eq!(state.memory.used, held, "the memory meter drifted");
