@@ -118,6 +118,7 @@ impl<'a> ActionCall<'a> {
     /// `subscript:action`.
     ///
     /// See the example on [`ActionCall`].
+    #[inline]
     pub fn subscript(&self) -> Option<&str> {
         (!std::ptr::eq(self.root, self.script)).then_some(&*self.script.label)
     }
@@ -144,6 +145,7 @@ impl<'a> ActionCall<'a> {
     }
 
     /// Sets the value the running subscript returns (Return's ReturnValue).
+    #[inline]
     pub(crate) fn set_return(&mut self, value: Value) {
         self.state.returned = Some(value);
     }
@@ -166,6 +168,7 @@ impl<'a> ActionCall<'a> {
     /// The evaluated value of property `i` (schema order); `None` when left out without default.
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn property(&self, i: usize) -> Option<&Value> {
         match self.props.get(i)? {
             PropValue::Absent => None,
@@ -176,6 +179,7 @@ impl<'a> ActionCall<'a> {
     /// Property `i`, moved out when it was evaluated for this step (its
     /// place then reads as null), cloned when it is one of the script's
     /// constants: a handler that stores a property writes no reference count.
+    #[inline]
     pub(crate) fn take_property(&mut self, i: usize) -> Option<Value> {
         match self.props.get(i)? {
             PropValue::Absent => None,
@@ -186,6 +190,7 @@ impl<'a> ActionCall<'a> {
     /// Property `i` detached from the call, so a handler can read it while
     /// it changes the run: the script's constants borrowed, values evaluated
     /// for this step taken out (as [`ActionCall::take_property`]).
+    #[inline]
     pub(crate) fn detach_property(&mut self, i: usize) -> Option<std::borrow::Cow<'a, Value>> {
         match self.props.get(i)? {
             PropValue::Absent => None,
@@ -199,18 +204,21 @@ impl<'a> ActionCall<'a> {
     /// Property `i` as text (`None` when absent).
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn text(&self, i: usize) -> Option<String> {
         self.property(i).map(Value::to_text)
     }
     /// Property `i` as text, borrowed when it already is a string.
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn text_ref(&self, i: usize) -> Option<std::borrow::Cow<'_, str>> {
         self.property(i).map(Value::text)
     }
     /// The variable named by property `i` (an input or output variable property).
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn variable(&self, i: usize) -> Option<VarId> {
         match self.action.properties.get(i)? {
             PropSlot::Var(id, _) => Some(*id),
@@ -220,6 +228,7 @@ impl<'a> ActionCall<'a> {
     /// Reads a variable (unset reads as the empty string).
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn get(&self, var: VarId) -> Value {
         self.state
             .vars
@@ -237,6 +246,7 @@ impl<'a> ActionCall<'a> {
     /// fails (its `_ERR` names the variable); passing the memory budget stops
     /// the run with [`Outcome::Limit`]. Both are reported when the handler
     /// returns; [`ActionCall::set_output`] also returns them at once.
+    #[inline]
     pub fn set(&mut self, var: VarId, value: Value) {
         if let Err(e) = self
             .state
@@ -255,6 +265,7 @@ impl<'a> ActionCall<'a> {
     /// the handler can return as it is.
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn set_output(&mut self, i: usize, value: Value) -> Result<(), ActionError> {
         let var = self.variable(i).ok_or_else(|| {
             ActionError::failed(format!(
@@ -290,12 +301,14 @@ impl<'a> ActionCall<'a> {
     /// }
     /// let _ = page;
     /// ```
+    #[inline]
     pub fn limits(&self) -> &crate::runtime::Limits {
         &self.env.limits
     }
     /// The literal labels of the action's labeled branches (`Case "x"`), in source order.
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn labels(&self) -> &[Arc<str>] {
         &self.action.labels
     }
@@ -333,36 +346,42 @@ impl<'a> ActionCall<'a> {
     /// A counter private to this action in this run (Loop's count).
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn counter(&mut self) -> &mut u64 {
         &mut self.state.counters[self.index]
     }
     /// The action's id.
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn action_id(&self) -> &str {
         &self.action.id
     }
     /// The script's type.
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn script_type(&self) -> ScriptType {
         self.script.script_type
     }
     /// The permission model.
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn directory(&self) -> &Directory {
         &self.env.directory
     }
     /// The engine clock's current time.
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn now(&self) -> DateTime<Utc> {
         self.env.clock.now()
     }
     /// The time zone for displaying times: the current security user's, else the business unit's.
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn time_zone(&self) -> Tz {
         self.state.time_zone
     }
@@ -430,11 +449,13 @@ impl<'a> ActionCall<'a> {
     /// a string, an object, a handle from another run — is refused.
     ///
     /// See the example on [`ActionCall`], which uses every method.
+    #[inline]
     pub fn security_user(&self, i: usize) -> Result<SecurityUser, ActionError> {
         self.security_user_ref(i).cloned()
     }
 
     /// [`ActionCall::security_user`], borrowed from the variable.
+    #[inline]
     pub(crate) fn security_user_ref(&self, i: usize) -> Result<&SecurityUser, ActionError> {
         let var = self
             .variable(i)

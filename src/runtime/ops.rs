@@ -9,6 +9,7 @@ use super::error::{shown, RuntimeError};
 use super::Value;
 use crate::program::BinaryOp;
 
+#[inline]
 pub(crate) fn number(op: &'static str, v: &Value) -> Result<f64, RuntimeError> {
     v.as_number().ok_or_else(|| RuntimeError::NotANumber {
         op,
@@ -17,6 +18,7 @@ pub(crate) fn number(op: &'static str, v: &Value) -> Result<f64, RuntimeError> {
     })
 }
 
+#[inline]
 pub(crate) fn boolean(op: &'static str, v: &Value) -> Result<bool, RuntimeError> {
     v.as_bool().ok_or_else(|| RuntimeError::NotABool {
         op,
@@ -25,6 +27,7 @@ pub(crate) fn boolean(op: &'static str, v: &Value) -> Result<bool, RuntimeError>
     })
 }
 
+#[inline]
 fn finite(op: &'static str, n: f64) -> Result<Value, RuntimeError> {
     if n.is_finite() {
         Ok(Value::Number(n))
@@ -38,6 +41,7 @@ fn finite(op: &'static str, n: f64) -> Result<Value, RuntimeError> {
 
 /// A whole number that converts to `i64` exactly: `Ok(None)` when `v` is
 /// not a whole number, `Err` when it is one beyond ±2^53 (not exact).
+#[inline]
 pub(crate) fn whole_number(
     v: &Value,
     what: impl FnOnce() -> String,
@@ -53,6 +57,7 @@ pub(crate) fn whole_number(
 }
 
 /// Evaluates an infix operator other than `and`/`or`.
+#[inline]
 pub(crate) fn binary(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, RuntimeError> {
     let sym = op.symbol();
     match op {
@@ -97,6 +102,7 @@ pub(crate) fn binary(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, Runtim
     }
 }
 
+#[inline]
 fn is_compound(v: &Value) -> bool {
     matches!(
         v,
@@ -108,6 +114,7 @@ fn is_compound(v: &Value) -> bool {
 /// (case-sensitive); lists and objects element by element with this same
 /// `=` (so `[1] = ["1"]` like `1 = "1"`). Every membership test of the
 /// language (`contains`, `Case`) uses it too.
+#[inline]
 pub(crate) fn equals(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::List(x), Value::List(y)) => {
@@ -140,6 +147,7 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
 /// [`equals`] against a string, without building a value for it: `Case`
 /// compares with the script's labels, whose reference counts every thread
 /// running the script shares.
+#[inline]
 pub(crate) fn equals_str(a: &Value, b: &str) -> bool {
     match a {
         Value::List(_) | Value::Object(_) | Value::SecurityUser(_) => false,
@@ -154,6 +162,7 @@ pub(crate) fn equals_str(a: &Value, b: &str) -> bool {
     }
 }
 
+#[inline]
 fn compare(op: &'static str, a: &Value, b: &Value) -> Result<std::cmp::Ordering, RuntimeError> {
     if is_compound(a) || is_compound(b) {
         return Err(RuntimeError::NotComparable {
@@ -182,6 +191,7 @@ fn compare(op: &'static str, a: &Value, b: &Value) -> Result<std::cmp::Ordering,
 /// when the other side is not a date: text that does not read as one, a
 /// boolean, null); `None` when neither is a datetime. Datetimes compare in
 /// time order, whatever their text.
+#[inline]
 fn datetimes(
     a: &Value,
     b: &Value,

@@ -17,7 +17,9 @@ use crate::runtime::env::RunEnv;
 use crate::runtime::error::time_limit_message;
 use crate::runtime::eval::Evaluator;
 use crate::runtime::functions::FunctionContext;
-use crate::runtime::limits::{bounded_one_line, MemoryExceeded, Pacer, MAX_ERROR_TEXT_BYTES};
+use crate::runtime::limits::{
+    bounded_one_line, MemoryExceeded, Pacer, SizeLimits, MAX_ERROR_TEXT_BYTES,
+};
 use crate::runtime::{RuntimeError, Value};
 
 /// The frame being run: its script and its label.
@@ -37,13 +39,12 @@ impl Frame<'_, '_> {
 }
 
 /// Where an action's step goes: the next action (`None` ends the frame),
-/// the branch taken and its written edge, and what stops the run.
+/// the branch taken and its written edge. What stops the run is written to
+/// the frame's own `error` and `memory_exceeded` (no copy per step).
 struct Followed<'s> {
     next: Option<u32>,
     branch: Option<&'s Arc<str>>,
     edge: Option<u32>,
-    error: Option<RunError>,
-    memory_exceeded: Option<MemoryExceeded>,
 }
 
 impl RunEnv {
@@ -58,10 +59,7 @@ impl RunEnv {
         label: Option<&Arc<str>>,
         state: &mut RunState,
     ) -> FrameEnd {
-        let frame = Frame {
-            script,
-            label,
-        };
+        let frame = Frame { script, label };
         let hook = state.action_override.clone();
         let mut props: SmallVec<[PropValue<'_>; 8]> = SmallVec::new();
         let mut owned: SmallVec<[Value; 4]> = SmallVec::new();
@@ -69,6 +67,7 @@ impl RunEnv {
         // Evaluation looks at the deadline and the cancel token while it
         // works (one per frame: its work count carries from step to step).
         let pacer = Pacer::new(&*self.clock, state.deadline, state.cancel.clone());
+        let limits = state.limits;
         let mut current = script.entry as usize;
         let mut last: Option<usize> = None;
         let outcome;
@@ -111,10 +110,8 @@ impl RunEnv {
             let result = match overridden {
                 Some(result) => result,
                 None => {
-                    props.clear();
-                    owned.clear();
                     let evaluated = self.evaluate_properties(
-                        &frame, action, state, &scratch, &pacer, &mut props, &mut owned,
+                        &frame, action, state, limits, &scratch, &pacer, &mut props, &mut owned,
                     );
                     evaluated.and_then(|()| {
                         action.handler.execute(&mut ActionCall {
@@ -131,7 +128,15 @@ impl RunEnv {
                 }
             };
 
-            let followed = follow_branch(&frame, action, result, state);
+            let mut memory_exceeded = None;
+            let followed = follow_branch(
+                &frame,
+                action,
+                result,
+                state,
+                &mut error,
+                &mut memory_exceeded,
+            );
             let step = StepRecord {
                 script,
                 unit,
@@ -144,7 +149,7 @@ impl RunEnv {
             };
             step.record(snapshot, deferred_before, state);
 
-            if let Some(m) = followed.memory_exceeded {
+            if let Some(m) = memory_exceeded {
                 outcome = Outcome::Limit;
                 error = Some(RunError {
                     action: frame.shown_id(&action.id),
@@ -153,9 +158,8 @@ impl RunEnv {
                 });
                 break;
             }
-            if let Some(e) = followed.error {
+            if let Some(e) = &error {
                 outcome = e.kind;
-                error = Some(e);
                 break;
             }
             if let Some(stop) = self.stop_after(&frame, action, state) {
@@ -258,12 +262,12 @@ impl RunEnv {
         frame: &Frame<'s, '_>,
         action: &'s CompiledAction,
         state: &mut RunState,
+        limits: SizeLimits,
         scratch: &std::cell::RefCell<String>,
         pacer: &Pacer<'_>,
         props: &mut SmallVec<[PropValue<'s>; 8]>,
         owned: &mut SmallVec<[Value; 4]>,
     ) -> Result<(), ActionError> {
-        let limits = state.limits;
         let evaluator = Evaluator {
             vars: &state.vars,
             functions: &self.functions,
@@ -325,16 +329,21 @@ fn follow_branch<'s>(
     action: &'s CompiledAction,
     result: Result<BranchId, ActionError>,
     state: &mut RunState,
+    error: &mut Option<RunError>,
+    memory_exceeded: &mut Option<MemoryExceeded>,
 ) -> Followed<'s> {
     let script = frame.script;
-    let mut memory_exceeded = None;
-    let stop = state.stop.take();
+    // Read first, taken only when set: most steps record no stop.
+    let stop = match state.stop.is_some() {
+        true => state.stop.take(),
+        false => None,
+    };
     let result = match state.pending.take() {
         _ if stop.is_some() => result,
         None => result,
         Some(Pending::Failure(e)) => Err(e),
         Some(Pending::Limit(m)) => {
-            memory_exceeded = Some(m);
+            *memory_exceeded = Some(m);
             Err(ActionError::failed(m.to_string()))
         }
     };
@@ -351,10 +360,9 @@ fn follow_branch<'s>(
                 action_type: action.type_name.to_string(),
             })
     });
-    let mut error = None;
     let (next, branch, edge) = match followed {
         _ if stop.is_some() => {
-            error = stop;
+            *error = stop;
             (None, None, None)
         }
         Ok(None) => (None, None, None),
@@ -369,7 +377,7 @@ fn follow_branch<'s>(
                 &script.var_names,
             );
             if let Err(StoreError::Memory(m)) = stored {
-                memory_exceeded = Some(m);
+                *memory_exceeded = Some(m);
             }
             let error_target = action
                 .targets
@@ -377,7 +385,7 @@ fn follow_branch<'s>(
                 .copied()
                 .flatten();
             if error_target.is_none() {
-                error = Some(RunError {
+                *error = Some(RunError {
                     action: frame.shown_id(&action.id),
                     message,
                     kind: Outcome::Stopped,
@@ -391,13 +399,7 @@ fn follow_branch<'s>(
             (error_target, Some(&script.error_branch), error_edge)
         }
     };
-    Followed {
-        next,
-        branch,
-        edge,
-        error,
-        memory_exceeded,
-    }
+    Followed { next, branch, edge }
 }
 
 /// The buffer templates are built in, kept by the thread between runs so
