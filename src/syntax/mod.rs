@@ -1,6 +1,9 @@
 //! Stage 1: text → AST. Knows the grammar and nothing of action schemas.
 
 pub mod ast;
+mod errors;
+mod expr;
+mod grammar;
 mod parser;
 mod prescan;
 mod trivia;
