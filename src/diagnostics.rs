@@ -612,6 +612,18 @@ pub(crate) fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
+/// The largest char boundary of `text` at or below byte `i` (clamped to
+/// its length): where to clip text without splitting a character. The one
+/// copy of the crate (`str::floor_char_boundary` is newer than the MSRV):
+/// `floor_char_boundary("né", 2)` is 1.
+pub(crate) fn floor_char_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 /// ` (did you mean `x`?)` after a message, or nothing.
 pub(crate) fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     match did_you_mean(word, candidates) {

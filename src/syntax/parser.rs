@@ -222,11 +222,7 @@ fn action_piece(pair: Pair<'_, Rule>, offset: usize) -> ParsedPiece {
 /// grammar but cannot be built (an expression nested too deep, a number out
 /// of range) is recorded as an error of its own and the others are still
 /// built; only an error of the pre-scan or the grammar fails the piece.
-fn parse_piece(
-    piece: &str,
-    offset: usize,
-    out: &mut ParsedScript,
-) -> Result<(), Diagnostic> {
+fn parse_piece(piece: &str, offset: usize, out: &mut ParsedScript) -> Result<(), Diagnostic> {
     let shifted = |d: Diagnostic| d.shifted(offset);
     prescan(piece).map_err(shifted)?;
     let mut pairs = StudioParser::parse(Rule::file, piece)

@@ -229,10 +229,7 @@ fn short(text: String) -> String {
     if text.len() <= MAX {
         return text;
     }
-    let mut end = MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = crate::diagnostics::floor_char_boundary(&text, MAX);
     format!("{}... ({} bytes)", &text[..end], text.len())
 }
 
