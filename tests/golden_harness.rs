@@ -106,6 +106,8 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
     let script = match engine.compile_with(&source, &name, &options) {
         Ok(script) => script,
         Err(diagnostics) => {
+            // As `check` prints them: the command line's input hint.
+            let diagnostics = diagnostics.with_input_hint(|name| format!("--var {name}"));
             return Ok(format!(
                 "exit: {EXIT_INPUT}\n--- diagnostics ---\n{diagnostics}\n"
             ));
@@ -127,7 +129,10 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
         Outcome::Limit => (EXIT_LIMIT, "limit"),
     };
     let json = serde_json::to_string_pretty(&run.to_json()).map_err(|e| e.to_string())?;
-    let warnings = script.warnings();
+    let warnings = script
+        .warnings()
+        .clone()
+        .with_input_hint(|name| format!("--var {name}"));
     let warnings = if warnings.is_empty() {
         "(none)".to_string()
     } else {

@@ -646,7 +646,9 @@ impl<'a> Loader<'a> {
                         script_span.clone(),
                         Problem::Compile {
                             script: loaded.script_name(),
-                            diagnostics: diagnostics.to_string(),
+                            diagnostics: diagnostics
+                                .with_input_hint(|name| format!("--var {name}"))
+                                .to_string(),
                         },
                     )
                 }));
