@@ -609,10 +609,7 @@ mod memory {
                 ));
             })
         };
-        let options = RunOptions {
-            observer: Some(observer),
-            ..RunOptions::default()
-        };
+        let options = RunOptions::default().observer(observer);
         *baseline.lock().unwrap() = live_bytes();
         let run = engine.run(&script, options);
         let after = live_bytes().saturating_sub(*baseline.lock().unwrap());

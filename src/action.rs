@@ -60,6 +60,15 @@ pub enum ActionError {
         /// The name given.
         name: String,
     },
+    /// A handler asked for a branch by a name its schema does not declare
+    /// ([`crate::ActionCall::branch`]; a host bug).
+    #[error("{action_type} has no branch `{branch}`")]
+    UnknownBranch {
+        /// The action type.
+        action_type: String,
+        /// The name the handler asked for.
+        branch: String,
+    },
     /// A handler returned a branch its schema does not declare (a host bug).
     #[error("{action_type} returned a branch it does not declare")]
     UndeclaredBranch {
@@ -81,10 +90,6 @@ pub enum ActionError {
     /// Anything else, in one line.
     #[error("{0}")]
     Failed(String),
-    /// A run budget ran out inside the action (Snippet's statement budget):
-    /// the run stops with outcome limit instead of taking the Error branch.
-    #[error("{0}")]
-    Limit(String),
 }
 
 impl ActionError {

@@ -10,13 +10,13 @@ use thiserror::Error;
 use crate::action::{ActionHandler, ActionSchema};
 use crate::compile::registry::{ActionRegistry, RegisteredAction};
 use crate::compile::{CompileOptions, CompileSetup, Script};
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Diagnostics, SourceFile};
 use crate::permissions::Directory;
 use crate::runtime::convert::{native, HostFunction};
 use crate::runtime::functions::{builtins, FunctionDef, FunctionRegistry};
 use crate::runtime::{
     Clock, FunctionContext, NativeFunction, Outcome, Run, RunError, RunOptions, RuntimeError,
-    StopKind, SystemClock, Value,
+    SystemClock, Value,
 };
 
 /// Bounds on what one run may do.
@@ -24,8 +24,11 @@ use crate::runtime::{
 /// ```
 /// let limits = studioflow::Limits::default();
 /// assert_eq!(limits.max_steps, 10_000);
+/// let tight = studioflow::Limits::default().max_steps(50).timeout(None);
+/// assert_eq!((tight.max_steps, tight.timeout), (50, None));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Executed actions per run before it stops with a limit error (0 stops
     /// every run before its first action; the CLI refuses `--max-steps 0`).
@@ -84,6 +87,56 @@ impl Default for Limits {
 }
 
 impl Limits {
+    // One chainable setter per field: `Limits::default().max_steps(50)`.
+
+    /// Sets [`Limits::max_steps`].
+    pub fn max_steps(mut self, max_steps: u64) -> Limits {
+        self.max_steps = max_steps;
+        self
+    }
+
+    /// Sets [`Limits::max_string_bytes`].
+    pub fn max_string_bytes(mut self, max_string_bytes: usize) -> Limits {
+        self.max_string_bytes = max_string_bytes;
+        self
+    }
+
+    /// Sets [`Limits::max_list_len`].
+    pub fn max_list_len(mut self, max_list_len: usize) -> Limits {
+        self.max_list_len = max_list_len;
+        self
+    }
+
+    /// Sets [`Limits::max_value_depth`].
+    pub fn max_value_depth(mut self, max_value_depth: usize) -> Limits {
+        self.max_value_depth = max_value_depth;
+        self
+    }
+
+    /// Sets [`Limits::max_snippet_statements`].
+    pub fn max_snippet_statements(mut self, max_snippet_statements: u64) -> Limits {
+        self.max_snippet_statements = max_snippet_statements;
+        self
+    }
+
+    /// Sets [`Limits::max_subscript_depth`].
+    pub fn max_subscript_depth(mut self, max_subscript_depth: usize) -> Limits {
+        self.max_subscript_depth = max_subscript_depth;
+        self
+    }
+
+    /// Sets [`Limits::max_memory_bytes`].
+    pub fn max_memory_bytes(mut self, max_memory_bytes: usize) -> Limits {
+        self.max_memory_bytes = max_memory_bytes;
+        self
+    }
+
+    /// Sets [`Limits::timeout`].
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Limits {
+        self.timeout = timeout;
+        self
+    }
+
     /// Checks a value against the size limits (string bytes, elements,
     /// text inside lists, nesting depth) the way a run checks its inputs
     /// and every value it stores, without recursing deeper than the depth
@@ -162,20 +215,66 @@ impl Default for Engine {
 }
 
 impl Engine {
-    /// The built-in actions and functions, the demo tenant and the system clock.
+    /// The built-in actions and functions, an empty permission model
+    /// ([`Directory::empty`]: no people, UTC) and the system clock. For the
+    /// demo tenant, see [`Engine::demo`]; for your own, [`EngineBuilder::directory`].
     ///
     /// ```
     /// let engine = studioflow::Engine::new();
-    /// assert_eq!(engine.directory().business_unit().name, "Demo Contact Center");
+    /// assert!(engine.directory().agent(1001).is_none());
     /// ```
     pub fn new() -> Engine {
         Engine::builder().build()
     }
 
-    /// A builder starting from the built-ins, the demo tenant and the system clock.
+    /// [`Engine::new`] with the demo tenant ([`Directory::demo`]: seven
+    /// people, among them `sysadmin`, and the Supervisor role; Denver time),
+    /// what the command line runs with unless given `--directory`.
     ///
     /// ```
-    /// let engine = studioflow::Engine::builder().limits(studioflow::Limits { max_steps: 50, ..Default::default() }).build();
+    /// let engine = studioflow::Engine::demo();
+    /// assert_eq!(engine.directory().business_unit().name, "Demo Contact Center");
+    /// assert!(engine.directory().agent(1001).is_some());
+    /// ```
+    pub fn demo() -> Engine {
+        Engine::builder().directory(Directory::demo()).build()
+    }
+
+    /// Reads `path` (a regular UTF-8 file of at most
+    /// [`crate::files::DEFAULT_MAX_INPUT_BYTES`]) and compiles it under its
+    /// path, so the RunSub actions it holds find their scripts beside it.
+    /// A file that cannot be read is one `unreadable-file` diagnostic.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::new();
+    /// let script = engine.compile_file("scripts/greeting.script").unwrap();
+    /// assert_eq!(script.name(), "scripts/greeting.script");
+    /// let missing = engine.compile_file("no/such.script").unwrap_err();
+    /// assert!(missing.to_string().contains("no/such.script"), "{missing}");
+    /// ```
+    pub fn compile_file(&self, path: impl AsRef<std::path::Path>) -> Result<Script, Diagnostics> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        match crate::files::read_text(path, crate::files::DEFAULT_MAX_INPUT_BYTES) {
+            Ok(text) => self.compile(&text, &name),
+            Err(e) => {
+                let diagnostic = crate::diagnostics::Diagnostic::new(
+                    crate::diagnostics::DiagnosticCode::UnreadableFile,
+                    crate::diagnostics::Span::new(0, 0),
+                    e.to_string(),
+                );
+                Err(Diagnostics::new(
+                    SourceFile::new(name, ""),
+                    vec![diagnostic],
+                ))
+            }
+        }
+    }
+
+    /// A builder starting from the built-ins, an empty permission model and the system clock.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::builder().limits(studioflow::Limits::default().max_steps(50)).build();
     /// assert_eq!(engine.limits().max_steps, 50);
     /// ```
     pub fn builder() -> EngineBuilder {
@@ -233,7 +332,7 @@ impl Engine {
     /// use studioflow::{Engine, Outcome, RunOptions};
     /// let engine = Engine::new();
     /// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "r.script").unwrap();
-    /// let run = engine.run(&script, RunOptions { max_steps: Some(1), ..Default::default() });
+    /// let run = engine.run(&script, RunOptions::default().max_steps(1));
     /// assert_eq!(run.outcome, Outcome::Limit);
     /// ```
     pub fn run(&self, script: &Script, options: RunOptions) -> Run {
@@ -244,7 +343,7 @@ impl Engine {
                 error: Some(RunError {
                     action: String::new(),
                     message: "the script was compiled by another engine".into(),
-                    kind: StopKind::Action,
+                    kind: Outcome::Stopped,
                 }),
                 steps: 0,
                 trace: options.trace.then(Vec::new),
@@ -704,7 +803,7 @@ impl EngineBuilder {
     /// Sets the limits.
     ///
     /// ```
-    /// let limits = studioflow::Limits { max_string_bytes: 64, ..Default::default() };
+    /// let limits = studioflow::Limits::default().max_string_bytes(64);
     /// assert_eq!(studioflow::Engine::builder().limits(limits).build().limits().max_string_bytes, 64);
     /// ```
     pub fn limits(mut self, limits: Limits) -> Self {
@@ -736,7 +835,7 @@ impl EngineBuilder {
         self
     }
 
-    /// Sets the permission model (the demo tenant by default).
+    /// Sets the permission model ([`Directory::empty`] by default).
     ///
     /// ```
     /// let tenant = studioflow::permissions::Directory::demo();
@@ -771,7 +870,7 @@ impl EngineBuilder {
                 limits: self.limits,
                 clock: self.clock,
                 resolver: self.resolver,
-                directory: self.directory.unwrap_or_else(Directory::demo),
+                directory: self.directory.unwrap_or_else(Directory::empty),
             }),
         })
     }

@@ -25,11 +25,9 @@
 //!     done: End
 //! "#, "example.script").expect("compiles");
 //!
-//! let mut options = RunOptions::default();
-//! options.variables.insert("count".into(), Value::from(5.0));
-//! let run = engine.run(&script, options);
+//! let run = engine.run(&script, RunOptions::default().var("count", 5));
 //! assert_eq!(run.outcome, Outcome::Completed);
-//! assert_eq!(run.variables["Tier"], Value::from("gold"));
+//! assert_eq!(run.variable("Tier"), Some(&Value::from("gold")));
 //! ```
 
 #![warn(missing_docs)]
@@ -76,9 +74,9 @@ pub use resolver::{FileResolver, MemoryResolver, ResolveError, ResolvedScript, S
 pub use runtime::{
     ActionCall, ActionOverride, CancelToken, ChangeObserver, Clock, FixedClock, FromValue,
     FunctionContext, HostFunction, IntoFunctionResult, NativeFunction, Object, Outcome, Run,
-    RunCounts, RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, StopKind,
-    SystemClock, Text, TraceStep, Value, VarId, VariableChange, Variables, MAX_ERROR_TEXT_BYTES,
-    TRACE_KEEP_FIRST, TRACE_KEEP_LAST, TRUNCATION_MARKER,
+    RunCounts, RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, SystemClock, Text,
+    TraceStep, Value, VarId, VariableChange, Variables, MAX_ERROR_TEXT_BYTES, TRACE_KEEP_FIRST,
+    TRACE_KEEP_LAST, TRUNCATION_MARKER,
 };
 
 /// The README's examples, compiled and run as doc tests.

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use studioflow::{
     ActionSchema, BranchId, Clock, Engine, Limits, Outcome, PropertyKind, PropertySchema, Run,
-    RunOptions, StopKind, Value, MAX_ERROR_TEXT_BYTES, TRUNCATION_MARKER,
+    RunOptions, Value, MAX_ERROR_TEXT_BYTES, TRUNCATION_MARKER,
 };
 
 // ============================================================ allocator
@@ -104,10 +104,10 @@ fn many_big_variables_stop_at_the_default_memory_budget() {
     }
     src.push_str("v100: End\n");
     let big = Value::from("m".repeat((1 << 20) - 64));
-    let run = run(&Engine::new(), &src, &[("big", big)]);
+    let run = run(&Engine::demo(), &src, &[("big", big)]);
     assert_eq!(run.outcome, Outcome::Limit, "{:?}", run.error);
     let error = run.error.expect("a limit error");
-    assert_eq!(error.kind, StopKind::Limit);
+    assert_eq!(error.kind, Outcome::Limit);
     assert!(
         error.message.contains("memory budget of 64 MiB"),
         "{}",
@@ -122,10 +122,8 @@ fn many_big_variables_stop_at_the_default_memory_budget() {
 #[test]
 fn replacing_a_variable_frees_its_share_of_the_budget() {
     let engine = Engine::builder()
-        .limits(Limits {
-            max_memory_bytes: 100 << 10,
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().max_memory_bytes(100 << 10))
         .build();
     // 1,000 replacements of a 30 KB value in one variable stay in budget...
     let src = "start: Begin { Default -> again }\n\
@@ -162,10 +160,8 @@ fn replacing_a_variable_frees_its_share_of_the_budget() {
 #[test]
 fn an_input_over_the_memory_budget_is_refused() {
     let engine = Engine::builder()
-        .limits(Limits {
-            max_memory_bytes: 1000,
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().max_memory_bytes(1000))
         .build();
     let run = run(
         &engine,
@@ -195,12 +191,9 @@ impl Clock for Ticking {
 
 fn ticking_engine(timeout: Option<Duration>) -> Engine {
     Engine::builder()
+        .directory(studioflow::permissions::Directory::demo())
         .clock(Ticking(AtomicU64::new(0)))
-        .limits(Limits {
-            timeout,
-            max_steps: 1_000_000,
-            ..Limits::default()
-        })
+        .limits(Limits::default().timeout(timeout).max_steps(1_000_000))
         .build()
 }
 
@@ -215,7 +208,7 @@ fn the_deadline_stops_an_endless_loop() {
     );
     assert_eq!(run.outcome, Outcome::Limit);
     let error = run.error.unwrap();
-    assert_eq!(error.kind, StopKind::Limit);
+    assert_eq!(error.kind, Outcome::Limit);
     assert!(
         error.message.contains("time limit of 10 s exceeded"),
         "{}",
@@ -235,23 +228,17 @@ fn run_options_override_the_engine_deadline() {
     inputs.insert("n".to_string(), Value::from(0.0));
     let limited = engine.run(
         &script,
-        RunOptions {
-            variables: inputs.clone(),
-            timeout: Some(Duration::from_secs(3)),
-            max_steps: Some(10_000),
-            ..RunOptions::default()
-        },
+        RunOptions::default()
+            .variables(inputs.clone())
+            .timeout(Duration::from_secs(3))
+            .max_steps(10_000),
     );
     assert_eq!(limited.outcome, Outcome::Limit);
     assert!(limited.error.unwrap().message.contains("time limit of 3 s"));
     // Without a deadline the same run is stopped by its step budget instead.
     let unlimited = engine.run(
         &script,
-        RunOptions {
-            variables: inputs,
-            max_steps: Some(500),
-            ..RunOptions::default()
-        },
+        RunOptions::default().variables(inputs).max_steps(500),
     );
     assert_eq!(unlimited.steps, 500);
     assert!(unlimited.error.unwrap().message.contains("step budget"));
@@ -273,10 +260,8 @@ fn storing_a_lot_checks_the_deadline_sooner() {
 #[test]
 fn replace_refuses_an_oversized_result_before_allocating_it() {
     let engine = Engine::builder()
-        .limits(Limits {
-            max_string_bytes: 64 << 10,
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().max_string_bytes(64 << 10))
         .build();
     let vars = [
         ("s", Value::from("a".repeat(1000))),
@@ -300,10 +285,8 @@ fn replace_refuses_an_oversized_result_before_allocating_it() {
 #[test]
 fn upper_refuses_an_oversized_result_before_allocating_it() {
     let engine = Engine::builder()
-        .limits(Limits {
-            max_string_bytes: 64 << 10,
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().max_string_bytes(64 << 10))
         .build();
     // 'ŉ' (2 bytes) upper-cases to "ʼN" (3 bytes): 60,000 bytes become 90,000.
     let vars = [("u", Value::from("ŉ".repeat(30_000)))];
@@ -324,10 +307,8 @@ fn upper_refuses_an_oversized_result_before_allocating_it() {
 #[test]
 fn list_agents_refuses_a_result_over_the_list_limit() {
     let engine = Engine::builder()
-        .limits(Limits {
-            max_list_len: 3,
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().max_list_len(3))
         .build();
     let src = "start: Begin { Default -> who }\n\
                who: SetSecurityUser { Agent = \"sysadmin\" Default -> list }\n\
@@ -345,10 +326,8 @@ fn list_agents_refuses_a_result_over_the_list_limit() {
 #[test]
 fn a_host_action_result_goes_through_the_size_limits() {
     let engine = Engine::builder()
-        .limits(Limits {
-            max_string_bytes: 100,
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().max_string_bytes(100))
         .register_action(
             ActionSchema::new("Fetch").property(
                 PropertySchema::optional("ScriptVariable", PropertyKind::OutputVariable)
@@ -383,7 +362,7 @@ fn error_texts_are_bounded_with_a_marker_and_error_items_capped() {
                who: SetSecurityUser { Agent = \"sysadmin\" Default -> make }\n\
                make: CreateRole { Name = \"Hostile\" Features = names Default -> done Error -> failed }\n\
                failed: End\ndone: End\n";
-    let run = run(&Engine::new(), src, &[("names", Value::from(names))]);
+    let run = run(&Engine::demo(), src, &[("names", Value::from(names))]);
     assert_eq!(run.end.as_deref(), Some("failed"));
     let text = err_text(&run);
     assert!(text.len() <= MAX_ERROR_TEXT_BYTES, "{} bytes", text.len());
@@ -399,7 +378,7 @@ fn a_stopped_run_reports_the_bounded_error_text_too() {
     let src = "start: Begin { Default -> who }\n\
                who: SetSecurityUser { Agent = \"sysadmin\" Default -> make }\n\
                make: CreateRole { Name = \"Hostile\" Features = names }\n";
-    let run = run(&Engine::new(), src, &[("names", Value::from(names))]);
+    let run = run(&Engine::demo(), src, &[("names", Value::from(names))]);
     assert_eq!(run.outcome, Outcome::Stopped);
     let message = run.error.unwrap().message;
     assert!(message.len() <= MAX_ERROR_TEXT_BYTES && message.ends_with(TRUNCATION_MARKER));
@@ -413,10 +392,8 @@ fn a_huge_list_roles_query_fails_fast_in_a_loop() {
                who: SetSecurityUser { Agent = \"sysadmin\" Default -> list }\n\
                list: ListRoles { Query = x Default -> list Error -> list }\n";
     let engine = Engine::builder()
-        .limits(Limits {
-            max_steps: 300,
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().max_steps(300))
         .build();
     let query = Value::from("a:b ".repeat(128 << 10));
     let run = run(&engine, src, &[("x", query)]);
@@ -435,7 +412,11 @@ fn a_huge_list_agents_query_is_refused() {
                who: SetSecurityUser { Agent = \"sysadmin\" Default -> list }\n\
                list: ListAgents { Query = x Default -> done Error -> failed }\n\
                failed: End\ndone: End\n";
-    let run = run(&Engine::new(), src, &[("x", Value::from("z".repeat(4096)))]);
+    let run = run(
+        &Engine::demo(),
+        src,
+        &[("x", Value::from("z".repeat(4096)))],
+    );
     assert_eq!(run.end.as_deref(), Some("failed"));
     assert!(err_text(&run).starts_with("invalidInput.fieldLengthExceeded: q is 4096 bytes long"));
 }
@@ -455,7 +436,7 @@ fn a_deeply_nested_input_is_refused_on_a_small_stack() {
     let handle = std::thread::Builder::new()
         .stack_size(256 * 1024)
         .spawn(|| {
-            let engine = Engine::new();
+            let engine = Engine::demo();
             let srcs = [
                 assign("\"{deep}\""),
                 assign("deep"),
@@ -489,7 +470,7 @@ fn a_deeply_nested_input_is_refused_on_a_small_stack() {
 #[test]
 fn inputs_at_the_depth_limit_are_accepted() {
     let run = run(
-        &Engine::new(),
+        &Engine::demo(),
         &assign("len(deep)"),
         &[("deep", nested(63))],
     );
@@ -505,7 +486,7 @@ fn every_error_shows_the_value_it_got_null_included() {
                who: SetSecurityUser { Agent = \"sysadmin\" Default -> up }\n\
                up: UpdateRole { Role = \"Supervisor\" ChangeStamp = null Default -> done Error -> failed }\n\
                failed: End\ndone: End\n";
-    let run = run(&Engine::new(), src, &[]);
+    let run = run(&Engine::demo(), src, &[]);
     assert_eq!(
         err_text(&run),
         "ChangeStamp: expected the role's current changeStamp, a whole number >= 0, got null"
@@ -517,7 +498,7 @@ fn every_error_shows_the_value_it_got_null_included() {
 }
 
 fn run_expr(expr: &str) -> String {
-    err_text(&run(&Engine::new(), &assign(expr), &[]))
+    err_text(&run(&Engine::demo(), &assign(expr), &[]))
 }
 
 #[test]
@@ -532,7 +513,7 @@ fn membership_uses_the_languages_equality() {
         ("[\"A\"] = [\"a\"]", false),
     ];
     for (expr, want) in cases {
-        let run = run(&Engine::new(), &assign(expr), &[]);
+        let run = run(&Engine::demo(), &assign(expr), &[]);
         assert_eq!(
             run.variables.get("r"),
             Some(&Value::Bool(want)),
@@ -544,11 +525,11 @@ fn membership_uses_the_languages_equality() {
     let src = "start: Begin { Default -> c }\n\
                c: Case { Value = n Case \"1\" -> one Default -> other }\n\
                one: End\nother: End\n";
-    let one = run(&Engine::new(), src, &[("n", Value::from(1.0))]);
+    let one = run(&Engine::demo(), src, &[("n", Value::from(1.0))]);
     assert_eq!(one.end.as_deref(), Some("one"));
-    let text = run(&Engine::new(), src, &[("n", Value::from("1.0"))]);
+    let text = run(&Engine::demo(), src, &[("n", Value::from("1.0"))]);
     assert_eq!(text.end.as_deref(), Some("one"));
-    let other = run(&Engine::new(), src, &[("n", Value::from("one"))]);
+    let other = run(&Engine::demo(), src, &[("n", Value::from("one"))]);
     assert_eq!(other.end.as_deref(), Some("other"));
 }
 
@@ -557,10 +538,8 @@ fn membership_uses_the_languages_equality() {
 fn limits_apply_per_run_on_a_shared_engine() {
     let engine = Arc::new(
         Engine::builder()
-            .limits(Limits {
-                max_memory_bytes: 50_000,
-                ..Limits::default()
-            })
+            .directory(studioflow::permissions::Directory::demo())
+            .limits(Limits::default().max_memory_bytes(50_000))
             .build(),
     );
     let script = engine.compile(&assign("\"{s}\""), "shared.script").unwrap();
@@ -708,18 +687,18 @@ fn agent_ids(run: &Run) -> Vec<f64> {
 #[test]
 fn a_bare_word_in_a_closed_property_is_the_word() {
     // Before: `inactive` read as an unset variable ("" = all): 7 agents.
-    let run = run(&Engine::new(), &LIST.replace("STATUS", "inactive"), &[]);
+    let run = run(&Engine::demo(), &LIST.replace("STATUS", "inactive"), &[]);
     assert_eq!(agent_ids(&run), [1006.0]);
-    let run2 = self::run(&Engine::new(), &LIST.replace("STATUS", "Active"), &[]);
+    let run2 = self::run(&Engine::demo(), &LIST.replace("STATUS", "Active"), &[]);
     assert_eq!(agent_ids(&run2).len(), 6);
     // "" means the same as leaving the property out: all.
-    let all = self::run(&Engine::new(), &LIST.replace("STATUS", "\"\""), &[]);
+    let all = self::run(&Engine::demo(), &LIST.replace("STATUS", "\"\""), &[]);
     assert_eq!(agent_ids(&all).len(), 7);
 }
 
 #[test]
 fn check_refuses_an_unset_variable_in_a_closed_property() {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let typo = LIST.replace("STATUS", "inactiv");
     let errors = engine
         .compile(&typo, "typo.script")
@@ -751,7 +730,7 @@ fn check_refuses_an_unset_variable_in_a_closed_property() {
 
 #[test]
 fn keywords_are_taken_bare_and_other_bare_names_must_be_assigned() {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let sort = "start: Begin { Default -> who }\n\
         who: SetSecurityUser { Agent = \"sysadmin\" Default -> r }\n\
         r: ListRoles { Sort = description Default -> done Error -> done }\ndone: End\n";
@@ -776,6 +755,7 @@ fn keywords_are_taken_bare_and_other_bare_names_must_be_assigned() {
 #[test]
 fn a_host_property_can_declare_its_words() {
     let engine = Engine::builder()
+        .directory(studioflow::permissions::Directory::demo())
         .register_action(
             ActionSchema::new("Route")
                 .property(
@@ -841,16 +821,9 @@ fn cli_refuses_a_step_budget_of_0() {
 
 #[test]
 fn a_host_step_budget_of_0_stops_before_the_first_action() {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let script = engine.compile(SPIN, "spin.script").unwrap();
-    let run = engine.run(
-        &script,
-        RunOptions {
-            max_steps: Some(0),
-            trace: true,
-            ..RunOptions::default()
-        },
-    );
+    let run = engine.run(&script, RunOptions::default().max_steps(0).trace(true));
     assert_eq!(run.outcome, Outcome::Limit);
     assert_eq!((run.steps, run.end.as_deref()), (0, None));
     assert_eq!(run.trace.as_deref().map(<[_]>::len), Some(0));

@@ -179,7 +179,7 @@ fn engine_and_script_are_shareable() {
 
 #[test]
 fn a_thousand_role_api_runs_on_eight_threads() {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let inputs = ["Op", "RoleName", "RunNo", "Lag", "Spin"];
     let script = engine
         .compile_with(
@@ -488,7 +488,7 @@ done: End
 /// the next, across threads, and a second engine has its own demo model.
 #[test]
 fn runs_share_the_engines_model() {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let script = engine
         .compile(
             r#"start: Begin { Default -> su }
@@ -520,6 +520,6 @@ done: End
     for i in 0..THREADS {
         assert!(names.contains(&format!("Shared_{i}")));
     }
-    let other = Engine::new();
+    let other = Engine::demo();
     assert!(other.directory().get_role(SYSADMIN, "Shared_0").is_err());
 }

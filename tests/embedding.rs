@@ -164,11 +164,7 @@ fn the_trace_is_opt_in_and_the_observer_sees_every_step() {
             step.branch.as_deref().unwrap_or("-")
         ));
     });
-    let mut options = RunOptions {
-        trace: true,
-        observer: Some(observer),
-        ..Default::default()
-    };
+    let mut options = RunOptions::default().trace(true).observer(observer);
     options
         .variables
         .insert("Tier".into(), Value::from("bronze"));
@@ -615,10 +611,8 @@ fn typed_property_errors_name_the_property_and_what_it_got() {
 fn run_errors_are_std_errors_with_a_readable_display() {
     fn first_error(engine: &Engine, source: &str, max_steps: Option<u64>) -> studioflow::RunError {
         let script = engine.compile(source, "e.script").unwrap();
-        let options = RunOptions {
-            max_steps,
-            ..Default::default()
-        };
+        let mut options = RunOptions::default();
+        options.max_steps = max_steps;
         engine.run(&script, options).error.expect("the run stops")
     }
     let engine = Engine::new();

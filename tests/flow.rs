@@ -22,10 +22,7 @@ lost: End
 fn run(tier: &str) -> studioflow::Run {
     let engine = Engine::new();
     let script = engine.compile(SCRIPT, "flow.script").unwrap();
-    let mut options = RunOptions {
-        trace: true,
-        ..Default::default()
-    };
+    let mut options = RunOptions::default().trace(true);
     options.variables.insert("Tier".into(), Value::from(tier));
     engine.run(&script, options)
 }
@@ -173,13 +170,7 @@ fn an_unconnected_error_stop_has_no_edge() {
     let script = engine
         .compile("start: Begin { Default -> bad }\nbad: Assign { Variable = x Value = 1 / 0 Default -> done }\ndone: End", "s")
         .unwrap();
-    let run = engine.run(
-        &script,
-        RunOptions {
-            trace: true,
-            ..Default::default()
-        },
-    );
+    let run = engine.run(&script, RunOptions::default().trace(true));
     assert_eq!(run.outcome, Outcome::Stopped);
     let last = run.trace.unwrap().pop().unwrap();
     assert_eq!(

@@ -118,11 +118,8 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
             ));
         }
     };
-    let mut run_options = RunOptions {
-        max_steps: header.max_steps,
-        trace: true,
-        ..Default::default()
-    };
+    let mut run_options = RunOptions::default().trace(true);
+    run_options.max_steps = header.max_steps;
     for (k, v) in &header.vars {
         run_options.variables.insert(k.clone(), Value::from_json(v));
     }
@@ -132,6 +129,8 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
         Outcome::Stopped => (EXIT_STOPPED, "stopped"),
         Outcome::Cancelled => (EXIT_STOPPED, "cancelled"),
         Outcome::Limit => (EXIT_LIMIT, "limit"),
+        // `Outcome` is non_exhaustive: a future outcome stops.
+        _ => (EXIT_STOPPED, "stopped"),
     };
     let json = serde_json::to_string_pretty(&run.to_json()).map_err(|e| e.to_string())?;
     let warnings = script

@@ -6,10 +6,11 @@
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use studioflow::{Engine, FixedClock, Limits, Outcome, Run, RunOptions, StopKind, Value};
+use studioflow::{Engine, FixedClock, Limits, Outcome, Run, RunOptions, Value};
 
 fn engine() -> Engine {
     Engine::builder()
+        .directory(studioflow::permissions::Directory::demo())
         .clock(FixedClock::parse("2026-03-08T06:30:00Z").unwrap())
         .build()
 }
@@ -222,11 +223,7 @@ fn the_trace_keeps_the_first_and_last_thousand_steps() {
     let script = engine.compile(source, "loop.script").unwrap();
     let run = engine.run(
         &script,
-        RunOptions {
-            trace: true,
-            max_steps: Some(300_000),
-            ..Default::default()
-        },
+        RunOptions::default().trace(true).max_steps(300_000),
     );
     assert_eq!(run.outcome, Outcome::Limit);
     let trace = run.trace.as_ref().unwrap();
@@ -249,10 +246,7 @@ fn the_trace_keeps_the_first_and_last_thousand_steps() {
         &engine,
         "start: Begin { Default -> done }\ndone: End",
         &[],
-        RunOptions {
-            trace: true,
-            ..Default::default()
-        },
+        RunOptions::default().trace(true),
     );
     assert_eq!(run.trace_omitted, 0);
     assert_eq!(run.to_json()["trace_omitted"], 0);
@@ -304,7 +298,10 @@ fn sub_engine() -> Engine {
         "outer",
         "start: Begin { Default -> call }\ncall: RunSub { ScriptName = \"inner\" ReturnVariable = y Default -> r }\nr: Return { ReturnValue = y }",
     );
-    Engine::builder().script_resolver(r).build()
+    Engine::builder()
+        .directory(studioflow::permissions::Directory::demo())
+        .script_resolver(r)
+        .build()
 }
 
 const CALLER: &str = "start: Begin { Default -> call }\n\
@@ -328,14 +325,12 @@ fn a_runsub_step_comes_before_its_subscript_steps_everywhere() {
     let (log, change_log) = (seen.clone(), changes.clone());
     let run = engine.run(
         &script,
-        RunOptions {
-            trace: true,
-            observer: Some(Arc::new(move |s| log.lock().unwrap().push(shown(s)))),
-            change_observer: Some(Arc::new(move |s, _| {
+        RunOptions::default()
+            .trace(true)
+            .observer(Arc::new(move |s| log.lock().unwrap().push(shown(s))))
+            .change_observer(Arc::new(move |s, _| {
                 change_log.lock().unwrap().push(shown(s))
             })),
-            ..Default::default()
-        },
     );
     assert_eq!(run.outcome, Outcome::Completed, "{:?}", run.error);
     assert_eq!(run.variables["z"], Value::from(2.0));
@@ -399,11 +394,9 @@ impl studioflow::Clock for ManualClock {
 fn blocking_engine(clock: ManualClock) -> Engine {
     let blocker = clock.clone();
     Engine::builder()
+        .directory(studioflow::permissions::Directory::demo())
         .clock(clock)
-        .limits(Limits {
-            timeout: Some(Duration::from_secs(1)),
-            ..Limits::default()
-        })
+        .limits(Limits::default().timeout(Some(Duration::from_secs(1))))
         .register_action(
             studioflow::ActionSchema::new("SlowLookup"),
             move |_: &mut studioflow::ActionCall<'_>| {
@@ -425,7 +418,7 @@ fn a_host_action_that_blocks_past_the_deadline_stops_the_run() {
     );
     assert_eq!(run.outcome, Outcome::Limit, "{:?}", run.error);
     let error = run.error.unwrap();
-    assert_eq!(error.kind, StopKind::Limit);
+    assert_eq!(error.kind, Outcome::Limit);
     assert_eq!(error.action, "lookup");
     assert!(
         error.message.contains("time limit of 1 s"),
@@ -443,15 +436,7 @@ fn a_stop_names_the_action_that_was_running_in_end_and_error() {
                   roles: Assign { Variable = r  Value = 1  Default -> countRoles }\n\
                   countRoles: Assign { Variable = n  Value = 2  Default -> done }\n\
                   done: End";
-    let run = run_with(
-        &engine(),
-        source,
-        &[],
-        RunOptions {
-            max_steps: Some(2),
-            ..Default::default()
-        },
-    );
+    let run = run_with(&engine(), source, &[], RunOptions::default().max_steps(2));
     assert_eq!(run.outcome, Outcome::Limit);
     let error = run.error.unwrap();
     assert_eq!(run.end.as_deref(), Some("roles"));
@@ -463,12 +448,15 @@ fn a_stop_names_the_action_that_was_running_in_end_and_error() {
         "count",
         "start: Begin { Default -> spin }\nspin: Assign { Variable = n Value = 1 Default -> spin }",
     );
-    let engine = Engine::builder().script_resolver(r).build();
+    let engine = Engine::builder()
+        .directory(studioflow::permissions::Directory::demo())
+        .script_resolver(r)
+        .build();
     let run = run_with(
         &engine,
         "start: Begin { Default -> roles }\nroles: RunSub { ScriptName = \"count\" Default -> done }\ndone: End",
         &[],
-        RunOptions { max_steps: Some(50), ..Default::default() },
+        RunOptions::default().max_steps(50),
     );
     assert_eq!(run.outcome, Outcome::Limit);
     let error = run.error.unwrap();
@@ -479,7 +467,7 @@ fn a_stop_names_the_action_that_was_running_in_end_and_error() {
         &engine,
         "start: Begin { Default -> roles }\nroles: RunSub { ScriptName = \"count\" Default -> done }\ndone: End",
         &[],
-        RunOptions { max_steps: Some(2), ..Default::default() },
+        RunOptions::default().max_steps(2),
     );
     let error = run.error.unwrap();
     assert_eq!(
@@ -499,10 +487,8 @@ fn heavy_list(elements: usize) -> String {
 #[test]
 fn the_deadline_stops_one_long_expression() {
     let engine = Engine::builder()
-        .limits(Limits {
-            timeout: Some(Duration::from_millis(500)),
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().timeout(Some(Duration::from_millis(500))))
         .build();
     let source = format!(
         "start: Begin {{ Default -> big }}\n\
@@ -525,7 +511,7 @@ fn the_deadline_stops_one_long_expression() {
         run.error
     );
     let error = run.error.unwrap();
-    assert_eq!(error.kind, StopKind::Limit);
+    assert_eq!(error.kind, Outcome::Limit);
     assert_eq!(error.action, "big");
     assert!(error.message.contains("time limit"), "{}", error.message);
     // Before the fix the action ran to its end (tens of seconds in a debug
@@ -536,10 +522,8 @@ fn the_deadline_stops_one_long_expression() {
 #[test]
 fn the_deadline_stops_one_long_snippet_statement_and_cancel_is_seen_in_expressions() {
     let engine = Engine::builder()
-        .limits(Limits {
-            timeout: Some(Duration::from_millis(500)),
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().timeout(Some(Duration::from_millis(500))))
         .build();
     let source = format!(
         "start: Begin {{ Default -> s }}\n\
@@ -562,10 +546,8 @@ fn the_deadline_stops_one_long_snippet_statement_and_cancel_is_seen_in_expressio
     let token = studioflow::CancelToken::new();
     let from_script = token.clone();
     let engine = Engine::builder()
-        .limits(Limits {
-            timeout: None,
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().timeout(None))
         .register_fn("cancel_now", move || {
             from_script.cancel();
             true
@@ -581,10 +563,7 @@ fn the_deadline_stops_one_long_snippet_statement_and_cancel_is_seen_in_expressio
         &engine,
         &source,
         &[("a", Value::from("x".repeat(32 * 1024)))],
-        RunOptions {
-            cancel: Some(token),
-            ..Default::default()
-        },
+        RunOptions::default().cancel(token),
     );
     assert_eq!(run.outcome, Outcome::Cancelled, "{:?}", run.error);
     assert_eq!(run.error.unwrap().action, "big");
@@ -599,10 +578,8 @@ const BIG: &str = "replace(Seed, \"x\", \"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\")"; 
 
 fn grow_run(code: &str, max_memory: usize) -> Run {
     let engine = Engine::builder()
-        .limits(Limits {
-            max_memory_bytes: max_memory,
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().max_memory_bytes(max_memory))
         .build();
     let source = format!(
         "start: Begin {{ Default -> s }}\n\
@@ -742,10 +719,7 @@ fn coverage_counts_the_arms_of_snippet_statements() {
     let script = engine.compile(BRANCHY, "branchy.script").unwrap();
     let mut coverage = Coverage::default();
     for (tier, items) in [("gold", "a|b"), ("gold", "")] {
-        let mut options = RunOptions {
-            trace: true,
-            ..Default::default()
-        };
+        let mut options = RunOptions::default().trace(true);
         options.variables.insert("Tier".into(), Value::from(tier));
         options.variables.insert("Items".into(), Value::from(items));
         let run = engine.run(&script, options);
@@ -839,11 +813,7 @@ fn coverage_counts_every_step_of_a_run_longer_than_its_trace() {
     let script = engine.compile(source, "long.script").unwrap();
     let run = engine.run(
         &script,
-        RunOptions {
-            trace: true,
-            max_steps: Some(100_000),
-            ..Default::default()
-        },
+        RunOptions::default().trace(true).max_steps(100_000),
     );
     assert_eq!(run.outcome, Outcome::Completed, "{:?}", run.error);
     assert!(run.trace_omitted > 0);

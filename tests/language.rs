@@ -2,10 +2,10 @@
 //! These pin the answers the golden snapshots also show, so a rubber-stamped
 //! snapshot cannot hide a wrong one.
 
-use studioflow::{Engine, Outcome, Run, RunOptions, StopKind, Value};
+use studioflow::{Engine, Outcome, Run, RunOptions, Value};
 
 fn engine() -> Engine {
-    Engine::new()
+    Engine::demo()
 }
 
 /// Compiles `source` (panicking with the diagnostics if it does not compile)
@@ -15,11 +15,8 @@ fn run_with(source: &str, vars: &[(&str, Value)], max_steps: Option<u64>) -> Run
     let script = engine
         .compile(source, "test.script")
         .unwrap_or_else(|d| panic!("does not compile:\n{d}"));
-    let mut options = RunOptions {
-        trace: true,
-        max_steps,
-        ..Default::default()
-    };
+    let mut options = RunOptions::default().trace(true);
+    options.max_steps = max_steps;
     for (k, v) in vars {
         options.variables.insert((*k).to_string(), v.clone());
     }
@@ -469,7 +466,7 @@ fn unconnected_error_stops_without_falling_through() {
          b: Assign { Variable = reached Value = true }");
     assert_eq!(run.outcome, Outcome::Stopped);
     let error = run.error.as_ref().unwrap();
-    assert_eq!(error.kind, StopKind::Action);
+    assert_eq!(error.kind, Outcome::Stopped);
     assert_eq!(error.action, "a");
     assert_eq!(error.message, "Value: division by zero");
     assert_eq!(
@@ -568,7 +565,7 @@ fn step_budget_stops_a_runaway_loop() {
     assert_eq!(run.outcome, Outcome::Limit);
     assert_eq!(run.steps, 50);
     let error = run.error.as_ref().unwrap();
-    assert_eq!(error.kind, StopKind::Limit);
+    assert_eq!(error.kind, Outcome::Limit);
     assert_eq!(error.message, "step budget of 50 executed actions exceeded");
     // _ERR is left alone by a limit stop.
     assert!(!run.variables.contains_key("_ERR"));
@@ -653,10 +650,8 @@ fn deep_nesting_is_refused_without_overflow() {
 fn string_literals_obey_the_string_limit() {
     use studioflow::{DiagnosticCode, Limits};
     let engine = Engine::builder()
-        .limits(Limits {
-            max_string_bytes: 8,
-            ..Default::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().max_string_bytes(8))
         .build();
     let script = |value: &str| {
         format!("start: Begin {{ Default -> a }}\na: Assign \"ok\" {{ Variable = x Value = {value} Default -> b }}\nb: End")

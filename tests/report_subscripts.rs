@@ -34,10 +34,7 @@ done: End"#;
 fn report(script: &Script, engine: &Engine) -> (studioflow::report::RecordedRun, String) {
     let flow = FlowGraph::from_script(script);
     let recorder = RunRecorder::new(script);
-    let options = RunOptions {
-        change_observer: Some(recorder.observer()),
-        ..Default::default()
-    };
+    let options = RunOptions::default().change_observer(recorder.observer());
     let inputs = options.variables.clone();
     let run = engine.run(script, options);
     assert_eq!(

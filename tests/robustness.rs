@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use studioflow::{
-    CancelToken, Diagnostics, Engine, Limits, Outcome, Run, RunOptions, Script, StopKind, Value,
+    CancelToken, Diagnostics, Engine, Limits, Outcome, Run, RunOptions, Script, Value,
 };
 
 // ============================================================== helpers
@@ -50,7 +50,7 @@ fn config(default_cases: u32) -> ProptestConfig {
 /// demo model; that is harmless here).
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(Engine::new)
+    ENGINE.get_or_init(Engine::demo)
 }
 
 /// Checks the compile contract: `Ok`, or `Err` with at least one error,
@@ -91,13 +91,7 @@ fn compile_and_maybe_run(src: &str) {
             for w in script.warnings().items() {
                 assert!(w.span.end <= src.len(), "warning span outside input");
             }
-            let run = engine().run(
-                &script,
-                RunOptions {
-                    max_steps: Some(200),
-                    ..RunOptions::default()
-                },
-            );
+            let run = engine().run(&script, RunOptions::default().max_steps(200));
             check_run_shape(&run);
         }
     }
@@ -109,7 +103,7 @@ fn check_run_shape(run: &Run) {
         Outcome::Completed => assert!(run.error.is_none(), "completed with an error"),
         Outcome::Stopped => {
             let error = run.error.as_ref().expect("a stopped run has an error");
-            assert_eq!(error.kind, StopKind::Action);
+            assert_eq!(error.kind, Outcome::Stopped);
             assert_eq!(
                 run.variables.get("_ERR").and_then(Value::as_str),
                 Some(error.message.as_str()),
@@ -117,14 +111,12 @@ fn check_run_shape(run: &Run) {
             );
         }
         Outcome::Limit => {
-            assert_eq!(run.error.as_ref().map(|e| e.kind), Some(StopKind::Limit))
+            assert_eq!(run.error.as_ref().map(|e| e.kind), Some(Outcome::Limit))
         }
         Outcome::Cancelled => {
-            assert_eq!(
-                run.error.as_ref().map(|e| e.kind),
-                Some(StopKind::Cancelled)
-            )
+            assert_eq!(run.error.as_ref().map(|e| e.kind), Some(Outcome::Cancelled))
         }
+        other => panic!("an outcome this test does not know: {other}"),
     }
     // The --json document must always be producible.
     let json = run.to_json();
@@ -241,13 +233,7 @@ fn compile(src: &str) -> Script {
 }
 
 fn run_with(engine: &Engine, script: &Script, max_steps: u64) -> Run {
-    engine.run(
-        script,
-        RunOptions {
-            max_steps: Some(max_steps),
-            ..RunOptions::default()
-        },
-    )
+    engine.run(script, RunOptions::default().max_steps(max_steps))
 }
 
 // ============================================================== corpus
@@ -802,11 +788,7 @@ proptest! {
     fn evaluator_never_panics(expr in expression()) {
         let src = expression_script(&expr);
         let script = compile(&src);
-        let run = engine().run(&script, RunOptions {
-            variables: inputs(),
-            max_steps: Some(100),
-            ..RunOptions::default()
-        });
+        let run = engine().run(&script, RunOptions::default().variables(inputs()).max_steps(100));
         check_run_shape(&run);
         match run.outcome {
             Outcome::Completed => {}
@@ -832,7 +814,7 @@ proptest! {
 fn refused_on_small_stack(expr: String, want: &'static str) {
     let src = assign_script(&expr);
     let message = on_stack(SMALL_STACK, move || {
-        let engine = Engine::new();
+        let engine = Engine::demo();
         match engine.compile(&src, "deep.script") {
             Ok(_) => panic!("a script nested 100,000 deep compiled"),
             Err(d) => {
@@ -950,7 +932,7 @@ fn deepest_accepted_nesting_runs_on_a_default_thread() {
             for expr in cases {
                 eprintln!("case: {}...", &expr[..12]);
                 on_stack(DEFAULT_THREAD_STACK, move || {
-                    let engine = Engine::new();
+                    let engine = Engine::demo();
                     let src = assign_script(&expr);
                     eprintln!("  compiling");
                     match engine.compile(&src, "deep.script") {
@@ -994,7 +976,7 @@ fn nesting_hidden_behind_calls_and_lists_is_bounded() {
                 }
                 eprintln!("case: nesting behind `{open}`");
                 on_stack(16 * 1024 * 1024, move || {
-                    let engine = Engine::new();
+                    let engine = Engine::demo();
                     let src = assign_script(&expr);
                     eprintln!("  compiling");
                     match engine.compile(&src, "deep.script") {
@@ -1032,7 +1014,7 @@ fn step_budget_stops_a_self_loop() {
     let run = engine().run(&script, options);
     assert_eq!(run.outcome, Outcome::Limit);
     let error = run.error.as_ref().expect("a limit error");
-    assert_eq!(error.kind, StopKind::Limit);
+    assert_eq!(error.kind, Outcome::Limit);
     assert_eq!(error.action, "spin");
     assert!(error.message.contains("10000"), "{}", error.message);
     assert_eq!(run.steps, Limits::default().max_steps);
@@ -1046,10 +1028,7 @@ fn step_budget_stops_a_self_loop() {
     assert_eq!(json["error"]["kind"], "limit");
 
     // A caller's budget wins over the engine's.
-    let mut options = RunOptions {
-        max_steps: Some(7),
-        ..RunOptions::default()
-    };
+    let mut options = RunOptions::default().max_steps(7);
     options.variables.insert("x".into(), Value::from(0.0));
     let run = engine().run(&script, options);
     assert_eq!((run.outcome, run.steps), (Outcome::Limit, 7));
@@ -1087,7 +1066,7 @@ grow: Assign { Variable = s  Value = "{s}{s}"  Default -> grow }
             let error = run.error.as_ref().unwrap();
             assert_eq!(
                 (error.kind, error.action.as_str()),
-                (StopKind::Action, "grow")
+                (Outcome::Stopped, "grow")
             );
             assert!(error.message.contains("limit"), "{}", error.message);
             assert_eq!(run.variables["_ERR"].as_str(), Some(error.message.as_str()));
@@ -1103,10 +1082,8 @@ grow: Assign { Variable = s  Value = "{s}{s}"  Default -> grow }
 #[test]
 fn configured_string_cap_is_enforced_by_templates_and_functions() {
     let engine = Engine::builder()
-        .limits(Limits {
-            max_string_bytes: 1000,
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().max_string_bytes(1000))
         .build();
     let cases = [
         // template growth
@@ -1156,10 +1133,8 @@ fn list_literal_over_the_cap_fails() {
 
     // A configured cap.
     let small = Engine::builder()
-        .limits(Limits {
-            max_list_len: 3,
-            ..Limits::default()
-        })
+        .directory(studioflow::permissions::Directory::demo())
+        .limits(Limits::default().max_list_len(3))
         .build();
     let script = small
         .compile(&assign_script("[1, 2, 3, 4]"), "l.script")
@@ -1300,7 +1275,7 @@ fn deeply_nested_list_built_at_run_time_is_safe() {
         Duration::from_secs(120),
         || {
             on_stack(DEFAULT_THREAD_STACK, || {
-                let engine = Engine::new();
+                let engine = Engine::demo();
                 let script = engine
                     .compile(
                         r#"start: Begin { Default -> loop }
@@ -1381,12 +1356,10 @@ spin: Assign { Variable = x  Value = x + 1  Default -> spin }
                         let _ = started_tx.try_send(());
                     }
                 });
-            let mut options = RunOptions {
-                max_steps: Some(u64::MAX),
-                cancel: Some(token),
-                observer: Some(observer),
-                ..RunOptions::default()
-            };
+            let mut options = RunOptions::default()
+                .max_steps(u64::MAX)
+                .cancel(token)
+                .observer(observer);
             options.variables.insert("x".into(), Value::from(0.0));
             let run = engine.run(&script, options);
             let _ = tx.send(run);
@@ -1402,20 +1375,14 @@ spin: Assign { Variable = x  Value = x + 1  Default -> spin }
     runner.join().unwrap();
     assert_eq!(run.outcome, Outcome::Cancelled);
     let error = run.error.as_ref().unwrap();
-    assert_eq!(error.kind, StopKind::Cancelled);
+    assert_eq!(error.kind, Outcome::Cancelled);
     assert_eq!(error.action, "spin");
     assert!(run.steps > 0);
     assert_eq!(run.variables["x"], Value::from((run.steps - 1) as f64));
     assert_eq!(run.to_json()["outcome"], "stopped");
 
     // A token cancelled before the run starts stops it before the first action.
-    let run = engine().run(
-        &script,
-        RunOptions {
-            cancel: Some(token),
-            ..RunOptions::default()
-        },
-    );
+    let run = engine().run(&script, RunOptions::default().cancel(token));
     assert_eq!((run.outcome, run.steps), (Outcome::Cancelled, 0));
 }
 
@@ -1436,11 +1403,7 @@ b: Assign { Variable = s  Value = "{counter}"  Default -> l }
         thread::spawn(move || {
             let run = engine.run(
                 &script,
-                RunOptions {
-                    max_steps: Some(u64::MAX),
-                    cancel: Some(token),
-                    ..RunOptions::default()
-                },
+                RunOptions::default().max_steps(u64::MAX).cancel(token),
             );
             let _ = tx.send(run.outcome);
         });
@@ -1489,7 +1452,7 @@ fn nesting_100k_snippet_code() {
             let src = snippet_script(&code);
             let head: String = code.chars().take(12).collect();
             let result = on_stack(SMALL_STACK, move || {
-                match Engine::new().compile(&src, "deep.script") {
+                match Engine::demo().compile(&src, "deep.script") {
                     Ok(_) => None,
                     Err(d) => {
                         check_diagnostics(&src, &d);
@@ -1529,7 +1492,7 @@ fn deepest_accepted_snippet_nesting_runs_on_a_default_thread() {
             for code in cases {
                 on_stack(DEFAULT_THREAD_STACK, move || {
                     let src = snippet_script(&code);
-                    let engine = Engine::new();
+                    let engine = Engine::demo();
                     match engine.compile(&src, "deep.script") {
                         Ok(script) => {
                             let run = run_with(&engine, &script, 10);

@@ -14,7 +14,7 @@ fn run_with(engine: &Engine, body: &str, options: RunOptions) -> studioflow::Run
 }
 
 fn run(body: &str) -> studioflow::Run {
-    run_with(&Engine::new(), body, RunOptions::default())
+    run_with(&Engine::demo(), body, RunOptions::default())
 }
 
 fn err(run: &studioflow::Run) -> String {
@@ -96,7 +96,7 @@ fn input_variables_cannot_inject_a_security_user() {
         })),
     );
     let r = run_with(
-        &Engine::new(),
+        &Engine::demo(),
         &format!("first: Assign {{ Variable = x Value = 1 Default -> list }}\n{LIST}"),
         options,
     );
@@ -110,7 +110,7 @@ fn input_variables_cannot_inject_a_security_user() {
 
 #[test]
 fn a_handle_from_another_run_is_refused() {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let first = run_with(
         &engine,
         "first: SetSecurityUser { Agent = \"sysadmin\" Default -> done }",
@@ -184,13 +184,13 @@ fn set_security_user_failures_have_clear_messages() {
         assert_eq!(r.outcome, Outcome::Stopped, "{props}");
         assert!(err(&r).contains(expected), "{props}: {}", err(&r));
         assert!(!r.variables.contains_key("SecurityUser"), "{props}");
-        assert_eq!(r.error.as_ref().unwrap().kind.name(), "action");
+        assert_eq!(r.error.as_ref().unwrap().kind, Outcome::Stopped);
     }
 }
 
 #[test]
 fn a_script_cannot_name_a_member_of_the_handle_as_a_variable() {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let diags = engine
         .compile(
             "start: Begin { Default -> a }\na: Assign { Variable = \"SecurityUser.agentId\" Value = 1001 Default -> b }\nb: End",
@@ -299,7 +299,7 @@ x: ListAgents { Default -> done }"#,
 
 #[test]
 fn set_security_user_is_not_available_in_email_scripts() {
-    let diags = Engine::new()
+    let diags = Engine::demo()
         .compile(
             "script \"Mail\" type Email\nstart: Begin { Default -> a }\na: SetSecurityUser { Agent = \"sysadmin\" }",
             "mail.script",
@@ -320,6 +320,7 @@ fn a_user_deactivated_meanwhile_loses_every_right_at_the_next_call() {
     // A host action standing in for an administrator deactivating the
     // employee profile while the script runs.
     let engine = Engine::builder()
+        .directory(studioflow::permissions::Directory::demo())
         .register_action(
             ActionSchema::new("DeactivateSysadmin"),
             |call: &mut ActionCall<'_>| -> Result<BranchId, ActionError> {

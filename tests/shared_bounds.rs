@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use studioflow::{
-    CancelToken, Clock, Engine, Limits, MemoryResolver, Outcome, Run, RunOptions, StopKind, Value,
+    CancelToken, Clock, Engine, Limits, MemoryResolver, Outcome, Run, RunOptions, Value,
 };
 
 /// A clock whose monotonic time advances one second per reading.
@@ -71,10 +71,7 @@ fn err_text(run: &Run) -> String {
 
 /// No statement budget to speak of: only the bound under test can stop the run.
 fn unbudgeted(limits: Limits) -> Limits {
-    Limits {
-        max_snippet_statements: u64::MAX,
-        ..limits
-    }
+    limits.max_snippet_statements(u64::MAX)
 }
 
 // ============================================================ deadline
@@ -84,10 +81,9 @@ fn a_snippets_endless_loop_ends_at_the_deadline() {
     let readings = Arc::new(AtomicU64::new(0));
     let engine = Engine::builder()
         .clock(Ticking(readings.clone()))
-        .limits(unbudgeted(Limits {
-            timeout: Some(Duration::from_secs(5)),
-            ..Limits::default()
-        }))
+        .limits(unbudgeted(
+            Limits::default().timeout(Some(Duration::from_secs(5))),
+        ))
         .build();
     let r = run(
         &engine,
@@ -96,7 +92,7 @@ fn a_snippets_endless_loop_ends_at_the_deadline() {
     );
     assert_eq!(r.outcome, Outcome::Limit, "{}", summary(&r));
     let error = r.error.unwrap();
-    assert_eq!(error.kind, StopKind::Limit);
+    assert_eq!(error.kind, Outcome::Limit);
     assert_eq!(error.action, "calc");
     assert!(
         // Named at its line in the .script file (the loop body).
@@ -125,11 +121,11 @@ fn a_subscripts_endless_loop_ends_at_the_deadline_of_the_run() {
     let engine = Engine::builder()
         .clock(Ticking(Arc::new(AtomicU64::new(0))))
         .script_resolver(scripts)
-        .limits(Limits {
-            timeout: Some(Duration::from_secs(4)),
-            max_steps: u64::MAX,
-            ..Limits::default()
-        })
+        .limits(
+            Limits::default()
+                .timeout(Some(Duration::from_secs(4)))
+                .max_steps(u64::MAX),
+        )
         .build();
     let src = "start: Begin { Default -> c }\nc: RunSub { ScriptName = \"spin\" Default -> done Error -> failed }\ndone: End\nfailed: End";
     let r = run(&engine, src, &[]);
@@ -167,16 +163,10 @@ fn a_cancel_inside_a_long_snippet_is_honoured() {
             "main.script",
         )
         .unwrap();
-    let r = engine.run(
-        &script,
-        RunOptions {
-            cancel: Some(token),
-            ..RunOptions::default()
-        },
-    );
+    let r = engine.run(&script, RunOptions::default().cancel(token));
     assert_eq!(r.outcome, Outcome::Cancelled, "{}", summary(&r));
     let error = r.error.unwrap();
-    assert_eq!(error.kind, StopKind::Cancelled);
+    assert_eq!(error.kind, Outcome::Cancelled);
     assert_eq!(error.action, "calc");
     assert!(
         error.message.contains("cancelled by the host"),
@@ -191,10 +181,7 @@ fn a_cancel_inside_a_long_snippet_is_honoured() {
 
 fn with_memory(bytes: usize) -> Engine {
     Engine::builder()
-        .limits(Limits {
-            max_memory_bytes: bytes,
-            ..Limits::default()
-        })
+        .limits(Limits::default().max_memory_bytes(bytes))
         .build()
 }
 
@@ -277,10 +264,7 @@ fn snippet_function_locals_count_while_the_call_runs() {
 #[test]
 fn values_a_snippet_builds_in_place_obey_the_size_limits() {
     let engine = Engine::builder()
-        .limits(Limits {
-            max_string_bytes: 64 << 10,
-            ..Limits::default()
-        })
+        .limits(Limits::default().max_string_bytes(64 << 10))
         .build();
     // Every string fits MaxStringSize, but together they pass the limit on
     // the text a list may hold: the statement fails and the variable,
@@ -310,10 +294,7 @@ fn sub_engine(subscript: &str, budget: usize) -> Engine {
     scripts.insert("sub", subscript);
     Engine::builder()
         .script_resolver(scripts)
-        .limits(Limits {
-            max_memory_bytes: budget,
-            ..Limits::default()
-        })
+        .limits(Limits::default().max_memory_bytes(budget))
         .build()
 }
 

@@ -3,7 +3,7 @@
 //! budgets, and a property test of the parser.
 
 use proptest::prelude::*;
-use studioflow::{Engine, Limits, Outcome, RunOptions, StopKind, Value};
+use studioflow::{Engine, Limits, Outcome, RunOptions, Value};
 
 /// A script whose only work is one Snippet with `code`; Error goes to `failed`.
 fn script(code: &str) -> String {
@@ -16,13 +16,7 @@ fn run_with(engine: &Engine, code: &str) -> studioflow::Run {
     let s = engine
         .compile(&script(code), "snippet.script")
         .unwrap_or_else(|d| panic!("{}", d.render(&d.items()[0])));
-    engine.run(
-        &s,
-        RunOptions {
-            trace: true,
-            ..Default::default()
-        },
-    )
+    engine.run(&s, RunOptions::default().trace(true))
 }
 
 fn run(code: &str) -> studioflow::Run {
@@ -324,7 +318,7 @@ fn without_an_error_branch_the_script_stops() {
     let r = engine.run(&s, RunOptions::default());
     assert_eq!(r.outcome, Outcome::Stopped);
     let e = r.error.unwrap();
-    assert_eq!(e.kind, StopKind::Action);
+    assert_eq!(e.kind, Outcome::Stopped);
     assert!(
         e.message.starts_with("line 3: index 5 is out of range"),
         "{}",
@@ -359,7 +353,7 @@ fn an_endless_loop_ends_with_outcome_limit_even_with_an_error_branch() {
     let r = run("REPEAT 10 { FOR i = 1 TO 1000000000 { x = i } }");
     assert_eq!(r.outcome, Outcome::Limit);
     let e = r.error.unwrap();
-    assert_eq!(e.kind, StopKind::Limit);
+    assert_eq!(e.kind, Outcome::Limit);
     assert!(
         e.message.contains("statement budget of 1000000"),
         "{}",
@@ -370,10 +364,7 @@ fn an_endless_loop_ends_with_outcome_limit_even_with_an_error_branch() {
 #[test]
 fn the_statement_budget_is_configurable_and_shared_by_the_run() {
     let engine = Engine::builder()
-        .limits(Limits {
-            max_snippet_statements: 50,
-            ..Default::default()
-        })
+        .limits(Limits::default().max_snippet_statements(50))
         .build();
     let r = run_with(&engine, "REPEAT 30 { x = 1 }");
     assert_eq!(r.outcome, Outcome::Limit);
@@ -403,10 +394,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
 #[test]
 fn building_memory_costs_budget() {
     let engine = Engine::builder()
-        .limits(Limits {
-            max_snippet_statements: 100_000,
-            ..Default::default()
-        })
+        .limits(Limits::default().max_snippet_statements(100_000))
         .build();
     // Filling 10,000 elements fits; copying that list on every write
     // (copy on write of a shared list) costs its size each round.
@@ -455,7 +443,7 @@ proptest! {
         let code: String = parts.concat();
         let _ = studioflow::snippet::parse(&code, 0);
         let engine = Engine::builder()
-            .limits(Limits { max_snippet_statements: 10_000, ..Default::default() })
+            .limits(Limits::default().max_snippet_statements(10_000))
             .build();
         if let Ok(s) = engine.compile(&script(&code), "p.script") {
             let _ = engine.run(&s, RunOptions::default());

@@ -9,7 +9,7 @@ use studioflow::{Engine, Outcome, RunOptions, Value};
 /// `_ERR` of a failed statement (its lines count in the `.script` file: the
 /// code starts on line 4).
 fn snippet(code: &str) -> Result<studioflow::Variables, String> {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let source = format!(
         "start: Begin {{ Default -> s }}\ns: Snippet {{\n  Data = \"\"\"\n{code}\n\"\"\"\n  Default -> done\n  Error -> failed\n}}\ndone: End\nfailed: End\n"
     );
@@ -32,7 +32,7 @@ fn text(vars: &studioflow::Variables, name: &str) -> String {
 
 /// Evaluates one expression in an Assign.
 fn eval(expr: &str) -> Result<Value, String> {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let source =
         format!("start: Begin {{ Default -> a }}\na: Assign {{ Variable = r Value = {expr} }}\n");
     let script = engine
@@ -298,7 +298,7 @@ fn datetime_literals() {
         eval(r##"datefmt(dateadd("day", #"12/31/2023", 1), "yyyy-MM-dd")"##),
         Ok(Value::from("2024-01-01"))
     );
-    let err = Engine::new()
+    let err = Engine::demo()
         .compile(
             "start: Begin { Default -> a }\na: Assign { Variable = d Value = #\"02/30/2023\" }\n",
             "d.script",
@@ -321,14 +321,14 @@ fn value_member_and_read_only_members() {
         let source = format!(
             "start: Begin {{ Default -> s }}\ns: Snippet {{ Data = \"\"\"\nDYNAMIC o\no.name.{member} = 1\n\"\"\" }}\n"
         );
-        let err = Engine::new().compile(&source, "r.script").unwrap_err();
+        let err = Engine::demo().compile(&source, "r.script").unwrap_err();
         assert_eq!(err.items()[0].code.name(), "read-only-member", "{member}");
     }
 }
 
 #[test]
 fn index_below_one_is_a_check_warning() {
-    let s = Engine::new()
+    let s = Engine::demo()
         .compile(
             "start: Begin { Default -> a }\na: Assign { Variable = x Value = [1, 2][0] Error -> b }\nb: Snippet { Data = \"\"\"\ny[-1] = 2\n\"\"\" Error -> c }\nc: End\n",
             "w.script",

@@ -1,7 +1,7 @@
 //! RunSub and Return: parameters, return values, `global:` variables,
 //! failures, limits, static checks, the file resolver and the trace.
 
-use studioflow::{Engine, Limits, MemoryResolver, Outcome, RunOptions, StopKind, Value};
+use studioflow::{Engine, Limits, MemoryResolver, Outcome, RunOptions, Value};
 
 fn engine(scripts: &[(&str, &str)]) -> Engine {
     engine_with(scripts, Limits::default())
@@ -12,7 +12,11 @@ fn engine_with(scripts: &[(&str, &str)], limits: Limits) -> Engine {
     for (name, source) in scripts {
         r.insert(*name, *source);
     }
-    Engine::builder().script_resolver(r).limits(limits).build()
+    Engine::builder()
+        .directory(studioflow::permissions::Directory::demo())
+        .script_resolver(r)
+        .limits(limits)
+        .build()
 }
 
 const DOUBLE: &str =
@@ -28,13 +32,7 @@ fn call(args: &str) -> String {
 fn parameters_go_in_and_the_return_value_comes_back() {
     let e = engine(&[("double", DOUBLE)]);
     let s = e.compile(&call("[21]"), "main").unwrap();
-    let r = e.run(
-        &s,
-        RunOptions {
-            trace: true,
-            ..Default::default()
-        },
-    );
+    let r = e.run(&s, RunOptions::default().trace(true));
     assert_eq!(r.outcome, Outcome::Completed);
     assert_eq!(r.variables["Answer"], Value::from(42.0));
     // The subscript's variables vanish; its steps are in the trace with its name.
@@ -46,15 +44,7 @@ fn parameters_go_in_and_the_return_value_comes_back() {
         .collect();
     assert_eq!(sub.len(), 2);
     assert_eq!(r.steps, 5); // start, c, the subscript's start and r, done
-    let json = e
-        .run(
-            &s,
-            RunOptions {
-                trace: true,
-                ..Default::default()
-            },
-        )
-        .to_json();
+    let json = e.run(&s, RunOptions::default().trace(true)).to_json();
     assert!(json["trace"]
         .as_array()
         .unwrap()
@@ -100,13 +90,7 @@ fn a_failure_inside_takes_the_callers_error_branch() {
 #[test]
 fn endless_recursion_is_a_limit_not_a_stack_overflow() {
     let me = "start: Begin { Default -> again }\nagain: RunSub { ScriptName = me Error -> done }\ndone: End";
-    let e = engine_with(
-        &[("me", me)],
-        Limits {
-            max_steps: 1_000_000,
-            ..Default::default()
-        },
-    );
+    let e = engine_with(&[("me", me)], Limits::default().max_steps(1_000_000));
     let s = e.compile(me, "me").unwrap();
     assert!(s
         .warnings()
@@ -116,7 +100,7 @@ fn endless_recursion_is_a_limit_not_a_stack_overflow() {
     let r = e.run(&s, RunOptions::default());
     assert_eq!(r.outcome, Outcome::Limit);
     let err = r.error.unwrap();
-    assert_eq!(err.kind, StopKind::Limit);
+    assert_eq!(err.kind, Outcome::Limit);
     assert!(
         err.message.contains("nest deeper than 64"),
         "{}",
@@ -181,7 +165,7 @@ fn static_checks() {
         .iter()
         .any(|w| w.message.contains("has no Return")));
     // Without a resolver, RunSub is a check error that says so.
-    let plain = Engine::new().compile(&call("[1]"), "main").unwrap_err();
+    let plain = Engine::demo().compile(&call("[1]"), "main").unwrap_err();
     assert!(plain.items()[0].message.contains("no script resolver"));
 }
 
@@ -195,6 +179,7 @@ fn the_file_resolver_reads_relative_to_the_caller_and_stays_in_the_project() {
     std::fs::write(dir.path().join("outside.script"), DOUBLE).unwrap();
     let main = project.join("flows/main.script");
     let e = Engine::builder()
+        .directory(studioflow::permissions::Directory::demo())
         .script_resolver(studioflow::FileResolver::new(1 << 20))
         .build();
     let ok = call("[5]").replace("\"double\"", "\"shared/double\"");

@@ -11,8 +11,8 @@ use crate::runtime::functions::FunctionContext;
 use crate::runtime::limits::{Pacer, SnippetBounds};
 use crate::snippet::exec::{Exec, SnippetError};
 use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
-    StopKind, Value,
+    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, Outcome, PropertyKind,
+    PropertySchema, Value,
 };
 
 const DATA: usize = 0;
@@ -78,9 +78,9 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     match result {
         Ok(()) => Ok(BranchId::DEFAULT),
         Err(e @ SnippetError::Failed { .. }) => Err(ActionError::Failed(e.to_string())),
-        Err(e @ SnippetError::Limit { .. }) => Err(ActionError::Limit(e.to_string())),
+        Err(e @ SnippetError::Limit { .. }) => Err(call.stop_run(Outcome::Limit, e.to_string())),
         Err(e @ SnippetError::Cancelled { .. }) => {
-            Err(call.stop_run(StopKind::Cancelled, e.to_string()))
+            Err(call.stop_run(Outcome::Cancelled, e.to_string()))
         }
     }
 }

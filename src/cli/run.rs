@@ -19,11 +19,8 @@ use super::{
 };
 
 pub(super) fn run(args: RunArgs) -> i32 {
-    let mut options = RunOptions {
-        max_steps: args.max_steps,
-        trace: args.json || args.trace,
-        ..Default::default()
-    };
+    let mut options = RunOptions::default().trace(args.json || args.trace);
+    options.max_steps = args.max_steps;
     for v in &args.vars {
         match parse_var(v) {
             Ok((name, Some(value))) => {
@@ -97,6 +94,9 @@ pub(super) fn run(args: RunArgs) -> i32 {
             Ok(directory) => builder = builder.directory(directory),
             Err(e) => return input_failure(args.json, &e.to_string(), None),
         }
+    } else {
+        // The command line runs against the demo tenant unless told otherwise.
+        builder = builder.directory(Directory::demo());
     }
     let engine = builder.build();
     let name = args.file.display().to_string();
@@ -192,8 +192,9 @@ pub(super) fn run(args: RunArgs) -> i32 {
 
     match run.outcome {
         Outcome::Completed => EXIT_OK,
-        Outcome::Stopped | Outcome::Cancelled => EXIT_STOPPED,
         Outcome::Limit => EXIT_LIMIT,
+        // Stopped, Cancelled (and any later outcome, `Outcome` being non_exhaustive).
+        _ => EXIT_STOPPED,
     }
 }
 
@@ -223,7 +224,7 @@ fn print_text(run: &Run) {
         Outcome::Completed => "completed",
         Outcome::Stopped => "stopped",
         Outcome::Limit => "stopped (limit)",
-        Outcome::Cancelled => "cancelled",
+        other => other.name(),
     };
     match run.end.as_deref() {
         Some(end) => outln!(

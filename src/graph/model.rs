@@ -243,7 +243,7 @@ impl FlowGraph {
     /// let engine = studioflow::Engine::new();
     /// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "t.script").unwrap();
     /// let flow = studioflow::graph::FlowGraph::from_script(&script);
-    /// let run = engine.run(&script, studioflow::RunOptions { trace: true, ..Default::default() });
+    /// let run = engine.run(&script, studioflow::RunOptions::default().trace(true));
     /// let first = &run.trace.unwrap()[0];
     /// assert_eq!(flow.step_edge(first.action_index, first.edge), Some(0));
     /// ```

@@ -20,6 +20,34 @@ use super::store::InMemoryStore;
 pub const DEMO_TENANT_JSON: &str = include_str!("demo_tenant.json");
 
 impl Directory {
+    /// An empty permission model: the default feature catalog and the
+    /// built-in roles, no custom roles, no people; the business unit is
+    /// unnamed and keeps UTC. What [`crate::Engine::new`] starts from: a
+    /// `SetSecurityUser` finds no one until the host supplies its tenant.
+    ///
+    /// ```
+    /// let d = studioflow::permissions::Directory::empty();
+    /// assert!(d.agent(1001).is_none());
+    /// assert_eq!(d.business_unit().time_zone, chrono_tz::Tz::UTC);
+    /// assert_eq!(d.roles().len(), 4);
+    /// ```
+    pub fn empty() -> Directory {
+        let business_unit = BusinessUnit {
+            name: String::new(),
+            time_zone: Tz::UTC,
+        };
+        match InMemoryStore::new(
+            business_unit,
+            FeatureCatalog::default_catalog(),
+            Vec::new(),
+            Vec::new(),
+            None,
+        ) {
+            Ok(store) => Directory::new(Arc::new(store)),
+            Err(problem) => unreachable!("the empty tenant is invalid: {problem:?}"),
+        }
+    }
+
     /// The demo tenant: "Demo Contact Center" with seven people and the custom role Supervisor.
     ///
     /// Built from Rust values, not by parsing [`DEMO_TENANT_JSON`]: every

@@ -514,6 +514,29 @@ impl ActionSchema {
         self.external_failures = true;
         self
     }
+    /// The id of the branch named `name` (ignoring case): Default, Error or
+    /// one of the action's own; `None` when the schema has no such branch.
+    ///
+    /// ```
+    /// use studioflow::{ActionSchema, BranchId};
+    /// let schema = ActionSchema::new("Transfer").branch("Busy");
+    /// assert_eq!(schema.branch_id("busy"), Some(BranchId::own(0)));
+    /// assert_eq!(schema.branch_id("Error"), Some(BranchId::ERROR));
+    /// assert_eq!(schema.branch_id("Idle"), None);
+    /// ```
+    pub fn branch_id(&self, name: &str) -> Option<BranchId> {
+        if name.eq_ignore_ascii_case("Default") {
+            return Some(BranchId::DEFAULT);
+        }
+        if name.eq_ignore_ascii_case("Error") {
+            return Some(BranchId::ERROR);
+        }
+        let n = self
+            .branches
+            .iter()
+            .position(|b| b.eq_ignore_ascii_case(name))?;
+        Some(BranchId::own(n as u32))
+    }
     /// The canonical name of a branch id, if the schema has it.
     ///
     /// ```

@@ -163,7 +163,7 @@ impl Script {
     /// let main = engine
     ///     .compile("start: Begin { Default -> c }\nc: RunSub { ScriptName = lookup Default -> done }\ndone: End", "main")
     ///     .unwrap();
-    /// let run = engine.run(&main, studioflow::RunOptions { trace: true, ..Default::default() });
+    /// let run = engine.run(&main, studioflow::RunOptions::default().trace(true));
     /// let units: Vec<usize> = run.trace.unwrap().iter().map(|s| main.unit_of_step(s).unwrap().index()).collect();
     /// // start, the RunSub `c` itself, then the subscript's two steps, and `done`.
     /// assert_eq!(units, [0, 0, 1, 1, 0]);

@@ -80,7 +80,7 @@ fn percent_cell(percent: f64) -> String {
 /// let script = engine
 ///     .compile("start: Begin { Default -> ask }\nask: If { Expression = x > 1 True -> done False -> done }\ndone: End", "c.script")
 ///     .unwrap();
-/// let run = engine.run(&script, RunOptions { trace: true, ..Default::default() });
+/// let run = engine.run(&script, RunOptions::default().trace(true));
 /// let mut coverage = Coverage::default();
 /// coverage.record("c.script".as_ref(), &script, &run);
 /// let page = studioflow::report::coverage_page(&coverage.flows()[0], &coverage.scripts()[0], &Default::default(), "index.html");
@@ -324,7 +324,7 @@ fn page_names(scripts: &[ScriptCoverage]) -> Vec<String> {
 /// use studioflow::{Engine, RunOptions};
 /// let engine = Engine::new();
 /// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "s.script").unwrap();
-/// let run = engine.run(&script, RunOptions { trace: true, ..Default::default() });
+/// let run = engine.run(&script, RunOptions::default().trace(true));
 /// let mut coverage = studioflow::testing::Coverage::default();
 /// coverage.record("s.script".as_ref(), &script, &run);
 /// let dir = tempfile::tempdir().unwrap();

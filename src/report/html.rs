@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use super::{value_text, Inputs, RecordedRun, UnitCounts, MAX_REPORT_STEPS};
 use crate::graph::escape::html;
 use crate::graph::{render_svg, Decorations, FlowGraph};
-use crate::{Outcome, Run, ERR_VARIABLE};
+use crate::{Run, ERR_VARIABLE};
 
 const PAGE_STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
@@ -87,15 +87,6 @@ pub(crate) fn page_styled(title: &str, style: &str, body: &str, script: &str) ->
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src data:\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{PAGE_STYLE}{style}</style>\n</head>\n<body>\n{body}<script>{script}</script>\n</body>\n</html>\n",
         html(title)
     )
-}
-
-fn outcome_word(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Completed => "completed",
-        Outcome::Stopped => "stopped",
-        Outcome::Limit => "limit",
-        Outcome::Cancelled => "cancelled",
-    }
 }
 
 fn step_list(numbers: &[u64], count: u64) -> String {
@@ -203,7 +194,7 @@ pub fn run_report_html(
         "<div class=\"pictures\"><section class=\"picture\" id=\"picture\"><h2>Flow</h2><div class=\"legend\"><span>blue: the path taken, ×N times</span><span>■ where the run ended</span><span>#N: step numbers</span></div>\n{svg}</section>\n{sub_pictures}</div>\n"
     );
     body += "<div class=\"details\">\n<section id=\"summary\"><h2>Outcome</h2>\n<table>\n";
-    let word = outcome_word(run.outcome);
+    let word = run.outcome.name();
     body += &format!(
         "<tr><th>outcome</th><td><span class=\"badge {word}\" id=\"outcome\">{word}</span></td></tr>\n"
     );
@@ -218,7 +209,7 @@ pub fn run_report_html(
     if let Some(e) = &run.error {
         body += &format!(
             "<tr><th>run error</th><td class=\"error\" id=\"run-error\">{} in action <code>{}</code>: {}</td></tr>\n",
-            html(e.kind.name()),
+            html(e.kind.stop_kind()),
             html(&e.action),
             html(&e.message)
         );

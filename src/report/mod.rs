@@ -14,7 +14,7 @@
 //! let script = engine.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = 1 Default -> done }\ndone: End", "r.script").unwrap();
 //! let flow = FlowGraph::from_script(&script);
 //! let recorder = RunRecorder::new(&script);
-//! let options = RunOptions { change_observer: Some(recorder.observer()), ..Default::default() };
+//! let options = RunOptions::default().change_observer(recorder.observer());
 //! let inputs = options.variables.clone();
 //! let run = engine.run(&script, options);
 //! let page = run_report_html(&flow, &run, &inputs, &recorder.finish());

@@ -37,7 +37,7 @@ pub trait Clock: Send + Sync {
     /// }
     /// let engine = Engine::builder().clock(Ticking(AtomicU64::new(0))).build();
     /// let script = engine.compile("start: Begin { Default -> start }", "spin.script").unwrap();
-    /// let options = RunOptions { timeout: Some(Duration::from_secs(5)), ..Default::default() };
+    /// let options = RunOptions::default().timeout(Duration::from_secs(5));
     /// let run = engine.run(&script, options);
     /// assert_eq!(run.outcome, Outcome::Limit);
     /// assert!(run.error.unwrap().message.contains("time limit of 5 s"));

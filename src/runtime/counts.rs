@@ -12,7 +12,7 @@ use std::collections::HashMap;
 /// ```
 /// let e = studioflow::Engine::new();
 /// let s = e.compile("start: Begin { Default -> a }\na: Assign { Variable = n Value = 1 Default -> a }", "l").unwrap();
-/// let run = e.run(&s, studioflow::RunOptions { trace: true, max_steps: Some(5_000), ..Default::default() });
+/// let run = e.run(&s, studioflow::RunOptions::default().trace(true).max_steps(5_000));
 /// let counts = run.counts.unwrap();
 /// // Unit 0 (the script run), action 1 (`a`): every execution, though the trace keeps 2,000 steps.
 /// assert_eq!(counts.action_hits(0, 1), 4_999);

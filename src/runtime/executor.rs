@@ -76,7 +76,7 @@ impl CancelToken {
 /// let observer: studioflow::StepObserver = Arc::new(move |_step| { seen.fetch_add(1, Ordering::Relaxed); });
 /// let e = studioflow::Engine::new();
 /// let s = e.compile("start: Begin { Default -> done }\ndone: End", "o").unwrap();
-/// e.run(&s, studioflow::RunOptions { observer: Some(observer), ..Default::default() });
+/// e.run(&s, studioflow::RunOptions::default().observer(observer));
 /// assert_eq!(steps.load(Ordering::Relaxed), 2);
 /// ```
 pub type StepObserver = Arc<dyn Fn(&TraceStep) + Send + Sync>;
@@ -112,10 +112,7 @@ pub type StepObserver = Arc<dyn Fn(&TraceStep) + Send + Sync>;
 ///     failed: Assign { Variable = Found Value = "no: {_ERR}" Default -> done }
 ///     done: End
 /// "#, "mocked.script").unwrap();
-/// let run = engine.run(&script, RunOptions {
-///     action_override: Some(Arc::new(LookupTimesOut)),
-///     ..Default::default()
-/// });
+/// let run = engine.run(&script, RunOptions::default().action_override(Arc::new(LookupTimesOut)));
 /// assert_eq!(run.variables["Found"], Value::from("no: timeout"));
 /// ```
 pub trait ActionOverride: Send + Sync {
@@ -141,7 +138,7 @@ pub trait ActionOverride: Send + Sync {
 /// });
 /// let e = studioflow::Engine::new();
 /// let s = e.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = 2 Default -> done }\ndone: End", "c").unwrap();
-/// e.run(&s, studioflow::RunOptions { change_observer: Some(observer), ..Default::default() });
+/// e.run(&s, studioflow::RunOptions::default().change_observer(observer));
 /// assert_eq!(*seen.lock().unwrap(), [(2, "x".to_string(), None, Some(studioflow::Value::from(2.0)))]);
 /// ```
 pub type ChangeObserver = Arc<dyn Fn(&TraceStep, &[VariableChange]) + Send + Sync>;
@@ -168,14 +165,15 @@ fn unchanged(before: &Option<Value>, after: &Option<Value>) -> bool {
     }
 }
 
-/// How to run a script.
+/// How to run a script: built with a chainable setter per field.
 ///
 /// ```
-/// use studioflow::{RunOptions, Value};
-/// let mut options = RunOptions { trace: true, max_steps: Some(50), ..Default::default() };
-/// options.variables.insert("Tier".into(), Value::from("gold"));
+/// use studioflow::RunOptions;
+/// let options = RunOptions::default().trace(true).max_steps(50).var("Tier", "gold").var("Calls", 3);
+/// assert_eq!(options.variables["Calls"], studioflow::Value::from(3));
 /// ```
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct RunOptions {
     /// Input variables.
     pub variables: IndexMap<String, Value>,
@@ -207,6 +205,88 @@ pub struct RunOptions {
     pub timeout: Option<std::time::Duration>,
 }
 
+impl RunOptions {
+    /// Sets the input variable `name` (replacing an earlier value of it).
+    ///
+    /// ```
+    /// use studioflow::{Engine, RunOptions, Value};
+    /// let engine = Engine::new();
+    /// let script = engine.compile("start: Begin { Default -> a }\na: Assign { Variable = Sum Value = x + 1 }", "v").unwrap();
+    /// let run = engine.run(&script, RunOptions::default().var("x", 41));
+    /// assert_eq!(run.variable("Sum"), Some(&Value::from(42)));
+    /// ```
+    pub fn var(mut self, name: impl Into<String>, value: impl Into<Value>) -> RunOptions {
+        self.variables.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets [`RunOptions::variables`], all the inputs at once.
+    pub fn variables(mut self, variables: IndexMap<String, Value>) -> RunOptions {
+        self.variables = variables;
+        self
+    }
+
+    /// Sets [`RunOptions::max_steps`] (`RunOptions::default().max_steps(50)`).
+    pub fn max_steps(mut self, max_steps: u64) -> RunOptions {
+        self.max_steps = Some(max_steps);
+        self
+    }
+
+    /// Sets [`RunOptions::trace`].
+    pub fn trace(mut self, trace: bool) -> RunOptions {
+        self.trace = trace;
+        self
+    }
+
+    /// Sets [`RunOptions::observer`].
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// let options = studioflow::RunOptions::default()
+    ///     .observer(Arc::new(move |step| log.lock().unwrap().push(step.action.clone())));
+    /// let engine = studioflow::Engine::new();
+    /// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "o").unwrap();
+    /// engine.run(&script, options);
+    /// assert_eq!(seen.lock().unwrap().len(), 2);
+    /// ```
+    pub fn observer(mut self, observer: StepObserver) -> RunOptions {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Sets [`RunOptions::change_observer`].
+    pub fn change_observer(mut self, observer: ChangeObserver) -> RunOptions {
+        self.change_observer = Some(observer);
+        self
+    }
+
+    /// Sets [`RunOptions::cancel`].
+    ///
+    /// ```
+    /// let token = studioflow::CancelToken::new();
+    /// let options = studioflow::RunOptions::default().cancel(token.clone());
+    /// assert!(options.cancel.is_some());
+    /// ```
+    pub fn cancel(mut self, token: CancelToken) -> RunOptions {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// Sets [`RunOptions::action_override`].
+    pub fn action_override(mut self, action_override: Arc<dyn ActionOverride>) -> RunOptions {
+        self.action_override = Some(action_override);
+        self
+    }
+
+    /// Sets [`RunOptions::timeout`], overriding the engine's deadline.
+    pub fn timeout(mut self, timeout: Duration) -> RunOptions {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
 /// How a run ended.
 ///
 /// ```
@@ -215,6 +295,7 @@ pub struct RunOptions {
 /// assert_eq!(e.run(&s, Default::default()).outcome, studioflow::Outcome::Stopped);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Reached End or an unconnected branch.
     Completed,
@@ -239,38 +320,42 @@ impl Outcome {
             _ => "stopped",
         }
     }
-}
 
-/// What stopped a run.
-///
-/// ```
-/// let e = studioflow::Engine::new();
-/// let s = e.compile("start: Begin { Default -> start }", "loop").unwrap();
-/// let run = e.run(&s, studioflow::RunOptions { max_steps: Some(3), ..Default::default() });
-/// assert_eq!(run.error.unwrap().kind, studioflow::StopKind::Limit);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopKind {
-    /// An action failed and its Error branch was not connected.
-    Action,
-    /// A limit (steps, memory, time, input size) was exceeded.
-    Limit,
-    /// The host cancelled the run.
-    Cancelled,
-}
-
-impl StopKind {
-    /// `action`, `limit` or `cancelled`.
+    /// `completed`, `stopped`, `limit` or `cancelled` (what test files
+    /// write in `expect.outcome`, and what [`Outcome`]'s `Display` shows).
     ///
     /// ```
-    /// assert_eq!(studioflow::StopKind::Limit.name(), "limit");
+    /// use studioflow::Outcome;
+    /// assert_eq!(Outcome::Limit.name(), "limit");
+    /// assert_eq!(Outcome::Cancelled.to_string(), "cancelled");
     /// ```
     pub fn name(self) -> &'static str {
         match self {
-            StopKind::Action => "action",
-            StopKind::Limit => "limit",
-            StopKind::Cancelled => "cancelled",
+            Outcome::Completed => "completed",
+            Outcome::Stopped => "stopped",
+            Outcome::Limit => "limit",
+            Outcome::Cancelled => "cancelled",
         }
+    }
+
+    /// What kind of stop, as the `--json` error object's `kind` says it:
+    /// `action` (an action failed: [`Outcome::Stopped`]), `limit` or
+    /// `cancelled`; `completed` for a run that did not stop.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::Outcome::Stopped.stop_kind(), "action");
+    /// ```
+    pub fn stop_kind(self) -> &'static str {
+        match self {
+            Outcome::Stopped => "action",
+            other => other.name(),
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -281,8 +366,10 @@ impl StopKind {
 /// let s = e.compile("start: Begin { Default -> bad }\nbad: Assign { Variable = x Value = 1 / 0 }", "o").unwrap();
 /// let error = e.run(&s, Default::default()).error.unwrap();
 /// assert_eq!((error.action.as_str(), error.message.as_str()), ("bad", "Value: division by zero"));
+/// assert_eq!(error.kind, studioflow::Outcome::Stopped);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RunError {
     /// The action that failed, or that was running (the last one executed)
     /// when a limit or a cancellation stopped the run: `name:action` inside
@@ -291,8 +378,9 @@ pub struct RunError {
     pub action: String,
     /// The `_ERR` text, or the limit message.
     pub message: String,
-    /// What kind of stop.
-    pub kind: StopKind,
+    /// What kind of stop: [`Outcome::Stopped`] (an action failed),
+    /// [`Outcome::Limit`] or [`Outcome::Cancelled`]; the same as [`Run::outcome`].
+    pub kind: Outcome,
 }
 
 /// `action `a` failed: Value: division by zero`, `limit exceeded in action `a`: ...`.
@@ -317,22 +405,29 @@ impl std::fmt::Display for RunError {
             }
         };
         match self.kind {
-            StopKind::Action if self.action.is_empty() => f.write_str(&self.message),
-            StopKind::Action => write!(f, "action `{}` failed: {}", self.action, self.message),
-            StopKind::Limit => at(f, "limit exceeded"),
-            StopKind::Cancelled => at(f, "cancelled"),
+            Outcome::Limit => at(f, "limit exceeded"),
+            Outcome::Cancelled => at(f, "cancelled"),
+            _ if self.action.is_empty() => f.write_str(&self.message),
+            _ => write!(f, "action `{}` failed: {}", self.action, self.message),
         }
     }
 }
 
 impl std::error::Error for RunError {}
 
+impl RunError {
+    fn with_kind(mut self, kind: Outcome) -> RunError {
+        self.kind = kind;
+        self
+    }
+}
+
 /// One executed action.
 ///
 /// ```
 /// let e = studioflow::Engine::new();
 /// let s = e.compile("start: Begin { Default -> done }\ndone: End", "t").unwrap();
-/// let trace = e.run(&s, studioflow::RunOptions { trace: true, ..Default::default() }).trace.unwrap();
+/// let trace = e.run(&s, studioflow::RunOptions::default().trace(true)).trace.unwrap();
 /// assert_eq!((&*trace[1].action, trace[1].branch.as_deref()), ("done", None));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,6 +468,7 @@ pub struct TraceStep {
 /// assert_eq!((run.steps, run.end.as_deref()), (2, Some("done")));
 /// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Run {
     /// How it ended.
     pub outcome: Outcome,
@@ -396,7 +492,7 @@ pub struct Run {
     /// ```
     /// let e = studioflow::Engine::new();
     /// let s = e.compile("start: Begin { Default -> a }\na: Assign { Variable = n Value = 1 Default -> a }", "l").unwrap();
-    /// let run = e.run(&s, studioflow::RunOptions { trace: true, max_steps: Some(5_000), ..Default::default() });
+    /// let run = e.run(&s, studioflow::RunOptions::default().trace(true).max_steps(5_000));
     /// let trace = run.trace.as_ref().unwrap();
     /// assert_eq!(trace.len(), 2_000);
     /// assert_eq!((trace[999].step, trace[1000].step), (1_000, 4_001));
@@ -426,6 +522,49 @@ pub struct Run {
 }
 
 impl Run {
+    /// The run when it completed, else why it stopped: success in one
+    /// place, for `?`.
+    ///
+    /// ```
+    /// use studioflow::{Engine, RunOptions};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let engine = Engine::new();
+    /// let script = engine.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = 1 / 0 }", "r").unwrap();
+    /// let error = engine.run(&script, RunOptions::default()).into_result().unwrap_err();
+    /// assert_eq!(error.to_string(), "action `a` failed: Value: division by zero");
+    /// let fine = engine.compile("start: Begin { Default -> done }\ndone: End", "f").unwrap();
+    /// let run = engine.run(&fine, RunOptions::default()).into_result()?;
+    /// assert_eq!(run.steps, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn into_result(self) -> Result<Run, RunError> {
+        match (self.outcome, self.error) {
+            (Outcome::Completed, error) => Ok(Run { error, ..self }),
+            (kind, Some(error)) => Err(error.with_kind(kind)),
+            (kind, None) => Err(RunError {
+                action: self.end.clone().unwrap_or_default(),
+                message: format!("the run ended with outcome {kind}"),
+                kind,
+            }),
+        }
+    }
+
+    /// The final value of variable `name`; `None` when the run never set it
+    /// (nor was given it).
+    ///
+    /// ```
+    /// use studioflow::{Engine, RunOptions, Value};
+    /// let engine = Engine::new();
+    /// let script = engine.compile("start: Begin { Default -> a }\na: Assign { Variable = Tier Value = \"gold\" }", "v").unwrap();
+    /// let run = engine.run(&script, RunOptions::default());
+    /// assert_eq!(run.variable("Tier"), Some(&Value::from("gold")));
+    /// assert_eq!(run.variable("Nope"), None);
+    /// ```
+    pub fn variable(&self, name: &str) -> Option<&Value> {
+        self.variables.get(name)
+    }
+
     /// The `--json` document: outcome, end, error, steps, trace,
     /// trace_omitted, return, variables.
     ///
@@ -444,7 +583,7 @@ impl Run {
             "error": self.error.as_ref().map(|e| serde_json::json!({
                 "action": e.action,
                 "message": e.message,
-                "kind": e.kind.name(),
+                "kind": e.kind.stop_kind(),
             })),
             "steps": self.steps,
             "trace": self.trace.as_ref().map(|t| t.iter().map(|s| {
@@ -501,8 +640,10 @@ pub(crate) struct RunState {
     pub depth: usize,
     /// The value the last Return action returned.
     pub returned: Option<Value>,
-    /// A limit or cancellation inside a subscript, ending the whole run.
-    pub stop: Option<(Outcome, RunError)>,
+    /// A limit or cancellation met inside an action (its Snippet, its
+    /// subscript, the evaluation of its properties): it ends the whole run
+    /// when the action returns, whatever the handler returned.
+    pub stop: Option<RunError>,
     /// The host's override (test mocks), for every frame.
     pub action_override: Option<Arc<dyn ActionOverride>>,
     /// Told each step's variable changes, in every frame.
@@ -809,10 +950,11 @@ impl<'a> ActionCall<'a> {
         let (root, caller) = (self.root, self.script);
         let sub = root.unit(unit);
         if self.state.depth >= self.engine.limits.max_subscript_depth {
-            return Err(ActionError::Limit(format!(
+            let message = format!(
                 "RunSub calls nest deeper than {} levels",
                 self.engine.limits.max_subscript_depth
-            )));
+            );
+            return Err(self.stop_run(Outcome::Limit, message));
         }
         // The subscript's variables are counted against the run's memory
         // budget like the caller's (which it keeps meanwhile): a parameter
@@ -820,20 +962,20 @@ impl<'a> ActionCall<'a> {
         let mut vars: Vec<Option<Value>> = vec![None; sub.var_names.len()];
         let mut sizes: SlotSizes = smallvec::smallvec![0; sub.var_names.len()];
         let (limits, memory) = (self.state.limits, &mut self.state.memory);
-        let mut put = |name: &str, value: Value| -> Result<(), ActionError> {
+        let mut put = |name: &str, value: Value| -> Result<(), StoreError> {
             let Some(id) = sub.var_index.get(name) else {
                 return Ok(());
             };
             let slot = id.0 as usize;
-            let size = limits
-                .measure(&value)
-                .map_err(|source| ActionError::OversizedResult {
+            let size = limits.measure(&value).map_err(|source| {
+                StoreError::TooLarge(ActionError::OversizedResult {
                     variable: format!("{}:{name}", sub.label),
                     source,
-                })?;
+                })
+            })?;
             memory
                 .replace(sizes[slot], size)
-                .map_err(|m| ActionError::Limit(m.to_string()))?;
+                .map_err(StoreError::Memory)?;
             sizes[slot] = size;
             vars[slot] = Some(value);
             Ok(())
@@ -861,7 +1003,10 @@ impl<'a> ActionCall<'a> {
         }
         if let Err(e) = setup {
             self.state.memory.release(sizes.iter().sum());
-            return Err(e);
+            return Err(match e {
+                StoreError::TooLarge(e) => e,
+                StoreError::Memory(m) => self.stop_run(Outcome::Limit, m.to_string()),
+            });
         }
         let caller_vars = std::mem::replace(&mut self.state.vars, vars);
         let caller_sizes = std::mem::replace(&mut self.state.sizes, sizes);
@@ -922,7 +1067,7 @@ impl<'a> ActionCall<'a> {
         let returned = self.state.returned.take();
         match (end.outcome, end.error, copied_back) {
             (Outcome::Completed, _, Err(StoreError::Memory(m))) => {
-                Err(ActionError::Limit(m.to_string()))
+                Err(self.stop_run(Outcome::Limit, m.to_string()))
             }
             (Outcome::Completed, _, Err(StoreError::TooLarge(e))) => Err(e),
             (Outcome::Completed, _, Ok(())) => Ok(returned.unwrap_or_else(Value::empty)),
@@ -934,7 +1079,7 @@ impl<'a> ActionCall<'a> {
                 let mut error = error.unwrap_or_else(|| RunError {
                     action: label.to_string(),
                     message: "the subscript stopped".into(),
-                    kind: StopKind::Limit,
+                    kind: Outcome::Limit,
                 });
                 // Stopped before the subscript's first action: this RunSub
                 // is the action that was running.
@@ -944,9 +1089,10 @@ impl<'a> ActionCall<'a> {
                         None => self.action.id.to_string(),
                     };
                 }
+                error.kind = outcome;
                 let message = error.message.clone();
-                self.state.stop = Some((outcome, error));
-                Err(ActionError::Limit(message))
+                self.state.stop = Some(error);
+                Err(ActionError::Failed(message))
             }
         }
     }
@@ -960,16 +1106,13 @@ impl<'a> ActionCall<'a> {
         (!std::ptr::eq(self.root, self.script)).then_some(&*self.script.label)
     }
 
-    /// Ends the whole run from inside this action (a cancellation met by
-    /// code the action runs): the run stops with `kind`'s outcome, naming
-    /// this action as the executor names it (`subscript:action` inside a
-    /// RunSub). Return the error as the handler's result.
-    pub(crate) fn stop_run(&mut self, kind: StopKind, message: String) -> ActionError {
-        let outcome = match kind {
-            StopKind::Cancelled => Outcome::Cancelled,
-            StopKind::Limit => Outcome::Limit,
-            StopKind::Action => Outcome::Stopped,
-        };
+    /// Ends the whole run from inside this action (a limit or a
+    /// cancellation met by code the action runs): the run stops with
+    /// `outcome` when the handler returns, whatever it returns, naming this
+    /// action as the executor names it (`subscript:action` inside a RunSub).
+    /// The error returned (the message as a failure) is for the handler to
+    /// return; the run loop does not read it.
+    pub(crate) fn stop_run(&mut self, outcome: Outcome, message: String) -> ActionError {
         let action = match self.subscript() {
             Some(label) => format!("{label}:{}", self.action.id),
             None => self.action.id.to_string(),
@@ -977,10 +1120,11 @@ impl<'a> ActionCall<'a> {
         let error = RunError {
             action,
             message: message.clone(),
-            kind,
+            kind: outcome,
         };
-        self.state.stop = Some((outcome, error));
-        ActionError::Limit(message)
+        // The first stop is the one reported.
+        self.state.stop.get_or_insert(error);
+        ActionError::Failed(message)
     }
 
     /// Sets the value the running subscript returns (Return's ReturnValue).
@@ -1221,7 +1365,7 @@ impl<'a> ActionCall<'a> {
     /// let script = engine
     ///     .compile("start: Begin { Default -> lookup }\nlookup: Assign { Variable = x Value = 1 }", "s")
     ///     .unwrap();
-    /// let run = engine.run(&script, RunOptions { action_override: Some(Arc::new(SetsTier)), ..Default::default() });
+    /// let run = engine.run(&script, RunOptions::default().action_override(Arc::new(SetsTier)));
     /// assert_eq!(run.variables["Tier"], Value::from("gold"));
     /// assert!(run.variables.get("x").is_none_or(|v| v.is_null_or_empty()));
     /// ```
@@ -1393,7 +1537,7 @@ impl EngineInner {
                     refused = Some(RunError {
                         action: script.actions[script.entry as usize].id.to_string(),
                         message,
-                        kind: StopKind::Limit,
+                        kind: Outcome::Limit,
                     });
                     continue;
                 }
@@ -1501,7 +1645,7 @@ impl EngineInner {
                 error = Some(RunError {
                     action: ran_last(),
                     message: "the run was cancelled by the host".into(),
-                    kind: StopKind::Cancelled,
+                    kind: Outcome::Cancelled,
                 });
                 break;
             }
@@ -1510,7 +1654,7 @@ impl EngineInner {
                 error = Some(RunError {
                     action: ran_last(),
                     message: time_limit_message(timeout),
-                    kind: StopKind::Limit,
+                    kind: Outcome::Limit,
                 });
                 break;
             }
@@ -1522,7 +1666,7 @@ impl EngineInner {
                         "step budget of {} executed actions exceeded",
                         state.max_steps
                     ),
-                    kind: StopKind::Limit,
+                    kind: Outcome::Limit,
                 });
                 break;
             }
@@ -1580,21 +1724,17 @@ impl EngineInner {
                             }
                             // The deadline or a cancellation met while
                             // evaluating stops the run (not an Error branch).
-                            Err(RuntimeError::Cancelled) => {
-                                state.stop = Some((
-                                    Outcome::Cancelled,
-                                    RunError {
-                                        action: shown_id(&action.id),
-                                        message: RuntimeError::Cancelled.to_string(),
-                                        kind: StopKind::Cancelled,
-                                    },
-                                ));
-                                failed =
-                                    Some(ActionError::Limit(RuntimeError::Cancelled.to_string()));
-                                break;
-                            }
-                            Err(e @ RuntimeError::TimeLimit { .. }) => {
-                                failed = Some(ActionError::Limit(e.to_string()));
+                            Err(e @ (RuntimeError::Cancelled | RuntimeError::TimeLimit { .. })) => {
+                                let kind = match e {
+                                    RuntimeError::Cancelled => Outcome::Cancelled,
+                                    _ => Outcome::Limit,
+                                };
+                                state.stop = Some(RunError {
+                                    action: shown_id(&action.id),
+                                    message: e.to_string(),
+                                    kind,
+                                });
+                                failed = Some(ActionError::Failed(e.to_string()));
                                 break;
                             }
                             Err(source) => {
@@ -1629,7 +1769,9 @@ impl EngineInner {
             // the handler returned: a memory limit stops the run, a value
             // over the size limits fails the action.
             let mut memory_exceeded = None;
+            let stop = state.stop.take();
             let result = match state.pending.take() {
+                _ if stop.is_some() => result,
                 None => result,
                 Some(Pending::Failure(e)) => Err(e),
                 Some(Pending::Limit(m)) => {
@@ -1653,22 +1795,15 @@ impl EngineInner {
             });
             let (next, branch, edge): (Option<u32>, Option<&Arc<str>>, Option<u32>) = match followed
             {
-                Ok(None) => (None, None, None),
-                Ok(Some(f)) => (f.target, Some(f.name), f.edge),
-                Err(ActionError::Limit(message)) => {
-                    // A budget ran out inside the action (or a subscript
-                    // was stopped): the run stops, whatever branches are
-                    // connected.
-                    error = Some(match state.stop.take() {
-                        Some((_, e)) => e,
-                        None => RunError {
-                            action: shown_id(&action.id),
-                            message,
-                            kind: StopKind::Limit,
-                        },
-                    });
+                // A budget ran out inside the action (or a subscript was
+                // stopped, or the host cancelled): the run stops, whatever
+                // the handler returned and whatever branches are connected.
+                _ if stop.is_some() => {
+                    error = stop;
                     (None, None, None)
                 }
+                Ok(None) => (None, None, None),
+                Ok(Some(f)) => (f.target, Some(f.name), f.edge),
                 Err(_) if memory_exceeded.is_some() => (None, Some(&script.error_branch), None),
                 Err(e) => {
                     // A failure sets `_ERR` (cut to a bounded length, however
@@ -1692,7 +1827,7 @@ impl EngineInner {
                         error = Some(RunError {
                             action: shown_id(&action.id),
                             message,
-                            kind: StopKind::Action,
+                            kind: Outcome::Stopped,
                         });
                     }
                     let error_edge = action
@@ -1766,16 +1901,12 @@ impl EngineInner {
                 error = Some(RunError {
                     action: shown_id(&action.id),
                     message: m.to_string(),
-                    kind: StopKind::Limit,
+                    kind: Outcome::Limit,
                 });
                 break;
             }
             if let Some(e) = &error {
-                outcome = match e.kind {
-                    StopKind::Limit => Outcome::Limit,
-                    StopKind::Cancelled => Outcome::Cancelled,
-                    StopKind::Action => Outcome::Stopped,
-                };
+                outcome = e.kind;
                 break;
             }
             // After a host action too: it may have blocked past the deadline
@@ -1787,7 +1918,7 @@ impl EngineInner {
                 error = Some(RunError {
                     action: shown_id(&action.id),
                     message: "the run was cancelled by the host".into(),
-                    kind: StopKind::Cancelled,
+                    kind: Outcome::Cancelled,
                 });
                 break;
             }
@@ -1800,7 +1931,7 @@ impl EngineInner {
                 error = Some(RunError {
                     action: shown_id(&action.id),
                     message: time_limit_message(timeout),
-                    kind: StopKind::Limit,
+                    kind: Outcome::Limit,
                 });
                 break;
             }

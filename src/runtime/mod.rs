@@ -22,7 +22,7 @@ pub use error::RuntimeError;
 pub use eval::VarId;
 pub use executor::{
     ActionCall, ActionOverride, CancelToken, ChangeObserver, Outcome, Run, RunError, RunOptions,
-    StepObserver, StopKind, TraceStep, VariableChange, TRACE_KEEP_FIRST, TRACE_KEEP_LAST,
+    StepObserver, TraceStep, VariableChange, TRACE_KEEP_FIRST, TRACE_KEEP_LAST,
 };
 pub use functions::{FunctionContext, NativeFunction};
 pub use limits::{MAX_ERROR_TEXT_BYTES, TRUNCATION_MARKER};

@@ -223,7 +223,7 @@ impl Coverage {
     /// use studioflow::{Engine, RunOptions};
     /// let engine = Engine::new();
     /// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "s.script").unwrap();
-    /// let run = engine.run(&script, RunOptions { trace: true, ..Default::default() });
+    /// let run = engine.run(&script, RunOptions::default().trace(true));
     /// let mut coverage = studioflow::testing::Coverage::default();
     /// coverage.record("s.script".as_ref(), &script, &run);
     /// assert_eq!(coverage.scripts()[0].summary_line(), "s.script: actions 2/2 (100.0%), branches 1/1 (100.0%)");
@@ -332,7 +332,7 @@ impl Coverage {
     /// use studioflow::{Engine, RunOptions};
     /// let engine = Engine::new();
     /// let script = engine.compile("start: Begin { Default -> done }\ndone: End", "s.script").unwrap();
-    /// let run = engine.run(&script, RunOptions { trace: true, ..Default::default() });
+    /// let run = engine.run(&script, RunOptions::default().trace(true));
     /// let mut coverage = studioflow::testing::Coverage::default();
     /// coverage.record("s.script".as_ref(), &script, &run);
     /// assert_eq!(coverage.flows()[0].nodes.len(), 2);

@@ -12,12 +12,31 @@ pub(crate) struct Expect {
     pub outcome: Option<Outcome>,
     pub end: Option<String>,
     pub error: Option<String>,
-    pub path: Option<Vec<String>>,
-    pub visits: Option<Vec<String>>,
-    pub not_visits: Option<Vec<String>>,
+    pub path: Option<Vec<ActionRef>>,
+    pub visits: Option<Vec<ActionRef>>,
+    pub not_visits: Option<Vec<ActionRef>>,
     pub steps: Option<u64>,
     pub variables: Option<Vec<(String, VarExpect)>>,
     pub warnings: Option<Vec<String>>,
+    /// `return`: what the script's own Return returned.
+    pub returned: Option<VarExpect>,
+}
+
+/// An action an expectation names, checked at load time.
+#[derive(Debug, Clone)]
+pub(crate) struct ActionRef {
+    /// As written and shown: `id`, or `script:id` inside a subscript.
+    pub name: String,
+    /// Its unit in [`Script::units`] (0: the tested script).
+    pub unit: usize,
+    /// Its index in that unit's flow.
+    pub action: usize,
+}
+
+impl AsRef<str> for ActionRef {
+    fn as_ref(&self) -> &str {
+        &self.name
+    }
 }
 
 /// What `expect.variables` says of one variable.
@@ -164,15 +183,6 @@ impl fmt::Display for Mismatch {
 }
 
 /// The name `expect.outcome` uses for an outcome.
-pub(crate) fn outcome_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Completed => "completed",
-        Outcome::Stopped => "stopped",
-        Outcome::Limit => "limit",
-        Outcome::Cancelled => "cancelled",
-    }
-}
-
 fn list(ids: &[impl AsRef<str>]) -> String {
     format!(
         "[{}]",
@@ -202,10 +212,32 @@ pub(crate) fn json_matches(expected: &serde_json::Value, actual: &serde_json::Va
     }
 }
 
-/// A unified line diff of two texts, bounded in size.
+/// Texts with more lines than this together are not line-diffed (a diff
+/// costs up to lines × differences): the first differing line is shown.
+const MAX_DIFF_INPUT_LINES: usize = 20_000;
+
+/// A unified line diff of two texts, bounded in size and time.
 pub(crate) fn line_diff(old: &str, new: &str) -> String {
     const MAX_LINES: usize = 200;
-    let diff = similar::TextDiff::from_lines(old, new);
+    let (old_lines, new_lines) = (old.lines().count(), new.lines().count());
+    if old_lines + new_lines > MAX_DIFF_INPUT_LINES {
+        let first = old
+            .lines()
+            .zip(new.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(old_lines.min(new_lines));
+        let line = |text: &str| short(text.lines().nth(first).unwrap_or("(no line)").to_string());
+        return format!(
+            "(too large for a line diff: {old_lines} lines stored, {new_lines} in this run; the first difference is at line {}:)\n-{}\n+{}",
+            first + 1,
+            line(old),
+            line(new)
+        );
+    }
+    // A diff that would take long falls back to a coarser (still correct) one.
+    let diff = similar::TextDiff::configure()
+        .timeout(std::time::Duration::from_millis(500))
+        .diff_lines(old, new);
     let text = diff.unified_diff().context_radius(3).to_string();
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() <= MAX_LINES {
@@ -260,8 +292,8 @@ impl Expect {
             if run.outcome != outcome {
                 mismatch(
                     "outcome",
-                    outcome_name(outcome).into(),
-                    format!("{}{}", outcome_name(run.outcome), why()),
+                    outcome.name().into(),
+                    format!("{}{}", run.outcome.name(), why()),
                 );
             }
         } else if self.error.is_none() && run.outcome != Outcome::Completed {
@@ -269,12 +301,13 @@ impl Expect {
             mismatch(
                 "outcome",
                 "completed (a case whose run stops must expect it: `outcome = \"...\"` or `error = \"...\"`)".into(),
-                format!("{}{}", outcome_name(run.outcome), why()),
+                format!("{}{}", run.outcome.name(), why()),
             );
         }
         if let Some(end) = &self.end {
-            // The last executed action, `script:action` inside a subscript.
-            let actual = executed.last().copied().or(run.end.as_deref());
+            // As `--json` says it: the last executed action, or for a stopped
+            // run the action its error names (`script:action` inside a subscript).
+            let actual = run.end.as_deref();
             if actual != Some(end.as_str()) {
                 mismatch(
                     "end",
@@ -298,34 +331,57 @@ impl Expect {
                 ),
             }
         }
+        // The trace keeps the first and last steps of a long run; the
+        // run's counts say whether an action ran at all, however long the run.
+        let omitted = run.trace_omitted;
+        let ran = |r: &ActionRef| match &run.counts {
+            Some(counts) => counts.action_hits(r.unit, r.action) > 0,
+            None => executed.contains(&r.name.as_str()),
+        };
+        let shown_path = || {
+            let mut text = list(&executed);
+            if omitted > 0 {
+                text += &format!(" (the trace leaves out {omitted} steps in the middle)");
+            }
+            text
+        };
         if let Some(path) = &self.path {
-            if executed != *path {
+            if omitted > 0 {
+                mismatch(
+                    "path",
+                    format!("{} ({} steps)", list(path), path.len()),
+                    format!(
+                        "a run of {} steps, too long to compare step by step: its trace keeps the first {} and the last {}; expect `steps`, `visits`, `not_visits` or `end` instead",
+                        run.steps,
+                        crate::runtime::TRACE_KEEP_FIRST,
+                        crate::runtime::TRACE_KEEP_LAST
+                    ),
+                );
+            } else if !executed
+                .iter()
+                .copied()
+                .eq(path.iter().map(|p| p.name.as_str()))
+            {
                 mismatch("path", list(path), list(&executed));
             }
         }
         if let Some(visits) = &self.visits {
-            let missing: Vec<&String> = visits
-                .iter()
-                .filter(|v| !executed.contains(&v.as_str()))
-                .collect();
+            let missing: Vec<&ActionRef> = visits.iter().filter(|v| !ran(v)).collect();
             if !missing.is_empty() {
                 mismatch(
                     "visits",
                     format!("{} executed", list(&missing)),
-                    format!("a run that never executed them; path {}", list(&executed)),
+                    format!("a run that never executed them; path {}", shown_path()),
                 );
             }
         }
         if let Some(not_visits) = &self.not_visits {
-            let hit: Vec<&String> = not_visits
-                .iter()
-                .filter(|v| executed.contains(&v.as_str()))
-                .collect();
+            let hit: Vec<&ActionRef> = not_visits.iter().filter(|v| ran(v)).collect();
             if !hit.is_empty() {
                 mismatch(
                     "not_visits",
                     format!("{} never executed", list(&hit)),
-                    format!("path {}", list(&executed)),
+                    format!("path {}", shown_path()),
                 );
             }
         }
@@ -394,6 +450,33 @@ impl Expect {
                 });
             }
         }
+        if let Some(expected) = &self.returned {
+            let value = run.returned.as_ref();
+            if !expected.holds(value) {
+                let expected_text = match expected {
+                    VarExpect::Equals(expected) => {
+                        serde_json::to_string(expected).unwrap_or_default()
+                    }
+                    VarExpect::Contains(part) => format!("text containing {part:?}"),
+                    VarExpect::Matches(regex) => format!("text matching /{}/", regex.as_str()),
+                };
+                let actual = match value {
+                    Some(v) => serde_json::to_string(&v.to_json()).unwrap_or_default(),
+                    None => format!(
+                        "no return (the run ended at {})",
+                        run.end
+                            .as_deref()
+                            .map_or("no action".into(), |e| format!("`{e}`"))
+                    ),
+                };
+                out.push(Mismatch::Expect {
+                    key: "return".into(),
+                    expected: short(expected_text),
+                    actual: short(actual),
+                    diff: None,
+                });
+            }
+        }
         out
     }
 }
@@ -414,6 +497,18 @@ mod tests {
         assert!(!json_matches(&json!("5"), &json!(5)));
         assert!(!json_matches(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
         assert!(!json_matches(&json!([1]), &json!([1, 2])));
+    }
+
+    #[test]
+    fn huge_diffs_are_not_computed() {
+        let old: String = (0..1_000_000).map(|i| format!("line {i}\n")).collect();
+        let started = std::time::Instant::now();
+        let diff = line_diff(&old, "line 0\nchanged\n");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(
+            diff.starts_with("(too large for a line diff: 1000000 lines stored, 2 in this run; the first difference is at line 2:)\n-line 1\n+changed"),
+            "{diff}"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 use super::error::{closest, LineIndex, Problem, TestFileError};
-use super::expect::{Expect, VarExpect};
+use super::expect::{ActionRef, Expect, VarExpect};
 use super::mock::{Mock, MockResult};
 use super::snapshot::{bad_stem, file_safe, snapshot_stem};
 use super::{file_reason, read_text, TestRunner};
@@ -83,6 +83,7 @@ const EXPECT_KEYS: &[&str] = &[
     "steps",
     "variables",
     "warnings",
+    "return",
 ];
 const MOCK_KEYS: &[&str] = &["action", "results"];
 const RESULT_KEYS: &[&str] = &["branch", "case", "set", "err", "security_user"];
@@ -116,6 +117,8 @@ struct RawExpect {
     steps: Option<u64>,
     variables: Option<IndexMap<Spanned<String>, Spanned<toml::Value>>>,
     warnings: Option<Vec<String>>,
+    #[serde(rename = "return")]
+    returned: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -758,12 +761,23 @@ impl<'a> Loader<'a> {
         target: Option<&Target<'_>>,
         id: &Spanned<String>,
         what: &'static str,
-    ) -> Option<String> {
+    ) -> Option<ActionRef> {
         let target = target?;
         let (unit, action) = self.ok(self.resolve_action(target.script, id, what))?;
-        Some(match unit {
-            Some(unit) => format!("{}:{}", unit.label(), action.id),
-            None => action.id.to_string(),
+        let (unit_index, flow) = match unit {
+            Some(unit) => (unit.index(), unit.flow()),
+            None => (0, target.script.flow()),
+        };
+        Some(ActionRef {
+            name: match unit {
+                Some(unit) => format!("{}:{}", unit.label(), action.id),
+                None => action.id.to_string(),
+            },
+            unit: unit_index,
+            action: flow
+                .iter()
+                .position(|f| f.id == action.id)
+                .unwrap_or(usize::MAX),
         })
     }
 
@@ -772,9 +786,9 @@ impl<'a> Loader<'a> {
         target: Option<&Target<'_>>,
         ids: Option<Vec<Spanned<String>>>,
         what: &'static str,
-    ) -> Option<Vec<String>> {
+    ) -> Option<Vec<ActionRef>> {
         let ids = ids?;
-        let checked: Vec<String> = ids
+        let checked: Vec<ActionRef> = ids
             .iter()
             .filter_map(|id| self.action_id(target, id, what))
             .collect();
@@ -798,7 +812,12 @@ impl<'a> Loader<'a> {
         let end = raw
             .end
             .as_ref()
-            .and_then(|end| self.action_id(target, end, "expect.end"));
+            .and_then(|end| self.action_id(target, end, "expect.end"))
+            .map(|end| end.name);
+        let returned = raw
+            .returned
+            .as_ref()
+            .and_then(|value| self.ok(self.variable_expectation(value)));
         let mut variables = None;
         if let Some(raw_variables) = &raw.variables {
             let mut checked = Vec::new();
@@ -819,6 +838,7 @@ impl<'a> Loader<'a> {
             steps: raw.steps,
             variables,
             warnings: raw.warnings,
+            returned,
         }
     }
 

@@ -199,11 +199,13 @@ pub(crate) fn compare(
             })
         }
     };
-    let same = match serde_json::from_str::<serde_json::Value>(&stored) {
-        Ok(value) => value == *doc,
-        // A snapshot that is not JSON differs (and --update replaces it).
-        Err(_) => false,
-    };
+    // The same text is the same snapshot (no parse needed); otherwise compare as JSON.
+    let same = stored == text
+        || match serde_json::from_str::<serde_json::Value>(&stored) {
+            Ok(value) => value == *doc,
+            // A snapshot that is not JSON differs (and --update replaces it).
+            Err(_) => false,
+        };
     if same {
         Ok(SnapshotChange::Unchanged)
     } else if update {

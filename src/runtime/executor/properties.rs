@@ -1,12 +1,49 @@
 //! Reading an action's properties by name, typed.
 
-use crate::action::ActionError;
+use crate::action::{ActionError, BranchId};
 use crate::runtime::convert::FromValue;
 use crate::runtime::Value;
 
 use super::ActionCall;
 
 impl ActionCall<'_> {
+    /// The branch named `name` (ignoring case): `Default`, `Error` or one of
+    /// the action's own branches. A name the schema does not declare is an
+    /// [`ActionError::UnknownBranch`] (the action takes its Error branch).
+    ///
+    /// ```
+    /// use studioflow::{ActionSchema, Engine, PropertyKind, PropertySchema, RunOptions};
+    /// let engine = Engine::builder()
+    ///     .register_action(
+    ///         ActionSchema::new("Transfer").property(PropertySchema::required("Queue", PropertyKind::Template)).branch("Busy"),
+    ///         |call: &mut studioflow::ActionCall<'_>| {
+    ///             let queue = call.text_property("Queue")?;
+    ///             call.branch(if queue == "sales" { "Busy" } else { "Idle" })
+    ///         },
+    ///     )
+    ///     .build();
+    /// let script = engine.compile(r#"
+    ///     start: Begin { Default -> t }
+    ///     t: Transfer { Queue = Q  Busy -> busy  Default -> done  Error -> oops }
+    ///     busy: End
+    ///     done: End
+    ///     oops: End
+    /// "#, "t.script").unwrap();
+    /// assert_eq!(engine.run(&script, RunOptions::default().var("Q", "sales")).end.as_deref(), Some("busy"));
+    /// let run = engine.run(&script, RunOptions::default().var("Q", "support"));
+    /// assert_eq!(run.end.as_deref(), Some("oops"));
+    /// assert_eq!(run.variables["_ERR"].to_text(), "Transfer has no branch `Idle`");
+    /// ```
+    pub fn branch(&self, name: &str) -> Result<BranchId, ActionError> {
+        self.action
+            .schema
+            .branch_id(name)
+            .ok_or_else(|| ActionError::UnknownBranch {
+                action_type: self.action.type_name.to_string(),
+                branch: name.to_string(),
+            })
+    }
+
     /// The schema index of the property named `name` (case-insensitive, like
     /// the script), or `None` when the action's schema has no such property.
     ///
