@@ -64,11 +64,6 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
         "a compiled action holds its handler (the trait takes the run's ActionCall); the one named exception of program",
     ),
     (
-        "program/units",
-        "runtime/executor",
-        "Script::unit_of_step takes a TraceStep; moves to the run side once the runtime split lands",
-    ),
-    (
         "runtime/executor",
         "action",
         "the run loop calls handlers through the action API",

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use super::flow::FlowAction;
 use super::script::{PropSlot, Script, ScriptInner};
 use crate::diagnostics::SourceFile;
-use crate::runtime::TraceStep;
 
 /// One script of a compiled call graph: the script itself (unit 0) or a
 /// subscript a RunSub calls (units 1.., in the order first named).
@@ -153,23 +152,10 @@ impl Script {
         unit_at(&self.inner, index)
     }
 
-    /// The unit a traced step ran in ([`TraceStep::script`] names it;
-    /// `None` there is unit 0). `None` for a step of another script.
-    ///
-    /// ```
-    /// let mut scripts = studioflow::MemoryResolver::default();
-    /// scripts.insert("lookup", "start: Begin { Default -> r }\nr: Return { ReturnValue = 1 }");
-    /// let engine = studioflow::Engine::builder().script_resolver(scripts).build();
-    /// let main = engine
-    ///     .compile("start: Begin { Default -> c }\nc: RunSub { ScriptName = lookup Default -> done }\ndone: End", "main")
-    ///     .unwrap();
-    /// let run = engine.run(&main, studioflow::RunOptions::default().trace(true));
-    /// let units: Vec<usize> = run.trace.unwrap().iter().map(|s| main.unit_of_step(s).unwrap().index()).collect();
-    /// // start, the RunSub `c` itself, then the subscript's two steps, and `done`.
-    /// assert_eq!(units, [0, 0, 1, 1, 0]);
-    /// ```
-    pub fn unit_of_step(&self, step: &TraceStep) -> Option<ScriptUnit<'_>> {
-        let Some(label) = &step.script else {
+    /// The unit whose label a traced step carries (`None`: unit 0); what
+    /// `Script::unit_of_step` (with the run's types) reads.
+    pub(crate) fn unit_of_label(&self, label: Option<&Arc<str>>) -> Option<ScriptUnit<'_>> {
+        let Some(label) = label else {
             return Some(self.as_unit());
         };
         // The executor hands each step its unit's own label: compare the

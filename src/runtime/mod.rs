@@ -12,6 +12,7 @@ pub(crate) mod executor;
 pub(crate) mod functions;
 pub(crate) mod limits;
 pub(crate) mod security;
+pub(crate) mod units;
 pub(crate) mod value;
 pub(crate) mod variables;
 
