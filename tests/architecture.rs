@@ -690,10 +690,6 @@ const KNOWN_LONG: &[(&str, &str)] = &[
         "graph/layout",
         "the layering and the simpler linear drawing apart",
     ),
-    (
-        "syntax/parser",
-        "the action grammar's builders and the expression builders apart",
-    ),
 ];
 
 /// A source file a reader can take in one sitting.
