@@ -16,8 +16,9 @@ use super::error::{closest, LineIndex, Problem, TestFileError};
 use super::expect::{ActionRef, Expect, VarExpect};
 use super::mock::{Mock, MockResult};
 use super::snapshot::{bad_stem, file_safe, snapshot_stem};
-use super::{file_reason, read_text, TestRunner};
+use super::TestRunner;
 use crate::action::{BranchId, PropertyKind};
+use crate::files::read_text;
 use crate::manifest::{toml_to_json, toml_to_value, Manifest};
 use crate::permissions::Directory;
 use crate::runtime::{FixedClock, Outcome, Value};
@@ -582,7 +583,7 @@ impl<'a> Loader<'a> {
                     Problem::MissingFile {
                         key: "script",
                         path: script_path.display().to_string(),
-                        reason: file_reason(&e),
+                        reason: e.reason(),
                     },
                 )
             }))
@@ -744,7 +745,7 @@ impl<'a> Loader<'a> {
                 Problem::MissingFile {
                     key: "tenant",
                     path: tenant_path.display().to_string(),
-                    reason: file_reason(&e),
+                    reason: e.reason(),
                 },
             )
         })?;

@@ -66,7 +66,6 @@ use std::sync::Arc;
 pub use coverage::{
     ActionCoverage, BranchCoverage, Coverage, ScriptCoverage, SnippetBranchCoverage,
 };
-pub(crate) use error::line_col;
 pub use error::{Problem, TestFileError};
 pub use expect::Mismatch;
 pub use file::{TestCase, TestFile, DEFAULT_NOW, MAX_CASES, MAX_TEST_FILE_BYTES, TEST_FILE_SUFFIX};
@@ -431,12 +430,12 @@ impl TestRunner {
     /// ```
     pub fn load_all(&self, path: impl AsRef<Path>) -> Result<TestFile, Vec<TestFileError>> {
         let path = path.as_ref();
-        let text = read_text(path, file::MAX_TEST_FILE_BYTES).map_err(|e| {
+        let text = crate::files::read_text(path, file::MAX_TEST_FILE_BYTES).map_err(|e| {
             vec![TestFileError {
                 path: path.to_owned(),
                 line: 0,
                 column: 0,
-                problem: Box::new(Problem::Read(file_reason(&e))),
+                problem: Box::new(Problem::Read(e.reason())),
             }]
         })?;
         file::Loader::new(self, path, text).load()
@@ -555,23 +554,10 @@ fn stale_snapshots(file: &TestFile) -> Vec<PathBuf> {
     stale
 }
 
-/// Reads a UTF-8 text file of at most `limit` bytes (a regular file only).
-pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String, crate::files::FileError> {
-    crate::files::read_text(path, limit)
-}
-
-/// What went wrong with a file, without the path the error repeats.
-pub(crate) fn file_reason(error: &crate::files::FileError) -> String {
-    let text = error.to_string();
-    let prefix = format!("{}: ", error.path().display());
-    text.strip_prefix(&prefix)
-        .map_or(text.clone(), str::to_string)
-}
-
 /// Writes an output file (`--junit`, `--coverage-json`) atomically with
 /// [`crate::files::write_atomically`]: never over something that is not a
 /// regular file, and never creating a missing folder (as `--report` and
 /// `graph -o`: a missing parent folder is an error).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::files::write_atomically(path, bytes).map_err(|e| std::io::Error::other(file_reason(&e)))
+    crate::files::write_atomically(path, bytes).map_err(|e| std::io::Error::other(e.reason()))
 }

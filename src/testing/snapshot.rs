@@ -122,7 +122,7 @@ fn write_snapshot(test_file: &Path, path: &Path, text: &str) -> Result<(), Strin
             .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
     }
     check_inside(test_file, path)?;
-    crate::files::write_atomically(path, text.as_bytes()).map_err(|e| super::file_reason(&e))
+    crate::files::write_atomically(path, text.as_bytes()).map_err(|e| e.reason())
 }
 
 /// Where case `case` of `test_file` keeps its snapshot.
@@ -181,7 +181,7 @@ pub(crate) fn compare(
                 message: format!("cannot write: {e}"),
             })
     };
-    let stored = match super::read_text(path, MAX_SNAPSHOT_BYTES) {
+    let stored = match crate::files::read_text(path, MAX_SNAPSHOT_BYTES) {
         Ok(stored) => stored,
         Err(crate::files::FileError::Io { source, .. })
             if source.kind() == std::io::ErrorKind::NotFound =>
@@ -195,7 +195,7 @@ pub(crate) fn compare(
         Err(e) => {
             return Err(Mismatch::SnapshotError {
                 path: shown,
-                message: super::file_reason(&e),
+                message: e.reason(),
             })
         }
     };
