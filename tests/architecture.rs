@@ -92,8 +92,6 @@ const KNOWN_CIRCLES: &[(&str, &str)] = &[
         "action compile/builder compile/mod compile/registry compile/subscripts engine program/handler program/script runtime/arrays runtime/convert runtime/error runtime/eval runtime/executor runtime/functions runtime/limits runtime/variables snippet/exec snippet/functions",
         "the run loop reads the engine; limits import CancelToken from the executor; `equals` lives in eval.rs, used by arrays and functions; a compiled action holds its handler, whose call reads the compiled script (program/script -> program/handler -> action -> runtime/executor -> program/script: a recursive type)",
     ),
-    ("testing/file testing/snapshot", "file_safe and TEST_FILE_SUFFIX cross between them"),
-    ("report/coverage testing/coverage", "the coverage page and the coverage data import each other"),
 ];
 
 fn src_dir() -> PathBuf {

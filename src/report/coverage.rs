@@ -377,3 +377,23 @@ pub fn write_coverage_html(
     written.push(write(COVERAGE_INDEX, coverage_index(scripts, &names))?);
     Ok(written)
 }
+
+// The pages are the report's to draw; the coverage data (in `testing`)
+// knows nothing of them.
+impl Coverage {
+    /// Writes the coverage pages into `dir`: one page per script with its
+    /// flow picture coloured by the branches taken, and `index.html`
+    /// (see [`write_coverage_html`]). Returns the files
+    /// written, the index last.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = dir.path().join("taken");
+    /// std::fs::write(&file, "").unwrap();
+    /// let e = studioflow::testing::Coverage::default().write_html(&file).unwrap_err();
+    /// assert!(e.to_string().ends_with("taken: not a directory (give a folder for the coverage pages)"), "{e}");
+    /// ```
+    pub fn write_html(&self, dir: &Path) -> Result<Vec<PathBuf>, CoverageHtmlError> {
+        write_coverage_html(self, dir)
+    }
+}

@@ -15,7 +15,7 @@ use toml::Spanned;
 use super::error::{closest, LineIndex, Problem, TestFileError};
 use super::expect::{ActionRef, Expect, VarExpect};
 use super::mock::{Mock, MockResult};
-use super::snapshot::{bad_stem, file_safe, snapshot_stem};
+use super::names::{bad_stem, file_safe, snapshot_stem, TEST_FILE_SUFFIX};
 use super::TestRunner;
 use crate::action::{BranchId, PropertyKind};
 use crate::files::read_text;
@@ -26,9 +26,6 @@ use crate::{CompileOptions, Script, ScriptUnit};
 
 /// The clock of a case that sets no `now`: results never depend on the wall clock.
 pub const DEFAULT_NOW: &str = "2026-03-08T06:30:00Z";
-
-/// The suffix that marks a test file.
-pub const TEST_FILE_SUFFIX: &str = ".test.toml";
 
 /// Scripts and tenant files larger than this are refused.
 const MAX_INPUT_BYTES: u64 = crate::files::DEFAULT_MAX_INPUT_BYTES;

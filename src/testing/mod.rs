@@ -58,6 +58,7 @@ mod expect;
 mod file;
 mod junit;
 mod mock;
+mod names;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
@@ -68,8 +69,9 @@ pub use coverage::{
 };
 pub use error::{Problem, TestFileError};
 pub use expect::Mismatch;
-pub use file::{TestCase, TestFile, DEFAULT_NOW, MAX_CASES, MAX_TEST_FILE_BYTES, TEST_FILE_SUFFIX};
-pub use snapshot::{file_safe, snapshot_path, SnapshotChange, SNAPSHOT_DIR};
+pub use file::{TestCase, TestFile, DEFAULT_NOW, MAX_CASES, MAX_TEST_FILE_BYTES};
+pub use names::{file_safe, snapshot_path, SNAPSHOT_DIR, TEST_FILE_SUFFIX};
+pub use snapshot::SnapshotChange;
 
 use crate::engine::{Engine, EngineBuilder};
 use crate::manifest::Manifest;
@@ -535,7 +537,7 @@ impl TestRunner {
 
 /// Snapshot files in the test file's snapshot folder that no snapshot case uses.
 fn stale_snapshots(file: &TestFile) -> Vec<PathBuf> {
-    let folder = snapshot::snapshot_folder(file.path());
+    let folder = names::snapshot_folder(file.path());
     let Ok(entries) = std::fs::read_dir(&folder) else {
         return Vec::new();
     };
