@@ -13,7 +13,7 @@ use parking_lot::Mutex;
 use rpds::HashTrieMapSync;
 
 use super::agents::{Agent, AgentId, AgentStatus, BusinessUnit};
-use super::case::{eq_folded, fold_case};
+use super::case_folding::{eq_folded, fold_case};
 use super::features::{FeatureCatalog, FeatureId, FeatureSet};
 use super::ids::MAX_EXACT_ID;
 use super::roles::{BuiltInRole, Role, RoleId, FIRST_CUSTOM_ROLE_ID};

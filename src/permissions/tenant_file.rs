@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::files::{self, FileError};
 
 use super::agents::{Agent, AgentStatus, BusinessUnit};
-use super::case::{eq_folded, fold_case};
+use super::case_folding::{eq_folded, fold_case};
 use super::directory::Directory;
 use super::features::{CatalogError, Feature, FeatureCatalog, FeatureCategory, FeatureSet};
 use super::ids::{parse_id, MAX_EXACT_ID};
