@@ -260,27 +260,16 @@ impl TestFile {
     }
 }
 
-/// The project root of a test file's folder, by the rule RunSub's files
-/// follow ([`crate::FileResolver`]): the nearest folder upward holding
-/// `studioflow.toml`, else the folder itself.
+/// The project root of a test file's folder: RunSub's rule
+/// ([`crate::FileResolver`]), the nearest folder upward holding
+/// `studioflow.toml`, else the folder itself (`.` for the empty path).
 fn project_root(folder: &Path) -> PathBuf {
     let folder = if folder.as_os_str().is_empty() {
         Path::new(".")
     } else {
         folder
     };
-    let mut dir = Some(folder);
-    while let Some(d) = dir {
-        if d.join("studioflow.toml").is_file() {
-            return if d.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                d.to_path_buf()
-            };
-        }
-        dir = d.parent();
-    }
-    folder.to_path_buf()
+    crate::resolver::FileResolver::root_for(folder)
 }
 
 fn is_variable_name(s: &str) -> bool {
