@@ -677,10 +677,6 @@ const KNOWN_LONG: &[(&str, &str)] = &[
         "options, outcome, run state, ActionCall, frames and the step loop: one file each",
     ),
     (
-        "permissions/store",
-        "the snapshot, the writers and the persistent maps apart",
-    ),
-    (
         "permissions/tenant_file",
         "loading, locking and saving apart",
     ),
