@@ -677,10 +677,6 @@ const KNOWN_LONG: &[(&str, &str)] = &[
         "options, outcome, run state, ActionCall, frames and the step loop: one file each",
     ),
     (
-        "permissions/tenant_file",
-        "loading, locking and saving apart",
-    ),
-    (
         "testing/file",
         "the test-file schema, its validation (every mistake at once) and case loading apart",
     ),
