@@ -681,10 +681,6 @@ const KNOWN_LONG: &[(&str, &str)] = &[
         "the test-file schema, its validation (every mistake at once) and case loading apart",
     ),
     (
-        "graph/layout",
-        "the layering and the simpler linear drawing apart",
-    ),
-    (
         "syntax/parser",
         "the action grammar's builders and the expression builders apart",
     ),
