@@ -755,6 +755,23 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+/// 1-based line and column (in characters) of byte `offset` in `text`,
+/// lines ending at `\n` only (the test files' and the manifest's rule; a
+/// [`SourceFile`] also ends lines at a lone `\r`). An offset inside a
+/// character counts the characters before it.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let bytes = &text.as_bytes()[..offset];
+    let line = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = text[start..]
+        .char_indices()
+        .take_while(|(i, c)| start + i + c.len_utf8() <= offset)
+        .count()
+        + 1;
+    (line, column)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,9 +91,6 @@ const KNOWN_CIRCLES: &[(&str, &str)] = &[
         "compile/builder compile/mod",
         "the compile session and its builder share the compiler's context (compile side of issue 18)",
     ),
-    ("manifest testing/mod", "manifest borrows file_reason, line_col and read_text from testing"),
-    ("testing/file testing/snapshot", "file_safe and TEST_FILE_SUFFIX cross between them"),
-    ("report/coverage testing/coverage", "the coverage page and the coverage data import each other"),
 ];
 
 fn src_dir() -> PathBuf {
@@ -673,24 +670,10 @@ fn the_reader_sees_what_it_should() {
 }
 
 /// Files still over [`MAX_LINES`], each with the plan that splits it.
-const KNOWN_LONG: &[(&str, &str)] = &[
-    (
-        "permissions/store",
-        "the snapshot, the writers and the persistent maps apart",
-    ),
-    (
-        "permissions/tenant_file",
-        "loading, locking and saving apart",
-    ),
-    (
-        "testing/file",
-        "the test-file schema, its validation (every mistake at once) and case loading apart",
-    ),
-    (
-        "graph/layout",
-        "the layering and the simpler linear drawing apart",
-    ),
-];
+const KNOWN_LONG: &[(&str, &str)] = &[(
+    "testing/file",
+    "the test-file schema, its validation (every mistake at once) and case loading apart",
+)];
 
 /// A source file a reader can take in one sitting.
 const MAX_LINES: usize = 900;

@@ -214,20 +214,6 @@ pub(crate) fn closest<'a>(
     crate::diagnostics::did_you_mean(word, candidates).map(str::to_string)
 }
 
-/// 1-based line and column (in characters) of byte `offset` in `text`.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit_once('\n')
-        .map_or(before, |(_, l)| l)
-        .chars()
-        .count()
-        + 1;
-    (line, column)
-}
-
 /// Where each line of a text starts, for line and column lookups in
 /// logarithmic time (a file with many mistakes is not rescanned per mistake).
 #[derive(Debug)]
@@ -261,6 +247,7 @@ fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::line_col;
 
     #[test]
     fn line_col_counts_characters() {

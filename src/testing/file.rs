@@ -15,9 +15,10 @@ use toml::Spanned;
 use super::error::{closest, LineIndex, Problem, TestFileError};
 use super::expect::{ActionRef, Expect, VarExpect};
 use super::mock::{Mock, MockResult};
-use super::snapshot::{bad_stem, file_safe, snapshot_stem};
-use super::{file_reason, read_text, TestRunner};
+use super::names::{bad_stem, file_safe, snapshot_stem, TEST_FILE_SUFFIX};
+use super::TestRunner;
 use crate::action::{BranchId, PropertyKind};
+use crate::files::read_text;
 use crate::manifest::{toml_to_json, toml_to_value, Manifest};
 use crate::permissions::Directory;
 use crate::runtime::{FixedClock, Outcome, Value};
@@ -26,9 +27,6 @@ use crate::{CompileOptions, Script, ScriptUnit};
 
 /// The clock of a case that sets no `now`: results never depend on the wall clock.
 pub const DEFAULT_NOW: &str = "2026-03-08T06:30:00Z";
-
-/// The suffix that marks a test file.
-pub const TEST_FILE_SUFFIX: &str = ".test.toml";
 
 /// Scripts and tenant files larger than this are refused.
 const MAX_INPUT_BYTES: u64 = crate::files::DEFAULT_MAX_INPUT_BYTES;
@@ -263,27 +261,16 @@ impl TestFile {
     }
 }
 
-/// The project root of a test file's folder, by the rule RunSub's files
-/// follow ([`crate::FileResolver`]): the nearest folder upward holding
-/// `studioflow.toml`, else the folder itself.
+/// The project root of a test file's folder: RunSub's rule
+/// ([`crate::FileResolver`]), the nearest folder upward holding
+/// `studioflow.toml`, else the folder itself (`.` for the empty path).
 fn project_root(folder: &Path) -> PathBuf {
     let folder = if folder.as_os_str().is_empty() {
         Path::new(".")
     } else {
         folder
     };
-    let mut dir = Some(folder);
-    while let Some(d) = dir {
-        if d.join("studioflow.toml").is_file() {
-            return if d.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                d.to_path_buf()
-            };
-        }
-        dir = d.parent();
-    }
-    folder.to_path_buf()
+    crate::resolver::FileResolver::root_for(folder)
 }
 
 /// Loads what a test file names, with each problem placed in the test file.
@@ -577,7 +564,7 @@ impl<'a> Loader<'a> {
                     Problem::MissingFile {
                         key: "script",
                         path: script_path.display().to_string(),
-                        reason: file_reason(&e),
+                        reason: e.reason(),
                     },
                 )
             }))
@@ -741,7 +728,7 @@ impl<'a> Loader<'a> {
                 Problem::MissingFile {
                     key: "tenant",
                     path: tenant_path.display().to_string(),
-                    reason: file_reason(&e),
+                    reason: e.reason(),
                 },
             )
         })?;
