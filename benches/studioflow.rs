@@ -282,7 +282,7 @@ fn check_flow(engine: &Engine, script: &Script) -> String {
 // ---------------------------------------------------------------- benches
 
 fn parse_check(c: &mut Criterion) {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let source = generated_script(1 << 20);
     let script = engine
         .compile(&source, "generated.script")
@@ -308,7 +308,7 @@ fn parse_check(c: &mut Criterion) {
 }
 
 fn flow(c: &mut Criterion) {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let script = compiled_flow(&engine);
     check_flow(&engine, &script);
 
@@ -322,7 +322,7 @@ fn flow(c: &mut Criterion) {
 }
 
 fn flow_vs_rhai(c: &mut Criterion) {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let script = compiled_flow(&engine);
     let studioflow_summary = check_flow(&engine, &script);
 
@@ -429,7 +429,7 @@ fn thread_scaling(c: &mut Criterion, group_name: &str, work: &(dyn Fn() + Sync))
 }
 
 fn scaling(c: &mut Criterion) {
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let script = compiled_flow(&engine);
     check_flow(&engine, &script);
     thread_scaling(c, "scaling", &|| {
@@ -502,7 +502,7 @@ fn repeat(spec: &str) {
     let n: u64 = n
         .parse()
         .expect("STUDIOFLOW_BENCH_REPEAT=studioflow:N or rhai:N");
-    let engine = Engine::new();
+    let engine = Engine::demo();
     let script = compiled_flow(&engine);
     let rhai = rhai_engine(engine.directory().clone());
     let ast = rhai.compile(RHAI_FLOW).expect("Rhai flow compiles");
@@ -587,7 +587,7 @@ mod memory {
             std::mem::size_of::<TraceStep>()
         );
 
-        let engine = Engine::new();
+        let engine = Engine::demo();
         let script = super::compiled_flow(&engine);
         // Warm up lazily initialised statics (time zones, the directory) first.
         for _ in 0..3 {

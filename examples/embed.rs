@@ -3,16 +3,15 @@
 //!
 //! Run it with `cargo run --example embed`.
 
+use studioflow::permissions::Directory;
 use studioflow::{
-    ActionCall, ActionError, ActionSchema, BranchId, Engine, FixedClock, Outcome, PropertyKind,
+    ActionCall, ActionError, ActionSchema, BranchId, Engine, FixedClock, PropertyKind,
     PropertySchema, RunOptions, ScriptTypes, Value,
 };
 
 /// `SendSms`: pretends to send a text message. Branches: Default, Error, and
 /// `Throttled` when the body is too long for one message.
 fn send_sms(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    const THROTTLED: BranchId = BranchId::own(0);
-
     // Properties by name, typed: a list or object here fails the action with
     // `To: expected text, got ...` in `_ERR`.
     let to = call.text_property("To")?;
@@ -23,7 +22,7 @@ fn send_sms(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     }
     let body = call.text_property("Body")?;
     if body.chars().count() > 160 {
-        return Ok(THROTTLED);
+        return call.branch("Throttled"); // by name: a typo is an error, not a panic
     }
     call.set_output_named(
         "ScriptVariable",
@@ -74,6 +73,8 @@ done: End
 
 fn main() {
     let engine = Engine::builder()
+        // The demo tenant (Engine::new() has an empty permission model).
+        .directory(Directory::demo())
         .clock(FixedClock::parse("2026-11-01T16:30:00Z").expect("valid time"))
         // Typed: one text argument, so `mask()` or `mask(a, b)` fails `check`.
         .register_fn("mask", mask)
@@ -100,24 +101,18 @@ fn main() {
         }
     };
 
-    let mut options = RunOptions::default();
-    options
-        .variables
-        .insert("AgentId".into(), Value::from(1004.0));
-    options
-        .variables
-        .insert("Customer".into(), Value::from("Ada"));
-    options
-        .variables
-        .insert("Phone".into(), Value::from("+15551234567"));
-    let run = engine.run(&script, options);
-
-    if let Some(error) = &run.error {
-        eprintln!("error: {error}"); // RunError is a std::error::Error
-        std::process::exit(1);
-    }
-    assert_eq!(run.outcome, Outcome::Completed);
-    println!("{}", run.variables["SmsResult"]);
+    let options = RunOptions::default()
+        .var("AgentId", 1004)
+        .var("Customer", "Ada")
+        .var("Phone", "+15551234567");
+    let run = match engine.run(&script, options).into_result() {
+        Ok(run) => run,
+        Err(error) => {
+            eprintln!("error: {error}"); // RunError is a std::error::Error
+            std::process::exit(1);
+        }
+    };
+    println!("{}", run.variable("SmsResult").expect("set by SendSms"));
     println!(
         "{}",
         serde_json::to_string_pretty(&run.to_json()).expect("JSON")

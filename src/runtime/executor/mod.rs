@@ -1,13 +1,15 @@
 //! The run loop, by concept: how to run ([`options`]), how a run ended
 //! ([`outcome`]), the run's whole mutable state ([`state`]) and its trace
 //! ([`trace`]), RunSub frames
-//! ([`subscript`]) and the step loop itself ([`steps`]). What a handler sees
+//! ([`subscript`]), starting a run ([`run`]) and the step loop of a frame
+//! ([`frame`]). What a handler sees
 //! of the run, [`crate::ActionCall`], is the action API's (`src/action/`).
 
+mod frame;
 mod options;
 mod outcome;
+mod run;
 mod state;
-mod steps;
 mod subscript;
 mod trace;
 

@@ -1,0 +1,472 @@
+//! The step loop of one frame (the script that was run, or a subscript a
+//! RunSub runs): before each action the stops (cancellation, deadline, step
+//! budget), then the action (its properties evaluated, its handler run),
+//! the branch it takes, and the step recorded.
+
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use super::outcome::{Outcome, RunError};
+use super::state::{FrameEnd, Pending, RunState, StoreError};
+use super::trace::StepRecord;
+use crate::action::{ActionCall, ActionError, BranchId, PropValue};
+use crate::compile::{CompiledAction, PropSlot, ScriptInner};
+use crate::runtime::cancel::CancelToken;
+use crate::runtime::env::RunEnv;
+use crate::runtime::error::time_limit_message;
+use crate::runtime::eval::Evaluator;
+use crate::runtime::functions::FunctionContext;
+use crate::runtime::limits::{bounded_one_line, MemoryExceeded, Pacer, MAX_ERROR_TEXT_BYTES};
+use crate::runtime::{RuntimeError, Value};
+
+/// The frame being run: its script and its label.
+struct Frame<'s, 'f> {
+    script: &'s ScriptInner,
+    label: Option<&'f Arc<str>>,
+}
+
+impl Frame<'_, '_> {
+    /// An action's id as errors and `end` show it: `subscript:action` inside a RunSub.
+    fn shown_id(&self, id: &Arc<str>) -> String {
+        match self.label {
+            Some(l) => format!("{l}:{id}"),
+            None => id.to_string(),
+        }
+    }
+}
+
+/// Where an action's step goes: the next action (`None` ends the frame),
+/// the branch taken and its written edge, and what stops the run.
+struct Followed<'s> {
+    next: Option<u32>,
+    branch: Option<&'s Arc<str>>,
+    edge: Option<u32>,
+    error: Option<RunError>,
+    memory_exceeded: Option<MemoryExceeded>,
+}
+
+impl RunEnv {
+    /// Runs one frame: `script` (the root or one of its subscripts: unit
+    /// `unit` of the call graph, named `label` in traces and errors) from
+    /// its Begin to its end.
+    pub(crate) fn run_frame(
+        &self,
+        root: &ScriptInner,
+        script: &ScriptInner,
+        unit: u32,
+        label: Option<&Arc<str>>,
+        state: &mut RunState,
+    ) -> FrameEnd {
+        let frame = Frame {
+            script,
+            label,
+        };
+        let hook = state.action_override.clone();
+        let mut props: SmallVec<[PropValue<'_>; 8]> = SmallVec::new();
+        let mut owned: SmallVec<[Value; 4]> = SmallVec::new();
+        let scratch = std::cell::RefCell::new(ScratchBuffer::take());
+        // Evaluation looks at the deadline and the cancel token while it
+        // works (one per frame: its work count carries from step to step).
+        let pacer = Pacer::new(&*self.clock, state.deadline, state.cancel.clone());
+        let mut current = script.entry as usize;
+        let mut last: Option<usize> = None;
+        let outcome;
+        let mut error: Option<RunError> = None;
+
+        loop {
+            let action = &script.actions[current];
+            // A stop between two actions names the one that ran last (the
+            // run's `end`): it used the time or the last step. Only before
+            // a frame's first action does it name the one about to run.
+            if let Some(stop) = self.stop_before(&frame, last.unwrap_or(current), state) {
+                outcome = stop.kind;
+                error = Some(stop);
+                break;
+            }
+            state.steps += 1;
+            // A RunSub's own number: its subscript's steps follow it.
+            let step_number = state.steps;
+            last = Some(current);
+            let snapshot = state.change_observer.as_ref().map(|_| state.vars.clone());
+            let deferred_before = state.deferred.len();
+
+            // A host override (a test mock) replaces the action; otherwise
+            // evaluate the properties, then run the handler.
+            props.clear();
+            owned.clear();
+            let overridden = match &hook {
+                None => None,
+                Some(hook) => hook.run_instead(&mut ActionCall {
+                    env: self,
+                    root,
+                    script,
+                    action,
+                    index: current,
+                    props: &props,
+                    owned: &mut owned,
+                    state,
+                }),
+            };
+            let result = match overridden {
+                Some(result) => result,
+                None => {
+                    props.clear();
+                    owned.clear();
+                    let evaluated = self.evaluate_properties(
+                        &frame, action, state, &scratch, &pacer, &mut props, &mut owned,
+                    );
+                    evaluated.and_then(|()| {
+                        action.handler.execute(&mut ActionCall {
+                            env: self,
+                            root,
+                            script,
+                            action,
+                            index: current,
+                            props: &props,
+                            owned: &mut owned,
+                            state,
+                        })
+                    })
+                }
+            };
+
+            let followed = follow_branch(&frame, action, result, state);
+            let step = StepRecord {
+                script,
+                unit,
+                label,
+                action,
+                index: current,
+                number: step_number,
+                branch: followed.branch,
+                edge: followed.edge,
+            };
+            step.record(snapshot, deferred_before, state);
+
+            if let Some(m) = followed.memory_exceeded {
+                outcome = Outcome::Limit;
+                error = Some(RunError {
+                    action: frame.shown_id(&action.id),
+                    message: m.to_string(),
+                    kind: Outcome::Limit,
+                });
+                break;
+            }
+            if let Some(e) = followed.error {
+                outcome = e.kind;
+                error = Some(e);
+                break;
+            }
+            if let Some(stop) = self.stop_after(&frame, action, state) {
+                outcome = stop.kind;
+                error = Some(stop);
+                break;
+            }
+            match followed.next {
+                Some(t) => current = t as usize,
+                None => {
+                    outcome = Outcome::Completed;
+                    break;
+                }
+            }
+        }
+
+        ScratchBuffer::give_back(scratch.into_inner());
+        FrameEnd {
+            outcome,
+            last,
+            error,
+        }
+    }
+
+    /// What stops the run before the next action: a cancellation, the
+    /// deadline, the step budget. The stop names action `ran_last`.
+    #[inline]
+    fn stop_before(
+        &self,
+        frame: &Frame<'_, '_>,
+        ran_last: usize,
+        state: &mut RunState,
+    ) -> Option<RunError> {
+        let name = || frame.shown_id(&frame.script.actions[ran_last].id);
+        if state.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+            return Some(RunError {
+                action: name(),
+                message: "the run was cancelled by the host".into(),
+                kind: Outcome::Cancelled,
+            });
+        }
+        if let Some(timeout) = state.past_deadline(&*self.clock, false) {
+            return Some(RunError {
+                action: name(),
+                message: time_limit_message(timeout),
+                kind: Outcome::Limit,
+            });
+        }
+        if state.steps >= state.max_steps {
+            return Some(RunError {
+                action: name(),
+                message: format!(
+                    "step budget of {} executed actions exceeded",
+                    state.max_steps
+                ),
+                kind: Outcome::Limit,
+            });
+        }
+        None
+    }
+
+    /// What stops the run after a host action: it may have blocked past
+    /// the deadline or while the run was cancelled. Built-in actions are
+    /// quick, and check the deadline while they evaluate; the check before
+    /// the next action covers them.
+    #[inline]
+    fn stop_after(
+        &self,
+        frame: &Frame<'_, '_>,
+        action: &CompiledAction,
+        state: &mut RunState,
+    ) -> Option<RunError> {
+        if !action.host {
+            return None;
+        }
+        if state.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+            return Some(RunError {
+                action: frame.shown_id(&action.id),
+                message: "the run was cancelled by the host".into(),
+                kind: Outcome::Cancelled,
+            });
+        }
+        let timeout = state.past_deadline(&*self.clock, true)?;
+        Some(RunError {
+            action: frame.shown_id(&action.id),
+            message: time_limit_message(timeout),
+            kind: Outcome::Limit,
+        })
+    }
+
+    /// Evaluates the action's properties for this step into `props` (the
+    /// script's constants borrowed, evaluated values in `owned`), then
+    /// checks the closed word sets. The deadline or a cancellation met
+    /// while evaluating stops the run (recorded in `state.stop`), not an
+    /// Error branch.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn evaluate_properties<'s>(
+        &self,
+        frame: &Frame<'s, '_>,
+        action: &'s CompiledAction,
+        state: &mut RunState,
+        scratch: &std::cell::RefCell<String>,
+        pacer: &Pacer<'_>,
+        props: &mut SmallVec<[PropValue<'s>; 8]>,
+        owned: &mut SmallVec<[Value; 4]>,
+    ) -> Result<(), ActionError> {
+        let limits = state.limits;
+        let evaluator = Evaluator {
+            vars: &state.vars,
+            functions: &self.functions,
+            limits,
+            context: FunctionContext::new(&*self.clock, state.time_zone)
+                .with_max_string_bytes(limits.max_string_bytes),
+            scratch,
+            pace: pacer,
+        };
+        for (i, slot) in action.properties.iter().enumerate() {
+            props.push(match slot {
+                PropSlot::Absent | PropSlot::Snippet(_) => PropValue::Absent,
+                PropSlot::Const(v) | PropSlot::Var(_, v) | PropSlot::Subscript(_, v) => {
+                    PropValue::Const(v)
+                }
+                PropSlot::Code(code) => match evaluator.eval(code) {
+                    Ok(v) => {
+                        owned.push(v);
+                        PropValue::Owned(owned.len() - 1)
+                    }
+                    Err(e @ (RuntimeError::Cancelled | RuntimeError::TimeLimit { .. })) => {
+                        let kind = match e {
+                            RuntimeError::Cancelled => Outcome::Cancelled,
+                            _ => Outcome::Limit,
+                        };
+                        let message = e.to_string();
+                        state.stop = Some(RunError {
+                            action: frame.shown_id(&action.id),
+                            message: message.clone(),
+                            kind,
+                        });
+                        return Err(ActionError::Failed(message));
+                    }
+                    Err(source) => {
+                        return Err(ActionError::Property {
+                            property: action.schema.properties[i].name.clone(),
+                            source,
+                        });
+                    }
+                },
+            });
+        }
+        if action.checks_choices {
+            check_choices(&action.schema, props, owned)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where the action's result leads. A stop recorded while the action ran
+/// (a limit, a cancellation, a stopped subscript) ends the run whatever the
+/// handler returned; a problem met while the handler stored a value
+/// outranks what it returned (a memory limit stops the run, a value over
+/// the size limits fails the action); a failure sets `_ERR` and takes
+/// Error if connected, else stops the frame right there (never Default).
+#[inline]
+fn follow_branch<'s>(
+    frame: &Frame<'s, '_>,
+    action: &'s CompiledAction,
+    result: Result<BranchId, ActionError>,
+    state: &mut RunState,
+) -> Followed<'s> {
+    let script = frame.script;
+    let mut memory_exceeded = None;
+    let stop = state.stop.take();
+    let result = match state.pending.take() {
+        _ if stop.is_some() => result,
+        None => result,
+        Some(Pending::Failure(e)) => Err(e),
+        Some(Pending::Limit(m)) => {
+            memory_exceeded = Some(m);
+            Err(ActionError::failed(m.to_string()))
+        }
+    };
+    // The branch actually taken (after the fallback to Default); a
+    // terminal action takes none.
+    let followed = result.and_then(|branch| {
+        if action.terminal {
+            return Ok(None);
+        }
+        action
+            .follow(branch)
+            .map(Some)
+            .ok_or_else(|| ActionError::UndeclaredBranch {
+                action_type: action.type_name.to_string(),
+            })
+    });
+    let mut error = None;
+    let (next, branch, edge) = match followed {
+        _ if stop.is_some() => {
+            error = stop;
+            (None, None, None)
+        }
+        Ok(None) => (None, None, None),
+        Ok(Some(f)) => (f.target, Some(f.name), f.edge),
+        Err(_) if memory_exceeded.is_some() => (None, Some(&script.error_branch), None),
+        Err(e) => {
+            // `_ERR` is cut to a bounded length, however long the error.
+            let message = bounded_one_line(&e, MAX_ERROR_TEXT_BYTES);
+            let stored = state.store(
+                script.err_var.0 as usize,
+                Value::from(message.as_str()),
+                &script.var_names,
+            );
+            if let Err(StoreError::Memory(m)) = stored {
+                memory_exceeded = Some(m);
+            }
+            let error_target = action
+                .targets
+                .get(BranchId::ERROR.0 as usize)
+                .copied()
+                .flatten();
+            if error_target.is_none() {
+                error = Some(RunError {
+                    action: frame.shown_id(&action.id),
+                    message,
+                    kind: Outcome::Stopped,
+                });
+            }
+            let error_edge = action
+                .target_edges
+                .get(BranchId::ERROR.0 as usize)
+                .copied()
+                .flatten();
+            (error_target, Some(&script.error_branch), error_edge)
+        }
+    };
+    Followed {
+        next,
+        branch,
+        edge,
+        error,
+        memory_exceeded,
+    }
+}
+
+/// The buffer templates are built in, kept by the thread between runs so
+/// that a run allocates none (a frame nested in another, a RunSub, takes a
+/// fresh one; a buffer grown past [`ScratchBuffer::KEEP`] is not kept).
+struct ScratchBuffer;
+
+impl ScratchBuffer {
+    const KEEP: usize = 16 << 10;
+
+    thread_local! {
+        static SPARE: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+    }
+
+    fn take() -> String {
+        let buffer = Self::SPARE.with(std::cell::Cell::take);
+        if buffer.capacity() == 0 {
+            String::with_capacity(256)
+        } else {
+            buffer
+        }
+    }
+
+    fn give_back(mut buffer: String) {
+        if buffer.capacity() <= Self::KEEP {
+            buffer.clear();
+            Self::SPARE.with(|spare| spare.set(buffer));
+        }
+    }
+}
+
+/// Properties with a closed set of words: each value must be one of them
+/// (any case; replaced by its listed spelling) or `""` (as if left out).
+fn check_choices(
+    schema: &crate::action::ActionSchema,
+    props: &mut [PropValue<'_>],
+    owned: &mut SmallVec<[Value; 4]>,
+) -> Result<(), ActionError> {
+    for (ps, value) in schema.properties.iter().zip(props.iter_mut()) {
+        let v = match value {
+            PropValue::Absent => None,
+            PropValue::Const(v) => Some(*v),
+            PropValue::Owned(k) => owned.get(*k),
+        };
+        let (Some(choices), Some(v)) = (&ps.choices, v) else {
+            continue;
+        };
+        if !choices.only || v.is_null_or_empty() {
+            continue;
+        }
+        let word = match v {
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => choices.find(&v.text()),
+            _ => None,
+        };
+        match word {
+            Some(word) => {
+                if v.as_str() != Some(word) {
+                    owned.push(Value::from(word));
+                    *value = PropValue::Owned(owned.len() - 1);
+                }
+            }
+            None => {
+                return Err(ActionError::InvalidProperty {
+                    property: ps.name.clone(),
+                    expected: choices.expected(),
+                    got: crate::runtime::error::shown(v),
+                });
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! Starting a run: its state from the options (inputs through the limits),
+//! the main frame, and the [`Run`] it ends with.
+
+use std::sync::Arc;
+
+use super::options::RunOptions;
+use super::outcome::{Outcome, Run, RunError};
+use super::state::RunState;
+use super::trace::{TraceLog, TraceOutput};
+use crate::compile::ScriptInner;
+use crate::runtime::env::RunEnv;
+use crate::runtime::limits::{drop_iteratively, Deadline, MemoryMeter};
+use crate::runtime::security::RunId;
+use crate::runtime::{RunCounts, Variables};
+
+impl RunEnv {
+    pub(crate) fn execute(&self, shared: &Arc<ScriptInner>, options: RunOptions) -> Run {
+        let script: &ScriptInner = shared;
+        let max_steps = options.max_steps.unwrap_or(self.limits.max_steps);
+        let limits = self.limits.size_limits();
+        let mut state = RunState {
+            run_id: RunId::next(),
+            vars: vec![None; script.var_names.len()],
+            extra: Vec::new(),
+            counters: smallvec::smallvec![0; script.actions.len()],
+            time_zone: self.directory.business_unit().time_zone,
+            snippet_budget: self.limits.max_snippet_statements,
+            // Whoever sees steps sees their TRACE output (the run report too).
+            trace_output: (options.trace
+                || options.observer.is_some()
+                || options.change_observer.is_some())
+            .then(TraceOutput::default),
+            steps: 0,
+            max_steps,
+            trace: options.trace.then(TraceLog::default),
+            counts: options.trace.then(RunCounts::default),
+            deferred: Vec::new(),
+            observer: options.observer.clone(),
+            cancel: options.cancel.clone(),
+            depth: 0,
+            returned: None,
+            stop: None,
+            action_override: options.action_override.clone(),
+            change_observer: options.change_observer.clone(),
+            limits,
+            memory: MemoryMeter {
+                used: 0,
+                budget: self.limits.max_memory_bytes,
+            },
+            sizes: smallvec::smallvec![0; script.var_names.len()],
+            stored_since_check: 0,
+            pending: None,
+            deadline: None,
+        };
+        state.deadline = options.timeout.or(self.limits.timeout).and_then(|timeout| {
+            Some(Deadline {
+                timeout,
+                at: self.clock.monotonic().checked_add(timeout)?,
+            })
+        });
+        // Inputs go through the same limits as values a script builds: a
+        // host's value nested 200,000 levels deep is refused here, before
+        // anything renders, compares or copies it.
+        let mut refused: Option<RunError> = None;
+        for (name, value) in options.variables {
+            if refused.is_some() {
+                drop_iteratively(value);
+                continue;
+            }
+            let measured = limits
+                .measure(&value)
+                .map_err(|e| format!("input variable `{name}` is refused: {e}"))
+                .and_then(|size| {
+                    state
+                        .memory
+                        .replace(0, size)
+                        .map(|()| size)
+                        .map_err(|m| format!("input variable `{name}` is refused: {m}"))
+                });
+            let size = match measured {
+                Ok(size) => size,
+                Err(message) => {
+                    drop_iteratively(value);
+                    refused = Some(RunError {
+                        action: script.actions[script.entry as usize].id.to_string(),
+                        message,
+                        kind: Outcome::Limit,
+                    });
+                    continue;
+                }
+            };
+            match script.var_index.get(&name) {
+                Some(id) => {
+                    state.sizes[id.0 as usize] = size;
+                    state.vars[id.0 as usize] = Some(value);
+                }
+                None => state.extra.push((name, value)),
+            }
+        }
+        if let Some(error) = refused {
+            let (trace, trace_omitted) = state.take_trace();
+            return Run {
+                outcome: Outcome::Limit,
+                end: None,
+                error: Some(error),
+                steps: 0,
+                trace,
+                trace_omitted,
+                counts: state.counts.take(),
+                returned: None,
+                variables: Variables::new(shared.clone(), state.vars, state.extra),
+            };
+        }
+        let end = self.run_frame(script, script, 0, None, &mut state);
+        // The meter's books balance: what it counts is what the variables
+        // hold (checked in debug builds, i.e. by the whole test suite, for
+        // runs that no limit cut short).
+        #[cfg(debug_assertions)]
+        if matches!(end.outcome, Outcome::Completed | Outcome::Stopped) {
+            let measure = |v: &crate::runtime::Value| state.limits.measure(v).unwrap_or(0);
+            let held: usize = state.vars.iter().flatten().map(measure).sum::<usize>()
+                + state.extra.iter().map(|(_, v)| measure(v)).sum::<usize>();
+            debug_assert_eq!(state.memory.used, held, "the memory meter drifted");
+            debug_assert_eq!(
+                state.sizes.iter().sum::<usize>(),
+                state.vars.iter().flatten().map(measure).sum::<usize>(),
+                "a variable's counted size drifted"
+            );
+        }
+        let (trace, trace_omitted) = state.take_trace();
+        let variables = Variables::new(shared.clone(), state.vars, state.extra);
+        // A run that stopped ends at the action its error names (inside a
+        // subscript: `name:action`), so `end` and the error never disagree.
+        let end_id = match &end.error {
+            Some(e) if end.last.is_some() && !e.action.is_empty() => Some(e.action.clone()),
+            _ => end.last.map(|i| script.actions[i].id.to_string()),
+        };
+        Run {
+            outcome: end.outcome,
+            end: end_id,
+            error: end.error,
+            steps: state.steps,
+            trace,
+            trace_omitted,
+            counts: state.counts.take(),
+            // Only a Return of the script that was run is left here: a
+            // RunSub takes its subscript's.
+            returned: match end.outcome {
+                Outcome::Completed => state.returned.take(),
+                _ => None,
+            },
+            variables,
+        }
+    }
+}
