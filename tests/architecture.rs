@@ -87,10 +87,6 @@ const KNOWN_CIRCLES: &[(&str, &str)] = &[
         "action/call action/handler program/handler program/script program/units runtime/executor/options runtime/executor/outcome runtime/executor/state runtime/executor/trace runtime/variables snippet/exec snippet/run",
         "a recursive type: a compiled action holds its handler, the handler takes an ActionCall, and the call reads the compiled script and the run's state (the Snippet seam and the trace it writes included); a Run's variables and steps name the compiled script",
     ),
-    (
-        "compile/builder compile/mod",
-        "the compile session and its builder share the compiler's context (compile side of issue 18)",
-    ),
 ];
 
 fn src_dir() -> PathBuf {
