@@ -3,7 +3,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use thiserror::Error;
 
@@ -13,175 +12,24 @@ use crate::compile::{CompileOptions, CompileSetup, Script};
 use crate::diagnostics::{Diagnostics, SourceFile};
 use crate::permissions::Directory;
 use crate::runtime::convert::{native, HostFunction};
+use crate::runtime::env::{RunEnv, RUN_STACK_BASE, RUN_STACK_PER_LEVEL};
 use crate::runtime::functions::{builtins, FunctionDef, FunctionRegistry};
 use crate::runtime::{
-    Clock, FunctionContext, NativeFunction, Outcome, Run, RunError, RunOptions, RuntimeError,
-    SystemClock, Value,
+    Clock, FunctionContext, Limits, NativeFunction, Outcome, Run, RunError, RunOptions,
+    RuntimeError, SystemClock, Value,
 };
-
-/// Bounds on what one run may do.
-///
-/// ```
-/// let limits = studioflow::Limits::default();
-/// assert_eq!(limits.max_steps, 10_000);
-/// let tight = studioflow::Limits::default().max_steps(50).timeout(None);
-/// assert_eq!((tight.max_steps, tight.timeout), (50, None));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Limits {
-    /// Executed actions per run before it stops with a limit error (0 stops
-    /// every run before its first action; the CLI refuses `--max-steps 0`).
-    pub max_steps: u64,
-    /// The longest string (bytes) an expression may build.
-    pub max_string_bytes: usize,
-    /// The most elements a list or object an expression builds may hold,
-    /// counting the elements of nested lists and objects.
-    pub max_list_len: usize,
-    /// The deepest nesting of lists and objects an expression may build
-    /// (and an input variable may hold).
-    pub max_value_depth: usize,
-    /// Snippet statements (loop iterations and user-function calls count as
-    /// statements) executed per run before it stops with outcome limit.
-    pub max_snippet_statements: u64,
-    /// How deep RunSub calls may nest (a subscript calling a subscript ...)
-    /// before the run stops with outcome limit.
-    pub max_subscript_depth: usize,
-    /// The memory budget of a run: the estimated bytes its variables may
-    /// hold at once (strings, lists and objects, counted conservatively:
-    /// a shared part counts at every place it appears). A store that would
-    /// pass it stops the run with [`Outcome::Limit`].
-    pub max_memory_bytes: usize,
-    /// The wall-clock time a run may take, measured on the clock's
-    /// [`Clock::monotonic`] source; `None` for no deadline. Passing it stops
-    /// the run with [`Outcome::Limit`]. It is checked before actions, after
-    /// every host action, every 1,024 Snippet statements and while an
-    /// expression evaluates (every few hundred operations, and after every
-    /// function call that built a large value), so a run overshoots it by
-    /// milliseconds, not by the cost of an action.
-    ///
-    /// A host action's handler is the host's own code: the engine cannot
-    /// interrupt it while it runs. A handler that blocks (a slow API call)
-    /// keeps the run waiting; what it does meanwhile (writes to its own
-    /// systems) happens. When it returns past the deadline, the run stops
-    /// right there, with the limit naming that action: no further action
-    /// runs, and the branch it chose is not taken. A handler that may block
-    /// should bound its own wait (e.g. with a timeout of its own derived from
-    /// the run's), or watch a [`crate::CancelToken`] it shares with the host.
-    pub timeout: Option<Duration>,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_steps: 10_000,
-            max_string_bytes: 1 << 20,
-            max_list_len: 100_000,
-            max_value_depth: 64,
-            max_snippet_statements: 1_000_000,
-            max_subscript_depth: 64,
-            max_memory_bytes: 64 << 20,
-            timeout: Some(Duration::from_secs(30)),
-        }
-    }
-}
-
-impl Limits {
-    // One chainable setter per field: `Limits::default().max_steps(50)`.
-
-    /// Sets [`Limits::max_steps`].
-    pub fn max_steps(mut self, max_steps: u64) -> Limits {
-        self.max_steps = max_steps;
-        self
-    }
-
-    /// Sets [`Limits::max_string_bytes`].
-    pub fn max_string_bytes(mut self, max_string_bytes: usize) -> Limits {
-        self.max_string_bytes = max_string_bytes;
-        self
-    }
-
-    /// Sets [`Limits::max_list_len`].
-    pub fn max_list_len(mut self, max_list_len: usize) -> Limits {
-        self.max_list_len = max_list_len;
-        self
-    }
-
-    /// Sets [`Limits::max_value_depth`].
-    pub fn max_value_depth(mut self, max_value_depth: usize) -> Limits {
-        self.max_value_depth = max_value_depth;
-        self
-    }
-
-    /// Sets [`Limits::max_snippet_statements`].
-    pub fn max_snippet_statements(mut self, max_snippet_statements: u64) -> Limits {
-        self.max_snippet_statements = max_snippet_statements;
-        self
-    }
-
-    /// Sets [`Limits::max_subscript_depth`].
-    pub fn max_subscript_depth(mut self, max_subscript_depth: usize) -> Limits {
-        self.max_subscript_depth = max_subscript_depth;
-        self
-    }
-
-    /// Sets [`Limits::max_memory_bytes`].
-    pub fn max_memory_bytes(mut self, max_memory_bytes: usize) -> Limits {
-        self.max_memory_bytes = max_memory_bytes;
-        self
-    }
-
-    /// Sets [`Limits::timeout`].
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Limits {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Checks a value against the size limits (string bytes, elements,
-    /// text inside lists, nesting depth) the way a run checks its inputs
-    /// and every value it stores, without recursing deeper than the depth
-    /// limit. A host can refuse an input up front with a message of its own.
-    ///
-    /// ```
-    /// use studioflow::{Limits, Value};
-    /// let mut deep = Value::from(1.0);
-    /// for _ in 0..100 {
-    ///     deep = Value::from(vec![deep]);
-    /// }
-    /// let error = Limits::default().check_value(&deep).unwrap_err();
-    /// assert_eq!(error.to_string(), "a value nests deeper than the limit of 64 levels");
-    /// assert!(Limits::default().check_value(&Value::from("fine")).is_ok());
-    /// ```
-    pub fn check_value(&self, value: &Value) -> Result<(), RuntimeError> {
-        self.size_limits().measure(value).map(drop)
-    }
-
-    pub(crate) fn size_limits(&self) -> crate::runtime::limits::SizeLimits {
-        crate::runtime::limits::SizeLimits {
-            max_string_bytes: self.max_string_bytes,
-            max_list_len: self.max_list_len,
-            max_value_depth: self.max_value_depth,
-        }
-    }
-}
 
 /// Stack for parsing and compiling: room for MAX_NESTING levels of pest
 /// recursion in a debug build, with a wide margin. Reserved, not committed:
 /// pages are only touched as deep as the input nests.
 const COMPILE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
-/// Stack a run needs besides expression evaluation: handlers, the model, serde.
-pub(crate) const RUN_STACK_BASE: usize = 256 * 1024;
-/// Stack per level of expression nesting, generous enough for debug builds.
-pub(crate) const RUN_STACK_PER_LEVEL: usize = 16 * 1024;
-
+/// The engine's frozen configuration: what compiles (the action registry,
+/// the resolver) and what a run reads (its [`RunEnv`]).
 pub(crate) struct EngineInner {
     pub id: u64,
     pub actions: ActionRegistry,
-    pub functions: FunctionRegistry,
-    pub limits: Limits,
-    pub clock: Arc<dyn Clock>,
-    pub directory: Directory,
+    pub env: RunEnv,
     pub resolver: Option<Arc<dyn crate::ScriptResolver>>,
 }
 
@@ -315,10 +163,10 @@ impl Engine {
         stacker::grow(COMPILE_STACK_BYTES, || {
             let setup = CompileSetup {
                 actions: &self.inner.actions,
-                functions: &self.inner.functions,
+                functions: &self.inner.env.functions,
                 engine_id: self.inner.id,
-                max_value_depth: self.inner.limits.max_value_depth,
-                max_string_bytes: self.inner.limits.max_string_bytes,
+                max_value_depth: self.inner.env.limits.max_value_depth,
+                max_string_bytes: self.inner.env.limits.max_string_bytes,
                 resolver: self.inner.resolver.as_deref(),
             };
             crate::compile::compile_script(&setup, source, name, options)
@@ -359,20 +207,21 @@ impl Engine {
         // run on a fresh segment, whatever the host thread's stack size.
         let need = RUN_STACK_BASE + script.inner.max_expr_depth * RUN_STACK_PER_LEVEL;
         if stacker::remaining_stack().is_some_and(|free| free >= need) {
-            self.inner.execute(&script.inner, options)
+            self.inner.env.execute(&script.inner, options)
         } else {
-            stacker::grow(need, || self.inner.execute(&script.inner, options))
+            stacker::grow(need, || self.inner.env.execute(&script.inner, options))
         }
     }
 
     /// The permission model this engine's API actions use.
     ///
     /// ```
-    /// let engine = studioflow::Engine::new();
+    /// let engine = studioflow::Engine::demo();
     /// assert!(engine.directory().agent(1001).is_some());
+    /// assert!(studioflow::Engine::new().directory().agent(1001).is_none());
     /// ```
     pub fn directory(&self) -> &Directory {
-        &self.inner.directory
+        &self.inner.env.directory
     }
 
     /// The limits in force.
@@ -381,7 +230,7 @@ impl Engine {
     /// assert_eq!(studioflow::Engine::new().limits(), studioflow::Limits::default());
     /// ```
     pub fn limits(&self) -> Limits {
-        self.inner.limits
+        self.inner.env.limits
     }
 
     /// Calls a registered function directly (handy for tests and hosts).
@@ -392,7 +241,7 @@ impl Engine {
     /// assert_eq!(v, studioflow::Value::from("AB"));
     /// ```
     pub fn call_function(&self, name: &str, args: &[Value]) -> Result<Value, RuntimeError> {
-        let Some((_, def)) = self.inner.functions.lookup(name) else {
+        let Some((_, def)) = self.inner.env.functions.lookup(name) else {
             return Err(RuntimeError::Host(format!("unknown function `{name}`")));
         };
         if args.len() < def.min_args || args.len() > def.max_args {
@@ -402,8 +251,8 @@ impl Engine {
             )));
         }
         let ctx = FunctionContext::new(
-            &*self.inner.clock,
-            self.inner.directory.business_unit().time_zone,
+            &*self.inner.env.clock,
+            self.inner.env.directory.business_unit().time_zone,
         );
         (def.func)(args, &ctx)
     }
@@ -415,7 +264,7 @@ impl Engine {
 /// `upper`, or one registered before) is refused: [`EngineBuilder::try_build`]
 /// returns the [`BuildError`] (and [`EngineBuilder::build`] panics with it), so
 /// a host never silently changes what a script's `upper(x)` means. Replacing a
-/// function is explicit: [`EngineBuilder::replace_function`] /
+/// function is explicit:
 /// [`EngineBuilder::replace_fn`].
 ///
 /// ```
@@ -451,16 +300,16 @@ pub struct EngineBuilder {
 /// ```
 /// use studioflow::{BuildError, Engine};
 /// let error = Engine::builder().register_fn("Len", |s: String| s.len()).try_build().err().unwrap();
-/// assert_eq!(error.to_string(), "function `Len` is built in; use `replace_function` or `replace_fn` to replace it explicitly");
+/// assert_eq!(error.to_string(), "function `Len` is built in; use `replace_fn` to replace it explicitly");
 /// assert!(matches!(error, BuildError::FunctionExists { builtin: true, .. }));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// `register_function`/`register_fn` under a name already taken
+    /// `register_fn` under a name already taken
     /// (function names are case-insensitive).
     #[error(
-        "function `{name}` is {}; use `replace_function` or `replace_fn` to replace it explicitly",
+        "function `{name}` is {}; use `replace_fn` to replace it explicitly",
         if *builtin { "built in" } else { "already registered" }
     )]
     FunctionExists {
@@ -469,8 +318,8 @@ pub enum BuildError {
         /// Whether it names a built-in function.
         builtin: bool,
     },
-    /// `replace_function`/`replace_fn` of a name nothing is registered under.
-    #[error("there is no function `{name}` to replace; use `register_function` or `register_fn`")]
+    /// `replace_fn` of a name nothing is registered under.
+    #[error("there is no function `{name}` to replace; use `register_fn`")]
     NoSuchFunction {
         /// The name as given.
         name: String,
@@ -483,16 +332,6 @@ pub enum BuildError {
     InvalidFunctionName {
         /// The name as given.
         name: String,
-    },
-    /// `min_args` greater than `max_args`.
-    #[error("function `{name}`: min_args {min_args} is greater than max_args {max_args}")]
-    InvalidArity {
-        /// The function.
-        name: String,
-        /// The least arguments.
-        min_args: usize,
-        /// The most arguments.
-        max_args: usize,
     },
 }
 
@@ -518,7 +357,9 @@ impl BuiltinRegistries {
             for f in builtins().into_iter().chain(crate::snippet::builtins()) {
                 builder.functions.insert(f);
             }
-            crate::actions::register_builtins(&mut builder);
+            for (schema, handler) in crate::builtins::actions() {
+                builder.add_action(schema, handler);
+            }
             builder.actions.mark_builtins();
             BuiltinRegistries {
                 actions: builder.actions,
@@ -606,58 +447,17 @@ impl EngineBuilder {
         self.actions.lookup(name).is_some()
     }
 
-    /// Registers an action type in place (used for the built-ins).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use studioflow::{ActionSchema, BranchId, EngineBuilder};
-    /// let mut builder = EngineBuilder::new();
-    /// builder.add_action(ActionSchema::new("Ping"), Arc::new(|_: &mut studioflow::ActionCall<'_>| Ok(BranchId::DEFAULT)));
-    /// assert!(builder.build().compile("start: Begin { Default -> p }\np: Ping", "p").is_ok());
-    /// ```
-    pub fn add_action(&mut self, schema: ActionSchema, handler: Arc<dyn ActionHandler>) {
+    /// Registers an action type in place (the built-ins, a manifest's actions).
+    pub(crate) fn add_action(&mut self, schema: ActionSchema, handler: Arc<dyn ActionHandler>) {
         self.actions.insert(RegisteredAction::new(schema, handler));
     }
 
-    /// Registers an expression function taking `min_args..=max_args`
-    /// arguments as script values, with the run's [`FunctionContext`] (clock,
-    /// time zone): for functions with optional arguments or that need the
-    /// context. [`EngineBuilder::register_fn`] is the typed, simpler way.
-    /// Names are case-insensitive; a name already taken is refused (see
-    /// [`BuildError`]).
-    ///
-    /// ```
-    /// use studioflow::{Engine, RuntimeError, Value};
-    /// // pad(text[, width]): right-aligns text, 10 wide unless told.
-    /// let engine = studioflow::Engine::builder()
-    ///     .register_function("pad", 1, 2, |args, _ctx| {
-    ///         let width = match args.get(1) {
-    ///             Some(w) => w.as_number().ok_or_else(|| RuntimeError::Host("pad(): width must be a number".into()))?,
-    ///             None => 10.0,
-    ///         };
-    ///         Ok(Value::from(format!("{:>1$}", args[0].to_text(), width as usize)))
-    ///     })
-    ///     .build();
-    /// assert_eq!(engine.call_function("PAD", &["ab".into(), 4.into()]).unwrap(), Value::from("  ab"));
-    /// assert!(engine.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = pad() }", "s").is_err());
-    /// ```
-    pub fn register_function(
-        mut self,
-        name: &str,
-        min_args: usize,
-        max_args: usize,
-        func: impl Fn(&[Value], &FunctionContext<'_>) -> Result<Value, RuntimeError>
-            + Send
-            + Sync
-            + 'static,
-    ) -> Self {
-        self.add_function(name, min_args, max_args, Arc::new(func), false);
-        self
-    }
-
     /// Registers a Rust function or closure with typed arguments, the way
-    /// Rhai's `register_fn` does: the arity comes from the signature (a call
-    /// with the wrong count is a `check` error), each argument converts by
+    /// Rhai's `register_fn` does: the one way to register a function. The
+    /// arity comes from the signature (a call with the wrong count is a
+    /// `check` error); trailing `Option<T>` arguments may be left out; a
+    /// function may take the call's [`FunctionContext`] first (the run's
+    /// clock and time zone) — see [`HostFunction`]. Each argument converts by
     /// [`FromValue`](crate::FromValue) (a wrong type is a run-time error naming
     /// the function and argument, which takes the action's Error branch), and
     /// the result by [`IntoFunctionResult`](crate::IntoFunctionResult) (return
@@ -697,35 +497,7 @@ impl EngineBuilder {
     /// assert!(wrong.unwrap_err().to_string().contains("vat"));
     /// ```
     pub fn register_fn<Args, F: HostFunction<Args>>(mut self, name: &str, func: F) -> Self {
-        self.add_function(name, F::ARITY, F::ARITY, native(name, func), false);
-        self
-    }
-
-    /// Replaces a registered function (a built-in included) on purpose; the
-    /// name must already be registered. Same arguments as
-    /// [`EngineBuilder::register_function`].
-    ///
-    /// ```
-    /// use studioflow::Value;
-    /// // A tenant whose scripts expect upper() to leave "ß" alone.
-    /// let engine = studioflow::Engine::builder()
-    ///     .replace_function("upper", 1, 1, |args, _| {
-    ///         Ok(Value::from(args[0].to_text().chars().map(|c| if c == 'ß' { c } else { c.to_ascii_uppercase() }).collect::<String>()))
-    ///     })
-    ///     .build();
-    /// assert_eq!(engine.call_function("upper", &["straße".into()]).unwrap(), Value::from("STRAßE"));
-    /// ```
-    pub fn replace_function(
-        mut self,
-        name: &str,
-        min_args: usize,
-        max_args: usize,
-        func: impl Fn(&[Value], &FunctionContext<'_>) -> Result<Value, RuntimeError>
-            + Send
-            + Sync
-            + 'static,
-    ) -> Self {
-        self.add_function(name, min_args, max_args, Arc::new(func), true);
+        self.add_function(name, F::MIN_ARITY, F::ARITY, native(name, func), false);
         self
     }
 
@@ -743,7 +515,7 @@ impl EngineBuilder {
     /// ));
     /// ```
     pub fn replace_fn<Args, F: HostFunction<Args>>(mut self, name: &str, func: F) -> Self {
-        self.add_function(name, F::ARITY, F::ARITY, native(name, func), true);
+        self.add_function(name, F::MIN_ARITY, F::ARITY, native(name, func), true);
         self
     }
 
@@ -786,13 +558,7 @@ impl EngineBuilder {
         if !callable {
             return Err(BuildError::InvalidFunctionName { name: name.into() });
         }
-        if min_args > max_args {
-            return Err(BuildError::InvalidArity {
-                name: name.into(),
-                min_args,
-                max_args,
-            });
-        }
+        debug_assert!(min_args <= max_args, "typed functions have min <= max");
         match (self.functions.lookup(name).is_some(), replace) {
             (true, false) => Err(BuildError::FunctionExists {
                 name: name.into(),
@@ -831,7 +597,8 @@ impl EngineBuilder {
     ///
     /// ```
     /// let engine = studioflow::Engine::builder().clock(studioflow::FixedClock::parse("2026-01-01T00:00:00Z").unwrap()).build();
-    /// assert_eq!(engine.call_function("now", &[]).unwrap(), studioflow::Value::from("2025-12-31T17:00:00-07:00"));
+    /// // Shown in the business unit's time zone: UTC in the empty permission model.
+    /// assert_eq!(engine.call_function("now", &[]).unwrap(), studioflow::Value::from("2026-01-01T00:00:00+00:00"));
     /// ```
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
@@ -856,7 +623,7 @@ impl EngineBuilder {
     ///
     /// ```
     /// use studioflow::{BuildError, Engine};
-    /// let result = Engine::builder().register_function("my fn", 0, 0, |_, _| Ok(1.into())).try_build();
+    /// let result = Engine::builder().register_fn("my fn", || 1).try_build();
     /// assert_eq!(result.err(), Some(BuildError::InvalidFunctionName { name: "my fn".into() }));
     /// assert!(Engine::builder().register_fn("triple", |x: f64| x * 3.0).try_build().is_ok());
     /// ```
@@ -869,11 +636,13 @@ impl EngineBuilder {
             inner: Arc::new(EngineInner {
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 actions: self.actions,
-                functions: self.functions,
-                limits: self.limits,
-                clock: self.clock,
+                env: RunEnv {
+                    functions: self.functions,
+                    limits: self.limits,
+                    clock: self.clock,
+                    directory: self.directory.unwrap_or_else(Directory::empty),
+                },
                 resolver: self.resolver,
-                directory: self.directory.unwrap_or_else(Directory::empty),
             }),
         })
     }
@@ -892,7 +661,7 @@ impl EngineBuilder {
     /// ```
     ///
     /// ```should_panic
-    /// // panics: function `upper` is built in; use `replace_function` or `replace_fn` ...
+    /// // panics: function `upper` is built in; use `replace_fn` ...
     /// studioflow::Engine::builder().register_fn("upper", |s: String| s).build();
     /// ```
     pub fn build(self) -> Engine {

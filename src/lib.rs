@@ -38,7 +38,7 @@
 extern crate alloc;
 
 mod action;
-mod actions;
+mod builtins;
 mod compile;
 mod diagnostics;
 mod engine;
@@ -58,8 +58,8 @@ mod test_support;
 pub mod testing;
 
 pub use action::{
-    ActionError, ActionHandler, ActionSchema, BranchId, Choices, PropertyKind, PropertySchema,
-    ScriptType, ScriptTypes,
+    ActionCall, ActionError, ActionHandler, ActionSchema, BranchId, Choices, PropertyKind,
+    PropertySchema, ScriptType, ScriptTypes,
 };
 pub use compile::{
     system_variables, ActionKind, CompileOptions, FlowAction, FlowBranch, Script, ScriptUnit,
@@ -69,13 +69,13 @@ pub use diagnostics::{
     Diagnostic, DiagnosticCode, Diagnostics, Severity, SourceFile, Span, SHOWN_DIAGNOSTICS,
     SHOWN_LINE_CHARS,
 };
-pub use engine::{BuildError, Engine, EngineBuilder, Limits};
+pub use engine::{BuildError, Engine, EngineBuilder};
 pub use resolver::{FileResolver, MemoryResolver, ResolveError, ResolvedScript, ScriptResolver};
 pub use runtime::{
-    ActionCall, ActionOverride, CancelToken, ChangeObserver, Clock, FixedClock, FromValue,
-    FunctionContext, HostFunction, IntoFunctionResult, NativeFunction, Object, Outcome, Run,
-    RunCounts, RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, SystemClock, Text,
-    TraceStep, Value, VarId, VariableChange, Variables, MAX_ERROR_TEXT_BYTES, TRACE_KEEP_FIRST,
+    ActionOverride, CancelToken, ChangeObserver, Clock, FixedClock, FromValue, FunctionContext,
+    HostFunction, IntoFunctionResult, Limits, NativeFunction, Object, Outcome, Run, RunCounts,
+    RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, SystemClock, Text, TraceStep,
+    Value, VarId, VariableChange, Variables, MAX_ERROR_TEXT_BYTES, TRACE_KEEP_FIRST,
     TRACE_KEEP_LAST, TRUNCATION_MARKER,
 };
 

@@ -38,12 +38,13 @@ use serde::Deserialize;
 use thiserror::Error;
 use toml::Spanned;
 
+use crate::action::ActionCall;
 use crate::action::{
     ActionError, ActionHandler, ActionSchema, BranchId, PropertyKind, PropertySchema, ScriptType,
     ScriptTypes,
 };
 use crate::engine::EngineBuilder;
-use crate::runtime::{ActionCall, Value};
+use crate::runtime::Value;
 
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "studioflow.toml";

@@ -56,11 +56,8 @@ fn a_host_tests_its_scripts_with_its_own_engine() {
         Engine::builder()
             .directory(tenant)
             .clock(clock)
-            .register_function("shout", 1, 1, |args, _| {
-                Ok(Value::from(format!(
-                    "{}!",
-                    args[0].to_text().to_uppercase()
-                )))
+            .register_fn("shout", |text: Value| {
+                format!("{}!", text.to_text().to_uppercase())
             })
             .register_action(
                 ActionSchema::new("Notify")

@@ -2,12 +2,9 @@
 //! coverage see them: the script that was compiled and every subscript its
 //! RunSubs (and theirs) call, each with its own flow and source.
 
-use std::sync::Arc;
-
 use super::flow::FlowAction;
 use super::script::{PropSlot, Script, ScriptInner};
 use crate::diagnostics::SourceFile;
-use crate::runtime::TraceStep;
 
 /// One script of a compiled call graph: the script itself (unit 0) or a
 /// subscript a RunSub calls (units 1.., in the order first named).
@@ -151,44 +148,5 @@ impl Script {
     /// ```
     pub fn unit(&self, index: usize) -> Option<ScriptUnit<'_>> {
         unit_at(&self.inner, index)
-    }
-
-    /// The unit a traced step ran in ([`TraceStep::script`] names it;
-    /// `None` there is unit 0). `None` for a step of another script.
-    ///
-    /// ```
-    /// let mut scripts = studioflow::MemoryResolver::default();
-    /// scripts.insert("lookup", "start: Begin { Default -> r }\nr: Return { ReturnValue = 1 }");
-    /// let engine = studioflow::Engine::builder().script_resolver(scripts).build();
-    /// let main = engine
-    ///     .compile("start: Begin { Default -> c }\nc: RunSub { ScriptName = lookup Default -> done }\ndone: End", "main")
-    ///     .unwrap();
-    /// let run = engine.run(&main, studioflow::RunOptions::default().trace(true));
-    /// let units: Vec<usize> = run.trace.unwrap().iter().map(|s| main.unit_of_step(s).unwrap().index()).collect();
-    /// // start, the RunSub `c` itself, then the subscript's two steps, and `done`.
-    /// assert_eq!(units, [0, 0, 1, 1, 0]);
-    /// ```
-    pub fn unit_of_step(&self, step: &TraceStep) -> Option<ScriptUnit<'_>> {
-        let Some(label) = &step.script else {
-            return Some(self.as_unit());
-        };
-        // The executor hands each step its unit's own label: compare the
-        // pointer first (two units may share a written name), then the text.
-        // A RunSub may call the script that was run (recursion): unit 0.
-        if Arc::ptr_eq(&self.inner.label, label) {
-            return Some(self.as_unit());
-        }
-        let by_pointer = self
-            .inner
-            .subscripts
-            .iter()
-            .position(|s| Arc::ptr_eq(&s.label, label));
-        let by_text = || {
-            self.inner
-                .subscripts
-                .iter()
-                .position(|s| *s.label == **label)
-        };
-        by_pointer.or_else(by_text).and_then(|i| self.unit(i + 1))
     }
 }

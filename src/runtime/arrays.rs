@@ -98,7 +98,7 @@ pub(crate) fn index_of(base: &Value, needle: &Value) -> Option<usize> {
     Some(
         items
             .iter()
-            .position(|item| super::eval::equals(item, needle))
+            .position(|item| super::ops::equals(item, needle))
             .map_or(0, |i| i + 1),
     )
 }

@@ -31,6 +31,9 @@ use super::{FunctionContext, NativeFunction, Object, Value};
 pub trait FromValue: Sized {
     /// What the type accepts, worded for an error message ("a number").
     const EXPECTED: &'static str;
+    /// Whether a function argument of this type may be left out (`Option`):
+    /// trailing optional arguments make a typed function's arity a range.
+    const OPTIONAL: bool = false;
     /// The converted value, or `None` when `value` is not of this type.
     fn from_value(value: &Value) -> Option<Self>;
 }
@@ -138,6 +141,7 @@ impl FromValue for Object {
 /// `null` and `""` (what an unset variable reads as) are `None`.
 impl<T: FromValue> FromValue for Option<T> {
     const EXPECTED: &'static str = T::EXPECTED;
+    const OPTIONAL: bool = true;
     fn from_value(value: &Value) -> Option<Self> {
         if value.is_null_or_empty() {
             Some(None)
@@ -212,25 +216,36 @@ impl<T: Into<Value>> IntoFunctionResult for Result<T, String> {
     }
 }
 
-/// A Rust closure or function with typed arguments, callable from scripts.
+/// A Rust closure or function with typed arguments, callable from scripts:
+/// the one way to register a function ([`crate::EngineBuilder::register_fn`]).
 ///
 /// Implemented for every `Fn(A1, ..., An) -> R` with up to 8 arguments, where
-/// each `Ai` is [`FromValue`] and `R` is [`IntoFunctionResult`]. The arity
-/// comes from the signature (so `check` reports a wrong argument count), and
-/// an argument of the wrong type is a run-time error naming the function,
-/// the argument and what it got. `Args` is the tuple of argument types; it
-/// only tells the implementations apart and is always inferred.
+/// each `Ai` is [`FromValue`] and `R` is [`IntoFunctionResult`], and for the
+/// same with the call's [`FunctionContext`] first (`Fn(&FunctionContext, A1,
+/// ...)`: the run's clock and time zone). The arity comes from the
+/// signature (so `check` reports a wrong argument count); trailing
+/// `Option<T>` arguments may be left out (`None`). An argument of the wrong
+/// type is a run-time error naming the function, the argument and what it
+/// got. `Args` only tells the implementations apart and is always inferred.
 ///
 /// ```
-/// use studioflow::{Engine, Value};
+/// use studioflow::{Engine, FunctionContext, Value};
 /// let engine = Engine::builder()
 ///     .register_fn("double", |x: f64| x * 2.0)
 ///     .register_fn("greeting", |name: String, times: u32| format!("Hi {name}! ").repeat(times as usize))
+///     // Optional trailing arguments: pad(text) or pad(text, width).
+///     .register_fn("pad", |text: String, width: Option<usize>| format!("{text:>1$}", width.unwrap_or(10)))
+///     // The call's context first: the run's clock and time zone.
+///     .register_fn("zone", |ctx: &FunctionContext<'_>, prefix: String| format!("{prefix}{}", ctx.time_zone()))
 ///     .build();
 /// assert_eq!(engine.call_function("double", &[Value::from(21)]).unwrap(), Value::from(42));
 /// assert_eq!(engine.call_function("greeting", &["Ada".into(), 2.into()]).unwrap(), Value::from("Hi Ada! Hi Ada! "));
+/// assert_eq!(engine.call_function("pad", &["ab".into(), 4.into()]).unwrap(), Value::from("  ab"));
+/// assert_eq!(engine.call_function("pad", &["ab".into()]).unwrap(), Value::from("        ab"));
+/// assert_eq!(engine.call_function("zone", &["tz: ".into()]).unwrap(), Value::from("tz: UTC"));
 /// let err = engine.call_function("double", &[Value::from("x")]).unwrap_err();
 /// assert_eq!(err.to_string(), r#"double(): argument 1 must be a number, got "x""#);
+/// assert!(engine.compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = pad() }", "s").is_err());
 /// ```
 ///
 /// Arguments are owned: a closure taking `&str` does not compile (take `String`).
@@ -240,19 +255,45 @@ impl<T: Into<Value>> IntoFunctionResult for Result<T, String> {
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be registered as a typed script function",
-    note = "a typed function is `Send + Sync + 'static`, takes at most 8 arguments of FromValue types (owned: `String`, not `&str`) and returns an IntoFunctionResult type; for optional arguments use `register_function`"
+    note = "a typed function is `Send + Sync + 'static`, takes an optional `&FunctionContext` first, then at most 8 arguments of FromValue types (owned: `String`, not `&str`; `Option<T>` last for optional ones) and returns an IntoFunctionResult type"
 )]
 pub trait HostFunction<Args>: Send + Sync + 'static {
-    /// The number of arguments the function takes.
+    /// The most arguments the function takes.
     const ARITY: usize;
+    /// The least: [`HostFunction::ARITY`] without the trailing `Option` arguments.
+    const MIN_ARITY: usize;
     /// Converts the arguments, calls the function and converts its result.
     /// `name` labels type errors.
-    fn call_with(&self, name: &str, args: &[Value]) -> Result<Value, RuntimeError>;
+    fn call_with(
+        &self,
+        name: &str,
+        args: &[Value],
+        ctx: &FunctionContext<'_>,
+    ) -> Result<Value, RuntimeError>;
 }
 
-/// Argument `i` of `function`, converted.
+/// Marks the [`HostFunction`] implementations whose function takes the
+/// call's [`FunctionContext`] first.
+#[doc(hidden)]
+pub struct WithContext;
+
+/// The arity without the trailing optional arguments.
+const fn min_arity(optional: &[bool]) -> usize {
+    let mut n = optional.len();
+    while n > 0 && optional[n - 1] {
+        n -= 1;
+    }
+    n
+}
+
+/// Argument `i` of `function`, converted (a left-out optional one is `None`).
 fn argument<T: FromValue>(function: &str, args: &[Value], i: usize) -> Result<T, RuntimeError> {
     let Some(value) = args.get(i) else {
+        if T::OPTIONAL {
+            if let Some(none) = T::from_value(&Value::Null) {
+                return Ok(none);
+            }
+        }
         return Err(RuntimeError::BadArgument {
             function: function.to_string(),
             message: format!("argument {} is missing", i + 1),
@@ -278,10 +319,36 @@ macro_rules! host_function {
             $($arg: FromValue,)*
         {
             const ARITY: usize = $arity;
+            const MIN_ARITY: usize = min_arity(&[$($arg::OPTIONAL),*]);
             #[allow(non_snake_case, unused_variables)]
-            fn call_with(&self, name: &str, args: &[Value]) -> Result<Value, RuntimeError> {
+            fn call_with(
+                &self,
+                name: &str,
+                args: &[Value],
+                _ctx: &FunctionContext<'_>,
+            ) -> Result<Value, RuntimeError> {
                 $(let $arg = argument::<$arg>(name, args, $index)?;)*
                 self($($arg),*).into_function_result()
+            }
+        }
+
+        impl<F, R $(, $arg)*> HostFunction<(WithContext, $($arg,)*)> for F
+        where
+            F: Fn(&FunctionContext<'_> $(, $arg)*) -> R + Send + Sync + 'static,
+            R: IntoFunctionResult,
+            $($arg: FromValue,)*
+        {
+            const ARITY: usize = $arity;
+            const MIN_ARITY: usize = min_arity(&[$($arg::OPTIONAL),*]);
+            #[allow(non_snake_case, unused_variables)]
+            fn call_with(
+                &self,
+                name: &str,
+                args: &[Value],
+                ctx: &FunctionContext<'_>,
+            ) -> Result<Value, RuntimeError> {
+                $(let $arg = argument::<$arg>(name, args, $index)?;)*
+                self(ctx $(, $arg)*).into_function_result()
             }
         }
     };
@@ -300,5 +367,5 @@ host_function!(8, A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7);
 /// Wraps a typed function as a native one, its errors labelled `name`.
 pub(crate) fn native<Args, F: HostFunction<Args>>(name: &str, f: F) -> Arc<NativeFunction> {
     let name = name.to_string();
-    Arc::new(move |args: &[Value], _: &FunctionContext<'_>| f.call_with(&name, args))
+    Arc::new(move |args: &[Value], ctx: &FunctionContext<'_>| f.call_with(&name, args, ctx))
 }

@@ -126,7 +126,7 @@ pub enum RuntimeError {
     Host(String),
     /// The run's deadline passed while the expression was evaluated: not
     /// the action's failure, the run stops with outcome limit.
-    #[error("{}", crate::runtime::executor::time_limit_message(*timeout))]
+    #[error("{}", time_limit_message(*timeout))]
     TimeLimit {
         /// The run's timeout.
         timeout: std::time::Duration,
@@ -172,5 +172,27 @@ pub(crate) fn shown(v: &super::Value) -> String {
         format!("{cut}...")
     } else {
         text
+    }
+}
+
+/// The message of a run stopped by its deadline.
+pub(crate) fn time_limit_message(timeout: std::time::Duration) -> String {
+    format!(
+        "time limit of {} exceeded (the run's wall-clock deadline)",
+        Seconds(timeout)
+    )
+}
+
+/// A duration as the limit message shows it: `30 s`, `0.5 s`.
+struct Seconds(std::time::Duration);
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.0.as_secs_f64();
+        if secs.fract() == 0.0 {
+            write!(f, "{} s", self.0.as_secs())
+        } else {
+            write!(f, "{secs} s")
+        }
     }
 }

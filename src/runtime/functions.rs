@@ -254,8 +254,7 @@ fn arg_text<'a>(
 }
 
 fn arg_whole(function: &str, args: &[Value], i: usize) -> Result<i64, RuntimeError> {
-    let exact =
-        super::eval::whole_number(&args[i], || format!("{function}(): argument {}", i + 1))?;
+    let exact = super::ops::whole_number(&args[i], || format!("{function}(): argument {}", i + 1))?;
     match exact {
         Some(n) => Ok(n),
         None => Err(RuntimeError::BadArgument {
@@ -446,7 +445,7 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
         def("contains", 2, 2, |a, _| match &a[0] {
             // Membership is the language's `=`: `contains([1, 2], "1")` like `1 = "1"`.
             Value::List(items) => Ok(Value::Bool(
-                items.iter().any(|v| super::eval::equals(v, &a[1])),
+                items.iter().any(|v| super::ops::equals(v, &a[1])),
             )),
             _ => Ok(Value::Bool(
                 arg_text("contains", a, 0)?.contains(&*arg_text("contains", a, 1)?),

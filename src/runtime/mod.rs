@@ -2,27 +2,32 @@
 //! Works only on compiled scripts; never looks at source text.
 
 pub(crate) mod arrays;
+pub(crate) mod cancel;
 pub mod clock;
 pub(crate) mod convert;
 pub(crate) mod counts;
 pub(crate) mod datetime;
+pub(crate) mod env;
 pub(crate) mod error;
 pub(crate) mod eval;
 pub(crate) mod executor;
 pub(crate) mod functions;
 pub(crate) mod limits;
+pub(crate) mod ops;
 pub(crate) mod security;
 pub(crate) mod value;
 pub(crate) mod variables;
 
+pub use cancel::CancelToken;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use convert::{FromValue, HostFunction, IntoFunctionResult};
 pub use counts::RunCounts;
+pub use env::Limits;
 pub use error::RuntimeError;
 pub use eval::VarId;
 pub use executor::{
-    ActionCall, ActionOverride, CancelToken, ChangeObserver, Outcome, Run, RunError, RunOptions,
-    StepObserver, TraceStep, VariableChange, TRACE_KEEP_FIRST, TRACE_KEEP_LAST,
+    ActionOverride, ChangeObserver, Outcome, Run, RunError, RunOptions, StepObserver, TraceStep,
+    VariableChange, TRACE_KEEP_FIRST, TRACE_KEEP_LAST,
 };
 pub use functions::{FunctionContext, NativeFunction};
 pub use limits::{MAX_ERROR_TEXT_BYTES, TRUNCATION_MARKER};

@@ -49,7 +49,7 @@ const RUN_ID_BLOCK: u64 = 1 << 16;
 ///
 /// ```
 /// use studioflow::{Engine, RunOptions, Value};
-/// let engine = Engine::new();
+/// let engine = Engine::demo();
 /// let script = engine.compile(r#"
 ///   start: Begin { Default -> pick }
 ///   pick: SetSecurityUser { Agent = "sysadmin" Default -> done }
@@ -106,7 +106,7 @@ impl SecurityUser {
     /// The agent's id.
     ///
     /// ```
-    /// let e = studioflow::Engine::new();
+    /// let e = studioflow::Engine::demo();
     /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
     /// let run = e.run(&s, Default::default());
     /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
@@ -118,7 +118,7 @@ impl SecurityUser {
     /// The agent's userName when the handle was issued.
     ///
     /// ```
-    /// let e = studioflow::Engine::new();
+    /// let e = studioflow::Engine::demo();
     /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
     /// let run = e.run(&s, Default::default());
     /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
@@ -130,7 +130,7 @@ impl SecurityUser {
     /// The time zone chosen in `SetSecurityUser` (the agent's own by default).
     ///
     /// ```
-    /// let e = studioflow::Engine::new();
+    /// let e = studioflow::Engine::demo();
     /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
     /// let run = e.run(&s, Default::default());
     /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
@@ -142,7 +142,7 @@ impl SecurityUser {
     /// The role name when the handle was issued (rights are checked afresh on every call).
     ///
     /// ```
-    /// let e = studioflow::Engine::new();
+    /// let e = studioflow::Engine::demo();
     /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
     /// let run = e.run(&s, Default::default());
     /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
@@ -154,7 +154,7 @@ impl SecurityUser {
     /// A readable field, as `{SecurityUser.userName}` sees it.
     ///
     /// ```
-    /// let e = studioflow::Engine::new();
+    /// let e = studioflow::Engine::demo();
     /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
     /// let run = e.run(&s, Default::default());
     /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
@@ -179,7 +179,7 @@ impl SecurityUser {
     /// The readable fields as JSON; the handle never appears.
     ///
     /// ```
-    /// let e = studioflow::Engine::new();
+    /// let e = studioflow::Engine::demo();
     /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
     /// let run = e.run(&s, Default::default());
     /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };

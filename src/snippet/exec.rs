@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use super::bounds::{Bound, SnippetBounds};
 use super::functions::RESERVED_MEMBER;
 use super::program::{CExpr, CStep, CTarget, Op, OpKind, Program, UserFunction};
-use crate::runtime::eval::{equals, Code, Evaluator, SizeLimits, VarId};
+use crate::runtime::eval::{Code, Evaluator, SizeLimits, VarId};
+use crate::runtime::executor::TraceOutput;
 use crate::runtime::functions::{FunctionContext, FunctionRegistry};
-use crate::runtime::limits::{Bound, SnippetBounds};
+use crate::runtime::ops::equals;
 use crate::runtime::{RuntimeError, Value};
 
 /// Bytes of a newly built stored string that cost one statement.
@@ -143,14 +145,6 @@ pub(crate) fn branch_points(ops: &[Op], out: &mut Vec<BranchPoint>) {
     }
 }
 
-/// TRACE lines of the current step, bounded per run.
-#[derive(Debug, Default)]
-pub(crate) struct TraceOutput {
-    pub lines: Vec<Arc<str>>,
-    pub bytes: usize,
-    pub truncated: bool,
-}
-
 enum Flow {
     Next,
     Break,
@@ -193,7 +187,7 @@ impl Exec<'_> {
             },
             Bound::Time(timeout) => SnippetError::Limit {
                 line,
-                message: crate::runtime::executor::time_limit_message(timeout),
+                message: crate::runtime::error::time_limit_message(timeout),
             },
             Bound::Cancelled => SnippetError::Cancelled { line },
         }
@@ -522,7 +516,7 @@ impl Exec<'_> {
         what: &str,
     ) -> Result<i64, SnippetError> {
         let v = self.eval(e, vars, line)?;
-        let exact = crate::runtime::eval::whole_number(&v, || what.to_string())
+        let exact = crate::runtime::ops::whole_number(&v, || what.to_string())
             .map_err(|e| Self::fail(line, e.to_string()))?;
         match exact {
             Some(n) => Ok(n),

@@ -28,11 +28,13 @@
 //! ```
 
 mod ast;
+pub(crate) mod bounds;
 pub(crate) mod compile;
 pub(crate) mod exec;
 mod functions;
 mod parser;
 pub(crate) mod program;
+pub(crate) mod run;
 
 pub use ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
 pub(crate) use functions::builtins;

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::action::ActionCall;
 use crate::action::{ActionError, BranchId};
-use crate::runtime::{ActionCall, ActionOverride, Value};
+use crate::runtime::{ActionOverride, Value};
 
 /// One result of a mocked action.
 #[derive(Debug, Clone)]

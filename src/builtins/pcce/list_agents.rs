@@ -5,11 +5,9 @@
 use std::sync::Arc;
 
 use super::{actor, own_text, register_api, SCRIPT_VARIABLE};
+use crate::builtins::ActionList;
 use crate::permissions::AgentStatusFilter;
-use crate::{
-    ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema, RuntimeError,
-    Value,
-};
+use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema, RuntimeError, Value};
 
 const QUERY: usize = 0;
 const STATUS: usize = 1;
@@ -46,7 +44,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     register_api(
         builder,
         "ListAgents",

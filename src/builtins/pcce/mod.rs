@@ -17,13 +17,14 @@ use serde::Serialize;
 
 use chrono_tz::Tz;
 
+use crate::builtins::ActionList;
 #[cfg(doc)]
 use crate::permissions::AgentRecord;
 use crate::permissions::{render_time, Agent, AgentId, AgentStatus};
 use crate::runtime::value::text_of_shared;
 use crate::{
-    ActionCall, ActionError, ActionHandler, ActionSchema, EngineBuilder, Object, PropertyKind,
-    PropertySchema, ScriptTypes, Text, Value,
+    ActionCall, ActionError, ActionHandler, ActionSchema, Object, PropertyKind, PropertySchema,
+    ScriptTypes, Text, Value,
 };
 
 /// Index of the `SecurityUser` property in every API action's schema.
@@ -33,7 +34,7 @@ const SCRIPT_VARIABLE: usize = 1;
 /// Index of the first action-specific property.
 const FIRST_OWN: usize = 2;
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     list_roles::register(builder);
     get_role::register(builder);
     get_available_features::register(builder);
@@ -65,7 +66,7 @@ fn api_schema(name: &str, result: &str, own: Vec<PropertySchema>) -> ActionSchem
 }
 
 fn register_api(
-    builder: &mut EngineBuilder,
+    builder: &mut ActionList,
     name: &str,
     result: &str,
     own: Vec<PropertySchema>,

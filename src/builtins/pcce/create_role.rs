@@ -1,8 +1,9 @@
 //! `CreateRole`: a new custom role. Needs feature `role`.
 
 use super::{actor, own_features, own_text, register_api, store};
+use crate::builtins::ActionList;
 use crate::permissions::RoleDraft;
-use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema};
+use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 
 const NAME: usize = 0;
 const DESCRIPTION: usize = 1;
@@ -20,7 +21,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     register_api(
         builder,
         "CreateRole",

@@ -1,7 +1,8 @@
 //! `GetRole`: one role by id or name. Needs feature `role`.
 
 use super::{actor, own_ref, register_api, store};
-use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema};
+use crate::builtins::ActionList;
+use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 
 const ROLE: usize = 0;
 
@@ -13,7 +14,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     register_api(
         builder,
         "GetRole",

@@ -2,15 +2,14 @@
 
 use std::sync::Arc;
 
-use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
-};
+use crate::builtins::ActionList;
+use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema};
 
 fn execute(_call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     // Parameters renames a subscript's p1, p2, ... ("customer, tier").
     builder.add_action(
         ActionSchema::new("Begin")

@@ -1,8 +1,9 @@
 //! `ListRoles`: search, sort and page the roles. Needs feature `role`.
 
 use super::{actor, own_text, own_whole, register_api, store};
+use crate::builtins::ActionList;
 use crate::permissions::RoleQuery;
-use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema};
+use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 
 const QUERY: usize = 0;
 const SORT: usize = 1;
@@ -22,7 +23,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     register_api(
         builder,
         "ListRoles",

@@ -3,10 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
-    Value,
-};
+use crate::builtins::ActionList;
+use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, Value};
 
 const EXPRESSION: usize = 0;
 const TRUE: BranchId = BranchId::own(0);
@@ -26,7 +24,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     }
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(
         ActionSchema::new("If")
             .property(PropertySchema::required(

@@ -1,6 +1,6 @@
 //! Reading an action's properties by name, typed.
 
-use crate::action::{ActionError, BranchId};
+use super::{ActionError, BranchId};
 use crate::runtime::convert::FromValue;
 use crate::runtime::Value;
 

@@ -3,8 +3,9 @@
 //! value. Needs feature `role`.
 
 use super::{actor, own_features, own_ref, own_text, own_whole, register_api, store};
+use crate::builtins::ActionList;
 use crate::permissions::RolePatch;
-use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema};
+use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 
 const ROLE: usize = 0;
 const CHANGE_STAMP: usize = 1;
@@ -36,7 +37,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     register_api(
         builder,
         "UpdateRole",

@@ -1,7 +1,8 @@
 //! `GetAvailableFeatures`: the feature catalog. Needs feature `role`.
 
 use super::{actor, register_api, store};
-use crate::{ActionCall, ActionError, BranchId, EngineBuilder};
+use crate::builtins::ActionList;
+use crate::{ActionCall, ActionError, BranchId};
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let (actor, _) = actor(call)?;
@@ -10,6 +11,6 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     register_api(builder, "GetAvailableFeatures", "Features", vec![], execute);
 }

@@ -3,7 +3,8 @@
 //! Needs feature `agent`.
 
 use super::{actor, agent_value, own_ref, register_api, SCRIPT_VARIABLE};
-use crate::{ActionCall, ActionError, BranchId, EngineBuilder, PropertyKind, PropertySchema};
+use crate::builtins::ActionList;
+use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 
 const AGENT: usize = 0;
 
@@ -18,7 +19,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     register_api(
         builder,
         "GetAgent",

@@ -3,16 +3,12 @@
 //! with `_ERR` naming its line; the statement budget running out stops the
 //! run with outcome limit.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
-use crate::compile::PropSlot;
-use crate::runtime::functions::FunctionContext;
-use crate::runtime::limits::{Pacer, SnippetBounds};
-use crate::snippet::exec::{Exec, SnippetError};
+use crate::builtins::ActionList;
+use crate::snippet::exec::SnippetError;
 use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, Outcome, PropertyKind,
-    PropertySchema, Value,
+    ActionCall, ActionError, ActionSchema, BranchId, Outcome, PropertyKind, PropertySchema, Value,
 };
 
 const DATA: usize = 0;
@@ -39,42 +35,10 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
             &Value::from(size_name),
         ));
     };
-    let (engine, script, action, state) = call.internals();
-    let limits = state.limits;
-    let Some(PropSlot::Snippet(program)) = action.properties.get(DATA) else {
+    let Some(snippet) = call.snippet(DATA) else {
         return Ok(BranchId::DEFAULT);
     };
-    let program = Arc::clone(program);
-    let budget_limit = engine.limits.max_snippet_statements;
-    let mut budget = state.snippet_budget;
-    let mut exec = Exec {
-        functions: &engine.functions,
-        user_functions: &script.snippet_functions,
-        limits,
-        context: FunctionContext::new(&*engine.clock, state.time_zone)
-            .with_max_string_bytes(limits.max_string_bytes),
-        budget: &mut budget,
-        budget_limit,
-        max_string: max_string.min(engine.limits.max_string_bytes),
-        max_string_name: size_name,
-        trace: state.trace_output.as_mut(),
-        scratch: RefCell::new(String::new()),
-        depth: 0,
-        pacer: Pacer::new(&*engine.clock, state.deadline, state.cancel.clone()),
-        hits: state.counts.as_mut().map(|c| &mut c.snippet),
-        // The run's bounds, shared with every action and RunSub frame.
-        bounds: SnippetBounds::new(
-            limits,
-            &mut state.memory,
-            &mut state.sizes,
-            &script.var_names,
-            &*engine.clock,
-            state.deadline,
-            state.cancel.as_ref(),
-        ),
-    };
-    let result = exec.run(&program, &mut state.vars);
-    state.snippet_budget = budget;
+    let result = snippet.run(max_string, size_name);
     match result {
         Ok(()) => Ok(BranchId::DEFAULT),
         Err(e @ SnippetError::Failed { .. }) => Err(ActionError::Failed(e.to_string())),
@@ -85,7 +49,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     }
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(
         ActionSchema::new("Snippet")
             .property(PropertySchema::required("Data", PropertyKind::SnippetCode))

@@ -4,10 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
-    Value,
-};
+use crate::builtins::ActionList;
+use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, Value};
 
 const VALUE: usize = 0;
 
@@ -19,12 +17,12 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(call
         .labels()
         .iter()
-        .position(|label| crate::runtime::eval::equals_str(value, label))
+        .position(|label| crate::runtime::ops::equals_str(value, label))
         .map(|i| BranchId::label(i as u32))
         .unwrap_or(BranchId::DEFAULT))
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(
         ActionSchema::new("Case")
             .property(PropertySchema::required("Value", PropertyKind::Expression))

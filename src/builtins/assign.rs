@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
-};
+use crate::builtins::ActionList;
+use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema};
 
 const VARIABLE: usize = 0;
 const VALUE: usize = 1;
@@ -17,7 +16,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(
         ActionSchema::new("Assign")
             .property(PropertySchema::required(

@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
-use crate::{ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder};
+use crate::builtins::ActionList;
+use crate::{ActionCall, ActionError, ActionSchema, BranchId};
 
 fn execute(_call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(ActionSchema::new("End").terminal(), Arc::new(execute));
 }

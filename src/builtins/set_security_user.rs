@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
+use crate::builtins::ActionList;
 use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, EngineBuilder, PropertyKind, PropertySchema,
-    ScriptTypes, Value,
+    ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, ScriptTypes,
+    Value,
 };
 
 const AGENT: usize = 0;
@@ -25,7 +26,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(super) fn register(builder: &mut EngineBuilder) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(
         ActionSchema::new("SetSecurityUser")
             .property(PropertySchema::required("Agent", PropertyKind::Template))

@@ -1,17 +1,9 @@
-//! The action API: schemas, branch ids, handlers and their errors.
-//!
-//! Built-in actions are registered through exactly this API, the same way a
-//! host registers its own (see [`crate::EngineBuilder::register_action`]).
-//! The schemas themselves are data in `crate::program::schema` (compile
-//! reads them without the handler API); they are re-exported here.
+//! [`ActionError`]: why an action failed (its one-line text becomes `_ERR`).
 
 use thiserror::Error;
 
 use crate::permissions::ApiError;
-pub use crate::program::schema::{
-    ActionSchema, BranchId, Choices, PropertyKind, PropertySchema, ScriptType, ScriptTypes,
-};
-use crate::runtime::{ActionCall, RuntimeError, Value};
+use crate::runtime::{RuntimeError, Value};
 
 /// Why an action failed. Its one-line text becomes `_ERR`.
 ///
@@ -127,32 +119,5 @@ impl ActionError {
         } else {
             text
         }
-    }
-}
-
-/// What runs when an action executes.
-///
-/// Closures `Fn(&mut ActionCall) -> Result<BranchId, ActionError>` implement it.
-///
-/// ```
-/// use studioflow::{ActionCall, ActionError, ActionHandler, BranchId};
-/// struct Nothing;
-/// impl ActionHandler for Nothing {
-///     fn execute(&self, _call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-///         Ok(BranchId::DEFAULT)
-///     }
-/// }
-/// ```
-pub trait ActionHandler: Send + Sync {
-    /// Runs the action and names the branch to take, or fails.
-    fn execute(&self, call: &mut ActionCall<'_>) -> Result<BranchId, ActionError>;
-}
-
-impl<F> ActionHandler for F
-where
-    F: Fn(&mut ActionCall<'_>) -> Result<BranchId, ActionError> + Send + Sync,
-{
-    fn execute(&self, call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-        self(call)
     }
 }
