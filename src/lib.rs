@@ -66,8 +66,8 @@ pub use compile::{
     ERR_VARIABLE,
 };
 pub use diagnostics::{
-    Diagnostic, DiagnosticCode, Diagnostics, Severity, SourceFile, Span, SHOWN_DIAGNOSTICS,
-    SHOWN_LINE_CHARS,
+    Diagnostic, DiagnosticCode, Diagnostics, Severity, SourceFile, Span, INPUTS_HINT,
+    SHOWN_DIAGNOSTICS, SHOWN_LINE_CHARS,
 };
 pub use engine::{BuildError, Engine, EngineBuilder};
 pub use resolver::{FileResolver, MemoryResolver, ResolveError, ResolvedScript, ScriptResolver};

@@ -45,6 +45,7 @@ use crate::action::{
 };
 use crate::engine::EngineBuilder;
 use crate::runtime::Value;
+use crate::syntax::is_identifier;
 
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "studioflow.toml";
@@ -154,12 +155,6 @@ struct RawProperty {
     #[serde(default)]
     required: bool,
     default: Option<Spanned<toml::Value>>,
-}
-
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
 }
 
 fn property_kind(word: &str) -> Option<PropertyKind> {

@@ -675,10 +675,6 @@ const KNOWN_LONG: &[(&str, &str)] = &[
         "testing/file",
         "the test-file schema, its validation (every mistake at once) and case loading apart",
     ),
-    (
-        "syntax/parser",
-        "the action grammar's builders and the expression builders apart",
-    ),
 ];
 
 /// A source file a reader can take in one sitting.

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use super::builder::{ScriptBuilder, UNDEFINED};
 use super::system_variables;
-use crate::diagnostics::{did_you_mean, suggestion, Diagnostic, DiagnosticCode, Diagnostics, Span};
+use crate::diagnostics::{
+    did_you_mean, suggestion, Diagnostic, DiagnosticCode, Diagnostics, Span, INPUTS_HINT,
+};
 use crate::program::{CompiledAction, PropSlot, Script, ScriptInner, ERR_VARIABLE, HIDDEN_PREFIX};
 
 impl ScriptBuilder<'_, '_> {
@@ -125,10 +127,10 @@ impl ScriptBuilder<'_, '_> {
                 DiagnosticCode::InvalidPropertyValue,
                 choice.span,
                 format!(
-                    "`{}` is not one of {} for `{}`{}, and as a variable it is never assigned (it would read as \"\"); write one of the words, or declare the input with --var {}",
-                    choice.name, choice.expected, choice.property, choice.suggestion, choice.name
+                    "`{}` is not one of {} for `{}`{}, and as a variable it is never assigned (it would read as \"\"); write one of the words, or declare the input with {INPUTS_HINT}",
+                    choice.name, choice.expected, choice.property, choice.suggestion
                 ),
-            ));
+            ).with_input(&choice.name));
         }
 
         // Reachability from Begin, on the source's graph (every written
@@ -265,14 +267,13 @@ DiagnosticCode::ErrorBranchNotConnected,
                     "variable `{name}` is read but never assigned (did you mean `{close}`?)"
                 ),
                 None => format!(
-                    "variable `{name}` is read but never assigned (declare host inputs with --var {name})"
+                    "variable `{name}` is read but never assigned (declare host inputs with {INPUTS_HINT})"
                 ),
             };
-            warnings.push(Diagnostic::new(
-                DiagnosticCode::UnassignedVariable,
-                *span,
-                message,
-            ));
+            warnings.push(
+                Diagnostic::new(DiagnosticCode::UnassignedVariable, *span, message)
+                    .with_input(name),
+            );
         }
 
         let source = self.source;

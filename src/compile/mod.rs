@@ -4,6 +4,16 @@
 //! branches, missing targets, broken expressions in reachable and unreachable
 //! actions alike. Names are resolved once: action ids to indices, branch
 //! names to slots, variables to slots, functions to registry entries.
+//!
+//! The rooms, in the order a compile visits them:
+//! - [`subscripts`]: the call graph (the script, then each subscript a
+//!   RunSub names) and the checks across it;
+//! - this file: one script's compile, streamed action by action when it can;
+//! - [`builder`]: ids and targets interned, each action added;
+//! - [`snippets`]: Snippet code parsed and its FUNCTIONs declared first;
+//! - [`action`] and [`properties`]: one action's type, properties, branches;
+//! - [`expr`]: expressions to [`crate::program::code::Code`], in the shared [`ctx`];
+//! - [`lints`]: the whole-script checks, then the [`Script`].
 
 mod action;
 mod builder;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::diagnostics::floor_char_boundary;
+
 /// A test file that cannot be run (bad input: the CLI's exit code 2).
 ///
 /// ```
@@ -202,18 +204,14 @@ fn suggest(suggestion: &Option<String>) -> String {
     }
 }
 
-/// The closest of `candidates` to `word`, if it is close enough to be a typo.
+/// The closest of `candidates` to `word`, if it is close enough to be a
+/// typo: the one "did you mean" rule of the crate
+/// ([`crate::diagnostics::did_you_mean`]), so `check` and `test` suggest alike.
 pub(crate) fn closest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    let lower = word.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.chars().count().max(word.chars().count()) / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c.to_string())
+    crate::diagnostics::did_you_mean(word, candidates).map(str::to_string)
 }
 
 /// Where each line of a text starts, for line and column lookups in
@@ -244,13 +242,6 @@ fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
         .enumerate()
         .filter(|(_, b)| *b == b'\n')
         .map(|(i, _)| i)
-}
-
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use crate::files::read_text;
 use crate::manifest::{toml_to_json, toml_to_value, Manifest};
 use crate::permissions::Directory;
 use crate::runtime::{FixedClock, Outcome, Value};
+use crate::syntax::is_variable_name;
 use crate::{CompileOptions, Script, ScriptUnit};
 
 /// The clock of a case that sets no `now`: results never depend on the wall clock.
@@ -270,12 +271,6 @@ fn project_root(folder: &Path) -> PathBuf {
         folder
     };
     crate::resolver::FileResolver::root_for(folder)
-}
-
-fn is_variable_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
 }
 
 /// Loads what a test file names, with each problem placed in the test file.
@@ -641,7 +636,9 @@ impl<'a> Loader<'a> {
                         script_span.clone(),
                         Problem::Compile {
                             script: loaded.script_name(),
-                            diagnostics: diagnostics.to_string(),
+                            diagnostics: diagnostics
+                                .with_input_hint(|name| format!("--var {name}"))
+                                .to_string(),
                         },
                     )
                 }));

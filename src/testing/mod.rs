@@ -487,9 +487,11 @@ impl TestRunner {
         ) {
             Ok(script) => script,
             Err(diagnostics) => {
-                report
-                    .mismatches
-                    .push(Mismatch::Compile(diagnostics.to_string()));
+                report.mismatches.push(Mismatch::Compile(
+                    diagnostics
+                        .with_input_hint(|name| format!("--var {name}"))
+                        .to_string(),
+                ));
                 return report;
             }
         };
