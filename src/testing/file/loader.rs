@@ -16,7 +16,7 @@ use crate::files::read_text;
 use crate::manifest::{toml_to_value, Manifest};
 use crate::runtime::FixedClock;
 use crate::syntax::is_variable_name;
-use crate::testing::error::{LineIndex, Problem, TestFileError};
+use crate::testing::error::{var_hint, LineIndex, Problem, TestFileError};
 use crate::testing::names::{bad_stem, file_safe, snapshot_stem, TEST_FILE_SUFFIX};
 use crate::testing::TestRunner;
 use crate::{CompileOptions, Script};
@@ -252,9 +252,7 @@ impl<'a> Loader<'a> {
                         script_span.clone(),
                         Problem::Compile {
                             script: loaded.script_name(),
-                            diagnostics: diagnostics
-                                .with_input_hint(|name| format!("--var {name}"))
-                                .to_string(),
+                            diagnostics: diagnostics.with_input_hint(var_hint).to_string(),
                         },
                     )
                 }));
