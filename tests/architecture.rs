@@ -666,10 +666,7 @@ fn the_reader_sees_what_it_should() {
 }
 
 /// Files still over [`MAX_LINES`], each with the plan that splits it.
-const KNOWN_LONG: &[(&str, &str)] = &[(
-    "testing/file",
-    "the test-file schema, its validation (every mistake at once) and case loading apart",
-)];
+const KNOWN_LONG: &[(&str, &str)] = &[];
 
 /// A source file a reader can take in one sitting.
 const MAX_LINES: usize = 900;

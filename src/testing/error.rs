@@ -204,6 +204,13 @@ fn suggest(suggestion: &Option<String>) -> String {
     }
 }
 
+/// How a test file's compile errors and pinned warnings advise declaring a
+/// host input: as `studioflow check` prints them (`--var NAME`), for
+/// [`crate::Diagnostics::with_input_hint`].
+pub(crate) fn var_hint(name: &str) -> String {
+    format!("--var {name}")
+}
+
 /// The closest of `candidates` to `word`, if it is close enough to be a
 /// typo: the one "did you mean" rule of the crate
 /// ([`crate::diagnostics::did_you_mean`]), so `check` and `test` suggest alike.

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::error::var_hint;
 use crate::runtime::{Outcome, Run};
 use crate::Script;
 
@@ -392,10 +393,7 @@ impl Expect {
         }
         if let Some(warnings) = &self.warnings {
             // Test files pin warnings as `studioflow check` prints them.
-            let shown = script
-                .warnings()
-                .clone()
-                .with_input_hint(|name| format!("--var {name}"));
+            let shown = script.warnings().clone().with_input_hint(var_hint);
             let rendered: Vec<String> = shown
                 .items()
                 .iter()

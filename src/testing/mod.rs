@@ -77,6 +77,7 @@ use crate::engine::{Engine, EngineBuilder};
 use crate::manifest::Manifest;
 use crate::permissions::Directory;
 use crate::runtime::{FixedClock, Run, RunOptions};
+use error::var_hint;
 
 /// Builds the engine of one case from that case's fresh tenant and fixed
 /// clock: where a host registers its own actions and functions.
@@ -488,9 +489,7 @@ impl TestRunner {
             Ok(script) => script,
             Err(diagnostics) => {
                 report.mismatches.push(Mismatch::Compile(
-                    diagnostics
-                        .with_input_hint(|name| format!("--var {name}"))
-                        .to_string(),
+                    diagnostics.with_input_hint(var_hint).to_string(),
                 ));
                 return report;
             }

@@ -90,7 +90,7 @@ pub struct Layout {
 }
 
 /// The full layout's bound: real nodes plus the virtual nodes long edges
-/// pass through (an edge spanning k ranks has 2k - 1). Past it, [`layout`]
+/// pass through (an edge spanning k ranks has 2k - 1). Past it, [`layout`](fn@super::layout)
 /// draws the simpler picture (linear in nodes and edges), so a large flow
 /// takes milliseconds and megabytes instead of seconds and gigabytes.
 ///

@@ -222,7 +222,7 @@ pub enum LoadProblem {
     /// The store refused the data for a reason the loader did not catch first.
     #[error("inconsistent tenant data: {0}")]
     Inconsistent(String),
-    /// An id or changeStamp above [`MAX_EXACT_ID`]: a script's numbers
+    /// An id or changeStamp above [`MAX_EXACT_ID`](crate::permissions::MAX_EXACT_ID): a script's numbers
     /// could not carry it exactly, so it could turn into another id.
     #[error("{value} is too large: ids and changeStamps go up to {max} (2^53 - 1), the largest whole number a script carries exactly")]
     TooLarge {

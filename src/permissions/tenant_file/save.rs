@@ -105,7 +105,7 @@ impl Directory {
     /// not a regular file is refused.
     ///
     /// To save back to the file the tenant was loaded from, while other
-    /// processes may do the same, use [`TenantFile`].
+    /// processes may do the same, use [`TenantFile`](super::TenantFile).
     ///
     /// ```
     /// let dir = std::env::temp_dir().join(format!("studioflow-doc-save-{}", std::process::id()));
