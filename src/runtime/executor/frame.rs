@@ -58,10 +58,7 @@ impl RunEnv {
         label: Option<&Arc<str>>,
         state: &mut RunState,
     ) -> FrameEnd {
-        let frame = Frame {
-            script,
-            label,
-        };
+        let frame = Frame { script, label };
         let hook = state.action_override.clone();
         let mut props: SmallVec<[PropValue<'_>; 8]> = SmallVec::new();
         let mut owned: SmallVec<[Value; 4]> = SmallVec::new();
