@@ -268,7 +268,23 @@ pub struct Diagnostic {
     pub span: Span,
     /// What, in one line.
     pub message: String,
+    /// The variable a host may declare as an input to settle this one; its
+    /// message then names [`INPUTS_HINT`] (see [`Diagnostics::with_input_hint`]).
+    input: Option<Box<str>>,
 }
+
+/// How a library diagnostic tells to declare a host input: hosts that take
+/// inputs their own way (the command line's `--var NAME`) put theirs in its
+/// place with [`Diagnostics::with_input_hint`].
+///
+/// ```
+/// let e = studioflow::Engine::new()
+///     .compile("start: Begin { Default -> a }\na: Assign { Variable = x Value = Tier }", "s")
+///     .unwrap();
+/// assert!(e.warnings().items()[0].message.ends_with("(declare host inputs with CompileOptions::inputs)"));
+/// assert!(e.warnings().items()[0].message.contains(studioflow::INPUTS_HINT));
+/// ```
+pub const INPUTS_HINT: &str = "CompileOptions::inputs";
 
 impl Diagnostic {
     /// A diagnostic of kind `code` at `span`; its severity is the code's.
@@ -284,7 +300,14 @@ impl Diagnostic {
             code,
             span,
             message: message.into(),
+            input: None,
         }
+    }
+    /// The same diagnostic, settled by declaring `name` as a host input (its
+    /// message names [`INPUTS_HINT`]).
+    pub(crate) fn with_input(mut self, name: &str) -> Self {
+        self.input = Some(name.into());
+        self
     }
     /// The same diagnostic moved by `offset` bytes (for text parsed as a slice of a larger source).
     ///
@@ -477,6 +500,24 @@ impl Diagnostics {
     pub fn items(&self) -> &[Diagnostic] {
         &self.items
     }
+    /// The same diagnostics with the library's advice to declare a host
+    /// input ([`INPUTS_HINT`]) replaced by `hint(name)`: how this host takes
+    /// inputs. The command line passes `--var NAME`.
+    ///
+    /// ```
+    /// let src = "start: Begin { Default -> a }\na: Assign { Variable = x Value = Tier }";
+    /// let s = studioflow::Engine::new().compile(src, "s").unwrap();
+    /// let cli = s.warnings().clone().with_input_hint(|name| format!("--var {name}"));
+    /// assert!(cli.items()[0].message.ends_with("(declare host inputs with --var Tier)"));
+    /// ```
+    pub fn with_input_hint(mut self, hint: impl Fn(&str) -> String) -> Diagnostics {
+        for d in &mut self.items {
+            if let Some(name) = &d.input {
+                d.message = d.message.replace(INPUTS_HINT, &hint(name));
+            }
+        }
+        self
+    }
     /// The source they point into.
     ///
     /// ```
@@ -612,6 +653,18 @@ pub(crate) fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
+/// The largest char boundary of `text` at or below byte `i` (clamped to
+/// its length): where to clip text without splitting a character. The one
+/// copy of the crate (`str::floor_char_boundary` is newer than the MSRV):
+/// `floor_char_boundary("né", 2)` is 1.
+pub(crate) fn floor_char_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 /// ` (did you mean `x`?)` after a message, or nothing.
 pub(crate) fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     match did_you_mean(word, candidates) {
@@ -656,6 +709,20 @@ fn clip_line(line: &str, caret: usize, width: usize) -> (String, usize, usize) {
     (shown, caret_col, width)
 }
 
+/// `severity[code]: message`, without the place (a [`Diagnostics`] renders
+/// it with its file, line and column).
+///
+/// ```
+/// use studioflow::{Diagnostic, DiagnosticCode, Span};
+/// let d = Diagnostic::new(DiagnosticCode::MissingTarget, Span::new(0, 1), "branch target `x` does not exist");
+/// assert_eq!(d.to_string(), "error[missing-target]: branch target `x` does not exist");
+/// ```
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]: {}", self.severity, self.code, self.message)
+    }
+}
+
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, d) in self.items.iter().take(SHOWN_DIAGNOSTICS).enumerate() {
@@ -687,6 +754,23 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`,
+/// lines ending at `\n` only (the test files' and the manifest's rule; a
+/// [`SourceFile`] also ends lines at a lone `\r`). An offset inside a
+/// character counts the characters before it.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let bytes = &text.as_bytes()[..offset];
+    let line = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = text[start..]
+        .char_indices()
+        .take_while(|(i, c)| start + i + c.len_utf8() <= offset)
+        .count()
+        + 1;
+    (line, column)
+}
 
 #[cfg(test)]
 mod tests {

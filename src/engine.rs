@@ -548,10 +548,7 @@ impl EngineBuilder {
         max_args: usize,
         replace: bool,
     ) -> Result<(), BuildError> {
-        let callable = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        let callable = crate::syntax::is_identifier(name)
             && !["true", "false", "null", "and", "or", "not"]
                 .iter()
                 .any(|k| k.eq_ignore_ascii_case(name));

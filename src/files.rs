@@ -158,6 +158,15 @@ impl FileError {
         }
     }
 
+    /// What went wrong, without the path the message starts with (for
+    /// messages that name the file elsewhere).
+    pub(crate) fn reason(&self) -> String {
+        let text = self.to_string();
+        let prefix = format!("{}: ", self.path().display());
+        text.strip_prefix(&prefix)
+            .map_or(text.clone(), str::to_string)
+    }
+
     fn io(path: &Path, operation: impl Into<String>) -> impl FnOnce(io::Error) -> FileError {
         let path = path.to_owned();
         let operation = operation.into();

@@ -66,8 +66,8 @@ pub use compile::{
     ERR_VARIABLE,
 };
 pub use diagnostics::{
-    Diagnostic, DiagnosticCode, Diagnostics, Severity, SourceFile, Span, SHOWN_DIAGNOSTICS,
-    SHOWN_LINE_CHARS,
+    Diagnostic, DiagnosticCode, Diagnostics, Severity, SourceFile, Span, INPUTS_HINT,
+    SHOWN_DIAGNOSTICS, SHOWN_LINE_CHARS,
 };
 pub use engine::{BuildError, Engine, EngineBuilder};
 pub use resolver::{FileResolver, MemoryResolver, ResolveError, ResolvedScript, ScriptResolver};
@@ -83,3 +83,27 @@ pub use runtime::{
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The reference documents' examples (`docs/`), compiled and run as doc
+/// tests like the README's.
+#[cfg(doctest)]
+mod docs_doctests {
+    #[doc = include_str!("../docs/cli.md")]
+    pub struct Cli;
+    #[doc = include_str!("../docs/language.md")]
+    pub struct Language;
+    #[doc = include_str!("../docs/snippet.md")]
+    pub struct Snippet;
+    #[doc = include_str!("../docs/testing.md")]
+    pub struct Testing;
+    #[doc = include_str!("../docs/embedding.md")]
+    pub struct Embedding;
+    #[doc = include_str!("../docs/permissions.md")]
+    pub struct Permissions;
+    #[doc = include_str!("../docs/limits.md")]
+    pub struct Limits;
+    #[doc = include_str!("../docs/architecture.md")]
+    pub struct Architecture;
+    #[doc = include_str!("../docs/studio.md")]
+    pub struct Studio;
+}

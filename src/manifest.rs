@@ -45,6 +45,7 @@ use crate::action::{
 };
 use crate::engine::EngineBuilder;
 use crate::runtime::Value;
+use crate::syntax::is_identifier;
 
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "studioflow.toml";
@@ -156,12 +157,6 @@ struct RawProperty {
     default: Option<Spanned<toml::Value>>,
 }
 
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-}
-
 fn property_kind(word: &str) -> Option<PropertyKind> {
     Some(match word {
         "name" => PropertyKind::Name,
@@ -179,7 +174,7 @@ impl Manifest {
     /// See the example on [`Manifest`].
     pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
         let error = |span: std::ops::Range<usize>, field: String, message: String| {
-            let (line, column) = crate::testing::line_col(text, span.start);
+            let (line, column) = crate::diagnostics::line_col(text, span.start);
             ManifestError {
                 path: path.to_owned(),
                 line,
@@ -407,12 +402,12 @@ impl Manifest {
     /// ```
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
         let text =
-            crate::testing::read_text(path, MAX_MANIFEST_BYTES).map_err(|e| ManifestError {
+            crate::files::read_text(path, MAX_MANIFEST_BYTES).map_err(|e| ManifestError {
                 path: path.to_owned(),
                 line: 0,
                 column: 0,
                 field: String::new(),
-                message: crate::testing::file_reason(&e),
+                message: e.reason(),
             })?;
         Manifest::parse(&text, path)
     }

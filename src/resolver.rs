@@ -157,7 +157,7 @@ impl FileResolver {
         FileResolver { max_bytes }
     }
 
-    fn root_for(folder: &Path) -> PathBuf {
+    pub(crate) fn root_for(folder: &Path) -> PathBuf {
         let mut dir = Some(folder);
         while let Some(d) = dir {
             if d.join("studioflow.toml").is_file() {

@@ -87,13 +87,6 @@ const KNOWN_CIRCLES: &[(&str, &str)] = &[
         "action/call action/handler program/handler program/script program/units runtime/executor/options runtime/executor/outcome runtime/executor/state runtime/executor/trace runtime/variables snippet/exec snippet/run",
         "a recursive type: a compiled action holds its handler, the handler takes an ActionCall, and the call reads the compiled script and the run's state (the Snippet seam and the trace it writes included); a Run's variables and steps name the compiled script",
     ),
-    (
-        "compile/builder compile/mod",
-        "the compile session and its builder share the compiler's context (compile side of issue 18)",
-    ),
-    ("manifest testing/mod", "manifest borrows file_reason, line_col and read_text from testing"),
-    ("testing/file testing/snapshot", "file_safe and TEST_FILE_SUFFIX cross between them"),
-    ("report/coverage testing/coverage", "the coverage page and the coverage data import each other"),
 ];
 
 fn src_dir() -> PathBuf {
@@ -673,28 +666,7 @@ fn the_reader_sees_what_it_should() {
 }
 
 /// Files still over [`MAX_LINES`], each with the plan that splits it.
-const KNOWN_LONG: &[(&str, &str)] = &[
-    (
-        "permissions/store",
-        "the snapshot, the writers and the persistent maps apart",
-    ),
-    (
-        "permissions/tenant_file",
-        "loading, locking and saving apart",
-    ),
-    (
-        "testing/file",
-        "the test-file schema, its validation (every mistake at once) and case loading apart",
-    ),
-    (
-        "graph/layout",
-        "the layering and the simpler linear drawing apart",
-    ),
-    (
-        "syntax/parser",
-        "the action grammar's builders and the expression builders apart",
-    ),
-];
+const KNOWN_LONG: &[(&str, &str)] = &[];
 
 /// A source file a reader can take in one sitting.
 const MAX_LINES: usize = 900;

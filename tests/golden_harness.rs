@@ -9,6 +9,9 @@
 //!   `check` output of a script that does not compile (or the run of one that
 //!   barely does) is compared with an insta snapshot under
 //!   `tests/golden/snapshots/malformed/`.
+//! - Every `.script` under `tests/golden/` and `scripts/` is parsed and its
+//!   AST's spans checked (`span_nesting`): every node's span lies inside its
+//!   parent's and after its previous sibling's, Snippet code included.
 //!
 //! Updating expectations:
 //! - `UPDATE_GOLDEN=1 cargo test --test golden` writes missing and changed
@@ -23,8 +26,10 @@ use std::path::Path;
 use datatest_stable::Utf8Path;
 use serde::Deserialize;
 use studioflow::permissions::Directory;
+use studioflow::snippet::{PathStep, Stmt, StmtKind};
+use studioflow::syntax::ast::{Expr, ExprKind, ScriptAst, TemplatePart};
 use studioflow::testing::TestRunner;
-use studioflow::{CompileOptions, Engine, FixedClock, Outcome, RunOptions, Value};
+use studioflow::{CompileOptions, Engine, FixedClock, Outcome, RunOptions, Span, Value};
 
 /// The inputs a diagnostics case may declare in a `// golden: {...}` first line.
 #[derive(Debug, Default, Deserialize)]
@@ -106,6 +111,8 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
     let script = match engine.compile_with(&source, &name, &options) {
         Ok(script) => script,
         Err(diagnostics) => {
+            // As `check` prints them: the command line's input hint.
+            let diagnostics = diagnostics.with_input_hint(|name| format!("--var {name}"));
             return Ok(format!(
                 "exit: {EXIT_INPUT}\n--- diagnostics ---\n{diagnostics}\n"
             ));
@@ -126,7 +133,10 @@ fn render_case(path: &Utf8Path, bytes: &[u8]) -> Result<String, String> {
         _ => (EXIT_STOPPED, "stopped"),
     };
     let json = serde_json::to_string_pretty(&run.to_json()).map_err(|e| e.to_string())?;
-    let warnings = script.warnings();
+    let warnings = script
+        .warnings()
+        .clone()
+        .with_input_hint(|name| format!("--var {name}"));
     let warnings = if warnings.is_empty() {
         "(none)".to_string()
     } else {
@@ -216,8 +226,279 @@ fn configure_updates() -> &'static str {
     "tests/golden/malformed"
 }
 
+/// A node of the span tree: what it is (for messages), where, and its
+/// children in source order.
+struct Node {
+    what: String,
+    span: Span,
+    children: Vec<Node>,
+}
+
+fn leaf(what: &str, span: Span) -> Node {
+    Node {
+        what: what.to_string(),
+        span,
+        children: Vec::new(),
+    }
+}
+
+fn expr_node(e: &Expr) -> Node {
+    let mut children = Vec::new();
+    match &e.kind {
+        ExprKind::Literal(_) | ExprKind::Variable(_) => {}
+        ExprKind::Template(parts) => {
+            for part in parts {
+                if let TemplatePart::Expr(inner) = part {
+                    children.push(expr_node(inner));
+                }
+            }
+        }
+        ExprKind::List(items) => children.extend(items.iter().map(expr_node)),
+        ExprKind::Member(base, _) => children.push(expr_node(base)),
+        ExprKind::Index(base, index) => {
+            children.push(expr_node(base));
+            children.push(expr_node(index));
+        }
+        ExprKind::Unary(_, inner) => children.push(expr_node(inner)),
+        ExprKind::Binary(_, a, b) => {
+            children.push(expr_node(a));
+            children.push(expr_node(b));
+        }
+        ExprKind::Call(_, name_span, args) => {
+            children.push(leaf("function name", *name_span));
+            children.extend(args.iter().map(expr_node));
+            // `x.f(y)` is `f(x, y)` written with its first argument first.
+            children.sort_by_key(|c| c.span.start);
+        }
+    }
+    Node {
+        what: "expression".into(),
+        span: e.span,
+        children,
+    }
+}
+
+fn block(statements: &[Stmt], out: &mut Vec<Node>) {
+    out.extend(statements.iter().map(stmt_node));
+}
+
+fn stmt_node(st: &Stmt) -> Node {
+    let mut children = Vec::new();
+    match &st.kind {
+        StmtKind::Assign { target, value } => {
+            children.push(leaf("assignment target", target.span));
+            for step in &target.path {
+                if let PathStep::Index(index) = step {
+                    children.push(expr_node(index));
+                }
+            }
+            children.push(expr_node(value));
+        }
+        StmtKind::If {
+            cond,
+            then,
+            otherwise,
+        } => {
+            children.push(expr_node(cond));
+            block(then, &mut children);
+            block(otherwise, &mut children);
+        }
+        StmtKind::Switch {
+            subject,
+            cases,
+            default,
+        } => {
+            children.push(expr_node(subject));
+            for (value, body) in cases {
+                children.push(expr_node(value));
+                block(body, &mut children);
+            }
+            block(default.as_deref().unwrap_or(&[]), &mut children);
+        }
+        StmtKind::Select { cases, default } => {
+            for (cond, body) in cases {
+                children.push(expr_node(cond));
+                block(body, &mut children);
+            }
+            block(default.as_deref().unwrap_or(&[]), &mut children);
+        }
+        StmtKind::For {
+            start, end, body, ..
+        } => {
+            children.push(expr_node(start));
+            children.push(expr_node(end));
+            block(body, &mut children);
+        }
+        StmtKind::ForEach { array, body, .. } => {
+            children.push(expr_node(array));
+            block(body, &mut children);
+        }
+        StmtKind::Repeat { count, body } => {
+            children.push(expr_node(count));
+            block(body, &mut children);
+        }
+        StmtKind::Function(f) => {
+            children.push(leaf("function name", f.name_span));
+            block(&f.body, &mut children);
+        }
+        StmtKind::Return(Some(e)) | StmtKind::Trace(e) | StmtKind::Call(e) => {
+            children.push(expr_node(e))
+        }
+        StmtKind::Return(None) | StmtKind::Break | StmtKind::Dynamic(_) => {}
+    }
+    Node {
+        what: "Snippet statement".into(),
+        span: st.span,
+        children,
+    }
+}
+
+/// The span tree of a parsed script. Properties and branches are two
+/// lists in the AST (written interleaved), so each is its own group node.
+fn script_tree(source: &str, ast: &ScriptAst) -> Node {
+    let mut children = Vec::new();
+    if let Some(h) = &ast.header {
+        if let Some((_, span)) = &h.script_type {
+            children.push(leaf("header type", *span));
+        }
+        children.extend(h.inputs.iter().map(|(_, span)| leaf("header input", *span)));
+    }
+    for a in &ast.actions {
+        let mut parts = vec![
+            leaf("action id", a.id_span),
+            leaf("action type", a.type_span),
+        ];
+        let group = |what: &str, nodes: Vec<Node>| Node {
+            what: what.into(),
+            span: match (nodes.first(), nodes.last()) {
+                (Some(f), Some(l)) => Span::new(f.span.start, l.span.end),
+                _ => Span::new(a.type_span.end, a.type_span.end),
+            },
+            children: nodes,
+        };
+        let properties = a
+            .properties
+            .iter()
+            .map(|p| {
+                let mut children = vec![leaf("property name", p.name_span), expr_node(&p.value)];
+                // Snippet code in a `"""` block: its statements too.
+                let written = source
+                    .get(p.value.span.start..p.value.span.end)
+                    .unwrap_or("");
+                let written = written.trim_end();
+                if written.len() >= 6
+                    && written.starts_with("\"\"\"")
+                    && written.ends_with("\"\"\"")
+                {
+                    let start = p.value.span.start + 3;
+                    let code = &source[start..p.value.span.start + written.len() - 3];
+                    if let Ok(statements) = studioflow::snippet::parse(code, start) {
+                        let value = children.last_mut().expect("the value");
+                        value.children.extend(statements.iter().map(stmt_node));
+                    }
+                }
+                Node {
+                    what: format!("property `{}`", p.name),
+                    span: Span::new(p.name_span.start, p.value.span.end),
+                    children,
+                }
+            })
+            .collect();
+        let branches = a
+            .branches
+            .iter()
+            .map(|b| Node {
+                what: format!("branch `{}`", b.name),
+                span: Span::new(b.name_span.start, b.target_span.end),
+                children: vec![
+                    leaf("branch name", b.name_span),
+                    leaf("branch target", b.target_span),
+                ],
+            })
+            .collect();
+        let body = Node {
+            what: "body".into(),
+            span: Span::new(a.type_span.end, a.span.end),
+            children: vec![group("properties", properties), group("branches", branches)],
+        };
+        // The two groups overlap when properties and branches interleave:
+        // check each group against the body, not against each other.
+        parts.push(body);
+        children.push(Node {
+            what: format!("action `{}`", a.id),
+            span: a.span,
+            children: parts,
+        });
+    }
+    Node {
+        what: "script".into(),
+        span: Span::new(0, source.len()),
+        children,
+    }
+}
+
+/// Every node inside its parent and after its previous sibling (the body's
+/// two groups, properties and branches, are each checked alone).
+fn check_spans(node: &Node, path: &str, source: &str, problems: &mut Vec<String>) {
+    let here = format!("{path} > {}", node.what);
+    let show = |s: Span| {
+        let line = source[..s.start.min(source.len())].matches('\n').count() + 1;
+        format!("{}..{} (line {line})", s.start, s.end)
+    };
+    if node.span.start > node.span.end {
+        problems.push(format!("{here}: span {} runs backwards", show(node.span)));
+    }
+    let mut previous: Option<&Node> = None;
+    for child in &node.children {
+        if child.span.start < node.span.start || child.span.end > node.span.end {
+            problems.push(format!(
+                "{here} > {}: span {} is not inside its parent's {}",
+                child.what,
+                show(child.span),
+                show(node.span)
+            ));
+        }
+        if node.what != "body" {
+            if let Some(prev) = previous {
+                if child.span.start < prev.span.end {
+                    problems.push(format!(
+                        "{here} > {}: span {} starts before its previous sibling ({}) ends at {}",
+                        child.what,
+                        show(child.span),
+                        prev.what,
+                        prev.span.end
+                    ));
+                }
+            }
+        }
+        previous = Some(child);
+        check_spans(child, &here, source, problems);
+    }
+}
+
+/// Every script's AST spans nest (ruff's parser tests check the same): what
+/// diagnostics, `fmt` and a language server point at lies where it is
+/// written. Scripts with syntax errors are checked on what did parse.
+fn span_nesting(path: &Utf8Path, bytes: Vec<u8>) -> datatest_stable::Result<()> {
+    let Ok(source) = String::from_utf8(bytes) else {
+        return Ok(());
+    };
+    let parsed = studioflow::syntax::parse_script_recovering(&source);
+    let tree = script_tree(&source, &parsed.ast);
+    let mut problems = Vec::new();
+    check_spans(&tree, path.as_str(), &source, &mut problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        problems.truncate(20);
+        Err(problems.join("\n").into())
+    }
+}
+
 datatest_stable::harness! {
     { test = diagnostics, root = configure_updates(), pattern = r"\.script$" },
     { test = case_file, root = "tests/golden", pattern = r"\.test\.toml$" },
     { test = example_file, root = "scripts", pattern = r"^[^/]*\.test\.toml$" },
+    { test = span_nesting, root = "tests/golden", pattern = r"\.script$" },
+    { test = span_nesting, root = "scripts", pattern = r"\.script$" },
 }

@@ -744,9 +744,9 @@ fn recovery_is_linear_and_never_panics_on_hostile_input() {
 }
 
 #[test]
-fn every_diagnostic_code_is_documented_in_the_readme() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
+fn every_diagnostic_code_is_documented_in_the_language_reference() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/language.md"))
+        .expect("docs/language.md");
     let undocumented: Vec<&str> = studioflow::DiagnosticCode::ALL
         .iter()
         .map(|c| c.name())
@@ -754,7 +754,7 @@ fn every_diagnostic_code_is_documented_in_the_readme() {
         .collect();
     assert!(
         undocumented.is_empty(),
-        "codes missing from README.md: {undocumented:?}"
+        "codes missing from docs/language.md: {undocumented:?}"
     );
 }
 

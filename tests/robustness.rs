@@ -240,7 +240,7 @@ fn run_with(engine: &Engine, script: &Script, max_steps: u64) -> Run {
 
 /// Valid scripts: the language tour and API examples from the issues and the
 /// docs, plus every `.script` file in `scripts/` and `tests/golden/` and the
-/// script-looking code blocks of README.md (read at run time, when present).
+/// script-looking code blocks of README.md and docs/ (read at run time, when present).
 fn corpus() -> &'static [String] {
     static CORPUS: OnceLock<Vec<String>> = OnceLock::new();
     CORPUS.get_or_init(|| {
@@ -262,7 +262,17 @@ fn corpus() -> &'static [String] {
                 }
             }
         }
-        if let Ok(readme) = std::fs::read_to_string(root.join("README.md")) {
+        let docs = [
+            "README.md",
+            "docs/language.md",
+            "docs/snippet.md",
+            "docs/cli.md",
+            "docs/testing.md",
+        ];
+        for readme in docs
+            .iter()
+            .filter_map(|d| std::fs::read_to_string(root.join(d)).ok())
+        {
             let mut in_block = false;
             let mut block = String::new();
             for line in readme.lines() {

@@ -875,12 +875,12 @@ expect = { outcome = "limit", steps = 5 }
     }
 }
 
-/// The README's complete test-file example passes against the example script.
+/// docs/testing.md's complete test-file example passes against the example script.
 #[test]
 fn the_readme_test_file_example_works_as_written() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let section = &readme[readme.find("### The test-file format").unwrap()..];
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/testing.md")).unwrap();
+    let section = &readme[readme.find("## The test-file format").unwrap()..];
     let start = section.find("```toml\n").unwrap() + "```toml\n".len();
     let example = &section[start..start + section[start..].find("```").unwrap()];
     let script = std::fs::read_to_string(concat!(

@@ -4,8 +4,8 @@ use studioflow::manifest::Manifest;
 use studioflow::{CompileOptions, DiagnosticCode, FileResolver};
 
 use super::{
-    diagnostics_json, input_failure, not_shown, parse_var, read_script, CheckArgs, EXIT_INPUT,
-    EXIT_OK,
+    diagnostics_json, input_failure, not_shown, parse_var, read_script, var_hint, CheckArgs,
+    EXIT_INPUT, EXIT_OK,
 };
 
 pub(super) fn check(args: CheckArgs) -> i32 {
@@ -51,7 +51,8 @@ pub(super) fn check(args: CheckArgs) -> i32 {
                 failed = true;
                 diagnostics
             }
-        };
+        }
+        .with_input_hint(var_hint);
         if args.json {
             report.errors += diagnostics.errors().count();
             report.warnings += diagnostics.warnings().count();

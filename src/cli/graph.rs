@@ -32,7 +32,7 @@ pub(super) fn graph(args: GraphArgs) -> i32 {
     let script = match engine.compile_with(&source, &name, &options) {
         Ok(script) => script,
         Err(diagnostics) => {
-            errln!("{diagnostics}");
+            errln!("{}", diagnostics.with_input_hint(super::var_hint));
             return EXIT_INPUT;
         }
     };

@@ -334,6 +334,12 @@ fn exact_plain_number(text: &str) -> Option<f64> {
 /// the command's one JSON object on stdout:
 /// `{"outcome": "error", "error": {"kind": "input", "message"}, "diagnostics": [...], "not_shown": n}`.
 /// Returns the exit code (bad input).
+/// How the command line takes a host input: library diagnostics say
+/// `CompileOptions::inputs`, the command line says `--var NAME`.
+fn var_hint(name: &str) -> String {
+    format!("--var {name}")
+}
+
 fn input_failure(json: bool, message: &str, diagnostics: Option<&Diagnostics>) -> i32 {
     match diagnostics {
         Some(d) => errln!("{d}"),

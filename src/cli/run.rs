@@ -113,7 +113,11 @@ pub(super) fn run(args: RunArgs) -> i32 {
                     "s"
                 }
             );
-            return input_failure(args.json, &message, Some(&diagnostics));
+            return input_failure(
+                args.json,
+                &message,
+                Some(&diagnostics.with_input_hint(super::var_hint)),
+            );
         }
     };
 
@@ -145,7 +149,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
 
     // Warnings are for the person at the terminal: stderr, so that stdout
     // keeps only the results (`--json` also lists them in its object).
-    let warnings = script.warnings();
+    let warnings = &script.warnings().clone().with_input_hint(super::var_hint);
     if !warnings.is_empty() {
         errln!("{warnings}");
     }

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
+use super::compiler::Compiler;
 use super::ctx::Ctx;
 use super::registry::RegisteredAction;
-use super::{CompileOptions, Compiler};
+use super::CompileOptions;
 use crate::diagnostics::{Diagnostic, DiagnosticCode, SourceFile, Span};
 use crate::program::schema::ScriptType;
 use crate::program::{ActionKind, CompiledAction, FlowAction, VarId, ERR_VARIABLE};

@@ -7,15 +7,47 @@ use std::sync::Arc;
 
 use super::builder::{ScriptBuilder, UNDEFINED};
 use super::system_variables;
-use crate::diagnostics::{did_you_mean, suggestion, Diagnostic, DiagnosticCode, Diagnostics, Span};
+use crate::diagnostics::{
+    did_you_mean, suggestion, Diagnostic, DiagnosticCode, Diagnostics, Span, INPUTS_HINT,
+};
 use crate::program::{CompiledAction, PropSlot, Script, ScriptInner, ERR_VARIABLE, HIDDEN_PREFIX};
 
 impl ScriptBuilder<'_, '_> {
-    /// The checks that need every action, then the script.
+    /// The checks that need every action, then the script. Errors and
+    /// warnings come in this order: missing targets, Begin, choice words;
+    /// unreachable actions, the expressions' warnings, unconnected Error
+    /// branches, variables read but never assigned.
     pub(super) fn finish(mut self) -> Result<Script, Diagnostics> {
+        self.check_targets();
+        let external_without_error = self.unconnected_error_branches();
+        self.resolve_targets();
+        let entry = self.entry();
+        let refused_choices = self.refuse_choice_variables();
+        let mut warnings = self.reachability(entry);
+        warnings.append(&mut self.ctx.warnings);
+        for (span, name) in external_without_error {
+            warnings.push(Diagnostic::new(
+DiagnosticCode::ErrorBranchNotConnected,
+                span,
+                format!("{name} can fail for reasons outside the script, but its Error branch is not connected: a failure will stop the script"),
+            ));
+        }
+        let param_names = self.param_names(entry);
+        self.unassigned(&param_names, &refused_choices, &mut warnings);
+        self.script(entry, param_names, warnings)
+    }
+
+    /// What the host supplies: `CompileOptions::inputs`, the header's
+    /// `inputs`, and the variables Studio itself provides to this script
+    /// type.
+    fn declared(&self, name: &str) -> bool {
+        self.options.inputs.iter().any(|i| i == name)
+            || self.header_inputs.iter().any(|i| i == name)
+            || system_variables(self.script_type).contains(&name)
+    }
+
+    fn check_targets(&mut self) {
         let ctx = &mut self.ctx;
-        let complete = self.complete;
-        let options = self.options;
         let names = &self.names;
         // Branch targets: every name a branch points at must be an action
         // (or one that did not parse).
@@ -38,6 +70,11 @@ impl ScriptBuilder<'_, '_> {
                 ));
             }
         }
+    }
+
+    /// External-failure actions whose Error branch is not written: marked
+    /// in the flow, and returned for their warning.
+    fn unconnected_error_branches(&mut self) -> Vec<(Span, String)> {
         // An Error branch that is written counts as connected even when its
         // target does not exist: that mistake has its own error
         // (`missing-target`), one diagnostic per mistake.
@@ -54,6 +91,12 @@ impl ScriptBuilder<'_, '_> {
                 external_without_error.push((span, name));
             }
         }
+        external_without_error
+    }
+
+    /// Branch targets from name numbers to action indices.
+    fn resolve_targets(&mut self) {
+        let names = &self.names;
         let resolve = |name: u32| Some(names[name as usize]).filter(|&a| a != UNDEFINED);
         for (c, f) in self.compiled.iter_mut().zip(self.flow.iter_mut()) {
             let labeled = c.label_branches.iter_mut().map(|l| &mut l.target);
@@ -65,9 +108,14 @@ impl ScriptBuilder<'_, '_> {
                 b.target = resolve(b.target as u32).map_or(usize::MAX, |t| t as usize);
             }
         }
-        let mut warnings: Vec<Diagnostic> = Vec::new();
+    }
 
-        let entry = match self.entries.as_slice() {
+    /// The Begin action (0 when there is none or more than one: both are
+    /// errors).
+    fn entry(&mut self) -> u32 {
+        let ctx = &mut self.ctx;
+        let complete = self.complete;
+        match self.entries.as_slice() {
             [(i, _)] => *i,
             [] => {
                 // Reported with every other error (one check shows them
@@ -100,37 +148,43 @@ impl ScriptBuilder<'_, '_> {
                 }
                 0
             }
-        };
+        }
+    }
 
-        // `Status = inactiv`: a misspelt word reads as an unset variable,
-        // i.e. "", which silently means the default (all agents). (Only
-        // when every action parsed: an unparsed one may assign it.)
-        // (Such a name is not warned about again as never assigned.)
-        // What the host supplies: `--var` inputs, the header's `inputs`,
-        // and the variables Studio itself provides to this script type.
-        let system = system_variables(self.script_type);
-        let header_inputs = &self.header_inputs;
-        let declared = |name: &str| {
-            options.inputs.iter().any(|i| i == name)
-                || header_inputs.iter().any(|i| i == name)
-                || system.contains(&name)
-        };
+    /// Bare words that are not one of a property's choices (`Status =
+    /// inactiv`): a misspelt word reads as an unset variable, i.e. "",
+    /// which silently means the default (all agents). Refused unless the
+    /// script assigns it or the host declares it (only when every action
+    /// parsed: an unparsed one may assign it). The names refused, which
+    /// are not warned about again as never assigned.
+    fn refuse_choice_variables(&mut self) -> HashSet<String> {
+        let complete = self.complete;
         let mut refused_choices: HashSet<String> = HashSet::new();
-        for choice in std::mem::take(&mut ctx.choice_variables) {
-            if !complete || ctx.writes.contains(&choice.name) || declared(&choice.name) {
+        for choice in std::mem::take(&mut self.ctx.choice_variables) {
+            if !complete || self.ctx.writes.contains(&choice.name) || self.declared(&choice.name) {
                 continue;
             }
             refused_choices.insert(choice.name.clone());
-            ctx.errors.push(Diagnostic::new(
+            self.ctx.errors.push(Diagnostic::new(
                 DiagnosticCode::InvalidPropertyValue,
                 choice.span,
                 format!(
-                    "`{}` is not one of {} for `{}`{}, and as a variable it is never assigned (it would read as \"\"); write one of the words, or declare the input with --var {}",
-                    choice.name, choice.expected, choice.property, choice.suggestion, choice.name
+                    "`{}` is not one of {} for `{}`{}, and as a variable it is never assigned (it would read as \"\"); write one of the words, or declare the input with {INPUTS_HINT}",
+                    choice.name, choice.expected, choice.property, choice.suggestion
                 ),
-            ));
+            ).with_input(&choice.name));
         }
+        refused_choices
+    }
 
+    /// Marks what Begin reaches in the flow; the unreachable actions'
+    /// warnings.
+    fn reachability(&mut self, entry: u32) -> Vec<Diagnostic> {
+        let ctx = &self.ctx;
+        let complete = self.complete;
+        let names = &self.names;
+        let resolve = |name: u32| Some(names[name as usize]).filter(|&a| a != UNDEFINED);
+        let mut warnings = Vec::new();
         // Reachability from Begin, on the source's graph (every written
         // branch) so that it is known even when some actions did not compile.
         // Text that did not parse is one more node: reached from Begin's
@@ -198,17 +252,14 @@ impl ScriptBuilder<'_, '_> {
         for (f, reachable) in self.flow.iter_mut().zip(&seen) {
             f.reachable = *reachable;
         }
-        warnings.append(&mut ctx.warnings);
-        for (span, name) in external_without_error {
-            warnings.push(Diagnostic::new(
-DiagnosticCode::ErrorBranchNotConnected,
-                span,
-                format!("{name} can fail for reasons outside the script, but its Error branch is not connected: a failure will stop the script"),
-            ));
-        }
+        warnings
+    }
+
+    /// Begin's parameter names, for a subscript.
+    fn param_names(&self, entry: u32) -> Box<[Arc<str>]> {
         // Begin's Parameters name p1, p2, ... (Studio renames them there).
         // (Only when every action compiled: otherwise indices do not line up.)
-        let param_names: Box<[Arc<str>]> = Some(&self.compiled)
+        Some(&self.compiled)
             .filter(|c| c.len() == self.actions.len())
             .and_then(|c| c.get(entry as usize))
             .and_then(|begin: &CompiledAction| {
@@ -230,7 +281,20 @@ DiagnosticCode::ErrorBranchNotConnected,
                     .map(Arc::from)
                     .collect()
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// Variables read but never assigned (nor declared, nor parameters).
+    fn unassigned(
+        &self,
+        param_names: &[Arc<str>],
+        refused_choices: &HashSet<String>,
+        warnings: &mut Vec<Diagnostic>,
+    ) {
+        let ctx = &self.ctx;
+        let complete = self.complete;
+        let options = self.options;
+        let header_inputs = &self.header_inputs;
         for (var, span) in ctx.first_reads.iter() {
             let name = ctx.var_name(*var);
             // Text that did not parse may assign any variable it names.
@@ -246,7 +310,7 @@ DiagnosticCode::ErrorBranchNotConnected,
                 || parameter
                 || name.starts_with(HIDDEN_PREFIX)
                 || ctx.writes.contains(name)
-                || declared(name)
+                || self.declared(name)
                 || refused_choices.contains(name)
             {
                 continue;
@@ -265,16 +329,23 @@ DiagnosticCode::ErrorBranchNotConnected,
                     "variable `{name}` is read but never assigned (did you mean `{close}`?)"
                 ),
                 None => format!(
-                    "variable `{name}` is read but never assigned (declare host inputs with --var {name})"
+                    "variable `{name}` is read but never assigned (declare host inputs with {INPUTS_HINT})"
                 ),
             };
-            warnings.push(Diagnostic::new(
-                DiagnosticCode::UnassignedVariable,
-                *span,
-                message,
-            ));
+            warnings.push(
+                Diagnostic::new(DiagnosticCode::UnassignedVariable, *span, message)
+                    .with_input(name),
+            );
         }
+    }
 
+    /// The compiled script, or every error and warning.
+    fn script(
+        mut self,
+        entry: u32,
+        param_names: Box<[Arc<str>]>,
+        warnings: Vec<Diagnostic>,
+    ) -> Result<Script, Diagnostics> {
         let source = self.source;
         // Warnings are reported alongside errors: both are worth fixing.
         if !self.ctx.errors.is_empty() {

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::compiler::Compiler;
 use super::ctx::{ChoiceVariable, Ctx};
 use super::registry::RegisteredAction;
-use super::{expr, subscripts, Compiler};
+use super::{expr, graph};
 use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode};
 use crate::program::schema::PropertyKind;
 use crate::program::{Code, PropSlot};
@@ -101,7 +102,7 @@ pub(super) fn properties(
                                 });
                             let mut graph = compiler.subscripts.borrow_mut();
                             let caller = graph.current;
-                            graph.calls.push(subscripts::Call {
+                            graph.calls.push(graph::Call {
                                 caller,
                                 target: unit,
                                 span: e.span,

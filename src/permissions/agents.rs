@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 
-use super::case::eq_folded;
+use super::case_folding::eq_folded;
 use super::roles::RoleId;
 
 /// An agent id (employee profile id).

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::agents::{Agent, AgentId, AgentRecord, AgentStatus, AgentStatusFilter, BusinessUnit};
-use super::case::fold_case;
+use super::case_folding::fold_case;
 use super::error::{types, ApiError, ApiErrorItem};
 use super::features::{Feature, FeatureCatalog, FeatureId};
 use super::ids::parse_id;

@@ -19,7 +19,7 @@
 //! file errors ([`LoadError`]) name their JSON place. See docs/permissions.md.
 
 mod agents;
-mod case;
+mod case_folding;
 mod demo;
 mod directory;
 mod error;
@@ -34,7 +34,7 @@ mod tenant_file;
 pub use agents::{
     render_time, Agent, AgentId, AgentRecord, AgentStatus, AgentStatusFilter, BusinessUnit,
 };
-pub use case::{eq_folded, fold_case};
+pub use case_folding::{eq_folded, fold_case};
 pub use demo::DEMO_TENANT_JSON;
 pub use directory::Directory;
 pub use error::{types as error_types, ApiError, ApiErrorItem, MAX_ERROR_ITEMS};

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::case::fold_case;
+use super::case_folding::fold_case;
 use super::error::{types, ApiError, ApiErrorItem};
 use super::roles::{Role, RoleView};
 

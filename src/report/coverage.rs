@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::html::page_styled;
+use super::html::{page_styled, PAGE_SCRIPT};
 use crate::graph::escape::html;
 use crate::graph::{render_svg, Decorations, FlowGraph};
 use crate::testing::{Coverage, ScriptCoverage};
@@ -37,31 +37,6 @@ ul.uncovered{font-family:ui-monospace,Menlo,Consolas,'DejaVu Sans Mono',monospac
 a{color:#0b57d0}
 header a{color:#bbdefb}
 ";
-
-/// Selecting a branch row highlights its edge; `?branch=N` or `#branch-N`
-/// selects row N on load (how the browser test drives it).
-const COVERAGE_SCRIPT: &str = r#"(function () {
-  function select(k) {
-    document.querySelectorAll('.selected').forEach(function (e) { e.classList.remove('selected'); });
-    var row = document.getElementById('branch-' + k);
-    if (!row) { return; }
-    row.classList.add('selected');
-    ['edge-', 'label-'].forEach(function (p) {
-      var e = document.getElementById(p + k);
-      if (e) { e.classList.add('selected'); }
-    });
-    document.body.setAttribute('data-selected-branch', String(k));
-  }
-  document.querySelectorAll('tr.branch').forEach(function (row) {
-    row.addEventListener('click', function () { select(row.getAttribute('data-edge')); });
-    row.addEventListener('keydown', function (e) { if (e.key === 'Enter') { select(row.getAttribute('data-edge')); } });
-  });
-  var wanted = new URLSearchParams(window.location.search).get('branch');
-  var hash = /^#branch-(\d+)$/.exec(window.location.hash);
-  if (wanted === null && hash) { wanted = hash[1]; }
-  if (wanted !== null) { select(wanted); }
-})();
-"#;
 
 fn percent_cell(percent: f64) -> String {
     format!("<span class=\"bar\"><span style=\"width:{percent:.1}%\"></span></span>{percent:.1}%")
@@ -210,7 +185,7 @@ pub fn coverage_page(
         &format!("Coverage of {title}"),
         COVERAGE_STYLE,
         &body,
-        COVERAGE_SCRIPT,
+        PAGE_SCRIPT,
     )
 }
 
@@ -376,4 +351,24 @@ pub fn write_coverage_html(
     }
     written.push(write(COVERAGE_INDEX, coverage_index(scripts, &names))?);
     Ok(written)
+}
+
+// The pages are the report's to draw; the coverage data (in `testing`)
+// knows nothing of them.
+impl Coverage {
+    /// Writes the coverage pages into `dir`: one page per script with its
+    /// flow picture coloured by the branches taken, and `index.html`
+    /// (see [`write_coverage_html`]). Returns the files
+    /// written, the index last.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = dir.path().join("taken");
+    /// std::fs::write(&file, "").unwrap();
+    /// let e = studioflow::testing::Coverage::default().write_html(&file).unwrap_err();
+    /// assert!(e.to_string().ends_with("taken: not a directory (give a folder for the coverage pages)"), "{e}");
+    /// ```
+    pub fn write_html(&self, dir: &Path) -> Result<Vec<PathBuf>, CoverageHtmlError> {
+        write_coverage_html(self, dir)
+    }
 }

@@ -40,39 +40,10 @@ tr.step{cursor:pointer}tr.step.frame{background:#f5fbfa}.frame-name{color:#00695
 .legend span{margin-right:12px;font-size:12px}
 ";
 
-/// Inline JavaScript: selecting a step row highlights its node (and a
-/// node selects its first step). `?step=N` or `#step-N` selects step N on
-/// load, which is also how the browser test drives it.
-const SCRIPT: &str = r#"(function () {
-  function select(step) {
-    document.querySelectorAll('.selected').forEach(function (e) { e.classList.remove('selected'); });
-    var row = document.getElementById('step-' + step);
-    if (!row) { return; }
-    row.classList.add('selected');
-    var node = document.getElementById(row.getAttribute('data-target'));
-    if (node) {
-      node.classList.add('selected');
-      if (node.scrollIntoView) { node.scrollIntoView({ block: 'center', inline: 'center' }); }
-    }
-    document.body.setAttribute('data-selected-step', String(step));
-    document.body.setAttribute('data-selected-node', row.getAttribute('data-node'));
-  }
-  document.querySelectorAll('tr.step').forEach(function (row) {
-    row.addEventListener('click', function () { select(row.getAttribute('data-step')); });
-    row.addEventListener('keydown', function (e) { if (e.key === 'Enter') { select(row.getAttribute('data-step')); } });
-  });
-  document.querySelectorAll('.flow .node').forEach(function (node) {
-    node.addEventListener('click', function () {
-      var first = document.querySelector('tr.step[data-target="' + node.id + '"]');
-      if (first) { select(first.getAttribute('data-step')); }
-    });
-  });
-  var wanted = new URLSearchParams(window.location.search).get('step');
-  var hash = /^#step-(\d+)$/.exec(window.location.hash);
-  if (wanted === null && hash) { wanted = hash[1]; }
-  if (wanted !== null) { select(wanted); }
-})();
-"#;
+/// The pages' one script (run report and coverage pages): selecting a row
+/// highlights what it names in the picture; `?step=N` / `#step-N` and
+/// `?branch=N` / `#branch-N` select on load (how the browser tests drive it).
+pub(crate) const PAGE_SCRIPT: &str = include_str!("page.js");
 
 /// A complete, self-contained HTML page: a Content Security Policy that
 /// allows nothing from the network and only this page's own script.
@@ -312,5 +283,5 @@ pub fn run_report_html(
         );
     }
     body += "</section>\n</div>\n</main>\n";
-    page(&format!("Run of {title}"), &body, SCRIPT)
+    page(&format!("Run of {title}"), &body, PAGE_SCRIPT)
 }

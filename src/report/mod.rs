@@ -3,7 +3,7 @@
 //!
 //! A report is recorded by one [`ChangeObserver`] of the real run (no
 //! second executor): [`RunRecorder::observer`] goes into
-//! [`RunOptions::change_observer`], then [`run_report_html`] writes one
+//! [`RunOptions::change_observer`](field@crate::RunOptions::change_observer), then [`run_report_html`] writes one
 //! self-contained page (inline SVG, CSS and JavaScript; nothing fetched).
 //!
 //! ```

@@ -331,10 +331,7 @@ pub(crate) fn bounded_one_line(error: &dyn fmt::Display, max: usize) -> String {
                 self.out.push_str(s);
                 return Ok(());
             }
-            let mut cut = room;
-            while !s.is_char_boundary(cut) {
-                cut -= 1;
-            }
+            let cut = crate::diagnostics::floor_char_boundary(s, room);
             self.out.push_str(&s[..cut]);
             self.truncated = true;
             Err(fmt::Error)

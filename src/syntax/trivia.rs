@@ -3,7 +3,7 @@
 use pest::iterators::Pair;
 use pest::Parser;
 
-use super::parser::{Rule, StudioParser};
+use super::grammar::{Rule, StudioParser};
 use super::prescan::prescan;
 use crate::diagnostics::Span;
 

@@ -432,24 +432,6 @@ impl Coverage {
     }
 }
 
-impl Coverage {
-    /// Writes the coverage pages into `dir`: one page per script with its
-    /// flow picture coloured by the branches taken, and `index.html`
-    /// (see [`crate::report::write_coverage_html`]). Returns the files
-    /// written, the index last.
-    ///
-    /// ```
-    /// let dir = tempfile::tempdir().unwrap();
-    /// let file = dir.path().join("taken");
-    /// std::fs::write(&file, "").unwrap();
-    /// let e = studioflow::testing::Coverage::default().write_html(&file).unwrap_err();
-    /// assert!(e.to_string().ends_with("taken: not a directory (give a folder for the coverage pages)"), "{e}");
-    /// ```
-    pub fn write_html(&self, dir: &Path) -> Result<Vec<PathBuf>, crate::report::CoverageHtmlError> {
-        crate::report::write_coverage_html(self, dir)
-    }
-}
-
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }

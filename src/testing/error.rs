@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::diagnostics::floor_char_boundary;
+
 /// A test file that cannot be run (bad input: the CLI's exit code 2).
 ///
 /// ```
@@ -202,32 +204,21 @@ fn suggest(suggestion: &Option<String>) -> String {
     }
 }
 
-/// The closest of `candidates` to `word`, if it is close enough to be a typo.
+/// How a test file's compile errors and pinned warnings advise declaring a
+/// host input: as `studioflow check` prints them (`--var NAME`), for
+/// [`crate::Diagnostics::with_input_hint`].
+pub(crate) fn var_hint(name: &str) -> String {
+    format!("--var {name}")
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a
+/// typo: the one "did you mean" rule of the crate
+/// ([`crate::diagnostics::did_you_mean`]), so `check` and `test` suggest alike.
 pub(crate) fn closest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    let lower = word.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.chars().count().max(word.chars().count()) / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c.to_string())
-}
-
-/// 1-based line and column (in characters) of byte `offset` in `text`.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit_once('\n')
-        .map_or(before, |(_, l)| l)
-        .chars()
-        .count()
-        + 1;
-    (line, column)
+    crate::diagnostics::did_you_mean(word, candidates).map(str::to_string)
 }
 
 /// Where each line of a text starts, for line and column lookups in
@@ -260,16 +251,10 @@ fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
         .map(|(i, _)| i)
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::line_col;
 
     #[test]
     fn line_col_counts_characters() {

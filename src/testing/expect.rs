@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::error::var_hint;
 use crate::runtime::{Outcome, Run};
 use crate::Script;
 
@@ -261,10 +262,7 @@ fn short(text: String) -> String {
     if text.len() <= MAX {
         return text;
     }
-    let mut end = MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = crate::diagnostics::floor_char_boundary(&text, MAX);
     format!("{}... ({} bytes)", &text[..end], text.len())
 }
 
@@ -394,12 +392,13 @@ impl Expect {
             }
         }
         if let Some(warnings) = &self.warnings {
-            let rendered: Vec<String> = script
-                .warnings()
+            // Test files pin warnings as `studioflow check` prints them.
+            let shown = script.warnings().clone().with_input_hint(var_hint);
+            let rendered: Vec<String> = shown
                 .items()
                 .iter()
                 .map(|d| {
-                    let text = script.warnings().render(d);
+                    let text = shown.render(d);
                     text.lines().next().unwrap_or_default().to_string()
                 })
                 .collect();

@@ -58,6 +58,7 @@ mod expect;
 mod file;
 mod junit;
 mod mock;
+mod names;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
@@ -66,16 +67,17 @@ use std::sync::Arc;
 pub use coverage::{
     ActionCoverage, BranchCoverage, Coverage, ScriptCoverage, SnippetBranchCoverage,
 };
-pub(crate) use error::line_col;
 pub use error::{Problem, TestFileError};
 pub use expect::Mismatch;
-pub use file::{TestCase, TestFile, DEFAULT_NOW, MAX_CASES, MAX_TEST_FILE_BYTES, TEST_FILE_SUFFIX};
-pub use snapshot::{file_safe, snapshot_path, SnapshotChange, SNAPSHOT_DIR};
+pub use file::{TestCase, TestFile, DEFAULT_NOW, MAX_CASES, MAX_TEST_FILE_BYTES};
+pub use names::{file_safe, snapshot_path, SNAPSHOT_DIR, TEST_FILE_SUFFIX};
+pub use snapshot::SnapshotChange;
 
 use crate::engine::{Engine, EngineBuilder};
 use crate::manifest::Manifest;
 use crate::permissions::Directory;
 use crate::runtime::{FixedClock, Run, RunOptions};
+use error::var_hint;
 
 /// Builds the engine of one case from that case's fresh tenant and fixed
 /// clock: where a host registers its own actions and functions.
@@ -431,12 +433,12 @@ impl TestRunner {
     /// ```
     pub fn load_all(&self, path: impl AsRef<Path>) -> Result<TestFile, Vec<TestFileError>> {
         let path = path.as_ref();
-        let text = read_text(path, file::MAX_TEST_FILE_BYTES).map_err(|e| {
+        let text = crate::files::read_text(path, file::MAX_TEST_FILE_BYTES).map_err(|e| {
             vec![TestFileError {
                 path: path.to_owned(),
                 line: 0,
                 column: 0,
-                problem: Box::new(Problem::Read(file_reason(&e))),
+                problem: Box::new(Problem::Read(e.reason())),
             }]
         })?;
         file::Loader::new(self, path, text).load()
@@ -486,9 +488,9 @@ impl TestRunner {
         ) {
             Ok(script) => script,
             Err(diagnostics) => {
-                report
-                    .mismatches
-                    .push(Mismatch::Compile(diagnostics.to_string()));
+                report.mismatches.push(Mismatch::Compile(
+                    diagnostics.with_input_hint(var_hint).to_string(),
+                ));
                 return report;
             }
         };
@@ -536,7 +538,7 @@ impl TestRunner {
 
 /// Snapshot files in the test file's snapshot folder that no snapshot case uses.
 fn stale_snapshots(file: &TestFile) -> Vec<PathBuf> {
-    let folder = snapshot::snapshot_folder(file.path());
+    let folder = names::snapshot_folder(file.path());
     let Ok(entries) = std::fs::read_dir(&folder) else {
         return Vec::new();
     };
@@ -555,23 +557,10 @@ fn stale_snapshots(file: &TestFile) -> Vec<PathBuf> {
     stale
 }
 
-/// Reads a UTF-8 text file of at most `limit` bytes (a regular file only).
-pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String, crate::files::FileError> {
-    crate::files::read_text(path, limit)
-}
-
-/// What went wrong with a file, without the path the error repeats.
-pub(crate) fn file_reason(error: &crate::files::FileError) -> String {
-    let text = error.to_string();
-    let prefix = format!("{}: ", error.path().display());
-    text.strip_prefix(&prefix)
-        .map_or(text.clone(), str::to_string)
-}
-
 /// Writes an output file (`--junit`, `--coverage-json`) atomically with
 /// [`crate::files::write_atomically`]: never over something that is not a
 /// regular file, and never creating a missing folder (as `--report` and
 /// `graph -o`: a missing parent folder is an error).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::files::write_atomically(path, bytes).map_err(|e| std::io::Error::other(file_reason(&e)))
+    crate::files::write_atomically(path, bytes).map_err(|e| std::io::Error::other(e.reason()))
 }

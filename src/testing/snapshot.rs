@@ -4,63 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use super::expect::{line_diff, Mismatch};
-
-/// The folder that holds snapshots, beside the test files.
-pub const SNAPSHOT_DIR: &str = "__snapshots__";
+use super::names::{bad_stem, snapshot_stem, SNAPSHOT_DIR};
 
 /// Snapshots larger than this are refused when read.
 const MAX_SNAPSHOT_BYTES: u64 = 64 << 20;
-
-/// A case name made file-safe: every character other than an ASCII letter,
-/// digit, `-` or `_` becomes `_`.
-///
-/// ```
-/// assert_eq!(studioflow::testing::file_safe("gold caller → vip!"), "gold_caller___vip_");
-/// ```
-pub fn file_safe(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// The name of the snapshot folder of `test_file` inside `__snapshots__`:
-/// its file name without `.test.toml`.
-pub(crate) fn snapshot_stem(test_file: &Path) -> &str {
-    let file_name = test_file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    file_name
-        .strip_suffix(super::file::TEST_FILE_SUFFIX)
-        .or_else(|| file_name.strip_suffix(".toml"))
-        .unwrap_or(file_name)
-}
-
-/// Why a test file's stem cannot name its snapshot folder (`.`, `..` or
-/// empty would put snapshots outside `__snapshots__`), if it cannot.
-pub(crate) fn bad_stem(stem: &str) -> Option<String> {
-    match stem {
-        "" | "." | ".." => Some(format!(
-            "this test file's name gives the snapshot folder name {stem:?}, which would lead out of {SNAPSHOT_DIR}: rename the file (NAME.test.toml)"
-        )),
-        _ => None,
-    }
-}
-
-/// The folder holding the snapshots of test file `test_file`.
-pub(crate) fn snapshot_folder(test_file: &Path) -> PathBuf {
-    test_file
-        .parent()
-        .unwrap_or(Path::new(""))
-        .join(SNAPSHOT_DIR)
-        .join(snapshot_stem(test_file))
-}
 
 /// Checks that `path` (a snapshot of `test_file`) stays inside the test
 /// file's `__snapshots__` folder: by its components (no `.` or `..`), and on
@@ -122,18 +69,7 @@ fn write_snapshot(test_file: &Path, path: &Path, text: &str) -> Result<(), Strin
             .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
     }
     check_inside(test_file, path)?;
-    crate::files::write_atomically(path, text.as_bytes()).map_err(|e| super::file_reason(&e))
-}
-
-/// Where case `case` of `test_file` keeps its snapshot.
-///
-/// ```
-/// use std::path::Path;
-/// let path = studioflow::testing::snapshot_path(Path::new("flows/vip.test.toml"), "gold caller");
-/// assert_eq!(path, Path::new("flows/__snapshots__/vip/gold_caller.json"));
-/// ```
-pub fn snapshot_path(test_file: &Path, case: &str) -> PathBuf {
-    snapshot_folder(test_file).join(format!("{}.json", file_safe(case)))
+    crate::files::write_atomically(path, text.as_bytes()).map_err(|e| e.reason())
 }
 
 /// What happened to a snapshot.
@@ -181,7 +117,7 @@ pub(crate) fn compare(
                 message: format!("cannot write: {e}"),
             })
     };
-    let stored = match super::read_text(path, MAX_SNAPSHOT_BYTES) {
+    let stored = match crate::files::read_text(path, MAX_SNAPSHOT_BYTES) {
         Ok(stored) => stored,
         Err(crate::files::FileError::Io { source, .. })
             if source.kind() == std::io::ErrorKind::NotFound =>
@@ -195,7 +131,7 @@ pub(crate) fn compare(
         Err(e) => {
             return Err(Mismatch::SnapshotError {
                 path: shown,
-                message: super::file_reason(&e),
+                message: e.reason(),
             })
         }
     };
@@ -215,27 +151,5 @@ pub(crate) fn compare(
             path: shown,
             diff: line_diff(&stored, &text),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_safe_keeps_only_ascii_word_characters() {
-        assert_eq!(file_safe("a-b_c 1/2.é"), "a-b_c_1_2__");
-    }
-
-    #[test]
-    fn snapshot_lives_beside_the_test_file() {
-        assert_eq!(
-            snapshot_path(Path::new("a/b.test.toml"), "x y"),
-            Path::new("a/__snapshots__/b/x_y.json")
-        );
-        assert_eq!(
-            snapshot_path(Path::new("b.test.toml"), "x"),
-            Path::new("__snapshots__/b/x.json")
-        );
     }
 }

@@ -1,0 +1,360 @@
+//! Expression trees from the grammar's flat runs of operands and
+//! operators: precedence, prefix and postfix operators, literals, templates.
+
+use std::iter::Peekable;
+
+use pest::iterators::{Pair, Pairs};
+
+use super::ast::*;
+use super::errors::describe_rule;
+use super::grammar::{exact_span, span_of, Rule};
+
+use super::prescan::MAX_NESTING;
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Span};
+
+/// The longest run of prefix operators (`- - - x`) accepted; each one is a
+/// level of recursion when the tree is built and evaluated.
+const MAX_PREFIX_RUN: usize = MAX_NESTING;
+
+/// The value of a number literal; one too large for a number (it would
+/// silently become infinity) is an error.
+pub(super) fn number_value(pair: &Pair<'_, Rule>) -> Result<f64, Diagnostic> {
+    let text = pair.as_str();
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => Ok(n),
+        _ => {
+            let shown = if text.len() > 24 {
+                format!("{}…", &text[..20])
+            } else {
+                text.to_string()
+            };
+            Err(Diagnostic::new(
+                DiagnosticCode::NumberOutOfRange,
+                span_of(pair),
+                format!(
+                    "the number `{shown}` ({} digits) is too large: numbers go up to about 1.8e308",
+                    text.bytes().filter(u8::is_ascii_digit).count()
+                ),
+            ))
+        }
+    }
+}
+
+pub(super) fn raw_string_value(pair: Pair<'_, Rule>) -> String {
+    let text = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
+    unescape(text)
+}
+
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Builds an expression tree from an `expr` pair: the grammar gives a flat
+/// run of operands and operators, the tree comes from their precedence.
+pub(super) fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
+    // One level of brackets is a few frames of this builder (kilobytes each
+    // in a debug build); nesting is bounded by the pre-scan, and the stack
+    // grows here when a host's thread has little left, whatever its size.
+    stacker::maybe_grow(BUILD_RED_ZONE, BUILD_STACK_SEGMENT, || {
+        build_expr_here(pair)
+    })
+}
+
+/// Stack left below which [`build_expr`] continues on a new segment.
+const BUILD_RED_ZONE: usize = 64 * 1024;
+/// The size of such a segment: room for the deepest nesting the pre-scan
+/// lets through, in a debug build.
+const BUILD_STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
+fn build_expr_here(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
+    check_prefix_runs(&pair)?;
+    let span = exact_span(&pair);
+    let mut expr = precedence_expr(&mut pair.into_inner().peekable(), 0)?;
+    expr.span = span;
+    Ok(expr)
+}
+
+/// pest matches `prefix_op*` iteratively, but the tree builder recurses once
+/// per prefix operator, so long runs are refused here first.
+fn check_prefix_runs(pair: &Pair<'_, Rule>) -> Result<(), Diagnostic> {
+    let mut run = 0usize;
+    for p in pair.clone().into_inner() {
+        if p.as_rule() == Rule::prefix_op {
+            run += 1;
+            if run > MAX_PREFIX_RUN {
+                return Err(Diagnostic::new(
+                    DiagnosticCode::NestingTooDeep,
+                    span_of(&p),
+                    format!("more than {MAX_PREFIX_RUN} prefix operators in a row"),
+                ));
+            }
+        } else {
+            run = 0;
+        }
+    }
+    Ok(())
+}
+
+/// Binding powers, loosest first, in Studio's order: parentheses, `^`,
+/// `* / \ %`, `+ -`, comparisons, then logic (`&` before `|` and `~`).
+/// Prefix `-` and `not` bind looser than `^` (`-2^2` is -4) and tighter than
+/// the rest; `.member` and `[index]` tightest. Every infix operator is
+/// left-associative.
+const PREFIX_POWER: u8 = 70;
+const POSTFIX_POWER: u8 = 90;
+
+fn infix_power(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Or | BinaryOp::Xor => 10,
+        BinaryOp::And => 20,
+        BinaryOp::Eq | BinaryOp::Ne => 30,
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 40,
+        BinaryOp::Add | BinaryOp::Sub => 50,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::IntDiv | BinaryOp::Mod => 60,
+        BinaryOp::Pow => 80,
+    }
+}
+
+/// Which operator an `infix_op` token is, from its text.
+fn binary_op(text: &str) -> BinaryOp {
+    match text.as_bytes() {
+        b"||" | b"|" => BinaryOp::Or,
+        b"~" => BinaryOp::Xor,
+        b"&&" | b"&" => BinaryOp::And,
+        b"==" | b"=" => BinaryOp::Eq,
+        b"<>" | b"!=" => BinaryOp::Ne,
+        b"<=" => BinaryOp::Le,
+        b">=" => BinaryOp::Ge,
+        b"<" => BinaryOp::Lt,
+        b">" => BinaryOp::Gt,
+        b"+" => BinaryOp::Add,
+        b"-" => BinaryOp::Sub,
+        b"*" => BinaryOp::Mul,
+        b"/" => BinaryOp::Div,
+        b"\\" => BinaryOp::IntDiv,
+        b"%" => BinaryOp::Mod,
+        b"^" => BinaryOp::Pow,
+        _ if text.eq_ignore_ascii_case("or") => BinaryOp::Or,
+        _ => BinaryOp::And,
+    }
+}
+
+/// The binding power of the token that would continue an expression.
+fn continuation_power(pair: &Pair<'_, Rule>) -> u8 {
+    match pair.as_rule() {
+        Rule::infix_op => infix_power(binary_op(pair.as_str())),
+        _ => POSTFIX_POWER, // member, index
+    }
+}
+
+/// Top-down operator precedence over the flat run (as pest's Pratt parser
+/// did: the same order of evaluation, so the same first error). Recursion
+/// is once per prefix operator (runs are bounded) and once per rising
+/// binding power (a fixed number of levels); operators of one level loop.
+fn precedence_expr<'i>(
+    pairs: &mut Peekable<Pairs<'i, Rule>>,
+    min_power: u8,
+) -> Result<Expr, Diagnostic> {
+    let first = pairs.next().expect("an expression has an operand");
+    let mut lhs = if first.as_rule() == Rule::prefix_op {
+        let rhs = precedence_expr(pairs, PREFIX_POWER - 1)?;
+        let span = Span::new(first.as_span().start(), rhs.span.end);
+        let op = if first.as_str().starts_with('-') {
+            UnaryOp::Neg
+        } else {
+            UnaryOp::Not
+        };
+        node(ExprKind::Unary(op, Box::new(rhs)), span)?
+    } else {
+        build_primary(first)?
+    };
+    while let Some(next) = pairs.peek() {
+        if continuation_power(next) <= min_power {
+            break;
+        }
+        let op = pairs.next().expect("peeked");
+        lhs = match op.as_rule() {
+            Rule::infix_op => {
+                let kind = binary_op(op.as_str());
+                let rhs = precedence_expr(pairs, infix_power(kind))?;
+                binary(lhs, kind, span_of(&op), rhs)?
+            }
+            _ => postfix(lhs, op)?,
+        };
+    }
+    Ok(lhs)
+}
+
+pub(super) fn postfix(lhs: Expr, op: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
+    let end = exact_span(&op).end;
+    let span = Span::new(lhs.span.start, end);
+    let kind = match op.as_rule() {
+        Rule::member => {
+            let mut inner = op.into_inner();
+            let name = inner.next().expect("member name");
+            match inner.next() {
+                // `value.f(args)` is sugar for `f(value, args)`.
+                Some(call) => {
+                    let mut args = vec![lhs];
+                    for a in call.into_inner().filter(|p| p.as_rule() == Rule::expr) {
+                        args.push(build_expr(a)?);
+                    }
+                    ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
+                }
+                None => ExprKind::Member(Box::new(lhs), name.as_str().to_string()),
+            }
+        }
+        _ => {
+            let idx = op.into_inner().next().expect("index expr");
+            ExprKind::Index(Box::new(lhs), Box::new(build_expr(idx)?))
+        }
+    };
+    node(kind, span)
+}
+
+pub(super) fn binary(
+    lhs: Expr,
+    op: BinaryOp,
+    op_span: Span,
+    rhs: Expr,
+) -> Result<Expr, Diagnostic> {
+    if op.is_comparison() {
+        for side in [&lhs, &rhs] {
+            if let ExprKind::Binary(inner, _, _) = &side.kind {
+                if inner.is_comparison() && !side.parenthesized {
+                    return Err(Diagnostic::new(
+                        DiagnosticCode::ChainedComparison,
+                        op_span,
+                        format!(
+                            "comparisons do not chain: `{}` after `{}`; use parentheses or `and`",
+                            op.symbol(),
+                            inner.symbol()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let span = Span::new(lhs.span.start, rhs.span.end);
+    node(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span)
+}
+
+/// Builds a node, refusing trees higher than MAX_NESTING: long operator
+/// chains (`1+1+...+1`) and brackets nested inside chains grow a tree without
+/// growing bracket nesting, and everything downstream walks trees recursively.
+fn node(kind: ExprKind, span: Span) -> Result<Expr, Diagnostic> {
+    let depth = 1 + kind.child_depth();
+    if depth as usize > MAX_NESTING {
+        return Err(Diagnostic::new(
+            DiagnosticCode::NestingTooDeep,
+            span,
+            format!("the expression nests deeper than {MAX_NESTING} operations"),
+        ));
+    }
+    Ok(Expr {
+        kind,
+        span,
+        parenthesized: false,
+        depth,
+    })
+}
+
+fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
+    let span = span_of(&pair);
+    let kind = match pair.as_rule() {
+        Rule::paren => {
+            let inner = pair.into_inner().next().expect("paren expr");
+            let mut e = build_expr(inner)?;
+            e.parenthesized = true;
+            e.span = span;
+            return Ok(e);
+        }
+        Rule::list => ExprKind::List(
+            pair.into_inner()
+                .filter(|p| p.as_rule() == Rule::expr)
+                .map(build_expr)
+                .collect::<Result<_, _>>()?,
+        ),
+        Rule::name_expr => {
+            let mut inner = pair.into_inner();
+            let name = inner.next().expect("a name");
+            if inner.peek().is_none() {
+                // A variable: its span is the name's (the rule's own may
+                // end after blanks that pest skipped looking for `(`).
+                let name_span = span_of(&name);
+                return node(ExprKind::Variable(name.as_str().to_string()), name_span);
+            }
+            let args = inner
+                .filter(|p| p.as_rule() == Rule::expr)
+                .map(build_expr)
+                .collect::<Result<_, _>>()?;
+            ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
+        }
+        Rule::number => ExprKind::Literal(Literal::Number(number_value(&pair)?)),
+        Rule::kw_true => ExprKind::Literal(Literal::Bool(true)),
+        Rule::kw_false => ExprKind::Literal(Literal::Bool(false)),
+        Rule::kw_null => ExprKind::Literal(Literal::Null),
+        Rule::string => build_template(pair)?,
+        Rule::datetime => ExprKind::Literal(Literal::DateTime(
+            pair.into_inner()
+                .next()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+        )),
+        Rule::code_block => ExprKind::Literal(Literal::String(
+            pair.into_inner()
+                .next()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+        )),
+        other => {
+            return Err(Diagnostic::new(
+                DiagnosticCode::SyntaxError,
+                span,
+                format!("unexpected {}", describe_rule(other)),
+            ))
+        }
+    };
+    node(kind, span)
+}
+
+/// A string literal: plain text becomes a string literal, anything with
+/// `{expression}` parts a template.
+fn build_template(pair: Pair<'_, Rule>) -> Result<ExprKind, Diagnostic> {
+    let mut parts: Vec<TemplatePart> = Vec::new();
+    let push_text = |parts: &mut Vec<TemplatePart>, s: &str| match parts.last_mut() {
+        Some(TemplatePart::Text(t)) => t.push_str(s),
+        _ => parts.push(TemplatePart::Text(s.to_string())),
+    };
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::text => push_text(&mut parts, &unescape(p.as_str())),
+            Rule::lbrace_escape => push_text(&mut parts, "{"),
+            Rule::rbrace_escape => push_text(&mut parts, "}"),
+            Rule::interpolation => {
+                let e = p.into_inner().next().expect("interpolated expr");
+                parts.push(TemplatePart::Expr(build_expr(e)?));
+            }
+            _ => {}
+        }
+    }
+    Ok(match parts.as_slice() {
+        [] => ExprKind::Literal(Literal::String(String::new())),
+        [TemplatePart::Text(t)] => ExprKind::Literal(Literal::String(t.clone())),
+        _ => ExprKind::Template(parts),
+    })
+}
