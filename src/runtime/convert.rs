@@ -234,7 +234,7 @@ impl<T: Into<Value>> IntoFunctionResult for Result<T, String> {
 ///     .register_fn("double", |x: f64| x * 2.0)
 ///     .register_fn("greeting", |name: String, times: u32| format!("Hi {name}! ").repeat(times as usize))
 ///     // Optional trailing arguments: pad(text) or pad(text, width).
-///     .register_fn("pad", |text: String, width: Option<usize>| format!("{text:>1$}", width.unwrap_or(10)))
+///     .register_fn("pad", |text: String, width: Option<usize>| format!("{text:>w$}", w = width.unwrap_or(10)))
 ///     // The call's context first: the run's clock and time zone.
 ///     .register_fn("zone", |ctx: &FunctionContext<'_>, prefix: String| format!("{prefix}{}", ctx.time_zone()))
 ///     .build();
