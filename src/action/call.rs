@@ -15,7 +15,7 @@ use crate::permissions::{ApiError, Directory};
 use crate::runtime::env::RunEnv;
 use crate::runtime::eval::VarId;
 use crate::runtime::executor::{Outcome, Pending, RunError, RunState, StoreError};
-use crate::runtime::security::SecurityUser;
+use crate::runtime::value::SecurityUser;
 use crate::runtime::Value;
 use crate::snippet::run::SnippetRun;
 

@@ -31,6 +31,6 @@ pub use executor::{
 };
 pub use functions::{FunctionContext, NativeFunction};
 pub use limits::{MAX_ERROR_TEXT_BYTES, TRUNCATION_MARKER};
-pub use security::SecurityUser;
+pub use value::SecurityUser;
 pub use value::{Object, Text, Value};
 pub use variables::Variables;
