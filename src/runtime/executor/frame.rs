@@ -137,17 +137,24 @@ impl RunEnv {
                 &mut error,
                 &mut memory_exceeded,
             );
-            let step = StepRecord {
-                script,
-                unit,
-                label,
-                action,
-                index: current,
-                number: step_number,
-                branch: followed.branch,
-                edge: followed.edge,
-            };
-            step.record(snapshot, deferred_before, state);
+            // Only a traced, counted or observed run records its steps.
+            if state.counts.is_some()
+                || state.trace.is_some()
+                || state.observer.is_some()
+                || snapshot.is_some()
+            {
+                let step = StepRecord {
+                    script,
+                    unit,
+                    label,
+                    action,
+                    index: current,
+                    number: step_number,
+                    branch: followed.branch,
+                    edge: followed.edge,
+                };
+                step.record(snapshot, deferred_before, state);
+            }
 
             if let Some(m) = memory_exceeded {
                 outcome = Outcome::Limit;
