@@ -92,10 +92,6 @@ const KNOWN_CIRCLES: &[(&str, &str)] = &[
         "builtins/assign builtins/begin builtins/case builtins/end builtins/mod builtins/pcce/create_role builtins/pcce/delete_role builtins/pcce/get_agent builtins/pcce/get_available_features builtins/pcce/get_role builtins/pcce/list_agents builtins/pcce/list_roles builtins/pcce/mod builtins/pcce/update_role builtins/run_sub builtins/set_security_user builtins/snippet",
         "a front file and its rooms: builtins/mod.rs and pcce/mod.rs call each action's `register` (`assign::register(builder)`), and the actions take shared helpers from them (`super::{actor, register_api, store, ...}`); the helpers in a file of their own end it",
     ),
-    (
-        "cli/check cli/fmt cli/graph cli/mod cli/run cli/test",
-        "a front file and its rooms: cli/mod.rs dispatches to each command (`run::run(args)`), and the commands take the argument types, exit codes and shared helpers from it (`super::{EXIT_OK, script_inputs, ...}`); those in a file of their own end it",
-    ),
 ];
 
 fn src_dir() -> PathBuf {
