@@ -1,8 +1,9 @@
 //! The architecture test: the layers of `src/` import one way.
 //!
 //! Every `.rs` file under `src/` is read as text; every path it names
-//! through `crate::`, `super::`, `self::` (and, in the command line,
-//! `studioflow::`) is resolved to the file that defines it. Two rules:
+//! through `crate::`, `super::`, `self::`, a module the file declares
+//! (`mod x;` then `x::f()`) and, in the command line, `studioflow::` is
+//! resolved to the file that defines it. Two rules:
 //!
 //! 1. A file imports only from its own layer or the layers below it
 //!    (`LAYERS`, lowest first).
@@ -82,6 +83,10 @@ const KNOWN_CIRCLES: &[(&str, &str)] = &[
     (
         "action/call action/handler program/handler program/script program/units runtime/executor/options runtime/executor/outcome runtime/executor/state runtime/executor/trace runtime/variables snippet/exec snippet/run",
         "a recursive type: a compiled action holds its handler, the handler takes an ActionCall, and the call reads the compiled script and the run's state (the Snippet seam and the trace it writes included); a Run's variables and steps name the compiled script",
+    ),
+    (
+        "builtins/assign builtins/begin builtins/case builtins/end builtins/mod builtins/pcce/create_role builtins/pcce/delete_role builtins/pcce/get_agent builtins/pcce/get_available_features builtins/pcce/get_role builtins/pcce/list_agents builtins/pcce/list_roles builtins/pcce/mod builtins/pcce/update_role builtins/run_sub builtins/set_security_user builtins/snippet",
+        "a front file and its rooms: builtins/mod.rs and pcce/mod.rs call each action's `register` (`assign::register(builder)`), and the actions take shared helpers from them (`super::{actor, register_api, store, ...}`); the helpers in a file of their own end it",
     ),
 ];
 
@@ -306,6 +311,21 @@ fn imports_and_reexports(
     let mut found = Vec::new();
     // Join `use` statements onto one line each, keeping the first line number.
     let lines: Vec<&str> = code.lines().collect();
+    // Modules this file declares (`mod x;`): `x::f()` in an expression
+    // names a child file as surely as `use x::f` does.
+    let children: Vec<String> = lines
+        .iter()
+        .filter_map(|line| {
+            let rest = line.trim_start();
+            let rest = rest
+                .strip_prefix("pub(crate) ")
+                .or_else(|| rest.strip_prefix("pub(super) "))
+                .or_else(|| rest.strip_prefix("pub "))
+                .unwrap_or(rest);
+            let name = rest.strip_prefix("mod ")?.strip_suffix(';')?.trim();
+            Some(format!("{name}::"))
+        })
+        .collect();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
@@ -346,7 +366,8 @@ fn imports_and_reexports(
                 // Only paths that start here (not the middle of one).
                 if !(head.starts_with("crate::")
                     || head.starts_with("super::")
-                    || head.starts_with(&format!("{crate_name}::")))
+                    || head.starts_with(&format!("{crate_name}::"))
+                    || children.iter().any(|c| head.starts_with(c.as_str())))
                 {
                     continue;
                 }
@@ -659,6 +680,24 @@ fn the_reader_sees_what_it_should() {
     );
     assert_eq!(layer_of("runtime/eval"), layer_of("snippet/exec"));
     assert!(layer_of("engine") > layer_of("runtime/executor"));
+}
+
+#[test]
+fn the_reader_sees_paths_into_child_modules() {
+    // `mod x;` then `x::f()` in an expression names the child file, as
+    // `use x::f` does (a front file calling its rooms).
+    let code = code_of("mod file;\npub(crate) mod junit;\nfn f() { file::Loader::new(); let x = junit::to_xml(); other::g(); }\n");
+    let found: Vec<_> = imports("testing/mod", &code, "studioflow")
+        .into_iter()
+        .map(|(s, l)| (s.join("::"), l))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("testing::file::Loader::new".to_string(), 3),
+            ("testing::junit::to_xml".to_string(), 3)
+        ]
+    );
 }
 
 /// Files still over [`MAX_LINES`], each with the plan that splits it.

@@ -3,10 +3,9 @@
 use studioflow::manifest::Manifest;
 use studioflow::{CompileOptions, DiagnosticCode, FileResolver};
 
-use super::{
-    diagnostics_json, input_failure, not_shown, parse_var, read_script, var_hint, CheckArgs,
-    EXIT_INPUT, EXIT_OK,
-};
+use super::args::CheckArgs;
+use super::exit::{EXIT_INPUT, EXIT_OK};
+use super::io::{diagnostics_json, input_failure, not_shown, parse_var, read_script, var_hint};
 
 pub(super) fn check(args: CheckArgs) -> i32 {
     // `--var NAME` and `--var NAME=VALUE` both declare NAME (the value is

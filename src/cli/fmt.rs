@@ -3,7 +3,8 @@
 use studioflow::format::{format_script, script_files, Exclusions, ReplaceError, ScriptFile};
 use studioflow::{Diagnostics, SourceFile};
 
-use super::{FmtArgs, EXIT_INPUT, EXIT_OK, EXIT_SAVE_CONFLICT, EXIT_STOPPED};
+use super::args::FmtArgs;
+use super::exit::{EXIT_INPUT, EXIT_OK, EXIT_SAVE_CONFLICT, EXIT_STOPPED};
 
 pub(super) fn fmt(args: FmtArgs) -> i32 {
     let mut exclusions = Exclusions::default();

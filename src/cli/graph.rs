@@ -4,10 +4,9 @@ use studioflow::graph::{render, FlowGraph, Format};
 use studioflow::manifest::Manifest;
 use studioflow::{CompileOptions, FileResolver};
 
-use super::{
-    read_script, refuse_over_inputs, script_inputs, write_output, GraphArgs, GraphFormat,
-    EXIT_INPUT, EXIT_OK,
-};
+use super::args::{GraphArgs, GraphFormat};
+use super::exit::{EXIT_INPUT, EXIT_OK};
+use super::io::{read_script, refuse_over_inputs, script_inputs, var_hint, write_output};
 
 pub(super) fn graph(args: GraphArgs) -> i32 {
     let source = match read_script(&args.file, args.input.max_file_size) {
@@ -32,7 +31,7 @@ pub(super) fn graph(args: GraphArgs) -> i32 {
     let script = match engine.compile_with(&source, &name, &options) {
         Ok(script) => script,
         Err(diagnostics) => {
-            errln!("{}", diagnostics.with_input_hint(super::var_hint));
+            errln!("{}", diagnostics.with_input_hint(var_hint));
             return EXIT_INPUT;
         }
     };

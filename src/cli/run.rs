@@ -12,10 +12,11 @@ use studioflow::{
     TraceStep,
 };
 
-use super::{
+use super::args::RunArgs;
+use super::exit::{EXIT_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_SAVE_CONFLICT, EXIT_STOPPED};
+use super::io::{
     diagnostics_json, input_failure, not_shown, parse_var, read_script, refuse_over_inputs,
-    script_inputs, write_output, RunArgs, EXIT_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_SAVE_CONFLICT,
-    EXIT_STOPPED,
+    script_inputs, var_hint, write_output,
 };
 
 pub(super) fn run(args: RunArgs) -> i32 {
@@ -116,7 +117,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
             return input_failure(
                 args.json,
                 &message,
-                Some(&diagnostics.with_input_hint(super::var_hint)),
+                Some(&diagnostics.with_input_hint(var_hint)),
             );
         }
     };
@@ -149,7 +150,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
 
     // Warnings are for the person at the terminal: stderr, so that stdout
     // keeps only the results (`--json` also lists them in its object).
-    let warnings = &script.warnings().clone().with_input_hint(super::var_hint);
+    let warnings = &script.warnings().clone().with_input_hint(var_hint);
     if !warnings.is_empty() {
         errln!("{warnings}");
     }

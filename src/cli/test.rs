@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use studioflow::testing::{snapshot_path, Report, SnapshotChange, TestRunner};
 
-use super::{refuse_over_inputs, script_inputs, TestArgs, EXIT_INPUT, EXIT_OK, EXIT_STOPPED};
+use super::args::TestArgs;
+use super::exit::{EXIT_INPUT, EXIT_OK, EXIT_STOPPED};
+use super::io::{refuse_over_inputs, script_inputs};
 
 /// True when `CI` says this runs in CI (`CI=true`, or any value but `false`/`0`/empty).
 fn in_ci() -> bool {

@@ -6,7 +6,21 @@ use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatu
 
 use super::Report;
 
-pub(crate) fn to_xml(report: &Report) -> Result<String, quick_junit::SerializeError> {
+// Written beside the XML it makes, so that testing/mod.rs (the Report)
+// does not import this file back.
+impl Report {
+    /// JUnit XML: one testsuite per test file, one testcase per case.
+    ///
+    /// ```
+    /// let xml = studioflow::testing::Report::default().to_junit_xml().unwrap();
+    /// assert!(xml.contains("<testsuites"));
+    /// ```
+    pub fn to_junit_xml(&self) -> Result<String, quick_junit::SerializeError> {
+        to_xml(self)
+    }
+}
+
+fn to_xml(report: &Report) -> Result<String, quick_junit::SerializeError> {
     let mut junit = JunitReport::new("studioflow test");
     for file in &report.files {
         let name = file.path.display().to_string();

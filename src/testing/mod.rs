@@ -223,15 +223,6 @@ impl Report {
         }
         line
     }
-    /// JUnit XML: one testsuite per test file, one testcase per case.
-    ///
-    /// ```
-    /// let xml = studioflow::testing::Report::default().to_junit_xml().unwrap();
-    /// assert!(xml.contains("<testsuites"));
-    /// ```
-    pub fn to_junit_xml(&self) -> Result<String, quick_junit::SerializeError> {
-        junit::to_xml(self)
-    }
     /// Writes [`Report::to_junit_xml`] to `path`, atomically.
     ///
     /// ```
@@ -441,7 +432,12 @@ impl TestRunner {
                 problem: Box::new(Problem::Read(e.reason())),
             }]
         })?;
-        file::Loader::new(self, path, text).load()
+        file::Loader::new(
+            &|tenant, clock, manifest| self.engine(tenant, clock, manifest),
+            path,
+            text,
+        )
+        .load()
     }
 
     /// Runs the cases of a loaded test file (those the filter keeps).

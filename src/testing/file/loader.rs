@@ -12,14 +12,19 @@ use toml::Spanned;
 
 use super::schema::{RawCase, RawFile, FILE_KEYS};
 use super::{Tenant, TestCase, TestFile, DEFAULT_NOW, MAX_CASES, MAX_INPUT_BYTES};
+use crate::engine::Engine;
 use crate::files::read_text;
 use crate::manifest::{toml_to_value, Manifest};
+use crate::permissions::Directory;
 use crate::runtime::FixedClock;
 use crate::syntax::is_variable_name;
 use crate::testing::error::{var_hint, LineIndex, Problem, TestFileError};
 use crate::testing::names::{bad_stem, file_safe, snapshot_stem, TEST_FILE_SUFFIX};
-use crate::testing::TestRunner;
 use crate::{CompileOptions, Script};
+
+/// How a [`Loader`] gets the engine a test file's script compiles with
+/// (the test runner's engine for a tenant, a clock and a manifest).
+pub(crate) type MakeEngine<'a> = &'a dyn Fn(Directory, FixedClock, Option<&Manifest>) -> Engine;
 
 /// Loads what a test file names, with each problem placed in the test file.
 ///
@@ -27,7 +32,9 @@ use crate::{CompileOptions, Script};
 /// reports every mistake of a script: unknown keys, values of the wrong
 /// type, unknown outcomes, ids and branches, all in one pass.
 pub(crate) struct Loader<'a> {
-    pub(super) runner: &'a TestRunner,
+    /// The engine the script compiles with: the runner's, given the file's
+    /// tenant, clock and manifest.
+    pub(super) make_engine: MakeEngine<'a>,
     pub(super) path: &'a Path,
     pub(super) text: String,
     pub(super) lines: LineIndex,
@@ -44,10 +51,10 @@ pub(super) struct Target<'s> {
 }
 
 impl<'a> Loader<'a> {
-    pub fn new(runner: &'a TestRunner, path: &'a Path, text: String) -> Self {
+    pub fn new(make_engine: MakeEngine<'a>, path: &'a Path, text: String) -> Self {
         let lines = LineIndex::new(&text);
         Loader {
-            runner,
+            make_engine,
             path,
             text,
             lines,
@@ -235,7 +242,7 @@ impl<'a> Loader<'a> {
                 manifest,
                 cases: Vec::new(),
             };
-            let engine = self.runner.engine(
+            let engine = (self.make_engine)(
                 loaded.fresh_tenant(),
                 file_now.unwrap_or_else(|| {
                     FixedClock::parse(DEFAULT_NOW).expect("the default time parses")

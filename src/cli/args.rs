@@ -1,0 +1,237 @@
+//! The command line as clap reads it: one `Args` struct per command, and the
+//! value parsers that refuse nonsense with studioflow's own messages.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "studioflow",
+    version,
+    about = "Run and check Studio-style contact-center flow scripts",
+    after_help = "Exit codes: 0 completed, 1 stopped by an action error, 2 bad input, 3 limit exceeded, 4 --save refused: the tenant file changed since it was loaded."
+)]
+pub(super) struct Cli {
+    #[command(subcommand)]
+    pub(super) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(super) enum Command {
+    /// Run a script and print its outcome and final variables.
+    Run(RunArgs),
+    /// Parse and check scripts; print every diagnostic.
+    Check(CheckArgs),
+    /// Run test files (NAME.test.toml): cases with expectations, mocks, snapshots and coverage.
+    #[command(
+        after_help = "Exit codes: 0 all cases passed, 1 a case failed or coverage is below --min-coverage, 2 bad input (a test file, script, tenant or manifest with an error; no test file found)."
+    )]
+    Test(TestArgs),
+    /// Draw a script's flow as Graphviz DOT, a Mermaid flowchart or SVG.
+    Graph(GraphArgs),
+    /// Rewrite .script files in the canonical layout (comments kept); --check only lists them.
+    Fmt(FmtArgs),
+}
+
+#[derive(Args)]
+pub(super) struct FmtArgs {
+    /// Files or folders (searched recursively for *.script); default: the current folder.
+    pub(super) paths: Vec<PathBuf>,
+    /// Change nothing: list the files that would change and exit 1 if any.
+    #[arg(long)]
+    pub(super) check: bool,
+    /// Skip files matching GLOB (relative to the current folder; `**` crosses folders). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub(super) exclude: Vec<String>,
+    #[command(flatten)]
+    pub(super) input: InputArgs,
+}
+
+#[derive(Args)]
+pub(super) struct GraphArgs {
+    /// The .script file to draw.
+    pub(super) file: PathBuf,
+    /// Output format: dot (Graphviz input), mermaid (a Markdown flowchart) or svg (laid out by studioflow).
+    #[arg(long, value_enum, default_value = "dot")]
+    pub(super) format: GraphFormat,
+    /// Write to OUT (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub(super) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(super) input: InputArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(super) enum GraphFormat {
+    Dot,
+    Mermaid,
+    Svg,
+}
+
+#[derive(Args)]
+pub(super) struct RunArgs {
+    /// The .script file to run.
+    pub(super) file: PathBuf,
+    /// An input variable; VALUE is JSON when it parses as JSON (5, true, [1,2], {"a":1}, "quoted"), else a string.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub(super) vars: Vec<String>,
+    /// The step budget (executed actions), 1 or more (default 10000).
+    #[arg(long, value_name = "N", value_parser = parse_step_budget, allow_hyphen_values = true)]
+    pub(super) max_steps: Option<u64>,
+    /// Write one line per executed action to stderr.
+    #[arg(long)]
+    pub(super) trace: bool,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub(super) json: bool,
+    /// A JSON tenant file (default: the built-in demo tenant).
+    #[arg(long, value_name = "FILE")]
+    pub(super) directory: Option<PathBuf>,
+    /// Write the permission model as it stands after the run to FILE (atomically; a symlink is
+    /// followed, permissions kept). With --directory, that file stays locked from load to save.
+    #[arg(long, value_name = "FILE")]
+    pub(super) save: Option<PathBuf>,
+    /// Fix the clock at an RFC 3339 instant, e.g. 2026-03-08T06:30:00Z.
+    #[arg(long, value_name = "TIME")]
+    pub(super) now: Option<String>,
+    #[command(flatten)]
+    pub(super) input: InputArgs,
+    /// Write a self-contained HTML report of the run (flow, path taken, steps, variables) to OUT.html.
+    #[arg(long, value_name = "OUT.html")]
+    pub(super) report: Option<PathBuf>,
+    /// The run's memory budget: bytes, or with a K, M or G suffix (binary units; KiB, MiB, GiB also read) (default 64M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_byte_size)]
+    pub(super) max_memory: Option<u64>,
+    /// The run's wall-clock deadline in seconds, more than 0, e.g. 2 or 0.5 (default 30).
+    // Hyphen values reach `parse_seconds`, whose message beats clap's "use '-- -1'" tip.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, allow_hyphen_values = true)]
+    pub(super) timeout: Option<std::time::Duration>,
+}
+
+/// A step budget of 1 or more: a budget of 0 could not even run Begin, so
+/// the run would stop before it started; that is refused as a mistake.
+pub(super) fn parse_step_budget(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("the step budget must be at least 1 (a budget of 0 would stop the run before its Begin)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number of steps (1 or more)")),
+    }
+}
+
+/// Seconds as a decimal number above 0. A deadline of 0 (or less) would stop
+/// the run before its Begin, so it is refused as `--max-steps 0` is.
+pub(super) fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds, e.g. 2 or 0.5"))?;
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Err(format!(
+            "{text:?}: the deadline must be more than 0 seconds (a deadline of 0 would stop the run before its Begin)"
+        ));
+    }
+    std::time::Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("{text:?} is not a number of seconds, e.g. 2 or 0.5"))
+}
+
+#[derive(Args)]
+pub(super) struct CheckArgs {
+    /// The .script files to check.
+    #[arg(required = true)]
+    pub(super) files: Vec<PathBuf>,
+    /// Declare an input variable the host supplies (no "never assigned" warning); a value, as
+    /// `run` takes it, is allowed and ignored.
+    #[arg(long = "var", value_name = "NAME[=VALUE]")]
+    pub(super) vars: Vec<String>,
+    /// Print one JSON object on stdout: every diagnostic with file, line, column, end, severity,
+    /// code and message.
+    #[arg(long)]
+    pub(super) json: bool,
+    #[command(flatten)]
+    pub(super) input: InputArgs,
+}
+
+/// How input files are read (shared by every command that reads files).
+#[derive(Args)]
+pub(super) struct InputArgs {
+    /// Refuse input files (scripts, tenant files) larger than SIZE: bytes, or with a K, M or G suffix (binary units).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_byte_size)]
+    pub(super) max_file_size: u64,
+}
+
+#[derive(Args)]
+pub(super) struct TestArgs {
+    /// Test files, or folders searched recursively for *.test.toml (default: the current folder).
+    pub(super) paths: Vec<PathBuf>,
+    /// Write missing and changed snapshots (refused under CI=true).
+    #[arg(long)]
+    pub(super) update: bool,
+    /// Run only cases whose name or test-file path contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub(super) filter: Option<String>,
+    /// Write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(super) junit: Option<PathBuf>,
+    /// Print action and branch coverage per script after the summary.
+    #[arg(long)]
+    pub(super) coverage: bool,
+    /// Write coverage per script, action and branch (with hit counts) as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(super) coverage_json: Option<PathBuf>,
+    /// Write coverage pages to DIR: one HTML page per script (its flow with
+    /// every branch coloured taken or not, hit counts, untaken branches at
+    /// file:line) and index.html with each script's percentages.
+    #[arg(long, value_name = "DIR")]
+    pub(super) coverage_html: Option<PathBuf>,
+    /// Fail (exit 1) when any script's branch coverage is below PCT.
+    #[arg(long, value_name = "PCT")]
+    pub(super) min_coverage: Option<f64>,
+}
+
+/// Parses `--max-file-size` and `--max-memory`: a byte count, optionally with a
+/// binary `K`, `M` or `G` suffix (`KiB`, `MiB`, `GiB`, `KB`... read the same).
+pub(super) fn parse_byte_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    // `64MiB` and `64MB` read as `64M` (binary units either way).
+    let lower = trimmed.to_ascii_lowercase();
+    let trimmed = if lower.ends_with("ib") && trimmed.len() > 2 {
+        &trimmed[..trimmed.len() - 2]
+    } else if lower.ends_with('b') && trimmed.len() > 1 {
+        &trimmed[..trimmed.len() - 1]
+    } else {
+        trimmed
+    };
+    let (digits, unit) = match trimmed.char_indices().last() {
+        Some((at, 'k' | 'K')) => (&trimmed[..at], 1u64 << 10),
+        Some((at, 'm' | 'M')) => (&trimmed[..at], 1 << 20),
+        Some((at, 'g' | 'G')) => (&trimmed[..at], 1 << 30),
+        _ => (trimmed, 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            format!(
+                "{text:?} is not a size: use a positive byte count, e.g. 1048576, 512K, 64M or 1G"
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_byte_size;
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(parse_byte_size("1000"), Ok(1000));
+        assert_eq!(parse_byte_size("512K"), Ok(512 << 10));
+        assert_eq!(parse_byte_size("64m"), Ok(64 << 20));
+        assert_eq!(parse_byte_size("2G"), Ok(2 << 30));
+        for bad in ["", "0", "-1", "12X", "M", "99999999999999999999G"] {
+            assert!(parse_byte_size(bad).is_err(), "{bad}");
+        }
+    }
+}
