@@ -84,10 +84,6 @@ const KNOWN_CIRCLES: &[(&str, &str)] = &[
         "action/call action/handler program/handler program/script program/units runtime/executor/options runtime/executor/outcome runtime/executor/state runtime/executor/trace runtime/variables snippet/exec snippet/run",
         "a recursive type: a compiled action holds its handler, the handler takes an ActionCall, and the call reads the compiled script and the run's state (the Snippet seam and the trace it writes included); a Run's variables and steps name the compiled script",
     ),
-    (
-        "builtins/assign builtins/begin builtins/case builtins/end builtins/mod builtins/pcce/create_role builtins/pcce/delete_role builtins/pcce/get_agent builtins/pcce/get_available_features builtins/pcce/get_role builtins/pcce/list_agents builtins/pcce/list_roles builtins/pcce/mod builtins/pcce/update_role builtins/run_sub builtins/set_security_user builtins/snippet",
-        "a front file and its rooms: builtins/mod.rs and pcce/mod.rs call each action's `register` (`assign::register(builder)`), and the actions take shared helpers from them (`super::{actor, register_api, store, ...}`); the helpers in a file of their own end it",
-    ),
 ];
 
 fn src_dir() -> PathBuf {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::builtins::ActionList;
+use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema};
 
 fn execute(_call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::builtins::ActionList;
+use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, Value};
 
 const EXPRESSION: usize = 0;

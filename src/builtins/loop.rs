@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::builtins::ActionList;
+use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, Value};
 
 const REPEAT: usize = 0;

@@ -19,6 +19,7 @@ mod case;
 mod end;
 #[path = "if.rs"]
 mod if_;
+mod list;
 #[path = "loop.rs"]
 mod loop_;
 mod pcce;
@@ -31,17 +32,7 @@ mod snippet;
 use std::sync::Arc;
 
 use crate::action::{ActionHandler, ActionSchema};
-
-/// The built-in actions as a list of schemas and handlers.
-#[derive(Default)]
-pub(crate) struct ActionList(Vec<(ActionSchema, Arc<dyn ActionHandler>)>);
-
-impl ActionList {
-    /// Adds one action type (the name matches `EngineBuilder::add_action`).
-    pub(crate) fn add_action(&mut self, schema: ActionSchema, handler: Arc<dyn ActionHandler>) {
-        self.0.push((schema, handler));
-    }
-}
+pub(crate) use list::ActionList;
 
 /// Every built-in action, for the engine to register.
 pub(crate) fn actions() -> Vec<(ActionSchema, Arc<dyn ActionHandler>)> {

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::builtins::ActionList;
+use crate::builtins::list::ActionList;
 use crate::snippet::exec::SnippetError;
 use crate::{
     ActionCall, ActionError, ActionSchema, BranchId, Outcome, PropertyKind, PropertySchema, Value,

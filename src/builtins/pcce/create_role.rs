@@ -1,7 +1,7 @@
 //! `CreateRole`: a new custom role. Needs feature `role`.
 
-use super::{actor, own_features, own_text, register_api, store};
-use crate::builtins::ActionList;
+use super::common::{actor, own_features, own_text, register_api, store};
+use crate::builtins::list::ActionList;
 use crate::permissions::RoleDraft;
 use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 

@@ -1,8 +1,8 @@
 //! `DeleteRole`: removes a custom role nobody holds. The deleted role is the
 //! result. Needs feature `role`.
 
-use super::{actor, own_ref, register_api, store};
-use crate::builtins::ActionList;
+use super::common::{actor, own_ref, register_api, store};
+use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 
 const ROLE: usize = 0;

@@ -2,8 +2,8 @@
 //! security user administers. Times render in the security user's time zone.
 //! Needs feature `agent`.
 
-use super::{actor, agent_value, own_ref, register_api, SCRIPT_VARIABLE};
-use crate::builtins::ActionList;
+use super::common::{actor, agent_value, own_ref, register_api, SCRIPT_VARIABLE};
+use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 
 const AGENT: usize = 0;

@@ -1,7 +1,7 @@
 //! `GetAvailableFeatures`: the feature catalog. Needs feature `role`.
 
-use super::{actor, register_api, store};
-use crate::builtins::ActionList;
+use super::common::{actor, register_api, store};
+use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, BranchId};
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {

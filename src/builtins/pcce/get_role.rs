@@ -1,7 +1,7 @@
 //! `GetRole`: one role by id or name. Needs feature `role`.
 
-use super::{actor, own_ref, register_api, store};
-use crate::builtins::ActionList;
+use super::common::{actor, own_ref, register_api, store};
+use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 
 const ROLE: usize = 0;

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use super::{actor, own_text, register_api, SCRIPT_VARIABLE};
-use crate::builtins::ActionList;
+use super::common::{actor, own_text, register_api, SCRIPT_VARIABLE};
+use crate::builtins::list::ActionList;
 use crate::permissions::AgentStatusFilter;
 use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema, RuntimeError, Value};
 

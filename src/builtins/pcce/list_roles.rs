@@ -1,7 +1,7 @@
 //! `ListRoles`: search, sort and page the roles. Needs feature `role`.
 
-use super::{actor, own_text, own_whole, register_api, store};
-use crate::builtins::ActionList;
+use super::common::{actor, own_text, own_whole, register_api, store};
+use crate::builtins::list::ActionList;
 use crate::permissions::RoleQuery;
 use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 

@@ -2,8 +2,8 @@
 //! stale one is rejected: no lost update). Properties left out keep their
 //! value. Needs feature `role`.
 
-use super::{actor, own_features, own_ref, own_text, own_whole, register_api, store};
-use crate::builtins::ActionList;
+use super::common::{actor, own_features, own_ref, own_text, own_whole, register_api, store};
+use crate::builtins::list::ActionList;
 use crate::permissions::RolePatch;
 use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 
@@ -22,7 +22,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
             return Err(ActionError::invalid(
                 "ChangeStamp",
                 "the role's current changeStamp, a whole number >= 0",
-                call.property(super::FIRST_OWN + CHANGE_STAMP)
+                call.property(super::common::FIRST_OWN + CHANGE_STAMP)
                     .unwrap_or(&crate::Value::Null),
             ))
         }
