@@ -1,5 +1,8 @@
-//! The statement executor: runs a compiled [`Program`] against the run's
+//! The statement executor: runs a compiled `Program` against the run's
 //! variables. Expressions are evaluated by the runtime's one evaluator.
+//! The statements are stepped by an explicit-stack machine (see
+//! `exec/machine.rs`) whose whole state is plain data; this file holds
+//! what a step uses: costs and bounds, stores into variables, coverage.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -8,12 +11,13 @@ use thiserror::Error;
 
 use super::bounds::{Bound, SnippetBounds};
 use super::functions::RESERVED_MEMBER;
-use super::program::{CExpr, CStep, CTarget, Op, OpKind, Program, UserFunction};
+use super::program::{CTarget, Op, OpKind, UserFunction};
 use crate::runtime::eval::{Code, Evaluator, SizeLimits, VarId};
 use crate::runtime::executor::TraceOutput;
 use crate::runtime::functions::{FunctionContext, FunctionRegistry};
-use crate::runtime::ops::equals;
 use crate::runtime::{RuntimeError, Value};
+
+mod machine;
 
 /// Bytes of a newly built stored string that cost one statement.
 const STRING_BYTES_PER_STATEMENT: usize = 64;
@@ -51,6 +55,7 @@ pub(crate) struct Exec<'a> {
     /// TRACE output, when the run records a trace.
     pub trace: Option<&'a mut TraceOutput>,
     pub scratch: RefCell<String>,
+    /// User FUNCTION calls under way (the machine's call frames).
     pub depth: usize,
     /// The run's memory budget, deadline and cancel token.
     pub bounds: SnippetBounds<'a>,
@@ -145,6 +150,7 @@ pub(crate) fn branch_points(ops: &[Op], out: &mut Vec<BranchPoint>) {
     }
 }
 
+/// How a statement or block ended.
 enum Flow {
     Next,
     Break,
@@ -154,16 +160,6 @@ enum Flow {
 type Vars = Vec<Option<Value>>;
 
 impl Exec<'_> {
-    /// Runs a whole snippet.
-    pub fn run(&mut self, program: &Program, vars: &mut Vars) -> Result<(), SnippetError> {
-        let ran = self.block(&program.body, vars).map(|_| ());
-        // Whatever happened, what the statements changed in place is
-        // charged before the action ends (the first problem is reported).
-        let settled = self.bounds.settle(vars);
-        let line = self.bounds.line;
-        ran.and(settled.map_err(|b| Self::bound(line, b)))
-    }
-
     /// Counts arm `arm` of `op` taken (see [`branch_points`]).
     #[inline]
     fn hit(&mut self, op: &Op, arm: u32) {
@@ -204,20 +200,6 @@ impl Exec<'_> {
         self.bounds
             .put(vars, var.0 as usize, value)
             .map_err(|b| Self::bound(line, b))
-    }
-
-    fn block(&mut self, ops: &[Op], vars: &mut Vars) -> Result<Flow, SnippetError> {
-        // Blocks nest at most MAX_NESTING deep and calls MAX_CALL_DEPTH deep;
-        // grow the stack instead of trusting the host thread's.
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
-            for op in ops {
-                match self.op(op, vars)? {
-                    Flow::Next => {}
-                    other => return Ok(other),
-                }
-            }
-            Ok(Flow::Next)
-        })
     }
 
     fn tick(&mut self, line: u32, cost: u64) -> Result<(), SnippetError> {
@@ -263,75 +245,8 @@ impl Exec<'_> {
         })
     }
 
-    fn eval(&mut self, e: &CExpr, vars: &mut Vars, line: u32) -> Result<Value, SnippetError> {
-        for call in e.pre.iter() {
-            let args = call
-                .args
-                .iter()
-                .map(|a| self.eval_code(a, vars, line))
-                .collect::<Result<Vec<_>, _>>()?;
-            let result = self.call(call.func, args, vars, line)?;
-            self.put(vars, call.into, Some(result), line)?;
-        }
-        self.eval_code(&e.code, vars, line)
-    }
-
-    fn call(
-        &mut self,
-        func: u32,
-        args: Vec<Value>,
-        vars: &mut Vars,
-        line: u32,
-    ) -> Result<Value, SnippetError> {
-        let user_functions = self.user_functions;
-        let f = &user_functions[func as usize];
-        self.tick(line, 1)?;
-        if self.depth >= super::compile::MAX_CALL_DEPTH {
-            return Err(SnippetError::Limit {
-                line,
-                message: format!(
-                    "{}() calls nest deeper than {} levels",
-                    f.name,
-                    super::compile::MAX_CALL_DEPTH
-                ),
-            });
-        }
-        let mut saved = Vec::with_capacity(f.saved.len());
-        for id in f.saved.iter() {
-            match self.bounds.save(vars, id.0 as usize) {
-                Ok(s) => saved.push(s),
-                Err(b) => {
-                    for (id, s) in f.saved.iter().zip(saved) {
-                        self.bounds.restore(vars, id.0 as usize, s);
-                    }
-                    return Err(Self::bound(line, b));
-                }
-            }
-        }
-        let mut flow = Ok(Flow::Next);
-        for (slot, value) in f.params.iter().zip(args) {
-            if flow.is_ok() {
-                flow = self
-                    .put(vars, *slot, Some(value), line)
-                    .map(|()| Flow::Next);
-            }
-        }
-        if flow.is_ok() {
-            self.depth += 1;
-            flow = self.block(&f.body, vars);
-            self.depth -= 1;
-        }
-        for (id, s) in f.saved.iter().zip(saved) {
-            self.bounds.restore(vars, id.0 as usize, s);
-        }
-        Ok(match flow? {
-            Flow::Return(v) => v,
-            Flow::Next | Flow::Break => Value::empty(),
-        })
-    }
-
-    fn condition(&mut self, e: &CExpr, vars: &mut Vars, line: u32) -> Result<bool, SnippetError> {
-        let v = self.eval(e, vars, line)?;
+    /// A condition's value as true or false.
+    fn truth(&self, v: Value, line: u32) -> Result<bool, SnippetError> {
         v.as_bool().ok_or_else(|| {
             Self::fail(
                 line,
@@ -344,179 +259,9 @@ impl Exec<'_> {
         })
     }
 
-    fn op(&mut self, op: &Op, vars: &mut Vars) -> Result<Flow, SnippetError> {
-        let line = op.line;
-        self.tick(line, 1)?;
-        if self.bounds.settle_due() {
-            self.bounds.settle(vars).map_err(|b| Self::bound(line, b))?;
-        }
-        match &op.kind {
-            OpKind::Assign { target, value } => {
-                let v = self.eval(value, vars, line)?;
-                self.assign(target, v, vars, line)?;
-            }
-            OpKind::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                let (branch, arm) = if self.condition(cond, vars, line)? {
-                    (then, 0)
-                } else {
-                    (otherwise, 1)
-                };
-                self.hit(op, arm);
-                return self.block(branch, vars);
-            }
-            OpKind::Switch {
-                subject,
-                cases,
-                default,
-            } => {
-                let subject = self.eval(subject, vars, line)?;
-                for (i, (value, body)) in cases.iter().enumerate() {
-                    let v = self.eval(value, vars, line)?;
-                    if equals(&subject, &v) {
-                        self.hit(op, i as u32);
-                        return self.block(body, vars);
-                    }
-                }
-                self.hit(op, cases.len() as u32);
-                if let Some(body) = default {
-                    return self.block(body, vars);
-                }
-            }
-            OpKind::Select { cases, default } => {
-                for (i, (cond, body)) in cases.iter().enumerate() {
-                    if self.condition(cond, vars, line)? {
-                        self.hit(op, i as u32);
-                        return self.block(body, vars);
-                    }
-                }
-                self.hit(op, cases.len() as u32);
-                if let Some(body) = default {
-                    return self.block(body, vars);
-                }
-            }
-            OpKind::For {
-                var,
-                start,
-                end,
-                body,
-            } => {
-                let from = self.whole(start, vars, line, "FOR's start")?;
-                let to = self.whole(end, vars, line, "FOR's end")?;
-                let step: i64 = if to < from { -1 } else { 1 };
-                let mut i = from;
-                self.hit(op, 0);
-                // Studio: the body runs at least once, counting down when end < start.
-                loop {
-                    self.tick(line, 1)?;
-                    self.put(vars, *var, Some(Value::Number(i as f64)), line)?;
-                    match self.block(body, vars)? {
-                        Flow::Next => {}
-                        Flow::Break => break,
-                        ret @ Flow::Return(_) => return Ok(ret),
-                    }
-                    if i == to {
-                        break;
-                    }
-                    i += step;
-                }
-            }
-            OpKind::ForEach {
-                var,
-                array,
-                write_back,
-                body,
-            } => {
-                let source = self.eval(array, vars, line)?;
-                let items = elements(&source).map_err(|m| Self::fail(line, m))?;
-                self.hit(op, u32::from(items.is_empty()));
-                for (i, item) in items.into_iter().enumerate() {
-                    self.tick(line, 1)?;
-                    self.put(vars, *var, Some(item.clone()), line)?;
-                    let flow = self.block(body, vars)?;
-                    // A changed iterator is written back into the array.
-                    if let (Some(target), Some(now)) = (write_back, vars[var.0 as usize].clone()) {
-                        if !now.deep_eq(&item) {
-                            self.write_element(target, i, now, vars, line)?;
-                        }
-                    }
-                    match flow {
-                        Flow::Next => {}
-                        Flow::Break => break,
-                        ret @ Flow::Return(_) => {
-                            self.put(vars, *var, None, line)?;
-                            return Ok(ret);
-                        }
-                    }
-                }
-                // Studio: the iterator exists only inside the loop.
-                self.put(vars, *var, None, line)?;
-            }
-            OpKind::Repeat { count, body } => {
-                let n = self.whole(count, vars, line, "REPEAT's count")?;
-                if n < 0 {
-                    return Err(Self::fail(
-                        line,
-                        format!("REPEAT's count must be 0 or more, got {n}"),
-                    ));
-                }
-                self.hit(op, u32::from(n == 0));
-                for _ in 0..n {
-                    self.tick(line, 1)?;
-                    match self.block(body, vars)? {
-                        Flow::Next => {}
-                        Flow::Break => break,
-                        ret @ Flow::Return(_) => return Ok(ret),
-                    }
-                }
-            }
-            OpKind::Break => return Ok(Flow::Break),
-            OpKind::Dynamic(names) => {
-                for id in names.iter() {
-                    self.put(vars, *id, Some(Value::Object(Arc::default())), line)?;
-                }
-            }
-            OpKind::Return(value) => {
-                self.hit(op, 0);
-                let v = match value {
-                    Some(e) => self.eval(e, vars, line)?,
-                    None => Value::empty(),
-                };
-                return Ok(Flow::Return(v));
-            }
-            OpKind::Trace(e) => {
-                let v = self.eval(e, vars, line)?;
-                if let Some(out) = self.trace.as_deref_mut() {
-                    let text = v.to_text();
-                    if out.bytes + text.len() <= MAX_TRACE_BYTES {
-                        out.bytes += text.len();
-                        out.lines.push(Arc::from(text));
-                    } else if !out.truncated {
-                        out.truncated = true;
-                        out.lines
-                            .push(Arc::from("(further TRACE output of this run dropped)"));
-                    }
-                }
-            }
-            OpKind::Call(e) => {
-                self.eval(e, vars, line)?;
-            }
-        }
-        Ok(Flow::Next)
-    }
-
-    fn whole(
-        &mut self,
-        e: &CExpr,
-        vars: &mut Vars,
-        line: u32,
-        what: &str,
-    ) -> Result<i64, SnippetError> {
-        let v = self.eval(e, vars, line)?;
-        let exact = crate::runtime::ops::whole_number(&v, || what.to_string())
+    /// A FOR bound's or REPEAT count's value as a whole number.
+    fn whole(&self, v: &Value, line: u32, what: &str) -> Result<i64, SnippetError> {
+        let exact = crate::runtime::ops::whole_number(v, || what.to_string())
             .map_err(|e| Self::fail(line, e.to_string()))?;
         match exact {
             Some(n) => Ok(n),
@@ -524,9 +269,24 @@ impl Exec<'_> {
                 line,
                 format!(
                     "{what} must be a whole number, got {}",
-                    crate::runtime::error::shown(&v)
+                    crate::runtime::error::shown(v)
                 ),
             )),
+        }
+    }
+
+    /// Keeps TRACE's text, when the run records a trace.
+    fn trace_text(&mut self, v: &Value) {
+        if let Some(out) = self.trace.as_deref_mut() {
+            let text = v.to_text();
+            if out.bytes + text.len() <= MAX_TRACE_BYTES {
+                out.bytes += text.len();
+                out.lines.push(Arc::from(text));
+            } else if !out.truncated {
+                out.truncated = true;
+                out.lines
+                    .push(Arc::from("(further TRACE output of this run dropped)"));
+            }
         }
     }
 
@@ -554,40 +314,17 @@ impl Exec<'_> {
         Ok(())
     }
 
-    fn assign(
-        &mut self,
-        target: &CTarget,
-        value: Value,
-        vars: &mut Vars,
-        line: u32,
-    ) -> Result<(), SnippetError> {
-        self.check_stored(&value, line)?;
-        // Index values are computed before the variable is taken apart.
-        let mut steps: Vec<Step> = Vec::with_capacity(target.path.len());
-        for s in target.path.iter() {
-            steps.push(match s {
-                CStep::Member(m) => Step::Member(m.clone()),
-                CStep::Index(e) => Step::Index(self.eval(e, vars, line)?),
-            });
-        }
-        self.store(target.var, &steps, value, vars, line)
-    }
-
+    /// Writes FOREACH's changed iterator back as element `index` of the
+    /// array at `target`, whose steps (`steps`) are evaluated.
     fn write_element(
         &mut self,
         target: &CTarget,
         index: usize,
         value: Value,
+        mut steps: Vec<Step>,
         vars: &mut Vars,
         line: u32,
     ) -> Result<(), SnippetError> {
-        let mut steps: Vec<Step> = Vec::with_capacity(target.path.len() + 1);
-        for s in target.path.iter() {
-            steps.push(match s {
-                CStep::Member(m) => Step::Member(m.clone()),
-                CStep::Index(e) => Step::Index(self.eval(e, vars, line)?),
-            });
-        }
         // A pipe-delimited string stays a pipe-delimited string.
         let current = read_path(vars[target.var.0 as usize].as_ref(), &steps);
         if let Some(Value::String(s)) = current {
