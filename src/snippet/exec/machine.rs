@@ -55,6 +55,25 @@ struct Machine<'a> {
     /// The flow the frame popped last ended with, for the frame below it;
     /// `None` when the frame below goes on (a call returned, a block began).
     ended: Option<Flow>,
+    /// The FOREACH loops under way, innermost last (kept apart from the
+    /// frames so that a frame stays small).
+    loops: Vec<ForEachLoop>,
+}
+
+/// A FOREACH loop's values.
+struct ForEachLoop {
+    /// The array as evaluated, kept to the loop's end (as the recursion
+    /// kept it: it shares the array's elements).
+    #[expect(dead_code, reason = "held for the references it keeps, never read")]
+    source: Value,
+    /// Its elements, each taken out as its iteration begins.
+    items: Vec<Value>,
+    /// The current element, as the iterator was set to.
+    item: Value,
+    /// How the current iteration's body ended.
+    flow: Flow,
+    /// The changed iterator being written back.
+    now: Value,
 }
 
 /// One frame of the machine's stack.
@@ -95,40 +114,20 @@ enum Stage {
     ForEnd { from: i64, k: usize },
     /// FOR: the body running with the counter at `i`.
     ForBody { i: i64, to: i64, step: i64 },
-    /// FOREACH: iteration `i` about to begin. `source` is the array as
-    /// evaluated (kept to the end, as the recursion kept it) and `items`
-    /// its elements, each taken out as its iteration begins.
-    ForEachNext {
-        source: Value,
-        items: Vec<Value>,
-        i: usize,
-    },
-    /// FOREACH: the body running with element `i` (`item`).
-    ForEachBody {
-        source: Value,
-        items: Vec<Value>,
-        i: usize,
-        item: Value,
-    },
-    /// FOREACH: writing a changed iterator (`now`) back into the array,
-    /// the write-back target's index steps being evaluated.
+    /// FOREACH: iteration `i` about to begin (the loop's values are the
+    /// machine's innermost [`ForEachLoop`]).
+    ForEachNext { i: usize },
+    /// FOREACH: the body running with element `i`.
+    ForEachBody { i: usize },
+    /// FOREACH: writing a changed iterator back into the array, the
+    /// write-back target's index steps being evaluated.
     WriteBack {
-        source: Value,
-        items: Vec<Value>,
         i: usize,
-        item: Value,
-        flow: Flow,
-        now: Value,
         steps: Vec<Step>,
         k: usize,
     },
-    /// FOREACH: iteration `i` done with `flow`.
-    ForEachAfter {
-        source: Value,
-        items: Vec<Value>,
-        i: usize,
-        flow: Flow,
-    },
+    /// FOREACH: iteration `i` done (with the loop's `flow`).
+    ForEachAfter { i: usize },
     /// REPEAT: `left` more runs of the body to begin.
     RepeatNext { left: i64 },
     /// REPEAT: the body running, `left` more to come.
@@ -147,6 +146,7 @@ impl<'a> Exec<'a> {
         let mut machine = Machine {
             frames: Vec::with_capacity(8),
             ended: None,
+            loops: Vec::new(),
         };
         machine.frames.push(Frame::Block {
             ops: &program.body,
@@ -190,13 +190,13 @@ impl<'a> Exec<'a> {
                     continue;
                 };
                 *next += 1;
-                m.ended = self.begin(op, vars, &mut m.frames)?;
+                m.ended = self.begin(op, vars, &mut m.frames, &mut m.loops)?;
                 continue;
             }
             match m.frames.pop() {
                 Some(Frame::Stmt { op, stage }) => {
                     let ended = m.ended.take();
-                    m.ended = self.advance(op, stage, ended, vars, &mut m.frames)?;
+                    m.ended = self.advance(op, stage, ended, vars, &mut m.frames, &mut m.loops)?;
                 }
                 Some(Frame::Call {
                     func,
@@ -230,6 +230,7 @@ impl<'a> Exec<'a> {
         op: &'a Op,
         vars: &mut Vars,
         frames: &mut Vec<Frame<'a>>,
+        loops: &mut Vec<ForEachLoop>,
     ) -> Result<Option<Flow>, SnippetError> {
         let line = op.line;
         self.tick(line, 1)?;
@@ -254,7 +255,7 @@ impl<'a> Exec<'a> {
             OpKind::Select { .. } => Stage::SelectCase { i: 0, k: 0 },
             _ => Stage::Expr { k: 0 },
         };
-        self.advance(op, stage, None, vars, frames)
+        self.advance(op, stage, None, vars, frames, loops)
     }
 
     /// Evaluates `e` from pre-call `*k` on. A pre-call begins a call (the
@@ -337,6 +338,7 @@ impl<'a> Exec<'a> {
         mut ended: Option<Flow>,
         vars: &mut Vars,
         frames: &mut Vec<Frame<'a>>,
+        loops: &mut Vec<ForEachLoop>,
     ) -> Result<Option<Flow>, SnippetError> {
         let line = op.line;
         // Evaluates `$e` from pre-call `$k`; when a call begins, the
@@ -494,68 +496,48 @@ impl<'a> Exec<'a> {
                     let source = eval!(array, k, Stage::Expr { k });
                     let items = elements(&source).map_err(|m| Self::fail(line, m))?;
                     self.hit(op, u32::from(items.is_empty()));
-                    Stage::ForEachNext {
+                    loops.push(ForEachLoop {
                         source,
                         items,
-                        i: 0,
-                    }
+                        item: Value::Null,
+                        flow: Flow::Next,
+                        now: Value::Null,
+                    });
+                    Stage::ForEachNext { i: 0 }
                 }
-                (
-                    OpKind::ForEach { var, body, .. },
-                    Stage::ForEachNext {
-                        source,
-                        mut items,
-                        i,
-                    },
-                ) => {
-                    let Some(slot) = items.get_mut(i) else {
+                (OpKind::ForEach { var, body, .. }, Stage::ForEachNext { i }) => {
+                    let lp = innermost(loops);
+                    let Some(slot) = lp.items.get_mut(i) else {
                         // Studio: the iterator exists only inside the loop.
                         self.put(vars, *var, None, line)?;
+                        loops.pop();
                         return Ok(Some(Flow::Next));
                     };
-                    let item = std::mem::take(slot);
+                    lp.item = std::mem::take(slot);
+                    let item = lp.item.clone();
                     self.tick(line, 1)?;
-                    self.put(vars, *var, Some(item.clone()), line)?;
-                    run_body!(
-                        body,
-                        Stage::ForEachBody {
-                            source,
-                            items,
-                            i,
-                            item
-                        }
-                    )
+                    self.put(vars, *var, Some(item), line)?;
+                    run_body!(body, Stage::ForEachBody { i })
                 }
                 (
                     OpKind::ForEach {
                         var, write_back, ..
                     },
-                    Stage::ForEachBody {
-                        source,
-                        items,
-                        i,
-                        item,
-                    },
+                    Stage::ForEachBody { i },
                 ) => {
-                    let flow = ended.take().unwrap_or(Flow::Next);
+                    let lp = innermost(loops);
+                    lp.flow = ended.take().unwrap_or(Flow::Next);
                     // A changed iterator is written back into the array.
                     match (write_back, vars[var.0 as usize].clone()) {
-                        (Some(target), Some(now)) if !now.deep_eq(&item) => Stage::WriteBack {
-                            source,
-                            items,
-                            i,
-                            item,
-                            flow,
-                            now,
-                            steps: Vec::with_capacity(target.path.len() + 1),
-                            k: 0,
-                        },
-                        _ => Stage::ForEachAfter {
-                            source,
-                            items,
-                            i,
-                            flow,
-                        },
+                        (Some(target), Some(now)) if !now.deep_eq(&lp.item) => {
+                            lp.now = now;
+                            Stage::WriteBack {
+                                i,
+                                steps: Vec::with_capacity(target.path.len() + 1),
+                                k: 0,
+                            }
+                        }
+                        _ => Stage::ForEachAfter { i },
                     }
                 }
                 (
@@ -564,12 +546,7 @@ impl<'a> Exec<'a> {
                         ..
                     },
                     Stage::WriteBack {
-                        source,
-                        items,
                         i,
-                        item,
-                        flow,
-                        now,
                         mut steps,
                         mut k,
                     },
@@ -578,57 +555,32 @@ impl<'a> Exec<'a> {
                         let step = match s {
                             CStep::Member(m) => Step::Member(m.clone()),
                             CStep::Index(e) => {
-                                let v = eval!(
-                                    e,
-                                    k,
-                                    Stage::WriteBack {
-                                        source,
-                                        items,
-                                        i,
-                                        item,
-                                        flow,
-                                        now,
-                                        steps,
-                                        k
-                                    }
-                                );
+                                let v = eval!(e, k, Stage::WriteBack { i, steps, k });
                                 k = 0;
                                 Step::Index(v)
                             }
                         };
                         steps.push(step);
                     }
+                    let now = std::mem::take(&mut innermost(loops).now);
                     self.write_element(target, i, now, steps, vars, line)?;
-                    drop(item);
-                    Stage::ForEachAfter {
-                        source,
-                        items,
-                        i,
-                        flow,
+                    Stage::ForEachAfter { i }
+                }
+                (OpKind::ForEach { var, .. }, Stage::ForEachAfter { i }) => {
+                    let lp = innermost(loops);
+                    lp.item = Value::Null;
+                    match std::mem::replace(&mut lp.flow, Flow::Next) {
+                        Flow::Next => Stage::ForEachNext { i: i + 1 },
+                        flow => {
+                            self.put(vars, *var, None, line)?;
+                            loops.pop();
+                            return Ok(Some(match flow {
+                                Flow::Break => Flow::Next,
+                                ret => ret,
+                            }));
+                        }
                     }
                 }
-                (
-                    OpKind::ForEach { var, .. },
-                    Stage::ForEachAfter {
-                        source,
-                        items,
-                        i,
-                        flow,
-                    },
-                ) => match flow {
-                    Flow::Next => Stage::ForEachNext {
-                        source,
-                        items,
-                        i: i + 1,
-                    },
-                    flow => {
-                        self.put(vars, *var, None, line)?;
-                        return Ok(Some(match flow {
-                            Flow::Break => Flow::Next,
-                            ret => ret,
-                        }));
-                    }
-                },
                 (OpKind::Repeat { count, .. }, Stage::Expr { mut k }) => {
                     let v = eval!(count, k, Stage::Expr { k });
                     let n = self.whole(&v, line, "REPEAT's count")?;
@@ -670,6 +622,11 @@ impl<'a> Exec<'a> {
             };
         }
     }
+}
+
+/// The innermost FOREACH loop's values.
+fn innermost(loops: &mut [ForEachLoop]) -> &mut ForEachLoop {
+    loops.last_mut().expect("a FOREACH stage has its loop")
 }
 
 /// IF, SWITCH and SELECT become the branch they take: its flow is theirs.
