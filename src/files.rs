@@ -610,6 +610,10 @@ mod tests {
         tempfile::tempdir().unwrap()
     }
 
+    fn is_link(path: &Path) -> bool {
+        fs::symlink_metadata(path).unwrap().file_type().is_symlink()
+    }
+
     fn leftovers(dir: &Path) -> Vec<String> {
         fs::read_dir(dir)
             .unwrap()
@@ -712,10 +716,7 @@ mod tests {
             ),
             "{e}"
         );
-        assert!(fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink());
+        assert!(is_link(&link));
         assert!(leftovers(dir.path()).is_empty());
     }
 
@@ -728,10 +729,7 @@ mod tests {
         let link = dir.path().join("link.json");
         symlink("real.json", &link).unwrap();
         write_atomically(&link, b"new").unwrap();
-        assert!(fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink());
+        assert!(is_link(&link));
         assert_eq!(fs::read(&real).unwrap(), b"new");
         assert_eq!(
             fs::metadata(&real).unwrap().permissions().mode() & 0o777,
@@ -759,10 +757,7 @@ mod tests {
             "{e}"
         );
         assert!(!nowhere.exists());
-        assert!(fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink());
+        assert!(is_link(&link));
         assert!(leftovers(dir.path()).is_empty());
     }
 

@@ -109,6 +109,7 @@ impl Value {
     /// assert_eq!(Value::from(" -2.5 ").as_number(), Some(-2.5));
     /// assert_eq!(Value::from("1e3").as_number(), None);
     /// ```
+    #[inline]
     pub fn as_number(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
