@@ -22,7 +22,7 @@ impl RunEnv {
             run_id: RunId::next(),
             vars: vec![None; script.var_names.len()],
             extra: Vec::new(),
-            counters: smallvec::smallvec![0; script.actions.len()],
+            counters: super::state::zeroed(script.actions.len()),
             time_zone: self.directory.business_unit().time_zone,
             snippet_budget: self.limits.max_snippet_statements,
             // Whoever sees steps sees their TRACE output (the run report too).
@@ -47,7 +47,7 @@ impl RunEnv {
                 used: 0,
                 budget: self.limits.max_memory_bytes,
             },
-            sizes: smallvec::smallvec![0; script.var_names.len()],
+            sizes: super::state::zeroed(script.var_names.len()),
             stored_since_check: 0,
             pending: None,
             deadline: None,

@@ -191,3 +191,14 @@ const DROP_INLINE_BYTES: usize = 4096;
 /// a measurable share of a small action.
 const DEADLINE_CHECK_STEPS: u64 = 8;
 const DEADLINE_CHECK_BYTES: usize = 1 << 20;
+
+/// `n` zeros, inline when they fit: `smallvec![0; n]` without the
+/// out-of-line `from_elem` (a run builds two of these before its first step).
+#[inline]
+pub(crate) fn zeroed<T: Copy + Default>(n: usize) -> SmallVec<[T; 16]> {
+    if n <= 16 {
+        SmallVec::from_buf_and_len([T::default(); 16], n)
+    } else {
+        SmallVec::from_vec(vec![T::default(); n])
+    }
+}

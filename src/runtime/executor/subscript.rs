@@ -37,7 +37,7 @@ impl ActionCall<'_> {
         // budget like the caller's (which it keeps meanwhile): a parameter
         // shared with the caller counts again, as every shared part does.
         let mut vars: Vec<Option<Value>> = vec![None; sub.var_names.len()];
-        let mut sizes: SlotSizes = smallvec::smallvec![0; sub.var_names.len()];
+        let mut sizes: SlotSizes = super::state::zeroed(sub.var_names.len());
         let (limits, memory) = (self.state.limits, &mut self.state.memory);
         let mut put = |name: &str, value: Value| -> Result<(), StoreError> {
             let Some(id) = sub.var_index.get(name) else {
@@ -89,7 +89,7 @@ impl ActionCall<'_> {
         let caller_sizes = std::mem::replace(&mut self.state.sizes, sizes);
         let caller_counters = std::mem::replace(
             &mut self.state.counters,
-            smallvec::smallvec![0; sub.actions.len()],
+            super::state::zeroed(sub.actions.len()),
         );
         // This RunSub's step comes before its subscript's steps everywhere:
         // its place in the trace is taken now (completed when the action
