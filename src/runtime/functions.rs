@@ -44,6 +44,17 @@ impl<'a> FunctionContext<'a> {
         }
     }
 
+    /// A context with the engine's string limit (what a run passes), built
+    /// without the default limits [`FunctionContext::new`] reads.
+    #[inline]
+    pub(crate) fn with_limit(clock: &'a dyn Clock, time_zone: Tz, max_string_bytes: usize) -> Self {
+        FunctionContext {
+            clock,
+            time_zone,
+            max_string_bytes,
+        }
+    }
+
     /// The same context with the engine's string limit (what a run passes).
     pub(crate) fn with_max_string_bytes(mut self, max: usize) -> Self {
         self.max_string_bytes = max;

@@ -279,8 +279,11 @@ impl RunEnv {
             vars: &state.vars,
             functions: &self.functions,
             limits,
-            context: FunctionContext::new(&*self.clock, state.time_zone)
-                .with_max_string_bytes(limits.max_string_bytes),
+            context: FunctionContext::with_limit(
+                &*self.clock,
+                state.time_zone,
+                limits.max_string_bytes,
+            ),
             scratch,
             pace: pacer,
         };
@@ -345,15 +348,20 @@ fn follow_branch<'s>(
         true => state.stop.take(),
         false => None,
     };
-    let result = match state.pending.take() {
-        _ if stop.is_some() => result,
-        None => result,
-        Some(Pending::Failure(e)) => Err(e),
-        Some(Pending::Limit(m)) => {
-            *memory_exceeded = Some(m);
-            Err(ActionError::failed(m.to_string()))
+    // Replaced only when a problem is pending (no copy of the result
+    // otherwise); the pending problem is taken either way.
+    let mut result = result;
+    if let Some(pending) = state.pending.take() {
+        if stop.is_none() {
+            result = match pending {
+                Pending::Failure(e) => Err(e),
+                Pending::Limit(m) => {
+                    *memory_exceeded = Some(m);
+                    Err(ActionError::failed(m.to_string()))
+                }
+            };
         }
-    };
+    }
     // The branch actually taken (after the fallback to Default); a
     // terminal action takes none.
     let followed = result.and_then(|branch| {
