@@ -72,6 +72,12 @@ impl RunEnv {
         let mut last: Option<usize> = None;
         let outcome;
         let mut error: Option<RunError> = None;
+        // Only a traced, counted or observed run records its steps (what it
+        // records with is set before the run and kept to its end).
+        let records = state.counts.is_some()
+            || state.trace.is_some()
+            || state.observer.is_some()
+            || state.change_observer.is_some();
 
         loop {
             let action = &script.actions[current];
@@ -137,12 +143,7 @@ impl RunEnv {
                 &mut error,
                 &mut memory_exceeded,
             );
-            // Only a traced, counted or observed run records its steps.
-            if state.counts.is_some()
-                || state.trace.is_some()
-                || state.observer.is_some()
-                || snapshot.is_some()
-            {
+            if records {
                 let step = StepRecord {
                     script,
                     unit,
