@@ -338,7 +338,7 @@ impl RunEnv {
 fn follow_branch<'s>(
     frame: &Frame<'s, '_>,
     action: &'s CompiledAction,
-    result: Result<BranchId, ActionError>,
+    mut result: Result<BranchId, ActionError>,
     state: &mut RunState,
     error: &mut Option<RunError>,
     memory_exceeded: &mut Option<MemoryExceeded>,
@@ -351,7 +351,6 @@ fn follow_branch<'s>(
     };
     // Replaced only when a problem is pending (no copy of the result
     // otherwise); the pending problem is taken either way.
-    let mut result = result;
     if let Some(pending) = state.pending.take() {
         if stop.is_none() {
             result = match pending {

@@ -127,7 +127,12 @@ impl RunEnv {
                 "a variable's counted size drifted"
             );
         }
-        let (trace, trace_omitted) = state.take_trace();
+        // Moved out of the state (not taken): nothing is left to drop.
+        let (trace, trace_omitted) = match state.trace.map(TraceLog::finish) {
+            Some((steps, omitted)) => (Some(steps), omitted),
+            None => (None, 0),
+        };
+        let counts = state.counts;
         let variables = Variables::new(shared.clone(), state.vars, state.extra);
         // A run that stopped ends at the action its error names (inside a
         // subscript: `name:action`), so `end` and the error never disagree.
@@ -142,11 +147,11 @@ impl RunEnv {
             steps: state.steps,
             trace,
             trace_omitted,
-            counts: state.counts.take(),
+            counts,
             // Only a Return of the script that was run is left here: a
             // RunSub takes its subscript's.
             returned: match end.outcome {
-                Outcome::Completed => state.returned.take(),
+                Outcome::Completed => state.returned,
                 _ => None,
             },
             variables,
