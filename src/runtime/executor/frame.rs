@@ -276,25 +276,29 @@ impl RunEnv {
         props: &mut SmallVec<[PropValue<'s>; 8]>,
         owned: &mut SmallVec<[Value; 4]>,
     ) -> Result<(), ActionError> {
-        let evaluator = Evaluator {
-            vars: &state.vars,
-            functions: &self.functions,
-            limits,
-            context: FunctionContext::with_limit(
-                &*self.clock,
-                state.time_zone,
-                limits.max_string_bytes,
-            ),
-            scratch,
-            pace: pacer,
-        };
+        // Built at the first computed property: many actions have none.
+        let mut evaluator: Option<Evaluator<'_>> = None;
         for (i, slot) in action.properties.iter().enumerate() {
             props.push(match slot {
                 PropSlot::Absent | PropSlot::Snippet(_) => PropValue::Absent,
                 PropSlot::Const(v) | PropSlot::Var(_, v) | PropSlot::Subscript(_, v) => {
                     PropValue::Const(v)
                 }
-                PropSlot::Code(code) => match evaluator.eval(code) {
+                PropSlot::Code(code) => match evaluator
+                    .get_or_insert_with(|| Evaluator {
+                        vars: &state.vars,
+                        functions: &self.functions,
+                        limits,
+                        context: FunctionContext::with_limit(
+                            &*self.clock,
+                            state.time_zone,
+                            limits.max_string_bytes,
+                        ),
+                        scratch,
+                        pace: pacer,
+                    })
+                    .eval(code)
+                {
                     Ok(v) => {
                         owned.push(v);
                         PropValue::Owned(owned.len() - 1)
