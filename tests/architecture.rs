@@ -81,7 +81,7 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
 /// Import circles today (their files, sorted, joined by ` `), each with why.
 const KNOWN_CIRCLES: &[(&str, &str)] = &[
     (
-        "action/call action/handler program/handler program/script program/units runtime/executor/options runtime/executor/outcome runtime/executor/state runtime/executor/trace runtime/variables snippet/exec/mod snippet/run",
+        "action/call action/handler program/handler program/script program/units runtime/executor/options runtime/executor/outcome runtime/executor/state runtime/executor/trace_log runtime/variables snippet/exec/mod snippet/run",
         "a recursive type: a compiled action holds its handler, the handler takes an ActionCall, and the call reads the compiled script and the run's state (the Snippet seam and the trace it writes included); a Run's variables and steps name the compiled script",
     ),
 ];

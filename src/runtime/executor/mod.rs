@@ -12,9 +12,10 @@ mod run;
 mod state;
 mod subscript;
 mod trace;
+mod trace_log;
 
 pub use options::{ActionOverride, ChangeObserver, RunOptions, StepObserver, VariableChange};
 pub use outcome::{Outcome, Run, RunError, TraceStep};
 pub(crate) use state::{Pending, RunState, StoreError};
-pub(crate) use trace::TraceOutput;
-pub use trace::{TRACE_KEEP_FIRST, TRACE_KEEP_LAST};
+pub(crate) use trace_log::TraceOutput;
+pub use trace_log::{TRACE_KEEP_FIRST, TRACE_KEEP_LAST};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::options::RunOptions;
 use super::outcome::{Outcome, Run, RunError};
 use super::state::RunState;
-use super::trace::{TraceLog, TraceOutput};
+use super::trace_log::{TraceLog, TraceOutput};
 use crate::compile::ScriptInner;
 use crate::runtime::env::RunEnv;
 use crate::runtime::limits::{drop_iteratively, Deadline, MemoryMeter};

@@ -9,7 +9,7 @@ use smallvec::SmallVec;
 
 use super::options::{ActionOverride, ChangeObserver, StepObserver, VariableChange};
 use super::outcome::{Outcome, RunError, TraceStep};
-use super::trace::{TraceLog, TraceOutput};
+use super::trace_log::{TraceLog, TraceOutput};
 use crate::action::ActionError;
 use crate::runtime::cancel::CancelToken;
 use crate::runtime::clock::Clock;
