@@ -69,7 +69,7 @@ pub use diagnostics::{
     Diagnostic, DiagnosticCode, Diagnostics, Severity, SourceFile, Span, INPUTS_HINT,
     SHOWN_DIAGNOSTICS, SHOWN_LINE_CHARS,
 };
-pub use engine::{BuildError, Engine, EngineBuilder};
+pub use engine::{BuildError, Engine, EngineBuilder, Responder, Simulation, SimulationError};
 pub use resolver::{FileResolver, MemoryResolver, ResolveError, ResolvedScript, ScriptResolver};
 pub use runtime::{
     ActionOverride, CancelToken, ChangeObserver, Clock, FixedClock, FromValue, FunctionContext,
@@ -77,6 +77,11 @@ pub use runtime::{
     RunError, RunOptions, RuntimeError, SecurityUser, StepObserver, SystemClock, Text, TraceStep,
     Value, VarId, VariableChange, Variables, MAX_ERROR_TEXT_BYTES, TRACE_KEEP_FIRST,
     TRACE_KEEP_LAST, TRUNCATION_MARKER,
+};
+pub use runtime::{
+    Event, EventError, HttpReply, HttpRequest, PauseError, PauseKey, PausedRun, PausedScript,
+    ResumeError, Resumed, TranscriptEntry, TranscriptKind, Wait, WaitFor, Waiting,
+    PAUSE_FORMAT_VERSION, TRANSCRIPT_KEEP_FIRST, TRANSCRIPT_KEEP_LAST,
 };
 
 /// The README's examples, compiled and run as doc tests.

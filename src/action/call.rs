@@ -90,6 +90,8 @@ pub struct ActionCall<'a> {
     pub(crate) script: &'a ScriptInner,
     pub(crate) action: &'a CompiledAction,
     pub(crate) index: usize,
+    /// The step number of this action's step.
+    pub(crate) step: u64,
     pub(crate) props: &'a [PropValue<'a>],
     /// The values evaluated for this step, which [`PropValue::Owned`]
     /// points into; a handler may take one instead of cloning it.
@@ -371,12 +373,16 @@ impl<'a> ActionCall<'a> {
     pub fn directory(&self) -> &Directory {
         &self.env.directory
     }
-    /// The engine clock's current time.
+    /// The run's current time: the engine's clock, or for a resumed run
+    /// the time it paused at plus the virtual time passed since.
     ///
     /// See the example on [`ActionCall`], which uses every method.
     #[inline]
     pub fn now(&self) -> DateTime<Utc> {
-        self.env.clock.now()
+        match self.state.virtual_clock.as_deref() {
+            Some(clock) => crate::runtime::Clock::now(clock),
+            None => self.env.clock.now(),
+        }
     }
     /// The time zone for displaying times: the current security user's, else the business unit's.
     ///

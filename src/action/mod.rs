@@ -10,12 +10,14 @@
 //! public methods is listed in `crate::builtins`.
 
 mod call;
+mod contact;
 mod error;
 mod handler;
 mod properties;
 
 pub use call::ActionCall;
 pub(crate) use call::PropValue;
+pub(crate) use contact::WAIT_BRANCH;
 pub use error::ActionError;
 pub use handler::ActionHandler;
 // The schemas are data compile reads without the handler API: they live in

@@ -16,6 +16,7 @@
 mod assign;
 mod begin;
 mod case;
+mod contact;
 mod end;
 #[path = "if.rs"]
 mod if_;
@@ -49,5 +50,6 @@ pub(crate) fn actions() -> Vec<(ActionSchema, Arc<dyn ActionHandler>)> {
     run_sub::register(builder);
     return_::register(builder);
     pcce::register(builder);
+    contact::register(builder);
     list.0
 }

@@ -22,7 +22,10 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
             args.len()
         )));
     }
-    let result = call.run_subscript(args)?;
+    // None: the subscript waits, or the contact's end took the run elsewhere.
+    let Some(result) = call.run_subscript(args)? else {
+        return Ok(BranchId::DEFAULT);
+    };
     if let Some(var) = call.variable(RETURN_VARIABLE) {
         call.set(var, result);
     }

@@ -394,6 +394,7 @@ DiagnosticCode::ErrorBranchNotConnected,
                 label: Arc::from(source_name.as_str()),
                 param_names,
                 global_names: self.global_names.into_boxed_slice(),
+                source_sha256: std::sync::OnceLock::new(),
             }),
         })
     }

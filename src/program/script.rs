@@ -59,6 +59,9 @@ pub(crate) struct ScriptInner {
     pub param_names: Box<[Arc<str>]>,
     /// Variables written as `global:name`, shared with a calling script.
     pub global_names: Box<[Arc<str>]>,
+    /// The SHA-256 of the source text: the script's identity in a paused
+    /// run (computed at the first pause, not by every compile).
+    pub source_sha256: std::sync::OnceLock<[u8; 32]>,
 }
 
 impl ScriptInner {

@@ -80,3 +80,27 @@ impl RunCounts {
         self.snippet.get(&(key, arm)).copied().unwrap_or(0)
     }
 }
+
+impl RunCounts {
+    /// Adds another run's counts (a resumed run's, for a contact simulated
+    /// across its waits).
+    pub(crate) fn absorb(&mut self, other: RunCounts) {
+        if self.actions.len() < other.actions.len() {
+            self.actions.resize_with(other.actions.len(), Vec::new);
+        }
+        for (mine, theirs) in self.actions.iter_mut().zip(other.actions) {
+            if mine.len() < theirs.len() {
+                mine.resize(theirs.len(), 0);
+            }
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m += t;
+            }
+        }
+        for (key, n) in other.branches {
+            *self.branches.entry(key).or_insert(0) += n;
+        }
+        for (key, n) in other.snippet {
+            *self.snippet.entry(key).or_insert(0) += n;
+        }
+    }
+}

@@ -13,6 +13,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub(crate) struct RunId(u64);
 
 impl RunId {
+    /// The id no run has (ids start at 1): a handle read from a paused run
+    /// carries it until the resumed run issues the handle again.
+    pub(crate) const NONE: RunId = RunId(0);
+
     /// A run id no other run in this process has. Each thread takes a block
     /// of ids from the shared counter at a time, so starting a run writes
     /// no cache line that other cores write (one shared write per

@@ -556,6 +556,40 @@ impl SecurityUser {
             }),
         }
     }
+    /// A security user read from a paused run: who it was, valid in no
+    /// run until [`SecurityUser::reissue`].
+    pub(crate) fn placeholder(agent_id: u64, user_name: &str, time_zone: Tz) -> Value {
+        Value::SecurityUser(SecurityUser::mint(
+            RunId::NONE,
+            agent_id,
+            Text::from(user_name),
+            time_zone,
+            Value::Null,
+        ))
+    }
+    /// The same agent, issued by `run` from the permission model as it is
+    /// now (its userName and role re-read; an agent gone from the model
+    /// keeps the name it had, and every API action refuses it).
+    pub(crate) fn reissue(
+        &self,
+        run: RunId,
+        directory: &crate::permissions::Directory,
+    ) -> SecurityUser {
+        let (user_name, role) = match directory.agent(self.info.agent_id) {
+            Some(agent) => (
+                Text::from(agent.user_name.as_str()),
+                agent.role.map_or(Value::Null, |r| Value::from(r.as_str())),
+            ),
+            None => (Text::from(self.user_name()), Value::Null),
+        };
+        SecurityUser::mint(
+            run,
+            self.info.agent_id,
+            user_name,
+            self.info.time_zone,
+            role,
+        )
+    }
     pub(crate) fn issued_by(&self, run: RunId) -> bool {
         self.run == run
     }

@@ -39,8 +39,14 @@ impl SnippetRun<'_> {
             functions: &env.functions,
             user_functions,
             limits,
-            context: FunctionContext::new(&*env.clock, state.time_zone)
-                .with_max_string_bytes(limits.max_string_bytes),
+            context: FunctionContext::new(
+                match state.virtual_clock.as_deref() {
+                    Some(clock) => clock,
+                    None => &*env.clock,
+                },
+                state.time_zone,
+            )
+            .with_max_string_bytes(limits.max_string_bytes),
             budget: &mut budget,
             budget_limit: env.limits.max_snippet_statements,
             max_string: max_string.min(env.limits.max_string_bytes),

@@ -9,6 +9,7 @@ use smallvec::SmallVec;
 
 use super::outcome::{Outcome, RunError};
 use super::state::{FrameEnd, Pending, RunState, StoreError};
+use super::suspend::{ResumePoint, SavedFrame};
 use super::trace::StepRecord;
 use crate::action::{ActionCall, ActionError, BranchId, PropValue};
 use crate::compile::{CompiledAction, PropSlot, ScriptInner};
@@ -57,6 +58,7 @@ impl RunEnv {
         script: &ScriptInner,
         unit: u32,
         label: Option<&Arc<str>>,
+        start: Option<ResumePoint>,
         state: &mut RunState,
     ) -> FrameEnd {
         let frame = Frame { script, label };
@@ -70,6 +72,12 @@ impl RunEnv {
         let limits = state.limits;
         let mut current = script.entry as usize;
         let mut last: Option<usize> = None;
+        // A resumed frame re-enters the action it waited in, under the
+        // step number it already has.
+        let mut resuming = start.and_then(|point| {
+            current = point.action as usize;
+            point.step
+        });
         let outcome;
         let mut error: Option<RunError> = None;
         // Only a traced, counted or observed run records its steps (what it
@@ -84,14 +92,19 @@ impl RunEnv {
             // A stop between two actions names the one that ran last (the
             // run's `end`): it used the time or the last step. Only before
             // a frame's first action does it name the one about to run.
-            if let Some(stop) = self.stop_before(&frame, last.unwrap_or(current), state) {
-                outcome = stop.kind;
-                error = Some(stop);
-                break;
-            }
-            state.steps += 1;
-            // A RunSub's own number: its subscript's steps follow it.
-            let step_number = state.steps;
+            let step_number = match resuming.take() {
+                Some(step) => step,
+                None => {
+                    if let Some(stop) = self.stop_before(&frame, last.unwrap_or(current), state) {
+                        outcome = stop.kind;
+                        error = Some(stop);
+                        break;
+                    }
+                    state.steps += 1;
+                    // A RunSub's own number: its subscript's steps follow it.
+                    state.steps
+                }
+            };
             last = Some(current);
             let snapshot = state.change_observer.as_ref().map(|_| state.vars.clone());
             let deferred_before = state.deferred.len();
@@ -108,6 +121,7 @@ impl RunEnv {
                     script,
                     action,
                     index: current,
+                    step: step_number,
                     props: &props,
                     owned: &mut owned,
                     state,
@@ -126,6 +140,7 @@ impl RunEnv {
                             script,
                             action,
                             index: current,
+                            step: step_number,
                             props: &props,
                             owned: &mut owned,
                             state,
@@ -133,6 +148,31 @@ impl RunEnv {
                     })
                 }
             };
+
+            // The action waits: the frame is saved (its owner adds the
+            // variables) and the run unwinds to return the wait. A stop
+            // met meanwhile outranks the wait.
+            if state.suspension.is_some() {
+                if state.stop.is_none() && state.pending.is_none() {
+                    let counters = std::mem::take(&mut state.counters).into_vec();
+                    if let Some(suspension) = state.suspension.as_mut() {
+                        suspension.frames.push(SavedFrame {
+                            unit,
+                            action: current as u32,
+                            step: step_number,
+                            vars: Vec::new(),
+                            counters,
+                        });
+                    }
+                    outcome = Outcome::Waiting;
+                    break;
+                }
+                state.suspension = None;
+            }
+            // Whatever the action was handed on resume is its alone.
+            if state.resumed.is_some() {
+                state.resumed = None;
+            }
 
             let mut memory_exceeded = None;
             let followed = follow_branch(
@@ -174,6 +214,26 @@ impl RunEnv {
                 outcome = stop.kind;
                 error = Some(stop);
                 break;
+            }
+            // The contact was released or answered: the root frame goes on
+            // at the event action, a subscript's frame ends (its caller's
+            // RunSub sees the divert and ends too).
+            if let Some(divert) = state.divert {
+                if label.is_some() {
+                    outcome = Outcome::Completed;
+                    break;
+                }
+                state.divert = None;
+                match self.divert_target(root, divert, state) {
+                    Some(target) => {
+                        current = target;
+                        continue;
+                    }
+                    None => {
+                        outcome = Outcome::Completed;
+                        break;
+                    }
+                }
             }
             match followed.next {
                 Some(t) => current = t as usize,
@@ -290,7 +350,10 @@ impl RunEnv {
                         functions: &self.functions,
                         limits,
                         context: FunctionContext::with_limit(
-                            &*self.clock,
+                            match state.virtual_clock.as_deref() {
+                                Some(clock) => clock,
+                                None => &*self.clock,
+                            },
                             state.time_zone,
                             limits.max_string_bytes,
                         ),

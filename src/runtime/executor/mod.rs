@@ -8,14 +8,19 @@
 mod frame;
 mod options;
 mod outcome;
+mod resume;
 mod run;
 mod state;
 mod subscript;
+mod suspend;
 mod trace;
 mod trace_log;
 
 pub use options::{ActionOverride, ChangeObserver, RunOptions, StepObserver, VariableChange};
 pub use outcome::{Outcome, Run, RunError, TraceStep};
+pub use resume::ResumeError;
 pub(crate) use state::{Pending, RunState, StoreError};
+pub use suspend::Resumed;
+pub(crate) use suspend::{SavedFrame, Suspension, VirtualClock};
 pub(crate) use trace_log::TraceOutput;
 pub use trace_log::{TRACE_KEEP_FIRST, TRACE_KEEP_LAST};

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use crate::program::{Script, ScriptUnit};
+use crate::runtime::contact::{TranscriptEntry, Waiting};
+use crate::runtime::pause::PausedRun;
 use crate::runtime::{RunCounts, Value, Variables};
 
 /// How a run ended.
@@ -25,6 +27,10 @@ pub enum Outcome {
     Limit,
     /// Cancelled through a [`CancelToken`].
     Cancelled,
+    /// An action waits for the contact (digits, time, an HTTP reply, an
+    /// event): [`Run::waiting`] says what for, and [`Run::paused`] holds
+    /// the run for [`crate::Engine::resume`].
+    Waiting,
 }
 
 impl Outcome {
@@ -36,6 +42,7 @@ impl Outcome {
     pub fn json_name(self) -> &'static str {
         match self {
             Outcome::Completed => "completed",
+            Outcome::Waiting => "waiting",
             _ => "stopped",
         }
     }
@@ -54,6 +61,7 @@ impl Outcome {
             Outcome::Stopped => "stopped",
             Outcome::Limit => "limit",
             Outcome::Cancelled => "cancelled",
+            Outcome::Waiting => "waiting",
         }
     }
 
@@ -238,6 +246,19 @@ pub struct Run {
     pub returned: Option<Value>,
     /// Final variables, sorted by name.
     pub variables: Variables,
+    /// What happened on the contact, in order (prompts, keys, queue,
+    /// agent, music, waits, HTTP calls, hangup): the first
+    /// [`crate::TRANSCRIPT_KEEP_FIRST`] and the last
+    /// [`crate::TRANSCRIPT_KEEP_LAST`] entries of this run (a resumed run
+    /// has those since it resumed).
+    pub transcript: Vec<TranscriptEntry>,
+    /// Entries left out of [`Run::transcript`].
+    pub transcript_omitted: u64,
+    /// What the run waits for, when [`Run::outcome`] is [`Outcome::Waiting`].
+    pub waiting: Option<Waiting>,
+    /// The waiting run itself, to resume with [`crate::Engine::resume`]
+    /// or to seal into bytes with [`crate::PauseKey::seal`].
+    pub paused: Option<Box<PausedRun>>,
 }
 
 impl Run {
@@ -325,6 +346,8 @@ impl Run {
             "trace_omitted": self.trace_omitted,
             "return": self.returned.as_ref().map(Value::to_json),
             "variables": self.variables.to_json(),
+            "transcript": self.transcript.iter().map(TranscriptEntry::to_json).collect::<Vec<_>>(),
+            "waiting": self.waiting.as_ref().map(Waiting::to_json),
         })
     }
 }

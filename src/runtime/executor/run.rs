@@ -1,21 +1,24 @@
 //! Starting a run: its state from the options (inputs through the limits),
-//! the main frame, and the [`Run`] it ends with.
+//! the main frame, and the [`Run`] it ends with (a waiting run's
+//! [`PausedRun`] with it).
 
 use std::sync::Arc;
 
 use super::options::RunOptions;
 use super::outcome::{Outcome, Run, RunError};
-use super::state::RunState;
+use super::state::{FrameEnd, RunState};
 use super::trace_log::{TraceLog, TraceOutput};
 use crate::compile::ScriptInner;
+use crate::runtime::contact::{TranscriptLog, Waiting};
 use crate::runtime::env::RunEnv;
 use crate::runtime::limits::{drop_iteratively, Deadline, MemoryMeter};
+use crate::runtime::pause::PausedRun;
 use crate::runtime::security::RunId;
 use crate::runtime::{RunCounts, Variables};
 
 impl RunEnv {
-    pub(crate) fn execute(&self, shared: &Arc<ScriptInner>, options: RunOptions) -> Run {
-        let script: &ScriptInner = shared;
+    /// A fresh run's state: every variable unset, the budgets full.
+    pub(super) fn new_state(&self, script: &ScriptInner, options: &RunOptions) -> RunState {
         let max_steps = options.max_steps.unwrap_or(self.limits.max_steps);
         let limits = self.limits.size_limits();
         let mut state = RunState {
@@ -51,6 +54,13 @@ impl RunEnv {
             stored_since_check: 0,
             pending: None,
             deadline: None,
+            contact: None,
+            transcript: TranscriptLog::default(),
+            suspension: None,
+            resume_frames: Vec::new(),
+            resumed: None,
+            divert: None,
+            virtual_clock: None,
         };
         state.deadline = options.timeout.or(self.limits.timeout).and_then(|timeout| {
             Some(Deadline {
@@ -58,6 +68,13 @@ impl RunEnv {
                 at: self.clock.monotonic().checked_add(timeout)?,
             })
         });
+        state
+    }
+
+    pub(crate) fn execute(&self, shared: &Arc<ScriptInner>, options: RunOptions) -> Run {
+        let script: &ScriptInner = shared;
+        let mut state = self.new_state(script, &options);
+        let limits = state.limits;
         // Inputs go through the same limits as values a script builds: a
         // host's value nested 200,000 levels deep is refused here, before
         // anything renders, compares or copies it.
@@ -98,25 +115,28 @@ impl RunEnv {
             }
         }
         if let Some(error) = refused {
-            let (trace, trace_omitted) = state.take_trace();
-            return Run {
+            let end = FrameEnd {
                 outcome: Outcome::Limit,
-                end: None,
+                last: None,
                 error: Some(error),
-                steps: 0,
-                trace,
-                trace_omitted,
-                counts: state.counts.take(),
-                returned: None,
-                variables: Variables::new(shared.clone(), state.vars, state.extra),
             };
+            return self.finish(shared, state, end);
         }
-        let end = self.run_frame(script, script, 0, None, &mut state);
+        let end = self.run_frame(script, script, 0, None, None, &mut state);
+        self.finish(shared, state, end)
+    }
+
+    /// The [`Run`] a run's state ends with.
+    pub(super) fn finish(&self, shared: &Arc<ScriptInner>, state: RunState, end: FrameEnd) -> Run {
+        let script: &ScriptInner = shared;
         // The meter's books balance: what it counts is what the variables
         // hold (checked in debug builds, i.e. by the whole test suite, for
         // runs that no limit cut short).
         #[cfg(debug_assertions)]
-        if matches!(end.outcome, Outcome::Completed | Outcome::Stopped) {
+        if matches!(end.outcome, Outcome::Completed | Outcome::Stopped)
+            && state.resume_frames.is_empty()
+            && end.last.is_some()
+        {
             let measure = |v: &crate::runtime::Value| state.limits.measure(v).unwrap_or(0);
             let held: usize = state.vars.iter().flatten().map(measure).sum::<usize>()
                 + state.extra.iter().map(|(_, v)| measure(v)).sum::<usize>();
@@ -127,6 +147,15 @@ impl RunEnv {
                 "a variable's counted size drifted"
             );
         }
+        let mut state = state;
+        let (waiting, paused) = match (end.outcome, state.suspension.take()) {
+            (Outcome::Waiting, Some(suspension)) => {
+                let (waiting, paused) = PausedRun::capture(self, shared, &mut state, *suspension);
+                (Some(waiting), Some(Box::new(paused)))
+            }
+            _ => (None, None),
+        };
+        let (transcript, transcript_omitted) = std::mem::take(&mut state.transcript).finish();
         // Moved out of the state (not taken): nothing is left to drop.
         let (trace, trace_omitted) = match state.trace.map(TraceLog::finish) {
             Some((steps, omitted)) => (Some(steps), omitted),
@@ -136,8 +165,9 @@ impl RunEnv {
         let variables = Variables::new(shared.clone(), state.vars, state.extra);
         // A run that stopped ends at the action its error names (inside a
         // subscript: `name:action`), so `end` and the error never disagree.
-        let end_id = match &end.error {
-            Some(e) if end.last.is_some() && !e.action.is_empty() => Some(e.action.clone()),
+        let end_id = match (&end.error, &waiting) {
+            (_, Some(w)) => Some(w.action.clone()),
+            (Some(e), _) if end.last.is_some() && !e.action.is_empty() => Some(e.action.clone()),
             _ => end.last.map(|i| script.actions[i].id.to_string()),
         };
         Run {
@@ -155,6 +185,14 @@ impl RunEnv {
                 _ => None,
             },
             variables,
+            transcript,
+            transcript_omitted,
+            waiting,
+            paused,
         }
     }
 }
+
+/// `Waiting` is built with the paused run; re-exported for `finish`'s readers.
+#[allow(dead_code)]
+type _Waiting = Waiting;

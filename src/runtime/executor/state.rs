@@ -9,10 +9,12 @@ use smallvec::SmallVec;
 
 use super::options::{ActionOverride, ChangeObserver, StepObserver, VariableChange};
 use super::outcome::{Outcome, RunError, TraceStep};
+use super::suspend::{Resumed, SavedFrame, Suspension, VirtualClock};
 use super::trace_log::{TraceLog, TraceOutput};
 use crate::action::ActionError;
 use crate::runtime::cancel::CancelToken;
 use crate::runtime::clock::Clock;
+use crate::runtime::contact::{ContactState, Divert, TranscriptLog};
 use crate::runtime::limits::{drop_iteratively, Deadline, MemoryExceeded, MemoryMeter, SizeLimits};
 use crate::runtime::security::RunId;
 use crate::runtime::{RunCounts, Value};
@@ -72,6 +74,24 @@ pub(crate) struct RunState {
     pub pending: Option<Pending>,
     /// The run's wall-clock deadline, seen by every frame and snippet.
     pub deadline: Option<Deadline>,
+    // ---- the contact (none of this is touched by a run that never waits) ----
+    /// The contact's state, from the first contact action or event on.
+    pub contact: Option<Box<ContactState>>,
+    /// What happened on the contact.
+    pub transcript: TranscriptLog,
+    /// The wait an action asked for, and the frames saved while the run
+    /// unwinds to return it.
+    pub suspension: Option<Box<Suspension>>,
+    /// The frames of a resumed run still to be entered, innermost first
+    /// (the next one to enter is last).
+    pub resume_frames: Vec<SavedFrame>,
+    /// The event (and the waiting action's memo) for the action a resumed
+    /// run re-enters.
+    pub resumed: Option<Box<Resumed>>,
+    /// Where the run goes instead of the branch taken (an event action).
+    pub divert: Option<Divert>,
+    /// A resumed run's clock: the paused run's time plus virtual time.
+    pub virtual_clock: Option<Box<VirtualClock>>,
 }
 
 /// A subscript's step waiting for its RunSub's step (see [`RunState::deferred`]).
@@ -97,6 +117,25 @@ impl RunState {
         }
         if let (Some(observer), Some(changes)) = (&self.change_observer, changes) {
             observer(step, changes);
+        }
+    }
+
+    /// Hands the steps held back for the innermost running RunSub to the
+    /// observers now (the run waits inside its subscript).
+    pub(super) fn flush_deferred_level(&mut self) {
+        if let Some(level) = self.deferred.pop() {
+            for held in level {
+                self.deliver(held.step, held.changes);
+            }
+        }
+    }
+
+    /// Passes virtual time on the contact (and on a resumed run's clock).
+    pub(crate) fn elapse(&mut self, seconds: f64) {
+        let contact = self.contact.get_or_insert_with(Default::default);
+        contact.elapse(seconds);
+        if let Some(clock) = &self.virtual_clock {
+            clock.set_elapsed(contact.elapsed);
         }
     }
 

@@ -3,6 +3,7 @@
 
 use super::outcome::{Outcome, RunError, TraceStep};
 use super::state::{SlotSizes, StoreError};
+use super::suspend::ResumePoint;
 use crate::action::ActionCall;
 use crate::action::ActionError;
 use crate::compile::PropSlot;
@@ -17,7 +18,10 @@ impl ActionCall<'_> {
     /// variables it writes as `global:name` come back to the caller. A
     /// failure inside it is this action's failure; a limit or a cancellation
     /// ends the whole run.
-    pub(crate) fn run_subscript(&mut self, args: Vec<Value>) -> Result<Value, ActionError> {
+    ///
+    /// `Ok(None)`: the subscript waits (the run unwinds to return the wait)
+    /// or the contact's end or an event took the run elsewhere.
+    pub(crate) fn run_subscript(&mut self, args: Vec<Value>) -> Result<Option<Value>, ActionError> {
         let Some(unit) = self.action.properties.iter().find_map(|p| match p {
             PropSlot::Subscript(unit, _) => Some(*unit),
             _ => None,
@@ -32,6 +36,34 @@ impl ActionCall<'_> {
                 self.env.limits.max_subscript_depth
             );
             return Err(self.stop_run(Outcome::Limit, message));
+        }
+        // A resumed run re-enters the subscript it waited in: its frame
+        // comes back as it was (already counted against the memory budget
+        // when the run resumed).
+        if let Some(saved) = self.state.resume_frames.pop() {
+            if saved.unit != unit {
+                return Err(self.stop_run(
+                    Outcome::Stopped,
+                    "the paused run does not match this script's subscripts".into(),
+                ));
+            }
+            let limits = self.state.limits;
+            let sizes: SlotSizes = saved
+                .vars
+                .iter()
+                .map(|v| v.as_ref().map_or(0, |v| limits.measure(v).unwrap_or(0)))
+                .collect();
+            let start = ResumePoint {
+                action: saved.action,
+                step: Some(saved.step),
+            };
+            return self.enter_subscript(
+                unit,
+                saved.vars,
+                sizes,
+                saved.counters.into(),
+                Some(start),
+            );
         }
         // The subscript's variables are counted against the run's memory
         // budget like the caller's (which it keeps meanwhile): a parameter
@@ -85,19 +117,32 @@ impl ActionCall<'_> {
                 StoreError::Memory(m) => self.stop_run(Outcome::Limit, m.to_string()),
             });
         }
+        let counters = super::state::zeroed(sub.actions.len());
+        self.enter_subscript(unit, vars, sizes, counters, None)
+    }
+
+    /// Runs subscript `unit` in a new frame with these variables (from its
+    /// start, or from where it waited), then puts the caller's frame back.
+    fn enter_subscript(
+        &mut self,
+        unit: u32,
+        vars: Vec<Option<Value>>,
+        sizes: SlotSizes,
+        counters: smallvec::SmallVec<[u64; 16]>,
+        start: Option<ResumePoint>,
+    ) -> Result<Option<Value>, ActionError> {
+        let (root, caller) = (self.root, self.script);
+        let sub = root.unit(unit);
         let caller_vars = std::mem::replace(&mut self.state.vars, vars);
         let caller_sizes = std::mem::replace(&mut self.state.sizes, sizes);
-        let caller_counters = std::mem::replace(
-            &mut self.state.counters,
-            super::state::zeroed(sub.actions.len()),
-        );
+        let caller_counters = std::mem::replace(&mut self.state.counters, counters);
         // This RunSub's step comes before its subscript's steps everywhere:
         // its place in the trace is taken now (completed when the action
         // ends, with the branch it took), and the observers are told about
         // the subscript's steps after it.
         if let Some(trace) = self.state.trace.as_mut() {
             trace.push(TraceStep {
-                step: self.state.steps,
+                step: self.step,
                 action: self.action.id.clone(),
                 action_type: self.action.type_name.clone(),
                 caption: self.action.caption.clone(),
@@ -120,15 +165,34 @@ impl ActionCall<'_> {
         let need = RUN_STACK_BASE + sub.max_expr_depth * RUN_STACK_PER_LEVEL;
         let (env, state) = (self.env, &mut *self.state);
         let end = stacker::maybe_grow(need, need + (1 << 20), || {
-            env.run_frame(root, sub, unit, Some(&label), state)
+            env.run_frame(root, sub, unit, Some(&label), start, state)
         });
         self.state.depth -= 1;
         let sub_vars = std::mem::replace(&mut self.state.vars, caller_vars);
         let sub_sizes = std::mem::replace(&mut self.state.sizes, caller_sizes);
         self.state.counters = caller_counters;
+        if end.outcome == Outcome::Waiting {
+            // The subscript's frame (saved by its loop) keeps its variables;
+            // the steps held back for this RunSub go to the observers now.
+            if let Some(frame) = self
+                .state
+                .suspension
+                .as_mut()
+                .and_then(|s| s.frames.last_mut())
+            {
+                frame.vars = sub_vars;
+            }
+            self.state.flush_deferred_level();
+            return Ok(None);
+        }
         // The subscript's variables are gone; its globals come back to the
         // caller through the same limits as every other store.
         self.state.memory.release(sub_sizes.iter().sum());
+        if self.state.divert.is_some() && end.outcome == Outcome::Completed {
+            // The contact ended or an agent answered inside the subscript:
+            // what it was doing is abandoned, its globals with it.
+            return Ok(None);
+        }
         let mut copied_back = Ok(());
         for name in sub.global_names.iter() {
             if let (Some(from), Some(to)) =
@@ -146,7 +210,7 @@ impl ActionCall<'_> {
                 Err(self.stop_run(Outcome::Limit, m.to_string()))
             }
             (Outcome::Completed, _, Err(StoreError::TooLarge(e))) => Err(e),
-            (Outcome::Completed, _, Ok(())) => Ok(returned.unwrap_or_else(Value::empty)),
+            (Outcome::Completed, _, Ok(())) => Ok(Some(returned.unwrap_or_else(Value::empty))),
             (Outcome::Stopped, Some(e), _) => Err(ActionError::Failed(format!(
                 "subscript {label} stopped in {}: {}",
                 e.action, e.message

@@ -1,6 +1,10 @@
 //! The embedding API: an [`Engine`] built once, then compiling and running
 //! scripts from many threads.
 
+mod simulate;
+
+pub use simulate::{Responder, Simulation, SimulationError};
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -15,8 +19,8 @@ use crate::runtime::convert::{native, HostFunction};
 use crate::runtime::env::{RunEnv, RUN_STACK_BASE, RUN_STACK_PER_LEVEL};
 use crate::runtime::functions::{builtins, FunctionDef, FunctionRegistry};
 use crate::runtime::{
-    Clock, FunctionContext, Limits, NativeFunction, Outcome, Run, RunError, RunOptions,
-    RuntimeError, SystemClock, Value,
+    Clock, Event, FunctionContext, Limits, NativeFunction, Outcome, PausedRun, ResumeError, Run,
+    RunError, RunOptions, RuntimeError, SystemClock, Value,
 };
 
 /// Stack for parsing and compiling: room for MAX_NESTING levels of pest
@@ -173,6 +177,57 @@ impl Engine {
         })
     }
 
+    /// Resumes a waiting run with an event: the waiting action takes it
+    /// (digits, a timeout, time passing, an HTTP reply) or the event takes
+    /// the run elsewhere (`answer` to OnAnswer, `hangup` to OnRelease).
+    /// `script` must be the script the run paused in, compiled again if
+    /// need be: every script of its call graph is checked against the
+    /// pause's SHA-256. The run goes on with the pause's variables, step
+    /// count, budgets and clock; `options` gives only how to watch it
+    /// (trace, observers, cancel token, deadline, test mocks): its
+    /// variables and step budget are not used.
+    ///
+    /// ```
+    /// use studioflow::{Engine, Event, Outcome, RunOptions};
+    /// let engine = Engine::new();
+    /// let script = engine.compile(r#"
+    ///     start: Begin { Default -> ask }
+    ///     ask: Menu { Sequence = "Press 1 for sales" Case "1" -> sales Default -> done }
+    ///     sales: Assign { Variable = team Value = "sales" Default -> done }
+    ///     done: End
+    /// "#, "menu.script").unwrap();
+    /// let run = engine.run(&script, RunOptions::default());
+    /// assert_eq!(run.outcome, Outcome::Waiting);
+    /// let run = engine.resume(&script, *run.paused.unwrap(), Event::Digits("1".into())).unwrap();
+    /// assert_eq!(run.variable("team").unwrap().to_text(), "sales");
+    /// ```
+    pub fn resume(
+        &self,
+        script: &Script,
+        paused: PausedRun,
+        event: Event,
+    ) -> Result<Run, ResumeError> {
+        self.resume_with(script, paused, event, RunOptions::default())
+    }
+
+    /// [`Engine::resume`] with options for watching the resumed part
+    /// (trace, observers, cancel token, deadline, overrides).
+    pub fn resume_with(
+        &self,
+        script: &Script,
+        paused: PausedRun,
+        event: Event,
+        options: RunOptions,
+    ) -> Result<Run, ResumeError> {
+        if script.inner.engine_id != self.inner.id {
+            return Err(ResumeError::OtherEngine);
+        }
+        let need = RUN_STACK_BASE + script.inner.max_expr_depth * RUN_STACK_PER_LEVEL;
+        stacker::maybe_grow(need, need + (1 << 20), || {
+            self.inner.env.resume(&script.inner, paused, event, options)
+        })
+    }
+
     /// Runs a compiled script to its end. A script compiled by another
     /// engine is refused with a stopped run (its registries may differ).
     ///
@@ -199,6 +254,10 @@ impl Engine {
                 counts: None,
                 returned: None,
                 variables: crate::runtime::Variables::empty(),
+                transcript: Vec::new(),
+                transcript_omitted: 0,
+                waiting: None,
+                paused: None,
             };
         }
         // Evaluation recurses as deep as the script's deepest expression

@@ -1,0 +1,373 @@
+//! Resuming a waiting run with an event: the script checked against the
+//! paused run's identity, the event against the wait, the frames entered
+//! again down to the waiting action (or the run sent to an event action).
+
+use std::sync::Arc;
+
+use super::options::RunOptions;
+use super::outcome::{Outcome, RunError};
+use super::state::{FrameEnd, RunState};
+use super::suspend::{ResumePoint, Resumed, Suspension, VirtualClock};
+use crate::compile::ScriptInner;
+use crate::runtime::contact::state::AnsweredBy;
+use crate::runtime::contact::{Divert, Event, TranscriptEntry, TranscriptKind, Wait, WaitFor};
+use crate::runtime::env::RunEnv;
+use crate::runtime::pause::{identities, PausedRun};
+use crate::runtime::value::Value;
+use crate::runtime::Run;
+
+/// Why a paused run could not be resumed. Nothing ran.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResumeError {
+    /// The event is not one the wait takes (`digits` at a Wait, say).
+    #[error("event `{event}` does not fit the wait of action `{action}`: it waits for {wait}, which takes {takes}")]
+    EventDoesNotFit {
+        /// The event as written.
+        event: String,
+        /// The waiting action.
+        action: String,
+        /// What it waits for.
+        wait: WaitFor,
+        /// The events that fit.
+        takes: &'static str,
+        /// The paused run, unchanged.
+        paused: Box<PausedRun>,
+    },
+    /// A script of the run's call graph is not the one it was paused in.
+    #[error("script `{name}` changed since the run was paused (its SHA-256 was {paused}, it is now {now}): a paused run resumes only in the scripts it was paused in")]
+    ScriptChanged {
+        /// The script's name (path).
+        name: String,
+        /// Its hash in the pause.
+        paused: String,
+        /// Its hash now.
+        now: String,
+    },
+    /// The call graph has other scripts than when the run paused.
+    #[error("the run was paused in {paused} script(s) ({names}); the script given calls {now}")]
+    OtherScripts {
+        /// How many the pause names.
+        paused: usize,
+        /// Their names.
+        names: String,
+        /// How many the given script has.
+        now: usize,
+    },
+    /// `answer:AGENT` names no active agent.
+    #[error("event `answer:{agent}`: no active agent `{agent}` in the tenant (give a userName or an agent id)")]
+    UnknownAgent {
+        /// The agent as written.
+        agent: String,
+        /// The paused run, unchanged.
+        paused: Box<PausedRun>,
+    },
+    /// The script was compiled by another engine.
+    #[error("the script was compiled by another engine")]
+    OtherEngine,
+}
+
+impl ResumeError {
+    /// The paused run back, when the error leaves it usable.
+    pub fn into_paused(self) -> Option<PausedRun> {
+        match self {
+            ResumeError::EventDoesNotFit { paused, .. }
+            | ResumeError::UnknownAgent { paused, .. } => Some(*paused),
+            _ => None,
+        }
+    }
+}
+
+/// The events a wait takes, for messages.
+pub(crate) fn takes(wait: WaitFor) -> &'static str {
+    match wait {
+        WaitFor::Digits => "digits, timeout, wait, answer and hangup",
+        WaitFor::Time => "wait, answer and hangup",
+        WaitFor::Http => "reply, answer and hangup",
+        WaitFor::Event => "answer and hangup",
+    }
+}
+
+impl RunEnv {
+    pub(crate) fn resume(
+        &self,
+        shared: &Arc<ScriptInner>,
+        paused: PausedRun,
+        event: Event,
+        options: RunOptions,
+    ) -> Result<Run, ResumeError> {
+        let root: &ScriptInner = shared;
+        check_identity(root, &paused)?;
+        let kind = paused.waiting.wait.kind();
+        if !event.fits(kind) {
+            return Err(ResumeError::EventDoesNotFit {
+                event: event.to_string(),
+                action: paused.waiting.action.clone(),
+                wait: kind,
+                takes: takes(kind),
+                paused: Box::new(paused),
+            });
+        }
+        let answered = match &event {
+            Event::Answer(agent) => match self.directory.resolve_security_user(agent) {
+                Ok(record) => Some(AnsweredBy {
+                    id: record.id,
+                    user_name: record.user_name,
+                    first_name: record.first_name,
+                    last_name: record.last_name,
+                    skill: paused.contact.queued.clone().unwrap_or_default(),
+                }),
+                Err(_) => {
+                    return Err(ResumeError::UnknownAgent {
+                        agent: agent.clone(),
+                        paused: Box::new(paused),
+                    });
+                }
+            },
+            _ => None,
+        };
+
+        let mut state = self.new_state(root, &options);
+        let PausedRun {
+            mut frames,
+            extra,
+            waiting,
+            memo,
+            contact,
+            steps,
+            max_steps,
+            snippet_budget,
+            memory_budget,
+            clock,
+            time_zone,
+            ..
+        } = paused;
+        state.steps = steps;
+        state.max_steps = max_steps;
+        state.snippet_budget = snippet_budget;
+        state.memory.budget = memory_budget;
+        state.time_zone = time_zone;
+        let origin = clock
+            .checked_sub_signed(chrono::TimeDelta::microseconds(
+                (contact.elapsed * 1e6) as i64,
+            ))
+            .unwrap_or(clock);
+        state.virtual_clock = Some(Box::new(VirtualClock::new(origin, contact.elapsed)));
+        state.contact = Some(Box::new(contact));
+        // Security users are issued again, by this run, from the model as
+        // it is now: a pause carries who, never what they may do.
+        let run_id = state.run_id;
+        let directory = &self.directory;
+        let reissue = |v: &mut Option<Value>| {
+            if let Some(Value::SecurityUser(user)) = v {
+                *user = user.reissue(run_id, directory);
+            }
+        };
+        for frame in &mut frames {
+            frame.vars.iter_mut().for_each(reissue);
+        }
+        state.extra = extra;
+        for (_, v) in &mut state.extra {
+            if let Value::SecurityUser(user) = v {
+                *user = user.reissue(run_id, directory);
+            }
+        }
+        // The memory budget holds on resume: everything the run holds is
+        // counted again.
+        let limits = state.limits;
+        let measure = |v: &Value| limits.measure(v).unwrap_or(0);
+        let held: usize = frames
+            .iter()
+            .flat_map(|f| f.vars.iter().flatten())
+            .map(measure)
+            .chain(state.extra.iter().map(|(_, v)| measure(v)))
+            .sum();
+        let Some(own) = frames.pop() else {
+            return Ok(self.finish(
+                shared,
+                state,
+                FrameEnd {
+                    outcome: Outcome::Completed,
+                    last: None,
+                    error: None,
+                },
+            ));
+        };
+        state.sizes = own
+            .vars
+            .iter()
+            .map(|v| v.as_ref().map_or(0, measure))
+            .collect();
+        state.vars = own.vars;
+        state.counters = own.counters.into();
+        let waiting_step = frames.first().map_or(own.step, |f| f.step);
+        if let Err(m) = state.memory.replace(0, held) {
+            let end = FrameEnd {
+                outcome: Outcome::Limit,
+                last: None,
+                error: Some(RunError {
+                    action: waiting.action.clone(),
+                    message: format!("the paused run is refused: {m}"),
+                    kind: Outcome::Limit,
+                }),
+            };
+            return Ok(self.finish(shared, state, end));
+        }
+        let note = |state: &mut RunState, kind: TranscriptKind, text: String| {
+            let at = state.contact.as_ref().map_or(0.0, |c| c.elapsed);
+            state.transcript.push(TranscriptEntry {
+                step: waiting_step,
+                action: Arc::from(waiting.action.as_str()),
+                kind,
+                text: text.into(),
+                at,
+            });
+        };
+
+        let start = match event {
+            Event::Hangup | Event::Answer(_) => {
+                let divert = match answered {
+                    Some(agent) => {
+                        note(
+                            &mut state,
+                            TranscriptKind::Answered,
+                            agent.user_name.clone(),
+                        );
+                        if let Some(contact) = state.contact.as_mut() {
+                            contact.agent = Some(agent);
+                            contact.queued = None;
+                        }
+                        Divert::Answer
+                    }
+                    None => {
+                        note(&mut state, TranscriptKind::Hangup, "caller".into());
+                        Divert::Release
+                    }
+                };
+                match self.divert_target(root, divert, &mut state) {
+                    Some(target) => {
+                        // What the run was doing is abandoned: the frames
+                        // below the script's own are gone.
+                        let below: usize = frames
+                            .iter()
+                            .flat_map(|f| f.vars.iter().flatten())
+                            .map(measure)
+                            .sum();
+                        state.memory.release(below);
+                        ResumePoint {
+                            action: target as u32,
+                            step: None,
+                        }
+                    }
+                    None if divert == Divert::Release => {
+                        let mut run = self.finish(
+                            shared,
+                            state,
+                            FrameEnd {
+                                outcome: Outcome::Completed,
+                                last: None,
+                                error: None,
+                            },
+                        );
+                        run.end = Some(waiting.action);
+                        return Ok(run);
+                    }
+                    None => {
+                        // Answered, and no OnAnswer: the script idles until
+                        // the contact is released.
+                        frames.push(super::suspend::SavedFrame {
+                            unit: own.unit,
+                            action: own.action,
+                            step: own.step,
+                            vars: Vec::new(),
+                            counters: std::mem::take(&mut state.counters).into_vec(),
+                        });
+                        state.suspension = Some(Box::new(Suspension {
+                            wait: Wait::Event,
+                            memo: None,
+                            action: waiting.action,
+                            frames,
+                        }));
+                        return Ok(self.finish(
+                            shared,
+                            state,
+                            FrameEnd {
+                                outcome: Outcome::Waiting,
+                                last: None,
+                                error: None,
+                            },
+                        ));
+                    }
+                }
+            }
+            event => {
+                if let Event::Digits(keys) = &event {
+                    note(&mut state, TranscriptKind::Digits, keys.clone());
+                }
+                state.resumed = Some(Box::new(Resumed { event, memo }));
+                state.resume_frames = frames;
+                ResumePoint {
+                    action: own.action,
+                    step: Some(own.step),
+                }
+            }
+        };
+        let end = self.run_frame(root, root, 0, None, Some(start), &mut state);
+        Ok(self.finish(shared, state, end))
+    }
+
+    /// The event action a divert leads to in the script that was run
+    /// (`None`: the run completes, or idles when answered without OnAnswer).
+    pub(super) fn divert_target(
+        &self,
+        root: &ScriptInner,
+        divert: Divert,
+        state: &mut RunState,
+    ) -> Option<usize> {
+        match divert {
+            Divert::Release => {
+                let contact = state.contact.get_or_insert_with(Default::default);
+                contact.released = true;
+                if contact.release_ran {
+                    return None;
+                }
+                let target = event_action(root, "OnRelease")?;
+                contact.release_ran = true;
+                Some(target)
+            }
+            Divert::Answer => event_action(root, "OnAnswer"),
+        }
+    }
+}
+
+/// The first action of type `name` (OnAnswer, OnRelease) in `script`.
+pub(crate) fn event_action(script: &ScriptInner, name: &str) -> Option<usize> {
+    script.actions.iter().position(|a| &*a.type_name == name)
+}
+
+/// Every script of the call graph must be the one the run paused in.
+fn check_identity(root: &ScriptInner, paused: &PausedRun) -> Result<(), ResumeError> {
+    let now = identities(root);
+    if now.len() != paused.scripts.len() {
+        return Err(ResumeError::OtherScripts {
+            paused: paused.scripts.len(),
+            names: paused
+                .scripts
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            now: now.len(),
+        });
+    }
+    for (was, is) in paused.scripts.iter().zip(&now) {
+        if was.sha256 != is.sha256 {
+            return Err(ResumeError::ScriptChanged {
+                name: was.name.clone(),
+                paused: was.sha256.clone(),
+                now: is.sha256.clone(),
+            });
+        }
+    }
+    Ok(())
+}
