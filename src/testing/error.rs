@@ -192,6 +192,12 @@ pub enum Problem {
     /// An unknown `outcome` word.
     #[error("unknown outcome {0:?}; expected completed, stopped, limit or cancelled")]
     UnknownOutcome(String),
+    /// An event that is not one (`events = [...]`, `expect.unused_events`).
+    #[error("{0}")]
+    BadEvent(String),
+    /// A `[[case.http]]` reply that cannot be one.
+    #[error("[[case.http]]: {0}")]
+    BadHttpMock(String),
     /// A variable name that is not one.
     #[error("{0:?} is not a variable name (letters, digits, `_`, `$`; not starting with a digit)")]
     BadVariableName(String),

@@ -21,6 +21,10 @@ pub(crate) struct Expect {
     pub warnings: Option<Vec<String>>,
     /// `return`: what the script's own Return returned.
     pub returned: Option<VarExpect>,
+    /// `heard`: substrings of the prompts played, in order.
+    pub heard: Option<Vec<String>>,
+    /// `unused_events`: the events the run is expected to leave unused.
+    pub unused_events: Option<Vec<crate::Event>>,
 }
 
 /// An action an expectation names, checked at load time.
@@ -297,6 +301,16 @@ impl Expect {
                     format!("{}{}", run.outcome.name(), why()),
                 );
             }
+        } else if run.outcome == Outcome::Waiting {
+            // A contact left waiting fails unless the case expects it.
+            let what = run.waiting.as_ref().map_or(String::new(), |w| {
+                format!(" (action `{}` waits for {})", w.action, w.wait.kind())
+            });
+            mismatch(
+                "outcome",
+                "completed (a case whose run ends waiting must give it `events` or expect `outcome = \"waiting\"`)".into(),
+                format!("waiting{what}"),
+            );
         } else if self.error.is_none() && run.outcome != Outcome::Completed {
             // A run that stops (an error, a limit) fails unless the case expects it.
             mismatch(
@@ -515,5 +529,74 @@ mod tests {
         let diff = line_diff(&old, "");
         assert!(diff.lines().count() <= 201);
         assert!(diff.ends_with("more diff lines"));
+    }
+}
+
+impl Expect {
+    /// The contact's expectations: `heard` (each a substring of a prompt
+    /// played, in order) and the events left unused (none, unless
+    /// `unused_events` lists them).
+    pub(crate) fn check_contact(&self, run: &Run, unused: &[crate::Event]) -> Vec<Mismatch> {
+        let mut out = Vec::new();
+        if let Some(heard) = &self.heard {
+            let prompts: Vec<&str> = run
+                .transcript
+                .iter()
+                .filter(|e| e.kind == crate::TranscriptKind::Prompt)
+                .map(|e| &*e.text)
+                .collect();
+            let mut next = 0;
+            let mut missing = None;
+            for (i, want) in heard.iter().enumerate() {
+                match prompts[next..]
+                    .iter()
+                    .position(|p| p.contains(want.as_str()))
+                {
+                    Some(at) => next += at + 1,
+                    None => {
+                        missing = Some(i);
+                        break;
+                    }
+                }
+            }
+            if let Some(i) = missing {
+                out.push(Mismatch::Expect {
+                    key: "heard".into(),
+                    expected: short(format!(
+                        "prompts containing {} in this order (missing {:?})",
+                        list(heard),
+                        heard[i]
+                    )),
+                    actual: short(list(&prompts)),
+                    diff: None,
+                });
+            }
+        }
+        let unused_text: Vec<String> = unused.iter().map(ToString::to_string).collect();
+        match &self.unused_events {
+            Some(expected) => {
+                let expected: Vec<String> = expected.iter().map(ToString::to_string).collect();
+                if expected != unused_text {
+                    out.push(Mismatch::Expect {
+                        key: "unused_events".into(),
+                        expected: list(&expected),
+                        actual: list(&unused_text),
+                        diff: None,
+                    });
+                }
+            }
+            None if !unused.is_empty() => out.push(Mismatch::Expect {
+                key: "events".into(),
+                expected: "every event used (or `expect.unused_events` listing those left)".into(),
+                actual: format!(
+                    "the run ended ({}) with {} unused",
+                    run.outcome,
+                    list(&unused_text)
+                ),
+                diff: None,
+            }),
+            None => {}
+        }
+        out
     }
 }

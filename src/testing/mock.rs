@@ -84,3 +84,24 @@ impl ActionOverride for CaseMocks {
         })
     }
 }
+
+/// A `[[case.http]]` reply: the first mock whose method and URL are the
+/// request's answers it (as often as the run asks).
+#[derive(Debug, Clone)]
+pub(crate) struct HttpMock {
+    pub method: String,
+    pub url: String,
+    pub reply: crate::HttpReply,
+}
+
+impl HttpMock {
+    /// The reply to `request`, from the first mock that matches it.
+    pub(crate) fn answer<'m>(
+        mocks: &'m [HttpMock],
+        request: &crate::HttpRequest,
+    ) -> Option<&'m HttpMock> {
+        mocks
+            .iter()
+            .find(|m| m.method.eq_ignore_ascii_case(&request.method) && m.url == request.url)
+    }
+}

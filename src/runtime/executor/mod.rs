@@ -6,6 +6,7 @@
 //! of the run, [`crate::ActionCall`], is the action API's (`src/action/`).
 
 mod frame;
+mod identity;
 mod options;
 mod outcome;
 mod resume;

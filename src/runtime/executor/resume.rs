@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::identity::identities;
 use super::options::RunOptions;
 use super::outcome::{Outcome, RunError};
 use super::state::{FrameEnd, RunState};
@@ -12,7 +13,7 @@ use crate::compile::ScriptInner;
 use crate::runtime::contact::state::AnsweredBy;
 use crate::runtime::contact::{Divert, Event, TranscriptEntry, TranscriptKind, Wait, WaitFor};
 use crate::runtime::env::RunEnv;
-use crate::runtime::pause::{identities, PausedRun};
+use crate::runtime::pause::PausedRun;
 use crate::runtime::value::Value;
 use crate::runtime::Run;
 

@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
+use super::identity::identities;
 use super::options::RunOptions;
 use super::outcome::{Outcome, Run, RunError};
 use super::state::{FrameEnd, RunState};
+use super::suspend::Suspension;
 use super::trace_log::{TraceLog, TraceOutput};
 use crate::compile::ScriptInner;
 use crate::runtime::contact::{TranscriptLog, Waiting};
@@ -150,7 +152,7 @@ impl RunEnv {
         let mut state = state;
         let (waiting, paused) = match (end.outcome, state.suspension.take()) {
             (Outcome::Waiting, Some(suspension)) => {
-                let (waiting, paused) = PausedRun::capture(self, shared, &mut state, *suspension);
+                let (waiting, paused) = capture(self, shared, &mut state, *suspension);
                 (Some(waiting), Some(Box::new(paused)))
             }
             _ => (None, None),
@@ -193,6 +195,47 @@ impl RunEnv {
     }
 }
 
-/// `Waiting` is built with the paused run; re-exported for `finish`'s readers.
-#[allow(dead_code)]
-type _Waiting = Waiting;
+/// The waiting run as a run ends waiting: its frames (the script's own gets
+/// its variables here), the contact, the budgets and the clock.
+fn capture(
+    env: &RunEnv,
+    root: &Arc<ScriptInner>,
+    state: &mut RunState,
+    suspension: Suspension,
+) -> (Waiting, PausedRun) {
+    let Suspension {
+        wait,
+        memo,
+        action,
+        mut frames,
+    } = suspension;
+    if let Some(own) = frames.last_mut() {
+        own.vars = state.vars.clone();
+    }
+    let contact = state.contact.as_deref().cloned().unwrap_or_default();
+    let waiting = Waiting {
+        action,
+        wait,
+        at: contact.elapsed,
+        queued: contact.queued.clone(),
+    };
+    let clock = match &state.virtual_clock {
+        Some(clock) => crate::runtime::Clock::now(&**clock),
+        None => env.clock.now(),
+    };
+    let paused = PausedRun {
+        scripts: identities(root),
+        frames,
+        extra: state.extra.clone(),
+        waiting: waiting.clone(),
+        memo,
+        contact,
+        steps: state.steps,
+        max_steps: state.max_steps,
+        snippet_budget: state.snippet_budget,
+        memory_budget: state.memory.budget,
+        clock,
+        time_zone: state.time_zone,
+    };
+    (waiting, paused)
+}

@@ -13,18 +13,13 @@
 mod seal;
 pub(crate) mod values;
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sha2::{Digest, Sha256};
 
 pub use seal::{PauseError, PauseKey, PAUSE_FORMAT_VERSION};
 
-use crate::compile::ScriptInner;
 use crate::runtime::contact::{ContactState, Waiting};
-use crate::runtime::env::RunEnv;
-use crate::runtime::executor::{RunState, SavedFrame, Suspension};
+use crate::runtime::executor::SavedFrame;
 use crate::runtime::Value;
 
 /// A waiting run, held until an event resumes it: in memory
@@ -109,73 +104,6 @@ impl PausedRun {
     pub fn elapsed(&self) -> f64 {
         self.contact.elapsed
     }
-
-    /// The waiting run as it ends a run: its frames (the script's own gets
-    /// its variables here), the contact, the budgets and the clock.
-    pub(crate) fn capture(
-        env: &RunEnv,
-        root: &Arc<ScriptInner>,
-        state: &mut RunState,
-        suspension: Suspension,
-    ) -> (Waiting, PausedRun) {
-        let Suspension {
-            wait,
-            memo,
-            action,
-            mut frames,
-        } = suspension;
-        if let Some(own) = frames.last_mut() {
-            own.vars = state.vars.clone();
-        }
-        let contact = state.contact.as_deref().cloned().unwrap_or_default();
-        let waiting = Waiting {
-            action,
-            wait,
-            at: contact.elapsed,
-            queued: contact.queued.clone(),
-        };
-        let clock = match &state.virtual_clock {
-            Some(clock) => crate::runtime::Clock::now(&**clock),
-            None => env.clock.now(),
-        };
-        let paused = PausedRun {
-            scripts: identities(root),
-            frames,
-            extra: state.extra.clone(),
-            waiting: waiting.clone(),
-            memo,
-            contact,
-            steps: state.steps,
-            max_steps: state.max_steps,
-            snippet_budget: state.snippet_budget,
-            memory_budget: state.memory.budget,
-            clock,
-            time_zone: state.time_zone,
-        };
-        (waiting, paused)
-    }
-}
-
-/// Every unit of the call graph with the SHA-256 of its text.
-pub(crate) fn identities(root: &ScriptInner) -> Vec<PausedScript> {
-    (0..=root.subscripts.len() as u32)
-        .map(|i| {
-            let unit = root.unit(i);
-            PausedScript {
-                name: unit.name.clone(),
-                sha256: hex(&source_sha256(unit)),
-            }
-        })
-        .collect()
-}
-
-/// A script's identity: the SHA-256 of its text (a changed comment is a
-/// changed script), computed once per compiled script.
-pub(crate) fn source_sha256(unit: &ScriptInner) -> [u8; 32] {
-    *unit.source_sha256.get_or_init(|| {
-        let text = unit.warnings.source().text();
-        Sha256::digest(text.as_bytes()).into()
-    })
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

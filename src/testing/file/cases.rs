@@ -6,14 +6,15 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::loader::{Loader, Target};
-use super::schema::{RawExpect, RawMock, RawResult};
+use super::schema::{RawExpect, RawHttp, RawMock, RawResult};
 use crate::action::{BranchId, PropertyKind};
 use crate::manifest::{toml_to_json, toml_to_value};
 use crate::runtime::Outcome;
 use crate::syntax::is_variable_name;
 use crate::testing::error::{closest, Problem, TestFileError};
 use crate::testing::expect::{ActionRef, Expect, VarExpect};
-use crate::testing::mock::{Mock, MockResult};
+use crate::testing::mock::{HttpMock, Mock, MockResult};
+use crate::{Event, HttpReply};
 use crate::{Script, ScriptUnit};
 
 impl Loader<'_> {
@@ -66,6 +67,7 @@ impl Loader<'_> {
                 "stopped" => Some(Outcome::Stopped),
                 "limit" => Some(Outcome::Limit),
                 "cancelled" => Some(Outcome::Cancelled),
+                "waiting" => Some(Outcome::Waiting),
                 other => {
                     self.push(self.error(word.span(), Problem::UnknownOutcome(other.to_string())));
                     None
@@ -91,9 +93,12 @@ impl Loader<'_> {
             }
             variables = Some(checked);
         }
+        let unused_events = raw.unused_events.map(|events| self.events(&events));
         Expect {
             outcome,
             end,
+            heard: raw.heard,
+            unused_events,
             error: raw.error,
             path: self.ids(target, raw.path, "expect.path"),
             visits: self.ids(target, raw.visits, "expect.visits"),
@@ -421,5 +426,77 @@ impl Loader<'_> {
                 suggestion: closest(&text, action.labels.iter().map(|l| &**l)),
             },
         ))
+    }
+}
+
+impl Loader<'_> {
+    /// `events = [...]`: each in the command line's syntax.
+    pub(super) fn events(&self, raw: &[Spanned<String>]) -> Vec<Event> {
+        raw.iter()
+            .filter_map(|text| match text.get_ref().parse::<Event>() {
+                Ok(event) => Some(event),
+                Err(e) => {
+                    self.push(self.error(text.span(), Problem::BadEvent(e.to_string())));
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// `[[case.http]]`: a method (default GET), an exact URL, a status
+    /// (default 200), a body (text, or a TOML table/array written as JSON)
+    /// and headers.
+    pub(super) fn http_mocks(&self, raw: Vec<Spanned<RawHttp>>) -> Vec<HttpMock> {
+        let mut out = Vec::new();
+        for mock in raw {
+            let span = mock.span();
+            let mock = mock.into_inner();
+            let method = mock
+                .method
+                .as_ref()
+                .map_or("GET".to_string(), |m| m.get_ref().to_ascii_uppercase());
+            if !matches!(
+                method.as_str(),
+                "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+            ) {
+                let at = mock.method.as_ref().map_or(span.clone(), |m| m.span());
+                self.push(self.error(
+                    at,
+                    Problem::BadHttpMock(format!(
+                        "method {method:?}: expected GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"
+                    )),
+                ));
+                continue;
+            }
+            let status = match &mock.status {
+                None => 200,
+                Some(s) if (100..=599).contains(s.get_ref()) => *s.get_ref() as u16,
+                Some(s) => {
+                    self.push(self.error(
+                        s.span(),
+                        Problem::BadHttpMock(format!(
+                            "status {}: expected 100 to 599",
+                            s.get_ref()
+                        )),
+                    ));
+                    continue;
+                }
+            };
+            let body = match mock.body.as_ref().map(|b| b.get_ref()) {
+                None => String::new(),
+                Some(toml::Value::String(text)) => text.clone(),
+                Some(other) => toml_to_json(other).to_string(),
+            };
+            let mut reply = HttpReply::new(status, body);
+            for (name, value) in mock.headers {
+                reply = reply.header(name, value);
+            }
+            out.push(HttpMock {
+                method,
+                url: mock.url.into_inner(),
+                reply,
+            });
+        }
+        out
     }
 }

@@ -321,6 +321,8 @@ impl<'a> Loader<'a> {
             };
             let expect = self.expect(case.expect, target.as_ref());
             let mocks = self.mocks(case.mock, target.as_ref());
+            let events = self.events(&case.events);
+            let http = self.http_mocks(case.http);
             if let (Some(now), Some(mocks)) = (now, mocks) {
                 checked.push(TestCase {
                     name,
@@ -331,6 +333,8 @@ impl<'a> Loader<'a> {
                     snapshot: case.snapshot,
                     expect,
                     mocks,
+                    events,
+                    http,
                 });
             }
         }

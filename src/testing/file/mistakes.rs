@@ -9,7 +9,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::loader::Loader;
-use super::schema::{CASE_KEYS, EXPECT_KEYS, FILE_KEYS, MOCK_KEYS, RESULT_KEYS};
+use super::schema::{CASE_KEYS, EXPECT_KEYS, FILE_KEYS, HTTP_KEYS, MOCK_KEYS, RESULT_KEYS};
 use crate::runtime::FixedClock;
 use crate::testing::error::{closest, Problem, TestFileError};
 
@@ -125,6 +125,7 @@ impl Loader<'_> {
                 (k, "case") if std::ptr::eq(k, FILE_KEYS) => Some(CASE_KEYS),
                 (k, "expect") if std::ptr::eq(k, CASE_KEYS) => Some(EXPECT_KEYS),
                 (k, "mock") if std::ptr::eq(k, CASE_KEYS) => Some(MOCK_KEYS),
+                (k, "http") if std::ptr::eq(k, CASE_KEYS) => Some(HTTP_KEYS),
                 (k, "results") if std::ptr::eq(k, MOCK_KEYS) => Some(RESULT_KEYS),
                 _ => None,
             };

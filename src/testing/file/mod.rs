@@ -104,6 +104,10 @@ pub struct TestCase {
     pub(crate) snapshot: bool,
     pub(crate) expect: Expect,
     pub(crate) mocks: Vec<Mock>,
+    /// The contact's events, applied in order at the run's waits.
+    pub(crate) events: Vec<crate::Event>,
+    /// Replies to the run's HTTP requests.
+    pub(crate) http: Vec<crate::testing::mock::HttpMock>,
 }
 
 impl TestCase {

@@ -26,6 +26,8 @@ pub(super) const CASE_KEYS: &[&str] = &[
     "snapshot",
     "expect",
     "mock",
+    "events",
+    "http",
 ];
 pub(super) const EXPECT_KEYS: &[&str] = &[
     "outcome",
@@ -38,8 +40,11 @@ pub(super) const EXPECT_KEYS: &[&str] = &[
     "variables",
     "warnings",
     "return",
+    "heard",
+    "unused_events",
 ];
 pub(super) const MOCK_KEYS: &[&str] = &["action", "results"];
+pub(super) const HTTP_KEYS: &[&str] = &["method", "url", "status", "body", "headers"];
 pub(super) const RESULT_KEYS: &[&str] = &["branch", "case", "set", "err", "security_user"];
 
 #[derive(Deserialize)]
@@ -55,6 +60,23 @@ pub(super) struct RawCase {
     pub(super) expect: RawExpect,
     #[serde(default)]
     pub(super) mock: Vec<RawMock>,
+    /// The contact's events, in the command line's syntax.
+    #[serde(default)]
+    pub(super) events: Vec<Spanned<String>>,
+    /// `[[case.http]]`: replies to the run's HTTP requests.
+    #[serde(default)]
+    pub(super) http: Vec<Spanned<RawHttp>>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawHttp {
+    pub(super) method: Option<Spanned<String>>,
+    pub(super) url: Spanned<String>,
+    pub(super) status: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(super) body: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub(super) headers: IndexMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -70,6 +92,10 @@ pub(super) struct RawExpect {
     pub(super) warnings: Option<Vec<String>>,
     #[serde(rename = "return")]
     pub(super) returned: Option<Spanned<toml::Value>>,
+    /// Substrings of the prompts played, in order.
+    pub(super) heard: Option<Vec<String>>,
+    /// Events the case expects the run to leave unused.
+    pub(super) unused_events: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
