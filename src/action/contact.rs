@@ -84,7 +84,7 @@ impl ActionCall<'_> {
             &text,
             crate::runtime::limits::MAX_ERROR_TEXT_BYTES,
         );
-        self.state.transcript.push(TranscriptEntry {
+        self.state.note(TranscriptEntry {
             step: self.step,
             action,
             kind,

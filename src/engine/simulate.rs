@@ -148,7 +148,7 @@ impl Engine {
         let count = events.len();
         let mut queue = events.into_iter().enumerate().peekable();
         while run.outcome == Outcome::Waiting {
-            let Some(waiting) = run.waiting.clone() else {
+            let Some(waiting) = run.waiting.as_deref().cloned() else {
                 break;
             };
             let (event, index) = match responder.as_mut().and_then(|r| r(&waiting)) {
@@ -220,7 +220,7 @@ fn waiting_run_empty(start: PausedStart) -> Run {
         variables: crate::runtime::Variables::empty(),
         transcript: Vec::new(),
         transcript_omitted: 0,
-        waiting: Some(start.waiting),
+        waiting: Some(Box::new(start.waiting)),
         paused: None,
     }
 }

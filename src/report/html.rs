@@ -3,7 +3,8 @@
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use super::{value_text, Inputs, RecordedRun, UnitCounts, MAX_REPORT_STEPS};
+use super::{value_text, Inputs, RecordedRun, UnitCounts, MAX_REPORT_STEPS, MAX_VALUE_CHARS};
+use crate::graph::escape::clip;
 use crate::graph::escape::html;
 use crate::graph::{render_svg, Decorations, FlowGraph};
 use crate::{Run, ERR_VARIABLE};
@@ -18,7 +19,8 @@ section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14p
 section h2{font-size:15px;margin:4px 0 10px}
 .picture{max-height:92vh}
 .badge{display:inline-block;padding:2px 8px;border-radius:10px;font-weight:bold;font-size:13px}
-.badge.completed{background:#c8e6c9;color:#1b5e20}.badge.stopped,.badge.cancelled{background:#ffcdd2;color:#b71c1c}.badge.limit{background:#ffe0b2;color:#e65100}
+.badge.completed{background:#c8e6c9;color:#1b5e20}.badge.stopped,.badge.cancelled{background:#ffcdd2;color:#b71c1c}.badge.limit{background:#ffe0b2;color:#e65100}.badge.waiting{background:#bbdefb;color:#0d47a1}
+.conversation td.at{font-family:monospace;color:#666;white-space:nowrap}.conversation tr.prompt th{color:#1565c0}.conversation tr.digits th{color:#2e7d32}.conversation tr.answered th,.conversation tr.queued th{color:#6a1b9a}.conversation tr.hangup th{color:#b71c1c}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid #eee;padding:3px 6px;text-align:left;vertical-align:top}
 td.value,td.changes{font-family:ui-monospace,Menlo,Consolas,'DejaVu Sans Mono',monospace;font-size:12px;word-break:break-all}
@@ -191,7 +193,15 @@ pub fn run_report_html(
             html(&value_text(err))
         );
     }
+    if let Some(waiting) = &run.waiting {
+        body += &format!(
+            "<tr><th>waits for</th><td id=\"waiting\">{} in action <code>{}</code></td></tr>\n",
+            html(waiting.wait.kind().as_str()),
+            html(&waiting.action)
+        );
+    }
     body += "</table></section>\n";
+    body += &conversation(run);
 
     body += "<section id=\"inputs\"><h2>Inputs</h2>\n";
     if inputs.is_empty() {
@@ -284,4 +294,49 @@ pub fn run_report_html(
     }
     body += "</section>\n</div>\n</main>\n";
     page(&format!("Run of {title}"), &body, PAGE_SCRIPT)
+}
+
+/// The contact as a conversation: who said or did what, at which virtual
+/// time, each line linked to its step. Empty for a run with no contact.
+fn conversation(run: &Run) -> String {
+    if run.transcript.is_empty() {
+        return String::new();
+    }
+    use crate::TranscriptKind as K;
+    let mut out = String::from(
+        "<section id=\"transcript\"><h2>Conversation</h2>\n<table class=\"conversation\">\n",
+    );
+    for entry in &run.transcript {
+        let (who, what) = match entry.kind {
+            K::Prompt => ("caller hears", "prompt"),
+            K::Digits => ("caller presses", "digits"),
+            K::Queued => ("queued for", "queued"),
+            K::Answered => ("agent answers", "answered"),
+            K::Music => ("music", "music"),
+            K::Wait => ("time passes (s)", "wait"),
+            K::Http => ("web service", "http"),
+            K::Data => ("data saved", "data"),
+            K::Hangup => ("hangup", "hangup"),
+            _ => ("event", "event"),
+        };
+        let seconds = entry.at;
+        out += &format!(
+            "<tr class=\"say {what}\" data-step=\"{}\"><td class=\"at\">{}:{:04.1}</td><th>{who}</th><td>{}</td><td class=\"muted\"><a href=\"#step-{}\">#{} {}</a></td></tr>\n",
+            entry.step,
+            (seconds / 60.0).floor() as u64,
+            seconds % 60.0,
+            html(&clip(&entry.text, MAX_VALUE_CHARS)),
+            entry.step,
+            entry.step,
+            html(&entry.action),
+        );
+    }
+    if run.transcript_omitted > 0 {
+        out += &format!(
+            "<tr><td colspan=\"4\" class=\"muted\">… {} more lines not shown</td></tr>\n",
+            run.transcript_omitted
+        );
+    }
+    out += "</table></section>\n";
+    out
 }

@@ -255,7 +255,7 @@ pub struct Run {
     /// Entries left out of [`Run::transcript`].
     pub transcript_omitted: u64,
     /// What the run waits for, when [`Run::outcome`] is [`Outcome::Waiting`].
-    pub waiting: Option<Waiting>,
+    pub waiting: Option<Box<Waiting>>,
     /// The waiting run itself, to resume with [`crate::Engine::resume`]
     /// or to seal into bytes with [`crate::PauseKey::seal`].
     pub paused: Option<Box<PausedRun>>,
@@ -347,7 +347,7 @@ impl Run {
             "return": self.returned.as_ref().map(Value::to_json),
             "variables": self.variables.to_json(),
             "transcript": self.transcript.iter().map(TranscriptEntry::to_json).collect::<Vec<_>>(),
-            "waiting": self.waiting.as_ref().map(Waiting::to_json),
+            "waiting": self.waiting.as_deref().map(Waiting::to_json),
         })
     }
 }

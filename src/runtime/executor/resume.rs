@@ -186,7 +186,7 @@ impl RunEnv {
         let Some(own) = frames.pop() else {
             return Ok(self.finish(
                 shared,
-                state,
+                &mut state,
                 FrameEnd {
                     outcome: Outcome::Completed,
                     last: None,
@@ -212,11 +212,11 @@ impl RunEnv {
                     kind: Outcome::Limit,
                 }),
             };
-            return Ok(self.finish(shared, state, end));
+            return Ok(self.finish(shared, &mut state, end));
         }
         let note = |state: &mut RunState, kind: TranscriptKind, text: String| {
             let at = state.contact.as_ref().map_or(0.0, |c| c.elapsed);
-            state.transcript.push(TranscriptEntry {
+            state.note(TranscriptEntry {
                 step: waiting_step,
                 action: Arc::from(waiting.action.as_str()),
                 kind,
@@ -263,7 +263,7 @@ impl RunEnv {
                     None if divert == Divert::Release => {
                         let mut run = self.finish(
                             shared,
-                            state,
+                            &mut state,
                             FrameEnd {
                                 outcome: Outcome::Completed,
                                 last: None,
@@ -291,7 +291,7 @@ impl RunEnv {
                         }));
                         return Ok(self.finish(
                             shared,
-                            state,
+                            &mut state,
                             FrameEnd {
                                 outcome: Outcome::Waiting,
                                 last: None,
@@ -314,7 +314,7 @@ impl RunEnv {
             }
         };
         let end = self.run_frame(root, root, 0, None, Some(start), &mut state);
-        Ok(self.finish(shared, state, end))
+        Ok(self.finish(shared, &mut state, end))
     }
 
     /// The event action a divert leads to in the script that was run

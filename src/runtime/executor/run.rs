@@ -11,7 +11,7 @@ use super::state::{FrameEnd, RunState};
 use super::suspend::Suspension;
 use super::trace_log::{TraceLog, TraceOutput};
 use crate::compile::ScriptInner;
-use crate::runtime::contact::{TranscriptLog, Waiting};
+use crate::runtime::contact::Waiting;
 use crate::runtime::env::RunEnv;
 use crate::runtime::limits::{drop_iteratively, Deadline, MemoryMeter};
 use crate::runtime::pause::PausedRun;
@@ -20,6 +20,7 @@ use crate::runtime::{RunCounts, Variables};
 
 impl RunEnv {
     /// A fresh run's state: every variable unset, the budgets full.
+    #[inline(always)]
     pub(super) fn new_state(&self, script: &ScriptInner, options: &RunOptions) -> RunState {
         let max_steps = options.max_steps.unwrap_or(self.limits.max_steps);
         let limits = self.limits.size_limits();
@@ -57,7 +58,7 @@ impl RunEnv {
             pending: None,
             deadline: None,
             contact: None,
-            transcript: TranscriptLog::default(),
+            transcript: None,
             suspension: None,
             resume_frames: Vec::new(),
             resumed: None,
@@ -122,14 +123,20 @@ impl RunEnv {
                 last: None,
                 error: Some(error),
             };
-            return self.finish(shared, state, end);
+            return self.finish(shared, &mut state, end);
         }
         let end = self.run_frame(script, script, 0, None, None, &mut state);
-        self.finish(shared, state, end)
+        self.finish(shared, &mut state, end)
     }
 
     /// The [`Run`] a run's state ends with.
-    pub(super) fn finish(&self, shared: &Arc<ScriptInner>, state: RunState, end: FrameEnd) -> Run {
+    #[inline(always)]
+    pub(super) fn finish(
+        &self,
+        shared: &Arc<ScriptInner>,
+        state: &mut RunState,
+        end: FrameEnd,
+    ) -> Run {
         let script: &ScriptInner = shared;
         // The meter's books balance: what it counts is what the variables
         // hold (checked in debug builds, i.e. by the whole test suite, for
@@ -149,22 +156,28 @@ impl RunEnv {
                 "a variable's counted size drifted"
             );
         }
-        let mut state = state;
         let (waiting, paused) = match (end.outcome, state.suspension.take()) {
             (Outcome::Waiting, Some(suspension)) => {
-                let (waiting, paused) = capture(self, shared, &mut state, *suspension);
-                (Some(waiting), Some(Box::new(paused)))
+                let (waiting, paused) = capture(self, shared, state, *suspension);
+                (Some(Box::new(waiting)), Some(Box::new(paused)))
             }
             _ => (None, None),
         };
-        let (transcript, transcript_omitted) = std::mem::take(&mut state.transcript).finish();
+        let (transcript, transcript_omitted) = match state.transcript.take() {
+            Some(log) => log.finish(),
+            None => (Vec::new(), 0),
+        };
         // Moved out of the state (not taken): nothing is left to drop.
-        let (trace, trace_omitted) = match state.trace.map(TraceLog::finish) {
+        let (trace, trace_omitted) = match state.trace.take().map(TraceLog::finish) {
             Some((steps, omitted)) => (Some(steps), omitted),
             None => (None, 0),
         };
-        let counts = state.counts;
-        let variables = Variables::new(shared.clone(), state.vars, state.extra);
+        let counts = state.counts.take();
+        let variables = Variables::new(
+            shared.clone(),
+            std::mem::take(&mut state.vars),
+            std::mem::take(&mut state.extra),
+        );
         // A run that stopped ends at the action its error names (inside a
         // subscript: `name:action`), so `end` and the error never disagree.
         let end_id = match (&end.error, &waiting) {
@@ -183,7 +196,7 @@ impl RunEnv {
             // Only a Return of the script that was run is left here: a
             // RunSub takes its subscript's.
             returned: match end.outcome {
-                Outcome::Completed => state.returned,
+                Outcome::Completed => state.returned.take(),
                 _ => None,
             },
             variables,

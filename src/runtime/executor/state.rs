@@ -78,7 +78,7 @@ pub(crate) struct RunState {
     /// The contact's state, from the first contact action or event on.
     pub contact: Option<Box<ContactState>>,
     /// What happened on the contact.
-    pub transcript: TranscriptLog,
+    pub transcript: Option<Box<TranscriptLog>>,
     /// The wait an action asked for, and the frames saved while the run
     /// unwinds to return it.
     pub suspension: Option<Box<Suspension>>,
@@ -128,6 +128,13 @@ impl RunState {
                 self.deliver(held.step, held.changes);
             }
         }
+    }
+
+    /// Adds a transcript entry.
+    pub(crate) fn note(&mut self, entry: crate::runtime::contact::TranscriptEntry) {
+        self.transcript
+            .get_or_insert_with(Default::default)
+            .push(entry);
     }
 
     /// Passes virtual time on the contact (and on a resumed run's clock).
