@@ -111,4 +111,6 @@ mod docs_doctests {
     pub struct Architecture;
     #[doc = include_str!("../docs/studio.md")]
     pub struct Studio;
+    #[doc = include_str!("../docs/contacts.md")]
+    pub struct Contacts;
 }

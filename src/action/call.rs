@@ -379,7 +379,7 @@ impl<'a> ActionCall<'a> {
     /// See the example on [`ActionCall`], which uses every method.
     #[inline]
     pub fn now(&self) -> DateTime<Utc> {
-        match self.state.virtual_clock.as_deref() {
+        match self.state.virtual_clock() {
             Some(clock) => crate::runtime::Clock::now(clock),
             None => self.env.clock.now(),
         }

@@ -42,12 +42,13 @@ impl ActionCall<'_> {
         memo: Option<serde_json::Value>,
     ) -> Result<BranchId, ActionError> {
         let action = self.shown_id();
-        self.state.suspension = Some(Box::new(Suspension {
+        self.state.contact_events = true;
+        self.state.contact_run().suspension = Some(Suspension {
             wait,
             memo,
             action,
             frames: Vec::new(),
-        }));
+        });
         Ok(WAIT_BRANCH)
     }
 
@@ -56,7 +57,7 @@ impl ActionCall<'_> {
     ///
     /// See the example on [`crate::Resumed`].
     pub fn take_resumed(&mut self) -> Option<Resumed> {
-        self.state.resumed.take().map(|r| *r)
+        self.state.contact.as_mut().and_then(|c| c.resumed.take())
     }
 
     /// Adds an entry to the run's transcript (what happened on the contact).
@@ -74,7 +75,7 @@ impl ActionCall<'_> {
     /// assert_eq!(&*run.transcript[0].text, "beep.wav");
     /// ```
     pub fn transcript(&mut self, kind: TranscriptKind, text: &str) {
-        let at = self.state.contact.as_ref().map_or(0.0, |c| c.elapsed);
+        let at = self.state.elapsed();
         let action: Arc<str> = match self.subscript() {
             Some(label) => format!("{label}:{}", self.action.id).into(),
             None => self.action.id.clone(),
@@ -96,17 +97,17 @@ impl ActionCall<'_> {
     /// Virtual seconds since the contact began (a simulated contact's
     /// clock: Wait, Music and `wait` events move it, nothing else).
     pub fn elapsed(&self) -> f64 {
-        self.state.contact.as_ref().map_or(0.0, |c| c.elapsed)
+        self.state.elapsed()
     }
 
     /// The contact's state, created on first use.
     pub(crate) fn contact_mut(&mut self) -> &mut ContactState {
-        self.state.contact.get_or_insert_with(Default::default)
+        &mut self.state.contact_run().contact
     }
 
     /// The contact's state, if any contact action or event touched it.
     pub(crate) fn contact(&self) -> Option<&ContactState> {
-        self.state.contact.as_deref()
+        self.state.contact.as_deref().map(|c| &c.contact)
     }
 
     /// Passes virtual time (and the resumed run's clock with it).
@@ -127,7 +128,8 @@ impl ActionCall<'_> {
     /// Sends the run to an event action (or the contact's end) after this
     /// action, instead of the branch it takes.
     pub(crate) fn divert(&mut self, divert: Divert) {
-        self.state.divert = Some(divert);
+        self.state.contact_events = true;
+        self.state.contact_run().divert = Some(divert);
     }
 
     /// The action's id as errors show it: `subscript:action` inside a RunSub.

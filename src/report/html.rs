@@ -317,7 +317,6 @@ fn conversation(run: &Run) -> String {
             K::Http => ("web service", "http"),
             K::Data => ("data saved", "data"),
             K::Hangup => ("hangup", "hangup"),
-            _ => ("event", "event"),
         };
         let seconds = entry.at;
         out += &format!(

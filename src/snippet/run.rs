@@ -40,7 +40,11 @@ impl SnippetRun<'_> {
             user_functions,
             limits,
             context: FunctionContext::new(
-                match state.virtual_clock.as_deref() {
+                match state
+                    .contact
+                    .as_ref()
+                    .and_then(|c| c.virtual_clock.as_ref())
+                {
                     Some(clock) => clock,
                     None => &*env.clock,
                 },

@@ -46,6 +46,8 @@ struct Followed<'s> {
     next: Option<u32>,
     branch: Option<&'s Arc<str>>,
     edge: Option<u32>,
+    /// The action waits: no branch is taken, the frame is saved.
+    waits: bool,
 }
 
 impl RunEnv {
@@ -74,10 +76,12 @@ impl RunEnv {
         let mut last: Option<usize> = None;
         // A resumed frame re-enters the action it waited in, under the
         // step number it already has.
-        let mut resuming = start.and_then(|point| {
+        // (Step numbers start at 1: 0 is "not resuming".)
+        let mut resume_step: u64 = 0;
+        if let Some(point) = start {
             current = point.action as usize;
-            point.step
-        });
+            resume_step = point.step.unwrap_or(0);
+        }
         let outcome;
         let mut error: Option<RunError> = None;
         // Only a traced, counted or observed run records its steps (what it
@@ -92,18 +96,17 @@ impl RunEnv {
             // A stop between two actions names the one that ran last (the
             // run's `end`): it used the time or the last step. Only before
             // a frame's first action does it name the one about to run.
-            let step_number = match resuming.take() {
-                Some(step) => step,
-                None => {
-                    if let Some(stop) = self.stop_before(&frame, last.unwrap_or(current), state) {
-                        outcome = stop.kind;
-                        error = Some(stop);
-                        break;
-                    }
-                    state.steps += 1;
-                    // A RunSub's own number: its subscript's steps follow it.
-                    state.steps
+            let step_number = if resume_step == 0 {
+                if let Some(stop) = self.stop_before(&frame, last.unwrap_or(current), state) {
+                    outcome = stop.kind;
+                    error = Some(stop);
+                    break;
                 }
+                state.steps += 1;
+                // A RunSub's own number: its subscript's steps follow it.
+                state.steps
+            } else {
+                std::mem::take(&mut resume_step)
             };
             last = Some(current);
             let snapshot = state.change_observer.as_ref().map(|_| state.vars.clone());
@@ -149,31 +152,6 @@ impl RunEnv {
                 }
             };
 
-            // The action waits: the frame is saved (its owner adds the
-            // variables) and the run unwinds to return the wait. A stop
-            // met meanwhile outranks the wait.
-            if state.suspension.is_some() {
-                if state.stop.is_none() && state.pending.is_none() {
-                    let counters = std::mem::take(&mut state.counters).into_vec();
-                    if let Some(suspension) = state.suspension.as_mut() {
-                        suspension.frames.push(SavedFrame {
-                            unit,
-                            action: current as u32,
-                            step: step_number,
-                            vars: Vec::new(),
-                            counters,
-                        });
-                    }
-                    outcome = Outcome::Waiting;
-                    break;
-                }
-                state.suspension = None;
-            }
-            // Whatever the action was handed on resume is its alone.
-            if state.resumed.is_some() {
-                state.resumed = None;
-            }
-
             let mut memory_exceeded = None;
             let followed = follow_branch(
                 &frame,
@@ -183,6 +161,23 @@ impl RunEnv {
                 &mut error,
                 &mut memory_exceeded,
             );
+            // The action waits: the frame is saved (its owner adds the
+            // variables) and the run unwinds to return the wait.
+            if followed.waits {
+                let counters = std::mem::take(&mut state.counters).into_vec();
+                if let Some(suspension) = state.contact.as_mut().and_then(|c| c.suspension.as_mut())
+                {
+                    suspension.frames.push(SavedFrame {
+                        unit,
+                        action: current as u32,
+                        step: step_number,
+                        vars: Vec::new(),
+                        counters,
+                    });
+                }
+                outcome = Outcome::Waiting;
+                break;
+            }
             if records {
                 let step = StepRecord {
                     script,
@@ -218,24 +213,14 @@ impl RunEnv {
             // The contact was released or answered: the root frame goes on
             // at the event action, a subscript's frame ends (its caller's
             // RunSub sees the divert and ends too).
-            if let Some(divert) = state.divert {
-                if label.is_some() {
-                    outcome = Outcome::Completed;
-                    break;
-                }
-                state.divert = None;
-                match self.divert_target(root, divert, state) {
-                    Some(target) => {
-                        current = target;
-                        continue;
-                    }
-                    None => {
-                        outcome = Outcome::Completed;
-                        break;
-                    }
-                }
-            }
-            match followed.next {
+            // The contact was released or answered: the root frame goes on
+            // at the event action, a subscript's frame ends (its caller's
+            // RunSub sees the divert and ends too).
+            let next = match state.contact_events {
+                false => followed.next,
+                true => self.divert_next(root, label.is_some(), followed.next, state),
+            };
+            match next {
                 Some(t) => current = t as usize,
                 None => {
                     outcome = Outcome::Completed;
@@ -250,6 +235,32 @@ impl RunEnv {
             last,
             error,
         }
+    }
+
+    /// Where a divert (an event, the contact's end) takes the run after
+    /// this action: the event action in the script that was run, or the
+    /// end of this frame (`None`; a subscript's frame leaves the divert for
+    /// its caller). No divert pending: the branch taken.
+    #[cold]
+    #[inline(never)]
+    fn divert_next(
+        &self,
+        root: &ScriptInner,
+        in_subscript: bool,
+        next: Option<u32>,
+        state: &mut RunState,
+    ) -> Option<u32> {
+        let Some(divert) = state.contact.as_ref().and_then(|c| c.divert) else {
+            return next;
+        };
+        if in_subscript {
+            return None;
+        }
+        if let Some(c) = state.contact.as_mut() {
+            c.divert = None;
+        }
+        state.contact_events = false;
+        self.divert_target(root, divert, state).map(|t| t as u32)
     }
 
     /// What stops the run before the next action: a cancellation, the
@@ -350,7 +361,11 @@ impl RunEnv {
                         functions: &self.functions,
                         limits,
                         context: FunctionContext::with_limit(
-                            match state.virtual_clock.as_deref() {
+                            match state
+                                .contact
+                                .as_ref()
+                                .and_then(|c| c.virtual_clock.as_ref())
+                            {
                                 Some(clock) => clock,
                                 None => &*self.clock,
                             },
@@ -411,6 +426,29 @@ fn follow_branch<'s>(
     memory_exceeded: &mut Option<MemoryExceeded>,
 ) -> Followed<'s> {
     let script = frame.script;
+    // A wait asked for (a stop met meanwhile outranks it); what a resumed
+    // action was handed is its alone.
+    if state.contact_events {
+        let waits = state
+            .contact
+            .as_ref()
+            .is_some_and(|c| c.suspension.is_some());
+        if waits {
+            if state.stop.is_none() && state.pending.is_none() {
+                return Followed {
+                    next: None,
+                    branch: None,
+                    edge: None,
+                    waits: true,
+                };
+            }
+        }
+        if let Some(c) = state.contact.as_mut() {
+            c.suspension = None;
+            c.resumed = None;
+            state.contact_events = c.divert.is_some();
+        }
+    }
     // Read first, taken only when set: most steps record no stop.
     let stop = match state.stop.is_some() {
         true => state.stop.take(),
@@ -481,7 +519,12 @@ fn follow_branch<'s>(
             (error_target, Some(&script.error_branch), error_edge)
         }
     };
-    Followed { next, branch, edge }
+    Followed {
+        next,
+        branch,
+        edge,
+        waits: false,
+    }
 }
 
 /// The buffer templates are built in, kept by the thread between runs so

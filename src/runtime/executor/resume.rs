@@ -128,7 +128,21 @@ impl RunEnv {
             _ => None,
         };
 
-        let mut state = self.new_state(root, &options);
+        let mut state = super::run::fresh_state!(self, root, &options);
+        self.resume_in(shared, &mut state, paused, event, answered)
+    }
+
+    /// [`RunEnv::resume`] once the event is known to fit: the paused run's
+    /// state put back into a fresh one, then the event.
+    fn resume_in(
+        &self,
+        shared: &Arc<ScriptInner>,
+        state: &mut RunState,
+        paused: PausedRun,
+        event: Event,
+        answered: Option<AnsweredBy>,
+    ) -> Result<Run, ResumeError> {
+        let root: &ScriptInner = shared;
         let PausedRun {
             mut frames,
             extra,
@@ -153,8 +167,10 @@ impl RunEnv {
                 (contact.elapsed * 1e6) as i64,
             ))
             .unwrap_or(clock);
-        state.virtual_clock = Some(Box::new(VirtualClock::new(origin, contact.elapsed)));
-        state.contact = Some(Box::new(contact));
+        let clock = VirtualClock::new(origin, contact.elapsed);
+        let run = state.contact_run();
+        run.virtual_clock = Some(clock);
+        run.contact = contact;
         // Security users are issued again, by this run, from the model as
         // it is now: a pause carries who, never what they may do.
         let run_id = state.run_id;
@@ -186,7 +202,7 @@ impl RunEnv {
         let Some(own) = frames.pop() else {
             return Ok(self.finish(
                 shared,
-                &mut state,
+                state,
                 FrameEnd {
                     outcome: Outcome::Completed,
                     last: None,
@@ -212,10 +228,10 @@ impl RunEnv {
                     kind: Outcome::Limit,
                 }),
             };
-            return Ok(self.finish(shared, &mut state, end));
+            return Ok(self.finish(shared, state, end));
         }
         let note = |state: &mut RunState, kind: TranscriptKind, text: String| {
-            let at = state.contact.as_ref().map_or(0.0, |c| c.elapsed);
+            let at = state.elapsed();
             state.note(TranscriptEntry {
                 step: waiting_step,
                 action: Arc::from(waiting.action.as_str()),
@@ -229,23 +245,18 @@ impl RunEnv {
             Event::Hangup | Event::Answer(_) => {
                 let divert = match answered {
                     Some(agent) => {
-                        note(
-                            &mut state,
-                            TranscriptKind::Answered,
-                            agent.user_name.clone(),
-                        );
-                        if let Some(contact) = state.contact.as_mut() {
-                            contact.agent = Some(agent);
-                            contact.queued = None;
-                        }
+                        note(state, TranscriptKind::Answered, agent.user_name.clone());
+                        let contact = &mut state.contact_run().contact;
+                        contact.agent = Some(agent);
+                        contact.queued = None;
                         Divert::Answer
                     }
                     None => {
-                        note(&mut state, TranscriptKind::Hangup, "caller".into());
+                        note(state, TranscriptKind::Hangup, "caller".into());
                         Divert::Release
                     }
                 };
-                match self.divert_target(root, divert, &mut state) {
+                match self.divert_target(root, divert, state) {
                     Some(target) => {
                         // What the run was doing is abandoned: the frames
                         // below the script's own are gone.
@@ -263,7 +274,7 @@ impl RunEnv {
                     None if divert == Divert::Release => {
                         let mut run = self.finish(
                             shared,
-                            &mut state,
+                            state,
                             FrameEnd {
                                 outcome: Outcome::Completed,
                                 last: None,
@@ -283,15 +294,16 @@ impl RunEnv {
                             vars: Vec::new(),
                             counters: std::mem::take(&mut state.counters).into_vec(),
                         });
-                        state.suspension = Some(Box::new(Suspension {
+                        state.contact_events = true;
+                        state.contact_run().suspension = Some(Suspension {
                             wait: Wait::Event,
                             memo: None,
                             action: waiting.action,
                             frames,
-                        }));
+                        });
                         return Ok(self.finish(
                             shared,
-                            &mut state,
+                            state,
                             FrameEnd {
                                 outcome: Outcome::Waiting,
                                 last: None,
@@ -303,18 +315,19 @@ impl RunEnv {
             }
             event => {
                 if let Event::Digits(keys) = &event {
-                    note(&mut state, TranscriptKind::Digits, keys.clone());
+                    note(state, TranscriptKind::Digits, keys.clone());
                 }
-                state.resumed = Some(Box::new(Resumed { event, memo }));
-                state.resume_frames = frames;
+                state.contact_run().resumed = Some(Resumed { event, memo });
+                state.contact_events = true;
+                state.contact_run().resume_frames = frames;
                 ResumePoint {
                     action: own.action,
                     step: Some(own.step),
                 }
             }
         };
-        let end = self.run_frame(root, root, 0, None, Some(start), &mut state);
-        Ok(self.finish(shared, &mut state, end))
+        let end = self.run_frame(root, root, 0, None, Some(start), state);
+        Ok(self.finish(shared, state, end))
     }
 
     /// The event action a divert leads to in the script that was run
@@ -327,7 +340,7 @@ impl RunEnv {
     ) -> Option<usize> {
         match divert {
             Divert::Release => {
-                let contact = state.contact.get_or_insert_with(Default::default);
+                let contact = &mut state.contact_run().contact;
                 contact.released = true;
                 if contact.release_ran {
                     return None;

@@ -9,37 +9,42 @@ use super::options::RunOptions;
 use super::outcome::{Outcome, Run, RunError};
 use super::state::{FrameEnd, RunState};
 use super::suspend::Suspension;
-use super::trace_log::{TraceLog, TraceOutput};
+use super::trace_log::TraceLog;
 use crate::compile::ScriptInner;
 use crate::runtime::contact::Waiting;
 use crate::runtime::env::RunEnv;
-use crate::runtime::limits::{drop_iteratively, Deadline, MemoryMeter};
+use crate::runtime::limits::drop_iteratively;
 use crate::runtime::pause::PausedRun;
-use crate::runtime::security::RunId;
-use crate::runtime::{RunCounts, Variables};
+use crate::runtime::Variables;
 
-impl RunEnv {
-    /// A fresh run's state: every variable unset, the budgets full.
-    #[inline(always)]
-    pub(super) fn new_state(&self, script: &ScriptInner, options: &RunOptions) -> RunState {
-        let max_steps = options.max_steps.unwrap_or(self.limits.max_steps);
-        let limits = self.limits.size_limits();
-        let mut state = RunState {
-            run_id: RunId::next(),
+/// A fresh run's state (every variable unset, the budgets full), built in
+/// the caller's frame: the state is large, and a function returning it
+/// would copy it once per run (a measurable share of a small flow).
+macro_rules! fresh_state {
+    ($env:expr, $script:expr, $options:expr) => {{
+        let (env, script, options): (
+            &crate::runtime::env::RunEnv,
+            &crate::compile::ScriptInner,
+            &super::options::RunOptions,
+        ) = ($env, $script, $options);
+        let max_steps = options.max_steps.unwrap_or(env.limits.max_steps);
+        let limits = env.limits.size_limits();
+        let mut state = super::state::RunState {
+            run_id: crate::runtime::security::RunId::next(),
             vars: vec![None; script.var_names.len()],
             extra: Vec::new(),
             counters: super::state::zeroed(script.actions.len()),
-            time_zone: self.directory.business_unit().time_zone,
-            snippet_budget: self.limits.max_snippet_statements,
+            time_zone: env.directory.business_unit().time_zone,
+            snippet_budget: env.limits.max_snippet_statements,
             // Whoever sees steps sees their TRACE output (the run report too).
             trace_output: (options.trace
                 || options.observer.is_some()
                 || options.change_observer.is_some())
-            .then(TraceOutput::default),
+            .then(super::trace_log::TraceOutput::default),
             steps: 0,
             max_steps,
-            trace: options.trace.then(TraceLog::default),
-            counts: options.trace.then(RunCounts::default),
+            trace: options.trace.then(super::trace_log::TraceLog::default),
+            counts: options.trace.then(crate::runtime::RunCounts::default),
             deferred: Vec::new(),
             observer: options.observer.clone(),
             cancel: options.cancel.clone(),
@@ -49,40 +54,50 @@ impl RunEnv {
             action_override: options.action_override.clone(),
             change_observer: options.change_observer.clone(),
             limits,
-            memory: MemoryMeter {
+            memory: crate::runtime::limits::MemoryMeter {
                 used: 0,
-                budget: self.limits.max_memory_bytes,
+                budget: env.limits.max_memory_bytes,
             },
             sizes: super::state::zeroed(script.var_names.len()),
             stored_since_check: 0,
             pending: None,
             deadline: None,
             contact: None,
-            transcript: None,
-            suspension: None,
-            resume_frames: Vec::new(),
-            resumed: None,
-            divert: None,
-            virtual_clock: None,
+            contact_events: false,
         };
-        state.deadline = options.timeout.or(self.limits.timeout).and_then(|timeout| {
-            Some(Deadline {
+        state.deadline = options.timeout.or(env.limits.timeout).and_then(|timeout| {
+            Some(crate::runtime::limits::Deadline {
                 timeout,
-                at: self.clock.monotonic().checked_add(timeout)?,
+                at: env.clock.monotonic().checked_add(timeout)?,
             })
         });
         state
-    }
+    }};
+}
+pub(super) use fresh_state;
 
+impl RunEnv {
     pub(crate) fn execute(&self, shared: &Arc<ScriptInner>, options: RunOptions) -> Run {
         let script: &ScriptInner = shared;
-        let mut state = self.new_state(script, &options);
+        let mut state = fresh_state!(self, script, &options);
+        self.start(shared, &mut state, options.variables)
+    }
+
+    /// Runs a fresh state from the script's Begin, its inputs stored first.
+    #[inline(always)]
+    fn start(
+        &self,
+        shared: &Arc<ScriptInner>,
+        state: &mut RunState,
+        variables: indexmap::IndexMap<String, crate::runtime::Value>,
+    ) -> Run {
+        let script: &ScriptInner = shared;
         let limits = state.limits;
         // Inputs go through the same limits as values a script builds: a
         // host's value nested 200,000 levels deep is refused here, before
         // anything renders, compares or copies it.
         let mut refused: Option<RunError> = None;
-        for (name, value) in options.variables {
+        for (name, value) in variables {
             if refused.is_some() {
                 drop_iteratively(value);
                 continue;
@@ -123,10 +138,10 @@ impl RunEnv {
                 last: None,
                 error: Some(error),
             };
-            return self.finish(shared, &mut state, end);
+            return self.finish(shared, state, end);
         }
-        let end = self.run_frame(script, script, 0, None, None, &mut state);
-        self.finish(shared, &mut state, end)
+        let end = self.run_frame(script, script, 0, None, None, state);
+        self.finish(shared, state, end)
     }
 
     /// The [`Run`] a run's state ends with.
@@ -143,7 +158,10 @@ impl RunEnv {
         // runs that no limit cut short).
         #[cfg(debug_assertions)]
         if matches!(end.outcome, Outcome::Completed | Outcome::Stopped)
-            && state.resume_frames.is_empty()
+            && state
+                .contact
+                .as_ref()
+                .is_none_or(|c| c.resume_frames.is_empty())
             && end.last.is_some()
         {
             let measure = |v: &crate::runtime::Value| state.limits.measure(v).unwrap_or(0);
@@ -156,15 +174,16 @@ impl RunEnv {
                 "a variable's counted size drifted"
             );
         }
-        let (waiting, paused) = match (end.outcome, state.suspension.take()) {
+        let suspension = state.contact.as_mut().and_then(|c| c.suspension.take());
+        let (waiting, paused) = match (end.outcome, suspension) {
             (Outcome::Waiting, Some(suspension)) => {
-                let (waiting, paused) = capture(self, shared, state, *suspension);
+                let (waiting, paused) = capture(self, shared, state, suspension);
                 (Some(Box::new(waiting)), Some(Box::new(paused)))
             }
             _ => (None, None),
         };
-        let (transcript, transcript_omitted) = match state.transcript.take() {
-            Some(log) => log.finish(),
+        let (transcript, transcript_omitted) = match state.contact.as_mut() {
+            Some(c) => std::mem::take(&mut c.transcript).finish(),
             None => (Vec::new(), 0),
         };
         // Moved out of the state (not taken): nothing is left to drop.
@@ -225,15 +244,19 @@ fn capture(
     if let Some(own) = frames.last_mut() {
         own.vars = state.vars.clone();
     }
-    let contact = state.contact.as_deref().cloned().unwrap_or_default();
+    let contact = state
+        .contact
+        .as_ref()
+        .map(|c| c.contact.clone())
+        .unwrap_or_default();
     let waiting = Waiting {
         action,
         wait,
         at: contact.elapsed,
         queued: contact.queued.clone(),
     };
-    let clock = match &state.virtual_clock {
-        Some(clock) => crate::runtime::Clock::now(&**clock),
+    let clock = match state.virtual_clock() {
+        Some(clock) => crate::runtime::Clock::now(clock),
         None => env.clock.now(),
     };
     let paused = PausedRun {

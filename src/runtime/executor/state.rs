@@ -75,23 +75,36 @@ pub(crate) struct RunState {
     /// The run's wall-clock deadline, seen by every frame and snippet.
     pub deadline: Option<Deadline>,
     // ---- the contact (none of this is touched by a run that never waits) ----
-    /// The contact's state, from the first contact action or event on.
-    pub contact: Option<Box<ContactState>>,
+    /// The contact's state and the run's waits, from the first contact
+    /// action or event on.
+    pub contact: Option<Box<ContactRun>>,
+    /// Set whenever the contact's `suspension`, `resumed` or `divert` may be set: the
+    /// run loop looks at those three only then (one test per step, so a
+    /// run that never waits pays almost nothing for contacts).
+    pub contact_events: bool,
+}
+
+/// What a run that talks to a contact keeps besides the rest of its state
+/// (boxed: a run that never does pays one pointer for it).
+#[derive(Default)]
+pub(crate) struct ContactRun {
+    /// The contact's own state (digit buffer, virtual time, queue, agent).
+    pub contact: ContactState,
     /// What happened on the contact.
-    pub transcript: Option<Box<TranscriptLog>>,
+    pub transcript: TranscriptLog,
     /// The wait an action asked for, and the frames saved while the run
     /// unwinds to return it.
-    pub suspension: Option<Box<Suspension>>,
+    pub suspension: Option<Suspension>,
     /// The frames of a resumed run still to be entered, innermost first
     /// (the next one to enter is last).
     pub resume_frames: Vec<SavedFrame>,
     /// The event (and the waiting action's memo) for the action a resumed
     /// run re-enters.
-    pub resumed: Option<Box<Resumed>>,
+    pub resumed: Option<Resumed>,
     /// Where the run goes instead of the branch taken (an event action).
     pub divert: Option<Divert>,
     /// A resumed run's clock: the paused run's time plus virtual time.
-    pub virtual_clock: Option<Box<VirtualClock>>,
+    pub virtual_clock: Option<VirtualClock>,
 }
 
 /// A subscript's step waiting for its RunSub's step (see [`RunState::deferred`]).
@@ -130,19 +143,33 @@ impl RunState {
         }
     }
 
+    /// The contact side of the run, created on first use.
+    pub(crate) fn contact_run(&mut self) -> &mut ContactRun {
+        self.contact.get_or_insert_with(Default::default)
+    }
+
+    /// The resumed run's clock, if this run was resumed.
+    #[inline]
+    pub(crate) fn virtual_clock(&self) -> Option<&VirtualClock> {
+        self.contact.as_ref().and_then(|c| c.virtual_clock.as_ref())
+    }
+
+    /// The contact's virtual time (0 before any contact action).
+    pub(crate) fn elapsed(&self) -> f64 {
+        self.contact.as_ref().map_or(0.0, |c| c.contact.elapsed)
+    }
+
     /// Adds a transcript entry.
     pub(crate) fn note(&mut self, entry: crate::runtime::contact::TranscriptEntry) {
-        self.transcript
-            .get_or_insert_with(Default::default)
-            .push(entry);
+        self.contact_run().transcript.push(entry);
     }
 
     /// Passes virtual time on the contact (and on a resumed run's clock).
     pub(crate) fn elapse(&mut self, seconds: f64) {
-        let contact = self.contact.get_or_insert_with(Default::default);
-        contact.elapse(seconds);
-        if let Some(clock) = &self.virtual_clock {
-            clock.set_elapsed(contact.elapsed);
+        let run = self.contact_run();
+        run.contact.elapse(seconds);
+        if let Some(clock) = &run.virtual_clock {
+            clock.set_elapsed(run.contact.elapsed);
         }
     }
 

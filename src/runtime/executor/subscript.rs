@@ -40,7 +40,12 @@ impl ActionCall<'_> {
         // A resumed run re-enters the subscript it waited in: its frame
         // comes back as it was (already counted against the memory budget
         // when the run resumed).
-        if let Some(saved) = self.state.resume_frames.pop() {
+        if let Some(saved) = self
+            .state
+            .contact
+            .as_mut()
+            .and_then(|c| c.resume_frames.pop())
+        {
             if saved.unit != unit {
                 return Err(self.stop_run(
                     Outcome::Stopped,
@@ -176,8 +181,9 @@ impl ActionCall<'_> {
             // the steps held back for this RunSub go to the observers now.
             if let Some(frame) = self
                 .state
-                .suspension
+                .contact
                 .as_mut()
+                .and_then(|c| c.suspension.as_mut())
                 .and_then(|s| s.frames.last_mut())
             {
                 frame.vars = sub_vars;
@@ -188,7 +194,13 @@ impl ActionCall<'_> {
         // The subscript's variables are gone; its globals come back to the
         // caller through the same limits as every other store.
         self.state.memory.release(sub_sizes.iter().sum());
-        if self.state.divert.is_some() && end.outcome == Outcome::Completed {
+        if self
+            .state
+            .contact
+            .as_ref()
+            .is_some_and(|c| c.divert.is_some())
+            && end.outcome == Outcome::Completed
+        {
             // The contact ended or an agent answered inside the subscript:
             // what it was doing is abandoned, its globals with it.
             return Ok(None);
