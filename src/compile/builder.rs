@@ -8,6 +8,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::compiler::Compiler;
+use super::contact_lints::ContactRole;
 use super::ctx::Ctx;
 use super::registry::RegisteredAction;
 use super::CompileOptions;
@@ -31,6 +32,8 @@ pub(super) struct ActionSummary {
     pub(super) name: u32,
     pub(super) id_span: Span,
     pub(super) branches_end: u32,
+    /// What the contact checks need to know of its type.
+    pub(super) role: ContactRole,
 }
 
 /// One written branch's target, for reachability and the missing-target check.
@@ -219,10 +222,15 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                 checked,
             });
         }
+        let role = reg.map_or(ContactRole::Other, |r| ContactRole::of(&r.schema.name));
+        if let Some(r) = reg.filter(|_| role != ContactRole::Other) {
+            self.contact_action(a, role, &r.schema.name);
+        }
         self.actions.push(ActionSummary {
             name,
             id_span: a.id_span,
             branches_end: self.branches.len() as u32,
+            role,
         });
         // A Begin counts even when it does not compile (its own errors say
         // what is wrong with it; "no Begin" would be a second, false one).
