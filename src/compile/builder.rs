@@ -8,7 +8,6 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::compiler::Compiler;
-use super::contact_lints::ContactRole;
 use super::ctx::Ctx;
 use super::registry::RegisteredAction;
 use super::CompileOptions;
@@ -34,6 +33,50 @@ pub(super) struct ActionSummary {
     pub(super) branches_end: u32,
     /// What the contact checks need to know of its type.
     pub(super) role: ContactRole,
+}
+
+/// What the contact checks need to know of an action's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ContactRole {
+    /// Not a contact action these checks look at.
+    Other,
+    /// Plays to the caller (Play).
+    Media,
+    /// Plays (Menu) or not (Capture), then collects digits.
+    Collect,
+    /// Hold music.
+    Music,
+    /// The event action run when an agent answers.
+    OnAnswer,
+    /// The event action run when the contact is released.
+    OnRelease,
+}
+
+impl ContactRole {
+    /// The role of an action type, by its canonical name.
+    pub(super) fn of(type_name: &str) -> ContactRole {
+        match type_name {
+            "Play" => ContactRole::Media,
+            "Menu" | "Capture" => ContactRole::Collect,
+            "Music" => ContactRole::Music,
+            "OnAnswer" => ContactRole::OnAnswer,
+            "OnRelease" => ContactRole::OnRelease,
+            _ => ContactRole::Other,
+        }
+    }
+
+    /// Talks to the caller: nothing to talk to once the contact is released.
+    pub(super) fn is_media(self) -> bool {
+        matches!(
+            self,
+            ContactRole::Media | ContactRole::Collect | ContactRole::Music
+        )
+    }
+
+    /// Runs when an event fires, not from Begin.
+    pub(super) fn is_event(self) -> bool {
+        matches!(self, ContactRole::OnAnswer | ContactRole::OnRelease)
+    }
 }
 
 /// One written branch's target, for reachability and the missing-target check.

@@ -7,53 +7,9 @@
 
 use std::collections::VecDeque;
 
-use super::builder::{ScriptBuilder, UNDEFINED};
+use super::builder::{ContactRole, ScriptBuilder, UNDEFINED};
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
 use crate::syntax::ast::ActionAst;
-
-/// What the contact checks need to know of an action's type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ContactRole {
-    /// Not a contact action these checks look at.
-    Other,
-    /// Plays to the caller (Play).
-    Media,
-    /// Plays (Menu) or not (Capture), then collects digits.
-    Collect,
-    /// Hold music.
-    Music,
-    /// The event action run when an agent answers.
-    OnAnswer,
-    /// The event action run when the contact is released.
-    OnRelease,
-}
-
-impl ContactRole {
-    /// The role of an action type, by its canonical name.
-    pub(super) fn of(type_name: &str) -> ContactRole {
-        match type_name {
-            "Play" => ContactRole::Media,
-            "Menu" | "Capture" => ContactRole::Collect,
-            "Music" => ContactRole::Music,
-            "OnAnswer" => ContactRole::OnAnswer,
-            "OnRelease" => ContactRole::OnRelease,
-            _ => ContactRole::Other,
-        }
-    }
-
-    /// Talks to the caller: nothing to talk to once the contact is released.
-    pub(super) fn is_media(self) -> bool {
-        matches!(
-            self,
-            ContactRole::Media | ContactRole::Collect | ContactRole::Music
-        )
-    }
-
-    /// Runs when an event fires, not from Begin.
-    pub(super) fn is_event(self) -> bool {
-        matches!(self, ContactRole::OnAnswer | ContactRole::OnRelease)
-    }
-}
 
 impl ScriptBuilder<'_, '_> {
     /// The checks of one contact action, on its written branches.

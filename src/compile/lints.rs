@@ -6,8 +6,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
-use super::builder::{ScriptBuilder, UNDEFINED};
-use super::contact_lints::ContactRole;
+use super::builder::{ContactRole, ScriptBuilder, UNDEFINED};
 use super::system_variables;
 use crate::diagnostics::{
     did_you_mean, suggestion, Diagnostic, DiagnosticCode, Diagnostics, Span, INPUTS_HINT,

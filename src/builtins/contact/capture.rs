@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::digits::{collect, Collected, Collection, Ended, Indices};
-use super::refuse_after_release;
+use super::props::refuse_after_release;
 use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, Value};
 
@@ -44,7 +44,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     })
 }
 
-pub(in crate::builtins) fn register(builder: &mut ActionList) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(
         ActionSchema::new("Capture")
             .property(

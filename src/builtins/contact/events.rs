@@ -54,7 +54,7 @@ fn on_release(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(in crate::builtins) fn register(builder: &mut ActionList) {
+pub(super) fn register(builder: &mut ActionList) {
     let output = |name: &str, default: &str| {
         PropertySchema::optional(name, PropertyKind::OutputVariable)
             .with_default(Value::from(default))

@@ -21,6 +21,6 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(in crate::builtins) fn register(builder: &mut ActionList) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(ActionSchema::new("Hangup").terminal(), Arc::new(execute));
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use super::digits::{collect, Collected, Collection, Ended, Indices};
 use super::props::flag;
-use super::{prompt, refuse_after_release};
+use super::prompt;
+use super::props::refuse_after_release;
 use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, Value};
 
@@ -47,7 +48,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(branch)
 }
 
-pub(in crate::builtins) fn register(builder: &mut ActionList) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(
         ActionSchema::new("Menu")
             .property(

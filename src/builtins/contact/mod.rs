@@ -30,7 +30,6 @@ mod time;
 mod wait_;
 
 use crate::builtins::list::ActionList;
-use crate::{ActionCall, ActionError};
 
 pub(super) fn register(builder: &mut ActionList) {
     play::register(builder);
@@ -43,25 +42,4 @@ pub(super) fn register(builder: &mut ActionList) {
     hangup::register(builder);
     events::register(builder);
     rest_api::register(builder);
-}
-
-impl ActionCall<'_> {
-    /// The run resumes at this action (an event is waiting for it in
-    /// [`ActionCall::take_resumed`]): what it did when it began to wait
-    /// (a prompt, the transcript) is not done again.
-    fn resuming(&self) -> bool {
-        self.state.resumed.is_some()
-    }
-}
-
-/// Fails a media action once the contact is released: after OnRelease
-/// there is no caller to play to or to listen to.
-fn refuse_after_release(call: &ActionCall<'_>) -> Result<(), ActionError> {
-    if call.contact().is_some_and(|c| c.released) {
-        return Err(ActionError::failed(format!(
-            "{} cannot run: the contact was released",
-            call.action.type_name
-        )));
-    }
-    Ok(())
 }

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use super::props::{flag, text};
-use super::refuse_after_release;
+use super::props::refuse_after_release;
 use super::time::{seconds, wait_seconds, Timed};
 use crate::builtins::list::ActionList;
 use crate::{
@@ -57,7 +57,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     }
 }
 
-pub(in crate::builtins) fn register(builder: &mut ActionList) {
+pub(super) fn register(builder: &mut ActionList) {
     let text = |name: &str| PropertySchema::optional(name, PropertyKind::Template);
     let expression = |name: &str, v: Value| {
         PropertySchema::optional(name, PropertyKind::Expression).with_default(v)

@@ -11,7 +11,8 @@
 use std::sync::Arc;
 
 use super::props::flag;
-use super::{prompt, refuse_after_release};
+use super::prompt;
+use super::props::refuse_after_release;
 use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, Value};
 
@@ -37,7 +38,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     })
 }
 
-pub(in crate::builtins) fn register(builder: &mut ActionList) {
+pub(super) fn register(builder: &mut ActionList) {
     let text = |name: &str| PropertySchema::optional(name, PropertyKind::Template);
     builder.add_action(
         ActionSchema::new("Play")

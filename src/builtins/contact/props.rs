@@ -1,6 +1,8 @@
-//! Reading the contact actions' properties: Studio's `True`/`False`
-//! flags, whole numbers and seconds within Studio's ranges. A value out of
-//! range fails the action, naming the property (its Error branch).
+//! What the contact actions share: reading their properties (Studio's
+//! `True`/`False` flags, whole numbers and seconds within Studio's ranges;
+//! a value out of range fails the action, naming the property), whether
+//! the action is resuming, and the refusal of media once the contact is
+//! released.
 
 use crate::{ActionCall, ActionError, Value};
 
@@ -70,4 +72,25 @@ pub(super) fn seconds_up_to(
 /// Property `index` as text (`""` when left out).
 pub(super) fn text(call: &ActionCall<'_>, index: usize) -> String {
     call.text(index).unwrap_or_default()
+}
+
+impl ActionCall<'_> {
+    /// The run resumes at this action (an event is waiting for it in
+    /// [`ActionCall::take_resumed`]): what it did when it began to wait
+    /// (a prompt, the transcript) is not done again.
+    pub(super) fn resuming(&self) -> bool {
+        self.state.resumed.is_some()
+    }
+}
+
+/// Fails a media action once the contact is released: after OnRelease
+/// there is no caller to play to or to listen to.
+pub(super) fn refuse_after_release(call: &ActionCall<'_>) -> Result<(), ActionError> {
+    if call.contact().is_some_and(|c| c.released) {
+        return Err(ActionError::failed(format!(
+            "{} cannot run: the contact was released",
+            call.action.type_name
+        )));
+    }
+    Ok(())
 }

@@ -36,7 +36,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     Ok(BranchId::DEFAULT)
 }
 
-pub(in crate::builtins) fn register(builder: &mut ActionList) {
+pub(super) fn register(builder: &mut ActionList) {
     let text = |name: &str| PropertySchema::optional(name, PropertyKind::Template);
     let number = |name: &str, n: f64| {
         PropertySchema::optional(name, PropertyKind::Expression).with_default(Value::from(n))

@@ -190,7 +190,7 @@ fn clip(text: &str) -> String {
     out
 }
 
-pub(in crate::builtins) fn register(builder: &mut ActionList) {
+pub(super) fn register(builder: &mut ActionList) {
     let output = |name: &str, default: &str| {
         PropertySchema::optional(name, PropertyKind::OutputVariable)
             .with_default(Value::from(default))

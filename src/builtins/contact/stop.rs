@@ -19,6 +19,6 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     call.wait(Wait::Event)
 }
 
-pub(in crate::builtins) fn register(builder: &mut ActionList) {
+pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(ActionSchema::new("Stop").terminal(), Arc::new(execute));
 }
