@@ -229,19 +229,28 @@ silent: End
 #[test]
 fn a_longer_entry_ends_at_the_terminator_max_digits_or_inter_digit_silence() {
     let run = simulate(ACCOUNT, &["digits:1234#"]);
-    assert_eq!((run.end.as_deref(), var(&run, "MRES")), (Some("known"), "1234".into()));
+    assert_eq!(
+        (run.end.as_deref(), var(&run, "MRES")),
+        (Some("known"), "1234".into())
+    );
     // Keys in several presses: the entry goes on.
     let run = simulate(ACCOUNT, &["digits:12", "digits:34#"]);
     assert_eq!(run.end.as_deref(), Some("known"));
     // MaxDigits counts the terminator: five keys end it.
     let run = simulate(ACCOUNT, &["digits:12345"]);
-    assert_eq!((run.end.as_deref(), var(&run, "MRES")), (Some("unknown"), "12345".into()));
+    assert_eq!(
+        (run.end.as_deref(), var(&run, "MRES")),
+        (Some("unknown"), "12345".into())
+    );
     // Silent after some keys: the entry so far (not Timeout).
     let run = simulate(ACCOUNT, &["digits:1234", "timeout"]);
     assert_eq!(run.end.as_deref(), Some("known"));
     // A terminator without `-` is stored.
     let run = simulate(&ACCOUNT.replace("\"#-\"", "\"#\""), &["digits:1234#"]);
-    assert_eq!((run.end.as_deref(), var(&run, "MRES")), (Some("unknown"), "1234#".into()));
+    assert_eq!(
+        (run.end.as_deref(), var(&run, "MRES")),
+        (Some("unknown"), "1234#".into())
+    );
     // A terminator that is no key fails the action (no Error branch: it stops).
     let run = simulate(&ACCOUNT.replace("\"#-\"", "\"x\""), &[]);
     assert_eq!(run.outcome, Outcome::Stopped);
@@ -266,7 +275,12 @@ fn wait_events_pass_the_menu_timeout_and_spare_time_goes_on() {
     // 4 more seconds: the Menu times out after 3; the Wait takes the 4th
     // and waits 1 more.
     let sim = engine
-        .simulate(&script, RunOptions::default(), events(&["wait:2", "wait:4"]), None)
+        .simulate(
+            &script,
+            RunOptions::default(),
+            events(&["wait:2", "wait:4"]),
+            None,
+        )
         .unwrap();
     assert_eq!(sim.run.to_json()["waiting"]["action"], "hold");
     assert_eq!(sim.run.to_json()["waiting"]["seconds"], 1.0);
@@ -304,7 +318,10 @@ fn capture_takes_the_branch_of_how_the_entry_ended() {
         assert_eq!(var(&run, "pin"), pin, "{list:?}");
     }
     // A branch not connected falls back to Default.
-    let run = simulate(&CAPTURE.replace("MaxDigits -> by_max ", ""), &["digits:12345"]);
+    let run = simulate(
+        &CAPTURE.replace("MaxDigits -> by_max ", ""),
+        &["digits:12345"],
+    );
     assert_eq!(run.end.as_deref(), Some("other"));
     let run = simulate(&CAPTURE.replace("MaxDigits = 5", "MaxDigits = 2.5"), &[]);
     assert_eq!(run.end.as_deref(), Some("broken"));
@@ -324,9 +341,15 @@ fn a_capture_with_timeout_0_takes_what_is_buffered_and_never_waits() {
         done: End
     "#;
     let run = simulate(source, &["digits:1999"]);
-    assert_eq!((run.end.as_deref(), var(&run, "rest")), (Some("done"), "999".into()));
+    assert_eq!(
+        (run.end.as_deref(), var(&run, "rest")),
+        (Some("done"), "999".into())
+    );
     let run = simulate(source, &["digits:1"]);
-    assert_eq!((run.end.as_deref(), var(&run, "rest")), (Some("empty"), "".into()));
+    assert_eq!(
+        (run.end.as_deref(), var(&run, "rest")),
+        (Some("empty"), "".into())
+    );
 }
 
 // ---- type-ahead
@@ -360,7 +383,12 @@ fn keys_pressed_ahead_wait_in_the_buffer_for_the_next_menu_or_capture() {
     let engine = engine();
     let script = compile(&engine, &cleared);
     let sim = engine
-        .simulate(&script, RunOptions::default(), events(&["digits:112349"]), None)
+        .simulate(
+            &script,
+            RunOptions::default(),
+            events(&["digits:112349"]),
+            None,
+        )
         .unwrap();
     assert_eq!(sim.run.outcome, Outcome::Waiting);
     assert_eq!(sim.run.waiting.as_ref().unwrap().action, "confirm");
@@ -438,7 +466,10 @@ fn stop_idles_until_an_event() {
     let e = engine
         .resume(&script, *run.paused.unwrap(), Event::Timeout)
         .unwrap_err();
-    assert!(e.to_string().contains("which takes answer and hangup"), "{e}");
+    assert!(
+        e.to_string().contains("which takes answer and hangup"),
+        "{e}"
+    );
     let run = simulate(source, &["answer:sysadmin"]);
     // (A step whose wait an event ends is not in the trace.)
     assert_eq!(path(&run), ["start", "answered", "bye"]);
@@ -494,7 +525,10 @@ fn end_runs_onrelease_once() {
         "start: Begin {{ Default -> bye }}\nbye: Play {{ Sequence = \"Goodbye\" Default -> done }}\ndone: End\n{RELEASE}"
     );
     let run = simulate(&source, &[]);
-    assert_eq!(path(&run), ["start", "bye", "done", "released", "log", "fin"]);
+    assert_eq!(
+        path(&run),
+        ["start", "bye", "done", "released", "log", "fin"]
+    );
     assert_eq!(var(&run, "releases"), "|");
     assert_eq!(var(&run, "_CALLRESULT"), "End");
     // OnRelease's own path may not end in End either: an unconnected branch ends it.
@@ -531,12 +565,18 @@ fn hangup_releases_the_contact_from_anywhere() {
         "start: Begin {{ Default -> bye }}\nbye: Play {{ Sequence = \"Goodbye\" Default -> off }}\noff: Hangup\n{RELEASE}"
     );
     let run = simulate(&source, &[]);
-    assert_eq!(path(&run), ["start", "bye", "off", "released", "log", "fin"]);
+    assert_eq!(
+        path(&run),
+        ["start", "bye", "off", "released", "log", "fin"]
+    );
     assert_eq!(var(&run, "_CALLRESULT"), "Hangup");
     assert_eq!(transcript(&run), ["prompt: Goodbye", "hangup: script"]);
     // Without OnRelease: the run completes at the Hangup.
     let run = simulate(&source.replace(RELEASE, ""), &[]);
-    assert_eq!((run.outcome, run.end.as_deref()), (Outcome::Completed, Some("off")));
+    assert_eq!(
+        (run.outcome, run.end.as_deref()),
+        (Outcome::Completed, Some("off"))
+    );
     // Inside a subscript: the subscript and its caller end, OnRelease runs.
     let mut scripts = studioflow::MemoryResolver::default();
     scripts.insert("quit", "start: Begin { Default -> off }\noff: Hangup");
@@ -565,7 +605,10 @@ fn after_release_stop_ends_the_script_and_media_fail() {
         idle: Stop
     "#;
     let run = simulate(source, &["hangup"]);
-    assert_eq!((run.outcome, run.end.as_deref()), (Outcome::Completed, Some("idle")));
+    assert_eq!(
+        (run.outcome, run.end.as_deref()),
+        (Outcome::Completed, Some("idle"))
+    );
     // A REST call in OnRelease still waits for its reply; a hangup then ends it.
     let source = r#"
         start: Begin { Default -> hold }
@@ -575,9 +618,15 @@ fn after_release_stop_ends_the_script_and_media_fail() {
         done: End
     "#;
     let run = simulate(source, &["hangup", "reply:204:"]);
-    assert_eq!((run.outcome, run.end.as_deref()), (Outcome::Completed, Some("done")));
+    assert_eq!(
+        (run.outcome, run.end.as_deref()),
+        (Outcome::Completed, Some("done"))
+    );
     let run = simulate(source, &["hangup", "hangup"]);
-    assert_eq!((run.outcome, run.end.as_deref()), (Outcome::Completed, Some("post")));
+    assert_eq!(
+        (run.outcome, run.end.as_deref()),
+        (Outcome::Completed, Some("post"))
+    );
 }
 
 // ---- OnAnswer
@@ -608,7 +657,10 @@ fn an_agent_answering_while_the_contact_holds_runs_onanswer() {
             "answered: agentadmin",
             "{hold}"
         );
-        assert!(path(&run).ends_with(&["answered".into(), "note".into(), "bye".into()]), "{hold}");
+        assert!(
+            path(&run).ends_with(&["answered".into(), "note".into(), "bye".into()]),
+            "{hold}"
+        );
     }
 }
 
@@ -681,7 +733,10 @@ fn any_status_is_a_reply_and_json_becomes_an_object() {
     ));
     assert_eq!(run.end.as_deref(), Some("done"));
     let result = run.variable("resultSet").unwrap();
-    assert_eq!(result.to_json(), serde_json::json!({"name": "Ada", "tier": "gold"}));
+    assert_eq!(
+        result.to_json(),
+        serde_json::json!({"name": "Ada", "tier": "gold"})
+    );
     assert_eq!(var(&run, "errorArgList"), "");
     assert_eq!(
         run.variable("responseHeaders").unwrap().to_json(),
@@ -760,14 +815,18 @@ fn action_type_names_match_ignoring_case_and_rest_api_names_restapi() {
         log: Assign { Variable = x Value = 1 }
         "#,
     );
-    let types: Vec<&str> = script
-        .flow()
-        .iter()
-        .map(|a| &*a.action_type)
-        .collect();
+    let types: Vec<&str> = script.flow().iter().map(|a| &*a.action_type).collect();
     assert_eq!(
         types,
-        ["Begin", "Menu", "RestApi", "Play", "Hangup", "OnRelease", "Assign"]
+        [
+            "Begin",
+            "Menu",
+            "RestApi",
+            "Play",
+            "Hangup",
+            "OnRelease",
+            "Assign"
+        ]
     );
     assert!(studioflow::EngineBuilder::is_builtin_action("rest_api"));
 }
@@ -795,8 +854,14 @@ fn event_actions_are_roots_not_unreachable() {
     );
     assert!(script.warnings().is_empty(), "{}", script.warnings());
     // Something neither Begin nor an event reaches still is.
-    let script = compile(&engine, "start: Begin { Default -> idle }\nidle: Stop\nlost: End\n");
-    assert_eq!(codes(script.warnings()), [DiagnosticCode::UnreachableAction]);
+    let script = compile(
+        &engine,
+        "start: Begin { Default -> idle }\nidle: Stop\nlost: End\n",
+    );
+    assert_eq!(
+        codes(script.warnings()),
+        [DiagnosticCode::UnreachableAction]
+    );
 }
 
 #[test]
@@ -819,7 +884,10 @@ fn a_menu_or_capture_a_silent_caller_cannot_leave_is_a_warning() {
     );
     assert!(with("m: Menu { Case \"1\" -> one Timeout -> one }").is_empty());
     assert!(with("m: Capture { Default -> one }").is_empty());
-    let script = compile(&engine, "start: Begin { Default -> m }\nm: Menu { Case \"1\" -> one }\none: End\n");
+    let script = compile(
+        &engine,
+        "start: Begin { Default -> m }\nm: Menu { Case \"1\" -> one }\none: End\n",
+    );
     let warning = &script.warnings().items()[0];
     assert_eq!(
         warning.message,
@@ -877,7 +945,12 @@ ask: Menu { Sequence = "Rate us" Default -> hi Timeout -> hi }"#,
         ]
     );
     let messages: Vec<&str> = err.items().iter().map(|d| d.message.as_str()).collect();
-    assert!(messages[0].starts_with("`hi` plays to or listens to the caller, but OnRelease `released` reaches it"), "{messages:?}");
+    assert!(
+        messages[0].starts_with(
+            "`hi` plays to or listens to the caller, but OnRelease `released` reaches it"
+        ),
+        "{messages:?}"
+    );
     assert!(messages[1].starts_with("`bye`"), "{messages:?}");
     assert!(messages[2].starts_with("`ask`"), "{messages:?}");
 }

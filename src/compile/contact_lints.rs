@@ -76,7 +76,12 @@ impl ScriptBuilder<'_, '_> {
         };
         let first_span = self.actions[first].id_span;
         let (line, _) = self.source.line_col(first_span.start);
-        let first_id = self.names.get_index(self.actions[first].name as usize).expect("interned").0.clone();
+        let first_id = self
+            .names
+            .get_index(self.actions[first].name as usize)
+            .expect("interned")
+            .0
+            .clone();
         for (_, second) in releases {
             self.ctx.errors.push(Diagnostic::new(
                 DiagnosticCode::SecondOnRelease,
@@ -113,7 +118,10 @@ impl ScriptBuilder<'_, '_> {
         }
         media.sort_unstable();
         for t in media {
-            let id = names.get_index(self.actions[t].name as usize).expect("interned").0;
+            let id = names
+                .get_index(self.actions[t].name as usize)
+                .expect("interned")
+                .0;
             self.ctx.errors.push(Diagnostic::new(
                 DiagnosticCode::MediaAfterRelease,
                 self.actions[t].id_span,

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use super::hangup::BY_SCRIPT;
 use crate::builtins::list::ActionList;
 use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema,
-    TranscriptKind, Value,
+    ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, TranscriptKind,
+    Value,
 };
 
 const SKILL_NAME: usize = 0;

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use super::digits::{collect, Collected, Collection, Ended, Indices};
-use super::props::flag;
 use super::prompt;
+use super::props::flag;
 use super::props::refuse_after_release;
 use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, Value};

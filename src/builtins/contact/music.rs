@@ -10,13 +10,13 @@
 
 use std::sync::Arc;
 
-use super::props::{flag, text};
 use super::props::refuse_after_release;
+use super::props::{flag, text};
 use super::time::{seconds, wait_seconds, Timed};
 use crate::builtins::list::ActionList;
 use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema,
-    TranscriptKind, Value,
+    ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, TranscriptKind,
+    Value,
 };
 
 /// How long studioflow takes every music file to be, in seconds.

@@ -31,7 +31,10 @@ pub(super) fn heard(sequence: &str) -> Result<String, String> {
         };
         let segment = &after[..end];
         rest = after[end + 1..].trim_start();
-        if let Some(speech) = segment.strip_prefix('%').or_else(|| segment.strip_prefix('$')) {
+        if let Some(speech) = segment
+            .strip_prefix('%')
+            .or_else(|| segment.strip_prefix('$'))
+        {
             let speech = tts(speech.trim())?;
             if !speech.is_empty() {
                 parts.push(speech.to_string());
@@ -86,7 +89,10 @@ mod tests {
 
     #[test]
     fn segments_read_as_studio_reads_them() {
-        assert_eq!(heard("Thank you for calling").unwrap(), "Thank you for calling");
+        assert_eq!(
+            heard("Thank you for calling").unwrap(),
+            "Thank you for calling"
+        );
         assert_eq!(
             heard(r#""%Thank you for calling" "hold.wav""#).unwrap(),
             "Thank you for calling [hold.wav]"

@@ -63,7 +63,10 @@ pub(super) fn seconds_up_to(
         Some(n) if n.is_finite() && (0.0..=max).contains(&n) => Ok(n),
         _ => Err(ActionError::invalid(
             name,
-            &format!("a number of seconds from 0 to {}", Value::from(max).to_text()),
+            &format!(
+                "a number of seconds from 0 to {}",
+                Value::from(max).to_text()
+            ),
             value,
         )),
     }

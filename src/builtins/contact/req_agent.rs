@@ -12,8 +12,8 @@ use std::sync::Arc;
 use super::props::text;
 use crate::builtins::list::ActionList;
 use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema,
-    TranscriptKind, Value,
+    ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, TranscriptKind,
+    Value,
 };
 
 const SKILL: usize = 0;

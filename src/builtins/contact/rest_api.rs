@@ -23,8 +23,8 @@ use super::props::text;
 use crate::builtins::list::ActionList;
 use crate::runtime::contact::{DEFAULT_HTTP_TIMEOUT_MS, MAX_HTTP_TIMEOUT_MS};
 use crate::{
-    ActionCall, ActionError, ActionSchema, BranchId, Event, HttpReply, HttpRequest,
-    PropertyKind, PropertySchema, TranscriptKind, Value, Wait,
+    ActionCall, ActionError, ActionSchema, BranchId, Event, HttpReply, HttpRequest, PropertyKind,
+    PropertySchema, TranscriptKind, Value, Wait,
 };
 
 const SERVICE_ADDRESS: usize = 1;
@@ -66,12 +66,10 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
 /// The request the properties describe.
 fn request(call: &ActionCall<'_>) -> Result<HttpRequest, ActionError> {
     let url = text(call, SERVICE_ADDRESS).trim().to_string();
-    let scheme_ok = url
-        .split_once("://")
-        .is_some_and(|(scheme, rest)| {
-            (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
-                && !rest.is_empty()
-        });
+    let scheme_ok = url.split_once("://").is_some_and(|(scheme, rest)| {
+        (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
+            && !rest.is_empty()
+    });
     if !scheme_ok {
         return Err(ActionError::InvalidProperty {
             property: "ServiceAddress".into(),
@@ -155,7 +153,10 @@ fn store_reply(call: &mut ActionCall<'_>, reply: HttpReply) -> Result<BranchId, 
     };
     let mut headers: Vec<(String, String)> = Vec::new();
     for (name, v) in &reply.headers {
-        match headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some((_, joined)) => {
                 joined.push_str(", ");
                 joined.push_str(v);
@@ -206,7 +207,10 @@ pub(super) fn register(builder: &mut ActionList) {
                 "ServiceAddress",
                 PropertyKind::Template,
             ))
-            .property(PropertySchema::optional("Headers", PropertyKind::Expression))
+            .property(PropertySchema::optional(
+                "Headers",
+                PropertyKind::Expression,
+            ))
             .property(PropertySchema::optional(
                 "Parameters",
                 PropertyKind::Expression,
