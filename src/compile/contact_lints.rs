@@ -11,6 +11,9 @@ use super::builder::{ContactRole, ScriptBuilder, UNDEFINED};
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
 use crate::syntax::ast::ActionAst;
 
+/// The variables OnRelease sets besides its CauseCode variable.
+const RELEASE_VARIABLES: [&str; 2] = ["_CALLRESULT", "_CAUSECODE"];
+
 impl ScriptBuilder<'_, '_> {
     /// The checks of one contact action, on its written branches.
     pub(super) fn contact_action(&mut self, a: &ActionAst, role: ContactRole, type_name: &str) {
@@ -38,6 +41,13 @@ impl ScriptBuilder<'_, '_> {
                             a.id, b.name
                         ),
                     ));
+                }
+            }
+            // Studio fills these when the contact is released: reading
+            // them is not reading a variable nothing assigns.
+            ContactRole::OnRelease => {
+                for name in RELEASE_VARIABLES {
+                    self.ctx.writes.insert(name.to_string());
                 }
             }
             _ => {}
