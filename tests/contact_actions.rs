@@ -979,3 +979,50 @@ fn a_waiting_menu_travels_as_sealed_bytes_with_its_entry_so_far() {
     assert_eq!(run.end.as_deref(), Some("known"));
     assert_eq!(var(&run, "MRES"), "1234");
 }
+
+// ---- graph
+
+#[test]
+fn graphs_draw_event_actions_as_entry_points_of_their_own() {
+    use studioflow::graph::{render, FlowGraph, Format, NodeKind};
+    let engine = engine();
+    let script = compile(
+        &engine,
+        r#"
+        start: Begin { Default -> idle }
+        idle: Stop
+        answered: OnAnswer { Default -> bye }
+        bye: End
+        released: OnRelease { Default -> log }
+        log: Assign { Variable = x Value = 1 }
+        "#,
+    );
+    let flow = FlowGraph::from_script(&script);
+    let kinds: Vec<NodeKind> = flow.nodes.iter().map(|n| n.kind).collect();
+    assert_eq!(kinds[2], NodeKind::Event);
+    assert_eq!(kinds[4], NodeKind::Event);
+    assert_eq!(flow.roots(), [0, 2, 4]);
+    assert!(flow.nodes.iter().all(|n| n.reachable));
+    let svg = render(&flow, Format::Svg);
+    assert_eq!(svg.matches("class=\"node kind-entry kind-event").count(), 2);
+    assert!(svg.contains("(event: runs when the contact is released)"));
+    // Laid out as roots: the event actions sit in Begin's row, at the top.
+    let top = |id: &str| {
+        let at = svg.find(&format!("data-action=\"{id}\"")).unwrap();
+        let y = &svg[at..].split("y=\"").nth(1).unwrap();
+        y.split('"').next().unwrap().parse::<f64>().unwrap()
+    };
+    assert_eq!(top("answered"), top("start"));
+    assert_eq!(top("released"), top("start"));
+    assert!(top("log") > top("released"));
+    let dot = render(&flow, Format::Dot);
+    assert!(
+        dot.contains("n2 [label=\"answered\\nOnAnswer\", shape=box, peripheries=2"),
+        "{dot}"
+    );
+    let mermaid = render(&flow, Format::Mermaid);
+    assert!(
+        mermaid.contains("n4(((\"released<br/>OnRelease\")))"),
+        "{mermaid}"
+    );
+}
