@@ -219,6 +219,11 @@ diagnostic_codes! {
     ReadOnlyMember = "read-only-member", Error;
     /// A `#"..."` datetime literal that is not a date and time.
     InvalidDatetime = "invalid-datetime", Error;
+    // ---- contacts
+    /// A second `OnRelease` event action: a script has at most one.
+    SecondOnRelease = "second-onrelease", Error;
+    /// A media action (Play, Menu, Capture, Music) reachable from `OnRelease`: the contact is gone.
+    MediaAfterRelease = "media-after-release", Error;
     // ---- warnings
     /// An action no path from `Begin` reaches.
     UnreachableAction = "unreachable-action", Warning;
@@ -232,6 +237,10 @@ diagnostic_codes! {
     SubscriptRecursion = "subscript-recursion", Warning;
     /// A literal index of 0 or below: Studio's arrays start at 1.
     IndexBelowOne = "index-below-one", Warning;
+    /// A Menu or Capture with neither Timeout nor Default connected: a silent caller gets stuck.
+    UnhandledTimeout = "unhandled-timeout", Warning;
+    /// A Music action connected to itself (Studio: loop through a short Wait).
+    MusicSelfLoop = "music-self-loop", Warning;
 }
 
 impl fmt::Display for DiagnosticCode {

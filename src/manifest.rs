@@ -505,7 +505,7 @@ impl Manifest {
     /// The declared host actions.
     ///
     /// ```
-    /// let m = studioflow::manifest::Manifest::parse("[actions.Play]\nbranches = [\"Hangup\"]", "studioflow.toml".as_ref()).unwrap();
+    /// let m = studioflow::manifest::Manifest::parse("[actions.PlayPrompt]\nbranches = [\"Hangup\"]", "studioflow.toml".as_ref()).unwrap();
     /// assert_eq!(m.actions()[0].branches, ["Hangup"]);
     /// ```
     pub fn actions(&self) -> &[ActionSchema] {

@@ -389,10 +389,10 @@ fn item_24_manifest_names_and_case_branches() {
     assert!(e.contains("`assign`") && e.contains("`Assign`"), "{e}");
     let e = manifest_error("[actions.Notify]\n[actions.notify]\n");
     assert!(e.contains("`notify`") && e.contains("`Notify`"), "{e}");
-    let e = manifest_error("[actions.Menu]\nbranches = [\"1\"]\n");
+    let e = manifest_error("[actions.Choice]\nbranches = [\"1\"]\n");
     assert!(e.contains("cases = true"), "{e}");
     let m = studioflow::manifest::Manifest::parse(
-        "[actions.Menu]\ncases = true\n",
+        "[actions.Choice]\ncases = true\n",
         "studioflow.toml".as_ref(),
     )
     .unwrap();
@@ -404,12 +404,12 @@ fn item_24_a_declared_action_with_cases_is_checked_and_mocked() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("studioflow.toml"),
-        "[actions.Menu]\ncases = true\n[actions.Plain]\n",
+        "[actions.Choice]\ncases = true\n[actions.Plain]\n",
     )
     .unwrap();
     std::fs::write(
         dir.path().join("menu.script"),
-        "start: Begin { Default -> m }\nm: Menu { Case \"1\" -> one Case \"2\" -> two Default -> one Error -> one }\none: End\ntwo: End\n",
+        "start: Begin { Default -> m }\nm: Choice { Case \"1\" -> one Case \"2\" -> two Default -> one Error -> one }\none: End\ntwo: End\n",
     )
     .unwrap();
     std::fs::write(

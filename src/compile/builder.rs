@@ -31,6 +31,52 @@ pub(super) struct ActionSummary {
     pub(super) name: u32,
     pub(super) id_span: Span,
     pub(super) branches_end: u32,
+    /// What the contact checks need to know of its type.
+    pub(super) role: ContactRole,
+}
+
+/// What the contact checks need to know of an action's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ContactRole {
+    /// Not a contact action these checks look at.
+    Other,
+    /// Plays to the caller (Play).
+    Media,
+    /// Plays (Menu) or not (Capture), then collects digits.
+    Collect,
+    /// Hold music.
+    Music,
+    /// The event action run when an agent answers.
+    OnAnswer,
+    /// The event action run when the contact is released.
+    OnRelease,
+}
+
+impl ContactRole {
+    /// The role of an action type, by its canonical name.
+    pub(super) fn of(type_name: &str) -> ContactRole {
+        match type_name {
+            "Play" => ContactRole::Media,
+            "Menu" | "Capture" => ContactRole::Collect,
+            "Music" => ContactRole::Music,
+            "OnAnswer" => ContactRole::OnAnswer,
+            "OnRelease" => ContactRole::OnRelease,
+            _ => ContactRole::Other,
+        }
+    }
+
+    /// Talks to the caller: nothing to talk to once the contact is released.
+    pub(super) fn is_media(self) -> bool {
+        matches!(
+            self,
+            ContactRole::Media | ContactRole::Collect | ContactRole::Music
+        )
+    }
+
+    /// Runs when an event fires, not from Begin.
+    pub(super) fn is_event(self) -> bool {
+        matches!(self, ContactRole::OnAnswer | ContactRole::OnRelease)
+    }
 }
 
 /// One written branch's target, for reachability and the missing-target check.
@@ -219,10 +265,15 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                 checked,
             });
         }
+        let role = reg.map_or(ContactRole::Other, |r| ContactRole::of(&r.schema.name));
+        if let Some(r) = reg.filter(|_| role != ContactRole::Other) {
+            self.contact_action(a, role, &r.schema.name);
+        }
         self.actions.push(ActionSummary {
             name,
             id_span: a.id_span,
             branches_end: self.branches.len() as u32,
+            role,
         });
         // A Begin counts even when it does not compile (its own errors say
         // what is wrong with it; "no Begin" would be a second, false one).

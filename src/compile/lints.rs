@@ -1,11 +1,12 @@
 //! The checks that need the whole script (missing targets, Begin, choice
-//! words, reachability, variables read but never assigned, unconnected
-//! Error branches), then the compiled [`Script`].
+//! words, OnRelease, reachability from Begin and the event actions,
+//! variables read but never assigned, unconnected Error branches), then
+//! the compiled [`Script`].
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
-use super::builder::{ScriptBuilder, UNDEFINED};
+use super::builder::{ContactRole, ScriptBuilder, UNDEFINED};
 use super::system_variables;
 use crate::diagnostics::{
     did_you_mean, suggestion, Diagnostic, DiagnosticCode, Diagnostics, Span, INPUTS_HINT,
@@ -23,6 +24,7 @@ impl ScriptBuilder<'_, '_> {
         self.resolve_targets();
         let entry = self.entry();
         let refused_choices = self.refuse_choice_variables();
+        self.release_checks();
         let mut warnings = self.reachability(entry);
         warnings.append(&mut self.ctx.warnings);
         for (span, name) in external_without_error {
@@ -199,6 +201,14 @@ DiagnosticCode::ErrorBranchNotConnected,
                 queue.push_back(entry);
                 seen[entry as usize] = true;
             }
+            // Event actions (OnAnswer, OnRelease) start when their event
+            // fires: they are roots too.
+            for root in self.event_roots() {
+                if !seen[root as usize] {
+                    seen[root as usize] = true;
+                    queue.push_back(root);
+                }
+            }
             let mut unparsed_seen = false;
             let words = &self.unparsed_words;
             let reach_unparsed = |seen: &mut Vec<bool>, queue: &mut VecDeque<u32>| {
@@ -346,6 +356,8 @@ DiagnosticCode::ErrorBranchNotConnected,
         param_names: Box<[Arc<str>]>,
         warnings: Vec<Diagnostic>,
     ) -> Result<Script, Diagnostics> {
+        let on_answer = self.first_of(ContactRole::OnAnswer);
+        let on_release = self.first_of(ContactRole::OnRelease);
         let source = self.source;
         // Warnings are reported alongside errors: both are worth fixing.
         if !self.ctx.errors.is_empty() {
@@ -394,6 +406,8 @@ DiagnosticCode::ErrorBranchNotConnected,
                 label: Arc::from(source_name.as_str()),
                 param_names,
                 global_names: self.global_names.into_boxed_slice(),
+                on_answer,
+                on_release,
                 source_sha256: std::sync::OnceLock::new(),
             }),
         })

@@ -15,11 +15,13 @@
 //! - [`snippets`]: Snippet code parsed and its FUNCTIONs declared first;
 //! - [`action`] and [`properties`]: one action's type, properties, branches;
 //! - [`expr`]: expressions to [`crate::program::code::Code`], in the shared [`ctx`];
-//! - [`lints`]: the whole-script checks, then the [`Script`].
+//! - [`lints`]: the whole-script checks, then the [`Script`]; the checks
+//!   of a phone flow's contact actions are in [`contact_lints`].
 
 mod action;
 mod builder;
 mod compiler;
+mod contact_lints;
 pub(crate) mod ctx;
 pub(crate) mod expr;
 mod graph;

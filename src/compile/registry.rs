@@ -54,6 +54,11 @@ impl RegisteredAction {
     }
 }
 
+/// Studio's keywords that name a type by another spelling than its
+/// canonical name: (keyword, canonical name), matched ignoring ASCII case.
+/// (`REST_API` is how Studio's files name the RestApi action.)
+pub(crate) const ALIASES: &[(&str, &str)] = &[("REST_API", "RestApi")];
+
 /// Action types by case-insensitive name.
 ///
 /// Copy-on-write: every builder starts from a clone of the built-in table,
@@ -93,8 +98,19 @@ impl ActionRegistry {
             }
         }
     }
+    /// The action type named `name` (ignoring ASCII case), or named by one
+    /// of Studio's other spellings of it ([`ALIASES`]).
     pub fn lookup(&self, name: &str) -> Option<&RegisteredAction> {
-        let slot = self.table.search(name).ok()?;
+        let slot = match self.table.search(name) {
+            Ok(slot) => slot,
+            // Only a name that is no action type pays for the aliases.
+            Err(_) => {
+                let (_, canonical) = ALIASES
+                    .iter()
+                    .find(|(alias, _)| alias.eq_ignore_ascii_case(name))?;
+                self.table.search(canonical).ok()?
+            }
+        };
         Some(&self.table.actions[self.table.by_name[slot]])
     }
     /// Marks every action registered so far as built in (a host's later

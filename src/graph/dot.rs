@@ -37,6 +37,7 @@ pub fn to_dot(flow: &FlowGraph) -> String {
         }
         let (shape, mut style, fill) = match node.kind {
             NodeKind::Entry => ("box", "rounded,filled", "#e3f2e1"),
+            NodeKind::Event => ("box", "rounded,filled", "#e3f2e1"),
             NodeKind::Terminal => ("box", "rounded,filled", "#fbe3e1"),
             NodeKind::Decision => ("hexagon", "filled", "#fff6d5"),
             NodeKind::Api => ("box", "filled", "#e3edfb"),
@@ -45,7 +46,7 @@ pub fn to_dot(flow: &FlowGraph) -> String {
             NodeKind::Plain => ("box", "filled", "#ffffff"),
         };
         let mut attrs = format!("label=\"{label}\", shape={shape}");
-        if node.kind == NodeKind::Api {
+        if matches!(node.kind, NodeKind::Api | NodeKind::Event) {
             attrs += ", peripheries=2";
         }
         if let Some(sub) = &node.subscript {
@@ -73,6 +74,9 @@ pub fn to_dot(flow: &FlowGraph) -> String {
         );
         if !node.reachable {
             tooltip += " (unreachable from Begin)";
+        }
+        if node.kind == NodeKind::Event {
+            tooltip += " (event)";
         }
         attrs += &format!(", style=\"{style}\", fillcolor=\"{fill}\", tooltip=\"{tooltip}\"");
         out += &format!("  n{i} [{attrs}];\n");

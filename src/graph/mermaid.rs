@@ -33,6 +33,8 @@ pub fn to_mermaid(flow: &FlowGraph) -> String {
         }
         let (open, close) = match node.kind {
             NodeKind::Entry | NodeKind::Terminal => ("([", "])"),
+            // A double circle: an entry point reached by an event.
+            NodeKind::Event => ("(((", ")))"),
             NodeKind::Decision => ("{{", "}}"),
             NodeKind::Api => ("[[", "]]"),
             NodeKind::Host => ("[/", "/]"),

@@ -8,6 +8,9 @@ use crate::{ActionKind, Script, ScriptUnit};
 pub enum NodeKind {
     /// `Begin`: where a run starts.
     Entry,
+    /// An event action (`OnAnswer`, `OnRelease`): where a run goes on when
+    /// its event fires, an entry point of its own.
+    Event,
     /// `End` and other terminal actions.
     Terminal,
     /// An action that chooses among its own branches (`If`, `Case`, `Loop`).
@@ -27,6 +30,7 @@ impl NodeKind {
     pub fn name(self) -> &'static str {
         match self {
             NodeKind::Entry => "entry",
+            NodeKind::Event => "event",
             NodeKind::Terminal => "terminal",
             NodeKind::Decision => "decision",
             NodeKind::Api => "api",
@@ -35,6 +39,11 @@ impl NodeKind {
             NodeKind::Plain => "plain",
         }
     }
+}
+
+/// The action types that start a run's path when their event fires.
+fn is_event_type(action_type: &str) -> bool {
+    matches!(action_type, "OnAnswer" | "OnRelease")
 }
 
 /// One action.
@@ -147,6 +156,8 @@ pub struct FlowGraph {
     pub edges: Vec<FlowEdge>,
     /// Index of the entry action.
     pub entry: usize,
+    /// Indices of the event actions (`OnAnswer`, `OnRelease`), in source order.
+    pub events: Vec<usize>,
     /// Index in `edges` of each action's first branch.
     pub edge_offsets: Vec<usize>,
 }
@@ -185,6 +196,7 @@ impl FlowGraph {
                 caption: a.caption.to_string(),
                 kind: match a.kind {
                     _ if unit.called_by(i).is_some() => NodeKind::Call,
+                    _ if is_event_type(&a.action_type) => NodeKind::Event,
                     ActionKind::Entry => NodeKind::Entry,
                     ActionKind::Terminal => NodeKind::Terminal,
                     ActionKind::Decision => NodeKind::Decision,
@@ -227,6 +239,12 @@ impl FlowGraph {
             .iter()
             .position(|a| a.kind == ActionKind::Entry)
             .unwrap_or(0);
+        let events = flow
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| is_event_type(&a.action_type))
+            .map(|(i, _)| i)
+            .collect();
         FlowGraph {
             name: unit.name().to_string(),
             title: unit.title().map(str::to_string),
@@ -234,7 +252,27 @@ impl FlowGraph {
             edges,
             edge_offsets,
             entry,
+            events,
         }
+    }
+
+    /// Where a run starts: Begin, then the event actions (laid out as
+    /// entry points of their own).
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::new();
+    /// let script = engine
+    ///     .compile("start: Begin { Default -> done }\ndone: End\nbye: OnRelease { Default -> log }\nlog: Assign { Variable = x Value = 1 }", "e.script")
+    ///     .unwrap();
+    /// let flow = studioflow::graph::FlowGraph::from_script(&script);
+    /// assert_eq!(flow.roots(), [0, 2]);
+    /// assert_eq!(flow.nodes[2].kind, studioflow::graph::NodeKind::Event);
+    /// assert!(flow.nodes[3].reachable);
+    /// ```
+    pub fn roots(&self) -> Vec<usize> {
+        std::iter::once(self.entry)
+            .chain(self.events.iter().copied())
+            .collect()
     }
 
     /// The drawn edge a run step took (`TraceStep::action_index` and `TraceStep::edge`).

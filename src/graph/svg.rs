@@ -105,6 +105,7 @@ fn shape_extra(kind: NodeKind) -> f64 {
         NodeKind::Call => 16.0,
         NodeKind::Api => 14.0,
         NodeKind::Entry | NodeKind::Terminal => 12.0,
+        NodeKind::Event => 18.0,
         NodeKind::Plain => 0.0,
     }
 }
@@ -133,7 +134,7 @@ pub fn compute_layout(flow: &FlowGraph, decorations: &Decorations) -> (Vec<(f64,
             ),
         })
         .collect();
-    let l = layout(&sizes, &edges, &[flow.entry]);
+    let l = layout(&sizes, &edges, &flow.roots());
     (sizes, l)
 }
 
@@ -288,7 +289,12 @@ pub fn render_svg(flow: &FlowGraph, decorations: &Decorations) -> String {
     }
     out += "</g>\n<g class=\"nodes\">\n";
     for (i, node) in flow.nodes.iter().enumerate() {
-        let mut class = format!("node kind-{}", node.kind.name());
+        // An event action is drawn as an entry (the entry style, no new
+        // rule in the style sheet) with a second outline.
+        let mut class = match node.kind {
+            NodeKind::Event => "node kind-entry kind-event".to_string(),
+            kind => format!("node kind-{}", kind.name()),
+        };
         if !node.reachable {
             class += " unreachable";
         }
@@ -325,6 +331,12 @@ pub fn render_svg(flow: &FlowGraph, decorations: &Decorations) -> String {
         }
         if let Some(sub) = &node.subscript {
             tip += &format!(" runs subscript {}", sub.name);
+        }
+        if node.kind == NodeKind::Event {
+            tip += match node.action_type.as_str() {
+                "OnAnswer" => " (event: runs when an agent answers)",
+                _ => " (event: runs when the contact is released)",
+            };
         }
         out += &format!("<title>{}</title>", html(&clip(&tip, TIP_CHARS)));
         out += &shape(node.kind, c, w, h);
@@ -384,6 +396,21 @@ fn shape(kind: NodeKind, c: Point, w: f64, h: f64) -> String {
             num(w),
             num(h),
             num(h / 2.0)
+        ),
+        // A rounded box with a second outline inside: an entry point
+        // reached by an event.
+        NodeKind::Event => format!(
+            "<rect class=\"shape\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\"/><rect class=\"inner\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\" fill=\"none\" stroke=\"#2e7d32\"/>",
+            num(x0),
+            num(y0),
+            num(w),
+            num(h),
+            num(h / 2.0),
+            num(x0 + 3.0),
+            num(y0 + 3.0),
+            num(w - 6.0),
+            num(h - 6.0),
+            num(h / 2.0 - 3.0)
         ),
         NodeKind::Decision => {
             let d = 12.0;

@@ -59,6 +59,11 @@ pub(crate) struct ScriptInner {
     pub param_names: Box<[Arc<str>]>,
     /// Variables written as `global:name`, shared with a calling script.
     pub global_names: Box<[Arc<str>]>,
+    /// The event actions (the first OnAnswer, the OnRelease), found at
+    /// compile time so that a run that diverts to one (or an End that
+    /// asks whether there is one) never searches for it.
+    pub on_answer: Option<u32>,
+    pub on_release: Option<u32>,
     /// The SHA-256 of the source text: the script's identity in a paused
     /// run (computed at the first pause, not by every compile).
     pub source_sha256: std::sync::OnceLock<[u8; 32]>,

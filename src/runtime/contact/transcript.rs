@@ -123,6 +123,11 @@ impl TranscriptLog {
         self.tail.push_back(entry);
     }
 
+    /// The latest entry (OnRelease reads who released the contact).
+    pub(crate) fn last(&self) -> Option<&TranscriptEntry> {
+        self.tail.back().or_else(|| self.head.last())
+    }
+
     pub(crate) fn finish(self) -> (Vec<TranscriptEntry>, u64) {
         let mut entries = self.head;
         entries.extend(self.tail);

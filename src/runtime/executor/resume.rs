@@ -345,18 +345,14 @@ impl RunEnv {
                 if contact.release_ran {
                     return None;
                 }
-                let target = event_action(root, "OnRelease")?;
+                // Found at compile time: no search per release.
+                let target = root.on_release? as usize;
                 contact.release_ran = true;
                 Some(target)
             }
-            Divert::Answer => event_action(root, "OnAnswer"),
+            Divert::Answer => root.on_answer.map(|i| i as usize),
         }
     }
-}
-
-/// The first action of type `name` (OnAnswer, OnRelease) in `script`.
-pub(crate) fn event_action(script: &ScriptInner, name: &str) -> Option<usize> {
-    script.actions.iter().position(|a| &*a.type_name == name)
 }
 
 /// Every script of the call graph must be the one the run paused in.
