@@ -38,46 +38,50 @@
 //! frames hold; nothing else of the run lives outside the frames, the
 //! variables and the run's bounds.
 
-use super::{elements, Exec, Flow, SnippetError, Step, Vars};
+use std::sync::Arc;
+
+use super::{elements, rest, Exec, Flow, RestReply, SnippetError, Step, Suspended, Vars};
 use crate::runtime::eval::VarId;
 use crate::runtime::ops::equals;
+use crate::runtime::pause::values::UserToken;
 use crate::runtime::Value;
 use crate::snippet::compile::MAX_CALL_DEPTH;
-use crate::snippet::program::{CExpr, CStep, Op, OpKind, Program, UserFunction};
+use crate::snippet::program::{CExpr, CStep, CTarget, Callee, Op, OpKind, Program, UserFunction};
 
 /// A value saved by a function call: the slot's value and charged size.
-type Saved = (Option<Value>, usize);
+pub(super) type Saved = (Option<Value>, usize);
 
 /// The executor's whole state (see the module documentation).
-struct Machine<'a> {
+pub(super) struct Machine<'a> {
     /// The frames, innermost last.
-    frames: Vec<Frame<'a>>,
+    pub frames: Vec<Frame<'a>>,
     /// The flow the frame popped last ended with, for the frame below it;
     /// `None` when the frame below goes on (a call returned, a block began).
-    ended: Option<Flow>,
+    pub ended: Option<Flow>,
     /// The FOREACH loops under way, innermost last (kept apart from the
     /// frames so that a frame stays small).
-    loops: Vec<ForEachLoop>,
+    pub loops: Vec<ForEachLoop>,
 }
 
 /// A FOREACH loop's values.
-struct ForEachLoop {
+pub(super) struct ForEachLoop {
     /// The array as evaluated, kept to the loop's end (as the recursion
-    /// kept it: it shares the array's elements).
+    /// kept it: it shares the array's elements). A paused loop does not
+    /// keep it: nothing reads it.
     #[expect(dead_code, reason = "held for the references it keeps, never read")]
-    source: Value,
+    pub source: Value,
     /// Its elements, each taken out as its iteration begins.
-    items: Vec<Value>,
+    pub items: Vec<Value>,
     /// The current element, as the iterator was set to.
-    item: Value,
+    pub item: Value,
     /// How the current iteration's body ended.
-    flow: Flow,
+    pub flow: Flow,
     /// The changed iterator being written back.
-    now: Value,
+    pub now: Value,
 }
 
 /// One frame of the machine's stack.
-enum Frame<'a> {
+pub(super) enum Frame<'a> {
     /// Statements run in order; `next` is the next one's position.
     Block { ops: &'a [Op], next: usize },
     /// A statement waiting at `stage` for the frames above it.
@@ -95,7 +99,7 @@ enum Frame<'a> {
 
 /// Where a statement is. `k` is the next pre-call of the expression being
 /// evaluated.
-enum Stage {
+pub(super) enum Stage {
     /// The statement's first expression: ASSIGN's value, IF's condition,
     /// SWITCH's subject, FOR's start, FOREACH's array, REPEAT's count,
     /// RETURN's value, TRACE's text or a call statement's call.
@@ -134,15 +138,22 @@ enum Stage {
     RepeatBody { left: i64 },
 }
 
-/// An expression evaluated, or a user FUNCTION call begun in it.
+/// An expression evaluated, a user FUNCTION call begun in it, or a REST
+/// request made in it (the run waits for the reply: `Exec::waiting`).
 enum Progress<'a> {
     Value(Value),
     Call(Frame<'a>),
+    Wait,
 }
 
 impl<'a> Exec<'a> {
-    /// Runs a whole snippet.
-    pub fn run(&mut self, program: &'a Program, vars: &mut Vars) -> Result<(), SnippetError> {
+    /// Runs a whole snippet: `Some` when it waits for the reply to a
+    /// REST request (the machine is in the memo; see [`Exec::resume`]).
+    pub fn run(
+        &mut self,
+        program: &'a Program,
+        vars: &mut Vars,
+    ) -> Result<Option<Suspended>, SnippetError> {
         let mut machine = Machine {
             frames: Vec::with_capacity(8),
             ended: None,
@@ -152,9 +163,139 @@ impl<'a> Exec<'a> {
             ops: &program.body,
             next: 0,
         });
+        self.go(machine, program, vars)
+    }
+
+    /// Goes on with a snippet that waited for a REST reply: the machine
+    /// rebuilt from `memo` (against the same compiled program), the reply
+    /// (or why the request failed) handed to the waiting statement.
+    /// `user` issues the security users the machine held again.
+    pub fn resume(
+        &mut self,
+        program: &'a Program,
+        vars: &mut Vars,
+        memo: &serde_json::Value,
+        answer: Result<RestReply, String>,
+        user: &mut dyn FnMut(UserToken<'_>) -> Value,
+    ) -> Result<Option<Suspended>, SnippetError> {
+        let mut machine =
+            super::pause::decode(memo, program, self.user_functions, vars.len(), user).map_err(
+                |why| SnippetError::Resume(format!("its saved state is refused: {why}")),
+            )?;
+        self.depth = machine
+            .frames
+            .iter()
+            .filter(|f| matches!(f, Frame::Call { .. }))
+            .count();
+        // What the calls under way saved is charged again, as the run's
+        // variables are.
+        let limits = self.limits;
+        let mut held = 0usize;
+        for frame in &mut machine.frames {
+            if let Frame::Call { saved, .. } = frame {
+                for (value, size) in saved.iter_mut() {
+                    *size = value.as_ref().map_or(0, |v| limits.measure(v).unwrap_or(0));
+                    held = held.saturating_add(*size);
+                }
+            }
+        }
+        let Some(&Frame::Stmt { op, ref stage }) = machine.frames.last() else {
+            return Err(SnippetError::Resume("no statement waits".into()));
+        };
+        let line = op.line;
+        let charged = self.bounds.memory.replace(0, held);
+        let answered = match (charged, answer) {
+            (Err(m), _) => Err(SnippetError::Limit {
+                line,
+                message: m.to_string(),
+            }),
+            (Ok(()), Err(why)) => Err(Self::fail(line, format!("MakeRestRequest() failed: {why}"))),
+            (Ok(()), Ok(reply)) => match super::pause::pending_request(op, stage) {
+                Some((into, proxy)) => self.answer(into, proxy, reply, vars, line),
+                None => Err(SnippetError::Resume("no REST request waits".into())),
+            },
+        };
+        match answered {
+            Ok(()) => self.go(machine, program, vars),
+            Err(e) => self.finish(Err(e), machine, vars),
+        }
+    }
+
+    /// Hands a REST reply to the statement that waits for it: the result
+    /// into the call's slot, the status into the proxy.
+    fn answer(
+        &mut self,
+        into: VarId,
+        proxy: &CTarget,
+        reply: RestReply,
+        vars: &mut Vars,
+        line: u32,
+    ) -> Result<(), SnippetError> {
+        self.put(vars, into, Some(reply.result), line)?;
+        let mut steps = Vec::with_capacity(proxy.path.len() + 1);
+        for step in proxy.path.iter() {
+            match step {
+                CStep::Member(m) => steps.push(Step::Member(m.clone())),
+                CStep::Index(_) => return Err(Self::fail(line, "the proxy is not a variable")),
+            }
+        }
+        steps.push(Step::Member(Arc::from(rest::STATUS_CODE)));
+        let code = Value::Number(f64::from(reply.status));
+        self.store(proxy.var, &steps, code, vars, line)?;
+        steps.pop();
+        steps.push(Step::Member(Arc::from(rest::STATUS_DESCRIPTION)));
+        let description = Value::from(reply.description);
+        self.store(proxy.var, &steps, description, vars, line)
+    }
+
+    /// Steps `machine` to its end, or to a REST request it waits for.
+    fn go(
+        &mut self,
+        mut machine: Machine<'a>,
+        program: &'a Program,
+        vars: &mut Vars,
+    ) -> Result<Option<Suspended>, SnippetError> {
         // Expressions nest at most MAX_NESTING deep and are evaluated from
         // this one depth; grow the stack instead of trusting the host thread's.
         let ran = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.drive(&mut machine, vars));
+        let ran = match ran {
+            Ok(()) => Ok(None),
+            Err(SnippetError::Suspended) => self.suspend(&machine, program, vars).map(Some),
+            Err(e) => Err(e),
+        };
+        self.finish(ran, machine, vars)
+    }
+
+    /// The machine, waiting for `self.waiting`, as a memo (what the
+    /// statements changed in place charged first).
+    fn suspend(
+        &mut self,
+        machine: &Machine<'a>,
+        program: &'a Program,
+        vars: &mut Vars,
+    ) -> Result<Suspended, SnippetError> {
+        let line = self.bounds.line;
+        self.bounds.settle(vars).map_err(|b| Self::bound(line, b))?;
+        let request = self
+            .waiting
+            .take()
+            .ok_or_else(|| SnippetError::Resume("no request to wait for".into()))?;
+        let memo = super::pause::encode(machine, program, self.user_functions)
+            .map_err(|why| Self::fail(line, format!("the Snippet cannot wait here: {why}")))?;
+        Ok(Suspended {
+            request: *request,
+            memo,
+        })
+    }
+
+    /// Ends a run of the machine: calls cut short by an error put back what
+    /// they saved, and what the statements changed in place is charged.
+    fn finish(
+        &mut self,
+        ran: Result<Option<Suspended>, SnippetError>,
+        mut machine: Machine<'a>,
+        vars: &mut Vars,
+    ) -> Result<Option<Suspended>, SnippetError> {
         if ran.is_err() {
             // Calls cut short put back what they saved, innermost first.
             while let Some(frame) = machine.frames.pop() {
@@ -168,7 +309,7 @@ impl<'a> Exec<'a> {
         // charged before the action ends (the first problem is reported).
         let settled = self.bounds.settle(vars);
         let line = self.bounds.line;
-        ran.and(settled.map_err(|b| Self::bound(line, b)))
+        ran.and_then(|r| settled.map(|()| r).map_err(|b| Self::bound(line, b)))
     }
 
     /// Steps the machine until its stack is empty.
@@ -274,8 +415,17 @@ impl<'a> Exec<'a> {
                 .iter()
                 .map(|a| self.eval_code(a, vars, line))
                 .collect::<Result<Vec<_>, _>>()?;
+            let func = match call.callee {
+                Callee::Function(func) => func,
+                Callee::Request { .. } => {
+                    self.tick(line, 1)?;
+                    let request = rest::request(&args).map_err(|m| Self::fail(line, m))?;
+                    self.waiting = Some(Box::new(request));
+                    return Ok(Progress::Wait);
+                }
+            };
             let user_functions: &'a [UserFunction] = self.user_functions;
-            let func = &user_functions[call.func as usize];
+            let func = &user_functions[func as usize];
             return self
                 .enter(func, args, call.into, vars, line)
                 .map(Progress::Call);
@@ -356,6 +506,12 @@ impl<'a> Exec<'a> {
                         frames.push(call);
                         frames.push(Frame::Block { ops: body, next: 0 });
                         return Ok(None);
+                    }
+                    // The run waits: the statement stays on the stack,
+                    // past the request, until the reply comes.
+                    Progress::Wait => {
+                        frames.push(Frame::Stmt { op, stage: $wait });
+                        return Err(SnippetError::Suspended);
                     }
                 }
             };
