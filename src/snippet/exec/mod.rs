@@ -20,6 +20,7 @@ use crate::runtime::{RuntimeError, Value};
 mod machine;
 mod pause;
 pub(crate) mod rest;
+mod wait;
 
 /// Bytes of a newly built stored string that cost one statement.
 const STRING_BYTES_PER_STATEMENT: usize = 64;
