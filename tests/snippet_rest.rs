@@ -476,3 +476,81 @@ fn methods_are_checked_when_the_script_compiles() {
         text(&run, "_ERR")
     );
 }
+
+#[test]
+fn a_request_inside_a_subscript_resumes_in_its_frame() {
+    let mut scripts = studioflow::MemoryResolver::default();
+    scripts.insert(
+        "lookup",
+        r#"start: Begin { Default -> s }
+s: Snippet {
+  Data = """
+    FUNCTION Name(id) {
+      ASSIGN p = GetRESTProxy()
+      ASSIGN r = p.MakeRestRequest("https://crm.example/{id}")
+      RETURN "{r.name} ({p.StatusCode})"
+    }
+    ASSIGN got = Name(p1)
+  """
+  Default -> back
+}
+back: Return { ReturnValue = got }"#,
+    );
+    let engine = Engine::builder().script_resolver(scripts).build();
+    let script = engine
+        .compile(
+            "start: Begin { Default -> call }\ncall: RunSub { ScriptName = lookup Parameters = 7 ReturnVariable = name Default -> done }\ndone: End",
+            "main.script",
+        )
+        .unwrap();
+    let run = engine.run(&script, RunOptions::default());
+    assert_eq!(run.end.as_deref(), Some("lookup:s"));
+    assert_eq!(request(&run).url, "https://crm.example/7");
+    let run = resume_via_bytes(&engine, &script, run, reply(200, r#"{"name":"Ada"}"#));
+    assert_eq!(run.end.as_deref(), Some("done"), "{:?}", run.error);
+    assert_eq!(text(&run, "name"), "Ada (200)");
+}
+
+#[test]
+fn a_security_user_the_code_held_is_issued_again_by_the_resumed_run() {
+    let engine = Engine::builder()
+        .directory(studioflow::permissions::Directory::demo())
+        .build();
+    // The inner call saves the outer call's `u` (a security user) and
+    // waits: that handle travels in the Snippet's memo, not in a variable.
+    let script = engine
+        .compile(
+            r#"start: Begin { Default -> who }
+who: SetSecurityUser { Agent = "sysadmin" Default -> calc }
+calc: Snippet {
+  Data = """
+    FUNCTION F(n, u) {
+      IF n > 1 { ASSIGN x = F(n - 1, "other") }
+      IF n = 1 { ASSIGN r = p.MakeRestRequest("https://x.example/a") }
+      RETURN u
+    }
+    ASSIGN p = GetRESTProxy()
+    ASSIGN back = F(2, SecurityUser)
+  """
+  Default -> get
+  Error -> failed
+}
+get: GetAgent { SecurityUser = back Agent = "agentadmin" Default -> done Error -> failed }
+failed: End
+done: End"#,
+            "who.script",
+        )
+        .unwrap();
+    let run = engine.run(&script, RunOptions::default());
+    let run = resume_via_bytes(&engine, &script, run, reply(200, "ok"));
+    assert_eq!(
+        run.end.as_deref(),
+        Some("done"),
+        "{:?}",
+        run.variable("_ERR")
+    );
+    let Some(Value::SecurityUser(user)) = run.variable("back") else {
+        panic!("{:?}", run.variable("back"))
+    };
+    assert_eq!(user.user_name(), "sysadmin");
+}

@@ -136,7 +136,7 @@ pub(crate) fn request(args: &[Value]) -> Result<HttpRequest, String> {
         None | Some(Value::Null) => DEFAULT_HTTP_TIMEOUT_MS,
         Some(v) if v.is_null_or_empty() => DEFAULT_HTTP_TIMEOUT_MS,
         Some(v) => match v.as_number() {
-            Some(n) if n == 0.0 => DEFAULT_HTTP_TIMEOUT_MS,
+            Some(0.0) => DEFAULT_HTTP_TIMEOUT_MS,
             Some(n) if n.fract() == 0.0 && n > 0.0 => {
                 ((n * 1000.0).min(MAX_HTTP_TIMEOUT_MS as f64)) as u64
             }
