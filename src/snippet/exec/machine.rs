@@ -140,12 +140,13 @@ pub(super) enum Stage {
     RepeatBody { left: i64 },
 }
 
-/// An expression evaluated, a user FUNCTION call begun in it, or a REST
-/// request made in it (the run waits for the reply: `Exec::waiting`).
+/// An expression evaluated, or a user FUNCTION call begun in it. (A REST
+/// request made in it is `SnippetError::Suspended`, the request in
+/// `Exec::waiting`: the error path keeps this type, and the statements'
+/// hot path, as they were.)
 enum Progress<'a> {
     Value(Value),
     Call(Frame<'a>),
-    Wait,
 }
 
 impl<'a> Exec<'a> {
@@ -286,7 +287,7 @@ impl<'a> Exec<'a> {
                     self.tick(line, 1)?;
                     let request = rest::request(&args).map_err(|m| Self::fail(line, m))?;
                     self.waiting = Some(Box::new(request));
-                    return Ok(Progress::Wait);
+                    return Err(SnippetError::Suspended);
                 }
             };
             let user_functions: &'a [UserFunction] = self.user_functions;
@@ -360,9 +361,9 @@ impl<'a> Exec<'a> {
         // statement waits at `$wait` (which reads the advanced `$k`).
         macro_rules! eval {
             ($e:expr, $k:ident, $wait:expr) => {
-                match self.expr($e, &mut $k, vars, line)? {
-                    Progress::Value(v) => v,
-                    Progress::Call(call) => {
+                match self.expr($e, &mut $k, vars, line) {
+                    Ok(Progress::Value(v)) => v,
+                    Ok(Progress::Call(call)) => {
                         let body: &'a [Op] = match &call {
                             Frame::Call { func, .. } => &func.body,
                             _ => unreachable!("expr begins calls only"),
@@ -374,10 +375,11 @@ impl<'a> Exec<'a> {
                     }
                     // The run waits: the statement stays on the stack,
                     // past the request, until the reply comes.
-                    Progress::Wait => {
+                    Err(SnippetError::Suspended) => {
                         frames.push(Frame::Stmt { op, stage: $wait });
                         return Err(SnippetError::Suspended);
                     }
+                    Err(e) => return Err(e),
                 }
             };
         }

@@ -283,7 +283,7 @@ mod tests {
             "FETCH".into()
         ])
         .contains("verb"));
-        assert!(err(&["text".into(), "https://x".into()]).contains("not of string"));
+        assert!(err(&["text".into(), "https://x".into()]).contains("not of a string"));
         assert!(add_header(&[p.clone(), "Bad Name".into(), "v".into()]).is_err());
         assert!(add_header(&[p, "X".into(), "a\r\nY: b".into()]).is_err());
         let r = request(&[
