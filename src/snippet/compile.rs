@@ -12,10 +12,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
-use super::program::{CExpr, CStep, CTarget, Case, Op, OpKind, PreCall, Program, UserFunction};
+use super::program::{
+    method, CExpr, CStep, CTarget, Callee, Case, Method, MethodKind, Op, OpKind, PreCall, Program,
+    UserFunction, METHODS,
+};
 use crate::compile::ctx::Ctx;
 use crate::compile::expr::{compile as compile_expr, warn_index_below_one};
-use crate::diagnostics::{Diagnostic, DiagnosticCode, SourceFile};
+use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode, SourceFile, Span};
 use crate::program::names::{RESERVED_MEMBER, VALUE_MEMBER};
 use crate::program::{Code, VarId, HIDDEN_PREFIX};
 use crate::syntax::ast::{Expr, ExprKind, TemplatePart};
@@ -251,12 +254,95 @@ DiagnosticCode::SyntaxError,
                 OpKind::Return(value)
             }
             StmtKind::Trace(e) => OpKind::Trace(self.expr(e, ctx)?),
-            StmtKind::Call(e) => OpKind::Call(self.expr(e, ctx)?),
+            StmtKind::Call(e) => match update_method(e) {
+                Some((m, function)) => self.update(e, m, function, ctx)?,
+                None => OpKind::Call(self.expr(e, ctx)?),
+            },
         };
         Some(Op {
             kind,
             line: self.line(stmt),
         })
+    }
+
+    /// `receiver.Method(args)` of a method that changes its receiver:
+    /// `receiver = function(receiver, args)`.
+    fn update(
+        &mut self,
+        e: &Expr,
+        m: &Method,
+        function: &str,
+        ctx: &mut Ctx<'_>,
+    ) -> Option<OpKind> {
+        let ExprKind::Call(_, name_span, args) = &e.kind else {
+            return None;
+        };
+        if !self.method_arity(m, *name_span, args.len() - 1, ctx) {
+            return None;
+        }
+        let Some(target) = self.receiver(&args[0], ctx) else {
+            ctx.errors.push(Diagnostic::new(
+                DiagnosticCode::SyntaxError,
+                args[0].span,
+                format!(
+                    "{}() changes {}: call it on a variable, as in `p.{}(...)`",
+                    m.name, m.receiver, m.name
+                ),
+            ));
+            return None;
+        };
+        let mut call = e.clone();
+        call.kind = ExprKind::Call(function.to_string(), *name_span, args.clone());
+        let value = self.expr(&call, ctx)?;
+        Some(OpKind::Assign { target, value })
+    }
+
+    /// Checks a method call's argument count (`given` after the receiver).
+    fn method_arity(&self, m: &Method, span: Span, given: usize, ctx: &mut Ctx<'_>) -> bool {
+        if (m.min_args..=m.max_args).contains(&given) {
+            return true;
+        }
+        let expected = if m.min_args == m.max_args {
+            m.min_args.to_string()
+        } else {
+            format!("{} to {}", m.min_args, m.max_args)
+        };
+        ctx.errors.push(Diagnostic::new(
+            DiagnosticCode::WrongArgumentCount,
+            span,
+            format!(
+                "{}() takes {expected} argument{}, got {given}",
+                m.name,
+                if m.max_args == 1 { "" } else { "s" },
+            ),
+        ));
+        false
+    }
+
+    /// The variable (or member path on one) a method's receiver is, for
+    /// methods that write into it; `None` for any other expression.
+    fn receiver(&mut self, e: &Expr, ctx: &mut Ctx<'_>) -> Option<CTarget> {
+        let mut members = Vec::new();
+        let mut cur = e;
+        loop {
+            match &cur.kind {
+                ExprKind::Member(base, m) => {
+                    if m == VALUE_MEMBER || m == RESERVED_MEMBER {
+                        return None;
+                    }
+                    members.push(CStep::Member(Arc::from(m.as_str())));
+                    cur = base;
+                }
+                ExprKind::Variable(name) => {
+                    members.reverse();
+                    return Some(CTarget {
+                        var: self.write_var(name, ctx),
+                        path: members.into_boxed_slice(),
+                    });
+                }
+                _ => return None,
+            }
+        }
     }
 
     fn cases(
@@ -402,10 +488,59 @@ DiagnosticCode::SyntaxError,
                 self.lift(b, pre, ctx);
             }
             ExprKind::Call(name, name_span, args) => {
+                let is_method = is_method_call(*name_span, args);
+                // A request's proxy is taken before its arguments are
+                // lifted (a parameter is still written by its own name).
+                let mut proxy = None;
+                if let Some(m) = method(name).filter(|_| is_method) {
+                    if let MethodKind::Update { .. } = m.kind {
+                        ctx.errors.push(Diagnostic::new(
+                            DiagnosticCode::SyntaxError,
+                            *name_span,
+                            format!(
+                                "{}() changes {}: write it as a statement of its own, as in `p.{}(...)`",
+                                m.name, m.receiver, m.name
+                            ),
+                        ));
+                        return;
+                    }
+                    if !self.method_arity(m, *name_span, args.len() - 1, ctx) {
+                        return;
+                    }
+                    proxy = self.receiver(&args[0], ctx);
+                    if proxy.is_none() {
+                        ctx.errors.push(Diagnostic::new(
+                            DiagnosticCode::SyntaxError,
+                            args[0].span,
+                            format!(
+                                "{}() needs {} in a variable: `ASSIGN p = GetRESTProxy()`, then `p.{}(...)`",
+                                m.name, m.receiver, m.name
+                            ),
+                        ));
+                        return;
+                    }
+                }
                 for a in args.iter_mut() {
                     self.lift(a, pre, ctx);
                 }
+                if let Some(proxy) = proxy {
+                    self.lift_call(e, Callee::Request { proxy }, pre, ctx);
+                    return;
+                }
                 let Some(sig) = self.signatures.get(&name.to_ascii_lowercase()) else {
+                    if is_method && ctx.functions.signature(name).is_none() {
+                        let names = METHODS
+                            .iter()
+                            .map(|m| m.name)
+                            .chain(ctx.functions.names())
+                            .chain(self.signatures.values().map(|s| s.name.as_str()));
+                        let hint = suggestion(name, names);
+                        ctx.errors.push(Diagnostic::new(
+                            DiagnosticCode::UnknownFunction,
+                            *name_span,
+                            format!("unknown method `{name}`{hint}"),
+                        ));
+                    }
                     return; // a built-in (or unknown: reported by the expression compiler)
                 };
                 if args.len() != sig.params.len() {
@@ -423,33 +558,68 @@ DiagnosticCode::SyntaxError,
                     return;
                 }
                 let func = sig.id;
-                let mut codes = Vec::with_capacity(args.len());
-                for a in args.iter() {
-                    ctx.max_depth = ctx.max_depth.max(a.depth as usize);
-                    if let Some(c) = compile_expr(a, ctx) {
-                        codes.push(c);
-                    }
-                }
-                if codes.len() != args.len() {
-                    return;
-                }
-                self.temps += 1;
-                let temp_name = format!("{HIDDEN_PREFIX}t{}", self.temps);
-                let into = ctx.var(&temp_name);
-                self.created.push(into);
-                pre.push(PreCall {
-                    func,
-                    args: codes.into_boxed_slice(),
-                    into,
-                });
-                e.kind = ExprKind::Variable(temp_name);
-                e.depth = 1;
+                self.lift_call(e, Callee::Function(func), pre, ctx);
             }
         }
     }
 
+    /// Replaces the call `e` (its arguments lifted) by a hidden slot that
+    /// `callee` fills first.
+    fn lift_call(
+        &mut self,
+        e: &mut Expr,
+        callee: Callee,
+        pre: &mut Vec<PreCall>,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let ExprKind::Call(_, _, args) = &e.kind else {
+            return;
+        };
+        let mut codes = Vec::with_capacity(args.len());
+        for a in args.iter() {
+            ctx.max_depth = ctx.max_depth.max(a.depth as usize);
+            if let Some(c) = compile_expr(a, ctx) {
+                codes.push(c);
+            }
+        }
+        if codes.len() != args.len() {
+            return;
+        }
+        self.temps += 1;
+        let temp_name = format!("{HIDDEN_PREFIX}t{}", self.temps);
+        let into = ctx.var(&temp_name);
+        self.created.push(into);
+        pre.push(PreCall {
+            callee,
+            args: codes.into_boxed_slice(),
+            into,
+        });
+        e.kind = ExprKind::Variable(temp_name);
+        e.depth = 1;
+    }
+
     fn slot_name(&self, id: VarId, ctx: &Ctx<'_>) -> String {
         ctx.var_name(id).to_string()
+    }
+}
+
+/// Whether a call is written as a method, `receiver.name(args)`: the
+/// receiver (the first argument) is written before the name.
+fn is_method_call(name_span: Span, args: &[Expr]) -> bool {
+    args.first()
+        .is_some_and(|receiver| receiver.span.end <= name_span.start)
+}
+
+/// The method a call statement calls, when it is one that changes its
+/// receiver, with the function it compiles to.
+fn update_method(e: &Expr) -> Option<(&'static Method, &'static str)> {
+    let ExprKind::Call(name, name_span, args) = &e.kind else {
+        return None;
+    };
+    let m = method(name).filter(|_| is_method_call(*name_span, args))?;
+    match m.kind {
+        MethodKind::Update { function } => Some((m, function)),
+        MethodKind::Request => None,
     }
 }
 

@@ -1,10 +1,12 @@
-//! Expression functions that come with Snippet code's dynamic data objects:
-//! converting values to and from JSON text.
+//! Expression functions that come with Snippet code's dynamic data objects
+//! (converting values to and from JSON text) and its REST proxy.
 
 use std::sync::Arc;
 
 use crate::runtime::functions::FunctionDef;
 use crate::runtime::{RuntimeError, Value};
+use crate::snippet::exec::rest;
+use crate::snippet::program::ADD_HEADER_FUNCTION;
 
 pub(crate) use crate::program::names::RESERVED_MEMBER;
 
@@ -34,6 +36,25 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
             min_args: 1,
             max_args: 1,
             func: Arc::new(|args: &[Value], _ctx| parse_json(&args[0])),
+        },
+        // `GetRESTProxy()`: a new REST proxy (see `exec/rest.rs`).
+        FunctionDef {
+            name: "GetRESTProxy".into(),
+            min_args: 0,
+            max_args: 0,
+            func: Arc::new(|_args: &[Value], _ctx| Ok(rest::new_proxy())),
+        },
+        // What `proxy.AddHeader(name, value)` compiles to.
+        FunctionDef {
+            name: ADD_HEADER_FUNCTION.into(),
+            min_args: 3,
+            max_args: 3,
+            func: Arc::new(|args: &[Value], _ctx| {
+                rest::add_header(args).map_err(|message| RuntimeError::BadArgument {
+                    function: "AddHeader".into(),
+                    message,
+                })
+            }),
         },
     ]
 }

@@ -90,12 +90,80 @@ pub(crate) struct CExpr {
     pub code: Code,
 }
 
-/// `into = function(args)`.
+/// `into = callee(args)`.
 #[derive(Debug)]
 pub(crate) struct PreCall {
-    pub func: u32,
+    pub callee: Callee,
     pub args: Box<[Code]>,
     pub into: VarId,
+}
+
+/// What a lifted call runs.
+#[derive(Debug)]
+pub(crate) enum Callee {
+    /// A user FUNCTION (its index in the script's table).
+    Function(u32),
+    /// `proxy.MakeRestRequest(url, body, timeout, verb)`: the run waits for
+    /// the reply. `args` are the proxy's value then the method's arguments;
+    /// the reply's status is written into the proxy at `proxy`.
+    Request { proxy: CTarget },
+}
+
+/// A method of a value (`x.Name(args)`): what compile looks methods up in.
+/// Only the REST proxy's exist; methods of other values (text, say) take
+/// their own rows with their own receiver.
+#[derive(Debug)]
+pub(crate) struct Method {
+    /// The name, as Studio spells it (matched ignoring ASCII case).
+    pub name: &'static str,
+    /// The value that has the method, for messages.
+    pub receiver: &'static str,
+    /// Arguments after the receiver.
+    pub min_args: usize,
+    pub max_args: usize,
+    pub kind: MethodKind,
+}
+
+/// How a method call compiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MethodKind {
+    /// Changes its receiver: a statement of its own, compiled as
+    /// `receiver = function(receiver, args)`.
+    Update { function: &'static str },
+    /// Waits for an HTTP reply ([`Callee::Request`]).
+    Request,
+}
+
+/// The REST proxy's type, as its `__type` member holds it.
+pub(crate) const REST_PROXY_TYPE: &str = "RESTProxy";
+
+/// The function `proxy.AddHeader(name, value)` compiles to (a name no
+/// script can write: it is no identifier).
+pub(crate) const ADD_HEADER_FUNCTION: &str = "RESTProxy.AddHeader";
+
+/// Every method of every value.
+pub(crate) const METHODS: &[Method] = &[
+    Method {
+        name: "AddHeader",
+        receiver: "the REST proxy (GetRESTProxy())",
+        min_args: 2,
+        max_args: 2,
+        kind: MethodKind::Update {
+            function: ADD_HEADER_FUNCTION,
+        },
+    },
+    Method {
+        name: "MakeRestRequest",
+        receiver: "the REST proxy (GetRESTProxy())",
+        min_args: 1,
+        max_args: 4,
+        kind: MethodKind::Request,
+    },
+];
+
+/// The method named `name` (ignoring ASCII case).
+pub(crate) fn method(name: &str) -> Option<&'static Method> {
+    METHODS.iter().find(|m| m.name.eq_ignore_ascii_case(name))
 }
 
 /// An assignment target: a variable and member/index steps below it.

@@ -5,12 +5,15 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::bounds::SnippetBounds;
-use super::exec::{Exec, SnippetError};
+use super::exec::{Exec, RestReply, SnippetError, Suspended};
 use super::program::{Program, UserFunction};
 use crate::runtime::env::RunEnv;
 use crate::runtime::executor::RunState;
 use crate::runtime::functions::FunctionContext;
 use crate::runtime::limits::Pacer;
+use crate::runtime::pause::values::UserToken;
+use crate::runtime::value::SecurityUser;
+use crate::runtime::Value;
 
 /// One Snippet action's code, ready to run against the run's variables.
 pub(crate) struct SnippetRun<'a> {
@@ -25,7 +28,51 @@ pub(crate) struct SnippetRun<'a> {
 impl SnippetRun<'_> {
     /// Runs the code, its strings bounded by MaxStringSize (`max_string`
     /// bytes, named `max_string_name` in messages) and the run's budgets.
-    pub(crate) fn run(self, max_string: usize, max_string_name: &str) -> Result<(), SnippetError> {
+    /// `Some` when it waits for the reply to a REST request.
+    pub(crate) fn run(
+        self,
+        max_string: usize,
+        max_string_name: &str,
+    ) -> Result<Option<Suspended>, SnippetError> {
+        self.with_exec(max_string, max_string_name, |exec, program, vars| {
+            exec.run(program, vars)
+        })
+    }
+
+    /// Goes on with code that waited for a REST reply: `memo` is what
+    /// [`SnippetRun::run`] returned, `answer` the reply (or why the request
+    /// failed). The security users the waiting code held are issued again
+    /// by this run, from the permission model as it is now (as the run's
+    /// variables are): a pause never carries privileges.
+    pub(crate) fn resume(
+        self,
+        max_string: usize,
+        max_string_name: &str,
+        memo: &serde_json::Value,
+        answer: Result<RestReply, String>,
+    ) -> Result<Option<Suspended>, SnippetError> {
+        let (env, run_id) = (self.env, self.state.run_id);
+        let mut user = |u: UserToken<'_>| {
+            let tz = u.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC);
+            match SecurityUser::placeholder(u.agent_id, u.user_name, tz) {
+                Value::SecurityUser(held) => {
+                    Value::SecurityUser(held.reissue(run_id, &env.directory))
+                }
+                other => other,
+            }
+        };
+        self.with_exec(max_string, max_string_name, |exec, program, vars| {
+            exec.resume(program, vars, memo, answer, &mut user)
+        })
+    }
+
+    /// Calls `f` with an executor over the run (and the program it runs).
+    fn with_exec<R>(
+        self,
+        max_string: usize,
+        max_string_name: &str,
+        f: impl for<'e> FnOnce(&mut Exec<'e>, &'e Program, &mut Vec<Option<Value>>) -> R,
+    ) -> R {
         let SnippetRun {
             program,
             user_functions,
@@ -70,8 +117,11 @@ impl SnippetRun<'_> {
                 state.deadline,
                 state.cancel.as_ref(),
             ),
+            waiting: None,
         };
-        let result = exec.run(program, &mut state.vars);
+        let result = f(&mut exec, program, &mut state.vars);
+        // Written back whatever happened, a wait included: the statement
+        // budget counts across resumes.
         state.snippet_budget = budget;
         result
     }

@@ -3,8 +3,8 @@
 //! A Snippet's whole execution state is one [`Machine`]: a stack of plain
 //! [`Frame`]s plus the flow the frame on top just handed down. No Rust stack
 //! frame holds interpreter state from one statement to the next, so a run
-//! can (in a later issue) stop between two steps — at a REST call inside a
-//! FOR inside a FUNCTION, say — keep the machine, and go on from there.
+//! stops between two steps — at a REST request inside a FOR inside a
+//! FUNCTION, say — keeps the machine, and goes on from there (`wait.rs`).
 //!
 //! The frames, bottom to top:
 //! - [`Frame::Block`]: a block of statements and the position of the next
@@ -33,51 +33,57 @@
 //!
 //! Frames point into the compiled program (`&Op`, `&[Op]`), which is
 //! immutable and shared by every run of the script: those references stand
-//! for positions. Saving the state as bytes means writing them as indexes
-//! (which function or snippet, which statement path) with the values the
-//! frames hold; nothing else of the run lives outside the frames, the
+//! for positions. A waiting machine is written as indexes (which block of
+//! the statement below, which statement) with the values the frames hold
+//! (`pause.rs`); nothing else of the run lives outside the frames, the
 //! variables and the run's bounds.
+//!
+//! A REST request is a lifted call too: the statement pushes itself back
+//! past the request and the machine stops (`SnippetError::Suspended`,
+//! through the error path, so that code that never waits pays nothing);
+//! on resume the reply fills the call's slot and the statement goes on.
 
-use super::{elements, Exec, Flow, SnippetError, Step, Vars};
+use super::{elements, rest, Exec, Flow, SnippetError, Step, Suspended, Vars};
 use crate::runtime::eval::VarId;
 use crate::runtime::ops::equals;
 use crate::runtime::Value;
 use crate::snippet::compile::MAX_CALL_DEPTH;
-use crate::snippet::program::{CExpr, CStep, Op, OpKind, Program, UserFunction};
+use crate::snippet::program::{CExpr, CStep, Callee, Op, OpKind, UserFunction};
 
 /// A value saved by a function call: the slot's value and charged size.
-type Saved = (Option<Value>, usize);
+pub(super) type Saved = (Option<Value>, usize);
 
 /// The executor's whole state (see the module documentation).
-struct Machine<'a> {
+pub(super) struct Machine<'a> {
     /// The frames, innermost last.
-    frames: Vec<Frame<'a>>,
+    pub frames: Vec<Frame<'a>>,
     /// The flow the frame popped last ended with, for the frame below it;
     /// `None` when the frame below goes on (a call returned, a block began).
-    ended: Option<Flow>,
+    pub ended: Option<Flow>,
     /// The FOREACH loops under way, innermost last (kept apart from the
     /// frames so that a frame stays small).
-    loops: Vec<ForEachLoop>,
+    pub loops: Vec<ForEachLoop>,
 }
 
 /// A FOREACH loop's values.
-struct ForEachLoop {
+pub(super) struct ForEachLoop {
     /// The array as evaluated, kept to the loop's end (as the recursion
-    /// kept it: it shares the array's elements).
+    /// kept it: it shares the array's elements). A paused loop does not
+    /// keep it: nothing reads it.
     #[expect(dead_code, reason = "held for the references it keeps, never read")]
-    source: Value,
+    pub source: Value,
     /// Its elements, each taken out as its iteration begins.
-    items: Vec<Value>,
+    pub items: Vec<Value>,
     /// The current element, as the iterator was set to.
-    item: Value,
+    pub item: Value,
     /// How the current iteration's body ended.
-    flow: Flow,
+    pub flow: Flow,
     /// The changed iterator being written back.
-    now: Value,
+    pub now: Value,
 }
 
 /// One frame of the machine's stack.
-enum Frame<'a> {
+pub(super) enum Frame<'a> {
     /// Statements run in order; `next` is the next one's position.
     Block { ops: &'a [Op], next: usize },
     /// A statement waiting at `stage` for the frames above it.
@@ -95,7 +101,7 @@ enum Frame<'a> {
 
 /// Where a statement is. `k` is the next pre-call of the expression being
 /// evaluated.
-enum Stage {
+pub(super) enum Stage {
     /// The statement's first expression: ASSIGN's value, IF's condition,
     /// SWITCH's subject, FOR's start, FOREACH's array, REPEAT's count,
     /// RETURN's value, TRACE's text or a call statement's call.
@@ -134,27 +140,24 @@ enum Stage {
     RepeatBody { left: i64 },
 }
 
-/// An expression evaluated, or a user FUNCTION call begun in it.
+/// An expression evaluated, or a user FUNCTION call begun in it. (A REST
+/// request made in it is `SnippetError::Suspended`, the request in
+/// `Exec::waiting`: the error path keeps this type, and the statements'
+/// hot path, as they were.)
 enum Progress<'a> {
     Value(Value),
     Call(Frame<'a>),
 }
 
 impl<'a> Exec<'a> {
-    /// Runs a whole snippet.
-    pub fn run(&mut self, program: &'a Program, vars: &mut Vars) -> Result<(), SnippetError> {
-        let mut machine = Machine {
-            frames: Vec::with_capacity(8),
-            ended: None,
-            loops: Vec::new(),
-        };
-        machine.frames.push(Frame::Block {
-            ops: &program.body,
-            next: 0,
-        });
-        // Expressions nest at most MAX_NESTING deep and are evaluated from
-        // this one depth; grow the stack instead of trusting the host thread's.
-        let ran = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.drive(&mut machine, vars));
+    /// Ends a run of the machine: calls cut short by an error put back what
+    /// they saved, and what the statements changed in place is charged.
+    pub(super) fn finish(
+        &mut self,
+        ran: Result<Option<Suspended>, SnippetError>,
+        mut machine: Machine<'a>,
+        vars: &mut Vars,
+    ) -> Result<Option<Suspended>, SnippetError> {
         if ran.is_err() {
             // Calls cut short put back what they saved, innermost first.
             while let Some(frame) = machine.frames.pop() {
@@ -168,11 +171,15 @@ impl<'a> Exec<'a> {
         // charged before the action ends (the first problem is reported).
         let settled = self.bounds.settle(vars);
         let line = self.bounds.line;
-        ran.and(settled.map_err(|b| Self::bound(line, b)))
+        ran.and_then(|r| settled.map(|()| r).map_err(|b| Self::bound(line, b)))
     }
 
     /// Steps the machine until its stack is empty.
-    fn drive(&mut self, m: &mut Machine<'a>, vars: &mut Vars) -> Result<(), SnippetError> {
+    pub(super) fn drive(
+        &mut self,
+        m: &mut Machine<'a>,
+        vars: &mut Vars,
+    ) -> Result<(), SnippetError> {
         while let Some(top) = m.frames.last_mut() {
             if let Frame::Block { ops, next } = top {
                 let ops: &'a [Op] = ops;
@@ -274,8 +281,17 @@ impl<'a> Exec<'a> {
                 .iter()
                 .map(|a| self.eval_code(a, vars, line))
                 .collect::<Result<Vec<_>, _>>()?;
+            let func = match call.callee {
+                Callee::Function(func) => func,
+                Callee::Request { .. } => {
+                    self.tick(line, 1)?;
+                    let request = rest::request(&args).map_err(|m| Self::fail(line, m))?;
+                    self.waiting = Some(Box::new(request));
+                    return Err(SnippetError::Suspended);
+                }
+            };
             let user_functions: &'a [UserFunction] = self.user_functions;
-            let func = &user_functions[call.func as usize];
+            let func = &user_functions[func as usize];
             return self
                 .enter(func, args, call.into, vars, line)
                 .map(Progress::Call);
@@ -345,9 +361,9 @@ impl<'a> Exec<'a> {
         // statement waits at `$wait` (which reads the advanced `$k`).
         macro_rules! eval {
             ($e:expr, $k:ident, $wait:expr) => {
-                match self.expr($e, &mut $k, vars, line)? {
-                    Progress::Value(v) => v,
-                    Progress::Call(call) => {
+                match self.expr($e, &mut $k, vars, line) {
+                    Ok(Progress::Value(v)) => v,
+                    Ok(Progress::Call(call)) => {
                         let body: &'a [Op] = match &call {
                             Frame::Call { func, .. } => &func.body,
                             _ => unreachable!("expr begins calls only"),
@@ -357,6 +373,13 @@ impl<'a> Exec<'a> {
                         frames.push(Frame::Block { ops: body, next: 0 });
                         return Ok(None);
                     }
+                    // The run waits: the statement stays on the stack,
+                    // past the request, until the reply comes.
+                    Err(SnippetError::Suspended) => {
+                        frames.push(Frame::Stmt { op, stage: $wait });
+                        return Err(SnippetError::Suspended);
+                    }
+                    Err(e) => return Err(e),
                 }
             };
         }

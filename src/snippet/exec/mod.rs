@@ -18,6 +18,9 @@ use crate::runtime::functions::{FunctionContext, FunctionRegistry};
 use crate::runtime::{RuntimeError, Value};
 
 mod machine;
+mod pause;
+pub(crate) mod rest;
+mod wait;
 
 /// Bytes of a newly built stored string that cost one statement.
 const STRING_BYTES_PER_STATEMENT: usize = 64;
@@ -37,6 +40,30 @@ pub(crate) enum SnippetError {
     /// The host cancelled the run.
     #[error("line {line}: the run was cancelled by the host")]
     Cancelled { line: u32 },
+    /// A REST request was made: the machine waits for its reply (inside
+    /// the executor only; a run returns it as [`Suspended`]).
+    #[error("the Snippet waits for the reply to a REST request")]
+    Suspended,
+    /// A paused Snippet could not go on: the action takes its Error branch.
+    #[error("the Snippet cannot resume: {0}")]
+    Resume(String),
+}
+
+/// A Snippet waiting for the reply to a REST request: the request the host
+/// makes, and the executor's state as JSON, to hand back on resume.
+#[derive(Debug)]
+pub(crate) struct Suspended {
+    pub request: crate::runtime::contact::HttpRequest,
+    pub memo: serde_json::Value,
+}
+
+/// A REST reply as the waiting statement takes it: the call's result (the
+/// body as a value), the status code and its description.
+#[derive(Debug)]
+pub(crate) struct RestReply {
+    pub result: Value,
+    pub status: u16,
+    pub description: &'static str,
 }
 
 /// What a snippet run reads and writes besides the variables.
@@ -63,6 +90,8 @@ pub(crate) struct Exec<'a> {
     pub pacer: crate::runtime::limits::Pacer<'a>,
     /// Arms of branching statements taken, when the run counts coverage.
     pub hits: Option<&'a mut crate::runtime::counts::SnippetHits>,
+    /// The REST request a statement made, until the run returns it.
+    pub waiting: Option<Box<crate::runtime::contact::HttpRequest>>,
 }
 
 /// One arm of a branching Snippet statement, for coverage: IF's true and
