@@ -188,7 +188,9 @@ pub(super) fn parse_expiry(text: &str) -> Result<std::time::Duration, String> {
         Some((at, 'd' | 'D')) => (&trimmed[..at], 24 * 3600),
         _ => (trimmed, 1),
     };
-    let bad = || format!("{text:?} is not a duration: use a whole number with s, m, h or d, e.g. 90m, 12h or 30d");
+    let bad = || {
+        format!("{text:?} is not a duration: use a whole number with s, m, h or d, e.g. 90m, 12h or 30d")
+    };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
@@ -327,7 +329,17 @@ mod tests {
         assert_eq!(parse_expiry("90m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_expiry("2"), Ok(Duration::from_secs(2)));
         assert_eq!(parse_expiry("1s"), Ok(Duration::from_secs(1)));
-        for bad in ["", "0", "0d", "-1d", "1.5h", "3651d", "d", "1w", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "0",
+            "0d",
+            "-1d",
+            "1.5h",
+            "3651d",
+            "d",
+            "1w",
+            "99999999999999999999d",
+        ] {
             assert!(parse_expiry(bad).is_err(), "{bad}");
         }
     }

@@ -59,8 +59,7 @@ fn send(request: &HttpRequest) -> Result<HttpReply, String> {
     } else {
         agent.run(builder.body(request.body.as_str()).map_err(bad)?)
     };
-    let mut response =
-        response.map_err(|e| format!("{} {}: {e}", request.method, request.url))?;
+    let mut response = response.map_err(|e| format!("{} {}: {e}", request.method, request.url))?;
     let status = response.status().as_u16();
     let headers: Vec<(String, String)> = response
         .headers()
@@ -155,7 +154,10 @@ mod tests {
 
     #[test]
     fn a_reply_of_any_status_is_a_reply() {
-        let (url, server) = serve(response("404 Not Found", b"{\"error\":\"no such caller\"}"), 1);
+        let (url, server) = serve(
+            response("404 Not Found", b"{\"error\":\"no such caller\"}"),
+            1,
+        );
         let request = HttpRequest::new("POST", format!("{url}/callers"))
             .header("X-Trace", "abc")
             .body("{\"ani\":\"5551234\"}");
@@ -169,8 +171,16 @@ mod tests {
             .iter()
             .any(|(n, v)| n == "content-type" && v == "application/json"));
         let seen = server.join().unwrap();
-        assert!(seen[0].starts_with("POST /callers HTTP/1.1\r\n"), "{}", seen[0]);
-        assert!(seen[0].to_ascii_lowercase().contains("x-trace: abc"), "{}", seen[0]);
+        assert!(
+            seen[0].starts_with("POST /callers HTTP/1.1\r\n"),
+            "{}",
+            seen[0]
+        );
+        assert!(
+            seen[0].to_ascii_lowercase().contains("x-trace: abc"),
+            "{}",
+            seen[0]
+        );
         assert!(seen[0].ends_with("{\"ani\":\"5551234\"}"), "{}", seen[0]);
     }
 
@@ -201,11 +211,17 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let event = call(&HttpRequest::new("GET", format!("http://127.0.0.1:{port}/x")));
+        let event = call(&HttpRequest::new(
+            "GET",
+            format!("http://127.0.0.1:{port}/x"),
+        ));
         let Event::HttpFailed(why) = event else {
             panic!("{event:?}")
         };
-        assert!(why.starts_with(&format!("GET http://127.0.0.1:{port}/x: ")), "{why}");
+        assert!(
+            why.starts_with(&format!("GET http://127.0.0.1:{port}/x: ")),
+            "{why}"
+        );
     }
 
     #[test]

@@ -71,8 +71,12 @@ pub(super) fn load_or_create(path: &Path) -> Result<PauseKey, String> {
         Err(e) => return Err(format!("pause key {}: cannot read: {e}", path.display())),
     }
     let folder = path.parent().unwrap_or(Path::new("."));
-    create_private_folder(folder)
-        .map_err(|e| format!("pause key: cannot create the folder {}: {e}", folder.display()))?;
+    create_private_folder(folder).map_err(|e| {
+        format!(
+            "pause key: cannot create the folder {}: {e}",
+            folder.display()
+        )
+    })?;
     let key = PauseKey::generate();
     match publish(path, folder, &key) {
         Ok(()) => Ok(key),

@@ -14,9 +14,9 @@ use studioflow::{
     TRANSCRIPT_KEEP_FIRST, TRANSCRIPT_KEEP_LAST,
 };
 
+use super::http;
 use super::session::{Refused, Start};
 use super::show::{describe_wait, printable, seconds, transcript_line};
-use super::http;
 
 /// The longest line read from the person; the rest of a longer one is skipped.
 const MAX_LINE_BYTES: usize = 4096;
@@ -282,7 +282,10 @@ mod tests {
         assert_eq!(understand(&digits, ""), Ok(Event::Timeout));
         assert_eq!(understand(&digits, "12#"), Ok(Event::Digits("12#".into())));
         assert_eq!(understand(&digits, "h"), Ok(Event::Hangup));
-        assert_eq!(understand(&digits, "a maria"), Ok(Event::Answer("maria".into())));
+        assert_eq!(
+            understand(&digits, "a maria"),
+            Ok(Event::Answer("maria".into()))
+        );
         assert!(understand(&digits, "12x").is_err());
         let http = waiting(Wait::Http {
             request: studioflow::HttpRequest::new("GET", "https://crm.example/x"),

@@ -151,9 +151,12 @@ fn refused_flag(args: &ResumeArgs) -> Option<String> {
         ("--max-memory", args.max_memory.is_some(), "limits"),
         ("--timeout", args.timeout.is_some(), "limits"),
     ];
-    given.iter().find(|(_, set, _)| *set).map(|(flag, _, what)| {
-        format!("{flag} is not accepted by resume: a resumed run's {what} come from the pause")
-    })
+    given
+        .iter()
+        .find(|(_, set, _)| *set)
+        .map(|(flag, _, what)| {
+            format!("{flag} is not accepted by resume: a resumed run's {what} come from the pause")
+        })
 }
 
 /// The library's message when the compiled call graph is not the one the

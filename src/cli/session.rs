@@ -86,6 +86,15 @@ pub(super) fn refuse_outputs_over_inputs(
         refuse_over_inputs("--report", report, &taken)?;
     }
     if let Some(pause) = pause {
+        // Two outputs to one file not written yet: no inode to compare.
+        for (flag, other) in [("--save", save), ("--report", report)] {
+            if other.is_some_and(|other| same_place(pause, other)) {
+                return Err(format!(
+                    "--pause: {} is also the {flag} file of this command",
+                    pause.display()
+                ));
+            }
+        }
         let mut taken: Vec<PathBuf> = inputs.script.clone();
         taken.extend(inputs.directory.map(Path::to_path_buf));
         taken.extend(save.map(Path::to_path_buf));
@@ -93,6 +102,23 @@ pub(super) fn refuse_outputs_over_inputs(
         refuse_over_inputs("--pause", pause, &taken)?;
     }
     Ok(())
+}
+
+/// Whether two paths name the same place: their folders resolved, the
+/// same file name.
+fn same_place(a: &Path, b: &Path) -> bool {
+    let place = |p: &Path| {
+        let folder = match p.parent() {
+            Some(f) if !f.as_os_str().is_empty() => f,
+            _ => Path::new("."),
+        };
+        (
+            folder.canonicalize().ok(),
+            p.file_name().map(|n| n.to_owned()),
+        )
+    };
+    let (a, b) = (place(a), place(b));
+    a.0.is_some() && a == b
 }
 
 /// Parses the `--event` arguments (before anything is read or run).
@@ -231,9 +257,11 @@ fn simulate(session: &Session<'_>, start: Start) -> Result<Run, Refused> {
     };
     let events = session.events.clone();
     let simulated = match start {
-        Start::Fresh(options) => session
-            .engine
-            .simulate(session.script, options, events, responder),
+        Start::Fresh(options) => {
+            session
+                .engine
+                .simulate(session.script, options, events, responder)
+        }
         Start::Paused(paused, options) => {
             session
                 .engine
