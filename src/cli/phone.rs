@@ -15,7 +15,6 @@ use studioflow::{
 };
 
 use super::http;
-use super::session::{Refused, Start};
 use super::show::{describe_wait, printable, seconds, transcript_line};
 
 /// The longest line read from the person; the rest of a longer one is skipped.
@@ -57,18 +56,19 @@ impl Heard {
     }
 }
 
-/// Plays the contact with the person at the terminal; returns the run as
-/// it ended (waiting when the input ended first).
+/// Plays the contact with the person at the terminal, from the start or
+/// from `paused`; returns the run as it ended (waiting when the input
+/// ended first), or why it cannot go on.
 pub(super) fn converse(
     engine: &Engine,
     script: &Script,
-    start: Start,
+    (options, paused): (RunOptions, Option<PausedRun>),
     allow_http: bool,
     input: &mut dyn BufRead,
-) -> Result<Run, Refused> {
+) -> Result<Run, String> {
     let mut heard = Heard::default();
-    let (options, mut last, mut paused) = match start {
-        Start::Fresh(options) => {
+    let (options, mut last, mut paused) = match paused {
+        None => {
             let mut run = engine.run(script, options.clone());
             heard.take(&mut run);
             match run.paused.take() {
@@ -76,14 +76,14 @@ pub(super) fn converse(
                 _ => return Ok(heard.into_run(run)),
             }
         }
-        Start::Paused(paused, options) => {
+        Some(paused) => {
             let waiting = paused.waiting();
             outln!(
                 "resuming: {} waits for {}",
                 waiting.action,
                 describe_wait(waiting)
             );
-            (options, None, *paused)
+            (options, None, paused)
         }
     };
     // The resumed parts take their variables from the paused run.
@@ -113,7 +113,7 @@ pub(super) fn converse(
                         paused = again;
                     }
                     None => {
-                        return Err(Refused { message, run: None });
+                        return Err(message);
                     }
                 }
             }

@@ -154,7 +154,7 @@ fn interactive(session: &Session<'_>) -> bool {
 pub(super) struct Refused {
     pub message: String,
     /// The run as far as it went, shown in text mode.
-    pub run: Option<Run>,
+    pub run: Option<Box<Run>>,
 }
 
 /// Runs the session to its end and returns the exit code.
@@ -173,6 +173,10 @@ pub(super) fn execute(mut session: Session<'_>) -> i32 {
     let result = if phone {
         let stdin = std::io::stdin();
         let mut input = stdin.lock();
+        let start = match start {
+            Start::Fresh(options) => (options, None),
+            Start::Paused(paused, options) => (options, Some(*paused)),
+        };
         phone::converse(
             session.engine,
             session.script,
@@ -180,6 +184,7 @@ pub(super) fn execute(mut session: Session<'_>) -> i32 {
             session.contact.allow_http,
             &mut input,
         )
+        .map_err(|message| Refused { message, run: None })
     } else {
         simulate(&session, start)
     };
@@ -287,14 +292,14 @@ fn simulate(session: &Session<'_>, start: Start) -> Result<Run, Refused> {
             );
             Err(Refused {
                 message,
-                run: Some(run),
+                run: Some(Box::new(run)),
             })
         }
         Err(e) => {
             let message = e.to_string();
             Err(Refused {
                 message,
-                run: Some(*e.run),
+                run: Some(e.run),
             })
         }
     }
