@@ -326,3 +326,42 @@ fn the_caller_hangs_up_at_a_menu() {
     };
     assert_eq!(t.code, Some(0), "{}", t.output);
 }
+
+#[test]
+#[ignore = "needs the contact actions"]
+fn the_person_types_the_reply_to_an_http_request() {
+    let (dir, config) = place();
+    std::fs::write(
+        dir.path().join("rest.script"),
+        r#"start: Begin { Default -> lookup }
+lookup: Snippet {
+  Data = """
+    p = GetRESTProxy()
+    r = p.MakeRestRequest("https://crm.example/callers/5551234", "", 0, "GET")
+    status = p.StatusCode
+  """
+  Default -> done
+}
+done: End
+"#,
+    )
+    .unwrap();
+    let Some(t) = on_terminal(
+        dir.path(),
+        config.path(),
+        &["run", "rest.script"],
+        json!([
+            [
+                "expect",
+                "GET https://crm.example/callers/5551234 waits for its reply"
+            ],
+            ["expect", "> "],
+            ["send", "404 {\"error\":\"no such caller\"}\n"],
+            ["expect", "outcome: completed"],
+        ]),
+    ) else {
+        return;
+    };
+    assert_eq!(t.code, Some(0), "{}", t.output);
+    assert!(t.output.contains("status = 404"), "{}", t.output);
+}
