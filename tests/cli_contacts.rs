@@ -879,3 +879,32 @@ fn without_allow_http_an_http_wait_takes_a_reply_event() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_paused_inside_a_subscript_resumes_there() {
+    let place = Place::new();
+    std::fs::create_dir(place.path("shared")).unwrap();
+    place.write(
+        "shared/hold_on.script",
+        "start: Begin { Default -> w }\nw: Wait { Seconds = p1 Default -> r }\nr: Return { ReturnValue = \"held {p1}\" }\n",
+    );
+    place.write(
+        "main.script",
+        "start: Begin { Default -> call }\ncall: RunSub { ScriptName = \"shared/hold_on\" Parameters = 3 ReturnVariable = got Default -> done }\ndone: End\n",
+    );
+    let doc = place.json(&["run", "main.script", "--pause", "p.pause"], 5);
+    assert_eq!(doc["waiting"]["action"], "shared/hold_on:w");
+    let doc = place.json(&["resume", "p.pause", "--event", "wait:3"], 0);
+    assert_eq!(doc["variables"]["got"], "held 3");
+    // The subscript changed: refused, naming it.
+    place.write(
+        "shared/hold_on.script",
+        "start: Begin { Default -> w }\nw: Wait { Seconds = p1 Default -> r }\nr: Return { ReturnValue = \"changed {p1}\" }\n",
+    );
+    let (out, err) = place.exits(&["resume", "p.pause", "--event", "wait:3"], 2);
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("hold_on.script` changed since the run was paused"),
+        "{err}"
+    );
+}
