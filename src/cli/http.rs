@@ -35,7 +35,13 @@ pub(super) fn call(request: &HttpRequest) -> Event {
 
 fn send(request: &HttpRequest) -> Result<HttpReply, String> {
     let timeout = Duration::from_millis(request.timeout_ms.clamp(1, MAX_TIMEOUT_MS));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+    let mut config = ureq::Agent::config_builder();
+    // The environment's proxy (HTTPS_PROXY, NO_PROXY, ...) is used, except
+    // for this machine's own addresses, which a proxy cannot reach.
+    if is_loopback(&request.url) {
+        config = config.proxy(None);
+    }
+    let agent: ureq::Agent = config
         .timeout_global(Some(timeout))
         // Any status is a reply: the script reads it.
         .http_status_as_error(false)
@@ -89,6 +95,21 @@ fn send(request: &HttpRequest) -> Result<HttpReply, String> {
         reply = reply.header(name, value);
     }
     Ok(reply)
+}
+
+/// Whether the URL names this machine: `localhost`, 127.0.0.0/8 or `::1`.
+fn is_loopback(url: &str) -> bool {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return false;
+    };
+    let Some(host) = uri.host() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -258,6 +279,17 @@ mod tests {
         };
         assert_eq!(reply.status, 302);
         server.join().unwrap();
+    }
+
+    #[test]
+    fn loopback_urls_are_known() {
+        assert!(is_loopback("http://127.0.0.1:8080/x"));
+        assert!(is_loopback("http://127.1.2.3/x"));
+        assert!(is_loopback("http://localhost/x"));
+        assert!(is_loopback("http://[::1]:80/x"));
+        assert!(!is_loopback("https://crm.example/x"));
+        assert!(!is_loopback("http://10.0.0.1/x"));
+        assert!(!is_loopback("not a url"));
     }
 
     #[test]
