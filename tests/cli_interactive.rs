@@ -365,3 +365,46 @@ done: End
     assert_eq!(t.code, Some(0), "{}", t.output);
     assert!(t.output.contains("status = 404"), "{}", t.output);
 }
+
+#[test]
+#[ignore = "needs the contact actions"]
+fn while_queued_the_person_lets_time_pass_until_an_agent_answers() {
+    let (dir, config) = place();
+    std::fs::write(
+        dir.path().join("queue.script"),
+        r#"start: Begin { Default -> ask }
+ask: Menu { Sequence = "Press 1 for sales" Case "1" -> sales Default -> ask }
+sales: ReqAgent { Skill = "Sales" Default -> hold }
+hold: Music { MusicFile = "Autumn-Breezes.wav" SecondstoPlay = 30 Default -> pause OnComplete -> pause }
+pause: Wait { Seconds = 1 Default -> hold }
+answered: OnAnswer { Default -> talk }
+talk: Play { Sequence = "You are talking to {FIRST}" Default -> done }
+done: End
+"#,
+    )
+    .unwrap();
+    let Some(t) = on_terminal(
+        dir.path(),
+        config.path(),
+        &["run", "queue.script"],
+        json!([
+            ["expect", "keys ("],
+            ["expect", "> "],
+            ["send", "1\n"],
+            ["expect", "queued for: Sales"],
+            ["expect", "on hold ("],
+            ["expect", "hangs up> "],
+            // Enter: the hold time passes; the holding pattern goes on.
+            ["send", "\n"],
+            ["expect", "on hold ("],
+            ["expect", "hangs up> "],
+            ["send", "a supervisor\n"],
+            ["expect", "agent answers: supervisor"],
+            ["expect", "caller hears: You are talking to Sam"],
+            ["expect", "outcome: completed"],
+        ]),
+    ) else {
+        return;
+    };
+    assert_eq!(t.code, Some(0), "{}", t.output);
+}
