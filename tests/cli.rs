@@ -169,12 +169,17 @@ fn json_prints_exactly_one_object() {
             "trace_omitted",
             "return",
             "variables",
+            "transcript",
+            "waiting",
             "diagnostics",
             "not_shown"
         ]
     );
     assert_eq!(json["trace_omitted"], 0);
     assert_eq!(json["return"], serde_json::Value::Null);
+    // No contact: nothing happened on it, and the run does not wait.
+    assert_eq!(json["transcript"], serde_json::json!([]));
+    assert_eq!(json["waiting"], serde_json::Value::Null);
     assert_eq!(json["diagnostics"], serde_json::json!([]));
     assert_eq!(json["outcome"], "completed");
     assert_eq!(json["end"], "done");

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
     name = "studioflow",
     version,
     about = "Run and check Studio-style contact-center flow scripts",
-    after_help = "Exit codes: 0 completed, 1 stopped by an action error, 2 bad input, 3 limit exceeded, 4 --save refused: the tenant file changed since it was loaded."
+    after_help = "Exit codes: 0 completed, 1 stopped by an action error, 2 bad input, 3 limit exceeded, 4 --save refused: the tenant file changed since it was loaded, 5 the run waits (its events ran out)."
 )]
 pub(super) struct Cli {
     #[command(subcommand)]
@@ -21,6 +21,8 @@ pub(super) struct Cli {
 pub(super) enum Command {
     /// Run a script and print its outcome and final variables.
     Run(RunArgs),
+    /// Continue a paused run (written by `run --pause`) with more events.
+    Resume(ResumeArgs),
     /// Parse and check scripts; print every diagnostic.
     Check(CheckArgs),
     /// Run test files (NAME.test.toml): cases with expectations, mocks, snapshots and coverage.
@@ -107,6 +109,102 @@ pub(super) struct RunArgs {
     // Hyphen values reach `parse_seconds`, whose message beats clap's "use '-- -1'" tip.
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, allow_hyphen_values = true)]
     pub(super) timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub(super) contact: ContactArgs,
+}
+
+/// What `run` and `resume` share about a contact: its events, the pause
+/// written when it ends waiting, real HTTP calls.
+#[derive(Args)]
+pub(super) struct ContactArgs {
+    /// An event at the run's next wait, in order (repeatable): digits:DIGITS, timeout, hangup,
+    /// answer:AGENT, wait:SECONDS or reply:STATUS:BODY.
+    #[arg(long = "event", value_name = "E", allow_hyphen_values = true)]
+    pub(super) events: Vec<String>,
+    /// When the run ends waiting, write it, signed, to FILE (atomically) for `studioflow resume`.
+    #[arg(long, value_name = "FILE")]
+    pub(super) pause: Option<PathBuf>,
+    /// How long a pause written by --pause can be resumed: a number with s, m, h or d
+    /// (e.g. 90m, 12h, 30d), from 1 second to 3650 days (default 30d), on the wall clock.
+    #[arg(long, value_name = "DURATION", value_parser = parse_expiry, allow_hyphen_values = true)]
+    pub(super) pause_expiry: Option<std::time::Duration>,
+    /// Make the run's HTTP requests for real (32 KB response cap, the request's timeout, at
+    /// most 90 s); without it an HTTP wait needs a reply: event.
+    #[arg(long)]
+    pub(super) allow_http: bool,
+}
+
+#[derive(Args)]
+pub(super) struct ResumeArgs {
+    /// The pause file (written by `run --pause` or `resume --pause`).
+    pub(super) file: PathBuf,
+    /// Write one line per executed action to stderr.
+    #[arg(long)]
+    pub(super) trace: bool,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub(super) json: bool,
+    /// A JSON tenant file (default: the built-in demo tenant).
+    #[arg(long, value_name = "FILE")]
+    pub(super) directory: Option<PathBuf>,
+    /// Write the permission model as it stands after the run to FILE (as `run --save`).
+    #[arg(long, value_name = "FILE")]
+    pub(super) save: Option<PathBuf>,
+    /// Write a self-contained HTML report of the resumed part to OUT.html.
+    #[arg(long, value_name = "OUT.html")]
+    pub(super) report: Option<PathBuf>,
+    #[command(flatten)]
+    pub(super) input: InputArgs,
+    #[command(flatten)]
+    pub(super) contact: ContactArgs,
+    /// Refused: a resumed run's variables come from the pause.
+    #[arg(long = "var", value_name = "NAME=VALUE", hide = true)]
+    pub(super) vars: Vec<String>,
+    /// Refused: a resumed run's clock comes from the pause.
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub(super) now: Option<String>,
+    /// Refused: a resumed run's limits come from the pause.
+    #[arg(long, value_name = "N", hide = true, allow_hyphen_values = true)]
+    pub(super) max_steps: Option<String>,
+    /// Refused: a resumed run's limits come from the pause.
+    #[arg(long, value_name = "SIZE", hide = true, allow_hyphen_values = true)]
+    pub(super) max_memory: Option<String>,
+    /// Refused: a resumed run's limits come from the pause.
+    #[arg(long, value_name = "SECONDS", hide = true, allow_hyphen_values = true)]
+    pub(super) timeout: Option<String>,
+}
+
+/// The longest `--pause-expiry`: ten years.
+const MAX_EXPIRY_SECONDS: u64 = 3650 * 24 * 3600;
+
+/// `--pause-expiry`: a whole number with a unit, `s`, `m`, `h` or `d`
+/// (a plain number is seconds), from 1 second to 3650 days.
+pub(super) fn parse_expiry(text: &str) -> Result<std::time::Duration, String> {
+    let trimmed = text.trim();
+    let (digits, unit) = match trimmed.char_indices().last() {
+        Some((at, 's' | 'S')) => (&trimmed[..at], 1),
+        Some((at, 'm' | 'M')) => (&trimmed[..at], 60),
+        Some((at, 'h' | 'H')) => (&trimmed[..at], 3600),
+        Some((at, 'd' | 'D')) => (&trimmed[..at], 24 * 3600),
+        _ => (trimmed, 1),
+    };
+    let bad = || {
+        format!("{text:?} is not a duration: use a whole number with s, m, h or d, e.g. 90m, 12h or 30d")
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let seconds = digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(bad)?;
+    if seconds == 0 || seconds > MAX_EXPIRY_SECONDS {
+        return Err(format!(
+            "{text:?}: a pause must expire from 1 second to 3650 days after it is written"
+        ));
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 /// A step budget of 1 or more: a budget of 0 could not even run Begin, so
@@ -222,7 +320,29 @@ pub(super) fn parse_byte_size(text: &str) -> Result<u64, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_byte_size;
+    use super::{parse_byte_size, parse_expiry};
+
+    #[test]
+    fn expiries() {
+        use std::time::Duration;
+        assert_eq!(parse_expiry("30d"), Ok(Duration::from_secs(30 * 86400)));
+        assert_eq!(parse_expiry("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_expiry("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_expiry("1s"), Ok(Duration::from_secs(1)));
+        for bad in [
+            "",
+            "0",
+            "0d",
+            "-1d",
+            "1.5h",
+            "3651d",
+            "d",
+            "1w",
+            "99999999999999999999d",
+        ] {
+            assert!(parse_expiry(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn byte_sizes() {

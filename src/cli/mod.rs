@@ -1,11 +1,15 @@
 //! The command line: one file per command (`check`, `fmt`, `graph`, `run`,
-//! `test`), the arguments as clap reads them (`args.rs`), what the commands
-//! share (`io.rs`) and the exit codes (`exit.rs`).
+//! `resume`, `test`), the arguments as clap reads them (`args.rs`), what the
+//! commands share (`io.rs`; `session.rs` for `run` and `resume`, with the
+//! conversation in words in `show.rs`, the terminal as the phone in
+//! `phone.rs`, real HTTP calls in `http.rs`, the pause key in
+//! `pause_key.rs`) and the exit codes (`exit.rs`).
 //!
 //! Exit codes: 0 completed (or check clean), 1 stopped by an unhandled action
 //! error, 2 bad input (script does not parse or check, unreadable file, bad
-//! tenant file, bad command line, unwritable `--save` target), 3 a limit was
-//! exceeded, 4 `--save` refused because the tenant file changed since it was loaded.
+//! tenant file, bad command line, unwritable `--save` target, an event that
+//! does not fit), 3 a limit was exceeded, 4 `--save` refused because the
+//! tenant file changed since it was loaded, 5 the run waits.
 
 /// `println!` that never panics: a closed pipe (`studioflow run ... | head`)
 /// just ends the output.
@@ -29,8 +33,14 @@ mod check;
 mod exit;
 mod fmt;
 mod graph;
+mod http;
 mod io;
+mod pause_key;
+mod phone;
+mod resume;
 mod run;
+mod session;
+mod show;
 mod test;
 
 use clap::Parser;
@@ -70,6 +80,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Resume(args) => resume::resume(args),
         Command::Check(args) => check::check(args),
         Command::Test(args) => test::test(args),
         Command::Graph(args) => graph::graph(args),

@@ -2,22 +2,14 @@
 
 use std::sync::Arc;
 
-use studioflow::graph::FlowGraph;
 use studioflow::manifest::Manifest;
-use studioflow::permissions::{Directory, SaveError, TenantFile};
-use studioflow::report::{run_report_html, RunRecorder};
-
 use studioflow::{
-    CompileOptions, FileResolver, FixedClock, Limits, Outcome, Run, RunOptions, StepObserver,
-    TraceStep,
+    CompileOptions, FileResolver, FixedClock, Limits, RunOptions, StepObserver, TraceStep,
 };
 
 use super::args::RunArgs;
-use super::exit::{EXIT_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_SAVE_CONFLICT, EXIT_STOPPED};
-use super::io::{
-    diagnostics_json, input_failure, not_shown, parse_var, read_script, refuse_over_inputs,
-    script_inputs, var_hint, write_output,
-};
+use super::io::{input_failure, parse_var, read_script, script_inputs, var_hint};
+use super::session::{self, Inputs, Session, Start};
 
 pub(super) fn run(args: RunArgs) -> i32 {
     let mut options = RunOptions::default().trace(args.json || args.trace);
@@ -34,9 +26,12 @@ pub(super) fn run(args: RunArgs) -> i32 {
             Err(message) => return input_failure(args.json, &message, None),
         }
     }
+    let events = match session::parse_events(&args.contact.events) {
+        Ok(events) => events,
+        Err(message) => return input_failure(args.json, &message, None),
+    };
     if args.trace {
-        let observer: StepObserver = Arc::new(|step: &TraceStep| errln!("{}", trace_line(step)));
-        options.observer = Some(observer);
+        options.observer = Some(trace_observer());
     }
 
     let max_file_size = args.input.max_file_size;
@@ -73,46 +68,30 @@ pub(super) fn run(args: RunArgs) -> i32 {
             }
         }
     }
-    // With --save, the tenant file stays locked from load to save so that
-    // processes sharing it never lose each other's updates.
-    let mut held: Option<TenantFile> = None;
-    if let Some(path) = &args.directory {
-        let loaded = if args.save.is_some() {
-            let waiting = || {
-                errln!(
-                    "studioflow: waiting for another process to finish with {}",
-                    path.display()
-                )
-            };
-            TenantFile::open_with(path, max_file_size, waiting).map(|(file, directory)| {
-                held = Some(file);
-                directory
-            })
-        } else {
-            Directory::load_file_with_limit(path, max_file_size)
-        };
-        match loaded {
-            Ok(directory) => builder = builder.directory(directory),
-            Err(e) => return input_failure(args.json, &e.to_string(), None),
-        }
-    } else {
-        // The command line runs against the demo tenant unless told otherwise.
-        builder = builder.directory(Directory::demo());
-    }
+    // A bad pause key refuses the command before anything runs.
+    let key = match session::key_if(args.contact.pause.is_some()) {
+        Ok(key) => key,
+        Err(message) => return input_failure(args.json, &message, None),
+    };
+    let (builder, held) = match session::with_tenant(
+        builder,
+        args.directory.as_deref(),
+        args.save.is_some(),
+        max_file_size,
+    ) {
+        Ok(loaded) => loaded,
+        Err(message) => return input_failure(args.json, &message, None),
+    };
     let engine = builder.build();
     let name = args.file.display().to_string();
     let inputs = options.variables.keys().cloned().collect();
     let script = match engine.compile_with(&source, &name, &CompileOptions { inputs }) {
         Ok(script) => script,
         Err(diagnostics) => {
+            let count = diagnostics.errors().count();
             let message = format!(
-                "{name}: the script does not compile ({} error{})",
-                diagnostics.errors().count(),
-                if diagnostics.errors().count() == 1 {
-                    ""
-                } else {
-                    "s"
-                }
+                "{name}: the script does not compile ({count} error{})",
+                if count == 1 { "" } else { "s" }
             );
             return input_failure(
                 args.json,
@@ -123,80 +102,46 @@ pub(super) fn run(args: RunArgs) -> i32 {
     };
 
     // No output may replace a file this command reads (checked before the
-    // run, so a refused command changes nothing). `--save` may replace the
-    // tenant file it loaded: that is what it is for.
-    let mut inputs = script_inputs(&args.file, Some(&script));
-    if let Some(save) = &args.save {
-        if let Err(message) = refuse_over_inputs("--save", save, &inputs) {
-            return input_failure(args.json, &message, None);
-        }
+    // run, so a refused command changes nothing).
+    let inputs = Inputs {
+        script: script_inputs(&args.file, Some(&script)),
+        directory: args.directory.as_deref(),
+        pause: None,
+    };
+    if let Err(message) = session::refuse_outputs_over_inputs(
+        &inputs,
+        args.save.as_deref(),
+        args.report.as_deref(),
+        args.contact.pause.as_deref(),
+    ) {
+        return input_failure(args.json, &message, None);
     }
-    inputs.extend(args.directory.clone());
-    if let Some(report) = &args.report {
-        let mut outputs_and_inputs = inputs.clone();
-        outputs_and_inputs.extend(args.save.clone());
-        if let Err(message) = refuse_over_inputs("--report", report, &outputs_and_inputs) {
-            return input_failure(args.json, &message, None);
-        }
-    }
-
-    // The report records the run itself through its change observer.
-    let report = args.report.as_ref().map(|path| {
-        let flow = FlowGraph::from_script(&script);
-        let recorder = RunRecorder::new(&script);
-        options.change_observer = Some(recorder.observer());
-        (path, flow, recorder, options.variables.clone())
-    });
 
     // Warnings are for the person at the terminal: stderr, so that stdout
     // keeps only the results (`--json` also lists them in its object).
-    let warnings = &script.warnings().clone().with_input_hint(var_hint);
+    let warnings = script.warnings().clone().with_input_hint(var_hint);
     if !warnings.is_empty() {
         errln!("{warnings}");
     }
 
-    let run = engine.run(&script, options);
+    session::execute(Session {
+        engine: &engine,
+        script: &script,
+        start: Start::Fresh(options),
+        json: args.json,
+        contact: &args.contact,
+        events,
+        key,
+        save: args.save.as_deref(),
+        held,
+        report: args.report.as_deref(),
+        warnings,
+    })
+}
 
-    if args.json {
-        let mut doc = run.to_json();
-        doc["diagnostics"] = serde_json::Value::Array(diagnostics_json(warnings));
-        doc["not_shown"] = not_shown(warnings).into();
-        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-    } else {
-        print_text(&run);
-    }
-
-    // Changes made before a stop are real, so the model is saved after
-    // completed and stopped runs alike.
-    if let Some(path) = &args.save {
-        let saved = match &held {
-            Some(file) if file.is_file(path) => file.save(engine.directory()),
-            _ => engine.directory().save_file(path),
-        };
-        if let Err(e) = saved {
-            errln!("error: {e}");
-            return match e {
-                SaveError::Changed { .. } => EXIT_SAVE_CONFLICT,
-                _ => EXIT_INPUT,
-            };
-        }
-    }
-    drop(held);
-
-    if let Some((path, flow, recorder, inputs)) = report {
-        let page = run_report_html(&flow, &run, &inputs, &recorder.finish());
-        if let Err(message) = write_output(path, page.as_bytes()) {
-            errln!("error: --report: {message}");
-            return EXIT_INPUT;
-        }
-    }
-
-    match run.outcome {
-        Outcome::Completed => EXIT_OK,
-        Outcome::Limit => EXIT_LIMIT,
-        // Stopped, Cancelled (and any later outcome, `Outcome` being non_exhaustive).
-        _ => EXIT_STOPPED,
-    }
+/// `--trace`: one line per executed action on stderr.
+pub(super) fn trace_observer() -> StepObserver {
+    Arc::new(|step: &TraceStep| errln!("{}", trace_line(step)))
 }
 
 fn trace_line(step: &TraceStep) -> String {
@@ -218,35 +163,4 @@ fn trace_line(step: &TraceStep) -> String {
         line.push_str(&format!("\n    TRACE {:?}", &**out));
     }
     line
-}
-
-fn print_text(run: &Run) {
-    let outcome = match run.outcome {
-        Outcome::Completed => "completed",
-        Outcome::Stopped => "stopped",
-        Outcome::Limit => "stopped (limit)",
-        other => other.name(),
-    };
-    match run.end.as_deref() {
-        Some(end) => outln!(
-            "outcome: {outcome} at {end} after {} step{}",
-            run.steps,
-            if run.steps == 1 { "" } else { "s" }
-        ),
-        // Stopped before its first action (a library host's refused input
-        // or zero budget; the CLI refuses both up front).
-        None => outln!("outcome: {outcome} before the first action"),
-    }
-    // A subscript run on its own: what its Return gave back.
-    if let Some(value) = &run.returned {
-        outln!("return = {}", value.to_json());
-    }
-    // The run error is a message for a person, not a result: stderr, worded
-    // once by `RunError`'s Display (`action `a` failed: ...`).
-    if let Some(e) = &run.error {
-        errln!("error: {e}");
-    }
-    for (name, value) in &run.variables {
-        outln!("{name} = {}", value.to_json());
-    }
 }
