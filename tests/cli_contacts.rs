@@ -731,7 +731,6 @@ done: End
 "#;
 
 #[test]
-#[ignore = "needs the contact actions"]
 fn a_menu_takes_digits_and_the_transcript_reads_as_a_conversation() {
     let place = Place::new();
     place.write("menu.script", MENU);
@@ -824,7 +823,6 @@ fn serve_once(status: &str, body: String) -> (String, std::thread::JoinHandle<()
 }
 
 #[test]
-#[ignore = "needs the contact actions"]
 fn allow_http_makes_the_request_and_any_status_is_a_reply() {
     let place = Place::new();
     let (url, server) = serve_once("404 Not Found", "{\"error\":\"no such caller\"}".into());
@@ -847,7 +845,6 @@ fn allow_http_makes_the_request_and_any_status_is_a_reply() {
 }
 
 #[test]
-#[ignore = "needs the contact actions"]
 fn without_allow_http_an_http_wait_takes_a_reply_event() {
     let place = Place::new();
     place.write(

@@ -279,7 +279,6 @@ done: End
 "#;
 
 #[test]
-#[ignore = "needs the contact actions"]
 fn the_caller_types_digits_at_a_menu() {
     let (dir, config) = place();
     std::fs::write(dir.path().join("menu.script"), MENU).unwrap();
@@ -306,7 +305,6 @@ fn the_caller_types_digits_at_a_menu() {
 }
 
 #[test]
-#[ignore = "needs the contact actions"]
 fn the_caller_hangs_up_at_a_menu() {
     let (dir, config) = place();
     std::fs::write(dir.path().join("menu.script"), MENU).unwrap();
@@ -328,7 +326,6 @@ fn the_caller_hangs_up_at_a_menu() {
 }
 
 #[test]
-#[ignore = "needs the contact actions"]
 fn the_person_types_the_reply_to_an_http_request() {
     let (dir, config) = place();
     std::fs::write(
@@ -367,7 +364,6 @@ done: End
 }
 
 #[test]
-#[ignore = "needs the contact actions"]
 fn while_queued_the_person_lets_time_pass_until_an_agent_answers() {
     let (dir, config) = place();
     std::fs::write(

@@ -17,7 +17,6 @@ mod properties;
 
 pub use call::ActionCall;
 pub(crate) use call::PropValue;
-pub(crate) use contact::WAIT_BRANCH;
 pub use error::ActionError;
 pub use handler::ActionHandler;
 // The schemas are data compile reads without the handler API: they live in

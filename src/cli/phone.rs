@@ -268,7 +268,7 @@ mod tests {
             .unwrap();
         let mut w = engine.run(&script, RunOptions::default()).waiting.unwrap();
         w.wait = wait;
-        w
+        *w
     }
 
     #[test]

@@ -42,7 +42,11 @@ const CAUSE_CODE: usize = 0;
 /// default) and `_CAUSECODE`; who released the contact into `_CALLRESULT`
 /// (`caller`, `Hangup` or `End`).
 fn on_release(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    let last = call.state.contact.as_ref().and_then(|c| c.transcript.last());
+    let last = call
+        .state
+        .contact
+        .as_ref()
+        .and_then(|c| c.transcript.last());
     let by = match last.filter(|e| e.kind == TranscriptKind::Hangup) {
         Some(e) if &*e.text == BY_SCRIPT => "Hangup",
         Some(_) => "caller",

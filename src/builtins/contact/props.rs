@@ -82,7 +82,10 @@ impl ActionCall<'_> {
     /// [`ActionCall::take_resumed`]): what it did when it began to wait
     /// (a prompt, the transcript) is not done again.
     pub(super) fn resuming(&self) -> bool {
-        self.state.contact.as_ref().is_some_and(|c| c.resumed.is_some())
+        self.state
+            .contact
+            .as_ref()
+            .is_some_and(|c| c.resumed.is_some())
     }
 }
 

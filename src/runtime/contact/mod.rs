@@ -17,5 +17,5 @@ pub(crate) use transcript::TranscriptLog;
 pub use transcript::{
     TranscriptEntry, TranscriptKind, TRANSCRIPT_KEEP_FIRST, TRANSCRIPT_KEEP_LAST,
 };
-pub(crate) use wait::{reason_phrase, DEFAULT_HTTP_TIMEOUT_MS, MAX_HTTP_TIMEOUT_MS};
 pub use wait::{HttpReply, HttpRequest, Wait, WaitFor, Waiting};
+pub(crate) use wait::{DEFAULT_HTTP_TIMEOUT_MS, MAX_HTTP_TIMEOUT_MS};

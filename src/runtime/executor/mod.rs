@@ -22,6 +22,6 @@ pub use outcome::{Outcome, Run, RunError, TraceStep};
 pub use resume::ResumeError;
 pub(crate) use state::{Pending, RunState, StoreError};
 pub use suspend::Resumed;
-pub(crate) use suspend::{SavedFrame, Suspension, VirtualClock};
+pub(crate) use suspend::{SavedFrame, Suspension};
 pub(crate) use trace_log::TraceOutput;
 pub use trace_log::{TRACE_KEEP_FIRST, TRACE_KEEP_LAST};

@@ -256,6 +256,14 @@ impl RunEnv {
                         Divert::Release
                     }
                 };
+                // The waiting action's step ends here (no branch taken)
+                // unless an answer leaves the script idling in it.
+                if divert == Divert::Release || root.on_answer.is_some() {
+                    let (unit, action) = frames
+                        .first()
+                        .map_or((own.unit, own.action), |f| (f.unit, f.action));
+                    record_interrupted(root, unit, action, waiting_step, frames.len(), state);
+                }
                 match self.divert_target(root, divert, state) {
                     Some(target) => {
                         // What the run was doing is abandoned: the frames
@@ -380,4 +388,36 @@ fn check_identity(root: &ScriptInner, paused: &PausedRun) -> Result<(), ResumeEr
         }
     }
     Ok(())
+}
+
+/// Records the step of a waiting action an event interrupted (the caller
+/// hung up, an agent answered): it ran, and took no branch. Coverage and
+/// the trace see it like any other step.
+fn record_interrupted(
+    root: &ScriptInner,
+    unit: u32,
+    action: u32,
+    step: u64,
+    depth: usize,
+    state: &mut RunState,
+) {
+    let script = root.unit(unit);
+    let Some(compiled) = script.actions.get(action as usize) else {
+        return;
+    };
+    let label = (unit != 0).then_some(&script.label);
+    let depth_before = std::mem::replace(&mut state.depth, depth);
+    let deferred = state.deferred.len();
+    super::trace::StepRecord {
+        script,
+        unit,
+        label,
+        action: compiled,
+        index: action as usize,
+        number: step,
+        branch: None,
+        edge: None,
+    }
+    .record(None, deferred, state);
+    state.depth = depth_before;
 }

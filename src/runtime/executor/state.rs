@@ -172,14 +172,6 @@ impl RunState {
             clock.set_elapsed(run.contact.elapsed);
         }
     }
-
-    /// The trace and its omitted count, for [`Run`].
-    pub(super) fn take_trace(&mut self) -> (Option<Vec<TraceStep>>, u64) {
-        match self.trace.take().map(TraceLog::finish) {
-            Some((steps, omitted)) => (Some(steps), omitted),
-            None => (None, 0),
-        }
-    }
 }
 
 /// The bytes each variable of a frame is counted as; inline for small

@@ -39,11 +39,15 @@ pub(crate) struct Suspension {
 ///
 /// ```
 /// use studioflow::{ActionCall, ActionError, ActionSchema, BranchId, Engine, Event, HttpRequest,
-///     RunOptions, Value, Wait};
+///     PropertyKind, PropertySchema, RunOptions, Value, Wait};
 /// // A host action that waits for an HTTP reply and stores its status.
 /// let engine = Engine::builder()
-///     .register_action(ActionSchema::new("Lookup"), |call: &mut ActionCall<'_>| {
-///         match call.take_resumed() {
+///     .register_action(
+///         ActionSchema::new("Lookup").property(
+///             PropertySchema::optional("Status", PropertyKind::OutputVariable)
+///                 .with_default(Value::from("status")),
+///         ),
+///         |call: &mut ActionCall<'_>| match call.take_resumed() {
 ///             None => call.wait_with(
 ///                 Wait::Http { request: HttpRequest::new("GET", "https://crm.example/x") },
 ///                 serde_json::json!({"tries": 1}),
@@ -51,12 +55,11 @@ pub(crate) struct Suspension {
 ///             Some(resumed) => {
 ///                 assert_eq!(resumed.memo, Some(serde_json::json!({"tries": 1})));
 ///                 let Event::Reply(reply) = resumed.event else { unreachable!() };
-///                 let status = call.variable_id("status").unwrap();
-///                 call.set(status, Value::from(reply.status as f64));
+///                 call.set_output(0, Value::from(reply.status as f64))?;
 ///                 Ok(BranchId::DEFAULT)
 ///             }
-///         }
-///     })
+///         },
+///     )
 ///     .build();
 /// let script = engine.compile("start: Begin { Default -> l }\nl: Lookup { Default -> done }\ndone: End",
 ///     "lookup.script").unwrap();
