@@ -488,6 +488,28 @@ pub(crate) fn still_holds(path: &Path, handle: &File, loaded: &[u8]) -> bool {
 /// assert!(folder.is_dir());
 /// ```
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write_atomically_as(path, bytes, false)
+}
+
+/// [`write_atomically`] for a file only its owner may read or write (mode
+/// 0600 on Unix, whatever the umask or the file it replaces): a paused run
+/// holds a caller's variables.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("call.pause");
+/// studioflow::files::write_privately(&path, b"secret").unwrap();
+/// #[cfg(unix)]
+/// {
+///     use std::os::unix::fs::PermissionsExt;
+///     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+/// }
+/// ```
+pub fn write_privately(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write_atomically_as(path, bytes, true)
+}
+
+fn write_atomically_as(path: &Path, bytes: &[u8], private: bool) -> Result<(), FileError> {
     let (target, existing) = resolve_target(path)?;
     let Some(file_name) = target.file_name().and_then(|name| name.to_str()) else {
         return Err(FileError::NotAFilePath {
@@ -523,6 +545,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
             keep_owner_and_permissions(&file, metadata)
                 .map_err(FileError::io(path, "copy the file's permissions"))?;
         }
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(FileError::io(path, "make the file private"))?;
+        }
+        #[cfg(not(unix))]
+        let _ = private;
         file.write_all(bytes)
             .map_err(FileError::io(path, "write the temporary file"))?;
         file.sync_all()

@@ -813,8 +813,13 @@ fn every_example_script_exits_0() {
             continue;
         }
         count += 1;
-        exits(studioflow().arg("run").arg(&path), 0);
-        exits(studioflow().arg("run").arg(&path).arg("--json"), 0);
+        // The phone flow waits for its caller (exit 5) when no events are given.
+        let ran = match path.file_name().and_then(|n| n.to_str()) {
+            Some("phone.script") => 5,
+            _ => 0,
+        };
+        exits(studioflow().arg("run").arg(&path), ran);
+        exits(studioflow().arg("run").arg(&path).arg("--json"), ran);
         exits(studioflow().arg("check").arg(&path), 0);
     }
     assert!(

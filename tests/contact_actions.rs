@@ -471,8 +471,8 @@ fn stop_idles_until_an_event() {
         "{e}"
     );
     let run = simulate(source, &["answer:sysadmin"]);
-    // (A step whose wait an event ends is not in the trace.)
-    assert_eq!(path(&run), ["start", "answered", "bye"]);
+    // The step whose wait an event ended is in the trace (no branch taken).
+    assert_eq!(path(&run), ["start", "idle", "answered", "bye"]);
 }
 
 // ---- Hangup, End, OnRelease

@@ -314,7 +314,8 @@ fn write_pause(session: &Session<'_>, run: &Run, path: &Path) -> Result<(), Stri
     let key = session.key.as_ref().ok_or("no pause key")?;
     let expiry = session.contact.pause_expiry.unwrap_or(DEFAULT_PAUSE_EXPIRY);
     let bytes = key.seal(paused, chrono::Utc::now(), expiry);
-    write_output(path, &bytes)
+    // A paused run holds the caller's variables: only its owner reads it.
+    studioflow::files::write_privately(path, &bytes).map_err(|e| e.to_string())
 }
 
 /// The tenant the run talks to: `--directory FILE`, locked from load to

@@ -100,8 +100,17 @@ impl Engine {
             None => queue.next().map(|e| (e, Some(0))),
         };
         let Some((event, index)) = first_event else {
-            // Nothing to resume with: the run still waits, as it was.
-            let run = waiting_run(paused, start);
+            // Nothing to resume with: the run still waits, as it was (in
+            // the scripts it was paused in, or nothing is shown of it).
+            if let Err(source) = crate::runtime::check_identity(&script.inner, &paused) {
+                return Err(SimulationError {
+                    index: 0,
+                    count,
+                    source,
+                    run: Box::new(waiting_run_empty(start, &options)),
+                });
+            }
+            let run = waiting_run(paused, start, script, &options);
             return Ok(Simulation {
                 run,
                 unused: Vec::new(),
@@ -124,8 +133,8 @@ impl Engine {
                     _ => None,
                 };
                 let run = match paused {
-                    Some(p) => waiting_run(p, start),
-                    None => waiting_run_empty(start),
+                    Some(p) => waiting_run(p, start, script, &options),
+                    None => waiting_run_empty(start, &options),
                 };
                 Err(SimulationError {
                     index: index.unwrap_or(0),
@@ -200,22 +209,37 @@ struct PausedStart {
     steps: u64,
 }
 
-/// A run that still waits where the paused run waited.
-fn waiting_run(paused: PausedRun, start: PausedStart) -> Run {
-    let mut run = waiting_run_empty(start);
+/// A run that still waits where the paused run waited, with its variables
+/// (those of the script that was run).
+fn waiting_run(
+    paused: PausedRun,
+    start: PausedStart,
+    script: &Script,
+    options: &RunOptions,
+) -> Run {
+    let mut run = waiting_run_empty(start, options);
+    run.variables = crate::runtime::Variables::new(
+        script.inner.clone(),
+        paused
+            .frames
+            .last()
+            .map(|f| f.vars.clone())
+            .unwrap_or_default(),
+        paused.extra.clone(),
+    );
     run.paused = Some(Box::new(paused));
     run
 }
 
-fn waiting_run_empty(start: PausedStart) -> Run {
+fn waiting_run_empty(start: PausedStart, options: &RunOptions) -> Run {
     Run {
         outcome: Outcome::Waiting,
         end: Some(start.waiting.action.clone()),
         error: None,
         steps: start.steps,
-        trace: None,
+        trace: options.trace.then(Vec::new),
         trace_omitted: 0,
-        counts: None,
+        counts: options.trace.then(RunCounts::default),
         returned: None,
         variables: crate::runtime::Variables::empty(),
         transcript: Vec::new(),

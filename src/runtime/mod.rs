@@ -12,6 +12,7 @@ pub(crate) mod env;
 pub(crate) mod error;
 pub(crate) mod eval;
 pub(crate) mod executor;
+pub(crate) use executor::check_identity;
 pub(crate) mod functions;
 pub(crate) mod limits;
 pub(crate) mod ops;

@@ -19,6 +19,7 @@ mod trace_log;
 
 pub use options::{ActionOverride, ChangeObserver, RunOptions, StepObserver, VariableChange};
 pub use outcome::{Outcome, Run, RunError, TraceStep};
+pub(crate) use resume::check_identity;
 pub use resume::ResumeError;
 pub(crate) use state::{Pending, RunState, StoreError};
 pub use suspend::Resumed;

@@ -364,7 +364,7 @@ impl RunEnv {
 }
 
 /// Every script of the call graph must be the one the run paused in.
-fn check_identity(root: &ScriptInner, paused: &PausedRun) -> Result<(), ResumeError> {
+pub(crate) fn check_identity(root: &ScriptInner, paused: &PausedRun) -> Result<(), ResumeError> {
     let now = identities(root);
     if now.len() != paused.scripts.len() {
         return Err(ResumeError::OtherScripts {
