@@ -433,15 +433,13 @@ fn follow_branch<'s>(
             .contact
             .as_ref()
             .is_some_and(|c| c.suspension.is_some());
-        if waits {
-            if state.stop.is_none() && state.pending.is_none() {
-                return Followed {
-                    next: None,
-                    branch: None,
-                    edge: None,
-                    waits: true,
-                };
-            }
+        if waits && state.stop.is_none() && state.pending.is_none() {
+            return Followed {
+                next: None,
+                branch: None,
+                edge: None,
+                waits: true,
+            };
         }
         if let Some(c) = state.contact.as_mut() {
             c.suspension = None;
