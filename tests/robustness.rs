@@ -116,6 +116,12 @@ fn check_run_shape(run: &Run) {
         Outcome::Cancelled => {
             assert_eq!(run.error.as_ref().map(|e| e.kind), Some(Outcome::Cancelled))
         }
+        Outcome::Waiting => {
+            assert!(run.error.is_none(), "a waiting run has no error");
+            let waiting = run.waiting.as_ref().expect("a waiting run says what for");
+            assert_eq!(run.end.as_deref(), Some(waiting.action.as_str()));
+            assert!(run.paused.is_some(), "a waiting run can be resumed");
+        }
         other => panic!("an outcome this test does not know: {other}"),
     }
     // The --json document must always be producible.

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::digits::{collect, Collected, Collection, Ended, Indices};
+use super::digits::{collect, collection_properties, Collected, Collection, Ended, Indices};
 use super::props::refuse_after_release;
 use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, ActionSchema, BranchId, PropertyKind, PropertySchema, Value};
@@ -46,31 +46,16 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
 
 pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(
-        ActionSchema::new("Capture")
-            .property(
+        collection_properties(
+            ActionSchema::new("Capture").property(
                 PropertySchema::optional("Variable", PropertyKind::OutputVariable)
                     .with_default(Value::from("CRES")),
-            )
-            .property(
-                PropertySchema::optional("MaxDigits", PropertyKind::Expression)
-                    .with_default(Value::from(1.0)),
-            )
-            .property(
-                PropertySchema::optional("Terminator", PropertyKind::Template)
-                    .with_default(Value::from("#-")),
-            )
-            .property(
-                PropertySchema::optional("Timeout", PropertyKind::Expression)
-                    .with_default(Value::from(5.0)),
-            )
-            .property(
-                PropertySchema::optional("InterDigitTimeout", PropertyKind::Expression)
-                    .with_default(Value::from(5.0)),
-            )
-            .branch("Terminator")
-            .branch("MaxDigits")
-            .branch("Timeout")
-            .branch("InterDigitTimeout"),
+            ),
+        )
+        .branch("Terminator")
+        .branch("MaxDigits")
+        .branch("Timeout")
+        .branch("InterDigitTimeout"),
         Arc::new(execute),
     );
 }

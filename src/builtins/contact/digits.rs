@@ -14,13 +14,33 @@
 //! wait used is taken first.
 
 use super::props::{seconds_up_to, text, whole};
-use crate::{ActionCall, ActionError, BranchId, Event, Resumed, Wait};
+use crate::{
+    ActionCall, ActionError, ActionSchema, BranchId, Event, PropertyKind, PropertySchema, Resumed,
+    Value, Wait,
+};
 
 /// The longest Timeout and InterDigitTimeout, as Studio's Capture page
 /// documents ("between 0 and 60").
 pub(super) const MAX_TIMEOUT: f64 = 60.0;
 /// The most keys one entry may take (studioflow's bound).
 pub(super) const MAX_DIGITS: u32 = 1_000;
+
+/// The digit collection's properties, in Studio's order (Menu and Capture
+/// list them the same way): MaxDigits (1), Terminator (`#-`), Timeout (5)
+/// and InterDigitTimeout (5).
+pub(super) fn collection_properties(schema: ActionSchema) -> ActionSchema {
+    let number = |name: &str, default: f64| {
+        PropertySchema::optional(name, PropertyKind::Expression).with_default(Value::from(default))
+    };
+    schema
+        .property(number("MaxDigits", 1.0))
+        .property(
+            PropertySchema::optional("Terminator", PropertyKind::Template)
+                .with_default(Value::from("#-")),
+        )
+        .property(number("Timeout", 5.0))
+        .property(number("InterDigitTimeout", 5.0))
+}
 
 /// How one collection goes, from the action's properties.
 pub(super) struct Collection {

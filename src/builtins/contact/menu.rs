@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::digits::{collect, Collected, Collection, Ended, Indices};
+use super::digits::{collect, collection_properties, Collected, Collection, Ended, Indices};
 use super::prompt;
 use super::props::flag;
 use super::props::refuse_after_release;
@@ -50,38 +50,24 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
 
 pub(super) fn register(builder: &mut ActionList) {
     builder.add_action(
-        ActionSchema::new("Menu")
-            .property(
-                PropertySchema::optional("Sequence", PropertyKind::Template)
-                    .with_default(Value::from("")),
-            )
-            .property(PropertySchema::optional("Phrase", PropertyKind::Name))
-            .property(
-                PropertySchema::optional("ClearDigits", PropertyKind::Expression)
-                    .with_default(Value::Bool(true)),
-            )
-            .property(
-                PropertySchema::optional("MaxDigits", PropertyKind::Expression)
-                    .with_default(Value::from(1.0)),
-            )
-            .property(
-                PropertySchema::optional("Terminator", PropertyKind::Template)
-                    .with_default(Value::from("#-")),
-            )
-            .property(
-                PropertySchema::optional("Timeout", PropertyKind::Expression)
-                    .with_default(Value::from(5.0)),
-            )
-            .property(
-                PropertySchema::optional("InterDigitTimeout", PropertyKind::Expression)
-                    .with_default(Value::from(5.0)),
-            )
-            .property(
-                PropertySchema::optional("Variable", PropertyKind::OutputVariable)
-                    .with_default(Value::from("MRES")),
-            )
-            .branch("Timeout")
-            .labeled_branch("Case"),
+        collection_properties(
+            ActionSchema::new("Menu")
+                .property(
+                    PropertySchema::optional("Sequence", PropertyKind::Template)
+                        .with_default(Value::from("")),
+                )
+                .property(PropertySchema::optional("Phrase", PropertyKind::Name))
+                .property(
+                    PropertySchema::optional("ClearDigits", PropertyKind::Expression)
+                        .with_default(Value::Bool(true)),
+                ),
+        )
+        .property(
+            PropertySchema::optional("Variable", PropertyKind::OutputVariable)
+                .with_default(Value::from("MRES")),
+        )
+        .branch("Timeout")
+        .labeled_branch("Case"),
         Arc::new(execute),
     );
 }
