@@ -320,14 +320,14 @@ fn conversation(run: &Run) -> String {
         };
         let seconds = entry.at;
         out += &format!(
-            "<tr class=\"say {what}\" data-step=\"{}\"><td class=\"at\">{}:{:04.1}</td><th>{who}</th><td>{}</td><td class=\"muted\"><a href=\"#step-{}\">#{} {}</a></td></tr>\n",
+            "<tr class=\"say {what}\" data-step=\"{}\"><td class=\"at\">{}:{:04.1}</td><th>{who}</th><td>{}</td><td class=\"muted\"><a href=\"#step-{}\" title=\"{}\">#{}</a></td></tr>\n",
             entry.step,
             (seconds / 60.0).floor() as u64,
             seconds % 60.0,
             html(&clip(&entry.text, MAX_VALUE_CHARS)),
             entry.step,
-            entry.step,
             html(&entry.action),
+            entry.step,
         );
     }
     if run.transcript_omitted > 0 {

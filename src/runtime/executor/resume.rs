@@ -408,6 +408,8 @@ fn record_interrupted(
     let label = (unit != 0).then_some(&script.label);
     let depth_before = std::mem::replace(&mut state.depth, depth);
     let deferred = state.deferred.len();
+    // The change observer (the run report) sees the step too: it changed nothing.
+    let snapshot = state.change_observer.as_ref().map(|_| state.vars.clone());
     super::trace::StepRecord {
         script,
         unit,
@@ -418,6 +420,6 @@ fn record_interrupted(
         branch: None,
         edge: None,
     }
-    .record(None, deferred, state);
+    .record(snapshot, deferred, state);
     state.depth = depth_before;
 }
