@@ -263,3 +263,38 @@ done: End"#,
         run.variable("_ERR")
     );
 }
+
+#[test]
+fn the_run_report_shows_the_contact_as_a_conversation() {
+    use studioflow::graph::FlowGraph;
+    use studioflow::report::{run_report_html, RunRecorder};
+    let engine = Engine::demo();
+    let script = engine
+        .compile(
+            r#"start: Begin { Default -> ask }
+ask: Menu { Sequence = "Press 1 for <sales> & more" Case "1" -> queue Default -> ask }
+queue: ReqAgent { Skill = "Sales" Default -> hold }
+hold: Stop"#,
+            "report.script",
+        )
+        .unwrap();
+    let recorder = RunRecorder::new(&script);
+    let options = RunOptions::default().change_observer(recorder.observer());
+    let events = ["digits:1", "hangup"].map(|e| e.parse::<Event>().unwrap());
+    let sim = engine.simulate(&script, options, events, None).unwrap();
+    assert_eq!(sim.run.outcome, Outcome::Completed);
+    let page = run_report_html(
+        &FlowGraph::from_script(&script),
+        &sim.run,
+        &Default::default(),
+        &recorder.finish(),
+    );
+    assert!(page.contains("<h2>Conversation</h2>"), "no conversation section");
+    // The prompt is escaped, and each line links to its step.
+    assert!(page.contains("Press 1 for &lt;sales&gt; &amp; more"), "{page}");
+    assert!(page.contains("<th>caller presses</th><td>1</td>"), "keys");
+    assert!(page.contains("<th>queued for</th><td>Sales</td>"), "queue");
+    assert!(page.contains("<th>hangup</th><td>caller</td>"), "hangup");
+    // The Stop that the hangup ended is a step of the run too.
+    assert!(page.contains("id=\"step-4\""), "the interrupted step is listed");
+}
