@@ -34,7 +34,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The word used in JSON output: `completed`, or `stopped` for the other three.
+    /// The word used in JSON output: `completed`, `waiting`, or `stopped` for
+    /// the other three.
     ///
     /// ```
     /// assert_eq!(studioflow::Outcome::Limit.json_name(), "stopped");
@@ -47,8 +48,8 @@ impl Outcome {
         }
     }
 
-    /// `completed`, `stopped`, `limit` or `cancelled` (what test files
-    /// write in `expect.outcome`, and what [`Outcome`]'s `Display` shows).
+    /// `completed`, `stopped`, `limit`, `cancelled` or `waiting` (what test
+    /// files write in `expect.outcome`, and what [`Outcome`]'s `Display` shows).
     ///
     /// ```
     /// use studioflow::Outcome;
