@@ -1445,6 +1445,16 @@ bye: End"#;
             String::from_utf8_lossy(&first.stderr)
         );
         assert_eq!(first.stdout, second.stdout);
+        // The conversation in words, with its virtual times, too.
+        let words: Vec<&str> = args
+            .iter()
+            .copied()
+            .filter(|a| !a.starts_with("--json"))
+            .collect();
+        let (one, two) = (cmd(&dir, &words), cmd(&dir, &words));
+        assert_eq!(one.stdout, two.stdout);
+        let text = String::from_utf8_lossy(&one.stdout);
+        assert!(text.contains("25.2 s  agent answers: agentadmin"), "{text}");
         let doc: J = serde_json::from_slice(&first.stdout).unwrap();
         let transcript = doc["transcript"].as_array().unwrap();
         assert!(transcript.len() > 8, "{transcript:?}");
@@ -1475,5 +1485,40 @@ bye: End"#;
         let tail =
             &transcript[transcript.len() - resumed["transcript"].as_array().unwrap().len()..];
         assert_eq!(resumed["transcript"].as_array().unwrap(), tail);
+    }
+}
+
+// ------------------------------------------------------------ test files
+
+#[test]
+fn a_test_case_with_thousands_of_events_left_unused_says_so_briefly() {
+    use studioflow::testing::TestRunner;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("menu.script"),
+        "start: Begin { Default -> m }\nm: Menu { Sequence = \"Press 1\" Case \"1\" -> done Default -> m }\ndone: End",
+    )
+    .unwrap();
+    let events = vec!["\"digits:1\""; 20_000].join(", ");
+    std::fs::write(
+        dir.path().join("menu.test.toml"),
+        format!(
+            "[[case]]\nname = \"too many\"\nevents = [{events}]\n\n[[case]]\nname = \"not these\"\nevents = [{events}]\nexpect.unused_events = [{events}, \"hangup\"]\n"
+        ),
+    )
+    .unwrap();
+    let runner = TestRunner::new();
+    let file = runner.load(dir.path().join("menu.test.toml")).unwrap();
+    let report = runner.run_file(&file);
+    for case in &report.cases {
+        let text: String = case.mismatches.iter().map(ToString::to_string).collect();
+        assert!(!text.is_empty(), "{}: passed", case.name);
+        assert!(
+            text.len() < 2_000,
+            "{}: {} bytes of message",
+            case.name,
+            text.len()
+        );
+        assert!(text.contains("... ("), "{}: {text}", case.name);
     }
 }

@@ -10,9 +10,10 @@
 //!   only who it was; on resume the agent is looked up again and the handle
 //!   is issued by the resumed run (a pause never carries privileges).
 //!
-//! A pause's own values are written and read as a stream ([`Tokens`]): no token list is built, so reading a pause costs memory in
-//! proportion to the values it holds, not to a tree of JSON tokens (which
-//! took some 70 times the file's size).
+//! A pause's own values are written and read as a stream ([`Tokens`]): no
+//! token list is built, so reading a pause costs memory in proportion to
+//! the values it holds, not to a tree of JSON tokens (which took some 70
+//! times the file's size), and at most [`read_budget`]'s tokens are read.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -296,8 +297,8 @@ thread_local! {
     static BUDGET: Cell<u64> = const { Cell::new(u64::MAX) };
 }
 
-/// Runs `parse` with at most `tokens` tokens and memo nodes to read; what
-/// is left of the budget is restored after.
+/// Runs `parse` with at most `tokens` tokens and memo nodes to read; the
+/// budget outside is restored after.
 pub(crate) fn read_budget<R>(tokens: u64, parse: impl FnOnce() -> R) -> R {
     let outer = BUDGET.with(|b| b.replace(tokens));
     let result = parse();
