@@ -452,11 +452,6 @@ fn frames_that_do_not_hold_together_are_refused() {
             "the contact's spare time is negative",
         ),
         (
-            "a buffer of non-keys",
-            |p| p["contact"]["digits"] = json!("12a"),
-            "the digit buffer holds `a`",
-        ),
-        (
             "an unknown time zone",
             |p| p["time_zone"] = json!("Mars/Base"),
             "unknown time zone `Mars/Base`",
@@ -827,6 +822,38 @@ fn a_reply_body_too_large_or_odd_is_an_error_branch_never_a_panic() {
         run.variable("got").unwrap().to_text(),
         "\u{0}\u{1b}[31m\u{fffd}"
     );
+}
+
+#[test]
+#[ignore = "bug: Engine::resume takes a host's Event::Wait and Event::Digits without the checks `Event::from_str` makes (src/runtime/executor/resume.rs): Wait(NaN) leaves a Menu waiting with `timeout: NaN` (sealed as null, so the pause can no longer be opened), Wait(inf) puts infinite spare time on the contact, Wait(-5) turns a Menu's 5 s left into 10 s, Digits(\"x\u{1b}\") stores an escape sequence as keys, Digits(\"\") notes an empty key press; they should be refused like an event that does not fit (the paused run back)"]
+fn a_hosts_malformed_event_is_refused_like_a_malformed_text() {
+    let engine = Engine::demo();
+    let script = engine
+        .compile(
+            "start: Begin { Default -> m }\nm: Menu { Sequence = \"x\" MaxDigits = 3 Default -> done }\ndone: End",
+            "m.script",
+        )
+        .unwrap();
+    for event in [
+        Event::Wait(f64::NAN),
+        Event::Wait(f64::INFINITY),
+        Event::Wait(-5.0),
+        Event::Digits("x\u{1b}".into()),
+        Event::Digits(String::new()),
+        Event::Digits("1".repeat(5000)),
+    ] {
+        // The same event as text is refused.
+        assert!(event.to_string().parse::<Event>().is_err(), "{event:?}");
+        let paused = *engine.run(&script, RunOptions::default()).paused.unwrap();
+        let result = engine.resume(&script, paused, event.clone());
+        assert!(
+            result
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains(&event.to_string())),
+            "{event:?} was taken: {:?}",
+            result.map(|r| (r.outcome, r.waiting))
+        );
+    }
 }
 
 const QUEUE: &str = r#"start: Begin { Default -> q }

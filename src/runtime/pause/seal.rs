@@ -368,17 +368,6 @@ impl Payload {
                 return Err(bad(format!("{what} is negative ({t})")));
             }
         }
-        if let Some(c) = self
-            .contact
-            .digits
-            .chars()
-            .find(|c| !matches!(c, '0'..='9' | '*' | '#'))
-        {
-            return Err(bad(format!(
-                "the digit buffer holds `{}`, which is not a key",
-                c.escape_debug()
-            )));
-        }
         // Bounded by the signed data, yet checked: a frame is as large as
         // its script says, no larger, and all of them together are too
         // (the slots are allocated before the script is at hand).
