@@ -9,6 +9,12 @@
 //! The signature covers the version line and the JSON, so a pause altered
 //! in any byte, signed with another key, or of another format version is
 //! refused before anything in it is read.
+//!
+//! A signed pause is still read as untrusted (the key may be shared, or a
+//! build may have a bug): at most 256 MiB, 4,194,304 value tokens and memo
+//! nodes, values nested 1,024 deep, 4,096 frames of 4,194,304 slots and
+//! counters in all; frames that do not hold together, negative times and
+//! duplicate keys are refused, naming what is wrong.
 
 use std::time::Duration;
 
