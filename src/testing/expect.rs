@@ -493,45 +493,6 @@ impl Expect {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn numbers_compare_numerically_and_empty_means_null() {
-        assert!(json_matches(&json!(5), &json!(5.0)));
-        assert!(json_matches(
-            &json!({"a": [1, "x"]}),
-            &json!({"a": [1.0, "x"]})
-        ));
-        assert!(json_matches(&json!(""), &json!(null)));
-        assert!(!json_matches(&json!("5"), &json!(5)));
-        assert!(!json_matches(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
-        assert!(!json_matches(&json!([1]), &json!([1, 2])));
-    }
-
-    #[test]
-    fn huge_diffs_are_not_computed() {
-        let old: String = (0..1_000_000).map(|i| format!("line {i}\n")).collect();
-        let started = std::time::Instant::now();
-        let diff = line_diff(&old, "line 0\nchanged\n");
-        assert!(started.elapsed() < std::time::Duration::from_secs(2));
-        assert!(
-            diff.starts_with("(too large for a line diff: 1000000 lines stored, 2 in this run; the first difference is at line 2:)\n-line 1\n+changed"),
-            "{diff}"
-        );
-    }
-
-    #[test]
-    fn long_diffs_are_cut() {
-        let old: String = (0..1000).map(|i| format!("{i}\n")).collect();
-        let diff = line_diff(&old, "");
-        assert!(diff.lines().count() <= 201);
-        assert!(diff.ends_with("more diff lines"));
-    }
-}
-
 impl Expect {
     /// The contact's expectations: `heard` (each a substring of a prompt
     /// played, in order) and the events left unused (none, unless
@@ -599,5 +560,44 @@ impl Expect {
             None => {}
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_compare_numerically_and_empty_means_null() {
+        assert!(json_matches(&json!(5), &json!(5.0)));
+        assert!(json_matches(
+            &json!({"a": [1, "x"]}),
+            &json!({"a": [1.0, "x"]})
+        ));
+        assert!(json_matches(&json!(""), &json!(null)));
+        assert!(!json_matches(&json!("5"), &json!(5)));
+        assert!(!json_matches(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+        assert!(!json_matches(&json!([1]), &json!([1, 2])));
+    }
+
+    #[test]
+    fn huge_diffs_are_not_computed() {
+        let old: String = (0..1_000_000).map(|i| format!("line {i}\n")).collect();
+        let started = std::time::Instant::now();
+        let diff = line_diff(&old, "line 0\nchanged\n");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(
+            diff.starts_with("(too large for a line diff: 1000000 lines stored, 2 in this run; the first difference is at line 2:)\n-line 1\n+changed"),
+            "{diff}"
+        );
+    }
+
+    #[test]
+    fn long_diffs_are_cut() {
+        let old: String = (0..1000).map(|i| format!("{i}\n")).collect();
+        let diff = line_diff(&old, "");
+        assert!(diff.lines().count() <= 201);
+        assert!(diff.ends_with("more diff lines"));
     }
 }
