@@ -26,7 +26,8 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
         }
     };
     let counter = call.counter();
-    *counter += 1;
+    // Saturating: a counter read from a forged pause may be at the top.
+    *counter = counter.saturating_add(1);
     let (count, branch) = if *counter <= times {
         (*counter, REPEAT_BRANCH)
     } else {

@@ -170,6 +170,12 @@ impl Engine {
             let Some(paused) = run.paused.take() else {
                 break;
             };
+            // The part before keeps its trace, counts and transcript; its
+            // variables are the paused run's own. Let go of them first, so
+            // the resumed run owns its values alone, as it does when
+            // resumed from bytes (a Snippet charges copying a shared list
+            // to its statement budget).
+            run.variables = crate::runtime::Variables::empty();
             match self.resume_with(script, *paused, event, options.clone()) {
                 Ok(next) => run = join(run, next),
                 Err(source) => {
@@ -178,6 +184,8 @@ impl Engine {
                         | ResumeError::UnknownAgent { paused, .. } => Some(paused.clone()),
                         _ => None,
                     } {
+                        // Nothing ran: the variables are the paused run's.
+                        run.variables = own_variables(&paused, script);
                         run.paused = Some(paused);
                     }
                     return Err(SimulationError {
@@ -218,7 +226,14 @@ fn waiting_run(
     options: &RunOptions,
 ) -> Run {
     let mut run = waiting_run_empty(start, options);
-    run.variables = crate::runtime::Variables::new(
+    run.variables = own_variables(&paused, script);
+    run.paused = Some(Box::new(paused));
+    run
+}
+
+/// The variables of the script that was run, as a paused run holds them.
+fn own_variables(paused: &PausedRun, script: &Script) -> crate::runtime::Variables {
+    crate::runtime::Variables::new(
         script.inner.clone(),
         paused
             .frames
@@ -226,9 +241,7 @@ fn waiting_run(
             .map(|f| f.vars.clone())
             .unwrap_or_default(),
         paused.extra.clone(),
-    );
-    run.paused = Some(Box::new(paused));
-    run
+    )
 }
 
 fn waiting_run_empty(start: PausedStart, options: &RunOptions) -> Run {

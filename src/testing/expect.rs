@@ -538,10 +538,11 @@ impl Expect {
             Some(expected) => {
                 let expected: Vec<String> = expected.iter().map(ToString::to_string).collect();
                 if expected != unused_text {
+                    // A long list of events is shown cut.
                     out.push(Mismatch::Expect {
                         key: "unused_events".into(),
-                        expected: list(&expected),
-                        actual: list(&unused_text),
+                        expected: short(list(&expected)),
+                        actual: short(list(&unused_text)),
                         diff: None,
                     });
                 }
@@ -552,7 +553,7 @@ impl Expect {
                 actual: format!(
                     "the run ended ({}) with {} unused",
                     run.outcome,
-                    list(&unused_text)
+                    short(list(&unused_text))
                 ),
                 diff: None,
             }),

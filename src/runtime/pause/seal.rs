@@ -9,20 +9,24 @@
 //! The signature covers the version line and the JSON, so a pause altered
 //! in any byte, signed with another key, or of another format version is
 //! refused before anything in it is read.
+//!
+//! A signed pause is still read as untrusted (the key may be shared, or a
+//! build may have a bug): at most 256 MiB, 4,194,304 value tokens and memo
+//! nodes, values nested 1,024 deep, 4,096 frames of 4,194,304 slots and
+//! counters in all; frames that do not hold together, negative times and
+//! duplicate keys are refused, naming what is wrong.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use serde_json::Value as J;
 use sha2::Sha256;
 
-use super::values::{decode, encode, UserToken};
+use super::values::{read_budget, Memo, Tokens};
 use super::{PausedRun, PausedScript};
 use crate::runtime::contact::{ContactState, Wait, Waiting};
 use crate::runtime::executor::SavedFrame;
-use crate::runtime::Value;
 
 /// The format version this build writes and reads.
 pub const PAUSE_FORMAT_VERSION: u32 = 1;
@@ -31,6 +35,18 @@ const MAGIC: &str = "studioflow-pause";
 /// The largest pause file read (a run's variables are bounded by its
 /// memory budget; this bounds what is parsed before that).
 pub(crate) const MAX_PAUSE_BYTES: usize = 256 << 20;
+/// The most value tokens (and memo nodes) a pause may hold: reading one
+/// then costs a bounded amount of memory whatever its file says. A run
+/// within the default memory budget (64 MiB, each element counted as at
+/// least 16 bytes) holds fewer.
+const MAX_TOKENS: u64 = 1 << 22;
+/// The most frames a pause may hold (far deeper than any subscript limit
+/// a host sets).
+const MAX_FRAMES: usize = 1 << 12;
+/// The most variable slots (or actions) one frame may have.
+const MAX_FRAME_SLOTS: u32 = 1 << 20;
+/// The most variable slots and loop counters all frames may hold together.
+const MAX_FRAME_CELLS: u64 = 1 << 22;
 
 /// The key paused runs are signed with (HMAC-SHA256): at least 32 bytes.
 ///
@@ -189,8 +205,8 @@ impl PauseKey {
         let expected = decode_hex(signature).ok_or(PauseError::Signature)?;
         mac.verify_slice(&expected)
             .map_err(|_| PauseError::Signature)?;
-        let payload: Payload =
-            serde_json::from_slice(json).map_err(|e| PauseError::Malformed(e.to_string()))?;
+        let payload: Payload = read_budget(MAX_TOKENS, || serde_json::from_slice(json))
+            .map_err(|e| PauseError::Malformed(e.to_string()))?;
         let expires = parse_time(&payload.expires_at)?;
         if now > expires {
             return Err(PauseError::Expired {
@@ -233,11 +249,11 @@ struct Payload {
     scripts: Vec<ScriptData>,
     waiting: WaitingData,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    memo: Option<J>,
+    memo: Option<Memo>,
     /// Innermost first.
     frames: Vec<FrameData>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    extra: Vec<(String, Vec<J>)>,
+    extra: Vec<(String, Tokens)>,
     contact: ContactState,
     steps: u64,
     max_steps: u64,
@@ -271,7 +287,7 @@ struct FrameData {
     action: u32,
     step: u64,
     /// Set variables only: `[slot, tokens]`.
-    vars: Vec<(u32, Vec<J>)>,
+    vars: Vec<(u32, Tokens)>,
     /// Non-zero counters only: `[action, count]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     counters: Vec<(u32, u64)>,
@@ -300,7 +316,7 @@ impl Payload {
                 at: paused.waiting.at,
                 queued: paused.waiting.queued.clone(),
             },
-            memo: paused.memo.clone(),
+            memo: paused.memo.clone().map(Memo),
             frames: paused
                 .frames
                 .iter()
@@ -312,7 +328,7 @@ impl Payload {
                         .vars
                         .iter()
                         .enumerate()
-                        .filter_map(|(i, v)| v.as_ref().map(|v| (i as u32, encode(v))))
+                        .filter_map(|(i, v)| v.as_ref().map(|v| (i as u32, Tokens(v.clone()))))
                         .collect(),
                     counters: f
                         .counters
@@ -328,7 +344,7 @@ impl Payload {
             extra: paused
                 .extra
                 .iter()
-                .map(|(n, v)| (n.clone(), encode(v)))
+                .map(|(n, v)| (n.clone(), Tokens(v.clone())))
                 .collect(),
             contact: paused.contact.clone(),
             steps: paused.steps,
@@ -342,19 +358,59 @@ impl Payload {
 
     fn into_paused(self) -> Result<PausedRun, PauseError> {
         let bad = |m: String| PauseError::Malformed(m);
-        // Security users are issued again when the run resumes; until then
-        // they are placeholders that say who they were.
-        let mut user = |token: UserToken<'_>| pending_user(token);
+        // Virtual times only move forward from 0 (JSON has no NaN).
+        let left = match &self.waiting.wait {
+            Wait::Digits { timeout, .. } => *timeout,
+            Wait::Time { seconds } => *seconds,
+            Wait::Http { .. } | Wait::Event => 0.0,
+        };
+        for (what, t) in [
+            ("the wait's time left", left),
+            ("the wait's start", self.waiting.at),
+            ("the contact's time", self.contact.elapsed),
+            ("the contact's spare time", self.contact.spare),
+        ] {
+            if t < 0.0 {
+                return Err(bad(format!("{what} is negative ({t})")));
+            }
+        }
+        // Bounded by the signed data, yet checked: a frame is as large as
+        // its script says, no larger, and all of them together are too
+        // (the slots are allocated before the script is at hand).
+        let cells: u64 = self
+            .frames
+            .iter()
+            .map(|f| u64::from(f.slots) + u64::from(f.actions))
+            .sum();
+        if cells > MAX_FRAME_CELLS || self.frames.len() > MAX_FRAMES {
+            return Err(bad(format!(
+                "{} frames of {cells} variables and counters in all: more than any run holds",
+                self.frames.len()
+            )));
+        }
+        let units = self.scripts.len();
+        let outermost = self.frames.len().saturating_sub(1);
         let mut frames = Vec::with_capacity(self.frames.len());
-        for f in self.frames {
-            // Bounded by the signed data, yet checked: a frame is as large
-            // as its script says, no larger.
-            if f.slots > 1 << 20 || f.actions > 1 << 20 {
-                return Err(bad("a frame larger than any script".into()));
+        for (i, f) in self.frames.into_iter().enumerate() {
+            // Positions are checked against the script when the run
+            // resumes; what the pause itself says must hold together.
+            if f.unit as usize >= units || (i == outermost && f.unit != 0) {
+                return Err(bad(format!(
+                    "frame {i} is in script {} of a call graph of {units}",
+                    f.unit
+                )));
+            }
+            if f.slots > MAX_FRAME_SLOTS || f.actions > MAX_FRAME_SLOTS {
+                return Err(bad(format!("frame {i}: a frame larger than any script")));
+            }
+            if f.action >= f.actions {
+                return Err(bad(format!(
+                    "frame {i} is at action {} of {}",
+                    f.action, f.actions
+                )));
             }
             let mut vars = vec![None; f.slots as usize];
-            for (slot, tokens) in f.vars {
-                let value = decode(&tokens, &mut user).map_err(bad)?;
+            for (slot, Tokens(value)) in f.vars {
                 *vars
                     .get_mut(slot as usize)
                     .ok_or_else(|| bad(format!("variable slot {slot} out of range")))? =
@@ -377,10 +433,11 @@ impl Payload {
         if frames.is_empty() {
             return Err(bad("no frames".into()));
         }
-        let mut extra = Vec::with_capacity(self.extra.len());
-        for (name, tokens) in self.extra {
-            extra.push((name, decode(&tokens, &mut user).map_err(bad)?));
-        }
+        let extra = self
+            .extra
+            .into_iter()
+            .map(|(n, Tokens(v))| (n, v))
+            .collect();
         Ok(PausedRun {
             scripts: self
                 .scripts
@@ -398,7 +455,7 @@ impl Payload {
                 at: self.waiting.at,
                 queued: self.waiting.queued,
             },
-            memo: self.memo,
+            memo: self.memo.map(|Memo(m)| m),
             contact: self.contact,
             steps: self.steps,
             max_steps: self.max_steps,
@@ -411,15 +468,4 @@ impl Payload {
                 .map_err(|_| bad(format!("unknown time zone `{}`", self.time_zone)))?,
         })
     }
-}
-
-/// A security user read from a pause: who it was, with no handle any run
-/// accepts (issued by run 0, which no run is) until the resumed run issues
-/// it again.
-fn pending_user(token: UserToken<'_>) -> Value {
-    crate::runtime::value::SecurityUser::placeholder(
-        token.agent_id,
-        token.user_name,
-        token.time_zone.parse().unwrap_or(chrono_tz::UTC),
-    )
 }
