@@ -479,7 +479,6 @@ fn frames_that_do_not_hold_together_are_refused() {
 /// a frame with more actions or fewer variables than its script must be
 /// refused, not index past the script.
 #[test]
-#[ignore = "bug: Engine::resume does not check each frame's action, slot count and counter count against its script (src/runtime/executor/resume.rs): a signed pause whose frame says `actions: 100000, action: 99999` panics at frame.rs `script.actions[current]`; one with `slots: 0` panics in subscript.rs (`state.vars[id]`) or snippet/bounds.rs (`sizes[slot]`); counters shorter than the script panic in ActionCall::counter"]
 fn a_frame_that_does_not_fit_its_script_is_refused_on_resume() {
     let engine = engine();
     let edits: [(&str, Edit); 3] = [
@@ -497,7 +496,7 @@ fn a_frame_that_does_not_fit_its_script_is_refused_on_resume() {
         }),
         ("counters shorter", |p| {
             for f in p["frames"].as_array_mut().unwrap() {
-                f["actions"] = json!(f["action"].as_u64().unwrap() + 1);
+                f["actions"] = json!(f["action"].as_u64().unwrap());
                 f["counters"] = json!([]);
             }
         }),
@@ -636,7 +635,6 @@ fn the_memory_budget_refuses_a_paused_run_that_holds_more() {
 }
 
 #[test]
-#[ignore = "bug: resume counts a variable the run's limits refuse to measure (a list longer than max_list_len, a value deeper than max_value_depth) as 0 bytes (`limits.measure(v).unwrap_or(0)` in src/runtime/executor/resume.rs), so a signed pause holding a 3,000,000-element list passes a 1 MiB memory budget; it should be refused like a run over its budget"]
 fn a_paused_value_past_the_size_limits_is_refused_on_resume() {
     let engine = engine();
     let script = engine
@@ -825,7 +823,6 @@ fn a_reply_body_too_large_or_odd_is_an_error_branch_never_a_panic() {
 }
 
 #[test]
-#[ignore = "bug: Engine::resume takes a host's Event::Wait and Event::Digits without the checks `Event::from_str` makes (src/runtime/executor/resume.rs): Wait(NaN) leaves a Menu waiting with `timeout: NaN` (sealed as null, so the pause can no longer be opened), Wait(inf) puts infinite spare time on the contact, Wait(-5) turns a Menu's 5 s left into 10 s, Digits(\"x\u{1b}\") stores an escape sequence as keys, Digits(\"\") notes an empty key press; they should be refused like an event that does not fit (the paused run back)"]
 fn a_hosts_malformed_event_is_refused_like_a_malformed_text() {
     let engine = Engine::demo();
     let script = engine
@@ -846,10 +843,11 @@ fn a_hosts_malformed_event_is_refused_like_a_malformed_text() {
         assert!(event.to_string().parse::<Event>().is_err(), "{event:?}");
         let paused = *engine.run(&script, RunOptions::default()).paused.unwrap();
         let result = engine.resume(&script, paused, event.clone());
+        let named: String = event.to_string().chars().take(40).collect();
         assert!(
             result
                 .as_ref()
-                .is_err_and(|e| e.to_string().contains(&event.to_string())),
+                .is_err_and(|e| e.to_string().contains(&named)),
             "{event:?} was taken: {:?}",
             result.map(|r| (r.outcome, r.waiting))
         );
@@ -957,7 +955,6 @@ fn hangups_during_on_release_and_events_after_the_end() {
 }
 
 #[test]
-#[ignore = "bug: an `answer` event after the caller hung up (the contact is released, OnRelease is running a Wait) is taken: the engine notes `answered`, abandons OnRelease and runs OnAnswer (src/runtime/executor/resume.rs handles Answer without looking at `contact.released`); a released contact cannot be answered: the event should be refused like an unknown agent (the paused run back) or ignored"]
 fn an_answer_after_the_caller_hung_up_does_not_abandon_on_release() {
     let engine = Engine::demo();
     let script = engine.compile(QUEUE, "queue.script").unwrap();
@@ -977,7 +974,10 @@ fn an_answer_after_the_caller_hung_up_does_not_abandon_on_release() {
         ev("answer:agentadmin"),
         RunOptions::default().trace(true),
     ) {
-        Err(e) => assert!(e.into_paused().is_some()),
+        Err(e) => {
+            let shown = e.to_string();
+            assert!(e.into_paused().is_some(), "{shown}");
+        }
         Ok(run) => {
             let ran: Vec<String> = run
                 .trace

@@ -289,12 +289,21 @@ hold: Stop"#,
         &Default::default(),
         &recorder.finish(),
     );
-    assert!(page.contains("<h2>Conversation</h2>"), "no conversation section");
+    assert!(
+        page.contains("<h2>Conversation</h2>"),
+        "no conversation section"
+    );
     // The prompt is escaped, and each line links to its step.
-    assert!(page.contains("Press 1 for &lt;sales&gt; &amp; more"), "{page}");
+    assert!(
+        page.contains("Press 1 for &lt;sales&gt; &amp; more"),
+        "{page}"
+    );
     assert!(page.contains("<th>caller presses</th><td>1</td>"), "keys");
     assert!(page.contains("<th>queued for</th><td>Sales</td>"), "queue");
     assert!(page.contains("<th>hangup</th><td>caller</td>"), "hangup");
     // The Stop that the hangup ended is a step of the run too.
-    assert!(page.contains("id=\"step-4\""), "the interrupted step is listed");
+    assert!(
+        page.contains("id=\"step-4\""),
+        "the interrupted step is listed"
+    );
 }

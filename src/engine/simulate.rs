@@ -129,7 +129,9 @@ impl Engine {
             Err(source) => {
                 let paused = match &source {
                     ResumeError::EventDoesNotFit { paused, .. }
-                    | ResumeError::UnknownAgent { paused, .. } => Some((**paused).clone()),
+                    | ResumeError::UnknownAgent { paused, .. }
+                    | ResumeError::BadEvent { paused, .. }
+                    | ResumeError::Released { paused, .. } => Some((**paused).clone()),
                     _ => None,
                 };
                 let run = match paused {
@@ -181,7 +183,9 @@ impl Engine {
                 Err(source) => {
                     if let Some(paused) = match &source {
                         ResumeError::EventDoesNotFit { paused, .. }
-                        | ResumeError::UnknownAgent { paused, .. } => Some(paused.clone()),
+                        | ResumeError::UnknownAgent { paused, .. }
+                        | ResumeError::BadEvent { paused, .. }
+                        | ResumeError::Released { paused, .. } => Some(paused.clone()),
                         _ => None,
                     } {
                         // Nothing ran: the variables are the paused run's.

@@ -353,7 +353,12 @@ impl SnippetPrinter<'_> {
         let trimmed = text.trim_end().trim_end_matches('}').trim_end();
         trimmed.ends_with('{') && {
             let before = trimmed.trim_end_matches('{').trim_end();
-            before.len() >= 4 && before[before.len() - 4..].eq_ignore_ascii_case("else")
+            // (`get`: the last four bytes may cut a character in two.)
+            before
+                .len()
+                .checked_sub(4)
+                .and_then(|at| before.get(at..))
+                .is_some_and(|tail| tail.eq_ignore_ascii_case("else"))
         }
     }
 

@@ -154,6 +154,44 @@ impl std::fmt::Display for Event {
 }
 
 impl Event {
+    /// Checks an event a host built in code as its text form is checked:
+    /// keys only of `0-9*#` (1 to 1,024 of them), an agent named, seconds
+    /// finite, not negative and at most a year, a status of 100 to 599.
+    ///
+    /// ```
+    /// use studioflow::Event;
+    /// assert!(Event::Wait(2.5).check().is_ok());
+    /// assert!(Event::Wait(f64::NAN).check().is_err());
+    /// assert!(Event::Digits("1x".into()).check().is_err());
+    /// ```
+    pub fn check(&self) -> Result<(), EventError> {
+        let bad = |reason: &str| EventError::Malformed {
+            event: self.to_string().chars().take(80).collect(),
+            reason: reason.to_string(),
+        };
+        match self {
+            Event::Digits(keys) => {
+                if keys.is_empty() || keys.len() > MAX_DIGITS {
+                    return Err(bad(&format!("expected 1 to {MAX_DIGITS} keys")));
+                }
+                if keys.chars().any(|c| !matches!(c, '0'..='9' | '*' | '#')) {
+                    return Err(bad("expected only the keys 0-9, * and #"));
+                }
+            }
+            Event::Answer(agent) if agent.trim().is_empty() || agent.len() > 256 => {
+                return Err(bad("expected an agent's userName or id"));
+            }
+            Event::Wait(s) if !(s.is_finite() && (0.0..=MAX_WAIT_SECONDS).contains(s)) => {
+                return Err(bad("expected seconds: a number from 0 to a year"));
+            }
+            Event::Reply(reply) if !(100..=599).contains(&reply.status) => {
+                return Err(bad("expected a status from 100 to 599"));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// The event's name: `digits`, `timeout`, `hangup`, `answer`, `wait`,
     /// `reply` or `http-failure`.
     pub fn name(&self) -> &'static str {

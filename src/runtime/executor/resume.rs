@@ -66,6 +66,36 @@ pub enum ResumeError {
     /// The script was compiled by another engine.
     #[error("the script was compiled by another engine")]
     OtherEngine,
+    /// A host's event that its text form could not say (a negative wait,
+    /// a key that is not one).
+    #[error("{source}")]
+    BadEvent {
+        /// What is wrong with it.
+        source: crate::runtime::contact::EventError,
+        /// The paused run, unchanged.
+        paused: Box<PausedRun>,
+    },
+    /// `answer` after the contact was released: nobody is there to answer.
+    #[error(
+        "event `{event}` at action `{action}`: the contact was released, no agent can answer it"
+    )]
+    Released {
+        /// The event as written.
+        event: String,
+        /// The waiting action.
+        action: String,
+        /// The paused run, unchanged.
+        paused: Box<PausedRun>,
+    },
+    /// The paused run's frames do not fit the script (signed, so written by
+    /// a studioflow that had another idea of it, or by whoever has the key).
+    #[error("the paused run does not fit script `{script}`: {reason}")]
+    DoesNotFit {
+        /// The script's name.
+        script: String,
+        /// What does not fit.
+        reason: String,
+    },
 }
 
 impl ResumeError {
@@ -73,7 +103,9 @@ impl ResumeError {
     pub fn into_paused(self) -> Option<PausedRun> {
         match self {
             ResumeError::EventDoesNotFit { paused, .. }
-            | ResumeError::UnknownAgent { paused, .. } => Some(*paused),
+            | ResumeError::UnknownAgent { paused, .. }
+            | ResumeError::BadEvent { paused, .. }
+            | ResumeError::Released { paused, .. } => Some(*paused),
             _ => None,
         }
     }
@@ -99,6 +131,20 @@ impl RunEnv {
     ) -> Result<Run, ResumeError> {
         let root: &ScriptInner = shared;
         check_identity(root, &paused)?;
+        check_shape(root, &paused)?;
+        if let Err(source) = event.check() {
+            return Err(ResumeError::BadEvent {
+                source,
+                paused: Box::new(paused),
+            });
+        }
+        if matches!(event, Event::Answer(_)) && paused.contact.released {
+            return Err(ResumeError::Released {
+                event: event.to_string(),
+                action: paused.waiting.action.clone(),
+                paused: Box::new(paused),
+            });
+        }
         let kind = paused.waiting.wait.kind();
         if !event.fits(kind) {
             return Err(ResumeError::EventDoesNotFit {
@@ -192,13 +238,19 @@ impl RunEnv {
         // The memory budget holds on resume: everything the run holds is
         // counted again.
         let limits = state.limits;
-        let measure = |v: &Value| limits.measure(v).unwrap_or(0);
-        let held: usize = frames
+        // A value the limits refuse to measure (too long, too deep) is
+        // refused as the run would refuse storing it.
+        let held: Result<usize, String> = frames
             .iter()
             .flat_map(|f| f.vars.iter().flatten())
-            .map(measure)
-            .chain(state.extra.iter().map(|(_, v)| measure(v)))
-            .sum();
+            .chain(state.extra.iter().map(|(_, v)| v))
+            .try_fold(0usize, |sum, v| {
+                limits
+                    .measure(v)
+                    .map(|n| sum.saturating_add(n))
+                    .map_err(|e| e.to_string())
+            });
+        let measure = |v: &Value| limits.measure(v).unwrap_or(0);
         let Some(own) = frames.pop() else {
             return Ok(self.finish(
                 shared,
@@ -218,13 +270,15 @@ impl RunEnv {
         state.vars = own.vars;
         state.counters = own.counters.into();
         let waiting_step = frames.first().map_or(own.step, |f| f.step);
-        if let Err(m) = state.memory.replace(0, held) {
+        let charged =
+            held.and_then(|held| state.memory.replace(0, held).map_err(|m| m.to_string()));
+        if let Err(why) = charged {
             let end = FrameEnd {
                 outcome: Outcome::Limit,
                 last: None,
                 error: Some(RunError {
                     action: waiting.action.clone(),
-                    message: format!("the paused run is refused: {m}"),
+                    message: format!("the paused run is refused: {why}"),
                     kind: Outcome::Limit,
                 }),
             };
@@ -422,4 +476,63 @@ fn record_interrupted(
     }
     .record(snapshot, deferred, state);
     state.depth = depth_before;
+}
+
+/// Every frame of the paused run fits the script: the script that was run
+/// at the bottom, each frame's unit, action, variables and counters as its
+/// script has them, each frame above a RunSub of the one below.
+fn check_shape(root: &ScriptInner, paused: &PausedRun) -> Result<(), ResumeError> {
+    let units = root.subscripts.len() as u32 + 1;
+    let fail = |reason: String| ResumeError::DoesNotFit {
+        script: root.name.clone(),
+        reason,
+    };
+    let frames = &paused.frames;
+    match frames.last() {
+        None => return Err(fail("it has no frames".into())),
+        Some(own) if own.unit != 0 => {
+            return Err(fail("its outermost frame is not the script's own".into()));
+        }
+        Some(_) => {}
+    }
+    for (i, frame) in frames.iter().enumerate() {
+        if frame.unit >= units {
+            return Err(fail(format!("frame {i} names script unit {}", frame.unit)));
+        }
+        let script = root.unit(frame.unit);
+        let Some(action) = script.actions.get(frame.action as usize) else {
+            return Err(fail(format!(
+                "frame {i} is at action {} of {}",
+                frame.action,
+                script.actions.len()
+            )));
+        };
+        if frame.vars.len() != script.var_names.len()
+            || frame.counters.len() != script.actions.len()
+        {
+            return Err(fail(format!(
+                "frame {i} has {} variables and {} counters, script `{}` {} and {}",
+                frame.vars.len(),
+                frame.counters.len(),
+                script.label,
+                script.var_names.len(),
+                script.actions.len()
+            )));
+        }
+        // Every frame but the innermost waits in a RunSub of the frame above it.
+        if i > 0 {
+            let inner = frames[i - 1].unit;
+            let calls = action.properties.iter().any(
+                |p| matches!(p, crate::compile::PropSlot::Subscript(unit, _) if *unit == inner),
+            );
+            if !calls {
+                return Err(fail(format!(
+                    "frame {i} waits at `{}`, which does not run the subscript of frame {}",
+                    action.id,
+                    i - 1
+                )));
+            }
+        }
+    }
+    Ok(())
 }
