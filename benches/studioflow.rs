@@ -11,6 +11,9 @@
 //!   the ratio of the two from alternating windows (printed).
 //! - `store_read`: the store's read path (security-user re-validation and an
 //!   in-scope agent lookup) on 1 and 2 threads, likewise with the ratio.
+//! - `contacts`: `scripts/phone.script` paused at its menu and resumed with
+//!   `digits:1` (from a clone of the paused run, and through sealed bytes),
+//!   against a fresh run of the same steps with no wait before them.
 //!
 //! Run: `cargo bench -p studioflow-benches --bench studioflow -- --warm-up-time 1 --measurement-time 3`
 //!
@@ -25,7 +28,10 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, Criterion, Throughput};
 use rhai::{Dynamic, EvalAltResult, ImmutableString, Map, Scope, AST};
 use studioflow::permissions::{render_time, Directory};
-use studioflow::{Engine, Outcome, RunOptions, Script, Value};
+use studioflow::{
+    Clock, Engine, Event, HttpReply, Outcome, PauseKey, PausedRun, RunOptions, Script, SystemClock,
+    Value,
+};
 
 // ---------------------------------------------------------------- scripts
 
@@ -164,6 +170,19 @@ fn generated_script(target_bytes: usize) -> String {
     s
 }
 
+/// The repository's phone flow: a REST lookup, a menu, a queue with hold
+/// music (see `scripts/phone.script`).
+const PHONE: &str = include_str!("../scripts/phone.script");
+
+/// The caller-lookup service's reply.
+const CALLER: &str = r#"{"name":"Ada Lovelace","tier":"gold","open_orders":2}"#;
+
+/// Actions a resume from the menu with `digits:1` executes: Menu (again,
+/// with the keys), Assign, ReqAgent, Music (which waits). The Menu keeps the
+/// step number it had when it began to wait, so the run's step count grows
+/// by one less.
+const RESUME_STEPS: u64 = 4;
+
 // ---------------------------------------------------------------- Rhai host
 
 /// The security user as a Rhai custom type (like studioflow's handle: an `Arc`).
@@ -276,6 +295,109 @@ fn check_flow(engine: &Engine, script: &Script) -> String {
     match &run.variables["Summary"] {
         Value::String(_) => run.variables["Summary"].to_text(),
         other => panic!("Summary is {other:?}"),
+    }
+}
+
+/// The phone flow's inputs (as the contact-center example gives them).
+fn phone_options() -> RunOptions {
+    RunOptions::default()
+        .var("ANI", Value::from("5550000001"))
+        .var("CRM_URL", Value::from("http://127.0.0.1:40000"))
+}
+
+/// The phone flow, and a run of it paused at its menu (after its REST
+/// lookup was answered and the caller greeted by name).
+fn phone_at_menu(engine: &Engine) -> (Script, PausedRun) {
+    let script = engine
+        .compile(PHONE, "scripts/phone.script")
+        .expect("the phone flow compiles");
+    let run = engine.run(&script, phone_options());
+    let paused = *run.paused.expect("the phone flow waits for its lookup");
+    let run = engine
+        .resume(&script, paused, Event::Reply(HttpReply::new(200, CALLER)))
+        .expect("the lookup's reply fits");
+    assert_eq!(run.outcome, Outcome::Waiting);
+    let paused = *run.paused.expect("the phone flow waits at its menu");
+    assert_eq!(paused.waiting().action, "menu");
+    (script, paused)
+}
+
+/// The same phone flow, whose Begin goes straight to the steps a resume
+/// from the menu executes (orders, queue, holdMusic): a fresh run of it
+/// executes as many actions as the resume (Begin in place of the Menu) and
+/// ends waiting at the same Music, with the same script, slots and inputs.
+fn phone_rerun(engine: &Engine) -> Script {
+    let begin = "start: Begin {\n  Default -> defaults\n}";
+    assert!(PHONE.contains(begin), "phone.script's Begin changed");
+    let source = PHONE.replace(begin, "start: Begin {\n  Default -> orders\n}");
+    engine
+        .compile(&source, "scripts/phone.script")
+        .expect("the re-run flow compiles")
+}
+
+/// Resumes a clone of the run paused at the menu with `digits:1` (it goes
+/// on to the hold music).
+fn resume_menu(engine: &Engine, script: &Script, paused: &PausedRun) -> studioflow::Run {
+    engine
+        .resume(script, paused.clone(), Event::Digits("1".into()))
+        .expect("digits fit the menu")
+}
+
+/// Checks a run went `steps` steps past `before` and waits at the hold music.
+fn check_resume(run: &studioflow::Run, before: u64, steps: u64) {
+    assert_eq!(run.outcome, Outcome::Waiting, "{:?}", run.error);
+    assert_eq!(run.steps - before, steps, "steps per resume or re-run");
+    let waiting = run.waiting.as_ref().expect("waits at the hold music");
+    assert_eq!(waiting.action, "holdMusic");
+}
+
+/// Seals the paused run, opens the bytes and resumes them (what a host that
+/// keeps waiting calls as bytes does per event).
+fn resume_sealed(
+    engine: &Engine,
+    script: &Script,
+    paused: &PausedRun,
+    key: &PauseKey,
+    now: chrono::DateTime<chrono::Utc>,
+) -> studioflow::Run {
+    let bytes = key.seal(paused, now, Duration::from_secs(3600));
+    let paused = key.open(&bytes, now).expect("the sealed run opens");
+    engine
+        .resume(script, paused, Event::Digits("1".into()))
+        .expect("digits fit the menu")
+}
+
+/// The pieces the `contacts` benches share, checked once.
+struct Contacts {
+    engine: Engine,
+    script: Script,
+    paused: PausedRun,
+    rerun: Script,
+    key: PauseKey,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Contacts {
+    fn new() -> Contacts {
+        let engine = Engine::demo();
+        let (script, paused) = phone_at_menu(&engine);
+        let rerun = phone_rerun(&engine);
+        let key = PauseKey::from_hex(&"5a".repeat(32)).expect("a key");
+        let now = SystemClock.now();
+        let resumed = resume_menu(&engine, &script, &paused);
+        check_resume(&resumed, paused.steps(), RESUME_STEPS - 1);
+        let sealed = resume_sealed(&engine, &script, &paused, &key, now);
+        check_resume(&sealed, paused.steps(), RESUME_STEPS - 1);
+        let fresh = engine.run(&rerun, phone_options());
+        check_resume(&fresh, 0, RESUME_STEPS);
+        Contacts {
+            engine,
+            script,
+            paused,
+            rerun,
+            key,
+            now,
+        }
     }
 }
 
@@ -470,6 +592,22 @@ fn store_read(c: &mut Criterion) {
     thread_scaling(c, "store_read", &|| store_read_once(&directory));
 }
 
+fn contacts(c: &mut Criterion) {
+    let x = Contacts::new();
+    let mut group = c.benchmark_group("contacts");
+    group.throughput(Throughput::Elements(RESUME_STEPS));
+    group.bench_function("resume_from_menu", |b| {
+        b.iter(|| resume_menu(&x.engine, black_box(&x.script), &x.paused))
+    });
+    group.bench_function("seal_open_resume", |b| {
+        b.iter(|| resume_sealed(&x.engine, black_box(&x.script), &x.paused, &x.key, x.now))
+    });
+    group.bench_function("rerun_same_steps", |b| {
+        b.iter(|| x.engine.run(black_box(&x.rerun), phone_options()))
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     parse_check,
@@ -477,7 +615,8 @@ criterion_group!(
     flow_vs_rhai,
     permission_check,
     scaling,
-    store_read
+    store_read,
+    contacts
 );
 
 fn main() {
@@ -497,6 +636,11 @@ fn main() {
 /// `parse:N` for compiling the 1 MB generated script): set up, then run one
 /// flow N times and exit; under `heaptrack`, the difference between N = 0
 /// and N = 1000 gives allocations per run without touching the timed benches.
+/// The phone flow's pause (`contacts` group): `resume:N` resumes a clone of
+/// the run paused at the menu with `digits:1`; `sealed:N` seals it, opens the
+/// bytes and resumes them; `seal:N` and `open:N` do one half; `rerun:N` runs
+/// the same steps afresh, with no wait before them; `clone:N` only clones
+/// the paused run (what `resume:N` pays beyond the resume itself).
 fn repeat(spec: &str) {
     let (which, n) = spec.split_once(':').unwrap_or((spec, "1000"));
     let n: u64 = n
@@ -514,13 +658,41 @@ fn repeat(spec: &str) {
     } else {
         String::new()
     };
+    if ["resume", "sealed", "seal", "open", "clone", "rerun"].contains(&which) {
+        return repeat_contacts(which, n);
+    }
     for _ in 0..n {
         match which {
             "parse" => drop(black_box(engine.compile(&source, "generated.script"))),
             "store" => store_read_once(engine.directory()),
             "studioflow" => drop(black_box(engine.run(&script, RunOptions::default()))),
             "rhai" => drop(black_box(run_rhai(&rhai, &ast))),
-            other => panic!("unknown flow {other:?}: studioflow, rhai, store or parse"),
+            other => panic!(
+                "unknown flow {other:?}: studioflow, rhai, store, parse, resume, sealed, seal, open, clone or rerun"
+            ),
+        }
+    }
+}
+
+/// The `contacts` modes of [`repeat`] (their setup apart, so that the
+/// other modes' set-up is as before).
+fn repeat_contacts(which: &str, n: u64) {
+    let x = Contacts::new();
+    let sealed = x.key.seal(&x.paused, x.now, Duration::from_secs(3600));
+    for _ in 0..n {
+        match which {
+            "resume" => drop(black_box(resume_menu(&x.engine, &x.script, &x.paused))),
+            "sealed" => drop(black_box(resume_sealed(
+                &x.engine, &x.script, &x.paused, &x.key, x.now,
+            ))),
+            "seal" => drop(black_box(x.key.seal(
+                black_box(&x.paused),
+                x.now,
+                Duration::from_secs(3600),
+            ))),
+            "open" => drop(black_box(x.key.open(black_box(&sealed), x.now))),
+            "clone" => drop(black_box(black_box(&x.paused).clone())),
+            _ => drop(black_box(x.engine.run(&x.rerun, phone_options()))),
         }
     }
 }
