@@ -21,7 +21,7 @@ pub(crate) fn identities(root: &ScriptInner) -> Vec<PausedScript> {
 
 /// A script's identity: the SHA-256 of its text (a changed comment is a
 /// changed script), computed once per compiled script.
-fn source_sha256(unit: &ScriptInner) -> [u8; 32] {
+pub(crate) fn source_sha256(unit: &ScriptInner) -> [u8; 32] {
     *unit.source_sha256.get_or_init(|| {
         let text = unit.warnings.source().text();
         Sha256::digest(text.as_bytes()).into()

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use super::identity::identities;
 use super::options::RunOptions;
 use super::outcome::{Outcome, RunError};
 use super::state::{FrameEnd, RunState};
@@ -419,8 +418,8 @@ impl RunEnv {
 
 /// Every script of the call graph must be the one the run paused in.
 pub(crate) fn check_identity(root: &ScriptInner, paused: &PausedRun) -> Result<(), ResumeError> {
-    let now = identities(root);
-    if now.len() != paused.scripts.len() {
+    let units = root.subscripts.len() + 1;
+    if units != paused.scripts.len() {
         return Err(ResumeError::OtherScripts {
             paused: paused.scripts.len(),
             names: paused
@@ -429,15 +428,18 @@ pub(crate) fn check_identity(root: &ScriptInner, paused: &PausedRun) -> Result<(
                 .map(|s| s.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            now: now.len(),
+            now: units,
         });
     }
-    for (was, is) in paused.scripts.iter().zip(&now) {
-        if was.sha256 != is.sha256 {
+    // The compiled scripts' hashes are computed once; comparing them with
+    // the pause's text allocates nothing.
+    for (i, was) in paused.scripts.iter().enumerate() {
+        let sha = super::identity::source_sha256(root.unit(i as u32));
+        if !crate::runtime::pause::hex_is(&was.sha256, &sha) {
             return Err(ResumeError::ScriptChanged {
                 name: was.name.clone(),
                 paused: was.sha256.clone(),
-                now: is.sha256.clone(),
+                now: crate::runtime::pause::hex(&sha),
             });
         }
     }

@@ -29,7 +29,14 @@ macro_rules! fresh_state {
         ) = ($env, $script, $options);
         let max_steps = options.max_steps.unwrap_or(env.limits.max_steps);
         let limits = env.limits.size_limits();
-        let mut state = super::state::RunState {
+        // The deadline first: the state is the block's value, built in place.
+        let deadline = options.timeout.or(env.limits.timeout).and_then(|timeout| {
+            Some(crate::runtime::limits::Deadline {
+                timeout,
+                at: env.clock.monotonic().checked_add(timeout)?,
+            })
+        });
+        super::state::RunState {
             run_id: crate::runtime::security::RunId::next(),
             vars: vec![None; script.var_names.len()],
             extra: Vec::new(),
@@ -61,17 +68,10 @@ macro_rules! fresh_state {
             sizes: super::state::zeroed(script.var_names.len()),
             stored_since_check: 0,
             pending: None,
-            deadline: None,
+            deadline,
             contact: None,
             contact_events: false,
-        };
-        state.deadline = options.timeout.or(env.limits.timeout).and_then(|timeout| {
-            Some(crate::runtime::limits::Deadline {
-                timeout,
-                at: env.clock.monotonic().checked_add(timeout)?,
-            })
-        });
-        state
+        }
     }};
 }
 pub(super) use fresh_state;
@@ -174,7 +174,10 @@ impl RunEnv {
                 "a variable's counted size drifted"
             );
         }
-        let suspension = state.contact.as_mut().and_then(|c| c.suspension.take());
+        let suspension = match end.outcome {
+            Outcome::Waiting => state.contact.as_mut().and_then(|c| c.suspension.take()),
+            _ => None,
+        };
         let (waiting, paused) = match (end.outcome, suspension) {
             (Outcome::Waiting, Some(suspension)) => {
                 let (waiting, paused) = capture(self, shared, state, suspension);

@@ -107,10 +107,21 @@ impl PausedRun {
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
+    // A table, not `write!`: a pause writes two hashes, a resume checks them.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
+    for &b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
     }
     out
+}
+
+/// Whether `text` is `bytes` in lower-case hex (no allocation).
+pub(crate) fn hex_is(text: &str, bytes: &[u8]) -> bool {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    text.len() == bytes.len() * 2
+        && text.as_bytes().chunks(2).zip(bytes).all(|(pair, &b)| {
+            pair[0] == DIGITS[(b >> 4) as usize] && pair[1] == DIGITS[(b & 15) as usize]
+        })
 }
