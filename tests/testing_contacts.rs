@@ -129,3 +129,64 @@ status = 999
     assert!(all.contains("status 999"), "{all}");
     assert!(all.contains(":4:"), "the event's line is named: {all}");
 }
+
+const LOOKUP: &str = r#"
+start: Begin { Default -> ask }
+ask: RestApi { ServiceAddress = "https://crm.example/x" ResultSet = r Default -> said Error -> failed }
+said: Play { Sequence = "status {r.status}" Default -> done }
+failed: Play { Sequence = "sorry: {_ERR}" Default -> done }
+done: End
+"#;
+
+#[test]
+fn http_mocks_reply_fail_or_leave_a_request_unmatched() {
+    let results = run(
+        LOOKUP,
+        r#"
+[[case]]
+name = "a reply"
+[[case.http]]
+url = "https://crm.example/x"
+status = 503
+body = { status = "busy" }
+[case.expect]
+heard = ["status busy"]
+
+[[case]]
+name = "a transport failure"
+[[case.http]]
+url = "https://crm.example/x"
+fail = "connection refused"
+[case.expect]
+heard = ["sorry: the request failed: connection refused"]
+
+[[case]]
+name = "no mock"
+[[case.http]]
+method = "POST"
+url = "https://crm.example/x"
+[case.expect]
+heard = ["sorry: the request failed: no [[case.http]] mock matches GET https://crm.example/x"]
+"#,
+    );
+    let by_name = |n: &str| {
+        results
+            .iter()
+            .find(|(name, _)| name == n)
+            .map(|(_, m)| m.clone())
+            .unwrap()
+    };
+    assert!(by_name("a reply").is_empty(), "{:?}", by_name("a reply"));
+    assert!(
+        by_name("a transport failure").is_empty(),
+        "{:?}",
+        by_name("a transport failure")
+    );
+    // The run goes down its Error path, and the case fails naming the request.
+    let unmatched = by_name("no mock");
+    assert_eq!(unmatched.len(), 1, "{unmatched:?}");
+    assert!(
+        unmatched[0].contains("a [[case.http]] mock for GET https://crm.example/x"),
+        "{unmatched:?}"
+    );
+}

@@ -92,6 +92,9 @@ pub(crate) struct HttpMock {
     pub method: String,
     pub url: String,
     pub reply: crate::HttpReply,
+    /// `fail = "..."`: the request fails in transport instead (no
+    /// connection, a timeout): the action takes Error with this as `_ERR`.
+    pub fail: Option<String>,
 }
 
 impl HttpMock {

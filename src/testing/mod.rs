@@ -507,7 +507,10 @@ impl TestRunner {
                 return None;
             };
             match mock::HttpMock::answer(&case.http, request) {
-                Some(m) => Some(crate::Event::Reply(m.reply.clone())),
+                Some(m) => Some(match &m.fail {
+                    Some(why) => crate::Event::HttpFailed(why.clone()),
+                    None => crate::Event::Reply(m.reply.clone()),
+                }),
                 None => {
                     let named = format!("{} {}", request.method, request.url);
                     unmatched.push(named.clone());

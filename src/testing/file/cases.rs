@@ -491,10 +491,23 @@ impl Loader<'_> {
             for (name, value) in mock.headers {
                 reply = reply.header(name, value);
             }
+            if mock
+                .fail
+                .as_ref()
+                .is_some_and(|f| f.get_ref().trim().is_empty())
+            {
+                let at = mock.fail.as_ref().map_or(span.clone(), |f| f.span());
+                self.push(self.error(
+                    at,
+                    Problem::BadHttpMock("fail: expected the reason the request fails".into()),
+                ));
+                continue;
+            }
             out.push(HttpMock {
                 method,
                 url: mock.url.into_inner(),
                 reply,
+                fail: mock.fail.map(Spanned::into_inner),
             });
         }
         out

@@ -44,7 +44,7 @@ pub(super) const EXPECT_KEYS: &[&str] = &[
     "unused_events",
 ];
 pub(super) const MOCK_KEYS: &[&str] = &["action", "results"];
-pub(super) const HTTP_KEYS: &[&str] = &["method", "url", "status", "body", "headers"];
+pub(super) const HTTP_KEYS: &[&str] = &["method", "url", "status", "body", "headers", "fail"];
 pub(super) const RESULT_KEYS: &[&str] = &["branch", "case", "set", "err", "security_user"];
 
 #[derive(Deserialize)]
@@ -77,6 +77,8 @@ pub(super) struct RawHttp {
     pub(super) body: Option<Spanned<toml::Value>>,
     #[serde(default)]
     pub(super) headers: IndexMap<String, String>,
+    /// The request fails in transport with this reason (no reply).
+    pub(super) fail: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
