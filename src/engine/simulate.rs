@@ -9,6 +9,16 @@ use crate::{
 };
 
 /// A simulated contact: the run as it ended, and the events it did not use.
+///
+/// ```
+/// use studioflow::{Engine, Event, Outcome, RunOptions};
+/// let engine = Engine::new();
+/// let script = engine.compile("start: Begin { Default -> w }\nw: Wait { Seconds = 5 }", "w.script").unwrap();
+/// let events = [Event::Wait(5.0), Event::Hangup];
+/// let sim = engine.simulate(&script, RunOptions::default(), events, None).unwrap();
+/// assert_eq!(sim.run.outcome, Outcome::Completed);
+/// assert_eq!(sim.unused, [Event::Hangup]); // the run ended before it
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Simulation {
@@ -21,6 +31,16 @@ pub struct Simulation {
 }
 
 /// Why a simulation stopped before the run ended: an event did not fit.
+///
+/// ```
+/// use studioflow::{Engine, Event, Outcome, RunOptions};
+/// let engine = Engine::new();
+/// let script = engine.compile("start: Begin { Default -> w }\nw: Wait { Seconds = 5 }", "w.script").unwrap();
+/// let e = engine.simulate(&script, RunOptions::default(), [Event::Timeout], None).unwrap_err();
+/// assert_eq!(e.index, 0);
+/// assert!(e.to_string().starts_with("event 1 of 1: event `timeout` does not fit"), "{e}");
+/// assert_eq!(e.run.outcome, Outcome::Waiting); // the run as far as it went
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("event {} of {}: {source}", index + 1, count)]
 #[non_exhaustive]
@@ -37,6 +57,21 @@ pub struct SimulationError {
 
 /// Answers a wait without an event from the list (an HTTP request made by
 /// the host, a test's mock): `None` leaves the wait to the next event.
+///
+/// ```
+/// use studioflow::{Engine, Event, HttpReply, RunOptions, Wait, Waiting};
+/// let engine = Engine::new();
+/// let script = engine.compile(
+///     "start: Begin { Default -> ask }\nask: RestApi { ServiceAddress = \"https://x.example/\" ResultSet = r Default -> done }\ndone: End",
+///     "ask.script",
+/// ).unwrap();
+/// let mut replies = |waiting: &Waiting| match &waiting.wait {
+///     Wait::Http { .. } => Some(Event::Reply(HttpReply::new(200, "{\"ok\": true}"))),
+///     _ => None,
+/// };
+/// let sim = engine.simulate(&script, RunOptions::default(), [], Some(&mut replies)).unwrap();
+/// assert_eq!(sim.run.variable("r").unwrap().to_json(), serde_json::json!({"ok": true}));
+/// ```
 pub type Responder<'a> = &'a mut dyn FnMut(&Waiting) -> Option<Event>;
 
 impl Engine {

@@ -38,6 +38,14 @@ pub enum Event {
 }
 
 /// Why an event's text was refused.
+///
+/// ```
+/// use studioflow::{Event, EventError};
+/// let e = "dial:5".parse::<Event>().unwrap_err();
+/// assert!(matches!(e, EventError::Unknown(_)));
+/// let e = "wait:-1".parse::<Event>().unwrap_err();
+/// assert!(e.to_string().starts_with("event `wait:-1`: expected seconds"), "{e}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EventError {

@@ -17,6 +17,17 @@ use crate::runtime::value::Value;
 use crate::runtime::Run;
 
 /// Why a paused run could not be resumed. Nothing ran.
+///
+/// ```
+/// use studioflow::{Engine, Event, ResumeError, RunOptions};
+/// let engine = Engine::new();
+/// let script = engine.compile("start: Begin { Default -> w }\nw: Wait { Seconds = 5 }", "w.script").unwrap();
+/// let paused = *engine.run(&script, RunOptions::default()).paused.unwrap();
+/// let e = engine.resume(&script, paused, Event::Timeout).unwrap_err();
+/// assert!(matches!(e, ResumeError::EventDoesNotFit { .. }));
+/// // The paused run comes back: nothing ran.
+/// assert_eq!(e.into_paused().unwrap().steps(), 2);
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ResumeError {

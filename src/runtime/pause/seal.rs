@@ -67,6 +67,15 @@ impl std::fmt::Debug for PauseKey {
 }
 
 /// Why a paused run was refused.
+///
+/// ```
+/// use studioflow::{PauseError, PauseKey};
+/// let key = PauseKey::generate();
+/// let now = chrono::Utc::now();
+/// assert_eq!(key.open(b"hello", now).unwrap_err(), PauseError::NotAPause);
+/// let e = key.open(b"studioflow-pause 9\n00\n{}", now).unwrap_err();
+/// assert_eq!(e.to_string(), "pause format version 9: this studioflow reads version 1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PauseError {
