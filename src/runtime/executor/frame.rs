@@ -106,6 +106,7 @@ impl RunEnv {
                 // A RunSub's own number: its subscript's steps follow it.
                 state.steps
             } else {
+                cold_path();
                 std::mem::take(&mut resume_step)
             };
             last = Some(current);
@@ -218,7 +219,10 @@ impl RunEnv {
             // RunSub sees the divert and ends too).
             let next = match state.contact_events {
                 false => followed.next,
-                true => self.divert_next(root, label.is_some(), followed.next, state),
+                true => {
+                    cold_path();
+                    self.divert_next(root, label.is_some(), followed.next, state)
+                }
             };
             match next {
                 Some(t) => current = t as usize,
@@ -429,6 +433,7 @@ fn follow_branch<'s>(
     // A wait asked for (a stop met meanwhile outranks it); what a resumed
     // action was handed is its alone.
     if state.contact_events {
+        cold_path();
         let waits = state
             .contact
             .as_ref()
@@ -595,3 +600,11 @@ fn check_choices(
     }
     Ok(())
 }
+
+/// Marks the path that calls it as rarely taken (resuming, waiting, an
+/// event taking the run elsewhere), so the run loop is laid out for the
+/// run that never waits. `std::hint::cold_path` does this from Rust 1.95;
+/// this crate supports 1.85.
+#[cold]
+#[inline(never)]
+fn cold_path() {}
