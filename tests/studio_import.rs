@@ -56,7 +56,12 @@ fn chain(actions: &[(i64, &str, &str)]) -> String {
         .collect();
     let branches: Vec<String> = actions
         .windows(2)
-        .map(|w| format!(r#""{}": [{{"to": {}, "type": "default", "label": ""}}]"#, w[0].0, w[1].0))
+        .map(|w| {
+            format!(
+                r#""{}": [{{"to": {}, "type": "default", "label": ""}}]"#,
+                w[0].0, w[1].0
+            )
+        })
         .collect();
     format!(
         r#"{{"header": {{"scriptName": "t"}}, "actions": {{{}}}, "branches": {{{}}}}}"#,
@@ -81,10 +86,22 @@ fn the_phone_flow_imports_compiles_and_runs_the_support_path() {
     assert_eq!(run.outcome, Outcome::Completed);
     assert_eq!(
         path(&run),
-        ["BEGIN", "Welcome", "Main_menu", "Pick_the_skill", "Queue", "Goodbye", "Caller_hangs_up", "Note_the_end"]
+        [
+            "BEGIN",
+            "Welcome",
+            "Main_menu",
+            "Pick_the_skill",
+            "Queue",
+            "Goodbye",
+            "Caller_hangs_up",
+            "Note_the_end"
+        ]
     );
     assert_eq!(run.variable("skill").unwrap().to_text(), "Support");
-    assert_eq!(run.variable("outcome").unwrap().to_text(), "released after Support");
+    assert_eq!(
+        run.variable("outcome").unwrap().to_text(),
+        "released after Support"
+    );
     let heard: Vec<&str> = run.transcript.iter().map(|e| &*e.text).collect();
     assert!(heard.contains(&"Thank you for calling."), "{heard:?}");
 }
@@ -93,24 +110,36 @@ fn the_phone_flow_imports_compiles_and_runs_the_support_path() {
 fn the_phone_flow_takes_the_sales_case_and_the_timeout() {
     let text = import(&phone_json());
     let run = run_with(&text, &["digits:1"]);
-    assert_eq!(path(&run)[..5], ["BEGIN", "Welcome", "Main_menu", "_2_Sales_", "Queue"]);
+    assert_eq!(
+        path(&run)[..5],
+        ["BEGIN", "Welcome", "Main_menu", "_2_Sales_", "Queue"]
+    );
     assert_eq!(run.variable("skill").unwrap().to_text(), "Sales");
     let run = run_with(&text, &["timeout"]);
-    assert_eq!(path(&run)[..4], ["BEGIN", "Welcome", "Main_menu", "Goodbye"]);
+    assert_eq!(
+        path(&run)[..4],
+        ["BEGIN", "Welcome", "Main_menu", "Goodbye"]
+    );
 }
 
 #[test]
 fn the_import_is_canonical_and_keeps_the_studio_action_ids_as_comments() {
     let text = import(&phone_json());
     assert_eq!(format_script(&text).unwrap(), text);
-    assert!(text.contains("// Studio ActionID 4, MENU at (40, 240)"), "{text}");
+    assert!(
+        text.contains("// Studio ActionID 4, MENU at (40, 240)"),
+        "{text}"
+    );
 }
 
 #[test]
 fn properties_studioflow_does_not_use_are_left_out_with_a_warning() {
     let imported = import_json(&phone_json(), "x").unwrap();
     assert!(
-        imported.warnings.iter().any(|w| w.contains("/actions/9") && w.contains("Type")),
+        imported
+            .warnings
+            .iter()
+            .any(|w| w.contains("/actions/9") && w.contains("Type")),
         "{:?}",
         imported.warnings
     );
@@ -136,7 +165,14 @@ fn the_entry_is_the_begin_with_the_highest_action_id() {
         "5": {"name": "BEGIN", "label": "new"}, "6": {"name": "END", "label": "b"}},
         "branches": {"1": [{"to": 2, "type": "default"}], "5": [{"to": 6, "type": "default"}]}}"#;
     let imported = import_json(file, "x").unwrap();
-    assert!(imported.warnings.iter().any(|w| w.contains("2 BEGIN actions")), "{:?}", imported.warnings);
+    assert!(
+        imported
+            .warnings
+            .iter()
+            .any(|w| w.contains("2 BEGIN actions")),
+        "{:?}",
+        imported.warnings
+    );
     let text = format_script(&imported.text).unwrap();
     assert!(!text.contains("old: Begin"), "{text}");
     let run = run_with(&text, &[]);
@@ -148,7 +184,15 @@ fn event_actions_are_roots_of_their_own() {
     let text = import(&phone_json());
     // End releases the contact: OnRelease, reached by no branch, runs.
     let run = run_with(&text, &["digits:1"]);
-    assert!(path(&run).ends_with(&["Goodbye".to_string(), "Caller_hangs_up".to_string(), "Note_the_end".to_string()]), "{:?}", path(&run));
+    assert!(
+        path(&run).ends_with(&[
+            "Goodbye".to_string(),
+            "Caller_hangs_up".to_string(),
+            "Note_the_end".to_string()
+        ]),
+        "{:?}",
+        path(&run)
+    );
 }
 
 // ---- the action id rule
@@ -162,7 +206,16 @@ fn captions_become_identifiers() {
         (4, "WAIT", "café"),
         (5, "END", "under_score9"),
     ]);
-    assert_eq!(ids(&file), ["Main_menu", "Is_it_open___hours_", "_2nd_try", "caf_", "under_score9"]);
+    assert_eq!(
+        ids(&file),
+        [
+            "Main_menu",
+            "Is_it_open___hours_",
+            "_2nd_try",
+            "caf_",
+            "under_score9"
+        ]
+    );
 }
 
 #[test]
@@ -187,7 +240,12 @@ fn duplicates_get_suffixes_in_action_id_order_skipping_taken_ones() {
 
 #[test]
 fn an_imported_file_with_duplicate_captions_compiles() {
-    let file = chain(&[(1, "BEGIN", "x"), (2, "WAIT", "x"), (3, "WAIT", "x"), (4, "END", "x")]);
+    let file = chain(&[
+        (1, "BEGIN", "x"),
+        (2, "WAIT", "x"),
+        (3, "WAIT", "x"),
+        (4, "END", "x"),
+    ]);
     let text = import(&file);
     let run = run_with(&text, &["wait:5", "wait:5"]);
     assert_eq!(path(&run), ["x", "x_2", "x_3", "x_4"]);
@@ -207,7 +265,10 @@ fn truncated_json_names_line_and_column() {
     let json = phone_json();
     let cut = &json[..json.len() / 2];
     let e = error(cut);
-    assert!(matches!(e, StudioError::Syntax { line, .. } if line > 1), "{e}");
+    assert!(
+        matches!(e, StudioError::Syntax { line, .. } if line > 1),
+        "{e}"
+    );
     assert!(e.to_string().contains("not valid JSON"), "{e}");
     for n in (0..json.len()).step_by(97) {
         let _ = import_json(&json[..n], "x");
@@ -219,51 +280,123 @@ fn wrong_types_name_the_json_path() {
     let cases = [
         (r#"[1, 2]"#, "/: expected an object"),
         (r#"{"header": {}}"#, "no \"actions\""),
-        (r#"{"actions": []}"#, "/actions: expected an object, found an array"),
-        (r#"{"actions": {"x": {"name": "BEGIN"}}}"#, "/actions/x: the key \"x\" is no ActionID"),
-        (r#"{"actions": {"1": {"name": 5}}}"#, "/actions/1/name: expected a string, found a number"),
-        (r#"{"actions": {"1": {"label": "a"}}}"#, "/actions/1/name: no action type"),
-        (r#"{"actions": {"1": {"name": "BEGIN", "x": "left"}}}"#, "/actions/1/x: expected an integer, found \"left\""),
-        (r#"{"actions": {"1": {"name": "BEGIN", "label": []}}}"#, "/actions/1/label: expected a string, found an array"),
-        (r#"{"actions": {"1": {"name": "BEGIN"}}, "branches": {"1": {"to": 1}}}"#, "/branches/1: expected an array, found an object"),
-        (r#"{"actions": {"1": {"name": "BEGIN"}}, "branches": {"1": [{"to": "one"}]}}"#, "/branches/1/0/to: expected an integer"),
-        (r#"{"actions": {"1": {"name": "BEGIN"}}, "branches": {"1": [{"to": 1, "type": "jump"}]}}"#, "/branches/1/0/type: unknown branch type"),
-        (r#"{"actions": {"1": {"name": "BEGIN"}}, "properties": {"1": {"0": {"value": {}}}}}"#, "/properties/1/0/value: expected a string, found an object"),
-        (r#"{"actions": {"1": {"name": "BEGIN"}}, "properties": {"2": {}}}"#, "/properties/2: properties of ActionID 2, which is no action"),
-        (r#"{"header": {"mediaType": "phone"}, "actions": {}}"#, "/header/mediaType: expected an integer"),
+        (
+            r#"{"actions": []}"#,
+            "/actions: expected an object, found an array",
+        ),
+        (
+            r#"{"actions": {"x": {"name": "BEGIN"}}}"#,
+            "/actions/x: the key \"x\" is no ActionID",
+        ),
+        (
+            r#"{"actions": {"1": {"name": 5}}}"#,
+            "/actions/1/name: expected a string, found a number",
+        ),
+        (
+            r#"{"actions": {"1": {"label": "a"}}}"#,
+            "/actions/1/name: no action type",
+        ),
+        (
+            r#"{"actions": {"1": {"name": "BEGIN", "x": "left"}}}"#,
+            "/actions/1/x: expected an integer, found \"left\"",
+        ),
+        (
+            r#"{"actions": {"1": {"name": "BEGIN", "label": []}}}"#,
+            "/actions/1/label: expected a string, found an array",
+        ),
+        (
+            r#"{"actions": {"1": {"name": "BEGIN"}}, "branches": {"1": {"to": 1}}}"#,
+            "/branches/1: expected an array, found an object",
+        ),
+        (
+            r#"{"actions": {"1": {"name": "BEGIN"}}, "branches": {"1": [{"to": "one"}]}}"#,
+            "/branches/1/0/to: expected an integer",
+        ),
+        (
+            r#"{"actions": {"1": {"name": "BEGIN"}}, "branches": {"1": [{"to": 1, "type": "jump"}]}}"#,
+            "/branches/1/0/type: unknown branch type",
+        ),
+        (
+            r#"{"actions": {"1": {"name": "BEGIN"}}, "properties": {"1": {"0": {"value": {}}}}}"#,
+            "/properties/1/0/value: expected a string, found an object",
+        ),
+        (
+            r#"{"actions": {"1": {"name": "BEGIN"}}, "properties": {"2": {}}}"#,
+            "/properties/2: properties of ActionID 2, which is no action",
+        ),
+        (
+            r#"{"header": {"mediaType": "phone"}, "actions": {}}"#,
+            "/header/mediaType: expected an integer",
+        ),
     ];
     for (json, expected) in cases {
         let e = error(json);
-        assert!(e.to_string().contains(expected), "{json}\n  gave: {e}\n  wanted: {expected}");
+        assert!(
+            e.to_string().contains(expected),
+            "{json}\n  gave: {e}\n  wanted: {expected}"
+        );
     }
 }
 
 #[test]
 fn duplicate_action_ids_are_refused() {
     let e = error(r#"{"actions": {"1": {"name": "BEGIN"}, "1": {"name": "END"}}}"#);
-    assert_eq!(e, StudioError::DuplicateActionId { path: "/actions/1".into(), id: 1 });
+    assert_eq!(
+        e,
+        StudioError::DuplicateActionId {
+            path: "/actions/1".into(),
+            id: 1
+        }
+    );
     let e = error(r#"{"actions": {"1": {"name": "BEGIN"}, "01": {"name": "END"}}}"#);
-    assert!(matches!(e, StudioError::DuplicateActionId { id: 1, .. }), "{e}");
+    assert!(
+        matches!(e, StudioError::DuplicateActionId { id: 1, .. }),
+        "{e}"
+    );
     let e = error(r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"actionId": 1, "name": "END"}}}"#);
-    assert!(e.to_string().contains("/actions/2/actionId: actionId 1 does not match its key \"2\""), "{e}");
+    assert!(
+        e.to_string()
+            .contains("/actions/2/actionId: actionId 1 does not match its key \"2\""),
+        "{e}"
+    );
 }
 
 #[test]
 fn dangling_targets_are_refused_and_minus_one_is_unconnected() {
-    let e = error(r#"{"actions": {"1": {"name": "BEGIN"}}, "branches": {"1": [{"to": 9, "type": "default"}]}}"#);
-    assert_eq!(e, StudioError::DanglingTarget { path: "/branches/1/0/to".into(), target: 9 });
-    let text = import(r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "END"}}, "branches": {"1": [{"to": -1, "type": "default"}, {"to": 2, "type": "default"}]}}"#);
+    let e = error(
+        r#"{"actions": {"1": {"name": "BEGIN"}}, "branches": {"1": [{"to": 9, "type": "default"}]}}"#,
+    );
+    assert_eq!(
+        e,
+        StudioError::DanglingTarget {
+            path: "/branches/1/0/to".into(),
+            target: 9
+        }
+    );
+    let text = import(
+        r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "END"}}, "branches": {"1": [{"to": -1, "type": "default"}, {"to": 2, "type": "default"}]}}"#,
+    );
     assert!(text.contains("Default -> END"), "{text}");
 }
 
 #[test]
 fn unknown_action_types_and_a_missing_begin_are_errors_naming_them() {
     let e = error(r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "XFERQUEUE"}}}"#);
-    assert!(e.to_string().contains("/actions/2/name: action type XFERQUEUE is not supported"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("/actions/2/name: action type XFERQUEUE is not supported"),
+        "{e}"
+    );
     let e = error(r#"{"actions": {"1": {"name": "END"}}}"#);
     assert_eq!(e, StudioError::NoBegin);
-    let e = error(r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "END"}}, "branches": {"1": [{"to": 2, "type": "branch", "label": "Sideways"}]}}"#);
-    assert!(e.to_string().contains("/branches/1/0: BEGIN has no branch \"Sideways\""), "{e}");
+    let e = error(
+        r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "END"}}, "branches": {"1": [{"to": 2, "type": "branch", "label": "Sideways"}]}}"#,
+    );
+    assert!(
+        e.to_string()
+            .contains("/branches/1/0: BEGIN has no branch \"Sideways\""),
+        "{e}"
+    );
 }
 
 #[test]
@@ -276,7 +409,15 @@ fn deep_nesting_and_odd_input_never_panic() {
         "]".repeat(5_000)
     );
     assert!(matches!(error(&deep_inside), StudioError::Syntax { .. }));
-    for odd in ["", "null", "\"\"", "{}", "{\"actions\": null}", "{\"actions\": {\"1\": null}}", "\u{0}"] {
+    for odd in [
+        "",
+        "null",
+        "\"\"",
+        "{}",
+        "{\"actions\": null}",
+        "{\"actions\": {\"1\": null}}",
+        "\u{0}",
+    ] {
         let _ = import_json(odd, "x");
     }
 }
@@ -290,7 +431,12 @@ fn import_writes_formatted_script_text_to_stdout() {
         .arg(fixture("phone.json"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text, import(&phone_json()));
 }
@@ -308,11 +454,28 @@ fn import_dash_o_writes_the_file_and_never_over_the_input() {
         .arg(&out_path)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
-    assert_eq!(std::fs::read_to_string(&out_path).unwrap(), import(&phone_json()));
-    let check = cargo_bin_cmd!("studioflow").arg("check").arg(&out_path).output().unwrap();
-    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&out_path).unwrap(),
+        import(&phone_json())
+    );
+    let check = cargo_bin_cmd!("studioflow")
+        .arg("check")
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 
     let over = cargo_bin_cmd!("studioflow")
         .current_dir(dir.path())
@@ -328,7 +491,11 @@ fn import_dash_o_writes_the_file_and_never_over_the_input() {
 fn import_refuses_bad_input_with_exit_2() {
     let dir = tempfile::TempDir::new().unwrap();
     let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, r#"{"actions": {"1": {"name": "BEGIN"}}, "branches": {"1": [{"to": 4}]}}"#).unwrap();
+    std::fs::write(
+        &bad,
+        r#"{"actions": {"1": {"name": "BEGIN"}}, "branches": {"1": [{"to": 4}]}}"#,
+    )
+    .unwrap();
     let xml = dir.path().join("flow.xml");
     std::fs::write(&xml, "<ScriptContainer/>").unwrap();
     let missing = dir.path().join("missing.json");
@@ -337,7 +504,11 @@ fn import_refuses_bad_input_with_exit_2() {
         (&xml, "Desktop Studio XML is not imported yet"),
         (&missing, "error:"),
     ] {
-        let out = cargo_bin_cmd!("studioflow").arg("import").arg(file).output().unwrap();
+        let out = cargo_bin_cmd!("studioflow")
+            .arg("import")
+            .arg(file)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", file.display());
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expected), "{err}");

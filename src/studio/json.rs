@@ -13,7 +13,9 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::error::StudioError;
-use super::model::{BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript};
+use super::model::{
+    BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript,
+};
 use super::table;
 
 /// A JSON value that keeps an object's keys in order, duplicates included.
@@ -187,14 +189,23 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
         let path = format!("{base}/header");
         object(header, &path)?;
         script.name = opt_string(header, "scriptName", &path)?
-            .map(|n| n.rsplit(['\\', '/']).next().unwrap_or("").trim().to_string())
+            .map(|n| {
+                n.rsplit(['\\', '/'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
             .filter(|n| !n.is_empty());
         script.media_type = opt_integer(header, "mediaType", &path)?;
     }
     let actions_path = format!("{base}/actions");
-    let actions = root
-        .get("actions")
-        .ok_or_else(|| StudioError::invalid(if base.is_empty() { "/" } else { &base }, "no \"actions\" object"))?;
+    let actions = root.get("actions").ok_or_else(|| {
+        StudioError::invalid(
+            if base.is_empty() { "/" } else { &base },
+            "no \"actions\" object",
+        )
+    })?;
     let mut ids = BTreeSet::new();
     for (key, value) in object(actions, &actions_path)? {
         let path = format!("{actions_path}/{}", seg(key));
@@ -213,7 +224,12 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
         }
         let keyword = opt_string(value, "name", &path)?
             .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| StudioError::invalid(format!("{path}/name"), "no action type (the \"name\" field, e.g. \"MENU\")"))?;
+            .ok_or_else(|| {
+                StudioError::invalid(
+                    format!("{path}/name"),
+                    "no action type (the \"name\" field, e.g. \"MENU\")",
+                )
+            })?;
         let caption = match value.get("label") {
             None => String::new(),
             Some(v) => scalar_text(v, &format!("{path}/label"))?,
@@ -244,7 +260,8 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
         });
     }
     script.actions.sort_by_key(|a| a.id);
-    let index_of = |id: i64, actions: &[StudioAction]| actions.binary_search_by_key(&id, |a| a.id).ok();
+    let index_of =
+        |id: i64, actions: &[StudioAction]| actions.binary_search_by_key(&id, |a| a.id).ok();
 
     if let Some(properties) = root.get("properties").filter(|p| **p != J::Null) {
         let props_path = format!("{base}/properties");
@@ -253,10 +270,17 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
             let path = format!("{props_path}/{}", seg(key));
             let id = action_id_key(key, &path)?;
             if !seen.insert(id) {
-                return Err(StudioError::invalid(path, format!("a second property list for ActionID {id}")));
+                return Err(StudioError::invalid(
+                    path,
+                    format!("a second property list for ActionID {id}"),
+                ));
             }
-            let at = index_of(id, &script.actions)
-                .ok_or_else(|| StudioError::invalid(&path, format!("properties of ActionID {id}, which is no action in the file")))?;
+            let at = index_of(id, &script.actions).ok_or_else(|| {
+                StudioError::invalid(
+                    &path,
+                    format!("properties of ActionID {id}, which is no action in the file"),
+                )
+            })?;
             let list = match value {
                 J::Array(items) if items.is_empty() => continue,
                 _ => object(value, &path)?,
@@ -264,12 +288,17 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
             let mut positions = BTreeSet::new();
             for (pkey, pvalue) in list {
                 let ppath = format!("{path}/{}", seg(pkey));
-                let position: usize = pkey
-                    .trim()
-                    .parse()
-                    .map_err(|_| StudioError::invalid(&ppath, format!("the key {pkey:?} is no property position (0, 1, ...)")))?;
+                let position: usize = pkey.trim().parse().map_err(|_| {
+                    StudioError::invalid(
+                        &ppath,
+                        format!("the key {pkey:?} is no property position (0, 1, ...)"),
+                    )
+                })?;
                 if !positions.insert(position) {
-                    return Err(StudioError::invalid(ppath, format!("a second property at position {position}")));
+                    return Err(StudioError::invalid(
+                        ppath,
+                        format!("a second property at position {position}"),
+                    ));
                 }
                 let (name, raw) = match pvalue {
                     J::Object(_) => (opt_string(pvalue, "name", &ppath)?, pvalue.get("value")),
@@ -288,7 +317,11 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
                     ),
                     Some(v) => PropertyValue::Text(scalar_text(v, &vpath)?),
                 };
-                script.actions[at].properties.push(StudioProperty { position, name, value });
+                script.actions[at].properties.push(StudioProperty {
+                    position,
+                    name,
+                    value,
+                });
             }
             script.actions[at].properties.sort_by_key(|p| p.position);
         }
@@ -301,10 +334,17 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
             let path = format!("{branches_path}/{}", seg(key));
             let id = action_id_key(key, &path)?;
             if !seen.insert(id) {
-                return Err(StudioError::invalid(path, format!("a second branch list for ActionID {id}")));
+                return Err(StudioError::invalid(
+                    path,
+                    format!("a second branch list for ActionID {id}"),
+                ));
             }
-            let at = index_of(id, &script.actions)
-                .ok_or_else(|| StudioError::invalid(&path, format!("branches of ActionID {id}, which is no action in the file")))?;
+            let at = index_of(id, &script.actions).ok_or_else(|| {
+                StudioError::invalid(
+                    &path,
+                    format!("branches of ActionID {id}, which is no action in the file"),
+                )
+            })?;
             let items = match value {
                 J::Array(items) => items,
                 other => {

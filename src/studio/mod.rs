@@ -24,7 +24,9 @@ pub mod table;
 pub mod to_script;
 
 pub use error::StudioError;
-pub use model::{BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript};
+pub use model::{
+    BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript,
+};
 pub use to_script::Imported;
 
 /// Reads a CXone Studio JSON file's text and writes it as `.script` text

@@ -89,7 +89,10 @@ impl ActionDef {
                     return None;
                 }
                 let index = index?;
-                self.branches.iter().find(|b| b.index == index).map(|b| b.name)
+                self.branches
+                    .iter()
+                    .find(|b| b.index == index)
+                    .map(|b| b.name)
             })
     }
 
@@ -140,7 +143,11 @@ const fn b(name: &'static str, index: i64) -> BranchDef {
 
 use ValueKind::{Code, Expression, Name, Names, Text, Value};
 
-const fn def(keyword: &'static str, name: &'static str, library_id: Option<&'static str>) -> ActionDef {
+const fn def(
+    keyword: &'static str,
+    name: &'static str,
+    library_id: Option<&'static str>,
+) -> ActionDef {
     ActionDef {
         keyword,
         name,
@@ -173,7 +180,11 @@ pub const ACTIONS: &[ActionDef] = &[
             dropped("ParamCount"),
             p("Parameters", Names),
         ],
-        ..def("BEGIN", "Begin", Some("b2f794c5-0232-40e7-9830-76d573bf57d7"))
+        ..def(
+            "BEGIN",
+            "Begin",
+            Some("b2f794c5-0232-40e7-9830-76d573bf57d7"),
+        )
     },
     ActionDef {
         default: false,
@@ -189,7 +200,11 @@ pub const ACTIONS: &[ActionDef] = &[
             dropped("SaveToDB"),
             dropped("MaxStringSize"),
         ],
-        ..def("ASSIGN", "Assign", Some("9015c095-98d9-441f-bf92-e90f5c5ed8c8"))
+        ..def(
+            "ASSIGN",
+            "Assign",
+            Some("9015c095-98d9-441f-bf92-e90f5c5ed8c8"),
+        )
     },
     ActionDef {
         properties: &[p("Expression", Expression)],
@@ -210,7 +225,11 @@ pub const ACTIONS: &[ActionDef] = &[
     },
     ActionDef {
         properties: &[p("Data", Code), p("MaxStringSize", Name)],
-        ..def("SNIPPET", "Snippet", Some("b333da63-33c8-4297-a58a-e9546cf7f0f2"))
+        ..def(
+            "SNIPPET",
+            "Snippet",
+            Some("b333da63-33c8-4297-a58a-e9546cf7f0f2"),
+        )
     },
     ActionDef {
         // Positions 1 and 2 are not confirmed (ura-flow writes
@@ -220,7 +239,11 @@ pub const ACTIONS: &[ActionDef] = &[
             dropped("ReturnType"),
             p("ReturnVariable", Name),
         ],
-        ..def("RUNSUB", "RunSub", Some("f8b958d0-8cd3-40df-97d3-5862930b0807"))
+        ..def(
+            "RUNSUB",
+            "RunSub",
+            Some("f8b958d0-8cd3-40df-97d3-5862930b0807"),
+        )
     },
     ActionDef {
         properties: &[p("ReturnValue", Text)],
@@ -282,7 +305,11 @@ pub const ACTIONS: &[ActionDef] = &[
             p("LowProficiency", Value),
             p("RoutingAttribute", Text),
         ],
-        ..def("REQAGENT", "ReqAgent", Some("689a4a1b-fa0d-47b3-9a02-cbeb4735f08f"))
+        ..def(
+            "REQAGENT",
+            "ReqAgent",
+            Some("689a4a1b-fa0d-47b3-9a02-cbeb4735f08f"),
+        )
     },
     ActionDef {
         properties: &[
@@ -296,7 +323,11 @@ pub const ACTIONS: &[ActionDef] = &[
             p("ClearDigits", Value),
         ],
         branches: &[b("OnComplete", 0)],
-        ..def("MUSIC", "Music", Some("dbcc742b-28d8-42d1-9d95-0d9abf20b04b"))
+        ..def(
+            "MUSIC",
+            "Music",
+            Some("dbcc742b-28d8-42d1-9d95-0d9abf20b04b"),
+        )
     },
     ActionDef {
         properties: &[p("Seconds", Value)],
@@ -308,7 +339,11 @@ pub const ACTIONS: &[ActionDef] = &[
     },
     ActionDef {
         default: false,
-        ..def("HANGUP", "Hangup", Some("b64a6796-4f66-4b1b-a9b5-3af926ab4b7c"))
+        ..def(
+            "HANGUP",
+            "Hangup",
+            Some("b64a6796-4f66-4b1b-a9b5-3af926ab4b7c"),
+        )
     },
     ActionDef {
         properties: &[

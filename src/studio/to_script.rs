@@ -33,7 +33,13 @@ pub fn base_id(caption: &str, keyword: &str) -> String {
     let source = if caption.is_empty() { keyword } else { caption };
     let mut id: String = source
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if id.is_empty() {
         id.push('_');
@@ -46,7 +52,10 @@ pub fn base_id(caption: &str, keyword: &str) -> String {
 
 /// The ids of `actions` (sorted by ActionID), by the action id rule.
 pub fn action_ids(actions: &[StudioAction]) -> Vec<String> {
-    let bases: Vec<String> = actions.iter().map(|a| base_id(&a.caption, &a.keyword)).collect();
+    let bases: Vec<String> = actions
+        .iter()
+        .map(|a| base_id(&a.caption, &a.keyword))
+        .collect();
     let all_bases: HashSet<&str> = bases.iter().map(String::as_str).collect();
     let mut taken: HashSet<String> = HashSet::new();
     let mut ids = Vec::with_capacity(actions.len());
@@ -160,17 +169,23 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
     let mut warnings = Vec::new();
     let mut defs: Vec<&'static ActionDef> = Vec::with_capacity(script.actions.len());
     for action in &script.actions {
-        let def = table::by_keyword(&action.keyword).ok_or_else(|| StudioError::UnknownKeyword {
-            path: format!("{}/name", action.origin),
-            keyword: action.keyword.clone(),
-        })?;
+        let def =
+            table::by_keyword(&action.keyword).ok_or_else(|| StudioError::UnknownKeyword {
+                path: format!("{}/name", action.origin),
+                keyword: action.keyword.clone(),
+            })?;
         defs.push(def);
     }
-    let begins: Vec<usize> = (0..defs.len()).filter(|&i| defs[i].keyword == "BEGIN").collect();
+    let begins: Vec<usize> = (0..defs.len())
+        .filter(|&i| defs[i].keyword == "BEGIN")
+        .collect();
     let entry = *begins.last().ok_or(StudioError::NoBegin)?;
     let left_out: HashSet<usize> = begins[..begins.len() - 1].iter().copied().collect();
     if !left_out.is_empty() {
-        let others: Vec<String> = left_out.iter().map(|&i| script.actions[i].id.to_string()).collect();
+        let others: Vec<String> = left_out
+            .iter()
+            .map(|&i| script.actions[i].id.to_string())
+            .collect();
         warnings.push(format!(
             "the file has {} BEGIN actions: the entry is ActionID {} (Studio starts at the last-added Begin, the highest ActionID); BEGIN ActionID {} left out",
             begins.len(),
@@ -179,7 +194,12 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
         ));
     }
     let ids = action_ids(&script.actions);
-    let id_of: HashMap<i64, usize> = script.actions.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+    let id_of: HashMap<i64, usize> = script
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id, i))
+        .collect();
 
     let mut out = String::new();
     out.push_str("// Imported from a CXone Studio JSON file by `studioflow import`.\n");
@@ -192,11 +212,14 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
         Some(5) => out.push_str(" type Voicemail"),
         Some(6) => out.push_str(" type WorkItem"),
         None | Some(0) => {}
-        Some(other) => warnings.push(format!("media type {other} has no studioflow script type: imported as Generic")),
+        Some(other) => warnings.push(format!(
+            "media type {other} has no studioflow script type: imported as Generic"
+        )),
     }
     out.push_str("\n\n");
 
-    let order = std::iter::once(entry).chain((0..script.actions.len()).filter(|&i| i != entry && !left_out.contains(&i)));
+    let order = std::iter::once(entry)
+        .chain((0..script.actions.len()).filter(|&i| i != entry && !left_out.contains(&i)));
     for i in order {
         let action = &script.actions[i];
         let def = defs[i];
@@ -235,7 +258,11 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
             };
             let text = match (&property.value, pdef.kind) {
                 (PropertyValue::List(items), _) => {
-                    let names: Vec<&str> = items.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+                    let names: Vec<&str> = items
+                        .iter()
+                        .map(|s| s.trim())
+                        .filter(|s| !s.is_empty())
+                        .collect();
                     if names.is_empty() {
                         continue;
                     }
@@ -255,7 +282,13 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
                     let code = t.replace("\r\n", "\n");
                     let indented: Vec<String> = code
                         .lines()
-                        .map(|l| if l.trim().is_empty() { String::new() } else { format!("    {l}") })
+                        .map(|l| {
+                            if l.trim().is_empty() {
+                                String::new()
+                            } else {
+                                format!("    {l}")
+                            }
+                        })
                         .collect();
                     format!("\"\"\"\n{}\n  \"\"\"", indented.join("\n"))
                 }
@@ -267,26 +300,38 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
             if left_out.contains(&target) {
                 return Err(StudioError::invalid(
                     &branch.origin,
-                    format!("branches to BEGIN ActionID {}, which is not the entry", branch.target),
+                    format!(
+                        "branches to BEGIN ActionID {}, which is not the entry",
+                        branch.target
+                    ),
                 ));
             }
             let target = &ids[target];
             match &branch.kind {
                 BranchKind::Default => {
                     if !def.default {
-                        return Err(StudioError::invalid(&branch.origin, format!("{} has no Default branch", action.keyword)));
+                        return Err(StudioError::invalid(
+                            &branch.origin,
+                            format!("{} has no Default branch", action.keyword),
+                        ));
                     }
                     let _ = writeln!(body, "  Default -> {target}");
                 }
                 BranchKind::Named { name, index } => {
                     let found = def.branch(name, *index).ok_or_else(|| {
-                        StudioError::invalid(&branch.origin, format!("{} has no branch {name:?}", action.keyword))
+                        StudioError::invalid(
+                            &branch.origin,
+                            format!("{} has no branch {name:?}", action.keyword),
+                        )
                     })?;
                     let _ = writeln!(body, "  {found} -> {target}");
                 }
                 BranchKind::Case(label) => {
                     if !def.cases {
-                        return Err(StudioError::invalid(&branch.origin, format!("{} takes no custom cases", action.keyword)));
+                        return Err(StudioError::invalid(
+                            &branch.origin,
+                            format!("{} takes no custom cases", action.keyword),
+                        ));
                     }
                     let _ = writeln!(body, "  Case {} -> {target}", raw_string(label));
                 }
@@ -299,7 +344,10 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
         }
         out.push('\n');
     }
-    Ok(Imported { text: out, warnings })
+    Ok(Imported {
+        text: out,
+        warnings,
+    })
 }
 
 fn is_empty(value: &PropertyValue) -> bool {
