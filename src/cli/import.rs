@@ -1,4 +1,4 @@
-//! `studioflow import FILE.json [-o OUT.script]`: a Studio file as `.script`
+//! `studioflow import FILE.json|FILE.xml [-o OUT.script]`: a Studio file as `.script`
 //! text, formatted as `fmt` formats it; stdout without `-o`. Exit 2 on bad
 //! input (unreadable, malformed, an action type import does not take yet).
 
@@ -6,7 +6,7 @@ use std::path::Path;
 
 use studioflow::files::{read_text, write_atomically};
 use studioflow::format::format_script;
-use studioflow::studio::import_json;
+use studioflow::studio::{import_json, import_xml};
 
 use super::args::ImportArgs;
 use super::exit::{EXIT_INPUT, EXIT_OK};
@@ -17,23 +17,17 @@ pub(super) fn import(args: ImportArgs) -> i32 {
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    match extension.as_deref() {
-        Some("json") => {}
-        Some("xml") => {
-            errln!(
-                "error: {}: Desktop Studio XML is not imported yet; import the CXone Studio JSON export",
-                file.display()
-            );
-            return EXIT_INPUT;
-        }
+    let xml = match extension.as_deref() {
+        Some("json") => false,
+        Some("xml") => true,
         _ => {
             errln!(
-                "error: {}: not a Studio file (expected FILE.json)",
+                "error: {}: not a Studio file (expected FILE.json or FILE.xml)",
                 file.display()
             );
             return EXIT_INPUT;
         }
-    }
+    };
     if let Some(out) = &args.output {
         if same_file(file, out) {
             errln!(
@@ -54,7 +48,12 @@ pub(super) fn import(args: ImportArgs) -> i32 {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let imported = match import_json(&text, &fallback) {
+    let imported = if xml {
+        import_xml(&text, &fallback)
+    } else {
+        import_json(&text, &fallback)
+    };
+    let imported = match imported {
         Ok(imported) => imported,
         Err(e) => {
             errln!("error: {}: {e}", file.display());

@@ -15,10 +15,20 @@ pub enum StudioError {
         /// What serde_json says.
         message: String,
     },
+    /// The text is not well-formed XML (or holds a DTD, which is refused).
+    #[error("line {line}, column {column}: not valid XML: {message}")]
+    XmlSyntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What roxmltree says.
+        message: String,
+    },
     /// A value of the wrong shape or type.
     #[error("{path}: {message}")]
     Invalid {
-        /// Where, as a JSON Pointer.
+        /// Where: a JSON Pointer, or an XML line and column.
         path: String,
         /// What is wrong.
         message: String,

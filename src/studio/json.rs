@@ -184,7 +184,10 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
         None => (&root, String::new()),
     };
     object(root, if base.is_empty() { "/" } else { &base })?;
-    let mut script = StudioScript::default();
+    let mut script = StudioScript {
+        format: "CXone Studio JSON".into(),
+        ..StudioScript::default()
+    };
     if let Some(header) = root.get("header").filter(|h| **h != J::Null) {
         let path = format!("{base}/header");
         object(header, &path)?;

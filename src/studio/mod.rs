@@ -22,12 +22,20 @@ pub mod json;
 mod model;
 pub mod table;
 pub mod to_script;
+pub mod xml;
 
 pub use error::StudioError;
 pub use model::{
     BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript,
 };
 pub use to_script::Imported;
+
+/// Reads a Desktop Studio XML file's text and writes it as `.script` text
+/// (unformatted), as [`import_json`] does.
+pub fn import_xml(text: &str, fallback_name: &str) -> Result<Imported, StudioError> {
+    let script = xml::parse(text)?;
+    to_script::to_script(&script, fallback_name)
+}
 
 /// Reads a CXone Studio JSON file's text and writes it as `.script` text
 /// (unformatted: see the module documentation). `fallback_name` names the

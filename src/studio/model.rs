@@ -4,6 +4,8 @@
 /// A Studio script read from a file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StudioScript {
+    /// The format it was read from ("CXone Studio JSON", "Desktop Studio XML").
+    pub format: String,
     /// `header.scriptName` (its last `\` or `/` segment), when present.
     pub name: Option<String>,
     /// Studio's media type number (`4` is a phone script), when present.

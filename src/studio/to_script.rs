@@ -202,7 +202,8 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
         .collect();
 
     let mut out = String::new();
-    out.push_str("// Imported from a CXone Studio JSON file by `studioflow import`.\n");
+    let format = if script.format.is_empty() { "Studio" } else { &script.format };
+    let _ = writeln!(out, "// Imported from a {format} file by `studioflow import`.");
     let script_name = script.name.as_deref().unwrap_or(fallback_name);
     let _ = write!(out, "script {}", raw_string(script_name));
     match script.media_type {
@@ -295,7 +296,15 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
             };
             let _ = writeln!(body, "  {pname} = {text}");
         }
-        for branch in &action.branches {
+        // Cases, then named branches, then Default (as `.script` files
+        // write them), whatever order the file lists them in.
+        let mut branches: Vec<_> = action.branches.iter().collect();
+        branches.sort_by_key(|b| match b.kind {
+            BranchKind::Case(_) => 0,
+            BranchKind::Named { .. } => 1,
+            BranchKind::Default => 2,
+        });
+        for branch in branches {
             let target = id_of.get(&branch.target).copied().unwrap_or(entry);
             if left_out.contains(&target) {
                 return Err(StudioError::invalid(
