@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use studioflow::format::format_script;
-use studioflow::studio::{import_json, json, to_script, StudioError};
+use studioflow::studio::{import_json, import_xml, json, to_script, xml, StudioError};
 use studioflow::{Engine, Event, Outcome, Run, RunOptions};
 
 fn fixture(name: &str) -> PathBuf {
@@ -422,6 +422,174 @@ fn deep_nesting_and_odd_input_never_panic() {
     }
 }
 
+// ---- Desktop Studio XML
+
+fn phone_xml() -> String {
+    std::fs::read_to_string(fixture("phone.xml")).unwrap()
+}
+
+fn import_from_xml(text: &str) -> String {
+    let imported = import_xml(text, "fallback").unwrap_or_else(|e| panic!("{e}"));
+    format_script(&imported.text).unwrap_or_else(|d| panic!("{}\n{}", d.message, imported.text))
+}
+
+fn xml_error(text: &str) -> StudioError {
+    match import_xml(text, "x") {
+        Ok(imported) => panic!("imported:\n{}", imported.text),
+        Err(e) => e,
+    }
+}
+
+/// A minimal ScriptContainer around `actions`.
+fn container(actions: &str) -> String {
+    format!(
+        "<ScriptContainer><Actions>{actions}</Actions><MediaType>4</MediaType></ScriptContainer>"
+    )
+}
+
+#[test]
+fn the_xml_phone_flow_crlf_and_out_of_order_runs_as_the_json_one() {
+    let xml = phone_xml();
+    assert!(xml.contains("\r\n"));
+    let text = import_from_xml(&xml);
+    assert!(
+        text.starts_with("// Imported from a Desktop Studio XML file"),
+        "{text}"
+    );
+    assert!(text.contains("script \"Phone line\" type Phone"), "{text}");
+    // The same flow as the JSON fixture (the XML also writes ReqAgent's defaults).
+    let run = run_with(&text, &["digits:2"]);
+    assert_eq!(
+        path(&run),
+        [
+            "BEGIN",
+            "Welcome",
+            "Main_menu",
+            "Pick_the_skill",
+            "Queue",
+            "Goodbye",
+            "Caller_hangs_up",
+            "Note_the_end"
+        ]
+    );
+    assert_eq!(run.variable("skill").unwrap().to_text(), "Support");
+    let run = run_with(&text, &["timeout"]);
+    assert_eq!(
+        path(&run)[..4],
+        ["BEGIN", "Welcome", "Main_menu", "Goodbye"]
+    );
+    // Case "3" targets -1: declared, not connected.
+    assert!(!text.contains("Case \"3\""), "{text}");
+}
+
+#[test]
+fn the_xml_model_keeps_positions_library_ids_and_sorts_by_action_id() {
+    let script = xml::parse(&phone_xml()).unwrap();
+    let ids: Vec<i64> = script.actions.iter().map(|a| a.id).collect();
+    assert_eq!(ids, [2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    let end = &script.actions[5];
+    assert_eq!(
+        end.library_id.as_deref(),
+        Some("93FB8888-30CF-4DF3-8ED9-1F2986819080")
+    );
+    let release = &script.actions[6];
+    assert_eq!(release.position.unwrap().xws, Some(440));
+    assert_eq!(release.branches.len(), 1, "from ExtraInfo");
+}
+
+#[test]
+fn xml_tolerates_a_bom_empty_strings_and_a_missing_default() {
+    let file = format!(
+        "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n{}",
+        container(
+            "<ActionStruct><ActionID>1</ActionID><Action>END</Action><Caption /><Parameters /></ActionStruct>\
+             <ActionStruct><ActionID>2</ActionID><Action>BEGIN</Action><Caption>Go</Caption>\
+             <Parameters><string /><string></string><string>0</string></Parameters>\
+             <DefaultNextAction><Text /><ActionID>1</ActionID><Index>0</Index></DefaultNextAction>\
+             <Unknown><Deep /></Unknown></ActionStruct>"
+        )
+    );
+    let text = import_from_xml(&file);
+    assert_eq!(path(&run_with(&text, &[])), ["Go", "END"]);
+}
+
+#[test]
+fn malformed_xml_names_the_line_and_column() {
+    let xml = phone_xml();
+    let e = xml_error(&xml[..xml.len() / 2]);
+    assert!(e.to_string().contains("never closed"), "{e}");
+    let e = xml_error("<ScriptContainer>\r\n  <Actions>\r\n  </Action>\r\n</ScriptContainer>");
+    assert!(matches!(e, StudioError::XmlSyntax { line: 3, .. }), "{e}");
+    for n in (0..xml.len()).step_by(211) {
+        let _ = import_xml(&xml[..n], "x");
+    }
+    let cases = [
+        ("<Other/>", "line 1, column 1: the root element is <Other>"),
+        ("<ScriptContainer/>", "no <Actions> element"),
+        (
+            &container("<ActionStruct><Action>END</Action></ActionStruct>"),
+            "without <ActionID>",
+        ),
+        (
+            &container("<ActionStruct><ActionID>one</ActionID></ActionStruct>"),
+            "<ActionID> is \"one\", expected an integer",
+        ),
+        (
+            &container("<ActionStruct><ActionID>1</ActionID></ActionStruct>"),
+            "no action type",
+        ),
+    ];
+    for (file, expected) in cases {
+        let e = xml_error(file);
+        assert!(
+            e.to_string().contains(expected),
+            "{file}\n  gave: {e}\n  wanted: {expected}"
+        );
+    }
+}
+
+#[test]
+fn xml_duplicate_ids_and_dangling_targets_are_refused_with_the_place() {
+    let dup = container(
+        "<ActionStruct><ActionID>1</ActionID><Action>BEGIN</Action></ActionStruct>\n\
+         <ActionStruct><ActionID>1</ActionID><Action>END</Action></ActionStruct>",
+    );
+    let e = xml_error(&dup);
+    assert!(e.to_string().contains("line 2, column"), "{e}");
+    assert!(
+        matches!(e, StudioError::DuplicateActionId { id: 1, .. }),
+        "{e}"
+    );
+    let dangling = container(
+        "<ActionStruct><ActionID>1</ActionID><Action>BEGIN</Action>\
+         <DefaultNextAction><ActionID>7</ActionID></DefaultNextAction></ActionStruct>",
+    );
+    let e = xml_error(&dangling);
+    assert!(
+        matches!(e, StudioError::DanglingTarget { target: 7, .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn xml_entities_are_never_expanded() {
+    let laughs = r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<ScriptContainer><Actions><ActionStruct><ActionID>1</ActionID><Action>BEGIN</Action><Caption>&lol3;</Caption></ActionStruct></Actions></ScriptContainer>"#;
+    assert!(matches!(xml_error(laughs), StudioError::XmlSyntax { .. }));
+    let external = r#"<?xml version="1.0"?>
+<!DOCTYPE x [<!ENTITY ext SYSTEM "file:///etc/passwd">]>
+<ScriptContainer><Actions><ActionStruct><ActionID>1</ActionID><Action>BEGIN</Action><Caption>&ext;</Caption></ActionStruct></Actions></ScriptContainer>"#;
+    assert!(matches!(xml_error(external), StudioError::XmlSyntax { .. }));
+    let deep = format!(
+        "<ScriptContainer>{}{}</ScriptContainer>",
+        "<a>".repeat(50_000),
+        "</a>".repeat(50_000)
+    );
+    let _ = import_xml(&deep, "x");
+}
+
 // ---- the command line
 
 #[test]
@@ -488,6 +656,25 @@ fn import_dash_o_writes_the_file_and_never_over_the_input() {
 }
 
 #[test]
+fn import_reads_desktop_studio_xml() {
+    let out = cargo_bin_cmd!("studioflow")
+        .arg("import")
+        .arg(fixture("phone.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        import_from_xml(&phone_xml())
+    );
+}
+
+#[test]
 fn import_refuses_bad_input_with_exit_2() {
     let dir = tempfile::TempDir::new().unwrap();
     let bad = dir.path().join("bad.json");
@@ -498,10 +685,13 @@ fn import_refuses_bad_input_with_exit_2() {
     .unwrap();
     let xml = dir.path().join("flow.xml");
     std::fs::write(&xml, "<ScriptContainer/>").unwrap();
+    let other = dir.path().join("flow.txt");
+    std::fs::write(&other, "{}").unwrap();
     let missing = dir.path().join("missing.json");
     for (file, expected) in [
         (&bad, "/branches/1/0/to: branch target 4 is no action"),
-        (&xml, "Desktop Studio XML is not imported yet"),
+        (&xml, "no <Actions> element"),
+        (&other, "expected FILE.json or FILE.xml"),
         (&missing, "error:"),
     ] {
         let out = cargo_bin_cmd!("studioflow")

@@ -202,8 +202,15 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
         .collect();
 
     let mut out = String::new();
-    let format = if script.format.is_empty() { "Studio" } else { &script.format };
-    let _ = writeln!(out, "// Imported from a {format} file by `studioflow import`.");
+    let format = if script.format.is_empty() {
+        "Studio"
+    } else {
+        &script.format
+    };
+    let _ = writeln!(
+        out,
+        "// Imported from a {format} file by `studioflow import`."
+    );
     let script_name = script.name.as_deref().unwrap_or(fallback_name);
     let _ = write!(out, "script {}", raw_string(script_name));
     match script.media_type {

@@ -14,7 +14,9 @@ use std::collections::BTreeSet;
 use roxmltree::{Document, Node};
 
 use super::error::StudioError;
-use super::model::{BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript};
+use super::model::{
+    BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript,
+};
 
 fn place(node: Node<'_, '_>) -> String {
     let pos = node.document().text_pos_at(node.range().start);
@@ -29,7 +31,10 @@ fn child<'a, 'input>(node: Node<'a, 'input>, name: &str) -> Option<Node<'a, 'inp
     node.children().find(|c| is(*c, name))
 }
 
-fn children<'a, 'input: 'a>(node: Node<'a, 'input>, name: &'a str) -> impl Iterator<Item = Node<'a, 'input>> + 'a {
+fn children<'a, 'input: 'a>(
+    node: Node<'a, 'input>,
+    name: &'a str,
+) -> impl Iterator<Item = Node<'a, 'input>> + 'a {
     node.children().filter(move |c| is(*c, name))
 }
 
@@ -50,8 +55,18 @@ fn integer(node: Node<'_, '_>, what: &str) -> Result<i64, StudioError> {
     // Web-canvas positions may be written with a fraction.
     t.parse::<i64>()
         .ok()
-        .or_else(|| t.parse::<f64>().ok().filter(|f| f.is_finite() && f.abs() < 1e15).map(|f| f.round() as i64))
-        .ok_or_else(|| StudioError::invalid(place(node), format!("<{what}> is {t:?}, expected an integer")))
+        .or_else(|| {
+            t.parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite() && f.abs() < 1e15)
+                .map(|f| f.round() as i64)
+        })
+        .ok_or_else(|| {
+            StudioError::invalid(
+                place(node),
+                format!("<{what}> is {t:?}, expected an integer"),
+            )
+        })
 }
 
 fn opt_integer(node: Node<'_, '_>, name: &str) -> Result<Option<i64>, StudioError> {
@@ -77,7 +92,10 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     if !is(root, "ScriptContainer") {
         return Err(StudioError::invalid(
             place(root),
-            format!("the root element is <{}>, expected <ScriptContainer>", root.tag_name().name()),
+            format!(
+                "the root element is <{}>, expected <ScriptContainer>",
+                root.tag_name().name()
+            ),
         ));
     }
     let mut script = StudioScript {
@@ -89,7 +107,13 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
             .attribute("Name")
             .map(str::to_string)
             .or_else(|| opt_text(item, "ImplPath"))
-            .map(|n| n.rsplit(['\\', '/']).next().unwrap_or("").trim().to_string())
+            .map(|n| {
+                n.rsplit(['\\', '/'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
             .filter(|n| !n.is_empty());
     }
     script.media_type = opt_integer(root, "MediaType")?;
@@ -108,7 +132,9 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
         let keyword = opt_text(node, "Action")
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty())
-            .ok_or_else(|| StudioError::invalid(&at, "no action type (the <Action> element, e.g. MENU)"))?;
+            .ok_or_else(|| {
+                StudioError::invalid(&at, "no action type (the <Action> element, e.g. MENU)")
+            })?;
         let properties = match child(node, "Parameters") {
             None => Vec::new(),
             Some(params) => children(params, "string")
@@ -134,7 +160,9 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
             id,
             keyword,
             caption: opt_text(node, "Caption").unwrap_or_default(),
-            library_id: opt_text(node, "LibraryID").map(|l| l.trim().to_string()).filter(|l| !l.is_empty()),
+            library_id: opt_text(node, "LibraryID")
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty()),
             properties,
             branches: Vec::new(),
             position,
@@ -147,13 +175,20 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     for (i, node) in pending.into_iter().enumerate() {
         script.actions[i].branches = branches(node, &ids)?;
     }
-    let mut sorted: Vec<StudioAction> = order.into_iter().map(|i| script.actions[i].clone()).collect();
+    let mut sorted: Vec<StudioAction> = order
+        .into_iter()
+        .map(|i| script.actions[i].clone())
+        .collect();
     std::mem::swap(&mut script.actions, &mut sorted);
     Ok(script)
 }
 
 /// A branch's target: `None` when not connected (`-1`, empty).
-fn target(node: Node<'_, '_>, element: &str, ids: &BTreeSet<i64>) -> Result<Option<i64>, StudioError> {
+fn target(
+    node: Node<'_, '_>,
+    element: &str,
+    ids: &BTreeSet<i64>,
+) -> Result<Option<i64>, StudioError> {
     let Some(t) = child(node, element) else {
         return Ok(None);
     };
@@ -165,7 +200,10 @@ fn target(node: Node<'_, '_>, element: &str, ids: &BTreeSet<i64>) -> Result<Opti
         return Ok(None);
     }
     if !ids.contains(&id) {
-        return Err(StudioError::DanglingTarget { path: place(t), target: id });
+        return Err(StudioError::DanglingTarget {
+            path: place(t),
+            target: id,
+        });
     }
     Ok(Some(id))
 }
@@ -174,7 +212,11 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
     let mut out = Vec::new();
     if let Some(d) = child(node, "DefaultNextAction") {
         if let Some(to) = target(d, "ActionID", ids)? {
-            out.push(StudioBranch { kind: BranchKind::Default, target: to, origin: place(d) });
+            out.push(StudioBranch {
+                kind: BranchKind::Default,
+                target: to,
+                origin: place(d),
+            });
         }
     }
     if let Some(list) = child(node, "Branches") {
@@ -182,7 +224,11 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
             if let Some(to) = target(b, "ActionID", ids)? {
                 let name = opt_text(b, "Text").unwrap_or_default().trim().to_string();
                 let index = opt_integer(b, "Index")?;
-                out.push(StudioBranch { kind: BranchKind::Named { name, index }, target: to, origin: place(b) });
+                out.push(StudioBranch {
+                    kind: BranchKind::Named { name, index },
+                    target: to,
+                    origin: place(b),
+                });
             }
         }
     }
@@ -190,7 +236,11 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
         for b in children(list, "BranchStruct") {
             if let Some(to) = target(b, "ActionID", ids)? {
                 let value = opt_text(b, "Text").unwrap_or_default();
-                out.push(StudioBranch { kind: BranchKind::Case(value), target: to, origin: place(b) });
+                out.push(StudioBranch {
+                    kind: BranchKind::Case(value),
+                    target: to,
+                    origin: place(b),
+                });
             }
         }
     }
@@ -199,7 +249,11 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
         let mut more = Vec::new();
         if let Some(d) = child(extra, "DefaultBranch") {
             if let Some(to) = target(d, "ActionId", ids)? {
-                more.push(StudioBranch { kind: BranchKind::Default, target: to, origin: place(d) });
+                more.push(StudioBranch {
+                    kind: BranchKind::Default,
+                    target: to,
+                    origin: place(d),
+                });
             }
         }
         for (list, case) in [("Branches", false), ("CaseBranches", true)] {
@@ -210,9 +264,16 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
                         let kind = if case {
                             BranchKind::Case(key)
                         } else {
-                            BranchKind::Named { name: key.trim().to_string(), index: None }
+                            BranchKind::Named {
+                                name: key.trim().to_string(),
+                                index: None,
+                            }
                         };
-                        more.push(StudioBranch { kind, target: to, origin: place(b) });
+                        more.push(StudioBranch {
+                            kind,
+                            target: to,
+                            origin: place(b),
+                        });
                     }
                 }
             }
@@ -221,7 +282,9 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
             let same = |o: &StudioBranch| match (&o.kind, &b.kind) {
                 (BranchKind::Default, BranchKind::Default) => true,
                 (BranchKind::Case(x), BranchKind::Case(y)) => x == y,
-                (BranchKind::Named { name: x, .. }, BranchKind::Named { name: y, .. }) => x.eq_ignore_ascii_case(y),
+                (BranchKind::Named { name: x, .. }, BranchKind::Named { name: y, .. }) => {
+                    x.eq_ignore_ascii_case(y)
+                }
                 _ => false,
             };
             if !out.iter().any(same) {
