@@ -1,5 +1,6 @@
 //! Studio's own files: CXone Studio JSON (`{header, actions, properties,
-//! branches}`) read into a [`StudioScript`] (the file's actions as Studio
+//! branches}`, [`json`]) and Desktop Studio XML (`<ScriptContainer>`,
+//! [`xml`]) read into a [`StudioScript`] (the file's actions as Studio
 //! writes them), the table of the action types studioflow knows
 //! ([`table`]), and the model made into `.script` text ([`to_script`]).
 //!
