@@ -52,6 +52,7 @@ pub mod report;
 mod resolver;
 pub mod runtime;
 pub mod snippet;
+pub mod studio;
 pub mod syntax;
 #[cfg(test)]
 mod test_support;

@@ -30,6 +30,9 @@ const LAYERS: &[(&str, &[&str])] = &[
         "syntax",
         &["syntax", "snippet/ast", "snippet/parser", "snippet/mod"],
     ),
+    // Studio's XML and JSON: read, write, the action table. It produces
+    // `.script` text or the syntax AST, never the compiled program.
+    ("studio", &["studio"]),
     ("resolver", &["resolver"]),
     // Values are data every layer from program up shares (a constant in
     // compiled code, a property default in a schema). Their files still sit

@@ -34,6 +34,19 @@ pub(super) enum Command {
     Graph(GraphArgs),
     /// Rewrite .script files in the canonical layout (comments kept); --check only lists them.
     Fmt(FmtArgs),
+    /// Write a Studio file (CXone Studio JSON or Desktop Studio XML) as .script text, formatted as fmt formats it.
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+pub(super) struct ImportArgs {
+    /// The Studio file to import: FILE.json (CXone Studio) or FILE.xml (Desktop Studio).
+    pub(super) file: PathBuf,
+    /// Write the .script text to OUT (atomically) instead of stdout; never over the input.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub(super) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(super) input: InputArgs,
 }
 
 #[derive(Args)]

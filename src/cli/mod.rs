@@ -1,5 +1,5 @@
-//! The command line: one file per command (`check`, `fmt`, `graph`, `run`,
-//! `resume`, `test`), the arguments as clap reads them (`args.rs`), what the
+//! The command line: one file per command (`check`, `fmt`, `graph`,
+//! `import`, `run`, `resume`, `test`), the arguments as clap reads them (`args.rs`), what the
 //! commands share (`io.rs`; `session.rs` for `run` and `resume`, with the
 //! conversation in words in `show.rs`, the terminal as the phone in
 //! `phone.rs`, real HTTP calls in `http.rs`, the pause key in
@@ -34,6 +34,7 @@ mod exit;
 mod fmt;
 mod graph;
 mod http;
+mod import;
 mod io;
 mod pause_key;
 mod phone;
@@ -85,5 +86,6 @@ pub fn main() -> i32 {
         Command::Test(args) => test::test(args),
         Command::Graph(args) => graph::graph(args),
         Command::Fmt(args) => fmt::fmt(args),
+        Command::Import(args) => import::import(args),
     }
 }

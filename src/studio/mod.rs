@@ -1,0 +1,47 @@
+//! Studio's own files: CXone Studio JSON (`{header, actions, properties,
+//! branches}`, [`json`]) and Desktop Studio XML (`<ScriptContainer>`,
+//! [`xml`]) read into a [`StudioScript`] (the file's actions as Studio
+//! writes them), the table of the action types studioflow knows
+//! ([`table`]), and the model made into `.script` text ([`to_script`]).
+//!
+//! This layer sits above `syntax` and below `program`: it produces `.script`
+//! text, never the compiled program. The text is not formatted here (the
+//! formatter is a tool above the engine): `studioflow import` and
+//! [`crate::format::format_script`] do that.
+//!
+//! ```
+//! let json = r#"{"header": {"scriptName": "Hello", "mediaType": 4},
+//!   "actions": {"1": {"name": "BEGIN", "label": "Start"}, "2": {"name": "END", "label": ""}},
+//!   "branches": {"1": [{"to": 2, "type": "default", "label": ""}]}}"#;
+//! let imported = studioflow::studio::import_json(json, "Hello").unwrap();
+//! assert!(imported.text.contains("Start: Begin"));
+//! assert!(imported.text.contains("Default -> END"));
+//! ```
+
+mod error;
+pub mod json;
+mod model;
+pub mod table;
+pub mod to_script;
+pub mod xml;
+
+pub use error::StudioError;
+pub use model::{
+    BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript,
+};
+pub use to_script::Imported;
+
+/// Reads a Desktop Studio XML file's text and writes it as `.script` text
+/// (unformatted), as [`import_json`] does.
+pub fn import_xml(text: &str, fallback_name: &str) -> Result<Imported, StudioError> {
+    let script = xml::parse(text)?;
+    to_script::to_script(&script, fallback_name)
+}
+
+/// Reads a CXone Studio JSON file's text and writes it as `.script` text
+/// (unformatted: see the module documentation). `fallback_name` names the
+/// script when the header has no `scriptName`.
+pub fn import_json(text: &str, fallback_name: &str) -> Result<Imported, StudioError> {
+    let script = json::parse(text)?;
+    to_script::to_script(&script, fallback_name)
+}

@@ -1,0 +1,96 @@
+//! A Studio script as the file writes it: the intermediate model between
+//! Studio's formats and `.script` text.
+
+/// A Studio script read from a file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StudioScript {
+    /// The format it was read from ("CXone Studio JSON", "Desktop Studio XML").
+    pub format: String,
+    /// `header.scriptName` (its last `\` or `/` segment), when present.
+    pub name: Option<String>,
+    /// Studio's media type number (`4` is a phone script), when present.
+    pub media_type: Option<i64>,
+    /// The actions, sorted by ActionID.
+    pub actions: Vec<StudioAction>,
+}
+
+/// One action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudioAction {
+    /// Studio's ActionID.
+    pub id: i64,
+    /// The keyword as the file writes it (`MENU`, `REQAGENT`).
+    pub keyword: String,
+    /// The caption (JSON `label`); may be empty.
+    pub caption: String,
+    /// The action type's LibraryID, when present.
+    pub library_id: Option<String>,
+    /// The properties, by position.
+    pub properties: Vec<StudioProperty>,
+    /// The connected exits.
+    pub branches: Vec<StudioBranch>,
+    /// The canvas position, when present.
+    pub position: Option<Position>,
+    /// Where the action is in the file (a JSON Pointer), for messages.
+    pub origin: String,
+}
+
+/// One positional property.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudioProperty {
+    /// Its position in the action definition (JSON key, XML parameter index).
+    pub position: usize,
+    /// The name the file gives it, when it gives one.
+    pub name: Option<String>,
+    /// Its value.
+    pub value: PropertyValue,
+}
+
+/// A property's value as the file writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PropertyValue {
+    /// A string (numbers and booleans are kept as the text they write).
+    Text(String),
+    /// A list of strings (BEGIN's `Parameters`).
+    List(Vec<String>),
+}
+
+/// One connected exit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudioBranch {
+    /// Which exit.
+    pub kind: BranchKind,
+    /// The target's ActionID.
+    pub target: i64,
+    /// Where the branch is in the file, for messages.
+    pub origin: String,
+}
+
+/// The kind of an exit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BranchKind {
+    /// The Default exit.
+    Default,
+    /// A named result branch (`Timeout`, `True`), with its index when given.
+    Named {
+        /// The name as the file writes it.
+        name: String,
+        /// The index in the action definition's branch list.
+        index: Option<i64>,
+    },
+    /// A custom case (a Menu digit, a Case value).
+    Case(String),
+}
+
+/// A canvas position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// Desktop canvas X.
+    pub x: i64,
+    /// Desktop canvas Y.
+    pub y: i64,
+    /// Web canvas X, when present.
+    pub xws: Option<i64>,
+    /// Web canvas Y, when present.
+    pub yws: Option<i64>,
+}

@@ -1,0 +1,296 @@
+//! Desktop Studio XML (`<ScriptContainer>`) read into a [`StudioScript`],
+//! with `roxmltree` (which refuses a DTD by default, so neither external nor
+//! recursive entities are expanded).
+//!
+//! Tolerant on input (`studio-formats.md` §1.13): CRLF or LF, a BOM,
+//! `<string />`, a missing `DefaultNextAction`, branch targets of `-1` (not
+//! connected), empty or missing `Branches`/`Cases`, the connections in
+//! `ExtraInfo` when the branch lists are empty, unknown elements (ignored),
+//! any action order, element names matched case-insensitively. Every error
+//! names the line and column.
+
+use std::collections::BTreeSet;
+
+use roxmltree::{Document, Node};
+
+use super::error::StudioError;
+use super::model::{
+    BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript,
+};
+
+fn place(node: Node<'_, '_>) -> String {
+    let pos = node.document().text_pos_at(node.range().start);
+    format!("line {}, column {}", pos.row, pos.col)
+}
+
+fn is(node: Node<'_, '_>, name: &str) -> bool {
+    node.is_element() && node.tag_name().name().eq_ignore_ascii_case(name)
+}
+
+fn child<'a, 'input>(node: Node<'a, 'input>, name: &str) -> Option<Node<'a, 'input>> {
+    node.children().find(|c| is(*c, name))
+}
+
+fn children<'a, 'input: 'a>(
+    node: Node<'a, 'input>,
+    name: &'a str,
+) -> impl Iterator<Item = Node<'a, 'input>> + 'a {
+    node.children().filter(move |c| is(*c, name))
+}
+
+fn text(node: Node<'_, '_>) -> String {
+    node.children()
+        .filter(|c| c.is_text())
+        .filter_map(|c| c.text())
+        .collect()
+}
+
+fn opt_text(node: Node<'_, '_>, name: &str) -> Option<String> {
+    child(node, name).map(text)
+}
+
+fn integer(node: Node<'_, '_>, what: &str) -> Result<i64, StudioError> {
+    let t = text(node);
+    let t = t.trim();
+    // Web-canvas positions may be written with a fraction.
+    t.parse::<i64>()
+        .ok()
+        .or_else(|| {
+            t.parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite() && f.abs() < 1e15)
+                .map(|f| f.round() as i64)
+        })
+        .ok_or_else(|| {
+            StudioError::invalid(
+                place(node),
+                format!("<{what}> is {t:?}, expected an integer"),
+            )
+        })
+}
+
+fn opt_integer(node: Node<'_, '_>, name: &str) -> Result<Option<i64>, StudioError> {
+    match child(node, name) {
+        Some(c) if text(c).trim().is_empty() => Ok(None),
+        Some(c) => integer(c, name).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Reads a Desktop Studio XML file's text.
+pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let doc = Document::parse(source).map_err(|e| {
+        let pos = e.pos();
+        StudioError::XmlSyntax {
+            line: pos.row as usize,
+            column: pos.col as usize,
+            message: e.to_string(),
+        }
+    })?;
+    let root = doc.root_element();
+    if !is(root, "ScriptContainer") {
+        return Err(StudioError::invalid(
+            place(root),
+            format!(
+                "the root element is <{}>, expected <ScriptContainer>",
+                root.tag_name().name()
+            ),
+        ));
+    }
+    let mut script = StudioScript {
+        format: "Desktop Studio XML".into(),
+        ..StudioScript::default()
+    };
+    if let Some(item) = child(root, "LibraryItem") {
+        script.name = item
+            .attribute("Name")
+            .map(str::to_string)
+            .or_else(|| opt_text(item, "ImplPath"))
+            .map(|n| {
+                n.rsplit(['\\', '/'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
+            .filter(|n| !n.is_empty());
+    }
+    script.media_type = opt_integer(root, "MediaType")?;
+    let actions = child(root, "Actions")
+        .ok_or_else(|| StudioError::invalid(place(root), "no <Actions> element"))?;
+    let mut ids = BTreeSet::new();
+    let mut pending = Vec::new();
+    for node in children(actions, "ActionStruct") {
+        let at = place(node);
+        let id_node = child(node, "ActionID")
+            .ok_or_else(|| StudioError::invalid(&at, "an <ActionStruct> without <ActionID>"))?;
+        let id = integer(id_node, "ActionID")?;
+        if !ids.insert(id) {
+            return Err(StudioError::DuplicateActionId { path: at, id });
+        }
+        let keyword = opt_text(node, "Action")
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| {
+                StudioError::invalid(&at, "no action type (the <Action> element, e.g. MENU)")
+            })?;
+        let properties = match child(node, "Parameters") {
+            None => Vec::new(),
+            Some(params) => children(params, "string")
+                .enumerate()
+                .map(|(position, s)| StudioProperty {
+                    position,
+                    name: None,
+                    value: PropertyValue::Text(text(s)),
+                })
+                .collect(),
+        };
+        let x = opt_integer(node, "X")?;
+        let y = opt_integer(node, "Y")?;
+        let xws = opt_integer(node, "xws")?;
+        let yws = opt_integer(node, "yws")?;
+        let position = (x.is_some() || y.is_some()).then(|| Position {
+            x: x.unwrap_or(0),
+            y: y.unwrap_or(0),
+            xws,
+            yws,
+        });
+        script.actions.push(StudioAction {
+            id,
+            keyword,
+            caption: opt_text(node, "Caption").unwrap_or_default(),
+            library_id: opt_text(node, "LibraryID")
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty()),
+            properties,
+            branches: Vec::new(),
+            position,
+            origin: at,
+        });
+        pending.push(node);
+    }
+    let mut order: Vec<usize> = (0..script.actions.len()).collect();
+    order.sort_by_key(|&i| script.actions[i].id);
+    for (i, node) in pending.into_iter().enumerate() {
+        script.actions[i].branches = branches(node, &ids)?;
+    }
+    let mut sorted: Vec<StudioAction> = order
+        .into_iter()
+        .map(|i| script.actions[i].clone())
+        .collect();
+    std::mem::swap(&mut script.actions, &mut sorted);
+    Ok(script)
+}
+
+/// A branch's target: `None` when not connected (`-1`, empty).
+fn target(
+    node: Node<'_, '_>,
+    element: &str,
+    ids: &BTreeSet<i64>,
+) -> Result<Option<i64>, StudioError> {
+    let Some(t) = child(node, element) else {
+        return Ok(None);
+    };
+    if text(t).trim().is_empty() {
+        return Ok(None);
+    }
+    let id = integer(t, element)?;
+    if id == -1 {
+        return Ok(None);
+    }
+    if !ids.contains(&id) {
+        return Err(StudioError::DanglingTarget {
+            path: place(t),
+            target: id,
+        });
+    }
+    Ok(Some(id))
+}
+
+fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>, StudioError> {
+    let mut out = Vec::new();
+    if let Some(d) = child(node, "DefaultNextAction") {
+        if let Some(to) = target(d, "ActionID", ids)? {
+            out.push(StudioBranch {
+                kind: BranchKind::Default,
+                target: to,
+                origin: place(d),
+            });
+        }
+    }
+    if let Some(list) = child(node, "Branches") {
+        for b in children(list, "BranchStruct") {
+            if let Some(to) = target(b, "ActionID", ids)? {
+                let name = opt_text(b, "Text").unwrap_or_default().trim().to_string();
+                let index = opt_integer(b, "Index")?;
+                out.push(StudioBranch {
+                    kind: BranchKind::Named { name, index },
+                    target: to,
+                    origin: place(b),
+                });
+            }
+        }
+    }
+    if let Some(list) = child(node, "Cases") {
+        for b in children(list, "BranchStruct") {
+            if let Some(to) = target(b, "ActionID", ids)? {
+                let value = opt_text(b, "Text").unwrap_or_default();
+                out.push(StudioBranch {
+                    kind: BranchKind::Case(value),
+                    target: to,
+                    origin: place(b),
+                });
+            }
+        }
+    }
+    // Newer exports may carry the connections only in ExtraInfo.
+    if let Some(extra) = child(node, "ExtraInfo") {
+        let mut more = Vec::new();
+        if let Some(d) = child(extra, "DefaultBranch") {
+            if let Some(to) = target(d, "ActionId", ids)? {
+                more.push(StudioBranch {
+                    kind: BranchKind::Default,
+                    target: to,
+                    origin: place(d),
+                });
+            }
+        }
+        for (list, case) in [("Branches", false), ("CaseBranches", true)] {
+            if let Some(list) = child(extra, list) {
+                for b in list.children().filter(|c| c.is_element()) {
+                    if let Some(to) = target(b, "ActionId", ids)? {
+                        let key = opt_text(b, "KeyName").unwrap_or_default();
+                        let kind = if case {
+                            BranchKind::Case(key)
+                        } else {
+                            BranchKind::Named {
+                                name: key.trim().to_string(),
+                                index: None,
+                            }
+                        };
+                        more.push(StudioBranch {
+                            kind,
+                            target: to,
+                            origin: place(b),
+                        });
+                    }
+                }
+            }
+        }
+        for b in more {
+            let same = |o: &StudioBranch| match (&o.kind, &b.kind) {
+                (BranchKind::Default, BranchKind::Default) => true,
+                (BranchKind::Case(x), BranchKind::Case(y)) => x == y,
+                (BranchKind::Named { name: x, .. }, BranchKind::Named { name: y, .. }) => {
+                    x.eq_ignore_ascii_case(y)
+                }
+                _ => false,
+            };
+            if !out.iter().any(same) {
+                out.push(b);
+            }
+        }
+    }
+    Ok(out)
+}
