@@ -706,3 +706,98 @@ fn import_refuses_bad_input_with_exit_2() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn run_check_graph_pause_and_resume_take_studio_files_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    // `run Main.xml --event digits:2 --json` runs the imported menu flow.
+    let out = cargo_bin_cmd!("studioflow")
+        .arg("run")
+        .arg(fixture("phone.xml"))
+        .args(["--event", "digits:2", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["outcome"], "completed");
+    let heard: Vec<&str> = doc["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert!(heard.contains(&"Support"), "{heard:?}");
+    // check and graph read it too.
+    let check = cargo_bin_cmd!("studioflow")
+        .arg("check")
+        .arg(fixture("phone.json"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let graph = cargo_bin_cmd!("studioflow")
+        .args(["graph", "--format", "mermaid"])
+        .arg(fixture("phone.json"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        graph.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&graph.stderr)
+    );
+    assert!(String::from_utf8_lossy(&graph.stdout).contains("Main_menu"));
+    // A waiting run of a JSON file pauses, and resumes from the same file.
+    let pause = dir.path().join("call.pause");
+    let key = "ab".repeat(32);
+    let paused = cargo_bin_cmd!("studioflow")
+        .env("STUDIOFLOW_PAUSE_KEY", &key)
+        .arg("run")
+        .arg(fixture("phone.json"))
+        .arg("--pause")
+        .arg(&pause)
+        .output()
+        .unwrap();
+    assert_eq!(
+        paused.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&paused.stderr)
+    );
+    let resumed = cargo_bin_cmd!("studioflow")
+        .env("STUDIOFLOW_PAUSE_KEY", &key)
+        .arg("resume")
+        .arg(&pause)
+        .args(["--event", "digits:1", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    // A malformed Studio file is exit 2 naming the file and the place.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"header": {}, "actions": {"1": {"name": 5}}}"#).unwrap();
+    let refused = cargo_bin_cmd!("studioflow")
+        .arg("run")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("bad.json") && message.contains("/actions/1"),
+        "{message}"
+    );
+}

@@ -16,8 +16,32 @@ pub(super) fn var_hint(name: &str) -> String {
 }
 
 /// Reads a script file: a regular UTF-8 file of at most `max_bytes` bytes.
+/// A Studio file (`.json`, `.xml`) is imported as `studioflow import`
+/// would import it (its warnings on stderr); the commands then run,
+/// check, draw or resume the imported text. (Diagnostics point into that
+/// text; see docs/studio.md.)
 pub(super) fn read_script(path: &std::path::Path, max_bytes: u64) -> Result<String, String> {
-    studioflow::files::read_text(path, max_bytes).map_err(|e| e.to_string())
+    let text = studioflow::files::read_text(path, max_bytes).map_err(|e| e.to_string())?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let imported = match extension.as_deref() {
+        Some("json") => studioflow::studio::import_json(&text, &stem(path)),
+        Some("xml") => studioflow::studio::import_xml(&text, &stem(path)),
+        _ => return Ok(text),
+    }
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    for warning in &imported.warnings {
+        errln!("warning: {}: {warning}", path.display());
+    }
+    Ok(imported.text)
+}
+
+fn stem(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Parses a `--var` argument: `NAME=VALUE` or a bare `NAME` (no value).
