@@ -801,3 +801,60 @@ fn run_check_graph_pause_and_resume_take_studio_files_directly() {
         "{message}"
     );
 }
+
+#[test]
+fn test_files_test_studio_files_and_refuse_a_name_shared_by_two_scripts() {
+    use studioflow::testing::TestRunner;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("phone.json"), dir.path().join("Main.json")).unwrap();
+    std::fs::copy(fixture("phone.xml"), dir.path().join("Desk.xml")).unwrap();
+    let cases = r#"
+[[case]]
+name = "support"
+events = ["digits:2"]
+[case.expect]
+path = ["BEGIN", "Welcome", "Main_menu", "Pick_the_skill", "Queue", "Goodbye", "Caller_hangs_up", "Note_the_end"]
+variables = { skill = "Support" }
+"#;
+    // Main.test.toml beside Main.json tests it; `script = "Desk.xml"` names an XML file.
+    std::fs::write(dir.path().join("Main.test.toml"), cases).unwrap();
+    std::fs::write(
+        dir.path().join("desk_cases.test.toml"),
+        format!("script = \"Desk.xml\"\n{cases}"),
+    )
+    .unwrap();
+    let runner = TestRunner::new();
+    for name in ["Main.test.toml", "desk_cases.test.toml"] {
+        let file = runner
+            .load(dir.path().join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report = runner.run_file(&file);
+        for case in &report.cases {
+            assert!(case.mismatches.is_empty(), "{name}: {:?}", case.mismatches);
+        }
+        assert_eq!(report.cases.len(), 1);
+    }
+    // Main.script beside Main.json: which one is meant must be said.
+    std::fs::write(dir.path().join("Main.script"), "start: Begin\n").unwrap();
+    let e = runner
+        .load(dir.path().join("Main.test.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("cannot tell which script")
+            && e.contains("Main.json")
+            && e.contains("Main.script"),
+        "{e}"
+    );
+    // A Studio file that cannot be imported is named.
+    std::fs::write(dir.path().join("Bad.json"), "{\"actions\": 5}").unwrap();
+    std::fs::write(dir.path().join("Bad.test.toml"), cases).unwrap();
+    let e = runner
+        .load(dir.path().join("Bad.test.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("the Studio file") && e.contains("Bad.json"),
+        "{e}"
+    );
+}

@@ -69,8 +69,19 @@ pub enum Problem {
         root: String,
     },
     /// `script` names a file that is not a `.script` file.
-    #[error("`script` names {0:?}, which is not a .script file: name the script the file tests (its content is not read)")]
+    #[error("`script` names {0:?}, which is not a .script file (nor a Studio .json or .xml file): name the script the file tests (its content is not read)")]
     NotAScript(String),
+    /// Without `script =`, more than one script of the test file's name.
+    #[error("cannot tell which script this file tests: {0} all exist; set `script = \"...\"`")]
+    SeveralScripts(String),
+    /// A Studio file that cannot be imported.
+    #[error("the Studio file {path} cannot be imported: {reason}")]
+    StudioFile {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// The tenant file is not a valid tenant.
     #[error("bad tenant file: {0}")]
     Tenant(String),

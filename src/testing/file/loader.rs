@@ -3,7 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -169,9 +169,26 @@ impl<'a> Loader<'a> {
                     .unwrap_or_default();
                 match file_name.strip_suffix(TEST_FILE_SUFFIX) {
                     Some(stem) if !stem.is_empty() => {
-                        let path = folder.join(format!("{stem}.script"));
-                        self.ok(self.check_inside_root(folder, "script", &path, &(0..0)))
-                            .map(|()| (path, 0..0))
+                        // NAME.script, else a Studio file NAME.json or NAME.xml;
+                        // more than one of them is for `script =` to settle.
+                        let found: Vec<PathBuf> = ["script", "json", "xml"]
+                            .iter()
+                            .map(|x| folder.join(format!("{stem}.{x}")))
+                            .filter(|p| p.is_file())
+                            .collect();
+                        if found.len() > 1 {
+                            let names: Vec<String> =
+                                found.iter().map(|p| p.display().to_string()).collect();
+                            self.push(self.error(0..0, Problem::SeveralScripts(names.join(", "))));
+                            None
+                        } else {
+                            let path = found
+                                .into_iter()
+                                .next()
+                                .unwrap_or_else(|| folder.join(format!("{stem}.script")));
+                            self.ok(self.check_inside_root(folder, "script", &path, &(0..0)))
+                                .map(|()| (path, 0..0))
+                        }
                     }
                     _ => {
                         self.push(self.error(0..0, Problem::NoScript));
@@ -181,13 +198,35 @@ impl<'a> Loader<'a> {
             }
         };
         let source = script_file.as_ref().and_then(|(script_path, script_span)| {
-            self.ok(read_text(script_path, MAX_INPUT_BYTES).map_err(|e| {
+            let text = self.ok(read_text(script_path, MAX_INPUT_BYTES).map_err(|e| {
                 self.error(
                     script_span.clone(),
                     Problem::MissingFile {
                         key: "script",
                         path: script_path.display().to_string(),
                         reason: e.reason(),
+                    },
+                )
+            }))?;
+            // A Studio file is tested as `studioflow import` imports it.
+            let stem = script_path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let extension = script_path
+                .extension()
+                .map(|x| x.to_string_lossy().to_ascii_lowercase());
+            let imported = match extension.as_deref() {
+                Some("json") => crate::studio::import_json(&text, &stem),
+                Some("xml") => crate::studio::import_xml(&text, &stem),
+                _ => return Some(text),
+            };
+            self.ok(imported.map(|i| i.text).map_err(|e| {
+                self.error(
+                    script_span.clone(),
+                    Problem::StudioFile {
+                        path: script_path.display().to_string(),
+                        reason: e.to_string(),
                     },
                 )
             }))

@@ -75,7 +75,11 @@ impl Loader<'_> {
                 },
             ));
         }
-        if key == "script" && relative.extension().is_none_or(|x| x != "script") {
+        let script_like = |x: &std::ffi::OsStr| {
+            let x = x.to_string_lossy().to_ascii_lowercase();
+            matches!(x.as_str(), "script" | "json" | "xml")
+        };
+        if key == "script" && relative.extension().is_none_or(|x| !script_like(x)) {
             return Err(self.error(
                 written.span(),
                 Problem::NotAScript(written.get_ref().clone()),
