@@ -443,7 +443,7 @@ fn flags_that_come_from_the_pause_are_refused_on_resume() {
         (
             "--var",
             "n=7",
-            "--var is not accepted by resume: a resumed run's variables come from the pause",
+            "--var is not accepted by resume: the pause holds the run's variables",
         ),
         (
             "--now",

@@ -307,3 +307,24 @@ hold: Stop"#,
         "the interrupted step is listed"
     );
 }
+
+#[test]
+fn a_misfit_event_is_numbered_as_given_when_simulating_from_a_pause() {
+    let engine = Engine::new();
+    let script = engine
+        .compile(
+            "start: Begin { Default -> a }\na: Wait { Seconds = 5 Default -> b }\nb: Wait { Seconds = 5 Default -> done }\ndone: End",
+            "two.script",
+        )
+        .unwrap();
+    let paused = *engine.run(&script, RunOptions::default()).paused.unwrap();
+    let events = [Event::Wait(5.0), Event::Digits("1".into())];
+    let e = engine
+        .simulate_paused(&script, paused, RunOptions::default(), events, None)
+        .unwrap_err();
+    assert_eq!((e.index, e.count), (1, 2));
+    assert!(
+        e.to_string().starts_with("event 2 of 2: event `digits:1`"),
+        "{e}"
+    );
+}

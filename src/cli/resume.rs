@@ -155,7 +155,7 @@ fn refused_flag(args: &ResumeArgs) -> Option<String> {
         .iter()
         .find(|(_, set, _)| *set)
         .map(|(flag, _, what)| {
-            format!("{flag} is not accepted by resume: a resumed run's {what} come from the pause")
+            format!("{flag} is not accepted by resume: the pause holds the run's {what}")
         })
 }
 

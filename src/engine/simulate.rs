@@ -110,6 +110,7 @@ impl Engine {
             watch,
             events.into_iter().collect(),
             responder,
+            0,
         )
     }
 
@@ -153,14 +154,10 @@ impl Engine {
         };
         let watch = watching(&options);
         let rest: Vec<Event> = queue.collect();
-        let consumed = usize::from(index.is_some());
+        // Events after the first are numbered as the caller gave them.
+        let used = usize::from(index.is_some());
         match self.resume_with(script, paused, event, options.clone()) {
-            Ok(run) => {
-                let mut sim = self.go_on(script, run, watch, rest, responder)?;
-                let _ = consumed;
-                sim.unused.shrink_to_fit();
-                Ok(sim)
-            }
+            Ok(run) => self.go_on(script, run, watch, rest, responder, used),
             Err(source) => {
                 let paused = match &source {
                     ResumeError::EventDoesNotFit { paused, .. }
@@ -190,9 +187,15 @@ impl Engine {
         options: RunOptions,
         events: Vec<Event>,
         mut responder: Option<Responder<'_>>,
+        used: usize,
     ) -> Result<Simulation, SimulationError> {
-        let count = events.len();
-        let mut queue = events.into_iter().enumerate().peekable();
+        // `used`: events of the caller's list taken before these.
+        let count = used + events.len();
+        let mut queue = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (used + i, e))
+            .peekable();
         while run.outcome == Outcome::Waiting {
             let Some(waiting) = run.waiting.as_deref().cloned() else {
                 break;
