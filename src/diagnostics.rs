@@ -224,6 +224,9 @@ diagnostic_codes! {
     SecondOnRelease = "second-onrelease", Error;
     /// A media action (Play, Menu, Capture, Music) reachable from `OnRelease`: the contact is gone.
     MediaAfterRelease = "media-after-release", Error;
+    // ---- Studio files
+    /// A `studio { ... }` entry that is unknown, written twice, of the wrong shape, or a Studio ActionID two actions share.
+    InvalidStudioEntry = "invalid-studio-entry", Error;
     // ---- warnings
     /// An action no path from `Begin` reaches.
     UnreachableAction = "unreachable-action", Warning;
@@ -241,6 +244,8 @@ diagnostic_codes! {
     UnhandledTimeout = "unhandled-timeout", Warning;
     /// A Music action connected to itself (Studio: loop through a short Wait).
     MusicSelfLoop = "music-self-loop", Warning;
+    /// A Studio action studioflow does not simulate (kept opaque): mock it in a test.
+    NotSimulated = "not-simulated", Warning;
 }
 
 impl fmt::Display for DiagnosticCode {

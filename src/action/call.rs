@@ -359,6 +359,25 @@ impl<'a> ActionCall<'a> {
     pub fn action_id(&self) -> &str {
         &self.action.id
     }
+    /// The action's type as the script writes it (`Assign`; an opaque Studio
+    /// action's keyword, `XFERQUEUE`).
+    ///
+    /// ```
+    /// use studioflow::{ActionSchema, BranchId, Engine};
+    /// let engine = Engine::builder()
+    ///     .register_action(ActionSchema::new("Ping"), |call: &mut studioflow::ActionCall<'_>| {
+    ///         call.set_variable("kind", call.action_type().into());
+    ///         Ok(BranchId::DEFAULT)
+    ///     })
+    ///     .build();
+    /// let script = engine.compile("start: Begin { Default -> p }\np: Ping", "p").unwrap();
+    /// let run = engine.run(&script).unwrap();
+    /// assert_eq!(run.variables["kind"].to_text(), "Ping");
+    /// ```
+    #[inline]
+    pub fn action_type(&self) -> &str {
+        &self.action.type_name
+    }
     /// The script's type.
     ///
     /// See the example on [`ActionCall`], which uses every method.

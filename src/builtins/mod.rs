@@ -23,6 +23,7 @@ mod if_;
 mod list;
 #[path = "loop.rs"]
 mod loop_;
+mod not_simulated;
 mod pcce;
 #[path = "return.rs"]
 mod return_;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 
 use crate::action::{ActionHandler, ActionSchema};
 pub(crate) use list::ActionList;
+pub(crate) use not_simulated::not_simulated;
 
 /// Every built-in action, for the engine to register.
 pub(crate) fn actions() -> Vec<(ActionSchema, Arc<dyn ActionHandler>)> {

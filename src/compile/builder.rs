@@ -131,6 +131,8 @@ pub(super) struct ScriptBuilder<'c, 'a> {
     pub(super) snippet_programs: HashMap<(usize, usize), Arc<crate::snippet::program::Program>>,
     pub(super) snippet_functions: Vec<crate::snippet::program::UserFunction>,
     pub(super) global_names: Vec<Arc<str>>,
+    /// Studio ActionIDs and opaque keywords seen so far.
+    pub(super) studio: super::studio_block::StudioChecks,
 }
 
 impl<'c, 'a> ScriptBuilder<'c, 'a> {
@@ -182,6 +184,7 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
             snippet_programs: HashMap::new(),
             snippet_functions: Vec::new(),
             global_names: Vec::new(),
+            studio: Default::default(),
         }
     }
 
@@ -222,6 +225,9 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                 self.header_inputs.push(name.clone());
             }
         }
+        if let Some(block) = &h.studio {
+            self.check_header_studio(block);
+        }
     }
 
     /// The number of a name, interned on first sight.
@@ -251,7 +257,17 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                 ),
             ));
         }
-        let reg = self.compiler.actions.lookup(&a.action_type);
+        let opaque = match self.compiler.actions.lookup(&a.action_type) {
+            Some(_) => None,
+            None => self.opaque_action(a),
+        };
+        let reg = match &opaque {
+            Some(r) => Some(r),
+            None => self.compiler.actions.lookup(&a.action_type),
+        };
+        if let Some(block) = &a.studio {
+            self.check_action_studio(a, block, reg, opaque.is_some());
+        }
         // Every written branch counts for reachability; a known non-terminal
         // action's targets are checked for existence too.
         let checked = reg.is_some_and(|r| !r.schema.terminal);

@@ -30,6 +30,7 @@ mod properties;
 pub(crate) mod registry;
 mod session;
 mod snippets;
+mod studio_block;
 mod subscripts;
 
 use crate::program::schema::ScriptType;

@@ -74,6 +74,8 @@ pub(crate) struct ActionRegistry {
 struct ActionTable {
     actions: Vec<RegisteredAction>,
     by_name: Vec<usize>,
+    /// The handler of Studio actions studioflow does not simulate.
+    opaque: Option<Handler>,
 }
 
 impl ActionTable {
@@ -119,6 +121,14 @@ impl ActionRegistry {
         for a in &mut Arc::make_mut(&mut self.table).actions {
             a.builtin = true;
         }
+    }
+    /// Sets the handler of opaque Studio actions (see `compile::studio_block`).
+    pub fn set_opaque_handler(&mut self, handler: Handler) {
+        Arc::make_mut(&mut self.table).opaque = Some(handler);
+    }
+    /// The handler of opaque Studio actions, when the engine has one.
+    pub fn opaque_handler(&self) -> Option<Handler> {
+        self.table.opaque.clone()
     }
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.table.actions.iter().map(|a| a.schema.name.as_str())

@@ -420,6 +420,9 @@ impl BuiltinRegistries {
                 builder.add_action(schema, handler);
             }
             builder.actions.mark_builtins();
+            builder
+                .actions
+                .set_opaque_handler(crate::builtins::not_simulated());
             BuiltinRegistries {
                 actions: builder.actions,
                 functions: builder.functions,

@@ -147,6 +147,7 @@ fn write_escaped(s: &str, out: &mut String, braces: bool) {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
             '{' if braces => out.push_str("{{"),
             '}' if braces => out.push_str("}}"),
             c => out.push(c),

@@ -22,7 +22,7 @@ mod files;
 mod snippet;
 
 use crate::diagnostics::{Diagnostic, DiagnosticCode, Span};
-use crate::syntax::ast::{ActionAst, ExprKind, Literal, ScriptAst};
+use crate::syntax::ast::{ActionAst, ExprKind, Literal, ScriptAst, StudioBlock, StudioValue};
 use crate::syntax::{comment_spans, parse_script};
 
 pub use expr::{format_expr, format_literal, raw_string};
@@ -142,6 +142,9 @@ pub fn script_without_spans(mut ast: ScriptAst) -> ScriptAst {
             b.name_span = ZERO;
             b.target_span = ZERO;
         }
+        if let Some(block) = &mut a.studio {
+            block.zero_spans();
+        }
     }
     ast
 }
@@ -260,7 +263,12 @@ impl<'a> Printer<'a> {
                 self.out.push_str(if k == 0 { " inputs " } else { ", " });
                 self.out.push_str(input);
             }
-            let header_end = last_word.map_or(header_start, |s| s.end);
+            let mut header_end = last_word.map_or(header_start, |s| s.end);
+            if let Some(block) = &header.studio {
+                self.out.push(' ');
+                self.studio_block(block, "");
+                header_end = self.code_end(block.span);
+            }
             self.trailing(header_end, first_action);
         }
         for (i, action) in self.ast.actions.iter().enumerate() {
@@ -311,7 +319,7 @@ impl<'a> Printer<'a> {
             self.out.push_str(&raw_string(caption));
         }
         let end_of_action = self.code_end(a.span);
-        if a.properties.is_empty() && a.branches.is_empty() {
+        if a.properties.is_empty() && a.branches.is_empty() && a.studio.is_none() {
             // Comments inside an empty body follow the line.
             self.trailing(a.type_span.end, next_start);
             return;
@@ -323,6 +331,7 @@ impl<'a> Printer<'a> {
             .iter()
             .map(|p| p.name_span.start)
             .chain(a.branches.iter().map(|b| b.name_span.start))
+            .chain(a.studio.iter().map(|s| s.span.start))
             .min()
             .unwrap_or(end_of_action);
         self.trailing(a.type_span.end, first_item);
@@ -330,6 +339,7 @@ impl<'a> Printer<'a> {
         enum Item<'b> {
             Property(&'b crate::syntax::ast::PropertyAst),
             Branch(&'b crate::syntax::ast::BranchAst),
+            Studio(&'b StudioBlock),
         }
         let mut items: Vec<(usize, usize, Item<'_>)> = Vec::new();
         for p in &a.properties {
@@ -339,9 +349,34 @@ impl<'a> Printer<'a> {
         for b in &a.branches {
             items.push((b.name_span.start, b.target_span.end, Item::Branch(b)));
         }
-        // Source positions decide where comments go; properties print first.
+        if let Some(block) = &a.studio {
+            let end = self.code_end(block.span);
+            items.push((block.span.start, end, Item::Studio(block)));
+        }
+        // Source positions decide where comments go; properties print
+        // first, then branches, then the studio block.
+        let rank = |item: &Item<'_>| match item {
+            Item::Property(_) => 0,
+            Item::Branch(_) => 1,
+            Item::Studio(_) => 2,
+        };
         let mut order: Vec<usize> = (0..items.len()).collect();
-        order.sort_by_key(|&i| (matches!(items[i].2, Item::Branch(_)), items[i].0));
+        order.sort_by_key(|&i| (rank(&items[i].2), items[i].0));
+        // The comments inside the studio block are its own: held back
+        // until it prints (it prints last, wherever it was written).
+        let held: Vec<usize> = match &a.studio {
+            Some(block) => {
+                let end = self.code_end(block.span);
+                (0..self.comments.len())
+                    .filter(|&k| {
+                        let start = self.comments[k].start;
+                        !self.is_printed(k) && start > block.keyword_span.start && start < end
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        held.iter().for_each(|&k| self.mark_printed(k));
         let mut written_any = false;
         for &i in &order {
             let (start, end, ref item) = items[i];
@@ -369,6 +404,10 @@ impl<'a> Printer<'a> {
                     self.out.push_str(" -> ");
                     self.out.push_str(&b.target);
                 }
+                Item::Studio(block) => {
+                    held.iter().for_each(|&k| self.comments[k].printed = false);
+                    self.studio_block(block, INDENT);
+                }
             }
             // Comments inside the item (a multi-line expression) and after it on its line.
             let next_item_start = items
@@ -383,6 +422,35 @@ impl<'a> Printer<'a> {
         self.leading(end_of_action, INDENT);
         self.out.push('}');
         self.trailing(end_of_action, next_start);
+    }
+
+    /// `studio { ... }`, one entry per line one level deeper than `indent`,
+    /// the closing brace at `indent` (not followed by a newline: the
+    /// caller writes what trails it).
+    fn studio_block(&mut self, block: &StudioBlock, indent: &str) {
+        self.out.push_str("studio {");
+        let close = self.code_end(block.span).saturating_sub(1);
+        let inner = format!("{indent}{INDENT}");
+        let first = block.entries.first().map_or(close, |e| e.name_span.start);
+        self.trailing(block.keyword_span.end, first);
+        let mut previous_end = None;
+        for (i, e) in block.entries.iter().enumerate() {
+            self.leading_before(e.name_span.start, &inner, previous_end);
+            self.out.push_str(&inner);
+            self.out.push_str(&e.name);
+            self.out.push_str(" = ");
+            self.out.push_str(&studio_value(&e.value));
+            let end = self.code_end(e.value_span);
+            let next = block
+                .entries
+                .get(i + 1)
+                .map_or(close, |n| n.name_span.start);
+            self.trailing_within(e.name_span.start, end, next);
+            previous_end = Some(end);
+        }
+        self.leading(close, &inner);
+        self.out.push_str(indent);
+        self.out.push('}');
     }
 
     /// A `"""` code block: Snippet code formatted one level deeper than
@@ -503,6 +571,18 @@ impl<'a> Printer<'a> {
 
     fn mark_printed(&mut self, k: usize) {
         self.comments[k].printed = true;
+    }
+}
+
+/// A studio entry's value as `fmt` writes it.
+pub(crate) fn studio_value(value: &StudioValue) -> String {
+    match value {
+        StudioValue::Text(t) => raw_string(t),
+        StudioValue::Number(n) => n.clone(),
+        StudioValue::List(items) => {
+            let items: Vec<String> = items.iter().map(|i| raw_string(i)).collect();
+            format!("[{}]", items.join(", "))
+        }
     }
 }
 

@@ -383,3 +383,8 @@ pub fn by_keyword(keyword: &str) -> Option<&'static ActionDef> {
         .iter()
         .find(|a| a.keyword.eq_ignore_ascii_case(keyword.trim()))
 }
+
+/// The action type studioflow calls `name` (case-insensitive).
+pub fn by_name(name: &str) -> Option<&'static ActionDef> {
+    ACTIONS.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+}

@@ -81,6 +81,84 @@ pub struct Header {
     pub script_type: Option<(String, Span)>,
     /// `inputs A, B`: the variables the host supplies, with their spans.
     pub inputs: Vec<(String, Span)>,
+    /// `studio { ... }` after the header: what a Studio file said about the
+    /// script that the flow does not use (kept for `export`).
+    pub studio: Option<StudioBlock>,
+}
+
+/// `studio { Name = value ... }`: what a Studio file said about an action
+/// (or the script) that running it does not use, kept verbatim so that
+/// `export` writes it back.
+///
+/// ```
+/// use studioflow::syntax::ast::StudioValue;
+/// let ast = studioflow::syntax::parse_script(
+///     "m: Menu \"Main menu\" { Variable = choice studio { ActionID = 4 X = 40 Phrase = \"\" } }",
+/// ).unwrap();
+/// let block = ast.actions[0].studio.as_ref().unwrap();
+/// assert_eq!(block.entries[0].name, "ActionID");
+/// assert_eq!(block.entries[0].value, StudioValue::Number("4".into()));
+/// assert_eq!(block.entries[2].value, StudioValue::Text(String::new()));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudioBlock {
+    /// The entries in source order.
+    pub entries: Vec<StudioEntry>,
+    /// Where the `studio` keyword is written.
+    pub keyword_span: Span,
+    /// The whole block, `studio` to `}`.
+    pub span: Span,
+}
+
+/// One `Name = value` of a [`StudioBlock`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudioEntry {
+    /// The name as written.
+    pub name: String,
+    /// Where the name is written.
+    pub name_span: Span,
+    /// The value.
+    pub value: StudioValue,
+    /// Where the value is written.
+    pub value_span: Span,
+}
+
+/// A [`StudioEntry`]'s value, as Studio's file wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StudioValue {
+    /// A raw string (escapes, no templates).
+    Text(String),
+    /// A number, as written.
+    Number(String),
+    /// A list of raw strings.
+    List(Vec<String>),
+}
+
+impl StudioBlock {
+    /// The entry named `name` (ignoring ASCII case).
+    pub fn get(&self, name: &str) -> Option<&StudioEntry> {
+        self.entries
+            .iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name))
+    }
+
+    pub(crate) fn shift(&mut self, by: usize) {
+        self.keyword_span.shift(by);
+        self.span.shift(by);
+        for e in &mut self.entries {
+            e.name_span.shift(by);
+            e.value_span.shift(by);
+        }
+    }
+
+    pub(crate) fn zero_spans(&mut self) {
+        self.keyword_span = Span::new(0, 0);
+        self.span = Span::new(0, 0);
+        for e in &mut self.entries {
+            e.name_span = Span::new(0, 0);
+            e.value_span = Span::new(0, 0);
+        }
+    }
 }
 
 /// One action: `id: Type "caption" { ... }`.
@@ -106,6 +184,9 @@ pub struct ActionAst {
     pub properties: Vec<PropertyAst>,
     /// Branches in source order.
     pub branches: Vec<BranchAst>,
+    /// `studio { ... }`: what a Studio file said about the action that
+    /// running it does not use (ActionID, position, ...).
+    pub studio: Option<StudioBlock>,
     /// The whole action.
     pub span: Span,
 }
@@ -372,6 +453,9 @@ impl Header {
         for (_, span) in &mut self.inputs {
             span.shift(by);
         }
+        if let Some(block) = &mut self.studio {
+            block.shift(by);
+        }
     }
 
     /// Sets every span to `0..0` (for comparing two headers as written).
@@ -381,6 +465,9 @@ impl Header {
         }
         for (_, span) in &mut self.inputs {
             *span = Span::new(0, 0);
+        }
+        if let Some(block) = &mut self.studio {
+            block.zero_spans();
         }
     }
 }
@@ -398,6 +485,9 @@ impl ActionAst {
         for b in &mut self.branches {
             b.name_span.shift(by);
             b.target_span.shift(by);
+        }
+        if let Some(block) = &mut self.studio {
+            block.shift(by);
         }
     }
 }

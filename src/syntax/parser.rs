@@ -267,9 +267,11 @@ fn build_header(pair: Pair<'_, Rule>) -> Header {
     let mut name = String::new();
     let mut script_type = None;
     let mut inputs = Vec::new();
+    let mut studio = None;
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::raw_string => name = raw_string_value(p),
+            Rule::studio_block => studio = Some(build_studio_block(p)),
             Rule::script_type => script_type = Some((p.as_str().to_string(), span_of(&p))),
             Rule::input_name => inputs.push((p.as_str().to_string(), span_of(&p))),
             _ => {}
@@ -279,6 +281,7 @@ fn build_header(pair: Pair<'_, Rule>) -> Header {
         name,
         script_type,
         inputs,
+        studio,
     }
 }
 
@@ -295,6 +298,7 @@ fn build_action(pair: Pair<'_, Rule>) -> Result<ActionAst, Diagnostic> {
         caption: None,
         properties: Vec::new(),
         branches: Vec::new(),
+        studio: None,
         span,
     };
     for p in inner {
@@ -315,6 +319,17 @@ fn build_action(pair: Pair<'_, Rule>) -> Result<ActionAst, Diagnostic> {
 fn build_body(body: Pair<'_, Rule>, action: &mut ActionAst) -> Result<(), Diagnostic> {
     let mut items = body.into_inner();
     while let Some(name) = items.next() {
+        if name.as_rule() == Rule::studio_block {
+            if action.studio.is_some() {
+                return Err(Diagnostic::new(
+                    DiagnosticCode::SyntaxError,
+                    span_of(&name),
+                    "a second `studio { ... }` block in one action",
+                ));
+            }
+            action.studio = Some(build_studio_block(name));
+            continue;
+        }
         if name.as_rule() != Rule::entry_name {
             continue; // the closing brace
         }
@@ -345,6 +360,47 @@ fn build_body(body: Pair<'_, Rule>, action: &mut ActionAst) -> Result<(), Diagno
         });
     }
     Ok(())
+}
+
+/// `studio { Name = value ... }`.
+fn build_studio_block(pair: Pair<'_, Rule>) -> StudioBlock {
+    let span = span_of(&pair);
+    let mut keyword_span = span;
+    let mut entries = Vec::new();
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::kw_studio => keyword_span = span_of(&p),
+            Rule::studio_entry => {
+                let mut inner = p.into_inner();
+                let name = inner.next().expect("an entry's name");
+                let value = inner.next().expect("an entry's value");
+                let value_span = span_of(&value);
+                let value = match value.as_rule() {
+                    Rule::raw_string => StudioValue::Text(raw_string_value(value)),
+                    Rule::studio_list => StudioValue::List(
+                        value
+                            .into_inner()
+                            .filter(|v| v.as_rule() == Rule::raw_string)
+                            .map(raw_string_value)
+                            .collect(),
+                    ),
+                    _ => StudioValue::Number(value.as_str().to_string()),
+                };
+                entries.push(StudioEntry {
+                    name: name.as_str().to_string(),
+                    name_span: span_of(&name),
+                    value,
+                    value_span,
+                });
+            }
+            _ => {}
+        }
+    }
+    StudioBlock {
+        entries,
+        keyword_span,
+        span,
+    }
 }
 
 fn build_case_label(pair: Pair<'_, Rule>) -> Result<Literal, Diagnostic> {

@@ -25,6 +25,8 @@ enum Frame {
     Template(usize),
     /// Inside `{ ... }` of a template, opened at this offset.
     Interpolation(usize),
+    /// Inside `studio { ... }`, where every string is raw.
+    Studio,
 }
 
 /// Scans `text` and returns the first structural problem, if any.
@@ -38,6 +40,8 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
     // Whether the previous significant token ends an operand (a name, a
     // number, `)` or `]`), after which no string can start.
     let mut after_operand = false;
+    // Whether the previous significant token was the word `studio`.
+    let mut after_studio = false;
     let mut i = 0;
     while i < bytes.len() {
         let in_template = matches!(stack.last(), Some(Frame::Template(_)));
@@ -113,7 +117,7 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                 };
                 return Err(unclosed_interpolation(open));
             }
-            b'"' if after_word => {
+            b'"' if after_word || in_studio_block(&stack) => {
                 // Raw string: runs to the next unescaped quote.
                 let start = i;
                 i += 1;
@@ -137,6 +141,13 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                 push(&mut stack, Frame::Template(i), i)?;
                 i += 1;
             }
+            b'{' if after_studio => {
+                push(&mut stack, Frame::Studio, i)?;
+                after_word = false;
+                after_operand = false;
+                after_studio = false;
+                i += 1;
+            }
             b'(' | b'[' | b'{' => {
                 let closer = match b {
                     b'(' => b')',
@@ -153,7 +164,7 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                     Some(Frame::Bracket(c)) if *c == b => {
                         stack.pop();
                     }
-                    Some(Frame::Interpolation(_)) if b == b'}' => {
+                    Some(Frame::Interpolation(_) | Frame::Studio) if b == b'}' => {
                         stack.pop();
                     }
                     // A stray closer is left for the parser to report in context.
@@ -171,6 +182,7 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                     i += 1;
                 }
                 let word = &text[start..i];
+                after_studio = word.eq_ignore_ascii_case("studio");
                 after_word = !["and", "or", "not"]
                     .iter()
                     .any(|k| word.eq_ignore_ascii_case(k));
@@ -178,6 +190,7 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
             }
             c if c.is_ascii_whitespace() => i += 1,
             _ => {
+                after_studio = false;
                 after_word = false;
                 after_operand = false;
                 i += 1;
@@ -188,6 +201,14 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
         return Err(open_string(&stack));
     }
     Ok(())
+}
+
+/// Inside `studio { ... }` (or a list there): strings are raw.
+fn in_studio_block(stack: &[Frame]) -> bool {
+    match stack {
+        [.., Frame::Studio] | [.., Frame::Studio, Frame::Bracket(b']')] => true,
+        _ => false,
+    }
 }
 
 /// The error for a string left open: the innermost one is reported, but
@@ -218,11 +239,11 @@ fn push(stack: &mut Vec<Frame>, frame: Frame, at: usize) -> Result<(), Diagnosti
 fn check_escape(text: &str, at: usize) -> Result<(), Diagnostic> {
     match text[at + 1..].chars().next() {
         // End of text: the string is unterminated, reported by the caller.
-        None | Some('"' | '\\' | 'n' | 't') => Ok(()),
+        None | Some('"' | '\\' | 'n' | 't' | 'r') => Ok(()),
         Some(c) => Err(Diagnostic::new(
             DiagnosticCode::UnknownEscape,
             Span::new(at, at + 1 + c.len_utf8()),
-            format!("unknown escape `\\{c}` in a string: use \\\", \\\\, \\n or \\t"),
+            format!("unknown escape `\\{c}` in a string: use \\\", \\\\, \\n, \\r or \\t"),
         )),
     }
 }

@@ -1,0 +1,307 @@
+//! `studio { ... }` blocks (what a Studio file said that running the flow
+//! does not use) checked, and Studio actions studioflow does not simulate
+//! compiled as opaque actions.
+//!
+//! An action whose type is no registered action but which carries a
+//! `studio` block is an opaque Studio action (`XFERQUEUE`, `PLACECALL`,
+//! ...): it keeps its keyword, parameters and branches for `export`, takes
+//! any named branch and `Case` branches, draws as a host action, and when
+//! run fails with "XFERQUEUE is not simulated: mock it in a test" (its
+//! Error branch, as an unprovided host action). `check` warns once per
+//! keyword.
+
+use std::collections::HashMap;
+
+use super::builder::ScriptBuilder;
+use super::registry::RegisteredAction;
+use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode, Span};
+use crate::program::schema::ActionSchema;
+use crate::studio::table::{self, ActionDef};
+use crate::syntax::ast::{ActionAst, StudioBlock, StudioEntry, StudioValue};
+
+/// The entries every action's block may hold, whatever its type.
+const ACTION_KEYS: &[&str] = &[
+    "ActionID",
+    "LibraryID",
+    "Keyword",
+    "X",
+    "Y",
+    "xws",
+    "yws",
+    "DependencyOrder",
+    "ImplType",
+    "Version",
+    "Json",
+    "Xml",
+];
+
+/// The entries only an opaque action's block holds.
+const OPAQUE_KEYS: &[&str] = &["Parameters", "ParameterNames", "Branches"];
+
+/// The entries of the block after the header.
+pub(crate) const HEADER_KEYS: &[&str] = &[
+    "ScriptName",
+    "BusNo",
+    "MediaType",
+    "MediaTypeName",
+    "LibraryID",
+    "UserID",
+    "ModifyDate",
+    "Json",
+    "Xml",
+];
+
+/// What the builder remembers across actions.
+#[derive(Default)]
+pub(super) struct StudioChecks {
+    /// Studio ActionIDs seen, with the action id that has each.
+    action_ids: HashMap<i64, String>,
+    /// Opaque keywords already warned about (lower case).
+    warned: Vec<String>,
+}
+
+fn invalid(span: Span, message: String) -> Diagnostic {
+    Diagnostic::new(DiagnosticCode::InvalidStudioEntry, span, message)
+}
+
+fn is_number(v: &StudioValue) -> bool {
+    matches!(v, StudioValue::Number(_))
+}
+
+fn is_text(v: &StudioValue) -> bool {
+    matches!(v, StudioValue::Text(_))
+}
+
+/// A GUID as Studio writes LibraryIDs (either case, optional braces).
+fn is_guid(text: &str) -> bool {
+    let t = text.trim_start_matches('{').trim_end_matches('}');
+    let parts: Vec<&str> = t.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `Parameter_N`: a property at position N the table does not name.
+fn positional(name: &str) -> Option<usize> {
+    let rest = name.get(..10)?;
+    if !rest.eq_ignore_ascii_case("Parameter_") {
+        return None;
+    }
+    name[10..].parse().ok().filter(|&n: &usize| n < 1000)
+}
+
+/// Checks the entries' names are unique and each value's shape.
+fn check_common(block: &StudioBlock, errors: &mut Vec<Diagnostic>) {
+    for (k, e) in block.entries.iter().enumerate() {
+        if block.entries[..k]
+            .iter()
+            .any(|f| f.name.eq_ignore_ascii_case(&e.name))
+        {
+            errors.push(invalid(
+                e.name_span,
+                format!("`{}` is written twice in this studio block", e.name),
+            ));
+        }
+    }
+    for e in &block.entries {
+        let ok = match e.name.to_ascii_lowercase().as_str() {
+            "actionid" | "busno" | "mediatype" | "userid" => match &e.value {
+                StudioValue::Number(n) => n.parse::<i64>().is_ok(),
+                _ => false,
+            },
+            "x" | "y" | "xws" | "yws" => is_number(&e.value),
+            "libraryid" => matches!(&e.value, StudioValue::Text(t) if is_guid(t)),
+            "json" => match &e.value {
+                StudioValue::Text(t) => json_object(t),
+                _ => false,
+            },
+            "xml" => match &e.value {
+                StudioValue::Text(t) => xml_elements(t),
+                _ => false,
+            },
+            "parameters" | "parameternames" | "branches" => {
+                matches!(e.value, StudioValue::List(_))
+            }
+            "keyword" | "scriptname" | "mediatypename" | "modifydate" => is_text(&e.value),
+            _ => true,
+        };
+        if !ok {
+            errors.push(invalid(e.value_span, expected(e)));
+        }
+    }
+}
+
+fn expected(e: &StudioEntry) -> String {
+    let what = match e.name.to_ascii_lowercase().as_str() {
+        "actionid" | "busno" | "mediatype" | "userid" => "a whole number",
+        "x" | "y" | "xws" | "yws" => "a number",
+        "libraryid" => "a GUID string such as \"daee9c00-12ce-4222-a42e-307c37d53b7f\"",
+        "json" => "a string holding a JSON object",
+        "xml" => "a string holding XML elements",
+        "parameters" | "parameternames" | "branches" => "a list of strings",
+        _ => "a string",
+    };
+    format!("studio entry `{}` must be {what}", e.name)
+}
+
+/// Whether `text` is a JSON object (the action's or header's fields the
+/// import did not know, written back by `export`).
+fn json_object(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v.is_object())
+}
+
+/// Whether `text` is a sequence of well-formed XML elements.
+fn xml_elements(text: &str) -> bool {
+    let wrapped = format!("<r>{text}</r>");
+    roxmltree::Document::parse(&wrapped).is_ok()
+}
+
+impl ScriptBuilder<'_, '_> {
+    /// The header's studio block.
+    pub(super) fn check_header_studio(&mut self, block: &StudioBlock) {
+        check_common(block, &mut self.ctx.errors);
+        for e in &block.entries {
+            if !HEADER_KEYS.iter().any(|k| k.eq_ignore_ascii_case(&e.name)) {
+                self.ctx.errors.push(invalid(
+                    e.name_span,
+                    format!(
+                        "unknown studio entry `{}` for the script{}; expected one of {}",
+                        e.name,
+                        suggestion(&e.name, HEADER_KEYS.iter().copied()),
+                        HEADER_KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Checks `a`'s studio block against its type (`reg`, or an opaque
+    /// action when `opaque`).
+    pub(super) fn check_action_studio(
+        &mut self,
+        a: &ActionAst,
+        block: &StudioBlock,
+        reg: Option<&RegisteredAction>,
+        opaque: bool,
+    ) {
+        let errors = &mut self.ctx.errors;
+        check_common(block, errors);
+        if let Some(e) = block.get("ActionID") {
+            if let StudioValue::Number(n) = &e.value {
+                if let Ok(n) = n.parse::<i64>() {
+                    match self.studio.action_ids.get(&n) {
+                        Some(other) => errors.push(invalid(
+                            e.value_span,
+                            format!("Studio ActionID {n} is also the ActionID of action `{other}`"),
+                        )),
+                        None => {
+                            self.studio.action_ids.insert(n, a.id.clone());
+                        }
+                    }
+                    if n < 1 {
+                        errors.push(invalid(
+                            e.value_span,
+                            format!("Studio ActionIDs are whole numbers from 1, not {n}"),
+                        ));
+                    }
+                }
+            }
+        }
+        let def: Option<&ActionDef> = reg.and_then(|r| table::by_name(&r.schema.name));
+        for e in &block.entries {
+            let name = e.name.as_str();
+            if ACTION_KEYS.iter().any(|k| k.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            if OPAQUE_KEYS.iter().any(|k| k.eq_ignore_ascii_case(name)) {
+                if !opaque {
+                    errors.push(invalid(
+                        e.name_span,
+                        format!(
+                            "`{name}` belongs in the studio block of an action studioflow does not simulate; {} has named properties",
+                            a.action_type
+                        ),
+                    ));
+                }
+                continue;
+            }
+            if positional(name).is_some() {
+                if !matches!(&e.value, StudioValue::Text(_))
+                    && !matches!(&e.value, StudioValue::List(l) if l.len() == 2)
+                {
+                    errors.push(invalid(
+                        e.value_span,
+                        format!("studio entry `{name}` must be a string, or a list [\"name\", \"value\"]"),
+                    ));
+                }
+                continue;
+            }
+            let studio_property = def.and_then(|d| {
+                d.properties
+                    .iter()
+                    .find(|p| p.studio.eq_ignore_ascii_case(name))
+            });
+            match studio_property {
+                Some(_) if matches!(e.value, StudioValue::Number(_)) => errors.push(invalid(
+                    e.value_span,
+                    format!("studio entry `{name}` must be a string (Studio's value as written)"),
+                )),
+                Some(_) => {}
+                None => {
+                    let mut known: Vec<&str> = ACTION_KEYS.to_vec();
+                    if let Some(d) = def {
+                        known.extend(d.properties.iter().map(|p| p.studio));
+                    }
+                    if opaque {
+                        known.extend(OPAQUE_KEYS);
+                    }
+                    errors.push(invalid(
+                        e.name_span,
+                        format!(
+                            "unknown studio entry `{name}` for {}{}; expected one of {}, or Parameter_N",
+                            a.action_type,
+                            suggestion(name, known.iter().copied()),
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// An opaque Studio action for `a` (a type no registry knows, with a
+    /// studio block), warning once per keyword; `None` when the engine has
+    /// no handler for opaque actions or `a` is no such action.
+    pub(super) fn opaque_action(&mut self, a: &ActionAst) -> Option<RegisteredAction> {
+        a.studio.as_ref()?;
+        let handler = self.compiler.actions.opaque_handler()?;
+        let keyword = a.action_type.clone();
+        let lower = keyword.to_ascii_lowercase();
+        if !self.studio.warned.contains(&lower) {
+            self.studio.warned.push(lower);
+            self.ctx.warnings.push(Diagnostic::new(
+                DiagnosticCode::NotSimulated,
+                a.type_span,
+                format!("{keyword} is not simulated: mock it in a test"),
+            ));
+        }
+        let mut schema = ActionSchema::new(&keyword);
+        schema.labeled_branch = Some("Case".to_string());
+        for b in &a.branches {
+            let plain = b.label.is_none()
+                && !b.name.eq_ignore_ascii_case("Default")
+                && !b.name.eq_ignore_ascii_case("Error");
+            if plain
+                && !schema
+                    .branches
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&b.name))
+            {
+                schema.branches.push(b.name.clone());
+            }
+        }
+        Some(RegisteredAction::new(schema, handler))
+    }
+}
