@@ -42,6 +42,7 @@ mod builtins;
 mod compile;
 mod diagnostics;
 mod engine;
+pub mod export;
 pub mod files;
 pub mod format;
 pub mod graph;

@@ -62,7 +62,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("engine", &["engine"]),
     (
         "tools",
-        &["testing", "graph", "report", "format", "manifest"],
+        &["testing", "graph", "report", "format", "manifest", "export"],
     ),
     ("cli", &["cli", "main"]),
 ];

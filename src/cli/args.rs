@@ -36,6 +36,31 @@ pub(super) enum Command {
     Fmt(FmtArgs),
     /// Write a Studio file (CXone Studio JSON or Desktop Studio XML) as .script text, formatted as fmt formats it.
     Import(ImportArgs),
+    /// Write any script as Studio's own file: CXone Studio JSON (default) or Desktop Studio XML.
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+pub(super) struct ExportArgs {
+    /// The script to export: FILE.script, or a Studio file (FILE.json, FILE.xml).
+    pub(super) file: PathBuf,
+    /// json: CXone Studio (what NICE's GitHub sync stores); xml: Desktop Studio.
+    #[arg(long, value_enum, default_value = "json")]
+    pub(super) format: ExportFormatArg,
+    /// Write to OUT (atomically) instead of stdout; never over an input of the command.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub(super) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(super) input: InputArgs,
+}
+
+/// `export --format`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum ExportFormatArg {
+    /// CXone Studio JSON.
+    Json,
+    /// Desktop Studio XML.
+    Xml,
 }
 
 #[derive(Args)]

@@ -31,6 +31,7 @@ macro_rules! errln {
 mod args;
 mod check;
 mod exit;
+mod export;
 mod fmt;
 mod graph;
 mod http;
@@ -87,5 +88,6 @@ pub fn main() -> i32 {
         Command::Graph(args) => graph::graph(args),
         Command::Fmt(args) => fmt::fmt(args),
         Command::Import(args) => import::import(args),
+        Command::Export(args) => export::export(args),
     }
 }

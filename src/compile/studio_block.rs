@@ -24,6 +24,7 @@ const ACTION_KEYS: &[&str] = &[
     "ActionID",
     "LibraryID",
     "Keyword",
+    "PropertyCount",
     "X",
     "Y",
     "xws",
@@ -107,7 +108,7 @@ fn check_common(block: &StudioBlock, errors: &mut Vec<Diagnostic>) {
     }
     for e in &block.entries {
         let ok = match e.name.to_ascii_lowercase().as_str() {
-            "actionid" | "busno" | "mediatype" | "userid" => match &e.value {
+            "actionid" | "busno" | "mediatype" | "userid" | "propertycount" => match &e.value {
                 StudioValue::Number(n) => n.parse::<i64>().is_ok(),
                 _ => false,
             },
@@ -135,7 +136,7 @@ fn check_common(block: &StudioBlock, errors: &mut Vec<Diagnostic>) {
 
 fn expected(e: &StudioEntry) -> String {
     let what = match e.name.to_ascii_lowercase().as_str() {
-        "actionid" | "busno" | "mediatype" | "userid" => "a whole number",
+        "actionid" | "busno" | "mediatype" | "userid" | "propertycount" => "a whole number",
         "x" | "y" | "xws" | "yws" => "a number",
         "libraryid" => "a GUID string such as \"daee9c00-12ce-4222-a42e-307c37d53b7f\"",
         "json" => "a string holding a JSON object",
@@ -215,7 +216,13 @@ impl ScriptBuilder<'_, '_> {
             if ACTION_KEYS.iter().any(|k| k.eq_ignore_ascii_case(name)) {
                 continue;
             }
-            if OPAQUE_KEYS.iter().any(|k| k.eq_ignore_ascii_case(name)) {
+            let studio_property = def.and_then(|d| {
+                d.properties
+                    .iter()
+                    .find(|p| p.studio.eq_ignore_ascii_case(name))
+            });
+            if studio_property.is_none() && OPAQUE_KEYS.iter().any(|k| k.eq_ignore_ascii_case(name))
+            {
                 if !opaque {
                     errors.push(invalid(
                         e.name_span,
@@ -238,11 +245,6 @@ impl ScriptBuilder<'_, '_> {
                 }
                 continue;
             }
-            let studio_property = def.and_then(|d| {
-                d.properties
-                    .iter()
-                    .find(|p| p.studio.eq_ignore_ascii_case(name))
-            });
             match studio_property {
                 Some(_) if matches!(e.value, StudioValue::Number(_)) => errors.push(invalid(
                     e.value_span,

@@ -14,7 +14,8 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::error::StudioError;
 use super::model::{
-    BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript,
+    ActionExtras, BranchKind, HeaderExtras, Position, PropertyValue, StudioAction, StudioBranch,
+    StudioProperty, StudioScript,
 };
 use super::table;
 
@@ -86,6 +87,24 @@ impl J {
             J::String(_) => "a string",
             J::Array(_) => "an array",
             J::Object(_) => "an object",
+        }
+    }
+
+    /// As a `serde_json` value (the parser's depth limit bounds the recursion).
+    fn to_value(&self) -> serde_json::Value {
+        use serde_json::Value as V;
+        match self {
+            J::Null => V::Null,
+            J::Bool(b) => V::Bool(*b),
+            J::Number(n) => V::Number(n.clone()),
+            J::String(s) => V::String(s.clone()),
+            J::Array(items) => V::Array(items.iter().map(J::to_value).collect()),
+            J::Object(entries) => V::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_value()))
+                    .collect(),
+            ),
         }
     }
 
@@ -164,6 +183,54 @@ fn scalar_text(value: &J, path: &str) -> Result<String, StudioError> {
     }
 }
 
+/// An optional scalar field as text (null is absent).
+fn opt_scalar(parent: &J, key: &str, path: &str) -> Result<Option<String>, StudioError> {
+    match parent.get(key) {
+        None | Some(J::Null) => Ok(None),
+        Some(J::Bool(b)) => Ok(Some(b.to_string())),
+        Some(v) => scalar_text(v, &format!("{path}/{}", seg(key))).map(Some),
+    }
+}
+
+/// The fields of an action object the reader maps.
+const ACTION_FIELDS: &[&str] = &[
+    "actionId",
+    "libraryId",
+    "name",
+    "version",
+    "label",
+    "dependencyOrder",
+    "implType",
+    "x",
+    "y",
+    "xws",
+    "yws",
+];
+
+/// The header fields the reader maps (`nextActionId` is recomputed on export).
+const HEADER_FIELDS: &[&str] = &[
+    "scriptName",
+    "busNo",
+    "mediaType",
+    "mediaTypeName",
+    "libraryId",
+    "nextActionId",
+];
+
+/// The fields of `object` not in `known`, as a JSON object's text.
+fn unknown_fields(object: &J, known: &[&str]) -> Option<String> {
+    let J::Object(entries) = object else {
+        return None;
+    };
+    let mut rest = serde_json::Map::new();
+    for (k, v) in entries {
+        if !known.contains(&k.as_str()) {
+            rest.insert(k.clone(), v.to_value());
+        }
+    }
+    (!rest.is_empty()).then(|| serde_json::Value::Object(rest).to_string())
+}
+
 fn action_id_key(key: &str, path: &str) -> Result<i64, StudioError> {
     key.trim().parse::<i64>().map_err(|_| {
         StudioError::invalid(path, format!("the key {key:?} is no ActionID (an integer)"))
@@ -201,6 +268,15 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
             })
             .filter(|n| !n.is_empty());
         script.media_type = opt_integer(header, "mediaType", &path)?;
+        let full_name = opt_string(header, "scriptName", &path)?;
+        script.header = HeaderExtras {
+            script_name: full_name.filter(|n| Some(n.trim()) != script.name.as_deref()),
+            bus_no: opt_integer(header, "busNo", &path)?,
+            media_type_name: opt_scalar(header, "mediaTypeName", &path)?,
+            library_id: opt_scalar(header, "libraryId", &path)?,
+            json: unknown_fields(header, HEADER_FIELDS),
+            ..HeaderExtras::default()
+        };
     }
     let actions_path = format!("{base}/actions");
     let actions = root.get("actions").ok_or_else(|| {
@@ -259,6 +335,13 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
             properties: Vec::new(),
             branches: Vec::new(),
             position,
+            extras: ActionExtras {
+                dependency_order: opt_scalar(value, "dependencyOrder", &path)?,
+                impl_type: opt_scalar(value, "implType", &path)?,
+                version: opt_scalar(value, "version", &path)?,
+                json: unknown_fields(value, ACTION_FIELDS),
+                xml: None,
+            },
             origin: path,
         });
     }

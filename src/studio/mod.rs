@@ -23,11 +23,13 @@ pub mod json;
 mod model;
 pub mod table;
 pub mod to_script;
+pub mod values;
 pub mod xml;
 
 pub use error::StudioError;
 pub use model::{
-    BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript,
+    ActionExtras, BranchKind, HeaderExtras, Position, PropertyValue, StudioAction, StudioBranch,
+    StudioProperty, StudioScript,
 };
 pub use to_script::Imported;
 

@@ -12,6 +12,46 @@ pub struct StudioScript {
     pub media_type: Option<i64>,
     /// The actions, sorted by ActionID.
     pub actions: Vec<StudioAction>,
+    /// What else the file says about the script (kept for export).
+    pub header: HeaderExtras,
+}
+
+/// What a file says about the script that running it does not use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeaderExtras {
+    /// The script's name as the file writes it (`Support\Phone line`), when
+    /// it differs from [`StudioScript::name`].
+    pub script_name: Option<String>,
+    /// The business unit number.
+    pub bus_no: Option<i64>,
+    /// JSON `mediaTypeName`.
+    pub media_type_name: Option<String>,
+    /// The script's own library GUID.
+    pub library_id: Option<String>,
+    /// XML `UserID`.
+    pub user_id: Option<i64>,
+    /// XML `ModifyDate`.
+    pub modify_date: Option<String>,
+    /// Header fields the reader does not know, as a JSON object's text.
+    pub json: Option<String>,
+    /// Root elements the reader does not know (`LibraryItem`, ...), as
+    /// written.
+    pub xml: Option<String>,
+}
+
+/// What a file says about an action that running it does not use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActionExtras {
+    /// `DependencyOrder` / `dependencyOrder`.
+    pub dependency_order: Option<String>,
+    /// `Impl_Type` / `implType`.
+    pub impl_type: Option<String>,
+    /// JSON `version`.
+    pub version: Option<String>,
+    /// Fields the reader does not know, as a JSON object's text.
+    pub json: Option<String>,
+    /// Child elements the reader does not know, as written.
+    pub xml: Option<String>,
 }
 
 /// One action.
@@ -31,6 +71,8 @@ pub struct StudioAction {
     pub branches: Vec<StudioBranch>,
     /// The canvas position, when present.
     pub position: Option<Position>,
+    /// What else the file says about it (kept for export).
+    pub extras: ActionExtras,
     /// Where the action is in the file (a JSON Pointer), for messages.
     pub origin: String,
 }
@@ -93,4 +135,15 @@ pub struct Position {
     pub xws: Option<i64>,
     /// Web canvas Y, when present.
     pub yws: Option<i64>,
+}
+
+impl Default for Position {
+    fn default() -> Self {
+        Position {
+            x: 0,
+            y: 0,
+            xws: None,
+            yws: None,
+        }
+    }
 }

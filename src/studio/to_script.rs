@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::error::StudioError;
-use super::model::{BranchKind, PropertyValue, StudioAction, StudioScript};
+use super::model::{BranchKind, PropertyValue, StudioAction, StudioBranch, StudioScript};
 use super::table::{self, ActionDef, ValueKind};
 
 /// An imported script: its `.script` text (not yet formatted) and what the
@@ -84,7 +84,7 @@ fn raw_string(text: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            '\r' => {}
+            '\r' => out.push_str("\\r"),
             c => out.push(c),
         }
     }
@@ -146,12 +146,39 @@ fn value(text: &str) -> String {
     if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
         return t.to_ascii_lowercase();
     }
+    if t.is_empty() {
+        return "\"\"".to_string();
+    }
     if let Some(name) = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
         if is_identifier(name) {
             return name.to_string();
         }
     }
     template(text)
+}
+
+/// A Studio value as the `.script` expression the import writes.
+pub(super) fn script_value(text: &str, kind: ValueKind) -> String {
+    match kind {
+        ValueKind::Text => template(text),
+        ValueKind::Name | ValueKind::Names => name(text),
+        ValueKind::Value => value(text),
+        ValueKind::Expression => text.replace(['\r', '\n'], " "),
+        ValueKind::Code => {
+            let code = text.replace("\r\n", "\n");
+            let indented: Vec<String> = code
+                .lines()
+                .map(|l| {
+                    if l.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!("    {l}")
+                    }
+                })
+                .collect();
+            format!("\"\"\"\n{}\n  \"\"\"", indented.join("\n"))
+        }
+    }
 }
 
 fn name(text: &str) -> String {
@@ -167,17 +194,13 @@ fn name(text: &str) -> String {
 /// the file does not.
 pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported, StudioError> {
     let mut warnings = Vec::new();
-    let mut defs: Vec<&'static ActionDef> = Vec::with_capacity(script.actions.len());
-    for action in &script.actions {
-        let def =
-            table::by_keyword(&action.keyword).ok_or_else(|| StudioError::UnknownKeyword {
-                path: format!("{}/name", action.origin),
-                keyword: action.keyword.clone(),
-            })?;
-        defs.push(def);
-    }
+    let defs: Vec<Option<&'static ActionDef>> = script
+        .actions
+        .iter()
+        .map(|a| table::by_keyword(&a.keyword))
+        .collect();
     let begins: Vec<usize> = (0..defs.len())
-        .filter(|&i| defs[i].keyword == "BEGIN")
+        .filter(|&i| defs[i].is_some_and(|d| d.keyword == "BEGIN"))
         .collect();
     let entry = *begins.last().ok_or(StudioError::NoBegin)?;
     let left_out: HashSet<usize> = begins[..begins.len() - 1].iter().copied().collect();
@@ -219,146 +242,73 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
         Some(4) => out.push_str(" type Phone"),
         Some(5) => out.push_str(" type Voicemail"),
         Some(6) => out.push_str(" type WorkItem"),
+        Some(7) => out.push_str(" type SMS"),
+        Some(9) => out.push_str(" type Digital"),
         None | Some(0) => {}
         Some(other) => warnings.push(format!(
             "media type {other} has no studioflow script type: imported as Generic"
         )),
     }
+    out.push_str(&header_block(script));
     out.push_str("\n\n");
 
     let order = std::iter::once(entry)
         .chain((0..script.actions.len()).filter(|&i| i != entry && !left_out.contains(&i)));
     for i in order {
         let action = &script.actions[i];
-        let def = defs[i];
-        let _ = write!(out, "// Studio ActionID {}, {}", action.id, action.keyword);
-        if let Some(p) = action.position {
-            let _ = write!(out, " at ({}, {})", p.x, p.y);
+        let mut block = Block::default();
+        block.number("ActionID", action.id);
+        if let Some(l) = &action.library_id {
+            block.text("LibraryID", l);
         }
-        out.push('\n');
-        let _ = write!(out, "{}: {}", ids[i], def.name);
+        let body = match defs[i] {
+            Some(def) => {
+                if action.keyword != def.keyword {
+                    block.text("Keyword", &action.keyword);
+                }
+                let _ = write!(out, "{}: {}", ids[i], def.name);
+                known_body(action, def, &mut block, &ids, &id_of, entry, &left_out)?
+            }
+            None => {
+                if !is_identifier(&action.keyword) {
+                    return Err(StudioError::invalid(
+                        format!("{}/name", action.origin),
+                        format!(
+                            "the action type {:?} is no name studioflow can write",
+                            action.keyword
+                        ),
+                    ));
+                }
+                let _ = write!(out, "{}: {}", ids[i], action.keyword);
+                opaque_body(action, &mut block, &ids, &id_of, entry, &left_out)?
+            }
+        };
         if !action.caption.is_empty() {
             let _ = write!(out, " {}", raw_string(&action.caption));
         }
-        let mut body = String::new();
-        for property in &action.properties {
-            let Some(pdef) = def.property(property.position, property.name.as_deref()) else {
-                if !is_empty(&property.value) {
-                    warnings.push(format!(
-                        "{}: {} property {} (position {}) is not kept: the action type has no such property",
-                        action.origin,
-                        action.keyword,
-                        property.name.as_deref().unwrap_or("?"),
-                        property.position
-                    ));
-                }
-                continue;
-            };
-            if is_empty(&property.value) {
-                continue;
+        if let Some(p) = action.position {
+            block.number("X", p.x);
+            block.number("Y", p.y);
+            if let Some(v) = p.xws {
+                block.number("xws", v);
             }
-            let Some(pname) = pdef.name else {
-                warnings.push(format!(
-                    "{}: {} property {} is not kept yet (studioflow does not use it)",
-                    action.origin, action.keyword, pdef.studio
-                ));
-                continue;
-            };
-            let text = match (&property.value, pdef.kind) {
-                (PropertyValue::List(items), _) => {
-                    let names: Vec<&str> = items
-                        .iter()
-                        .map(|s| s.trim())
-                        .filter(|s| !s.is_empty())
-                        .collect();
-                    if names.is_empty() {
-                        continue;
-                    }
-                    raw_string(&names.join(", "))
-                }
-                (PropertyValue::Text(t), ValueKind::Text) => template(t),
-                (PropertyValue::Text(t), ValueKind::Name | ValueKind::Names) => name(t),
-                (PropertyValue::Text(t), ValueKind::Value) => value(t),
-                (PropertyValue::Text(t), ValueKind::Expression) => t.replace(['\r', '\n'], " "),
-                (PropertyValue::Text(t), ValueKind::Code) => {
-                    if t.contains("\"\"\"") {
-                        return Err(StudioError::invalid(
-                            format!("{}/{}", action.origin.replacen("/actions/", "/properties/", 1), property.position),
-                            "Snippet code containing \"\"\" cannot be written as a .script code block",
-                        ));
-                    }
-                    let code = t.replace("\r\n", "\n");
-                    let indented: Vec<String> = code
-                        .lines()
-                        .map(|l| {
-                            if l.trim().is_empty() {
-                                String::new()
-                            } else {
-                                format!("    {l}")
-                            }
-                        })
-                        .collect();
-                    format!("\"\"\"\n{}\n  \"\"\"", indented.join("\n"))
-                }
-            };
-            let _ = writeln!(body, "  {pname} = {text}");
-        }
-        // Cases, then named branches, then Default (as `.script` files
-        // write them), whatever order the file lists them in.
-        let mut branches: Vec<_> = action.branches.iter().collect();
-        branches.sort_by_key(|b| match b.kind {
-            BranchKind::Case(_) => 0,
-            BranchKind::Named { .. } => 1,
-            BranchKind::Default => 2,
-        });
-        for branch in branches {
-            let target = id_of.get(&branch.target).copied().unwrap_or(entry);
-            if left_out.contains(&target) {
-                return Err(StudioError::invalid(
-                    &branch.origin,
-                    format!(
-                        "branches to BEGIN ActionID {}, which is not the entry",
-                        branch.target
-                    ),
-                ));
-            }
-            let target = &ids[target];
-            match &branch.kind {
-                BranchKind::Default => {
-                    if !def.default {
-                        return Err(StudioError::invalid(
-                            &branch.origin,
-                            format!("{} has no Default branch", action.keyword),
-                        ));
-                    }
-                    let _ = writeln!(body, "  Default -> {target}");
-                }
-                BranchKind::Named { name, index } => {
-                    let found = def.branch(name, *index).ok_or_else(|| {
-                        StudioError::invalid(
-                            &branch.origin,
-                            format!("{} has no branch {name:?}", action.keyword),
-                        )
-                    })?;
-                    let _ = writeln!(body, "  {found} -> {target}");
-                }
-                BranchKind::Case(label) => {
-                    if !def.cases {
-                        return Err(StudioError::invalid(
-                            &branch.origin,
-                            format!("{} takes no custom cases", action.keyword),
-                        ));
-                    }
-                    let _ = writeln!(body, "  Case {} -> {target}", raw_string(label));
-                }
+            if let Some(v) = p.yws {
+                block.number("yws", v);
             }
         }
-        if body.is_empty() {
-            out.push('\n');
-        } else {
-            let _ = write!(out, " {{\n{body}}}\n");
+        let extras = &action.extras;
+        for (key, v) in [
+            ("DependencyOrder", &extras.dependency_order),
+            ("ImplType", &extras.impl_type),
+            ("Version", &extras.version),
+            ("Json", &extras.json),
+            ("Xml", &extras.xml),
+        ] {
+            if let Some(v) = v {
+                block.text(key, v);
+            }
         }
-        out.push('\n');
+        let _ = write!(out, " {{\n{body}  studio {{\n{}  }}\n}}\n\n", block.0);
     }
     Ok(Imported {
         text: out,
@@ -366,9 +316,274 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
     })
 }
 
-fn is_empty(value: &PropertyValue) -> bool {
-    match value {
-        PropertyValue::Text(t) => t.trim().is_empty(),
-        PropertyValue::List(items) => items.iter().all(|s| s.trim().is_empty()),
+/// The entries of a `studio { ... }` block being written.
+#[derive(Default)]
+struct Block(String);
+
+impl Block {
+    fn text(&mut self, key: &str, value: &str) {
+        let _ = writeln!(self.0, "    {key} = {}", raw_string(value));
     }
+    fn number(&mut self, key: &str, value: i64) {
+        let _ = writeln!(self.0, "    {key} = {value}");
+    }
+    fn list(&mut self, key: &str, items: &[String]) {
+        let items: Vec<String> = items.iter().map(|i| raw_string(i)).collect();
+        let _ = writeln!(self.0, "    {key} = [{}]", items.join(", "));
+    }
+}
+
+/// The block after the header: what the file says about the script.
+fn header_block(script: &StudioScript) -> String {
+    let h = &script.header;
+    let mut block = Block::default();
+    if let Some(v) = &h.script_name {
+        block.text("ScriptName", v);
+    }
+    if let Some(v) = h.bus_no {
+        block.number("BusNo", v);
+    }
+    if let Some(v) = script.media_type {
+        block.number("MediaType", v);
+    }
+    for (key, v) in [
+        ("MediaTypeName", &h.media_type_name),
+        ("LibraryID", &h.library_id),
+        ("ModifyDate", &h.modify_date),
+        ("Json", &h.json),
+        ("Xml", &h.xml),
+    ] {
+        if let Some(v) = v {
+            block.text(key, v);
+        }
+    }
+    if let Some(v) = h.user_id {
+        block.number("UserID", v);
+    }
+    if block.0.is_empty() {
+        return String::new();
+    }
+    format!(" studio {{\n{}}}", block.0)
+}
+
+/// The target id of a branch, refusing a branch to a Begin left out.
+fn branch_target<'i>(
+    branch: &StudioBranch,
+    ids: &'i [String],
+    id_of: &HashMap<i64, usize>,
+    entry: usize,
+    left_out: &HashSet<usize>,
+) -> Result<&'i str, StudioError> {
+    let target = id_of.get(&branch.target).copied().unwrap_or(entry);
+    if left_out.contains(&target) {
+        return Err(StudioError::invalid(
+            &branch.origin,
+            format!(
+                "branches to BEGIN ActionID {}, which is not the entry",
+                branch.target
+            ),
+        ));
+    }
+    Ok(&ids[target])
+}
+
+/// The body of an action studioflow simulates: properties by name, the
+/// ones it does not use (and Studio's exact text where the body's
+/// expression would export differently) in the block.
+fn known_body(
+    action: &StudioAction,
+    def: &ActionDef,
+    block: &mut Block,
+    ids: &[String],
+    id_of: &HashMap<i64, usize>,
+    entry: usize,
+    left_out: &HashSet<usize>,
+) -> Result<String, StudioError> {
+    let mut body = String::new();
+    let count = action
+        .properties
+        .iter()
+        .map(|p| p.position + 1)
+        .max()
+        .unwrap_or(0);
+    if count != def.properties.len() {
+        block.number("PropertyCount", count as i64);
+    }
+    for property in &action.properties {
+        let pdef = def.properties.get(property.position).filter(|d| {
+            property
+                .name
+                .as_deref()
+                .is_none_or(|n| n.eq_ignore_ascii_case(d.studio))
+        });
+        let Some(pdef) = pdef else {
+            // A position the table does not know (or names differently).
+            let key = format!("Parameter_{}", property.position);
+            let text = match &property.value {
+                PropertyValue::Text(t) => t.clone(),
+                PropertyValue::List(items) => items.join(","),
+            };
+            match &property.name {
+                Some(n) => block.list(&key, &[n.clone(), text]),
+                None => block.text(&key, &text),
+            }
+            continue;
+        };
+        let Some(pname) = pdef.name else {
+            match &property.value {
+                PropertyValue::Text(t) if t.is_empty() => {}
+                PropertyValue::Text(t) => block.text(pdef.studio, t),
+                PropertyValue::List(items) => block.list(pdef.studio, items),
+            }
+            continue;
+        };
+        match &property.value {
+            PropertyValue::List(items) => {
+                let names: Vec<&str> = items
+                    .iter()
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if names.join(",") != items.join(",") || names.is_empty() {
+                    block.list(pdef.studio, items);
+                }
+                if !names.is_empty() {
+                    let _ = writeln!(body, "  {pname} = {}", raw_string(&names.join(", ")));
+                }
+            }
+            PropertyValue::Text(t) if t.is_empty() => {}
+            PropertyValue::Text(t) => {
+                if pdef.kind == ValueKind::Code && t.contains("\"\"\"") {
+                    return Err(StudioError::invalid(
+                        format!(
+                            "{}/{}",
+                            action.origin.replacen("/actions/", "/properties/", 1),
+                            property.position
+                        ),
+                        "Snippet code containing \"\"\" cannot be written as a .script code block",
+                    ));
+                }
+                let written = script_value(t, pdef.kind);
+                let back = crate::syntax::parse_expression(&written)
+                    .map(|e| super::values::studio_text(&e, &written, pdef.kind));
+                if back.as_deref() != Ok(t.as_str()) {
+                    block.text(pdef.studio, t);
+                }
+                let _ = writeln!(body, "  {pname} = {written}");
+            }
+        }
+    }
+    // Cases, then named branches, then Default (as `.script` files write
+    // them), whatever order the file lists them in.
+    let mut branches: Vec<_> = action.branches.iter().collect();
+    branches.sort_by_key(|b| match b.kind {
+        BranchKind::Case(_) => 0,
+        BranchKind::Named { .. } => 1,
+        BranchKind::Default => 2,
+    });
+    for branch in branches {
+        let target = branch_target(branch, ids, id_of, entry, left_out)?;
+        match &branch.kind {
+            BranchKind::Default => {
+                if !def.default {
+                    return Err(StudioError::invalid(
+                        &branch.origin,
+                        format!("{} has no Default branch", action.keyword),
+                    ));
+                }
+                let _ = writeln!(body, "  Default -> {target}");
+            }
+            BranchKind::Named { name, index } => {
+                let found = def.branch(name, *index).ok_or_else(|| {
+                    StudioError::invalid(
+                        &branch.origin,
+                        format!("{} has no branch {name:?}", action.keyword),
+                    )
+                })?;
+                let _ = writeln!(body, "  {found} -> {target}");
+            }
+            BranchKind::Case(label) => {
+                if !def.cases {
+                    return Err(StudioError::invalid(
+                        &branch.origin,
+                        format!("{} takes no custom cases", action.keyword),
+                    ));
+                }
+                let _ = writeln!(body, "  Case {} -> {target}", raw_string(label));
+            }
+        }
+    }
+    Ok(body)
+}
+
+/// The body of an action studioflow does not simulate: its branches (an
+/// `OnError`/`Error` exit as `Error`, so that the run's failure takes it),
+/// its parameters and branch spellings in the block.
+fn opaque_body(
+    action: &StudioAction,
+    block: &mut Block,
+    ids: &[String],
+    id_of: &HashMap<i64, usize>,
+    entry: usize,
+    left_out: &HashSet<usize>,
+) -> Result<String, StudioError> {
+    let mut body = String::new();
+    let count = action
+        .properties
+        .iter()
+        .map(|p| p.position + 1)
+        .max()
+        .unwrap_or(0);
+    let mut values = vec![String::new(); count];
+    let mut names = vec![String::new(); count];
+    for p in &action.properties {
+        values[p.position] = match &p.value {
+            PropertyValue::Text(t) => t.clone(),
+            PropertyValue::List(items) => items.join(","),
+        };
+        names[p.position] = p.name.clone().unwrap_or_default();
+    }
+    block.list("Parameters", &values);
+    if names.iter().any(|n| !n.is_empty()) {
+        block.list("ParameterNames", &names);
+    }
+    let mut spellings = Vec::new();
+    for branch in &action.branches {
+        let target = branch_target(branch, ids, id_of, entry, left_out)?;
+        match &branch.kind {
+            BranchKind::Default => {
+                let _ = writeln!(body, "  Default -> {target}");
+            }
+            BranchKind::Case(label) => {
+                let _ = writeln!(body, "  Case {} -> {target}", raw_string(label));
+            }
+            BranchKind::Named { name, index } => {
+                let written =
+                    if name.eq_ignore_ascii_case("Error") || name.eq_ignore_ascii_case("OnError") {
+                        "Error".to_string()
+                    } else if is_identifier(name)
+                        && !name.eq_ignore_ascii_case("Default")
+                        && !name.eq_ignore_ascii_case("Case")
+                    {
+                        name.clone()
+                    } else {
+                        return Err(StudioError::invalid(
+                            &branch.origin,
+                            format!("the branch name {name:?} is no name studioflow can write"),
+                        ));
+                    };
+                if &written != name || index.is_some() {
+                    spellings.push(match index {
+                        Some(i) => format!("{written}={name}:{i}"),
+                        None => format!("{written}={name}"),
+                    });
+                }
+                let _ = writeln!(body, "  {written} -> {target}");
+            }
+        }
+    }
+    if !spellings.is_empty() {
+        block.list("Branches", &spellings);
+    }
+    Ok(body)
 }

@@ -15,7 +15,8 @@ use roxmltree::{Document, Node};
 
 use super::error::StudioError;
 use super::model::{
-    BranchKind, Position, PropertyValue, StudioAction, StudioBranch, StudioProperty, StudioScript,
+    ActionExtras, BranchKind, HeaderExtras, Position, PropertyValue, StudioAction, StudioBranch,
+    StudioProperty, StudioScript,
 };
 
 fn place(node: Node<'_, '_>) -> String {
@@ -77,6 +78,40 @@ fn opt_integer(node: Node<'_, '_>, name: &str) -> Result<Option<i64>, StudioErro
     }
 }
 
+/// The children of `<ActionStruct>` the reader maps (`ExtraInfo` is
+/// rebuilt from the branches on export).
+const ACTION_ELEMENTS: &[&str] = &[
+    "ActionID",
+    "Action",
+    "Caption",
+    "Parameters",
+    "DefaultNextAction",
+    "Branches",
+    "Cases",
+    "X",
+    "Y",
+    "DependencyOrder",
+    "Impl_Type",
+    "LibraryID",
+    "ExtraInfo",
+    "xws",
+    "yws",
+];
+
+/// The children of `<ScriptContainer>` the reader maps.
+const ROOT_ELEMENTS: &[&str] = &["Actions", "MediaType", "ModifyDate"];
+
+/// The child elements of `node` not in `known`, as the file writes them.
+fn unknown_elements(source: &str, node: Node<'_, '_>, known: &[&str]) -> Option<String> {
+    let parts: Vec<&str> = node
+        .children()
+        .filter(|c| c.is_element())
+        .filter(|c| !known.iter().any(|k| is(*c, k)))
+        .filter_map(|c| source.get(c.range()))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(""))
+}
+
 /// Reads a Desktop Studio XML file's text.
 pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
@@ -117,6 +152,17 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
             .filter(|n| !n.is_empty());
     }
     script.media_type = opt_integer(root, "MediaType")?;
+    let item = child(root, "LibraryItem");
+    let full_name = item.and_then(|i| opt_text(i, "ImplPath"));
+    script.header = HeaderExtras {
+        script_name: full_name.filter(|n| Some(n.trim()) != script.name.as_deref()),
+        bus_no: root.attribute("BusNo").and_then(|b| b.trim().parse().ok()),
+        library_id: item.and_then(|i| i.attribute("LibraryID").map(str::to_string)),
+        user_id: root.attribute("UserID").and_then(|b| b.trim().parse().ok()),
+        modify_date: opt_text(root, "ModifyDate"),
+        xml: unknown_elements(source, root, ROOT_ELEMENTS),
+        ..HeaderExtras::default()
+    };
     let actions = child(root, "Actions")
         .ok_or_else(|| StudioError::invalid(place(root), "no <Actions> element"))?;
     let mut ids = BTreeSet::new();
@@ -166,6 +212,13 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
             properties,
             branches: Vec::new(),
             position,
+            extras: ActionExtras {
+                dependency_order: opt_text(node, "DependencyOrder"),
+                impl_type: opt_text(node, "Impl_Type"),
+                version: None,
+                json: None,
+                xml: unknown_elements(source, node, ACTION_ELEMENTS),
+            },
             origin: at,
         });
         pending.push(node);
