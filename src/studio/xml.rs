@@ -157,7 +157,10 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     script.header = HeaderExtras {
         script_name: full_name.filter(|n| Some(n.trim()) != script.name.as_deref()),
         bus_no: root.attribute("BusNo").and_then(|b| b.trim().parse().ok()),
-        library_id: item.and_then(|i| i.attribute("LibraryID").map(str::to_string)),
+        library_id: item
+            .and_then(|i| i.attribute("LibraryID"))
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string),
         user_id: root.attribute("UserID").and_then(|b| b.trim().parse().ok()),
         modify_date: opt_text(root, "ModifyDate"),
         xml: unknown_elements(source, root, ROOT_ELEMENTS),
