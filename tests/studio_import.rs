@@ -123,26 +123,32 @@ fn the_phone_flow_takes_the_sales_case_and_the_timeout() {
 }
 
 #[test]
-fn the_import_is_canonical_and_keeps_the_studio_action_ids_as_comments() {
+fn the_import_is_canonical_and_keeps_studio_facts_in_studio_blocks() {
     let text = import(&phone_json());
     assert_eq!(format_script(&text).unwrap(), text);
-    assert!(
-        text.contains("// Studio ActionID 4, MENU at (40, 240)"),
-        "{text}"
-    );
+    let menu = &text[text.find("Main_menu: Menu").unwrap()..];
+    let menu = &menu[..menu.find("\n}\n").unwrap()];
+    for kept in [
+        "ActionID = 4",
+        "LibraryID = \"daee9c00-12ce-4222-a42e-307c37d53b7f\"",
+        "X = 40",
+        "Y = 240",
+        "DependencyOrder = \"6\"",
+    ] {
+        assert!(menu.contains(kept), "{kept} in {menu}");
+    }
 }
 
 #[test]
-fn properties_studioflow_does_not_use_are_left_out_with_a_warning() {
+fn properties_studioflow_does_not_use_are_kept_in_the_studio_block() {
     let imported = import_json(&phone_json(), "x").unwrap();
-    assert!(
-        imported
-            .warnings
-            .iter()
-            .any(|w| w.contains("/actions/9") && w.contains("Type")),
-        "{:?}",
-        imported.warnings
-    );
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+    let text = format_script(&imported.text).unwrap();
+    let assign = &text[text.find("Note_the_end: Assign").unwrap()..];
+    let assign = &assign[..assign.find("\n}\n").unwrap()];
+    assert!(assign.contains("Type = \"String\""), "{assign}");
+    // Snippet code with CRLF keeps Studio's exact text beside the code.
+    assert!(text.contains("Data = \"skill = \\\"Billing\\\"\\r\\n"), "{text}");
 }
 
 #[test]
@@ -381,10 +387,10 @@ fn dangling_targets_are_refused_and_minus_one_is_unconnected() {
 
 #[test]
 fn unknown_action_types_and_a_missing_begin_are_errors_naming_them() {
-    let e = error(r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "XFERQUEUE"}}}"#);
+    let e = error(r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "XFER QUEUE"}}}"#);
     assert!(
         e.to_string()
-            .contains("/actions/2/name: action type XFERQUEUE is not supported"),
+            .contains("/actions/2/name: the action type \"XFER QUEUE\" is no name studioflow can write"),
         "{e}"
     );
     let e = error(r#"{"actions": {"1": {"name": "END"}}}"#);
@@ -478,15 +484,16 @@ fn the_xml_phone_flow_crlf_and_out_of_order_runs_as_the_json_one() {
         path(&run)[..4],
         ["BEGIN", "Welcome", "Main_menu", "Goodbye"]
     );
-    // Case "3" targets -1: declared, not connected.
-    assert!(!text.contains("Case \"3\""), "{text}");
+    // Case "3" goes to an action studioflow does not simulate (kept opaque).
+    assert!(text.contains("Case \"3\" -> Leave_a_message"), "{text}");
+    assert!(text.contains("Leave_a_message: VOICEMAIL"), "{text}");
 }
 
 #[test]
 fn the_xml_model_keeps_positions_library_ids_and_sorts_by_action_id() {
     let script = xml::parse(&phone_xml()).unwrap();
     let ids: Vec<i64> = script.actions.iter().map(|a| a.id).collect();
-    assert_eq!(ids, [2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert_eq!(ids, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     let end = &script.actions[5];
     assert_eq!(
         end.library_id.as_deref(),
@@ -516,7 +523,7 @@ fn xml_tolerates_a_bom_empty_strings_and_a_missing_default() {
 #[test]
 fn malformed_xml_names_the_line_and_column() {
     let xml = phone_xml();
-    let e = xml_error(&xml[..xml.len() / 2]);
+    let e = xml_error(&xml[..xml.find("</Actions>").unwrap()]);
     assert!(e.to_string().contains("never closed"), "{e}");
     let e = xml_error("<ScriptContainer>\r\n  <Actions>\r\n  </Action>\r\n</ScriptContainer>");
     assert!(matches!(e, StudioError::XmlSyntax { line: 3, .. }), "{e}");
