@@ -148,7 +148,10 @@ fn properties_studioflow_does_not_use_are_kept_in_the_studio_block() {
     let assign = &assign[..assign.find("\n}\n").unwrap()];
     assert!(assign.contains("Type = \"String\""), "{assign}");
     // Snippet code with CRLF keeps Studio's exact text beside the code.
-    assert!(text.contains("Data = \"skill = \\\"Billing\\\"\\r\\n"), "{text}");
+    assert!(
+        text.contains("Data = \"skill = \\\"Billing\\\"\\r\\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -389,8 +392,9 @@ fn dangling_targets_are_refused_and_minus_one_is_unconnected() {
 fn unknown_action_types_and_a_missing_begin_are_errors_naming_them() {
     let e = error(r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "XFER QUEUE"}}}"#);
     assert!(
-        e.to_string()
-            .contains("/actions/2/name: the action type \"XFER QUEUE\" is no name studioflow can write"),
+        e.to_string().contains(
+            "/actions/2/name: the action type \"XFER QUEUE\" is no name studioflow can write"
+        ),
         "{e}"
     );
     let e = error(r#"{"actions": {"1": {"name": "END"}}}"#);

@@ -11,7 +11,7 @@ use crate::studio::{
     StudioProperty, StudioScript,
 };
 use crate::syntax::ast::{
-    ActionAst, Literal, PropertyAst, ScriptAst, StudioBlock, StudioEntry, StudioValue,
+    ActionAst, ExprKind, Literal, PropertyAst, ScriptAst, StudioBlock, StudioEntry, StudioValue,
 };
 use crate::syntax::parse_expression;
 
@@ -289,6 +289,54 @@ fn same_value(kept: &str, kind: ValueKind, action_type: &str, property: &Propert
         == crate::format::script_without_spans(wrap(property.value.clone()))
 }
 
+/// The values of a [`ValueKind::Spread`] property, one per position: the
+/// body's list, or the text the import kept while the list says the same.
+fn spread_values(
+    a: &ActionAst,
+    def: &ActionDef,
+    at: usize,
+    block: &StudioBlock,
+    source: &str,
+) -> Vec<String> {
+    let pdef = &def.properties[at];
+    let kept = match block.get(pdef.studio).map(|e| &e.value) {
+        Some(StudioValue::List(items)) => Some(items.clone()),
+        _ => None,
+    };
+    let written = pdef
+        .name
+        .and_then(|n| a.properties.iter().find(|p| p.name.eq_ignore_ascii_case(n)));
+    let Some(property) = written else {
+        return kept.unwrap_or_default();
+    };
+    let items: Vec<String> = match &property.value.kind {
+        ExprKind::List(items) => items
+            .iter()
+            .map(|i| studio_text(i, source, ValueKind::Value))
+            .collect(),
+        _ => vec![studio_text(&property.value, source, ValueKind::Value)],
+    };
+    match kept {
+        Some(kept) => {
+            let mut trimmed = kept.clone();
+            while trimmed.last().is_some_and(|t| t.is_empty()) {
+                trimmed.pop();
+            }
+            let same = trimmed.len() == items.len()
+                && trimmed.iter().zip(&items).all(|(k, i)| {
+                    let w = script_value(k, ValueKind::Value);
+                    parse_expression(&w).is_ok_and(|e| studio_text(&e, &w, ValueKind::Value) == *i)
+                });
+            if same {
+                kept
+            } else {
+                items
+            }
+        }
+        None => items,
+    }
+}
+
 fn known_properties(
     a: &ActionAst,
     def: &ActionDef,
@@ -300,10 +348,20 @@ fn known_properties(
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
     };
+    let spread_at = def.spread();
+    let spread = spread_at.map_or(Vec::new(), |at| spread_values(a, def, at, block, source));
     let mut count = number_of(block.get("PropertyCount"))
-        .map_or(def.properties.len(), |n| n.clamp(0, 1000) as usize);
+        .map_or(spread_at.unwrap_or(def.properties.len()), |n| {
+            n.clamp(0, 1000) as usize
+        });
+    if let Some(at) = spread_at {
+        count = count.max(at + spread.len());
+    }
     // Every property the body or the block names is written.
     for (i, p) in def.properties.iter().enumerate() {
+        if Some(i) == spread_at {
+            continue;
+        }
         let named = p.name.is_some_and(|n| body(n).is_some()) || block.get(p.studio).is_some();
         if named {
             count = count.max(i + 1);
@@ -322,6 +380,14 @@ fn known_properties(
     }
     let mut out = Vec::with_capacity(count);
     for position in 0..count {
+        if let Some(at) = spread_at.filter(|&at| position >= at) {
+            out.push(StudioProperty {
+                position,
+                name: Some(def.properties[at].studio.to_string()),
+                value: PropertyValue::Text(spread.get(position - at).cloned().unwrap_or_default()),
+            });
+            continue;
+        }
         let pdef = def.properties.get(position);
         let kept = pdef.and_then(|p| block.get(p.studio));
         let in_body = pdef.and_then(|p| p.name).and_then(body);

@@ -12,14 +12,21 @@ pub enum ValueKind {
     Text,
     /// A name (a variable, a script, a word): bare when an identifier, else a string.
     Name,
-    /// A value: a number, `true`/`false`, `{name}` as the variable; else a string.
+    /// A value: a number, `true`/`false`, `{expression}` as the
+    /// expression; else a string.
     Value,
+    /// What ASSIGN assigns: a number, `{expression}` as the expression,
+    /// else a string (`True` stays the text it is).
+    Assigned,
     /// An expression written as it is (If's Expression).
     Expression,
     /// Snippet code, written as a `"""` block.
     Code,
     /// A list of names joined with `, ` (BEGIN's Parameters).
     Names,
+    /// A list of values, one per position from this one on (RUNSUB's
+    /// parameters): written `[a, "b"]`.
+    Spread,
 }
 
 /// One positional property.
@@ -65,6 +72,14 @@ pub struct ActionDef {
 }
 
 impl ActionDef {
+    /// The position of a [`ValueKind::Spread`] property, which takes every
+    /// position from there on.
+    pub fn spread(&self) -> Option<usize> {
+        self.properties
+            .iter()
+            .position(|p| p.kind == ValueKind::Spread)
+    }
+
     /// The named branch the file calls `name` (case-insensitive; Studio's
     /// `OnX` spelling of `X` and `OnError` are accepted), or the one at
     /// `index`.
@@ -141,7 +156,7 @@ const fn b(name: &'static str, index: i64) -> BranchDef {
     BranchDef { name, index }
 }
 
-use ValueKind::{Code, Expression, Name, Names, Text, Value};
+use ValueKind::{Assigned, Code, Expression, Name, Names, Spread, Text, Value};
 
 const fn def(
     keyword: &'static str,
@@ -193,7 +208,7 @@ pub const ACTIONS: &[ActionDef] = &[
     ActionDef {
         properties: &[
             p("Variable", Name),
-            p("Value", Text),
+            p("Value", Assigned),
             dropped("Type"),
             dropped("Publish"),
             dropped("ScreenPop"),
@@ -238,6 +253,7 @@ pub const ACTIONS: &[ActionDef] = &[
             p("ScriptName", Name),
             dropped("ReturnType"),
             p("ReturnVariable", Name),
+            p("Parameters", Spread),
         ],
         ..def(
             "RUNSUB",

@@ -104,7 +104,8 @@ fn is_identifier(text: &str) -> bool {
 }
 
 /// A template string literal: Studio's `{name}` substitutions (names,
-/// dotted or indexed) stay; every other brace is escaped.
+/// dotted or indexed, and expressions without strings) stay; every other
+/// brace is escaped.
 fn template(text: &str) -> String {
     let escaped = raw_string(text);
     let inner = &escaped[1..escaped.len() - 1];
@@ -114,11 +115,13 @@ fn template(text: &str) -> String {
         if c == '{' {
             if let Some(end) = rest.find('}') {
                 let name = &rest[1..end];
-                let plausible = !name.is_empty()
-                    && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                // A name (dotted, indexed) or an expression without
+                // strings: Studio substitutes it.
+                let plausible = !name.trim().is_empty()
+                    && !name.contains(['"', '\\', '{'])
                     && name
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
+                        .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '(')
+                    && crate::syntax::parse_expression(name).is_ok();
                 if plausible {
                     out.push_str(&rest[..=end]);
                     rest = &rest[end + 1..];
@@ -149,12 +152,31 @@ fn value(text: &str) -> String {
     if t.is_empty() {
         return "\"\"".to_string();
     }
-    if let Some(name) = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
-        if is_identifier(name) {
-            return name.to_string();
-        }
+    whole_expression(text).unwrap_or_else(|| template(text))
+}
+
+/// `{expression}` filling the whole value (as Studio writes a computed
+/// value): the expression, when it is one.
+fn whole_expression(text: &str) -> Option<String> {
+    let inner = text.trim().strip_prefix('{')?.strip_suffix('}')?;
+    if inner.contains(['{', '}', '\r', '\n']) || inner.trim().is_empty() {
+        return None;
     }
-    template(text)
+    crate::syntax::parse_expression(inner).ok()?;
+    Some(inner.trim().to_string())
+}
+
+/// What ASSIGN assigns: a number, `{expression}`, else a template.
+fn assigned(text: &str) -> String {
+    let t = text.trim();
+    if !t.is_empty()
+        && t == text
+        && t.parse::<f64>().is_ok_and(f64::is_finite)
+        && !t.starts_with('+')
+    {
+        return t.to_string();
+    }
+    whole_expression(text).unwrap_or_else(|| template(text))
 }
 
 /// A Studio value as the `.script` expression the import writes.
@@ -162,7 +184,8 @@ pub(super) fn script_value(text: &str, kind: ValueKind) -> String {
     match kind {
         ValueKind::Text => template(text),
         ValueKind::Name | ValueKind::Names => name(text),
-        ValueKind::Value => value(text),
+        ValueKind::Value | ValueKind::Spread => value(text),
+        ValueKind::Assigned => assigned(text),
         ValueKind::Expression => text.replace(['\r', '\n'], " "),
         ValueKind::Code => {
             let code = text.replace("\r\n", "\n");
@@ -409,7 +432,52 @@ fn known_body(
     if count != def.properties.len() {
         block.number("PropertyCount", count as i64);
     }
+    let spread = def.spread();
+    if let Some(at) = spread {
+        // One value per position from `at` on, as a list.
+        let mut texts: Vec<String> = action
+            .properties
+            .iter()
+            .filter(|p| p.position >= at)
+            .map(|p| match &p.value {
+                PropertyValue::Text(t) => t.clone(),
+                PropertyValue::List(items) => items.join(","),
+            })
+            .collect();
+        let studio = def.properties[at].studio;
+        let all = texts.clone();
+        while texts.last().is_some_and(|t| t.is_empty()) {
+            texts.pop();
+        }
+        if !texts.is_empty() {
+            let items: Vec<String> = texts.iter().map(|t| value(t)).collect();
+            let list = format!("[{}]", items.join(", "));
+            let back: Option<Vec<String>> =
+                crate::syntax::parse_expression(&list)
+                    .ok()
+                    .and_then(|e| match e.kind {
+                        crate::syntax::ast::ExprKind::List(items) => Some(
+                            items
+                                .iter()
+                                .map(|i| super::values::studio_text(i, &list, ValueKind::Value))
+                                .collect(),
+                        ),
+                        _ => None,
+                    });
+            if back.as_ref() != Some(&texts) {
+                block.list(studio, &all);
+            }
+            let _ = writeln!(
+                body,
+                "  {} = {list}",
+                def.properties[at].name.unwrap_or(studio)
+            );
+        }
+    }
     for property in &action.properties {
+        if spread.is_some_and(|at| property.position >= at) {
+            continue;
+        }
         let pdef = def.properties.get(property.position).filter(|d| {
             property
                 .name

@@ -56,10 +56,15 @@ pub fn studio_text(expr: &Expr, source: &str, kind: ValueKind) -> String {
             }
             out
         }
-        (ExprKind::Literal(Literal::Bool(b)), _) => if *b { "True" } else { "False" }.to_string(),
+        (ExprKind::Literal(Literal::Bool(b)), ValueKind::Value | ValueKind::Text) => {
+            if *b { "True" } else { "False" }.to_string()
+        }
         (ExprKind::Literal(Literal::Null), _) => String::new(),
         (ExprKind::Variable(name), ValueKind::Name | ValueKind::Names) => name.clone(),
-        (ExprKind::Variable(name), ValueKind::Value | ValueKind::Text) => format!("{{{name}}}"),
+        (ExprKind::Variable(name), ValueKind::Value | ValueKind::Text | ValueKind::Assigned) => {
+            format!("{{{name}}}")
+        }
+        (ExprKind::Literal(Literal::Bool(b)), ValueKind::Assigned) => format!("{{{b}}}"),
         (ExprKind::Literal(Literal::Number(_)), _) => written(expr),
         (_, ValueKind::Expression | ValueKind::Name | ValueKind::Names | ValueKind::Code) => {
             written(expr)
