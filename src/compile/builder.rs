@@ -132,7 +132,7 @@ pub(super) struct ScriptBuilder<'c, 'a> {
     pub(super) snippet_functions: Vec<crate::snippet::program::UserFunction>,
     pub(super) global_names: Vec<Arc<str>>,
     /// Studio ActionIDs and opaque keywords seen so far.
-    pub(super) studio: super::studio_block::StudioChecks,
+    pub(super) studio: StudioChecks,
 }
 
 impl<'c, 'a> ScriptBuilder<'c, 'a> {
@@ -341,4 +341,13 @@ fn action_kind(reg: &RegisteredAction) -> ActionKind {
     } else {
         ActionKind::Plain
     }
+}
+
+/// What the builder remembers across actions.
+#[derive(Default)]
+pub(super) struct StudioChecks {
+    /// Studio ActionIDs seen, with the action id that has each.
+    pub(super) action_ids: std::collections::HashMap<i64, String>,
+    /// Opaque keywords already warned about (lower case).
+    pub(super) warned: Vec<String>,
 }

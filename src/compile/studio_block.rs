@@ -10,8 +10,6 @@
 //! Error branch, as an unprovided host action). `check` warns once per
 //! keyword.
 
-use std::collections::HashMap;
-
 use super::builder::ScriptBuilder;
 use super::registry::RegisteredAction;
 use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode, Span};
@@ -51,15 +49,6 @@ pub(crate) const HEADER_KEYS: &[&str] = &[
     "Json",
     "Xml",
 ];
-
-/// What the builder remembers across actions.
-#[derive(Default)]
-pub(super) struct StudioChecks {
-    /// Studio ActionIDs seen, with the action id that has each.
-    action_ids: HashMap<i64, String>,
-    /// Opaque keywords already warned about (lower case).
-    warned: Vec<String>,
-}
 
 fn invalid(span: Span, message: String) -> Diagnostic {
     Diagnostic::new(DiagnosticCode::InvalidStudioEntry, span, message)

@@ -17,7 +17,27 @@ use crate::syntax::ast::{Expr, ExprKind, Literal, TemplatePart};
 /// assert_eq!(script_value("Hello {name}!", ValueKind::Text), "\"Hello {name}!\"");
 /// ```
 pub fn script_value(text: &str, kind: ValueKind) -> String {
-    super::to_script::script_value(text, kind)
+    match kind {
+        ValueKind::Text => template(text),
+        ValueKind::Name | ValueKind::Names => name(text),
+        ValueKind::Value | ValueKind::Spread => value(text),
+        ValueKind::Assigned => assigned(text),
+        ValueKind::Expression => text.replace(['\r', '\n'], " "),
+        ValueKind::Code => {
+            let code = text.replace("\r\n", "\n");
+            let indented: Vec<String> = code
+                .lines()
+                .map(|l| {
+                    if l.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!("    {l}")
+                    }
+                })
+                .collect();
+            format!("\"\"\"\n{}\n  \"\"\"", indented.join("\n"))
+        }
+    }
 }
 
 /// A body expression written back as Studio's text: a string as its text
@@ -100,4 +120,118 @@ fn dedent(code: &str) -> String {
         out.pop();
     }
     out.join("\n")
+}
+
+/// A raw string literal (captions, case labels, the script name).
+pub(super) fn raw_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+pub(super) fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !["true", "false", "null", "and", "or", "not"]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(text))
+}
+
+/// A template string literal: Studio's `{name}` substitutions (names,
+/// dotted or indexed, and expressions without strings) stay; every other
+/// brace is escaped.
+fn template(text: &str) -> String {
+    let escaped = raw_string(text);
+    let inner = &escaped[1..escaped.len() - 1];
+    let mut out = String::from("\"");
+    let mut rest = inner;
+    while let Some(c) = rest.chars().next() {
+        if c == '{' {
+            if let Some(end) = rest.find('}') {
+                let name = &rest[1..end];
+                // A name (dotted, indexed) or an expression without
+                // strings: Studio substitutes it.
+                let plausible = !name.trim().is_empty()
+                    && !name.contains(['"', '\\', '{'])
+                    && name
+                        .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '(')
+                    && crate::syntax::parse_expression(name).is_ok();
+                if plausible {
+                    out.push_str(&rest[..=end]);
+                    rest = &rest[end + 1..];
+                    continue;
+                }
+            }
+            out.push_str("{{");
+        } else if c == '}' {
+            out.push_str("}}");
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out.push('"');
+    out
+}
+
+/// A value: a number, `true`/`false`, `{name}` as the variable, else a string.
+pub(super) fn value(text: &str) -> String {
+    let t = text.trim();
+    if !t.is_empty() && t.parse::<f64>().is_ok_and(f64::is_finite) && !t.starts_with('+') {
+        return t.to_string();
+    }
+    if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
+        return t.to_ascii_lowercase();
+    }
+    if t.is_empty() {
+        return "\"\"".to_string();
+    }
+    whole_expression(text).unwrap_or_else(|| template(text))
+}
+
+/// `{expression}` filling the whole value (as Studio writes a computed
+/// value): the expression, when it is one.
+fn whole_expression(text: &str) -> Option<String> {
+    let inner = text.trim().strip_prefix('{')?.strip_suffix('}')?;
+    if inner.contains(['{', '}', '\r', '\n']) || inner.trim().is_empty() {
+        return None;
+    }
+    crate::syntax::parse_expression(inner).ok()?;
+    Some(inner.trim().to_string())
+}
+
+/// What ASSIGN assigns: a number, `{expression}`, else a template.
+fn assigned(text: &str) -> String {
+    let t = text.trim();
+    if !t.is_empty()
+        && t == text
+        && t.parse::<f64>().is_ok_and(f64::is_finite)
+        && !t.starts_with('+')
+    {
+        return t.to_string();
+    }
+    whole_expression(text).unwrap_or_else(|| template(text))
+}
+
+fn name(text: &str) -> String {
+    let t = text.trim();
+    if is_identifier(t) {
+        t.to_string()
+    } else {
+        raw_string(t)
+    }
 }
