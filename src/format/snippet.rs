@@ -401,9 +401,15 @@ impl SnippetPrinter<'_> {
                 self.out.push_str(&inner);
                 self.out.push_str("CASE ");
                 self.out.push_str(&format_expr(label));
-                if let Some(next) = labels.get(j + 1) {
-                    self.trailing(label.span.end, case_start(self.code, next.span.start));
-                    self.out.push('\n');
+                match labels.get(j + 1) {
+                    Some(next) => {
+                        self.trailing(label.span.end, case_start(self.code, next.span.start));
+                        self.out.push('\n');
+                    }
+                    None => {
+                        let limit = body.first().map_or(bounds[k], |s| self.start(s));
+                        self.trailing(label.span.end, limit);
+                    }
                 }
             }
             self.block(body, &inner, bounds[k]);
