@@ -161,6 +161,13 @@ pub(crate) fn prescan_in(text: &str, dialect: Dialect) -> Result<(), Diagnostic>
                 }
                 after_word = false;
             }
+            // In a `.script` file an apostrophe right after a word is prose
+            // (a file that is no script at all), not a string to scan.
+            b'\'' if after_operand && dialect == Dialect::Script => {
+                after_word = false;
+                after_operand = false;
+                i += 1;
+            }
             b'"' | b'\'' => {
                 let quote = Quote {
                     start: i,
