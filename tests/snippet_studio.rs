@@ -72,9 +72,42 @@ fn stacked_switch_labels_share_one_body() {
             "x = {x}\nSWITCH x\n{{\n  CASE \"a\"\n  CASE \"b\" {{ r = 1 }}\n  CASE \"c\" {{ r = 2 }}\n  DEFAULT {{ r = 0 }}\n}}"
         )
     };
-    for (x, expected) in [("\"a\"", "1"), ("\"b\"", "1"), ("\"c\"", "2"), ("\"z\"", "0")] {
+    for (x, expected) in [
+        ("\"a\"", "1"),
+        ("\"b\"", "1"),
+        ("\"c\"", "2"),
+        ("\"z\"", "0"),
+    ] {
         assert_eq!(text(&run(&code(x)), "r"), expected, "x = {x}");
-    }
+    } // CASE OTHER is SWITCH's DEFAULT too.
+    let r = run("x = 9\nSWITCH x { CASE 1 CASE 2 { r = 1 } CASE other { r = 0 } }");
+    assert_eq!(text(&r, "r"), "0");
+}
+
+#[test]
+fn a_request_inside_a_stacked_case_waits_and_resumes_there() {
+    let code = r#"s = 204
+SELECT
+{
+  CASE s = 200
+  CASE s = 204
+  {
+    p = GetRESTProxy()
+    reply = p.MakeRestRequest("https://crm.example/x")
+    got = "{p.StatusCode}:{reply.name}"
+  }
+}
+after = 1"#;
+    let engine = Engine::new();
+    let script = engine.compile(&script(code), "wait.script").unwrap();
+    let waiting = engine.run(&script, RunOptions::default());
+    assert_eq!(waiting.outcome, Outcome::Waiting);
+    let paused = *waiting.paused.expect("a paused run");
+    let reply = studioflow::Event::Reply(studioflow::HttpReply::new(200, r#"{"name":"Ada"}"#));
+    let r = engine.resume(&script, paused, reply).unwrap();
+    assert_eq!(r.outcome, Outcome::Completed);
+    assert_eq!(text(&r, "got"), "200:Ada");
+    assert_eq!(text(&r, "after"), "1");
 }
 
 #[test]
@@ -97,12 +130,10 @@ fn a_label_without_a_block_is_an_error_at_the_end() {
 
 #[test]
 fn case_other_cannot_share_a_block_or_come_twice() {
-    let (line, col, message) =
-        compile_error("SELECT {\n  CASE x = 1\n  CASE OTHER { r = 1 }\n}");
+    let (line, col, message) = compile_error("SELECT {\n  CASE x = 1\n  CASE OTHER { r = 1 }\n}");
     assert!(message.contains("CASE OTHER is the DEFAULT"), "{message}");
     assert_eq!((line, col), (6, 8));
-    let (_, _, message) =
-        compile_error("SELECT {\n  CASE OTHER { r = 1 }\n  DEFAULT { r = 2 }\n}");
+    let (_, _, message) = compile_error("SELECT {\n  CASE OTHER { r = 1 }\n  DEFAULT { r = 2 }\n}");
     assert!(message.contains("a second DEFAULT"), "{message}");
     // `(OTHER)` is an expression, not the keyword: a variable named so.
     let r = run("OTHER = true\nSELECT { CASE (OTHER) { r = 1 } }");
@@ -168,7 +199,11 @@ fn outside_snippet_code_an_unknown_escape_is_still_an_error() {
         )
         .expect_err("an unknown escape in a .script property");
     let first = d.errors().next().unwrap();
-    assert!(first.message.contains("unknown escape `\\d`"), "{}", first.message);
+    assert!(
+        first.message.contains("unknown escape `\\d`"),
+        "{}",
+        first.message
+    );
 }
 
 #[test]
@@ -182,14 +217,20 @@ fn unterminated_strings_name_their_quote_and_place() {
     // A quote opened inside `{...}` and never closed: the `{` is named.
     let (line, col, message) = compile_error("y = \"a{'b}\"");
     assert_eq!((line, col), (4, 7), "{message}");
-    assert!(message.contains("`{` in a string is never closed"), "{message}");
+    assert!(
+        message.contains("`{` in a string is never closed"),
+        "{message}"
+    );
 }
 
 #[test]
 fn formatting_writes_every_string_double_quoted_and_means_the_same() {
     let code = "a = 'x{b}\\'\"'\nc = $\"}{d}\"\ne = \"\\bw\"\n";
     let formatted = format_snippet(code, "").expect("formats");
-    assert_eq!(formatted, "a = \"x{b}'\\\"\"\nc = \"}}{d}\"\ne = \"\\\\bw\"\n");
+    assert_eq!(
+        formatted,
+        "a = \"x{b}'\\\"\"\nc = \"}}{d}\"\ne = \"\\\\bw\"\n"
+    );
     let strip = |c: &str| studioflow::format::snippet_without_spans(parse(c, 0).unwrap());
     assert_eq!(strip(code), strip(&formatted));
 }
@@ -209,7 +250,8 @@ o = global:Lang.left(1)"#);
     assert_eq!(text(&r, "o"), "f");
     // `global:` names a script variable even inside a function whose
     // parameter has the name.
-    let r = run("Lang = \"en\"\nFUNCTION f(Lang) { RETURN \"{Lang}/{global:Lang}\" }\nx = f(\"de\")");
+    let r =
+        run("Lang = \"en\"\nFUNCTION f(Lang) { RETURN \"{Lang}/{global:Lang}\" }\nx = f(\"de\")");
     assert_eq!(text(&r, "x"), "de/en");
 }
 
@@ -264,7 +306,10 @@ nl = char(65)"#);
 #[test]
 fn a_bad_argument_takes_error_with_the_line() {
     let r = run("x = 1\ny = \"abc\".left(-2)");
-    assert_eq!(r.variables["_ERR"].to_text(), "line 5: left(): argument 2 must be 0 or more, got -2");
+    assert_eq!(
+        r.variables["_ERR"].to_text(),
+        "line 5: left(): argument 2 must be 0 or more, got -2"
+    );
     let r = run("c = char(55296)");
     assert!(
         r.variables["_ERR"].to_text().contains("no character code"),
@@ -301,10 +346,16 @@ fn savetodb_is_recorded_in_the_transcript() {
 #[test]
 fn savetodb_is_a_statement_of_its_own() {
     let (line, col, message) = compile_error("score = 1\nx = score.savetodb(1)");
-    assert!(message.contains("savetodb() saves its receiver"), "{message}");
+    assert!(
+        message.contains("savetodb() saves its receiver"),
+        "{message}"
+    );
     assert_eq!((line, col), (5, 11));
     let (_, _, message) = compile_error("score.savetodb(1, 2)");
-    assert!(message.contains("savetodb() takes 0 to 1 arguments"), "{message}");
+    assert!(
+        message.contains("savetodb() takes 0 to 1 arguments"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -317,7 +368,10 @@ fn savetodb_entries_are_bounded_like_the_transcript() {
         .count();
     assert_eq!(data, 2000);
     assert_eq!(r.transcript_omitted, 3000);
-    assert_eq!(r.transcript.last().unwrap().text.as_ref(), "i.savetodb(1): 5000");
+    assert_eq!(
+        r.transcript.last().unwrap().text.as_ref(),
+        "i.savetodb(1): 5000"
+    );
 }
 
 // ------------------------------------------------------------ hostile input

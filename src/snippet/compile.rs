@@ -336,7 +336,11 @@ DiagnosticCode::SyntaxError,
             format!(
                 "{}() takes {expected} argument{}, got {given}",
                 m.name,
-                if m.min_args == 1 && m.max_args == 1 { "" } else { "s" },
+                if m.min_args == 1 && m.max_args == 1 {
+                    ""
+                } else {
+                    "s"
+                },
             ),
         ));
         false

@@ -205,10 +205,11 @@ impl Builder<'_> {
         let start = pair.as_span().start();
         let text = &self.code[start..pair.as_span().end()];
         let by = self.offset + start;
-        let mut e = crate::syntax::parse_expression_in(text, Dialect::Snippet).map_err(|mut d| {
-            d.span = Span::new(d.span.start + by, d.span.end + by);
-            d
-        })?;
+        let mut e =
+            crate::syntax::parse_expression_in(text, Dialect::Snippet).map_err(|mut d| {
+                d.span = Span::new(d.span.start + by, d.span.end + by);
+                d
+            })?;
         shift(&mut e, by);
         Ok(e)
     }

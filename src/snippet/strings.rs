@@ -142,20 +142,36 @@ mod tests {
     #[test]
     fn left_and_right_count_characters_and_stop_at_the_ends() {
         let s = Value::from("héllo");
-        assert_eq!(call("left", &[s.clone(), Value::from(2)]).unwrap(), Value::from("hé"));
-        assert_eq!(call("right", &[s.clone(), Value::from(3)]).unwrap(), Value::from("llo"));
+        assert_eq!(
+            call("left", &[s.clone(), Value::from(2)]).unwrap(),
+            Value::from("hé")
+        );
+        assert_eq!(
+            call("right", &[s.clone(), Value::from(3)]).unwrap(),
+            Value::from("llo")
+        );
         assert_eq!(call("left", &[s.clone(), Value::from(99)]).unwrap(), s);
-        assert_eq!(call("right", &[s.clone(), Value::from(0)]).unwrap(), Value::from(""));
-        let err = call("left", &[s.clone(), Value::from(-1)]).unwrap_err().to_string();
+        assert_eq!(
+            call("right", &[s.clone(), Value::from(0)]).unwrap(),
+            Value::from("")
+        );
+        let err = call("left", &[s.clone(), Value::from(-1)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("0 or more"), "{err}");
-        let err = call("right", &[s, Value::from(1.5)]).unwrap_err().to_string();
+        let err = call("right", &[s, Value::from(1.5)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("whole number"), "{err}");
     }
 
     #[test]
     fn char_refuses_what_is_no_character() {
         assert_eq!(call("char", &[Value::from(65)]).unwrap(), Value::from("A"));
-        assert_eq!(call("char", &[Value::from(0x1F600)]).unwrap(), Value::from("😀"));
+        assert_eq!(
+            call("char", &[Value::from(0x1F600)]).unwrap(),
+            Value::from("😀")
+        );
         for code in [-1.0, 55296.0, 1_114_112.0, 1e15] {
             let err = call("char", &[Value::from(code)]).unwrap_err().to_string();
             assert!(err.contains("no character code"), "{err}");
@@ -168,8 +184,14 @@ mod tests {
             call("beginswith", &[Value::from(12345), Value::from("12")]).unwrap(),
             Value::Bool(true)
         );
-        assert_eq!(call("rtrim", &[Value::from(" a ")]).unwrap(), Value::from(" a"));
-        assert_eq!(call("ltrim", &[Value::from(" a ")]).unwrap(), Value::from("a "));
+        assert_eq!(
+            call("rtrim", &[Value::from(" a ")]).unwrap(),
+            Value::from(" a")
+        );
+        assert_eq!(
+            call("ltrim", &[Value::from(" a ")]).unwrap(),
+            Value::from("a ")
+        );
         let list = Value::List(Arc::new(vec![Value::from(1)]));
         let err = call("ltrim", &[list]).unwrap_err().to_string();
         assert!(err.contains("must be text"), "{err}");

@@ -10,8 +10,8 @@ mod trivia;
 
 pub use parser::{parse_expression, parse_script, parse_script_recovering};
 pub(crate) use parser::{parse_expression_in, parse_pieces, refused_input, ParsedPiece};
-pub(crate) use prescan::{prescan_in, Dialect};
 pub use prescan::MAX_NESTING;
+pub(crate) use prescan::{prescan_in, Dialect};
 pub use trivia::comment_spans;
 
 /// The identifier rule, the one place it is written: an ASCII letter or
