@@ -225,11 +225,11 @@ fn unterminated_strings_name_their_quote_and_place() {
 
 #[test]
 fn formatting_writes_every_string_double_quoted_and_means_the_same() {
-    let code = "a = 'x{b}\\'\"'\nc = $\"}{d}\"\ne = \"\\bw\"\n";
+    let code = "a = 'x{b}\\'\"'\nc = $\"}{d}\"\ne = \"\\bw\"\nGlobal:f = GLOBAL:g\n";
     let formatted = format_snippet(code, "").expect("formats");
     assert_eq!(
         formatted,
-        "a = \"x{b}'\\\"\"\nc = \"}}{d}\"\ne = \"\\\\bw\"\n"
+        "a = \"x{b}'\\\"\"\nc = \"}}{d}\"\ne = \"\\\\bw\"\nglobal:f = global:g\n"
     );
     let strip = |c: &str| studioflow::format::snippet_without_spans(parse(c, 0).unwrap());
     assert_eq!(strip(code), strip(&formatted));
@@ -400,4 +400,13 @@ fn huge_strings_parse_and_long_ones_run() {
     // Under MaxStringSize (32K by default) such a string runs.
     let r = run(&format!("x = '{}'\nn = len(x)", "ab\\c\"".repeat(5_000)));
     assert_eq!(text(&r, "n"), "25000");
+}
+
+#[test]
+fn many_stacked_labels_are_read_and_run_in_linear_time() {
+    let labels: String = (1..=20_000).map(|i| format!("CASE x = {i}\n")).collect();
+    let started = std::time::Instant::now();
+    let r = run(&format!("x = 19999\nSELECT {{\n{labels}{{ hit = x }}\n}}"));
+    assert_eq!(text(&r, "hit"), "19999");
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
 }
