@@ -33,7 +33,7 @@ struct Quote {
     start: usize,
     /// `"` or `'`.
     close: u8,
-    /// `$"...": a lone `}` is text.
+    /// `$"..."`: a lone `}` is text.
     dollar: bool,
 }
 
