@@ -53,6 +53,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "runtime",
             "snippet/exec",
             "snippet/functions",
+            "snippet/strings",
             "snippet/bounds",
             "snippet/run",
             "action",

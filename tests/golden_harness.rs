@@ -309,15 +309,15 @@ fn stmt_node(st: &Stmt) -> Node {
             default,
         } => {
             children.push(expr_node(subject));
-            for (value, body) in cases {
-                children.push(expr_node(value));
+            for (labels, body) in cases {
+                children.extend(labels.iter().map(expr_node));
                 block(body, &mut children);
             }
             block(default.as_deref().unwrap_or(&[]), &mut children);
         }
         StmtKind::Select { cases, default } => {
-            for (cond, body) in cases {
-                children.push(expr_node(cond));
+            for (labels, body) in cases {
+                children.extend(labels.iter().map(expr_node));
                 block(body, &mut children);
             }
             block(default.as_deref().unwrap_or(&[]), &mut children);

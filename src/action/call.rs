@@ -159,12 +159,18 @@ impl<'a> ActionCall<'a> {
         let Some(PropSlot::Snippet(program)) = self.action.properties.get(i) else {
             return None;
         };
+        let action: Arc<str> = match self.subscript() {
+            Some(label) => format!("{label}:{}", self.action.id).into(),
+            None => self.action.id.clone(),
+        };
         Some(SnippetRun {
             program,
             user_functions: &self.script.snippet_functions,
             var_names: &self.script.var_names,
             env: self.env,
             state: self.state,
+            step: self.step,
+            action,
         })
     }
     /// The evaluated value of property `i` (schema order); `None` when left out without default.

@@ -82,6 +82,8 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
             )
         }
         ExprKind::Variable(name) => {
+            // `global:x` outside Snippet code is the script's own `x`.
+            let name = crate::syntax::ast::global_name(name).unwrap_or(name);
             let var = ctx.var(name);
             ctx.read(var, e.span);
             Code::Var(var)

@@ -86,7 +86,8 @@ fn comment_spans(code: &str) -> Vec<Span> {
     #[derive(PartialEq)]
     enum Mode {
         Code,
-        Text,
+        /// A string closed by this quote (`"` or `'`).
+        Text(u8),
         Interpolation,
     }
     let bytes = code.as_bytes();
@@ -96,9 +97,9 @@ fn comment_spans(code: &str) -> Vec<Span> {
     while i < bytes.len() {
         let b = bytes[i];
         match modes.last() {
-            Some(Mode::Text) => match b {
+            Some(&Mode::Text(close)) => match b {
                 b'\\' => i += 1,
-                b'"' => {
+                _ if b == close => {
                     modes.pop();
                 }
                 b'{' if bytes.get(i + 1) == Some(&b'{') => i += 1,
@@ -106,7 +107,7 @@ fn comment_spans(code: &str) -> Vec<Span> {
                 _ => {}
             },
             _ => match b {
-                b'"' => modes.push(Mode::Text),
+                b'"' | b'\'' => modes.push(Mode::Text(b)),
                 b'}' if modes.last() == Some(&Mode::Interpolation) => {
                     modes.pop();
                 }
@@ -366,7 +367,7 @@ impl SnippetPrinter<'_> {
     /// `}` on its own line.
     fn cases(
         &mut self,
-        cases: &[(Expr, Vec<Stmt>)],
+        cases: &[(Vec<Expr>, Vec<Stmt>)],
         default: Option<&[Stmt]>,
         indent: &str,
         end: usize,
@@ -375,9 +376,10 @@ impl SnippetPrinter<'_> {
         self.out.push_str(indent);
         self.out.push_str("{\n");
         let inner = format!("{indent}  ");
+        let label_start = |label: &Expr| case_start(self.code, label.span.start);
         let starts: Vec<usize> = cases
             .iter()
-            .map(|(v, _)| case_start(self.code, v.span.start))
+            .map(|(labels, _)| labels.first().map_or(0, label_start))
             .collect();
         let default_start = default.map(|body| {
             let after_cases = cases
@@ -392,11 +394,24 @@ impl SnippetPrinter<'_> {
         });
         let mut bounds: Vec<usize> = starts.iter().skip(1).copied().collect();
         bounds.push(default_start.unwrap_or(end));
-        for (k, (value, body)) in cases.iter().enumerate() {
-            self.leading(starts[k], &inner);
-            self.out.push_str(&inner);
-            self.out.push_str("CASE ");
-            self.out.push_str(&format_expr(value));
+        for (k, (labels, body)) in cases.iter().enumerate() {
+            // Stacked labels: one `CASE` line each, with its own comment.
+            for (j, label) in labels.iter().enumerate() {
+                self.leading(case_start(self.code, label.span.start), &inner);
+                self.out.push_str(&inner);
+                self.out.push_str("CASE ");
+                self.out.push_str(&format_expr(label));
+                match labels.get(j + 1) {
+                    Some(next) => {
+                        self.trailing(label.span.end, case_start(self.code, next.span.start));
+                        self.out.push('\n');
+                    }
+                    None => {
+                        let limit = body.first().map_or(bounds[k], |s| self.start(s));
+                        self.trailing(label.span.end, limit);
+                    }
+                }
+            }
             self.block(body, &inner, bounds[k]);
             self.out.push('\n');
         }
@@ -515,8 +530,8 @@ fn stmt_zero(s: &mut Stmt) {
             default,
         } => {
             expr_zero(subject);
-            for (v, b) in cases {
-                expr_zero(v);
+            for (labels, b) in cases {
+                labels.iter_mut().for_each(expr_zero);
                 body(b);
             }
             if let Some(b) = default {
@@ -524,8 +539,8 @@ fn stmt_zero(s: &mut Stmt) {
             }
         }
         StmtKind::Select { cases, default } => {
-            for (v, b) in cases {
-                expr_zero(v);
+            for (labels, b) in cases {
+                labels.iter_mut().for_each(expr_zero);
                 body(b);
             }
             if let Some(b) = default {

@@ -49,16 +49,24 @@ pub enum StmtKind {
     Switch {
         /// The value compared.
         subject: Expr,
-        /// `CASE value { body }` in order.
-        cases: Vec<(Expr, Vec<Stmt>)>,
-        /// `DEFAULT { body }`.
+        /// `CASE value { body }` in order; stacked labels (`CASE 1 CASE 2
+        /// { body }`) share one body.
+        cases: Vec<(Vec<Expr>, Vec<Stmt>)>,
+        /// `DEFAULT { body }` (or `CASE OTHER { body }`).
         default: Option<Vec<Stmt>>,
     },
     /// `SELECT { CASE cond { } DEFAULT { } }`: the first true case runs.
+    ///
+    /// ```
+    /// use studioflow::snippet::{parse, StmtKind};
+    /// let code = parse("SELECT { CASE s = 200 // ok\n CASE s = 204 { r = 1 } CASE OTHER { r = 0 } }", 0).unwrap();
+    /// let StmtKind::Select { cases, default } = &code[0].kind else { unreachable!() };
+    /// assert_eq!((cases.len(), cases[0].0.len(), default.is_some()), (1, 2, true));
+    /// ```
     Select {
-        /// `CASE condition { body }` in order.
-        cases: Vec<(Expr, Vec<Stmt>)>,
-        /// `DEFAULT { body }`.
+        /// `CASE condition { body }` in order; stacked labels share a body.
+        cases: Vec<(Vec<Expr>, Vec<Stmt>)>,
+        /// `DEFAULT { body }` (or `CASE OTHER { body }`).
         default: Option<Vec<Stmt>>,
     },
     /// `FOR var = start TO end { }`.

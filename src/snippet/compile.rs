@@ -21,7 +21,7 @@ use crate::compile::expr::{compile as compile_expr, warn_index_below_one};
 use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode, SourceFile, Span};
 use crate::program::names::{RESERVED_MEMBER, VALUE_MEMBER};
 use crate::program::{Code, VarId, HIDDEN_PREFIX};
-use crate::syntax::ast::{Expr, ExprKind, TemplatePart};
+use crate::syntax::ast::{global_name, Expr, ExprKind, TemplatePart};
 
 // The executor reads the call bound here until it imports `program`.
 pub(crate) use super::program::MAX_CALL_DEPTH;
@@ -254,9 +254,10 @@ DiagnosticCode::SyntaxError,
                 OpKind::Return(value)
             }
             StmtKind::Trace(e) => OpKind::Trace(self.expr(e, ctx)?),
-            StmtKind::Call(e) => match update_method(e) {
-                Some((m, function)) => self.update(e, m, function, ctx)?,
-                None => OpKind::Call(self.expr(e, ctx)?),
+            StmtKind::Call(e) => match statement_method(e) {
+                Some((m, MethodKind::Update { function })) => self.update(e, m, function, ctx)?,
+                Some((m, MethodKind::Save)) => self.save(e, m, ctx)?,
+                _ => OpKind::Call(self.expr(e, ctx)?),
             },
         };
         Some(Op {
@@ -297,6 +298,28 @@ DiagnosticCode::SyntaxError,
         Some(OpKind::Assign { target, value })
     }
 
+    /// `value.savetodb([n])`: the receiver and `n` evaluated as one list.
+    fn save(&mut self, e: &Expr, m: &Method, ctx: &mut Ctx<'_>) -> Option<OpKind> {
+        let ExprKind::Call(_, name_span, args) = &e.kind else {
+            return None;
+        };
+        if !self.method_arity(m, *name_span, args.len() - 1, ctx) {
+            return None;
+        }
+        let receiver = &args[0].span;
+        let written = self
+            .source
+            .text()
+            .get(receiver.start..receiver.end)
+            .unwrap_or_default();
+        let mut list = e.clone();
+        list.kind = ExprKind::List(args.clone());
+        Some(OpKind::Save {
+            value: self.expr(&list, ctx)?,
+            written: Arc::from(written),
+        })
+    }
+
     /// Checks a method call's argument count (`given` after the receiver).
     fn method_arity(&self, m: &Method, span: Span, given: usize, ctx: &mut Ctx<'_>) -> bool {
         if (m.min_args..=m.max_args).contains(&given) {
@@ -313,7 +336,11 @@ DiagnosticCode::SyntaxError,
             format!(
                 "{}() takes {expected} argument{}, got {given}",
                 m.name,
-                if m.max_args == 1 { "" } else { "s" },
+                if m.min_args == 1 && m.max_args == 1 {
+                    ""
+                } else {
+                    "s"
+                },
             ),
         ));
         false
@@ -335,8 +362,12 @@ DiagnosticCode::SyntaxError,
                 }
                 ExprKind::Variable(name) => {
                     members.reverse();
+                    let var = match global_name(name) {
+                        Some(shared) => self.global_var(shared, ctx),
+                        None => self.write_var(name, ctx),
+                    };
                     return Some(CTarget {
-                        var: self.write_var(name, ctx),
+                        var,
                         path: members.into_boxed_slice(),
                     });
                 }
@@ -347,18 +378,28 @@ DiagnosticCode::SyntaxError,
 
     fn cases(
         &mut self,
-        cases: &[(Expr, Vec<Stmt>)],
+        cases: &[(Vec<Expr>, Vec<Stmt>)],
         ctx: &mut Ctx<'_>,
         in_function: bool,
     ) -> Option<Box<[Case]>> {
-        let compiled: Vec<Option<Case>> = cases
-            .iter()
-            .map(|(e, body)| {
-                let e = self.expr(e, ctx);
-                let body = self.block(body, ctx, in_function);
-                Some((e?, body))
-            })
-            .collect();
+        let mut compiled: Vec<Option<Case>> = Vec::with_capacity(cases.len());
+        for (labels, body) in cases {
+            let labels: Vec<Option<CExpr>> = labels.iter().map(|e| self.expr(e, ctx)).collect();
+            let mut body = Some(self.block(body, ctx, in_function));
+            let last = labels.len().saturating_sub(1);
+            for (j, label) in labels.into_iter().enumerate() {
+                let stacked = j < last;
+                compiled.push(label.map(|label| Case {
+                    label,
+                    body: if stacked {
+                        Box::default()
+                    } else {
+                        body.take().unwrap_or_default()
+                    },
+                    stacked,
+                }));
+            }
+        }
         compiled.into_iter().collect()
     }
 
@@ -371,12 +412,17 @@ DiagnosticCode::SyntaxError,
         ctx.var(name)
     }
 
+    /// The slot of `global:name`, written: the script's own `name` (never
+    /// a parameter); RunSub shares it with the caller.
+    fn global_var(&mut self, name: &str, ctx: &mut Ctx<'_>) -> VarId {
+        self.globals.push(name.to_string());
+        ctx.writes.insert(name.to_string());
+        ctx.var(name)
+    }
+
     fn target(&mut self, t: &Target, ctx: &mut Ctx<'_>) -> Option<CTarget> {
-        // `global:x` is the script's own `x` here; RunSub shares it with the caller.
         let var = if t.global {
-            self.globals.push(t.name.clone());
-            ctx.writes.insert(t.name.clone());
-            ctx.var(&t.name)
+            self.global_var(&t.name, ctx)
         } else {
             self.write_var(&t.name, ctx)
         };
@@ -417,9 +463,10 @@ DiagnosticCode::SyntaxError,
             match &cur.kind {
                 ExprKind::Variable(name) => {
                     steps.reverse();
-                    let var = match self.locals.get(name) {
-                        Some(id) => *id,
-                        None => ctx.var(name),
+                    let var = match (global_name(name), self.locals.get(name)) {
+                        (Some(shared), _) => self.global_var(shared, ctx),
+                        (None, Some(id)) => *id,
+                        (None, None) => ctx.var(name),
                     };
                     let mut path = Vec::with_capacity(steps.len());
                     for s in steps {
@@ -470,7 +517,12 @@ DiagnosticCode::SyntaxError,
         match &mut e.kind {
             ExprKind::Literal(_) => {}
             ExprKind::Variable(name) => {
-                if let Some(id) = self.locals.get(name.as_str()) {
+                if let Some(shared) = global_name(name) {
+                    // `global:x` is the script's `x`, never a parameter.
+                    let shared = shared.to_string();
+                    self.globals.push(shared.clone());
+                    *name = shared;
+                } else if let Some(id) = self.locals.get(name.as_str()) {
                     *name = self.slot_name(*id, ctx);
                 }
             }
@@ -493,13 +545,17 @@ DiagnosticCode::SyntaxError,
                 // lifted (a parameter is still written by its own name).
                 let mut proxy = None;
                 if let Some(m) = method(name).filter(|_| is_method) {
-                    if let MethodKind::Update { .. } = m.kind {
+                    if m.kind != MethodKind::Request {
+                        let (what, example) = match m.kind {
+                            MethodKind::Save => ("saves its receiver".to_string(), "x"),
+                            _ => (format!("changes {}", m.receiver), "p"),
+                        };
                         ctx.errors.push(Diagnostic::new(
                             DiagnosticCode::SyntaxError,
                             *name_span,
                             format!(
-                                "{}() changes {}: write it as a statement of its own, as in `p.{}(...)`",
-                                m.name, m.receiver, m.name
+                                "{}() {what}: write it as a statement of its own, as in `{example}.{}(...)`",
+                                m.name, m.name
                             ),
                         ));
                         return;
@@ -610,17 +666,13 @@ fn is_method_call(name_span: Span, args: &[Expr]) -> bool {
         .is_some_and(|receiver| receiver.span.end <= name_span.start)
 }
 
-/// The method a call statement calls, when it is one that changes its
-/// receiver, with the function it compiles to.
-fn update_method(e: &Expr) -> Option<(&'static Method, &'static str)> {
+/// The method a call statement calls, when it is one.
+fn statement_method(e: &Expr) -> Option<(&'static Method, MethodKind)> {
     let ExprKind::Call(name, name_span, args) = &e.kind else {
         return None;
     };
     let m = method(name).filter(|_| is_method_call(*name_span, args))?;
-    match m.kind {
-        MethodKind::Update { function } => Some((m, function)),
-        MethodKind::Request => None,
-    }
+    Some((m, m.kind))
 }
 
 /// A compiled snippet's `Code` never needs the source again.

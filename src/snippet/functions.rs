@@ -17,7 +17,7 @@ pub(crate) use crate::program::names::RESERVED_MEMBER;
 /// object becomes a dynamic data object, an array a list. Malformed JSON is
 /// a run-time error naming the line and column in the text.
 pub(crate) fn builtins() -> Vec<FunctionDef> {
-    vec![
+    let mut all = vec![
         FunctionDef {
             name: "asjson".into(),
             min_args: 1,
@@ -56,7 +56,9 @@ pub(crate) fn builtins() -> Vec<FunctionDef> {
                 })
             }),
         },
-    ]
+    ];
+    all.extend(super::strings::builtins());
+    all
 }
 
 fn parse_json(text: &Value) -> Result<Value, RuntimeError> {

@@ -67,6 +67,7 @@ mod functions;
 mod parser;
 pub(crate) mod program;
 pub(crate) mod run;
+mod strings;
 
 pub use ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
 pub(crate) use functions::builtins;

@@ -9,6 +9,7 @@ use pest_derive::Parser;
 use super::ast::{FunctionDecl, PathStep, Stmt, StmtKind, Target};
 use crate::diagnostics::{Diagnostic, DiagnosticCode, Span};
 use crate::syntax::ast::{Expr, ExprKind, TemplatePart};
+use crate::syntax::Dialect;
 
 #[derive(Parser)]
 #[grammar = "../grammar/studio.pest"]
@@ -33,7 +34,7 @@ pub fn parse(code: &str, offset: usize) -> Result<Vec<Stmt>, Diagnostic> {
         d
     };
     // pest recurses once per nesting level: bound nesting first, without recursion.
-    crate::syntax::prescan(code).map_err(shifted)?;
+    crate::syntax::prescan_in(code, Dialect::Snippet).map_err(shifted)?;
     let mut pairs =
         SnippetParser::parse(Rule::snippet, code).map_err(|e| shifted(pest_error(e)))?;
     let root = pairs.next().expect("the snippet rule yields one pair");
@@ -101,7 +102,8 @@ fn unclosed_braces(code: &str) -> Vec<usize> {
     #[derive(PartialEq)]
     enum Mode {
         Block(usize),
-        Text,
+        /// A string closed by this quote (`"` or `'`; `$"..."` is a `"`).
+        Text(u8),
         Interpolation,
     }
     let bytes = code.as_bytes();
@@ -110,9 +112,9 @@ fn unclosed_braces(code: &str) -> Vec<usize> {
     while i < bytes.len() {
         let b = bytes[i];
         match modes.last() {
-            Some(Mode::Text) => match b {
+            Some(&Mode::Text(close)) => match b {
                 b'\\' => i += 1,
-                b'"' => {
+                _ if b == close => {
                     modes.pop();
                 }
                 b'{' if bytes.get(i + 1) == Some(&b'{') => i += 1,
@@ -121,7 +123,7 @@ fn unclosed_braces(code: &str) -> Vec<usize> {
                 _ => {}
             },
             _ => match b {
-                b'"' => modes.push(Mode::Text),
+                b'"' | b'\'' => modes.push(Mode::Text(b)),
                 b'/' if bytes.get(i + 1) == Some(&b'/') => {
                     while i < bytes.len() && bytes[i] != b'\n' {
                         i += 1;
@@ -203,10 +205,11 @@ impl Builder<'_> {
         let start = pair.as_span().start();
         let text = &self.code[start..pair.as_span().end()];
         let by = self.offset + start;
-        let mut e = crate::syntax::parse_expression(text).map_err(|mut d| {
-            d.span = Span::new(d.span.start + by, d.span.end + by);
-            d
-        })?;
+        let mut e =
+            crate::syntax::parse_expression_in(text, Dialect::Snippet).map_err(|mut d| {
+                d.span = Span::new(d.span.start + by, d.span.end + by);
+                d
+            })?;
         shift(&mut e, by);
         Ok(e)
     }
@@ -261,26 +264,46 @@ impl Builder<'_> {
                 let mut cases = Vec::new();
                 let mut default: Option<Vec<Stmt>> = None;
                 for p in inner {
-                    match p.as_rule() {
+                    let at = self.span(&p);
+                    let body = match p.as_rule() {
                         Rule::switch_case => {
-                            let mut parts = p.into_inner().filter(|p| !is_keyword(p.as_rule()));
-                            let value = self.expr(parts.next().expect("case value"))?;
-                            let body = self.block(parts.next().expect("case block"))?;
-                            cases.push((value, body));
-                        }
-                        Rule::default_case => {
-                            if default.is_some() {
+                            let mut labels = Vec::new();
+                            let mut body = None;
+                            for part in p.into_inner().filter(|p| !is_keyword(p.as_rule())) {
+                                match part.as_rule() {
+                                    Rule::block => body = Some(self.block(part)?),
+                                    _ => labels.push(self.expr(part)?),
+                                }
+                            }
+                            let body = body.expect("case block");
+                            if !labels.iter().any(is_other) {
+                                cases.push((labels, body));
+                                continue;
+                            }
+                            if labels.len() > 1 {
+                                let other = labels.iter().find(|l| is_other(l)).expect("found");
                                 return Err(Diagnostic::new(
                                     DiagnosticCode::SyntaxError,
-                                    self.span(&p),
-                                    "a second DEFAULT: a SWITCH or SELECT has at most one",
+                                    other.span,
+                                    "CASE OTHER is the DEFAULT: it cannot share a block with other CASE labels",
                                 ));
                             }
-                            let body = p.into_inner().find(|p| p.as_rule() == Rule::block);
-                            default = Some(self.block(body.expect("default block"))?);
+                            body
                         }
-                        _ => {}
+                        Rule::default_case => {
+                            let body = p.into_inner().find(|p| p.as_rule() == Rule::block);
+                            self.block(body.expect("default block"))?
+                        }
+                        _ => continue,
+                    };
+                    if default.is_some() {
+                        return Err(Diagnostic::new(
+                            DiagnosticCode::SyntaxError,
+                            at,
+                            "a second DEFAULT (or CASE OTHER): a SWITCH or SELECT has at most one",
+                        ));
                     }
+                    default = Some(body);
                 }
                 match subject {
                     Some(subject) => StmtKind::Switch {
@@ -413,6 +436,12 @@ DiagnosticCode::SyntaxError,
     }
 }
 
+/// `CASE OTHER`: real Studio code's DEFAULT (a bare `OTHER`, any case).
+fn is_other(label: &Expr) -> bool {
+    matches!(&label.kind, ExprKind::Variable(v) if v.eq_ignore_ascii_case("other"))
+        && !label.parenthesized
+}
+
 /// Moves every span in an expression tree by `by` bytes. Trees are at most
 /// MAX_NESTING high (the expression parser refuses higher ones).
 fn shift(e: &mut Expr, by: usize) {
@@ -498,6 +527,9 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::kw_null
         | Rule::number
         | Rule::string
+        | Rule::squote_string
+        | Rule::dollar_string
+        | Rule::global_name
         | Rule::code_block
         | Rule::datetime => "an expression",
         Rule::infix_op => "an operator",

@@ -76,12 +76,37 @@ pub(crate) enum OpKind {
     Dynamic(Box<[VarId]>),
     Return(Option<CExpr>),
     Trace(CExpr),
+    /// `value.savetodb(n)`: `value` is the list `[receiver, n]`, `written`
+    /// the receiver as the code writes it. Recorded in the transcript;
+    /// offline there is no database to save into.
+    Save {
+        value: CExpr,
+        written: Arc<str>,
+    },
     /// A call statement: the call itself is the expression's lifted PreCall.
     Call(CExpr),
 }
 
-/// `CASE value { body }` of a SWITCH, or `CASE condition { body }` of a SELECT.
-pub(crate) type Case = (CExpr, Box<[Op]>);
+/// `CASE value { body }` of a SWITCH, or `CASE condition { body }` of a
+/// SELECT. Each label of stacked labels (`CASE a CASE b { body }`) is a
+/// case of its own (its own coverage arm); all but the last are `stacked`,
+/// with an empty body: a match runs the body of the next case that is not.
+#[derive(Debug)]
+pub(crate) struct Case {
+    pub label: CExpr,
+    pub body: Box<[Op]>,
+    pub stacked: bool,
+}
+
+impl Case {
+    /// The body a match of case `i` runs.
+    pub(crate) fn body_of(cases: &[Case], i: usize) -> &[Op] {
+        cases[i..]
+            .iter()
+            .find(|c| !c.stacked)
+            .map_or(&[], |c| &*c.body)
+    }
+}
 
 /// An expression whose user-function calls run first, in order.
 #[derive(Debug)]
@@ -132,6 +157,9 @@ pub(crate) enum MethodKind {
     Update { function: &'static str },
     /// Waits for an HTTP reply ([`Callee::Request`]).
     Request,
+    /// Saves its receiver for reporting: a statement of its own
+    /// ([`OpKind::Save`]).
+    Save,
 }
 
 /// The REST proxy's type, as its `__type` member holds it.
@@ -151,6 +179,13 @@ pub(crate) const METHODS: &[Method] = &[
         kind: MethodKind::Update {
             function: ADD_HEADER_FUNCTION,
         },
+    },
+    Method {
+        name: "savetodb",
+        receiver: "a value",
+        min_args: 0,
+        max_args: 1,
+        kind: MethodKind::Save,
     },
     Method {
         name: "MakeRestRequest",

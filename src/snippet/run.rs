@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::bounds::SnippetBounds;
 use super::exec::{Exec, RestReply, SnippetError, Suspended};
 use super::program::{Program, UserFunction};
+use crate::runtime::contact::TranscriptLog;
 use crate::runtime::env::RunEnv;
 use crate::runtime::executor::RunState;
 use crate::runtime::functions::FunctionContext;
@@ -23,6 +24,10 @@ pub(crate) struct SnippetRun<'a> {
     pub(crate) var_names: &'a [Arc<str>],
     pub(crate) env: &'a RunEnv,
     pub(crate) state: &'a mut RunState,
+    /// The step and the action (`subscript:action` inside a RunSub) that
+    /// transcript entries of `.savetodb()` name.
+    pub(crate) step: u64,
+    pub(crate) action: Arc<str>,
 }
 
 impl SnippetRun<'_> {
@@ -79,7 +84,10 @@ impl SnippetRun<'_> {
             var_names,
             env,
             state,
+            step,
+            action,
         } = self;
+        let at = state.elapsed();
         let limits = state.limits;
         let mut budget = state.snippet_budget;
         let mut exec = Exec {
@@ -118,11 +126,24 @@ impl SnippetRun<'_> {
                 state.cancel.as_ref(),
             ),
             waiting: None,
+            saved: TranscriptLog::default(),
+            saving_as: (step, action, at),
         };
         let result = f(&mut exec, program, &mut state.vars);
+        let saved = std::mem::take(&mut exec.saved);
+        drop(exec);
         // Written back whatever happened, a wait included: the statement
         // budget counts across resumes.
         state.snippet_budget = budget;
+        // What was saved before a failure or a wait was saved all the same.
+        let (entries, omitted) = saved.finish();
+        if !entries.is_empty() {
+            let transcript = &mut state.contact_run().transcript;
+            for entry in entries {
+                transcript.push(entry);
+            }
+            transcript.omitted += omitted;
+        }
         result
     }
 }

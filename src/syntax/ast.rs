@@ -312,7 +312,8 @@ pub enum ExprKind {
     Template(Vec<TemplatePart>),
     /// `[a, b]`
     List(Vec<Expr>),
-    /// A variable name.
+    /// A variable name. A name written `global:name` (in any case) is
+    /// kept as `global:name` (see [`GLOBAL_PREFIX`]).
     Variable(String),
     /// `a.b`
     Member(Box<Expr>, String),
@@ -518,4 +519,24 @@ impl Expr {
             }
         }
     }
+}
+
+/// How a variable written `global:name` (or `Global:name`, in any case)
+/// is named in [`ExprKind::Variable`]: the name after this prefix is the
+/// variable, shared with the scripts of the contact (RunSub).
+///
+/// ```
+/// use studioflow::syntax::{ast::{global_name, ExprKind}, parse_expression};
+/// let e = parse_expression("\"{Global:Lang}\"").unwrap();
+/// let ExprKind::Template(parts) = e.kind else { unreachable!() };
+/// let studioflow::syntax::ast::TemplatePart::Expr(v) = &parts[0] else { unreachable!() };
+/// let ExprKind::Variable(name) = &v.kind else { unreachable!() };
+/// assert_eq!((name.as_str(), global_name(name)), ("global:Lang", Some("Lang")));
+/// assert_eq!(global_name("Lang"), None);
+/// ```
+pub const GLOBAL_PREFIX: &str = "global:";
+
+/// The variable a `global:name` reference names; `None` for a plain name.
+pub fn global_name(name: &str) -> Option<&str> {
+    name.strip_prefix(GLOBAL_PREFIX)
 }

@@ -43,8 +43,15 @@ pub(super) fn describe_rule(rule: Rule) -> &'static str {
         Rule::number | Rule::neg_number => "a number",
         Rule::kw_true | Rule::kw_false => "a boolean",
         Rule::kw_null => "null",
-        Rule::string | Rule::raw_string => "a string",
-        Rule::text | Rule::raw_text | Rule::escape => "string text",
+        Rule::string | Rule::raw_string | Rule::squote_string | Rule::dollar_string => "a string",
+        Rule::text
+        | Rule::raw_text
+        | Rule::escape
+        | Rule::squote_text
+        | Rule::squote_part
+        | Rule::dollar_part
+        | Rule::lone_rbrace => "string text",
+        Rule::global_name => "a variable",
         Rule::interpolation => "`{expression}`",
         Rule::interpolation_end => "`}`",
         Rule::lbrace_escape => "`{{`",
@@ -82,6 +89,9 @@ fn starts_expression(rule: Rule) -> bool {
             | Rule::kw_null
             | Rule::number
             | Rule::string
+            | Rule::squote_string
+            | Rule::dollar_string
+            | Rule::global_name
             | Rule::code_block
             | Rule::datetime
     )

@@ -42,10 +42,15 @@ pub(super) fn number_value(pair: &Pair<'_, Rule>) -> Result<f64, Diagnostic> {
 
 pub(super) fn raw_string_value(pair: Pair<'_, Rule>) -> String {
     let text = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
-    unescape(text)
+    unescape(text, '"')
 }
 
-fn unescape(text: &str) -> String {
+/// The text of a string literal closed by `quote`, its escapes applied:
+/// `\n`, `\t`, `\\`, `\{`, `\}` and a backslash before the closing quote.
+/// Any other backslash pair is kept as written: Snippet code copied from
+/// Studio writes `"\bwd\b"` (a `.script` file's pre-scan refuses such a pair
+/// before this runs), and `'\"'` is the two characters `\"`.
+fn unescape(text: &str, quote: char) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
@@ -54,8 +59,13 @@ fn unescape(text: &str) -> String {
                 Some('n') => out.push('\n'),
                 Some('t') => out.push('\t'),
                 Some('r') => out.push('\r'),
-                Some(other) => out.push(other),
-                None => {}
+                Some(c @ ('\\' | '{' | '}')) => out.push(c),
+                Some(c) if c == quote => out.push(c),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
             }
         } else {
             out.push(c);
@@ -309,7 +319,14 @@ fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
         Rule::kw_true => ExprKind::Literal(Literal::Bool(true)),
         Rule::kw_false => ExprKind::Literal(Literal::Bool(false)),
         Rule::kw_null => ExprKind::Literal(Literal::Null),
-        Rule::string => build_template(pair)?,
+        Rule::string | Rule::dollar_string => build_template(pair, '"')?,
+        Rule::squote_string => build_template(pair, '\'')?,
+        // Kept with its prefix (spelled `global:`): the Snippet compiler
+        // shares it with a calling script, the formatter writes it back.
+        Rule::global_name => {
+            let name = &pair.as_str()["global:".len()..];
+            ExprKind::Variable(format!("{GLOBAL_PREFIX}{name}"))
+        }
         Rule::datetime => ExprKind::Literal(Literal::DateTime(
             pair.into_inner()
                 .next()
@@ -335,7 +352,7 @@ fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
 
 /// A string literal: plain text becomes a string literal, anything with
 /// `{expression}` parts a template.
-fn build_template(pair: Pair<'_, Rule>) -> Result<ExprKind, Diagnostic> {
+fn build_template(pair: Pair<'_, Rule>, quote: char) -> Result<ExprKind, Diagnostic> {
     let mut parts: Vec<TemplatePart> = Vec::new();
     let push_text = |parts: &mut Vec<TemplatePart>, s: &str| match parts.last_mut() {
         Some(TemplatePart::Text(t)) => t.push_str(s),
@@ -343,9 +360,9 @@ fn build_template(pair: Pair<'_, Rule>) -> Result<ExprKind, Diagnostic> {
     };
     for p in pair.into_inner() {
         match p.as_rule() {
-            Rule::text => push_text(&mut parts, &unescape(p.as_str())),
+            Rule::text | Rule::squote_text => push_text(&mut parts, &unescape(p.as_str(), quote)),
             Rule::lbrace_escape => push_text(&mut parts, "{"),
-            Rule::rbrace_escape => push_text(&mut parts, "}"),
+            Rule::rbrace_escape | Rule::lone_rbrace => push_text(&mut parts, "}"),
             Rule::interpolation => {
                 let e = p.into_inner().next().expect("interpolated expr");
                 parts.push(TemplatePart::Expr(build_expr(e)?));

@@ -85,6 +85,8 @@ pub(super) fn exact_span(pair: &Pair<'_, Rule>) -> Span {
         if matches!(
             p.as_rule(),
             Rule::string
+                | Rule::squote_string
+                | Rule::dollar_string
                 | Rule::raw_string
                 | Rule::code_block
                 | Rule::datetime

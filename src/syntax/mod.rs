@@ -9,9 +9,9 @@ mod prescan;
 mod trivia;
 
 pub use parser::{parse_expression, parse_script, parse_script_recovering};
-pub(crate) use parser::{parse_pieces, refused_input, ParsedPiece};
-pub(crate) use prescan::prescan;
+pub(crate) use parser::{parse_expression_in, parse_pieces, refused_input, ParsedPiece};
 pub use prescan::MAX_NESTING;
+pub(crate) use prescan::{prescan_in, Dialect};
 pub use trivia::comment_spans;
 
 /// The identifier rule, the one place it is written: an ASCII letter or

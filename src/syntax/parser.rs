@@ -8,7 +8,7 @@ use super::errors::pest_error;
 use super::expr::{build_expr, number_value, raw_string_value};
 use super::grammar::{action_starts, leading_id, span_of, Rule, StudioParser};
 
-use super::prescan::prescan;
+use super::prescan::{prescan, prescan_in, Dialect};
 use crate::diagnostics::BOM;
 use crate::diagnostics::{Diagnostic, DiagnosticCode, Span};
 
@@ -249,7 +249,12 @@ fn parse_piece(piece: &str, offset: usize, out: &mut ParsedScript) -> Result<(),
 /// assert!(studioflow::syntax::parse_expression("1 < 2 < 3").unwrap_err().message.contains("do not chain"));
 /// ```
 pub fn parse_expression(text: &str) -> Result<Expr, Diagnostic> {
-    prescan(text)?;
+    parse_expression_in(text, Dialect::Script)
+}
+
+/// [`parse_expression`] for `dialect` (Snippet code keeps unknown escapes).
+pub(crate) fn parse_expression_in(text: &str, dialect: Dialect) -> Result<Expr, Diagnostic> {
+    prescan_in(text, dialect)?;
     let mut pairs = StudioParser::parse(Rule::expr, text).map_err(|e| pest_error(e, text))?;
     let pair = pairs.next().expect("the expr rule yields one pair");
     let end = pair.as_span().end();

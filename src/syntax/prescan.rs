@@ -22,15 +22,39 @@ enum Frame {
     /// `(`, `[` or `{` in code, with the byte that closes it.
     Bracket(u8),
     /// Inside a template string literal that opened at this offset.
-    Template(usize),
+    Template(Quote),
     /// Inside `{ ... }` of a template, opened at this offset.
     Interpolation(usize),
     /// Inside `studio { ... }`, where every string is raw.
     Studio,
 }
 
+/// A template literal under way: where it opened and how it is written.
+#[derive(Clone, Copy)]
+struct Quote {
+    start: usize,
+    /// `"` or `'`.
+    close: u8,
+    /// `$"..."`: a lone `}` is text.
+    dollar: bool,
+}
+
+/// Which text is scanned: a `.script` file (an unknown escape such as `\d`
+/// is an error) or Snippet code (real Studio code writes `"\bwd\b"`, meaning
+/// the backslashes: kept as written).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Script,
+    Snippet,
+}
+
 /// Scans `text` and returns the first structural problem, if any.
 pub fn prescan(text: &str) -> Result<(), Diagnostic> {
+    prescan_in(text, Dialect::Script)
+}
+
+/// [`prescan`] for `dialect`.
+pub(crate) fn prescan_in(text: &str, dialect: Dialect) -> Result<(), Diagnostic> {
     let bytes = text.as_bytes();
     let mut stack: Vec<Frame> = Vec::new();
     // Whether the previous significant token was a word that is not an
@@ -44,15 +68,18 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
     let mut after_studio = false;
     let mut i = 0;
     while i < bytes.len() {
-        let in_template = matches!(stack.last(), Some(Frame::Template(_)));
+        let template = match stack.last() {
+            Some(Frame::Template(q)) => Some(*q),
+            _ => None,
+        };
         let b = bytes[i];
-        if in_template {
+        if let Some(quote) = template {
             match b {
                 b'\\' => {
-                    check_escape(text, i)?;
+                    check_escape(text, i, quote.close, dialect)?;
                     i += 2;
                 }
-                b'"' => {
+                _ if b == quote.close => {
                     stack.pop();
                     after_word = false;
                     after_operand = true;
@@ -66,15 +93,16 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                     after_operand = false;
                     i += 1;
                 }
+                b'}' if quote.dollar => i += 1,
                 b'}' => {
                     // A string that runs over a line break into a `}`, or
                     // has no quote after the `}` on its line, most likely
                     // lacks its closing quote: say so, at the quote.
-                    if let Some(Frame::Template(start)) = stack.last() {
-                        let rest_of_line = text[i..].split(['\n', '\r']).next().unwrap_or("");
-                        if text[*start..i].contains(['\n', '\r']) || !rest_of_line.contains('"') {
-                            return Err(open_string(&stack));
-                        }
+                    let rest_of_line = text[i..].split(['\n', '\r']).next().unwrap_or("");
+                    if text[quote.start..i].contains(['\n', '\r'])
+                        || !rest_of_line.contains(quote.close as char)
+                    {
+                        return Err(open_string(&stack));
                     }
                     return Err(Diagnostic::new(
                         DiagnosticCode::LoneBrace,
@@ -110,7 +138,7 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
             // A quote right after a complete operand inside `{...}` cannot
             // start a string: it is the template's closing quote, and the
             // `{` before it was never closed.
-            b'"' if after_operand && matches!(stack.last(), Some(Frame::Interpolation(_))) => {
+            b'"' | b'\'' if after_operand && closes_template(&stack, b) => {
                 let open = match stack.last() {
                     Some(Frame::Interpolation(open)) => *open,
                     _ => i,
@@ -123,9 +151,9 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                 i += 1;
                 loop {
                     match bytes.get(i) {
-                        None => return Err(unterminated(start)),
+                        None => return Err(unterminated(start, b'"')),
                         Some(b'\\') => {
-                            check_escape(text, i)?;
+                            check_escape(text, i, b'"', dialect)?;
                             i += 2;
                         }
                         Some(b'"') => {
@@ -137,8 +165,11 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                 }
                 after_word = false;
             }
-            b'"' => {
-                push(&mut stack, Frame::Template(i), i)?;
+            // In a `.script` file an apostrophe right after a word is prose
+            // (a file that is no script at all), not a string to scan.
+            b'\'' if after_operand && dialect == Dialect::Script => {
+                after_word = false;
+                after_operand = false;
                 i += 1;
             }
             b'{' if after_studio => {
@@ -147,6 +178,24 @@ pub fn prescan(text: &str) -> Result<(), Diagnostic> {
                 after_operand = false;
                 after_studio = false;
                 i += 1;
+            }
+            b'"' | b'\'' => {
+                let quote = Quote {
+                    start: i,
+                    close: b,
+                    dollar: false,
+                };
+                push(&mut stack, Frame::Template(quote), i)?;
+                i += 1;
+            }
+            b'$' if bytes.get(i + 1) == Some(&b'"') => {
+                let quote = Quote {
+                    start: i,
+                    close: b'"',
+                    dollar: true,
+                };
+                push(&mut stack, Frame::Template(quote), i)?;
+                i += 2;
             }
             b'(' | b'[' | b'{' => {
                 let closer = match b {
@@ -211,6 +260,14 @@ fn in_studio_block(stack: &[Frame]) -> bool {
     }
 }
 
+/// Whether `quote` would close the template whose `{...}` the scan is in.
+fn closes_template(stack: &[Frame], quote: u8) -> bool {
+    match stack {
+        [.., Frame::Template(q), Frame::Interpolation(_)] => q.close == quote,
+        _ => false,
+    }
+}
+
 /// The error for a string left open: the innermost one is reported, but
 /// when it opened inside a `{...}` of another string, that `{` was left
 /// open first (`"Hello {"` is missing a `}`, not a quote).
@@ -218,8 +275,8 @@ fn open_string(stack: &[Frame]) -> Diagnostic {
     let innermost = stack.iter().rposition(|f| matches!(f, Frame::Template(_)));
     match innermost.map(|i| (i.checked_sub(1).map(|j| stack[j]), stack[i])) {
         Some((Some(Frame::Interpolation(open)), _)) => unclosed_interpolation(open),
-        Some((_, Frame::Template(start))) => unterminated(start),
-        _ => unterminated(0),
+        Some((_, Frame::Template(q))) => unterminated(q.start, q.close),
+        _ => unterminated(0, b'"'),
     }
 }
 
@@ -235,15 +292,21 @@ fn push(stack: &mut Vec<Frame>, frame: Frame, at: usize) -> Result<(), Diagnosti
     Ok(())
 }
 
-/// The backslash at `at` must start one of the escapes `\"`, `\\`, `\n`, `\t`.
-fn check_escape(text: &str, at: usize) -> Result<(), Diagnostic> {
+/// In a `.script` file, the backslash at `at` must start one of the escapes
+/// `\"` (`\'` in a single-quoted string), `\\`, `\n`, `\t`, `\{`, `\}`.
+/// Snippet code keeps any other pair as written.
+fn check_escape(text: &str, at: usize, quote: u8, dialect: Dialect) -> Result<(), Diagnostic> {
     match text[at + 1..].chars().next() {
         // End of text: the string is unterminated, reported by the caller.
-        None | Some('"' | '\\' | 'n' | 't' | 'r') => Ok(()),
+        None | Some('\\' | 'n' | 't' | 'r' | '{' | '}') => Ok(()),
+        Some(c) if c == quote as char || dialect == Dialect::Snippet => Ok(()),
         Some(c) => Err(Diagnostic::new(
             DiagnosticCode::UnknownEscape,
             Span::new(at, at + 1 + c.len_utf8()),
-            format!("unknown escape `\\{c}` in a string: use \\\", \\\\, \\n, \\r or \\t"),
+            format!(
+                "unknown escape `\\{c}` in a string: use \\{}, \\\\, \\n, \\r, \\t, \\{{ or \\}}",
+                quote as char
+            ),
         )),
     }
 }
@@ -256,11 +319,14 @@ fn unclosed_interpolation(open: usize) -> Diagnostic {
     )
 }
 
-fn unterminated(start: usize) -> Diagnostic {
+fn unterminated(start: usize, quote: u8) -> Diagnostic {
     Diagnostic::new(
         DiagnosticCode::UnterminatedString,
         Span::new(start, start + 1),
-        "unterminated string literal: no closing `\"`",
+        format!(
+            "unterminated string literal: no closing `{}`",
+            quote as char
+        ),
     )
 }
 

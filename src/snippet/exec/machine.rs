@@ -48,7 +48,7 @@ use crate::runtime::eval::VarId;
 use crate::runtime::ops::equals;
 use crate::runtime::Value;
 use crate::snippet::compile::MAX_CALL_DEPTH;
-use crate::snippet::program::{CExpr, CStep, Callee, Op, OpKind, UserFunction};
+use crate::snippet::program::{CExpr, CStep, Callee, Case, Op, OpKind, UserFunction};
 
 /// A value saved by a function call: the slot's value and charged size.
 pub(super) type Saved = (Option<Value>, usize);
@@ -461,11 +461,11 @@ impl<'a> Exec<'a> {
                         mut k,
                     },
                 ) => {
-                    while let Some((value, body)) = cases.get(i) {
-                        let v = eval!(value, k, Stage::SwitchCase { subject, i, k });
+                    while let Some(case) = cases.get(i) {
+                        let v = eval!(&case.label, k, Stage::SwitchCase { subject, i, k });
                         if equals(&subject, &v) {
                             self.hit(op, i as u32);
-                            return Ok(branch_taken(frames, body));
+                            return Ok(branch_taken(frames, Case::body_of(cases, i)));
                         }
                         i += 1;
                         k = 0;
@@ -474,11 +474,11 @@ impl<'a> Exec<'a> {
                     return Ok(default_taken(frames, default.as_deref()));
                 }
                 (OpKind::Select { cases, default }, Stage::SelectCase { mut i, mut k }) => {
-                    while let Some((cond, body)) = cases.get(i) {
-                        let v = eval!(cond, k, Stage::SelectCase { i, k });
+                    while let Some(case) = cases.get(i) {
+                        let v = eval!(&case.label, k, Stage::SelectCase { i, k });
                         if self.truth(v, line)? {
                             self.hit(op, i as u32);
-                            return Ok(branch_taken(frames, body));
+                            return Ok(branch_taken(frames, Case::body_of(cases, i)));
                         }
                         i += 1;
                         k = 0;
@@ -635,6 +635,11 @@ impl<'a> Exec<'a> {
                 (OpKind::Trace(e), Stage::Expr { mut k }) => {
                     let v = eval!(e, k, Stage::Expr { k });
                     self.trace_text(&v);
+                    return Ok(Some(Flow::Next));
+                }
+                (OpKind::Save { value, written }, Stage::Expr { mut k }) => {
+                    let v = eval!(value, k, Stage::Expr { k });
+                    self.save(written, &v);
                     return Ok(Some(Flow::Next));
                 }
                 (OpKind::Call(e), Stage::Expr { mut k }) => {

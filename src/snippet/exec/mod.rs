@@ -12,9 +12,11 @@ use thiserror::Error;
 use super::bounds::{Bound, SnippetBounds};
 use super::functions::RESERVED_MEMBER;
 use super::program::{CTarget, Op, OpKind, UserFunction};
+use crate::runtime::contact::{TranscriptEntry, TranscriptKind, TranscriptLog};
 use crate::runtime::eval::{Code, Evaluator, SizeLimits, VarId};
 use crate::runtime::executor::TraceOutput;
 use crate::runtime::functions::{FunctionContext, FunctionRegistry};
+use crate::runtime::limits::{bounded_one_line, MAX_ERROR_TEXT_BYTES};
 use crate::runtime::{RuntimeError, Value};
 
 mod machine;
@@ -92,6 +94,10 @@ pub(crate) struct Exec<'a> {
     pub hits: Option<&'a mut crate::runtime::counts::SnippetHits>,
     /// The REST request a statement made, until the run returns it.
     pub waiting: Option<Box<crate::runtime::contact::HttpRequest>>,
+    /// What `.savetodb()` saved, for the run's transcript (bounded as the
+    /// transcript is), and the step, action and time its entries carry.
+    pub saved: TranscriptLog,
+    pub saving_as: (u64, Arc<str>, f64),
 }
 
 /// One arm of a branching Snippet statement, for coverage: IF's true and
@@ -164,8 +170,8 @@ pub(crate) fn branch_points(ops: &[Op], out: &mut Vec<BranchPoint>) {
                 branch_points(otherwise, out);
             }
             OpKind::Switch { cases, default, .. } | OpKind::Select { cases, default } => {
-                for (_, body) in cases.iter() {
-                    branch_points(body, out);
+                for case in cases.iter() {
+                    branch_points(&case.body, out);
                 }
                 if let Some(body) = default {
                     branch_points(body, out);
@@ -305,6 +311,28 @@ impl Exec<'_> {
     }
 
     /// Keeps TRACE's text, when the run records a trace.
+    /// `written.savetodb(n)`: `value` is `[receiver, n]` (or `[receiver]`).
+    fn save(&mut self, written: &str, value: &Value) {
+        let (received, n) = match value {
+            Value::List(items) => (items.first(), items.get(1)),
+            _ => (None, None),
+        };
+        let shown = received.map(Value::to_text).unwrap_or_default();
+        let text = match n {
+            Some(n) => format!("{written}.savetodb({}): {shown}", n.to_text()),
+            None => format!("{written}.savetodb(): {shown}"),
+        };
+        let (step, action, at) = self.saving_as.clone();
+        self.saved.push(TranscriptEntry {
+            step,
+            action,
+            kind: TranscriptKind::Data,
+            // An entry is bounded like an error text (a saved object may be large).
+            text: bounded_one_line(&text, MAX_ERROR_TEXT_BYTES).into(),
+            at,
+        });
+    }
+
     fn trace_text(&mut self, v: &Value) {
         if let Some(out) = self.trace.as_deref_mut() {
             let text = v.to_text();

@@ -38,7 +38,7 @@ fn branch(op: &Op, c: usize) -> Option<&[Op]> {
         } => [&**then, &**otherwise].get(c).copied(),
         OpKind::Switch { cases, default, .. } | OpKind::Select { cases, default } => {
             match cases.get(c) {
-                Some((_, body)) => Some(body),
+                Some(case) => Some(&case.body),
                 None if c == cases.len() => default.as_deref(),
                 None => None,
             }
@@ -72,7 +72,7 @@ fn expr_at<'a>(op: &'a Op, stage: &Stage) -> Option<(&'a CExpr, usize)> {
         (OpKind::If { cond, .. }, Stage::Expr { k }) => (cond, *k),
         (OpKind::Switch { subject, .. }, Stage::Expr { k }) => (subject, *k),
         (OpKind::Switch { cases, .. }, Stage::SwitchCase { i, k, .. })
-        | (OpKind::Select { cases, .. }, Stage::SelectCase { i, k }) => (&cases.get(*i)?.0, *k),
+        | (OpKind::Select { cases, .. }, Stage::SelectCase { i, k }) => (&cases.get(*i)?.label, *k),
         (OpKind::For { start, .. }, Stage::Expr { k }) => (start, *k),
         (OpKind::For { end, .. }, Stage::ForEnd { k, .. }) => (end, *k),
         (OpKind::ForEach { array, .. }, Stage::Expr { k }) => (array, *k),
@@ -86,6 +86,7 @@ fn expr_at<'a>(op: &'a Op, stage: &Stage) -> Option<(&'a CExpr, usize)> {
         (OpKind::Repeat { count, .. }, Stage::Expr { k }) => (count, *k),
         (OpKind::Return(Some(e)), Stage::Expr { k })
         | (OpKind::Trace(e), Stage::Expr { k })
+        | (OpKind::Save { value: e, .. }, Stage::Expr { k })
         | (OpKind::Call(e), Stage::Expr { k }) => (e, *k),
         _ => return None,
     };
