@@ -131,7 +131,15 @@ fn expected_message(positives: &[Rule]) -> String {
     if positives.iter().any(|r| starts_expression(*r)) {
         words.push("an expression");
     }
-    for r in positives.iter().filter(|r| !starts_expression(**r)) {
+    // A `studio { ... }` block is written by `import`, rarely by hand: it
+    // would be noise in every "expected a property, a branch or `}`".
+    let quiet = |r: &Rule| {
+        matches!(r, Rule::studio_block | Rule::kw_studio) && positives.contains(&Rule::entry_name)
+    };
+    for r in positives
+        .iter()
+        .filter(|r| !starts_expression(**r) && !quiet(r))
+    {
         // A body's entry name starts a property or a branch: two words.
         let these: &[&str] = match r {
             Rule::entry_name => &["a property", "a branch"],
