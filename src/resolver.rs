@@ -129,7 +129,10 @@ impl ScriptResolver for MemoryResolver {
 /// Reads `<name>.script` relative to the calling script's folder (subfolders
 /// allowed), never outside the project root: the folder holding
 /// `studioflow.toml` (searched upward from the caller), else the caller's
-/// own folder.
+/// own folder. Without `NAME.script`, a Studio file `NAME.json`, else
+/// `NAME.xml`, is imported (as `studioflow import` does); a name written
+/// with one of these extensions is that file. A backslash separates
+/// folders, as in Studio's paths.
 ///
 /// ```
 /// use studioflow::{FileResolver, ScriptResolver};
@@ -141,6 +144,16 @@ impl ScriptResolver for MemoryResolver {
 /// let found = r.resolve("shared/lookup", caller.to_str().unwrap()).unwrap();
 /// assert_eq!(found.source, "start: Begin");
 /// assert!(r.resolve("../elsewhere", caller.to_str().unwrap()).is_err());
+///
+/// // A Studio file is found when no `.script` of that name exists.
+/// std::fs::write(dir.path().join("shared/fetch.json"),
+///     r#"{"actions": {"1": {"name": "BEGIN", "label": "go"}}}"#).unwrap();
+/// let found = r.resolve("shared\\fetch", caller.to_str().unwrap()).unwrap();
+/// assert!(found.name.ends_with("fetch.json"));
+/// assert!(found.source.contains("go: Begin"));
+/// let e = r.resolve("nothing", caller.to_str().unwrap()).unwrap_err();
+/// assert!(e.to_string().contains("nothing.script, "), "{e}");
+/// assert!(e.to_string().ends_with("nothing.xml)"), "{e}");
 /// ```
 #[derive(Debug, Clone)]
 pub struct FileResolver {
@@ -185,7 +198,9 @@ impl ScriptResolver for FileResolver {
             name: name.to_string(),
             root: root.display().to_string(),
         };
-        let relative = Path::new(name);
+        // Studio writes folder paths with backslashes (`Support\Lookup`).
+        let name_path = name.replace('\\', "/");
+        let relative = Path::new(&name_path);
         if relative.is_absolute()
             || relative
                 .components()
@@ -193,30 +208,79 @@ impl ScriptResolver for FileResolver {
         {
             return Err(outside());
         }
-        let file_name = if name.ends_with(".script") {
-            name.to_string()
+        // A name with its extension is that file; a bare name is the first of
+        // NAME.script, NAME.json, NAME.xml that exists.
+        let candidates: Vec<PathBuf> = if has_extension(&name_path) {
+            vec![folder.join(&name_path)]
         } else {
-            format!("{name}.script")
+            SUBSCRIPT_EXTENSIONS
+                .iter()
+                .map(|x| folder.join(format!("{name_path}.{x}")))
+                .collect()
         };
-        let path = folder.join(&file_name);
         let not_found = || ResolveError::NotFound {
             name: name.to_string(),
-            looked_for: path.display().to_string(),
+            looked_for: looked_for(&candidates),
         };
+        let path = candidates
+            .iter()
+            .find(|p| p.exists())
+            .ok_or_else(not_found)?;
         // Compare real paths, so neither `..` nor a symlink leads out.
         let real = path.canonicalize().map_err(|_| not_found())?;
         let real_root = root.canonicalize().map_err(|_| not_found())?;
         if !real.starts_with(&real_root) {
             return Err(outside());
         }
-        let source =
-            crate::files::read_text(&real, self.max_bytes).map_err(|e| ResolveError::Read {
-                name: name.to_string(),
-                message: e.to_string(),
-            })?;
+        let read_error = |message: String| ResolveError::Read {
+            name: name.to_string(),
+            message,
+        };
+        let source = match crate::studio::StudioFormat::of_path(path) {
+            None => crate::files::read_text(&real, self.max_bytes)
+                .map_err(|e| read_error(e.to_string()))?,
+            // A Studio file is imported as `studioflow import` imports it
+            // (its warnings are `import`'s and `check FILE`'s to show).
+            Some(format) => {
+                let bytes = crate::files::read_bytes(&real, self.max_bytes)
+                    .map_err(|e| read_error(e.to_string()))?;
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                crate::studio::import_bytes(&bytes, format, &stem)
+                    .map_err(|e| read_error(format!("{}: {e}", path.display())))?
+                    .text
+            }
+        };
         Ok(ResolvedScript {
             name: path.display().to_string(),
             source,
         })
+    }
+}
+
+/// What a bare subscript name is looked for as, in this order.
+const SUBSCRIPT_EXTENSIONS: [&str; 3] = ["script", "json", "xml"];
+
+/// Whether a subscript name ends in one of [`SUBSCRIPT_EXTENSIONS`] (in any
+/// case, as Studio names are case-insensitive).
+fn has_extension(name: &str) -> bool {
+    Path::new(name)
+        .extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| {
+            SUBSCRIPT_EXTENSIONS
+                .iter()
+                .any(|e| x.eq_ignore_ascii_case(e))
+        })
+}
+
+/// `a.script`, `a.script or a.json`, `a.script, a.json or a.xml`.
+fn looked_for(candidates: &[PathBuf]) -> String {
+    let names: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
     }
 }

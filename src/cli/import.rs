@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use studioflow::files::{read_text, write_atomically};
+use studioflow::files::{read_bytes, write_atomically};
 use studioflow::format::format_script;
-use studioflow::studio::{import_json, import_xml};
+use studioflow::studio::{import_bytes, StudioFormat};
 
 use super::args::ImportArgs;
 use super::exit::{EXIT_INPUT, EXIT_OK};
@@ -37,8 +37,9 @@ pub(super) fn import(args: ImportArgs) -> i32 {
             return EXIT_INPUT;
         }
     }
-    let text = match read_text(file, args.input.max_file_size) {
-        Ok(text) => text,
+    // Bytes, not text: a Studio file may be UTF-16 (see `studio::decode`).
+    let bytes = match read_bytes(file, args.input.max_file_size) {
+        Ok(bytes) => bytes,
         Err(e) => {
             errln!("error: {e}");
             return EXIT_INPUT;
@@ -48,11 +49,12 @@ pub(super) fn import(args: ImportArgs) -> i32 {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let imported = if xml {
-        import_xml(&text, &fallback)
+    let format = if xml {
+        StudioFormat::Xml
     } else {
-        import_json(&text, &fallback)
+        StudioFormat::Json
     };
+    let imported = import_bytes(&bytes, format, &fallback);
     let imported = match imported {
         Ok(imported) => imported,
         Err(e) => {

@@ -21,17 +21,13 @@ pub(super) fn var_hint(name: &str) -> String {
 /// check, draw or resume the imported text. (Diagnostics point into that
 /// text; see docs/studio.md.)
 pub(super) fn read_script(path: &std::path::Path, max_bytes: u64) -> Result<String, String> {
-    let text = studioflow::files::read_text(path, max_bytes).map_err(|e| e.to_string())?;
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let imported = match extension.as_deref() {
-        Some("json") => studioflow::studio::import_json(&text, &stem(path)),
-        Some("xml") => studioflow::studio::import_xml(&text, &stem(path)),
-        _ => return Ok(text),
-    }
-    .map_err(|e| format!("{}: {e}", path.display()))?;
+    let Some(format) = studioflow::studio::StudioFormat::of_path(path) else {
+        return studioflow::files::read_text(path, max_bytes).map_err(|e| e.to_string());
+    };
+    // Bytes, not text: a Studio file may be UTF-16 (see `studio::decode`).
+    let bytes = studioflow::files::read_bytes(path, max_bytes).map_err(|e| e.to_string())?;
+    let imported = studioflow::studio::import_bytes(&bytes, format, &stem(path))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     for warning in &imported.warnings {
         errln!("warning: {}: {warning}", path.display());
     }

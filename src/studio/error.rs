@@ -25,6 +25,15 @@ pub enum StudioError {
         /// What roxmltree says.
         message: String,
     },
+    /// The bytes are not text studioflow reads (not UTF-8, nor UTF-16 with
+    /// a byte-order mark).
+    #[error("{place}: {message}")]
+    Encoding {
+        /// The line and column of the first byte that is not text.
+        place: String,
+        /// What the bytes are, and what to do.
+        message: String,
+    },
     /// A value of the wrong shape or type.
     #[error("{path}: {message}")]
     Invalid {

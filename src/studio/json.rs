@@ -7,10 +7,11 @@
 //! error names its JSON path; duplicate keys (which JSON parsers usually keep
 //! silently) are found.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::error::StudioError;
 use super::model::{
@@ -30,51 +31,98 @@ enum J {
     Object(Vec<(String, J)>),
 }
 
-impl<'de> Deserialize<'de> for J {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = J;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON value")
+/// The most JSON values (strings, numbers, arrays, objects, ...) a file may
+/// hold: a Studio action takes some 50, so this allows scripts of 20,000
+/// actions while a file of millions of tiny values is refused before it
+/// fills memory. (serde_json bounds the nesting depth at 128.)
+pub const MAX_JSON_VALUES: usize = 1_000_000;
+
+/// Reads one [`J`], counting it and every value inside it against `budget`.
+struct Seed<'a> {
+    budget: &'a Cell<usize>,
+}
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = J;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<J, D::Error> {
+        d.deserialize_any(Counted {
+            budget: self.budget,
+        })
+    }
+}
+
+struct Counted<'a> {
+    budget: &'a Cell<usize>,
+}
+
+impl Counted<'_> {
+    /// Takes one value from the budget (serde_json adds the place).
+    fn take<E: de::Error>(&self) -> Result<(), E> {
+        match self.budget.get().checked_sub(1) {
+            Some(left) => {
+                self.budget.set(left);
+                Ok(())
             }
-            fn visit_unit<E>(self) -> Result<J, E> {
-                Ok(J::Null)
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<J, E> {
-                Ok(J::Bool(v))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<J, E> {
-                Ok(J::Number(v.into()))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<J, E> {
-                Ok(J::Number(v.into()))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<J, E> {
-                Ok(serde_json::Number::from_f64(v).map_or(J::Null, J::Number))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<J, E> {
-                Ok(J::String(v.to_string()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<J, E> {
-                Ok(J::String(v))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<J, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(J::Array(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J, A::Error> {
-                let mut entries = Vec::new();
-                while let Some((key, value)) = map.next_entry::<String, J>()? {
-                    entries.push((key, value));
-                }
-                Ok(J::Object(entries))
-            }
+            None => Err(E::custom(format!(
+                "more than {MAX_JSON_VALUES} values (the limit for a Studio file)"
+            ))),
         }
-        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Visitor<'de> for Counted<'_> {
+    type Value = J;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<J, E> {
+        self.take()?;
+        Ok(J::Null)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<J, E> {
+        self.take()?;
+        Ok(J::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<J, E> {
+        self.take()?;
+        Ok(J::Number(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<J, E> {
+        self.take()?;
+        Ok(J::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<J, E> {
+        self.take()?;
+        Ok(serde_json::Number::from_f64(v).map_or(J::Null, J::Number))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<J, E> {
+        self.take()?;
+        Ok(J::String(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<J, E> {
+        self.take()?;
+        Ok(J::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<J, A::Error> {
+        self.take()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Seed {
+            budget: self.budget,
+        })? {
+            items.push(item);
+        }
+        Ok(J::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J, A::Error> {
+        self.take()?;
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(Seed {
+                budget: self.budget,
+            })?;
+            entries.push((key, value));
+        }
+        Ok(J::Object(entries))
     }
 }
 
@@ -240,9 +288,16 @@ fn action_id_key(key: &str, path: &str) -> Result<i64, StudioError> {
 /// Reads a CXone Studio JSON file's text.
 pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let root: J = serde_json::from_str(text).map_err(|e| StudioError::Syntax {
-        line: e.line(),
-        column: e.column(),
+    let budget = Cell::new(MAX_JSON_VALUES);
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let root = Seed { budget: &budget }
+        .deserialize(&mut reader)
+        .and_then(|root| reader.end().map(|()| root));
+    let root = root.map_err(|e| StudioError::Syntax {
+        // serde_json says column 0 at a line's end (and for empty text):
+        // columns are 1-based here, as in every other message.
+        line: e.line().max(1),
+        column: e.column().max(1),
         message: strip_position(&e.to_string()),
     })?;
     object(&root, "/")?;

@@ -18,6 +18,7 @@
 //! assert!(imported.text.contains("Default -> END"));
 //! ```
 
+mod decode;
 mod error;
 pub mod json;
 mod model;
@@ -26,6 +27,7 @@ pub mod to_script;
 pub mod values;
 pub mod xml;
 
+pub use decode::{decode, StudioFormat};
 pub use error::StudioError;
 pub use model::{
     ActionExtras, BranchKind, HeaderExtras, Position, PropertyValue, StudioAction, StudioBranch,
@@ -46,4 +48,29 @@ pub fn import_xml(text: &str, fallback_name: &str) -> Result<Imported, StudioErr
 pub fn import_json(text: &str, fallback_name: &str) -> Result<Imported, StudioError> {
     let script = json::parse(text)?;
     to_script::to_script(&script, fallback_name)
+}
+
+/// Reads a Studio file's bytes (UTF-8, or UTF-16 with a byte-order mark:
+/// see [`decode`]) and writes it as `.script` text (unformatted), as
+/// [`import_json`] and [`import_xml`] do. Every command that takes a Studio
+/// file, and a RunSub that finds one, reads it with this.
+///
+/// ```
+/// use studioflow::studio::{import_bytes, StudioFormat};
+/// let json = b"\xEF\xBB\xBF{\"actions\": {\"1\": {\"name\": \"BEGIN\", \"label\": \"Start\"}}}\r\n";
+/// let imported = import_bytes(json, StudioFormat::Json, "Main").unwrap();
+/// assert!(imported.text.contains("Start: Begin"));
+/// let e = import_bytes(b"<ScriptContainer>", StudioFormat::Xml, "Main").unwrap_err();
+/// assert!(e.to_string().starts_with("line 1, column 18: not valid XML"), "{e}");
+/// ```
+pub fn import_bytes(
+    bytes: &[u8],
+    format: StudioFormat,
+    fallback_name: &str,
+) -> Result<Imported, StudioError> {
+    let text = decode(bytes)?;
+    match format {
+        StudioFormat::Json => import_json(&text, fallback_name),
+        StudioFormat::Xml => import_xml(&text, fallback_name),
+    }
 }

@@ -112,17 +112,102 @@ fn unknown_elements(source: &str, node: Node<'_, '_>, known: &[&str]) -> Option<
     (!parts.is_empty()).then(|| parts.join(""))
 }
 
+/// The most XML nodes (elements, text runs, comments) a file may have: a
+/// Studio action takes some 60, so this allows scripts of 30,000 actions
+/// while a file of millions of empty elements is refused before it fills
+/// memory.
+pub const MAX_XML_NODES: u32 = 2_000_000;
+
+/// roxmltree's error with the place it means: some errors carry none (a
+/// DTD, the end of the text), and its message repeats the place it has.
+fn syntax_error(source: &str, e: &roxmltree::Error) -> StudioError {
+    use roxmltree::Error as E;
+    let at_end = || {
+        let line = source.matches('\n').count() + 1;
+        let column = source.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        (line, column)
+    };
+    let (line, column, message) = match e {
+        E::DtdDetected => {
+            let at = find_ignore_case(source, "<!DOCTYPE").unwrap_or(0);
+            let before = &source[..at];
+            (
+                before.matches('\n').count() + 1,
+                before.rsplit('\n').next().unwrap_or("").chars().count() + 1,
+                "a DTD (<!DOCTYPE ...>) is refused: Studio files have none, and no entity is ever expanded".to_string(),
+            )
+        }
+        E::NodesLimitReached => (
+            1,
+            1,
+            format!(
+                "the file has more than {MAX_XML_NODES} XML nodes (the limit for a Studio file)"
+            ),
+        ),
+        E::UnclosedRootNode | E::UnexpectedEndOfStream => {
+            let (line, column) = at_end();
+            (line, column, format!("the text ends early: {e}"))
+        }
+        _ => {
+            let pos = e.pos();
+            let message = e.to_string();
+            let suffix = format!(" at {pos}");
+            let message = match message.find(&suffix) {
+                Some(at) => format!("{}{}", &message[..at], &message[at + suffix.len()..]),
+                None => message,
+            };
+            let (line, column) = (pos.row as usize, pos.col as usize);
+            // A token cut off by the end of the text (nothing closes it): say so.
+            let rest = offset_of(source, line, column).map_or("", |at| &source[at..]);
+            let message = if (line, column) == at_end() || !rest.contains('>') {
+                format!("the text ends early: {message}")
+            } else {
+                message
+            };
+            (line, column, message)
+        }
+    };
+    StudioError::XmlSyntax {
+        line,
+        column,
+        message,
+    }
+}
+
+/// The byte offset of a 1-based line and column (in characters).
+fn offset_of(source: &str, line: usize, column: usize) -> Option<usize> {
+    let start = if line <= 1 {
+        0
+    } else {
+        source.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let rest = &source[start..];
+    let within = rest
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(rest.len(), |(at, _)| at);
+    Some(start + within)
+}
+
+/// The byte offset of `needle` (ASCII) in `haystack`, ignoring ASCII case.
+fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// Reads a Desktop Studio XML file's text.
 pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let doc = Document::parse(source).map_err(|e| {
-        let pos = e.pos();
-        StudioError::XmlSyntax {
-            line: pos.row as usize,
-            column: pos.col as usize,
-            message: e.to_string(),
-        }
-    })?;
+    let options = roxmltree::ParsingOptions {
+        // No DTD, so no entity (external or recursive) is ever expanded.
+        allow_dtd: false,
+        nodes_limit: MAX_XML_NODES,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let doc =
+        Document::parse_with_options(source, options).map_err(|e| syntax_error(source, &e))?;
     let root = doc.root_element();
     if !is(root, "ScriptContainer") {
         return Err(StudioError::invalid(

@@ -13,7 +13,7 @@ use toml::Spanned;
 use super::schema::{RawCase, RawFile, FILE_KEYS};
 use super::{Tenant, TestCase, TestFile, DEFAULT_NOW, MAX_CASES, MAX_INPUT_BYTES};
 use crate::engine::Engine;
-use crate::files::read_text;
+use crate::files::read_bytes;
 use crate::manifest::{toml_to_value, Manifest};
 use crate::permissions::Directory;
 use crate::runtime::FixedClock;
@@ -198,7 +198,7 @@ impl<'a> Loader<'a> {
             }
         };
         let source = script_file.as_ref().and_then(|(script_path, script_span)| {
-            let text = self.ok(read_text(script_path, MAX_INPUT_BYTES).map_err(|e| {
+            let missing = |e: crate::files::FileError| {
                 self.error(
                     script_span.clone(),
                     Problem::MissingFile {
@@ -207,20 +207,18 @@ impl<'a> Loader<'a> {
                         reason: e.reason(),
                     },
                 )
-            }))?;
+            };
+            // Bytes, not text: a Studio file may be UTF-16 (`studio::decode`).
+            let bytes = self.ok(read_bytes(script_path, MAX_INPUT_BYTES).map_err(missing))?;
+            let Some(format) = crate::studio::StudioFormat::of_path(script_path) else {
+                return self.ok(crate::files::bytes_to_text(script_path, bytes).map_err(missing));
+            };
             // A Studio file is tested as `studioflow import` imports it.
             let stem = script_path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let extension = script_path
-                .extension()
-                .map(|x| x.to_string_lossy().to_ascii_lowercase());
-            let imported = match extension.as_deref() {
-                Some("json") => crate::studio::import_json(&text, &stem),
-                Some("xml") => crate::studio::import_xml(&text, &stem),
-                _ => return Some(text),
-            };
+            let imported = crate::studio::import_bytes(&bytes, format, &stem);
             self.ok(imported.map(|i| i.text).map_err(|e| {
                 self.error(
                     script_span.clone(),
