@@ -53,7 +53,7 @@ impl StudioFormat {
 /// // UTF-16, little-endian, with its byte-order mark.
 /// assert_eq!(decode(b"\xFF\xFE{\0}\0").unwrap(), "{}");
 /// let e = decode(b"{\n  \"a\": \"caf\xE9\"}").unwrap_err();
-/// assert_eq!(e.to_string(), "line 2, column 11: not UTF-8 text (the byte 0xE9); save the file as UTF-8");
+/// assert_eq!(e.to_string(), "line 2, column 12: not UTF-8 text (the byte 0xE9); save the file as UTF-8");
 /// ```
 pub fn decode(bytes: &[u8]) -> Result<String, StudioError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
