@@ -383,6 +383,27 @@ proptest! {
 }
 
 #[test]
+fn action_ids_below_1_are_refused_at_their_place() {
+    for id in ["0", "-1", "-9223372036854775808"] {
+        let e = json_error(&format!(
+            r#"{{"actions": {{"1": {{"name": "BEGIN"}}, "{id}": {{"name": "END"}}}}}}"#
+        ));
+        assert_eq!(
+            e.to_string(),
+            format!("/actions/{id}: Studio ActionIDs are whole numbers from 1, not {id}")
+        );
+        let e = xml_error(&xml_file(&[
+            xml_action(1, "BEGIN", None),
+            format!("<ActionStruct>  <ActionID>{id}</ActionID><Action>END</Action></ActionStruct>"),
+        ]));
+        assert_eq!(
+            e.to_string(),
+            format!("line 5, column 17: Studio ActionIDs are whole numbers from 1, not {id}")
+        );
+    }
+}
+
+#[test]
 fn xml_wrong_types_name_their_line() {
     let cases = [
         ("<ActionStruct><ActionID>1</ActionID><Action>BEGIN</Action><X>left</X></ActionStruct>", "<X> is \"left\", expected an integer"),

@@ -344,6 +344,13 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
     for (key, value) in object(actions, &actions_path)? {
         let path = format!("{actions_path}/{}", seg(key));
         let id = action_id_key(key, &path)?;
+        if id < 1 {
+            // As `check` requires of a studio block, at the file's own place.
+            return Err(StudioError::invalid(
+                &path,
+                format!("Studio ActionIDs are whole numbers from 1, not {id}"),
+            ));
+        }
         object(value, &path)?;
         if let Some(field) = opt_integer(value, "actionId", &path)? {
             if field != id {

@@ -260,6 +260,13 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
         let id_node = child(node, "ActionID")
             .ok_or_else(|| StudioError::invalid(&at, "an <ActionStruct> without <ActionID>"))?;
         let id = integer(id_node, "ActionID")?;
+        if id < 1 {
+            // As `check` requires of a studio block, at the file's own place.
+            return Err(StudioError::invalid(
+                place(id_node),
+                format!("Studio ActionIDs are whole numbers from 1, not {id}"),
+            ));
+        }
         if !ids.insert(id) {
             return Err(StudioError::DuplicateActionId { path: at, id });
         }
