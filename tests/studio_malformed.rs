@@ -794,3 +794,37 @@ fn the_commands_read_utf16_and_bom_crlf_files() {
         assert!(heard.contains(&"Support"), "{heard:?}");
     }
 }
+
+#[test]
+fn studioflow_test_names_the_place_in_a_malformed_studio_file_and_reads_utf16() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Main.json",
+        r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "END", "label": ["x"]}}}"#,
+    );
+    write(d, "Main.test.toml", "[[case]]\nname = \"a\"\n");
+    let main = d.join("Main.test.toml");
+    let stderr = refused(&["test".as_ref(), main.as_os_str()]);
+    assert!(
+        stderr.contains(
+            "Main.json cannot be imported: /actions/2/label: expected a string, found an array"
+        ),
+        "{stderr}"
+    );
+    write(d, "Wide.json", utf16(&fixture("phone.json"), true));
+    let wide = write(
+        d,
+        "Wide.test.toml",
+        "[[case]]\nname = \"support\"\nevents = [\"digits:2\"]\nexpect = { visits = [\"Pick_the_skill\"] }\n",
+    );
+    let out = cargo_bin_cmd!("studioflow")
+        .arg("test")
+        .arg(&wide)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+}
