@@ -473,7 +473,7 @@ fn export_writes_json_by_default_and_xml_on_request() {
         String::from_utf8_lossy(&out.stderr)
     );
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(value["header"]["nextActionId"].as_i64().unwrap() > 1, true);
+    assert!(value["header"]["nextActionId"].as_i64().unwrap() > 1);
     assert!(
         value["actions"]["1"]["x"].is_i64(),
         "positions from the layout"
