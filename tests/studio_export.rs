@@ -382,7 +382,10 @@ fn check_warns_once_per_opaque_keyword() {
         .filter(|d| d.code.name() == "not-simulated")
         .map(|d| d.message.as_str())
         .collect();
-    assert_eq!(warnings, ["VOICEMAIL is not simulated: mock it in a test"]);
+    assert_eq!(
+        warnings,
+        ["VOICEMAIL is not simulated: mock it in a test (Studio ActionID 99)"]
+    );
 }
 
 #[test]
@@ -543,4 +546,58 @@ fn export_refuses_bad_input_and_never_writes_over_an_input() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn diagnostics_name_the_studio_action_id_and_the_line_import_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.json");
+    std::fs::write(
+        &file,
+        r#"{"header": {"scriptName": "Broken", "mediaType": 4},
+ "actions": {"7": {"name": "BEGIN"}, "8": {"name": "SNIPPET", "label": "Is it late?"}, "9": {"name": "END"}},
+ "properties": {"8": {"0": {"name": "Data", "value": "late = nosuchfunction(hour)"}}},
+ "branches": {"7": [{"to": 8, "type": "default"}], "8": [{"to": 9, "type": "default"}]}}"#,
+    )
+    .unwrap();
+    let out = cargo_bin_cmd!("studioflow")
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stderr.contains("(Studio ActionID 8)"), "{stderr}");
+    // The line is the line of `studioflow import`'s text.
+    let imported = cargo_bin_cmd!("studioflow")
+        .arg("import")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&imported.stdout);
+    let line = text
+        .lines()
+        .position(|l| l.contains("late = nosuchfunction(hour)"))
+        .unwrap()
+        + 1;
+    assert!(
+        stderr.contains(&format!("broken.json:{line}:")),
+        "{stderr}\n{text}"
+    );
+}
+
+#[test]
+fn an_expression_that_does_not_parse_is_refused_with_its_json_path() {
+    let text = r#"{"actions": {"7": {"name": "BEGIN"}, "8": {"name": "IF"}, "9": {"name": "END"}},
+ "properties": {"8": {"0": {"name": "Expression", "value": "hour >"}}},
+ "branches": {"7": [{"to": 8, "type": "default"}], "8": [{"to": 9, "type": "branch", "label": "True"}]}}"#;
+    let e = import_json(text, "x").unwrap_err().to_string();
+    assert!(
+        e.starts_with("/properties/8/0: IF Expression of ActionID 8: \"hour >\" is no expression"),
+        "{e}"
+    );
 }
