@@ -601,3 +601,24 @@ fn an_expression_that_does_not_parse_is_refused_with_its_json_path() {
         "{e}"
     );
 }
+
+#[test]
+fn the_repository_example_is_the_export_of_phone_script_in_both_formats() {
+    for (format, file) in [("json", "phone.json"), ("xml", "phone.xml")] {
+        let out = cargo_bin_cmd!("studioflow")
+            .args(["export", "--format", format])
+            .arg(root().join("scripts/phone.script"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let checked_in = read(&root().join("scripts/studio").join(file));
+        assert!(
+            String::from_utf8_lossy(&out.stdout) == checked_in,
+            "scripts/studio/{file} is not `studioflow export --format {format} scripts/phone.script`: regenerate it with -o"
+        );
+    }
+}
