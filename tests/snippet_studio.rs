@@ -256,6 +256,17 @@ o = global:Lang.left(1)"#);
 }
 
 #[test]
+fn global_names_ignore_case_as_studios_names_do() {
+    let r = run(r#"Lang = "fr"
+x = global:LANG
+global:lang = "{x}!"
+y = "{Global:LANG}""#);
+    assert_eq!(text(&r, "Lang"), "fr!");
+    assert_eq!(text(&r, "y"), "fr!");
+    assert!(r.variable("lang").is_none() && r.variable("LANG").is_none());
+}
+
+#[test]
 fn a_subscript_reads_and_writes_the_callers_global() {
     let sub = "start: Begin { Default -> s }\ns: Snippet { Data = \"\"\"\n  greeting = \"{global:Lang}!\"\n  IF global:Lang = \"fr\" { global:Seen = 1 }\n\"\"\" Default -> r }\nr: Return { ReturnValue = greeting }";
     let mut resolver = MemoryResolver::default();

@@ -382,7 +382,10 @@ fn check_warns_once_per_opaque_keyword() {
         .filter(|d| d.code.name() == "not-simulated")
         .map(|d| d.message.as_str())
         .collect();
-    assert_eq!(warnings, ["VOICEMAIL is not simulated: mock it in a test"]);
+    assert_eq!(
+        warnings,
+        ["VOICEMAIL is not simulated: mock it in a test (Studio ActionID 99)"]
+    );
 }
 
 #[test]
@@ -473,7 +476,7 @@ fn export_writes_json_by_default_and_xml_on_request() {
         String::from_utf8_lossy(&out.stderr)
     );
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(value["header"]["nextActionId"].as_i64().unwrap() > 1, true);
+    assert!(value["header"]["nextActionId"].as_i64().unwrap() > 1);
     assert!(
         value["actions"]["1"]["x"].is_i64(),
         "positions from the layout"
@@ -543,4 +546,79 @@ fn export_refuses_bad_input_and_never_writes_over_an_input() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn diagnostics_name_the_studio_action_id_and_the_line_import_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.json");
+    std::fs::write(
+        &file,
+        r#"{"header": {"scriptName": "Broken", "mediaType": 4},
+ "actions": {"7": {"name": "BEGIN"}, "8": {"name": "SNIPPET", "label": "Is it late?"}, "9": {"name": "END"}},
+ "properties": {"8": {"0": {"name": "Data", "value": "late = nosuchfunction(hour)"}}},
+ "branches": {"7": [{"to": 8, "type": "default"}], "8": [{"to": 9, "type": "default"}]}}"#,
+    )
+    .unwrap();
+    let out = cargo_bin_cmd!("studioflow")
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stderr.contains("(Studio ActionID 8)"), "{stderr}");
+    // The line is the line of `studioflow import`'s text.
+    let imported = cargo_bin_cmd!("studioflow")
+        .arg("import")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&imported.stdout);
+    let line = text
+        .lines()
+        .position(|l| l.contains("late = nosuchfunction(hour)"))
+        .unwrap()
+        + 1;
+    assert!(
+        stderr.contains(&format!("broken.json:{line}:")),
+        "{stderr}\n{text}"
+    );
+}
+
+#[test]
+fn an_expression_that_does_not_parse_is_refused_with_its_json_path() {
+    let text = r#"{"actions": {"7": {"name": "BEGIN"}, "8": {"name": "IF"}, "9": {"name": "END"}},
+ "properties": {"8": {"0": {"name": "Expression", "value": "hour >"}}},
+ "branches": {"7": [{"to": 8, "type": "default"}], "8": [{"to": 9, "type": "branch", "label": "True"}]}}"#;
+    let e = import_json(text, "x").unwrap_err().to_string();
+    assert!(
+        e.starts_with("/properties/8/0: IF Expression of ActionID 8: \"hour >\" is no expression"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_repository_example_is_the_export_of_phone_script_in_both_formats() {
+    for (format, file) in [("json", "phone.json"), ("xml", "phone.xml")] {
+        let out = cargo_bin_cmd!("studioflow")
+            .args(["export", "--format", format])
+            .arg(root().join("scripts/phone.script"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let checked_in = read(&root().join("scripts/studio").join(file));
+        assert!(
+            String::from_utf8_lossy(&out.stdout) == checked_in,
+            "scripts/studio/{file} is not `studioflow export --format {format} scripts/phone.script`: regenerate it with -o"
+        );
+    }
 }

@@ -377,8 +377,8 @@ impl<'a> ActionCall<'a> {
     ///     })
     ///     .build();
     /// let script = engine.compile("start: Begin { Default -> p }\np: Ping", "p").unwrap();
-    /// let run = engine.run(&script).unwrap();
-    /// assert_eq!(run.variables["kind"].to_text(), "Ping");
+    /// let run = engine.run(&script, studioflow::RunOptions::default());
+    /// assert_eq!(run.variable("kind").unwrap().to_text(), "Ping");
     /// ```
     #[inline]
     pub fn action_type(&self) -> &str {

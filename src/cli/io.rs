@@ -19,7 +19,8 @@ pub(super) fn var_hint(name: &str) -> String {
 /// A Studio file (`.json`, `.xml`) is imported as `studioflow import`
 /// would import it (its warnings on stderr); the commands then run,
 /// check, draw or resume the imported text. (Diagnostics point into that
-/// text; see docs/studio.md.)
+/// text as `studioflow import` writes it, and name the Studio ActionID;
+/// see docs/studio.md.)
 pub(super) fn read_script(path: &std::path::Path, max_bytes: u64) -> Result<String, String> {
     let Some(format) = studioflow::studio::StudioFormat::of_path(path) else {
         return studioflow::files::read_text(path, max_bytes).map_err(|e| e.to_string());
@@ -31,7 +32,9 @@ pub(super) fn read_script(path: &std::path::Path, max_bytes: u64) -> Result<Stri
     for warning in &imported.warnings {
         errln!("warning: {}: {warning}", path.display());
     }
-    Ok(imported.text)
+    // Formatted as `studioflow import` writes it, so that a diagnostic's
+    // line is the line of that text (its message names the Studio ActionID).
+    Ok(studioflow::format::format_script(&imported.text).unwrap_or(imported.text))
 }
 
 fn stem(path: &std::path::Path) -> String {

@@ -350,4 +350,26 @@ pub(super) struct StudioChecks {
     pub(super) action_ids: std::collections::HashMap<i64, String>,
     /// Opaque keywords already warned about (lower case).
     pub(super) warned: Vec<String>,
+    /// Each action's span with its Studio ActionID, for diagnostics.
+    pub(super) places: Vec<(Span, i64)>,
+}
+
+impl StudioChecks {
+    /// Names the Studio ActionID of the action each diagnostic is in, so
+    /// that a Studio developer finds it in Studio.
+    pub(super) fn mark(&self, diagnostics: &mut [Diagnostic]) {
+        if self.places.is_empty() {
+            return;
+        }
+        for d in diagnostics {
+            let at = d.span.start;
+            if let Some((_, id)) = self
+                .places
+                .iter()
+                .find(|(span, _)| span.start <= at && at < span.end.max(span.start + 1))
+            {
+                d.message.push_str(&format!(" (Studio ActionID {id})"));
+            }
+        }
+    }
 }

@@ -77,6 +77,19 @@ impl Ctx<'_> {
             self.first_reads.push((var, span));
         }
     }
+    /// How the script spells the variable `global:name` names: Studio's
+    /// names ignore case, so the first variable the script has met whose
+    /// name is `name` ignoring ASCII case, else `name` as written.
+    pub fn global_spelling(&self, name: &str) -> String {
+        if self.vars.contains_key(name) {
+            return name.to_string();
+        }
+        self.vars
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(name))
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
+    }
     /// The slot of a variable, created on first use.
     pub fn var(&mut self, name: &str) -> VarId {
         if let Some(id) = self.vars.get(name) {

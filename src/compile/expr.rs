@@ -83,8 +83,13 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
         }
         ExprKind::Variable(name) => {
             // `global:x` outside Snippet code is the script's own `x`.
-            let name = crate::syntax::ast::global_name(name).unwrap_or(name);
-            let var = ctx.var(name);
+            let var = match crate::syntax::ast::global_name(name) {
+                Some(shared) => {
+                    let spelled = ctx.global_spelling(shared);
+                    ctx.var(&spelled)
+                }
+                None => ctx.var(name),
+            };
             ctx.read(var, e.span);
             Code::Var(var)
         }

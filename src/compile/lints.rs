@@ -359,9 +359,12 @@ DiagnosticCode::ErrorBranchNotConnected,
         let on_answer = self.first_of(ContactRole::OnAnswer);
         let on_release = self.first_of(ContactRole::OnRelease);
         let source = self.source;
+        let mut warnings = warnings;
+        self.studio.mark(&mut warnings);
         // Warnings are reported alongside errors: both are worth fixing.
         if !self.ctx.errors.is_empty() {
             let mut errors = std::mem::take(&mut self.ctx.errors);
+            self.studio.mark(&mut errors);
             errors.extend(warnings);
             // Snippet code recovered from a block left open was parsed with
             // the missing `}` supplied after it: no span may point past the

@@ -181,6 +181,7 @@ impl ScriptBuilder<'_, '_> {
         if let Some(e) = block.get("ActionID") {
             if let StudioValue::Number(n) = &e.value {
                 if let Ok(n) = n.parse::<i64>() {
+                    self.studio.places.push((a.span, n));
                     match self.studio.action_ids.get(&n) {
                         Some(other) => errors.push(invalid(
                             e.value_span,

@@ -415,9 +415,10 @@ DiagnosticCode::SyntaxError,
     /// The slot of `global:name`, written: the script's own `name` (never
     /// a parameter); RunSub shares it with the caller.
     fn global_var(&mut self, name: &str, ctx: &mut Ctx<'_>) -> VarId {
-        self.globals.push(name.to_string());
-        ctx.writes.insert(name.to_string());
-        ctx.var(name)
+        let name = ctx.global_spelling(name);
+        self.globals.push(name.clone());
+        ctx.writes.insert(name.clone());
+        ctx.var(&name)
     }
 
     fn target(&mut self, t: &Target, ctx: &mut Ctx<'_>) -> Option<CTarget> {
@@ -519,7 +520,7 @@ DiagnosticCode::SyntaxError,
             ExprKind::Variable(name) => {
                 if let Some(shared) = global_name(name) {
                     // `global:x` is the script's `x`, never a parameter.
-                    let shared = shared.to_string();
+                    let shared = ctx.global_spelling(shared);
                     self.globals.push(shared.clone());
                     *name = shared;
                 } else if let Some(id) = self.locals.get(name.as_str()) {

@@ -125,7 +125,7 @@ pub enum BranchKind {
 }
 
 /// A canvas position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Position {
     /// Desktop canvas X.
     pub x: i64,
@@ -135,15 +135,4 @@ pub struct Position {
     pub xws: Option<i64>,
     /// Web canvas Y, when present.
     pub yws: Option<i64>,
-}
-
-impl Default for Position {
-    fn default() -> Self {
-        Position {
-            x: 0,
-            y: 0,
-            xws: None,
-            yws: None,
-        }
-    }
 }

@@ -251,6 +251,19 @@ fn header_block(script: &StudioScript) -> String {
     format!(" studio {{\n{}}}", block.0)
 }
 
+/// Where property `position` of `action` is in the file: a JSON path, or
+/// the action's line and column and the parameter's number.
+fn property_place(action: &StudioAction, position: usize) -> String {
+    if action.origin.starts_with('/') {
+        format!(
+            "{}/{position}",
+            action.origin.replacen("/actions/", "/properties/", 1)
+        )
+    } else {
+        format!("{}, parameter {}", action.origin, position + 1)
+    }
+}
+
 /// The target id of a branch, refusing a branch to a Begin left out.
 fn branch_target<'i>(
     branch: &StudioBranch,
@@ -385,15 +398,20 @@ fn known_body(
             PropertyValue::Text(t) => {
                 if pdef.kind == ValueKind::Code && t.contains("\"\"\"") {
                     return Err(StudioError::invalid(
-                        format!(
-                            "{}/{}",
-                            action.origin.replacen("/actions/", "/properties/", 1),
-                            property.position
-                        ),
+                        property_place(action, property.position),
                         "Snippet code containing \"\"\" cannot be written as a .script code block",
                     ));
                 }
                 let written = script_value(t, pdef.kind);
+                if let Err(d) = crate::syntax::parse_expression(&written) {
+                    return Err(StudioError::invalid(
+                        property_place(action, property.position),
+                        format!(
+                            "{} {} of ActionID {}: {:?} is no expression: {}",
+                            action.keyword, pdef.studio, action.id, t, d.message
+                        ),
+                    ));
+                }
                 let back = crate::syntax::parse_expression(&written)
                     .map(|e| super::values::studio_text(&e, &written, pdef.kind));
                 if back.as_deref() != Ok(t.as_str()) {

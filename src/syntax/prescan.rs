@@ -254,10 +254,10 @@ pub(crate) fn prescan_in(text: &str, dialect: Dialect) -> Result<(), Diagnostic>
 
 /// Inside `studio { ... }` (or a list there): strings are raw.
 fn in_studio_block(stack: &[Frame]) -> bool {
-    match stack {
-        [.., Frame::Studio] | [.., Frame::Studio, Frame::Bracket(b']')] => true,
-        _ => false,
-    }
+    matches!(
+        stack,
+        [.., Frame::Studio] | [.., Frame::Studio, Frame::Bracket(b']')]
+    )
 }
 
 /// Whether `quote` would close the template whose `{...}` the scan is in.
