@@ -248,6 +248,32 @@ fn duplicates_get_suffixes_in_action_id_order_skipping_taken_ones() {
 }
 
 #[test]
+fn twenty_thousand_actions_sharing_a_caption_get_their_suffixes() {
+    // A caption of its own (`A_7`) in the middle is skipped by the others.
+    let mut actions: Vec<studioflow::studio::StudioAction> = (1..=20_000)
+        .map(|id| studioflow::studio::StudioAction {
+            id,
+            keyword: "WAIT".into(),
+            caption: if id == 100 { "A_7".into() } else { "A".into() },
+            library_id: None,
+            properties: Vec::new(),
+            branches: Vec::new(),
+            position: None,
+            extras: Default::default(),
+            origin: String::new(),
+        })
+        .collect();
+    actions.sort_by_key(|a| a.id);
+    let ids = to_script::action_ids(&actions);
+    assert_eq!(&ids[..3], ["A", "A_2", "A_3"]);
+    assert_eq!(ids[6], "A_8", "A_7 is another action's own caption");
+    assert_eq!(ids[99], "A_7");
+    assert_eq!(ids[19_999], "A_20000");
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len());
+}
+
+#[test]
 fn an_imported_file_with_duplicate_captions_compiles() {
     let file = chain(&[
         (1, "BEGIN", "x"),

@@ -59,13 +59,21 @@ pub fn action_ids(actions: &[StudioAction]) -> Vec<String> {
         .collect();
     let all_bases: HashSet<&str> = bases.iter().map(String::as_str).collect();
     let mut taken: HashSet<String> = HashSet::new();
+    // The next suffix to try per base: the taken set only grows, so a
+    // suffix refused once stays refused (linear, not quadratic, in the
+    // number of actions sharing a caption).
+    let mut next: HashMap<&str, u64> = HashMap::new();
     let mut ids = Vec::with_capacity(actions.len());
     for base in &bases {
         let id = if taken.contains(base) {
-            (2u64..)
-                .map(|n| format!("{base}_{n}"))
-                .find(|c| !taken.contains(c) && !all_bases.contains(c.as_str()))
-                .unwrap_or_default()
+            let n = next.entry(base.as_str()).or_insert(2);
+            loop {
+                let candidate = format!("{base}_{n}");
+                *n += 1;
+                if !taken.contains(&candidate) && !all_bases.contains(candidate.as_str()) {
+                    break candidate;
+                }
+            }
         } else {
             base.clone()
         };
