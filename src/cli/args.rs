@@ -90,7 +90,7 @@ pub(super) struct FmtArgs {
 
 #[derive(Args)]
 pub(super) struct GraphArgs {
-    /// The .script file to draw.
+    /// The script to draw: FILE.script, or a Studio file (FILE.json, FILE.xml).
     pub(super) file: PathBuf,
     /// Output format: dot (Graphviz input), mermaid (a Markdown flowchart) or svg (laid out by studioflow).
     #[arg(long, value_enum, default_value = "dot")]
@@ -111,7 +111,7 @@ pub(super) enum GraphFormat {
 
 #[derive(Args)]
 pub(super) struct RunArgs {
-    /// The .script file to run.
+    /// The script to run: FILE.script, or a Studio file (FILE.json, FILE.xml).
     pub(super) file: PathBuf,
     /// An input variable; VALUE is JSON when it parses as JSON (5, true, [1,2], {"a":1}, "quoted"), else a string.
     #[arg(long = "var", value_name = "NAME=VALUE")]
@@ -273,7 +273,7 @@ pub(super) fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
 
 #[derive(Args)]
 pub(super) struct CheckArgs {
-    /// The .script files to check.
+    /// The scripts to check: .script files, or Studio files (.json, .xml).
     #[arg(required = true)]
     pub(super) files: Vec<PathBuf>,
     /// Declare an input variable the host supplies (no "never assigned" warning); a value, as
