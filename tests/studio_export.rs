@@ -622,3 +622,30 @@ fn the_repository_example_is_the_export_of_phone_script_in_both_formats() {
         );
     }
 }
+
+#[test]
+fn every_property_the_table_puts_in_a_body_is_one_the_schema_takes() {
+    let engine = Engine::demo();
+    for def in studioflow::studio::table::ACTIONS {
+        for p in def.properties {
+            let Some(name) = p.name else { continue };
+            let text = format!(
+                "script \"t\" type Phone\nstart: Begin {{ Default -> a }}\na: {} {{ {name} = x }}",
+                def.name
+            );
+            let text = if def.name == "Begin" {
+                format!("script \"t\" type Phone\nstart: Begin {{ {name} = x }}")
+            } else {
+                text
+            };
+            if let Err(d) = engine.compile(&text, "t.script") {
+                let unknown: Vec<String> = d
+                    .errors()
+                    .filter(|e| e.code.name() == "unknown-property")
+                    .map(|e| e.message.clone())
+                    .collect();
+                assert!(unknown.is_empty(), "{}.{name}: {unknown:?}", def.name);
+            }
+        }
+    }
+}
