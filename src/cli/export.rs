@@ -7,47 +7,18 @@
 
 use studioflow::export::{export as export_script, ExportFormat, Positions};
 use studioflow::graph::{compute_layout, Decorations, FlowGraph};
-use studioflow::manifest::Manifest;
-use studioflow::{CompileOptions, FileResolver};
 
 use super::args::{ExportArgs, ExportFormatArg};
 use super::exit::{EXIT_INPUT, EXIT_OK};
-use super::io::{read_script, refuse_over_inputs, script_inputs, var_hint, write_output};
+use super::io::{compile_for_output, write_output};
 
 pub(super) fn export(args: ExportArgs) -> i32 {
-    let source = match read_script(&args.file, args.input.max_file_size) {
-        Ok(s) => s,
-        Err(message) => {
-            errln!("error: {message}");
-            return EXIT_INPUT;
-        }
-    };
-    let engine = match Manifest::builder_for_script(&args.file) {
-        Ok(builder) => builder
-            .script_resolver(FileResolver::new(args.input.max_file_size))
-            .build(),
-        Err(e) => {
-            errln!("error: {e}");
-            return EXIT_INPUT;
-        }
-    };
+    let (source, script) =
+        match compile_for_output(&args.file, args.input.max_file_size, args.output.as_deref()) {
+            Ok(compiled) => compiled,
+            Err(code) => return code,
+        };
     let name = args.file.display().to_string();
-    let options = CompileOptions { inputs: Vec::new() };
-    let script = match engine.compile_with(&source, &name, &options) {
-        Ok(script) => script,
-        Err(diagnostics) => {
-            errln!("{}", diagnostics.with_input_hint(var_hint));
-            return EXIT_INPUT;
-        }
-    };
-    if let Some(path) = &args.output {
-        if let Err(message) =
-            refuse_over_inputs("-o", path, &script_inputs(&args.file, Some(&script)))
-        {
-            errln!("error: {message}");
-            return EXIT_INPUT;
-        }
-    }
     let flow = FlowGraph::from_script(&script);
     let (_, layout) = compute_layout(&flow, &Decorations::default());
     let positions: Positions = flow

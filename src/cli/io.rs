@@ -181,6 +181,48 @@ pub(super) fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<(), S
     studioflow::files::write_atomically(path, bytes).map_err(|e| e.to_string())
 }
 
+/// What `graph` and `export` share: the script read (a Studio file
+/// imported), compiled with its project's host actions and subscripts, and
+/// `output` checked to be no input of the command. The error is the exit
+/// code, its message already printed.
+pub(super) fn compile_for_output(
+    file: &Path,
+    max_bytes: u64,
+    output: Option<&Path>,
+) -> Result<(String, studioflow::Script), i32> {
+    use studioflow::manifest::Manifest;
+    use studioflow::{CompileOptions, FileResolver};
+    let source = read_script(file, max_bytes).map_err(|message| {
+        errln!("error: {message}");
+        EXIT_INPUT
+    })?;
+    // A RunSub's subscript is read relative to the script, as `run` does.
+    let engine = match Manifest::builder_for_script(file) {
+        Ok(builder) => builder
+            .script_resolver(FileResolver::new(max_bytes))
+            .build(),
+        Err(e) => {
+            errln!("error: {e}");
+            return Err(EXIT_INPUT);
+        }
+    };
+    let name = file.display().to_string();
+    let options = CompileOptions { inputs: Vec::new() };
+    let script = engine
+        .compile_with(&source, &name, &options)
+        .map_err(|diagnostics| {
+            errln!("{}", diagnostics.with_input_hint(var_hint));
+            EXIT_INPUT
+        })?;
+    if let Some(path) = output {
+        if let Err(message) = refuse_over_inputs("-o", path, &script_inputs(file, Some(&script))) {
+            errln!("error: {message}");
+            return Err(EXIT_INPUT);
+        }
+    }
+    Ok((source, script))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

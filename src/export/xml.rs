@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::studio::{BranchKind, PropertyValue, StudioAction, StudioScript};
+use crate::studio::{BranchKind, StudioAction, StudioScript};
 
 /// Text escaped for an element's content (newlines as CRLF, as Desktop
 /// Studio writes them).
@@ -72,10 +72,7 @@ impl Writer {
         } else {
             self.line(3, "<Parameters>");
             for p in &a.properties {
-                let text = match &p.value {
-                    PropertyValue::Text(t) => t.clone(),
-                    PropertyValue::List(items) => items.join(","),
-                };
+                let text = p.value.text();
                 self.element(4, "string", &text);
             }
             self.line(3, "</Parameters>");

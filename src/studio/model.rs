@@ -77,6 +77,17 @@ pub struct StudioAction {
     pub origin: String,
 }
 
+impl StudioAction {
+    /// How many positional properties the file gives (one past the last).
+    pub fn property_count(&self) -> usize {
+        self.properties
+            .iter()
+            .map(|p| p.position + 1)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// One positional property.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StudioProperty {
@@ -95,6 +106,17 @@ pub enum PropertyValue {
     Text(String),
     /// A list of strings (BEGIN's `Parameters`).
     List(Vec<String>),
+}
+
+impl PropertyValue {
+    /// The value as one text (a list's items joined with `,`, as an XML
+    /// parameter holds them).
+    pub fn text(&self) -> String {
+        match self {
+            PropertyValue::Text(t) => t.clone(),
+            PropertyValue::List(items) => items.join(","),
+        }
+    }
 }
 
 /// One connected exit.

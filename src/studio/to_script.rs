@@ -145,6 +145,12 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
     out.push_str(&header_block(script));
     out.push_str("\n\n");
 
+    let targets = Targets {
+        ids: &ids,
+        id_of: &id_of,
+        entry,
+        left_out: &left_out,
+    };
     let order = std::iter::once(entry)
         .chain((0..script.actions.len()).filter(|&i| i != entry && !left_out.contains(&i)));
     for i in order {
@@ -160,7 +166,7 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
                     block.text("Keyword", &action.keyword);
                 }
                 let _ = write!(out, "{}: {}", ids[i], def.name);
-                known_body(action, def, &mut block, &ids, &id_of, entry, &left_out)?
+                known_body(action, def, &mut block, &targets)?
             }
             None => {
                 if !is_identifier(&action.keyword) {
@@ -173,7 +179,7 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
                     ));
                 }
                 let _ = write!(out, "{}: {}", ids[i], action.keyword);
-                opaque_body(action, &mut block, &ids, &id_of, entry, &left_out)?
+                opaque_body(action, &mut block, &targets)?
             }
         };
         if !action.caption.is_empty() {
@@ -272,25 +278,37 @@ fn property_place(action: &StudioAction, position: usize) -> String {
     }
 }
 
-/// The target id of a branch, refusing a branch to a Begin left out.
-fn branch_target<'i>(
-    branch: &StudioBranch,
-    ids: &'i [String],
-    id_of: &HashMap<i64, usize>,
+/// The ids actions are written with, and which ActionIDs branches may go to.
+struct Targets<'a> {
+    /// Each action's id, by index.
+    ids: &'a [String],
+    /// Each ActionID's index.
+    id_of: &'a HashMap<i64, usize>,
+    /// The entry's index.
     entry: usize,
-    left_out: &HashSet<usize>,
-) -> Result<&'i str, StudioError> {
-    let target = id_of.get(&branch.target).copied().unwrap_or(entry);
-    if left_out.contains(&target) {
-        return Err(StudioError::invalid(
-            &branch.origin,
-            format!(
-                "branches to BEGIN ActionID {}, which is not the entry",
-                branch.target
-            ),
-        ));
+    /// The BEGINs left out.
+    left_out: &'a HashSet<usize>,
+}
+
+impl<'a> Targets<'a> {
+    /// The target id of a branch, refusing a branch to a Begin left out.
+    fn of(&self, branch: &StudioBranch) -> Result<&'a str, StudioError> {
+        let target = self
+            .id_of
+            .get(&branch.target)
+            .copied()
+            .unwrap_or(self.entry);
+        if self.left_out.contains(&target) {
+            return Err(StudioError::invalid(
+                &branch.origin,
+                format!(
+                    "branches to BEGIN ActionID {}, which is not the entry",
+                    branch.target
+                ),
+            ));
+        }
+        Ok(&self.ids[target])
     }
-    Ok(&ids[target])
 }
 
 /// The body of an action studioflow simulates: properties by name, the
@@ -300,18 +318,10 @@ fn known_body(
     action: &StudioAction,
     def: &ActionDef,
     block: &mut Block,
-    ids: &[String],
-    id_of: &HashMap<i64, usize>,
-    entry: usize,
-    left_out: &HashSet<usize>,
+    targets: &Targets<'_>,
 ) -> Result<String, StudioError> {
     let mut body = String::new();
-    let count = action
-        .properties
-        .iter()
-        .map(|p| p.position + 1)
-        .max()
-        .unwrap_or(0);
+    let count = action.property_count();
     if count != def.properties.len() {
         block.number("PropertyCount", count as i64);
     }
@@ -322,10 +332,7 @@ fn known_body(
             .properties
             .iter()
             .filter(|p| p.position >= at)
-            .map(|p| match &p.value {
-                PropertyValue::Text(t) => t.clone(),
-                PropertyValue::List(items) => items.join(","),
-            })
+            .map(|p| p.value.text())
             .collect();
         let studio = def.properties[at].studio;
         let all = texts.clone();
@@ -370,10 +377,7 @@ fn known_body(
         let Some(pdef) = pdef else {
             // A position the table does not know (or names differently).
             let key = format!("Parameter_{}", property.position);
-            let text = match &property.value {
-                PropertyValue::Text(t) => t.clone(),
-                PropertyValue::List(items) => items.join(","),
-            };
+            let text = property.value.text();
             match &property.name {
                 Some(n) => block.list(&key, &[n.clone(), text]),
                 None => block.text(&key, &text),
@@ -438,7 +442,7 @@ fn known_body(
         BranchKind::Default => 2,
     });
     for branch in branches {
-        let target = branch_target(branch, ids, id_of, entry, left_out)?;
+        let target = targets.of(branch)?;
         match &branch.kind {
             BranchKind::Default => {
                 if !def.default {
@@ -478,25 +482,14 @@ fn known_body(
 fn opaque_body(
     action: &StudioAction,
     block: &mut Block,
-    ids: &[String],
-    id_of: &HashMap<i64, usize>,
-    entry: usize,
-    left_out: &HashSet<usize>,
+    targets: &Targets<'_>,
 ) -> Result<String, StudioError> {
     let mut body = String::new();
-    let count = action
-        .properties
-        .iter()
-        .map(|p| p.position + 1)
-        .max()
-        .unwrap_or(0);
+    let count = action.property_count();
     let mut values = vec![String::new(); count];
     let mut names = vec![String::new(); count];
     for p in &action.properties {
-        values[p.position] = match &p.value {
-            PropertyValue::Text(t) => t.clone(),
-            PropertyValue::List(items) => items.join(","),
-        };
+        values[p.position] = p.value.text();
         names[p.position] = p.name.clone().unwrap_or_default();
     }
     block.list("Parameters", &values);
@@ -505,7 +498,7 @@ fn opaque_body(
     }
     let mut spellings = Vec::new();
     for branch in &action.branches {
-        let target = branch_target(branch, ids, id_of, entry, left_out)?;
+        let target = targets.of(branch)?;
         match &branch.kind {
             BranchKind::Default => {
                 let _ = writeln!(body, "  Default -> {target}");
