@@ -38,6 +38,56 @@ pub(super) enum Command {
     Import(ImportArgs),
     /// Write any script as Studio's own file: CXone Studio JSON (default) or Desktop Studio XML.
     Export(ExportArgs),
+    /// The permission model in PostgreSQL: create or update its schema, import or export the tenant.
+    #[cfg(feature = "postgres")]
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// `studioflow db ...`.
+#[cfg(feature = "postgres")]
+#[derive(Subcommand)]
+pub(super) enum DbCommand {
+    /// Create or update the store's schema (idempotent; safe while hosts run).
+    Migrate(StoreArgs),
+    /// Replace the store's tenant with a tenant file (as --directory reads it), in one transaction.
+    Import(DbImportArgs),
+    /// Write the store's tenant as a tenant file (the format --directory reads).
+    Export(DbExportArgs),
+}
+
+/// `--store URL`.
+#[cfg(feature = "postgres")]
+#[derive(Args)]
+pub(super) struct StoreArgs {
+    /// The PostgreSQL store: postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=disable|prefer|require] (default: $STUDIOFLOW_STORE).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "STUDIOFLOW_STORE",
+        hide_env_values = true
+    )]
+    pub(super) store: String,
+}
+
+#[cfg(feature = "postgres")]
+#[derive(Args)]
+pub(super) struct DbImportArgs {
+    /// The tenant file to import.
+    pub(super) tenant: PathBuf,
+    #[command(flatten)]
+    pub(super) store: StoreArgs,
+    #[command(flatten)]
+    pub(super) input: InputArgs,
+}
+
+#[cfg(feature = "postgres")]
+#[derive(Args)]
+pub(super) struct DbExportArgs {
+    /// Where to write the tenant file (atomically; never over a folder or other non-regular file).
+    pub(super) out: PathBuf,
+    #[command(flatten)]
+    pub(super) store: StoreArgs,
 }
 
 #[derive(Args)]

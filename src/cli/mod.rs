@@ -30,6 +30,8 @@ macro_rules! errln {
 
 mod args;
 mod check;
+#[cfg(feature = "postgres")]
+mod db;
 mod exit;
 mod export;
 mod fmt;
@@ -89,5 +91,7 @@ pub fn main() -> i32 {
         Command::Fmt(args) => fmt::fmt(args),
         Command::Import(args) => import::import(args),
         Command::Export(args) => export::export(args),
+        #[cfg(feature = "postgres")]
+        Command::Db(command) => db::db(command),
     }
 }

@@ -25,6 +25,8 @@ mod directory;
 mod error;
 mod features;
 mod ids;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod query;
 mod roles;
 mod store;

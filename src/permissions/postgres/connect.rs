@@ -1,0 +1,135 @@
+//! Connecting: the URL checked, timeouts set, TLS as `sslmode` says.
+
+use std::time::Duration;
+
+use postgres::{Client, Config};
+
+use super::DbError;
+
+/// How long connecting may take (the URL's `connect_timeout` wins).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one statement may take (an `options=-c statement_timeout=...`
+/// in the URL wins).
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A parsed store URL (`postgres://user:password@host:port/db?sslmode=...`).
+///
+/// ```
+/// use studioflow::permissions::postgres::StoreUrl;
+/// let url = StoreUrl::parse("postgres://app:secret@db.example:5433/flows?sslmode=require").unwrap();
+/// assert_eq!(url.shown(), "postgres://app:***@db.example:5433/flows?sslmode=require");
+/// assert!(StoreUrl::parse("mysql://x").is_err());
+/// ```
+#[derive(Clone)]
+pub struct StoreUrl {
+    config: Config,
+    shown: String,
+}
+
+impl std::fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl StoreUrl {
+    /// Parses `url`; only `postgres://` and `postgresql://` URLs are taken.
+    pub fn parse(url: &str) -> Result<StoreUrl, DbError> {
+        let shown = hide_password(url);
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(DbError::BadUrl(format!(
+                "{shown:?} (expected postgres://USER:PASSWORD@HOST:PORT/DATABASE)"
+            )));
+        }
+        let mut config: Config = url
+            .parse()
+            .map_err(|e: postgres::Error| DbError::BadUrl(format!("{shown:?}: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let options = config.get_options().unwrap_or("").to_string();
+        if !options.contains("statement_timeout") {
+            let ms = STATEMENT_TIMEOUT.as_millis();
+            config.options(format!("{options} -c statement_timeout={ms}").trim());
+        }
+        config.application_name("studioflow");
+        Ok(StoreUrl { config, shown })
+    }
+
+    /// The URL with its password hidden, for messages.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    pub(super) fn query_error(&self, e: postgres::Error) -> DbError {
+        DbError::Query {
+            url: self.shown.clone(),
+            message: one_line(&e),
+        }
+    }
+}
+
+/// An error's message with its causes, on one line.
+fn one_line(e: &postgres::Error) -> String {
+    let mut text = match e.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => e.to_string(),
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text.replace(['\n', '\r'], " ")
+}
+
+fn hide_password(url: &str) -> String {
+    // scheme://user:password@host...
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let Some(at) = rest.find('@') else {
+        return url.to_string();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_string(),
+    }
+}
+
+/// Connects to the store: TLS (rustls, the web's root certificates) when
+/// the URL's `sslmode` asks for it, the timeouts set.
+pub fn connect(url: &StoreUrl) -> Result<Client, DbError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    // ring, as the command line's HTTP client uses (no C toolchain for
+    // aws-lc); named here rather than installed process-wide, so a host
+    // with another provider is not disturbed. ring has no post-quantum key
+    // exchange, hence the deprecation.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    let tls_config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DbError::Connect {
+            url: url.shown.clone(),
+            message: e.to_string(),
+        })?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
+    url.config.connect(tls).map_err(|e| DbError::Connect {
+        url: url.shown.clone(),
+        message: one_line(&e),
+    })
+}

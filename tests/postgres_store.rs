@@ -1,0 +1,267 @@
+//! The permission model in PostgreSQL (issue 21, first part), against a
+//! real server: `STUDIOFLOW_TEST_DATABASE_URL` names one whose user may
+//! create databases (`.ci/postgres start DIR` starts a throwaway cluster and
+//! prints such a URL; `.ci/run` does it). Each check works in a database of
+//! its own. Without the variable each check prints `skipped: ...` by name;
+//! `STUDIOFLOW_REQUIRE_TOOLS=1` (set by CI) makes them mandatory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use postgres::fallible_iterator::FallibleIterator;
+use studioflow::permissions::postgres::{
+    connect, import_tenant, load_tenant, migrate, revision, DbError, StoreUrl,
+};
+use studioflow::permissions::Directory;
+
+type Check = fn(&str) -> Result<(), String>;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn studioflow(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_studioflow"))
+        .args(args)
+        .env_remove("STUDIOFLOW_STORE")
+        .output()
+        .expect("the binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// A fresh database for one check: its URL (the server's URL with another
+/// database name).
+fn fresh_database(server: &str, name: &str) -> Result<String, String> {
+    let url = StoreUrl::parse(server).map_err(|e| e.to_string())?;
+    let mut client = connect(&url).map_err(|e| e.to_string())?;
+    let db = format!("sf_{name}_{}", std::process::id());
+    // One statement each: CREATE DATABASE cannot run in a transaction block.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db}"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        client
+            .batch_execute(&sql)
+            .map_err(|e| format!("{sql}: {e:?}"))?;
+    }
+    let (base, query) = match server.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (server, String::new()),
+    };
+    let cut = base.rfind('/').ok_or("no database in the URL")?;
+    Ok(format!("{}/{db}{query}", &base[..cut]))
+}
+
+fn open(url: &str) -> Result<(postgres::Client, StoreUrl), String> {
+    let parsed = StoreUrl::parse(url).map_err(|e| e.to_string())?;
+    let client = connect(&parsed).map_err(|e| e.to_string())?;
+    Ok((client, parsed))
+}
+
+fn ensure(ok: bool, message: impl FnOnce() -> String) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(message())
+    }
+}
+
+fn migrate_is_versioned_and_idempotent(server: &str) -> Result<(), String> {
+    let url = fresh_database(server, "migrate")?;
+    let (code, out) = studioflow(&["db", "migrate", "--store", &url]);
+    ensure(code == 0 && out.contains("1 migration applied"), || {
+        format!("first migrate: {code} {out}")
+    })?;
+    let (code, out) = studioflow(&["db", "migrate", "--store", &url]);
+    ensure(code == 0 && out.contains("(current)"), || {
+        format!("second migrate: {code} {out}")
+    })?;
+    // A schema newer than this studioflow's is refused, never changed.
+    let (mut client, parsed) = open(&url)?;
+    client
+        .batch_execute("INSERT INTO studioflow_schema (version) VALUES (99)")
+        .map_err(|e| e.to_string())?;
+    match migrate(&mut client, &parsed) {
+        Err(DbError::SchemaTooNew { found: 99, .. }) => {}
+        other => return Err(format!("expected SchemaTooNew, got {other:?}")),
+    }
+    let (code, out) = studioflow(&["db", "export", "/dev/null/x", "--store", &url]);
+    ensure(
+        code == 2 && out.contains("newer than this studioflow"),
+        || format!("{code} {out}"),
+    )
+}
+
+fn import_then_export_round_trips_a_tenant_file(server: &str) -> Result<(), String> {
+    let url = fresh_database(server, "roundtrip")?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let tenant = root().join("tests/fixtures/tenant.json");
+    // Before the schema exists: a clear error naming the command to run.
+    let (code, out) = studioflow(&["db", "import", tenant.to_str().unwrap(), "--store", &url]);
+    ensure(code == 2 && out.contains("db migrate"), || {
+        format!("{code} {out}")
+    })?;
+    studioflow(&["db", "migrate", "--store", &url]);
+    // Before any import: no tenant.
+    let out_file: PathBuf = dir.path().join("out.json");
+    let (code, out) = studioflow(&["db", "export", out_file.to_str().unwrap(), "--store", &url]);
+    ensure(code == 2 && out.contains("holds no tenant"), || {
+        format!("{code} {out}")
+    })?;
+    let (code, out) = studioflow(&["db", "import", tenant.to_str().unwrap(), "--store", &url]);
+    ensure(code == 0 && out.contains("revision 1"), || {
+        format!("{code} {out}")
+    })?;
+    let (code, out) = studioflow(&["db", "export", out_file.to_str().unwrap(), "--store", &url]);
+    ensure(code == 0, || format!("{code} {out}"))?;
+    let original = Directory::load_file(&tenant).map_err(|e| e.to_string())?;
+    let exported = Directory::load_file(&out_file).map_err(|e| e.to_string())?;
+    ensure(
+        original.to_tenant_json() == exported.to_tenant_json(),
+        || "the exported tenant differs from the imported file".into(),
+    )?;
+    // The demo tenant too, through the library.
+    let (mut client, parsed) = open(&url)?;
+    let demo = Directory::demo();
+    let revision_2 = import_tenant(&mut client, &parsed, &demo).map_err(|e| e.to_string())?;
+    ensure(revision_2 == 2, || {
+        format!("revision {revision_2}, expected 2")
+    })?;
+    let (loaded, at) = load_tenant(&mut client, &parsed).map_err(|e| e.to_string())?;
+    ensure(
+        at == 2 && loaded.to_tenant_json() == demo.to_tenant_json(),
+        || "the demo tenant did not come back as it went in".into(),
+    )
+}
+
+fn every_write_notifies_its_revision(server: &str) -> Result<(), String> {
+    let url = fresh_database(server, "notify")?;
+    studioflow(&["db", "migrate", "--store", &url]);
+    let (mut listener, _) = open(&url)?;
+    listener
+        .batch_execute("LISTEN studioflow_tenant")
+        .map_err(|e| e.to_string())?;
+    let (mut writer, parsed) = open(&url)?;
+    let written =
+        import_tenant(&mut writer, &parsed, &Directory::demo()).map_err(|e| e.to_string())?;
+    let mut notifications = listener.notifications();
+    let mut heard = notifications
+        .timeout_iter(std::time::Duration::from_secs(5))
+        .iterator();
+    let note = heard
+        .next()
+        .ok_or("no notification within 5 s")?
+        .map_err(|e| e.to_string())?;
+    ensure(note.payload() == written.to_string(), || {
+        format!("heard {:?}, wrote revision {written}", note.payload())
+    })?;
+    ensure(
+        revision(&mut writer, &parsed).map_err(|e| e.to_string())? == written,
+        || "revision() disagrees".into(),
+    )
+}
+
+fn role_names_are_unique_ignoring_case_in_the_database(server: &str) -> Result<(), String> {
+    let url = fresh_database(server, "unique")?;
+    studioflow(&["db", "migrate", "--store", &url]);
+    let (mut client, parsed) = open(&url)?;
+    import_tenant(&mut client, &parsed, &Directory::demo()).map_err(|e| e.to_string())?;
+    // Another row whose folded name equals Supervisor's: the constraint, not
+    // only studioflow's own check, refuses it.
+    let refused = client.batch_execute(
+        "INSERT INTO studioflow_roles (id, name, name_key, change_stamp, data) VALUES (9999, 'SUPERVISOR', 'supervisor', 0, '{}')",
+    );
+    ensure(refused.is_err(), || {
+        "a second Supervisor was accepted".into()
+    })
+}
+
+fn an_unreachable_store_is_exit_2_with_the_url(_server: &str) -> Result<(), String> {
+    let (code, out) = studioflow(&[
+        "db",
+        "migrate",
+        "--store",
+        "postgres://me:secret@127.0.0.1:1/x",
+    ]);
+    ensure(
+        code == 2 && out.contains("cannot connect to the store at postgres://me:***@127.0.0.1:1/x"),
+        || format!("{code} {out}"),
+    )?;
+    ensure(!out.contains("secret"), || {
+        "the password was printed".into()
+    })?;
+    let (code, out) = studioflow(&["db", "migrate", "--store", "mysql://x"]);
+    ensure(code == 2 && out.contains("not a PostgreSQL URL"), || {
+        format!("{code} {out}")
+    })
+}
+
+fn main() {
+    let require = std::env::var("STUDIOFLOW_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    let server = std::env::var("STUDIOFLOW_TEST_DATABASE_URL").ok();
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let checks: [(&str, Check); 5] = [
+        (
+            "migrate_is_versioned_and_idempotent",
+            migrate_is_versioned_and_idempotent,
+        ),
+        (
+            "import_then_export_round_trips_a_tenant_file",
+            import_then_export_round_trips_a_tenant_file,
+        ),
+        (
+            "every_write_notifies_its_revision",
+            every_write_notifies_its_revision,
+        ),
+        (
+            "role_names_are_unique_ignoring_case_in_the_database",
+            role_names_are_unique_ignoring_case_in_the_database,
+        ),
+        (
+            "an_unreachable_store_is_exit_2_with_the_url",
+            an_unreachable_store_is_exit_2_with_the_url,
+        ),
+    ];
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    println!("\nrunning {} tests", checks.len());
+    for (name, check) in checks {
+        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        match &server {
+            None if require => {
+                println!("test {name} ... FAILED: PostgreSQL not available (STUDIOFLOW_TEST_DATABASE_URL unset) and STUDIOFLOW_REQUIRE_TOOLS=1");
+                failed += 1;
+            }
+            None => {
+                println!("test {name} ... skipped: PostgreSQL not installed (set STUDIOFLOW_TEST_DATABASE_URL, e.g. from `bash .ci/postgres start DIR`)");
+                skipped += 1;
+            }
+            Some(server) => match check(server) {
+                Ok(()) => {
+                    println!("test {name} ... ok");
+                    passed += 1;
+                }
+                Err(message) => {
+                    println!("test {name} ... FAILED\n{message}");
+                    failed += 1;
+                }
+            },
+        }
+    }
+    println!(
+        "\ntest result: {}. {passed} passed; {failed} failed; {skipped} skipped\n",
+        if failed == 0 { "ok" } else { "FAILED" }
+    );
+    if failed > 0 {
+        std::process::exit(101);
+    }
+}
