@@ -44,6 +44,31 @@ pub(super) enum Command {
     Db(DbCommand),
 }
 
+/// `--store URL` on `run`, `resume` and `test` (nothing without the
+/// `postgres` feature).
+#[derive(Args, Default)]
+pub(super) struct StoreOption {
+    /// The permission model in PostgreSQL, shared with other hosts (default: $STUDIOFLOW_STORE): the run's API actions read and write it; `test` copies its tenant for each case.
+    #[cfg(feature = "postgres")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "STUDIOFLOW_STORE",
+        hide_env_values = true
+    )]
+    pub(super) store: Option<String>,
+}
+
+impl StoreOption {
+    /// The store URL given, if any.
+    pub(super) fn url(&self) -> Option<&str> {
+        #[cfg(feature = "postgres")]
+        return self.store.as_deref();
+        #[cfg(not(feature = "postgres"))]
+        return None;
+    }
+}
+
 /// `studioflow db ...`.
 #[cfg(feature = "postgres")]
 #[derive(Subcommand)]
@@ -178,6 +203,8 @@ pub(super) struct RunArgs {
     /// A JSON tenant file (default: the built-in demo tenant).
     #[arg(long, value_name = "FILE")]
     pub(super) directory: Option<PathBuf>,
+    #[command(flatten)]
+    pub(super) store: StoreOption,
     /// Write the permission model as it stands after the run to FILE (atomically; a symlink is
     /// followed, permissions kept). With --directory, that file stays locked from load to save.
     #[arg(long, value_name = "FILE")]
@@ -235,6 +262,8 @@ pub(super) struct ResumeArgs {
     /// A JSON tenant file (default: the built-in demo tenant).
     #[arg(long, value_name = "FILE")]
     pub(super) directory: Option<PathBuf>,
+    #[command(flatten)]
+    pub(super) store: StoreOption,
     /// Write the permission model as it stands after the run to FILE (as `run --save`).
     #[arg(long, value_name = "FILE")]
     pub(super) save: Option<PathBuf>,
@@ -350,6 +379,8 @@ pub(super) struct InputArgs {
 pub(super) struct TestArgs {
     /// Test files, or folders searched recursively for *.test.toml (default: the current folder).
     pub(super) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(super) store: StoreOption,
     /// Write missing and changed snapshots (refused under CI=true).
     #[arg(long)]
     pub(super) update: bool,

@@ -79,6 +79,7 @@ pub(super) fn resume(args: ResumeArgs) -> i32 {
     let (builder, held) = match session::with_tenant(
         builder,
         args.directory.as_deref(),
+        args.store.url(),
         args.save.is_some(),
         max_file_size,
     ) {

@@ -76,6 +76,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
     let (builder, held) = match session::with_tenant(
         builder,
         args.directory.as_deref(),
+        args.store.url(),
         args.save.is_some(),
         max_file_size,
     ) {

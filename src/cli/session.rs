@@ -324,10 +324,20 @@ fn write_pause(session: &Session<'_>, run: &Run, path: &Path) -> Result<(), Stri
 pub(super) fn with_tenant(
     builder: studioflow::EngineBuilder,
     directory: Option<&Path>,
+    store: Option<&str>,
     saving: bool,
     max_file_size: u64,
 ) -> Result<(studioflow::EngineBuilder, Option<TenantFile>), String> {
     use studioflow::permissions::Directory;
+    if let Some(url) = store {
+        if directory.is_some() || saving {
+            return Err(
+                "--store cannot be used with --directory or --save: the store is the tenant, and the run's API actions write to it"
+                    .into(),
+            );
+        }
+        return open_store(url).map(|d| (builder.directory(d), None));
+    }
     let Some(path) = directory else {
         // The command line runs against the demo tenant unless told otherwise.
         return Ok((builder.directory(Directory::demo()), None));
@@ -346,5 +356,26 @@ pub(super) fn with_tenant(
         let loaded =
             Directory::load_file_with_limit(path, max_file_size).map_err(|e| e.to_string())?;
         Ok((builder.directory(loaded), None))
+    }
+}
+
+/// The tenant in PostgreSQL (`--store URL`): connected, loaded and
+/// listening before the run starts, so a store that cannot be reached is
+/// exit 2 before anything runs.
+fn open_store(url: &str) -> Result<studioflow::permissions::Directory, String> {
+    #[cfg(feature = "postgres")]
+    {
+        use studioflow::permissions::postgres::{PostgresStore, StoreUrl};
+        let url = StoreUrl::parse(url).map_err(|e| e.to_string())?;
+        let store = PostgresStore::open(url).map_err(|e| e.to_string())?;
+        Ok(studioflow::permissions::Directory::new(
+            std::sync::Arc::new(store),
+        ))
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        Err(format!(
+            "--store {url}: this studioflow was built without the postgres feature"
+        ))
     }
 }

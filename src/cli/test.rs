@@ -31,6 +31,19 @@ pub(super) fn test(args: TestArgs) -> i32 {
     if let Some(filter) = &args.filter {
         runner = runner.filter(filter.as_str());
     }
+    // `--store`: the store's tenant, copied once; each case gets a fresh
+    // copy of it, so tests never write to the database.
+    if let Some(url) = args.store.url() {
+        match store_tenant(url)
+            .and_then(|json| runner.default_tenant(&json).map_err(|e| e.to_string()))
+        {
+            Ok(with_tenant) => runner = with_tenant,
+            Err(message) => {
+                errln!("error: {message}");
+                return EXIT_INPUT;
+            }
+        }
+    }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -161,4 +174,22 @@ fn print_report(report: &Report) {
         }
     }
     outln!("{}", report.summary());
+}
+
+/// The store's tenant as a tenant document.
+fn store_tenant(url: &str) -> Result<String, String> {
+    #[cfg(feature = "postgres")]
+    {
+        use studioflow::permissions::postgres::{connect, load_tenant, StoreUrl};
+        let url = StoreUrl::parse(url).map_err(|e| e.to_string())?;
+        let mut client = connect(&url).map_err(|e| e.to_string())?;
+        let (directory, _) = load_tenant(&mut client, &url).map_err(|e| e.to_string())?;
+        Ok(directory.to_tenant_json().to_string())
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        Err(format!(
+            "--store {url}: this studioflow was built without the postgres feature"
+        ))
+    }
 }

@@ -181,6 +181,9 @@ impl Directory {
     ) -> Result<AgentRecord, ApiError> {
         match self.store.set_agent_status(agent, status) {
             Ok(updated) => Ok(self.record_of(&updated)),
+            Err(StoreConflict::Unavailable { message }) => {
+                Err(ApiError::new(types::STORE_UNAVAILABLE, "store", message))
+            }
             Err(_) => Err(ApiError::not_found("agent", &agent.to_string())),
         }
     }
@@ -756,5 +759,8 @@ fn conflict_error(conflict: StoreConflict, role: Option<(&Role, u64)>) -> ApiErr
             "id",
             "no role ids are left in this tenant",
         ),
+        StoreConflict::Unavailable { message } => {
+            ApiError::new(types::STORE_UNAVAILABLE, "store", message)
+        }
     }
 }

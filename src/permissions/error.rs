@@ -149,6 +149,12 @@ pub mod types {
     /// assert_eq!(studioflow::permissions::error_types::INACTIVE_USER, "unauthorized.inactiveUser");
     /// ```
     pub const INACTIVE_USER: &str = "unauthorized.inactiveUser";
+    /// The store (a database) could not be reached or failed: nothing was written.
+    ///
+    /// ```
+    /// assert_eq!(studioflow::permissions::error_types::STORE_UNAVAILABLE, "serviceUnavailable.store");
+    /// ```
+    pub const STORE_UNAVAILABLE: &str = "serviceUnavailable.store";
 }
 
 impl ApiError {

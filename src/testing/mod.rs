@@ -110,6 +110,7 @@ pub struct TestRunner {
     factory: EngineFactory,
     update: bool,
     filter: Option<String>,
+    default_tenant: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for TestRunner {
@@ -349,7 +350,28 @@ impl TestRunner {
             }),
             update: false,
             filter: None,
+            default_tenant: None,
         }
+    }
+
+    /// The tenant of test files that name none, as a tenant document (what
+    /// `studioflow test --store` copies from the database): each case gets
+    /// a fresh copy, so tests never write to where it came from. Without
+    /// it, the demo tenant.
+    ///
+    /// ```
+    /// let json = studioflow::permissions::Directory::demo().to_tenant_json().to_string();
+    /// let runner = studioflow::testing::TestRunner::new().default_tenant(&json).unwrap();
+    /// # let _ = runner;
+    /// assert!(studioflow::testing::TestRunner::new().default_tenant("{").is_err());
+    /// ```
+    pub fn default_tenant(
+        mut self,
+        tenant_json: &str,
+    ) -> Result<Self, crate::permissions::LoadError> {
+        crate::permissions::Directory::from_json_str(tenant_json)?;
+        self.default_tenant = Some(Arc::from(tenant_json));
+        Ok(self)
     }
 
     /// How to build each case's engine, from the case's fresh tenant and
@@ -437,6 +459,7 @@ impl TestRunner {
             path,
             text,
         )
+        .with_default_tenant(self.default_tenant.clone())
         .load()
     }
 

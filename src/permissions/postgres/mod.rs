@@ -15,11 +15,13 @@
 
 mod connect;
 mod schema;
+mod store;
 mod tenant;
 
 pub use connect::{connect, StoreUrl, CONNECT_TIMEOUT, STATEMENT_TIMEOUT};
 pub use schema::{migrate, schema_version, MIGRATIONS};
-pub use tenant::{import_tenant, load_tenant, revision};
+pub use store::PostgresStore;
+pub use tenant::{import_tenant, load_tenant, revision, CHANNEL};
 
 /// What went wrong talking to the database.
 #[derive(Debug, thiserror::Error)]

@@ -218,6 +218,12 @@ pub enum StoreConflict {
     },
     /// The role id space is exhausted.
     IdsExhausted,
+    /// The store (a database) could not be reached or failed; nothing was
+    /// written.
+    Unavailable {
+        /// What went wrong, on one line.
+        message: String,
+    },
 }
 
 /// Storage for one tenant. Implementations must make each write atomic:

@@ -15,6 +15,8 @@ mod load;
 mod locked;
 mod save;
 
+pub(crate) use save::role_json;
+
 use std::path::PathBuf;
 
 use crate::files::FileError;

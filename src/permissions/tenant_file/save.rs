@@ -12,6 +12,20 @@ use super::SaveError;
 use crate::permissions::directory::Directory;
 use crate::permissions::ids::parse_id;
 
+/// A custom role as the tenant document writes it.
+pub(crate) fn role_json(
+    role: &crate::permissions::Role,
+    catalog: &crate::permissions::FeatureCatalog,
+) -> Value {
+    serde_json::json!({
+        "id": role.id,
+        "name": role.name,
+        "description": role.description,
+        "accessList": catalog.names_of(role.access),
+        "changeStamp": role.change_stamp,
+    })
+}
+
 /// The tenant document for a directory (custom roles only; features only if not default).
 fn to_json(directory: &Directory) -> Value {
     let snapshot = directory.store().snapshot();
@@ -32,15 +46,7 @@ fn to_json(directory: &Directory) -> Value {
         .roles
         .iter()
         .filter(|role| !role.system_defined)
-        .map(|role| {
-            serde_json::json!({
-                "id": role.id,
-                "name": role.name,
-                "description": role.description,
-                "accessList": catalog.names_of(role.access),
-                "changeStamp": role.change_stamp,
-            })
-        })
+        .map(|role| role_json(role, catalog))
         .collect();
     top.insert("roles".into(), Value::Array(roles));
     top.insert("nextRoleId".into(), Value::from(snapshot.next_role_id));

@@ -43,6 +43,8 @@ pub(crate) struct Loader<'a> {
     /// Keys an unknown key looks like a misspelling of (their "missing
     /// field" error would say the same mistake twice).
     pub(super) misspelt: RefCell<Vec<String>>,
+    /// The tenant of a file that names none (the demo tenant without it).
+    pub(super) default_tenant: Option<std::sync::Arc<str>>,
 }
 
 /// What a case's expectations and mocks are checked against.
@@ -61,7 +63,14 @@ impl<'a> Loader<'a> {
             errors: RefCell::new(Vec::new()),
             dropped: Cell::new(0),
             misspelt: RefCell::new(Vec::new()),
+            default_tenant: None,
         }
+    }
+
+    /// The tenant (a tenant document) of a file that names none.
+    pub fn with_default_tenant(mut self, tenant: Option<std::sync::Arc<str>>) -> Self {
+        self.default_tenant = tenant;
+        self
     }
 
     /// Parses and checks the whole file; every mistake found, in file order.
@@ -231,7 +240,10 @@ impl<'a> Loader<'a> {
         });
 
         let tenant = match &raw.tenant {
-            None => Some(Tenant::Demo),
+            None => Some(match &self.default_tenant {
+                Some(json) => Tenant::Json(json.clone()),
+                None => Tenant::Demo,
+            }),
             Some(t) => self.ok(self.tenant(folder, t)),
         };
         let file_now = match &raw.now {
