@@ -201,6 +201,140 @@ fn an_unreachable_store_is_exit_2_with_the_url(_server: &str) -> Result<(), Stri
     })
 }
 
+/// A store with the demo tenant imported, in a database of its own.
+fn demo_store(server: &str, name: &str) -> Result<String, String> {
+    let url = fresh_database(server, name)?;
+    studioflow(&["db", "migrate", "--store", &url]);
+    let (mut client, parsed) = open(&url)?;
+    import_tenant(&mut client, &parsed, &Directory::demo()).map_err(|e| e.to_string())?;
+    Ok(url)
+}
+
+fn a_run_writes_through_and_the_next_run_sees_it(server: &str) -> Result<(), String> {
+    let url = demo_store(server, "runs")?;
+    let script = root().join("scripts/roles_admin.script");
+    let script = script.to_str().unwrap();
+    let (code, out) = studioflow(&["run", script, "--store", &url]);
+    ensure(out.contains("made QualityLead"), || {
+        format!("first run: {code} {out}")
+    })?;
+    // Another process (another host) sees the role the first one made.
+    let (_, out) = studioflow(&["run", script, "--store", &url]);
+    ensure(out.contains("invalidInput.duplicateName"), || {
+        format!("second run: {out}")
+    })?;
+    // --store with --directory or --save is refused before anything runs.
+    let (code, out) = studioflow(&["run", script, "--store", &url, "--save", "/tmp/x.json"]);
+    ensure(code == 2 && out.contains("--store cannot be used"), || {
+        format!("{code} {out}")
+    })?;
+    let (code, out) = studioflow(&["run", script, "--store", "postgres://x@127.0.0.1:1/x"]);
+    ensure(code == 2 && out.contains("cannot connect"), || {
+        format!("{code} {out}")
+    })
+}
+
+fn test_store_copies_the_tenant_and_never_writes(server: &str) -> Result<(), String> {
+    let url = demo_store(server, "tests")?;
+    let (mut client, parsed) = open(&url)?;
+    let before = revision(&mut client, &parsed).map_err(|e| e.to_string())?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    std::fs::copy(
+        root().join("scripts/roles_admin.script"),
+        dir.path().join("admin.script"),
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.path().join("admin.test.toml"),
+        "[[case]]\nname = \"makes a role\"\n[case.expect]\nvariables = { Summary = { contains = \"made QualityLead\" } }\n\n[[case]]\nname = \"each case starts from the store's tenant\"\n[case.expect]\nvariables = { Summary = { contains = \"made QualityLead\" } }\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let (code, out) = studioflow(&["test", dir.path().to_str().unwrap(), "--store", &url]);
+    ensure(code == 0 && out.contains("2 passed"), || {
+        format!("{code} {out}")
+    })?;
+    let after = revision(&mut client, &parsed).map_err(|e| e.to_string())?;
+    ensure(before == after, || {
+        format!("the tests wrote to the store: revision {before} -> {after}")
+    })
+}
+
+fn concurrent_hosts_lose_no_update(server: &str) -> Result<(), String> {
+    use studioflow::permissions::postgres::PostgresStore;
+    use studioflow::permissions::{RoleChange, StoreConflict, TenantStore};
+    let url = demo_store(server, "race")?;
+    // Four hosts, each its own store (own connections, own copy), updating
+    // one role with the changeStamp they last saw.
+    const HOSTS: usize = 4;
+    const WRITES: usize = 50;
+    let handles: Vec<_> = (0..HOSTS)
+        .map(|host| {
+            let url = url.clone();
+            std::thread::spawn(move || -> Result<(usize, usize), String> {
+                let store = PostgresStore::open(StoreUrl::parse(&url).map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
+                let (mut won, mut stale) = (0, 0);
+                for n in 0..WRITES {
+                    let seen = store.role(5000).ok_or("no role 5000")?.change_stamp;
+                    let change = RoleChange {
+                        description: Some(format!("host {host} write {n}")),
+                        ..Default::default()
+                    };
+                    match store.update_role(5000, seen, change) {
+                        Ok(_) => won += 1,
+                        Err(StoreConflict::StaleChangeStamp { .. }) => stale += 1,
+                        Err(other) => return Err(format!("host {host}: {other:?}")),
+                    }
+                }
+                Ok((won, stale))
+            })
+        })
+        .collect();
+    let mut total_won = 0;
+    for handle in handles {
+        let (won, stale) = handle.join().map_err(|_| "a host panicked")??;
+        ensure(won + stale == WRITES, || {
+            "a write was neither won nor refused".into()
+        })?;
+        total_won += won;
+    }
+    let (mut client, parsed) = open(&url)?;
+    let (directory, _) = load_tenant(&mut client, &parsed).map_err(|e| e.to_string())?;
+    let stamp = directory
+        .store()
+        .role(5000)
+        .ok_or("no role 5000")?
+        .change_stamp;
+    ensure(stamp as usize == total_won, || {
+        format!("changeStamp {stamp} but {total_won} writes won: an update was lost or doubled")
+    })
+}
+
+fn a_reader_at_least_as_fresh_as_the_writer_sees_the_write(server: &str) -> Result<(), String> {
+    use studioflow::permissions::postgres::PostgresStore;
+    use studioflow::permissions::{AgentStatus, TenantStore};
+    let url = demo_store(server, "fresh")?;
+    let parse = || StoreUrl::parse(&url).map_err(|e| e.to_string());
+    let writer = PostgresStore::open(parse()?).map_err(|e| e.to_string())?;
+    let reader = PostgresStore::open(parse()?).map_err(|e| e.to_string())?;
+    ensure(reader.is_active(1001) == Some(true), || {
+        "sysadmin starts active".into()
+    })?;
+    writer
+        .set_agent_status(1001, AgentStatus::Inactive)
+        .map_err(|e| format!("{e:?}"))?;
+    let written = writer.revision();
+    let reached = reader
+        .reach(written, std::time::Duration::from_secs(5))
+        .map_err(|e| e.to_string())?;
+    ensure(reached >= written, || {
+        format!("reached {reached}, wanted {written}")
+    })?;
+    ensure(reader.is_active(1001) == Some(false), || {
+        "the reader still sees sysadmin active after reaching the writer's revision".into()
+    })
+}
+
 fn main() {
     let require = std::env::var("STUDIOFLOW_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
     let server = std::env::var("STUDIOFLOW_TEST_DATABASE_URL").ok();
@@ -208,7 +342,7 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let checks: [(&str, Check); 5] = [
+    let checks: [(&str, Check); 9] = [
         (
             "migrate_is_versioned_and_idempotent",
             migrate_is_versioned_and_idempotent,
@@ -228,6 +362,22 @@ fn main() {
         (
             "an_unreachable_store_is_exit_2_with_the_url",
             an_unreachable_store_is_exit_2_with_the_url,
+        ),
+        (
+            "a_run_writes_through_and_the_next_run_sees_it",
+            a_run_writes_through_and_the_next_run_sees_it,
+        ),
+        (
+            "test_store_copies_the_tenant_and_never_writes",
+            test_store_copies_the_tenant_and_never_writes,
+        ),
+        (
+            "concurrent_hosts_lose_no_update",
+            concurrent_hosts_lose_no_update,
+        ),
+        (
+            "a_reader_at_least_as_fresh_as_the_writer_sees_the_write",
+            a_reader_at_least_as_fresh_as_the_writer_sees_the_write,
         ),
     ];
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
