@@ -69,7 +69,16 @@ pub fn import_tenant(
     {
         let id = agent.get("id").and_then(Value::as_i64).unwrap_or(0);
         let user = agent.get("userName").and_then(Value::as_str).unwrap_or("");
-        let role = agent.get("role").and_then(Value::as_str).map(fold_case);
+        // An agent names its role, or (a digits-only name another role's id
+        // would shadow) gives its id: either way the key is the folded name.
+        let role = match agent.get("role") {
+            Some(Value::String(name)) => Some(fold_case(name).to_string()),
+            Some(Value::Number(id)) => id
+                .as_u64()
+                .and_then(|id| directory.role_name(id))
+                .map(|name| fold_case(&name).to_string()),
+            _ => None,
+        };
         tx.execute(&insert_agent, &[&id, &fold_case(user), &role, agent])
             .map_err(err)?;
     }
