@@ -73,6 +73,9 @@ pub use diagnostics::{
 };
 pub use engine::{BuildError, Engine, EngineBuilder, Responder, Simulation, SimulationError};
 pub use resolver::{FileResolver, MemoryResolver, ResolveError, ResolvedScript, ScriptResolver};
+/// Paused runs in PostgreSQL, taken by one host exactly once (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub use runtime::pause::store::{PauseStore, Repause, Take, Taken};
 pub use runtime::{
     ActionOverride, CancelToken, ChangeObserver, Clock, FixedClock, FromValue, FunctionContext,
     HostFunction, IntoFunctionResult, Limits, NativeFunction, Object, Outcome, Run, RunCounts,

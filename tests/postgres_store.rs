@@ -74,7 +74,7 @@ fn ensure(ok: bool, message: impl FnOnce() -> String) -> Result<(), String> {
 fn migrate_is_versioned_and_idempotent(server: &str) -> Result<(), String> {
     let url = fresh_database(server, "migrate")?;
     let (code, out) = studioflow(&["db", "migrate", "--store", &url]);
-    ensure(code == 0 && out.contains("1 migration applied"), || {
+    ensure(code == 0 && out.contains("2 migrations applied"), || {
         format!("first migrate: {code} {out}")
     })?;
     let (code, out) = studioflow(&["db", "migrate", "--store", &url]);
@@ -335,6 +335,215 @@ fn a_reader_at_least_as_fresh_as_the_writer_sees_the_write(server: &str) -> Resu
     })
 }
 
+/// A sealed paused run (a script waiting 30 s) and its waiting text.
+fn sealed_pause() -> Result<Vec<u8>, String> {
+    let engine = studioflow::Engine::new();
+    let script = engine
+        .compile(
+            "start: Begin { Default -> hold }\nhold: Wait { Seconds = 30 Default -> done }\ndone: End",
+            "hold.script",
+        )
+        .map_err(|e| e.to_string())?;
+    let run = engine.run(&script, studioflow::RunOptions::default());
+    let paused = run.paused.ok_or("the run did not pause")?;
+    let key = studioflow::PauseKey::from_hex(&"ab".repeat(32)).map_err(|e| e.to_string())?;
+    Ok(key.seal(
+        &paused,
+        chrono::Utc::now(),
+        std::time::Duration::from_secs(3600),
+    ))
+}
+
+fn paused_runs_are_taken_exactly_once(server: &str) -> Result<(), String> {
+    use studioflow::{PauseStore, Repause, Take};
+    let url = fresh_database(server, "pauses")?;
+    studioflow(&["db", "migrate", "--store", &url]);
+    let sealed = sealed_pause()?;
+    let store = PauseStore::new(StoreUrl::parse(&url).map_err(|e| e.to_string())?);
+    let expires_at = chrono::Utc::now() + chrono::Duration::hours(1);
+    for n in 0..100 {
+        store
+            .save(&Repause {
+                id: &format!("call-{n}"),
+                sealed: &sealed,
+                waiting: "{}",
+                expires_at,
+            })
+            .map_err(|e| e.to_string())?;
+    }
+    // Two hosts race through the same 100 ids.
+    let hosts: Vec<_> = (0..2)
+        .map(|host| {
+            let url = url.clone();
+            std::thread::spawn(move || -> Result<Vec<String>, String> {
+                let store = PauseStore::new(StoreUrl::parse(&url).map_err(|e| e.to_string())?);
+                let mut resumed = Vec::new();
+                for k in 0..100 {
+                    let n = if host == 0 { k } else { 99 - k };
+                    let id = format!("call-{n}");
+                    match store
+                        .take(&id, chrono::Utc::now())
+                        .map_err(|e| e.to_string())?
+                    {
+                        Take::Taken(taken) => {
+                            taken.finish(None).map_err(|e| e.to_string())?;
+                            resumed.push(id);
+                        }
+                        Take::Absent => {}
+                        Take::Expired { .. } => return Err(format!("{id} expired")),
+                    }
+                }
+                Ok(resumed)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for host in hosts {
+        all.extend(host.join().map_err(|_| "a host panicked")??);
+    }
+    all.sort();
+    let before = all.len();
+    all.dedup();
+    ensure(before == 100 && all.len() == 100, || {
+        format!(
+            "{before} resumes of {} distinct runs, expected 100 of 100",
+            all.len()
+        )
+    })?;
+    ensure(store.count().map_err(|e| e.to_string())? == 0, || {
+        "runs left behind".into()
+    })
+}
+
+fn a_host_dying_mid_resume_loses_nothing_and_expiry_removes(server: &str) -> Result<(), String> {
+    use studioflow::{PauseStore, Repause, Take};
+    let url = fresh_database(server, "crash")?;
+    studioflow(&["db", "migrate", "--store", &url]);
+    let sealed = sealed_pause()?;
+    let store = PauseStore::new(StoreUrl::parse(&url).map_err(|e| e.to_string())?);
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    store
+        .save(&Repause {
+            id: "call",
+            sealed: &sealed,
+            waiting: "{}",
+            expires_at: later,
+        })
+        .map_err(|e| e.to_string())?;
+    // Taken, then the host dies (the take is dropped unfinished).
+    match store
+        .take("call", chrono::Utc::now())
+        .map_err(|e| e.to_string())?
+    {
+        Take::Taken(taken) => {
+            // While it is held, nobody else gets it.
+            ensure(
+                matches!(
+                    store
+                        .take("call", chrono::Utc::now())
+                        .map_err(|e| e.to_string())?,
+                    Take::Absent
+                ),
+                || "a held run was taken twice".into(),
+            )?;
+            drop(taken);
+        }
+        _ => return Err("the saved run was not there".into()),
+    }
+    match store
+        .take("call", chrono::Utc::now())
+        .map_err(|e| e.to_string())?
+    {
+        Take::Taken(taken) => ensure(taken.sealed() == sealed.as_slice(), || "other bytes".into())?,
+        _ => return Err("the run was lost with its host".into()),
+    }
+    // An expired one is removed and reported.
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    store
+        .save(&Repause {
+            id: "old",
+            sealed: &sealed,
+            waiting: "{}",
+            expires_at: past,
+        })
+        .map_err(|e| e.to_string())?;
+    ensure(
+        matches!(
+            store
+                .take("old", chrono::Utc::now())
+                .map_err(|e| e.to_string())?,
+            Take::Expired { .. }
+        ),
+        || "an expired run was taken".into(),
+    )?;
+    ensure(
+        matches!(
+            store
+                .take("old", chrono::Utc::now())
+                .map_err(|e| e.to_string())?,
+            Take::Absent
+        ),
+        || "an expired run stayed".into(),
+    )
+}
+
+fn run_pause_and_resume_through_the_store(server: &str) -> Result<(), String> {
+    let url = demo_store(server, "cli_pause")?;
+    studioflow(&["db", "migrate", "--store", &url]);
+    let phone = root().join("scripts/phone.script");
+    let phone = phone.to_str().unwrap();
+    let key = "cd".repeat(32);
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_studioflow"))
+            .args(args)
+            .env("STUDIOFLOW_PAUSE_KEY", &key)
+            .env_remove("STUDIOFLOW_STORE")
+            .output()
+            .expect("runs");
+        (
+            out.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let (code, out) = run(&[
+        "run",
+        phone,
+        "--store",
+        &url,
+        "--pause",
+        "call-1",
+        "--event",
+        "reply:200:{\"name\":\"Ada\"}",
+    ]);
+    ensure(code == 5, || format!("run: {code} {out}"))?;
+    let (code, out) = run(&["resume", "call-1", "--store", &url, "--event", "digits:1"]);
+    ensure(code == 5 && out.contains("skill = \"Orders\""), || {
+        format!("resume 1: {code} {out}")
+    })?;
+    let (code, out) = run(&[
+        "resume",
+        "call-1",
+        "--store",
+        &url,
+        "--event",
+        "wait:25",
+        "--event",
+        "answer:agentadmin",
+        "--event",
+        "hangup",
+    ]);
+    ensure(code == 0, || format!("resume 2: {code} {out}"))?;
+    let (code, out) = run(&["resume", "call-1", "--store", &url, "--event", "hangup"]);
+    ensure(
+        code == 2 && out.contains("no paused run \"call-1\""),
+        || format!("resume 3: {code} {out}"),
+    )
+}
+
 fn main() {
     let require = std::env::var("STUDIOFLOW_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
     let server = std::env::var("STUDIOFLOW_TEST_DATABASE_URL").ok();
@@ -342,7 +551,7 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let checks: [(&str, Check); 9] = [
+    let checks: [(&str, Check); 12] = [
         (
             "migrate_is_versioned_and_idempotent",
             migrate_is_versioned_and_idempotent,
@@ -378,6 +587,18 @@ fn main() {
         (
             "a_reader_at_least_as_fresh_as_the_writer_sees_the_write",
             a_reader_at_least_as_fresh_as_the_writer_sees_the_write,
+        ),
+        (
+            "paused_runs_are_taken_exactly_once",
+            paused_runs_are_taken_exactly_once,
+        ),
+        (
+            "a_host_dying_mid_resume_loses_nothing_and_expiry_removes",
+            a_host_dying_mid_resume_loses_nothing_and_expiry_removes,
+        ),
+        (
+            "run_pause_and_resume_through_the_store",
+            run_pause_and_resume_through_the_store,
         ),
     ];
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);

@@ -37,12 +37,24 @@ pub(super) fn resume(args: ResumeArgs) -> i32 {
         return input_failure(args.json, "no pause key", None);
     };
     let pause_path = args.file.as_path();
-    let bytes = match studioflow::files::read_bytes(
-        pause_path,
-        args.input.max_file_size.min(MAX_PAUSE_FILE_BYTES),
-    ) {
-        Ok(bytes) => bytes,
-        Err(e) => return input_failure(args.json, &e.to_string(), None),
+    // With a store, PAUSE is the id of a paused run there, taken for this
+    // process (no other host can take it until this run ends).
+    let mut pauses = match session::StorePauses::at(args.store.url()) {
+        Ok(pauses) => pauses,
+        Err(message) => return input_failure(args.json, &message, None),
+    };
+    let bytes = match &mut pauses {
+        Some(pauses) => match take_from_store(pauses, pause_path) {
+            Ok(bytes) => bytes,
+            Err(message) => return input_failure(args.json, &message, None),
+        },
+        None => match studioflow::files::read_bytes(
+            pause_path,
+            args.input.max_file_size.min(MAX_PAUSE_FILE_BYTES),
+        ) {
+            Ok(bytes) => bytes,
+            Err(e) => return input_failure(args.json, &e.to_string(), None),
+        },
     };
     // Signature, format version and expiry, before anything in it is used.
     let paused = match opener.open(&bytes, chrono::Utc::now()) {
@@ -112,13 +124,13 @@ pub(super) fn resume(args: ResumeArgs) -> i32 {
     let inputs = Inputs {
         script: script_inputs(&script_path, Some(&script)),
         directory: args.directory.as_deref(),
-        pause: Some(pause_path),
+        pause: Some(pause_path).filter(|_| pauses.is_none()),
     };
     if let Err(message) = session::refuse_outputs_over_inputs(
         &inputs,
         args.save.as_deref(),
         args.report.as_deref(),
-        args.contact.pause.as_deref(),
+        args.contact.pause.as_deref().filter(|_| pauses.is_none()),
     ) {
         return input_failure(args.json, &message, None);
     }
@@ -140,7 +152,41 @@ pub(super) fn resume(args: ResumeArgs) -> i32 {
         report: args.report.as_deref(),
         // The script's warnings were shown by the `run` that paused it.
         warnings: Diagnostics::new(SourceFile::new(root.name.as_str(), ""), Vec::new()),
+        pauses,
     })
+}
+
+/// Takes the paused run `id` from the store: its sealed bytes, the take
+/// held in `pauses` until the run ends.
+#[cfg(feature = "postgres")]
+fn take_from_store(
+    pauses: &mut session::StorePauses,
+    id: &std::path::Path,
+) -> Result<Vec<u8>, String> {
+    let id = id.to_string_lossy();
+    match pauses
+        .store
+        .take(&id, chrono::Utc::now())
+        .map_err(|e| e.to_string())?
+    {
+        studioflow::Take::Taken(taken) => {
+            let bytes = taken.sealed().to_vec();
+            pauses.taken = Some(taken);
+            Ok(bytes)
+        }
+        studioflow::Take::Absent => Err(format!(
+            "no paused run {id:?} in the store (never paused there, resumed already, or being resumed by another host)"
+        )),
+        studioflow::Take::Expired { at } => Err(format!(
+            "the paused run {id:?} expired at {} (removed from the store)",
+            at.to_rfc3339()
+        )),
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+fn take_from_store(_: &mut session::StorePauses, _: &std::path::Path) -> Result<Vec<u8>, String> {
+    Err("this studioflow was built without the postgres feature".into())
 }
 
 /// A flag whose value comes from the pause, given anyway.

@@ -109,11 +109,17 @@ pub(super) fn run(args: RunArgs) -> i32 {
         directory: args.directory.as_deref(),
         pause: None,
     };
+    // With a store, `--pause ID` names a paused run in it, not a file.
+    let pauses = match session::StorePauses::at(args.store.url()) {
+        Ok(pauses) => pauses,
+        Err(message) => return input_failure(args.json, &message, None),
+    };
+    let pause_file = args.contact.pause.as_deref().filter(|_| pauses.is_none());
     if let Err(message) = session::refuse_outputs_over_inputs(
         &inputs,
         args.save.as_deref(),
         args.report.as_deref(),
-        args.contact.pause.as_deref(),
+        pause_file,
     ) {
         return input_failure(args.json, &message, None);
     }
@@ -137,6 +143,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
         held,
         report: args.report.as_deref(),
         warnings,
+        pauses,
     })
 }
 

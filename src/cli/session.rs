@@ -54,6 +54,44 @@ pub(super) struct Session<'a> {
     pub report: Option<&'a Path>,
     /// The script's warnings: `--json` lists them.
     pub warnings: Diagnostics,
+    /// With `--store`: paused runs live in the store (`--pause ID` names
+    /// one there), and `resume` holds the one it took until the run ends.
+    pub pauses: Option<StorePauses>,
+}
+
+/// Paused runs in the store, for one session.
+pub(super) struct StorePauses {
+    #[cfg(feature = "postgres")]
+    pub store: studioflow::PauseStore,
+    /// What `resume` took: settled when the resumed run ends (removed, or
+    /// replaced by where it waits now); dropped unsettled on a refusal, so
+    /// the paused run stays for another try.
+    #[cfg(feature = "postgres")]
+    pub taken: Option<Box<studioflow::Taken>>,
+}
+
+impl StorePauses {
+    /// The paused runs of the store at `url`, when given.
+    pub(super) fn at(url: Option<&str>) -> Result<Option<StorePauses>, String> {
+        let Some(url) = url else {
+            return Ok(None);
+        };
+        #[cfg(feature = "postgres")]
+        {
+            let url = studioflow::permissions::postgres::StoreUrl::parse(url)
+                .map_err(|e| e.to_string())?;
+            Ok(Some(StorePauses {
+                store: studioflow::PauseStore::new(url),
+                taken: None,
+            }))
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            Err(format!(
+                "--store {url}: this studioflow was built without the postgres feature"
+            ))
+        }
+    }
 }
 
 /// The files a command reads, for the rule that outputs never replace
@@ -235,7 +273,12 @@ pub(super) fn execute(mut session: Session<'_>) -> i32 {
         }
     }
 
-    if let (Some(path), Outcome::Waiting) = (&session.contact.pause, run.outcome) {
+    if let Some(pauses) = session.pauses.take() {
+        if let Err(message) = settle_in_store(&session, &run, pauses) {
+            errln!("error: --pause: {message}");
+            return EXIT_INPUT;
+        }
+    } else if let (Some(path), Outcome::Waiting) = (&session.contact.pause, run.outcome) {
         if let Err(message) = write_pause(&session, &run, path) {
             errln!("error: --pause: {message}");
             return EXIT_INPUT;
@@ -303,6 +346,55 @@ fn simulate(session: &Session<'_>, start: Start) -> Result<Run, Refused> {
             })
         }
     }
+}
+
+/// With a store: the run that waits is kept there under `--pause ID` (or,
+/// resumed, under the id it was taken by); a resumed run that ended leaves
+/// it. One transaction with the take.
+#[cfg(feature = "postgres")]
+fn settle_in_store(session: &Session<'_>, run: &Run, pauses: StorePauses) -> Result<(), String> {
+    let StorePauses { store, taken } = pauses;
+    let waiting_id = session
+        .contact
+        .pause
+        .as_deref()
+        .map(|p| p.to_string_lossy().into_owned())
+        .or_else(|| taken.as_ref().map(|t| t.id().to_string()));
+    let again = match (run.outcome, &waiting_id, run.paused.as_deref()) {
+        (Outcome::Waiting, Some(id), Some(paused)) => {
+            let key = session.key.as_ref().ok_or("no pause key")?;
+            let expiry = session.contact.pause_expiry.unwrap_or(DEFAULT_PAUSE_EXPIRY);
+            let now = chrono::Utc::now();
+            let sealed = key.seal(paused, now, expiry);
+            let expires_at =
+                now + chrono::Duration::from_std(expiry).unwrap_or(chrono::Duration::days(30));
+            Some((
+                id.clone(),
+                sealed,
+                paused.waiting().to_json().to_string(),
+                expires_at,
+            ))
+        }
+        _ => None,
+    };
+    let repause = again
+        .as_ref()
+        .map(|(id, sealed, waiting, expires_at)| studioflow::Repause {
+            id,
+            sealed,
+            waiting,
+            expires_at: *expires_at,
+        });
+    match (taken, repause) {
+        (Some(taken), again) => taken.finish(again.as_ref()).map_err(|e| e.to_string()),
+        (None, Some(run)) => store.save(&run).map_err(|e| e.to_string()),
+        (None, None) => Ok(()),
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+fn settle_in_store(_: &Session<'_>, _: &Run, _: StorePauses) -> Result<(), String> {
+    Ok(())
 }
 
 /// Seals the waiting run with the key and writes it atomically.

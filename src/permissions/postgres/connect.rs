@@ -62,7 +62,7 @@ impl StoreUrl {
         &self.shown
     }
 
-    pub(super) fn query_error(&self, e: postgres::Error) -> DbError {
+    pub(crate) fn query_error(&self, e: postgres::Error) -> DbError {
         DbError::Query {
             url: self.shown.clone(),
             message: one_line(&e),

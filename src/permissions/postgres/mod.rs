@@ -19,7 +19,7 @@ mod store;
 mod tenant;
 
 pub use connect::{connect, StoreUrl, CONNECT_TIMEOUT, STATEMENT_TIMEOUT};
-pub use schema::{migrate, schema_version, MIGRATIONS};
+pub use schema::{check_version as check_schema, migrate, schema_version, MIGRATIONS};
 pub use store::PostgresStore;
 pub use tenant::{import_tenant, load_tenant, revision, CHANNEL};
 

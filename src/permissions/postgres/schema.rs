@@ -38,6 +38,17 @@ pub const MIGRATIONS: &[&str] = &[
         data jsonb NOT NULL
     );
     CREATE INDEX studioflow_agents_role ON studioflow_agents (role_key);",
+    // 2: paused runs, kept as the signed bytes `PauseKey::seal` writes (the
+    // signature is checked by whoever opens them), what each waits for, and
+    // when it expires. Taken by one host at a time (row locks).
+    "CREATE TABLE studioflow_paused_runs (
+        id text PRIMARY KEY,
+        sealed bytea NOT NULL,
+        waiting text NOT NULL,
+        expires_at timestamptz NOT NULL,
+        saved_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX studioflow_paused_runs_expiry ON studioflow_paused_runs (expires_at);",
 ];
 
 /// The schema version this studioflow writes and reads.
@@ -86,7 +97,7 @@ pub fn migrate(client: &mut Client, url: &StoreUrl) -> Result<usize, DbError> {
 }
 
 /// Checks that the schema is the one this studioflow knows.
-pub(super) fn check_version(client: &mut Client, url: &StoreUrl) -> Result<(), DbError> {
+pub fn check_version(client: &mut Client, url: &StoreUrl) -> Result<(), DbError> {
     let exists: bool = client
         .query_one("SELECT to_regclass('studioflow_schema') IS NOT NULL", &[])
         .map_err(|e| url.query_error(e))?

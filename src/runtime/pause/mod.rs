@@ -11,6 +11,8 @@
 //! the permission model as it is then.
 
 mod seal;
+#[cfg(feature = "postgres")]
+pub mod store;
 pub(crate) mod values;
 
 use chrono::{DateTime, Utc};
