@@ -544,6 +544,128 @@ fn run_pause_and_resume_through_the_store(server: &str) -> Result<(), String> {
     )
 }
 
+/// A TCP proxy in front of the server that the test can cut and restore:
+/// cutting closes every connection through it and refuses new ones.
+struct Proxy {
+    port: u16,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    streams: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Proxy {
+    fn start(target: std::net::SocketAddr) -> Result<Proxy, String> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let open = Arc::new(AtomicBool::new(true));
+        let streams: Arc<Mutex<Vec<std::net::TcpStream>>> = Arc::new(Mutex::new(Vec::new()));
+        let (open2, streams2) = (open.clone(), streams.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if !open2.load(Ordering::Acquire) {
+                    let _ = client.shutdown(std::net::Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = std::net::TcpStream::connect(target) else {
+                    continue;
+                };
+                let pairs = [
+                    (client.try_clone(), server.try_clone()),
+                    (server.try_clone(), client.try_clone()),
+                ];
+                if let Ok(mut all) = streams2.lock() {
+                    all.extend(client.try_clone());
+                    all.extend(server.try_clone());
+                }
+                for (from, to) in pairs {
+                    if let (Ok(mut from), Ok(mut to)) = (from, to) {
+                        std::thread::spawn(move || {
+                            let _ = std::io::copy(&mut from, &mut to);
+                            let _ = to.shutdown(std::net::Shutdown::Both);
+                        });
+                    }
+                }
+            }
+        });
+        Ok(Proxy {
+            port,
+            open,
+            streams,
+        })
+    }
+
+    fn cut(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::Release);
+        if let Ok(mut all) = self.streams.lock() {
+            for s in all.drain(..) {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+
+    fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+fn the_database_lost_mid_run_is_the_error_branch_and_recovers(server: &str) -> Result<(), String> {
+    use studioflow::permissions::postgres::PostgresStore;
+    let url = demo_store(server, "proxy")?;
+    // The same database through the proxy.
+    let after_scheme = url.split_once('@').ok_or("no @ in the URL")?;
+    let host_port = after_scheme.1.split('/').next().unwrap_or("");
+    let target: std::net::SocketAddr =
+        host_port.parse().map_err(|e| format!("{host_port}: {e}"))?;
+    let proxy = Proxy::start(target)?;
+    let proxied = url.replace(host_port, &format!("127.0.0.1:{}", proxy.port));
+    let store = PostgresStore::open(StoreUrl::parse(&proxied).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    let directory = Directory::new(std::sync::Arc::new(store));
+    let engine = studioflow::Engine::builder().directory(directory).build();
+    let script = engine
+        .compile(
+            r#"start: Begin { Default -> who }
+who: SetSecurityUser { Agent = "sysadmin" Default -> make }
+make: CreateRole { Name = "CutRole" Features = ["attribute"] Default -> done Error -> failed }
+failed: Assign { Variable = failure Value = _ERR Default -> done }
+done: End"#,
+            "cut.script",
+        )
+        .map_err(|e| e.to_string())?;
+    proxy.cut();
+    let run = engine.run(&script, studioflow::RunOptions::default());
+    let failure = run
+        .variable("failure")
+        .map(|v| v.to_text())
+        .unwrap_or_default();
+    ensure(failure.starts_with("serviceUnavailable.store"), || {
+        format!(
+            "expected the Error branch with serviceUnavailable.store, got {failure:?} ({:?})",
+            run.outcome
+        )
+    })?;
+    // Nothing half-written: the role is not in the database.
+    let (mut client, parsed) = open(&url)?;
+    let (tenant, _) = load_tenant(&mut client, &parsed).map_err(|e| e.to_string())?;
+    ensure(tenant.store().role_by_name("CutRole").is_none(), || {
+        "a role was written while cut".into()
+    })?;
+    // The database returns: the next run writes.
+    proxy.restore();
+    let run = engine.run(&script, studioflow::RunOptions::default());
+    ensure(run.variable("failure").is_none(), || {
+        format!(
+            "after the restore: {:?}",
+            run.variable("failure").map(|v| v.to_text())
+        )
+    })?;
+    let (tenant, _) = load_tenant(&mut client, &parsed).map_err(|e| e.to_string())?;
+    ensure(tenant.store().role_by_name("CutRole").is_some(), || {
+        "the role was not written after the restore".into()
+    })
+}
+
 fn main() {
     let require = std::env::var("STUDIOFLOW_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
     let server = std::env::var("STUDIOFLOW_TEST_DATABASE_URL").ok();
@@ -551,7 +673,7 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let checks: [(&str, Check); 12] = [
+    let checks: [(&str, Check); 13] = [
         (
             "migrate_is_versioned_and_idempotent",
             migrate_is_versioned_and_idempotent,
@@ -599,6 +721,10 @@ fn main() {
         (
             "run_pause_and_resume_through_the_store",
             run_pause_and_resume_through_the_store,
+        ),
+        (
+            "the_database_lost_mid_run_is_the_error_branch_and_recovers",
+            the_database_lost_mid_run_is_the_error_branch_and_recovers,
         ),
     ];
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);

@@ -13,6 +13,10 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// in the URL wins).
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long sent data may stay unacknowledged before the connection is
+/// given up (a dead server that never answers).
+pub const TCP_USER_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// A parsed store URL (`postgres://user:password@host:port/db?sslmode=...`).
 ///
 /// ```
@@ -54,6 +58,15 @@ impl StoreUrl {
             config.options(format!("{options} -c statement_timeout={ms}").trim());
         }
         config.application_name("studioflow");
+        // A server that vanishes without closing the connection (a cable
+        // cut, a frozen host) is noticed by the kernel within seconds,
+        // rather than leaving a write waiting on a dead socket.
+        config
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(5))
+            .keepalives_interval(Duration::from_secs(2))
+            .keepalives_retries(3)
+            .tcp_user_timeout(TCP_USER_TIMEOUT);
         Ok(StoreUrl { config, shown })
     }
 
