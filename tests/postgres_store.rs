@@ -666,6 +666,115 @@ done: End"#,
     })
 }
 
+/// One successful write, for the serial replay.
+#[derive(Debug, Clone)]
+enum Wrote {
+    Create(String),
+    Update(u64, u64, String),
+    Delete(u64),
+}
+
+fn mixed_writes_from_four_hosts_equal_a_serial_replay(server: &str) -> Result<(), String> {
+    use studioflow::permissions::postgres::PostgresStore;
+    use studioflow::permissions::{FeatureSet, NewRole, RoleChange, StoreConflict, TenantStore};
+    let url = demo_store(server, "replay")?;
+    const HOSTS: usize = 4;
+    const WRITES: usize = 200;
+    let hosts: Vec<_> = (0..HOSTS)
+        .map(|host| {
+            let url = url.clone();
+            std::thread::spawn(move || -> Result<Vec<(i64, Wrote)>, String> {
+                let store = PostgresStore::open(StoreUrl::parse(&url).map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
+                let mut done = Vec::new();
+                let mut mine: Vec<u64> = Vec::new();
+                for n in 0..WRITES {
+                    let (result, wrote) = match n % 3 {
+                        0 => {
+                            let name = format!("H{host}_{n}");
+                            let r = store.create_role(NewRole {
+                                name: name.clone(),
+                                description: String::new(),
+                                access: FeatureSet::EMPTY,
+                            });
+                            if let Ok(role) = &r {
+                                mine.push(role.id);
+                            }
+                            (r.map(|_| ()), Wrote::Create(name))
+                        }
+                        1 => {
+                            let seen = store.role(5000).ok_or("no role 5000")?.change_stamp;
+                            let text = format!("host {host} write {n}");
+                            let change = RoleChange {
+                                description: Some(text.clone()),
+                                ..Default::default()
+                            };
+                            (
+                                store.update_role(5000, seen, change).map(|_| ()),
+                                Wrote::Update(5000, seen, text),
+                            )
+                        }
+                        _ => match mine.pop() {
+                            Some(id) => (store.delete_role(id).map(|_| ()), Wrote::Delete(id)),
+                            None => continue,
+                        },
+                    };
+                    match result {
+                        Ok(()) => done.push((store.last_write(), wrote)),
+                        Err(StoreConflict::StaleChangeStamp { .. }) => {}
+                        Err(other) => return Err(format!("host {host} write {n}: {other:?}")),
+                    }
+                }
+                Ok(done)
+            })
+        })
+        .collect();
+    let mut log = Vec::new();
+    for host in hosts {
+        log.extend(host.join().map_err(|_| "a host panicked")??);
+    }
+    log.sort_by_key(|(revision, _)| *revision);
+    let revisions: Vec<i64> = log.iter().map(|(r, _)| *r).collect();
+    let mut unique = revisions.clone();
+    unique.dedup();
+    ensure(unique.len() == revisions.len(), || {
+        "two writes share a revision".into()
+    })?;
+    // The successful writes replayed one after another in revision order
+    // on the in-memory store give the database's state.
+    let replay = Directory::demo();
+    for (_, wrote) in &log {
+        let store = replay.store();
+        let ok = match wrote {
+            Wrote::Create(name) => store
+                .create_role(NewRole {
+                    name: name.clone(),
+                    description: String::new(),
+                    access: FeatureSet::EMPTY,
+                })
+                .is_ok(),
+            Wrote::Update(id, stamp, text) => store
+                .update_role(
+                    *id,
+                    *stamp,
+                    RoleChange {
+                        description: Some(text.clone()),
+                        ..Default::default()
+                    },
+                )
+                .is_ok(),
+            Wrote::Delete(id) => store.delete_role(*id).is_ok(),
+        };
+        ensure(ok, || format!("the replay refused {wrote:?}"))?;
+    }
+    let (mut client, parsed) = open(&url)?;
+    let (stored, _) = load_tenant(&mut client, &parsed).map_err(|e| e.to_string())?;
+    ensure(
+        stored.store().snapshot() == replay.store().snapshot(),
+        || "the database differs from the serial replay of the writes that won".into(),
+    )
+}
+
 fn main() {
     let require = std::env::var("STUDIOFLOW_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
     let server = std::env::var("STUDIOFLOW_TEST_DATABASE_URL").ok();
@@ -673,7 +782,7 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let checks: [(&str, Check); 13] = [
+    let checks: [(&str, Check); 14] = [
         (
             "migrate_is_versioned_and_idempotent",
             migrate_is_versioned_and_idempotent,
@@ -705,6 +814,10 @@ fn main() {
         (
             "concurrent_hosts_lose_no_update",
             concurrent_hosts_lose_no_update,
+        ),
+        (
+            "mixed_writes_from_four_hosts_equal_a_serial_replay",
+            mixed_writes_from_four_hosts_equal_a_serial_replay,
         ),
         (
             "a_reader_at_least_as_fresh_as_the_writer_sees_the_write",

@@ -45,6 +45,8 @@ struct Shared {
     reloading: Mutex<()>,
     /// Set when the listener cannot listen (it retries).
     listener_lost: AtomicBool,
+    /// The revision this store's last successful write made.
+    written: AtomicI64,
 }
 
 /// The permission model in PostgreSQL, shared by every host connected to
@@ -105,6 +107,7 @@ impl Shared {
                 &[&CHANNEL, &revision.to_string()],
             )?;
             tx.commit()?;
+            self.written.store(revision, Ordering::Release);
             Ok(Ok(answer))
         })();
         match outcome {
@@ -198,6 +201,7 @@ impl PostgresStore {
             writer: Mutex::new(Some(client)),
             reloading: Mutex::new(()),
             listener_lost: AtomicBool::new(false),
+            written: AtomicI64::new(0),
         });
         let weak = Arc::downgrade(&shared);
         std::thread::Builder::new()
@@ -212,6 +216,13 @@ impl PostgresStore {
             business_unit,
             catalog,
         })
+    }
+
+    /// The revision this store's last successful write made (what another
+    /// host passes to [`PostgresStore::reach`] to read at least that fresh);
+    /// 0 before any.
+    pub fn last_write(&self) -> i64 {
+        self.shared.written.load(Ordering::Acquire)
     }
 
     /// The revision of the copy reads answer from.
@@ -251,6 +262,31 @@ impl PostgresStore {
                 &[&(id as i64)],
             )?
             .map(|row| (row.get(0), row.get(1))))
+    }
+}
+
+/// A role as its row holds it (the tenant file's JSON of it).
+fn role_from_row(id: RoleId, stamp: i64, data: &Value, catalog: &FeatureCatalog) -> Role {
+    let text = |key: &str| {
+        data.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut access = FeatureSet::EMPTY;
+    let names = data.get("accessList").and_then(Value::as_array);
+    for name in names.into_iter().flatten().filter_map(Value::as_str) {
+        if let Some(feature) = catalog.id(name) {
+            access.insert(feature);
+        }
+    }
+    Role {
+        id,
+        name: text("name"),
+        description: text("description"),
+        access,
+        change_stamp: stamp.max(0) as u64,
+        system_defined: false,
     }
 }
 
@@ -385,30 +421,13 @@ impl TenantStore for PostgresStore {
                     current: stamp as u64,
                 }));
             }
-            let old_name = data.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-            let access = match change.access {
-                Some(access) => access,
-                None => {
-                    let mut set = FeatureSet::EMPTY;
-                    let names = data.get("accessList").and_then(Value::as_array);
-                    for name in names.into_iter().flatten().filter_map(Value::as_str) {
-                        if let Some(feature) = catalog.id(name) {
-                            set.insert(feature);
-                        }
-                    }
-                    set
-                }
-            };
+            let old = role_from_row(id, stamp, &data, catalog);
+            let old_name = old.name.clone();
             let updated = Role {
                 id,
-                name: change.name.clone().unwrap_or_else(|| old_name.clone()),
-                description: change.description.clone().unwrap_or_else(|| {
-                    data.get("description")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string()
-                }),
-                access,
+                name: change.name.clone().unwrap_or(old.name),
+                description: change.description.clone().unwrap_or(old.description),
+                access: change.access.unwrap_or(old.access),
                 change_stamp: stamp as u64 + 1,
                 system_defined: false,
             };
@@ -454,18 +473,18 @@ impl TenantStore for PostgresStore {
                 StoreConflict::NotFound
             });
         }
-        let before = self.role(id);
+        let catalog = &self.catalog;
         self.shared.write(|tx| {
-            let Some((_, data)) = Self::current_stamp(tx, id)? else {
+            let Some((stamp, data)) = Self::current_stamp(tx, id)? else {
                 return Ok(Err(StoreConflict::NotFound));
             };
-            let name = data.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+            let deleted = role_from_row(id, stamp, &data, catalog);
             // In the same transaction as the delete: a holder added meanwhile
             // is seen (the row lock above orders the writers of this role).
             let holders: Vec<RoleHolder> = tx
                 .query(
                     "SELECT id, data->>'userName' FROM studioflow_agents WHERE role_key = $1 ORDER BY id",
-                    &[&fold_case(&name)],
+                    &[&fold_case(&deleted.name)],
                 )?
                 .iter()
                 .map(|row| RoleHolder {
@@ -477,9 +496,8 @@ impl TenantStore for PostgresStore {
                 return Ok(Err(StoreConflict::InUse { holders }));
             }
             tx.execute("DELETE FROM studioflow_roles WHERE id = $1", &[&(id as i64)])?;
-            Ok(Ok(()))
-        })?;
-        before.ok_or(StoreConflict::NotFound)
+            Ok(Ok(deleted))
+        })
     }
 
     fn set_agent_status(
