@@ -41,8 +41,9 @@ struct Shared {
     revision: AtomicI64,
     /// The connection writes use; `None` after a failure (reconnect).
     writer: Mutex<Option<Client>>,
-    /// Serialises reloads, so two never race to swap an older copy in.
-    reloading: Mutex<()>,
+    /// The connection reloads use (serialising them, so two never race to
+    /// swap an older copy in); `None` after a failure (reconnect).
+    reloading: Mutex<Option<Client>>,
     /// Set when the listener cannot listen (it retries).
     listener_lost: AtomicBool,
     /// The revision this store's last successful write made.
@@ -66,9 +67,16 @@ fn unavailable(e: DbError) -> StoreConflict {
 impl Shared {
     /// Reloads the tenant when the database's revision is past ours.
     fn reload(&self) -> Result<i64, DbError> {
-        let _one = self.reloading.lock();
-        let mut client = connect(&self.url)?;
-        let (directory, revision) = load_tenant(&mut client, &self.url)?;
+        let mut slot = self.reloading.lock();
+        if slot.as_ref().is_none_or(Client::is_closed) {
+            *slot = Some(connect(&self.url)?);
+        }
+        let client = slot.as_mut().expect("connected above");
+        let loaded = load_tenant(client, &self.url);
+        if loaded.is_err() {
+            *slot = None;
+        }
+        let (directory, revision) = loaded?;
         if revision > self.revision.load(Ordering::Acquire) {
             self.mirror.store(Arc::new(directory));
             self.revision.store(revision, Ordering::Release);
@@ -199,7 +207,7 @@ impl PostgresStore {
             mirror: ArcSwap::from_pointee(directory),
             revision: AtomicI64::new(revision),
             writer: Mutex::new(Some(client)),
-            reloading: Mutex::new(()),
+            reloading: Mutex::new(None),
             listener_lost: AtomicBool::new(false),
             written: AtomicI64::new(0),
         });
