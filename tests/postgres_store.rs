@@ -312,26 +312,48 @@ fn concurrent_hosts_lose_no_update(server: &str) -> Result<(), String> {
 
 fn a_reader_at_least_as_fresh_as_the_writer_sees_the_write(server: &str) -> Result<(), String> {
     use studioflow::permissions::postgres::PostgresStore;
-    use studioflow::permissions::{AgentStatus, TenantStore};
+    use studioflow::permissions::TenantStore;
     let url = demo_store(server, "fresh")?;
-    let parse = || StoreUrl::parse(&url).map_err(|e| e.to_string());
-    let writer = PostgresStore::open(parse()?).map_err(|e| e.to_string())?;
-    let reader = PostgresStore::open(parse()?).map_err(|e| e.to_string())?;
+    let reader = std::sync::Arc::new(
+        PostgresStore::open(StoreUrl::parse(&url).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?,
+    );
     ensure(reader.is_active(1001) == Some(true), || {
         "sysadmin starts active".into()
     })?;
-    writer
-        .set_agent_status(1001, AgentStatus::Inactive)
-        .map_err(|e| format!("{e:?}"))?;
-    let written = writer.revision();
+    // Another process deactivates sysadmin and says which revision it made.
+    let lines = finish_worker(worker("deactivate", &url, 0)?)?;
+    let written: i64 = lines
+        .first()
+        .and_then(|l| l.parse().ok())
+        .ok_or_else(|| format!("the writer said {lines:?}"))?;
     let reached = reader
         .reach(written, std::time::Duration::from_secs(5))
         .map_err(|e| e.to_string())?;
     ensure(reached >= written, || {
         format!("reached {reached}, wanted {written}")
     })?;
-    ensure(reader.is_active(1001) == Some(false), || {
-        "the reader still sees sysadmin active after reaching the writer's revision".into()
+    // The next API action here runs as the now inactive user: refused.
+    let engine = studioflow::Engine::builder()
+        .directory(Directory::new(reader))
+        .build();
+    let script = engine
+        .compile(
+            r#"start: Begin { Default -> who }
+who: SetSecurityUser { Agent = "sysadmin" Default -> list Error -> refused }
+list: ListRoles { Default -> done Error -> refused }
+refused: Assign { Variable = refusal Value = _ERR Default -> done }
+done: End"#,
+            "fresh.script",
+        )
+        .map_err(|e| e.to_string())?;
+    let run = engine.run(&script, studioflow::RunOptions::default());
+    let refusal = run
+        .variable("refusal")
+        .map(|v| v.to_text())
+        .unwrap_or_default();
+    ensure(refusal.starts_with("unauthorized.inactiveUser"), || {
+        format!("expected unauthorized.inactiveUser, got {refusal:?}")
     })
 }
 
@@ -355,7 +377,7 @@ fn sealed_pause() -> Result<Vec<u8>, String> {
 }
 
 fn paused_runs_are_taken_exactly_once(server: &str) -> Result<(), String> {
-    use studioflow::{PauseStore, Repause, Take};
+    use studioflow::{PauseStore, Repause};
     let url = fresh_database(server, "pauses")?;
     studioflow(&["db", "migrate", "--store", &url]);
     let sealed = sealed_pause()?;
@@ -371,35 +393,13 @@ fn paused_runs_are_taken_exactly_once(server: &str) -> Result<(), String> {
             })
             .map_err(|e| e.to_string())?;
     }
-    // Two hosts race through the same 100 ids.
+    // Two hosts, each a process, race through the same 100 ids.
     let hosts: Vec<_> = (0..2)
-        .map(|host| {
-            let url = url.clone();
-            std::thread::spawn(move || -> Result<Vec<String>, String> {
-                let store = PauseStore::new(StoreUrl::parse(&url).map_err(|e| e.to_string())?);
-                let mut resumed = Vec::new();
-                for k in 0..100 {
-                    let n = if host == 0 { k } else { 99 - k };
-                    let id = format!("call-{n}");
-                    match store
-                        .take(&id, chrono::Utc::now())
-                        .map_err(|e| e.to_string())?
-                    {
-                        Take::Taken(taken) => {
-                            taken.finish(None).map_err(|e| e.to_string())?;
-                            resumed.push(id);
-                        }
-                        Take::Absent => {}
-                        Take::Expired { .. } => return Err(format!("{id} expired")),
-                    }
-                }
-                Ok(resumed)
-            })
-        })
-        .collect();
+        .map(|host| worker("take", &url, host))
+        .collect::<Result<_, _>>()?;
     let mut all = Vec::new();
     for host in hosts {
-        all.extend(host.join().map_err(|_| "a host panicked")??);
+        all.extend(finish_worker(host)?);
     }
     all.sort();
     let before = all.len();
@@ -675,63 +675,18 @@ enum Wrote {
 }
 
 fn mixed_writes_from_four_hosts_equal_a_serial_replay(server: &str) -> Result<(), String> {
-    use studioflow::permissions::postgres::PostgresStore;
-    use studioflow::permissions::{FeatureSet, NewRole, RoleChange, StoreConflict, TenantStore};
+    use studioflow::permissions::{FeatureSet, NewRole, RoleChange};
     let url = demo_store(server, "replay")?;
     const HOSTS: usize = 4;
-    const WRITES: usize = 200;
-    let hosts: Vec<_> = (0..HOSTS)
-        .map(|host| {
-            let url = url.clone();
-            std::thread::spawn(move || -> Result<Vec<(i64, Wrote)>, String> {
-                let store = PostgresStore::open(StoreUrl::parse(&url).map_err(|e| e.to_string())?)
-                    .map_err(|e| e.to_string())?;
-                let mut done = Vec::new();
-                let mut mine: Vec<u64> = Vec::new();
-                for n in 0..WRITES {
-                    let (result, wrote) = match n % 3 {
-                        0 => {
-                            let name = format!("H{host}_{n}");
-                            let r = store.create_role(NewRole {
-                                name: name.clone(),
-                                description: String::new(),
-                                access: FeatureSet::EMPTY,
-                            });
-                            if let Ok(role) = &r {
-                                mine.push(role.id);
-                            }
-                            (r.map(|_| ()), Wrote::Create(name))
-                        }
-                        1 => {
-                            let seen = store.role(5000).ok_or("no role 5000")?.change_stamp;
-                            let text = format!("host {host} write {n}");
-                            let change = RoleChange {
-                                description: Some(text.clone()),
-                                ..Default::default()
-                            };
-                            (
-                                store.update_role(5000, seen, change).map(|_| ()),
-                                Wrote::Update(5000, seen, text),
-                            )
-                        }
-                        _ => match mine.pop() {
-                            Some(id) => (store.delete_role(id).map(|_| ()), Wrote::Delete(id)),
-                            None => continue,
-                        },
-                    };
-                    match result {
-                        Ok(()) => done.push((store.last_write(), wrote)),
-                        Err(StoreConflict::StaleChangeStamp { .. }) => {}
-                        Err(other) => return Err(format!("host {host} write {n}: {other:?}")),
-                    }
-                }
-                Ok(done)
-            })
-        })
-        .collect();
+    // Four hosts, each a process of its own (this test binary as a worker).
+    let workers: Vec<_> = (0..HOSTS)
+        .map(|host| worker("replay", &url, host))
+        .collect::<Result<_, _>>()?;
     let mut log = Vec::new();
-    for host in hosts {
-        log.extend(host.join().map_err(|_| "a host panicked")??);
+    for child in workers {
+        for line in finish_worker(child)? {
+            log.push(parse_wrote(&line)?);
+        }
     }
     log.sort_by_key(|(revision, _)| *revision);
     let revisions: Vec<i64> = log.iter().map(|(r, _)| *r).collect();
@@ -775,7 +730,179 @@ fn mixed_writes_from_four_hosts_equal_a_serial_replay(server: &str) -> Result<()
     )
 }
 
+/// One host's 200 mixed writes (a worker process's work): the successful
+/// ones with the revision each made.
+fn replay_worker(url: &str, host: usize) -> Result<Vec<(i64, Wrote)>, String> {
+    use studioflow::permissions::postgres::PostgresStore;
+    use studioflow::permissions::{FeatureSet, NewRole, RoleChange, StoreConflict, TenantStore};
+    const WRITES: usize = 200;
+    let store = PostgresStore::open(StoreUrl::parse(&url).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    let mut done = Vec::new();
+    let mut mine: Vec<u64> = Vec::new();
+    for n in 0..WRITES {
+        let (result, wrote) = match n % 3 {
+            0 => {
+                let name = format!("H{host}_{n}");
+                let r = store.create_role(NewRole {
+                    name: name.clone(),
+                    description: String::new(),
+                    access: FeatureSet::EMPTY,
+                });
+                if let Ok(role) = &r {
+                    mine.push(role.id);
+                }
+                (r.map(|_| ()), Wrote::Create(name))
+            }
+            1 => {
+                let seen = store.role(5000).ok_or("no role 5000")?.change_stamp;
+                let text = format!("host {host} write {n}");
+                let change = RoleChange {
+                    description: Some(text.clone()),
+                    ..Default::default()
+                };
+                (
+                    store.update_role(5000, seen, change).map(|_| ()),
+                    Wrote::Update(5000, seen, text),
+                )
+            }
+            _ => match mine.pop() {
+                Some(id) => (store.delete_role(id).map(|_| ()), Wrote::Delete(id)),
+                None => continue,
+            },
+        };
+        match result {
+            Ok(()) => done.push((store.last_write(), wrote)),
+            Err(StoreConflict::StaleChangeStamp { .. }) => {}
+            Err(other) => return Err(format!("host {host} write {n}: {other:?}")),
+        }
+    }
+    Ok(done)
+}
+
+fn format_wrote((revision, wrote): &(i64, Wrote)) -> String {
+    match wrote {
+        Wrote::Create(name) => format!("{revision}\tC\t{name}"),
+        Wrote::Update(id, stamp, text) => format!("{revision}\tU\t{id}\t{stamp}\t{text}"),
+        Wrote::Delete(id) => format!("{revision}\tD\t{id}"),
+    }
+}
+
+fn parse_wrote(line: &str) -> Result<(i64, Wrote), String> {
+    let parts: Vec<&str> = line.split('\t').collect();
+    let num = |i: usize| -> Result<u64, String> {
+        parts
+            .get(i)
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| format!("bad line {line:?}"))
+    };
+    let revision = num(0)? as i64;
+    let wrote = match parts.get(1) {
+        Some(&"C") => Wrote::Create(parts.get(2).ok_or("no name")?.to_string()),
+        Some(&"U") => Wrote::Update(num(2)?, num(3)?, parts.get(4).ok_or("no text")?.to_string()),
+        Some(&"D") => Wrote::Delete(num(2)?),
+        _ => return Err(format!("bad line {line:?}")),
+    };
+    Ok((revision, wrote))
+}
+
+/// Starts this test binary as a worker process (`kind` of work on `url`,
+/// as host number `host`).
+fn worker(kind: &str, url: &str, host: usize) -> Result<std::process::Child, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    Command::new(exe)
+        .env("STUDIOFLOW_PG_WORKER", format!("{kind}\t{host}\t{url}"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())
+}
+
+/// A worker's output lines, or its error.
+fn finish_worker(child: std::process::Child) -> Result<Vec<String>, String> {
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "a worker failed: {}{}",
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(stdout.lines().map(str::to_string).collect())
+}
+
+/// The worker side: runs the work the environment names and exits.
+fn run_worker(spec: &str) -> ! {
+    let mut parts = spec.splitn(3, '\t');
+    let (kind, host, url) = (
+        parts.next().unwrap_or(""),
+        parts
+            .next()
+            .and_then(|h| h.parse::<usize>().ok())
+            .unwrap_or(0),
+        parts.next().unwrap_or(""),
+    );
+    let result: Result<Vec<String>, String> = match kind {
+        "replay" => replay_worker(url, host).map(|log| log.iter().map(format_wrote).collect()),
+        "take" => take_worker(url, host),
+        "deactivate" => deactivate_worker(url),
+        other => Err(format!("unknown worker {other:?}")),
+    };
+    match result {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            std::process::exit(0)
+        }
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(1)
+        }
+    }
+}
+
+/// Deactivates sysadmin (agent 1001); prints the revision written.
+fn deactivate_worker(url: &str) -> Result<Vec<String>, String> {
+    use studioflow::permissions::postgres::PostgresStore;
+    use studioflow::permissions::{AgentStatus, TenantStore};
+    let store = PostgresStore::open(StoreUrl::parse(url).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    store
+        .set_agent_status(1001, AgentStatus::Inactive)
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(vec![store.last_write().to_string()])
+}
+
+/// One host resuming what it can of the 100 paused runs `call-0`..`call-99`
+/// (host 1 goes through them backwards): the ids it resumed.
+fn take_worker(url: &str, host: usize) -> Result<Vec<String>, String> {
+    use studioflow::{PauseStore, Take};
+    let store = PauseStore::new(StoreUrl::parse(url).map_err(|e| e.to_string())?);
+    let mut resumed = Vec::new();
+    for k in 0..100 {
+        let n = if host == 0 { k } else { 99 - k };
+        let id = format!("call-{n}");
+        match store
+            .take(&id, chrono::Utc::now())
+            .map_err(|e| e.to_string())?
+        {
+            Take::Taken(taken) => {
+                taken.finish(None).map_err(|e| e.to_string())?;
+                resumed.push(id);
+            }
+            Take::Absent => {}
+            Take::Expired { .. } => return Err(format!("{id} expired")),
+        }
+    }
+    Ok(resumed)
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("STUDIOFLOW_PG_WORKER") {
+        run_worker(&spec);
+    }
     let require = std::env::var("STUDIOFLOW_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
     let server = std::env::var("STUDIOFLOW_TEST_DATABASE_URL").ok();
     let filter: Vec<String> = std::env::args()
