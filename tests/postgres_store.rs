@@ -736,7 +736,7 @@ fn replay_worker(url: &str, host: usize) -> Result<Vec<(i64, Wrote)>, String> {
     use studioflow::permissions::postgres::PostgresStore;
     use studioflow::permissions::{FeatureSet, NewRole, RoleChange, StoreConflict, TenantStore};
     const WRITES: usize = 200;
-    let store = PostgresStore::open(StoreUrl::parse(&url).map_err(|e| e.to_string())?)
+    let store = PostgresStore::open(StoreUrl::parse(url).map_err(|e| e.to_string())?)
         .map_err(|e| e.to_string())?;
     let mut done = Vec::new();
     let mut mine: Vec<u64> = Vec::new();
