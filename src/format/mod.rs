@@ -416,7 +416,7 @@ impl<'a> Printer<'a> {
                 .filter(|&s| s > start)
                 .min()
                 .unwrap_or(end_of_action);
-            self.trailing_within(start, end, next_item_start);
+            self.trailing_within(start, end, next_item_start, INDENT);
             written_any = true;
         }
         self.leading(end_of_action, INDENT);
@@ -445,7 +445,7 @@ impl<'a> Printer<'a> {
                 .entries
                 .get(i + 1)
                 .map_or(close, |n| n.name_span.start);
-            self.trailing_within(e.name_span.start, end, next);
+            self.trailing_within(e.name_span.start, end, next, &inner);
             previous_end = Some(end);
         }
         self.leading(close, &inner);
@@ -507,8 +507,10 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// Comments inside `[start, end)` and trailing comments on `end`'s line.
-    fn trailing_within(&mut self, start: usize, end: usize, limit: usize) {
+    /// Comments inside `[start, end)` and trailing comments on `end`'s line;
+    /// those past the first go on lines of their own at `indent` (the
+    /// item's), where the next `fmt` leaves them.
+    fn trailing_within(&mut self, start: usize, end: usize, limit: usize, indent: &str) {
         let line_end = self.text[end..]
             .find('\n')
             .map_or(self.text.len(), |i| end + i);
@@ -526,7 +528,7 @@ impl<'a> Printer<'a> {
                 self.out.push(' ');
             } else {
                 self.out.push('\n');
-                self.out.push_str(INDENT);
+                self.out.push_str(indent);
             }
             let text = self.comments[k].text.clone();
             self.out.push_str(&text);

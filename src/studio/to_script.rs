@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::error::StudioError;
+use super::kept::MAX_PROPERTIES;
 use super::model::{BranchKind, PropertyValue, StudioAction, StudioBranch, StudioScript};
 use super::table::{self, ActionDef, ValueKind};
 use super::values::{is_identifier, raw_string, script_value, value};
@@ -486,6 +487,13 @@ fn opaque_body(
 ) -> Result<String, StudioError> {
     let mut body = String::new();
     let count = action.property_count();
+    // The readers bound positions; a model built by a host may not.
+    if count > MAX_PROPERTIES {
+        return Err(StudioError::invalid(
+            property_place(action, count - 1),
+            format!("an action has at most {MAX_PROPERTIES} properties"),
+        ));
+    }
     let mut values = vec![String::new(); count];
     let mut names = vec![String::new(); count];
     for p in &action.properties {

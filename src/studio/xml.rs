@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use roxmltree::{Document, Node};
 
 use super::error::StudioError;
+use super::kept::{is_guid, ACTION_ELEMENTS, MAX_ACTION_ID, MAX_PROPERTIES, ROOT_ELEMENTS};
 use super::model::{
     ActionExtras, BranchKind, HeaderExtras, Position, PropertyValue, StudioAction, StudioBranch,
     StudioProperty, StudioScript,
@@ -77,29 +78,6 @@ fn opt_integer(node: Node<'_, '_>, name: &str) -> Result<Option<i64>, StudioErro
         None => Ok(None),
     }
 }
-
-/// The children of `<ActionStruct>` the reader maps (`ExtraInfo` is
-/// rebuilt from the branches on export).
-const ACTION_ELEMENTS: &[&str] = &[
-    "ActionID",
-    "Action",
-    "Caption",
-    "Parameters",
-    "DefaultNextAction",
-    "Branches",
-    "Cases",
-    "X",
-    "Y",
-    "DependencyOrder",
-    "Impl_Type",
-    "LibraryID",
-    "ExtraInfo",
-    "xws",
-    "yws",
-];
-
-/// The children of `<ScriptContainer>` the reader maps.
-const ROOT_ELEMENTS: &[&str] = &["Actions", "MediaType", "ModifyDate"];
 
 /// The child elements of `node` not in `known`, as the file writes them.
 fn unknown_elements(source: &str, node: Node<'_, '_>, known: &[&str]) -> Option<String> {
@@ -197,6 +175,18 @@ fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
         .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
+/// Refuses a LibraryID (of `node`) that is neither empty nor a GUID: it
+/// would be no action type or script Studio knows.
+fn guid(node: Node<'_, '_>, value: Option<&str>) -> Result<(), StudioError> {
+    match value.map(str::trim) {
+        Some(l) if !l.is_empty() && !is_guid(l) => Err(StudioError::invalid(
+            place(node),
+            format!("LibraryID {l:?} is no GUID (such as \"daee9c00-12ce-4222-a42e-307c37d53b7f\")"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Reads a Desktop Studio XML file's text.
 pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
@@ -239,6 +229,9 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     script.media_type = opt_integer(root, "MediaType")?;
     let item = child(root, "LibraryItem");
     let full_name = item.and_then(|i| opt_text(i, "ImplPath"));
+    if let Some(item) = item {
+        guid(item, item.attribute("LibraryID"))?;
+    }
     script.header = HeaderExtras {
         script_name: full_name.filter(|n| Some(n.trim()) != script.name.as_deref()),
         bus_no: root.attribute("BusNo").and_then(|b| b.trim().parse().ok()),
@@ -267,6 +260,15 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
                 format!("Studio ActionIDs are whole numbers from 1, not {id}"),
             ));
         }
+        if id > MAX_ACTION_ID {
+            return Err(StudioError::invalid(
+                place(id_node),
+                format!("Studio ActionIDs are 32-bit: at most {MAX_ACTION_ID}, not {id}"),
+            ));
+        }
+        if let Some(l) = child(node, "LibraryID") {
+            guid(l, Some(&text(l)))?;
+        }
         if !ids.insert(id) {
             return Err(StudioError::DuplicateActionId { path: at, id });
         }
@@ -280,12 +282,20 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
             None => Vec::new(),
             Some(params) => children(params, "string")
                 .enumerate()
-                .map(|(position, s)| StudioProperty {
-                    position,
-                    name: None,
-                    value: PropertyValue::Text(text(s)),
+                .map(|(position, s)| {
+                    if position >= MAX_PROPERTIES {
+                        return Err(StudioError::invalid(
+                            place(s),
+                            format!("parameter {}: an action has at most {MAX_PROPERTIES} properties", position + 1),
+                        ));
+                    }
+                    Ok(StudioProperty {
+                        position,
+                        name: None,
+                        value: PropertyValue::Text(text(s)),
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, _>>()?,
         };
         let x = opt_integer(node, "X")?;
         let y = opt_integer(node, "Y")?;
