@@ -153,18 +153,22 @@ pub fn build(
         .filter(|&m| media_type(script_type_of(m)) == typed)
         .unwrap_or(typed);
     let media_kept = number_of(header_block.get("MediaType")) == Some(media);
-    let script_name = text_of(header_block.get("ScriptName")).map(|path| match &name {
-        // The folder is kept, the name is the header's.
-        Some(n) if kept::last_segment(&path).trim() != n.as_str() => {
-            format!("{}{n}", &path[..path.len() - kept::last_segment(&path).len()])
+    // (A kept path or item that names no script, which the import took
+    // the file's name for, is kept as it is.)
+    let script_name = text_of(header_block.get("ScriptName")).map(|path| {
+        let last = kept::last_segment(&path);
+        match &name {
+            // The folder is kept, the name is the header's.
+            Some(n) if !last.trim().is_empty() && last.trim() != n.as_str() => {
+                format!("{}{n}", &path[..path.len() - last.len()])
+            }
+            _ => path,
         }
-        _ => path,
     });
     let xml = text_of(header_block.get("Xml")).map(|text| {
         match kept::split_library_item(&text) {
             Some((Some(item), rest))
-                if item.name.as_deref()
-                    != name.as_deref().map(str::trim).filter(|n| !n.is_empty())
+                if item.name.is_some() && item.name.as_deref() != name.as_deref().map(str::trim)
                     || item.media_type.is_some_and(|m| m != media) =>
             {
                 // The writer describes the script anew.

@@ -17,7 +17,7 @@
 //! ```
 
 use super::table;
-use super::values::is_identifier;
+use super::values::is_name;
 use crate::diagnostics::Span;
 use crate::syntax::ast::{StudioBlock, StudioEntry, StudioValue};
 
@@ -246,7 +246,7 @@ pub fn branch_spelling(entry: &str) -> Result<(String, String, Option<i64>), Str
     };
     let imported = if name.eq_ignore_ascii_case("Error") || name.eq_ignore_ascii_case("OnError") {
         Some("Error")
-    } else if is_identifier(name)
+    } else if is_name(name)
         && !name.eq_ignore_ascii_case("Default")
         && !name.eq_ignore_ascii_case("Case")
     {

@@ -18,7 +18,7 @@ use super::error::StudioError;
 use super::kept::MAX_PROPERTIES;
 use super::model::{BranchKind, PropertyValue, StudioAction, StudioBranch, StudioScript};
 use super::table::{self, ActionDef, ValueKind};
-use super::values::{is_identifier, raw_string, script_value, value};
+use super::values::{is_name, raw_string, script_value, value};
 
 /// An imported script: its `.script` text (not yet formatted) and what the
 /// import left out or had to choose.
@@ -170,7 +170,7 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
                 known_body(action, def, &mut block, &targets)?
             }
             None => {
-                if !is_identifier(&action.keyword) {
+                if !is_name(&action.keyword) {
                     return Err(StudioError::invalid(
                         format!("{}/name", action.origin),
                         format!(
@@ -518,7 +518,7 @@ fn opaque_body(
                 let written =
                     if name.eq_ignore_ascii_case("Error") || name.eq_ignore_ascii_case("OnError") {
                         "Error".to_string()
-                    } else if is_identifier(name)
+                    } else if is_name(name)
                         && !name.eq_ignore_ascii_case("Default")
                         && !name.eq_ignore_ascii_case("Case")
                     {
