@@ -85,7 +85,9 @@ fn well_formed(xml: &str) {
 // ---- hostile text in captions, labels and values
 
 /// Characters XML 1.0 cannot hold at all, even as `&#x1;`.
-const NOT_XML: &[char] = &['\u{1}', '\u{8}', '\u{b}', '\u{c}', '\u{1f}', '\u{fffe}', '\u{ffff}'];
+const NOT_XML: &[char] = &[
+    '\u{1}', '\u{8}', '\u{b}', '\u{c}', '\u{1f}', '\u{fffe}', '\u{ffff}',
+];
 
 #[test]
 fn xml_export_refuses_characters_xml_cannot_hold_naming_the_action() {
@@ -161,7 +163,11 @@ fn hostile_text_exports_as_well_formed_xml_and_comes_back_exactly() {
             let back = import(&out, format);
             let ast = studioflow::syntax::parse_script(&back).unwrap();
             // Both readers trim a script's name (a path's last segment).
-            assert_eq!(ast.header.as_ref().unwrap().name, caption.trim(), "{format:?}");
+            assert_eq!(
+                ast.header.as_ref().unwrap().name,
+                caption.trim(),
+                "{format:?}"
+            );
             assert_eq!(&captions(&back)[1..], [caption; 3], "{format:?}\n{out}");
             assert!(
                 back.contains(&format!("Sequence = \"{escaped}\"")),
@@ -189,7 +195,15 @@ fn with_header_block(entries: &str) -> String {
 
 #[test]
 fn a_json_entry_cannot_override_what_export_writes() {
-    for key in ["actionId", "name", "label", "libraryId", "x", "yws", "version"] {
+    for key in [
+        "actionId",
+        "name",
+        "label",
+        "libraryId",
+        "x",
+        "yws",
+        "version",
+    ] {
         let text = with_block(&format!("Json = \"{{\\\"{key}\\\": 7}}\""));
         let p = problems(&text);
         assert!(p.contains(key) && p.contains("Json"), "{key}: {p}");
@@ -207,7 +221,10 @@ fn a_json_entry_cannot_override_what_export_writes() {
     let text = with_block("Json = \"{\\\"comment\\\": {\\\"a\\\": [1]}}\"");
     compiles(&text);
     let back = import(&export_ok(&text, ExportFormat::Json), ExportFormat::Json);
-    assert!(back.contains(r#"Json = "{\"comment\":{\"a\":[1]}}""#), "{back}");
+    assert!(
+        back.contains(r#"Json = "{\"comment\":{\"a\":[1]}}""#),
+        "{back}"
+    );
 }
 
 #[test]
@@ -305,31 +322,45 @@ fn a_library_id_of_another_known_type_is_refused() {
 
 #[test]
 fn action_ids_past_studio_s_32_bits_are_refused_never_overflow() {
-    for id in ["2147483648", "9223372036854775807"] {
+    // The highest is 2^31 - 2, so that `nextActionId` (one past it) is
+    // 32-bit too.
+    for id in ["2147483647", "9223372036854775807"] {
         let text = with_block(&format!("ActionID = {id}"));
         let p = problems(&text);
-        assert!(p.contains("ActionID") && p.contains("2147483647"), "{p}");
+        assert!(p.contains("ActionID") && p.contains("2147483646"), "{p}");
         let e = export_err(&text, ExportFormat::Json);
-        assert!(e.contains("2147483647"), "{e}");
+        assert!(e.contains("2147483646"), "{e}");
         export_err(&text, ExportFormat::Xml);
     }
-    // The largest one is fine, and the next action id after it is no overflow.
-    let text = with_block("ActionID = 2147483647");
+    let p = problems(&with_block("ActionID = 99999999999999999999"));
+    assert!(p.contains("ActionID") && p.contains("2147483646"), "{p}");
+    // The highest is fine, and numbering an action after it is no overflow.
+    let text = with_block("ActionID = 2147483646");
     compiles(&text);
     let e = export_err(&text, ExportFormat::Json);
     assert!(e.contains("`bye`") && e.contains("ActionID"), "{e}");
     let json = r#"{"actions": {"1": {"name": "BEGIN"}, "9223372036854775807": {"name": "END"}},
         "branches": {"1": [{"to": 9223372036854775807, "type": "default"}]}}"#;
     let e = import_err(json, ExportFormat::Json);
-    assert!(e.starts_with("/actions/9223372036854775807") && e.contains("2147483647"), "{e}");
+    assert!(
+        e.starts_with("/actions/9223372036854775807") && e.contains("2147483646"),
+        "{e}"
+    );
     let xml = "<ScriptContainer><Actions><ActionStruct><ActionID>4294967296</ActionID><Action>BEGIN</Action></ActionStruct></Actions></ScriptContainer>";
     let e = import_err(xml, ExportFormat::Xml);
-    assert!(e.starts_with("line 1, column ") && e.contains("2147483647"), "{e}");
+    assert!(
+        e.starts_with("line 1, column ") && e.contains("2147483646"),
+        "{e}"
+    );
 }
 
 #[test]
 fn positions_and_numbers_must_fit() {
-    for entry in ["X = 99999999999999999999", "Y = -1000000000000000.5", "xws = 1000000000000000.5"] {
+    for entry in [
+        "X = 99999999999999999999",
+        "Y = -1000000000000000.5",
+        "xws = 1000000000000000.5",
+    ] {
         let text = with_block(entry);
         let p = problems(&text);
         assert!(p.contains("studio entry"), "{entry}: {p}");
@@ -351,7 +382,10 @@ fn property_positions_are_bounded_everywhere() {
         );
         let started = std::time::Instant::now();
         let e = import_err(&json, ExportFormat::Json);
-        assert!(e.starts_with("/properties/2/99999999") && e.contains("1000"), "{e}");
+        assert!(
+            e.starts_with("/properties/2/99999999") && e.contains("1000"),
+            "{e}"
+        );
         assert!(started.elapsed().as_secs() < 5);
     }
     // The last position allowed imports, and checks.
@@ -399,15 +433,22 @@ fn a_nul_in_a_json_string_is_refused_at_its_path() {
 fn a_library_id_that_is_no_guid_is_refused_at_import_and_an_empty_one_kept() {
     let json = r#"{"actions": {"1": {"name": "BEGIN", "libraryId": "custom-thing"}}}"#;
     let e = import_err(json, ExportFormat::Json);
-    assert!(e.starts_with("/actions/1/libraryId") && e.contains("GUID"), "{e}");
+    assert!(
+        e.starts_with("/actions/1/libraryId") && e.contains("GUID"),
+        "{e}"
+    );
     let json = r#"{"header": {"libraryId": "8297F3AE"}, "actions": {"1": {"name": "BEGIN"}}}"#;
     let e = import_err(json, ExportFormat::Json);
     assert!(e.starts_with("/header/libraryId"), "{e}");
     let xml = "<ScriptContainer><Actions><ActionStruct><ActionID>1</ActionID><Action>BEGIN</Action><LibraryID>nope</LibraryID></ActionStruct></Actions></ScriptContainer>";
     let e = import_err(xml, ExportFormat::Xml);
-    assert!(e.starts_with("line 1, column ") && e.contains("GUID"), "{e}");
+    assert!(
+        e.starts_with("line 1, column ") && e.contains("GUID"),
+        "{e}"
+    );
     // An empty one (as CXone writes for a script not yet saved) imports and checks.
-    let json = r#"{"header": {"libraryId": ""}, "actions": {"1": {"name": "BEGIN", "libraryId": ""}}}"#;
+    let json =
+        r#"{"header": {"libraryId": ""}, "actions": {"1": {"name": "BEGIN", "libraryId": ""}}}"#;
     let script = import(json, ExportFormat::Json);
     compiles(&script);
     let again = export_ok(&script, ExportFormat::Json);
@@ -454,7 +495,10 @@ fn renaming_an_imported_script_or_changing_its_type_is_exported() {
         ("phone.xml", ExportFormat::Xml),
     ] {
         let script = import(&fixture(file), format);
-        assert!(script.contains("script \"Phone line\" type Phone"), "{script}");
+        assert!(
+            script.contains("script \"Phone line\" type Phone"),
+            "{script}"
+        );
         let edited = script.replace(
             "script \"Phone line\" type Phone",
             "script \"Renamed\" type Chat",
@@ -504,7 +548,12 @@ fn opaque_actions_with_cases_labels_and_odd_names_round_trip() {
     for format in [ExportFormat::Json, ExportFormat::Xml] {
         let back = import(&export_ok(text, format), format);
         compiles(&back);
-        for expected in ["true: true {", "studio: studio {", "not -> END", "script -> END"] {
+        for expected in [
+            "true: true {",
+            "studio: studio {",
+            "not -> END",
+            "script -> END",
+        ] {
             assert!(back.contains(expected), "{format:?}: {expected}\n{back}");
         }
     }
@@ -557,13 +606,18 @@ fn fmt_of_studio_blocks_with_comments_everywhere_is_idempotent() {
 
 #[test]
 fn captions_colliding_with_words_of_the_language_import_and_run() {
-    let words = ["true", "null", "and", "not", "studio", "script", "Default", "Case", "type", "!!!", "___"];
+    let words = [
+        "true", "null", "and", "not", "studio", "script", "Default", "Case", "type", "!!!", "___",
+    ];
     let mut actions = vec![r#""1": {"name": "BEGIN", "label": "Begin"}"#.to_string()];
     let mut branches = Vec::new();
     for (k, w) in words.iter().enumerate() {
         let id = k + 2;
         actions.push(format!(r#""{id}": {{"name": "ASSIGN", "label": "{w}"}}"#));
-        branches.push(format!(r#""{}": [{{"to": {id}, "type": "default"}}]"#, id - 1));
+        branches.push(format!(
+            r#""{}": [{{"to": {id}, "type": "default"}}]"#,
+            id - 1
+        ));
     }
     let props: Vec<String> = (2..words.len() + 2)
         .map(|id| format!(r#""{id}": {{"0": {{"value": "n"}}, "1": {{"value": "{{n + 1}}"}}}}"#))
@@ -594,7 +648,10 @@ fn cycles_self_loops_a_begin_without_branches_and_event_targets_import_and_stop(
         "branches": {"2": [{"to": 3, "type": "default"}], "3": [{"to": 3, "type": "default"}]}}"#;
     let script = import(json, ExportFormat::Json);
     compiles(&script);
-    let looping = json.replace(r#""branches": {"#, r#""branches": {"1": [{"to": 2, "type": "default"}], "#);
+    let looping = json.replace(
+        r#""branches": {"#,
+        r#""branches": {"1": [{"to": 2, "type": "default"}], "#,
+    );
     let script = import(&looping, ExportFormat::Json);
     let engine = Engine::new();
     let compiled = engine.compile(&script, "t.script").unwrap();
@@ -610,7 +667,8 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     path
 }
 
-const HELLO: &str = "script \"Hello\" type Phone\nstart: Begin { Default -> bye }\nbye: End \"Goodbye\"\n";
+const HELLO: &str =
+    "script \"Hello\" type Phone\nstart: Begin { Default -> bye }\nbye: End \"Goodbye\"\n";
 
 #[test]
 fn export_refuses_a_folder_the_input_a_link_to_it_and_an_unknown_format() {
@@ -650,7 +708,11 @@ fn export_refuses_a_folder_the_input_a_link_to_it_and_an_unknown_format() {
 #[test]
 fn export_to_xml_of_a_caption_xml_cannot_hold_is_exit_2_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write(dir.path(), "Main.script", &HELLO.replace("Goodbye", "Good\u{1}bye"));
+    let input = write(
+        dir.path(),
+        "Main.script",
+        &HELLO.replace("Goodbye", "Good\u{1}bye"),
+    );
     let target = dir.path().join("Main.xml");
     let out = cargo_bin_cmd!("studioflow")
         .arg("export")
@@ -661,14 +723,21 @@ fn export_to_xml_of_a_caption_xml_cannot_hold_is_exit_2_and_writes_nothing() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("U+0001") && stderr.contains("`bye`"), "{stderr}");
+    assert!(
+        stderr.contains("U+0001") && stderr.contains("`bye`"),
+        "{stderr}"
+    );
     assert!(!target.exists());
 }
 
 #[test]
 fn export_of_a_script_with_subscripts_writes_the_caller_alone() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "Sub.script", "script \"Sub\"\nstart: Begin { Default -> r }\nr: Return\n");
+    write(
+        dir.path(),
+        "Sub.script",
+        "script \"Sub\"\nstart: Begin { Default -> r }\nr: Return\n",
+    );
     let input = write(
         dir.path(),
         "Main.script",
@@ -679,9 +748,17 @@ fn export_of_a_script_with_subscripts_writes_the_caller_alone() {
         .arg(&input)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json = String::from_utf8(out.stdout).unwrap();
-    assert!(json.contains("\"RUNSUB\"") && !json.contains("\"RETURN\""), "{json}");
+    assert!(
+        json.contains("\"RUNSUB\"") && !json.contains("\"RETURN\""),
+        "{json}"
+    );
     // -o over the subscript it reads is refused.
     let out = cargo_bin_cmd!("studioflow")
         .arg("export")
@@ -714,6 +791,11 @@ fn imported_files_are_fmt_clean() {
             .arg(&target)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
 }

@@ -14,8 +14,8 @@ use super::builder::ScriptBuilder;
 use super::registry::RegisteredAction;
 use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode, Span};
 use crate::program::schema::ActionSchema;
-use crate::studio::table::{self, ActionDef};
 use crate::studio::kept::{self, Owner};
+use crate::studio::table::{self, ActionDef};
 use crate::syntax::ast::{ActionAst, StudioBlock, StudioValue};
 
 /// The entries every action's block may hold, whatever its type.

@@ -116,15 +116,13 @@ pub fn build(
     for a in &ast.actions {
         let id = match number_of(a.studio.as_ref().and_then(|b| b.get("ActionID"))) {
             Some(id) => id,
-            None if next > kept::MAX_ACTION_ID => {
-                return Err(ExportError::Action {
-                    id: a.id.clone(),
-                    message: format!(
-                        "no ActionID is left for it: the studio blocks' highest is {}, Studio's last",
-                        next - 1
-                    ),
-                })
-            }
+            None if next > kept::MAX_ACTION_ID => return Err(ExportError::Action {
+                id: a.id.clone(),
+                message: format!(
+                    "no ActionID is left for it: the studio blocks' highest is {}, Studio's last",
+                    next - 1
+                ),
+            }),
             None => {
                 next += 1;
                 next - 1
@@ -168,7 +166,8 @@ pub fn build(
     let xml = text_of(header_block.get("Xml")).map(|text| {
         match kept::split_library_item(&text) {
             Some((Some(item), rest))
-                if item.name.is_some() && item.name.as_deref() != name.as_deref().map(str::trim)
+                if item.name.is_some()
+                    && item.name.as_deref() != name.as_deref().map(str::trim)
                     || item.media_type.is_some_and(|m| m != media) =>
             {
                 // The writer describes the script anew.

@@ -14,11 +14,11 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::error::StudioError;
+use super::kept::{is_guid, ACTION_FIELDS, HEADER_FIELDS, MAX_ACTION_ID, MAX_PROPERTIES};
 use super::model::{
     ActionExtras, BranchKind, HeaderExtras, Position, PropertyValue, StudioAction, StudioBranch,
     StudioProperty, StudioScript,
 };
-use super::kept::{is_guid, ACTION_FIELDS, HEADER_FIELDS, MAX_ACTION_ID, MAX_PROPERTIES};
 use super::table;
 
 /// A JSON value that keeps an object's keys in order, duplicates included.
@@ -210,7 +210,9 @@ fn library_id(value: Option<String>, path: &str) -> Result<Option<String>, Studi
     match value {
         Some(l) if !l.trim().is_empty() && !is_guid(l.trim()) => Err(StudioError::invalid(
             path,
-            format!("expected a GUID such as \"daee9c00-12ce-4222-a42e-307c37d53b7f\", found {l:?}"),
+            format!(
+                "expected a GUID such as \"daee9c00-12ce-4222-a42e-307c37d53b7f\", found {l:?}"
+            ),
         )),
         other => Ok(other),
     }

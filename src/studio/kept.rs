@@ -21,8 +21,9 @@ use super::values::is_name;
 use crate::diagnostics::Span;
 use crate::syntax::ast::{StudioBlock, StudioEntry, StudioValue};
 
-/// The highest ActionID: Studio keeps ActionIDs as 32-bit integers.
-pub const MAX_ACTION_ID: i64 = i32::MAX as i64;
+/// The highest ActionID: Studio keeps ActionIDs as 32-bit integers, and
+/// the JSON header's `nextActionId` (one past the highest) must be one too.
+pub const MAX_ACTION_ID: i64 = i32::MAX as i64 - 1;
 
 /// The most positional properties an action may have (positions 0 to
 /// 999): far past any action Studio defines, and a bound on what a file
@@ -237,9 +238,10 @@ pub fn branch_spelling(entry: &str) -> Result<(String, String, Option<i64>), Str
         .ok_or_else(|| format!("{entry:?} is not Written=Name or Written=Name:index"))?;
     let (name, index) = match rest.rsplit_once(':') {
         Some((name, index)) => {
-            let index = index.trim().parse::<i64>().map_err(|_| {
-                format!("{entry:?}: the index {index:?} is no whole number")
-            })?;
+            let index = index
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("{entry:?}: the index {index:?} is no whole number"))?;
             (name, Some(index))
         }
         None => (rest, None),
@@ -406,7 +408,16 @@ mod tests {
         for c in ['\u{0}', '\u{1}', '\u{b}', '\u{1f}', '\u{fffe}', '\u{ffff}'] {
             assert!(!xml_char(c), "{c:?}");
         }
-        for c in ['\t', '\n', '\r', ' ', '\u{7f}', '\u{d7ff}', '\u{e000}', '\u{10ffff}'] {
+        for c in [
+            '\t',
+            '\n',
+            '\r',
+            ' ',
+            '\u{7f}',
+            '\u{d7ff}',
+            '\u{e000}',
+            '\u{10ffff}',
+        ] {
             assert!(xml_char(c), "{c:?}");
         }
         assert_eq!(not_xml("ab\u{1}").as_deref(), Some("U+0001"));
@@ -416,7 +427,13 @@ mod tests {
     fn branch_spellings_must_read_back() {
         assert!(branch_spelling("Error=OnError:1").is_ok());
         assert!(branch_spelling("Busy=Busy").is_ok());
-        for bad in ["x", "Busy=Foo<Bar>", "Busy=Busy:one", "Error=Busy", "Busy=Default"] {
+        for bad in [
+            "x",
+            "Busy=Foo<Bar>",
+            "Busy=Busy:one",
+            "Error=Busy",
+            "Busy=Default",
+        ] {
             assert!(branch_spelling(bad).is_err(), "{bad}");
         }
     }

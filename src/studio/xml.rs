@@ -181,7 +181,9 @@ fn guid(node: Node<'_, '_>, value: Option<&str>) -> Result<(), StudioError> {
     match value.map(str::trim) {
         Some(l) if !l.is_empty() && !is_guid(l) => Err(StudioError::invalid(
             place(node),
-            format!("LibraryID {l:?} is no GUID (such as \"daee9c00-12ce-4222-a42e-307c37d53b7f\")"),
+            format!(
+                "LibraryID {l:?} is no GUID (such as \"daee9c00-12ce-4222-a42e-307c37d53b7f\")"
+            ),
         )),
         _ => Ok(()),
     }
@@ -286,7 +288,10 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
                     if position >= MAX_PROPERTIES {
                         return Err(StudioError::invalid(
                             place(s),
-                            format!("parameter {}: an action has at most {MAX_PROPERTIES} properties", position + 1),
+                            format!(
+                                "parameter {}: an action has at most {MAX_PROPERTIES} properties",
+                                position + 1
+                            ),
                         ));
                     }
                     Ok(StudioProperty {
