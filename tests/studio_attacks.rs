@@ -560,6 +560,33 @@ fn opaque_actions_with_cases_labels_and_odd_names_round_trip() {
 }
 
 #[test]
+fn a_studio_action_named_like_one_studioflow_has_imports_as_opaque() {
+    // SETSECURITYUSER is Studio's; studioflow's SetSecurityUser takes named
+    // properties, so the file's positional ones make it opaque.
+    let json = r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "SETSECURITYUSER", "label": "Become"}, "3": {"name": "END"}},
+        "properties": {"2": {"0": {"name": "UserName", "value": "bob"}}},
+        "branches": {"1": [{"to": 2, "type": "default"}], "2": [{"to": 3, "type": "branch", "label": "OnError"}]}}"#;
+    let script = import(json, ExportFormat::Json);
+    let w = warnings(&script);
+    assert!(w.contains("SETSECURITYUSER is not simulated"), "{w}");
+    let engine = Engine::new();
+    let compiled = engine.compile(&script, "t.script").unwrap();
+    let run = engine.run(&compiled, studioflow::RunOptions::default().trace(true));
+    let path: Vec<String> = run
+        .trace
+        .iter()
+        .flatten()
+        .map(|s| s.action.to_string())
+        .collect();
+    assert_eq!(path, ["BEGIN", "Become", "END"], "{run:?}");
+    let back = import(&export_ok(&script, ExportFormat::Json), ExportFormat::Json);
+    assert!(back.contains("Parameters = [\"bob\"]"), "{back}");
+    // Written by hand, it is studioflow's own action.
+    let text = "script \"S\"\nstart: Begin { Default -> s }\ns: SetSecurityUser { Agent = 1001 Default -> e Error -> e studio { ActionID = 7 } }\ne: End\n";
+    assert!(!warnings(text).contains("not simulated"));
+}
+
+#[test]
 fn an_opaque_action_cannot_be_the_entry() {
     let text = "script \"S\"\na: XFERQUEUE { Default -> b studio { Parameters = [] } }\nb: End\n";
     let p = problems(text);

@@ -184,11 +184,21 @@ impl ScriptBuilder<'_, '_> {
         }
     }
 
-    /// An opaque Studio action for `a` (a type no registry knows, with a
-    /// studio block), warning once per keyword; `None` when the engine has
-    /// no handler for opaque actions or `a` is no such action.
+    /// An opaque Studio action for `a` (with a studio block, a type no
+    /// registry knows, or Studio's positional `Parameters` for a type
+    /// studioflow has but Studio's table does not map, such as
+    /// `SETSECURITYUSER` imported from a file), warning once per keyword;
+    /// `None` when the engine has no handler for opaque actions or `a` is
+    /// no such action.
     pub(super) fn opaque_action(&mut self, a: &ActionAst) -> Option<RegisteredAction> {
-        a.studio.as_ref()?;
+        let block = a.studio.as_ref()?;
+        if self.compiler.actions.lookup(&a.action_type).is_some()
+            && (block.get("Parameters").is_none()
+                || table::by_name(&a.action_type).is_some()
+                || table::by_keyword(&a.action_type).is_some())
+        {
+            return None;
+        }
         let handler = self.compiler.actions.opaque_handler()?;
         let keyword = a.action_type.clone();
         let lower = keyword.to_ascii_lowercase();

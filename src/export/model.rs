@@ -116,13 +116,15 @@ pub fn build(
     for a in &ast.actions {
         let id = match number_of(a.studio.as_ref().and_then(|b| b.get("ActionID"))) {
             Some(id) => id,
-            None if next > kept::MAX_ACTION_ID => return Err(ExportError::Action {
-                id: a.id.clone(),
-                message: format!(
+            None if next > kept::MAX_ACTION_ID => {
+                return Err(ExportError::Action {
+                    id: a.id.clone(),
+                    message: format!(
                     "no ActionID is left for it: the studio blocks' highest is {}, Studio's last",
                     next - 1
                 ),
-            }),
+                })
+            }
             None => {
                 next += 1;
                 next - 1
