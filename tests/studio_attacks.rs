@@ -402,6 +402,35 @@ fn property_positions_are_bounded_everywhere() {
 }
 
 #[test]
+fn sparse_property_positions_cannot_multiply_into_memory() {
+    // Each action names only position 999: 3 JSON values make 1,000
+    // parameters. 2,000 such actions would be 2,000,000 parameters.
+    let n = 2000;
+    let actions: Vec<String> = (2..n + 2)
+        .map(|id| format!(r#""{id}": {{"name": "XFERQUEUE"}}"#))
+        .collect();
+    let props: Vec<String> = (2..n + 2)
+        .map(|id| format!(r#""{id}": {{"999": "x"}}"#))
+        .collect();
+    let json = format!(
+        r#"{{"actions": {{"1": {{"name": "BEGIN"}}, {}}}, "properties": {{{}}}}}"#,
+        actions.join(","),
+        props.join(",")
+    );
+    let started = std::time::Instant::now();
+    let e = import_err(&json, ExportFormat::Json);
+    assert!(e.starts_with("/actions/") && e.contains("1000000"), "{e}");
+    assert!(started.elapsed().as_secs() < 10);
+    // Export: PropertyCount multiplies an action's properties alike.
+    let mut text = String::from("script \"S\"\nstart: Begin { Default -> a1 }\n");
+    for k in 1..=1100 {
+        text.push_str(&format!("a{k}: End {{ studio {{ PropertyCount = 1000 }} }}\n"));
+    }
+    let e = export_err(&text, ExportFormat::Json);
+    assert!(e.contains("1000000"), "{e}");
+}
+
+#[test]
 fn a_nul_in_a_json_string_is_refused_at_its_path() {
     for (json, path) in [
         (

@@ -133,13 +133,26 @@ pub fn build(
         action_ids.insert(a.id.as_str(), id);
     }
     let mut actions = Vec::with_capacity(ast.actions.len());
+    let mut total = 0usize;
     for (k, a) in ast.actions.iter().enumerate() {
         let block = a.studio.as_ref().unwrap_or(&empty);
         let default_position = positions
             .get(&a.id)
             .copied()
             .unwrap_or((40, 40 + 100 * k as i64));
-        actions.push(action(a, block, source, &action_ids, default_position)?);
+        let built = action(a, block, source, &action_ids, default_position)?;
+        // Each action has at most 1,000 positions: checked as they come.
+        total += built.properties.len();
+        if total > kept::MAX_TOTAL_PROPERTIES {
+            return Err(ExportError::Action {
+                id: a.id.clone(),
+                message: format!(
+                    "the actions up to this one have more than {} properties in all (PropertyCount, Parameter_N)",
+                    kept::MAX_TOTAL_PROPERTIES
+                ),
+            });
+        }
+        actions.push(built);
     }
     actions.sort_by_key(|a| a.id);
     let header = ast.header.as_ref();

@@ -30,6 +30,13 @@ pub const MAX_ACTION_ID: i64 = i32::MAX as i64 - 1;
 /// naming position 99,999,999 could make the import allocate.
 pub const MAX_PROPERTIES: usize = 1000;
 
+/// The most property positions a script's actions may have in all: an
+/// action's positions are written out one by one (an opaque action's
+/// `Parameters` list, an export's `PropertyCount`), so a file naming only
+/// position 999 of many actions, or blocks saying `PropertyCount = 1000`,
+/// could otherwise make a small input hundreds of times its size.
+pub const MAX_TOTAL_PROPERTIES: usize = 1_000_000;
+
 /// Whose block it is.
 #[derive(Debug, Clone, Copy)]
 pub enum Owner<'a> {

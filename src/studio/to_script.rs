@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::error::StudioError;
-use super::kept::MAX_PROPERTIES;
+use super::kept::{MAX_PROPERTIES, MAX_TOTAL_PROPERTIES};
 use super::model::{BranchKind, PropertyValue, StudioAction, StudioBranch, StudioScript};
 use super::table::{self, ActionDef, ValueKind};
 use super::values::{is_name, raw_string, script_value, value};
@@ -152,6 +152,16 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
         entry,
         left_out: &left_out,
     };
+    let mut total = 0usize;
+    for a in &script.actions {
+        total += a.property_count();
+        if total > MAX_TOTAL_PROPERTIES {
+            return Err(StudioError::invalid(
+                &a.origin,
+                format!("the actions up to this one have more than {MAX_TOTAL_PROPERTIES} property positions in all (the limit for a Studio file)"),
+            ));
+        }
+    }
     let order = std::iter::once(entry)
         .chain((0..script.actions.len()).filter(|&i| i != entry && !left_out.contains(&i)));
     for i in order {
