@@ -263,6 +263,55 @@ fn an_xml_entry_cannot_add_elements_the_reader_maps() {
 }
 
 #[test]
+fn huge_and_deep_json_and_xml_entries_are_checked_without_recursion() {
+    let deep_xml = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    let deep_json = format!(
+        "{{\\\"a\\\": {}1{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    // As deep as a file's unknown field may be (serde_json's limit is 128).
+    let kept_json = format!("{{\\\"a\\\": {}1{}}}", "[".repeat(120), "]".repeat(120));
+    let wide_xml = "<Foo>x</Foo>".repeat(200_000);
+    let cases = [
+        (format!("Xml = \"{deep_xml}\""), true),
+        (format!("Json = \"{deep_json}\""), false),
+        (format!("Json = \"{kept_json}\""), true),
+        (format!("Xml = \"{wide_xml}\""), true),
+    ];
+    for (entry, ok) in cases {
+        let text = with_block(&entry);
+        // On a small stack: nothing here may recurse per level.
+        let outcome = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let p = problems(&text);
+                let exported = [ExportFormat::Xml, ExportFormat::Json]
+                    .map(|f| export(&text, &Positions::default(), f).map(|x| x.len()));
+                let [xml, json] = exported;
+                (p, xml.and(json).map_err(|e| e.to_string()))
+            })
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        match ok {
+            true => {
+                assert!(outcome.0.is_empty(), "{}", outcome.0);
+                assert!(outcome.1.is_ok(), "{:?}", outcome.1);
+            }
+            false => {
+                assert!(
+                    outcome.0.contains("Json") && outcome.0.contains("recursion"),
+                    "{}",
+                    outcome.0
+                );
+                assert!(outcome.1.is_err());
+            }
+        }
+    }
+}
+
+#[test]
 fn an_xml_entry_may_use_the_prefixes_desktop_studio_declares() {
     let fixture = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/studio/phone.xml"),
@@ -424,7 +473,9 @@ fn sparse_property_positions_cannot_multiply_into_memory() {
     // Export: PropertyCount multiplies an action's properties alike.
     let mut text = String::from("script \"S\"\nstart: Begin { Default -> a1 }\n");
     for k in 1..=1100 {
-        text.push_str(&format!("a{k}: End {{ studio {{ PropertyCount = 1000 }} }}\n"));
+        text.push_str(&format!(
+            "a{k}: End {{ studio {{ PropertyCount = 1000 }} }}\n"
+        ));
     }
     let e = export_err(&text, ExportFormat::Json);
     assert!(e.contains("1000000"), "{e}");

@@ -287,14 +287,28 @@ fn action_id_key(key: &str, path: &str) -> Result<i64, StudioError> {
     })
 }
 
+/// Reads JSON text into [`J`], within the value budget and serde_json's
+/// nesting limit, in small stack frames (serde_json's own `Value`
+/// deserializer takes kilobytes a level in a debug build: 128 levels
+/// overflow a 256 KiB stack).
+fn read_j(text: &str) -> Result<J, serde_json::Error> {
+    let budget = Cell::new(MAX_JSON_VALUES);
+    let mut reader = serde_json::Deserializer::from_str(text);
+    Seed { budget: &budget }
+        .deserialize(&mut reader)
+        .and_then(|root| reader.end().map(|()| root))
+}
+
+/// JSON text as a `serde_json` value, read as a Studio file is (see
+/// [`read_j`]): what `check` and `export` read a kept `Json` entry with.
+pub(crate) fn value_of(text: &str) -> Result<serde_json::Value, serde_json::Error> {
+    read_j(text).map(|j| j.to_value())
+}
+
 /// Reads a CXone Studio JSON file's text.
 pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let budget = Cell::new(MAX_JSON_VALUES);
-    let mut reader = serde_json::Deserializer::from_str(text);
-    let root = Seed { budget: &budget }
-        .deserialize(&mut reader)
-        .and_then(|root| reader.end().map(|()| root));
+    let root = read_j(text);
     let root = root.map_err(|e| StudioError::Syntax {
         // serde_json says column 0 at a line's end (and for empty text):
         // columns are 1-based here, as in every other message.

@@ -144,8 +144,7 @@ const ROOT_NAMESPACES: &str = r#"xmlns:xsd="http://www.w3.org/2001/XMLSchema" xm
 
 /// Checks a kept `Json` entry: a JSON object holding none of `reserved`.
 pub fn json_extra(text: &str, reserved: &[&str]) -> Result<(), String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("is no JSON object: {e}"))?;
+    let value = super::json::value_of(text).map_err(|e| format!("is no JSON object: {e}"))?;
     let object = value
         .as_object()
         .ok_or("is no JSON object (a `{...}`)".to_string())?;
