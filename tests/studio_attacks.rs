@@ -404,6 +404,23 @@ fn action_ids_past_studio_s_32_bits_are_refused_never_overflow() {
 }
 
 #[test]
+fn export_refuses_duplicate_action_ids_as_check_does() {
+    let text = "script \"S\"\nstart: Begin { Default -> a studio { ActionID = 5 } }\na: End { studio { ActionID = 5 } }\n";
+    assert!(problems(text).contains("ActionID 5"));
+    for format in [ExportFormat::Json, ExportFormat::Xml] {
+        let e = export_err(text, format);
+        assert!(
+            e.contains("`a`") && e.contains("ActionID 5") && e.contains("`start`"),
+            "{e}"
+        );
+    }
+    let text = "script \"S\"\nstart: Begin { Default -> a }\na: End\na: End\n";
+    assert!(problems(text).contains("duplicate action id"));
+    let e = export_err(text, ExportFormat::Json);
+    assert!(e.contains("`a`"), "{e}");
+}
+
+#[test]
 fn positions_and_numbers_must_fit() {
     for entry in [
         "X = 99999999999999999999",

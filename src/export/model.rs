@@ -113,6 +113,7 @@ pub fn build(
         .max(0)
         + 1;
     let mut action_ids: HashMap<&str, i64> = HashMap::new();
+    let mut owners: HashMap<i64, &str> = HashMap::new();
     for a in &ast.actions {
         let id = match number_of(a.studio.as_ref().and_then(|b| b.get("ActionID"))) {
             Some(id) => id,
@@ -130,7 +131,20 @@ pub fn build(
                 next - 1
             }
         };
-        action_ids.insert(a.id.as_str(), id);
+        // As `check` refuses: two actions of one ActionID would be a file
+        // the reader refuses (a duplicate key, two ActionStructs).
+        if let Some(other) = owners.insert(id, a.id.as_str()) {
+            return Err(ExportError::Action {
+                id: a.id.clone(),
+                message: format!("Studio ActionID {id} is also the ActionID of action `{other}`"),
+            });
+        }
+        if action_ids.insert(a.id.as_str(), id).is_some() {
+            return Err(ExportError::Action {
+                id: a.id.clone(),
+                message: "two actions have this id".to_string(),
+            });
+        }
     }
     let mut actions = Vec::with_capacity(ast.actions.len());
     let mut total = 0usize;
