@@ -783,6 +783,67 @@ fn cycles_self_loops_a_begin_without_branches_and_event_targets_import_and_stop(
     assert_eq!(run.outcome, studioflow::Outcome::Limit, "{run:?}");
 }
 
+// ---- size: linear, not quadratic
+
+/// Runs `f`, failing when it takes longer than `seconds` (generous: each
+/// case took minutes when the work was quadratic, and takes a second or
+/// two in a debug build now).
+fn within<T>(seconds: u64, what: &str, f: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let out = f();
+    let took = started.elapsed();
+    assert!(took.as_secs() < seconds, "{what} took {took:?}");
+    out
+}
+
+#[test]
+fn an_action_with_tens_of_thousands_of_branches_imports_formats_and_compiles() {
+    // A Menu of 60,000 cases, an opaque action of 30,000 named branches.
+    let cases: Vec<String> = (0..60_000)
+        .map(|i| format!(r#"{{"to": 2, "type": "case", "label": "{i}"}}"#))
+        .collect();
+    let named: Vec<String> = (0..30_000)
+        .map(|i| format!(r#"{{"to": 2, "type": "branch", "label": "B{i}"}}"#))
+        .collect();
+    let json = format!(
+        r#"{{"actions": {{"1": {{"name": "BEGIN"}}, "2": {{"name": "END"}}, "3": {{"name": "MENU"}}, "4": {{"name": "XFER"}}}},
+        "branches": {{"1": [{{"to": 3, "type": "default"}}], "3": [{}, {{"to": 4, "type": "default"}}], "4": [{}]}}}}"#,
+        cases.join(","),
+        named.join(",")
+    );
+    let script = within(30, "import", || import(&json, ExportFormat::Json));
+    within(30, "compile", || compiles(&script));
+    within(30, "export", || export_ok(&script, ExportFormat::Xml));
+    // XML with the cases in ExtraInfo too (merged without duplicates).
+    let branch =
+        |i: usize| format!("<BranchStruct><Text>{i}</Text><ActionID>2</ActionID></BranchStruct>");
+    let extra = |i: usize| format!("<B><KeyName>x{i}</KeyName><ActionId>2</ActionId></B>");
+    let xml = format!(
+        "<ScriptContainer><Actions><ActionStruct><ActionID>1</ActionID><Action>BEGIN</Action><DefaultNextAction><ActionID>3</ActionID></DefaultNextAction></ActionStruct><ActionStruct><ActionID>2</ActionID><Action>END</Action></ActionStruct><ActionStruct><ActionID>3</ActionID><Action>MENU</Action><Cases>{}</Cases><ExtraInfo><CaseBranches>{}</CaseBranches></ExtraInfo></ActionStruct></Actions></ScriptContainer>",
+        (0..20_000).map(branch).collect::<String>(),
+        (0..20_000).map(extra).collect::<String>()
+    );
+    let script = within(30, "XML import", || import(&xml, ExportFormat::Xml));
+    assert_eq!(script.matches("Case \"").count(), 40_000);
+}
+
+#[test]
+fn fmt_of_thousands_of_commented_actions_is_linear() {
+    let mut text =
+        String::from("script \"S\" studio { BusNo = 1 // bus\n}\nstart: Begin { Default -> a0 }\n");
+    for k in 0..10_000 {
+        text.push_str(&format!(
+            "// about a{k}\na{k}: Assign {{ // first\n  Variable = x\n  Value = {k}\n  Default -> a{} // next\n  studio {{ ActionID = {} // id\n  }}\n}}\n",
+            k + 1,
+            k + 2
+        ));
+    }
+    text.push_str("a10000: End\n");
+    let once = within(30, "fmt", || format_script(&text).unwrap());
+    assert_eq!(once.matches("// ").count(), text.matches("// ").count());
+    assert_eq!(format_script(&once).unwrap(), once);
+}
+
 // ---- the command line
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {

@@ -212,16 +212,13 @@ impl ScriptBuilder<'_, '_> {
         }
         let mut schema = ActionSchema::new(&keyword);
         schema.labeled_branch = Some("Case".to_string());
+        // A set: a file may give an action thousands of named branches.
+        let mut seen = std::collections::HashSet::new();
         for b in &a.branches {
             let plain = b.label.is_none()
                 && !b.name.eq_ignore_ascii_case("Default")
                 && !b.name.eq_ignore_ascii_case("Error");
-            if plain
-                && !schema
-                    .branches
-                    .iter()
-                    .any(|n| n.eq_ignore_ascii_case(&b.name))
-            {
+            if plain && seen.insert(b.name.to_ascii_lowercase()) {
                 schema.branches.push(b.name.clone());
             }
         }

@@ -20,6 +20,47 @@ use super::model::{
     StudioProperty, StudioScript,
 };
 
+/// Lines and columns of one text's nodes, for the places every action and
+/// branch keeps: computed from the last place asked on the same line, as
+/// the reader visits nodes in document order (roxmltree's `text_pos_at`
+/// scans from the start of the text each time, quadratic over a file of
+/// thousands of branches). Rows and columns are counted as roxmltree
+/// counts them (1-based; columns in characters).
+struct Places<'a> {
+    text: &'a str,
+    /// The byte offset of every `\n`.
+    newlines: Vec<usize>,
+    /// The last offset asked for and its column.
+    last: std::cell::Cell<(usize, usize)>,
+}
+
+impl<'a> Places<'a> {
+    fn new(text: &'a str) -> Self {
+        Places {
+            text,
+            newlines: text.match_indices('\n').map(|(at, _)| at).collect(),
+            last: std::cell::Cell::new((usize::MAX, 0)),
+        }
+    }
+
+    fn of(&self, node: Node<'_, '_>) -> String {
+        let pos = node.range().start.min(self.text.len());
+        let row = self.newlines.partition_point(|&n| n < pos);
+        let line_start = if row == 0 {
+            0
+        } else {
+            self.newlines[row - 1] + 1
+        };
+        let (last, last_col) = self.last.get();
+        let col = match self.text.get(last..pos) {
+            Some(between) if last >= line_start => last_col + between.chars().count(),
+            _ => self.text[line_start..pos].chars().count() + 1,
+        };
+        self.last.set((pos, col));
+        format!("line {}, column {col}", row + 1)
+    }
+}
+
 fn place(node: Node<'_, '_>) -> String {
     let pos = node.document().text_pos_at(node.range().start);
     format!("line {}, column {}", pos.row, pos.col)
@@ -200,6 +241,7 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     };
     let doc =
         Document::parse_with_options(source, options).map_err(|e| syntax_error(source, &e))?;
+    let places = Places::new(source);
     let root = doc.root_element();
     if !is(root, "ScriptContainer") {
         return Err(StudioError::invalid(
@@ -251,7 +293,7 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     let mut ids = BTreeSet::new();
     let mut pending = Vec::new();
     for node in children(actions, "ActionStruct") {
-        let at = place(node);
+        let at = places.of(node);
         let id_node = child(node, "ActionID")
             .ok_or_else(|| StudioError::invalid(&at, "an <ActionStruct> without <ActionID>"))?;
         let id = integer(id_node, "ActionID")?;
@@ -336,7 +378,7 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     let mut order: Vec<usize> = (0..script.actions.len()).collect();
     order.sort_by_key(|&i| script.actions[i].id);
     for (i, node) in pending.into_iter().enumerate() {
-        script.actions[i].branches = branches(node, &ids)?;
+        script.actions[i].branches = branches(node, &ids, &places)?;
     }
     let mut sorted: Vec<StudioAction> = order
         .into_iter()
@@ -371,14 +413,18 @@ fn target(
     Ok(Some(id))
 }
 
-fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>, StudioError> {
+fn branches(
+    node: Node<'_, '_>,
+    ids: &BTreeSet<i64>,
+    places: &Places<'_>,
+) -> Result<Vec<StudioBranch>, StudioError> {
     let mut out = Vec::new();
     if let Some(d) = child(node, "DefaultNextAction") {
         if let Some(to) = target(d, "ActionID", ids)? {
             out.push(StudioBranch {
                 kind: BranchKind::Default,
                 target: to,
-                origin: place(d),
+                origin: places.of(d),
             });
         }
     }
@@ -390,7 +436,7 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
                 out.push(StudioBranch {
                     kind: BranchKind::Named { name, index },
                     target: to,
-                    origin: place(b),
+                    origin: places.of(b),
                 });
             }
         }
@@ -402,7 +448,7 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
                 out.push(StudioBranch {
                     kind: BranchKind::Case(value),
                     target: to,
-                    origin: place(b),
+                    origin: places.of(b),
                 });
             }
         }
@@ -415,7 +461,7 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
                 more.push(StudioBranch {
                     kind: BranchKind::Default,
                     target: to,
-                    origin: place(d),
+                    origin: places.of(d),
                 });
             }
         }
@@ -435,22 +481,22 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
                         more.push(StudioBranch {
                             kind,
                             target: to,
-                            origin: place(b),
+                            origin: places.of(b),
                         });
                     }
                 }
             }
         }
+        // The branch lists' connections first; ExtraInfo adds the others
+        // (a set: a file may hold thousands of cases).
+        let key = |b: &StudioBranch| match &b.kind {
+            BranchKind::Default => (0, String::new()),
+            BranchKind::Case(x) => (1, x.clone()),
+            BranchKind::Named { name, .. } => (2, name.to_ascii_lowercase()),
+        };
+        let mut seen: std::collections::HashSet<(u8, String)> = out.iter().map(key).collect();
         for b in more {
-            let same = |o: &StudioBranch| match (&o.kind, &b.kind) {
-                (BranchKind::Default, BranchKind::Default) => true,
-                (BranchKind::Case(x), BranchKind::Case(y)) => x == y,
-                (BranchKind::Named { name: x, .. }, BranchKind::Named { name: y, .. }) => {
-                    x.eq_ignore_ascii_case(y)
-                }
-                _ => false,
-            };
-            if !out.iter().any(same) {
+            if seen.insert(key(&b)) {
                 out.push(b);
             }
         }
