@@ -684,6 +684,16 @@ fn a_studio_action_named_like_one_studioflow_has_imports_as_opaque() {
 }
 
 #[test]
+fn a_keyword_that_is_no_name_is_refused_at_its_place_in_either_format() {
+    let xml = "<ScriptContainer><Actions><ActionStruct><ActionID>1</ActionID><Action>BEGIN</Action></ActionStruct>\n<ActionStruct><ActionID>2</ActionID><Action>XFER QUEUE</Action></ActionStruct></Actions></ScriptContainer>";
+    let e = import_err(xml, ExportFormat::Xml);
+    assert!(e.starts_with("line 2, column 1, <Action>: "), "{e}");
+    let json = r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "XFER QUEUE"}}}"#;
+    let e = import_err(json, ExportFormat::Json);
+    assert!(e.starts_with("/actions/2/name: "), "{e}");
+}
+
+#[test]
 fn an_opaque_action_cannot_be_the_entry() {
     let text = "script \"S\"\na: XFERQUEUE { Default -> b studio { Parameters = [] } }\nb: End\n";
     let p = problems(text);

@@ -182,7 +182,7 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
             None => {
                 if !is_name(&action.keyword) {
                     return Err(StudioError::invalid(
-                        format!("{}/name", action.origin),
+                        keyword_place(action),
                         format!(
                             "the action type {:?} is no name studioflow can write",
                             action.keyword
@@ -274,6 +274,16 @@ fn header_block(script: &StudioScript) -> String {
         return String::new();
     }
     format!(" studio {{\n{}}}", block.0)
+}
+
+/// Where `action`'s keyword is in the file: its JSON path's `name`, or the
+/// action's line and column and the `<Action>` element.
+fn keyword_place(action: &StudioAction) -> String {
+    if action.origin.starts_with('/') {
+        format!("{}/name", action.origin)
+    } else {
+        format!("{}, <Action>", action.origin)
+    }
 }
 
 /// Where property `position` of `action` is in the file: a JSON path, or
