@@ -68,9 +68,25 @@ impl ScriptBuilder<'_, '_> {
         let mut targets: Vec<Option<u32>> = vec![None; reg.branch_names.len()];
         let mut set_at: Vec<Option<Span>> = vec![None; reg.branch_names.len()];
         let mut labels: Vec<Arc<str>> = Vec::new();
+        // The labels so far, for the duplicate check: a set, as an imported
+        // Menu or Case may have tens of thousands of them.
+        let mut seen_labels: std::collections::HashSet<Arc<str>> = Default::default();
         let mut label_branches: Vec<LabelBranch> = Vec::new();
         let mut target_edges: Vec<Option<u32>> = vec![None; reg.branch_names.len()];
         let mut flow_branches: Vec<FlowBranch> = Vec::with_capacity(a.branches.len());
+        // An opaque Studio action may name thousands of branches: then they
+        // are indexed once rather than scanned for each.
+        let many: Option<std::collections::HashMap<String, u32>> = (reg.branch_names.len() > 32)
+            .then(|| {
+                let names = reg.branch_names.iter().enumerate().rev();
+                names
+                    .map(|(i, n)| (n.to_ascii_lowercase(), i as u32))
+                    .collect()
+            });
+        let branch_index = |name: &str| match &many {
+            Some(index) => index.get(&name.to_ascii_lowercase()).copied(),
+            None => reg.branch_index(name),
+        };
         for (j, b) in a.branches.iter().enumerate() {
             if schema.terminal {
                 ctx.errors.push(Diagnostic::new(
@@ -92,7 +108,7 @@ impl ScriptBuilder<'_, '_> {
                     if !ctx.check_literal_len(text.len(), b.name_span) {
                         continue;
                     }
-                    if labels.iter().any(|l| **l == *text) {
+                    if seen_labels.contains(&*text) {
                         ctx.errors.push(Diagnostic::new(
                             DiagnosticCode::DuplicateBranch,
                             b.name_span,
@@ -121,6 +137,7 @@ impl ScriptBuilder<'_, '_> {
                         taken_name,
                         edge,
                     });
+                    seen_labels.insert(label.clone());
                     labels.push(label);
                 }
                 (None, true) => ctx.errors.push(Diagnostic::new(
@@ -139,7 +156,7 @@ impl ScriptBuilder<'_, '_> {
                         schema.labeled_branch.as_deref().unwrap_or("Case")
                     ),
                 )),
-                (None, false) => match reg.branch_index(&b.name) {
+                (None, false) => match branch_index(&b.name) {
                     None => ctx.errors.push(Diagnostic::new(
                         DiagnosticCode::UnknownBranch,
                         b.name_span,

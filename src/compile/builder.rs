@@ -257,10 +257,7 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
                 ),
             ));
         }
-        let opaque = match self.compiler.actions.lookup(&a.action_type) {
-            Some(_) => None,
-            None => self.opaque_action(a),
-        };
+        let opaque = self.opaque_action(a);
         let reg = match &opaque {
             Some(r) => Some(r),
             None => self.compiler.actions.lookup(&a.action_type),

@@ -14,8 +14,9 @@ use super::builder::ScriptBuilder;
 use super::registry::RegisteredAction;
 use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode, Span};
 use crate::program::schema::ActionSchema;
+use crate::studio::kept::{self, Owner};
 use crate::studio::table::{self, ActionDef};
-use crate::syntax::ast::{ActionAst, StudioBlock, StudioEntry, StudioValue};
+use crate::syntax::ast::{ActionAst, StudioBlock, StudioValue};
 
 /// The entries every action's block may hold, whatever its type.
 const ACTION_KEYS: &[&str] = &[
@@ -54,104 +55,29 @@ fn invalid(span: Span, message: String) -> Diagnostic {
     Diagnostic::new(DiagnosticCode::InvalidStudioEntry, span, message)
 }
 
-fn is_number(v: &StudioValue) -> bool {
-    matches!(v, StudioValue::Number(_))
-}
-
-fn is_text(v: &StudioValue) -> bool {
-    matches!(v, StudioValue::Text(_))
-}
-
-/// A GUID as Studio writes LibraryIDs (either case, optional braces).
-fn is_guid(text: &str) -> bool {
-    let t = text.trim_start_matches('{').trim_end_matches('}');
-    let parts: Vec<&str> = t.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
 /// `Parameter_N`: a property at position N the table does not name.
 fn positional(name: &str) -> Option<usize> {
     let rest = name.get(..10)?;
     if !rest.eq_ignore_ascii_case("Parameter_") {
         return None;
     }
-    name[10..].parse().ok().filter(|&n: &usize| n < 1000)
+    name[10..]
+        .parse()
+        .ok()
+        .filter(|&n: &usize| n < kept::MAX_PROPERTIES)
 }
 
-/// Checks the entries' names are unique and each value's shape.
-fn check_common(block: &StudioBlock, errors: &mut Vec<Diagnostic>) {
-    for (k, e) in block.entries.iter().enumerate() {
-        if block.entries[..k]
-            .iter()
-            .any(|f| f.name.eq_ignore_ascii_case(&e.name))
-        {
-            errors.push(invalid(
-                e.name_span,
-                format!("`{}` is written twice in this studio block", e.name),
-            ));
-        }
+/// The entries' values and duplicate names (see [`kept::check_block`]).
+fn check_common(block: &StudioBlock, owner: &Owner<'_>, errors: &mut Vec<Diagnostic>) {
+    for (span, message) in kept::check_block(block, owner) {
+        errors.push(invalid(span, message));
     }
-    for e in &block.entries {
-        let ok = match e.name.to_ascii_lowercase().as_str() {
-            "actionid" | "busno" | "mediatype" | "userid" | "propertycount" => match &e.value {
-                StudioValue::Number(n) => n.parse::<i64>().is_ok(),
-                _ => false,
-            },
-            "x" | "y" | "xws" | "yws" => is_number(&e.value),
-            "libraryid" => matches!(&e.value, StudioValue::Text(t) if is_guid(t)),
-            "json" => match &e.value {
-                StudioValue::Text(t) => json_object(t),
-                _ => false,
-            },
-            "xml" => match &e.value {
-                StudioValue::Text(t) => xml_elements(t),
-                _ => false,
-            },
-            "parameters" | "parameternames" | "branches" => {
-                matches!(e.value, StudioValue::List(_))
-            }
-            "keyword" | "scriptname" | "mediatypename" | "modifydate" => is_text(&e.value),
-            _ => true,
-        };
-        if !ok {
-            errors.push(invalid(e.value_span, expected(e)));
-        }
-    }
-}
-
-fn expected(e: &StudioEntry) -> String {
-    let what = match e.name.to_ascii_lowercase().as_str() {
-        "actionid" | "busno" | "mediatype" | "userid" | "propertycount" => "a whole number",
-        "x" | "y" | "xws" | "yws" => "a number",
-        "libraryid" => "a GUID string such as \"daee9c00-12ce-4222-a42e-307c37d53b7f\"",
-        "json" => "a string holding a JSON object",
-        "xml" => "a string holding XML elements",
-        "parameters" | "parameternames" | "branches" => "a list of strings",
-        _ => "a string",
-    };
-    format!("studio entry `{}` must be {what}", e.name)
-}
-
-/// Whether `text` is a JSON object (the action's or header's fields the
-/// import did not know, written back by `export`).
-fn json_object(text: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v.is_object())
-}
-
-/// Whether `text` is a sequence of well-formed XML elements.
-fn xml_elements(text: &str) -> bool {
-    let wrapped = format!("<r>{text}</r>");
-    roxmltree::Document::parse(&wrapped).is_ok()
 }
 
 impl ScriptBuilder<'_, '_> {
     /// The header's studio block.
     pub(super) fn check_header_studio(&mut self, block: &StudioBlock) {
-        check_common(block, &mut self.ctx.errors);
+        check_common(block, &Owner::Header, &mut self.ctx.errors);
         for e in &block.entries {
             if !HEADER_KEYS.iter().any(|k| k.eq_ignore_ascii_case(&e.name)) {
                 self.ctx.errors.push(invalid(
@@ -177,7 +103,9 @@ impl ScriptBuilder<'_, '_> {
         opaque: bool,
     ) {
         let errors = &mut self.ctx.errors;
-        check_common(block, errors);
+        let def: Option<&ActionDef> = reg.and_then(|r| table::by_name(&r.schema.name));
+        let keyword = def.map_or(a.action_type.as_str(), |d| d.keyword);
+        check_common(block, &Owner::Action { keyword }, errors);
         if let Some(e) = block.get("ActionID") {
             if let StudioValue::Number(n) = &e.value {
                 if let Ok(n) = n.parse::<i64>() {
@@ -191,16 +119,9 @@ impl ScriptBuilder<'_, '_> {
                             self.studio.action_ids.insert(n, a.id.clone());
                         }
                     }
-                    if n < 1 {
-                        errors.push(invalid(
-                            e.value_span,
-                            format!("Studio ActionIDs are whole numbers from 1, not {n}"),
-                        ));
-                    }
                 }
             }
         }
-        let def: Option<&ActionDef> = reg.and_then(|r| table::by_name(&r.schema.name));
         for e in &block.entries {
             let name = e.name.as_str();
             if ACTION_KEYS.iter().any(|k| k.eq_ignore_ascii_case(name)) {
@@ -263,11 +184,21 @@ impl ScriptBuilder<'_, '_> {
         }
     }
 
-    /// An opaque Studio action for `a` (a type no registry knows, with a
-    /// studio block), warning once per keyword; `None` when the engine has
-    /// no handler for opaque actions or `a` is no such action.
+    /// An opaque Studio action for `a` (with a studio block, a type no
+    /// registry knows, or Studio's positional `Parameters` for a type
+    /// studioflow has but Studio's table does not map, such as
+    /// `SETSECURITYUSER` imported from a file), warning once per keyword;
+    /// `None` when the engine has no handler for opaque actions or `a` is
+    /// no such action.
     pub(super) fn opaque_action(&mut self, a: &ActionAst) -> Option<RegisteredAction> {
-        a.studio.as_ref()?;
+        let block = a.studio.as_ref()?;
+        if self.compiler.actions.lookup(&a.action_type).is_some()
+            && (block.get("Parameters").is_none()
+                || table::by_name(&a.action_type).is_some()
+                || table::by_keyword(&a.action_type).is_some())
+        {
+            return None;
+        }
         let handler = self.compiler.actions.opaque_handler()?;
         let keyword = a.action_type.clone();
         let lower = keyword.to_ascii_lowercase();
@@ -281,16 +212,13 @@ impl ScriptBuilder<'_, '_> {
         }
         let mut schema = ActionSchema::new(&keyword);
         schema.labeled_branch = Some("Case".to_string());
+        // A set: a file may give an action thousands of named branches.
+        let mut seen = std::collections::HashSet::new();
         for b in &a.branches {
             let plain = b.label.is_none()
                 && !b.name.eq_ignore_ascii_case("Default")
                 && !b.name.eq_ignore_ascii_case("Error");
-            if plain
-                && !schema
-                    .branches
-                    .iter()
-                    .any(|n| n.eq_ignore_ascii_case(&b.name))
-            {
+            if plain && seen.insert(b.name.to_ascii_lowercase()) {
                 schema.branches.push(b.name.clone());
             }
         }

@@ -14,7 +14,7 @@ fn number_or_text(text: &str) -> Value {
 
 /// Extra fields (a JSON object's text) merged into `object`.
 fn merge(object: &mut Map<String, Value>, extra: Option<&str>) {
-    if let Some(Value::Object(extra)) = extra.and_then(|e| serde_json::from_str(e).ok()) {
+    if let Some(Value::Object(extra)) = extra.and_then(|e| crate::studio::json::value_of(e).ok()) {
         for (k, v) in extra {
             object.insert(k, v);
         }

@@ -50,6 +50,12 @@ pub enum ExportError {
     /// The text does not parse.
     #[error("{}", .0.message)]
     Syntax(Diagnostic),
+    /// The script's own studio block holds what export cannot write.
+    #[error("the script's studio block: {0}")]
+    Header(String),
+    /// What the script says that Desktop Studio XML cannot hold.
+    #[error("{0}")]
+    NotXml(String),
     /// An action Studio's formats cannot hold as written.
     #[error("action `{id}`: {message}")]
     Action {
@@ -70,6 +76,6 @@ pub fn export(
     let script = build(&ast, source, positions)?;
     Ok(match format {
         ExportFormat::Json => json::write(&script),
-        ExportFormat::Xml => xml::write(&script),
+        ExportFormat::Xml => xml::write(&script)?,
     })
 }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::{ExportError, Positions};
+use crate::studio::kept::{self, Owner};
 use crate::studio::table::{self, ActionDef, ValueKind};
 use crate::studio::values::{script_value, studio_text};
 use crate::studio::{
@@ -36,6 +37,25 @@ fn number_of(entry: Option<&StudioEntry>) -> Option<i64> {
         .or_else(|| text.parse::<f64>().ok().map(|f| f.round() as i64))
 }
 
+/// The table's entry for an action type (by studioflow's name or Studio's keyword).
+fn definition(action_type: &str) -> Option<&'static ActionDef> {
+    table::by_name(action_type).or_else(|| table::by_keyword(action_type))
+}
+
+/// The script type of Studio's media type number (as the import writes it).
+fn script_type_of(media: i64) -> Option<&'static str> {
+    match media {
+        1 => Some("Email"),
+        3 => Some("Chat"),
+        4 => Some("Phone"),
+        5 => Some("Voicemail"),
+        6 => Some("WorkItem"),
+        7 => Some("SMS"),
+        9 => Some("Digital"),
+        _ => None,
+    }
+}
+
 /// Studio's media type number for a script type.
 fn media_type(script_type: Option<&str>) -> i64 {
     match script_type.map(str::to_ascii_lowercase).as_deref() {
@@ -66,6 +86,23 @@ pub fn build(
         .as_ref()
         .and_then(|h| h.studio.as_ref())
         .unwrap_or(&empty);
+    // What `check` refuses in a block, export refuses too (it does not
+    // compile the script): a block must not forge what export writes.
+    if let Some((_, message)) = kept::check_block(header_block, &Owner::Header).first() {
+        return Err(ExportError::Header(message.clone()));
+    }
+    for a in &ast.actions {
+        if let Some(block) = &a.studio {
+            let keyword = definition(&a.action_type).map_or(a.action_type.as_str(), |d| d.keyword);
+            if let Some((_, message)) = kept::check_block(block, &Owner::Action { keyword }).first()
+            {
+                return Err(ExportError::Action {
+                    id: a.id.clone(),
+                    message: message.clone(),
+                });
+            }
+        }
+    }
     // ActionIDs: those the blocks keep, then the next free ones in source order.
     let mut next = ast
         .actions
@@ -76,43 +113,110 @@ pub fn build(
         .max(0)
         + 1;
     let mut action_ids: HashMap<&str, i64> = HashMap::new();
+    let mut owners: HashMap<i64, &str> = HashMap::new();
     for a in &ast.actions {
         let id = match number_of(a.studio.as_ref().and_then(|b| b.get("ActionID"))) {
             Some(id) => id,
+            None if next > kept::MAX_ACTION_ID => {
+                return Err(ExportError::Action {
+                    id: a.id.clone(),
+                    message: format!(
+                    "no ActionID is left for it: the studio blocks' highest is {}, Studio's last",
+                    next - 1
+                ),
+                })
+            }
             None => {
                 next += 1;
                 next - 1
             }
         };
-        action_ids.insert(a.id.as_str(), id);
+        // As `check` refuses: two actions of one ActionID would be a file
+        // the reader refuses (a duplicate key, two ActionStructs).
+        if let Some(other) = owners.insert(id, a.id.as_str()) {
+            return Err(ExportError::Action {
+                id: a.id.clone(),
+                message: format!("Studio ActionID {id} is also the ActionID of action `{other}`"),
+            });
+        }
+        if action_ids.insert(a.id.as_str(), id).is_some() {
+            return Err(ExportError::Action {
+                id: a.id.clone(),
+                message: "two actions have this id".to_string(),
+            });
+        }
     }
     let mut actions = Vec::with_capacity(ast.actions.len());
+    let mut total = 0usize;
     for (k, a) in ast.actions.iter().enumerate() {
         let block = a.studio.as_ref().unwrap_or(&empty);
         let default_position = positions
             .get(&a.id)
             .copied()
             .unwrap_or((40, 40 + 100 * k as i64));
-        actions.push(action(a, block, source, &action_ids, default_position)?);
+        let built = action(a, block, source, &action_ids, default_position)?;
+        // Each action has at most 1,000 positions: checked as they come.
+        total += built.properties.len();
+        if total > kept::MAX_TOTAL_PROPERTIES {
+            return Err(ExportError::Action {
+                id: a.id.clone(),
+                message: format!(
+                    "the actions up to this one have more than {} properties in all (PropertyCount, Parameter_N)",
+                    kept::MAX_TOTAL_PROPERTIES
+                ),
+            });
+        }
+        actions.push(built);
     }
     actions.sort_by_key(|a| a.id);
     let header = ast.header.as_ref();
     let script_type = header.and_then(|h| h.script_type.as_ref().map(|(t, _)| t.as_str()));
     let name = header.map(|h| h.name.clone());
+    // What the block keeps about the script is written while the header
+    // still says the same; once the header's name or type is edited, the
+    // header wins (as a body's property wins over the text kept for it).
+    let typed = media_type(script_type);
+    let media = number_of(header_block.get("MediaType"))
+        .filter(|&m| media_type(script_type_of(m)) == typed)
+        .unwrap_or(typed);
+    let media_kept = number_of(header_block.get("MediaType")) == Some(media);
+    // (A kept path or item that names no script, which the import took
+    // the file's name for, is kept as it is.)
+    let script_name = text_of(header_block.get("ScriptName")).map(|path| {
+        let last = kept::last_segment(&path);
+        match &name {
+            // The folder is kept, the name is the header's.
+            Some(n) if !last.trim().is_empty() && last.trim() != n.as_str() => {
+                format!("{}{n}", &path[..path.len() - last.len()])
+            }
+            _ => path,
+        }
+    });
+    let xml = text_of(header_block.get("Xml")).map(|text| {
+        match kept::split_library_item(&text) {
+            Some((Some(item), rest))
+                if item.name.is_some()
+                    && item.name.as_deref() != name.as_deref().map(str::trim)
+                    || item.media_type.is_some_and(|m| m != media) =>
+            {
+                // The writer describes the script anew.
+                rest
+            }
+            _ => text,
+        }
+    });
     Ok(StudioScript {
         format: String::new(),
-        media_type: Some(
-            number_of(header_block.get("MediaType")).unwrap_or_else(|| media_type(script_type)),
-        ),
+        media_type: Some(media),
         header: HeaderExtras {
-            script_name: text_of(header_block.get("ScriptName")),
+            script_name,
             bus_no: number_of(header_block.get("BusNo")),
-            media_type_name: text_of(header_block.get("MediaTypeName")),
+            media_type_name: text_of(header_block.get("MediaTypeName")).filter(|_| media_kept),
             library_id: text_of(header_block.get("LibraryID")),
             user_id: number_of(header_block.get("UserID")),
             modify_date: text_of(header_block.get("ModifyDate")),
             json: text_of(header_block.get("Json")),
-            xml: text_of(header_block.get("Xml")),
+            xml: xml.filter(|x| !x.is_empty()),
         },
         name,
         actions,
@@ -130,7 +234,7 @@ fn action(
         id: a.id.clone(),
         message,
     };
-    let def = table::by_name(&a.action_type).or_else(|| table::by_keyword(&a.action_type));
+    let def = definition(&a.action_type);
     let keyword = text_of(block.get("Keyword")).unwrap_or_else(|| match def {
         Some(d) => d.keyword.to_string(),
         None if a.studio.is_some() => a.action_type.clone(),
@@ -168,14 +272,7 @@ fn action(
     let spellings: Vec<(String, String, Option<i64>)> = list_of(block.get("Branches"))
         .unwrap_or_default()
         .iter()
-        .filter_map(|s| {
-            let (written, rest) = s.split_once('=')?;
-            let (name, index) = match rest.rsplit_once(':') {
-                Some((n, i)) => (n, i.parse().ok()),
-                None => (rest, None),
-            };
-            Some((written.to_string(), name.to_string(), index))
-        })
+        .filter_map(|s| kept::branch_spelling(s).ok())
         .collect();
     let mut branches = Vec::new();
     for b in &a.branches {
@@ -352,7 +449,7 @@ fn known_properties(
     let spread = spread_at.map_or(Vec::new(), |at| spread_values(a, def, at, block, source));
     let mut count = number_of(block.get("PropertyCount"))
         .map_or(spread_at.unwrap_or(def.properties.len()), |n| {
-            n.clamp(0, 1000) as usize
+            n.clamp(0, kept::MAX_PROPERTIES as i64) as usize
         });
     if let Some(at) = spread_at {
         count = count.max(at + spread.len());
@@ -373,7 +470,7 @@ fn known_properties(
             .get(10..)
             .filter(|_| e.name.len() > 10 && e.name[..10].eq_ignore_ascii_case("Parameter_"))
             .and_then(|n| n.parse::<usize>().ok())
-            .filter(|&n| n < 1000)
+            .filter(|&n| n < kept::MAX_PROPERTIES)
         {
             count = count.max(n + 1);
         }

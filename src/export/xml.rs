@@ -5,14 +5,17 @@
 
 use std::fmt::Write as _;
 
+use super::ExportError;
+use crate::studio::kept::{last_segment, not_xml, split_library_item};
 use crate::studio::{BranchKind, StudioAction, StudioScript};
 
-/// Text escaped for an element's content (newlines as CRLF, as Desktop
-/// Studio writes them).
+/// Text escaped for an element's content: a line end as CRLF, as Desktop
+/// Studio writes it (an XML reader reads it back as LF), and every CR as
+/// `&#xD;` (read back as CR), so that LF, CRLF and a lone CR all come back
+/// as they were.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let normalized = text.replace("\r\n", "\n");
-    for c in normalized.chars() {
+    for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -25,10 +28,78 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// Text escaped for an attribute's value: tabs and line ends as
+/// references, which an XML reader does not normalize to spaces.
 fn attribute(text: &str) -> String {
-    escape(text)
-        .replace('"', "&quot;")
-        .replace("\r\n", "&#xD;&#xA;")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push_str("&#x9;"),
+            '\n' => out.push_str("&#xA;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Refuses what XML 1.0 cannot hold at all, not even as `&#x1;` (control
+/// characters other than tab, LF and CR; U+FFFE, U+FFFF), naming the
+/// action and where in it: written, the file would be one no XML reader
+/// (Desktop Studio's, or the import's) reads. JSON holds them.
+fn refuse_unwritable(script: &StudioScript) -> Result<(), ExportError> {
+    let hint = "XML 1.0 cannot hold it: export as JSON, or remove the character";
+    let h = &script.header;
+    for (what, text) in [
+        ("name", script.name.as_deref()),
+        ("ScriptName", h.script_name.as_deref()),
+        ("LibraryID", h.library_id.as_deref()),
+        ("ModifyDate", h.modify_date.as_deref()),
+    ] {
+        if let Some(c) = text.and_then(not_xml) {
+            return Err(ExportError::NotXml(format!(
+                "the script's {what} holds {c}: {hint}"
+            )));
+        }
+    }
+    for a in &script.actions {
+        let fail = |what: String, c: String| ExportError::Action {
+            id: a.origin.clone(),
+            message: format!("its {what} holds {c}: {hint}"),
+        };
+        for (what, text) in [
+            ("keyword", Some(a.keyword.as_str())),
+            ("caption", Some(a.caption.as_str())),
+            ("LibraryID", a.library_id.as_deref()),
+            ("DependencyOrder", a.extras.dependency_order.as_deref()),
+            ("ImplType", a.extras.impl_type.as_deref()),
+        ] {
+            if let Some(c) = text.and_then(not_xml) {
+                return Err(fail(what.to_string(), c));
+            }
+        }
+        for p in &a.properties {
+            if let Some(c) = not_xml(&p.value.text()) {
+                let name = p.name.clone().unwrap_or_else(|| p.position.to_string());
+                return Err(fail(format!("property {name}"), c));
+            }
+        }
+        for b in &a.branches {
+            let (what, text) = match &b.kind {
+                BranchKind::Case(label) => (format!("Case {label:?} label"), label.as_str()),
+                BranchKind::Named { name, .. } => (format!("branch {name:?}"), name.as_str()),
+                BranchKind::Default => continue,
+            };
+            if let Some(c) = not_xml(text) {
+                return Err(fail(what, c));
+            }
+        }
+    }
+    Ok(())
 }
 
 struct Writer {
@@ -132,7 +203,8 @@ impl Writer {
 }
 
 /// The model as Desktop Studio XML.
-pub(super) fn write(script: &StudioScript) -> String {
+pub(super) fn write(script: &StudioScript) -> Result<String, ExportError> {
+    refuse_unwritable(script)?;
     let h = &script.header;
     let mut w = Writer { out: String::new() };
     w.line(0, "<?xml version=\"1.0\" encoding=\"utf-8\"?>");
@@ -149,30 +221,37 @@ pub(super) fn write(script: &StudioScript) -> String {
         }
         w.line(1, "</Actions>");
     }
-    match &h.xml {
-        Some(extra) => w.line(1, &extra.replace("\r\n", "\n").replace('\n', "\r\n")),
-        None => {
-            let name = h
-                .script_name
-                .clone()
-                .or_else(|| script.name.clone())
-                .unwrap_or_default();
-            let short = name.rsplit(['\\', '/']).next().unwrap_or("").to_string();
-            let library = h.library_id.as_deref().unwrap_or("");
-            w.line(
-                1,
-                &format!(
-                    "<LibraryItem LibraryID=\"{}\" BusNo=\"{}\" Name=\"{}\" Alias=\"{}\" MediaType=\"{}\">",
-                    attribute(library),
-                    h.bus_no.unwrap_or(0),
-                    attribute(&short),
-                    attribute(&short),
-                    script.media_type.unwrap_or(0)
-                ),
-            );
-            w.element(2, "ImplPath", &name);
-            w.line(1, "</LibraryItem>");
-        }
+    // The kept LibraryItem (its icon, URI, ...), else one describing the
+    // script; then the other root elements the import kept.
+    let kept_item = h
+        .xml
+        .as_deref()
+        .and_then(split_library_item)
+        .is_some_and(|(item, _)| item.is_some());
+    if !kept_item {
+        let name = h
+            .script_name
+            .clone()
+            .or_else(|| script.name.clone())
+            .unwrap_or_default();
+        let short = last_segment(&name).to_string();
+        let library = h.library_id.as_deref().unwrap_or("");
+        w.line(
+            1,
+            &format!(
+                "<LibraryItem LibraryID=\"{}\" BusNo=\"{}\" Name=\"{}\" Alias=\"{}\" MediaType=\"{}\">",
+                attribute(library),
+                h.bus_no.unwrap_or(0),
+                attribute(&short),
+                attribute(&short),
+                script.media_type.unwrap_or(0)
+            ),
+        );
+        w.element(2, "ImplPath", &name);
+        w.line(1, "</LibraryItem>");
+    }
+    if let Some(extra) = &h.xml {
+        w.line(1, &extra.replace("\r\n", "\n").replace('\n', "\r\n"));
     }
     w.element(1, "MediaType", &script.media_type.unwrap_or(0).to_string());
     w.element(
@@ -181,5 +260,5 @@ pub(super) fn write(script: &StudioScript) -> String {
         h.modify_date.as_deref().unwrap_or("0001-01-01T00:00:00"),
     );
     w.out.push_str("</ScriptContainer>");
-    w.out
+    Ok(w.out)
 }

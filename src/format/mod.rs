@@ -152,12 +152,19 @@ pub fn script_without_spans(mut ast: ScriptAst) -> ScriptAst {
 struct Printer<'a> {
     text: &'a str,
     ast: &'a ScriptAst,
+    /// In source order.
     comments: Vec<Comment>,
+    /// No comment before this index is unprinted: the loops over comments
+    /// start here and stop at the first one past their range, so a file
+    /// of thousands of commented actions formats in linear time.
+    cursor: usize,
     out: String,
 }
 
 impl<'a> Printer<'a> {
     fn new(text: &'a str, ast: &'a ScriptAst, spans: &[Span]) -> Self {
+        let mut spans = spans.to_vec();
+        spans.sort_by_key(|s| s.start);
         let comments = spans
             .iter()
             .map(|s| {
@@ -175,15 +182,31 @@ impl<'a> Printer<'a> {
             text,
             ast,
             comments,
+            cursor: 0,
             out: String::new(),
         }
+    }
+
+    /// The index of the first comment not printed yet.
+    fn first_unprinted(&mut self) -> usize {
+        while self.cursor < self.comments.len() && self.comments[self.cursor].printed {
+            self.cursor += 1;
+        }
+        self.cursor
+    }
+
+    /// The index of the first comment starting at `offset` or later.
+    fn first_from(&self, offset: usize) -> usize {
+        self.comments.partition_point(|c| c.start < offset)
     }
 
     /// Unprinted comments before `offset`, each on its own line at `indent`;
     /// a blank line kept between groups the author separated.
     fn leading(&mut self, offset: usize, indent: &str) {
-        for k in 0..self.comments.len() {
-            if self.is_printed(k) || self.comments[k].start >= offset {
+        let first = self.first_unprinted();
+        let end = self.first_from(offset).max(first);
+        for k in first..end {
+            if self.is_printed(k) {
                 continue;
             }
             let start = self.comments[k].start;
@@ -209,10 +232,13 @@ impl<'a> Printer<'a> {
         let line_end = self.text[end..]
             .find('\n')
             .map_or(self.text.len(), |i| end + i);
-        for k in 0..self.comments.len() {
+        let stop = line_end.min(limit);
+        for k in self.first_from(end)..self.comments.len() {
             let c = &self.comments[k];
-            if self.is_printed(k) || c.start < end || c.start >= line_end.min(limit) || !c.trailing
-            {
+            if c.start >= stop {
+                break;
+            }
+            if self.is_printed(k) || !c.trailing {
                 continue;
             }
             let text = c.text.clone();
@@ -367,7 +393,7 @@ impl<'a> Printer<'a> {
         let held: Vec<usize> = match &a.studio {
             Some(block) => {
                 let end = self.code_end(block.span);
-                (0..self.comments.len())
+                (self.first_from(block.keyword_span.start)..self.first_from(end))
                     .filter(|&k| {
                         let start = self.comments[k].start;
                         !self.is_printed(k) && start > block.keyword_span.start && start < end
@@ -377,11 +403,19 @@ impl<'a> Printer<'a> {
             None => Vec::new(),
         };
         held.iter().for_each(|&k| self.mark_printed(k));
+        // Sorted starts and ends: an action of thousands of branches looks
+        // its neighbours up in logarithmic time, not by a scan each.
+        let mut starts: Vec<usize> = items.iter().map(|it| it.0).collect();
+        let mut ends: Vec<usize> = items.iter().map(|it| it.1).collect();
+        starts.sort_unstable();
+        ends.sort_unstable();
         let mut written_any = false;
         for &i in &order {
             let (start, end, ref item) = items[i];
             // The item written just before this one in the source.
-            let previous_end = items.iter().map(|it| it.1).filter(|&e| e <= start).max();
+            let previous_end = ends[..ends.partition_point(|&e| e <= start)]
+                .last()
+                .copied();
             self.leading_before(start, INDENT, previous_end.filter(|_| written_any));
             self.out.push_str(INDENT);
             match item {
@@ -405,18 +439,19 @@ impl<'a> Printer<'a> {
                     self.out.push_str(&b.target);
                 }
                 Item::Studio(block) => {
-                    held.iter().for_each(|&k| self.comments[k].printed = false);
+                    for &k in &held {
+                        self.comments[k].printed = false;
+                        self.cursor = self.cursor.min(k);
+                    }
                     self.studio_block(block, INDENT);
                 }
             }
             // Comments inside the item (a multi-line expression) and after it on its line.
-            let next_item_start = items
-                .iter()
-                .map(|it| it.0)
-                .filter(|&s| s > start)
-                .min()
+            let next_item_start = starts
+                .get(starts.partition_point(|&s| s <= start))
+                .copied()
                 .unwrap_or(end_of_action);
-            self.trailing_within(start, end, next_item_start);
+            self.trailing_within(start, end, next_item_start, INDENT);
             written_any = true;
         }
         self.leading(end_of_action, INDENT);
@@ -445,7 +480,7 @@ impl<'a> Printer<'a> {
                 .entries
                 .get(i + 1)
                 .map_or(close, |n| n.name_span.start);
-            self.trailing_within(e.name_span.start, end, next);
+            self.trailing_within(e.name_span.start, end, next, &inner);
             previous_end = Some(end);
         }
         self.leading(close, &inner);
@@ -480,8 +515,10 @@ impl<'a> Printer<'a> {
     /// formatting twice changes nothing.
     fn leading_before(&mut self, start: usize, indent: &str, previous_end: Option<usize>) {
         let mut previous = previous_end;
-        for k in 0..self.comments.len() {
-            if self.is_printed(k) || self.comments[k].start >= start {
+        let first = self.first_unprinted();
+        let end = self.first_from(start).max(first);
+        for k in first..end {
+            if self.is_printed(k) {
                 continue;
             }
             let comment_start = self.comments[k].start;
@@ -507,15 +544,22 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// Comments inside `[start, end)` and trailing comments on `end`'s line.
-    fn trailing_within(&mut self, start: usize, end: usize, limit: usize) {
+    /// Comments inside `[start, end)` and trailing comments on `end`'s line;
+    /// those past the first go on lines of their own at `indent` (the
+    /// item's), where the next `fmt` leaves them.
+    fn trailing_within(&mut self, start: usize, end: usize, limit: usize, indent: &str) {
         let line_end = self.text[end..]
             .find('\n')
             .map_or(self.text.len(), |i| end + i);
         let stop = line_end.min(limit);
         let mut texts = Vec::new();
-        for (k, c) in self.comments.iter().enumerate() {
-            if c.start >= start && c.start < stop.max(end) && !c.printed {
+        let bound = stop.max(end);
+        for k in self.first_from(start)..self.comments.len() {
+            let c = &self.comments[k];
+            if c.start >= bound {
+                break;
+            }
+            if !c.printed {
                 texts.push(k);
             }
         }
@@ -526,7 +570,7 @@ impl<'a> Printer<'a> {
                 self.out.push(' ');
             } else {
                 self.out.push('\n');
-                self.out.push_str(INDENT);
+                self.out.push_str(indent);
             }
             let text = self.comments[k].text.clone();
             self.out.push_str(&text);
@@ -541,10 +585,12 @@ impl<'a> Printer<'a> {
         let mut end = span.end.min(self.text.len());
         loop {
             let trimmed = span.start + self.text[span.start..end].trim_end().len();
-            match self
-                .comments
-                .iter()
-                .find(|c| c.start >= span.start && c.start < trimmed && c.start + c.len == trimmed)
+            // Comments do not overlap: one ending at `trimmed` is the last
+            // one starting before it.
+            let before = self.first_from(trimmed).checked_sub(1);
+            match before
+                .map(|k| &self.comments[k])
+                .filter(|c| c.start >= span.start && c.start + c.len == trimmed)
             {
                 Some(c) => end = c.start,
                 None => return trimmed,

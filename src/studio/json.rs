@@ -14,6 +14,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::error::StudioError;
+use super::kept::{is_guid, ACTION_FIELDS, HEADER_FIELDS, MAX_ACTION_ID, MAX_PROPERTIES};
 use super::model::{
     ActionExtras, BranchKind, HeaderExtras, Position, PropertyValue, StudioAction, StudioBranch,
     StudioProperty, StudioScript,
@@ -183,11 +184,37 @@ fn object<'a>(value: &'a J, path: &str) -> Result<&'a [(String, J)], StudioError
 fn opt_string(parent: &J, key: &str, path: &str) -> Result<Option<String>, StudioError> {
     match parent.get(key) {
         None | Some(J::Null) => Ok(None),
-        Some(J::String(s)) => Ok(Some(s.clone())),
+        Some(J::String(s)) => text(s, &format!("{path}/{}", seg(key))).map(Some),
         Some(other) => Err(StudioError::invalid(
             format!("{path}/{}", seg(key)),
             format!("expected a string, found {}", other.type_name()),
         )),
+    }
+}
+
+/// A string that becomes `.script` text: a `.script` file cannot hold a
+/// NUL (it is taken for a binary file), so one is refused where it is.
+fn text(s: &str, path: &str) -> Result<String, StudioError> {
+    if s.contains('\0') {
+        return Err(StudioError::invalid(
+            path,
+            "holds a NUL character (U+0000), which a .script file cannot hold",
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// A LibraryID: a GUID, or empty (as CXone writes for a script not yet
+/// saved); anything else would be no action type Studio knows.
+fn library_id(value: Option<String>, path: &str) -> Result<Option<String>, StudioError> {
+    match value {
+        Some(l) if !l.trim().is_empty() && !is_guid(l.trim()) => Err(StudioError::invalid(
+            path,
+            format!(
+                "expected a GUID such as \"daee9c00-12ce-4222-a42e-307c37d53b7f\", found {l:?}"
+            ),
+        )),
+        other => Ok(other),
     }
 }
 
@@ -220,7 +247,7 @@ fn opt_integer(parent: &J, key: &str, path: &str) -> Result<Option<i64>, StudioE
 fn scalar_text(value: &J, path: &str) -> Result<String, StudioError> {
     match value {
         J::Null => Ok(String::new()),
-        J::String(s) => Ok(s.clone()),
+        J::String(s) => text(s, path),
         J::Number(n) => Ok(n.to_string()),
         J::Bool(true) => Ok("True".into()),
         J::Bool(false) => Ok("False".into()),
@@ -239,31 +266,6 @@ fn opt_scalar(parent: &J, key: &str, path: &str) -> Result<Option<String>, Studi
         Some(v) => scalar_text(v, &format!("{path}/{}", seg(key))).map(Some),
     }
 }
-
-/// The fields of an action object the reader maps.
-const ACTION_FIELDS: &[&str] = &[
-    "actionId",
-    "libraryId",
-    "name",
-    "version",
-    "label",
-    "dependencyOrder",
-    "implType",
-    "x",
-    "y",
-    "xws",
-    "yws",
-];
-
-/// The header fields the reader maps (`nextActionId` is recomputed on export).
-const HEADER_FIELDS: &[&str] = &[
-    "scriptName",
-    "busNo",
-    "mediaType",
-    "mediaTypeName",
-    "libraryId",
-    "nextActionId",
-];
 
 /// The fields of `object` not in `known`, as a JSON object's text.
 fn unknown_fields(object: &J, known: &[&str]) -> Option<String> {
@@ -285,14 +287,28 @@ fn action_id_key(key: &str, path: &str) -> Result<i64, StudioError> {
     })
 }
 
+/// Reads JSON text into [`J`], within the value budget and serde_json's
+/// nesting limit, in small stack frames (serde_json's own `Value`
+/// deserializer takes kilobytes a level in a debug build: 128 levels
+/// overflow a 256 KiB stack).
+fn read_j(text: &str) -> Result<J, serde_json::Error> {
+    let budget = Cell::new(MAX_JSON_VALUES);
+    let mut reader = serde_json::Deserializer::from_str(text);
+    Seed { budget: &budget }
+        .deserialize(&mut reader)
+        .and_then(|root| reader.end().map(|()| root))
+}
+
+/// JSON text as a `serde_json` value, read as a Studio file is (see
+/// [`read_j`]): what `check` and `export` read a kept `Json` entry with.
+pub(crate) fn value_of(text: &str) -> Result<serde_json::Value, serde_json::Error> {
+    read_j(text).map(|j| j.to_value())
+}
+
 /// Reads a CXone Studio JSON file's text.
 pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let budget = Cell::new(MAX_JSON_VALUES);
-    let mut reader = serde_json::Deserializer::from_str(text);
-    let root = Seed { budget: &budget }
-        .deserialize(&mut reader)
-        .and_then(|root| reader.end().map(|()| root));
+    let root = read_j(text);
     let root = root.map_err(|e| StudioError::Syntax {
         // serde_json says column 0 at a line's end (and for empty text):
         // columns are 1-based here, as in every other message.
@@ -328,7 +344,10 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
             script_name: full_name.filter(|n| Some(n.trim()) != script.name.as_deref()),
             bus_no: opt_integer(header, "busNo", &path)?,
             media_type_name: opt_scalar(header, "mediaTypeName", &path)?,
-            library_id: opt_scalar(header, "libraryId", &path)?,
+            library_id: library_id(
+                opt_scalar(header, "libraryId", &path)?,
+                &format!("{path}/libraryId"),
+            )?,
             json: unknown_fields(header, HEADER_FIELDS),
             ..HeaderExtras::default()
         };
@@ -349,6 +368,12 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
             return Err(StudioError::invalid(
                 &path,
                 format!("Studio ActionIDs are whole numbers from 1, not {id}"),
+            ));
+        }
+        if id > MAX_ACTION_ID {
+            return Err(StudioError::invalid(
+                &path,
+                format!("Studio ActionIDs are 32-bit: at most {MAX_ACTION_ID}, not {id}"),
             ));
         }
         object(value, &path)?;
@@ -375,7 +400,10 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
             None => String::new(),
             Some(v) => scalar_text(v, &format!("{path}/label"))?,
         };
-        let library_id = opt_string(value, "libraryId", &path)?;
+        let library_id = library_id(
+            opt_string(value, "libraryId", &path)?,
+            &format!("{path}/libraryId"),
+        )?;
         let x = opt_integer(value, "x", &path)?;
         let y = opt_integer(value, "y", &path)?;
         let xws = opt_integer(value, "xws", &path)?;
@@ -442,6 +470,12 @@ pub fn parse(text: &str) -> Result<StudioScript, StudioError> {
                         format!("the key {pkey:?} is no property position (0, 1, ...)"),
                     )
                 })?;
+                if position >= MAX_PROPERTIES {
+                    return Err(StudioError::invalid(
+                        ppath,
+                        format!("property position {position}: an action has at most {MAX_PROPERTIES} properties (positions 0 to {})", MAX_PROPERTIES - 1),
+                    ));
+                }
                 if !positions.insert(position) {
                     return Err(StudioError::invalid(
                         ppath,

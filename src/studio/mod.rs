@@ -21,6 +21,7 @@
 mod decode;
 mod error;
 pub mod json;
+pub mod kept;
 mod model;
 pub mod table;
 pub mod to_script;

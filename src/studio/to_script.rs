@@ -15,9 +15,10 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::error::StudioError;
+use super::kept::{MAX_PROPERTIES, MAX_TOTAL_PROPERTIES};
 use super::model::{BranchKind, PropertyValue, StudioAction, StudioBranch, StudioScript};
 use super::table::{self, ActionDef, ValueKind};
-use super::values::{is_identifier, raw_string, script_value, value};
+use super::values::{is_name, raw_string, script_value, value};
 
 /// An imported script: its `.script` text (not yet formatted) and what the
 /// import left out or had to choose.
@@ -151,6 +152,16 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
         entry,
         left_out: &left_out,
     };
+    let mut total = 0usize;
+    for a in &script.actions {
+        total += a.property_count();
+        if total > MAX_TOTAL_PROPERTIES {
+            return Err(StudioError::invalid(
+                &a.origin,
+                format!("the actions up to this one have more than {MAX_TOTAL_PROPERTIES} property positions in all (the limit for a Studio file)"),
+            ));
+        }
+    }
     let order = std::iter::once(entry)
         .chain((0..script.actions.len()).filter(|&i| i != entry && !left_out.contains(&i)));
     for i in order {
@@ -169,9 +180,9 @@ pub fn to_script(script: &StudioScript, fallback_name: &str) -> Result<Imported,
                 known_body(action, def, &mut block, &targets)?
             }
             None => {
-                if !is_identifier(&action.keyword) {
+                if !is_name(&action.keyword) {
                     return Err(StudioError::invalid(
-                        format!("{}/name", action.origin),
+                        keyword_place(action),
                         format!(
                             "the action type {:?} is no name studioflow can write",
                             action.keyword
@@ -263,6 +274,16 @@ fn header_block(script: &StudioScript) -> String {
         return String::new();
     }
     format!(" studio {{\n{}}}", block.0)
+}
+
+/// Where `action`'s keyword is in the file: its JSON path's `name`, or the
+/// action's line and column and the `<Action>` element.
+fn keyword_place(action: &StudioAction) -> String {
+    if action.origin.starts_with('/') {
+        format!("{}/name", action.origin)
+    } else {
+        format!("{}, <Action>", action.origin)
+    }
 }
 
 /// Where property `position` of `action` is in the file: a JSON path, or
@@ -486,6 +507,13 @@ fn opaque_body(
 ) -> Result<String, StudioError> {
     let mut body = String::new();
     let count = action.property_count();
+    // The readers bound positions; a model built by a host may not.
+    if count > MAX_PROPERTIES {
+        return Err(StudioError::invalid(
+            property_place(action, count - 1),
+            format!("an action has at most {MAX_PROPERTIES} properties"),
+        ));
+    }
     let mut values = vec![String::new(); count];
     let mut names = vec![String::new(); count];
     for p in &action.properties {
@@ -510,7 +538,7 @@ fn opaque_body(
                 let written =
                     if name.eq_ignore_ascii_case("Error") || name.eq_ignore_ascii_case("OnError") {
                         "Error".to_string()
-                    } else if is_identifier(name)
+                    } else if is_name(name)
                         && !name.eq_ignore_ascii_case("Default")
                         && !name.eq_ignore_ascii_case("Case")
                     {

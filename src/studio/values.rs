@@ -140,15 +140,23 @@ pub(super) fn raw_string(text: &str) -> String {
     out
 }
 
+/// A name a value may be written as: an identifier that is no word of
+/// the expression language (`true`, `and`, ...).
 pub(super) fn is_identifier(text: &str) -> bool {
+    is_name(text)
+        && !["true", "false", "null", "and", "or", "not"]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(text))
+}
+
+/// A name an action type or a branch may be written as: any identifier
+/// (`true -> next` and `a: not` parse: they are no expressions).
+pub(super) fn is_name(text: &str) -> bool {
     let mut chars = text.chars();
     chars
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !["true", "false", "null", "and", "or", "not"]
-            .iter()
-            .any(|k| k.eq_ignore_ascii_case(text))
 }
 
 /// A template string literal: Studio's `{name}` substitutions (names,

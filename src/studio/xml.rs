@@ -14,10 +14,52 @@ use std::collections::BTreeSet;
 use roxmltree::{Document, Node};
 
 use super::error::StudioError;
+use super::kept::{is_guid, ACTION_ELEMENTS, MAX_ACTION_ID, MAX_PROPERTIES, ROOT_ELEMENTS};
 use super::model::{
     ActionExtras, BranchKind, HeaderExtras, Position, PropertyValue, StudioAction, StudioBranch,
     StudioProperty, StudioScript,
 };
+
+/// Lines and columns of one text's nodes, for the places every action and
+/// branch keeps: computed from the last place asked on the same line, as
+/// the reader visits nodes in document order (roxmltree's `text_pos_at`
+/// scans from the start of the text each time, quadratic over a file of
+/// thousands of branches). Rows and columns are counted as roxmltree
+/// counts them (1-based; columns in characters).
+struct Places<'a> {
+    text: &'a str,
+    /// The byte offset of every `\n`.
+    newlines: Vec<usize>,
+    /// The last offset asked for and its column.
+    last: std::cell::Cell<(usize, usize)>,
+}
+
+impl<'a> Places<'a> {
+    fn new(text: &'a str) -> Self {
+        Places {
+            text,
+            newlines: text.match_indices('\n').map(|(at, _)| at).collect(),
+            last: std::cell::Cell::new((usize::MAX, 0)),
+        }
+    }
+
+    fn of(&self, node: Node<'_, '_>) -> String {
+        let pos = node.range().start.min(self.text.len());
+        let row = self.newlines.partition_point(|&n| n < pos);
+        let line_start = if row == 0 {
+            0
+        } else {
+            self.newlines[row - 1] + 1
+        };
+        let (last, last_col) = self.last.get();
+        let col = match self.text.get(last..pos) {
+            Some(between) if last >= line_start => last_col + between.chars().count(),
+            _ => self.text[line_start..pos].chars().count() + 1,
+        };
+        self.last.set((pos, col));
+        format!("line {}, column {col}", row + 1)
+    }
+}
 
 fn place(node: Node<'_, '_>) -> String {
     let pos = node.document().text_pos_at(node.range().start);
@@ -77,29 +119,6 @@ fn opt_integer(node: Node<'_, '_>, name: &str) -> Result<Option<i64>, StudioErro
         None => Ok(None),
     }
 }
-
-/// The children of `<ActionStruct>` the reader maps (`ExtraInfo` is
-/// rebuilt from the branches on export).
-const ACTION_ELEMENTS: &[&str] = &[
-    "ActionID",
-    "Action",
-    "Caption",
-    "Parameters",
-    "DefaultNextAction",
-    "Branches",
-    "Cases",
-    "X",
-    "Y",
-    "DependencyOrder",
-    "Impl_Type",
-    "LibraryID",
-    "ExtraInfo",
-    "xws",
-    "yws",
-];
-
-/// The children of `<ScriptContainer>` the reader maps.
-const ROOT_ELEMENTS: &[&str] = &["Actions", "MediaType", "ModifyDate"];
 
 /// The child elements of `node` not in `known`, as the file writes them.
 fn unknown_elements(source: &str, node: Node<'_, '_>, known: &[&str]) -> Option<String> {
@@ -197,6 +216,20 @@ fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
         .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
+/// Refuses a LibraryID (of `node`) that is neither empty nor a GUID: it
+/// would be no action type or script Studio knows.
+fn guid(node: Node<'_, '_>, value: Option<&str>) -> Result<(), StudioError> {
+    match value.map(str::trim) {
+        Some(l) if !l.is_empty() && !is_guid(l) => Err(StudioError::invalid(
+            place(node),
+            format!(
+                "LibraryID {l:?} is no GUID (such as \"daee9c00-12ce-4222-a42e-307c37d53b7f\")"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Reads a Desktop Studio XML file's text.
 pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
@@ -208,6 +241,7 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     };
     let doc =
         Document::parse_with_options(source, options).map_err(|e| syntax_error(source, &e))?;
+    let places = Places::new(source);
     let root = doc.root_element();
     if !is(root, "ScriptContainer") {
         return Err(StudioError::invalid(
@@ -239,6 +273,9 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     script.media_type = opt_integer(root, "MediaType")?;
     let item = child(root, "LibraryItem");
     let full_name = item.and_then(|i| opt_text(i, "ImplPath"));
+    if let Some(item) = item {
+        guid(item, item.attribute("LibraryID"))?;
+    }
     script.header = HeaderExtras {
         script_name: full_name.filter(|n| Some(n.trim()) != script.name.as_deref()),
         bus_no: root.attribute("BusNo").and_then(|b| b.trim().parse().ok()),
@@ -256,7 +293,7 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     let mut ids = BTreeSet::new();
     let mut pending = Vec::new();
     for node in children(actions, "ActionStruct") {
-        let at = place(node);
+        let at = places.of(node);
         let id_node = child(node, "ActionID")
             .ok_or_else(|| StudioError::invalid(&at, "an <ActionStruct> without <ActionID>"))?;
         let id = integer(id_node, "ActionID")?;
@@ -266,6 +303,15 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
                 place(id_node),
                 format!("Studio ActionIDs are whole numbers from 1, not {id}"),
             ));
+        }
+        if id > MAX_ACTION_ID {
+            return Err(StudioError::invalid(
+                place(id_node),
+                format!("Studio ActionIDs are 32-bit: at most {MAX_ACTION_ID}, not {id}"),
+            ));
+        }
+        if let Some(l) = child(node, "LibraryID") {
+            guid(l, Some(&text(l)))?;
         }
         if !ids.insert(id) {
             return Err(StudioError::DuplicateActionId { path: at, id });
@@ -280,12 +326,23 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
             None => Vec::new(),
             Some(params) => children(params, "string")
                 .enumerate()
-                .map(|(position, s)| StudioProperty {
-                    position,
-                    name: None,
-                    value: PropertyValue::Text(text(s)),
+                .map(|(position, s)| {
+                    if position >= MAX_PROPERTIES {
+                        return Err(StudioError::invalid(
+                            place(s),
+                            format!(
+                                "parameter {}: an action has at most {MAX_PROPERTIES} properties",
+                                position + 1
+                            ),
+                        ));
+                    }
+                    Ok(StudioProperty {
+                        position,
+                        name: None,
+                        value: PropertyValue::Text(text(s)),
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, _>>()?,
         };
         let x = opt_integer(node, "X")?;
         let y = opt_integer(node, "Y")?;
@@ -321,7 +378,7 @@ pub fn parse(source: &str) -> Result<StudioScript, StudioError> {
     let mut order: Vec<usize> = (0..script.actions.len()).collect();
     order.sort_by_key(|&i| script.actions[i].id);
     for (i, node) in pending.into_iter().enumerate() {
-        script.actions[i].branches = branches(node, &ids)?;
+        script.actions[i].branches = branches(node, &ids, &places)?;
     }
     let mut sorted: Vec<StudioAction> = order
         .into_iter()
@@ -356,14 +413,18 @@ fn target(
     Ok(Some(id))
 }
 
-fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>, StudioError> {
+fn branches(
+    node: Node<'_, '_>,
+    ids: &BTreeSet<i64>,
+    places: &Places<'_>,
+) -> Result<Vec<StudioBranch>, StudioError> {
     let mut out = Vec::new();
     if let Some(d) = child(node, "DefaultNextAction") {
         if let Some(to) = target(d, "ActionID", ids)? {
             out.push(StudioBranch {
                 kind: BranchKind::Default,
                 target: to,
-                origin: place(d),
+                origin: places.of(d),
             });
         }
     }
@@ -375,7 +436,7 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
                 out.push(StudioBranch {
                     kind: BranchKind::Named { name, index },
                     target: to,
-                    origin: place(b),
+                    origin: places.of(b),
                 });
             }
         }
@@ -387,7 +448,7 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
                 out.push(StudioBranch {
                     kind: BranchKind::Case(value),
                     target: to,
-                    origin: place(b),
+                    origin: places.of(b),
                 });
             }
         }
@@ -400,7 +461,7 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
                 more.push(StudioBranch {
                     kind: BranchKind::Default,
                     target: to,
-                    origin: place(d),
+                    origin: places.of(d),
                 });
             }
         }
@@ -420,22 +481,22 @@ fn branches(node: Node<'_, '_>, ids: &BTreeSet<i64>) -> Result<Vec<StudioBranch>
                         more.push(StudioBranch {
                             kind,
                             target: to,
-                            origin: place(b),
+                            origin: places.of(b),
                         });
                     }
                 }
             }
         }
+        // The branch lists' connections first; ExtraInfo adds the others
+        // (a set: a file may hold thousands of cases).
+        let key = |b: &StudioBranch| match &b.kind {
+            BranchKind::Default => (0, String::new()),
+            BranchKind::Case(x) => (1, x.clone()),
+            BranchKind::Named { name, .. } => (2, name.to_ascii_lowercase()),
+        };
+        let mut seen: std::collections::HashSet<(u8, String)> = out.iter().map(key).collect();
         for b in more {
-            let same = |o: &StudioBranch| match (&o.kind, &b.kind) {
-                (BranchKind::Default, BranchKind::Default) => true,
-                (BranchKind::Case(x), BranchKind::Case(y)) => x == y,
-                (BranchKind::Named { name: x, .. }, BranchKind::Named { name: y, .. }) => {
-                    x.eq_ignore_ascii_case(y)
-                }
-                _ => false,
-            };
-            if !out.iter().any(same) {
+            if seen.insert(key(&b)) {
                 out.push(b);
             }
         }
