@@ -19,16 +19,14 @@
 //! assert!(back.text.contains("Goodbye: End \"Goodbye\""));
 //! ```
 
+mod error;
 mod json;
 mod model;
 mod xml;
 
 use std::collections::HashMap;
 
-use thiserror::Error;
-
-use crate::diagnostics::Diagnostic;
-
+pub use error::ExportError;
 pub use model::build;
 
 /// Which of Studio's formats to write.
@@ -43,28 +41,6 @@ pub enum ExportFormat {
 /// Canvas positions for actions without one, by action id (the graph
 /// module's layout, for scripts written by hand).
 pub type Positions = HashMap<String, (i64, i64)>;
-
-/// Why a script cannot be exported.
-#[derive(Debug, Error)]
-pub enum ExportError {
-    /// The text does not parse.
-    #[error("{}", .0.message)]
-    Syntax(Diagnostic),
-    /// The script's own studio block holds what export cannot write.
-    #[error("the script's studio block: {0}")]
-    Header(String),
-    /// What the script says that Desktop Studio XML cannot hold.
-    #[error("{0}")]
-    NotXml(String),
-    /// An action Studio's formats cannot hold as written.
-    #[error("action `{id}`: {message}")]
-    Action {
-        /// The action id.
-        id: String,
-        /// What is wrong.
-        message: String,
-    },
-}
 
 /// Writes `.script` text as a Studio file.
 pub fn export(

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::{ExportError, Positions};
+use super::error::ExportError;
+use super::Positions;
 use crate::studio::kept::{self, Owner};
 use crate::studio::table::{self, ActionDef, ValueKind};
 use crate::studio::values::{script_value, studio_text};

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::ExportError;
+use super::error::ExportError;
 use crate::studio::kept::{last_segment, not_xml, split_library_item};
 use crate::studio::{BranchKind, StudioAction, StudioScript};
 

@@ -20,6 +20,7 @@
 
 mod decode;
 mod error;
+pub mod facts;
 pub mod json;
 pub mod kept;
 mod model;
