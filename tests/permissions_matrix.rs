@@ -7,6 +7,57 @@ use studioflow::permissions::{
     RoleQuery,
 };
 
+/// The tenant each check starts from: the demo tenant, or what
+/// [`with_tenant`] says (tests/postgres_store.rs runs this whole matrix on
+/// the PostgreSQL store).
+fn tenant() -> Directory {
+    TENANT.with(|make| {
+        make.borrow()
+            .as_ref()
+            .map_or_else(Directory::demo, |make| make())
+    })
+}
+
+thread_local! {
+    static TENANT: std::cell::RefCell<Option<Box<dyn Fn() -> Directory>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `body` with every check's tenant made by `make`.
+#[allow(dead_code)]
+pub fn with_tenant<T>(make: impl Fn() -> Directory + 'static, body: impl FnOnce() -> T) -> T {
+    TENANT.with(|slot| *slot.borrow_mut() = Some(Box::new(make)));
+    let result = body();
+    TENANT.with(|slot| *slot.borrow_mut() = None);
+    result
+}
+
+/// Every check of the matrix, by name.
+#[allow(dead_code)]
+pub const CHECKS: [(&str, fn()); 6] = [
+    ("operation_matrix", operation_matrix),
+    (
+        "unknown_actor_is_an_invalid_security_user",
+        unknown_actor_is_an_invalid_security_user,
+    ),
+    (
+        "default_catalog_has_the_named_features",
+        default_catalog_has_the_named_features,
+    ),
+    (
+        "feature_matrix_of_built_in_roles",
+        feature_matrix_of_built_in_roles,
+    ),
+    (
+        "built_in_views_list_their_effective_sets",
+        built_in_views_list_their_effective_sets,
+    ),
+    (
+        "department_scope_limits_the_agent_api",
+        department_scope_limits_the_agent_api,
+    ),
+];
+
 const SYSADMIN: u64 = 1001;
 const CONFIGADMIN: u64 = 1002;
 const SCRIPTADMIN: u64 = 1003;
@@ -98,7 +149,7 @@ const MATRIX: [(&str, u64, [Expect; 8]); 7] = [
 
 /// Runs one operation as `actor` on a fresh demo tenant.
 fn run(op: Op, actor: u64) -> Result<(), ApiError> {
-    let directory = Directory::demo();
+    let directory = tenant();
     match op {
         Op::ListRoles => directory.list_roles(actor, &RoleQuery::default()).map(drop),
         Op::GetRole => directory.get_role(actor, "Supervisor").map(drop),
@@ -146,8 +197,7 @@ fn run(op: Op, actor: u64) -> Result<(), ApiError> {
     }
 }
 
-#[test]
-fn operation_matrix() {
+pub fn operation_matrix() {
     let mut failures = Vec::new();
     for (name, actor, row) in MATRIX {
         for (op, expected) in OPS.iter().zip(row) {
@@ -162,9 +212,8 @@ fn operation_matrix() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-#[test]
-fn unknown_actor_is_an_invalid_security_user() {
-    let directory = Directory::demo();
+pub fn unknown_actor_is_an_invalid_security_user() {
+    let directory = tenant();
     let error = directory
         .list_roles(999_999, &RoleQuery::default())
         .unwrap_err();
@@ -207,9 +256,8 @@ fn built_in_allows(role: BuiltInRole, name: &str, category: FeatureCategory) -> 
     }
 }
 
-#[test]
-fn default_catalog_has_the_named_features() {
-    let directory = Directory::demo();
+pub fn default_catalog_has_the_named_features() {
+    let directory = tenant();
     let catalog = directory.catalog();
     assert!(
         catalog.len() >= 20,
@@ -227,9 +275,8 @@ fn default_catalog_has_the_named_features() {
     }
 }
 
-#[test]
-fn feature_matrix_of_built_in_roles() {
-    let directory = Directory::demo();
+pub fn feature_matrix_of_built_in_roles() {
+    let directory = tenant();
     let holders = [
         (BuiltInRole::SystemAdmin, SYSADMIN),
         (BuiltInRole::ConfigAdmin, CONFIGADMIN),
@@ -268,9 +315,8 @@ fn feature_matrix_of_built_in_roles() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-#[test]
-fn built_in_views_list_their_effective_sets() {
-    let directory = Directory::demo();
+pub fn built_in_views_list_their_effective_sets() {
+    let directory = tenant();
     let role = directory.get_role(SYSADMIN, "ScriptAdmin").unwrap();
     assert_eq!(role.id, 2);
     assert!(role.system_defined);
@@ -287,9 +333,8 @@ fn built_in_views_list_their_effective_sets() {
     assert_eq!(ids, vec![1, 2, 3, 4]);
 }
 
-#[test]
-fn department_scope_limits_the_agent_api() {
-    let directory = Directory::demo();
+pub fn department_scope_limits_the_agent_api() {
+    let directory = tenant();
     // agentadmin administers Austin only: sysadmin and configadmin are in Boston.
     let error = directory.get_agent(AGENTADMIN, "sysadmin").unwrap_err();
     assert_eq!(error.error_type(), "forbidden");
@@ -334,4 +379,36 @@ fn department_scope_limits_the_agent_api() {
         .map(|agent| agent.id)
         .collect();
     assert_eq!(admins, vec![SYSADMIN, CONFIGADMIN, SCRIPTADMIN, AGENTADMIN]);
+}
+
+// The checks on the in-memory store (each its own test).
+
+#[test]
+fn operation_matrix_in_memory() {
+    operation_matrix();
+}
+
+#[test]
+fn unknown_actor_is_an_invalid_security_user_in_memory() {
+    unknown_actor_is_an_invalid_security_user();
+}
+
+#[test]
+fn default_catalog_has_the_named_features_in_memory() {
+    default_catalog_has_the_named_features();
+}
+
+#[test]
+fn feature_matrix_of_built_in_roles_in_memory() {
+    feature_matrix_of_built_in_roles();
+}
+
+#[test]
+fn built_in_views_list_their_effective_sets_in_memory() {
+    built_in_views_list_their_effective_sets();
+}
+
+#[test]
+fn department_scope_limits_the_agent_api_in_memory() {
+    department_scope_limits_the_agent_api();
 }

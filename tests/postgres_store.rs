@@ -16,6 +16,12 @@ use studioflow::permissions::Directory;
 
 type Check = fn(&str) -> Result<(), String>;
 
+/// The permission matrix of tests/permissions_matrix.rs, run here on the
+/// PostgreSQL store.
+#[path = "permissions_matrix.rs"]
+#[allow(dead_code)]
+mod matrix;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -899,6 +905,35 @@ fn take_worker(url: &str, host: usize) -> Result<Vec<String>, String> {
     Ok(resumed)
 }
 
+fn the_permission_matrix_holds_on_the_postgres_store(server: &str) -> Result<(), String> {
+    use studioflow::permissions::postgres::PostgresStore;
+    let url = fresh_database(server, "matrix")?;
+    studioflow(&["db", "migrate", "--store", &url]);
+    let mut failures = Vec::new();
+    for (name, check) in matrix::CHECKS {
+        let url = url.clone();
+        // Each check's tenant: the demo tenant imported afresh, read and
+        // written through a PostgresStore.
+        let make = move || {
+            let parsed = StoreUrl::parse(&url).expect("url");
+            let mut client = connect(&parsed).expect("connect");
+            import_tenant(&mut client, &parsed, &Directory::demo()).expect("import");
+            let store = PostgresStore::open(parsed).expect("open");
+            Directory::new(std::sync::Arc::new(store))
+        };
+        let outcome = matrix::with_tenant(make, || std::panic::catch_unwind(check));
+        if let Err(panic) = outcome {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failures.push(format!("{name}: {message}"));
+        }
+    }
+    ensure(failures.is_empty(), || failures.join("\n"))
+}
+
 fn main() {
     if let Ok(spec) = std::env::var("STUDIOFLOW_PG_WORKER") {
         run_worker(&spec);
@@ -909,7 +944,7 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let checks: [(&str, Check); 14] = [
+    let checks: [(&str, Check); 15] = [
         (
             "migrate_is_versioned_and_idempotent",
             migrate_is_versioned_and_idempotent,
@@ -929,6 +964,10 @@ fn main() {
         (
             "an_unreachable_store_is_exit_2_with_the_url",
             an_unreachable_store_is_exit_2_with_the_url,
+        ),
+        (
+            "the_permission_matrix_holds_on_the_postgres_store",
+            the_permission_matrix_holds_on_the_postgres_store,
         ),
         (
             "a_run_writes_through_and_the_next_run_sees_it",

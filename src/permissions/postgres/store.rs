@@ -169,7 +169,7 @@ fn listen(shared: Weak<Shared>) {
         loop {
             let next = {
                 let mut notifications = client.notifications();
-                let mut heard = notifications.timeout_iter(Duration::from_millis(250));
+                let mut heard = notifications.timeout_iter(Duration::from_millis(100));
                 heard.next()
             };
             let Some(s) = shared.upgrade() else {
