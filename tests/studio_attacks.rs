@@ -776,6 +776,41 @@ fn captions_colliding_with_words_of_the_language_import_and_run() {
 }
 
 #[test]
+fn an_empty_assign_value_and_an_empty_snippet_import_as_values() {
+    // Assigning "" clears a variable; a Snippet without code yet is saved
+    // by Studio. Both properties are required by studioflow's schemas.
+    let json = r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "ASSIGN", "label": "clear"},
+        "3": {"name": "SNIPPET", "label": "todo"}, "4": {"name": "END"}},
+        "properties": {"2": {"0": {"name": "Variable", "value": "x"}, "1": {"name": "Value", "value": ""}},
+                       "3": {"0": {"name": "Data", "value": ""}}},
+        "branches": {"1": [{"to": 2, "type": "default"}], "2": [{"to": 3, "type": "default"}], "3": [{"to": 4, "type": "default"}]}}"#;
+    let script = import(json, ExportFormat::Json);
+    let engine = Engine::new();
+    let compiled = engine
+        .compile(&script, "t.script")
+        .unwrap_or_else(|d| panic!("{d}\n{script}"));
+    let run = engine.run(
+        &compiled,
+        studioflow::RunOptions::default().var("x", "full"),
+    );
+    assert_eq!(
+        run.variable("x"),
+        Some(&studioflow::Value::from("")),
+        "{run:?}"
+    );
+    for format in [ExportFormat::Json, ExportFormat::Xml] {
+        let out = export_ok(&script, format);
+        let back = import(&out, format);
+        compiles(&back);
+        if format == ExportFormat::Json {
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(v["properties"]["2"]["1"]["value"], "");
+            assert_eq!(v["properties"]["3"]["0"]["value"], "");
+        }
+    }
+}
+
+#[test]
 fn cycles_self_loops_a_begin_without_branches_and_event_targets_import_and_stop() {
     let json = r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "ONANSWER"}, "3": {"name": "ASSIGN", "label": "self"}},
         "properties": {"3": {"0": "x", "1": "1"}},

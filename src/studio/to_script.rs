@@ -427,7 +427,19 @@ fn known_body(
                     let _ = writeln!(body, "  {pname} = {}", raw_string(&names.join(", ")));
                 }
             }
-            PropertyValue::Text(t) if t.is_empty() => {}
+            PropertyValue::Text(t) if t.is_empty() => {
+                // Empty is a value to an Assign (clearing a variable) and to
+                // a Snippet (no code yet), whose schemas require one.
+                match pdef.kind {
+                    ValueKind::Assigned => {
+                        let _ = writeln!(body, "  {pname} = \"\"");
+                    }
+                    ValueKind::Code => {
+                        let _ = writeln!(body, "  {pname} = {}", script_value("", pdef.kind));
+                    }
+                    _ => {}
+                }
+            }
             PropertyValue::Text(t) => {
                 if pdef.kind == ValueKind::Code && t.contains("\"\"\"") {
                     return Err(StudioError::invalid(
