@@ -694,6 +694,26 @@ fn a_keyword_that_is_no_name_is_refused_at_its_place_in_either_format() {
 }
 
 #[test]
+fn xml_places_of_actions_and_branches_are_roxmltree_s() {
+    // Multibyte characters before the node on its line, nodes on one line
+    // and on many: each place is the line and column (in characters) of
+    // the element, as roxmltree counts them.
+    let xml = "<ScriptContainer><Actions>\n<ActionStruct><ActionID>1</ActionID><Action>BEGIN</Action><DefaultNextAction><ActionID>2</ActionID></DefaultNextAction></ActionStruct>\n<ActionStruct><Caption>é😀</Caption><ActionID>2</ActionID><Action>END</Action><Branches><BranchStruct><Text>Éx</Text><ActionID>1</ActionID></BranchStruct></Branches></ActionStruct></Actions></ScriptContainer>";
+    let e = import_err(xml, ExportFormat::Xml);
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    let branch = doc
+        .descendants()
+        .find(|n| n.has_tag_name("BranchStruct"))
+        .unwrap();
+    let pos = doc.text_pos_at(branch.range().start);
+    let expected = format!(
+        "line {}, column {}: END has no branch \"Éx\"",
+        pos.row, pos.col
+    );
+    assert_eq!(e, expected);
+}
+
+#[test]
 fn an_opaque_action_cannot_be_the_entry() {
     let text = "script \"S\"\na: XFERQUEUE { Default -> b studio { Parameters = [] } }\nb: End\n";
     let p = problems(text);
