@@ -16,26 +16,14 @@
 //! assert!(problems[0].1.contains("\"label\""), "{problems:?}");
 //! ```
 
+pub use super::fields::{
+    is_guid, ACTION_ELEMENTS, ACTION_FIELDS, HEADER_FIELDS, MAX_ACTION_ID, MAX_PROPERTIES,
+    MAX_TOTAL_PROPERTIES, ROOT_ELEMENTS,
+};
 use super::table;
 use super::values::is_name;
 use crate::diagnostics::Span;
 use crate::syntax::ast::{StudioBlock, StudioEntry, StudioValue};
-
-/// The highest ActionID: Studio keeps ActionIDs as 32-bit integers, and
-/// the JSON header's `nextActionId` (one past the highest) must be one too.
-pub const MAX_ACTION_ID: i64 = i32::MAX as i64 - 1;
-
-/// The most positional properties an action may have (positions 0 to
-/// 999): far past any action Studio defines, and a bound on what a file
-/// naming position 99,999,999 could make the import allocate.
-pub const MAX_PROPERTIES: usize = 1000;
-
-/// The most property positions a script's actions may have in all: an
-/// action's positions are written out one by one (an opaque action's
-/// `Parameters` list, an export's `PropertyCount`), so a file naming only
-/// position 999 of many actions, or blocks saying `PropertyCount = 1000`,
-/// could otherwise make a small input hundreds of times its size.
-pub const MAX_TOTAL_PROPERTIES: usize = 1_000_000;
 
 /// Whose block it is.
 #[derive(Debug, Clone, Copy)]
@@ -49,17 +37,6 @@ pub enum Owner<'a> {
         /// The keyword a `Keyword` entry may only respell.
         keyword: &'a str,
     },
-}
-
-/// A GUID as Studio writes LibraryIDs (either case, optional braces).
-pub fn is_guid(text: &str) -> bool {
-    let t = text.trim_start_matches('{').trim_end_matches('}');
-    let parts: Vec<&str> = t.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A canvas coordinate as the readers take it: an integer, or a number
@@ -87,55 +64,6 @@ pub fn not_xml(text: &str) -> Option<String> {
         .find(|&c| !xml_char(c))
         .map(|c| format!("U+{:04X}", c as u32))
 }
-
-/// The JSON fields of an action an export writes itself: the reader's own
-/// (`studio::json`), which a kept `Json` entry may not hold.
-pub const ACTION_FIELDS: &[&str] = &[
-    "actionId",
-    "libraryId",
-    "name",
-    "version",
-    "label",
-    "dependencyOrder",
-    "implType",
-    "x",
-    "y",
-    "xws",
-    "yws",
-];
-
-/// The header fields an export writes itself (`nextActionId` is computed).
-pub const HEADER_FIELDS: &[&str] = &[
-    "scriptName",
-    "busNo",
-    "mediaType",
-    "mediaTypeName",
-    "libraryId",
-    "nextActionId",
-];
-
-/// The children of `<ActionStruct>` the XML reader maps (any case), which
-/// a kept `Xml` entry may not hold.
-pub const ACTION_ELEMENTS: &[&str] = &[
-    "ActionID",
-    "Action",
-    "Caption",
-    "Parameters",
-    "DefaultNextAction",
-    "Branches",
-    "Cases",
-    "X",
-    "Y",
-    "DependencyOrder",
-    "Impl_Type",
-    "LibraryID",
-    "ExtraInfo",
-    "xws",
-    "yws",
-];
-
-/// The children of `<ScriptContainer>` the XML reader maps.
-pub const ROOT_ELEMENTS: &[&str] = &["Actions", "MediaType", "ModifyDate"];
 
 /// The namespaces Desktop Studio's root element declares (and export
 /// writes), so kept elements may use their prefixes (`xsi:nil="true"` is

@@ -20,6 +20,7 @@
 
 mod decode;
 mod error;
+mod fields;
 pub mod json;
 pub mod kept;
 mod model;

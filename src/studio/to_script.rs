@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::error::StudioError;
-use super::kept::{MAX_PROPERTIES, MAX_TOTAL_PROPERTIES};
+use super::fields::{MAX_PROPERTIES, MAX_TOTAL_PROPERTIES};
 use super::model::{BranchKind, PropertyValue, StudioAction, StudioBranch, StudioScript};
 use super::table::{self, ActionDef, ValueKind};
 use super::values::{is_name, raw_string, script_value, value};
