@@ -694,6 +694,26 @@ fn a_keyword_that_is_no_name_is_refused_at_its_place_in_either_format() {
 }
 
 #[test]
+fn xml_places_of_actions_and_branches_are_roxmltree_s() {
+    // Multibyte characters before the node on its line, nodes on one line
+    // and on many: each place is the line and column (in characters) of
+    // the element, as roxmltree counts them.
+    let xml = "<ScriptContainer><Actions>\n<ActionStruct><ActionID>1</ActionID><Action>BEGIN</Action><DefaultNextAction><ActionID>2</ActionID></DefaultNextAction></ActionStruct>\n<ActionStruct><Caption>é😀</Caption><ActionID>2</ActionID><Action>END</Action><Branches><BranchStruct><Text>Éx</Text><ActionID>1</ActionID></BranchStruct></Branches></ActionStruct></Actions></ScriptContainer>";
+    let e = import_err(xml, ExportFormat::Xml);
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    let branch = doc
+        .descendants()
+        .find(|n| n.has_tag_name("BranchStruct"))
+        .unwrap();
+    let pos = doc.text_pos_at(branch.range().start);
+    let expected = format!(
+        "line {}, column {}: END has no branch \"Éx\"",
+        pos.row, pos.col
+    );
+    assert_eq!(e, expected);
+}
+
+#[test]
 fn an_opaque_action_cannot_be_the_entry() {
     let text = "script \"S\"\na: XFERQUEUE { Default -> b studio { Parameters = [] } }\nb: End\n";
     let p = problems(text);
@@ -773,6 +793,41 @@ fn captions_colliding_with_words_of_the_language_import_and_run() {
         Some(&studioflow::Value::from(words.len() as i64)),
         "{run:?}"
     );
+}
+
+#[test]
+fn an_empty_assign_value_and_an_empty_snippet_import_as_values() {
+    // Assigning "" clears a variable; a Snippet without code yet is saved
+    // by Studio. Both properties are required by studioflow's schemas.
+    let json = r#"{"actions": {"1": {"name": "BEGIN"}, "2": {"name": "ASSIGN", "label": "clear"},
+        "3": {"name": "SNIPPET", "label": "todo"}, "4": {"name": "END"}},
+        "properties": {"2": {"0": {"name": "Variable", "value": "x"}, "1": {"name": "Value", "value": ""}},
+                       "3": {"0": {"name": "Data", "value": ""}}},
+        "branches": {"1": [{"to": 2, "type": "default"}], "2": [{"to": 3, "type": "default"}], "3": [{"to": 4, "type": "default"}]}}"#;
+    let script = import(json, ExportFormat::Json);
+    let engine = Engine::new();
+    let compiled = engine
+        .compile(&script, "t.script")
+        .unwrap_or_else(|d| panic!("{d}\n{script}"));
+    let run = engine.run(
+        &compiled,
+        studioflow::RunOptions::default().var("x", "full"),
+    );
+    assert_eq!(
+        run.variable("x"),
+        Some(&studioflow::Value::from("")),
+        "{run:?}"
+    );
+    for format in [ExportFormat::Json, ExportFormat::Xml] {
+        let out = export_ok(&script, format);
+        let back = import(&out, format);
+        compiles(&back);
+        if format == ExportFormat::Json {
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(v["properties"]["2"]["1"]["value"], "");
+            assert_eq!(v["properties"]["3"]["0"]["value"], "");
+        }
+    }
 }
 
 #[test]

@@ -120,7 +120,7 @@ pub(super) struct ExportArgs {
     /// The script to export: FILE.script, or a Studio file (FILE.json, FILE.xml).
     pub(super) file: PathBuf,
     /// json: CXone Studio (what NICE's GitHub sync stores); xml: Desktop Studio.
-    #[arg(long, value_enum, default_value = "json")]
+    #[arg(long, value_enum, default_value = "json", ignore_case = true)]
     pub(super) format: ExportFormatArg,
     /// Write to OUT (atomically) instead of stdout; never over an input of the command.
     #[arg(short = 'o', long = "output", value_name = "OUT")]

@@ -52,6 +52,12 @@ pub fn export(
     let script = build(&ast, source, positions)?;
     Ok(match format {
         ExportFormat::Json => json::write(&script),
-        ExportFormat::Xml => xml::write(&script)?,
+        ExportFormat::Xml => xml::write(&script).map_err(|u| match u.action {
+            Some(id) => ExportError::Action {
+                id,
+                message: u.message,
+            },
+            None => ExportError::NotXml(u.message),
+        })?,
     })
 }

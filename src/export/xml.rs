@@ -5,7 +5,6 @@
 
 use std::fmt::Write as _;
 
-use super::error::ExportError;
 use crate::studio::kept::{last_segment, not_xml, split_library_item};
 use crate::studio::{BranchKind, StudioAction, StudioScript};
 
@@ -47,11 +46,18 @@ fn attribute(text: &str) -> String {
     out
 }
 
+/// What XML cannot hold, and where: the action's `.script` id (`None` for
+/// the script itself) and the message.
+pub(super) struct Unwritable {
+    pub(super) action: Option<String>,
+    pub(super) message: String,
+}
+
 /// Refuses what XML 1.0 cannot hold at all, not even as `&#x1;` (control
 /// characters other than tab, LF and CR; U+FFFE, U+FFFF), naming the
 /// action and where in it: written, the file would be one no XML reader
 /// (Desktop Studio's, or the import's) reads. JSON holds them.
-fn refuse_unwritable(script: &StudioScript) -> Result<(), ExportError> {
+fn refuse_unwritable(script: &StudioScript) -> Result<(), Unwritable> {
     let hint = "XML 1.0 cannot hold it: export as JSON, or remove the character";
     let h = &script.header;
     for (what, text) in [
@@ -61,14 +67,15 @@ fn refuse_unwritable(script: &StudioScript) -> Result<(), ExportError> {
         ("ModifyDate", h.modify_date.as_deref()),
     ] {
         if let Some(c) = text.and_then(not_xml) {
-            return Err(ExportError::NotXml(format!(
-                "the script's {what} holds {c}: {hint}"
-            )));
+            return Err(Unwritable {
+                action: None,
+                message: format!("the script's {what} holds {c}: {hint}"),
+            });
         }
     }
     for a in &script.actions {
-        let fail = |what: String, c: String| ExportError::Action {
-            id: a.origin.clone(),
+        let fail = |what: String, c: String| Unwritable {
+            action: Some(a.origin.clone()),
             message: format!("its {what} holds {c}: {hint}"),
         };
         for (what, text) in [
@@ -203,7 +210,7 @@ impl Writer {
 }
 
 /// The model as Desktop Studio XML.
-pub(super) fn write(script: &StudioScript) -> Result<String, ExportError> {
+pub(super) fn write(script: &StudioScript) -> Result<String, Unwritable> {
     refuse_unwritable(script)?;
     let h = &script.header;
     let mut w = Writer { out: String::new() };

@@ -14,7 +14,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::error::StudioError;
-use super::facts::{is_guid, ACTION_FIELDS, HEADER_FIELDS, MAX_ACTION_ID, MAX_PROPERTIES};
+use super::fields::{is_guid, ACTION_FIELDS, HEADER_FIELDS, MAX_ACTION_ID, MAX_PROPERTIES};
 use super::model::{
     ActionExtras, BranchKind, HeaderExtras, Position, PropertyValue, StudioAction, StudioBranch,
     StudioProperty, StudioScript,

@@ -16,15 +16,14 @@
 //! assert!(problems[0].1.contains("\"label\""), "{problems:?}");
 //! ```
 
+pub use super::fields::{
+    is_guid, ACTION_ELEMENTS, ACTION_FIELDS, HEADER_FIELDS, MAX_ACTION_ID, MAX_PROPERTIES,
+    MAX_TOTAL_PROPERTIES, ROOT_ELEMENTS,
+};
 use super::table;
 use super::values::is_name;
 use crate::diagnostics::Span;
 use crate::syntax::ast::{StudioBlock, StudioEntry, StudioValue};
-
-pub use super::facts::{
-    coordinate, is_guid, not_xml, xml_char, ACTION_ELEMENTS, ACTION_FIELDS, HEADER_FIELDS,
-    MAX_ACTION_ID, MAX_PROPERTIES, MAX_TOTAL_PROPERTIES, ROOT_ELEMENTS,
-};
 
 /// Whose block it is.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +37,32 @@ pub enum Owner<'a> {
         /// The keyword a `Keyword` entry may only respell.
         keyword: &'a str,
     },
+}
+
+/// A canvas coordinate as the readers take it: an integer, or a number
+/// with a fraction (web-canvas positions) rounded, within ±10^15.
+pub fn coordinate(text: &str) -> Option<i64> {
+    let t = text.trim();
+    t.parse::<i64>().ok().or_else(|| {
+        t.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && f.abs() < 1e15)
+            .map(|f| f.round() as i64)
+    })
+}
+
+/// Whether XML 1.0 can hold `c` (its `Char` production): not the C0
+/// controls other than tab, LF and CR, nor U+FFFE and U+FFFF, not even
+/// as a character reference.
+pub fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The first character of `text` XML 1.0 cannot hold, as `U+0001`.
+pub fn not_xml(text: &str) -> Option<String> {
+    text.chars()
+        .find(|&c| !xml_char(c))
+        .map(|c| format!("U+{:04X}", c as u32))
 }
 
 /// The namespaces Desktop Studio's root element declares (and export

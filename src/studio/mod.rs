@@ -20,7 +20,7 @@
 
 mod decode;
 mod error;
-pub mod facts;
+mod fields;
 pub mod json;
 pub mod kept;
 mod model;

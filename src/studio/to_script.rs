@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::error::StudioError;
-use super::kept::{MAX_PROPERTIES, MAX_TOTAL_PROPERTIES};
+use super::fields::{MAX_PROPERTIES, MAX_TOTAL_PROPERTIES};
 use super::model::{BranchKind, PropertyValue, StudioAction, StudioBranch, StudioScript};
 use super::table::{self, ActionDef, ValueKind};
 use super::values::{is_name, raw_string, script_value, value};
@@ -427,7 +427,19 @@ fn known_body(
                     let _ = writeln!(body, "  {pname} = {}", raw_string(&names.join(", ")));
                 }
             }
-            PropertyValue::Text(t) if t.is_empty() => {}
+            PropertyValue::Text(t) if t.is_empty() => {
+                // Empty is a value to an Assign (clearing a variable) and to
+                // a Snippet (no code yet), whose schemas require one.
+                match pdef.kind {
+                    ValueKind::Assigned => {
+                        let _ = writeln!(body, "  {pname} = \"\"");
+                    }
+                    ValueKind::Code => {
+                        let _ = writeln!(body, "  {pname} = {}", script_value("", pdef.kind));
+                    }
+                    _ => {}
+                }
+            }
             PropertyValue::Text(t) => {
                 if pdef.kind == ValueKind::Code && t.contains("\"\"\"") {
                     return Err(StudioError::invalid(

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use roxmltree::{Document, Node};
 
 use super::error::StudioError;
-use super::facts::{is_guid, ACTION_ELEMENTS, MAX_ACTION_ID, MAX_PROPERTIES, ROOT_ELEMENTS};
+use super::fields::{is_guid, ACTION_ELEMENTS, MAX_ACTION_ID, MAX_PROPERTIES, ROOT_ELEMENTS};
 use super::model::{
     ActionExtras, BranchKind, HeaderExtras, Position, PropertyValue, StudioAction, StudioBranch,
     StudioProperty, StudioScript,

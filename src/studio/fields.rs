@@ -1,7 +1,6 @@
-//! Facts about Studio's files that the readers, the studio-block checks
-//! and the writers share: the bounds, the fields and elements the readers
-//! map, what a LibraryID and a coordinate look like, which characters XML
-//! can hold. A leaf: it imports nothing of the studio layer.
+//! What the readers map and the bounds they keep, shared by the readers
+//! ([`super::json`], [`super::xml`]) and by what checks a studio block
+//! ([`super::kept`]), which reads kept JSON and XML as the readers do.
 
 /// The highest ActionID: Studio keeps ActionIDs as 32-bit integers, and
 /// the JSON header's `nextActionId` (one past the highest) must be one too.
@@ -28,32 +27,6 @@ pub fn is_guid(text: &str) -> bool {
             .iter()
             .zip([8, 4, 4, 4, 12])
             .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// A canvas coordinate as the readers take it: an integer, or a number
-/// with a fraction (web-canvas positions) rounded, within ±10^15.
-pub fn coordinate(text: &str) -> Option<i64> {
-    let t = text.trim();
-    t.parse::<i64>().ok().or_else(|| {
-        t.parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite() && f.abs() < 1e15)
-            .map(|f| f.round() as i64)
-    })
-}
-
-/// Whether XML 1.0 can hold `c` (its `Char` production): not the C0
-/// controls other than tab, LF and CR, nor U+FFFE and U+FFFF, not even
-/// as a character reference.
-pub fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-/// The first character of `text` XML 1.0 cannot hold, as `U+0001`.
-pub fn not_xml(text: &str) -> Option<String> {
-    text.chars()
-        .find(|&c| !xml_char(c))
-        .map(|c| format!("U+{:04X}", c as u32))
 }
 
 /// The JSON fields of an action an export writes itself: the reader's own
