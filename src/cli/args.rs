@@ -200,15 +200,8 @@ pub(super) struct RunArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub(super) json: bool,
-    /// A JSON tenant file (default: the built-in demo tenant).
-    #[arg(long, value_name = "FILE")]
-    pub(super) directory: Option<PathBuf>,
     #[command(flatten)]
-    pub(super) store: StoreOption,
-    /// Write the permission model as it stands after the run to FILE (atomically; a symlink is
-    /// followed, permissions kept). With --directory, that file stays locked from load to save.
-    #[arg(long, value_name = "FILE")]
-    pub(super) save: Option<PathBuf>,
+    pub(super) tenant: TenantArgs,
     /// Fix the clock at an RFC 3339 instant, e.g. 2026-03-08T06:30:00Z.
     #[arg(long, value_name = "TIME")]
     pub(super) now: Option<String>,
@@ -228,6 +221,21 @@ pub(super) struct RunArgs {
     pub(super) contact: ContactArgs,
 }
 
+/// What `run` and `resume` share about the permission model: where it
+/// comes from, and where it is saved.
+#[derive(Args)]
+pub(super) struct TenantArgs {
+    /// A JSON tenant file (default: the built-in demo tenant).
+    #[arg(long, value_name = "FILE")]
+    pub(super) directory: Option<PathBuf>,
+    #[command(flatten)]
+    pub(super) store: StoreOption,
+    /// Write the permission model as it stands after the run to FILE (atomically; a symlink is
+    /// followed, permissions kept). With --directory, that file stays locked from load to save.
+    #[arg(long, value_name = "FILE")]
+    pub(super) save: Option<PathBuf>,
+}
+
 /// What `run` and `resume` share about a contact: its events, the pause
 /// written when it ends waiting, real HTTP calls.
 #[derive(Args)]
@@ -236,7 +244,8 @@ pub(super) struct ContactArgs {
     /// answer:AGENT, wait:SECONDS or reply:STATUS:BODY.
     #[arg(long = "event", value_name = "E", allow_hyphen_values = true)]
     pub(super) events: Vec<String>,
-    /// When the run ends waiting, write it, signed, to FILE (atomically) for `studioflow resume`.
+    /// When the run ends waiting, write it, signed, to FILE (atomically) for `studioflow resume`;
+    /// with --store, keep it in the store under the id FILE.
     #[arg(long, value_name = "FILE")]
     pub(super) pause: Option<PathBuf>,
     /// How long a pause written by --pause can be resumed: a number with s, m, h or d
@@ -251,7 +260,7 @@ pub(super) struct ContactArgs {
 
 #[derive(Args)]
 pub(super) struct ResumeArgs {
-    /// The pause file (written by `run --pause` or `resume --pause`).
+    /// The pause file (written by `run --pause` or `resume --pause`); with --store, the paused run's id there.
     pub(super) file: PathBuf,
     /// Write one line per executed action to stderr.
     #[arg(long)]
@@ -259,14 +268,8 @@ pub(super) struct ResumeArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub(super) json: bool,
-    /// A JSON tenant file (default: the built-in demo tenant).
-    #[arg(long, value_name = "FILE")]
-    pub(super) directory: Option<PathBuf>,
     #[command(flatten)]
-    pub(super) store: StoreOption,
-    /// Write the permission model as it stands after the run to FILE (as `run --save`).
-    #[arg(long, value_name = "FILE")]
-    pub(super) save: Option<PathBuf>,
+    pub(super) tenant: TenantArgs,
     /// Write a self-contained HTML report of the resumed part to OUT.html.
     #[arg(long, value_name = "OUT.html")]
     pub(super) report: Option<PathBuf>,

@@ -39,7 +39,7 @@ pub(super) fn resume(args: ResumeArgs) -> i32 {
     let pause_path = args.file.as_path();
     // With a store, PAUSE is the id of a paused run there, taken for this
     // process (no other host can take it until this run ends).
-    let mut pauses = match session::StorePauses::at(args.store.url()) {
+    let mut pauses = match session::StorePauses::at(args.tenant.store.url()) {
         Ok(pauses) => pauses,
         Err(message) => return input_failure(args.json, &message, None),
     };
@@ -90,9 +90,9 @@ pub(super) fn resume(args: ResumeArgs) -> i32 {
     };
     let (builder, held) = match session::with_tenant(
         builder,
-        args.directory.as_deref(),
-        args.store.url(),
-        args.save.is_some(),
+        args.tenant.directory.as_deref(),
+        args.tenant.store.url(),
+        args.tenant.save.is_some(),
         max_file_size,
     ) {
         Ok(loaded) => loaded,
@@ -123,12 +123,12 @@ pub(super) fn resume(args: ResumeArgs) -> i32 {
 
     let inputs = Inputs {
         script: script_inputs(&script_path, Some(&script)),
-        directory: args.directory.as_deref(),
+        directory: args.tenant.directory.as_deref(),
         pause: Some(pause_path).filter(|_| pauses.is_none()),
     };
     if let Err(message) = session::refuse_outputs_over_inputs(
         &inputs,
-        args.save.as_deref(),
+        args.tenant.save.as_deref(),
         args.report.as_deref(),
         args.contact.pause.as_deref().filter(|_| pauses.is_none()),
     ) {
@@ -147,7 +147,7 @@ pub(super) fn resume(args: ResumeArgs) -> i32 {
         contact: &args.contact,
         events,
         key,
-        save: args.save.as_deref(),
+        save: args.tenant.save.as_deref(),
         held,
         report: args.report.as_deref(),
         // The script's warnings were shown by the `run` that paused it.

@@ -75,9 +75,9 @@ pub(super) fn run(args: RunArgs) -> i32 {
     };
     let (builder, held) = match session::with_tenant(
         builder,
-        args.directory.as_deref(),
-        args.store.url(),
-        args.save.is_some(),
+        args.tenant.directory.as_deref(),
+        args.tenant.store.url(),
+        args.tenant.save.is_some(),
         max_file_size,
     ) {
         Ok(loaded) => loaded,
@@ -106,18 +106,18 @@ pub(super) fn run(args: RunArgs) -> i32 {
     // run, so a refused command changes nothing).
     let inputs = Inputs {
         script: script_inputs(&args.file, Some(&script)),
-        directory: args.directory.as_deref(),
+        directory: args.tenant.directory.as_deref(),
         pause: None,
     };
     // With a store, `--pause ID` names a paused run in it, not a file.
-    let pauses = match session::StorePauses::at(args.store.url()) {
+    let pauses = match session::StorePauses::at(args.tenant.store.url()) {
         Ok(pauses) => pauses,
         Err(message) => return input_failure(args.json, &message, None),
     };
     let pause_file = args.contact.pause.as_deref().filter(|_| pauses.is_none());
     if let Err(message) = session::refuse_outputs_over_inputs(
         &inputs,
-        args.save.as_deref(),
+        args.tenant.save.as_deref(),
         args.report.as_deref(),
         pause_file,
     ) {
@@ -139,7 +139,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
         contact: &args.contact,
         events,
         key,
-        save: args.save.as_deref(),
+        save: args.tenant.save.as_deref(),
         held,
         report: args.report.as_deref(),
         warnings,
