@@ -29,6 +29,8 @@ pub const TCP_USER_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct StoreUrl {
     config: Config,
     shown: String,
+    /// `sslrootcert`: a PEM file of certificates trusted besides the web's roots.
+    root_cert: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for StoreUrl {
@@ -46,6 +48,8 @@ impl StoreUrl {
                 "{shown:?} (expected postgres://USER:PASSWORD@HOST:PORT/DATABASE)"
             )));
         }
+        let (url, root_cert) =
+            libpq_tls_options(url).map_err(|e| DbError::BadUrl(format!("{shown:?}: {e}")))?;
         let mut config: Config = url
             .parse()
             .map_err(|e: postgres::Error| DbError::BadUrl(format!("{shown:?}: {e}")))?;
@@ -58,6 +62,18 @@ impl StoreUrl {
             config.options(format!("{options} -c statement_timeout={ms}").trim());
         }
         config.application_name("studioflow");
+        // A Unix socket (`postgres://me@%2Fvar%2Frun%2Fpostgresql/db`) is
+        // local: libpq never uses TLS on one, and a path is no name a
+        // certificate could carry.
+        #[cfg(unix)]
+        if !config.get_hosts().is_empty()
+            && config
+                .get_hosts()
+                .iter()
+                .all(|host| matches!(host, postgres::config::Host::Unix(_)))
+        {
+            config.ssl_mode(postgres::config::SslMode::Disable);
+        }
         // A server that vanishes without closing the connection (a cable
         // cut, a frozen host) is noticed by the kernel within seconds,
         // rather than leaving a write waiting on a dead socket.
@@ -67,7 +83,11 @@ impl StoreUrl {
             .keepalives_interval(Duration::from_secs(2))
             .keepalives_retries(3)
             .tcp_user_timeout(TCP_USER_TIMEOUT);
-        Ok(StoreUrl { config, shown })
+        Ok(StoreUrl {
+            config,
+            shown,
+            root_cert,
+        })
     }
 
     /// The URL with its password hidden, for messages.
@@ -81,6 +101,41 @@ impl StoreUrl {
             message: one_line(&e),
         }
     }
+}
+
+/// Takes what libpq's URLs say about TLS that the client crate does not
+/// read: `sslrootcert=PATH` (removed, returned) and `sslmode=verify-ca` /
+/// `verify-full` (read as `require`: studioflow always verifies the
+/// server's certificate and name, see [`connect`]).
+fn libpq_tls_options(url: &str) -> Result<(String, Option<std::path::PathBuf>), String> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), None));
+    };
+    let mut root_cert = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decoded = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+        match key {
+            "sslrootcert" if decoded.is_empty() => return Err("sslrootcert is empty".into()),
+            "sslrootcert" => root_cert = Some(std::path::PathBuf::from(decoded.as_ref())),
+            "sslmode" if matches!(decoded.as_ref(), "verify-ca" | "verify-full") => {
+                kept.push("sslmode=require".to_string())
+            }
+            "sslmode" if !matches!(decoded.as_ref(), "disable" | "prefer" | "require") => {
+                return Err(format!(
+                    "sslmode {decoded:?} (expected disable, prefer, require, verify-ca or verify-full)"
+                ))
+            }
+            _ => kept.push(pair.to_string()),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, root_cert))
 }
 
 /// An error's message with its causes, on one line.
@@ -121,11 +176,32 @@ fn hide_password(url: &str) -> String {
     }
 }
 
-/// Connects to the store: TLS (rustls, the web's root certificates) when
-/// the URL's `sslmode` asks for it, the timeouts set.
+/// Connects to the store: TLS (rustls) when the URL's `sslmode` asks for
+/// it (`prefer`, `require`, `verify-ca`, `verify-full`), the timeouts set.
+///
+/// The server's certificate is always verified, name included, against
+/// the web's root certificates and those in the URL's `sslrootcert` file:
+/// unlike libpq, `require` does not mean "encrypt but trust anyone" (a
+/// store holds who may do what; a man in the middle must not be able to
+/// answer for it). A server with a private CA gives it with
+/// `sslrootcert=/path/ca.crt`.
 pub fn connect(url: &StoreUrl) -> Result<Client, DbError> {
+    if url.config.get_ssl_mode() == postgres::config::SslMode::Disable {
+        // No TLS connector at all: rustls's would refuse a Unix socket's
+        // path as a server name before the connection is even tried.
+        return url.config.connect(postgres::NoTls).map_err(|e| DbError::Connect {
+            url: url.shown.clone(),
+            message: one_line(&e),
+        });
+    }
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = &url.root_cert {
+        add_root_certificates(&mut roots, path).map_err(|message| DbError::Connect {
+            url: url.shown.clone(),
+            message,
+        })?;
+    }
     // ring, as the command line's HTTP client uses (no C toolchain for
     // aws-lc); named here rather than installed process-wide, so a host
     // with another provider is not disturbed. ring has no post-quantum key
@@ -141,8 +217,39 @@ pub fn connect(url: &StoreUrl) -> Result<Client, DbError> {
         .with_root_certificates(roots)
         .with_no_client_auth();
     let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
-    url.config.connect(tls).map_err(|e| DbError::Connect {
-        url: url.shown.clone(),
-        message: one_line(&e),
+    url.config.connect(tls).map_err(|e| {
+        let mut message = one_line(&e);
+        if message.contains("UnknownIssuer") {
+            message.push_str(
+                " (the server's certificate is not signed by a trusted authority: give its CA with sslrootcert=PATH in the URL)",
+            );
+        }
+        DbError::Connect {
+            url: url.shown.clone(),
+            message,
+        }
     })
+}
+
+/// Adds every certificate of a PEM file to `roots`; names the file on failure.
+fn add_root_certificates(
+    roots: &mut rustls::RootCertStore,
+    path: &std::path::Path,
+) -> Result<(), String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let shown = path.display();
+    let certificates = CertificateDer::pem_file_iter(path)
+        .map_err(|e| format!("sslrootcert {shown}: {e}"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("sslrootcert {shown}: {e}"))?;
+    if certificates.is_empty() {
+        return Err(format!("sslrootcert {shown}: no PEM certificate in it"));
+    }
+    for certificate in certificates {
+        roots
+            .add(certificate)
+            .map_err(|e| format!("sslrootcert {shown}: {e}"))?;
+    }
+    Ok(())
 }
