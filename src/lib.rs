@@ -46,6 +46,8 @@ pub mod export;
 pub mod files;
 pub mod format;
 pub mod graph;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod manifest;
 pub mod permissions;
 mod program;

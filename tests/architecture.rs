@@ -63,7 +63,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("engine", &["engine"]),
     (
         "tools",
-        &["testing", "graph", "report", "format", "manifest", "export"],
+        &[
+            "testing", "graph", "report", "format", "manifest", "export", "lsp",
+        ],
     ),
     ("cli", &["cli", "main"]),
 ];

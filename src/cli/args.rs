@@ -42,6 +42,18 @@ pub(super) enum Command {
     #[cfg(feature = "postgres")]
     #[command(subcommand)]
     Db(DbCommand),
+    /// A language server for editors (LSP 3.17 over stdin/stdout): diagnostics, completion, hover, navigation, rename, formatting.
+    #[command(
+        after_help = "Exit codes: 0 after the client's shutdown and exit, 1 when the client exits (or closes the stream) without shutdown, 2 a broken protocol (no initialize first)."
+    )]
+    Lsp(LspArgs),
+}
+
+#[derive(Args)]
+pub(super) struct LspArgs {
+    /// Talk over stdin/stdout (the only transport; accepted because clients pass it).
+    #[arg(long)]
+    pub(super) stdio: bool,
 }
 
 /// `--store URL` on `run`, `resume` and `test` (nothing without the

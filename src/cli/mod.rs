@@ -39,6 +39,7 @@ mod graph;
 mod http;
 mod import;
 mod io;
+mod lsp;
 mod pause_key;
 mod phone;
 mod resume;
@@ -91,6 +92,7 @@ pub fn main() -> i32 {
         Command::Fmt(args) => fmt::fmt(args),
         Command::Import(args) => import::import(args),
         Command::Export(args) => export::export(args),
+        Command::Lsp(args) => lsp::lsp(args),
         #[cfg(feature = "postgres")]
         Command::Db(command) => db::db(command),
     }

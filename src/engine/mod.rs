@@ -67,6 +67,48 @@ impl Default for Engine {
 }
 
 impl Engine {
+    /// Every action type this engine compiles (the built-ins, a manifest's
+    /// and a host's), as their schemas, sorted by name: what an editor
+    /// completes and explains.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::new();
+    /// let assign = engine.action_schemas().find(|s| s.name == "Assign").unwrap();
+    /// assert!(assign.properties.iter().any(|p| p.name == "Variable" && p.required));
+    /// ```
+    pub fn action_schemas(&self) -> impl Iterator<Item = &crate::ActionSchema> {
+        let mut schemas: Vec<&crate::ActionSchema> = self
+            .inner
+            .actions
+            .names()
+            .filter_map(|name| self.inner.actions.lookup(name))
+            .map(|action| &*action.schema)
+            .collect();
+        schemas.sort_by(|a, b| a.name.cmp(&b.name));
+        schemas.into_iter()
+    }
+
+    /// Every function scripts can call, as (name, fewest arguments, most
+    /// arguments), sorted by name.
+    ///
+    /// ```
+    /// let engine = studioflow::Engine::new();
+    /// let upper = engine.functions().find(|f| f.0 == "upper").unwrap();
+    /// assert_eq!((upper.1, upper.2), (1, 1));
+    /// ```
+    pub fn functions(&self) -> impl Iterator<Item = (&str, usize, usize)> {
+        let registry = &self.inner.env.functions;
+        let mut all: Vec<(&str, usize, usize)> = registry
+            .names()
+            .filter_map(|name| {
+                let signature = crate::program::Signatures::signature(registry, name)?;
+                Some((signature.name, signature.min_args, signature.max_args))
+            })
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        all.into_iter()
+    }
+
     /// The built-in actions and functions, an empty permission model
     /// ([`Directory::empty`]: no people, UTC) and the system clock. For the
     /// demo tenant, see [`Engine::demo`]; for your own, [`EngineBuilder::directory`].

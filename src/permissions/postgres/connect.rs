@@ -189,10 +189,13 @@ pub fn connect(url: &StoreUrl) -> Result<Client, DbError> {
     if url.config.get_ssl_mode() == postgres::config::SslMode::Disable {
         // No TLS connector at all: rustls's would refuse a Unix socket's
         // path as a server name before the connection is even tried.
-        return url.config.connect(postgres::NoTls).map_err(|e| DbError::Connect {
-            url: url.shown.clone(),
-            message: one_line(&e),
-        });
+        return url
+            .config
+            .connect(postgres::NoTls)
+            .map_err(|e| DbError::Connect {
+                url: url.shown.clone(),
+                message: one_line(&e),
+            });
     }
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
