@@ -60,10 +60,21 @@ impl Projects {
 
 /// The library's diagnostics of a document, spans in [`ScriptView::text`].
 pub fn check(document: &Document, projects: &Projects) -> Vec<Diagnostic> {
-    let view = document.view();
-    if view.import_error.is_some() {
+    // A script is compiled from its own text: the syntax tree the other
+    // features read is not built for diagnostics (one parse per change).
+    let studio_view = match document.kind {
+        DocumentKind::Script => None,
+        DocumentKind::Studio(_) => Some(document.view()),
+    };
+    if studio_view
+        .as_ref()
+        .is_some_and(|v| v.import_error.is_some())
+    {
         return Vec::new();
     }
+    let text = studio_view
+        .as_ref()
+        .map_or(document.text.as_str(), |v| v.text.as_str());
     let engine = match projects.engine_for(document.path.as_deref()) {
         Ok(engine) => engine,
         Err(message) => {
@@ -74,20 +85,23 @@ pub fn check(document: &Document, projects: &Projects) -> Vec<Diagnostic> {
             )]
         }
     };
-    let diagnostics =
-        match engine.compile_with(&view.text, &document.name(), &CompileOptions::default()) {
-            Ok(script) => script.warnings().clone(),
-            Err(diagnostics) => diagnostics,
-        }
-        .with_input_hint(|name| format!("the script's header: script \"...\" inputs {name}"));
+    let diagnostics = match engine.compile_with(text, &document.name(), &CompileOptions::default())
+    {
+        Ok(script) => script.warnings().clone(),
+        Err(diagnostics) => diagnostics,
+    }
+    .with_input_hint(|name| format!("the script's header: script \"...\" inputs {name}"));
     diagnostics.items().to_vec()
 }
 
 /// The diagnostics of a document, as the protocol has them.
 pub fn publishable(document: &Document, projects: &Projects) -> Vec<lsp_types::Diagnostic> {
-    let view = document.view();
     let mut out = Vec::new();
-    if let Some((message, span)) = &view.import_error {
+    let studio_view = match document.kind {
+        DocumentKind::Script => None,
+        DocumentKind::Studio(_) => Some(document.view()),
+    };
+    if let Some((message, span)) = studio_view.as_ref().and_then(|v| v.import_error.as_ref()) {
         out.push(lsp_types::Diagnostic {
             range: document.lines.range(&document.text, *span),
             severity: Some(DiagnosticSeverity::ERROR),
@@ -98,7 +112,7 @@ pub fn publishable(document: &Document, projects: &Projects) -> Vec<lsp_types::D
         });
         return out;
     }
-    for warning in &view.import_warnings {
+    for warning in studio_view.iter().flat_map(|v| &v.import_warnings) {
         out.push(lsp_types::Diagnostic {
             range: Range::default(),
             severity: Some(DiagnosticSeverity::WARNING),
@@ -111,7 +125,10 @@ pub fn publishable(document: &Document, projects: &Projects) -> Vec<lsp_types::D
     for d in check(document, projects) {
         let range = match document.kind {
             DocumentKind::Script => document.lines.range(&document.text, d.span),
-            DocumentKind::Studio(_) => studio_range(document, &view, d.span),
+            DocumentKind::Studio(_) => match &studio_view {
+                Some(view) => studio_range(document, view, d.span),
+                None => Range::default(),
+            },
         };
         let fix = (document.kind == DocumentKind::Script)
             .then(|| suggested(&d.message))
