@@ -400,6 +400,9 @@ pub(super) struct TestArgs {
     #[arg(long)]
     pub(super) update: bool,
     /// Run only cases whose name or test-file path contains TEXT.
+    /// Run up to N cases at once (default: the machine's cores; 1: one after another). Output, JUnit and coverage keep file-then-case order either way.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(super) jobs: Option<u16>,
     #[arg(long, value_name = "TEXT")]
     pub(super) filter: Option<String>,
     /// Write a JUnit XML report to FILE.

@@ -31,6 +31,9 @@ pub(super) fn test(args: TestArgs) -> i32 {
     if let Some(filter) = &args.filter {
         runner = runner.filter(filter.as_str());
     }
+    if let Some(jobs) = args.jobs {
+        runner = runner.threads(usize::from(jobs));
+    }
     // `--store`: the store's tenant, copied once; each case gets a fresh
     // copy of it, so tests never write to the database.
     if let Some(url) = args.store.url() {

@@ -61,6 +61,7 @@ mod mock;
 mod names;
 mod snapshot;
 
+use crate::Script;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -111,6 +112,8 @@ pub struct TestRunner {
     update: bool,
     filter: Option<String>,
     default_tenant: Option<Arc<str>>,
+    /// Cases run at once (`None`: the machine's cores).
+    threads: Option<usize>,
 }
 
 impl std::fmt::Debug for TestRunner {
@@ -351,6 +354,7 @@ impl TestRunner {
             update: false,
             filter: None,
             default_tenant: None,
+            threads: None,
         }
     }
 
@@ -471,14 +475,32 @@ impl TestRunner {
     }
 
     fn run_file_into(&self, file: &TestFile, coverage: &mut Coverage) -> FileReport {
-        let path_text = file.path().display().to_string();
-        let mut report = FileReport {
+        let mut report = self.file_report(file);
+        for case in self.kept_cases(file, &mut report) {
+            let (case_report, script) = self.run_case(file, case);
+            if let (Some(script), Some(run)) = (&script, &case_report.run) {
+                coverage.record(file.script_path(), script, run);
+            }
+            report.cases.push(case_report);
+        }
+        report
+    }
+
+    /// A file's report before its cases run (its stale snapshots found).
+    fn file_report(&self, file: &TestFile) -> FileReport {
+        FileReport {
             path: file.path().to_owned(),
             script: file.script_path().to_owned(),
             cases: Vec::new(),
             filtered_out: 0,
-            stale_snapshots: Vec::new(),
-        };
+            stale_snapshots: stale_snapshots(file),
+        }
+    }
+
+    /// The cases of `file` the filter keeps (counting the others in `report`).
+    fn kept_cases<'f>(&self, file: &'f TestFile, report: &mut FileReport) -> Vec<&'f TestCase> {
+        let path_text = file.path().display().to_string();
+        let mut kept = Vec::new();
         for case in file.cases() {
             if let Some(filter) = &self.filter {
                 if !case.name().contains(filter.as_str()) && !path_text.contains(filter.as_str()) {
@@ -486,13 +508,28 @@ impl TestRunner {
                     continue;
                 }
             }
-            report.cases.push(self.run_case(file, case, coverage));
+            kept.push(case);
         }
-        report.stale_snapshots = stale_snapshots(file);
-        report
+        kept
     }
 
-    fn run_case(&self, file: &TestFile, case: &TestCase, coverage: &mut Coverage) -> CaseReport {
+    /// Runs on up to `threads` threads at once (default: the machine's
+    /// cores). Every case has its own engine, tenant copy and clock, so
+    /// cases are independent; reports, JUnit and coverage keep file-then-
+    /// case order whatever order they finish in.
+    ///
+    /// ```
+    /// let runner = studioflow::testing::TestRunner::new().threads(1);
+    /// # let _ = runner;
+    /// ```
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads.max(1));
+        self
+    }
+
+    /// Runs one case: its report, and the compiled script (for coverage)
+    /// when it compiled.
+    fn run_case(&self, file: &TestFile, case: &TestCase) -> (CaseReport, Option<Script>) {
         let engine = self.engine(file.fresh_tenant(), case.now, file.manifest());
         let mut report = CaseReport {
             name: case.name().to_string(),
@@ -510,7 +547,7 @@ impl TestRunner {
                 report.mismatches.push(Mismatch::Compile(
                     diagnostics.with_input_hint(var_hint).to_string(),
                 ));
-                return report;
+                return (report, None);
             }
         };
         let options = RunOptions {
@@ -556,7 +593,6 @@ impl TestRunner {
                     (*e.run, Vec::new())
                 }
             };
-        coverage.record(file.script_path(), &script, &run);
         report.mismatches.extend(case.expect.check(&run, &script));
         report
             .mismatches
@@ -594,7 +630,7 @@ impl TestRunner {
             }
         }
         report.run = Some(run);
-        report
+        (report, Some(script))
     }
 
     /// Finds, loads and runs every test file under `paths` (see
@@ -604,16 +640,84 @@ impl TestRunner {
     /// See the example in the [module documentation](self).
     pub fn run_paths(&self, paths: &[impl AsRef<Path>]) -> Result<Report, DiscoverError> {
         let mut report = Report::default();
+        let mut files = Vec::new();
         for path in discover(paths)? {
             match self.load_all(&path) {
-                Ok(file) => {
-                    let file_report = self.run_file_into(&file, &mut report.coverage);
-                    report.files.push(file_report);
-                }
+                Ok(file) => files.push(file),
                 Err(errors) => report.errors.extend(errors),
             }
         }
+        // Every kept case of every file, in file-then-case order.
+        let mut file_reports = Vec::with_capacity(files.len());
+        let mut jobs: Vec<(usize, &TestCase)> = Vec::new();
+        for (i, file) in files.iter().enumerate() {
+            let mut file_report = self.file_report(file);
+            jobs.extend(
+                self.kept_cases(file, &mut file_report)
+                    .into_iter()
+                    .map(|c| (i, c)),
+            );
+            file_reports.push(file_report);
+        }
+        let threads = self
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .min(jobs.len())
+            .max(1);
+        let results = if threads == 1 {
+            jobs.iter()
+                .map(|(i, case)| self.run_case(&files[*i], case))
+                .collect::<Vec<_>>()
+        } else {
+            self.run_in_parallel(&files, &jobs, threads)
+        };
+        for ((i, _), (case_report, script)) in jobs.iter().zip(results) {
+            if let (Some(script), Some(run)) = (&script, &case_report.run) {
+                report.coverage.record(files[*i].script_path(), script, run);
+            }
+            file_reports[*i].cases.push(case_report);
+        }
+        report.files = file_reports;
         Ok(report)
+    }
+
+    /// Runs `jobs` on `threads` threads, each taking the next job; the
+    /// results in `jobs`' order.
+    fn run_in_parallel(
+        &self,
+        files: &[TestFile],
+        jobs: &[(usize, &TestCase)],
+        threads: usize,
+    ) -> Vec<(CaseReport, Option<Script>)> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut slots: Vec<Option<(CaseReport, Option<Script>)>> = Vec::new();
+        slots.resize_with(jobs.len(), || None);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((i, case)) = jobs.get(k) else {
+                                return done;
+                            };
+                            done.push((k, self.run_case(&files[*i], case)));
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                // A case that panics is a bug of studioflow's: let it show.
+                let done = worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                for (k, result) in done {
+                    slots[k] = Some(result);
+                }
+            }
+        });
+        slots.into_iter().flatten().collect()
     }
 }
 
