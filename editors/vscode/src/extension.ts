@@ -1,6 +1,9 @@
 // The studioflow extension: runs `studioflow lsp` (the language server, over
 // stdio) for `.script` files and, when `studioflow.studioFiles` is on, for
 // Studio's own `.json` / `.xml` files too.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as vscode from "vscode";
 import {
   DocumentSelector,
@@ -9,7 +12,6 @@ import {
   LanguageClientOptions,
   ServerOptions,
   State,
-  TransportKind,
 } from "vscode-languageclient/node";
 
 let client: LanguageClient | undefined;
@@ -17,10 +19,17 @@ let output: vscode.OutputChannel | undefined;
 // Tells the server about changed files (subscripts, studioflow.toml); made
 // with each client, disposed with it.
 let watcher: vscode.FileSystemWatcher | undefined;
+// Set when the server could not be started: opening more documents does not
+// try (and report) again; the restart command and a settings change do.
+let startFailed = false;
 
 function settings(): { serverPath: string; studioFiles: boolean } {
   const config = vscode.workspace.getConfiguration("studioflow");
-  const serverPath = (config.get<string>("server.path") ?? "").trim() || "studioflow";
+  let serverPath = (config.get<string>("server.path") ?? "").trim() || "studioflow";
+  // `~/.cargo/bin/studioflow`: no shell expands the ~ for us.
+  if (serverPath === "~" || serverPath.startsWith("~/")) {
+    serverPath = path.join(os.homedir(), serverPath.slice(1));
+  }
   return { serverPath, studioFiles: config.get<boolean>("studioFiles") ?? false };
 }
 
@@ -48,8 +57,51 @@ function wanted(document: vscode.TextDocument, studioFiles: boolean): boolean {
   if (!studioFiles || document.uri.scheme !== "file") {
     return false;
   }
-  const path = document.uri.path.toLowerCase();
-  return path.endsWith(".json") || path.endsWith(".xml");
+  const file = document.uri.path.toLowerCase();
+  return file.endsWith(".json") || file.endsWith(".xml");
+}
+
+// The executable `command` names: itself when it is a path, else the first
+// match on PATH (with PATHEXT's extensions on Windows); undefined when there
+// is none.
+function findExecutable(command: string): string | undefined {
+  const isFile = (file: string): boolean => {
+    try {
+      fs.accessSync(file, process.platform === "win32" ? fs.constants.F_OK : fs.constants.X_OK);
+      return fs.statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const extensions =
+    process.platform === "win32"
+      ? ["", ...(process.env.PATHEXT ?? ".EXE;.CMD;.BAT;.COM").split(";").filter(Boolean)]
+      : [""];
+  if (command.includes("/") || command.includes(path.sep)) {
+    return extensions.map((ext) => command + ext).find(isFile);
+  }
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const found = extensions.map((ext) => path.join(dir, command + ext)).find(isFile);
+    if (found) {
+      return found;
+    }
+  }
+  return undefined;
+}
+
+async function reportStartFailure(serverPath: string, why: string): Promise<void> {
+  const choice = await vscode.window.showErrorMessage(
+    `studioflow: could not start the language server \`${serverPath} lsp\` (${why}). ` +
+      "Install studioflow (`cargo install --path .` in its repository) so that it is on PATH, " +
+      "or set `studioflow.server.path` to the executable.",
+    "Open Settings",
+    "Show Log",
+  );
+  if (choice === "Open Settings") {
+    await vscode.commands.executeCommand("workbench.action.openSettings", "studioflow.server.path");
+  } else if (choice === "Show Log") {
+    output?.show(true);
+  }
 }
 
 async function startClient(): Promise<void> {
@@ -58,14 +110,20 @@ async function startClient(): Promise<void> {
   }
   const { serverPath, studioFiles } = settings();
   output ??= vscode.window.createOutputChannel("studioflow");
+  // Checked first so that a missing executable gets one clear message (the
+  // client's own "couldn't create connection" says less).
+  if (!findExecutable(serverPath)) {
+    output.appendLine(`studioflow: no executable ${serverPath} (PATH=${process.env.PATH ?? ""})`);
+    startFailed = true;
+    void reportStartFailure(serverPath, "no such executable");
+    return;
+  }
   watcher = vscode.workspace.createFileSystemWatcher(
     studioFiles ? "**/*.{script,toml,json,xml}" : "**/*.{script,toml}",
   );
-  const executable: Executable = {
-    command: serverPath,
-    args: ["lsp"],
-    transport: TransportKind.stdio,
-  };
+  // No `transport`: the client then talks over the process's stdin and
+  // stdout without adding `--stdio` to the arguments.
+  const executable: Executable = { command: serverPath, args: ["lsp"] };
   const serverOptions: ServerOptions = { run: executable, debug: executable };
   const clientOptions: LanguageClientOptions = {
     documentSelector: documentSelector(studioFiles),
@@ -88,18 +146,8 @@ async function startClient(): Promise<void> {
     // A failed start leaves the client half made: stop it quietly.
     candidate.stop().catch(() => undefined);
     const message = error instanceof Error ? error.message : String(error);
-    const choice = await vscode.window.showErrorMessage(
-      `studioflow: could not start the language server \`${serverPath} lsp\` (${message}). ` +
-        "Install studioflow (`cargo install --path .` in its repository) so that it is on PATH, " +
-        "or set `studioflow.server.path` to the executable.",
-      "Open Settings",
-      "Show Log",
-    );
-    if (choice === "Open Settings") {
-      await vscode.commands.executeCommand("workbench.action.openSettings", "studioflow.server.path");
-    } else if (choice === "Show Log") {
-      output.show(true);
-    }
+    startFailed = true;
+    void reportStartFailure(serverPath, message);
   }
 }
 
@@ -115,6 +163,7 @@ async function stopClient(): Promise<void> {
 
 async function restartClient(): Promise<void> {
   await stopClient();
+  startFailed = false;
   await startClient();
 }
 
@@ -135,7 +184,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
     vscode.workspace.onDidOpenTextDocument(async (document) => {
-      if (!client && wanted(document, settings().studioFiles)) {
+      if (!client && !startFailed && wanted(document, settings().studioFiles)) {
         await startClient();
       }
     }),
@@ -146,6 +195,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       ) {
         // The executable or the document selector changed: a new client.
         await stopClient();
+        startFailed = false;
         await startIfWanted();
       }
     }),
