@@ -248,6 +248,41 @@ function checkSample(grammar) {
 
   checks += 1;
   if (r.state.depth !== 1) fail(`the sample ends ${r.state.depth - 1} region(s) deep`);
+
+  // One-line forms, keywords in other cases.
+  const o = tokenize(
+    grammar,
+    [
+      /* 0 */ 'SCRIPT "One line" TYPE Chat INPUTS A, b studio { BusNo = 4606137 }',
+      /* 1 */ 'start: Begin { Default -> done }',
+      /* 2 */ 'x: If { Expression = a != 1 & NOT b ~ c.$value <> "x" Case TRUE -> done }',
+      /* 3 */ 'done: End',
+    ].join("\n"),
+  );
+  expectScope(o, 0, "SCRIPT", "keyword.other.script.studioflow");
+  expectScope(o, 0, "TYPE", "keyword.other.type.studioflow");
+  expectScope(o, 0, "Chat", "support.type.script-type.studioflow");
+  expectScope(o, 0, "INPUTS", "keyword.other.inputs.studioflow");
+  expectScope(o, 0, "b", "variable.parameter.input.studioflow");
+  expectScope(o, 0, "studio", "keyword.other.studio.studioflow");
+  expectScope(o, 0, "BusNo", "variable.other.property.studio.studioflow");
+  expectScope(o, 1, "start", "entity.name.function.action.studioflow");
+  expectScope(o, 1, "Default", "keyword.control.branch.studioflow");
+  expectScope(o, 1, "done", "entity.name.function.target.studioflow");
+  expectScope(o, 1, "}", "punctuation.section.block.end.studioflow");
+  expectScope(o, 2, "Expression", "variable.other.property.studioflow");
+  expectScope(o, 2, "!=", "keyword.operator.comparison.studioflow");
+  expectScope(o, 2, "&", "keyword.operator.logical.studioflow");
+  expectScope(o, 2, "NOT", "keyword.operator.logical.studioflow");
+  expectScope(o, 2, "~", "keyword.operator.logical.studioflow");
+  expectScope(o, 2, "$value", "variable.other.member.studioflow");
+  expectScope(o, 2, "<>", "keyword.operator.comparison.studioflow");
+  expectScope(o, 2, "Case", "keyword.control.case.studioflow");
+  expectScope(o, 2, "TRUE", "constant.language.studioflow");
+  expectScope(o, 2, "done", "entity.name.function.target.studioflow");
+  expectScope(o, 3, "done", "entity.name.function.action.studioflow");
+  checks += 1;
+  if (o.state.depth !== 1) fail(`the one-line sample ends ${o.state.depth - 1} region(s) deep`);
 }
 
 // The repository's scripts: each must end at the top level, its action
