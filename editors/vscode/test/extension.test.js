@@ -10,8 +10,11 @@
 // - with studioflow.studioFiles on, the JSON and XML documents are opened too;
 // - "studioflow.restartServer" is registered and starts a new server;
 // - an executable that does not exist is reported once, and a bare name is
-//   looked up on PATH.
+//   looked up on PATH;
+// - with STUDIOFLOW_SERVER set to a real `studioflow`, its diagnostics for a
+//   script with a missing branch target reach the client.
 // Run by `npm test` after `npm run bundle`; exits non-zero on any failure.
+// DEBUG_OUTPUT=1 prints what the client writes to its output channel.
 "use strict";
 
 const fs = require("fs");
@@ -85,6 +88,7 @@ const state = {
   commands: new Map(),
   openListeners: [],
   configListeners: [],
+  diagnostics: new Map(),
 };
 
 function document(file, languageId) {
@@ -120,6 +124,35 @@ const event = (list) => (listener) => {
 const vscode = anything("vscode");
 Object.assign(vscode, {
   version: "1.82.0",
+  env: Object.assign(anything("vscode.env"), { appName: "Visual Studio Code", language: "en" }),
+  // What the client builds diagnostics from (the real-server check reads them).
+  Uri: Object.assign(anything("vscode.Uri"), {
+    parse: (text) => ({ scheme: text.split(":")[0], toString: () => text, toJSON: () => text }),
+  }),
+  Position: class {
+    constructor(line, character) {
+      Object.assign(this, { line, character });
+    }
+  },
+  Range: class {
+    constructor(startLine, startCharacter, endLine, endCharacter) {
+      Object.assign(this, { startLine, startCharacter, endLine, endCharacter });
+    }
+  },
+  CancellationTokenSource: class {
+    constructor() {
+      this.token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+    }
+    cancel() {
+      this.token.isCancellationRequested = true;
+    }
+    dispose() {}
+  },
+  Diagnostic: class {
+    constructor(range, message, severity) {
+      Object.assign(this, { range, message, severity });
+    }
+  },
   workspace: Object.assign(anything("vscode.workspace"), {
     getConfiguration: (section) => ({
       get: (key, fallback) => {
@@ -138,6 +171,15 @@ Object.assign(vscode, {
     workspaceFolders: undefined,
   }),
   languages: Object.assign(anything("vscode.languages"), {
+    createDiagnosticCollection: () => ({
+      set: (uri, diagnostics) => state.diagnostics.set(String(uri), diagnostics),
+      delete: (uri) => state.diagnostics.delete(String(uri)),
+      clear: () => state.diagnostics.clear(),
+      dispose() {},
+      forEach() {},
+      get: (uri) => state.diagnostics.get(String(uri)),
+      has: (uri) => state.diagnostics.has(String(uri)),
+    }),
     match: (selector, doc) => ([].concat(selector).some((f) => matches(f, doc)) ? 10 : 0),
   }),
   window: Object.assign(anything("vscode.window"), {
@@ -147,7 +189,7 @@ Object.assign(vscode, {
     },
     createOutputChannel: () => ({
       append() {},
-      appendLine() {},
+      appendLine: (line) => process.env.DEBUG_OUTPUT && console.log(`output: ${line}`),
       replace() {},
       clear() {},
       show() {},
@@ -285,6 +327,29 @@ async function main() {
     await until(() => logged().some((e) => e.method === "initialized"), "PATH"),
     "studioflow.server.path may be a name on PATH",
   );
+  // 7. The real server, when there is one (STUDIOFLOW_SERVER, which
+  // .ci/vscode sets to the build it has): a script with a branch to no
+  // action gets its missing-target diagnostic through the client.
+  const real = process.env.STUDIOFLOW_SERVER;
+  if (real) {
+    const bad = document(path.join(temp, "bad.script"), "studioflow");
+    bad.getText = () => "start: Begin {\n  Default -> nowhere\n}\n";
+    state.documents = [bad];
+    state.settings = { "studioflow.server.path": real };
+    state.errors = [];
+    for (const listener of state.configListeners) await listener(pathChange);
+    const uri = bad.uri.toString();
+    const arrived = await until(() => (state.diagnostics.get(uri) || []).length > 0, "diagnostics", 20000);
+    const found = state.diagnostics.get(uri) || [];
+    check(
+      arrived && found.some((d) => /nowhere/.test(d.message)),
+      `\`${real} lsp\` publishes the missing target: ${JSON.stringify(found.map((d) => d.message))}`,
+    );
+    check(state.errors.length === 0, `the real server starts without an error message (${state.errors.join("; ")})`);
+  } else {
+    console.log("skip the real server (set STUDIOFLOW_SERVER to a studioflow executable)");
+  }
+
   await extension.deactivate();
   fs.rmSync(temp, { recursive: true, force: true });
   if (failures > 0) {
