@@ -25,6 +25,7 @@ const Module = require("module");
 const bundle = path.join(__dirname, "..", "out", "extension.js");
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), "studioflow-vscode-test-"));
 const serverLog = path.join(temp, "server.log");
+process.on("exit", () => fs.rmSync(temp, { recursive: true, force: true }));
 
 // The fake server: answers initialize and shutdown, logs its arguments and
 // the notifications it gets, one JSON line each.
@@ -351,7 +352,6 @@ async function main() {
   }
 
   await extension.deactivate();
-  fs.rmSync(temp, { recursive: true, force: true });
   if (failures > 0) {
     console.error(`${failures} extension checks failed`);
     process.exit(1);
