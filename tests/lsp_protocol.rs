@@ -531,3 +531,20 @@ fn the_command_exits_0_after_shutdown_and_exit_and_1_without_shutdown() {
         assert!(out.contains("\"capabilities\""));
     }
 }
+
+#[test]
+fn an_initialize_missing_a_required_field_still_gets_a_server() {
+    // `clientInfo` without its `name`, and capabilities of the wrong shape.
+    let (mut client, init) = Client::start_raw(json!({
+        "processId": null,
+        "clientInfo": { "version": "1" },
+        "capabilities": { "general": { "positionEncodings": ["utf-8"] }, "textDocument": 7 }
+    }));
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-8");
+    let published = client.open(
+        &uri("tests/fixtures/lsp/lenient.script"),
+        "start: Begin { Default -> x }\n",
+    );
+    assert_eq!(published["diagnostics"][0]["code"], "missing-target");
+    client.stop().unwrap();
+}

@@ -38,8 +38,22 @@ pub fn serve(connection: Connection) -> Result<(), LspError> {
     let (id, params) = connection
         .initialize_start()
         .map_err(|e| LspError::Protocol(e.to_string()))?;
-    let params: InitializeParams =
-        serde_json::from_value(params).map_err(|e| LspError::Protocol(e.to_string()))?;
+    // Read leniently: a client that leaves out a field the protocol calls
+    // required (`clientInfo.name`) still gets a server; what the server
+    // needs is read from the raw JSON when the whole does not parse.
+    let params: InitializeParams = serde_json::from_value(params.clone()).unwrap_or_else(|_| {
+        let mut lenient = InitializeParams::default();
+        if let Some(general) = params.pointer("/capabilities/general") {
+            lenient.capabilities.general = serde_json::from_value(general.clone()).ok();
+        }
+        #[allow(deprecated)]
+        {
+            lenient.root_uri = params
+                .get("rootUri")
+                .and_then(|u| serde_json::from_value(u.clone()).ok());
+        }
+        lenient
+    });
     let encoding = negotiated_encoding(&params);
     let result = serde_json::json!({
         "capabilities": capabilities(encoding),

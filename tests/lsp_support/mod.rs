@@ -25,6 +25,14 @@ pub struct Client {
 impl Client {
     /// Starts a server and initializes it with `capabilities` (the client's).
     pub fn start(capabilities: Value) -> (Client, Value) {
+        let root = format!("file://{}", env!("CARGO_MANIFEST_DIR"));
+        Client::start_raw(
+            json!({ "processId": null, "rootUri": root, "capabilities": capabilities }),
+        )
+    }
+
+    /// Starts a server and sends `initialize` with exactly `params`.
+    pub fn start_raw(params: Value) -> (Client, Value) {
         let (server_side, client_side) = Connection::memory();
         let server = std::thread::spawn(move || studioflow::lsp::serve(server_side));
         let mut client = Client {
@@ -33,11 +41,7 @@ impl Client {
             next_id: 0,
             notifications: Vec::new(),
         };
-        let root = format!("file://{}", env!("CARGO_MANIFEST_DIR"));
-        let result = client.request(
-            "initialize",
-            json!({ "processId": null, "rootUri": root, "capabilities": capabilities }),
-        );
+        let result = client.request("initialize", params);
         client.notify("initialized", json!({}));
         (client, result.expect("initialize succeeds"))
     }
