@@ -32,10 +32,12 @@ fn names_a_place(e: &StudioError) -> bool {
         .strip_prefix("line ")
         .and_then(|rest| rest.split_once(", column "))
         .is_some_and(|(line, rest)| {
+            // "line L, column C: ..." or, naming the element, "line L,
+            // column C, <Action>: ...".
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
             line.parse::<usize>().is_ok_and(|l| l >= 1)
-                && rest
-                    .split_once(':')
-                    .is_some_and(|(column, _)| column.parse::<usize>().is_ok_and(|c| c >= 1))
+                && rest[..digits].parse::<usize>().is_ok_and(|c| c >= 1)
+                && (rest[digits..].starts_with(':') || rest[digits..].starts_with(", <"))
         });
     line_column || message.starts_with('/') || matches!(e, StudioError::NoBegin)
 }
