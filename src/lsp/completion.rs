@@ -940,14 +940,32 @@ fn targets(view: &ScriptView) -> Vec<CompletionItem> {
     }
     for unparsed in &view.parsed.unparsed {
         if !out.iter().any(|i| i.label == unparsed.id) {
-            out.push(item(
-                &unparsed.id,
-                CompletionItemKind::REFERENCE,
-                "action".into(),
-            ));
+            let detail =
+                written_type(&view.text, unparsed.id_span.end).unwrap_or_else(|| "action".into());
+            out.push(item(&unparsed.id, CompletionItemKind::REFERENCE, detail));
         }
     }
     out
+}
+
+/// `Type "caption"` as written after an action's id (ending at `at`), for
+/// an action that did not parse.
+fn written_type(text: &str, at: usize) -> Option<String> {
+    let rest = text.get(at..)?.trim_start().strip_prefix(':')?.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let action_type = rest.get(..end).filter(|t| !t.is_empty())?;
+    let after = rest.get(end..)?.trim_start();
+    let caption = after
+        .strip_prefix('"')
+        .and_then(|c| Some((c, c.find(['"', '\n', '\\'])?)))
+        .filter(|(c, close)| c[*close..].starts_with('"'))
+        .map(|(c, close)| &c[..close]);
+    Some(match caption {
+        Some(caption) => format!("{action_type} \"{caption}\""),
+        None => action_type.to_string(),
+    })
 }
 
 /// The script's type, as its header says (Generic by default).
