@@ -197,6 +197,9 @@ fn in_a_value_variables_functions_with_signatures_and_literals() {
     for word in ["active", "inactive", "all"] {
         item(&all, word);
     }
+    // A word written in another action is not offered as a variable.
+    let result = complete("b: ListAgents {\n  Status = all\n}\na: Assign {\n  Value = |\n}\n");
+    assert!(!labels_of_kind(&result, VARIABLE).contains(&"all".to_string()));
     // After a dot: the functions as methods.
     let result = complete("a: Assign {\n  Value = Name.|\n}\n");
     assert_eq!(kinds(&result), [METHOD], "{result}");
@@ -361,4 +364,19 @@ fn completion_and_hover_never_fail_anywhere_in_a_real_script() {
     }
     assert!(requests > 100 && requests < 2000, "{requests}");
     client.stop().unwrap();
+}
+
+#[test]
+fn positions_count_utf16_units_before_the_cursor() {
+    // The emoji is two UTF-16 units: a server counting bytes or chars would
+    // put the cursor elsewhere and miss the context or the word.
+    let result = complete("b: End\na: Assign { Value = \"😀é\" Default -> |\n");
+    assert_eq!(labels_of_kind(&result, REFERENCE), ["b", "a"], "{result}");
+    let text = "a: Assign { Variable = x Value = \"😀{upper(x)}\" }\n";
+    let result = hover(text, "upper", 0, 2);
+    assert!(markdown(&result).contains("upper(text)"));
+    let (line, character) = find(text, "upper", 0, 0);
+    assert_eq!(result["range"]["start"]["line"], line);
+    assert_eq!(result["range"]["start"]["character"], character);
+    assert_eq!(result["range"]["end"]["character"], character + 5);
 }

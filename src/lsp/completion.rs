@@ -824,9 +824,9 @@ fn items(
                 Some(PropertyKind::Subscript) => {}
                 Some(
                     PropertyKind::Name | PropertyKind::OutputVariable | PropertyKind::InputVariable,
-                ) => out.extend(variables(view, index)),
+                ) => out.extend(variables(view, index, engine)),
                 _ => {
-                    out.extend(variables(view, index));
+                    out.extend(variables(view, index, engine));
                     out.extend(functions(engine, false));
                     out.extend(literals());
                 }
@@ -864,7 +864,7 @@ fn items(
                     snippet_item(it, insert.to_string())
                 })
                 .collect();
-            out.extend(variables(view, index));
+            out.extend(variables(view, index, engine));
             out.extend(functions(engine, false));
             out.extend(literals());
             out
@@ -979,8 +979,38 @@ pub(crate) fn script_type(view: &ScriptView) -> ScriptType {
         .unwrap_or_default()
 }
 
+/// The values written as one of their property's words (`Status = all`):
+/// the word's span, the action's schema and the property's name. They are
+/// no variables, though the index reads them as such.
+pub(crate) fn choice_words<'e>(
+    view: &ScriptView,
+    engine: &'e Engine,
+) -> Vec<(crate::Span, &'e ActionSchema, String)> {
+    let mut out = Vec::new();
+    for action in &view.parsed.ast.actions {
+        let Some(schema) = schema_of(engine, &action.action_type) else {
+            continue;
+        };
+        for property in &action.properties {
+            let crate::syntax::ast::ExprKind::Variable(word) = &property.value.kind else {
+                continue;
+            };
+            let words = schema
+                .properties
+                .iter()
+                .find(|p| p.name.eq_ignore_ascii_case(&property.name))
+                .and_then(|p| p.choices.as_ref());
+            if words.is_some_and(|w| w.find(word).is_some()) {
+                out.push((property.value.span, schema, property.name.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// Every variable the script writes or reads, its inputs, the system variables.
-fn variables(view: &ScriptView, index: &ScriptIndex) -> Vec<CompletionItem> {
+fn variables(view: &ScriptView, index: &ScriptIndex, engine: &Engine) -> Vec<CompletionItem> {
+    let words = choice_words(view, engine);
     let mut out: Vec<CompletionItem> = Vec::new();
     let mut add = |name: &str, detail: &str| {
         if crate::syntax::is_identifier(name) && !out.iter().any(|i| i.label == name) {
@@ -996,7 +1026,9 @@ fn variables(view: &ScriptView, index: &ScriptIndex) -> Vec<CompletionItem> {
         add(&v.name, "variable");
     }
     for v in &index.variables {
-        add(&v.name, "variable (read)");
+        if !words.iter().any(|(span, _, _)| *span == v.span) {
+            add(&v.name, "variable (read)");
+        }
     }
     for name in crate::system_variables(script_type(view)) {
         add(name, "Studio system variable");

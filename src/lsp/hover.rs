@@ -92,6 +92,24 @@ fn describe(
         }
     }
 
+    // A property's word (`Status = all`), which the index reads as a variable.
+    if let Some((span, schema, property)) = super::completion::choice_words(view, engine)
+        .into_iter()
+        .find(|(span, _, _)| inside(*span, word))
+    {
+        let p = schema
+            .properties
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(&property))?;
+        let value = format!(
+            "**{name}**: a word of `{}` (`{}`), taken as written\n\n{}",
+            p.name,
+            schema.name,
+            docs::property_markdown(schema, p)
+        );
+        return Some((value, span));
+    }
+
     // A variable.
     if let Some(use_) = index
         .variable_at(word.start)
