@@ -442,6 +442,14 @@ fn punct_token(stack: &mut Vec<Frame>, b: u8) {
                     *state = Top::Other;
                 }
             }
+            // `id:` in a body that was never closed: the next action.
+            (b':', Body::AfterName) => {
+                stack.pop();
+                if let Some(Frame::Top { state, header, .. }) = stack.last_mut() {
+                    *state = Top::Colon;
+                    *header = false;
+                }
+            }
             (b'=', Body::AfterName) => {
                 written.push(current.clone());
                 *state = Body::Value(Expr::Operand);
@@ -1122,5 +1130,41 @@ mod tests {
             at("a: Assign { Value = x studio { ActionID = 3 }\n|"),
             Context::Entry { .. }
         ));
+        // A body never closed, then the next action's `id:`.
+        assert_eq!(
+            at("a: Assign {\n  Value = x\nb: |"),
+            Context::ActionType { line_start: false }
+        );
+        // A datetime, a `$"..."` and a `'...'` string are strings.
+        assert!(matches!(
+            at("a: If { Expression = #\"01/02/2023\" = $\"{x}\" & 'a' = |"),
+            Context::Value { .. }
+        ));
+        assert_eq!(at("a: If { Expression = $\"a |"), Context::Nothing);
+    }
+
+    #[test]
+    fn every_position_of_every_example_script_has_a_context_and_items() {
+        use crate::lsp::documents::Document;
+        use crate::lsp::text::Encoding;
+        let engine = crate::Engine::new();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts");
+        let mut positions = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "script") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let uri = lsp_types::Url::parse("file:///x.script").unwrap();
+            let document = Document::new(uri, "studioflow", 1, text.clone(), Encoding::Utf16);
+            let view = document.view();
+            let index = crate::lsp::index::ScriptIndex::new(&view, &engine);
+            for offset in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
+                let _ = super::items(&text, offset, &view, &index, &engine);
+                positions += 1;
+            }
+        }
+        assert!(positions > 1000, "{positions}");
     }
 }

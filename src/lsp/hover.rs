@@ -277,3 +277,38 @@ fn variable_markdown(
     }
     format!("**`{name}`** (variable)\n\n{}", lines.join("; "))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_position_of_every_example_script_hovers_without_failing() {
+        use crate::lsp::documents::Document;
+        use crate::lsp::text::Encoding;
+        let engine = crate::Engine::new();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts");
+        let mut described = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "script") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let uri = lsp_types::Url::parse("file:///x.script").unwrap();
+            let document = Document::new(uri, "studioflow", 1, text.clone(), Encoding::Utf16);
+            let view = document.view();
+            let index = crate::lsp::index::ScriptIndex::new(&view, &engine);
+            for offset in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
+                let (start, end) = super::word_around(&text, offset);
+                if start == end {
+                    continue;
+                }
+                let word = crate::Span::new(start, end);
+                if let Some((_, span)) = super::describe(&document, &view, &index, &engine, word) {
+                    assert!(span.start <= start && end <= span.end, "{span:?} {word:?}");
+                    described += 1;
+                }
+            }
+        }
+        assert!(described > 1000, "{described}");
+    }
+}
