@@ -21,6 +21,7 @@ calc: Snippet {
   Data = """
     ASSIGN total = 0
     FOR i = 1 TO 3 { total = total + i }
+    FUNCTION Twice(n) { RETURN n * 2 }
   """
   Default -> done
 }
@@ -221,7 +222,10 @@ fn snippet_keywords_only_inside_snippet_code() {
     assert!(!keywords.contains(&"WHILE".to_string()));
     assert!(labels_of_kind(&result, FUNCTION).contains(&"upper".to_string()));
     assert!(labels_of_kind(&result, VARIABLE).contains(&"total".to_string()));
+    // The script's own FUNCTIONs, and its loop variables.
     let all = items(&result);
+    assert_eq!(item(&all, "Twice")["detail"], "Twice(n)");
+    assert_eq!(item(&all, "i")["kind"], VARIABLE);
     assert!(item(&all, "FOREACH")["insertText"]
         .as_str()
         .unwrap()
@@ -300,6 +304,12 @@ fn hover_says_what_an_action_type_a_property_a_branch_and_a_function_are() {
 
     let text = markdown(&hover(FLOW, "FOR", 0, 0));
     assert!(text.contains("**FOR**"), "{text}");
+    let flow = FLOW.replace("total + i", "total + Twice(i)");
+    let text = markdown(&hover(&flow, "Twice(i)", 0, 1));
+    assert!(text.contains("Twice(n)"), "{text}");
+    assert!(text.contains("Snippet FUNCTION"), "{text}");
+    let text = markdown(&hover(FLOW, "+ i", 0, 2));
+    assert!(text.contains("loop variable"), "{text}");
 }
 
 #[test]

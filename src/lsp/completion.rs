@@ -17,7 +17,7 @@ use lsp_types::{
 
 use super::docs;
 use super::documents::{DocumentKind, ScriptView};
-use super::index::ScriptIndex;
+use super::index::{ScriptIndex, SnippetDeclarations};
 use super::session::Session;
 use crate::{ActionSchema, Engine, PropertyKind, ScriptType};
 
@@ -62,6 +62,7 @@ pub(crate) enum Context {
     Value {
         action_type: Option<String>,
         property: Option<String>,
+        snippet: bool,
     },
     /// After `.`: a method (`snippet`: in Snippet code).
     Method { snippet: bool },
@@ -547,6 +548,7 @@ fn at_end(stack: &[Frame], text: &str, end: usize) -> Context {
             Body::Value(Expr::Operand) => Context::Value {
                 action_type: Some(action_type.clone()),
                 property: Some(current.clone()),
+                snippet: false,
             },
             Body::Value(Expr::Member) => Context::Method { snippet: false },
             Body::AfterName | Body::Label => Context::Nothing,
@@ -556,6 +558,7 @@ fn at_end(stack: &[Frame], text: &str, end: usize) -> Context {
             _ => Context::Value {
                 action_type: enclosing_type(),
                 property: None,
+                snippet: false,
             },
         },
         _ => Context::Nothing,
@@ -662,6 +665,7 @@ fn snippet_context(text: &str, start: usize, end: usize) -> Context {
         Some(Frame::Group { .. } | Frame::Interp { .. }) => Context::Value {
             action_type: None,
             property: None,
+            snippet: true,
         },
         _ => Context::Nothing,
     }
@@ -781,6 +785,8 @@ fn items(
     engine: &Engine,
 ) -> Vec<CompletionItem> {
     let start = word_start(text, offset);
+    let declared = std::cell::OnceCell::new();
+    let declared = || declared.get_or_init(|| index.snippet_declarations(&view.text));
     match context(text, start) {
         Context::Nothing => Vec::new(),
         Context::ActionType { line_start } => {
@@ -814,6 +820,7 @@ fn items(
         Context::Value {
             action_type,
             property,
+            snippet,
         } => {
             let schema = action_type.as_deref().and_then(|t| schema_of(engine, t));
             let property = property.as_deref().and_then(|name| {
@@ -832,10 +839,13 @@ fn items(
                 Some(PropertyKind::Subscript) => {}
                 Some(
                     PropertyKind::Name | PropertyKind::OutputVariable | PropertyKind::InputVariable,
-                ) => out.extend(variables(view, index, engine)),
+                ) => out.extend(variables(view, index, engine, declared())),
                 _ => {
-                    out.extend(variables(view, index, engine));
+                    out.extend(variables(view, index, engine, declared()));
                     out.extend(functions(engine, false));
+                    if snippet {
+                        out.extend(snippet_functions(declared()));
+                    }
                     out.extend(literals());
                 }
             }
@@ -872,12 +882,32 @@ fn items(
                     snippet_item(it, insert.to_string())
                 })
                 .collect();
-            out.extend(variables(view, index, engine));
+            out.extend(variables(view, index, engine, declared()));
             out.extend(functions(engine, false));
+            out.extend(snippet_functions(declared()));
             out.extend(literals());
             out
         }
     }
+}
+
+/// The script's Snippet FUNCTIONs (visible to every snippet).
+fn snippet_functions(declared: &SnippetDeclarations) -> Vec<CompletionItem> {
+    let mut out: Vec<CompletionItem> = Vec::new();
+    for (name, params, _) in &declared.functions {
+        if out.iter().any(|i| &i.label == name) {
+            continue;
+        }
+        let detail = format!("{name}({})", params.join(", "));
+        let it = item(name, CompletionItemKind::FUNCTION, detail);
+        let insert = if params.is_empty() {
+            format!("{}()", escape(name))
+        } else {
+            format!("{}($1)", escape(name))
+        };
+        out.push(snippet_item(it, insert));
+    }
+    out
 }
 
 /// Properties not yet written and branch names of an action type.
@@ -1017,7 +1047,12 @@ pub(crate) fn choice_words<'e>(
 }
 
 /// Every variable the script writes or reads, its inputs, the system variables.
-fn variables(view: &ScriptView, index: &ScriptIndex, engine: &Engine) -> Vec<CompletionItem> {
+fn variables(
+    view: &ScriptView,
+    index: &ScriptIndex,
+    engine: &Engine,
+    declared: &SnippetDeclarations,
+) -> Vec<CompletionItem> {
     let words = choice_words(view, engine);
     let mut out: Vec<CompletionItem> = Vec::new();
     let mut add = |name: &str, detail: &str| {
@@ -1032,6 +1067,9 @@ fn variables(view: &ScriptView, index: &ScriptIndex, engine: &Engine) -> Vec<Com
     }
     for v in index.variables.iter().filter(|v| v.write) {
         add(&v.name, "variable");
+    }
+    for name in &declared.variables {
+        add(name, "Snippet variable");
     }
     for v in &index.variables {
         if !words.iter().any(|(span, _, _)| *span == v.span) {

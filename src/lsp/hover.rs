@@ -90,6 +90,15 @@ fn describe(
         {
             return Some((docs::function_markdown(canonical, min, max), word));
         }
+        let declared = index.snippet_declarations(text);
+        if let Some((name, params, span)) = declared.functions.iter().find(|(f, _, _)| f == name) {
+            let line = document.lines.position(text, span.start).line + 1;
+            let value = format!(
+                "```\n{name}({})\n```\n\nA Snippet FUNCTION of this script (line {line}).",
+                params.join(", ")
+            );
+            return Some((value, word));
+        }
     }
 
     // A property's word (`Status = all`), which the index reads as a variable.
@@ -265,6 +274,15 @@ fn variable_markdown(
             )),
             None => lines.push(format!("first assigned at line {line}")),
         }
+    }
+    if lines.is_empty()
+        && index
+            .snippet_declarations(&document.text)
+            .variables
+            .iter()
+            .any(|v| v == name)
+    {
+        lines.push("a Snippet loop variable, DYNAMIC name or FUNCTION parameter".to_string());
     }
     if lines.is_empty() {
         if crate::system_variables(script_type(view)).contains(&name) {
