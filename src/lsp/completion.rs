@@ -1,10 +1,1208 @@
-//! Completion (being written).
+//! Completion: every candidate of the right kind for the position (the
+//! client filters by what is typed; `isIncomplete` is false).
+//!
+//! The context is read from the text before the cursor, not from the
+//! syntax tree (a half-typed action is not in the tree): a forward scan
+//! that knows strings, templates, comments, `"""` blocks, action bodies and
+//! where an entry's name, value and branch target are. It never slices
+//! outside a character boundary: every place it stops at is an ASCII byte
+//! or the cursor.
 
-use lsp_types::{CompletionParams, CompletionResponse};
+use std::sync::Arc;
 
+use lsp_types::{
+    CompletionItem, CompletionItemKind, CompletionList, CompletionParams, CompletionResponse,
+    Documentation, InsertTextFormat, MarkupContent, MarkupKind,
+};
+
+use super::docs;
+use super::documents::{DocumentKind, ScriptView};
+use super::index::{ScriptIndex, SnippetDeclarations};
 use super::session::Session;
+use crate::{ActionSchema, Engine, PropertyKind, ScriptType};
 
 /// `textDocument/completion`.
-pub fn completion(_session: &Session, _params: &CompletionParams) -> Option<CompletionResponse> {
+pub fn completion(session: &Session, params: &CompletionParams) -> Option<CompletionResponse> {
+    let position = &params.text_document_position;
+    let (document, view, offset) = session.at(&position.text_document.uri, position.position)?;
+    if document.kind != DocumentKind::Script {
+        return None;
+    }
+    let engine = session
+        .projects
+        .engine_for(document.path.as_deref())
+        .unwrap_or_else(|_| Arc::new(Engine::new()));
+    let index = session.index(document);
+    let items = items(&document.text, offset, &view, &index, &engine);
+    Some(CompletionResponse::List(CompletionList {
+        is_incomplete: false,
+        items,
+    }))
+}
+
+/// What the cursor is in.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Context {
+    /// Nothing to offer (a comment, a string's text, a caption, a label).
+    Nothing,
+    /// An action's type: after `id:` (`line_start`: a new line at the top,
+    /// where the id is still to be written).
+    ActionType { line_start: bool },
+    /// The header's `type`.
+    ScriptType,
+    /// A name in an action's body: properties and branches.
+    Entry {
+        action_type: String,
+        written: Vec<String>,
+    },
+    /// After `->`.
+    Target,
+    /// A value; `property`: the body's property it is the value of
+    /// (directly, not inside parentheses or a template).
+    Value {
+        action_type: Option<String>,
+        property: Option<String>,
+        snippet: bool,
+    },
+    /// After `.`: a method (`snippet`: in Snippet code).
+    Method { snippet: bool },
+    /// Snippet code, at a statement's level.
+    Snippet,
+}
+
+/// Where an expression is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expr {
+    /// An operand is expected.
+    Operand,
+    /// An operand was read.
+    AfterOperand,
+    /// After `.`.
+    Member,
+}
+
+/// Where an action body is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Body {
+    /// An entry's name is expected.
+    Name,
+    /// After an entry's name.
+    AfterName,
+    /// After a branch's label.
+    Label,
+    /// In a property's value.
+    Value(Expr),
+    /// After `->`.
+    Target,
+}
+
+/// Where the top level is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Top {
+    Start,
+    Ident,
+    Colon,
+    TypeName,
+    TypeKeyword,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+enum Frame {
+    Top {
+        state: Top,
+        action_type: String,
+        header: bool,
+        last_word: String,
+    },
+    Body {
+        action_type: String,
+        state: Body,
+        written: Vec<String>,
+        current: String,
+    },
+    /// `studio { ... }` (or a stray `{`): raw values only.
+    Studio,
+    /// `(` or `[`, closed by the byte.
+    Group { close: u8, state: Expr },
+    /// `{` of a template.
+    Interp { state: Expr },
+    /// A string; `template`: `{` starts an expression; `dollar`: `$"..."`.
+    Str { quote: u8, template: bool },
+    /// A `"""` block.
+    Code { start: usize },
+    /// Snippet code at a statement's level (a scan of its own).
+    Statements { dot: bool },
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// The start of the word ending at `offset` (identifier bytes only).
+pub(crate) fn word_start(text: &str, offset: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut start = offset.min(bytes.len());
+    while start > 0 && is_word_byte(bytes[start - 1]) {
+        start -= 1;
+    }
+    start
+}
+
+/// The byte after a comment starting at `i` (`//` to the line's end).
+fn skip_comment(bytes: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while j < bytes.len() && bytes[j] != b'\n' && bytes[j] != b'\r' {
+        j += 1;
+    }
+    j
+}
+
+/// The context of a cursor whose word starts at `end`.
+pub(crate) fn context(text: &str, end: usize) -> Context {
+    let bytes = &text.as_bytes()[..end.min(text.len())];
+    let mut stack = vec![Frame::Top {
+        state: Top::Start,
+        action_type: String::new(),
+        header: false,
+        last_word: String::new(),
+    }];
+    let mut i = 0;
+    while i < bytes.len() {
+        let frame = stack.last_mut().expect("the top frame stays");
+        match frame {
+            Frame::Str { quote, template } => {
+                let (quote, template) = (*quote, *template);
+                let b = bytes[i];
+                if b == b'\\' {
+                    i += 2;
+                } else if b == quote {
+                    stack.pop();
+                    after_string(&mut stack);
+                    i += 1;
+                } else if template && b == b'{' {
+                    if bytes.get(i + 1) == Some(&b'{') {
+                        i += 2;
+                    } else {
+                        stack.push(Frame::Interp {
+                            state: Expr::Operand,
+                        });
+                        i += 1;
+                    }
+                } else {
+                    i += 1;
+                }
+                continue;
+            }
+            Frame::Code { start } => {
+                let start = *start;
+                match find_triple(bytes, i) {
+                    Some(close) => {
+                        stack.pop();
+                        after_operand(&mut stack);
+                        i = close + 3;
+                    }
+                    None => return snippet_context(text, start, end),
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let b = bytes[i];
+        if b.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
+            let j = skip_comment(bytes, i);
+            if j >= bytes.len() {
+                return Context::Nothing;
+            }
+            i = j;
+            continue;
+        }
+        // Strings, `"""` blocks, datetimes.
+        if b == b'"' || b == b'\'' || (b == b'$' || b == b'#') && bytes.get(i + 1) == Some(&b'"') {
+            if b == b'"' && bytes.get(i + 1) == Some(&b'"') && bytes.get(i + 2) == Some(&b'"') {
+                stack.push(Frame::Code { start: i + 3 });
+                i += 3;
+                continue;
+            }
+            let quote = if b == b'\'' { b'\'' } else { b'"' };
+            let template = b != b'#' && in_value(&stack);
+            stack.push(Frame::Str { quote, template });
+            i += if b == b'$' || b == b'#' { 2 } else { 1 };
+            continue;
+        }
+        if is_word_byte(b) && !b.is_ascii_digit() {
+            let mut j = i;
+            while j < bytes.len() && is_word_byte(bytes[j]) {
+                j += 1;
+            }
+            // `global:name`
+            if bytes.get(j) == Some(&b':')
+                && text
+                    .get(i..j)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("global"))
+                && !matches!(stack.last(), Some(Frame::Top { .. }))
+            {
+                j += 1;
+                while j < bytes.len() && is_word_byte(bytes[j]) {
+                    j += 1;
+                }
+            }
+            let word = text.get(i..j).unwrap_or("").to_string();
+            word_token(&mut stack, word);
+            i = j;
+            continue;
+        }
+        if b.is_ascii_digit() {
+            let mut j = i;
+            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'.') {
+                j += 1;
+            }
+            literal_token(&mut stack);
+            i = j;
+            continue;
+        }
+        if b == b'-' && bytes.get(i + 1) == Some(&b'>') {
+            if let Some(Frame::Body { state, .. }) = stack.last_mut() {
+                *state = Body::Target;
+            }
+            i += 2;
+            continue;
+        }
+        punct_token(&mut stack, b);
+        i += 1;
+    }
+    at_end(&stack, text, end)
+}
+
+/// Whether a string starting here is a template (a value), not a raw
+/// string (a caption, a label, the header's name, a studio block's value).
+fn in_value(stack: &[Frame]) -> bool {
+    match stack.last() {
+        Some(Frame::Body { state, .. }) => matches!(state, Body::Value(_)),
+        Some(Frame::Group { .. } | Frame::Interp { .. }) => true,
+        _ => false,
+    }
+}
+
+fn find_triple(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut j = from;
+    while j + 3 <= bytes.len() {
+        if &bytes[j..j + 3] == b"\"\"\"" {
+            return Some(j);
+        }
+        j += 1;
+    }
     None
+}
+
+/// After a string closes: its frame was a value, a caption or a label.
+fn after_string(stack: &mut [Frame]) {
+    match stack.last_mut() {
+        Some(Frame::Body { state, .. }) => {
+            *state = match *state {
+                Body::AfterName | Body::Label => Body::Label,
+                Body::Value(_) => Body::Value(Expr::AfterOperand),
+                other => other,
+            }
+        }
+        Some(Frame::Top { state, .. }) => *state = Top::Other,
+        _ => after_operand(stack),
+    }
+}
+
+fn after_operand(stack: &mut [Frame]) {
+    match stack.last_mut() {
+        Some(Frame::Body { state, .. }) => {
+            if let Body::Value(_) = state {
+                *state = Body::Value(Expr::AfterOperand);
+            }
+        }
+        Some(Frame::Group { state, .. } | Frame::Interp { state }) => *state = Expr::AfterOperand,
+        _ => {}
+    }
+}
+
+fn literal_token(stack: &mut [Frame]) {
+    match stack.last_mut() {
+        Some(Frame::Body { state, .. }) => {
+            *state = match *state {
+                Body::AfterName | Body::Label => Body::Label,
+                Body::Value(_) => Body::Value(Expr::AfterOperand),
+                _ => Body::Name,
+            }
+        }
+        Some(Frame::Top { state, .. }) => *state = Top::Other,
+        _ => after_operand(stack),
+    }
+}
+
+/// The next state of an expression after a word.
+fn expr_word(state: Expr, word: &str) -> Expr {
+    let operator = ["and", "or", "not"]
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(word));
+    match state {
+        Expr::Operand if operator => Expr::Operand,
+        Expr::AfterOperand if operator => Expr::Operand,
+        _ => Expr::AfterOperand,
+    }
+}
+
+fn word_token(stack: &mut [Frame], word: String) {
+    match stack.last_mut() {
+        Some(Frame::Top {
+            state,
+            action_type,
+            header,
+            last_word,
+        }) => {
+            if *state == Top::Start && word.eq_ignore_ascii_case("script") {
+                *header = true;
+                *state = Top::Other;
+            } else if *state == Top::Colon {
+                *action_type = word.clone();
+                *state = Top::TypeName;
+            } else if *header && word.eq_ignore_ascii_case("type") {
+                *state = Top::TypeKeyword;
+            } else {
+                *state = Top::Ident;
+            }
+            *last_word = word;
+        }
+        Some(Frame::Body { state, current, .. }) => {
+            *state = match *state {
+                Body::Value(e) => {
+                    let next = expr_word(e, &word);
+                    if e == Expr::AfterOperand && next == Expr::AfterOperand {
+                        // A value was complete: this is the next entry's name.
+                        *current = word.clone();
+                        Body::AfterName
+                    } else {
+                        Body::Value(next)
+                    }
+                }
+                Body::Target => Body::Name,
+                Body::Label => Body::Label,
+                Body::Name | Body::AfterName => {
+                    *current = word.clone();
+                    Body::AfterName
+                }
+            };
+        }
+        Some(Frame::Group { state, .. } | Frame::Interp { state }) => {
+            *state = expr_word(*state, &word);
+        }
+        _ => {}
+    }
+}
+
+fn punct_token(stack: &mut Vec<Frame>, b: u8) {
+    let top = stack.len() - 1;
+    match &mut stack[top] {
+        Frame::Top {
+            state,
+            action_type,
+            header,
+            last_word,
+            ..
+        } => match b {
+            b':' => {
+                *state = Top::Colon;
+                *header = false;
+            }
+            b'{' => {
+                if last_word.eq_ignore_ascii_case("studio") && *state != Top::TypeName {
+                    stack.push(Frame::Studio);
+                } else {
+                    let action_type = action_type.clone();
+                    stack.push(Frame::Body {
+                        action_type,
+                        state: Body::Name,
+                        written: Vec::new(),
+                        current: String::new(),
+                    });
+                }
+            }
+            _ => *state = Top::Other,
+        },
+        Frame::Body {
+            state,
+            written,
+            current,
+            ..
+        } => match (b, *state) {
+            // `studio { ... }` (or a stray brace): skipped as raw values.
+            (b'{', _) => stack.push(Frame::Studio),
+            (b'}', _) => {
+                stack.pop();
+                if let Some(Frame::Top { state, .. }) = stack.last_mut() {
+                    *state = Top::Other;
+                }
+            }
+            // `id:` in a body that was never closed: the next action.
+            (b':', Body::AfterName) => {
+                stack.pop();
+                if let Some(Frame::Top { state, header, .. }) = stack.last_mut() {
+                    *state = Top::Colon;
+                    *header = false;
+                }
+            }
+            (b'=', Body::AfterName) => {
+                written.push(current.clone());
+                *state = Body::Value(Expr::Operand);
+            }
+            (b'(' | b'[', Body::Value(_)) => {
+                *state = Body::Value(Expr::AfterOperand);
+                stack.push(Frame::Group {
+                    close: if b == b'(' { b')' } else { b']' },
+                    state: Expr::Operand,
+                });
+            }
+            (b'.', Body::Value(Expr::AfterOperand)) => *state = Body::Value(Expr::Member),
+            (b')' | b']', Body::Value(_)) => *state = Body::Value(Expr::AfterOperand),
+            (_, Body::Value(_)) => *state = Body::Value(Expr::Operand),
+            // `Case -1 -> x`: the sign of a label.
+            (b'-', Body::AfterName) => {}
+            _ => {}
+        },
+        Frame::Studio => match b {
+            b'}' => {
+                stack.pop();
+                if let Some(Frame::Body { state, .. }) = stack.last_mut() {
+                    *state = Body::Name;
+                }
+            }
+            b'{' => stack.push(Frame::Studio),
+            _ => {}
+        },
+        Frame::Group { close, state } => {
+            if b == *close {
+                stack.pop();
+                after_operand(stack);
+            } else if b == b'(' || b == b'[' {
+                *state = Expr::AfterOperand;
+                stack.push(Frame::Group {
+                    close: if b == b'(' { b')' } else { b']' },
+                    state: Expr::Operand,
+                });
+            } else if b == b'.' && *state == Expr::AfterOperand {
+                *state = Expr::Member;
+            } else if b == b')' || b == b']' || b == b'}' {
+                // A closing byte of another kind: leave the group.
+                stack.pop();
+                punct_token(stack, b);
+            } else {
+                *state = Expr::Operand;
+            }
+        }
+        Frame::Interp { state } => {
+            if b == b'}' {
+                stack.pop();
+            } else if b == b'(' || b == b'[' {
+                *state = Expr::AfterOperand;
+                stack.push(Frame::Group {
+                    close: if b == b'(' { b')' } else { b']' },
+                    state: Expr::Operand,
+                });
+            } else if b == b'.' && *state == Expr::AfterOperand {
+                *state = Expr::Member;
+            } else {
+                *state = Expr::Operand;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The context when the scan reached the cursor's word.
+fn at_end(stack: &[Frame], text: &str, end: usize) -> Context {
+    let enclosing_type = || {
+        stack.iter().rev().find_map(|f| match f {
+            Frame::Body { action_type, .. } => Some(action_type.clone()),
+            _ => None,
+        })
+    };
+    match stack.last() {
+        Some(Frame::Top { state, .. }) => match state {
+            Top::Colon => Context::ActionType { line_start: false },
+            Top::TypeKeyword => Context::ScriptType,
+            _ if at_line_start(text, end) => Context::ActionType { line_start: true },
+            _ => Context::Nothing,
+        },
+        Some(Frame::Body {
+            action_type,
+            state,
+            written,
+            current,
+            ..
+        }) => match state {
+            Body::Name | Body::Value(Expr::AfterOperand) => Context::Entry {
+                action_type: action_type.clone(),
+                written: written.clone(),
+            },
+            Body::Target => Context::Target,
+            Body::Value(Expr::Operand) => Context::Value {
+                action_type: Some(action_type.clone()),
+                property: Some(current.clone()),
+                snippet: false,
+            },
+            Body::Value(Expr::Member) => Context::Method { snippet: false },
+            Body::AfterName | Body::Label => Context::Nothing,
+        },
+        Some(Frame::Group { state, .. } | Frame::Interp { state }) => match state {
+            Expr::Member => Context::Method { snippet: false },
+            _ => Context::Value {
+                action_type: enclosing_type(),
+                property: None,
+                snippet: false,
+            },
+        },
+        _ => Context::Nothing,
+    }
+}
+
+/// Only blanks between the line's start and `end`.
+fn at_line_start(text: &str, end: usize) -> bool {
+    let bytes = text.as_bytes();
+    let mut j = end.min(bytes.len());
+    while j > 0 && (bytes[j - 1] == b' ' || bytes[j - 1] == b'\t') {
+        j -= 1;
+    }
+    j == 0 || bytes[j - 1] == b'\n' || bytes[j - 1] == b'\r'
+}
+
+/// The context inside a `"""` block whose code starts at `start`.
+fn snippet_context(text: &str, start: usize, end: usize) -> Context {
+    let bytes = &text.as_bytes()[..end.min(text.len())];
+    let mut stack = vec![Frame::Statements { dot: false }];
+    let mut i = start;
+    while i < bytes.len() {
+        if let Some(Frame::Str { quote, template }) = stack.last() {
+            let (quote, template) = (*quote, *template);
+            let b = bytes[i];
+            if b == b'\\' {
+                i += 2;
+            } else if b == quote {
+                stack.pop();
+                set_dot(&mut stack, false);
+                i += 1;
+            } else if template && b == b'{' {
+                if bytes.get(i + 1) == Some(&b'{') {
+                    i += 2;
+                } else {
+                    stack.push(Frame::Interp {
+                        state: Expr::Operand,
+                    });
+                    i += 1;
+                }
+            } else {
+                i += 1;
+            }
+            continue;
+        }
+        let b = bytes[i];
+        if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
+            let j = skip_comment(bytes, i);
+            if j >= bytes.len() {
+                return Context::Nothing;
+            }
+            i = j;
+            continue;
+        }
+        if b == b'"' || b == b'\'' || (b == b'$' || b == b'#') && bytes.get(i + 1) == Some(&b'"') {
+            let quote = if b == b'\'' { b'\'' } else { b'"' };
+            stack.push(Frame::Str {
+                quote,
+                template: b != b'#',
+            });
+            i += if b == b'$' || b == b'#' { 2 } else { 1 };
+            continue;
+        }
+        if is_word_byte(b) {
+            while i < bytes.len() && is_word_byte(bytes[i]) {
+                i += 1;
+            }
+            set_dot(&mut stack, false);
+            continue;
+        }
+        if b.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        match b {
+            b'.' => set_dot(&mut stack, true),
+            b'(' | b'[' => stack.push(Frame::Group {
+                close: if b == b'(' { b')' } else { b']' },
+                state: Expr::Operand,
+            }),
+            b')' | b']' | b'}' => {
+                match stack.last() {
+                    Some(Frame::Group { .. } | Frame::Interp { .. }) if stack.len() > 1 => {
+                        stack.pop();
+                    }
+                    _ => {}
+                }
+                set_dot(&mut stack, false);
+            }
+            _ => set_dot(&mut stack, false),
+        }
+        i += 1;
+    }
+    match stack.last() {
+        Some(Frame::Statements { dot: true })
+        | Some(Frame::Group {
+            state: Expr::Member,
+            ..
+        })
+        | Some(Frame::Interp {
+            state: Expr::Member,
+        }) => Context::Method { snippet: true },
+        Some(Frame::Statements { dot: false }) => Context::Snippet,
+        Some(Frame::Group { .. } | Frame::Interp { .. }) => Context::Value {
+            action_type: None,
+            property: None,
+            snippet: true,
+        },
+        _ => Context::Nothing,
+    }
+}
+
+fn set_dot(stack: &mut [Frame], dot: bool) {
+    match stack.last_mut() {
+        Some(Frame::Statements { dot: d }) => *d = dot,
+        Some(Frame::Group { state, .. } | Frame::Interp { state }) => {
+            *state = if dot {
+                Expr::Member
+            } else {
+                Expr::AfterOperand
+            }
+        }
+        _ => {}
+    }
+}
+
+// ------------------------------------------------------------------ items
+
+fn markdown(value: String) -> Option<Documentation> {
+    Some(Documentation::MarkupContent(MarkupContent {
+        kind: MarkupKind::Markdown,
+        value,
+    }))
+}
+
+fn item(label: &str, kind: CompletionItemKind, detail: String) -> CompletionItem {
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(kind),
+        detail: Some(detail),
+        ..Default::default()
+    }
+}
+
+fn snippet_item(mut item: CompletionItem, insert: String) -> CompletionItem {
+    item.insert_text = Some(insert);
+    item.insert_text_format = Some(InsertTextFormat::SNIPPET);
+    item
+}
+
+/// A name as snippet text (`$`, `}` and `\` escaped).
+fn escape(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '$' | '}' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An action type's snippet: its required properties and branches.
+pub(crate) fn action_snippet(schema: &ActionSchema, with_id: bool, with_body: bool) -> String {
+    let mut n = 1;
+    let mut out = String::new();
+    if with_id {
+        out.push_str("${1:id}: ");
+        n = 2;
+    }
+    out.push_str(&escape(&schema.name));
+    if !with_body {
+        return out;
+    }
+    let mut lines = Vec::new();
+    for p in schema.properties.iter().filter(|p| p.required) {
+        if p.kind == PropertyKind::SnippetCode {
+            lines.push(format!("{} = \"\"\"\n\t\t${n}\n\t\"\"\"", escape(&p.name)));
+        } else {
+            lines.push(format!("{} = ${n}", escape(&p.name)));
+        }
+        n += 1;
+    }
+    if !schema.terminal {
+        for b in &schema.branches {
+            lines.push(format!("{} -> ${n}", escape(b)));
+            n += 1;
+        }
+        if let Some(label) = &schema.labeled_branch {
+            lines.push(format!("{} \"${n}\" -> ${}", escape(label), n + 1));
+            n += 2;
+        }
+        lines.push(format!("Default -> ${n}"));
+    }
+    if lines.is_empty() {
+        out
+    } else {
+        format!("{out} {{\n\t{}\n}}", lines.join("\n\t"))
+    }
+}
+
+/// The engine's action schemas, one per canonical name.
+fn schemas(engine: &Engine) -> Vec<&ActionSchema> {
+    let mut out: Vec<&ActionSchema> = Vec::new();
+    for schema in engine.action_schemas() {
+        if !out.iter().any(|s| s.name == schema.name) {
+            out.push(schema);
+        }
+    }
+    out
+}
+
+fn schema_of<'e>(engine: &'e Engine, action_type: &str) -> Option<&'e ActionSchema> {
+    engine
+        .action_schemas()
+        .find(|s| s.name.eq_ignore_ascii_case(action_type))
+}
+
+fn items(
+    text: &str,
+    offset: usize,
+    view: &ScriptView,
+    index: &ScriptIndex,
+    engine: &Engine,
+) -> Vec<CompletionItem> {
+    let start = word_start(text, offset);
+    let declared = std::cell::OnceCell::new();
+    let declared = || declared.get_or_init(|| index.snippet_declarations(&view.text));
+    match context(text, start) {
+        Context::Nothing => Vec::new(),
+        Context::ActionType { line_start } => {
+            // A body (or a caption) already follows: the type alone.
+            let rest = text.get(offset..).unwrap_or("");
+            let rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            let line = rest.lines().next().unwrap_or("").trim_start();
+            let with_body = !(line.starts_with('{') || line.starts_with('"'));
+            schemas(engine)
+                .into_iter()
+                .map(|schema| {
+                    let mut it = item(
+                        &schema.name,
+                        CompletionItemKind::CLASS,
+                        docs::action(&schema.name).unwrap_or("action").to_string(),
+                    );
+                    it.documentation = markdown(docs::action_markdown(schema));
+                    snippet_item(it, action_snippet(schema, line_start, with_body))
+                })
+                .collect()
+        }
+        Context::ScriptType => ScriptType::ALL
+            .iter()
+            .map(|t| item(t.name(), CompletionItemKind::ENUM, "script type".into()))
+            .collect(),
+        Context::Entry {
+            action_type,
+            written,
+        } => entries(engine, &action_type, &written),
+        Context::Target => targets(view),
+        Context::Value {
+            action_type,
+            property,
+            snippet,
+        } => {
+            let schema = action_type.as_deref().and_then(|t| schema_of(engine, t));
+            let property = property.as_deref().and_then(|name| {
+                schema?
+                    .properties
+                    .iter()
+                    .find(|p| p.name.eq_ignore_ascii_case(name))
+            });
+            let mut out = Vec::new();
+            if let Some(choices) = property.and_then(|p| p.choices.as_ref()) {
+                for word in &choices.words {
+                    out.push(item(word, CompletionItemKind::ENUM_MEMBER, "word".into()));
+                }
+            }
+            match property.map(|p| p.kind) {
+                Some(PropertyKind::Subscript) => {}
+                Some(
+                    PropertyKind::Name | PropertyKind::OutputVariable | PropertyKind::InputVariable,
+                ) => out.extend(variables(view, index, engine, declared())),
+                _ => {
+                    out.extend(variables(view, index, engine, declared()));
+                    out.extend(functions(engine, false));
+                    if snippet {
+                        out.extend(snippet_functions(declared()));
+                    }
+                    out.extend(literals());
+                }
+            }
+            out
+        }
+        Context::Method { snippet } => {
+            let mut out = functions(engine, true);
+            if snippet {
+                for (name, detail) in [
+                    ("AddHeader", "proxy.AddHeader(name, value)"),
+                    (
+                        "MakeRestRequest",
+                        "proxy.MakeRestRequest(url, body, timeout, verb)",
+                    ),
+                ] {
+                    out.push(snippet_item(
+                        item(name, CompletionItemKind::METHOD, detail.into()),
+                        format!("{name}($1)"),
+                    ));
+                }
+            }
+            out
+        }
+        Context::Snippet => {
+            let mut out: Vec<CompletionItem> = docs::SNIPPET_KEYWORDS
+                .iter()
+                .map(|(keyword, insert, description)| {
+                    let mut it = item(
+                        keyword,
+                        CompletionItemKind::KEYWORD,
+                        "Snippet keyword".into(),
+                    );
+                    it.documentation = markdown(description.to_string());
+                    snippet_item(it, insert.to_string())
+                })
+                .collect();
+            out.extend(variables(view, index, engine, declared()));
+            out.extend(functions(engine, false));
+            out.extend(snippet_functions(declared()));
+            out.extend(literals());
+            out
+        }
+    }
+}
+
+/// The script's Snippet FUNCTIONs (visible to every snippet).
+fn snippet_functions(declared: &SnippetDeclarations) -> Vec<CompletionItem> {
+    let mut out: Vec<CompletionItem> = Vec::new();
+    for (name, params, _) in &declared.functions {
+        if out.iter().any(|i| &i.label == name) {
+            continue;
+        }
+        let detail = format!("{name}({})", params.join(", "));
+        let it = item(name, CompletionItemKind::FUNCTION, detail);
+        let insert = if params.is_empty() {
+            format!("{}()", escape(name))
+        } else {
+            format!("{}($1)", escape(name))
+        };
+        out.push(snippet_item(it, insert));
+    }
+    out
+}
+
+/// Properties not yet written and branch names of an action type.
+fn entries(engine: &Engine, action_type: &str, written: &[String]) -> Vec<CompletionItem> {
+    let mut out = Vec::new();
+    let Some(schema) = schema_of(engine, action_type) else {
+        // A type no registry knows (an opaque Studio action): its branches.
+        for name in ["Default", "Error"] {
+            let it = item(name, CompletionItemKind::EVENT, "branch".into());
+            out.push(snippet_item(it, format!("{name} -> $0")));
+        }
+        return out;
+    };
+    for p in &schema.properties {
+        if written.iter().any(|w| w.eq_ignore_ascii_case(&p.name)) {
+            continue;
+        }
+        let mut it = item(
+            &p.name,
+            CompletionItemKind::PROPERTY,
+            docs::property_detail(p),
+        );
+        it.documentation = markdown(docs::property_markdown(schema, p));
+        let insert = if p.kind == PropertyKind::SnippetCode {
+            format!("{} = \"\"\"\n\t$0\n\"\"\"", escape(&p.name))
+        } else {
+            format!("{} = $0", escape(&p.name))
+        };
+        out.push(snippet_item(it, insert));
+    }
+    if !schema.terminal {
+        let mut names = vec!["Default".to_string(), "Error".to_string()];
+        names.extend(schema.branches.iter().cloned());
+        for name in names {
+            let mut it = item(
+                &name,
+                CompletionItemKind::EVENT,
+                format!("branch of {}", schema.name),
+            );
+            it.documentation = docs::branch_markdown(Some(schema), &name).and_then(markdown);
+            out.push(snippet_item(it, format!("{} -> $0", escape(&name))));
+        }
+        if let Some(label) = &schema.labeled_branch {
+            let mut it = item(
+                label,
+                CompletionItemKind::EVENT,
+                format!("labelled branch of {}", schema.name),
+            );
+            it.documentation = docs::branch_markdown(Some(schema), label).and_then(markdown);
+            out.push(snippet_item(it, format!("{} \"$1\" -> $0", escape(label))));
+        }
+    }
+    out
+}
+
+/// The script's action ids.
+fn targets(view: &ScriptView) -> Vec<CompletionItem> {
+    let mut out: Vec<CompletionItem> = Vec::new();
+    for action in &view.parsed.ast.actions {
+        if out.iter().any(|i| i.label == action.id) {
+            continue;
+        }
+        let detail = match &action.caption {
+            Some(caption) => format!("{} \"{caption}\"", action.action_type),
+            None => action.action_type.clone(),
+        };
+        out.push(item(&action.id, CompletionItemKind::REFERENCE, detail));
+    }
+    for unparsed in &view.parsed.unparsed {
+        if !out.iter().any(|i| i.label == unparsed.id) {
+            let detail =
+                written_type(&view.text, unparsed.id_span.end).unwrap_or_else(|| "action".into());
+            out.push(item(&unparsed.id, CompletionItemKind::REFERENCE, detail));
+        }
+    }
+    out
+}
+
+/// `Type "caption"` as written after an action's id (ending at `at`), for
+/// an action that did not parse.
+fn written_type(text: &str, at: usize) -> Option<String> {
+    let rest = text.get(at..)?.trim_start().strip_prefix(':')?.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let action_type = rest.get(..end).filter(|t| !t.is_empty())?;
+    let after = rest.get(end..)?.trim_start();
+    let caption = after
+        .strip_prefix('"')
+        .and_then(|c| Some((c, c.find(['"', '\n', '\\'])?)))
+        .filter(|(c, close)| c[*close..].starts_with('"'))
+        .map(|(c, close)| &c[..close]);
+    Some(match caption {
+        Some(caption) => format!("{action_type} \"{caption}\""),
+        None => action_type.to_string(),
+    })
+}
+
+/// The script's type, as its header says (Generic by default).
+pub(crate) fn script_type(view: &ScriptView) -> ScriptType {
+    view.parsed
+        .ast
+        .header
+        .as_ref()
+        .and_then(|h| h.script_type.as_ref())
+        .and_then(|(t, _)| t.parse().ok())
+        .unwrap_or_default()
+}
+
+/// The values written as one of their property's words (`Status = all`):
+/// the word's span, the action's schema and the property's name. They are
+/// no variables, though the index reads them as such.
+pub(crate) fn choice_words<'e>(
+    view: &ScriptView,
+    engine: &'e Engine,
+) -> Vec<(crate::Span, &'e ActionSchema, String)> {
+    let mut out = Vec::new();
+    for action in &view.parsed.ast.actions {
+        let Some(schema) = schema_of(engine, &action.action_type) else {
+            continue;
+        };
+        for property in &action.properties {
+            let crate::syntax::ast::ExprKind::Variable(word) = &property.value.kind else {
+                continue;
+            };
+            let words = schema
+                .properties
+                .iter()
+                .find(|p| p.name.eq_ignore_ascii_case(&property.name))
+                .and_then(|p| p.choices.as_ref());
+            if words.is_some_and(|w| w.find(word).is_some()) {
+                out.push((property.value.span, schema, property.name.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Every variable the script writes or reads, its inputs, the system variables.
+fn variables(
+    view: &ScriptView,
+    index: &ScriptIndex,
+    engine: &Engine,
+    declared: &SnippetDeclarations,
+) -> Vec<CompletionItem> {
+    let words = choice_words(view, engine);
+    let mut out: Vec<CompletionItem> = Vec::new();
+    let mut add = |name: &str, detail: &str| {
+        if crate::syntax::is_identifier(name) && !out.iter().any(|i| i.label == name) {
+            out.push(item(name, CompletionItemKind::VARIABLE, detail.into()));
+        }
+    };
+    if let Some(header) = &view.parsed.ast.header {
+        for (name, _) in &header.inputs {
+            add(name, "input (script header)");
+        }
+    }
+    for v in index.variables.iter().filter(|v| v.write) {
+        add(&v.name, "variable");
+    }
+    for name in &declared.variables {
+        add(name, "Snippet variable");
+    }
+    for v in &index.variables {
+        if !words.iter().any(|(span, _, _)| *span == v.span) {
+            add(&v.name, "variable (read)");
+        }
+    }
+    for name in crate::system_variables(script_type(view)) {
+        add(name, "Studio system variable");
+    }
+    add(crate::ERR_VARIABLE, "the last failure's reason");
+    out
+}
+
+/// Every function the engine has (as methods after `.`).
+fn functions(engine: &Engine, methods: bool) -> Vec<CompletionItem> {
+    engine
+        .functions()
+        .filter(|(name, _, _)| crate::syntax::is_identifier(name))
+        .map(|(name, min, max)| {
+            let kind = if methods {
+                CompletionItemKind::METHOD
+            } else {
+                CompletionItemKind::FUNCTION
+            };
+            let mut it = item(name, kind, docs::signature(name, min, max));
+            it.documentation = markdown(docs::function_markdown(name, min, max));
+            let takes = if methods { max > 1 } else { max > 0 };
+            let insert = if takes {
+                format!("{}($1)", escape(name))
+            } else {
+                format!("{}()", escape(name))
+            };
+            snippet_item(it, insert)
+        })
+        .collect()
+}
+
+fn literals() -> Vec<CompletionItem> {
+    ["true", "false", "null"]
+        .iter()
+        .map(|l| item(l, CompletionItemKind::CONSTANT, "literal".into()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{context, word_start, Context};
+
+    fn at(text: &str) -> Context {
+        let offset = text.find('|').unwrap();
+        let text = text.replacen('|', "", 1);
+        context(&text, word_start(&text, offset))
+    }
+
+    #[test]
+    fn contexts_are_read_from_the_text_before_the_cursor() {
+        assert_eq!(at("a: |"), Context::ActionType { line_start: false });
+        assert_eq!(at("a: End\n|"), Context::ActionType { line_start: true });
+        assert_eq!(at("script \"x\" type |"), Context::ScriptType);
+        assert!(
+            matches!(at("a: Assign { Variable = x\n  De|"), Context::Entry { ref written, .. } if written == &["Variable"])
+        );
+        assert_eq!(at("a: Assign { Default -> |"), Context::Target);
+        assert!(
+            matches!(at("a: Assign { Value = |"), Context::Value { property: Some(ref p), .. } if p == "Value")
+        );
+        assert!(matches!(
+            at("a: Assign { Value = \"x {up|"),
+            Context::Value { property: None, .. }
+        ));
+        assert_eq!(at("a: Assign { Value = \"x |"), Context::Nothing);
+        assert_eq!(at("a: Assign \"cap|"), Context::Nothing);
+        assert_eq!(at("a: Assign { // Va|"), Context::Nothing);
+        assert_eq!(
+            at("a: Assign { Value = x.|"),
+            Context::Method { snippet: false }
+        );
+        assert_eq!(
+            at("a: Snippet { Data = \"\"\"\n  IF x { |"),
+            Context::Snippet
+        );
+        assert_eq!(
+            at("a: Snippet { Data = \"\"\"\n  y = x.|"),
+            Context::Method { snippet: true }
+        );
+        assert!(matches!(
+            at("a: Snippet { Data = \"\"\"\n  y = upper(|"),
+            Context::Value { .. }
+        ));
+        assert!(matches!(
+            at("a: Snippet { Data = \"\"\" x = 1 \"\"\"\n  |"),
+            Context::Entry { .. }
+        ));
+        assert_eq!(at("a: Case { Value = x Case |"), Context::Nothing);
+        assert!(matches!(
+            at("a: Assign { Value = x studio { ActionID = 3 }\n|"),
+            Context::Entry { .. }
+        ));
+        // A body never closed, then the next action's `id:`.
+        assert_eq!(
+            at("a: Assign {\n  Value = x\nb: |"),
+            Context::ActionType { line_start: false }
+        );
+        // A datetime, a `$"..."` and a `'...'` string are strings.
+        assert!(matches!(
+            at("a: If { Expression = #\"01/02/2023\" = $\"{x}\" & 'a' = |"),
+            Context::Value { .. }
+        ));
+        assert_eq!(at("a: If { Expression = $\"a |"), Context::Nothing);
+    }
+
+    #[test]
+    fn every_position_of_every_example_script_has_a_context_and_items() {
+        use crate::lsp::documents::Document;
+        use crate::lsp::text::Encoding;
+        let engine = crate::Engine::new();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts");
+        let mut positions = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "script") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let uri = lsp_types::Url::parse("file:///x.script").unwrap();
+            let document = Document::new(uri, "studioflow", 1, text.clone(), Encoding::Utf16);
+            let view = document.view();
+            let index = crate::lsp::index::ScriptIndex::new(&view, &engine);
+            for offset in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
+                let _ = super::items(&text, offset, &view, &index, &engine);
+                positions += 1;
+            }
+        }
+        assert!(positions > 1000, "{positions}");
+    }
 }

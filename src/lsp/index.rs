@@ -270,3 +270,65 @@ fn name_of(value: &Expr, text: &str) -> Option<(String, Span)> {
         _ => None,
     }
 }
+
+/// What Snippet code declares besides its assignments: loop variables,
+/// `DYNAMIC` names, `FUNCTION`s with their parameters (added for
+/// completion and hover; the index's own lists are unchanged).
+#[derive(Debug, Default)]
+pub struct SnippetDeclarations {
+    /// Loop variables, `DYNAMIC` names and function parameters, in text order.
+    pub variables: Vec<String>,
+    /// Functions: name, parameters, where the name is written.
+    pub functions: Vec<(String, Vec<String>, Span)>,
+}
+
+impl ScriptIndex {
+    /// The declarations of the Snippet code blocks of `text` (the text the
+    /// index was built from).
+    pub fn snippet_declarations(&self, text: &str) -> SnippetDeclarations {
+        let mut out = SnippetDeclarations::default();
+        for span in &self.snippets {
+            let Some(code) = text.get(span.start..span.end) else {
+                continue;
+            };
+            let statements = match crate::snippet::parse_recovering(code, span.start) {
+                Ok(code) | Err((_, Some(code))) => code,
+                Err((_, None)) => continue,
+            };
+            let mut stack: Vec<&Stmt> = statements.iter().rev().collect();
+            while let Some(statement) = stack.pop() {
+                let bodies: Vec<&Vec<Stmt>> = match &statement.kind {
+                    StmtKind::For { var, body, .. } | StmtKind::ForEach { var, body, .. } => {
+                        out.variables.push(var.clone());
+                        vec![body]
+                    }
+                    StmtKind::Dynamic(names) => {
+                        out.variables.extend(names.iter().cloned());
+                        vec![]
+                    }
+                    StmtKind::Function(f) => {
+                        out.functions
+                            .push((f.name.clone(), f.params.clone(), f.name_span));
+                        out.variables.extend(f.params.iter().cloned());
+                        vec![&f.body]
+                    }
+                    StmtKind::If {
+                        then, otherwise, ..
+                    } => vec![then, otherwise],
+                    StmtKind::Switch { cases, default, .. }
+                    | StmtKind::Select { cases, default } => cases
+                        .iter()
+                        .map(|(_, body)| body)
+                        .chain(default.iter())
+                        .collect(),
+                    StmtKind::Repeat { body, .. } => vec![body],
+                    _ => vec![],
+                };
+                for body in bodies.into_iter().rev() {
+                    stack.extend(body.iter().rev());
+                }
+            }
+        }
+        out
+    }
+}

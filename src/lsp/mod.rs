@@ -17,6 +17,7 @@ mod capabilities;
 mod code_actions;
 mod completion;
 mod diagnostics;
+mod docs;
 mod documents;
 mod error;
 mod folding;
