@@ -389,6 +389,10 @@ fn memory(binary: &std::path::Path) {
     idle.stop();
 
     let text = generated_script(1 << 20);
+    // The same text on disk, for `studioflow check` beside it.
+    let dir = std::env::temp_dir().join("studioflow-bench-lsp");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("generated.script"), &text).unwrap();
     let mut child = Child::start(binary);
     let started = Instant::now();
     child.send(json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": { "uri": URI, "languageId": "studioflow", "version": 1, "text": text } } }));
@@ -426,5 +430,10 @@ fn memory(binary: &std::path::Path) {
         ms(latencies[0]),
         ms(latencies[latencies.len() / 2]),
         ms(latencies[latencies.len() - 1])
+    );
+    println!(
+        "  the script: {} (e.g. /usr/bin/time -f '%M kB %e s' {} check it)",
+        dir.join("generated.script").display(),
+        binary.display()
     );
 }
