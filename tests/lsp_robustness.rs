@@ -383,7 +383,8 @@ fn a_sample_of_the_corpus_typed_one_character_at_a_time() {
 const SAMPLE_BYTES: usize = 3000;
 
 /// The full sweep: every file of the corpus and the fuzz corpus (see the
-/// file's doc comment). Minutes in a debug build; use `--release`.
+/// file's doc comment). Minutes in a debug build; with `--release`, 29 s
+/// with the erasing sweep beside it (2 vCPUs, no fuzz corpus, 2026-12-06).
 #[test]
 #[ignore = "the full sweep: cargo test --release --test lsp_robustness -- --ignored"]
 fn the_whole_corpus_and_the_fuzz_corpus_typed() {
