@@ -21,6 +21,9 @@
 //! glibc's `mallinfo2`, with the thread cache off so frees are counted):
 //! `STUDIOFLOW_BENCH_MEM=1 GLIBC_TUNABLES=glibc.malloc.tcache_count=0 cargo bench -p studioflow-benches --bench studioflow`
 
+mod generated;
+use generated::generated_script;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -125,50 +128,6 @@ let target = get_agent(user, "agentadmin");
 let summary = `${greeting}: ${target.firstName} ${target.lastName} (${target.department}, last login ${target.lastLogin})`;
 summary
 "#;
-
-/// A ~1 MB script using every built-in core action type: one Begin, then
-/// blocks of Assign (templates), If, Case, Loop and a Loop-body Assign,
-/// chained by branches, and one End.
-fn generated_script(target_bytes: usize) -> String {
-    let mut s = String::with_capacity(target_bytes + 4096);
-    s.push_str("// Generated for the parse_check benchmark.\n");
-    s.push_str("script \"Generated\" type Phone\n\n");
-    s.push_str("start: Begin {\n  Default -> init0\n}\n\n");
-    s.push_str("init0: Assign { Variable = Name  Value = \"caller\"  Default -> init1 }\n");
-    s.push_str("init1: Assign { Variable = count  Value = 2  Default -> init2 }\n");
-    s.push_str("init2: Assign { Variable = Tier  Value = \"gold\"  Default -> a0 }\n\n");
-    let mut i = 0usize;
-    loop {
-        let last = s.len() + 700 >= target_bytes;
-        let next = if last {
-            "done".to_string()
-        } else {
-            format!("a{}", i + 1)
-        };
-        let g = i % 16;
-        let n = i % 8;
-        let m = i % 7;
-        s.push_str(&format!(
-            "// block {i}\n\
-             a{i}: Assign \"Greeting {i}\" {{\n  Variable = Greeting{g}\n  \
-             Value = \"Hello {{Name}}, you have {{count + {i}}} items ({{upper(Tier)}} tier), ref {{{{#{i}}}}}\"\n  \
-             Default -> b{i}\n}}\n\n\
-             b{i}: If \"Busy {i}?\" {{\n  Expression = count > {m} and (Tier = \"gold\" or len(Name) >= 3)\n  \
-             True -> c{i}\n  False -> d{i}\n}}\n\n\
-             c{i}: Case {{\n  Value = lower(Tier)\n  Case \"gold\" -> d{i}\n  Case \"silver\" -> d{i}\n  \
-             Case \"bronze\" -> e{i}\n  Default -> d{i}\n}}\n\n\
-             d{i}: Loop {{\n  Repeat = 2\n  CounterName = n{n}\n  Repeat -> e{i}\n  Finished -> {next}\n}}\n\n\
-             e{i}: Assign \"Count {i}\" {{\n  Variable = count\n  Value = count * 2 + n{n} - {m}\n  \
-             Default -> d{i}\n}}\n\n"
-        ));
-        if last {
-            break;
-        }
-        i += 1;
-    }
-    s.push_str("done: End\n");
-    s
-}
 
 /// The repository's phone flow: a REST lookup, a menu, a queue with hold
 /// music (see `scripts/phone.script`).
