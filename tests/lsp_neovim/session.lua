@@ -165,8 +165,8 @@ local function session()
   out.diagnostics_after_fix = diagnostics(bufnr)
   step("quick fix")
 
-  -- 3. Completion after `-> ` and hover on an action type. (Being written
-  -- on the server: the test asserts only that they answer.)
+  -- 3. Completion after `-> ` and hover on an action type (the Rust side
+  -- checks their content).
   local completion, completion_error = request(bufnr, "textDocument/completion", {
     textDocument = { uri = uri },
     position = position_of(bufnr, "Default -> greet", 11),
