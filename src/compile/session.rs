@@ -24,30 +24,34 @@ impl Compiler<'_> {
         source: SourceFile,
         options: &CompileOptions,
     ) -> Result<Script, Diagnostics> {
-        if let Some(result) = self.compile_streaming(&source, options) {
-            return result;
-        }
-        let parsed = crate::syntax::parse_script_recovering(source.text());
+        let parsed = match self.compile_streaming(&source, options) {
+            Streamed::Compiled(result) => return result,
+            // The stream stopped at a syntax error: recover without
+            // parsing up to it a second time.
+            Streamed::SyntaxError => {
+                crate::syntax::parse_script_recovering_after_error(source.text())
+            }
+            Streamed::NeedsWholeTree => crate::syntax::parse_script_recovering(source.text()),
+        };
         self.compile(parsed, source, options)
     }
 
-    /// The streaming compile, or `None` when the script needs the whole AST
+    /// The streaming compile, or why the script needs the whole AST
     /// (nothing it did is kept then: the call graph is rolled back).
-    fn compile_streaming(
-        &self,
-        source: &SourceFile,
-        options: &CompileOptions,
-    ) -> Option<Result<Script, Diagnostics>> {
+    fn compile_streaming(&self, source: &SourceFile, options: &CompileOptions) -> Streamed {
         #[cfg(test)]
         if tests::WHOLE_AST_ONLY.with(std::cell::Cell::get) {
-            return None;
+            return Streamed::NeedsWholeTree;
         }
         let text = source.text();
         // Snippet code is written in `"""` blocks: no need to try. An
         // empty or binary text gets its error from the whole parse.
         if text.contains("\"\"\"") || crate::syntax::refused_input(text).is_some() {
-            return None;
+            return Streamed::NeedsWholeTree;
         }
+        // Set when the stream is stopped for a reason of its own (Snippet
+        // code, an action that cannot be built), not a syntax error.
+        let mut stopped = false;
         let (calls, units) = {
             let graph = self.subscripts.borrow();
             (graph.calls.len(), graph.units.len())
@@ -61,6 +65,7 @@ impl Compiler<'_> {
             }
             ParsedPiece::Action(action) => {
                 if builder.has_snippet_code(&action) {
+                    stopped = true;
                     return false;
                 }
                 // Once a few hundred actions are in, the big vectors grow
@@ -81,18 +86,25 @@ impl Compiler<'_> {
                 builder.add(&action);
                 true
             }
-            ParsedPiece::Unbuilt(..) => false,
+            ParsedPiece::Unbuilt(..) => {
+                stopped = true;
+                false
+            }
         });
         if streamed {
             #[cfg(test)]
             tests::STREAMED.with(|n| n.set(n.get() + 1));
-            return Some(builder.finish());
+            return Streamed::Compiled(builder.finish());
         }
         drop(builder);
         let mut graph = self.subscripts.borrow_mut();
         graph.calls.truncate(calls);
         graph.units.truncate(units);
-        None
+        if stopped {
+            Streamed::NeedsWholeTree
+        } else {
+            Streamed::SyntaxError
+        }
     }
 
     /// Compiles a whole parse result (with syntax errors recovered from).
@@ -132,6 +144,17 @@ fn words_in(text: &str, spans: &[Span]) -> HashSet<String> {
         }
     }
     words
+}
+
+/// How the streaming compile ended.
+enum Streamed {
+    /// The script, compiled (or its diagnostics).
+    Compiled(Result<Script, Diagnostics>),
+    /// The text has a syntax error (or is nested too deep).
+    SyntaxError,
+    /// The script needs the whole tree (Snippet code, an action that
+    /// cannot be built, empty or binary text).
+    NeedsWholeTree,
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 mod capabilities;
 mod code_actions;
 mod completion;
+mod cursor;
 mod diagnostics;
 mod docs;
 mod documents;

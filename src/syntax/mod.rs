@@ -9,7 +9,10 @@ mod prescan;
 mod trivia;
 
 pub use parser::{parse_expression, parse_script, parse_script_recovering};
-pub(crate) use parser::{parse_expression_in, parse_pieces, refused_input, ParsedPiece};
+pub(crate) use parser::{
+    parse_expression_in, parse_pieces, parse_script_recovering_after_error, refused_input,
+    ParsedPiece,
+};
 pub use prescan::MAX_NESTING;
 pub(crate) use prescan::{prescan_in, Dialect};
 pub use trivia::comment_spans;

@@ -53,11 +53,25 @@ pub fn parse_script_recovering(text: &str) -> ParsedScript {
     if let Some(parsed) = parse_action_by_action(text) {
         return parsed;
     }
-    let mut parsed = ParsedScript::default();
-    let whole_error = match parse_piece(text, 0, &mut parsed) {
-        Ok(()) => return parsed,
-        Err(e) => e,
-    };
+    recover(text)
+}
+
+/// [`parse_script_recovering`] for a text [`parse_pieces`] has already
+/// failed on with a syntax error (the compiler's streaming pass): the same
+/// result without trying the fast path again.
+pub(crate) fn parse_script_recovering_after_error(text: &str) -> ParsedScript {
+    if let Some(refused) = refused_input(text) {
+        return refused;
+    }
+    recover(text)
+}
+
+/// The recovery: each action parsed on its own (cut where the next one
+/// starts), so one bad action does not hide the others. The whole text is
+/// parsed only when every piece parses (its error is then the one to
+/// report, a cut inside a multi-line string, say) or when none could be
+/// cut: a text with a syntax error is not parsed whole just to be set aside.
+fn recover(text: &str) -> ParsedScript {
     let mut parsed = ParsedScript::default();
     let starts = action_starts(text);
     let bounds = std::iter::once(0)
@@ -79,12 +93,16 @@ pub fn parse_script_recovering(text: &str) -> ParsedScript {
             parsed.errors.push(e);
         }
     }
-    // The pieces parse one by one but the whole did not (a cut inside a
-    // multi-line string, say): report what the whole parse found.
+    // The pieces parse one by one: the whole decides (it parses, or its
+    // error is the one to report: a cut inside a multi-line string, say).
     if parsed.errors.is_empty() {
-        return ParsedScript {
-            errors: vec![whole_error],
-            ..Default::default()
+        let mut whole = ParsedScript::default();
+        return match parse_piece(text, 0, &mut whole) {
+            Ok(()) => whole,
+            Err(whole_error) => ParsedScript {
+                errors: vec![whole_error],
+                ..Default::default()
+            },
         };
     }
     parsed
