@@ -548,3 +548,82 @@ fn an_initialize_missing_a_required_field_still_gets_a_server() {
     assert_eq!(published["diagnostics"][0]["code"], "missing-target");
     client.stop().unwrap();
 }
+
+#[test]
+fn definition_of_a_runsub_script_name_is_the_subscript_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("shared")).unwrap();
+    std::fs::write(
+        dir.path().join("shared").join("money.script"),
+        "script \"money\" type Generic\nstart: Begin { Default -> back }\nback: Return\n",
+    )
+    .unwrap();
+    let main = dir.path().join("main.script");
+    let text = "start: Begin { Default -> call }\ncall: RunSub { ScriptName = \"shared\\\\money\" Default -> done }\ndone: End\n";
+    std::fs::write(&main, text).unwrap();
+    let doc = format!("file://{}", main.display());
+    let mut client = Client::new();
+    client.open(&doc, text);
+    let (line, character) = find(text, "shared", 0, 2);
+    let found = client
+        .request("textDocument/definition", at(&doc, line, character))
+        .unwrap();
+    let target = format!(
+        "file://{}",
+        dir.path().join("shared").join("money.script").display()
+    );
+    assert_eq!(found["uri"], target, "{found}");
+    client.stop().unwrap();
+}
+
+#[test]
+fn workspace_symbols_find_actions_in_open_documents_and_in_the_workspace() {
+    let mut client = Client::new();
+    let doc = uri("tests/fixtures/lsp/ws.script");
+    client.open(
+        &doc,
+        "start: Begin { Default -> zebraQuokka }\nzebraQuokka: End\n",
+    );
+    let found = client
+        .request("workspace/symbol", json!({ "query": "zebraquo" }))
+        .unwrap();
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["zebraQuokka"], "{found}");
+    // The repository's scripts are under the workspace folder (rootUri).
+    let found = client
+        .request("workspace/symbol", json!({ "query": "holdMusic" }))
+        .unwrap();
+    assert!(
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["location"]["uri"]
+                .as_str()
+                .unwrap()
+                .ends_with("scripts/phone.script")),
+        "{found}"
+    );
+    client.stop().unwrap();
+}
+
+#[test]
+fn snippet_code_errors_are_diagnostics_at_their_place() {
+    let mut client = Client::new();
+    let doc = uri("tests/fixtures/lsp/snippet.script");
+    let text = "start: Begin { Default -> code }\ncode: Snippet {\n  Data = \"\"\"\n    x = 1\n    y = upper()\n  \"\"\"\n  Default -> done\n}\ndone: End\n";
+    let published = client.open(&doc, text);
+    let arity = published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "wrong-argument-count")
+        .unwrap_or_else(|| panic!("{published}"));
+    assert_eq!(arity["range"]["start"]["line"], 4, "{arity}");
+    client.stop().unwrap();
+}
