@@ -640,9 +640,15 @@ impl TestRunner {
     /// See the example in the [module documentation](self).
     pub fn run_paths(&self, paths: &[impl AsRef<Path>]) -> Result<Report, DiscoverError> {
         let mut report = Report::default();
+        let paths = discover(paths)?;
+        let threads = self
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
+        // Loading compiles each file's script: as parallel as the cases.
         let mut files = Vec::new();
-        for path in discover(paths)? {
-            match self.load_all(&path) {
+        for loaded in parallel_map(&paths, threads, |path| self.load_all(path)) {
+            match loaded {
                 Ok(file) => files.push(file),
                 Err(errors) => report.errors.extend(errors),
             }
@@ -659,18 +665,7 @@ impl TestRunner {
             );
             file_reports.push(file_report);
         }
-        let threads = self
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .min(jobs.len())
-            .max(1);
-        let results = if threads == 1 {
-            jobs.iter()
-                .map(|(i, case)| self.run_case(&files[*i], case))
-                .collect::<Vec<_>>()
-        } else {
-            self.run_in_parallel(&files, &jobs, threads)
-        };
+        let results = parallel_map(&jobs, threads, |(i, case)| self.run_case(&files[*i], case));
         for ((i, _), (case_report, script)) in jobs.iter().zip(results) {
             if let (Some(script), Some(run)) = (&script, &case_report.run) {
                 report.coverage.record(files[*i].script_path(), script, run);
@@ -681,44 +676,48 @@ impl TestRunner {
         Ok(report)
     }
 
-    /// Runs `jobs` on `threads` threads, each taking the next job; the
-    /// results in `jobs`' order.
-    fn run_in_parallel(
-        &self,
-        files: &[TestFile],
-        jobs: &[(usize, &TestCase)],
-        threads: usize,
-    ) -> Vec<(CaseReport, Option<Script>)> {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut slots: Vec<Option<(CaseReport, Option<Script>)>> = Vec::new();
-        slots.resize_with(jobs.len(), || None);
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        loop {
-                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some((i, case)) = jobs.get(k) else {
-                                return done;
-                            };
-                            done.push((k, self.run_case(&files[*i], case)));
-                        }
-                    })
-                })
-                .collect();
-            for worker in workers {
-                // A case that panics is a bug of studioflow's: let it show.
-                let done = worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                for (k, result) in done {
-                    slots[k] = Some(result);
-                }
-            }
-        });
-        slots.into_iter().flatten().collect()
+}
+
+/// `work` applied to every item on up to `threads` threads, each taking the
+/// next item; the results in the items' order.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.min(items.len()).max(1);
+    if threads == 1 {
+        return items.iter().map(work).collect();
     }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<R>> = Vec::new();
+    slots.resize_with(items.len(), || None);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(k) else {
+                            return done;
+                        };
+                        done.push((k, work(item)));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            // A panic is a bug of studioflow's: let it show.
+            let done = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (k, result) in done {
+                slots[k] = Some(result);
+            }
+        }
+    });
+    slots.into_iter().flatten().collect()
 }
 
 /// Snapshot files in the test file's snapshot folder that no snapshot case uses.
