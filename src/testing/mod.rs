@@ -675,7 +675,6 @@ impl TestRunner {
         report.files = file_reports;
         Ok(report)
     }
-
 }
 
 /// `work` applied to every item on up to `threads` threads, each taking the
