@@ -627,3 +627,21 @@ fn snippet_code_errors_are_diagnostics_at_their_place() {
     assert_eq!(arity["range"]["start"]["line"], 4, "{arity}");
     client.stop().unwrap();
 }
+
+#[test]
+fn diagnostics_are_capped_with_a_note_saying_how_many_more() {
+    let mut client = Client::new();
+    let doc = uri("tests/fixtures/lsp/many.script");
+    let mut text = String::from("start: Begin { Default -> a0 }\n");
+    for i in 0..1_500 {
+        text.push_str(&format!(
+            "a{i}: Assign {{ Variable = x Value = 1 Default -> missing{i} }}\n"
+        ));
+    }
+    let published = client.open(&doc, &text);
+    let diagnostics = published["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1_001);
+    let note = diagnostics.last().unwrap()["message"].as_str().unwrap();
+    assert!(note.contains("more diagnostics not shown"), "{note}");
+    client.stop().unwrap();
+}

@@ -60,6 +60,19 @@ impl Projects {
 
 /// The library's diagnostics of a document, spans in [`ScriptView::text`].
 pub fn check(document: &Document, projects: &Projects) -> Vec<Diagnostic> {
+    // The command line's default input bound (`--max-file-size`): a larger
+    // document is not compiled on every keystroke.
+    let limit = crate::files::DEFAULT_MAX_INPUT_BYTES;
+    if document.text.len() as u64 > limit {
+        return vec![Diagnostic::new(
+            crate::DiagnosticCode::UnreadableFile,
+            Span::new(0, 0),
+            format!(
+                "the document is {} bytes, over the {limit}-byte limit scripts are read with: not checked",
+                document.text.len()
+            ),
+        )];
+    }
     // A script is compiled from its own text: the syntax tree the other
     // features read is not built for diagnostics (one parse per change).
     let studio_view = match document.kind {
@@ -94,6 +107,11 @@ pub fn check(document: &Document, projects: &Projects) -> Vec<Diagnostic> {
     diagnostics.items().to_vec()
 }
 
+/// Diagnostics published for one document, at most: a script with a
+/// hundred thousand errors must not send megabytes to the editor on every
+/// keystroke.
+pub const MAX_PUBLISHED: usize = 1_000;
+
 /// The diagnostics of a document, as the protocol has them.
 pub fn publishable(document: &Document, projects: &Projects) -> Vec<lsp_types::Diagnostic> {
     let mut out = Vec::new();
@@ -122,7 +140,9 @@ pub fn publishable(document: &Document, projects: &Projects) -> Vec<lsp_types::D
             ..Default::default()
         });
     }
-    for d in check(document, projects) {
+    let found = check(document, projects);
+    let total = found.len();
+    for d in found.into_iter().take(MAX_PUBLISHED) {
         let range = match document.kind {
             DocumentKind::Script => document.lines.range(&document.text, d.span),
             DocumentKind::Studio(_) => match &studio_view {
@@ -147,6 +167,18 @@ pub fn publishable(document: &Document, projects: &Projects) -> Vec<lsp_types::D
             source: Some("studioflow".into()),
             message: d.message.clone(),
             data: fix.map(|replace| json!({ "replace": replace })),
+            ..Default::default()
+        });
+    }
+    if total > MAX_PUBLISHED {
+        out.push(lsp_types::Diagnostic {
+            range: Range::default(),
+            severity: Some(DiagnosticSeverity::INFORMATION),
+            source: Some("studioflow".into()),
+            message: format!(
+                "{} more diagnostics not shown (the first {MAX_PUBLISHED} are): `studioflow check` lists them all",
+                total - MAX_PUBLISHED
+            ),
             ..Default::default()
         });
     }

@@ -128,6 +128,16 @@ impl Document {
 
 impl ScriptView {
     fn of(document: &Document) -> ScriptView {
+        // Over the input bound nothing is parsed (diagnostics say why).
+        if document.text.len() as u64 > crate::files::DEFAULT_MAX_INPUT_BYTES {
+            return ScriptView {
+                parsed: ParsedScript::default(),
+                text: String::new(),
+                import_error: None,
+                import_warnings: Vec::new(),
+                studio_places: Vec::new(),
+            };
+        }
         match document.kind {
             DocumentKind::Script => ScriptView {
                 parsed: parse_script_recovering(&document.text),
