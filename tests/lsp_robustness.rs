@@ -331,13 +331,32 @@ fn corpus() -> Vec<PathBuf> {
     paths
 }
 
-/// The fuzz corpus: `STUDIOFLOW_LSP_CORPUS`, else what `cargo fuzz run
-/// compile` left in `fuzz/corpus/compile` (not in git; often absent).
+/// The fuzz corpus: the committed seeds (`fuzz/seeds/compile`: token soup
+/// from `fuzz/compile.dict` and script fragments, cut and doubled at random
+/// with a fixed seed), then `STUDIOFLOW_LSP_CORPUS` or else what `cargo fuzz
+/// run compile` left in `fuzz/corpus/compile` (not in git; often absent).
 fn fuzz_corpus() -> Vec<PathBuf> {
     let dir = std::env::var_os("STUDIOFLOW_LSP_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("fuzz/corpus/compile"));
-    files(&dir, &[])
+    let mut paths = fuzz_seeds();
+    paths.extend(files(&dir, &[]));
+    paths
+}
+
+fn fuzz_seeds() -> Vec<PathBuf> {
+    files(&root().join("fuzz/seeds/compile"), &[])
+}
+
+/// The committed fuzz seeds (all under 4 KB), typed one character at a time.
+#[test]
+fn the_fuzz_seeds_typed_one_character_at_a_time() {
+    let seeds = fuzz_seeds();
+    assert!(seeds.len() >= 10, "fuzz/seeds/compile: {seeds:?}");
+    assert!(seeds
+        .iter()
+        .all(|p| std::fs::metadata(p).is_ok_and(|m| m.len() as usize <= SMALL)));
+    type_files(&seeds, 8);
 }
 
 /// Every other malformed case, from the `first`: the cases are typed by two
@@ -360,8 +379,7 @@ fn every_golden_malformed_case_typed_one_character_at_a_time_second_half() {
 }
 
 /// A deterministic sample of the corpus: files up to 4 KB, evenly spaced,
-/// about [`SAMPLE_BYTES`] in all; and the first 5 files of the fuzz corpus
-/// when there is one.
+/// about [`SAMPLE_BYTES`] in all.
 #[test]
 fn a_sample_of_the_corpus_typed_one_character_at_a_time() {
     let small: Vec<PathBuf> = corpus()
@@ -374,7 +392,6 @@ fn a_sample_of_the_corpus_typed_one_character_at_a_time() {
         .sum();
     let every = (total as usize / SAMPLE_BYTES).max(1);
     let mut paths: Vec<PathBuf> = small.into_iter().step_by(every).collect();
-    paths.extend(fuzz_corpus().into_iter().take(5));
     assert!(paths.len() >= 5, "{paths:?}");
     type_files(&paths, 16);
 }
