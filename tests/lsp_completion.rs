@@ -390,3 +390,31 @@ fn positions_count_utf16_units_before_the_cursor() {
     assert_eq!(result["range"]["start"]["character"], character);
     assert_eq!(result["range"]["end"]["character"], character + 5);
 }
+
+#[test]
+fn runsub_script_name_completes_the_scripts_beside_and_below() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("shared")).unwrap();
+    std::fs::write(
+        dir.path().join("shared").join("format_money.script"),
+        "start: Begin\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("other.script"), "start: Begin\n").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a script").unwrap();
+    let main = dir.path().join("main.script");
+    let text = "start: Begin { Default -> call }\ncall: RunSub { ScriptName = \n  Default -> done }\ndone: End\n";
+    std::fs::write(&main, text).unwrap();
+    let doc = format!("file://{}", main.display());
+    let mut client = Client::new();
+    client.open(&doc, text);
+    let (line, character) = find(text, "ScriptName = ", 0, 13);
+    let found = client
+        .request("textDocument/completion", at(&doc, line, character))
+        .unwrap();
+    let items = found["items"].as_array().unwrap();
+    let labels: Vec<&str> = items.iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["other", "shared/format_money"], "{found}");
+    assert_eq!(items[1]["insertText"], "\"shared/format_money\"");
+    client.stop().unwrap();
+}

@@ -391,7 +391,7 @@ fn a_sample_of_the_corpus_typed_one_character_at_a_time() {
         .map(|p| std::fs::metadata(p).unwrap().len())
         .sum();
     let every = (total as usize / SAMPLE_BYTES).max(1);
-    let mut paths: Vec<PathBuf> = small.into_iter().step_by(every).collect();
+    let paths: Vec<PathBuf> = small.into_iter().step_by(every).collect();
     assert!(paths.len() >= 5, "{paths:?}");
     type_files(&paths, 16);
 }

@@ -28,7 +28,14 @@ pub fn completion(session: &Session, params: &CompletionParams) -> Option<Comple
         .engine_for(document.path.as_deref())
         .unwrap_or_else(|_| Arc::new(Engine::new()));
     let index = session.index(document);
-    let items = items(&document.text, offset, &view, &index, &engine);
+    let items = items(
+        &document.text,
+        offset,
+        &view,
+        &index,
+        &engine,
+        document.path.as_deref(),
+    );
     Some(CompletionResponse::List(CompletionList {
         is_incomplete: false,
         items,
@@ -133,6 +140,7 @@ fn items(
     view: &ScriptView,
     index: &ScriptIndex,
     engine: &Engine,
+    path: Option<&std::path::Path>,
 ) -> Vec<CompletionItem> {
     let start = word_start(text, offset);
     let declared = std::cell::OnceCell::new();
@@ -186,7 +194,7 @@ fn items(
                 }
             }
             match property.map(|p| p.kind) {
-                Some(PropertyKind::Subscript) => {}
+                Some(PropertyKind::Subscript) => out.extend(subscripts(path)),
                 Some(
                     PropertyKind::Name | PropertyKind::OutputVariable | PropertyKind::InputVariable,
                 ) => out.extend(variables(view, index, engine, declared())),
@@ -464,6 +472,72 @@ fn literals() -> Vec<CompletionItem> {
         .collect()
 }
 
+/// Folders below a script searched for subscripts to offer, at most.
+const SUBSCRIPT_DEPTH: usize = 3;
+/// Subscripts offered, at most.
+const MAX_SUBSCRIPTS: usize = 500;
+
+/// RunSub's `ScriptName`: the `.script` files in the script's folder and
+/// the folders below it (as the file resolver names them: the path without
+/// `.script`, `/` between folders), the script itself left out.
+fn subscripts(script: Option<&std::path::Path>) -> Vec<CompletionItem> {
+    let Some(script) = script else {
+        return Vec::new();
+    };
+    let Some(folder) = script.parent() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let mut stack = vec![(folder.to_path_buf(), 0)];
+    while let Some((dir, depth)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if found.len() >= MAX_SUBSCRIPTS {
+                break;
+            }
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                if depth < SUBSCRIPT_DEPTH
+                    && !name.starts_with('.')
+                    && name != "target"
+                    && name != "node_modules"
+                {
+                    stack.push((path, depth + 1));
+                }
+            } else if kind.is_file() && name.ends_with(".script") && path != script {
+                let Ok(relative) = path
+                    .with_extension("")
+                    .strip_prefix(folder)
+                    .map(|p| p.to_path_buf())
+                else {
+                    continue;
+                };
+                let shown: Vec<String> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                found.push(shown.join("/"));
+            }
+        }
+    }
+    found.sort();
+    found
+        .into_iter()
+        .filter(|name| !name.contains(['"', '\\', '{', '}']))
+        .map(|name| {
+            let mut it = item(&name, CompletionItemKind::FILE, "subscript".into());
+            it.insert_text = Some(format!("\"{name}\""));
+            it
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::cursor::{context, word_start, Context};
@@ -549,7 +623,7 @@ mod tests {
             let view = document.view();
             let index = crate::lsp::index::ScriptIndex::new(&view, &engine);
             for offset in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
-                let _ = super::items(&text, offset, &view, &index, &engine);
+                let _ = super::items(&text, offset, &view, &index, &engine, Some(path.as_path()));
                 positions += 1;
             }
         }
