@@ -55,17 +55,27 @@ impl ScriptIndex {
     /// Indexes `view`'s tree; `engine` says what each property is.
     pub fn new(view: &ScriptView, engine: &Engine) -> ScriptIndex {
         let mut index = ScriptIndex::default();
+        // The schemas once, by lower-cased name (not a sorted list per action).
+        let schemas: std::collections::HashMap<String, &crate::ActionSchema> = engine
+            .action_schemas()
+            .map(|s| (s.name.to_ascii_lowercase(), s))
+            .collect();
         for action in &view.parsed.ast.actions {
-            index.action(action, view, engine);
+            let schema = schemas
+                .get(&action.action_type.to_ascii_lowercase())
+                .copied();
+            index.action(action, view, schema);
         }
         index.variables.sort_by_key(|v| v.span.start);
         index
     }
 
-    fn action(&mut self, action: &ActionAst, view: &ScriptView, engine: &Engine) {
-        let schema = engine
-            .action_schemas()
-            .find(|s| s.name.eq_ignore_ascii_case(&action.action_type));
+    fn action(
+        &mut self,
+        action: &ActionAst,
+        view: &ScriptView,
+        schema: Option<&crate::ActionSchema>,
+    ) {
         for branch in &action.branches {
             self.targets.push(TargetUse {
                 target: branch.target.clone(),

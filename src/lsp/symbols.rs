@@ -17,6 +17,9 @@ const MAX_WORKSPACE_FILES: usize = 2_000;
 const MAX_WORKSPACE_FILE_BYTES: u64 = 4 << 20;
 /// Symbols answered, at most.
 const MAX_WORKSPACE_SYMBOLS: usize = 1_000;
+/// Bytes of workspace files read for one query, at most (the open
+/// documents are not counted): a query never reads gigabytes.
+const MAX_WORKSPACE_BYTES: u64 = 64 << 20;
 
 /// One action as the outline shows it.
 struct ActionSymbol {
@@ -153,10 +156,16 @@ pub fn workspace(
         seen.insert(document.path.clone());
         push(document, &mut out);
     }
+    let mut budget = MAX_WORKSPACE_BYTES;
     for path in script_files(&session.roots) {
         if seen.contains(&Some(path.clone())) {
             continue;
         }
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        if size > budget {
+            break;
+        }
+        budget -= size;
         let Ok(text) = crate::files::read_text(&path, MAX_WORKSPACE_FILE_BYTES) else {
             continue;
         };
