@@ -418,3 +418,34 @@ fn runsub_script_name_completes_the_scripts_beside_and_below() {
     assert_eq!(items[1]["insertText"], "\"shared/format_money\"");
     client.stop().unwrap();
 }
+
+#[test]
+fn an_empty_document_offers_the_script_header() {
+    let mut client = Client::new();
+    let doc = uri("tests/fixtures/lsp/header.script");
+    client.open(&doc, "// A new flow.\n");
+    let found = client
+        .request("textDocument/completion", at(&doc, 1, 0))
+        .unwrap();
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items[0]["label"], "script", "{found}");
+    assert!(
+        items[0]["insertText"]
+            .as_str()
+            .unwrap()
+            .contains("type ${2|Generic,Email,Chat,Phone,"),
+        "{}",
+        items[0]
+    );
+    // Not once an action is written above.
+    client.change(&doc, 2, "start: Begin { Default -> done }\n\n");
+    let found = client
+        .request("textDocument/completion", at(&doc, 1, 0))
+        .unwrap();
+    assert!(found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["label"] != "script"));
+    client.stop().unwrap();
+}

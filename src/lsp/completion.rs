@@ -153,7 +153,7 @@ fn items(
             let rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
             let line = rest.lines().next().unwrap_or("").trim_start();
             let with_body = !(line.starts_with('{') || line.starts_with('"'));
-            schemas(engine)
+            let mut out: Vec<CompletionItem> = schemas(engine)
                 .into_iter()
                 .map(|schema| {
                     let mut it = item(
@@ -164,7 +164,26 @@ fn items(
                     it.documentation = markdown(docs::action_markdown(schema));
                     snippet_item(it, action_snippet(schema, line_start, with_body))
                 })
-                .collect()
+                .collect();
+            // Before the first action (only comments above): the header.
+            if line_start
+                && view.parsed.ast.header.is_none()
+                && nothing_but_comments(&text[..start])
+            {
+                let types = ScriptType::ALL.map(ScriptType::name).join(",");
+                out.insert(
+                    0,
+                    snippet_item(
+                        item(
+                            "script",
+                            CompletionItemKind::KEYWORD,
+                            "the script's header: its name, type and inputs".into(),
+                        ),
+                        format!("script \"${{1:name}}\" type ${{2|{types}|}}"),
+                    ),
+                );
+            }
+            out
         }
         Context::ScriptType => ScriptType::ALL
             .iter()
@@ -470,6 +489,14 @@ fn literals() -> Vec<CompletionItem> {
         .iter()
         .map(|l| item(l, CompletionItemKind::CONSTANT, "literal".into()))
         .collect()
+}
+
+/// True when `text` holds only whitespace and `//` comments.
+fn nothing_but_comments(text: &str) -> bool {
+    text.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with("//")
+    })
 }
 
 /// Folders below a script searched for subscripts to offer, at most.
