@@ -8,8 +8,12 @@
 //! `.ci/run` installs both tools and sets `STUDIOFLOW_REQUIRE_TOOLS=1`,
 //! which turns a missing tool into a failure.
 
+#[path = "tool_harness/mod.rs"]
+mod tool_harness;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use tool_harness::ToolCheck;
 
 use tempfile::TempDir;
 
@@ -33,19 +37,10 @@ fn examples() -> Vec<PathBuf> {
     paths
 }
 
-fn tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
 const HOSTILE_SCRIPT: &str = "script \"</script><img src=x onerror=alert(1)>\"\n\
 start: Begin \"</script><img src=x onerror=alert(1)>\" { Default -> pick }\n\
 pick: Case \"<b>x</b> \\\"q\\\" \\\\N\" { Value = x Case \"<img src=y onerror=alert(2)>\" -> done Default -> done }\n\
 done: End \"<svg onload=alert(3)>\"\n";
-
-type Check = fn(&Path) -> Result<(), String>;
 
 fn graphviz_accepts_dot(dot: &Path) -> Result<(), String> {
     let dir = TempDir::new().unwrap();
@@ -446,75 +441,42 @@ fn chromium_keeps_hostile_captions_as_text(chromium: &Path) -> Result<(), String
 }
 
 fn main() {
-    let require = std::env::var("STUDIOFLOW_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let checks: [(&str, &str, Check); 5] = [
-        (
+    let check = |name, tool, package, check| ToolCheck {
+        name,
+        tool,
+        package,
+        check,
+    };
+    tool_harness::run(&[
+        check(
             "graphviz_accepts_the_dot_of_every_example",
             "dot",
+            "graphviz",
             graphviz_accepts_dot,
         ),
-        (
+        check(
             "chromium_shows_the_run_report",
+            "chromium",
             "chromium",
             chromium_shows_the_run_report,
         ),
-        (
+        check(
             "chromium_shows_subscript_frames",
+            "chromium",
             "chromium",
             chromium_shows_subscript_frames,
         ),
-        (
+        check(
             "chromium_shows_coverage_pages",
+            "chromium",
             "chromium",
             chromium_shows_coverage_pages,
         ),
-        (
+        check(
             "chromium_keeps_hostile_captions_as_text",
+            "chromium",
             "chromium",
             chromium_keeps_hostile_captions_as_text,
         ),
-    ];
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    println!("\nrunning {} tests", checks.len());
-    for (name, tool_name, check) in checks {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        let package = if tool_name == "dot" {
-            "graphviz"
-        } else {
-            "chromium"
-        };
-        match tool(tool_name) {
-            None if require => {
-                println!("test {name} ... FAILED: {package} not installed and STUDIOFLOW_REQUIRE_TOOLS=1");
-                failed += 1;
-            }
-            None => {
-                println!("test {name} ... skipped: {package} not installed (apt-get install {package}; STUDIOFLOW_REQUIRE_TOOLS=1 makes this mandatory)");
-                skipped += 1;
-            }
-            Some(path) => match check(&path) {
-                Ok(()) => {
-                    println!("test {name} ... ok");
-                    passed += 1;
-                }
-                Err(message) => {
-                    println!("test {name} ... FAILED\n{message}");
-                    failed += 1;
-                }
-            },
-        }
-    }
-    println!(
-        "\ntest result: {}. {passed} passed; {failed} failed; {skipped} skipped\n",
-        if failed == 0 { "ok" } else { "FAILED" }
-    );
-    if failed > 0 {
-        std::process::exit(101);
-    }
+    ]);
 }

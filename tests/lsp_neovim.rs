@@ -10,9 +10,13 @@
 //! `skipped: neovim not installed` by name; `STUDIOFLOW_REQUIRE_TOOLS=1`
 //! (set by `.ci/run`, which installs Debian's `neovim`) makes that a failure.
 
-use std::path::{Path, PathBuf};
+#[path = "tool_harness/mod.rs"]
+mod tool_harness;
+
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use tool_harness::ToolCheck;
 
 use serde_json::Value;
 
@@ -37,13 +41,6 @@ ask: Assign "😀 ask" { Variable = found  Value = contains("abc")  Default -> d
 
 done:   End
 "#;
-
-fn tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or("")
@@ -341,52 +338,11 @@ fn neovim_edits_a_script_with_studioflow_lsp(nvim: &Path) -> Result<(), String> 
     Ok(())
 }
 
-type Check = fn(&Path) -> Result<(), String>;
-
 fn main() {
-    let require = std::env::var("STUDIOFLOW_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let checks: [(&str, &str, &str, Check); 1] = [(
-        "neovim_edits_a_script_with_studioflow_lsp",
-        "nvim",
-        "neovim",
-        neovim_edits_a_script_with_studioflow_lsp,
-    )];
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    println!("\nrunning {} tests", checks.len());
-    for (name, tool_name, package, check) in checks {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        match tool(tool_name) {
-            None if require => {
-                println!("test {name} ... FAILED: {package} not installed and STUDIOFLOW_REQUIRE_TOOLS=1");
-                failed += 1;
-            }
-            None => {
-                println!("test {name} ... skipped: {package} not installed (apt-get install {package}; STUDIOFLOW_REQUIRE_TOOLS=1 makes this mandatory)");
-                skipped += 1;
-            }
-            Some(path) => match check(&path) {
-                Ok(()) => {
-                    println!("test {name} ... ok");
-                    passed += 1;
-                }
-                Err(message) => {
-                    println!("test {name} ... FAILED\n{message}");
-                    failed += 1;
-                }
-            },
-        }
-    }
-    println!(
-        "\ntest result: {}. {passed} passed; {failed} failed; {skipped} skipped\n",
-        if failed == 0 { "ok" } else { "FAILED" }
-    );
-    if failed > 0 {
-        std::process::exit(101);
-    }
+    tool_harness::run(&[ToolCheck {
+        name: "neovim_edits_a_script_with_studioflow_lsp",
+        tool: "nvim",
+        package: "neovim",
+        check: neovim_edits_a_script_with_studioflow_lsp,
+    }]);
 }

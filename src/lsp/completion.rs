@@ -634,26 +634,11 @@ mod tests {
 
     #[test]
     fn every_position_of_every_example_script_has_a_context_and_items() {
-        use crate::lsp::documents::Document;
-        use crate::lsp::text::Encoding;
-        let engine = crate::Engine::new();
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts");
         let mut positions = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|e| e != "script") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            let uri = lsp_types::Url::parse("file:///x.script").unwrap();
-            let document = Document::new(uri, "studioflow", 1, text.clone(), Encoding::Utf16);
-            let view = document.view();
-            let index = crate::lsp::index::ScriptIndex::new(&view, &engine);
-            for offset in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
-                let _ = super::items(&text, offset, &view, &index, &engine, Some(path.as_path()));
-                positions += 1;
-            }
-        }
+        crate::lsp::each_example_position(|path, document, view, index, engine, offset| {
+            let _ = super::items(&document.text, offset, view, index, engine, Some(path));
+            positions += 1;
+        });
         assert!(positions > 1000, "{positions}");
     }
 }

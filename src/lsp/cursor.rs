@@ -100,7 +100,7 @@ enum Frame {
     Statements { dot: bool },
 }
 
-fn is_word_byte(b: u8) -> bool {
+pub(crate) fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
 
@@ -138,25 +138,11 @@ pub(crate) fn context(text: &str, end: usize) -> Context {
         match frame {
             Frame::Str { quote, template } => {
                 let (quote, template) = (*quote, *template);
-                let b = bytes[i];
-                if b == b'\\' {
-                    i += 2;
-                } else if b == quote {
-                    stack.pop();
+                let (next, closed) = string_step(bytes, i, &mut stack, quote, template);
+                if closed {
                     after_string(&mut stack);
-                    i += 1;
-                } else if template && b == b'{' {
-                    if bytes.get(i + 1) == Some(&b'{') {
-                        i += 2;
-                    } else {
-                        stack.push(Frame::Interp {
-                            state: Expr::Operand,
-                        });
-                        i += 1;
-                    }
-                } else {
-                    i += 1;
                 }
+                i = next;
                 continue;
             }
             Frame::Code { start } => {
@@ -540,6 +526,33 @@ fn at_line_start(text: &str, end: usize) -> bool {
     j == 0 || bytes[j - 1] == b'\n' || bytes[j - 1] == b'\r'
 }
 
+/// One step inside a string (script or Snippet: the same escapes and
+/// templates) at byte `i`: the next byte to read, and whether the string
+/// closed (its frame popped; the caller says what follows a string).
+fn string_step(
+    bytes: &[u8],
+    i: usize,
+    stack: &mut Vec<Frame>,
+    quote: u8,
+    template: bool,
+) -> (usize, bool) {
+    match bytes[i] {
+        b'\\' => (i + 2, false),
+        b if b == quote => {
+            stack.pop();
+            (i + 1, true)
+        }
+        b'{' if template && bytes.get(i + 1) == Some(&b'{') => (i + 2, false),
+        b'{' if template => {
+            stack.push(Frame::Interp {
+                state: Expr::Operand,
+            });
+            (i + 1, false)
+        }
+        _ => (i + 1, false),
+    }
+}
+
 /// The context inside a `"""` block whose code starts at `start`.
 fn snippet_context(text: &str, start: usize, end: usize) -> Context {
     let bytes = &text.as_bytes()[..end.min(text.len())];
@@ -548,25 +561,11 @@ fn snippet_context(text: &str, start: usize, end: usize) -> Context {
     while i < bytes.len() {
         if let Some(Frame::Str { quote, template }) = stack.last() {
             let (quote, template) = (*quote, *template);
-            let b = bytes[i];
-            if b == b'\\' {
-                i += 2;
-            } else if b == quote {
-                stack.pop();
+            let (next, closed) = string_step(bytes, i, &mut stack, quote, template);
+            if closed {
                 set_dot(&mut stack, false);
-                i += 1;
-            } else if template && b == b'{' {
-                if bytes.get(i + 1) == Some(&b'{') {
-                    i += 2;
-                } else {
-                    stack.push(Frame::Interp {
-                        state: Expr::Operand,
-                    });
-                    i += 1;
-                }
-            } else {
-                i += 1;
             }
+            i = next;
             continue;
         }
         let b = bytes[i];

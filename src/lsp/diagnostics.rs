@@ -14,8 +14,10 @@ use super::documents::{Document, DocumentKind, ScriptView};
 use crate::manifest::Manifest;
 use crate::{CompileOptions, Diagnostic, Engine, FileResolver, Severity, Span};
 
-/// The engines of the projects documents belong to, by manifest (the
-/// nearest `studioflow.toml`; none: the built-ins alone).
+/// The engines of the projects documents belong to: one per folder a
+/// document is in (the nearest `studioflow.toml` above it, read once; none:
+/// the built-ins alone). Forgotten when a file is saved or changes on disk,
+/// so a keystroke never reads the manifest again.
 #[derive(Default)]
 pub struct Projects {
     engines: RefCell<HashMap<Option<PathBuf>, BuiltEngine>>,
@@ -25,20 +27,17 @@ pub struct Projects {
 type BuiltEngine = Result<std::sync::Arc<Engine>, String>;
 
 impl Projects {
-    /// The engine for a document at `path` (built once per manifest).
-    pub fn engine_for(&self, path: Option<&Path>) -> Result<std::sync::Arc<Engine>, String> {
-        let manifest = match path {
-            None => None,
-            Some(path) => match Manifest::for_script(path) {
-                Ok(found) => found,
-                Err(e) => return Err(e.to_string()),
-            },
-        };
-        let key = manifest.as_ref().map(|m| m.path().to_path_buf());
+    /// The engine for a document at `path`.
+    pub fn engine_for(&self, path: Option<&Path>) -> BuiltEngine {
+        let folder = path.map(|p| p.parent().unwrap_or(Path::new("")).to_path_buf());
         self.engines
             .borrow_mut()
-            .entry(key)
+            .entry(folder)
             .or_insert_with(|| {
+                let manifest = match path.map(Manifest::for_script).transpose() {
+                    Ok(found) => found.flatten(),
+                    Err(e) => return Err(e.to_string()),
+                };
                 let builder = match &manifest {
                     Some(m) => m.register(crate::EngineBuilder::new()),
                     None => crate::EngineBuilder::new(),
@@ -52,7 +51,7 @@ impl Projects {
             .clone()
     }
 
-    /// Forgets every engine (a manifest changed).
+    /// Forgets every engine (a manifest may have changed).
     pub fn forget(&self) {
         self.engines.borrow_mut().clear();
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
 use super::completion::script_type;
+use super::cursor::{is_word_byte, word_start};
 use super::docs;
 use super::documents::{Document, DocumentKind, ScriptView};
 use super::index::ScriptIndex;
@@ -39,18 +40,11 @@ pub fn hover(session: &Session, params: &HoverParams) -> Option<Hover> {
     })
 }
 
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
-}
-
 /// The identifier around byte `offset` (empty when there is none).
 fn word_around(text: &str, offset: usize) -> (usize, usize) {
     let bytes = text.as_bytes();
     let offset = offset.min(bytes.len());
-    let mut start = offset;
-    while start > 0 && is_word_byte(bytes[start - 1]) {
-        start -= 1;
-    }
+    let start = word_start(text, offset);
     let mut end = offset;
     while end < bytes.len() && is_word_byte(bytes[end]) {
         end += 1;
@@ -300,33 +294,18 @@ fn variable_markdown(
 mod tests {
     #[test]
     fn every_position_of_every_example_script_hovers_without_failing() {
-        use crate::lsp::documents::Document;
-        use crate::lsp::text::Encoding;
-        let engine = crate::Engine::new();
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts");
         let mut described = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|e| e != "script") {
-                continue;
+        crate::lsp::each_example_position(|_, document, view, index, engine, offset| {
+            let (start, end) = super::word_around(&document.text, offset);
+            if start == end {
+                return;
             }
-            let text = std::fs::read_to_string(&path).unwrap();
-            let uri = lsp_types::Url::parse("file:///x.script").unwrap();
-            let document = Document::new(uri, "studioflow", 1, text.clone(), Encoding::Utf16);
-            let view = document.view();
-            let index = crate::lsp::index::ScriptIndex::new(&view, &engine);
-            for offset in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
-                let (start, end) = super::word_around(&text, offset);
-                if start == end {
-                    continue;
-                }
-                let word = crate::Span::new(start, end);
-                if let Some((_, span)) = super::describe(&document, &view, &index, &engine, word) {
-                    assert!(span.start <= start && end <= span.end, "{span:?} {word:?}");
-                    described += 1;
-                }
+            let word = crate::Span::new(start, end);
+            if let Some((_, span)) = super::describe(document, view, index, engine, word) {
+                assert!(span.start <= start && end <= span.end, "{span:?} {word:?}");
+                described += 1;
             }
-        }
+        });
         assert!(described > 1000, "{described}");
     }
 }

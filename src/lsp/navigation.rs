@@ -21,6 +21,7 @@ use lsp_types::{
 use serde::Deserialize;
 
 use super::documents::{Document, DocumentKind, ScriptView};
+use super::index::ScriptIndex;
 use super::session::Session;
 use super::text::LineIndex;
 use crate::Span;
@@ -34,12 +35,7 @@ enum Name {
 }
 
 /// What is at `offset`, and where that word is written.
-fn name_at(
-    session: &Session,
-    document: &Document,
-    view: &ScriptView,
-    offset: usize,
-) -> Option<(Name, Span)> {
+fn name_at(view: &ScriptView, index: &ScriptIndex, offset: usize) -> Option<(Name, Span)> {
     if let Some(action) = view
         .parsed
         .ast
@@ -49,7 +45,6 @@ fn name_at(
     {
         return Some((Name::Action(action.id.clone()), action.id_span));
     }
-    let index = session.index(document);
     if let Some(target) = index.target_at(offset) {
         return Some((Name::Action(target.target.clone()), target.span));
     }
@@ -127,8 +122,8 @@ pub fn references(session: &Session, params: &ReferenceParams) -> Option<Vec<Loc
     if document.kind != DocumentKind::Script {
         return None;
     }
-    let (name, _) = name_at(session, document, &view, offset)?;
     let index = session.index(document);
+    let (name, _) = name_at(&view, &index, offset)?;
     let mut spans = Vec::new();
     match name {
         Name::Action(id) => {
@@ -176,7 +171,7 @@ pub fn prepare_rename(
     if document.kind != DocumentKind::Script {
         return None;
     }
-    match name_at(session, document, &view, offset)? {
+    match name_at(&view, &session.index(document), offset)? {
         (Name::Action(id), span) if view.parsed.ast.actions.iter().any(|a| a.id == id) => {
             Some(PrepareRenameResponse::RangeWithPlaceholder {
                 range: document.lines.range(&document.text, span),
@@ -199,7 +194,8 @@ pub fn rename(session: &Session, params: &RenameParams) -> Result<Option<Workspa
                 .into(),
         );
     }
-    let old = match name_at(session, document, &view, offset) {
+    let index = session.index(document);
+    let old = match name_at(&view, &index, offset) {
         Some((Name::Action(id), _)) if view.parsed.ast.actions.iter().any(|a| a.id == id) => id,
         Some((Name::Variable(_), _)) => return Err(
             "only action ids can be renamed (variables may be shared with the host and subscripts)"
@@ -216,7 +212,6 @@ pub fn rename(session: &Session, params: &RenameParams) -> Result<Option<Workspa
     if new != old && view.parsed.ast.actions.iter().any(|a| a.id == new) {
         return Err(format!("the script already has an action `{new}`"));
     }
-    let index = session.index(document);
     let mut spans: Vec<Span> = view
         .parsed
         .ast
