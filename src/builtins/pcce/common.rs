@@ -71,10 +71,11 @@ pub(super) fn store(call: &mut ActionCall<'_>, result: impl Serialize) -> Result
     call.set_output(SCRIPT_VARIABLE, Value::from_json(&json))
 }
 
-/// An agent as a script reads it: the fields of [`AgentRecord::to_json`]
+/// An agent as a script reads it (`GetAgent` shares these through
+/// [`super::agent_objects`]): the fields of [`AgentRecord::to_json`]
 /// (`role` by name), built directly from the stored agent (this is on the hot
 /// path of every agent lookup), with lastLogin rendered in `tz`.
-pub(super) fn agent_value(record: &Agent, role: Option<&str>, tz: Tz) -> Value {
+pub(super) fn build_agent_value(record: &Agent, role: Option<&str>, tz: Tz) -> Value {
     const FIELDS: [&str; 9] = [
         "id",
         "userName",
@@ -203,7 +204,7 @@ mod tests {
             let role = stored.role.and_then(|r| directory.role_name(r));
             for tz in [Tz::UTC, Tz::America__New_York, Tz::Asia__Kolkata] {
                 assert_eq!(
-                    agent_value(&stored, role.as_deref(), tz).to_json(),
+                    build_agent_value(&stored, role.as_deref(), tz).to_json(),
                     record.to_json(tz),
                     "{id} {tz}"
                 );

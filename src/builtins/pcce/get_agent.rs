@@ -2,7 +2,8 @@
 //! security user administers. Times render in the security user's time zone.
 //! Needs feature `agent`.
 
-use super::common::{actor, agent_value, own_ref, register_api, SCRIPT_VARIABLE};
+use super::agent_objects::agent_object;
+use super::common::{actor, own_ref, register_api, SCRIPT_VARIABLE};
 use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 
@@ -13,7 +14,7 @@ fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
     let agent = own_ref(call, AGENT);
     let directory = call.directory();
     let value = directory.with_agent_in_scope(actor, &agent, |target, role| {
-        agent_value(target, role.map(|role| role.name.as_str()), tz)
+        agent_object(target, role.map(|role| role.name.as_str()), tz)
     })?;
     call.set_output(SCRIPT_VARIABLE, value)?;
     Ok(BranchId::DEFAULT)

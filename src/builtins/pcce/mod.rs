@@ -1,6 +1,7 @@
 //! The Role and Agent API actions (Cisco PCCE semantics), one file each;
 //! what they share is in `common.rs`.
 
+mod agent_objects;
 mod common;
 mod create_role;
 mod delete_role;

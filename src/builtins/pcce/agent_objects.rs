@@ -1,0 +1,215 @@
+//! The agent objects `GetAgent` stores, built once per thread and shared.
+//!
+//! An agent object is a pure function of the stored record, its role's
+//! name and the time zone its `lastLogin` renders in. Flows look the same
+//! agents up call after call, so each thread keeps the last objects it
+//! built, keyed by exactly those inputs (compared by content, so no store
+//! version, store identity or time can make a stale object match): a lookup
+//! of an unchanged agent shares the object (one reference count) instead of
+//! building nine values and a hash table. Objects are immutable values: a
+//! script that changes a member gets its own copy.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::common::build_agent_value;
+use crate::permissions::{Agent, AgentId, AgentStatus};
+use crate::Value;
+
+/// Objects kept per thread (direct-mapped by agent id): few enough that
+/// the memory held is bounded by a few store records.
+const SLOTS: usize = 16;
+
+/// Everything an agent object is built from.
+struct Inputs {
+    id: AgentId,
+    user_name: Arc<str>,
+    first_name: Arc<str>,
+    last_name: Arc<str>,
+    status: AgentStatus,
+    role: Option<Box<str>>,
+    department: Arc<str>,
+    time_zone: Tz,
+    last_login: Option<DateTime<Utc>>,
+    rendered_in: Tz,
+}
+
+impl Inputs {
+    fn of(record: &Agent, role: Option<&str>, tz: Tz) -> Inputs {
+        Inputs {
+            id: record.id,
+            user_name: record.user_name.clone(),
+            first_name: record.first_name.clone(),
+            last_name: record.last_name.clone(),
+            status: record.status,
+            role: role.map(Box::from),
+            department: record.department.clone(),
+            time_zone: record.time_zone,
+            last_login: record.last_login,
+            rendered_in: tz,
+        }
+    }
+
+    fn matches(&self, record: &Agent, role: Option<&str>, tz: Tz) -> bool {
+        self.id == record.id
+            && self.status == record.status
+            && self.time_zone == record.time_zone
+            && self.last_login == record.last_login
+            && self.rendered_in == tz
+            && self.role.as_deref() == role
+            && same_text(&self.user_name, &record.user_name)
+            && same_text(&self.first_name, &record.first_name)
+            && same_text(&self.last_name, &record.last_name)
+            && same_text(&self.department, &record.department)
+    }
+}
+
+/// Equal texts; the same allocation answers at once (it cannot have been
+/// reused for another text: the slot holds a reference to it).
+fn same_text(kept: &Arc<str>, stored: &Arc<str>) -> bool {
+    Arc::ptr_eq(kept, stored) || **kept == **stored
+}
+
+struct Slot {
+    inputs: Inputs,
+    value: Value,
+}
+
+thread_local! {
+    static KEPT: RefCell<[Option<Slot>; SLOTS]> = const { RefCell::new([const { None }; SLOTS]) };
+}
+
+/// The agent object of `record` (with its role's name, `lastLogin` in
+/// `tz`): the one this thread built last for the same inputs, else a new
+/// one, kept for the next lookup.
+pub(super) fn agent_object(record: &Agent, role: Option<&str>, tz: Tz) -> Value {
+    let slot = (record.id as usize) % SLOTS;
+    let kept = KEPT.try_with(|kept| {
+        let kept = kept.try_borrow().ok()?;
+        match &kept[slot] {
+            Some(k) if k.inputs.matches(record, role, tz) => Some(k.value.clone()),
+            _ => None,
+        }
+    });
+    if let Ok(Some(value)) = kept {
+        return value;
+    }
+    let value = build_agent_value(record, role, tz);
+    // A thread being torn down keeps nothing (its table is gone).
+    let _ = KEPT.try_with(|kept| {
+        if let Ok(mut kept) = kept.try_borrow_mut() {
+            kept[slot] = Some(Slot {
+                inputs: Inputs::of(record, role, tz),
+                value: value.clone(),
+            });
+        }
+    });
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::permissions::Directory;
+
+    fn stored(id: AgentId) -> (Agent, Option<String>) {
+        let directory = Directory::demo();
+        let agent = directory.store().agent(id).expect("demo agent");
+        let role = agent.role.and_then(|r| directory.role_name(r));
+        (agent, role)
+    }
+
+    fn shares(a: &Value, b: &Value) -> bool {
+        matches!((a, b), (Value::Object(x), Value::Object(y)) if Arc::ptr_eq(x, y))
+    }
+
+    #[test]
+    fn an_unchanged_agent_shares_its_object() {
+        let (agent, role) = stored(1002);
+        let first = agent_object(&agent, role.as_deref(), Tz::UTC);
+        let second = agent_object(&agent, role.as_deref(), Tz::UTC);
+        assert!(shares(&first, &second));
+        assert_eq!(first, build_agent_value(&agent, role.as_deref(), Tz::UTC));
+    }
+
+    #[test]
+    fn any_changed_input_builds_a_new_object() {
+        let (agent, role) = stored(1003);
+        let base = agent_object(&agent, role.as_deref(), Tz::UTC);
+        let mut changes: Vec<(&str, Agent, Option<String>, Tz)> = Vec::new();
+        let mut a = agent.clone();
+        a.first_name = Arc::from("Renamed");
+        changes.push(("firstName", a, role.clone(), Tz::UTC));
+        let mut a = agent.clone();
+        a.last_name = Arc::from("Renamed");
+        changes.push(("lastName", a, role.clone(), Tz::UTC));
+        let mut a = agent.clone();
+        a.user_name = Arc::from("renamed");
+        changes.push(("userName", a, role.clone(), Tz::UTC));
+        let mut a = agent.clone();
+        a.department = Arc::from("Elsewhere");
+        changes.push(("department", a, role.clone(), Tz::UTC));
+        let mut a = agent.clone();
+        a.status = match a.status {
+            AgentStatus::Active => AgentStatus::Inactive,
+            AgentStatus::Inactive => AgentStatus::Active,
+        };
+        changes.push(("status", a, role.clone(), Tz::UTC));
+        let mut a = agent.clone();
+        a.time_zone = Tz::Asia__Tokyo;
+        changes.push(("timeZone", a, role.clone(), Tz::UTC));
+        let mut a = agent.clone();
+        a.last_login = Some(
+            a.last_login
+                .map_or(DateTime::UNIX_EPOCH, |t| t + chrono::Duration::seconds(1)),
+        );
+        changes.push(("lastLogin", a, role.clone(), Tz::UTC));
+        changes.push(("role", agent.clone(), Some("Other".into()), Tz::UTC));
+        changes.push((
+            "rendered in",
+            agent.clone(),
+            role.clone(),
+            Tz::Asia__Kolkata,
+        ));
+        let mut a = agent.clone();
+        a.id = agent.id + SLOTS as u64; // the same slot, another agent
+        changes.push(("id", a, role.clone(), Tz::UTC));
+        for (what, changed, role, tz) in changes {
+            // Kept from the base lookup, then asked with one input changed.
+            let _ = agent_object(&agent, role.as_deref(), Tz::UTC);
+            let got = agent_object(&changed, role.as_deref(), tz);
+            assert_eq!(
+                got,
+                build_agent_value(&changed, role.as_deref(), tz),
+                "{what}: the object must be built from the changed input"
+            );
+            assert!(!shares(&got, &base), "{what}: a stale object was shared");
+        }
+    }
+
+    #[test]
+    fn equal_texts_in_new_allocations_still_share() {
+        let (agent, role) = stored(1004);
+        let first = agent_object(&agent, role.as_deref(), Tz::UTC);
+        let mut copy = agent.clone();
+        copy.first_name = Arc::from(&*agent.first_name);
+        copy.department = Arc::from(&*agent.department);
+        let second = agent_object(&copy, role.as_deref(), Tz::UTC);
+        assert!(shares(&first, &second));
+    }
+
+    #[test]
+    fn a_changed_member_is_the_scripts_own_copy() {
+        let (agent, role) = stored(1005);
+        let mut mine = agent_object(&agent, role.as_deref(), Tz::UTC);
+        if let Value::Object(map) = &mut mine {
+            Arc::make_mut(map).insert("firstName".into(), Value::from("Changed"));
+        }
+        let again = agent_object(&agent, role.as_deref(), Tz::UTC);
+        assert_eq!(again, build_agent_value(&agent, role.as_deref(), Tz::UTC));
+        assert_ne!(again, mine);
+    }
+}
