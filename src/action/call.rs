@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use smallvec::SmallVec;
 
 use super::{ActionError, BranchId, ScriptType};
 use crate::compile::{CompiledAction, PropSlot, ScriptInner};
@@ -95,7 +94,7 @@ pub struct ActionCall<'a> {
     pub(crate) props: &'a [PropValue<'a>],
     /// The values evaluated for this step, which [`PropValue::Owned`]
     /// points into; a handler may take one instead of cloning it.
-    pub(crate) owned: &'a mut SmallVec<[Value; 4]>,
+    pub(crate) owned: &'a mut Vec<Value>,
     pub(crate) state: &'a mut RunState,
 }
 

@@ -2,7 +2,7 @@
 
 use super::ctx::Ctx;
 use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode};
-use crate::program::{Code, Piece};
+use crate::program::{Code, MemberName, Piece};
 use crate::runtime::Value;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Literal, TemplatePart, UnaryOp};
 
@@ -94,7 +94,10 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
             Code::Var(var)
         }
         ExprKind::Member(base, name) => {
-            Code::Member(Box::new(compile(base, ctx)?), ctx.shared(name))
+            Code::Member(
+                Box::new(compile(base, ctx)?),
+                MemberName::new(ctx.shared(name)),
+            )
         }
         ExprKind::Index(base, index) => {
             warn_index_below_one(index, ctx);

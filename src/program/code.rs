@@ -32,7 +32,7 @@ pub(crate) enum Code {
     Var(VarId),
     Template(Box<[Piece]>),
     List(Box<[Code]>),
-    Member(Box<Code>, Arc<str>),
+    Member(Box<Code>, MemberName),
     Index(Box<Code>, Box<Code>),
     Neg(Box<Code>),
     Not(Box<Code>),
@@ -40,6 +40,63 @@ pub(crate) enum Code {
     Or(Box<Code>, Box<Code>),
     Binary(BinaryOp, Box<Code>, Box<Code>),
     Call(FunctionId, Box<[Code]>),
+}
+
+/// The name in `a.name`, with where it was found last.
+///
+/// Objects of one shape (an agent, a REST response) keep their members in
+/// the same order, so the position `name` had last time is checked first
+/// (one key compared) before the hash lookup. The hint is only a guess,
+/// always verified: a script shared by threads may see it change under it.
+/// Relaxed loads and stores (plain moves): no locked instruction.
+pub(crate) struct MemberName {
+    pub name: Arc<str>,
+    hint: std::sync::atomic::AtomicU32,
+}
+
+impl MemberName {
+    pub fn new(name: Arc<str>) -> MemberName {
+        MemberName {
+            name,
+            hint: std::sync::atomic::AtomicU32::new(u32::MAX),
+        }
+    }
+
+    /// The member `name` of `map`.
+    #[inline]
+    pub fn find<'m>(&self, map: &'m crate::runtime::Object) -> Option<&'m Value> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let hint = self.hint.load(Relaxed) as usize;
+        if let Some((key, value)) = map.get_index(hint) {
+            if **key == *self.name {
+                return Some(value);
+            }
+        }
+        let (index, _, value) = map.get_full(&*self.name)?;
+        if let Ok(index) = u32::try_from(index) {
+            self.hint.store(index, Relaxed);
+        }
+        Some(value)
+    }
+}
+
+impl std::ops::Deref for MemberName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Clone for MemberName {
+    fn clone(&self) -> MemberName {
+        MemberName::new(self.name.clone())
+    }
+}
+
+impl std::fmt::Debug for MemberName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.name, f)
+    }
 }
 
 /// One part of a compiled template.

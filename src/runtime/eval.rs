@@ -82,21 +82,34 @@ impl Evaluator<'_> {
                 Ok(Value::Bool(boolean("or", &self.eval(b)?)?))
             }
             Code::Binary(op, a, b) => binary(*op, &self.eval(a)?, &self.eval(b)?),
-            Code::Call(id, args) => {
-                let def = self.functions.get(*id);
-                let values = args
-                    .iter()
-                    .map(|c| self.eval(c))
-                    .collect::<Result<SmallVec<[Value; 4]>, _>>()?;
-                let result = (def.func)(&values, &self.context)?;
-                let bytes = self.limits.measure(&result)?;
-                // A function's time follows the text it reads and builds:
-                // `replace` building 1 MiB is a check of the clock on its own.
-                let read: usize = values.iter().map(|v| v.as_str().map_or(0, str::len)).sum();
-                self.pace.charge(1 + (bytes + read) / BYTES_PER_UNIT)?;
-                Ok(result)
-            }
+            Code::Call(id, args) => match &args[..] {
+                // One argument (most calls: `len(x)`, `upper(a.b)`): a
+                // variable or member is lent to the function, not cloned.
+                [arg] => match self.borrow(arg) {
+                    Some(v) => self.call(*id, std::slice::from_ref(v)),
+                    None => self.call(*id, std::slice::from_ref(&self.eval(arg)?)),
+                },
+                _ => {
+                    let values = args
+                        .iter()
+                        .map(|c| self.eval(c))
+                        .collect::<Result<SmallVec<[Value; 4]>, _>>()?;
+                    self.call(*id, &values)
+                }
+            },
         }
+    }
+
+    /// Calls function `id` with its evaluated arguments.
+    fn call(&self, id: crate::program::FunctionId, values: &[Value]) -> Result<Value, RuntimeError> {
+        let def = self.functions.get(id);
+        let result = (def.func)(values, &self.context)?;
+        let bytes = self.limits.measure(&result)?;
+        // A function's time follows the text it reads and builds:
+        // `replace` building 1 MiB is a check of the clock on its own.
+        let read: usize = values.iter().map(|v| v.as_str().map_or(0, str::len)).sum();
+        self.pace.charge(1 + (bytes + read) / BYTES_PER_UNIT)?;
+        Ok(result)
     }
 
     fn read(&self, id: VarId) -> Value {
@@ -147,7 +160,7 @@ impl Evaluator<'_> {
         match code {
             Code::Var(id) => self.vars.get(id.0 as usize)?.as_ref(),
             Code::Member(base, name) => match self.borrow(base)? {
-                Value::Object(map) => map.get(&**name),
+                Value::Object(map) => name.find(map),
                 Value::SecurityUser(user) => user.member_ref(name),
                 _ => None,
             },

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use smallvec::SmallVec;
 
 use super::outcome::{Outcome, RunError};
 use super::state::{FrameEnd, Pending, RunState, StoreError};
@@ -65,8 +64,7 @@ impl RunEnv {
     ) -> FrameEnd {
         let frame = Frame { script, label };
         let hook = state.action_override.clone();
-        let mut props: SmallVec<[PropValue<'_>; 8]> = SmallVec::new();
-        let mut owned: SmallVec<[Value; 4]> = SmallVec::new();
+        let (mut props, mut owned) = StepBuffers::take();
         let scratch = std::cell::RefCell::new(ScratchBuffer::take());
         // Evaluation looks at the deadline and the cancel token while it
         // works (one per frame: its work count carries from step to step).
@@ -234,6 +232,7 @@ impl RunEnv {
         }
 
         ScratchBuffer::give_back(scratch.into_inner());
+        StepBuffers::give_back(props, owned);
         FrameEnd {
             outcome,
             last,
@@ -348,8 +347,8 @@ impl RunEnv {
         limits: SizeLimits,
         scratch: &std::cell::RefCell<String>,
         pacer: &Pacer<'_>,
-        props: &mut SmallVec<[PropValue<'s>; 8]>,
-        owned: &mut SmallVec<[Value; 4]>,
+        props: &mut Vec<PropValue<'s>>,
+        owned: &mut Vec<Value>,
     ) -> Result<(), ActionError> {
         // Built at the first computed property: many actions have none.
         let mut evaluator: Option<Evaluator<'_>> = None;
@@ -559,12 +558,48 @@ impl ScratchBuffer {
     }
 }
 
+/// The property list and evaluated values of a step, kept by the thread
+/// between frames like [`ScratchBuffer`] (a `Vec` pushes with one capacity
+/// test; a `SmallVec` tests where it lives at every push and clear). A
+/// buffer grown past [`StepBuffers::KEEP`] entries is not kept.
+struct StepBuffers;
+
+impl StepBuffers {
+    const KEEP: usize = 256;
+
+    thread_local! {
+        static SPARE: std::cell::Cell<(Vec<PropValue<'static>>, Vec<Value>)> =
+            const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+    }
+
+    fn take<'s>() -> (Vec<PropValue<'s>>, Vec<Value>) {
+        let (mut props, mut owned) = Self::SPARE.with(std::cell::Cell::take);
+        if props.capacity() == 0 {
+            props.reserve(16);
+            owned.reserve(8);
+        }
+        (props, owned)
+    }
+
+    fn give_back(mut props: Vec<PropValue<'_>>, mut owned: Vec<Value>) {
+        if props.capacity() > Self::KEEP || owned.capacity() > Self::KEEP {
+            return;
+        }
+        props.clear();
+        owned.clear();
+        // Empty, so no borrow outlives the frame: the same allocation,
+        // retyped in place (no element is ever mapped).
+        let props: Vec<PropValue<'static>> = props.into_iter().map(|_| unreachable!()).collect();
+        Self::SPARE.with(|spare| spare.set((props, owned)));
+    }
+}
+
 /// Properties with a closed set of words: each value must be one of them
 /// (any case; replaced by its listed spelling) or `""` (as if left out).
 fn check_choices(
     schema: &crate::action::ActionSchema,
     props: &mut [PropValue<'_>],
-    owned: &mut SmallVec<[Value; 4]>,
+    owned: &mut Vec<Value>,
 ) -> Result<(), ActionError> {
     for (ps, value) in schema.properties.iter().zip(props.iter_mut()) {
         let v = match value {
