@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use parking_lot::Mutex;
-use rpds::HashTrieMapSync;
 
-use super::maps::{id_trie, AccessCell, HotAgent, IdMap, IdTrie, State};
+
+use super::maps::{id_trie, AccessCell, HotAgent, IdMap, IdTrie, State, UserNames};
 use super::{
     AgentAccess, Grant, NewRole, RoleChange, RoleHolder, StoreConflict, TenantSnapshot,
     TenantStore, TenantView,
@@ -138,8 +138,7 @@ impl InMemoryStore {
             None => minimum_next,
         };
         let mut by_id: IdTrie<Agent> = id_trie();
-        let mut user_names =
-            HashTrieMapSync::new_with_hasher_and_ptr_kind(foldhash::fast::RandomState::default());
+        let mut user_names = UserNames::default();
         for (index, agent) in agents.into_iter().enumerate() {
             if agent.id > MAX_EXACT_ID {
                 return Err(SeedProblem::AgentIdTooLarge(index));
@@ -151,10 +150,10 @@ impl InMemoryStore {
                 return Err(SeedProblem::UnknownRole(index));
             }
             let folded = fold_case(&agent.user_name).into_owned();
-            if user_names.contains_key(&folded) {
+            if user_names.contains_key(folded.as_str()) {
                 return Err(SeedProblem::DuplicateUserName(index));
             }
-            user_names.insert_mut(folded, agent.id);
+            user_names.insert(folded.into_boxed_str(), agent.id);
             by_id.insert_mut(agent.id, agent);
         }
         let mut held_slots: IdMap<u32> = IdMap::default();
@@ -181,7 +180,7 @@ impl InMemoryStore {
             tenant: ArcSwap::from_pointee(State {
                 roles,
                 agents: by_id,
-                user_names,
+                user_names: std::sync::Arc::new(user_names),
                 next_role_id,
             }),
             writer: Mutex::new(()),
