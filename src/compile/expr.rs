@@ -93,12 +93,10 @@ pub(crate) fn compile(e: &Expr, ctx: &mut Ctx<'_>) -> Option<Code> {
             ctx.read(var, e.span);
             Code::Var(var)
         }
-        ExprKind::Member(base, name) => {
-            Code::Member(
-                Box::new(compile(base, ctx)?),
-                MemberName::new(ctx.shared(name)),
-            )
-        }
+        ExprKind::Member(base, name) => Code::Member(
+            Box::new(compile(base, ctx)?),
+            MemberName::new(ctx.shared(name)),
+        ),
         ExprKind::Index(base, index) => {
             warn_index_below_one(index, ctx);
             let b = compile(base, ctx);

@@ -101,7 +101,11 @@ impl Evaluator<'_> {
     }
 
     /// Calls function `id` with its evaluated arguments.
-    fn call(&self, id: crate::program::FunctionId, values: &[Value]) -> Result<Value, RuntimeError> {
+    fn call(
+        &self,
+        id: crate::program::FunctionId,
+        values: &[Value],
+    ) -> Result<Value, RuntimeError> {
         let def = self.functions.get(id);
         let result = (def.func)(values, &self.context)?;
         let bytes = self.limits.measure(&result)?;

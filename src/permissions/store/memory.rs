@@ -7,7 +7,6 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use parking_lot::Mutex;
 
-
 use super::maps::{id_trie, AccessCell, HotAgent, IdMap, IdTrie, State, UserNames};
 use super::{
     AgentAccess, Grant, NewRole, RoleChange, RoleHolder, StoreConflict, TenantSnapshot,

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-
 use super::outcome::{Outcome, RunError};
 use super::state::{FrameEnd, Pending, RunState, StoreError};
 use super::suspend::{ResumePoint, SavedFrame};
