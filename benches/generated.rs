@@ -44,3 +44,45 @@ pub fn generated_script(target_bytes: usize) -> String {
     s.push_str("done: End\n");
     s
 }
+
+/// A denser ~1 MB script (issue 23, item 2): one action a line, each a mix
+/// of templates, arithmetic and boolean expressions, as in
+/// ```text
+/// a17: Assign "step 17" { Variable = v1 Value = "x {v1 + 17} and {upper(name)} {{lit}}" Default -> i17 }
+/// i17: If { Expression = len(v1) > 3 and (count + 17) * 2 >= 7 or flag True -> c17 False -> c17 }
+/// c17: Case { Value = lower(name) Case "a" -> a18 Case "b" -> a18 Default -> a18 }
+/// ```
+/// chained from one Begin to one End. `name`, `count`, `flag` and the
+/// sixteen variables `v0`..`v15` (block `i` uses `v{i % 16}`) are inputs
+/// of the header, so nothing is read before it is set.
+// lsp.rs includes this file for `generated_script` only.
+#[allow(dead_code)]
+pub fn dense_script(target_bytes: usize) -> String {
+    let mut s = String::with_capacity(target_bytes + 4096);
+    s.push_str("script \"Dense\" type Phone inputs name, count, flag");
+    for v in 0..16 {
+        s.push_str(&format!(", v{v}"));
+    }
+    s.push_str("\nstart: Begin { Default -> a0 }\n");
+    let mut i = 0usize;
+    loop {
+        let last = s.len() + 600 >= target_bytes;
+        let next = if last {
+            "done".to_string()
+        } else {
+            format!("a{}", i + 1)
+        };
+        let v = i % 16;
+        s.push_str(&format!(
+            "a{i}: Assign \"step {i}\" {{ Variable = v{v} Value = \"x {{v{v} + {i}}} and {{upper(name)}} {{{{lit}}}}\" Default -> i{i} }}\n\
+             i{i}: If {{ Expression = len(v{v}) > 3 and (count + {i}) * 2 >= 7 or flag True -> c{i} False -> c{i} }}\n\
+             c{i}: Case {{ Value = lower(name) Case \"a\" -> {next} Case \"b\" -> {next} Default -> {next} }}\n"
+        ));
+        if last {
+            break;
+        }
+        i += 1;
+    }
+    s.push_str("done: End\n");
+    s
+}

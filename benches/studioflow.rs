@@ -1,7 +1,8 @@
 //! Criterion benchmarks for studioflow (issue 4, "Speed and memory").
 //!
 //! Groups:
-//! - `parse_check`: `Engine::compile` (parse + check) on a generated ~1 MB script, in bytes/s.
+//! - `parse_check`: `Engine::compile` (parse + check) on a generated ~1 MB script, in bytes/s,
+//!   and on a denser one (issue 23, item 2: templates, arithmetic and logic on every line).
 //! - `flow`: a realistic 10-action flow (15 executed actions) run end to end.
 //! - `flow_vs_rhai`: the same flow, and the same flow written in Rhai over the
 //!   same permission model, side by side.
@@ -22,7 +23,7 @@
 //! `STUDIOFLOW_BENCH_MEM=1 GLIBC_TUNABLES=glibc.malloc.tcache_count=0 cargo bench -p studioflow-benches --bench studioflow`
 
 mod generated;
-use generated::generated_script;
+use generated::{dense_script, generated_script};
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -374,6 +375,7 @@ fn parse_check(c: &mut Criterion) {
         script.warnings().warnings().count()
     );
     assert!(script.action_count() > 5_000);
+    let dense = dense_source(&engine);
 
     let mut group = c.benchmark_group("parse_check");
     group.sample_size(10);
@@ -385,7 +387,32 @@ fn parse_check(c: &mut Criterion) {
                 .expect("compiles")
         })
     });
+    group.throughput(Throughput::Bytes(dense.len() as u64));
+    group.bench_function("compile_1MB_dense", |b| {
+        b.iter(|| {
+            engine
+                .compile(black_box(&dense), "dense.script")
+                .expect("compiles")
+        })
+    });
     group.finish();
+}
+
+/// The dense ~1 MB script (generated.rs), checked to compile without errors
+/// or warnings.
+fn dense_source(engine: &Engine) -> String {
+    let source = dense_script(1 << 20);
+    let script = match engine.compile(&source, "dense.script") {
+        Ok(script) => script,
+        Err(e) => panic!("the dense script does not compile: {e}"),
+    };
+    assert!(
+        script.warnings().is_empty(),
+        "dense script warnings: {}",
+        script.warnings().warnings().count()
+    );
+    assert!(script.action_count() > 10_000);
+    source
 }
 
 fn flow(c: &mut Criterion) {
@@ -592,7 +619,8 @@ fn main() {
 }
 
 /// `STUDIOFLOW_BENCH_REPEAT=studioflow:N` (or `rhai:N`, `store:N`, or
-/// `parse:N` for compiling the 1 MB generated script): set up, then run one
+/// `parse:N` for compiling the 1 MB generated script, `parse_dense:N` for
+/// the dense one): set up, then run one
 /// flow N times and exit; under `heaptrack`, the difference between N = 0
 /// and N = 1000 gives allocations per run without touching the timed benches.
 /// The phone flow's pause (`contacts` group): `resume:N` resumes a clone of
@@ -612,22 +640,24 @@ fn repeat(spec: &str) {
     check_flow(&engine, &script);
     let _warm = run_rhai(&rhai, &ast);
     store_read_once(engine.directory());
-    let source = if which == "parse" {
-        generated_script(1 << 20)
-    } else {
-        String::new()
+    let source = match which {
+        "parse" => generated_script(1 << 20),
+        "parse_dense" => dense_source(&engine),
+        _ => String::new(),
     };
     if ["resume", "sealed", "seal", "open", "clone", "rerun"].contains(&which) {
         return repeat_contacts(which, n);
     }
     for _ in 0..n {
         match which {
-            "parse" => drop(black_box(engine.compile(&source, "generated.script"))),
+            "parse" | "parse_dense" => {
+                drop(black_box(engine.compile(&source, "generated.script")))
+            }
             "store" => store_read_once(engine.directory()),
             "studioflow" => drop(black_box(engine.run(&script, RunOptions::default()))),
             "rhai" => drop(black_box(run_rhai(&rhai, &ast))),
             other => panic!(
-                "unknown flow {other:?}: studioflow, rhai, store, parse, resume, sealed, seal, open, clone or rerun"
+                "unknown flow {other:?}: studioflow, rhai, store, parse, parse_dense, resume, sealed, seal, open, clone or rerun"
             ),
         }
     }

@@ -146,7 +146,7 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
         let complete = parse_errors.is_empty();
         let mut ctx = Ctx {
             functions: compiler.functions,
-            vars: IndexMap::new(),
+            vars: IndexMap::default(),
             first_reads: Vec::new(),
             read: Vec::new(),
             writes: HashSet::new(),

@@ -12,7 +12,7 @@ use crate::program::{Signatures, VarId};
 
 pub(crate) struct Ctx<'a> {
     pub functions: &'a dyn Signatures,
-    pub(super) vars: IndexMap<String, VarId>,
+    pub(super) vars: IndexMap<String, VarId, foldhash::fast::RandomState>,
     /// The first read of each variable, in the order first read: where a
     /// "read but never assigned" warning points.
     pub(super) first_reads: Vec<(VarId, Span)>,

@@ -3,11 +3,12 @@
 
 use std::iter::Peekable;
 
-use pest::iterators::{Pair, Pairs};
+use pest::iterators::Pair;
+use smallvec::SmallVec;
 
 use super::ast::*;
 use super::errors::describe_rule;
-use super::grammar::{exact_span, span_of, Rule};
+use super::grammar::{exact_span, exact_span_below, span_of, Rule};
 
 use super::prescan::MAX_NESTING;
 use crate::diagnostics::{Diagnostic, DiagnosticCode, Span};
@@ -52,6 +53,16 @@ pub(super) fn raw_string_value(pair: Pair<'_, Rule>) -> String {
 /// before this runs), and `'\"'` is the two characters `\"`.
 fn unescape(text: &str, quote: char) -> String {
     let mut out = String::with_capacity(text.len());
+    unescape_into(&mut out, text, quote);
+    out
+}
+
+/// [`unescape`], appended to `out`.
+fn unescape_into(out: &mut String, text: &str, quote: char) {
+    if !text.contains('\\') {
+        out.push_str(text);
+        return;
+    }
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
         if c == '\\' {
@@ -71,7 +82,6 @@ fn unescape(text: &str, quote: char) -> String {
             out.push(c);
         }
     }
-    out
 }
 
 /// Builds an expression tree from an `expr` pair: the grammar gives a flat
@@ -92,24 +102,30 @@ const BUILD_RED_ZONE: usize = 64 * 1024;
 const BUILD_STACK_SEGMENT: usize = 4 * 1024 * 1024;
 
 fn build_expr_here(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
-    check_prefix_runs(&pair)?;
-    let span = exact_span(&pair);
-    let mut expr = precedence_expr(&mut pair.into_inner().peekable(), 0)?;
+    // The operands and operators, read once (each walk of a pair's children
+    // counts them first).
+    let whole = pair.as_span();
+    let children: SmallVec<[Pair<'_, Rule>; 8]> = pair.into_inner().collect();
+    check_prefix_runs(&children)?;
+    // What `exact_span(&pair)` gives: an `expr` is no opaque rule, so its
+    // span ends where its last child's exact span does.
+    let span = exact_span_below(whole, children.last().cloned());
+    let mut expr = precedence_expr(&mut children.into_iter().peekable(), 0)?;
     expr.span = span;
     Ok(expr)
 }
 
 /// pest matches `prefix_op*` iteratively, but the tree builder recurses once
 /// per prefix operator, so long runs are refused here first.
-fn check_prefix_runs(pair: &Pair<'_, Rule>) -> Result<(), Diagnostic> {
+fn check_prefix_runs(children: &[Pair<'_, Rule>]) -> Result<(), Diagnostic> {
     let mut run = 0usize;
-    for p in pair.clone().into_inner() {
+    for p in children {
         if p.as_rule() == Rule::prefix_op {
             run += 1;
             if run > MAX_PREFIX_RUN {
                 return Err(Diagnostic::new(
                     DiagnosticCode::NestingTooDeep,
-                    span_of(&p),
+                    span_of(p),
                     format!("more than {MAX_PREFIX_RUN} prefix operators in a row"),
                 ));
             }
@@ -176,8 +192,8 @@ fn continuation_power(pair: &Pair<'_, Rule>) -> u8 {
 /// did: the same order of evaluation, so the same first error). Recursion
 /// is once per prefix operator (runs are bounded) and once per rising
 /// binding power (a fixed number of levels); operators of one level loop.
-fn precedence_expr<'i>(
-    pairs: &mut Peekable<Pairs<'i, Rule>>,
+fn precedence_expr<'i, I: Iterator<Item = Pair<'i, Rule>>>(
+    pairs: &mut Peekable<I>,
     min_power: u8,
 ) -> Result<Expr, Diagnostic> {
     let first = pairs.next().expect("an expression has an operand");
@@ -354,13 +370,22 @@ fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
 /// `{expression}` parts a template.
 fn build_template(pair: Pair<'_, Rule>, quote: char) -> Result<ExprKind, Diagnostic> {
     let mut parts: Vec<TemplatePart> = Vec::new();
-    let push_text = |parts: &mut Vec<TemplatePart>, s: &str| match parts.last_mut() {
-        Some(TemplatePart::Text(t)) => t.push_str(s),
-        _ => parts.push(TemplatePart::Text(s.to_string())),
-    };
+    // The text part being written (the last part), or a new one.
+    fn text_part(parts: &mut Vec<TemplatePart>) -> &mut String {
+        if !matches!(parts.last(), Some(TemplatePart::Text(_))) {
+            parts.push(TemplatePart::Text(String::new()));
+        }
+        match parts.last_mut() {
+            Some(TemplatePart::Text(t)) => t,
+            _ => unreachable!("a text part was just pushed"),
+        }
+    }
+    let push_text = |parts: &mut Vec<TemplatePart>, s: &str| text_part(parts).push_str(s);
     for p in pair.into_inner() {
         match p.as_rule() {
-            Rule::text | Rule::squote_text => push_text(&mut parts, &unescape(p.as_str(), quote)),
+            Rule::text | Rule::squote_text => {
+                unescape_into(text_part(&mut parts), p.as_str(), quote)
+            }
             Rule::lbrace_escape => push_text(&mut parts, "{"),
             Rule::rbrace_escape | Rule::lone_rbrace => push_text(&mut parts, "}"),
             Rule::interpolation => {
@@ -370,9 +395,9 @@ fn build_template(pair: Pair<'_, Rule>, quote: char) -> Result<ExprKind, Diagnos
             _ => {}
         }
     }
-    Ok(match parts.as_slice() {
+    Ok(match parts.as_mut_slice() {
         [] => ExprKind::Literal(Literal::String(String::new())),
-        [TemplatePart::Text(t)] => ExprKind::Literal(Literal::String(t.clone())),
+        [TemplatePart::Text(t)] => ExprKind::Literal(Literal::String(std::mem::take(t))),
         _ => ExprKind::Template(parts),
     })
 }

@@ -78,21 +78,39 @@ pub(super) fn span_of(pair: &Pair<'_, Rule>) -> Span {
 /// comments, so the last byte that is none of these ends the span.
 pub(super) fn exact_span(pair: &Pair<'_, Rule>) -> Span {
     let span = pair.as_span();
+    if is_opaque(pair.as_rule()) {
+        return Span::new(span.start(), span.end());
+    }
+    exact_span_below(span, pair.clone().into_inner().last())
+}
+
+/// Rules whose text is opaque (a string, a code block: `//` inside is no
+/// comment): a span ends where they end.
+fn is_opaque(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::string
+            | Rule::squote_string
+            | Rule::dollar_string
+            | Rule::raw_string
+            | Rule::code_block
+            | Rule::datetime
+            | Rule::caption
+            | Rule::case_label
+    )
+}
+
+/// [`exact_span`] of a pair whose text is not opaque, given its span and
+/// its last child (the caller may already hold it).
+pub(super) fn exact_span_below(span: pest::Span<'_>, last: Option<Pair<'_, Rule>>) -> Span {
     let text = span.get_input();
     let mut from = span.start();
-    let mut p = pair.clone();
+    let Some(mut p) = last else {
+        return Span::new(span.start(), last_code_end(text, from, span.end()));
+    };
+    from = p.as_span().start();
     loop {
-        if matches!(
-            p.as_rule(),
-            Rule::string
-                | Rule::squote_string
-                | Rule::dollar_string
-                | Rule::raw_string
-                | Rule::code_block
-                | Rule::datetime
-                | Rule::caption
-                | Rule::case_label
-        ) {
+        if is_opaque(p.as_rule()) {
             from = p.as_span().end();
             break;
         }

@@ -187,12 +187,19 @@ pub(crate) fn parse_pieces(text: &str, mut each: impl FnMut(ParsedPiece) -> bool
             return false;
         };
         let end = piece.as_span().end();
-        let Some(action) = piece.into_inner().find(|p| p.as_rule() == Rule::action) else {
+        let mut actions = 0;
+        for action in piece.into_inner() {
+            if action.as_rule() != Rule::action {
+                continue;
+            }
+            actions += 1;
+            if !each(action_piece(action, pos)) {
+                return false;
+            }
+        }
+        if actions == 0 {
             // The end of the input (after blanks and comments).
             return true;
-        };
-        if !each(action_piece(action, pos)) {
-            return false;
         }
         pos += end;
     }

@@ -1,0 +1,158 @@
+//! The patch to pest in vendor/pest (STUDIOFLOW_PATCH.md): stack snapshots
+//! are not taken until a grammar first uses its stack, and the call-limit
+//! tracker is skipped when no limit is set. A grammar that uses `PUSH`,
+//! `POP`, `PEEK`, `DROP` must parse exactly as with pest as published, most
+//! of all when its first `PUSH` happens inside checkpoints that were not
+//! recorded and one of them then backtracks. Every expected result below
+//! was worked out by hand, and the same tests pass against pest 2.9.6 as
+//! published (the `[patch.crates-io]` entry of Cargo.toml removed). Each
+//! test can fail: with `restore` or `checkpoint` skipped whatever the flag,
+//! or the tracker idle even with a limit set, some of them do.
+
+// pest_derive without its `std` feature writes `alloc::boxed::Box`.
+extern crate alloc;
+
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+
+use pest::Parser;
+use pest_derive::Parser;
+
+#[derive(Parser)]
+#[grammar_inline = r####"
+letter = _{ 'a'..'z' }
+digit  = _{ '0'..'9' }
+
+// The first PUSH, inside the sequence of the first alternative, which then
+// fails: the second alternative must see an empty stack (PEEK_ALL matches
+// nothing), not the pushed letter.
+first_push_fails = { SOI ~ ((PUSH(letter) ~ "!") | (letter ~ PEEK_ALL)) ~ EOI }
+
+// Two PUSHes, the second inside an optional, then the enclosing sequence
+// fails: both are undone.
+nested_push_fails = { SOI ~ ((PUSH(letter) ~ ("-" ~ PUSH(letter))? ~ "!") | (letter ~ "-"? ~ letter? ~ PEEK_ALL)) ~ EOI }
+
+// A DROP inside an optional that fails after it: the dropped element comes
+// back (POP then matches it); when the optional succeeds, what it pushed is
+// what POP matches.
+drop_restored = { SOI ~ PUSH(digit) ~ (PEEK ~ DROP ~ "x" ~ PUSH("y"))? ~ POP ~ EOI }
+
+// Lookaheads always restore the stack, positive or negative.
+lookahead_push = { SOI ~ &PUSH(letter) ~ letter ~ PEEK_ALL ~ EOI }
+not_push       = { SOI ~ !(PUSH(letter) ~ "!") ~ letter ~ PEEK_ALL ~ EOI }
+
+// Matching tags, repeated: PUSH and POP inside a repetition that
+// backtracks at every closing tag.
+tags = { SOI ~ tag* ~ EOI }
+tag  = { "<" ~ PUSH(letter+) ~ ">" ~ tag* ~ "</" ~ POP ~ ">" }
+
+// Rust's raw strings: r#"..."#, as many # to close as to open.
+raw     = { SOI ~ "r" ~ PUSH("#"*) ~ "\"" ~ content ~ "\"" ~ POP ~ EOI }
+content = { (!("\"" ~ PEEK) ~ ANY)* }
+
+// A grammar without the stack, for the call limit.
+digits = { SOI ~ (digit ~ ("," ~ digit)*)? ~ EOI }
+"####]
+struct P;
+
+/// `pest::set_call_limit` is process-wide: the tests take turns.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn parses(rule: Rule, input: &str) -> bool {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    P::parse(rule, input).is_ok()
+}
+
+#[test]
+fn a_first_push_undone_by_its_failing_sequence() {
+    // "a": `PUSH(a) ~ "!"` fails at the end; `a ~ PEEK_ALL` matches with an
+    // empty stack.
+    assert!(parses(Rule::first_push_fails, "a"));
+    // "aa": had the stack kept `a`, PEEK_ALL would match the second `a`.
+    assert!(!parses(Rule::first_push_fails, "aa"));
+    assert!(parses(Rule::first_push_fails, "a!"));
+}
+
+#[test]
+fn nested_pushes_undone_by_the_enclosing_sequence() {
+    // The second alternative, with PEEK_ALL matching nothing.
+    assert!(parses(Rule::nested_push_fails, "a-b"));
+    // [a, b] left on the stack would make PEEK_ALL match "ba".
+    assert!(!parses(Rule::nested_push_fails, "a-bba"));
+    assert!(parses(Rule::nested_push_fails, "a-b!"));
+    assert!(parses(Rule::nested_push_fails, "a!"));
+}
+
+#[test]
+fn a_drop_is_undone_when_its_optional_fails() {
+    // PUSH 1; the optional peeks "1", drops, fails at "x" (restored: [1]);
+    // POP matches the second "1".
+    assert!(parses(Rule::drop_restored, "11"));
+    // POP matches the second "1", then "1" is left over.
+    assert!(!parses(Rule::drop_restored, "111"));
+    // The optional succeeds: [y]; POP matches a second "y".
+    assert!(parses(Rule::drop_restored, "11xyy"));
+    assert!(!parses(Rule::drop_restored, "11xy"));
+    assert!(!parses(Rule::drop_restored, "11x1"));
+}
+
+#[test]
+fn lookaheads_restore_the_stack() {
+    assert!(parses(Rule::lookahead_push, "a"));
+    assert!(!parses(Rule::lookahead_push, "aa"));
+    assert!(parses(Rule::not_push, "a"));
+    assert!(!parses(Rule::not_push, "aa"));
+    assert!(!parses(Rule::not_push, "a!"));
+}
+
+#[test]
+fn matching_tags() {
+    assert!(parses(Rule::tags, "<a><bc></bc><d></d></a><e></e>"));
+    assert!(parses(Rule::tags, ""));
+    assert!(!parses(Rule::tags, "<a><b></a></b>"));
+    assert!(!parses(Rule::tags, "<a><b></b>"));
+    assert!(!parses(Rule::tags, "<a></a></a>"));
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let pairs = P::parse(Rule::tags, "<a><b></b></a><c></c>").unwrap();
+    let spans: Vec<(usize, usize)> = pairs
+        .flatten()
+        .filter(|p| p.as_rule() == Rule::tag)
+        .map(|p| (p.as_span().start(), p.as_span().end()))
+        .collect();
+    assert_eq!(spans, [(0, 14), (3, 10), (14, 21)]);
+}
+
+#[test]
+fn raw_strings() {
+    let content = |input: &str| {
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        P::parse(Rule::raw, input).ok().map(|pairs| {
+            pairs
+                .flatten()
+                .find(|p| p.as_rule() == Rule::content)
+                .unwrap()
+                .as_str()
+                .to_string()
+        })
+    };
+    assert_eq!(content(r###"r##"a"#b"##"###).as_deref(), Some(r##"a"#b"##));
+    assert_eq!(content(r#"r"x""#).as_deref(), Some("x"));
+    assert_eq!(content(r##"r#"x"##), None);
+    assert_eq!(content(r###"r#"x"##"###), None);
+}
+
+#[test]
+fn the_call_limit_still_counts() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let input = vec!["1"; 200].join(",");
+    // Without a limit (the patched tracker's idle path) the list parses.
+    assert!(P::parse(Rule::digits, &input).is_ok());
+    pest::set_call_limit(NonZeroUsize::new(50));
+    let limited = P::parse(Rule::digits, &input);
+    let short = P::parse(Rule::digits, "1,2");
+    pest::set_call_limit(None);
+    let err = limited.expect_err("200 items take more than 50 calls");
+    assert!(err.to_string().contains("call limit reached"), "{err}");
+    assert!(short.is_ok(), "a short input stays under the limit");
+    assert!(P::parse(Rule::digits, &input).is_ok());
+}
