@@ -293,6 +293,46 @@ impl<'a> ActionCall<'a> {
         }
     }
 
+    /// [`ActionCall::set_output`] of a value that is the same as one measured
+    /// before: `measured` holds the size limits it was measured against and
+    /// the size [`SizeLimits::measure`](crate::runtime::limits::SizeLimits)
+    /// answered. Under the same limits the answer is reused (an agent
+    /// object shared between runs is not walked again); otherwise the value
+    /// is measured and `measured` updated.
+    pub(crate) fn set_output_remeasured(
+        &mut self,
+        i: usize,
+        value: Value,
+        measured: &mut Option<(crate::runtime::limits::SizeLimits, usize)>,
+    ) -> Result<(), ActionError> {
+        let limits = self.state.limits;
+        let bytes = match *measured {
+            Some((at, bytes)) if at == limits => bytes,
+            _ => match limits.measure(&value) {
+                Ok(bytes) => {
+                    *measured = Some((limits, bytes));
+                    bytes
+                }
+                // Refused: the ordinary path builds the same error.
+                Err(_) => return self.set_output(i, value),
+            },
+        };
+        let var = self.variable(i).ok_or_else(|| {
+            ActionError::failed(format!(
+                "property {} of {} is not a variable name",
+                i, self.action.type_name
+            ))
+        })?;
+        match self.state.store_measured(var.0 as usize, value, bytes) {
+            Ok(()) => Ok(()),
+            Err(StoreError::TooLarge(e)) => Err(e),
+            Err(StoreError::Memory(m)) => {
+                self.state.pending.get_or_insert(Pending::Limit(m));
+                Err(ActionError::failed(m.to_string()))
+            }
+        }
+    }
+
     /// The engine's limits, for handlers that can check a result's size
     /// before building it (e.g. a list of matches against
     /// [`crate::Limits::max_list_len`]).

@@ -23,7 +23,7 @@ pub const MAX_ERROR_TEXT_BYTES: usize = 4096;
 pub const TRUNCATION_MARKER: &str = " ... [truncated]";
 
 /// Size limits a value may reach.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SizeLimits {
     pub max_string_bytes: usize,
     pub max_list_len: usize,

@@ -17,6 +17,7 @@ use chrono_tz::Tz;
 
 use super::common::build_agent_value;
 use crate::permissions::{Agent, AgentId, AgentStatus};
+use crate::runtime::limits::SizeLimits;
 use crate::Value;
 
 /// Objects kept per thread (direct-mapped by agent id): few enough that
@@ -76,6 +77,46 @@ fn same_text(kept: &Arc<str>, stored: &Arc<str>) -> bool {
 struct Slot {
     inputs: Inputs,
     value: Value,
+    /// Its size under the limits it was last stored with (a store walks
+    /// the object to measure it: done once per object and limits).
+    measured: Option<(SizeLimits, usize)>,
+}
+
+/// An agent object and what is known of its size.
+pub(super) struct AgentObject {
+    pub value: Value,
+    pub measured: Option<(SizeLimits, usize)>,
+}
+
+/// The identity of an object value (its shared allocation).
+fn identity(value: &Value) -> Option<*const crate::Object> {
+    match value {
+        Value::Object(map) => Some(Arc::as_ptr(map)),
+        _ => None,
+    }
+}
+
+/// Records the size `object` was measured at, if this thread still keeps it.
+pub(super) fn remember_size(
+    id: AgentId,
+    object: Option<*const crate::Object>,
+    measured: (SizeLimits, usize),
+) {
+    let slot = (id as usize) % SLOTS;
+    let _ = KEPT.try_with(|kept| {
+        if let Ok(mut kept) = kept.try_borrow_mut() {
+            if let Some(k) = &mut kept[slot] {
+                if object.is_some() && identity(&k.value) == object {
+                    k.measured = Some(measured);
+                }
+            }
+        }
+    });
+}
+
+/// See [`remember_size`].
+pub(super) fn object_identity(value: &Value) -> Option<*const crate::Object> {
+    identity(value)
 }
 
 thread_local! {
@@ -85,17 +126,20 @@ thread_local! {
 /// The agent object of `record` (with its role's name, `lastLogin` in
 /// `tz`): the one this thread built last for the same inputs, else a new
 /// one, kept for the next lookup.
-pub(super) fn agent_object(record: &Agent, role: Option<&str>, tz: Tz) -> Value {
+pub(super) fn agent_object(record: &Agent, role: Option<&str>, tz: Tz) -> AgentObject {
     let slot = (record.id as usize) % SLOTS;
     let kept = KEPT.try_with(|kept| {
         let kept = kept.try_borrow().ok()?;
         match &kept[slot] {
-            Some(k) if k.inputs.matches(record, role, tz) => Some(k.value.clone()),
+            Some(k) if k.inputs.matches(record, role, tz) => Some(AgentObject {
+                value: k.value.clone(),
+                measured: k.measured,
+            }),
             _ => None,
         }
     });
-    if let Ok(Some(value)) = kept {
-        return value;
+    if let Ok(Some(object)) = kept {
+        return object;
     }
     let value = build_agent_value(record, role, tz);
     // A thread being torn down keeps nothing (its table is gone).
@@ -104,10 +148,14 @@ pub(super) fn agent_object(record: &Agent, role: Option<&str>, tz: Tz) -> Value 
             kept[slot] = Some(Slot {
                 inputs: Inputs::of(record, role, tz),
                 value: value.clone(),
+                measured: None,
             });
         }
     });
-    value
+    AgentObject {
+        value,
+        measured: None,
+    }
 }
 
 #[cfg(test)]
@@ -122,6 +170,10 @@ mod tests {
         (agent, role)
     }
 
+    fn object(record: &Agent, role: Option<&str>, tz: Tz) -> Value {
+        agent_object(record, role, tz).value
+    }
+
     fn shares(a: &Value, b: &Value) -> bool {
         matches!((a, b), (Value::Object(x), Value::Object(y)) if Arc::ptr_eq(x, y))
     }
@@ -129,8 +181,8 @@ mod tests {
     #[test]
     fn an_unchanged_agent_shares_its_object() {
         let (agent, role) = stored(1002);
-        let first = agent_object(&agent, role.as_deref(), Tz::UTC);
-        let second = agent_object(&agent, role.as_deref(), Tz::UTC);
+        let first = object(&agent, role.as_deref(), Tz::UTC);
+        let second = object(&agent, role.as_deref(), Tz::UTC);
         assert!(shares(&first, &second));
         assert_eq!(first, build_agent_value(&agent, role.as_deref(), Tz::UTC));
     }
@@ -138,7 +190,7 @@ mod tests {
     #[test]
     fn any_changed_input_builds_a_new_object() {
         let (agent, role) = stored(1003);
-        let base = agent_object(&agent, role.as_deref(), Tz::UTC);
+        let base = object(&agent, role.as_deref(), Tz::UTC);
         let mut changes: Vec<(&str, Agent, Option<String>, Tz)> = Vec::new();
         let mut a = agent.clone();
         a.first_name = Arc::from("Renamed");
@@ -179,8 +231,8 @@ mod tests {
         changes.push(("id", a, role.clone(), Tz::UTC));
         for (what, changed, role, tz) in changes {
             // Kept from the base lookup, then asked with one input changed.
-            let _ = agent_object(&agent, role.as_deref(), Tz::UTC);
-            let got = agent_object(&changed, role.as_deref(), tz);
+            let _ = object(&agent, role.as_deref(), Tz::UTC);
+            let got = object(&changed, role.as_deref(), tz);
             assert_eq!(
                 got,
                 build_agent_value(&changed, role.as_deref(), tz),
@@ -193,23 +245,49 @@ mod tests {
     #[test]
     fn equal_texts_in_new_allocations_still_share() {
         let (agent, role) = stored(1004);
-        let first = agent_object(&agent, role.as_deref(), Tz::UTC);
+        let first = object(&agent, role.as_deref(), Tz::UTC);
         let mut copy = agent.clone();
         copy.first_name = Arc::from(&*agent.first_name);
         copy.department = Arc::from(&*agent.department);
-        let second = agent_object(&copy, role.as_deref(), Tz::UTC);
+        let second = object(&copy, role.as_deref(), Tz::UTC);
         assert!(shares(&first, &second));
     }
 
     #[test]
     fn a_changed_member_is_the_scripts_own_copy() {
         let (agent, role) = stored(1005);
-        let mut mine = agent_object(&agent, role.as_deref(), Tz::UTC);
+        let mut mine = object(&agent, role.as_deref(), Tz::UTC);
         if let Value::Object(map) = &mut mine {
             Arc::make_mut(map).insert("firstName".into(), Value::from("Changed"));
         }
-        let again = agent_object(&agent, role.as_deref(), Tz::UTC);
+        let again = object(&agent, role.as_deref(), Tz::UTC);
         assert_eq!(again, build_agent_value(&agent, role.as_deref(), Tz::UTC));
         assert_ne!(again, mine);
+    }
+
+    #[test]
+    fn a_size_is_remembered_for_the_object_and_limits_it_was_measured_at() {
+        let (agent, role) = stored(1006);
+        let limits = SizeLimits {
+            max_string_bytes: 1 << 20,
+            max_list_len: 1000,
+            max_value_depth: 10,
+        };
+        let first = agent_object(&agent, role.as_deref(), Tz::UTC);
+        assert_eq!(first.measured, None);
+        let bytes = limits.measure(&first.value).expect("within the limits");
+        remember_size(agent.id, object_identity(&first.value), (limits, bytes));
+        let again = agent_object(&agent, role.as_deref(), Tz::UTC);
+        assert_eq!(again.measured, Some((limits, bytes)));
+        // Another object in the slot is not given that size.
+        let mut other = agent.clone();
+        other.first_name = Arc::from("Other");
+        let built = agent_object(&other, role.as_deref(), Tz::UTC);
+        assert_eq!(built.measured, None);
+        remember_size(agent.id, object_identity(&first.value), (limits, bytes));
+        assert_eq!(
+            agent_object(&other, role.as_deref(), Tz::UTC).measured,
+            None
+        );
     }
 }

@@ -228,6 +228,17 @@ impl RunState {
                 source,
             })
         })?;
+        self.store_measured(slot, value, new)
+    }
+
+    /// [`RunState::store`] of a value already measured against
+    /// `self.limits` (`bytes` is what [`SizeLimits::measure`] answered).
+    pub(crate) fn store_measured(
+        &mut self,
+        slot: usize,
+        value: Value,
+        new: usize,
+    ) -> Result<(), StoreError> {
         let (Some(target), Some(counted)) = (self.vars.get_mut(slot), self.sizes.get_mut(slot))
         else {
             return Ok(());
