@@ -522,6 +522,9 @@ pub(crate) fn is_fresh_heap_text(s: &Text) -> bool {
 #[derive(Debug, Clone)]
 pub struct SecurityUser {
     run: RunId,
+    /// This handle's own identity: every mint draws a new one (from the
+    /// run-id allocator: no shared write per mint), copies keep it.
+    handle: RunId,
     info: Arc<SecurityUserInfo>,
 }
 
@@ -536,6 +539,51 @@ struct SecurityUserInfo {
     role: Value,
 }
 
+impl SecurityUserInfo {
+    /// The fields of a security user: the ones this thread made last when
+    /// they are the same (a flow mints the same user run after run), else
+    /// new ones. Read-only and free of any handle, so sharing them is
+    /// invisible: a handle's identity is its own.
+    fn shared(agent_id: u64, user_name: Text, time_zone: Tz, role: Value) -> Arc<SecurityUserInfo> {
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<Arc<SecurityUserInfo>>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let same_text = |kept: &Value, new: &Value| match (kept, new) {
+            (Value::Null, Value::Null) => true,
+            (Value::String(a), Value::String(b)) => a == b,
+            _ => false,
+        };
+        let user_name = Value::String(user_name);
+        let last = LAST.try_with(|last| {
+            let last = last.try_borrow().ok()?;
+            let info = last.as_ref()?;
+            (info.agent_id == agent_id
+                && info.time_zone == time_zone
+                && same_text(&info.user_name, &user_name)
+                && same_text(&info.role, &role))
+            .then(|| info.clone())
+        });
+        if let Ok(Some(info)) = last {
+            return info;
+        }
+        let info = Arc::new(SecurityUserInfo {
+            agent_id,
+            time_zone,
+            user_name,
+            agent_id_value: Value::Number(agent_id as f64),
+            time_zone_name: time_zone_name(time_zone),
+            role,
+        });
+        let _ = LAST.try_with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                *last = Some(info.clone());
+            }
+        });
+        info
+    }
+}
+
 impl SecurityUser {
     pub(crate) fn mint(
         run: RunId,
@@ -546,14 +594,8 @@ impl SecurityUser {
     ) -> Self {
         SecurityUser {
             run,
-            info: Arc::new(SecurityUserInfo {
-                agent_id,
-                time_zone,
-                user_name: Value::String(user_name),
-                agent_id_value: Value::Number(agent_id as f64),
-                time_zone_name: time_zone_name(time_zone),
-                role,
-            }),
+            handle: RunId::next(),
+            info: SecurityUserInfo::shared(agent_id, user_name, time_zone, role),
         }
     }
     /// A security user read from a paused run: who it was, valid in no
@@ -594,7 +636,7 @@ impl SecurityUser {
         self.run == run
     }
     pub(crate) fn same_handle(&self, other: &SecurityUser) -> bool {
-        self.run == other.run && Arc::ptr_eq(&self.info, &other.info)
+        self.run == other.run && self.handle == other.handle
     }
     /// The agent's id.
     ///
@@ -701,5 +743,34 @@ mod time_zone_tests {
         for zone in chrono_tz::TZ_VARIANTS {
             assert_eq!(super::time_zone_name(zone).as_str(), Some(zone.name()));
         }
+    }
+}
+
+#[cfg(test)]
+mod security_user_tests {
+    use super::*;
+
+    fn mint(run: RunId, user: &str) -> SecurityUser {
+        SecurityUser::mint(
+            run,
+            1001,
+            Text::from(user),
+            Tz::UTC,
+            Value::from("Administrator"),
+        )
+    }
+
+    #[test]
+    fn every_mint_is_its_own_handle_though_the_fields_are_shared() {
+        let run = RunId::next();
+        let (a, b) = (mint(run, "sysadmin"), mint(run, "sysadmin"));
+        assert!(Arc::ptr_eq(&a.info, &b.info), "the same fields are shared");
+        assert!(!a.same_handle(&b), "two mints are two handles");
+        assert!(a.same_handle(&a.clone()), "a copy is the same handle");
+        assert!(!Value::SecurityUser(a.clone()).deep_eq(&Value::SecurityUser(b)));
+        let other = mint(run, "agentadmin");
+        assert!(!Arc::ptr_eq(&a.info, &other.info));
+        assert_eq!(other.user_name(), "agentadmin");
+        assert!(!a.same_handle(&mint(RunId::next(), "sysadmin")));
     }
 }
