@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::tz::Tz;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::agents::{Agent, AgentId, AgentStatus, BusinessUnit};
 use super::directory::Directory;
@@ -28,7 +28,7 @@ impl Directory {
     /// ```
     /// let d = studioflow::permissions::Directory::empty();
     /// assert!(d.agent(1001).is_none());
-    /// assert_eq!(d.business_unit().time_zone, chrono_tz::Tz::UTC);
+    /// assert_eq!(d.business_unit().time_zone, studioflow::Tz::UTC);
     /// assert_eq!(d.roles().len(), 4);
     /// ```
     pub fn empty() -> Directory {
@@ -75,7 +75,7 @@ impl Directory {
         let agents = DEMO_AGENTS.iter().map(DemoAgent::to_agent).collect();
         let business_unit = BusinessUnit {
             name: "Demo Contact Center".to_owned(),
-            time_zone: Tz::America__Denver,
+            time_zone: "America/Denver".parse::<Tz>().unwrap(),
         };
         match InMemoryStore::new(
             business_unit,
@@ -101,7 +101,8 @@ struct DemoAgent {
     first_name: &'static str,
     last_name: &'static str,
     active: bool,
-    time_zone: Tz,
+    /// An IANA name of the bundled database.
+    time_zone: &'static str,
     role: Option<RoleId>,
     department: &'static str,
     administers: &'static [&'static str],
@@ -121,7 +122,7 @@ impl DemoAgent {
             } else {
                 AgentStatus::Inactive
             },
-            time_zone: self.time_zone,
+            time_zone: self.time_zone.parse().expect("a bundled zone"),
             role: self.role,
             department: self.department.into(),
             administers: self.administers.iter().map(|&d| d.into()).collect(),
@@ -139,7 +140,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Sofia",
         last_name: "Reyes",
         active: true,
-        time_zone: Tz::America__New_York,
+        time_zone: "America/New_York",
         role: Some(BuiltInRole::SystemAdmin.id()),
         department: "Boston",
         administers: &[],
@@ -151,7 +152,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Colin",
         last_name: "Hughes",
         active: true,
-        time_zone: Tz::Europe__London,
+        time_zone: "Europe/London",
         role: Some(BuiltInRole::ConfigAdmin.id()),
         department: "Boston",
         administers: &["Boston"],
@@ -163,7 +164,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Priya",
         last_name: "Sharma",
         active: true,
-        time_zone: Tz::Asia__Kolkata,
+        time_zone: "Asia/Kolkata",
         role: Some(BuiltInRole::ScriptAdmin.id()),
         department: "Austin",
         administers: &[],
@@ -175,7 +176,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Adam",
         last_name: "Novak",
         active: true,
-        time_zone: Tz::America__Los_Angeles,
+        time_zone: "America/Los_Angeles",
         role: Some(BuiltInRole::AgentAdmin.id()),
         department: "Austin",
         administers: &["Austin"],
@@ -187,7 +188,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Sam",
         last_name: "Okafor",
         active: true,
-        time_zone: Tz::America__Chicago,
+        time_zone: "America/Chicago",
         role: Some(SUPERVISOR_ROLE_ID),
         department: "Boston",
         administers: &["Boston"],
@@ -199,7 +200,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Frank",
         last_name: "Moreau",
         active: false,
-        time_zone: Tz::UTC,
+        time_zone: "UTC",
         role: Some(BuiltInRole::SystemAdmin.id()),
         department: "Boston",
         administers: &[],
@@ -211,7 +212,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Nora",
         last_name: "Lindqvist",
         active: true,
-        time_zone: Tz::Australia__Sydney,
+        time_zone: "Australia/Sydney",
         role: None,
         department: "Austin",
         administers: &[],
