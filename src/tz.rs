@@ -145,8 +145,14 @@ fn position(name: &str) -> Option<usize> {
 }
 
 fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
-    let a = a.bytes().map(|b| b.to_ascii_lowercase());
-    a.cmp(b.bytes().map(|b| b.to_ascii_lowercase()))
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// A name that is not a zone of the bundled database.
