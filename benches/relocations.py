@@ -20,6 +20,7 @@ Prints: the relocation types with counts; the top crates; the top symbols
 """
 
 import bisect
+import signal
 import collections
 import re
 import subprocess
@@ -159,6 +160,8 @@ def crate_of_symbol(name):
 
 
 def main():
+    # `... | head` ends the output quietly.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     top = 15
     if "--top" in sys.argv:
