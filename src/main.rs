@@ -12,7 +12,8 @@
 //! overflow (the engine bounds its own recursion, so one would be a bug)
 //! ends the process with SIGSEGV instead of std's "has overflowed its
 //! stack" message and SIGABRT.
-#![cfg_attr(unix, no_main)]
+// (The test harness brings its own `main`: tests keep std's start.)
+#![cfg_attr(all(unix, not(test)), no_main)]
 
 mod cli;
 
@@ -23,7 +24,7 @@ const CLI_STACK_BYTES: usize = 16 << 20;
 /// Exit code of a command that panicked (std's own, for a panicking `main`).
 const EXIT_PANIC: i32 = 101;
 
-#[cfg(unix)]
+#[cfg(all(unix, not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     // SAFETY: called once, before any other thread exists; `signal`,
@@ -40,7 +41,7 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     run()
 }
 
-#[cfg(not(unix))]
+#[cfg(any(not(unix), test))]
 fn main() {
     run()
 }
