@@ -43,7 +43,7 @@ part "library initialisers (_dl_init)" '_dl_init'
 part "std's runtime start (lang_start, main thread)" '*lang_start_internal*'
 part "command line (clap)" '*parse_one_command*' '*Parser::try_parse*'
 part "built-in registries (EngineBuilder::new)" 'studioflow::engine::EngineBuilder::new'
-part "manifest (find and load studioflow.toml)" '*Manifest::for_script*'
+part "manifest (find and load studioflow.toml, each time)" '*Manifest::find*'
 part "demo tenant (Directory::demo)" '*Directory*::demo'
 part "compile (parse, check, build)" '*compile_source*'
 printf '%-58s %10s\n' "the rest (reading the script, the run, output, exit)" "$((total - sum))"
