@@ -152,7 +152,7 @@ struct RhaiUser(Arc<RhaiUserInfo>);
 struct RhaiUserInfo {
     agent_id: u64,
     user_name: ImmutableString,
-    time_zone: chrono_tz::Tz,
+    time_zone: studioflow::Tz,
     role: Option<ImmutableString>,
 }
 

@@ -60,6 +60,7 @@ pub mod syntax;
 #[cfg(test)]
 mod test_support;
 pub mod testing;
+pub mod tz;
 
 pub use action::{
     ActionCall, ActionError, ActionHandler, ActionSchema, BranchId, Choices, PropertyKind,
@@ -90,6 +91,7 @@ pub use runtime::{
     ResumeError, Resumed, TranscriptEntry, TranscriptKind, Wait, WaitFor, Waiting,
     PAUSE_FORMAT_VERSION, TRANSCRIPT_KEEP_FIRST, TRANSCRIPT_KEEP_LAST,
 };
+pub use tz::Tz;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

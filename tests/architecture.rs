@@ -24,7 +24,10 @@ use std::path::{Path, PathBuf};
 /// `src/`, without `.rs`) starts with, so the more specific prefixes come
 /// first within a layer table.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("files, diagnostics", &["files", "diagnostics"]),
+    (
+        "files, diagnostics, time zones",
+        &["files", "diagnostics", "tz"],
+    ),
     ("permissions (knows nothing of scripts)", &["permissions"]),
     (
         "syntax",

@@ -2,9 +2,9 @@
 //! instant, across daylight-saving changes.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use serde_json::json;
 use studioflow::permissions::{render_time, Directory};
+use studioflow::Tz;
 
 fn at(text: &str) -> DateTime<Utc> {
     text.parse().unwrap()

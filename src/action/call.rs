@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
+use crate::tz::Tz;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::{ActionError, BranchId, ScriptType};
 use crate::compile::{CompiledAction, PropSlot, ScriptInner};

@@ -492,3 +492,99 @@ mod tests {
         }
     }
 }
+
+/// The command line when its first argument names a command: clap builds
+/// only that command's arguments instead of every command's (building and
+/// dropping the whole tree is ≈ 0.3 M instructions, a tenth of a short
+/// run's process). `None` sends the caller to [`Cli::try_parse`] with the
+/// whole tree: no command, `db` (nested), an option first, and every
+/// failure of the one command's parse (help, a bad value, an unknown
+/// argument), so help and every error message are clap's, as before.
+pub(super) fn parse_one_command() -> Option<Cli> {
+    use clap::FromArgMatches;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let (command, matches) = one_command(&args)?;
+    let cli = Cli::from_arg_matches(&matches).ok();
+    // The process runs one command and exits: the tree's memory goes with
+    // it, and freeing it argument by argument would cost ≈ 80 k instructions.
+    std::mem::forget(command);
+    std::mem::forget(matches);
+    cli
+}
+
+/// The parser for the command `args[1]` names, alone under `studioflow`,
+/// and what it matched.
+fn one_command(args: &[std::ffi::OsString]) -> Option<(clap::Command, clap::ArgMatches)> {
+    let one = match args.get(1)?.to_str()? {
+        "run" => RunArgs::augment_args(clap::Command::new("run")),
+        "resume" => ResumeArgs::augment_args(clap::Command::new("resume")),
+        "check" => CheckArgs::augment_args(clap::Command::new("check")),
+        "test" => TestArgs::augment_args(clap::Command::new("test")),
+        "graph" => GraphArgs::augment_args(clap::Command::new("graph")),
+        "fmt" => FmtArgs::augment_args(clap::Command::new("fmt")),
+        "import" => ImportArgs::augment_args(clap::Command::new("import")),
+        "export" => ExportArgs::augment_args(clap::Command::new("export")),
+        "lsp" => LspArgs::augment_args(clap::Command::new("lsp")),
+        _ => return None,
+    };
+    let mut command = clap::Command::new("studioflow")
+        .subcommand(one)
+        .subcommand_required(true);
+    let matches = command.try_get_matches_from_mut(args).ok()?;
+    Some((command, matches))
+}
+
+#[cfg(test)]
+mod one_command_tests {
+    use clap::CommandFactory;
+
+    /// Whenever the one-command parser accepts a command line, the whole
+    /// tree matches the same arguments with the same values.
+    #[test]
+    fn one_command_matches_like_the_whole_tree() {
+        let lines: &[&str] = &[
+            "run s.script",
+            "run s.script --json --max-steps 5 --var a=1 --var b=2",
+            "run s.script --directory t.json --save t2.json",
+            "run",
+            "run --help",
+            "run s.script --max-steps 0",
+            "run s.script --bogus",
+            "resume p.json",
+            "check a.script b.script --json",
+            "check",
+            "test",
+            "test tests -j 2 --junit out.xml",
+            "graph s.script --format mermaid",
+            "fmt --check a.script",
+            "import f.json -o out.script",
+            "export s.script --format XML",
+            "lsp --stdio",
+            "lsp --version",
+            "db migrate",
+            "--version",
+            "help",
+            "",
+        ];
+        let mut accepted = 0;
+        for line in lines {
+            let args: Vec<std::ffi::OsString> = std::iter::once("studioflow")
+                .chain(line.split_whitespace())
+                .map(Into::into)
+                .collect();
+            let whole = super::Cli::command().try_get_matches_from(&args);
+            match super::one_command(&args) {
+                Some((_, one)) => {
+                    accepted += 1;
+                    let whole = whole.unwrap_or_else(|e| panic!("{line}: {e}"));
+                    assert_eq!(whole.subcommand(), one.subcommand(), "{line}");
+                }
+                None => assert!(
+                    whole.is_err() || line.starts_with("db"),
+                    "{line}: refused by one command, accepted by the tree"
+                ),
+            }
+        }
+        assert_eq!(accepted, 12);
+    }
+}

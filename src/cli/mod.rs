@@ -55,7 +55,11 @@ use exit::{EXIT_INPUT, EXIT_OK};
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let parsed = match args::parse_one_command() {
+        Some(cli) => Ok(cli),
+        None => Cli::try_parse(),
+    };
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             // `--json` promises one JSON object even for a command line

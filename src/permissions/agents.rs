@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::tz::Tz;
 use chrono::{DateTime, SecondsFormat, Utc};
-use chrono_tz::Tz;
 
 use super::case_folding::eq_folded;
 use super::roles::RoleId;
@@ -20,7 +20,7 @@ pub type AgentId = u64;
 ///
 /// ```
 /// let bu = studioflow::permissions::Directory::demo().business_unit().clone();
-/// assert_eq!(bu.time_zone, chrono_tz::Tz::America__Denver);
+/// assert_eq!(bu.time_zone, "America/Denver".parse::<studioflow::Tz>().unwrap());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BusinessUnit {
@@ -158,7 +158,7 @@ impl Agent {
 ///
 /// ```
 /// let record = studioflow::permissions::Directory::demo().agent(1001).unwrap();
-/// let json = record.to_json(chrono_tz::Tz::America__New_York);
+/// let json = record.to_json("America/New_York".parse::<studioflow::Tz>().unwrap());
 /// assert_eq!(json["lastLogin"], "2026-03-08T01:30:00-05:00");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +191,7 @@ impl AgentRecord {
     ///
     /// ```
     /// let r = studioflow::permissions::Directory::demo().agent(1007).unwrap();
-    /// assert_eq!(r.to_json(chrono_tz::Tz::UTC)["role"], serde_json::Value::Null);
+    /// assert_eq!(r.to_json(studioflow::Tz::UTC)["role"], serde_json::Value::Null);
     /// ```
     pub fn to_json(&self, tz: Tz) -> serde_json::Value {
         serde_json::json!({
@@ -213,7 +213,7 @@ impl AgentRecord {
 /// ```
 /// use chrono::TimeZone;
 /// let at = chrono::Utc.with_ymd_and_hms(2026, 3, 8, 7, 30, 0).unwrap();
-/// assert_eq!(studioflow::permissions::render_time(at, chrono_tz::Tz::America__New_York), "2026-03-08T03:30:00-04:00");
+/// assert_eq!(studioflow::permissions::render_time(at, "America/New_York".parse::<studioflow::Tz>().unwrap()), "2026-03-08T03:30:00-04:00");
 /// ```
 pub fn render_time(at: DateTime<Utc>, tz: Tz) -> String {
     let format = if at.timestamp_subsec_nanos() == 0 {
@@ -232,9 +232,9 @@ mod tests {
     fn renders_with_offset() {
         let at: DateTime<Utc> = "2026-03-08T06:30:00Z".parse().unwrap();
         assert_eq!(
-            render_time(at, chrono_tz::America::New_York),
+            render_time(at, "America/New_York".parse::<Tz>().unwrap()),
             "2026-03-08T01:30:00-05:00"
         );
-        assert_eq!(render_time(at, chrono_tz::UTC), "2026-03-08T06:30:00+00:00");
+        assert_eq!(render_time(at, Tz::UTC), "2026-03-08T06:30:00+00:00");
     }
 }

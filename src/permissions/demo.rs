@@ -1,15 +1,18 @@
 //! The embedded demo tenant (`Directory::demo()`), fixed because tests rely on it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use crate::tz::Tz;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::agents::{Agent, AgentId, AgentStatus, BusinessUnit};
 use super::directory::Directory;
-use super::features::FeatureCatalog;
+use super::features::{FeatureCatalog, FeatureId};
 use super::roles::{BuiltInRole, Role, RoleId};
-use super::store::InMemoryStore;
+use super::store::{
+    AgentAccess, Grant, InMemoryStore, NewRole, RoleChange, RoleHolder, StoreConflict,
+    TenantSnapshot, TenantStore, TenantView,
+};
 
 /// The demo tenant document (see docs/permissions.md for its people and roles).
 ///
@@ -28,7 +31,7 @@ impl Directory {
     /// ```
     /// let d = studioflow::permissions::Directory::empty();
     /// assert!(d.agent(1001).is_none());
-    /// assert_eq!(d.business_unit().time_zone, chrono_tz::Tz::UTC);
+    /// assert_eq!(d.business_unit().time_zone, studioflow::Tz::UTC);
     /// assert_eq!(d.roles().len(), 4);
     /// ```
     pub fn empty() -> Directory {
@@ -59,35 +62,130 @@ impl Directory {
     /// assert_eq!(studioflow::permissions::Directory::demo().agent(1005).unwrap().role.as_deref(), Some("Supervisor"));
     /// ```
     pub fn demo() -> Directory {
-        let catalog = FeatureCatalog::default_catalog();
-        let access = SUPERVISOR_ACCESS
-            .iter()
-            .filter_map(|name| catalog.id(name))
-            .collect();
-        let supervisor = Role {
-            id: SUPERVISOR_ROLE_ID,
-            name: "Supervisor".to_owned(),
-            description: "Team supervisors".to_owned(),
-            access,
-            change_stamp: 0,
-            system_defined: false,
-        };
-        let agents = DEMO_AGENTS.iter().map(DemoAgent::to_agent).collect();
-        let business_unit = BusinessUnit {
-            name: "Demo Contact Center".to_owned(),
-            time_zone: Tz::America__Denver,
-        };
-        match InMemoryStore::new(
-            business_unit,
-            catalog,
-            vec![supervisor],
-            agents,
-            Some(SUPERVISOR_ROLE_ID + 1),
-        ) {
-            Ok(store) => Directory::new(Arc::new(store)),
-            // Constant seeds; the unit test below builds them.
-            Err(problem) => unreachable!("demo tenant seeds are invalid: {problem:?}"),
-        }
+        // The people and roles are seeded (and checked) on the first
+        // question about them: a run that never asks pays only for the
+        // business unit and the catalog.
+        Directory::new(Arc::new(DemoStore {
+            business_unit: demo_business_unit(),
+            catalog: FeatureCatalog::default_catalog(),
+            seeded: OnceLock::new(),
+        }))
+    }
+}
+
+fn demo_business_unit() -> BusinessUnit {
+    BusinessUnit {
+        name: "Demo Contact Center".to_owned(),
+        time_zone: "America/Denver".parse::<Tz>().expect("a bundled zone"),
+    }
+}
+
+/// The demo tenant's seeded store: the people, the Supervisor role and the
+/// store's checks of them.
+fn demo_store() -> InMemoryStore {
+    let catalog = FeatureCatalog::default_catalog();
+    let access = SUPERVISOR_ACCESS
+        .iter()
+        .filter_map(|name| catalog.id(name))
+        .collect();
+    let supervisor = Role {
+        id: SUPERVISOR_ROLE_ID,
+        name: "Supervisor".to_owned(),
+        description: "Team supervisors".to_owned(),
+        access,
+        change_stamp: 0,
+        system_defined: false,
+    };
+    let agents = DEMO_AGENTS.iter().map(DemoAgent::to_agent).collect();
+    match InMemoryStore::new(
+        demo_business_unit(),
+        catalog,
+        vec![supervisor],
+        agents,
+        Some(SUPERVISOR_ROLE_ID + 1),
+    ) {
+        Ok(store) => store,
+        // Constant seeds; the unit test below builds them.
+        Err(problem) => unreachable!("demo tenant seeds are invalid: {problem:?}"),
+    }
+}
+
+/// The demo tenant as a store that seeds itself on first use. The business
+/// unit and the catalog are answered without seeding (they are fixed for the
+/// store's life, and `Directory::new` reads the catalog); everything else
+/// is the seeded [`InMemoryStore`]'s answer.
+struct DemoStore {
+    business_unit: BusinessUnit,
+    catalog: FeatureCatalog,
+    seeded: OnceLock<InMemoryStore>,
+}
+
+impl DemoStore {
+    fn seeded(&self) -> &InMemoryStore {
+        self.seeded.get_or_init(demo_store)
+    }
+}
+
+impl TenantStore for DemoStore {
+    fn business_unit(&self) -> &BusinessUnit {
+        &self.business_unit
+    }
+    fn catalog(&self) -> &FeatureCatalog {
+        &self.catalog
+    }
+    fn grant(&self, agent: AgentId, feature: FeatureId) -> Grant {
+        self.seeded().grant(agent, feature)
+    }
+    fn access(&self, agent: AgentId) -> Option<AgentAccess> {
+        self.seeded().access(agent)
+    }
+    fn is_active(&self, agent: AgentId) -> Option<bool> {
+        self.seeded().is_active(agent)
+    }
+    fn read(&self, visit: &mut dyn FnMut(&dyn TenantView)) {
+        self.seeded().read(visit)
+    }
+    fn role(&self, id: RoleId) -> Option<Role> {
+        self.seeded().role(id)
+    }
+    fn role_by_name(&self, name: &str) -> Option<Role> {
+        self.seeded().role_by_name(name)
+    }
+    fn role_holders(&self, role: RoleId) -> Vec<RoleHolder> {
+        self.seeded().role_holders(role)
+    }
+    fn agent(&self, id: AgentId) -> Option<Agent> {
+        self.seeded().agent(id)
+    }
+    fn agent_by_user_name(&self, user_name: &str) -> Option<Agent> {
+        self.seeded().agent_by_user_name(user_name)
+    }
+    fn role_name(&self, id: RoleId) -> Option<String> {
+        self.seeded().role_name(id)
+    }
+    fn snapshot(&self) -> TenantSnapshot {
+        self.seeded().snapshot()
+    }
+    fn create_role(&self, role: NewRole) -> Result<Role, StoreConflict> {
+        self.seeded().create_role(role)
+    }
+    fn update_role(
+        &self,
+        id: RoleId,
+        expected_change_stamp: u64,
+        change: RoleChange,
+    ) -> Result<Role, StoreConflict> {
+        self.seeded().update_role(id, expected_change_stamp, change)
+    }
+    fn delete_role(&self, id: RoleId) -> Result<Role, StoreConflict> {
+        self.seeded().delete_role(id)
+    }
+    fn set_agent_status(
+        &self,
+        agent: AgentId,
+        status: AgentStatus,
+    ) -> Result<Agent, StoreConflict> {
+        self.seeded().set_agent_status(agent, status)
     }
 }
 
@@ -101,7 +199,8 @@ struct DemoAgent {
     first_name: &'static str,
     last_name: &'static str,
     active: bool,
-    time_zone: Tz,
+    /// An IANA name of the bundled database.
+    time_zone: &'static str,
     role: Option<RoleId>,
     department: &'static str,
     administers: &'static [&'static str],
@@ -121,7 +220,7 @@ impl DemoAgent {
             } else {
                 AgentStatus::Inactive
             },
-            time_zone: self.time_zone,
+            time_zone: self.time_zone.parse().expect("a bundled zone"),
             role: self.role,
             department: self.department.into(),
             administers: self.administers.iter().map(|&d| d.into()).collect(),
@@ -139,7 +238,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Sofia",
         last_name: "Reyes",
         active: true,
-        time_zone: Tz::America__New_York,
+        time_zone: "America/New_York",
         role: Some(BuiltInRole::SystemAdmin.id()),
         department: "Boston",
         administers: &[],
@@ -151,7 +250,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Colin",
         last_name: "Hughes",
         active: true,
-        time_zone: Tz::Europe__London,
+        time_zone: "Europe/London",
         role: Some(BuiltInRole::ConfigAdmin.id()),
         department: "Boston",
         administers: &["Boston"],
@@ -163,7 +262,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Priya",
         last_name: "Sharma",
         active: true,
-        time_zone: Tz::Asia__Kolkata,
+        time_zone: "Asia/Kolkata",
         role: Some(BuiltInRole::ScriptAdmin.id()),
         department: "Austin",
         administers: &[],
@@ -175,7 +274,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Adam",
         last_name: "Novak",
         active: true,
-        time_zone: Tz::America__Los_Angeles,
+        time_zone: "America/Los_Angeles",
         role: Some(BuiltInRole::AgentAdmin.id()),
         department: "Austin",
         administers: &["Austin"],
@@ -187,7 +286,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Sam",
         last_name: "Okafor",
         active: true,
-        time_zone: Tz::America__Chicago,
+        time_zone: "America/Chicago",
         role: Some(SUPERVISOR_ROLE_ID),
         department: "Boston",
         administers: &["Boston"],
@@ -199,7 +298,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Frank",
         last_name: "Moreau",
         active: false,
-        time_zone: Tz::UTC,
+        time_zone: "UTC",
         role: Some(BuiltInRole::SystemAdmin.id()),
         department: "Boston",
         administers: &[],
@@ -211,7 +310,7 @@ const DEMO_AGENTS: [DemoAgent; 7] = [
         first_name: "Nora",
         last_name: "Lindqvist",
         active: true,
-        time_zone: Tz::Australia__Sydney,
+        time_zone: "Australia/Sydney",
         role: None,
         department: "Austin",
         administers: &[],
@@ -246,5 +345,17 @@ mod tests {
                 "agent {id}"
             );
         }
+    }
+
+    /// What the demo store answers before seeding is what the seeded store
+    /// would answer.
+    #[test]
+    fn unseeded_answers_equal_the_seeded_store() {
+        let seeded = demo_store();
+        assert_eq!(seeded.business_unit(), &demo_business_unit());
+        assert_eq!(seeded.catalog(), &FeatureCatalog::default_catalog());
+        let demo = Directory::demo();
+        assert_eq!(demo.catalog(), seeded.catalog());
+        assert_eq!(demo.business_unit(), seeded.business_unit());
     }
 }

@@ -11,11 +11,11 @@
 //! Keeping every value inside it also keeps chrono's arithmetic (which
 //! panics past year ±262,143) far from its edges.
 
+use crate::tz::Tz;
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, NaiveDateTime, NaiveTime,
     TimeZone, Timelike, Utc,
 };
-use chrono_tz::Tz;
 
 /// The text forms a datetime is read from, tried in order: Studio's US
 /// forms (`02/09/2023`, `2/9/2023 8:00 AM`, `02/09/2023 14:30:05`) and ISO
@@ -353,7 +353,10 @@ mod tests {
         assert_eq!(dt("02/09/2023"), dt("2023-02-09"));
         assert_eq!(dt("02/09/2023 8:00 PM"), dt("02/09/2023 20:00"));
         assert_eq!(
-            parse("2023-02-09T08:00:00Z", Some(chrono_tz::Europe::Paris)),
+            parse(
+                "2023-02-09T08:00:00Z",
+                Some("Europe/Paris".parse::<Tz>().unwrap())
+            ),
             Some(dt("02/09/2023 09:00"))
         );
         for bad in [

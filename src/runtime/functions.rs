@@ -3,8 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::tz::Tz;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
-use chrono_tz::Tz;
 
 use super::clock::Clock;
 use super::datetime;
@@ -18,7 +18,7 @@ pub use crate::program::FunctionId;
 /// ```
 /// use studioflow::{FixedClock, FunctionContext};
 /// let clock = FixedClock::parse("2026-03-08T06:30:00Z").unwrap();
-/// let ctx = FunctionContext::new(&clock, chrono_tz::Tz::UTC);
+/// let ctx = FunctionContext::new(&clock, studioflow::Tz::UTC);
 /// assert_eq!(ctx.now().to_rfc3339(), "2026-03-08T06:30:00+00:00");
 /// ```
 #[derive(Clone, Copy)]
@@ -33,8 +33,8 @@ impl<'a> FunctionContext<'a> {
     ///
     /// ```
     /// let clock = studioflow::SystemClock;
-    /// let ctx = studioflow::FunctionContext::new(&clock, chrono_tz::Tz::Asia__Tokyo);
-    /// assert_eq!(ctx.time_zone(), chrono_tz::Tz::Asia__Tokyo);
+    /// let ctx = studioflow::FunctionContext::new(&clock, "Asia/Tokyo".parse::<studioflow::Tz>().unwrap());
+    /// assert_eq!(ctx.time_zone(), "Asia/Tokyo".parse::<studioflow::Tz>().unwrap());
     /// ```
     pub fn new(clock: &'a dyn Clock, time_zone: Tz) -> Self {
         FunctionContext {
@@ -68,7 +68,7 @@ impl<'a> FunctionContext<'a> {
     ///
     /// ```
     /// let clock = studioflow::SystemClock;
-    /// let ctx = studioflow::FunctionContext::new(&clock, chrono_tz::Tz::UTC);
+    /// let ctx = studioflow::FunctionContext::new(&clock, studioflow::Tz::UTC);
     /// assert_eq!(ctx.max_string_bytes(), studioflow::Limits::default().max_string_bytes);
     /// ```
     pub fn max_string_bytes(&self) -> usize {
@@ -79,7 +79,7 @@ impl<'a> FunctionContext<'a> {
     ///
     /// ```
     /// let clock = studioflow::SystemClock;
-    /// let ctx = studioflow::FunctionContext::new(&clock, chrono_tz::Tz::UTC);
+    /// let ctx = studioflow::FunctionContext::new(&clock, studioflow::Tz::UTC);
     /// assert!(ctx.check_string_size(10).is_ok());
     /// assert!(ctx.check_string_size(usize::MAX).is_err());
     /// ```
@@ -97,7 +97,7 @@ impl<'a> FunctionContext<'a> {
     ///
     /// ```
     /// let clock = studioflow::FixedClock::parse("2026-01-01T00:00:00Z").unwrap();
-    /// assert_eq!(studioflow::FunctionContext::new(&clock, chrono_tz::Tz::UTC).now(), clock.0);
+    /// assert_eq!(studioflow::FunctionContext::new(&clock, studioflow::Tz::UTC).now(), clock.0);
     /// ```
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
@@ -106,7 +106,7 @@ impl<'a> FunctionContext<'a> {
     ///
     /// ```
     /// let clock = studioflow::SystemClock;
-    /// assert_eq!(studioflow::FunctionContext::new(&clock, chrono_tz::Tz::UTC).time_zone(), chrono_tz::Tz::UTC);
+    /// assert_eq!(studioflow::FunctionContext::new(&clock, studioflow::Tz::UTC).time_zone(), studioflow::Tz::UTC);
     /// ```
     pub fn time_zone(&self) -> Tz {
         self.time_zone
@@ -119,7 +119,7 @@ impl<'a> FunctionContext<'a> {
 /// use std::sync::Arc;
 /// let f: Arc<studioflow::NativeFunction> = Arc::new(|args, _ctx| Ok(studioflow::Value::from(args.len() as f64)));
 /// let clock = studioflow::SystemClock;
-/// assert_eq!(f(&[], &studioflow::FunctionContext::new(&clock, chrono_tz::Tz::UTC)).unwrap(), studioflow::Value::from(0.0));
+/// assert_eq!(f(&[], &studioflow::FunctionContext::new(&clock, studioflow::Tz::UTC)).unwrap(), studioflow::Value::from(0.0));
 /// ```
 pub type NativeFunction =
     dyn Fn(&[Value], &FunctionContext<'_>) -> Result<Value, RuntimeError> + Send + Sync;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use chrono_tz::Tz;
+use crate::tz::Tz;
 
 use super::security::RunId;
 
@@ -669,7 +669,7 @@ impl SecurityUser {
     /// let s = e.compile("start: Begin { Default -> who }\nwho: SetSecurityUser { Agent = \"scriptadmin\" }", "s").unwrap();
     /// let run = e.run(&s, Default::default());
     /// let studioflow::Value::SecurityUser(user) = &run.variables["SecurityUser"] else { unreachable!() };
-    /// assert_eq!(user.time_zone(), chrono_tz::Tz::Asia__Kolkata);
+    /// assert_eq!(user.time_zone(), "Asia/Kolkata".parse::<studioflow::Tz>().unwrap());
     /// ```
     pub fn time_zone(&self) -> Tz {
         self.info.time_zone
@@ -731,8 +731,8 @@ impl SecurityUser {
 }
 
 /// A time zone's IANA name (read on every security user and agent result):
-/// chrono-tz's own static text, so it is neither copied nor counted.
-pub(crate) fn time_zone_name(tz: chrono_tz::Tz) -> Value {
+/// the bundled database's own static text, so it is neither copied nor counted.
+pub(crate) fn time_zone_name(tz: Tz) -> Value {
     Value::String(Text::new_static(tz.name()))
 }
 
@@ -740,7 +740,7 @@ pub(crate) fn time_zone_name(tz: chrono_tz::Tz) -> Value {
 mod time_zone_tests {
     #[test]
     fn every_zone_name_is_shared_and_right() {
-        for zone in chrono_tz::TZ_VARIANTS {
+        for zone in crate::tz::Tz::all() {
             assert_eq!(super::time_zone_name(zone).as_str(), Some(zone.name()));
         }
     }

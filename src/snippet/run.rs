@@ -58,7 +58,7 @@ impl SnippetRun<'_> {
     ) -> Result<Option<Suspended>, SnippetError> {
         let (env, run_id) = (self.env, self.state.run_id);
         let mut user = |u: UserToken<'_>| {
-            let tz = u.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC);
+            let tz = u.time_zone.parse().unwrap_or(crate::tz::Tz::UTC);
             match SecurityUser::placeholder(u.agent_id, u.user_name, tz) {
                 Value::SecurityUser(held) => {
                     Value::SecurityUser(held.reissue(run_id, &env.directory))

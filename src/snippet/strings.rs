@@ -134,7 +134,7 @@ mod tests {
 
     fn call(name: &str, args: &[Value]) -> Result<Value, RuntimeError> {
         let clock = crate::SystemClock;
-        let ctx = FunctionContext::new(&clock, chrono_tz::Tz::UTC);
+        let ctx = FunctionContext::new(&clock, crate::tz::Tz::UTC);
         let f = builtins().into_iter().find(|f| f.name == name).unwrap();
         (f.func)(args, &ctx)
     }

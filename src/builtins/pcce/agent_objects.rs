@@ -12,8 +12,8 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use crate::tz::Tz;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::common::build_agent_value;
 use crate::permissions::{Agent, AgentId, AgentStatus};
@@ -211,7 +211,7 @@ mod tests {
         };
         changes.push(("status", a, role.clone(), Tz::UTC));
         let mut a = agent.clone();
-        a.time_zone = Tz::Asia__Tokyo;
+        a.time_zone = "Asia/Tokyo".parse::<Tz>().expect("a zone");
         changes.push(("timeZone", a, role.clone(), Tz::UTC));
         let mut a = agent.clone();
         a.last_login = Some(
@@ -224,7 +224,7 @@ mod tests {
             "rendered in",
             agent.clone(),
             role.clone(),
-            Tz::Asia__Kolkata,
+            "Asia/Kolkata".parse::<Tz>().expect("a zone"),
         ));
         let mut a = agent.clone();
         a.id = agent.id + SLOTS as u64; // the same slot, another agent

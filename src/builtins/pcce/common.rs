@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
-use chrono_tz::Tz;
+use crate::tz::Tz;
 
 use crate::builtins::list::ActionList;
 #[cfg(doc)]
@@ -202,7 +202,11 @@ mod tests {
             let record = directory.agent(id).expect("demo agent");
             let stored = directory.store().agent(id).expect("stored agent");
             let role = stored.role.and_then(|r| directory.role_name(r));
-            for tz in [Tz::UTC, Tz::America__New_York, Tz::Asia__Kolkata] {
+            for tz in [
+                Tz::UTC,
+                "America/New_York".parse::<Tz>().unwrap(),
+                "Asia/Kolkata".parse::<Tz>().unwrap(),
+            ] {
                 assert_eq!(
                     build_agent_value(&stored, role.as_deref(), tz).to_json(),
                     record.to_json(tz),

@@ -1,7 +1,7 @@
 //! The tenant document's field lists, and readers that name each value's
 //! JSON place in their errors (`agents[3].timeZone`).
 
-use chrono_tz::Tz;
+use crate::tz::Tz;
 use serde_json::{Map, Value};
 
 use super::{LoadError, LoadProblem};

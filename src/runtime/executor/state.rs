@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono_tz::Tz;
+use crate::tz::Tz;
 use smallvec::SmallVec;
 
 use super::options::{ActionOverride, ChangeObserver, StepObserver, VariableChange};

@@ -15,8 +15,8 @@ mod seal;
 pub mod store;
 pub(crate) mod values;
 
+use crate::tz::Tz;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 pub use seal::{PauseError, PauseKey, PAUSE_FORMAT_VERSION};
 

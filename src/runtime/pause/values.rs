@@ -367,7 +367,7 @@ fn placeholder(token: UserToken<'_>) -> Value {
     crate::runtime::value::SecurityUser::placeholder(
         token.agent_id,
         token.user_name,
-        token.time_zone.parse().unwrap_or(chrono_tz::UTC),
+        token.time_zone.parse().unwrap_or(crate::tz::Tz::UTC),
     )
 }
 
