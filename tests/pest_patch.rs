@@ -59,6 +59,17 @@ digits = { SOI ~ (digit ~ ("," ~ digit)*)? ~ EOI }
 // Words on lines, for `Pair::line_col` (the line index, built lazily).
 words = { SOI ~ (word | " " | "\t" | "\r" | "\n")* ~ EOI }
 word  = { (!(" " | "\t" | "\r" | "\n") ~ ANY)+ }
+
+// Character ranges and case-insensitive strings over ASCII and multi-byte
+// text (the third change: an ASCII byte is matched without decoding, an
+// insensitive string that differs at its first byte without slicing).
+ranges  = { SOI ~ (lower | upper | accented | emoji | other)* ~ EOI }
+lower   = { 'a'..'z' }
+upper   = { 'A'..'Z' }
+accented = { '\u{C0}'..'\u{17F}' }
+emoji   = { '\u{1F300}'..'\u{1FAFF}' }
+other   = { ' '..'@' | '['..'`' | '{'..'\u{BF}' | '\u{180}'..'\u{1F2FF}' | '\u{1FB00}'..'\u{10FFFF}' }
+insensitive = { SOI ~ (^"select" | ^"é" | ^"ab" | ^"a" | "-")* ~ EOI }
 "####]
 struct P;
 
@@ -220,5 +231,52 @@ fn line_col_answers_are_unchanged() {
                 "{input:?} at {pos}"
             );
         }
+    }
+}
+
+#[test]
+fn ranges_and_insensitive_strings_match_as_before() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let kinds = |input: &str| -> Vec<(Rule, &str)> {
+        P::parse(Rule::ranges, input)
+            .unwrap()
+            .next()
+            .unwrap()
+            .into_inner()
+            .filter(|p| p.as_rule() != Rule::EOI)
+            .map(|p| (p.as_rule(), p.as_str()))
+            .collect()
+    };
+    use Rule::{accented, emoji, lower, other, upper};
+    assert_eq!(
+        kinds("aZ é~🎈\u{10FFFF}Àÿſƀ"),
+        [
+            (lower, "a"),
+            (upper, "Z"),
+            (other, " "),
+            (accented, "é"),
+            (other, "~"),
+            (emoji, "🎈"),
+            (other, "\u{10FFFF}"),
+            (accented, "À"),
+            (accented, "ÿ"),
+            (accented, "ſ"),
+            (other, "ƀ"),
+        ]
+    );
+    // NUL is in no range: the parse stops there.
+    assert!(P::parse(Rule::ranges, "a\u{0}").is_err());
+    assert!(P::parse(Rule::ranges, "").is_ok());
+    for (input, ok) in [
+        ("SELECT-select-SeLeCt", true),
+        ("é-É", false), // not ASCII: no case folding
+        ("é-é-AB-ab-aB-A-a", true),
+        ("selec", false),
+        ("sélect", false),
+        ("", true),
+        ("-é", true),
+        ("b", false),
+    ] {
+        assert_eq!(P::parse(Rule::insensitive, input).is_ok(), ok, "{input:?}");
     }
 }

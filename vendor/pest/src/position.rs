@@ -417,6 +417,13 @@ impl<'i> Position<'i> {
     /// made or `false` otherwise. If no match was made, `pos` will not be updated.
     #[inline]
     pub(crate) fn match_insensitive(&mut self, string: &str) -> bool {
+        // Most attempts fail at the first byte: compare it before slicing.
+        if let (Some(&first), Some(&expected)) =
+            (self.input.as_bytes().get(self.pos), string.as_bytes().first())
+            && !first.eq_ignore_ascii_case(&expected)
+        {
+            return false;
+        }
         let matched = {
             let slice = &self.input[self.pos..];
             if let Some(slice) = slice.get(0..string.len()) {
@@ -438,6 +445,18 @@ impl<'i> Position<'i> {
     /// otherwise. If no match was made, `pos` will not be updated.
     #[inline]
     pub(crate) fn match_range(&mut self, range: Range<char>) -> bool {
+        // `pos` is a char boundary, so an ASCII byte there is the whole
+        // char: no UTF-8 decoding, no slicing.
+        if let Some(&byte) = self.input.as_bytes().get(self.pos)
+            && byte.is_ascii()
+        {
+            let c = char::from(byte);
+            if range.start <= c && c <= range.end {
+                self.pos += 1;
+                return true;
+            }
+            return false;
+        }
         if let Some(c) = self.input[self.pos..].chars().next()
             && range.start <= c
             && c <= range.end
