@@ -457,6 +457,15 @@ impl<'i> Position<'i> {
             }
             return false;
         }
+        self.match_range_decoded(range)
+    }
+
+    /// [`Position::match_range`] at a character that is not ASCII (or at the
+    /// end): kept out of line, so that the ASCII path stays small enough to
+    /// be inlined.
+    #[cold]
+    #[inline(never)]
+    fn match_range_decoded(&mut self, range: Range<char>) -> bool {
         if let Some(c) = self.input[self.pos..].chars().next()
             && range.start <= c
             && c <= range.end
