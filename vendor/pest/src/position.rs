@@ -424,6 +424,13 @@ impl<'i> Position<'i> {
         {
             return false;
         }
+        self.match_insensitive_rest(string)
+    }
+
+    /// [`Position::match_insensitive`] once the first byte matches (or
+    /// either is empty), out of line so that the first-byte test is inlined.
+    #[inline(never)]
+    fn match_insensitive_rest(&mut self, string: &str) -> bool {
         let matched = {
             let slice = &self.input[self.pos..];
             if let Some(slice) = slice.get(0..string.len()) {
