@@ -237,7 +237,7 @@ fn line_col_answers_are_unchanged() {
 #[test]
 fn ranges_and_insensitive_strings_match_as_before() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let kinds = |input: &str| -> Vec<(Rule, &str)> {
+    fn kinds(input: &str) -> Vec<(Rule, &str)> {
         P::parse(Rule::ranges, input)
             .unwrap()
             .next()
@@ -246,7 +246,7 @@ fn ranges_and_insensitive_strings_match_as_before() {
             .filter(|p| p.as_rule() != Rule::EOI)
             .map(|p| (p.as_rule(), p.as_str()))
             .collect()
-    };
+    }
     use Rule::{accented, emoji, lower, other, upper};
     assert_eq!(
         kinds("aZ é~🎈\u{10FFFF}Àÿſƀ"),
@@ -279,4 +279,30 @@ fn ranges_and_insensitive_strings_match_as_before() {
     ] {
         assert_eq!(P::parse(Rule::insensitive, input).is_ok(), ok, "{input:?}");
     }
+}
+
+#[test]
+fn error_detail_still_names_the_strings_tried() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    pest::set_error_detail(true);
+    let err = P::parse(Rule::insensitive, "select-x");
+    pest::set_error_detail(false);
+    let attempts = err
+        .expect_err("x is no alternative")
+        .parse_attempts()
+        .expect("error detail was on");
+    let expected: Vec<String> = attempts
+        .expected_tokens()
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    // Insensitive strings are shown upper-cased, sensitive ones as written.
+    for token in ["SELECT", "É", "AB", "A", "-"] {
+        assert!(
+            expected.iter().any(|t| t == token),
+            "{token} not in {expected:?}"
+        );
+    }
+    let plain = P::parse(Rule::insensitive, "select-x").unwrap_err();
+    assert!(plain.parse_attempts().is_none());
 }
