@@ -8,6 +8,9 @@
 //! published (the `[patch.crates-io]` entry of Cargo.toml removed). Each
 //! test can fail: with `restore` or `checkpoint` skipped whatever the flag,
 //! or the tracker idle even with a limit set, some of them do.
+//!
+//! The second change: the line index behind `Pair::line_col` is built on
+//! the first question, not on every parse; its answers must not change.
 
 // pest_derive without its `std` feature writes `alloc::boxed::Box`.
 extern crate alloc;
@@ -52,6 +55,21 @@ content = { (!("\"" ~ PEEK) ~ ANY)* }
 
 // A grammar without the stack, for the call limit.
 digits = { SOI ~ (digit ~ ("," ~ digit)*)? ~ EOI }
+
+// Words on lines, for `Pair::line_col` (the line index, built lazily).
+words = { SOI ~ (word | " " | "\t" | "\r" | "\n")* ~ EOI }
+word  = { (!(" " | "\t" | "\r" | "\n") ~ ANY)+ }
+
+// Character ranges and case-insensitive strings over ASCII and multi-byte
+// text (the third change: an ASCII byte is matched without decoding, an
+// insensitive string that differs at its first byte without slicing).
+ranges  = { SOI ~ (lower | upper | accented | emoji | other)* ~ EOI }
+lower   = { 'a'..'z' }
+upper   = { 'A'..'Z' }
+accented = { '\u{C0}'..'\u{17F}' }
+emoji   = { '\u{1F300}'..'\u{1FAFF}' }
+other   = { ' '..'@' | '['..'`' | '{'..'\u{BF}' | '\u{180}'..'\u{1F2FF}' | '\u{1FB00}'..'\u{10FFFF}' }
+insensitive = { SOI ~ (^"select" | ^"é" | ^"ab" | ^"a" | "-")* ~ EOI }
 "####]
 struct P;
 
@@ -155,4 +173,136 @@ fn the_call_limit_still_counts() {
     assert!(err.to_string().contains("call limit reached"), "{err}");
     assert!(short.is_ok(), "a short input stays under the limit");
     assert!(P::parse(Rule::digits, &input).is_ok());
+}
+
+/// `(line, column)` of byte `pos`, counted the plain way: 1-based, columns
+/// in characters, lines ended by `\n`.
+fn naive_line_col(input: &str, pos: usize) -> (usize, usize) {
+    let before = &input[..pos];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, input[line_start..pos].chars().count() + 1)
+}
+
+#[test]
+fn line_col_answers_are_unchanged() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let inputs = [
+        "",
+        "one",
+        "hello 你好 A🎈C\nworld",
+        "\n\n  a\tbé\r\nçd  \n\n🎈x\n last",
+        "first\r\nsecond\rthird\n\nfifth ",
+    ];
+    for input in inputs {
+        let pairs = P::parse(Rule::words, input).unwrap();
+        // Asked in reverse order, from clones, from a flattened walk and from
+        // `into_inner`: one index, shared, built on the first question.
+        let mut words: Vec<_> = pairs
+            .clone()
+            .flatten()
+            .filter(|p| p.as_rule() == Rule::word)
+            .collect();
+        words.reverse();
+        for word in &words {
+            let pos = word.as_span().start();
+            assert_eq!(
+                word.line_col(),
+                naive_line_col(input, pos),
+                "{input:?} at {pos}"
+            );
+            assert_eq!(
+                word.clone().line_col(),
+                word.as_span().start_pos().line_col()
+            );
+        }
+        let top = pairs.clone().next().unwrap();
+        assert_eq!(top.line_col(), (1, 1));
+        let inner: Vec<_> = top
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::word)
+            .collect();
+        assert_eq!(inner.len(), words.len());
+        for word in inner {
+            let pos = word.as_span().start();
+            assert_eq!(
+                word.line_col(),
+                naive_line_col(input, pos),
+                "{input:?} at {pos}"
+            );
+        }
+    }
+}
+
+#[test]
+fn ranges_and_insensitive_strings_match_as_before() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    fn kinds(input: &str) -> Vec<(Rule, &str)> {
+        P::parse(Rule::ranges, input)
+            .unwrap()
+            .next()
+            .unwrap()
+            .into_inner()
+            .filter(|p| p.as_rule() != Rule::EOI)
+            .map(|p| (p.as_rule(), p.as_str()))
+            .collect()
+    }
+    use Rule::{accented, emoji, lower, other, upper};
+    assert_eq!(
+        kinds("aZ é~🎈\u{10FFFF}Àÿſƀ"),
+        [
+            (lower, "a"),
+            (upper, "Z"),
+            (other, " "),
+            (accented, "é"),
+            (other, "~"),
+            (emoji, "🎈"),
+            (other, "\u{10FFFF}"),
+            (accented, "À"),
+            (accented, "ÿ"),
+            (accented, "ſ"),
+            (other, "ƀ"),
+        ]
+    );
+    // NUL is in no range: the parse stops there.
+    assert!(P::parse(Rule::ranges, "a\u{0}").is_err());
+    assert!(P::parse(Rule::ranges, "").is_ok());
+    for (input, ok) in [
+        ("SELECT-select-SeLeCt", true),
+        ("é-É", false), // not ASCII: no case folding
+        ("é-é-AB-ab-aB-A-a", true),
+        ("selec", false),
+        ("sélect", false),
+        ("", true),
+        ("-é", true),
+        ("b", false),
+    ] {
+        assert_eq!(P::parse(Rule::insensitive, input).is_ok(), ok, "{input:?}");
+    }
+}
+
+#[test]
+fn error_detail_still_names_the_strings_tried() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    pest::set_error_detail(true);
+    let err = P::parse(Rule::insensitive, "select-x");
+    pest::set_error_detail(false);
+    let attempts = err
+        .expect_err("x is no alternative")
+        .parse_attempts()
+        .expect("error detail was on");
+    let expected: Vec<String> = attempts
+        .expected_tokens()
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    // Insensitive strings are shown upper-cased, sensitive ones as written.
+    for token in ["SELECT", "É", "AB", "A", "-"] {
+        assert!(
+            expected.iter().any(|t| t == token),
+            "{token} not in {expected:?}"
+        );
+    }
+    let plain = P::parse(Rule::insensitive, "select-x").unwrap_err();
+    assert!(plain.parse_attempts().is_none());
 }

@@ -46,6 +46,8 @@ pub(super) fn describe_rule(rule: Rule) -> &'static str {
         Rule::string | Rule::raw_string | Rule::squote_string | Rule::dollar_string => "a string",
         Rule::text
         | Rule::raw_text
+        | Rule::text_char
+        | Rule::raw_char
         | Rule::escape
         | Rule::squote_text
         | Rule::squote_part

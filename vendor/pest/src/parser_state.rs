@@ -1207,12 +1207,33 @@ impl<'i, R: RuleType> ParserState<'i, R> {
         let start_position = self.position.pos();
         let succeeded = self.position.match_string(string);
         if self.parse_attempts.enabled {
-            let token = ParsingToken::Sensitive {
-                token: String::from(string),
-            };
-            self.handle_token_parse_result(start_position, token, succeeded);
+            self.handle_string_parse_result(start_position, string, false, succeeded);
         }
         if succeeded { Ok(self) } else { Err(self) }
+    }
+
+    /// The detailed-error bookkeeping of [`ParserState::match_string`] and
+    /// [`ParserState::match_insensitive`], out of line: it is off unless
+    /// asked for, and it would keep them from being inlined.
+    #[cold]
+    #[inline(never)]
+    fn handle_string_parse_result(
+        &mut self,
+        start_position: usize,
+        string: &str,
+        insensitive: bool,
+        succeeded: bool,
+    ) {
+        let token = if insensitive {
+            ParsingToken::Insensitive {
+                token: String::from(string),
+            }
+        } else {
+            ParsingToken::Sensitive {
+                token: String::from(string),
+            }
+        };
+        self.handle_token_parse_result(start_position, token, succeeded);
     }
 
     /// Pushes the given literal to the stack, and always returns `Ok(Box<ParserState>)`.
@@ -1275,10 +1296,7 @@ impl<'i, R: RuleType> ParserState<'i, R> {
         let start_position: usize = self.position().pos();
         let succeeded = self.position.match_insensitive(string);
         if self.parse_attempts.enabled {
-            let token = ParsingToken::Insensitive {
-                token: String::from(string),
-            };
-            self.handle_token_parse_result(start_position, token, succeeded);
+            self.handle_string_parse_result(start_position, string, true, succeeded);
         }
         if succeeded { Ok(self) } else { Err(self) }
     }

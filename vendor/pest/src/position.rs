@@ -417,6 +417,20 @@ impl<'i> Position<'i> {
     /// made or `false` otherwise. If no match was made, `pos` will not be updated.
     #[inline]
     pub(crate) fn match_insensitive(&mut self, string: &str) -> bool {
+        // Most attempts fail at the first byte: compare it before slicing.
+        if let (Some(&first), Some(&expected)) =
+            (self.input.as_bytes().get(self.pos), string.as_bytes().first())
+            && !first.eq_ignore_ascii_case(&expected)
+        {
+            return false;
+        }
+        self.match_insensitive_rest(string)
+    }
+
+    /// [`Position::match_insensitive`] once the first byte matches (or
+    /// either is empty), out of line so that the first-byte test is inlined.
+    #[inline(never)]
+    fn match_insensitive_rest(&mut self, string: &str) -> bool {
         let matched = {
             let slice = &self.input[self.pos..];
             if let Some(slice) = slice.get(0..string.len()) {
@@ -438,6 +452,27 @@ impl<'i> Position<'i> {
     /// otherwise. If no match was made, `pos` will not be updated.
     #[inline]
     pub(crate) fn match_range(&mut self, range: Range<char>) -> bool {
+        // `pos` is a char boundary, so an ASCII byte there is the whole
+        // char: no UTF-8 decoding, no slicing.
+        if let Some(&byte) = self.input.as_bytes().get(self.pos)
+            && byte.is_ascii()
+        {
+            let c = char::from(byte);
+            if range.start <= c && c <= range.end {
+                self.pos += 1;
+                return true;
+            }
+            return false;
+        }
+        self.match_range_decoded(range)
+    }
+
+    /// [`Position::match_range`] at a character that is not ASCII (or at the
+    /// end): kept out of line, so that the ASCII path stays small enough to
+    /// be inlined.
+    #[cold]
+    #[inline(never)]
+    fn match_range_decoded(&mut self, range: Range<char>) -> bool {
         if let Some(c) = self.input[self.pos..].chars().next()
             && range.start <= c
             && c <= range.end

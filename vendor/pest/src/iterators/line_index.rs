@@ -7,15 +7,27 @@
 //! Inspired by rust-analyzer's `LineIndex`:
 //! <https://github.com/rust-lang/rust/blob/1.67.0/src/tools/rust-analyzer/crates/ide-db/src/line_index.rs>
 use alloc::vec::Vec;
+use core::cell::OnceCell;
 
 #[derive(Clone)]
 pub struct LineIndex {
-    /// Offset (bytes) the the beginning of each line, zero-based
-    line_offsets: Vec<usize>,
+    /// Length (bytes) of the text the offsets are taken over: the prefix
+    /// `&input[..len]` of the input later passed to `line_col`
+    len: usize,
+    /// Offset (bytes) the the beginning of each line, zero-based; computed
+    /// on the first `line_col` (most parses never ask for a line or column)
+    line_offsets: OnceCell<Vec<usize>>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
+        LineIndex {
+            len: text.len(),
+            line_offsets: OnceCell::new(),
+        }
+    }
+
+    fn line_offsets(text: &str) -> Vec<usize> {
         let mut line_offsets: Vec<usize> = alloc::vec![0];
 
         let mut offset = 0;
@@ -27,15 +39,19 @@ impl LineIndex {
             }
         }
 
-        LineIndex { line_offsets }
+        line_offsets
     }
 
     /// Returns (line, col) of pos.
     ///
-    /// The pos is a byte offset, start from 0, e.g. "ab" is 2, "你好" is 6
+    /// The pos is a byte offset, start from 0, e.g. "ab" is 2, "你好" is 6.
+    /// `input` starts with the text this index was made with.
     pub fn line_col(&self, input: &str, pos: usize) -> (usize, usize) {
-        let line = self.line_offsets.partition_point(|&it| it <= pos) - 1;
-        let first_offset = self.line_offsets[line];
+        let line_offsets = self
+            .line_offsets
+            .get_or_init(|| Self::line_offsets(&input[..self.len]));
+        let line = line_offsets.partition_point(|&it| it <= pos) - 1;
+        let first_offset = line_offsets[line];
 
         // Get line str from original input, then we can get column offset
         let line_str = &input[first_offset..pos];
