@@ -199,3 +199,34 @@ pub(crate) trait Signatures {
     /// Every function's name, as registered (for "did you mean").
     fn names(&self) -> Box<dyn Iterator<Item = &str> + '_>;
 }
+
+#[cfg(test)]
+mod member_name_tests {
+    use super::*;
+    use crate::runtime::Object;
+
+    fn object(pairs: &[(&str, f64)]) -> Object {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), Value::from(*v)))
+            .collect()
+    }
+
+    #[test]
+    fn a_stale_position_is_checked_never_trusted() {
+        let name = MemberName::new(Arc::from("b"));
+        let ab = object(&[("a", 1.0), ("b", 2.0)]);
+        let ba = object(&[("b", 3.0), ("a", 4.0)]);
+        let ca = object(&[("c", 5.0), ("a", 6.0)]);
+        // Each object's own member, whatever position the last one had.
+        for _ in 0..2 {
+            assert_eq!(name.find(&ab), Some(&Value::from(2.0)));
+            assert_eq!(name.find(&ba), Some(&Value::from(3.0)));
+            // Position 0 holds another key here: no member, not "c".
+            assert_eq!(name.find(&ca), None);
+            assert_eq!(name.find(&Object::default()), None);
+        }
+        // A clone starts with no position and answers the same.
+        assert_eq!(name.clone().find(&ab), Some(&Value::from(2.0)));
+    }
+}
