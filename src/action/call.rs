@@ -274,56 +274,46 @@ impl<'a> ActionCall<'a> {
     /// See the example on [`ActionCall`], which uses every method.
     #[inline]
     pub fn set_output(&mut self, i: usize, value: Value) -> Result<(), ActionError> {
-        let var = self.variable(i).ok_or_else(|| {
-            ActionError::failed(format!(
-                "property {} of {} is not a variable name",
-                i, self.action.type_name
-            ))
-        })?;
-        match self
-            .state
-            .store(var.0 as usize, value, &self.script.var_names)
-        {
-            Ok(()) => Ok(()),
-            Err(StoreError::TooLarge(e)) => Err(e),
-            Err(StoreError::Memory(m)) => {
-                self.state.pending.get_or_insert(Pending::Limit(m));
-                Err(ActionError::failed(m.to_string()))
-            }
-        }
+        let var = self.output_slot(i)?;
+        let stored = self.state.store(var, value, &self.script.var_names);
+        self.output_stored(stored)
     }
 
-    /// [`ActionCall::set_output`] of a value that is the same as one measured
-    /// before: `measured` holds the size limits it was measured against and
-    /// the size [`SizeLimits::measure`](crate::runtime::limits::SizeLimits)
-    /// answered. Under the same limits the answer is reused (an agent
-    /// object shared between runs is not walked again); otherwise the value
-    /// is measured and `measured` updated.
-    pub(crate) fn set_output_remeasured(
+    /// [`ActionCall::set_output`] of a value already measured against the
+    /// run's size limits (`bytes`: what
+    /// [`SizeLimits::measure`](crate::runtime::limits::SizeLimits) answered
+    /// for them): an agent object shared between runs is not walked again.
+    pub(crate) fn set_output_measured(
         &mut self,
         i: usize,
         value: Value,
-        measured: &mut Option<(crate::runtime::limits::SizeLimits, usize)>,
+        bytes: usize,
     ) -> Result<(), ActionError> {
-        let limits = self.state.limits;
-        let bytes = match *measured {
-            Some((at, bytes)) if at == limits => bytes,
-            _ => match limits.measure(&value) {
-                Ok(bytes) => {
-                    *measured = Some((limits, bytes));
-                    bytes
-                }
-                // Refused: the ordinary path builds the same error.
-                Err(_) => return self.set_output(i, value),
-            },
-        };
-        let var = self.variable(i).ok_or_else(|| {
-            ActionError::failed(format!(
+        let var = self.output_slot(i)?;
+        let stored = self.state.store_measured(var, value, bytes);
+        self.output_stored(stored)
+    }
+
+    /// The run's size limits, which stored values are measured against.
+    pub(crate) fn size_limits(&self) -> crate::runtime::limits::SizeLimits {
+        self.state.limits
+    }
+
+    /// The variable slot output-variable property `i` names.
+    fn output_slot(&self, i: usize) -> Result<usize, ActionError> {
+        match self.variable(i) {
+            Some(var) => Ok(var.0 as usize),
+            None => Err(ActionError::failed(format!(
                 "property {} of {} is not a variable name",
                 i, self.action.type_name
-            ))
-        })?;
-        match self.state.store_measured(var.0 as usize, value, bytes) {
+            ))),
+        }
+    }
+
+    /// A store's outcome as [`ActionCall::set_output`] returns it (a memory
+    /// limit is also recorded to stop the run).
+    fn output_stored(&mut self, stored: Result<(), StoreError>) -> Result<(), ActionError> {
+        match stored {
             Ok(()) => Ok(()),
             Err(StoreError::TooLarge(e)) => Err(e),
             Err(StoreError::Memory(m)) => {

@@ -82,41 +82,12 @@ struct Slot {
     measured: Option<(SizeLimits, usize)>,
 }
 
-/// An agent object and what is known of its size.
+/// An agent object and its size under the size limits it was asked for.
 pub(super) struct AgentObject {
     pub value: Value,
-    pub measured: Option<(SizeLimits, usize)>,
-}
-
-/// The identity of an object value (its shared allocation).
-fn identity(value: &Value) -> Option<*const crate::Object> {
-    match value {
-        Value::Object(map) => Some(Arc::as_ptr(map)),
-        _ => None,
-    }
-}
-
-/// Records the size `object` was measured at, if this thread still keeps it.
-pub(super) fn remember_size(
-    id: AgentId,
-    object: Option<*const crate::Object>,
-    measured: (SizeLimits, usize),
-) {
-    let slot = (id as usize) % SLOTS;
-    let _ = KEPT.try_with(|kept| {
-        if let Ok(mut kept) = kept.try_borrow_mut() {
-            if let Some(k) = &mut kept[slot] {
-                if object.is_some() && identity(&k.value) == object {
-                    k.measured = Some(measured);
-                }
-            }
-        }
-    });
-}
-
-/// See [`remember_size`].
-pub(super) fn object_identity(value: &Value) -> Option<*const crate::Object> {
-    identity(value)
+    /// What `SizeLimits::measure` answers; `None` when the object is over
+    /// the limits (storing it reports why).
+    pub bytes: Option<usize>,
 }
 
 thread_local! {
@@ -124,38 +95,51 @@ thread_local! {
 }
 
 /// The agent object of `record` (with its role's name, `lastLogin` in
-/// `tz`): the one this thread built last for the same inputs, else a new
+/// `tz`) and its size under `limits`: the one this thread built last for
+/// the same inputs (measured again only under other limits), else a new
 /// one, kept for the next lookup.
-pub(super) fn agent_object(record: &Agent, role: Option<&str>, tz: Tz) -> AgentObject {
+pub(super) fn agent_object(
+    record: &Agent,
+    role: Option<&str>,
+    tz: Tz,
+    limits: SizeLimits,
+) -> AgentObject {
     let slot = (record.id as usize) % SLOTS;
+    let measure = |value: &Value| limits.measure(value).ok();
     let kept = KEPT.try_with(|kept| {
-        let kept = kept.try_borrow().ok()?;
-        match &kept[slot] {
-            Some(k) if k.inputs.matches(record, role, tz) => Some(AgentObject {
-                value: k.value.clone(),
-                measured: k.measured,
-            }),
-            _ => None,
-        }
+        let mut kept = kept.try_borrow_mut().ok()?;
+        let k = kept[slot]
+            .as_mut()
+            .filter(|k| k.inputs.matches(record, role, tz))?;
+        let bytes = match k.measured {
+            Some((at, bytes)) if at == limits => Some(bytes),
+            _ => {
+                let bytes = measure(&k.value);
+                k.measured = bytes.map(|b| (limits, b));
+                bytes
+            }
+        };
+        Some(AgentObject {
+            value: k.value.clone(),
+            bytes,
+        })
     });
     if let Ok(Some(object)) = kept {
         return object;
     }
     let value = build_agent_value(record, role, tz);
+    let bytes = measure(&value);
     // A thread being torn down keeps nothing (its table is gone).
     let _ = KEPT.try_with(|kept| {
         if let Ok(mut kept) = kept.try_borrow_mut() {
             kept[slot] = Some(Slot {
                 inputs: Inputs::of(record, role, tz),
                 value: value.clone(),
-                measured: None,
+                measured: bytes.map(|b| (limits, b)),
             });
         }
     });
-    AgentObject {
-        value,
-        measured: None,
-    }
+    AgentObject { value, bytes }
 }
 
 #[cfg(test)]
@@ -170,8 +154,14 @@ mod tests {
         (agent, role)
     }
 
+    const LIMITS: SizeLimits = SizeLimits {
+        max_string_bytes: 1 << 20,
+        max_list_len: 1000,
+        max_value_depth: 10,
+    };
+
     fn object(record: &Agent, role: Option<&str>, tz: Tz) -> Value {
-        agent_object(record, role, tz).value
+        agent_object(record, role, tz, LIMITS).value
     }
 
     fn shares(a: &Value, b: &Value) -> bool {
@@ -266,28 +256,25 @@ mod tests {
     }
 
     #[test]
-    fn a_size_is_remembered_for_the_object_and_limits_it_was_measured_at() {
+    fn the_size_is_that_of_the_object_under_the_limits_asked_for() {
         let (agent, role) = stored(1006);
-        let limits = SizeLimits {
-            max_string_bytes: 1 << 20,
-            max_list_len: 1000,
-            max_value_depth: 10,
+        let first = agent_object(&agent, role.as_deref(), Tz::UTC, LIMITS);
+        assert_eq!(first.bytes, LIMITS.measure(&first.value).ok());
+        assert!(first.bytes.is_some());
+        // Shared, with the same size; other limits measure again.
+        let again = agent_object(&agent, role.as_deref(), Tz::UTC, LIMITS);
+        assert!(shares(&first.value, &again.value));
+        assert_eq!(again.bytes, first.bytes);
+        let tight = SizeLimits {
+            max_string_bytes: 3,
+            ..LIMITS
         };
-        let first = agent_object(&agent, role.as_deref(), Tz::UTC);
-        assert_eq!(first.measured, None);
-        let bytes = limits.measure(&first.value).expect("within the limits");
-        remember_size(agent.id, object_identity(&first.value), (limits, bytes));
-        let again = agent_object(&agent, role.as_deref(), Tz::UTC);
-        assert_eq!(again.measured, Some((limits, bytes)));
-        // Another object in the slot is not given that size.
-        let mut other = agent.clone();
-        other.first_name = Arc::from("Other");
-        let built = agent_object(&other, role.as_deref(), Tz::UTC);
-        assert_eq!(built.measured, None);
-        remember_size(agent.id, object_identity(&first.value), (limits, bytes));
+        let refused = agent_object(&agent, role.as_deref(), Tz::UTC, tight);
+        assert!(shares(&first.value, &refused.value));
+        assert_eq!(refused.bytes, None, "over the limits: no size");
         assert_eq!(
-            agent_object(&other, role.as_deref(), Tz::UTC).measured,
-            None
+            agent_object(&agent, role.as_deref(), Tz::UTC, LIMITS).bytes,
+            first.bytes
         );
     }
 }

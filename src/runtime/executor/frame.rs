@@ -63,8 +63,12 @@ impl RunEnv {
     ) -> FrameEnd {
         let frame = Frame { script, label };
         let hook = state.action_override.clone();
-        let (mut props, mut owned) = StepBuffers::take();
-        let scratch = std::cell::RefCell::new(ScratchBuffer::take());
+        let FrameBuffers {
+            scratch,
+            mut props,
+            mut owned,
+        } = FrameBuffers::take();
+        let scratch = std::cell::RefCell::new(scratch);
         // Evaluation looks at the deadline and the cancel token while it
         // works (one per frame: its work count carries from step to step).
         let pacer = Pacer::new(&*self.clock, state.deadline, state.cancel.clone());
@@ -230,8 +234,12 @@ impl RunEnv {
             }
         }
 
-        ScratchBuffer::give_back(scratch.into_inner());
-        StepBuffers::give_back(props, owned);
+        FrameBuffers {
+            scratch: scratch.into_inner(),
+            props,
+            owned,
+        }
+        .give_back();
         FrameEnd {
             outcome,
             last,
@@ -528,68 +536,61 @@ fn follow_branch<'s>(
     }
 }
 
-/// The buffer templates are built in, kept by the thread between runs so
-/// that a run allocates none (a frame nested in another, a RunSub, takes a
-/// fresh one; a buffer grown past [`ScratchBuffer::KEEP`] is not kept).
-struct ScratchBuffer;
-
-impl ScratchBuffer {
-    const KEEP: usize = 16 << 10;
-
-    thread_local! {
-        static SPARE: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
-    }
-
-    fn take() -> String {
-        let buffer = Self::SPARE.with(std::cell::Cell::take);
-        if buffer.capacity() == 0 {
-            String::with_capacity(256)
-        } else {
-            buffer
-        }
-    }
-
-    fn give_back(mut buffer: String) {
-        if buffer.capacity() <= Self::KEEP {
-            buffer.clear();
-            Self::SPARE.with(|spare| spare.set(buffer));
-        }
-    }
+/// What a frame works in, kept by the thread between frames so that a run
+/// allocates none of it: the buffer templates are built in, the step's
+/// property list and its evaluated values (`Vec`s: one capacity test per
+/// push, where a `SmallVec` also tests where it lives). A frame nested in
+/// another (a RunSub) takes fresh ones; buffers grown past the `KEEP`
+/// bounds are not kept.
+struct FrameBuffers<'s> {
+    scratch: String,
+    props: Vec<PropValue<'s>>,
+    owned: Vec<Value>,
 }
 
-/// The property list and evaluated values of a step, kept by the thread
-/// between frames like [`ScratchBuffer`] (a `Vec` pushes with one capacity
-/// test; a `SmallVec` tests where it lives at every push and clear). A
-/// buffer grown past [`StepBuffers::KEEP`] entries is not kept.
-struct StepBuffers;
-
-impl StepBuffers {
-    const KEEP: usize = 256;
+impl FrameBuffers<'_> {
+    const KEEP_SCRATCH_BYTES: usize = 16 << 10;
+    const KEEP_ENTRIES: usize = 256;
 
     thread_local! {
-        static SPARE: std::cell::Cell<(Vec<PropValue<'static>>, Vec<Value>)> =
-            const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+        static SPARE: std::cell::Cell<Option<FrameBuffers<'static>>> =
+            const { std::cell::Cell::new(None) };
     }
 
-    fn take<'s>() -> (Vec<PropValue<'s>>, Vec<Value>) {
-        let (mut props, mut owned) = Self::SPARE.with(std::cell::Cell::take);
-        if props.capacity() == 0 {
-            props.reserve(16);
-            owned.reserve(8);
-        }
-        (props, owned)
+    fn take<'s>() -> FrameBuffers<'s> {
+        Self::SPARE
+            .with(std::cell::Cell::take)
+            .unwrap_or_else(|| FrameBuffers {
+                scratch: String::with_capacity(256),
+                props: Vec::with_capacity(16),
+                owned: Vec::with_capacity(8),
+            })
     }
 
-    fn give_back(mut props: Vec<PropValue<'_>>, mut owned: Vec<Value>) {
-        if props.capacity() > Self::KEEP || owned.capacity() > Self::KEEP {
+    fn give_back(self) {
+        let FrameBuffers {
+            mut scratch,
+            mut props,
+            mut owned,
+        } = self;
+        if scratch.capacity() > Self::KEEP_SCRATCH_BYTES
+            || props.capacity() > Self::KEEP_ENTRIES
+            || owned.capacity() > Self::KEEP_ENTRIES
+        {
             return;
         }
+        scratch.clear();
         props.clear();
         owned.clear();
         // Empty, so no borrow outlives the frame: the same allocation,
         // retyped in place (no element is ever mapped).
         let props: Vec<PropValue<'static>> = props.into_iter().map(|_| unreachable!()).collect();
-        Self::SPARE.with(|spare| spare.set((props, owned)));
+        let spare = FrameBuffers {
+            scratch,
+            props,
+            owned,
+        };
+        Self::SPARE.with(|cell| cell.set(Some(spare)));
     }
 }
 
