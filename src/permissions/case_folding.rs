@@ -22,10 +22,12 @@ use std::borrow::Cow;
 /// assert_eq!(fold_case("SysAdmin"), "sysadmin");
 /// ```
 pub fn fold_case(text: &str) -> Cow<'_, str> {
-    if text
+    // No early exit: names are short, and a loop without branches is
+    // cheaper than stopping at the first byte that needs folding.
+    let needs_folding = text
         .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-    {
+        .fold(false, |any, b| any | !b.is_ascii() | b.is_ascii_uppercase());
+    if !needs_folding {
         Cow::Borrowed(text)
     } else if text.is_ascii() {
         Cow::Owned(text.to_ascii_lowercase())

@@ -160,16 +160,30 @@ impl Evaluator<'_> {
     /// from the variable table; `None` when the expression is anything else
     /// or the path does not resolve to a stored value (evaluation then
     /// produces the value or the error).
+    #[inline]
     fn borrow<'v>(&'v self, code: &Code) -> Option<&'v Value> {
         match code {
             Code::Var(id) => self.vars.get(id.0 as usize)?.as_ref(),
-            Code::Member(base, name) => match self.borrow(base)? {
-                Value::Object(map) => name.find(map),
-                Value::SecurityUser(user) => user.member_ref(name),
-                _ => None,
-            },
+            Code::Member(base, name) => {
+                // `a.b` (the usual path) without recursing.
+                let base = match &**base {
+                    Code::Var(id) => self.vars.get(id.0 as usize)?.as_ref()?,
+                    deeper => self.borrow_path(deeper)?,
+                };
+                match base {
+                    Value::Object(map) => name.find(map),
+                    Value::SecurityUser(user) => name.user_field.map(|f| user.field(f)),
+                    _ => None,
+                }
+            }
             _ => None,
         }
+    }
+
+    /// [`Evaluator::borrow`] of a longer path (`a.b.c`), out of line.
+    #[inline(never)]
+    fn borrow_path<'v>(&'v self, code: &Code) -> Option<&'v Value> {
+        self.borrow(code)
     }
 
     /// `a[i]`: Studio's 1-based element of an array (a list or a

@@ -703,13 +703,19 @@ impl SecurityUser {
     /// [`SecurityUser::member`], borrowed: templates and function arguments
     /// read a field without touching its reference count.
     pub(crate) fn member_ref(&self, name: &str) -> Option<&Value> {
-        Some(match name {
-            "userName" => &self.info.user_name,
-            "agentId" => &self.info.agent_id_value,
-            "timeZone" => &self.info.time_zone_name,
-            "role" => &self.info.role,
-            _ => return None,
-        })
+        crate::program::UserField::of(name).map(|field| self.field(field))
+    }
+
+    /// One readable field, chosen when the script was compiled.
+    #[inline]
+    pub(crate) fn field(&self, field: crate::program::UserField) -> &Value {
+        use crate::program::UserField;
+        match field {
+            UserField::UserName => &self.info.user_name,
+            UserField::AgentId => &self.info.agent_id_value,
+            UserField::TimeZone => &self.info.time_zone_name,
+            UserField::Role => &self.info.role,
+        }
     }
     /// The readable fields as JSON; the handle never appears.
     ///

@@ -38,7 +38,7 @@ macro_rules! fresh_state {
         });
         super::state::RunState {
             run_id: crate::runtime::security::RunId::next(),
-            vars: vec![None; script.var_names.len()],
+            vars: super::state::unset(script.var_names.len()),
             extra: Vec::new(),
             counters: super::state::zeroed(script.actions.len()),
             time_zone: env.directory.business_unit().time_zone,
@@ -205,7 +205,7 @@ impl RunEnv {
         let end_id = match (&end.error, &waiting) {
             (_, Some(w)) => Some(w.action.clone()),
             (Some(e), _) if end.last.is_some() && !e.action.is_empty() => Some(e.action.clone()),
-            _ => end.last.map(|i| script.actions[i].id.to_string()),
+            _ => end.last.map(|i| String::from(&*script.actions[i].id)),
         };
         Run {
             outcome: end.outcome,

@@ -268,6 +268,14 @@ const DROP_INLINE_BYTES: usize = 4096;
 const DEADLINE_CHECK_STEPS: u64 = 8;
 const DEADLINE_CHECK_BYTES: usize = 1 << 20;
 
+/// `n` unset variables (`vec![None; n]` clones its element `n` times).
+#[inline]
+pub(crate) fn unset(n: usize) -> Vec<Option<Value>> {
+    let mut vars = Vec::with_capacity(n);
+    vars.resize_with(n, || None);
+    vars
+}
+
 /// `n` zeros, inline when they fit: `smallvec![0; n]` without the
 /// out-of-line `from_elem` (a run builds two of these before its first step).
 #[inline]
