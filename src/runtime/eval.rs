@@ -81,7 +81,7 @@ impl Evaluator<'_> {
                 }
                 Ok(Value::Bool(boolean("or", &self.eval(b)?)?))
             }
-            Code::Binary(op, a, b) => binary(*op, &self.eval(a)?, &self.eval(b)?),
+            Code::Binary(op, a, b) => binary(*op, &*self.operand(a)?, &*self.operand(b)?),
             Code::Call(id, args) => match &args[..] {
                 // One argument (most calls: `len(x)`, `upper(a.b)`): a
                 // variable or member is lent to the function, not cloned.
@@ -97,6 +97,16 @@ impl Evaluator<'_> {
                     self.call(*id, &values)
                 }
             },
+        }
+    }
+
+    /// An operand: a constant lent, anything else evaluated (a comparison
+    /// with a literal clones and drops nothing).
+    #[inline]
+    fn operand<'v>(&self, code: &'v Code) -> Result<std::borrow::Cow<'v, Value>, RuntimeError> {
+        match code {
+            Code::Const(v) => Ok(std::borrow::Cow::Borrowed(v)),
+            _ => self.eval(code).map(std::borrow::Cow::Owned),
         }
     }
 

@@ -133,10 +133,23 @@ pub(super) fn own_text(call: &ActionCall<'_>, i: usize) -> Option<String> {
 /// Own property `i` as a trimmed reference (an id or name), borrowed when possible.
 pub(super) fn own_ref<'c>(call: &'c ActionCall<'_>, i: usize) -> std::borrow::Cow<'c, str> {
     match call.text_ref(FIRST_OWN + i) {
-        Some(std::borrow::Cow::Borrowed(s)) => std::borrow::Cow::Borrowed(s.trim()),
+        Some(std::borrow::Cow::Borrowed(s)) => std::borrow::Cow::Borrowed(trimmed(s)),
         Some(std::borrow::Cow::Owned(s)) => std::borrow::Cow::Owned(s.trim().to_string()),
         None => std::borrow::Cow::Borrowed(""),
     }
+}
+
+/// `s.trim()`, at the cost of two byte tests when neither end is blank
+/// (an id or userName as scripts write it).
+#[inline]
+fn trimmed(s: &str) -> &str {
+    // Unicode White_Space in ASCII is \t..=\r and ' '; anything non-ASCII
+    // takes the full trim.
+    let blank_end = |b: Option<&u8>| b.is_none_or(|b| matches!(b, b'\t'..=b'\r' | b' ' | 0x80..));
+    if blank_end(s.as_bytes().first()) || blank_end(s.as_bytes().last()) {
+        return s.trim();
+    }
+    s
 }
 
 /// Own property `i` as a whole number; `None` when left out or empty.
