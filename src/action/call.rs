@@ -91,25 +91,59 @@ pub struct ActionCall<'a> {
     pub(crate) index: usize,
     /// The step number of this action's step.
     pub(crate) step: u64,
-    pub(crate) props: &'a [PropValue<'a>],
-    /// The values evaluated for this step, which [`PropValue::Owned`]
-    /// points into; a handler may take one instead of cloning it.
-    pub(crate) owned: &'a mut Vec<Value>,
+    /// The properties evaluated for this step (see [`StepValues`]).
+    pub(crate) values: &'a mut StepValues,
     pub(crate) state: &'a mut RunState,
 }
 
-/// One property's value for one step.
+/// What one step's properties are, beside the script's own constants.
 ///
-/// The script's own constants are borrowed, not cloned: cloning an
-/// `Arc`-backed value writes its reference count, a cache line every thread
-/// running the same compiled script shares, so a clone per step would make
-/// threads contend on the script itself.
-pub(crate) enum PropValue<'s> {
-    /// Left out, with no default.
+/// A property is read where it is: the script's constants (literals,
+/// variable and subscript names) in the compiled action, borrowed, never
+/// cloned (cloning an `Arc`-backed value writes its reference count, a cache
+/// line every thread running the same compiled script shares); the
+/// expressions' values, evaluated for this step, here in slot order (the
+/// `k` of [`PropSlot::Code`]), so a handler may take one instead of cloning
+/// it. Nothing is built per property, only per evaluated expression.
+#[derive(Default)]
+pub(crate) struct StepValues {
+    /// Whether the properties were evaluated: an [`ActionOverride`](crate::ActionOverride)
+    /// replaces the action before they are, and then reads none.
+    pub evaluated: bool,
+    /// The expressions' values, then the words of closed word sets that
+    /// replace a constant (see `overrides`).
+    pub owned: Vec<Value>,
+    /// Constants replaced for this step by their listed spelling (property
+    /// `slot` reads `owned[at]`); empty unless the action has word sets.
+    pub overrides: Vec<(u32, u32)>,
+}
+
+impl StepValues {
+    /// Ready for the next step (the allocations kept).
+    #[inline]
+    pub fn clear(&mut self) {
+        self.evaluated = false;
+        self.owned.clear();
+        self.overrides.clear();
+    }
+
+    /// Where property `i`, a constant, was replaced for this step.
+    #[inline]
+    fn overridden(&self, i: usize) -> Option<usize> {
+        if self.overrides.is_empty() {
+            return None;
+        }
+        self.overrides
+            .iter()
+            .find(|(slot, _)| *slot as usize == i)
+            .map(|(_, at)| *at as usize)
+    }
+}
+
+/// Where property `i` of a step is: the script's constant or a value of the step.
+enum PropAt<'s> {
     Absent,
-    /// The script's constant (a literal, or a variable or subscript name).
     Const(&'s Value),
-    /// Evaluated for this step: an index into the step's owned values.
     Owned(usize),
 }
 
@@ -177,10 +211,28 @@ impl<'a> ActionCall<'a> {
     /// See the example on [`ActionCall`], which uses every method.
     #[inline]
     pub fn property(&self, i: usize) -> Option<&Value> {
-        match self.props.get(i)? {
-            PropValue::Absent => None,
-            PropValue::Const(v) => Some(v),
-            PropValue::Owned(k) => self.owned.get(*k),
+        match self.prop_at(i) {
+            PropAt::Absent => None,
+            PropAt::Const(v) => Some(v),
+            PropAt::Owned(k) => self.values.owned.get(k),
+        }
+    }
+    /// Where property `i` is for this step.
+    #[inline]
+    fn prop_at(&self, i: usize) -> PropAt<'a> {
+        if !self.values.evaluated {
+            return PropAt::Absent;
+        }
+        let action: &'a CompiledAction = self.action;
+        match action.properties.get(i) {
+            None | Some(PropSlot::Absent | PropSlot::Snippet(_)) => PropAt::Absent,
+            Some(PropSlot::Code(_, k)) => PropAt::Owned(*k as usize),
+            Some(PropSlot::Const(v) | PropSlot::Var(_, v) | PropSlot::Subscript(_, v)) => {
+                match self.values.overridden(i) {
+                    Some(at) => PropAt::Owned(at),
+                    None => PropAt::Const(v),
+                }
+            }
         }
     }
     /// Property `i`, moved out when it was evaluated for this step (its
@@ -188,10 +240,10 @@ impl<'a> ActionCall<'a> {
     /// constants: a handler that stores a property writes no reference count.
     #[inline]
     pub(crate) fn take_property(&mut self, i: usize) -> Option<Value> {
-        match self.props.get(i)? {
-            PropValue::Absent => None,
-            PropValue::Const(v) => Some((*v).clone()),
-            PropValue::Owned(k) => self.owned.get_mut(*k).map(std::mem::take),
+        match self.prop_at(i) {
+            PropAt::Absent => None,
+            PropAt::Const(v) => Some(v.clone()),
+            PropAt::Owned(k) => self.values.owned.get_mut(k).map(std::mem::take),
         }
     }
     /// Property `i` detached from the call, so a handler can read it while
@@ -199,12 +251,13 @@ impl<'a> ActionCall<'a> {
     /// for this step taken out (as [`ActionCall::take_property`]).
     #[inline]
     pub(crate) fn detach_property(&mut self, i: usize) -> Option<std::borrow::Cow<'a, Value>> {
-        match self.props.get(i)? {
-            PropValue::Absent => None,
-            PropValue::Const(v) => Some(std::borrow::Cow::Borrowed(*v)),
-            PropValue::Owned(k) => self
+        match self.prop_at(i) {
+            PropAt::Absent => None,
+            PropAt::Const(v) => Some(std::borrow::Cow::Borrowed(v)),
+            PropAt::Owned(k) => self
+                .values
                 .owned
-                .get_mut(*k)
+                .get_mut(k)
                 .map(|v| std::borrow::Cow::Owned(std::mem::take(v))),
         }
     }

@@ -16,7 +16,7 @@ mod handler;
 mod properties;
 
 pub use call::ActionCall;
-pub(crate) use call::PropValue;
+pub(crate) use call::StepValues;
 pub use error::ActionError;
 pub use handler::ActionHandler;
 // The schemas are data compile reads without the handler API: they live in

@@ -56,6 +56,7 @@ pub(super) fn properties(
         }
     }
     let mut properties = Vec::with_capacity(schema.properties.len());
+    let mut evaluated: u32 = 0;
     for (i, ps) in schema.properties.iter().enumerate() {
         let slot = match written[i] {
             None if ps.required => {
@@ -158,7 +159,7 @@ pub(super) fn properties(
                     ctx.max_depth = ctx.max_depth.max(e.depth as usize);
                     match expr::compile(e, ctx) {
                         Some(Code::Const(v)) => PropSlot::Const(v),
-                        Some(code) => PropSlot::Code(code),
+                        Some(code) => PropSlot::Code(code, 0),
                         None => PropSlot::Absent,
                     }
                 }
@@ -197,6 +198,12 @@ DiagnosticCode::InvalidPropertyValue,
                 }
             },
         };
+        // Evaluated values are kept in slot order, one per expression.
+        let mut slot = slot;
+        if let PropSlot::Code(_, k) = &mut slot {
+            *k = evaluated;
+            evaluated += 1;
+        }
         properties.push(slot);
     }
     properties

@@ -229,8 +229,9 @@ pub(crate) enum PropSlot {
     Absent,
     /// A literal or a Name.
     Const(Value),
-    /// An expression evaluated on every execution.
-    Code(Code),
+    /// An expression evaluated on every execution, and where its value is
+    /// kept for the step: the action's `k`-th evaluated property.
+    Code(Code, u32),
     /// A variable name resolved to its slot; the value is its name.
     Var(VarId, Value),
     /// Compiled Snippet code.

@@ -9,7 +9,7 @@ use super::outcome::{Outcome, RunError};
 use super::state::{FrameEnd, Pending, RunState, StoreError};
 use super::suspend::{ResumePoint, SavedFrame};
 use super::trace::StepRecord;
-use crate::action::{ActionCall, ActionError, BranchId, PropValue};
+use crate::action::{ActionCall, ActionError, BranchId, StepValues};
 use crate::compile::{CompiledAction, PropSlot, ScriptInner};
 use crate::runtime::cancel::CancelToken;
 use crate::runtime::env::RunEnv;
@@ -65,8 +65,7 @@ impl RunEnv {
         let hook = state.action_override.clone();
         let FrameBuffers {
             scratch,
-            mut props,
-            mut owned,
+            mut values,
         } = FrameBuffers::take();
         let scratch = std::cell::RefCell::new(scratch);
         // Evaluation looks at the deadline and the cancel token while it
@@ -116,8 +115,7 @@ impl RunEnv {
 
             // A host override (a test mock) replaces the action; otherwise
             // evaluate the properties, then run the handler.
-            props.clear();
-            owned.clear();
+            values.clear();
             let overridden = match &hook {
                 None => None,
                 Some(hook) => hook.run_instead(&mut ActionCall {
@@ -127,8 +125,7 @@ impl RunEnv {
                     action,
                     index: current,
                     step: step_number,
-                    props: &props,
-                    owned: &mut owned,
+                    values: &mut values,
                     state,
                 }),
             };
@@ -136,7 +133,13 @@ impl RunEnv {
                 Some(result) => result,
                 None => {
                     let evaluated = self.evaluate_properties(
-                        &frame, action, state, limits, &scratch, &pacer, &mut props, &mut owned,
+                        &frame,
+                        action,
+                        state,
+                        limits,
+                        &scratch,
+                        &pacer,
+                        &mut values,
                     );
                     evaluated.and_then(|()| {
                         action.handler.execute(&mut ActionCall {
@@ -146,8 +149,7 @@ impl RunEnv {
                             action,
                             index: current,
                             step: step_number,
-                            props: &props,
-                            owned: &mut owned,
+                            values: &mut values,
                             state,
                         })
                     })
@@ -236,8 +238,7 @@ impl RunEnv {
 
         FrameBuffers {
             scratch: scratch.into_inner(),
-            props,
-            owned,
+            values,
         }
         .give_back();
         FrameEnd {
@@ -339,82 +340,76 @@ impl RunEnv {
         })
     }
 
-    /// Evaluates the action's properties for this step into `props` (the
-    /// script's constants borrowed, evaluated values in `owned`), then
-    /// checks the closed word sets. The deadline or a cancellation met
-    /// while evaluating stops the run (recorded in `state.stop`), not an
-    /// Error branch.
+    /// Evaluates the action's expressions for this step into `values`
+    /// (the script's constants stay where they are), then checks the closed
+    /// word sets. The deadline or a cancellation met while evaluating stops
+    /// the run (recorded in `state.stop`), not an Error branch.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn evaluate_properties<'s>(
+    fn evaluate_properties(
         &self,
-        frame: &Frame<'s, '_>,
-        action: &'s CompiledAction,
+        frame: &Frame<'_, '_>,
+        action: &CompiledAction,
         state: &mut RunState,
         limits: SizeLimits,
         scratch: &std::cell::RefCell<String>,
         pacer: &Pacer<'_>,
-        props: &mut Vec<PropValue<'s>>,
-        owned: &mut Vec<Value>,
+        values: &mut StepValues,
     ) -> Result<(), ActionError> {
-        // Built at the first computed property: many actions have none.
+        values.evaluated = true;
+        // Built at the first expression: many actions have none.
         let mut evaluator: Option<Evaluator<'_>> = None;
         for (i, slot) in action.properties.iter().enumerate() {
-            props.push(match slot {
-                PropSlot::Absent | PropSlot::Snippet(_) => PropValue::Absent,
-                PropSlot::Const(v) | PropSlot::Var(_, v) | PropSlot::Subscript(_, v) => {
-                    PropValue::Const(v)
+            let PropSlot::Code(code, _) = slot else {
+                continue;
+            };
+            let evaluated = evaluator
+                .get_or_insert_with(|| Evaluator {
+                    vars: &state.vars,
+                    functions: &self.functions,
+                    limits,
+                    context: FunctionContext::with_limit(
+                        match state
+                            .contact
+                            .as_ref()
+                            .and_then(|c| c.virtual_clock.as_ref())
+                        {
+                            Some(clock) => clock,
+                            None => &*self.clock,
+                        },
+                        state.time_zone,
+                        limits.max_string_bytes,
+                    ),
+                    scratch,
+                    pace: pacer,
+                })
+                .eval(code);
+            match evaluated {
+                // In slot order: the `k` of this slot.
+                Ok(v) => values.owned.push(v),
+                Err(e @ (RuntimeError::Cancelled | RuntimeError::TimeLimit { .. })) => {
+                    let kind = match e {
+                        RuntimeError::Cancelled => Outcome::Cancelled,
+                        _ => Outcome::Limit,
+                    };
+                    let message = e.to_string();
+                    state.stop = Some(RunError {
+                        action: frame.shown_id(&action.id),
+                        message: message.clone(),
+                        kind,
+                    });
+                    return Err(ActionError::Failed(message));
                 }
-                PropSlot::Code(code) => match evaluator
-                    .get_or_insert_with(|| Evaluator {
-                        vars: &state.vars,
-                        functions: &self.functions,
-                        limits,
-                        context: FunctionContext::with_limit(
-                            match state
-                                .contact
-                                .as_ref()
-                                .and_then(|c| c.virtual_clock.as_ref())
-                            {
-                                Some(clock) => clock,
-                                None => &*self.clock,
-                            },
-                            state.time_zone,
-                            limits.max_string_bytes,
-                        ),
-                        scratch,
-                        pace: pacer,
-                    })
-                    .eval(code)
-                {
-                    Ok(v) => {
-                        owned.push(v);
-                        PropValue::Owned(owned.len() - 1)
-                    }
-                    Err(e @ (RuntimeError::Cancelled | RuntimeError::TimeLimit { .. })) => {
-                        let kind = match e {
-                            RuntimeError::Cancelled => Outcome::Cancelled,
-                            _ => Outcome::Limit,
-                        };
-                        let message = e.to_string();
-                        state.stop = Some(RunError {
-                            action: frame.shown_id(&action.id),
-                            message: message.clone(),
-                            kind,
-                        });
-                        return Err(ActionError::Failed(message));
-                    }
-                    Err(source) => {
-                        return Err(ActionError::Property {
-                            property: action.schema.properties[i].name.clone(),
-                            source,
-                        });
-                    }
-                },
-            });
+                Err(source) => {
+                    return Err(ActionError::Property {
+                        property: action.schema.properties[i].name.clone(),
+                        source,
+                    });
+                }
+            }
         }
         if action.checks_choices {
-            check_choices(&action.schema, props, owned)?;
+            check_choices(action, values)?;
         }
         Ok(())
     }
@@ -537,78 +532,74 @@ fn follow_branch<'s>(
 }
 
 /// What a frame works in, kept by the thread between frames so that a run
-/// allocates none of it: the buffer templates are built in, the step's
-/// property list and its evaluated values (`Vec`s: one capacity test per
-/// push, where a `SmallVec` also tests where it lives). A frame nested in
-/// another (a RunSub) takes fresh ones; buffers grown past the `KEEP`
-/// bounds are not kept.
-struct FrameBuffers<'s> {
+/// allocates none of it: the buffer templates are built in and the step's
+/// evaluated values. A frame nested in another (a RunSub) takes fresh ones;
+/// buffers grown past the `KEEP` bounds are not kept.
+struct FrameBuffers {
     scratch: String,
-    props: Vec<PropValue<'s>>,
-    owned: Vec<Value>,
+    values: StepValues,
 }
 
-impl FrameBuffers<'_> {
+impl FrameBuffers {
     const KEEP_SCRATCH_BYTES: usize = 16 << 10;
     const KEEP_ENTRIES: usize = 256;
 
     thread_local! {
-        static SPARE: std::cell::Cell<Option<FrameBuffers<'static>>> =
+        static SPARE: std::cell::Cell<Option<FrameBuffers>> =
             const { std::cell::Cell::new(None) };
     }
 
-    fn take<'s>() -> FrameBuffers<'s> {
+    fn take() -> FrameBuffers {
         Self::SPARE
             .with(std::cell::Cell::take)
             .unwrap_or_else(|| FrameBuffers {
                 scratch: String::with_capacity(256),
-                props: Vec::with_capacity(16),
-                owned: Vec::with_capacity(8),
+                values: StepValues {
+                    evaluated: false,
+                    owned: Vec::with_capacity(8),
+                    overrides: Vec::new(),
+                },
             })
     }
 
     fn give_back(self) {
         let FrameBuffers {
             mut scratch,
-            mut props,
-            mut owned,
+            mut values,
         } = self;
         if scratch.capacity() > Self::KEEP_SCRATCH_BYTES
-            || props.capacity() > Self::KEEP_ENTRIES
-            || owned.capacity() > Self::KEEP_ENTRIES
+            || values.owned.capacity() > Self::KEEP_ENTRIES
+            || values.overrides.capacity() > Self::KEEP_ENTRIES
         {
             return;
         }
         scratch.clear();
-        props.clear();
-        owned.clear();
-        // Empty, so no borrow outlives the frame: the same allocation,
-        // retyped in place (no element is ever mapped).
-        let props: Vec<PropValue<'static>> = props.into_iter().map(|_| unreachable!()).collect();
-        let spare = FrameBuffers {
-            scratch,
-            props,
-            owned,
-        };
+        values.clear();
+        let spare = FrameBuffers { scratch, values };
         Self::SPARE.with(|cell| cell.set(Some(spare)));
     }
 }
 
 /// Properties with a closed set of words: each value must be one of them
 /// (any case; replaced by its listed spelling) or `""` (as if left out).
-fn check_choices(
-    schema: &crate::action::ActionSchema,
-    props: &mut [PropValue<'_>],
-    owned: &mut Vec<Value>,
-) -> Result<(), ActionError> {
-    for (ps, value) in schema.properties.iter().zip(props.iter_mut()) {
-        let v = match value {
-            PropValue::Absent => None,
-            PropValue::Const(v) => Some(*v),
-            PropValue::Owned(k) => owned.get(*k),
-        };
-        let (Some(choices), Some(v)) = (&ps.choices, v) else {
+fn check_choices(action: &CompiledAction, values: &mut StepValues) -> Result<(), ActionError> {
+    for (i, (ps, slot)) in action
+        .schema
+        .properties
+        .iter()
+        .zip(action.properties.iter())
+        .enumerate()
+    {
+        let Some(choices) = &ps.choices else {
             continue;
+        };
+        let v = match slot {
+            PropSlot::Absent | PropSlot::Snippet(_) => continue,
+            PropSlot::Code(_, k) => match values.owned.get(*k as usize) {
+                Some(v) => v,
+                None => continue,
+            },
+            PropSlot::Const(v) | PropSlot::Var(_, v) | PropSlot::Subscript(_, v) => v,
         };
         if !choices.only || v.is_null_or_empty() {
             continue;
@@ -620,8 +611,19 @@ fn check_choices(
         match word {
             Some(word) => {
                 if v.as_str() != Some(word) {
-                    owned.push(Value::from(word));
-                    *value = PropValue::Owned(owned.len() - 1);
+                    let word = Value::from(word);
+                    match slot {
+                        PropSlot::Code(_, k) => {
+                            if let Some(kept) = values.owned.get_mut(*k as usize) {
+                                *kept = word;
+                            }
+                        }
+                        _ => {
+                            values.owned.push(word);
+                            let at = (values.owned.len() - 1) as u32;
+                            values.overrides.push((i as u32, at));
+                        }
+                    }
                 }
             }
             None => {
