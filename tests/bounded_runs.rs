@@ -786,6 +786,56 @@ fn a_host_property_can_declare_its_words() {
     );
 }
 
+#[test]
+fn words_are_replaced_where_each_property_is() {
+    // An expression before the word set and one after it: each property
+    // reads its own value whichever of them were replaced for the step.
+    let engine = Engine::builder()
+        .directory(studioflow::permissions::Directory::demo())
+        .register_action(
+            ActionSchema::new("Tag")
+                .property(PropertySchema::required("Before", PropertyKind::Template))
+                .property(
+                    PropertySchema::required("Level", PropertyKind::Template)
+                        .with_choices(&["low", "high"]),
+                )
+                .property(PropertySchema::required("After", PropertyKind::Template))
+                .property(PropertySchema::required("Into", PropertyKind::OutputVariable)),
+            |call: &mut studioflow::ActionCall<'_>| {
+                let seen = format!(
+                    "{}|{}|{}",
+                    call.text(0).unwrap_or_default(),
+                    call.text(1).unwrap_or_default(),
+                    call.text(2).unwrap_or_default()
+                );
+                call.set_output(3, studioflow::Value::from(seen))?;
+                Ok(BranchId::DEFAULT)
+            },
+        )
+        .build();
+    let src = |level: &str| {
+        format!(
+            "start: Begin {{ Default -> t }}\n\
+             t: Tag {{ Before = \"<{{a}}>\" Level = {level} After = \"[{{b}}]\" Into = Seen Default -> done }}\n\
+             done: End\n"
+        )
+    };
+    let vars = [
+        ("a", Value::from("x")),
+        ("b", Value::from("y")),
+        ("lvl", Value::from("HIGH")),
+    ];
+    for (level, expected) in [
+        ("\"Low\"", "<x>|low|[y]"),  // a constant replaced
+        ("\"{lvl}\"", "<x>|high|[y]"), // an expression's value replaced
+        ("\"high\"", "<x>|high|[y]"), // already the listed spelling
+    ] {
+        let done = run(&engine, &src(level), &vars);
+        assert_eq!(done.outcome, Outcome::Completed, "{level}: {:?}", done.error);
+        assert_eq!(done.variables["Seen"].to_text(), expected, "{level}");
+    }
+}
+
 // ============================================================ a step budget of 0
 
 #[test]
