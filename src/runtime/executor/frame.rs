@@ -291,6 +291,11 @@ impl RunEnv {
                 kind: Outcome::Cancelled,
             });
         }
+        // Neither the step budget nor the deadline is due before `check_at`.
+        if state.steps < state.check_at {
+            return None;
+        }
+        state.check_at = state.next_check_at();
         if let Some(timeout) = state.past_deadline(&*self.clock, false) {
             return Some(RunError {
                 action: name(),

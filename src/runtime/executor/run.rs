@@ -50,6 +50,8 @@ macro_rules! fresh_state {
             .then(super::trace_log::TraceOutput::default),
             steps: 0,
             max_steps,
+            // The first action looks (and sets the next step to look at).
+            check_at: 0,
             trace: options.trace.then(super::trace_log::TraceLog::default),
             counts: options.trace.then(crate::runtime::RunCounts::default),
             deferred: Vec::new(),

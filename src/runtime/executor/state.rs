@@ -36,6 +36,11 @@ pub(crate) struct RunState {
     /// Executed actions so far, in every frame.
     pub steps: u64,
     pub max_steps: u64,
+    /// The step count at which the next action looks at the step budget and
+    /// the deadline (one comparison per action until then): the budget, the
+    /// next step the deadline is due at, or now (0) after a store passed
+    /// [`DEADLINE_CHECK_BYTES`].
+    pub check_at: u64,
     pub trace: Option<TraceLog>,
     /// Coverage counts, when the run is traced.
     pub counts: Option<RunCounts>,
@@ -202,6 +207,22 @@ impl RunState {
     /// only every [`DEADLINE_CHECK_STEPS`] actions or after
     /// [`DEADLINE_CHECK_BYTES`] stored bytes, unless `now` asks for a
     /// reading at once (long built-ins and snippets, which pace themselves).
+    /// The step count at which the checks before an action are due next:
+    /// the step budget, or the next multiple of [`DEADLINE_CHECK_STEPS`] when
+    /// there is a deadline.
+    #[inline]
+    pub(crate) fn next_check_at(&self) -> u64 {
+        match self.deadline {
+            None => self.max_steps,
+            Some(_) => {
+                let due = (self.steps / DEADLINE_CHECK_STEPS)
+                    .saturating_add(1)
+                    .saturating_mul(DEADLINE_CHECK_STEPS);
+                due.min(self.max_steps)
+            }
+        }
+    }
+
     pub(crate) fn past_deadline(&mut self, clock: &dyn Clock, now: bool) -> Option<Duration> {
         let deadline = self.deadline?;
         let due = now
@@ -247,6 +268,9 @@ impl RunState {
         self.memory.replace(old, new).map_err(StoreError::Memory)?;
         *counted = new;
         self.stored_since_check = self.stored_since_check.saturating_add(new);
+        if self.stored_since_check >= DEADLINE_CHECK_BYTES {
+            self.check_at = 0;
+        }
         let previous = target.replace(value);
         if old > DROP_INLINE_BYTES {
             if let Some(previous) = previous {
