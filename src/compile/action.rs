@@ -6,7 +6,7 @@ use super::builder::ScriptBuilder;
 use super::properties::properties;
 use super::registry::RegisteredAction;
 use crate::diagnostics::{suggestion, Diagnostic, DiagnosticCode, Span};
-use crate::program::{CompiledAction, FlowBranch, LabelBranch};
+use crate::program::{CompiledAction, FlowBranch, LabelBranch, PropSlot};
 use crate::runtime::Value;
 use crate::syntax::ast::{ActionAst, Literal};
 
@@ -215,6 +215,12 @@ impl ScriptBuilder<'_, '_> {
                 type_name,
                 handler: reg.handler.clone(),
                 terminal: schema.terminal,
+                evaluated: properties
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, slot)| matches!(slot, PropSlot::Code(..)))
+                    .map(|(i, _)| i as u32)
+                    .collect(),
                 properties: properties.into_boxed_slice(),
                 schema: schema.clone(),
                 targets: targets.into_boxed_slice(),

@@ -247,6 +247,9 @@ pub(crate) struct CompiledAction {
     pub handler: Handler,
     pub terminal: bool,
     pub properties: Box<[PropSlot]>,
+    /// The properties that are expressions, evaluated on each execution
+    /// (their value is the `k`-th of the step's: see [`PropSlot::Code`]).
+    pub evaluated: Box<[u32]>,
     /// The action type's schema (shared with the registry).
     pub schema: Arc<ActionSchema>,
     /// Indexed by branch id number: 0 Default, 1 Error, 2.. own branches.

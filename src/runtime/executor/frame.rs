@@ -364,8 +364,9 @@ impl RunEnv {
         values.evaluated = true;
         // Built at the first expression: many actions have none.
         let mut evaluator: Option<Evaluator<'_>> = None;
-        for (i, slot) in action.properties.iter().enumerate() {
-            let PropSlot::Code(code, _) = slot else {
+        for &i in action.evaluated.iter() {
+            let i = i as usize;
+            let Some(PropSlot::Code(code, _)) = action.properties.get(i) else {
                 continue;
             };
             let evaluated = evaluator
