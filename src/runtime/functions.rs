@@ -228,7 +228,13 @@ fn case_mapped_len<I: Iterator<Item = char>>(
 
 /// `s` case-mapped as `full` maps it; ASCII text (the usual case) is mapped
 /// byte by byte straight into the result, so a short result allocates nothing.
-fn case_mapped(s: &str, full: fn(&str) -> String, ascii: fn(&u8) -> u8) -> crate::runtime::Text {
+/// (Generic, not `fn` pointers: the byte mapping is inlined into the loop.)
+#[inline]
+fn case_mapped(
+    s: &str,
+    full: impl Fn(&str) -> String,
+    ascii: impl Fn(&u8) -> u8,
+) -> crate::runtime::Text {
     if s.is_ascii() && s.len() <= crate::runtime::value::INLINE_TEXT_BYTES {
         let mut bytes = [0u8; crate::runtime::value::INLINE_TEXT_BYTES];
         for (to, from) in bytes.iter_mut().zip(s.bytes()) {
