@@ -431,6 +431,42 @@ impl RunEnv {
 fn follow_branch<'s>(
     frame: &Frame<'s, '_>,
     action: &'s CompiledAction,
+    result: Result<BranchId, ActionError>,
+    state: &mut RunState,
+    error: &mut Option<RunError>,
+    memory_exceeded: &mut Option<MemoryExceeded>,
+) -> Followed<'s> {
+    // The usual step: a branch returned, nothing stopped, pending or
+    // waiting. The same answer as below, without building the general one.
+    if !state.contact_events && state.stop.is_none() && state.pending.is_none() {
+        if let Ok(branch) = &result {
+            if action.terminal {
+                return Followed {
+                    next: None,
+                    branch: None,
+                    edge: None,
+                    waits: false,
+                };
+            }
+            if let Some(f) = action.follow(*branch) {
+                return Followed {
+                    next: f.target,
+                    branch: Some(f.name),
+                    edge: f.edge,
+                    waits: false,
+                };
+            }
+        }
+    }
+    follow_branch_general(frame, action, result, state, error, memory_exceeded)
+}
+
+/// [`follow_branch`] for every case: a failure, a stop, a pending problem,
+/// a wait, an undeclared branch.
+#[inline(never)]
+fn follow_branch_general<'s>(
+    frame: &Frame<'s, '_>,
+    action: &'s CompiledAction,
     mut result: Result<BranchId, ActionError>,
     state: &mut RunState,
     error: &mut Option<RunError>,
