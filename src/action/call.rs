@@ -599,25 +599,30 @@ impl<'a> ActionCall<'a> {
         agent: &str,
         time_zone: Option<&str>,
     ) -> Result<SecurityUser, ActionError> {
-        // One borrowing read of the store. The userName and role name are
-        // copied from the snapshot when short (inline, no String between),
-        // so no reference count of the store's strings is written.
-        let (agent_id, user_name, agent_time_zone, role) =
-            self.env
-                .directory
-                .with_security_user(agent, |agent, role| {
-                    let role = role.map_or(Value::Null, |role| Value::from(role.name.as_str()));
-                    let user_name = crate::runtime::value::text_of_shared(&agent.user_name);
-                    (agent.id, user_name, agent.time_zone, role)
-                })?;
-        let tz = match time_zone.map(str::trim) {
-            None | Some("") => agent_time_zone,
-            Some(t) if t.eq_ignore_ascii_case("default") => agent_time_zone,
-            Some(t) => t.parse::<Tz>().map_err(|_| ActionError::UnknownTimeZone {
-                name: t.to_string(),
-            })?,
-        };
-        let user = SecurityUser::mint(self.state.run_id, agent_id, user_name, tz, role);
+        // One borrowing read of the store; the handle is minted from the
+        // snapshot's own strings (compared with the last one's fields,
+        // copied only when they differ).
+        let run_id = self.state.run_id;
+        let user = self
+            .env
+            .directory
+            .with_security_user(agent, |agent, role| {
+                let tz = match time_zone.map(str::trim) {
+                    None | Some("") => agent.time_zone,
+                    Some(t) if t.eq_ignore_ascii_case("default") => agent.time_zone,
+                    Some(t) => t.parse::<Tz>().map_err(|_| ActionError::UnknownTimeZone {
+                        name: t.to_string(),
+                    })?,
+                };
+                Ok::<_, ActionError>(SecurityUser::mint(
+                    run_id,
+                    agent.id,
+                    &agent.user_name,
+                    tz,
+                    role.map(|role| role.name.as_str()),
+                ))
+            })??;
+        let tz = user.time_zone();
         self.state.time_zone = tz;
         Ok(user)
     }

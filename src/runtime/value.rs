@@ -544,24 +544,29 @@ impl SecurityUserInfo {
     /// they are the same (a flow mints the same user run after run), else
     /// new ones. Read-only and free of any handle, so sharing them is
     /// invisible: a handle's identity is its own.
-    fn shared(agent_id: u64, user_name: Text, time_zone: Tz, role: Value) -> Arc<SecurityUserInfo> {
+    fn shared(
+        agent_id: u64,
+        user_name: &str,
+        time_zone: Tz,
+        role: Option<&str>,
+    ) -> Arc<SecurityUserInfo> {
         thread_local! {
             static LAST: std::cell::RefCell<Option<Arc<SecurityUserInfo>>> =
                 const { std::cell::RefCell::new(None) };
         }
-        let same_text = |kept: &Value, new: &Value| match (kept, new) {
-            (Value::Null, Value::Null) => true,
-            (Value::String(a), Value::String(b)) => a == b,
+        // Compared as the model has them: nothing is built for a match.
+        let same_text = |kept: &Value, new: Option<&str>| match (kept, new) {
+            (Value::Null, None) => true,
+            (Value::String(a), Some(b)) => a.as_str() == b,
             _ => false,
         };
-        let user_name = Value::String(user_name);
         let last = LAST.try_with(|last| {
             let last = last.try_borrow().ok()?;
             let info = last.as_ref()?;
             (info.agent_id == agent_id
                 && info.time_zone == time_zone
-                && same_text(&info.user_name, &user_name)
-                && same_text(&info.role, &role))
+                && same_text(&info.user_name, Some(user_name))
+                && same_text(&info.role, role))
             .then(|| info.clone())
         });
         if let Ok(Some(info)) = last {
@@ -570,10 +575,10 @@ impl SecurityUserInfo {
         let info = Arc::new(SecurityUserInfo {
             agent_id,
             time_zone,
-            user_name,
+            user_name: Value::from(user_name),
             agent_id_value: Value::Number(agent_id as f64),
             time_zone_name: time_zone_name(time_zone),
-            role,
+            role: role.map_or(Value::Null, Value::from),
         });
         let _ = LAST.try_with(|last| {
             if let Ok(mut last) = last.try_borrow_mut() {
@@ -588,9 +593,9 @@ impl SecurityUser {
     pub(crate) fn mint(
         run: RunId,
         agent_id: u64,
-        user_name: Text,
+        user_name: &str,
         time_zone: Tz,
-        role: Value,
+        role: Option<&str>,
     ) -> Self {
         SecurityUser {
             run,
@@ -604,9 +609,9 @@ impl SecurityUser {
         Value::SecurityUser(SecurityUser::mint(
             RunId::NONE,
             agent_id,
-            Text::from(user_name),
+            user_name,
             time_zone,
-            Value::Null,
+            None,
         ))
     }
     /// The same agent, issued by `run` from the permission model as it is
@@ -617,20 +622,22 @@ impl SecurityUser {
         run: RunId,
         directory: &crate::permissions::Directory,
     ) -> SecurityUser {
-        let (user_name, role) = match directory.agent(self.info.agent_id) {
-            Some(agent) => (
-                Text::from(agent.user_name.as_str()),
-                agent.role.map_or(Value::Null, |r| Value::from(r.as_str())),
+        match directory.agent(self.info.agent_id) {
+            Some(agent) => SecurityUser::mint(
+                run,
+                self.info.agent_id,
+                &agent.user_name,
+                self.info.time_zone,
+                agent.role.as_deref(),
             ),
-            None => (Text::from(self.user_name()), Value::Null),
-        };
-        SecurityUser::mint(
-            run,
-            self.info.agent_id,
-            user_name,
-            self.info.time_zone,
-            role,
-        )
+            None => SecurityUser::mint(
+                run,
+                self.info.agent_id,
+                self.user_name(),
+                self.info.time_zone,
+                None,
+            ),
+        }
     }
     pub(crate) fn issued_by(&self, run: RunId) -> bool {
         self.run == run
@@ -757,13 +764,7 @@ mod security_user_tests {
     use super::*;
 
     fn mint(run: RunId, user: &str) -> SecurityUser {
-        SecurityUser::mint(
-            run,
-            1001,
-            Text::from(user),
-            Tz::UTC,
-            Value::from("Administrator"),
-        )
+        SecurityUser::mint(run, 1001, user, Tz::UTC, Some("Administrator"))
     }
 
     #[test]

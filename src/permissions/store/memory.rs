@@ -43,8 +43,9 @@ use crate::permissions::roles::{BuiltInRole, Role, RoleId, FIRST_CUSTOM_ROLE_ID}
 pub struct InMemoryStore {
     business_unit: BusinessUnit,
     catalog: FeatureCatalog,
-    /// The current version; replaced whole by each write.
-    tenant: ArcSwap<State>,
+    /// The current version; replaced whole by each write. Shared with the
+    /// reading threads' caches (see [`read_current`]).
+    tenant: Arc<ArcSwap<State>>,
     /// Serialises writers (readers never take it).
     writer: Mutex<()>,
     hot_agents: IdMap<HotAgent>,
@@ -176,12 +177,12 @@ impl InMemoryStore {
             hot_agents,
             held_slots,
             held_access: held_access.into_boxed_slice(),
-            tenant: ArcSwap::from_pointee(State {
+            tenant: Arc::new(ArcSwap::from_pointee(State {
                 roles,
                 agents: by_id,
                 user_names: std::sync::Arc::new(user_names),
                 next_role_id,
-            }),
+            })),
             writer: Mutex::new(()),
         })
     }
@@ -199,6 +200,41 @@ impl InMemoryStore {
         let result = change(&mut next)?;
         self.tenant.store(Arc::new(next));
         Ok(result)
+    }
+}
+
+/// Visits the current version of `tenant`.
+///
+/// Each thread keeps the version it read last, of the store it read last
+/// (an [`arc_swap::Cache`]): while no write replaced it, a read costs one
+/// plain load of the current pointer instead of `ArcSwap::load`'s
+/// bookkeeping. The cache holds the store's version pointer, so the address
+/// it compares cannot be another store's; it keeps that one version alive
+/// until the thread reads another store. A read inside a read (a visitor
+/// that reads again) takes the ordinary load.
+fn read_current(tenant: &Arc<ArcSwap<State>>, visit: &mut dyn FnMut(&dyn TenantView)) {
+    type Kept = arc_swap::Cache<Arc<ArcSwap<State>>, Arc<State>>;
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<Kept>> = const { std::cell::RefCell::new(None) };
+    }
+    let mut visit = Some(visit);
+    let _ = LAST.try_with(|last| {
+        let Ok(mut last) = last.try_borrow_mut() else {
+            return;
+        };
+        let same_store = last
+            .as_ref()
+            .is_some_and(|kept| std::ptr::eq(kept.arc_swap(), &**tenant));
+        if !same_store {
+            *last = Some(arc_swap::Cache::new(tenant.clone()));
+        }
+        if let (Some(kept), Some(visit)) = (last.as_mut(), visit.take()) {
+            visit(&**kept.load());
+        }
+    });
+    if let Some(visit) = visit {
+        let state = tenant.load();
+        visit(&**state);
     }
 }
 
@@ -252,8 +288,7 @@ impl TenantStore for InMemoryStore {
 
     #[inline]
     fn read(&self, visit: &mut dyn FnMut(&dyn TenantView)) {
-        let state = self.tenant.load();
-        visit(&**state);
+        read_current(&self.tenant, visit);
     }
 
     fn role(&self, id: RoleId) -> Option<Role> {
