@@ -353,6 +353,7 @@ impl<'a> ActionCall<'a> {
     }
 
     /// The variable slot output-variable property `i` names.
+    #[inline]
     fn output_slot(&self, i: usize) -> Result<usize, ActionError> {
         match self.variable(i) {
             Some(var) => Ok(var.0 as usize),
@@ -365,6 +366,7 @@ impl<'a> ActionCall<'a> {
 
     /// A store's outcome as [`ActionCall::set_output`] returns it (a memory
     /// limit is also recorded to stop the run).
+    #[inline]
     fn output_stored(&mut self, stored: Result<(), StoreError>) -> Result<(), ActionError> {
         match stored {
             Ok(()) => Ok(()),

@@ -272,7 +272,7 @@ pub(crate) struct CompiledAction {
 impl CompiledAction {
     /// The target of a branch id and the branch name actually taken after
     /// the fallback to Default.
-    #[inline]
+    #[inline(always)]
     pub fn follow(&self, branch: BranchId) -> Option<Followed<'_>> {
         let n = branch.0;
         if n & LABEL_BASE != 0 {
