@@ -800,7 +800,10 @@ fn words_are_replaced_where_each_property_is() {
                         .with_choices(&["low", "high"]),
                 )
                 .property(PropertySchema::required("After", PropertyKind::Template))
-                .property(PropertySchema::required("Into", PropertyKind::OutputVariable)),
+                .property(PropertySchema::required(
+                    "Into",
+                    PropertyKind::OutputVariable,
+                )),
             |call: &mut studioflow::ActionCall<'_>| {
                 let seen = format!(
                     "{}|{}|{}",
@@ -826,12 +829,17 @@ fn words_are_replaced_where_each_property_is() {
         ("lvl", Value::from("HIGH")),
     ];
     for (level, expected) in [
-        ("\"Low\"", "<x>|low|[y]"),  // a constant replaced
+        ("\"Low\"", "<x>|low|[y]"),    // a constant replaced
         ("\"{lvl}\"", "<x>|high|[y]"), // an expression's value replaced
-        ("\"high\"", "<x>|high|[y]"), // already the listed spelling
+        ("\"high\"", "<x>|high|[y]"),  // already the listed spelling
     ] {
         let done = run(&engine, &src(level), &vars);
-        assert_eq!(done.outcome, Outcome::Completed, "{level}: {:?}", done.error);
+        assert_eq!(
+            done.outcome,
+            Outcome::Completed,
+            "{level}: {:?}",
+            done.error
+        );
         assert_eq!(done.variables["Seen"].to_text(), expected, "{level}");
     }
 }

@@ -215,12 +215,15 @@ impl ScriptBuilder<'_, '_> {
                 type_name,
                 handler: reg.handler.clone(),
                 terminal: schema.terminal,
-                evaluated: properties
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, slot)| matches!(slot, PropSlot::Code(..)))
-                    .map(|(i, _)| i as u32)
-                    .collect(),
+                evaluated: {
+                    let is_code = |slot: &PropSlot| matches!(slot, PropSlot::Code(..));
+                    let first = properties.iter().position(is_code).unwrap_or(0);
+                    let end = properties
+                        .iter()
+                        .rposition(is_code)
+                        .map_or(0, |last| last + 1);
+                    first as u32..end as u32
+                },
                 properties: properties.into_boxed_slice(),
                 schema: schema.clone(),
                 targets: targets.into_boxed_slice(),

@@ -55,35 +55,13 @@ pub(crate) struct MemberName {
     /// The security-user field this name reads, found once here (a
     /// security user's members are a closed set): reading
     /// `SecurityUser.userName` compares no text.
-    pub user_field: Option<UserField>,
-}
-
-/// The readable fields of a security user (`SecurityUser.userName`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UserField {
-    UserName,
-    AgentId,
-    TimeZone,
-    Role,
-}
-
-impl UserField {
-    /// The field a member name reads (names are case-sensitive).
-    pub fn of(name: &str) -> Option<UserField> {
-        Some(match name {
-            "userName" => UserField::UserName,
-            "agentId" => UserField::AgentId,
-            "timeZone" => UserField::TimeZone,
-            "role" => UserField::Role,
-            _ => return None,
-        })
-    }
+    pub user_field: Option<crate::runtime::value::UserField>,
 }
 
 impl MemberName {
     pub fn new(name: Arc<str>) -> MemberName {
         MemberName {
-            user_field: UserField::of(&name),
+            user_field: crate::runtime::value::UserField::of(&name),
             name,
             hint: std::sync::atomic::AtomicU32::new(u32::MAX),
         }

@@ -15,7 +15,7 @@ pub(crate) mod schema;
 pub(crate) mod script;
 pub(crate) mod units;
 
-pub(crate) use code::{BinaryOp, Code, MemberName, Piece, Signature, Signatures, UserField};
+pub(crate) use code::{BinaryOp, Code, MemberName, Piece, Signature, Signatures};
 pub use code::{FunctionId, VarId};
 pub use flow::{ActionKind, FlowAction, FlowBranch};
 pub use names::ERR_VARIABLE;

@@ -247,9 +247,11 @@ pub(crate) struct CompiledAction {
     pub handler: Handler,
     pub terminal: bool,
     pub properties: Box<[PropSlot]>,
-    /// The properties that are expressions, evaluated on each execution
-    /// (their value is the `k`-th of the step's: see [`PropSlot::Code`]).
-    pub evaluated: Box<[u32]>,
+    /// The slots from the first expression property to the last (empty
+    /// when there is none): what a step evaluates (each expression's value
+    /// is the `k`-th of the step's: see [`PropSlot::Code`]). A range, not a
+    /// list: compiled actions allocate nothing for it.
+    pub evaluated: std::ops::Range<u32>,
     /// The action type's schema (shared with the registry).
     pub schema: Arc<ActionSchema>,
     /// Indexed by branch id number: 0 Default, 1 Error, 2.. own branches.

@@ -539,6 +539,28 @@ struct SecurityUserInfo {
     role: Value,
 }
 
+/// The readable fields of a security user (`SecurityUser.userName`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UserField {
+    UserName,
+    AgentId,
+    TimeZone,
+    Role,
+}
+
+impl UserField {
+    /// The field a member name reads (names are case-sensitive).
+    pub fn of(name: &str) -> Option<UserField> {
+        Some(match name {
+            "userName" => UserField::UserName,
+            "agentId" => UserField::AgentId,
+            "timeZone" => UserField::TimeZone,
+            "role" => UserField::Role,
+            _ => return None,
+        })
+    }
+}
+
 impl SecurityUserInfo {
     /// The fields of a security user: the ones this thread made last when
     /// they are the same (a flow mints the same user run after run), else
@@ -710,13 +732,12 @@ impl SecurityUser {
     /// [`SecurityUser::member`], borrowed: templates and function arguments
     /// read a field without touching its reference count.
     pub(crate) fn member_ref(&self, name: &str) -> Option<&Value> {
-        crate::program::UserField::of(name).map(|field| self.field(field))
+        UserField::of(name).map(|field| self.field(field))
     }
 
     /// One readable field, chosen when the script was compiled.
     #[inline]
-    pub(crate) fn field(&self, field: crate::program::UserField) -> &Value {
-        use crate::program::UserField;
+    pub(crate) fn field(&self, field: UserField) -> &Value {
         match field {
             UserField::UserName => &self.info.user_name,
             UserField::AgentId => &self.info.agent_id_value,

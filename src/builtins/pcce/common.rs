@@ -64,6 +64,15 @@ pub(super) fn actor(call: &ActionCall<'_>) -> Result<(AgentId, Tz), ActionError>
     Ok((user.agent_id(), user.time_zone()))
 }
 
+/// [`actor`] for an action whose directory call checks a feature first
+/// ([`Directory::check_feature`](crate::permissions::Directory::check_feature)):
+/// that check refuses an agent that is gone or inactive with the same errors
+/// [`actor`]'s validation gives, so it is not done twice.
+pub(super) fn feature_checked_actor(call: &ActionCall<'_>) -> Result<(AgentId, Tz), ActionError> {
+    let user = call.security_user_ref(SECURITY_USER)?;
+    Ok((user.agent_id(), user.time_zone()))
+}
+
 /// Stores an API result in the action's result variable.
 pub(super) fn store(call: &mut ActionCall<'_>, result: impl Serialize) -> Result<(), ActionError> {
     let json = serde_json::to_value(result)

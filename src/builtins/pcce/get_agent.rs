@@ -3,14 +3,15 @@
 //! Needs feature `agent`.
 
 use super::agent_objects::agent_object;
-use super::common::{actor, own_ref, register_api, SCRIPT_VARIABLE};
+use super::common::{feature_checked_actor, own_ref, register_api, SCRIPT_VARIABLE};
 use crate::builtins::list::ActionList;
 use crate::{ActionCall, ActionError, BranchId, PropertyKind, PropertySchema};
 
 const AGENT: usize = 0;
 
 fn execute(call: &mut ActionCall<'_>) -> Result<BranchId, ActionError> {
-    let (actor, tz) = actor(call)?;
+    // `with_agent_in_scope` checks feature `agent` first, which validates the actor.
+    let (actor, tz) = feature_checked_actor(call)?;
     let agent = own_ref(call, AGENT);
     let limits = call.size_limits();
     let directory = call.directory();
