@@ -171,7 +171,7 @@ pub(crate) fn parse_pieces(text: &str, mut each: impl FnMut(ParsedPiece) -> bool
     };
     // The parse's nodes, one buffer for every piece.
     let mut nodes = Nodes::default();
-    nodes.fill(start);
+    nodes.fill(&start);
     let t = nodes.tree(text, 0);
     let Some(root) = t.roots().next() else {
         return false;
@@ -187,7 +187,7 @@ pub(crate) fn parse_pieces(text: &str, mut each: impl FnMut(ParsedPiece) -> bool
         let Ok(pairs) = StudioParser::parse(Rule::next_piece, rest) else {
             return false;
         };
-        nodes.fill(pairs);
+        nodes.fill(&pairs);
         let t = nodes.tree(rest, pos);
         let Some(piece) = t.roots().next() else {
             return false;
@@ -203,6 +203,8 @@ pub(crate) fn parse_pieces(text: &str, mut each: impl FnMut(ParsedPiece) -> bool
                 return false;
             }
         }
+        // The token queue goes only now (see `Nodes::fill`).
+        drop(pairs);
         if actions == 0 {
             // The end of the input (after blanks and comments).
             return true;
@@ -257,7 +259,7 @@ fn parse_piece(piece: &str, offset: usize, out: &mut ParsedScript) -> Result<(),
         .map_err(|e| pest_error(e, piece))
         .map_err(shifted)?;
     let mut nodes = Nodes::default();
-    nodes.fill(pairs);
+    nodes.fill(&pairs);
     let t = nodes.tree(piece, offset);
     let file = t
         .roots()
@@ -290,7 +292,7 @@ pub(crate) fn parse_expression_in(text: &str, dialect: Dialect) -> Result<Expr, 
     prescan_in(text, dialect)?;
     let pairs = StudioParser::parse(Rule::expr, text).map_err(|e| pest_error(e, text))?;
     let mut nodes = Nodes::default();
-    nodes.fill(pairs);
+    nodes.fill(&pairs);
     let t = nodes.tree(text, 0);
     let expr = t.roots().next().expect("the expr rule yields one pair");
     let end = t.span(expr).end;
@@ -574,7 +576,7 @@ mod tests {
                 continue;
             };
             let mut nodes = Nodes::default();
-            nodes.fill(pairs.clone());
+            nodes.fill(&pairs);
             let t = nodes.tree(text, 7);
             let file = t.roots().next().unwrap();
             let mut children = t.children(file);

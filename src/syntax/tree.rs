@@ -32,10 +32,15 @@ pub(super) struct Nodes {
 
 impl Nodes {
     /// Reads `pairs` (the result of one `parse` call) into nodes in pre-order.
-    pub(super) fn fill(&mut self, pairs: Pairs<'_, Rule>) {
+    ///
+    /// A caller keeps `pairs` (pest's token queue) until it has built what
+    /// it needs from the nodes: freed first, the queue's memory would be cut
+    /// up for the tree's small allocations, and the next parse's queue could
+    /// no longer grow in place (each growth a copy).
+    pub(super) fn fill(&mut self, pairs: &Pairs<'_, Rule>) {
         self.nodes.clear();
         self.open.clear();
-        for token in pairs.tokens() {
+        for token in pairs.clone().tokens() {
             match token {
                 Token::Start { rule, pos } => {
                     self.open.push(self.nodes.len());
