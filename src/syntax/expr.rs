@@ -368,7 +368,17 @@ fn build_primary(t: &Tree<'_, '_>, i: Id) -> Result<Expr, Diagnostic> {
 /// A string literal: plain text becomes a string literal, anything with
 /// `{expression}` parts a template.
 fn build_template(t: &Tree<'_, '_>, i: Id, quote: char) -> Result<ExprKind, Diagnostic> {
-    let mut parts: Vec<TemplatePart> = Vec::new();
+    let children = t.children(i);
+    let count = children.clone().count();
+    if count == 1 && matches!(t.rule(i + 1), Rule::text | Rule::squote_text) {
+        // Plain text: no parts to gather.
+        return Ok(ExprKind::Literal(Literal::String(unescape(
+            t.str(i + 1),
+            quote,
+        ))));
+    }
+    // Never more parts than nodes (a text part may gather several).
+    let mut parts: Vec<TemplatePart> = Vec::with_capacity(count);
     // The text part being written (the last part), or a new one.
     fn text_part(parts: &mut Vec<TemplatePart>) -> &mut String {
         if !matches!(parts.last(), Some(TemplatePart::Text(_))) {
@@ -380,7 +390,7 @@ fn build_template(t: &Tree<'_, '_>, i: Id, quote: char) -> Result<ExprKind, Diag
         }
     }
     let push_text = |parts: &mut Vec<TemplatePart>, s: &str| text_part(parts).push_str(s);
-    for p in t.children(i) {
+    for p in children {
         match t.rule(p) {
             Rule::text | Rule::squote_text => unescape_into(text_part(&mut parts), t.str(p), quote),
             Rule::lbrace_escape => push_text(&mut parts, "{"),

@@ -186,6 +186,7 @@ impl<'t, 'i> Tree<'t, 'i> {
 }
 
 /// The children of a node (or the roots): node indices, in order.
+#[derive(Clone)]
 pub(super) struct Children<'t> {
     nodes: &'t [Node],
     at: usize,
