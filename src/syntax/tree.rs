@@ -22,13 +22,15 @@ pub(super) struct Node {
     pub(super) next: usize,
 }
 
-/// The nodes of one parse, and a stack for reading them; kept from one
-/// parse to the next so that neither grows from empty each time.
+/// The nodes of one parse; kept from one parse to the next so that the
+/// buffer does not grow from empty each time.
 #[derive(Default)]
 pub(super) struct Nodes {
     nodes: Vec<Node>,
-    open: Vec<usize>,
 }
+
+/// No node open (while reading: the parent of a top-level node).
+const NONE: usize = usize::MAX;
 
 impl Nodes {
     /// Reads `pairs` (the result of one `parse` call) into nodes in pre-order.
@@ -39,22 +41,27 @@ impl Nodes {
     /// no longer grow in place (each growth a copy).
     pub(super) fn fill(&mut self, pairs: &Pairs<'_, Rule>) {
         self.nodes.clear();
-        self.open.clear();
+        // The node whose end comes next. While a node is open its `next`
+        // holds the node open around it (no stack of its own).
+        let mut open = NONE;
         for token in pairs.clone().tokens() {
             match token {
                 Token::Start { rule, pos } => {
-                    self.open.push(self.nodes.len());
+                    let i = self.nodes.len();
                     self.nodes.push(Node {
                         rule,
                         start: pos.pos(),
                         end: pos.pos(),
-                        next: 0,
+                        next: open,
                     });
+                    open = i;
                 }
                 Token::End { pos, .. } => {
-                    let i = self.open.pop().expect("pest's tokens are balanced");
+                    // pest's tokens are balanced: an end closes the node
+                    // opened last.
                     let next = self.nodes.len();
-                    let node = &mut self.nodes[i];
+                    let node = &mut self.nodes[open];
+                    open = node.next;
                     node.end = pos.pos();
                     node.next = next;
                 }
