@@ -1,6 +1,9 @@
 //! One action's compile: its type, its properties and its branches.
 
+use std::borrow::Cow;
 use std::sync::Arc;
+
+use smallvec::{smallvec, SmallVec};
 
 use super::builder::ScriptBuilder;
 use super::properties::properties;
@@ -66,11 +69,12 @@ impl ScriptBuilder<'_, '_> {
 
         // Branches.
         let mut targets: Vec<Option<u32>> = vec![None; reg.branch_names.len()];
-        let mut set_at: Vec<Option<Span>> = vec![None; reg.branch_names.len()];
+        let mut set_at: SmallVec<[Option<Span>; 8]> = smallvec![None; reg.branch_names.len()];
         let mut labels: Vec<Arc<str>> = Vec::new();
-        // The labels so far, for the duplicate check: a set, as an imported
-        // Menu or Case may have tens of thousands of them.
-        let mut seen_labels: std::collections::HashSet<Arc<str>> = Default::default();
+        // The labels so far, for the duplicate check: `labels` scanned while
+        // they are few, a set once they are many (an imported Menu or Case
+        // may have tens of thousands of them).
+        let mut label_set: Option<std::collections::HashSet<Arc<str>>> = None;
         let mut label_branches: Vec<LabelBranch> = Vec::new();
         let mut target_edges: Vec<Option<u32>> = vec![None; reg.branch_names.len()];
         let mut flow_branches: Vec<FlowBranch> = Vec::with_capacity(a.branches.len());
@@ -108,7 +112,11 @@ impl ScriptBuilder<'_, '_> {
                     if !ctx.check_literal_len(text.len(), b.name_span) {
                         continue;
                     }
-                    if seen_labels.contains(&*text) {
+                    let seen = match &label_set {
+                        Some(set) => set.contains(&*text),
+                        None => labels.iter().any(|l| **l == *text),
+                    };
+                    if seen {
                         ctx.errors.push(Diagnostic::new(
                             DiagnosticCode::DuplicateBranch,
                             b.name_span,
@@ -117,7 +125,13 @@ impl ScriptBuilder<'_, '_> {
                         continue;
                     }
                     let labeled = schema.labeled_branch.as_deref().unwrap_or("Case");
-                    let taken_name = ctx.shared(&format!("{labeled} {text:?}"));
+                    let taken_name = {
+                        use std::fmt::Write as _;
+                        let written = &mut self.label_text;
+                        written.clear();
+                        let _ = write!(written, "{labeled} {text:?}");
+                        ctx.shared(written)
+                    };
                     let label = ctx.shared(&text);
                     let edge;
                     if let Some(t) = target {
@@ -137,7 +151,15 @@ impl ScriptBuilder<'_, '_> {
                         taken_name,
                         edge,
                     });
-                    seen_labels.insert(label.clone());
+                    match &mut label_set {
+                        Some(set) => {
+                            set.insert(label.clone());
+                        }
+                        None if labels.len() >= 16 => {
+                            label_set = Some(labels.iter().chain([&label]).cloned().collect());
+                        }
+                        None => {}
+                    }
                     labels.push(label);
                 }
                 (None, true) => ctx.errors.push(Diagnostic::new(
@@ -242,11 +264,49 @@ impl ScriptBuilder<'_, '_> {
     }
 }
 
-fn literal_text(l: &Literal) -> String {
+fn literal_text(l: &Literal) -> Cow<'_, str> {
     match l {
-        Literal::Null => String::new(),
-        Literal::Bool(b) => b.to_string(),
-        Literal::Number(n) => Value::Number(*n).to_text(),
-        Literal::String(s) | Literal::DateTime(s) => s.clone(),
+        Literal::Null => Cow::Borrowed(""),
+        Literal::Bool(b) => Cow::Owned(b.to_string()),
+        Literal::Number(n) => Cow::Owned(Value::Number(*n).to_text()),
+        Literal::String(s) | Literal::DateTime(s) => Cow::Borrowed(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A Case's duplicate labels are found whether the labels so far are
+    /// few (scanned) or many (a set, from the seventeenth on): the same
+    /// label written as a string, a number or a boolean, early and late.
+    #[test]
+    fn duplicate_labels_are_found_among_few_and_many() {
+        let mut branches = String::new();
+        for k in 0..40 {
+            branches.push_str(&format!("Case \"{k}\" -> e "));
+        }
+        // Duplicates of label 1 (while few), 3 (once many), 39 (the last).
+        let text = format!(
+            "start: Begin {{ Default -> c }}\nc: Case {{ Value = 1 {branches}Case 1 -> e Case \"3\" -> e Case true -> e Case \"true\" -> e Case 39 -> e Default -> e }}\ne: End"
+        );
+        let short = "start: Begin { Default -> c }\nc: Case { Value = 1 Case \"a\" -> e Case 2 -> e Case \"2\" -> e Default -> e }\ne: End";
+        let engine = crate::Engine::new();
+        let duplicates = |text: &str| -> Vec<String> {
+            let diagnostics = engine.compile(text, "s").unwrap_err();
+            diagnostics
+                .items()
+                .iter()
+                .map(|d| d.message.clone())
+                .collect()
+        };
+        assert_eq!(
+            duplicates(&text),
+            [
+                "duplicate branch `Case \"1\"`",
+                "duplicate branch `Case \"3\"`",
+                "duplicate branch `Case \"true\"`",
+                "duplicate branch `Case \"39\"`",
+            ]
+        );
+        assert_eq!(duplicates(short), ["duplicate branch `Case \"2\"`"]);
     }
 }

@@ -133,6 +133,9 @@ pub(super) struct ScriptBuilder<'c, 'a> {
     pub(super) global_names: Vec<Arc<str>>,
     /// Studio ActionIDs and opaque keywords seen so far.
     pub(super) studio: StudioChecks,
+    /// A labeled branch's name (`Case "gold"`) is written here to be
+    /// interned: one buffer for the script, not a `String` for each.
+    pub(super) label_text: String,
 }
 
 impl<'c, 'a> ScriptBuilder<'c, 'a> {
@@ -185,6 +188,7 @@ impl<'c, 'a> ScriptBuilder<'c, 'a> {
             snippet_functions: Vec::new(),
             global_names: Vec::new(),
             studio: Default::default(),
+            label_text: String::new(),
         }
     }
 

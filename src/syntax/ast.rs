@@ -142,6 +142,7 @@ impl StudioBlock {
             .find(|e| e.name.eq_ignore_ascii_case(name))
     }
 
+    #[cfg(test)]
     pub(crate) fn shift(&mut self, by: usize) {
         self.keyword_span.shift(by);
         self.span.shift(by);
@@ -439,6 +440,7 @@ impl BinaryOp {
 }
 
 impl Span {
+    #[cfg(test)]
     fn shift(&mut self, by: usize) {
         self.start += by;
         self.end += by;
@@ -447,6 +449,7 @@ impl Span {
 
 impl Header {
     /// Moves every span by `by` bytes (for text parsed as a slice of a larger source).
+    #[cfg(test)]
     pub(crate) fn shift(&mut self, by: usize) {
         if let Some((_, span)) = &mut self.script_type {
             span.shift(by);
@@ -475,6 +478,7 @@ impl Header {
 
 impl ActionAst {
     /// Moves every span by `by` bytes (for text parsed as a slice of a larger source).
+    #[cfg(test)]
     pub(crate) fn shift(&mut self, by: usize) {
         self.id_span.shift(by);
         self.type_span.shift(by);
@@ -496,6 +500,7 @@ impl ActionAst {
 impl Expr {
     /// Moves every span by `by` bytes. Recursion is bounded by the parser's
     /// depth limit, as for every other walk of the tree.
+    #[cfg(test)]
     pub(crate) fn shift(&mut self, by: usize) {
         self.span.shift(by);
         match &mut self.kind {

@@ -1,14 +1,11 @@
 //! Expression trees from the grammar's flat runs of operands and
 //! operators: precedence, prefix and postfix operators, literals, templates.
-
-use std::iter::Peekable;
-
-use pest::iterators::Pair;
-use smallvec::SmallVec;
+//! Read from the parse's nodes ([`super::tree`]).
 
 use super::ast::*;
 use super::errors::describe_rule;
-use super::grammar::{exact_span, exact_span_below, span_of, Rule};
+use super::grammar::Rule;
+use super::tree::{Children, Id, Tree};
 
 use super::prescan::MAX_NESTING;
 use crate::diagnostics::{Diagnostic, DiagnosticCode, Span};
@@ -19,8 +16,8 @@ const MAX_PREFIX_RUN: usize = MAX_NESTING;
 
 /// The value of a number literal; one too large for a number (it would
 /// silently become infinity) is an error.
-pub(super) fn number_value(pair: &Pair<'_, Rule>) -> Result<f64, Diagnostic> {
-    let text = pair.as_str();
+pub(super) fn number_value(t: &Tree<'_, '_>, i: Id) -> Result<f64, Diagnostic> {
+    let text = t.str(i);
     match text.parse::<f64>() {
         Ok(n) if n.is_finite() => Ok(n),
         _ => {
@@ -31,7 +28,7 @@ pub(super) fn number_value(pair: &Pair<'_, Rule>) -> Result<f64, Diagnostic> {
             };
             Err(Diagnostic::new(
                 DiagnosticCode::NumberOutOfRange,
-                span_of(pair),
+                t.span(i),
                 format!(
                     "the number `{shown}` ({} digits) is too large: numbers go up to about 1.8e308",
                     text.bytes().filter(u8::is_ascii_digit).count()
@@ -41,8 +38,9 @@ pub(super) fn number_value(pair: &Pair<'_, Rule>) -> Result<f64, Diagnostic> {
     }
 }
 
-pub(super) fn raw_string_value(pair: Pair<'_, Rule>) -> String {
-    let text = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
+/// The value of a `raw_string` node.
+pub(super) fn raw_string_value(t: &Tree<'_, '_>, i: Id) -> String {
+    let text = t.first_child(i).map(|p| t.str(p)).unwrap_or("");
     unescape(text, '"')
 }
 
@@ -84,14 +82,14 @@ fn unescape_into(out: &mut String, text: &str, quote: char) {
     }
 }
 
-/// Builds an expression tree from an `expr` pair: the grammar gives a flat
+/// Builds an expression tree from an `expr` node: the grammar gives a flat
 /// run of operands and operators, the tree comes from their precedence.
-pub(super) fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
+pub(super) fn build_expr(t: &Tree<'_, '_>, i: Id) -> Result<Expr, Diagnostic> {
     // One level of brackets is a few frames of this builder (kilobytes each
     // in a debug build); nesting is bounded by the pre-scan, and the stack
     // grows here when a host's thread has little left, whatever its size.
     stacker::maybe_grow(BUILD_RED_ZONE, BUILD_STACK_SEGMENT, || {
-        build_expr_here(pair)
+        build_expr_here(t, i)
     })
 }
 
@@ -101,31 +99,29 @@ const BUILD_RED_ZONE: usize = 64 * 1024;
 /// lets through, in a debug build.
 const BUILD_STACK_SEGMENT: usize = 4 * 1024 * 1024;
 
-fn build_expr_here(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
-    // The operands and operators, read once (each walk of a pair's children
-    // counts them first).
-    let whole = pair.as_span();
-    let children: SmallVec<[Pair<'_, Rule>; 8]> = pair.into_inner().collect();
-    check_prefix_runs(&children)?;
-    // What `exact_span(&pair)` gives: an `expr` is no opaque rule, so its
-    // span ends where its last child's exact span does.
-    let span = exact_span_below(whole, children.last().cloned());
-    let mut expr = precedence_expr(&mut children.into_iter().peekable(), 0)?;
+fn build_expr_here(t: &Tree<'_, '_>, i: Id) -> Result<Expr, Diagnostic> {
+    let last = check_prefix_runs(t, t.children(i))?;
+    // What `exact_span` gives: an `expr` is no opaque rule, so its span
+    // ends where its last child's exact span does.
+    let span = t.exact_span_below(i, last);
+    let mut expr = precedence_expr(t, &mut t.children(i), 0)?;
     expr.span = span;
     Ok(expr)
 }
 
 /// pest matches `prefix_op*` iteratively, but the tree builder recurses once
-/// per prefix operator, so long runs are refused here first.
-fn check_prefix_runs(children: &[Pair<'_, Rule>]) -> Result<(), Diagnostic> {
+/// per prefix operator, so long runs are refused here first. The last child.
+fn check_prefix_runs(t: &Tree<'_, '_>, children: Children<'_>) -> Result<Option<Id>, Diagnostic> {
     let mut run = 0usize;
+    let mut last = None;
     for p in children {
-        if p.as_rule() == Rule::prefix_op {
+        last = Some(p);
+        if t.rule(p) == Rule::prefix_op {
             run += 1;
             if run > MAX_PREFIX_RUN {
                 return Err(Diagnostic::new(
                     DiagnosticCode::NestingTooDeep,
-                    span_of(p),
+                    t.span(p),
                     format!("more than {MAX_PREFIX_RUN} prefix operators in a row"),
                 ));
             }
@@ -133,7 +129,7 @@ fn check_prefix_runs(children: &[Pair<'_, Rule>]) -> Result<(), Diagnostic> {
             run = 0;
         }
     }
-    Ok(())
+    Ok(last)
 }
 
 /// Binding powers, loosest first, in Studio's order: parentheses, `^`,
@@ -181,9 +177,9 @@ fn binary_op(text: &str) -> BinaryOp {
 }
 
 /// The binding power of the token that would continue an expression.
-fn continuation_power(pair: &Pair<'_, Rule>) -> u8 {
-    match pair.as_rule() {
-        Rule::infix_op => infix_power(binary_op(pair.as_str())),
+fn continuation_power(t: &Tree<'_, '_>, i: Id) -> u8 {
+    match t.rule(i) {
+        Rule::infix_op => infix_power(binary_op(t.str(i))),
         _ => POSTFIX_POWER, // member, index
     }
 }
@@ -192,62 +188,63 @@ fn continuation_power(pair: &Pair<'_, Rule>) -> u8 {
 /// did: the same order of evaluation, so the same first error). Recursion
 /// is once per prefix operator (runs are bounded) and once per rising
 /// binding power (a fixed number of levels); operators of one level loop.
-fn precedence_expr<'i, I: Iterator<Item = Pair<'i, Rule>>>(
-    pairs: &mut Peekable<I>,
+fn precedence_expr(
+    t: &Tree<'_, '_>,
+    run: &mut Children<'_>,
     min_power: u8,
 ) -> Result<Expr, Diagnostic> {
-    let first = pairs.next().expect("an expression has an operand");
-    let mut lhs = if first.as_rule() == Rule::prefix_op {
-        let rhs = precedence_expr(pairs, PREFIX_POWER - 1)?;
-        let span = Span::new(first.as_span().start(), rhs.span.end);
-        let op = if first.as_str().starts_with('-') {
+    let first = run.next().expect("an expression has an operand");
+    let mut lhs = if t.rule(first) == Rule::prefix_op {
+        let rhs = precedence_expr(t, run, PREFIX_POWER - 1)?;
+        let span = Span::new(t.start(first), rhs.span.end);
+        let op = if t.str(first).starts_with('-') {
             UnaryOp::Neg
         } else {
             UnaryOp::Not
         };
         node(ExprKind::Unary(op, Box::new(rhs)), span)?
     } else {
-        build_primary(first)?
+        build_primary(t, first)?
     };
-    while let Some(next) = pairs.peek() {
-        if continuation_power(next) <= min_power {
+    while let Some(next) = run.peek() {
+        if continuation_power(t, next) <= min_power {
             break;
         }
-        let op = pairs.next().expect("peeked");
-        lhs = match op.as_rule() {
+        let op = run.next().expect("peeked");
+        lhs = match t.rule(op) {
             Rule::infix_op => {
-                let kind = binary_op(op.as_str());
-                let rhs = precedence_expr(pairs, infix_power(kind))?;
-                binary(lhs, kind, span_of(&op), rhs)?
+                let kind = binary_op(t.str(op));
+                let rhs = precedence_expr(t, run, infix_power(kind))?;
+                binary(lhs, kind, t.span(op), rhs)?
             }
-            _ => postfix(lhs, op)?,
+            _ => postfix(t, lhs, op)?,
         };
     }
     Ok(lhs)
 }
 
-pub(super) fn postfix(lhs: Expr, op: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
-    let end = exact_span(&op).end;
+fn postfix(t: &Tree<'_, '_>, lhs: Expr, op: Id) -> Result<Expr, Diagnostic> {
+    let end = t.exact_span(op).end;
     let span = Span::new(lhs.span.start, end);
-    let kind = match op.as_rule() {
+    let kind = match t.rule(op) {
         Rule::member => {
-            let mut inner = op.into_inner();
+            let mut inner = t.children(op);
             let name = inner.next().expect("member name");
             match inner.next() {
                 // `value.f(args)` is sugar for `f(value, args)`.
                 Some(call) => {
                     let mut args = vec![lhs];
-                    for a in call.into_inner().filter(|p| p.as_rule() == Rule::expr) {
-                        args.push(build_expr(a)?);
+                    for a in t.children(call).filter(|&p| t.rule(p) == Rule::expr) {
+                        args.push(build_expr(t, a)?);
                     }
-                    ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
+                    ExprKind::Call(t.str(name).to_string(), t.span(name), args)
                 }
-                None => ExprKind::Member(Box::new(lhs), name.as_str().to_string()),
+                None => ExprKind::Member(Box::new(lhs), t.str(name).to_string()),
             }
         }
         _ => {
-            let idx = op.into_inner().next().expect("index expr");
-            ExprKind::Index(Box::new(lhs), Box::new(build_expr(idx)?))
+            let idx = t.first_child(op).expect("index expr");
+            ExprKind::Index(Box::new(lhs), Box::new(build_expr(t, idx)?))
         }
     };
     node(kind, span)
@@ -300,59 +297,61 @@ fn node(kind: ExprKind, span: Span) -> Result<Expr, Diagnostic> {
     })
 }
 
-fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
-    let span = span_of(&pair);
-    let kind = match pair.as_rule() {
+/// The expressions among the children of `i`.
+fn exprs(t: &Tree<'_, '_>, i: Id) -> Result<Vec<Expr>, Diagnostic> {
+    t.children(i)
+        .filter(|&p| t.rule(p) == Rule::expr)
+        .map(|p| build_expr(t, p))
+        .collect()
+}
+
+fn build_primary(t: &Tree<'_, '_>, i: Id) -> Result<Expr, Diagnostic> {
+    let span = t.span(i);
+    let kind = match t.rule(i) {
         Rule::paren => {
-            let inner = pair.into_inner().next().expect("paren expr");
-            let mut e = build_expr(inner)?;
+            let inner = t.first_child(i).expect("paren expr");
+            let mut e = build_expr(t, inner)?;
             e.parenthesized = true;
             e.span = span;
             return Ok(e);
         }
-        Rule::list => ExprKind::List(
-            pair.into_inner()
-                .filter(|p| p.as_rule() == Rule::expr)
-                .map(build_expr)
-                .collect::<Result<_, _>>()?,
-        ),
+        Rule::list => ExprKind::List(exprs(t, i)?),
         Rule::name_expr => {
-            let mut inner = pair.into_inner();
-            let name = inner.next().expect("a name");
-            if inner.peek().is_none() {
+            let name = t.first_child(i).expect("a name");
+            if t.has_next_sibling(name, i) {
+                let args = t
+                    .children(i)
+                    .skip(1)
+                    .filter(|&p| t.rule(p) == Rule::expr)
+                    .map(|p| build_expr(t, p))
+                    .collect::<Result<_, _>>()?;
+                ExprKind::Call(t.str(name).to_string(), t.span(name), args)
+            } else {
                 // A variable: its span is the name's (the rule's own may
                 // end after blanks that pest skipped looking for `(`).
-                let name_span = span_of(&name);
-                return node(ExprKind::Variable(name.as_str().to_string()), name_span);
+                return node(ExprKind::Variable(t.str(name).to_string()), t.span(name));
             }
-            let args = inner
-                .filter(|p| p.as_rule() == Rule::expr)
-                .map(build_expr)
-                .collect::<Result<_, _>>()?;
-            ExprKind::Call(name.as_str().to_string(), span_of(&name), args)
         }
-        Rule::number => ExprKind::Literal(Literal::Number(number_value(&pair)?)),
+        Rule::number => ExprKind::Literal(Literal::Number(number_value(t, i)?)),
         Rule::kw_true => ExprKind::Literal(Literal::Bool(true)),
         Rule::kw_false => ExprKind::Literal(Literal::Bool(false)),
         Rule::kw_null => ExprKind::Literal(Literal::Null),
-        Rule::string | Rule::dollar_string => build_template(pair, '"')?,
-        Rule::squote_string => build_template(pair, '\'')?,
+        Rule::string | Rule::dollar_string => build_template(t, i, '"')?,
+        Rule::squote_string => build_template(t, i, '\'')?,
         // Kept with its prefix (spelled `global:`): the Snippet compiler
         // shares it with a calling script, the formatter writes it back.
         Rule::global_name => {
-            let name = &pair.as_str()["global:".len()..];
+            let name = &t.str(i)["global:".len()..];
             ExprKind::Variable(format!("{GLOBAL_PREFIX}{name}"))
         }
         Rule::datetime => ExprKind::Literal(Literal::DateTime(
-            pair.into_inner()
-                .next()
-                .map(|p| p.as_str().to_string())
+            t.first_child(i)
+                .map(|p| t.str(p).to_string())
                 .unwrap_or_default(),
         )),
         Rule::code_block => ExprKind::Literal(Literal::String(
-            pair.into_inner()
-                .next()
-                .map(|p| p.as_str().to_string())
+            t.first_child(i)
+                .map(|p| t.str(p).to_string())
                 .unwrap_or_default(),
         )),
         other => {
@@ -368,8 +367,18 @@ fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
 
 /// A string literal: plain text becomes a string literal, anything with
 /// `{expression}` parts a template.
-fn build_template(pair: Pair<'_, Rule>, quote: char) -> Result<ExprKind, Diagnostic> {
-    let mut parts: Vec<TemplatePart> = Vec::new();
+fn build_template(t: &Tree<'_, '_>, i: Id, quote: char) -> Result<ExprKind, Diagnostic> {
+    let children = t.children(i);
+    let count = children.clone().count();
+    if count == 1 && matches!(t.rule(i + 1), Rule::text | Rule::squote_text) {
+        // Plain text: no parts to gather.
+        return Ok(ExprKind::Literal(Literal::String(unescape(
+            t.str(i + 1),
+            quote,
+        ))));
+    }
+    // Never more parts than nodes (a text part may gather several).
+    let mut parts: Vec<TemplatePart> = Vec::with_capacity(count);
     // The text part being written (the last part), or a new one.
     fn text_part(parts: &mut Vec<TemplatePart>) -> &mut String {
         if !matches!(parts.last(), Some(TemplatePart::Text(_))) {
@@ -381,16 +390,14 @@ fn build_template(pair: Pair<'_, Rule>, quote: char) -> Result<ExprKind, Diagnos
         }
     }
     let push_text = |parts: &mut Vec<TemplatePart>, s: &str| text_part(parts).push_str(s);
-    for p in pair.into_inner() {
-        match p.as_rule() {
-            Rule::text | Rule::squote_text => {
-                unescape_into(text_part(&mut parts), p.as_str(), quote)
-            }
+    for p in children {
+        match t.rule(p) {
+            Rule::text | Rule::squote_text => unescape_into(text_part(&mut parts), t.str(p), quote),
             Rule::lbrace_escape => push_text(&mut parts, "{"),
             Rule::rbrace_escape | Rule::lone_rbrace => push_text(&mut parts, "}"),
             Rule::interpolation => {
-                let e = p.into_inner().next().expect("interpolated expr");
-                parts.push(TemplatePart::Expr(build_expr(e)?));
+                let e = t.first_child(p).expect("interpolated expr");
+                parts.push(TemplatePart::Expr(build_expr(t, e)?));
             }
             _ => {}
         }

@@ -4,8 +4,11 @@ pub mod ast;
 mod errors;
 mod expr;
 mod grammar;
+#[cfg(test)]
+mod pair_builder;
 mod parser;
 mod prescan;
+mod tree;
 mod trivia;
 
 pub use parser::{parse_expression, parse_script, parse_script_recovering};

@@ -1,12 +1,12 @@
 //! pest grammar → AST, with readable parse errors.
 
-use pest::iterators::Pair;
 use pest::Parser;
 
 use super::ast::*;
 use super::errors::pest_error;
 use super::expr::{build_expr, number_value, raw_string_value};
-use super::grammar::{action_starts, leading_id, span_of, Rule, StudioParser};
+use super::grammar::{action_starts, leading_id, Rule, StudioParser};
+use super::tree::{Id, Nodes, Tree};
 
 use super::prescan::{prescan, prescan_in, Dialect};
 use crate::diagnostics::BOM;
@@ -166,42 +166,50 @@ pub(crate) fn parse_pieces(text: &str, mut each: impl FnMut(ParsedPiece) -> bool
     if prescan(text).is_err() {
         return false;
     }
-    let Some(start) = StudioParser::parse(Rule::file_start, text)
-        .ok()
-        .and_then(|mut pairs| pairs.next())
-    else {
+    let Ok(start) = StudioParser::parse(Rule::file_start, text) else {
         return false;
     };
-    let mut pos = start.as_span().end();
-    for pair in start.into_inner() {
-        if pair.as_rule() == Rule::header && !each(ParsedPiece::Header(build_header(pair))) {
+    // The parse's nodes, one buffer for every piece.
+    let mut nodes = Nodes::default();
+    nodes.fill(&start);
+    let t = nodes.tree(text, 0);
+    let Some(root) = t.roots().next() else {
+        return false;
+    };
+    let mut pos = t.span(root).end;
+    for p in t.children(root) {
+        if t.rule(p) == Rule::header && !each(ParsedPiece::Header(build_header(&t, p))) {
             return false;
         }
     }
     loop {
         let rest = &text[pos..];
-        let Some(piece) = StudioParser::parse(Rule::next_piece, rest)
-            .ok()
-            .and_then(|mut pairs| pairs.next())
-        else {
+        let Ok(pairs) = StudioParser::parse(Rule::next_piece, rest) else {
             return false;
         };
-        let end = piece.as_span().end();
+        nodes.fill(&pairs);
+        let t = nodes.tree(rest, pos);
+        let Some(piece) = t.roots().next() else {
+            return false;
+        };
+        let end = t.span(piece).end;
         let mut actions = 0;
-        for action in piece.into_inner() {
-            if action.as_rule() != Rule::action {
+        for action in t.children(piece) {
+            if t.rule(action) != Rule::action {
                 continue;
             }
             actions += 1;
-            if !each(action_piece(action, pos)) {
+            if !each(action_piece(&t, action)) {
                 return false;
             }
         }
+        // The token queue goes only now (see `Nodes::fill`).
+        drop(pairs);
         if actions == 0 {
             // The end of the input (after blanks and comments).
             return true;
         }
-        pos += end;
+        pos = end;
     }
 }
 
@@ -220,25 +228,22 @@ fn push_piece(out: &mut ParsedScript, piece: ParsedPiece) {
     }
 }
 
-/// Builds one parsed action (found at byte `offset` of the script): its AST,
+/// Builds one parsed action (spans relative to the whole script): its AST,
 /// or, when it matches the grammar but cannot be built, its error and its id.
-fn action_piece(pair: Pair<'_, Rule>, offset: usize) -> ParsedPiece {
-    let id = pair.clone().into_inner().next().expect("action id");
-    let (id_text, id_span) = (id.as_str().to_string(), span_of(&id));
-    let whole = span_of(&pair);
-    match build_action(pair) {
-        Ok(mut action) => {
-            action.shift(offset);
-            ParsedPiece::Action(action)
+fn action_piece(t: &Tree<'_, '_>, action: Id) -> ParsedPiece {
+    match build_action(t, action) {
+        Ok(action) => ParsedPiece::Action(action),
+        Err(e) => {
+            let id = t.first_child(action).expect("action id");
+            ParsedPiece::Unbuilt(
+                e,
+                UnparsedAction {
+                    id: t.str(id).to_string(),
+                    id_span: t.span(id),
+                },
+                t.span(action),
+            )
         }
-        Err(e) => ParsedPiece::Unbuilt(
-            e.shifted(offset),
-            UnparsedAction {
-                id: id_text,
-                id_span: Span::new(id_span.start + offset, id_span.end + offset),
-            },
-            Span::new(whole.start + offset, whole.end + offset),
-        ),
     }
 }
 
@@ -250,18 +255,23 @@ fn action_piece(pair: Pair<'_, Rule>, offset: usize) -> ParsedPiece {
 fn parse_piece(piece: &str, offset: usize, out: &mut ParsedScript) -> Result<(), Diagnostic> {
     let shifted = |d: Diagnostic| d.shifted(offset);
     prescan(piece).map_err(shifted)?;
-    let mut pairs = StudioParser::parse(Rule::file, piece)
+    let pairs = StudioParser::parse(Rule::file, piece)
         .map_err(|e| pest_error(e, piece))
         .map_err(shifted)?;
-    let file = pairs.next().expect("the file rule always yields one pair");
-    for pair in file.into_inner() {
-        match pair.as_rule() {
+    let mut nodes = Nodes::default();
+    nodes.fill(&pairs);
+    let t = nodes.tree(piece, offset);
+    let file = t
+        .roots()
+        .next()
+        .expect("the file rule always yields one pair");
+    for p in t.children(file) {
+        match t.rule(p) {
             Rule::header => {
-                let mut header = build_header(pair);
-                header.shift(offset);
+                let header = build_header(&t, p);
                 out.ast.header.get_or_insert(header);
             }
-            Rule::action => push_piece(out, action_piece(pair, offset)),
+            Rule::action => push_piece(out, action_piece(&t, p)),
             _ => {}
         }
     }
@@ -280,9 +290,12 @@ pub fn parse_expression(text: &str) -> Result<Expr, Diagnostic> {
 /// [`parse_expression`] for `dialect` (Snippet code keeps unknown escapes).
 pub(crate) fn parse_expression_in(text: &str, dialect: Dialect) -> Result<Expr, Diagnostic> {
     prescan_in(text, dialect)?;
-    let mut pairs = StudioParser::parse(Rule::expr, text).map_err(|e| pest_error(e, text))?;
-    let pair = pairs.next().expect("the expr rule yields one pair");
-    let end = pair.as_span().end();
+    let pairs = StudioParser::parse(Rule::expr, text).map_err(|e| pest_error(e, text))?;
+    let mut nodes = Nodes::default();
+    nodes.fill(&pairs);
+    let t = nodes.tree(text, 0);
+    let expr = t.roots().next().expect("the expr rule yields one pair");
+    let end = t.span(expr).end;
     if text[end..].trim() != "" {
         return Err(Diagnostic::new(
             DiagnosticCode::SyntaxError,
@@ -290,20 +303,20 @@ pub(crate) fn parse_expression_in(text: &str, dialect: Dialect) -> Result<Expr, 
             "unexpected text after the expression",
         ));
     }
-    build_expr(pair)
+    build_expr(&t, expr)
 }
 
-fn build_header(pair: Pair<'_, Rule>) -> Header {
+fn build_header(t: &Tree<'_, '_>, header: Id) -> Header {
     let mut name = String::new();
     let mut script_type = None;
     let mut inputs = Vec::new();
     let mut studio = None;
-    for p in pair.into_inner() {
-        match p.as_rule() {
-            Rule::raw_string => name = raw_string_value(p),
-            Rule::studio_block => studio = Some(build_studio_block(p)),
-            Rule::script_type => script_type = Some((p.as_str().to_string(), span_of(&p))),
-            Rule::input_name => inputs.push((p.as_str().to_string(), span_of(&p))),
+    for p in t.children(header) {
+        match t.rule(p) {
+            Rule::raw_string => name = raw_string_value(t, p),
+            Rule::studio_block => studio = Some(build_studio_block(t, p)),
+            Rule::script_type => script_type = Some((t.str(p).to_string(), t.span(p))),
+            Rule::input_name => inputs.push((t.str(p).to_string(), t.span(p))),
             _ => {}
         }
     }
@@ -315,110 +328,108 @@ fn build_header(pair: Pair<'_, Rule>) -> Header {
     }
 }
 
-fn build_action(pair: Pair<'_, Rule>) -> Result<ActionAst, Diagnostic> {
-    let span = span_of(&pair);
-    let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::colon);
-    let id_pair = inner.next().expect("action id");
-    let type_pair = inner.next().expect("action type");
-    let mut action = ActionAst {
-        id: id_pair.as_str().to_string(),
-        id_span: span_of(&id_pair),
-        action_type: type_pair.as_str().to_string(),
-        type_span: span_of(&type_pair),
+fn build_action(t: &Tree<'_, '_>, action: Id) -> Result<ActionAst, Diagnostic> {
+    let mut inner = t.children(action).filter(|&p| t.rule(p) != Rule::colon);
+    let id = inner.next().expect("action id");
+    let action_type = inner.next().expect("action type");
+    let mut built = ActionAst {
+        id: t.str(id).to_string(),
+        id_span: t.span(id),
+        action_type: t.str(action_type).to_string(),
+        type_span: t.span(action_type),
         caption: None,
         properties: Vec::new(),
         branches: Vec::new(),
         studio: None,
-        span,
+        span: t.span(action),
     };
     for p in inner {
-        match p.as_rule() {
+        match t.rule(p) {
             Rule::caption => {
-                let raw = p.into_inner().next().expect("caption string");
-                action.caption = Some(raw_string_value(raw));
+                let raw = t.first_child(p).expect("caption string");
+                built.caption = Some(raw_string_value(t, raw));
             }
-            Rule::body => build_body(p, &mut action)?,
+            Rule::body => build_body(t, p, &mut built)?,
             _ => {}
         }
     }
-    Ok(action)
+    Ok(built)
 }
 
 /// The properties and branches of a body. Both start with an `entry_name`;
 /// an `expr` after it makes a property, a `case_label` or `arrow` a branch.
-fn build_body(body: Pair<'_, Rule>, action: &mut ActionAst) -> Result<(), Diagnostic> {
-    let mut items = body.into_inner();
+fn build_body(t: &Tree<'_, '_>, body: Id, action: &mut ActionAst) -> Result<(), Diagnostic> {
+    let mut items = t.children(body);
     while let Some(name) = items.next() {
-        if name.as_rule() == Rule::studio_block {
+        if t.rule(name) == Rule::studio_block {
             if action.studio.is_some() {
                 return Err(Diagnostic::new(
                     DiagnosticCode::SyntaxError,
-                    span_of(&name),
+                    t.span(name),
                     "a second `studio { ... }` block in one action",
                 ));
             }
-            action.studio = Some(build_studio_block(name));
+            action.studio = Some(build_studio_block(t, name));
             continue;
         }
-        if name.as_rule() != Rule::entry_name {
+        if t.rule(name) != Rule::entry_name {
             continue; // the closing brace
         }
-        let name_span = span_of(&name);
-        let name = name.as_str().to_string();
+        let name_span = t.span(name);
+        let name = t.str(name).to_string();
         let mut next = items.next().expect("an entry goes on after its name");
-        if next.as_rule() == Rule::expr {
+        if t.rule(next) == Rule::expr {
             action.properties.push(PropertyAst {
                 name,
                 name_span,
-                value: build_expr(next)?,
+                value: build_expr(t, next)?,
             });
             continue;
         }
         let mut label = None;
-        if next.as_rule() == Rule::case_label {
-            label = Some(build_case_label(next)?);
+        if t.rule(next) == Rule::case_label {
+            label = Some(build_case_label(t, next)?);
             next = items.next().expect("the arrow after a case label");
         }
-        debug_assert_eq!(next.as_rule(), Rule::arrow);
+        debug_assert_eq!(t.rule(next), Rule::arrow);
         let target = items.next().expect("a branch target");
         action.branches.push(BranchAst {
             name,
             name_span,
             label,
-            target: target.as_str().to_string(),
-            target_span: span_of(&target),
+            target: t.str(target).to_string(),
+            target_span: t.span(target),
         });
     }
     Ok(())
 }
 
 /// `studio { Name = value ... }`.
-fn build_studio_block(pair: Pair<'_, Rule>) -> StudioBlock {
-    let span = span_of(&pair);
+fn build_studio_block(t: &Tree<'_, '_>, block: Id) -> StudioBlock {
+    let span = t.span(block);
     let mut keyword_span = span;
     let mut entries = Vec::new();
-    for p in pair.into_inner() {
-        match p.as_rule() {
-            Rule::kw_studio => keyword_span = span_of(&p),
+    for p in t.children(block) {
+        match t.rule(p) {
+            Rule::kw_studio => keyword_span = t.span(p),
             Rule::studio_entry => {
-                let mut inner = p.into_inner();
+                let mut inner = t.children(p);
                 let name = inner.next().expect("an entry's name");
                 let value = inner.next().expect("an entry's value");
-                let value_span = span_of(&value);
-                let value = match value.as_rule() {
-                    Rule::raw_string => StudioValue::Text(raw_string_value(value)),
+                let value_span = t.span(value);
+                let value = match t.rule(value) {
+                    Rule::raw_string => StudioValue::Text(raw_string_value(t, value)),
                     Rule::studio_list => StudioValue::List(
-                        value
-                            .into_inner()
-                            .filter(|v| v.as_rule() == Rule::raw_string)
-                            .map(raw_string_value)
+                        t.children(value)
+                            .filter(|&v| t.rule(v) == Rule::raw_string)
+                            .map(|v| raw_string_value(t, v))
                             .collect(),
                     ),
-                    _ => StudioValue::Number(value.as_str().to_string()),
+                    _ => StudioValue::Number(t.str(value).to_string()),
                 };
                 entries.push(StudioEntry {
-                    name: name.as_str().to_string(),
-                    name_span: span_of(&name),
+                    name: t.str(name).to_string(),
+                    name_span: t.span(name),
                     value,
                     value_span,
                 });
@@ -433,11 +444,11 @@ fn build_studio_block(pair: Pair<'_, Rule>) -> StudioBlock {
     }
 }
 
-fn build_case_label(pair: Pair<'_, Rule>) -> Result<Literal, Diagnostic> {
-    let p = pair.into_inner().next().expect("label literal");
-    Ok(match p.as_rule() {
-        Rule::raw_string => Literal::String(raw_string_value(p)),
-        Rule::number | Rule::neg_number => Literal::Number(number_value(&p)?),
+fn build_case_label(t: &Tree<'_, '_>, label: Id) -> Result<Literal, Diagnostic> {
+    let p = t.first_child(label).expect("label literal");
+    Ok(match t.rule(p) {
+        Rule::raw_string => Literal::String(raw_string_value(t, p)),
+        Rule::number | Rule::neg_number => Literal::Number(number_value(t, p)?),
         Rule::kw_true => Literal::Bool(true),
         Rule::kw_false => Literal::Bool(false),
         _ => Literal::Null,
@@ -468,6 +479,133 @@ mod tests {
             .message
             .contains("do not chain"));
         assert!(parse_expression("(1 < 2) = true").is_ok());
+    }
+
+    /// The same piece, from the node builder and from the `Pair` builder it
+    /// replaced (`pair_builder`): the same AST, or the same error, id and
+    /// span.
+    fn assert_same_piece(nodes: ParsedPiece, pairs: ParsedPiece, text: &str) {
+        match (nodes, pairs) {
+            (ParsedPiece::Action(a), ParsedPiece::Action(b)) => assert_eq!(a, b, "{text}"),
+            (ParsedPiece::Unbuilt(e, u, s), ParsedPiece::Unbuilt(f, v, r)) => {
+                assert_eq!(
+                    (e.code, &e.message, e.span),
+                    (f.code, &f.message, f.span),
+                    "{text}"
+                );
+                assert_eq!((u, s), (v, r), "{text}");
+            }
+            _ => panic!("one builder built the action, the other did not:\n{text}"),
+        }
+    }
+
+    /// Texts whose actions match the grammar, some of which cannot be
+    /// built: every expression form, spans ending before blanks and
+    /// comments, and each build error.
+    fn builder_samples() -> Vec<String> {
+        let deep = format!("1{}", "+1".repeat(300));
+        let prefixes = format!("{}x", "-".repeat(300));
+        let long_number = "9".repeat(400);
+        let exprs = [
+            "x",
+            "f()",
+            "f(a, b + 1, [1, 2,])",
+            "a.b.c // comment\n",
+            "a.f(1, 2) .g()",
+            "a[1][b + 2]  ",
+            "(a + b) * c ^ 2 ^ 3 - -d",
+            "not x and !y or z ~ w",
+            "a \\ b % c / d",
+            "a <> b",
+            "(a < b) = true",
+            "a < b < c",
+            "(a < b) < c",
+            "x = 1 and y == 2 || z != 3 && w <= 4",
+            "\"plain\"",
+            "\"\"",
+            "\"a {x} b {{ c }} {f(\"{y}\")} \\n\\t\\\" \\{\"",
+            "'it\\'s {x}' + $\"{y} }\"",
+            "#\"02/09/2023 8:00 AM\"",
+            "\"\"\"code // not a comment\n\"\"\"",
+            "global:Lang + Global:x",
+            "null = false or true",
+            "[]",
+            "$value.x",
+            "x.$value",
+            "- - - 2",
+            "1.5 + 2",
+            &deep,
+            &prefixes,
+            &long_number,
+        ];
+        let mut out = Vec::new();
+        for (k, e) in exprs.iter().enumerate() {
+            out.push(format!(
+                "start: Begin {{ Default -> a{k} }}\na{k}: Assign \"c\\\"{k}\" {{ Variable = x Value = {e}\n  Default -> e }}\ne: End\n"
+            ));
+        }
+        out.push(
+            "script \"H\\n\" type Phone inputs a, b studio { Version = 3 }\n\
+             c: Case { Value = x Case \"a\" -> e Case 2 -> e Case -3.5 -> e Case true -> e \
+             Case false -> e Case null -> e Default -> e studio { ActionID = 4 L = [\"a\", \"b\",] T = \"t\" } }\n\
+             d: Assign { studio { X = 1 } studio { Y = 2 } }\n\
+             n: Assign { Value = 1 Case 99999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999 -> e }\n\
+             e: End"
+                .to_string(),
+        );
+        out
+    }
+
+    /// The node builder gives what the `Pair` builder gave, on every script
+    /// of the repository and the samples above, at an offset (as for a
+    /// piece of a larger script).
+    #[test]
+    fn node_builder_equals_pair_builder() {
+        use super::super::pair_builder;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        crate::test_support::script_files(&root.join("scripts"), &mut files);
+        crate::test_support::script_files(&root.join("tests"), &mut files);
+        let mut texts = builder_samples();
+        for path in &files {
+            texts.push(std::fs::read_to_string(path).unwrap());
+        }
+        let (mut actions, mut unbuilt) = (0, 0);
+        for text in &texts {
+            let Ok(pairs) = StudioParser::parse(Rule::file, text) else {
+                continue;
+            };
+            let mut nodes = Nodes::default();
+            nodes.fill(&pairs);
+            let t = nodes.tree(text, 7);
+            let file = t.roots().next().unwrap();
+            let mut children = t.children(file);
+            for pair in pairs.into_iter().next().unwrap().into_inner() {
+                let id = children.next().expect("as many nodes as pairs");
+                assert_eq!(t.rule(id), pair.as_rule(), "{text}");
+                match pair.as_rule() {
+                    Rule::header => {
+                        let mut expected = pair_builder::build_header(pair);
+                        expected.shift(7);
+                        assert_eq!(build_header(&t, id), expected, "{text}");
+                    }
+                    Rule::action => {
+                        let piece = action_piece(&t, id);
+                        match &piece {
+                            ParsedPiece::Unbuilt(..) => unbuilt += 1,
+                            _ => actions += 1,
+                        }
+                        assert_same_piece(piece, pair_builder::action_piece(pair, 7), text);
+                    }
+                    _ => {}
+                }
+            }
+            assert!(children.next().is_none(), "{text}");
+        }
+        assert!(
+            actions > 500 && unbuilt >= 5,
+            "{actions} actions, {unbuilt} unbuilt"
+        );
     }
 
     /// The whole-file parse, as the reference the fast path must equal.
