@@ -15,6 +15,7 @@ mod load;
 mod locked;
 mod save;
 
+#[cfg(feature = "postgres")]
 pub(crate) use save::role_json;
 
 use std::path::PathBuf;
