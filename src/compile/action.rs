@@ -237,7 +237,7 @@ impl ScriptBuilder<'_, '_> {
                 type_name,
                 handler: reg.handler.clone(),
                 terminal: schema.terminal,
-                evaluated: {
+                expression_slots: {
                     let is_code = |slot: &PropSlot| matches!(slot, PropSlot::Code(..));
                     let first = properties.iter().position(is_code).unwrap_or(0);
                     let end = properties

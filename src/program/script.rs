@@ -251,7 +251,7 @@ pub(crate) struct CompiledAction {
     /// when there is none): what a step evaluates (each expression's value
     /// is the `k`-th of the step's: see [`PropSlot::Code`]). A range, not a
     /// list: compiled actions allocate nothing for it.
-    pub evaluated: std::ops::Range<u32>,
+    pub expression_slots: std::ops::Range<u32>,
     /// The action type's schema (shared with the registry).
     pub schema: Arc<ActionSchema>,
     /// Indexed by branch id number: 0 Default, 1 Error, 2.. own branches.

@@ -49,14 +49,14 @@ pub(super) fn raw_string_value(t: &Tree<'_, '_>, i: Id) -> String {
 /// Any other backslash pair is kept as written: Snippet code copied from
 /// Studio writes `"\bwd\b"` (a `.script` file's pre-scan refuses such a pair
 /// before this runs), and `'\"'` is the two characters `\"`.
-fn unescape(text: &str, quote: char) -> String {
+pub(super) fn unescape(text: &str, quote: char) -> String {
     let mut out = String::with_capacity(text.len());
     unescape_into(&mut out, text, quote);
     out
 }
 
 /// [`unescape`], appended to `out`.
-fn unescape_into(out: &mut String, text: &str, quote: char) {
+pub(super) fn unescape_into(out: &mut String, text: &str, quote: char) {
     if !text.contains('\\') {
         out.push_str(text);
         return;
@@ -140,7 +140,7 @@ fn check_prefix_runs(t: &Tree<'_, '_>, children: Children<'_>) -> Result<Option<
 const PREFIX_POWER: u8 = 70;
 const POSTFIX_POWER: u8 = 90;
 
-fn infix_power(op: BinaryOp) -> u8 {
+pub(super) fn infix_power(op: BinaryOp) -> u8 {
     match op {
         BinaryOp::Or | BinaryOp::Xor => 10,
         BinaryOp::And => 20,
@@ -153,7 +153,7 @@ fn infix_power(op: BinaryOp) -> u8 {
 }
 
 /// Which operator an `infix_op` token is, from its text.
-fn binary_op(text: &str) -> BinaryOp {
+pub(super) fn binary_op(text: &str) -> BinaryOp {
     match text.as_bytes() {
         b"||" | b"|" => BinaryOp::Or,
         b"~" => BinaryOp::Xor,
@@ -280,7 +280,7 @@ pub(super) fn binary(
 /// Builds a node, refusing trees higher than MAX_NESTING: long operator
 /// chains (`1+1+...+1`) and brackets nested inside chains grow a tree without
 /// growing bracket nesting, and everything downstream walks trees recursively.
-fn node(kind: ExprKind, span: Span) -> Result<Expr, Diagnostic> {
+pub(super) fn node(kind: ExprKind, span: Span) -> Result<Expr, Diagnostic> {
     let depth = 1 + kind.child_depth();
     if depth as usize > MAX_NESTING {
         return Err(Diagnostic::new(

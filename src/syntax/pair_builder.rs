@@ -9,9 +9,11 @@ use smallvec::SmallVec;
 
 use super::ast::*;
 use super::errors::describe_rule;
+use super::expr::{binary, binary_op, infix_power, node, unescape, unescape_into};
 use super::grammar::Rule;
 use super::parser::ParsedPiece;
 use super::prescan::MAX_NESTING;
+use super::tree::{is_opaque, last_code_end};
 use crate::diagnostics::{Diagnostic, DiagnosticCode, Span};
 
 /// The longest run of prefix operators (`- - - x`) accepted; each one is a
@@ -45,44 +47,6 @@ fn number_value(pair: &Pair<'_, Rule>) -> Result<f64, Diagnostic> {
 fn raw_string_value(pair: Pair<'_, Rule>) -> String {
     let text = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
     unescape(text, '"')
-}
-
-/// The text of a string literal closed by `quote`, its escapes applied:
-/// `\n`, `\t`, `\\`, `\{`, `\}` and a backslash before the closing quote.
-/// Any other backslash pair is kept as written: Snippet code copied from
-/// Studio writes `"\bwd\b"` (a `.script` file's pre-scan refuses such a pair
-/// before this runs), and `'\"'` is the two characters `\"`.
-fn unescape(text: &str, quote: char) -> String {
-    let mut out = String::with_capacity(text.len());
-    unescape_into(&mut out, text, quote);
-    out
-}
-
-/// [`unescape`], appended to `out`.
-fn unescape_into(out: &mut String, text: &str, quote: char) {
-    if !text.contains('\\') {
-        out.push_str(text);
-        return;
-    }
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some('r') => out.push('\r'),
-                Some(c @ ('\\' | '{' | '}')) => out.push(c),
-                Some(c) if c == quote => out.push(c),
-                Some(other) => {
-                    out.push('\\');
-                    out.push(other);
-                }
-                None => out.push('\\'),
-            }
-        } else {
-            out.push(c);
-        }
-    }
 }
 
 /// Builds an expression tree from an `expr` pair: the grammar gives a flat
@@ -144,42 +108,6 @@ fn check_prefix_runs(children: &[Pair<'_, Rule>]) -> Result<(), Diagnostic> {
 /// left-associative.
 const PREFIX_POWER: u8 = 70;
 const POSTFIX_POWER: u8 = 90;
-
-fn infix_power(op: BinaryOp) -> u8 {
-    match op {
-        BinaryOp::Or | BinaryOp::Xor => 10,
-        BinaryOp::And => 20,
-        BinaryOp::Eq | BinaryOp::Ne => 30,
-        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 40,
-        BinaryOp::Add | BinaryOp::Sub => 50,
-        BinaryOp::Mul | BinaryOp::Div | BinaryOp::IntDiv | BinaryOp::Mod => 60,
-        BinaryOp::Pow => 80,
-    }
-}
-
-/// Which operator an `infix_op` token is, from its text.
-fn binary_op(text: &str) -> BinaryOp {
-    match text.as_bytes() {
-        b"||" | b"|" => BinaryOp::Or,
-        b"~" => BinaryOp::Xor,
-        b"&&" | b"&" => BinaryOp::And,
-        b"==" | b"=" => BinaryOp::Eq,
-        b"<>" | b"!=" => BinaryOp::Ne,
-        b"<=" => BinaryOp::Le,
-        b">=" => BinaryOp::Ge,
-        b"<" => BinaryOp::Lt,
-        b">" => BinaryOp::Gt,
-        b"+" => BinaryOp::Add,
-        b"-" => BinaryOp::Sub,
-        b"*" => BinaryOp::Mul,
-        b"/" => BinaryOp::Div,
-        b"\\" => BinaryOp::IntDiv,
-        b"%" => BinaryOp::Mod,
-        b"^" => BinaryOp::Pow,
-        _ if text.eq_ignore_ascii_case("or") => BinaryOp::Or,
-        _ => BinaryOp::And,
-    }
-}
 
 /// The binding power of the token that would continue an expression.
 fn continuation_power(pair: &Pair<'_, Rule>) -> u8 {
@@ -252,48 +180,6 @@ fn postfix(lhs: Expr, op: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
         }
     };
     node(kind, span)
-}
-
-fn binary(lhs: Expr, op: BinaryOp, op_span: Span, rhs: Expr) -> Result<Expr, Diagnostic> {
-    if op.is_comparison() {
-        for side in [&lhs, &rhs] {
-            if let ExprKind::Binary(inner, _, _) = &side.kind {
-                if inner.is_comparison() && !side.parenthesized {
-                    return Err(Diagnostic::new(
-                        DiagnosticCode::ChainedComparison,
-                        op_span,
-                        format!(
-                            "comparisons do not chain: `{}` after `{}`; use parentheses or `and`",
-                            op.symbol(),
-                            inner.symbol()
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-    let span = Span::new(lhs.span.start, rhs.span.end);
-    node(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span)
-}
-
-/// Builds a node, refusing trees higher than MAX_NESTING: long operator
-/// chains (`1+1+...+1`) and brackets nested inside chains grow a tree without
-/// growing bracket nesting, and everything downstream walks trees recursively.
-fn node(kind: ExprKind, span: Span) -> Result<Expr, Diagnostic> {
-    let depth = 1 + kind.child_depth();
-    if depth as usize > MAX_NESTING {
-        return Err(Diagnostic::new(
-            DiagnosticCode::NestingTooDeep,
-            span,
-            format!("the expression nests deeper than {MAX_NESTING} operations"),
-        ));
-    }
-    Ok(Expr {
-        kind,
-        span,
-        parenthesized: false,
-        depth,
-    })
 }
 
 fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
@@ -593,22 +479,6 @@ fn exact_span(pair: &Pair<'_, Rule>) -> Span {
     exact_span_below(span, pair.clone().into_inner().last())
 }
 
-/// Rules whose text is opaque (a string, a code block: `//` inside is no
-/// comment): a span ends where they end.
-fn is_opaque(rule: Rule) -> bool {
-    matches!(
-        rule,
-        Rule::string
-            | Rule::squote_string
-            | Rule::dollar_string
-            | Rule::raw_string
-            | Rule::code_block
-            | Rule::datetime
-            | Rule::caption
-            | Rule::case_label
-    )
-}
-
 /// [`exact_span`] of a pair whose text is not opaque, given its span and
 /// its last child (the caller may already hold it).
 fn exact_span_below(span: pest::Span<'_>, last: Option<Pair<'_, Rule>>) -> Span {
@@ -632,28 +502,4 @@ fn exact_span_below(span: pest::Span<'_>, last: Option<Pair<'_, Rule>>) -> Span 
         }
     }
     Span::new(span.start(), last_code_end(text, from, span.end()))
-}
-
-/// The end of the last byte in `text[from..to]` that is neither whitespace
-/// nor in a `//` comment (`from` when there is none). The range holds no
-/// string literal.
-fn last_code_end(text: &str, from: usize, to: usize) -> usize {
-    let bytes = text.as_bytes();
-    let mut end = from;
-    let mut i = from;
-    while i < to {
-        match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < to && !matches!(bytes[i], b'\n' | b'\r') {
-                    i += 1;
-                }
-            }
-            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            _ => {
-                i += 1;
-                end = i;
-            }
-        }
-    }
-    end
 }

@@ -364,7 +364,7 @@ impl RunEnv {
         values.evaluated = true;
         // Built at the first expression: many actions have none.
         let mut evaluator: Option<Evaluator<'_>> = None;
-        for i in action.evaluated.start as usize..action.evaluated.end as usize {
+        for i in action.expression_slots.start as usize..action.expression_slots.end as usize {
             let Some(PropSlot::Code(code, _)) = action.properties.get(i) else {
                 continue;
             };
